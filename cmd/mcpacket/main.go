@@ -1,0 +1,26 @@
+// Command mcpacket is an MCP server that analyzes packet captures protocol by
+// protocol, and a command line for the same analyses. With no arguments it
+// serves MCP over stdio; see "mcpacket help".
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
+	"github.com/mcpacket/mcpacket/internal/cli"
+)
+
+func main() {
+	// The one list of modules, in the order tools are listed.
+	reg, err := analyzer.NewRegistry(
+		capinfo.New(),
+	)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(cli.ExitError)
+	}
+	os.Exit(cli.Main(context.Background(), reg, os.Args[1:]))
+}

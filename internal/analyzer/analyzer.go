@@ -1,0 +1,230 @@
+// Package analyzer is the contract between protocol modules and the front ends
+// that expose them (the MCP server and the CLI). A Module contributes Tools
+// and Prompts; a Registry holds the modules of one server and rejects
+// duplicate or malformed names at startup, so wiring mistakes never surface
+// at call time.
+//
+// The package depends on the standard library only. Tools are typed: each
+// carries the reflect.Type of its input and output so a front end can derive
+// JSON schemas, and a Call function that takes the JSON arguments.
+package analyzer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Module is one protocol module (capinfos, dhcp, dns, ...).
+type Module interface {
+	// Name is the module's name as given to --modules ("dhcp").
+	Name() string
+	// Tools returns the module's tools, the primary one first.
+	Tools() []Tool
+	// Prompts returns the module's prompts.
+	Prompts() []Prompt
+}
+
+// Tool is one callable analysis. Build it with NewTool.
+type Tool struct {
+	Name        string // analyze_<module>_<what>, or the reference's name
+	Title       string // short human title
+	Description string // what it returns and when to call it, for a model
+	// OpenWorld is set when the tool may reach outside the local machine
+	// (it accepts URLs).
+	OpenWorld bool
+
+	In  reflect.Type // input struct type
+	Out reflect.Type // output struct type
+
+	// Call decodes args (a JSON object valid against In's schema) and runs
+	// the tool. Errors are for the caller: they say what was wrong and how
+	// to fix it.
+	Call func(ctx context.Context, env *Env, args json.RawMessage) (any, error)
+
+	// Text, when set, writes the output (a value of type Out) as a report
+	// for a person, for the CLI.
+	Text func(w io.Writer, out any) error
+}
+
+// NewTool builds a Tool from a typed function. def supplies the name,
+// description and flags; In and Out must be struct types.
+func NewTool[In, Out any](def Tool, fn func(ctx context.Context, env *Env, in In) (*Out, error), text func(w io.Writer, out *Out) error) Tool {
+	def.In = reflect.TypeFor[In]()
+	def.Out = reflect.TypeFor[Out]()
+	def.Call = func(ctx context.Context, env *Env, args json.RawMessage) (any, error) {
+		var in In
+		if len(bytes.TrimSpace(args)) > 0 && string(bytes.TrimSpace(args)) != "null" {
+			dec := json.NewDecoder(bytes.NewReader(args))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				return nil, fmt.Errorf("invalid arguments: %v", err)
+			}
+		}
+		if env == nil {
+			env = &Env{}
+		}
+		return fn(ctx, env, in)
+	}
+	if text != nil {
+		def.Text = func(w io.Writer, out any) error {
+			o, ok := out.(*Out)
+			if !ok {
+				return fmt.Errorf("report for %s: got %T, want %T", def.Name, out, o)
+			}
+			return text(w, o)
+		}
+	}
+	return def
+}
+
+// Prompt is a prompt template a client can fetch and fill in.
+type Prompt struct {
+	Name        string
+	Title       string
+	Description string
+	Args        []PromptArg
+	// Render returns the prompt text for the given argument values. Missing
+	// optional arguments are absent from args.
+	Render func(args map[string]string) (string, error)
+}
+
+// PromptArg is one prompt argument.
+type PromptArg struct {
+	Name        string
+	Description string
+	Required    bool
+}
+
+// Registry holds the modules of one server, in order.
+type Registry struct {
+	modules []Module
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// NewRegistry checks the modules and their tools and prompts: names must be
+// well formed and unique across the registry, tools must be complete.
+func NewRegistry(mods ...Module) (*Registry, error) {
+	seenMod := map[string]bool{}
+	seenTool := map[string]string{}
+	seenPrompt := map[string]string{}
+	var errs []error
+	for _, m := range mods {
+		name := m.Name()
+		if !nameRE.MatchString(name) {
+			errs = append(errs, fmt.Errorf("analyzer: module name %q is not a lower-case identifier", name))
+		}
+		if seenMod[name] {
+			errs = append(errs, fmt.Errorf("analyzer: module %q registered twice", name))
+		}
+		seenMod[name] = true
+		for _, t := range m.Tools() {
+			switch {
+			case !nameRE.MatchString(t.Name):
+				errs = append(errs, fmt.Errorf("analyzer: module %s: tool name %q is not a lower-case identifier", name, t.Name))
+			case seenTool[t.Name] != "":
+				errs = append(errs, fmt.Errorf("analyzer: tool %q registered by modules %s and %s", t.Name, seenTool[t.Name], name))
+			case t.Call == nil || t.In == nil || t.Out == nil:
+				errs = append(errs, fmt.Errorf("analyzer: tool %q is incomplete; build it with NewTool", t.Name))
+			case t.In.Kind() != reflect.Struct || t.Out.Kind() != reflect.Struct:
+				errs = append(errs, fmt.Errorf("analyzer: tool %q: input and output must be structs", t.Name))
+			case strings.TrimSpace(t.Description) == "":
+				errs = append(errs, fmt.Errorf("analyzer: tool %q has no description", t.Name))
+			}
+			seenTool[t.Name] = name
+		}
+		for _, p := range m.Prompts() {
+			switch {
+			case !nameRE.MatchString(p.Name):
+				errs = append(errs, fmt.Errorf("analyzer: module %s: prompt name %q is not a lower-case identifier", name, p.Name))
+			case seenPrompt[p.Name] != "":
+				errs = append(errs, fmt.Errorf("analyzer: prompt %q registered by modules %s and %s", p.Name, seenPrompt[p.Name], name))
+			case p.Render == nil:
+				errs = append(errs, fmt.Errorf("analyzer: prompt %q has no Render function", p.Name))
+			}
+			seenPrompt[p.Name] = name
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Registry{modules: slices.Clone(mods)}, nil
+}
+
+// Modules returns the registered modules in order.
+func (r *Registry) Modules() []Module { return slices.Clone(r.modules) }
+
+// Names returns the module names in order.
+func (r *Registry) Names() []string {
+	names := make([]string, len(r.modules))
+	for i, m := range r.modules {
+		names[i] = m.Name()
+	}
+	return names
+}
+
+// Module returns the module with the given name.
+func (r *Registry) Module(name string) (Module, bool) {
+	for _, m := range r.modules {
+		if m.Name() == name {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// Tool returns the tool with the given name.
+func (r *Registry) Tool(name string) (Tool, bool) {
+	for _, m := range r.modules {
+		for _, t := range m.Tools() {
+			if t.Name == name {
+				return t, true
+			}
+		}
+	}
+	return Tool{}, false
+}
+
+// Select returns a registry with only the named modules, in registry order.
+// spec is a comma-separated list as given to --modules; spaces around names
+// are ignored, and an empty spec selects every module. An unknown name is an
+// error that lists the valid ones.
+func (r *Registry) Select(spec string) (*Registry, error) {
+	if strings.TrimSpace(spec) == "" {
+		return r, nil
+	}
+	want := map[string]bool{}
+	var unknown []string
+	for _, n := range strings.Split(spec, ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			continue
+		}
+		if _, ok := r.Module(n); !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		want[n] = true
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("unknown module(s) %s; valid modules are: %s", strings.Join(unknown, ", "), strings.Join(r.Names(), ", "))
+	}
+	if len(want) == 0 {
+		return nil, fmt.Errorf("no module selected; valid modules are: %s", strings.Join(r.Names(), ", "))
+	}
+	var mods []Module
+	for _, m := range r.modules {
+		if want[m.Name()] {
+			mods = append(mods, m)
+		}
+	}
+	return &Registry{modules: mods}, nil
+}

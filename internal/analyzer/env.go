@@ -1,0 +1,127 @@
+package analyzer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Env is what a tool call gets from the front end that runs it: how to open
+// a capture, the server-wide limits, and where to report progress.
+type Env struct {
+	// Open opens a capture reference (a path or an http(s) URL) under the
+	// server's access policy.
+	Open func(ctx context.Context, ref string) (*Source, error)
+	// MaxPackets, when > 0, caps how many packets of its protocol a module
+	// analyzes in detail (--max-packets); counts still cover the capture.
+	MaxPackets int
+	// Progress, when set, receives progress: done out of total (total <= 0
+	// when unknown), with a short message.
+	Progress func(done, total float64, message string)
+}
+
+// Source is an opened capture byte stream.
+type Source struct {
+	io.ReadCloser
+	Name   string // the reference as given
+	Size   int64  // bytes, or -1 when unknown
+	Remote bool   // fetched over http(s)
+}
+
+// OpenCapture opens ref with e.Open, with a clear error when the front end
+// gave no opener.
+func (e *Env) OpenCapture(ctx context.Context, ref string) (*Source, error) {
+	if e.Open == nil {
+		return nil, fmt.Errorf("capture %q: this server cannot open captures", ref)
+	}
+	return e.Open(ctx, ref)
+}
+
+// ReportProgress forwards progress to e.Progress when it is set.
+func (e *Env) ReportProgress(done, total float64, message string) {
+	if e.Progress != nil {
+		e.Progress(done, total, message)
+	}
+}
+
+// TimeLayout is the output contract's timestamp format: RFC 3339, UTC, always
+// nine fractional digits.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// FormatTime formats t per the output contract; the zero time gives "".
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeLayout)
+}
+
+// ParseTime parses a time filter argument: RFC 3339 with or without a
+// fractional part, or a Unix epoch in seconds ("1700000000.25").
+func ParseTime(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	var sec float64
+	if _, err := fmt.Sscanf(s, "%g", &sec); err == nil && !strings.ContainsAny(s, ":-T ") {
+		whole := int64(sec)
+		return time.Unix(whole, int64((sec-float64(whole))*1e9)).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%s %q is not a time; use RFC 3339 such as 2024-05-01T12:00:00Z, or Unix seconds", field, s)
+}
+
+// Page discloses how a detail list was cut: Total items matched, of which
+// Returned are in this response, starting at Offset.
+type Page struct {
+	Total     int  `json:"total" jsonschema:"items that matched the filters, before paging"`
+	Offset    int  `json:"offset" jsonschema:"index of the first returned item"`
+	Limit     int  `json:"limit" jsonschema:"page size used"`
+	Returned  int  `json:"returned" jsonschema:"items in this response"`
+	Truncated bool `json:"truncated" jsonschema:"true when more items follow: call again with offset=next_offset"`
+	// NextOffset is the offset of the next page, when there is one.
+	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset to pass for the next page; absent on the last page"`
+}
+
+// PageArgs normalizes paging arguments: limit 0 means def, and a limit above
+// max is an error, as is a negative offset or limit.
+func PageArgs(offset, limit, def, max int) (int, int, error) {
+	if offset < 0 {
+		return 0, 0, fmt.Errorf("offset %d is negative; use 0 for the first page", offset)
+	}
+	switch {
+	case limit < 0:
+		return 0, 0, fmt.Errorf("limit %d is negative; use 1 to %d", limit, max)
+	case limit == 0:
+		limit = def
+	case limit > max:
+		return 0, 0, fmt.Errorf("limit %d is above the maximum of %d; page with offset instead", limit, max)
+	}
+	return offset, limit, nil
+}
+
+// Paginate returns the page of items starting at offset with at most limit
+// items, and the Page that describes it. A nil result slice is never
+// returned, so JSON output shows [] rather than null.
+func Paginate[T any](items []T, offset, limit int) ([]T, Page) {
+	total := len(items)
+	if offset > total {
+		offset = total
+	}
+	end := min(offset+limit, total)
+	out := items[offset:end:end]
+	if out == nil {
+		out = []T{}
+	}
+	pg := Page{Total: total, Offset: offset, Limit: limit, Returned: len(out), Truncated: end < total}
+	if pg.Truncated {
+		next := end
+		pg.NextOffset = &next
+	}
+	return out, pg
+}

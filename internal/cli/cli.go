@@ -1,0 +1,280 @@
+// Package cli is mcpacket's command line: "serve" runs the MCP server over
+// stdio or streamable HTTP, and "analyze" runs one module's tool on a capture
+// and prints a report for a person (or the tool's exact JSON with --json).
+// Running mcpacket with no command, or with only flags, serves stdio, so an
+// MCP client entry written for mcpcap works unchanged.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/mcpserver"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the command ran and failed
+	ExitUsage = 2 // bad command line
+)
+
+// App is the command line over one registry of modules.
+type App struct {
+	Registry *analyzer.Registry
+	Version  string
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	// StderrIsTerminal enables the progress line of "analyze".
+	StderrIsTerminal bool
+}
+
+// Version returns the module version the binary was built from.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Main runs the command line args (without the program name) and returns the
+// exit code.
+func Main(ctx context.Context, reg *analyzer.Registry, args []string) int {
+	app := &App{
+		Registry: reg, Version: Version(),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		StderrIsTerminal: isTerminal(os.Stderr),
+	}
+	return app.Run(ctx, args)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+const usage = `mcpacket analyzes packet captures for LLM clients over MCP (Model Context Protocol).
+
+Usage:
+  mcpacket [serve] [flags]                      serve MCP over stdio (the default) or HTTP
+  mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
+  mcpacket tools                                list modules, tools and prompts
+  mcpacket version                              print the version
+  mcpacket help [command]                       show help for a command
+
+A capture is a local path or an http(s) URL to a pcap or pcapng file,
+optionally gzip-compressed. Run "mcpacket help serve" or "mcpacket help analyze"
+for the flags of each command.
+`
+
+// Run runs one command line.
+func (a *App) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		return a.serve(ctx, nil)
+	}
+	switch args[0] {
+	case "serve":
+		return a.serve(ctx, args[1:])
+	case "analyze":
+		return a.analyze(ctx, args[1:])
+	case "tools":
+		return a.tools()
+	case "version", "--version", "-version":
+		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
+		return ExitOK
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			switch args[1] {
+			case "serve":
+				return a.serve(ctx, []string{"-h"})
+			case "analyze":
+				return a.analyze(ctx, []string{"-h"})
+			}
+		}
+		fmt.Fprint(a.Stdout, usage)
+		return ExitOK
+	}
+	if strings.HasPrefix(args[0], "-") {
+		// Flags only: serve, as mcpcap does ("mcpcap --modules dns").
+		return a.serve(ctx, args)
+	}
+	fmt.Fprintf(a.Stderr, "mcpacket: unknown command %q\n\n%s", args[0], usage)
+	return ExitUsage
+}
+
+// common holds the flags that serve and analyze share.
+type common struct {
+	modules          string
+	maxPackets       int
+	maxDownloadBytes int64
+	downloadTimeout  time.Duration
+}
+
+func (c *common) register(fs *flag.FlagSet, names []string) {
+	fs.StringVar(&c.modules, "modules", "", "comma-separated modules to enable (default all: "+strings.Join(names, ",")+")")
+	fs.IntVar(&c.maxPackets, "max-packets", 0, "analyze at most this many packets of each module's protocol in detail; counts still cover the whole capture (0 = no limit)")
+	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
+	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
+}
+
+func (c *common) env(version string) (analyzer.Env, error) {
+	if c.maxPackets < 0 {
+		return analyzer.Env{}, fmt.Errorf("--max-packets %d: must be 0 (no limit) or more", c.maxPackets)
+	}
+	if c.maxDownloadBytes <= 0 {
+		return analyzer.Env{}, fmt.Errorf("--max-download-bytes %d: must be positive", c.maxDownloadBytes)
+	}
+	if c.downloadTimeout <= 0 {
+		return analyzer.Env{}, fmt.Errorf("--download-timeout %v: must be positive", c.downloadTimeout)
+	}
+	op := &capture.Opener{
+		MaxDownloadBytes: c.maxDownloadBytes,
+		DownloadTimeout:  c.downloadTimeout,
+		UserAgent:        "mcpacket/" + version,
+	}
+	return analyzer.Env{
+		MaxPackets: c.maxPackets,
+		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
+			s, err := op.Open(ctx, ref)
+			if err != nil {
+				return nil, err
+			}
+			return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
+		},
+	}, nil
+}
+
+func (a *App) serve(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	var c common
+	c.register(fs, a.Registry.Names())
+	transport := fs.String("transport", "stdio", "transport: stdio or http (streamable HTTP at /mcp)")
+	host := fs.String("host", "127.0.0.1", "HTTP listen address")
+	port := fs.Int("port", 8080, "HTTP listen port")
+	logLevel := fs.String("log-level", "info", "stderr log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(a.Stderr, "mcpacket serve: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	reg, err := a.Registry.Select(c.modules)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: --modules: %v\n", err)
+		return ExitUsage
+	}
+	env, err := c.env(a.Version)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
+		return ExitUsage
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: --log-level %q: use debug, info, warn or error\n", *logLevel)
+		return ExitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
+	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: a.Version, Env: env, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
+		return ExitError
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch *transport {
+	case "stdio":
+		logger.Info("serving MCP over stdio", "modules", strings.Join(reg.Names(), ","), "version", a.Version)
+		t := &mcp.IOTransport{Reader: io.NopCloser(a.Stdin), Writer: nopWriteCloser{a.Stdout}}
+		if err := srv.Run(ctx, t); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+			logger.Error("stdio server stopped", "error", err)
+			return ExitError
+		}
+		return ExitOK
+	case "http":
+		if *port < 0 || *port > 65535 {
+			fmt.Fprintf(a.Stderr, "mcpacket: --port %d: must be 0 to 65535\n", *port)
+			return ExitUsage
+		}
+		return a.serveHTTP(ctx, srv, net.JoinHostPort(*host, strconv.Itoa(*port)), logger)
+	}
+	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)
+	return ExitUsage
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+func (a *App) serveHTTP(ctx context.Context, srv *mcp.Server, addr string, logger *slog.Logger) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: listen on %s: %v\n", addr, err)
+		return ExitError
+	}
+	hs := &http.Server{
+		Handler:           mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	// The address line is machine-readable: tests and scripts that pass
+	// --port 0 read the chosen port from it.
+	fmt.Fprintf(a.Stderr, "mcpacket: serving MCP over streamable HTTP at http://%s/mcp\n", ln.Addr())
+	logger.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "version", a.Version)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		logger.Error("HTTP server stopped", "error", err)
+		return ExitError
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down; finishing calls in flight")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		logger.Error("shutdown", "error", err)
+		return ExitError
+	}
+	return ExitOK
+}
+
+func (a *App) tools() int {
+	for _, m := range a.Registry.Modules() {
+		fmt.Fprintf(a.Stdout, "%s\n", m.Name())
+		for _, t := range m.Tools() {
+			fmt.Fprintf(a.Stdout, "  tool    %s\n", t.Name)
+		}
+		for _, p := range m.Prompts() {
+			fmt.Fprintf(a.Stdout, "  prompt  %s\n", p.Name)
+		}
+	}
+	return ExitOK
+}

@@ -1,0 +1,346 @@
+// Package engine makes one streaming pass over a capture: it reads each frame
+// once (package capture), decodes its link, network and transport headers
+// once into reused layers, and hands the decoded Packet to every Observer the
+// tool call needs.
+//
+// It sits between capture (bytes to frames) and the protocol analyzers (frames
+// to records). Memory does not grow with the capture: the engine keeps one
+// frame at a time, and observers bound their own state.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
+)
+
+// Observer consumes decoded packets. Observe must not keep p or anything it
+// points to after it returns.
+type Observer interface {
+	Observe(p *Packet)
+}
+
+// Flusher is an optional Observer capability: Flush is called once after the
+// last packet, before Run returns.
+type Flusher interface {
+	Flush()
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(p *Packet)
+
+// Observe calls f(p).
+func (f ObserverFunc) Observe(p *Packet) { f(p) }
+
+// Progress is a snapshot of a running pass.
+type Progress struct {
+	Packets int   // frames read so far
+	Bytes   int64 // source bytes read so far
+	Total   int64 // source size in bytes, or -1 if unknown
+	Done    bool  // the last report of the pass
+}
+
+// Options tune a pass. The zero value is valid.
+type Options struct {
+	// Size is the source size in bytes, for progress; <= 0 means unknown.
+	Size int64
+	// Progress, when set, is called about every ProgressInterval of wall
+	// time and once at the end.
+	Progress func(Progress)
+	// ProgressInterval defaults to 500ms.
+	ProgressInterval time.Duration
+	// Tee, when set, receives every byte read from the source (before any
+	// decompression), e.g. a hash of the file.
+	Tee io.Writer
+}
+
+// Result describes a finished pass.
+type Result struct {
+	Info    *capture.Info // what the capture says about itself
+	Packets int           // frames read
+	Bytes   int64         // source bytes read
+	// Warnings are problems that did not stop the pass, such as a capture
+	// cut short ("capture truncated after packet N").
+	Warnings []string
+	// Damaged is set when the capture stopped being readable before its
+	// end; Packets covers the frames before the damage.
+	Damaged *capture.DamagedError
+	// UnsupportedLinkTypes counts frames per link type the engine does not
+	// decode (they are still counted and observed).
+	UnsupportedLinkTypes map[capture.LinkType]int
+	// DecodeErrors counts frames with a malformed link, network or transport
+	// header.
+	DecodeErrors int
+	// TruncatedFrames counts frames whose headers announce more bytes than
+	// were captured.
+	TruncatedFrames int
+}
+
+// checkEvery is how many frames pass between context and progress checks.
+const checkEvery = 4096
+
+// Run reads the capture in src to its end, calling every observer on every
+// frame in file order. It returns an error when src holds no readable capture,
+// when src itself fails (a download cut off or over its limit), or when ctx
+// is done; a capture damaged part way through is not an error (see
+// Result.Damaged and Result.Warnings).
+func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer) (*Result, error) {
+	cr := &countingReader{r: src, tee: opts.Tee}
+	rd, err := capture.NewReader(cr)
+	if err != nil {
+		if cr.err != nil {
+			return nil, cr.err
+		}
+		return nil, err
+	}
+	res := &Result{Info: rd.Info(), UnsupportedLinkTypes: map[capture.LinkType]int{}}
+	interval := opts.ProgressInterval
+	if interval <= 0 {
+		interval = 500 * time.Millisecond
+	}
+	total := opts.Size
+	if total <= 0 {
+		total = -1
+	}
+	lastReport := time.Now()
+	report := func(done bool) {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Packets: res.Packets, Bytes: cr.n, Total: total, Done: done})
+		}
+	}
+
+	dec := newDecoder()
+	var raw capture.Packet
+	p := &dec.pkt
+	for {
+		if res.Packets%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
+			}
+			if opts.Progress != nil && time.Since(lastReport) >= interval {
+				lastReport = time.Now()
+				report(false)
+			}
+		}
+		err := rd.ReadPacket(&raw)
+		if err != nil {
+			if cr.err != nil {
+				return nil, cr.err
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
+			}
+			var de *capture.DamagedError
+			if errors.As(err, &de) {
+				res.Damaged = de
+				res.Warnings = append(res.Warnings, de.Error())
+			} else if err != io.EOF {
+				return nil, err
+			}
+			break
+		}
+		res.Packets++
+		dec.decode(&raw, res.Packets)
+		switch {
+		case p.UnsupportedLink:
+			res.UnsupportedLinkTypes[p.LinkType]++
+		case p.DecodeErr != nil:
+			res.DecodeErrors++
+		}
+		if p.Truncated {
+			res.TruncatedFrames++
+		}
+		for _, o := range observers {
+			o.Observe(p)
+		}
+	}
+	for _, o := range observers {
+		if f, ok := o.(Flusher); ok {
+			f.Flush()
+		}
+	}
+	res.Bytes = cr.n
+	for lt, n := range res.UnsupportedLinkTypes {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d packet(s) with link type %d (%s) were counted but not decoded", n, uint16(lt), lt))
+	}
+	report(true)
+	return res, nil
+}
+
+// countingReader counts the bytes read from a source, copies them to tee, and
+// remembers the first error of the source itself (as opposed to a format
+// error found later by the capture reader).
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	tee io.Writer
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.tee != nil && n > 0 {
+		c.tee.Write(p[:n])
+	}
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// decoder holds one instance of every layer the engine decodes and one
+// DecodingLayerParser per first layer, all sharing those instances.
+type decoder struct {
+	pkt     Packet
+	eth     layers.Ethernet
+	sll     layers.LinuxSLL
+	sll2    layers.LinuxSLL2
+	loop    layers.Loopback
+	vlan    vlanLayer
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	ip6ext  layers.IPv6ExtensionSkipper
+	ip6frag layers.IPv6Fragment
+	udp     layers.UDP
+	tcp     layers.TCP
+	icmp4   layers.ICMPv4
+	icmp6   layers.ICMPv6
+	decoded []gopacket.LayerType
+
+	byFirst map[gopacket.LayerType]*gopacket.DecodingLayerParser
+}
+
+func newDecoder() *decoder {
+	d := &decoder{decoded: make([]gopacket.LayerType, 0, 16)}
+	d.vlan.pkt = &d.pkt
+	d.pkt.VLANs = make([]uint16, 0, maxVLANs)
+	d.byFirst = map[gopacket.LayerType]*gopacket.DecodingLayerParser{}
+	for _, first := range []gopacket.LayerType{
+		layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
+		layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
+	} {
+		var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+		// The extension skipper covers every IPv6 extension header; the
+		// fragment decoder, put after it, takes over the fragment header.
+		for _, l := range []gopacket.DecodingLayer{
+			&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6,
+			&d.ip6ext, &d.ip6frag, &d.udp, &d.tcp, &d.icmp4, &d.icmp6,
+		} {
+			dlc = dlc.Put(l)
+		}
+		p := gopacket.NewDecodingLayerParser(first)
+		p.SetDecodingLayerContainer(dlc)
+		p.IgnoreUnsupported = true
+		d.byFirst[first] = p
+	}
+	return d
+}
+
+// firstLayer picks the layer a frame of link type lt starts with, or
+// LayerTypeZero when the engine does not decode lt.
+func firstLayer(lt capture.LinkType, data []byte) gopacket.LayerType {
+	switch lt {
+	case capture.LinkTypeEthernet:
+		return layers.LayerTypeEthernet
+	case capture.LinkTypeLinuxSLL:
+		return layers.LayerTypeLinuxSLL
+	case capture.LinkTypeLinuxSLL2:
+		return layers.LayerTypeLinuxSLL2
+	case capture.LinkTypeNull, capture.LinkTypeLoop:
+		return layers.LayerTypeLoopback
+	case capture.LinkTypeIPv4:
+		return layers.LayerTypeIPv4
+	case capture.LinkTypeIPv6:
+		return layers.LayerTypeIPv6
+	case capture.LinkTypeRaw, capture.LinkTypeRawOld, capture.LinkTypeRawOld2:
+		if len(data) > 0 && data[0]>>4 == 6 {
+			return layers.LayerTypeIPv6
+		}
+		return layers.LayerTypeIPv4
+	}
+	return gopacket.LayerTypeZero
+}
+
+func (d *decoder) decode(raw *capture.Packet, number int) {
+	p := &d.pkt
+	p.reset()
+	p.Number = number
+	p.Timestamp = raw.Timestamp
+	p.CaptureLength = raw.CaptureLength
+	p.Length = raw.Length
+	p.Interface = raw.Interface
+	p.LinkType = raw.LinkType
+	p.Data = raw.Data
+	p.Comments = raw.Comments
+
+	first := firstLayer(raw.LinkType, raw.Data)
+	if first == gopacket.LayerTypeZero {
+		p.UnsupportedLink = true
+		return
+	}
+	parser := d.byFirst[first]
+	err := parser.DecodeLayers(raw.Data, &d.decoded)
+	p.Truncated = parser.Truncated
+	p.DecodeErr = err
+	for _, t := range d.decoded {
+		switch t {
+		case layers.LayerTypeEthernet:
+			p.Ethernet = &d.eth
+		case layers.LayerTypeLinuxSLL:
+			p.LinuxSLL = &d.sll
+		case layers.LayerTypeLinuxSLL2:
+			p.LinuxSLL2 = &d.sll2
+		case layers.LayerTypeLoopback:
+			p.Loopback = &d.loop
+		case layers.LayerTypeIPv4:
+			p.IPv4 = &d.ip4
+			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
+				p.Fragment = true
+			}
+		case layers.LayerTypeIPv6:
+			p.IPv6 = &d.ip6
+		case layers.LayerTypeIPv6Fragment:
+			if d.ip6frag.FragmentOffset != 0 || d.ip6frag.MoreFragments {
+				p.Fragment = true
+			}
+		case layers.LayerTypeUDP:
+			p.UDP = &d.udp
+		case layers.LayerTypeTCP:
+			p.TCP = &d.tcp
+		case layers.LayerTypeICMPv4:
+			p.ICMPv4 = &d.icmp4
+		case layers.LayerTypeICMPv6:
+			p.ICMPv6 = &d.icmp6
+		}
+	}
+}
+
+// maxVLANs bounds the recorded VLAN stack; deeper tags are decoded but not
+// recorded.
+const maxVLANs = 8
+
+// vlanLayer decodes 802.1Q and 802.1ad tags with layers.Dot1Q and records
+// each tag's VLAN ID on the packet, so a stack of tags is kept, not only the
+// innermost one.
+type vlanLayer struct {
+	layers.Dot1Q
+	pkt *Packet
+}
+
+func (v *vlanLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if err := v.Dot1Q.DecodeFromBytes(data, df); err != nil {
+		return err
+	}
+	if len(v.pkt.VLANs) < maxVLANs {
+		v.pkt.VLANs = append(v.pkt.VLANs, v.VLANIdentifier)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
+)
+
+// Packet is one frame with its link, network and transport headers decoded.
+// The engine reuses one Packet and the layers it points to for every frame:
+// an observer must copy what it keeps, and must not keep the Packet, its
+// layers, or any slice into Data past its Observe call.
+type Packet struct {
+	Number        int              // frame number, 1-based, in file order (as Wireshark numbers frames)
+	Timestamp     time.Time        // capture time, UTC
+	CaptureLength int              // bytes captured
+	Length        int              // bytes on the wire
+	Interface     int              // index into capture.Info.Interfaces
+	LinkType      capture.LinkType // link-layer header type of Data
+	Data          []byte           // the captured bytes
+	Comments      []string         // pcapng packet comments
+
+	// Decoded layers; nil when the frame has no such layer or it could not
+	// be decoded.
+	Ethernet  *layers.Ethernet
+	LinuxSLL  *layers.LinuxSLL
+	LinuxSLL2 *layers.LinuxSLL2
+	Loopback  *layers.Loopback
+	VLANs     []uint16 // 802.1Q / 802.1ad VLAN IDs, outermost first
+	IPv4      *layers.IPv4
+	IPv6      *layers.IPv6
+	UDP       *layers.UDP
+	TCP       *layers.TCP
+	ICMPv4    *layers.ICMPv4
+	ICMPv6    *layers.ICMPv6
+
+	// Fragment is set for an IP fragment other than an unfragmented
+	// datagram; its transport header is not decoded.
+	Fragment bool
+	// Truncated is set when a header announced more bytes than were captured
+	// (snaplen cut, or a lying length field).
+	Truncated bool
+	// UnsupportedLink is set when the engine does not decode LinkType; the
+	// frame is still counted and observed.
+	UnsupportedLink bool
+	// DecodeErr is the decoder's complaint about the first layer that could
+	// not be decoded (a malformed header), or nil.
+	DecodeErr error
+}
+
+func (p *Packet) reset() {
+	p.Ethernet, p.LinuxSLL, p.LinuxSLL2, p.Loopback = nil, nil, nil, nil
+	p.VLANs = p.VLANs[:0]
+	p.IPv4, p.IPv6, p.UDP, p.TCP, p.ICMPv4, p.ICMPv6 = nil, nil, nil, nil, nil, nil
+	p.Fragment, p.Truncated, p.UnsupportedLink, p.DecodeErr = false, false, false, nil
+}
+
+// SrcIP returns the network-layer source address, or the zero Addr.
+func (p *Packet) SrcIP() netip.Addr {
+	switch {
+	case p.IPv4 != nil:
+		a, _ := netip.AddrFromSlice(p.IPv4.SrcIP)
+		return a
+	case p.IPv6 != nil:
+		a, _ := netip.AddrFromSlice(p.IPv6.SrcIP)
+		return a
+	}
+	return netip.Addr{}
+}
+
+// DstIP returns the network-layer destination address, or the zero Addr.
+func (p *Packet) DstIP() netip.Addr {
+	switch {
+	case p.IPv4 != nil:
+		a, _ := netip.AddrFromSlice(p.IPv4.DstIP)
+		return a
+	case p.IPv6 != nil:
+		a, _ := netip.AddrFromSlice(p.IPv6.DstIP)
+		return a
+	}
+	return netip.Addr{}
+}
+
+// SrcMAC returns the link-layer source address (Ethernet source, or the
+// address of a Linux cooked capture header), or nil.
+func (p *Packet) SrcMAC() net.HardwareAddr {
+	switch {
+	case p.Ethernet != nil:
+		return p.Ethernet.SrcMAC
+	case p.LinuxSLL != nil:
+		return p.LinuxSLL.Addr
+	case p.LinuxSLL2 != nil:
+		return p.LinuxSLL2.Addr
+	}
+	return nil
+}
+
+// Ports returns the transport source and destination ports of a UDP or TCP
+// packet, and false for anything else.
+func (p *Packet) Ports() (src, dst uint16, ok bool) {
+	switch {
+	case p.UDP != nil:
+		return uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), true
+	case p.TCP != nil:
+		return uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), true
+	}
+	return 0, 0, false
+}
+
+// Payload returns the UDP or TCP payload, or nil.
+func (p *Packet) Payload() []byte {
+	switch {
+	case p.UDP != nil:
+		return p.UDP.Payload
+	case p.TCP != nil:
+		return p.TCP.Payload
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+// Package mcpserver exposes an analyzer.Registry as an MCP server on the
+// official go-sdk: every tool with its input and output JSON schemas and
+// annotations, every prompt with its arguments, and the stdio and streamable
+// HTTP transports. It is the only package that imports the SDK, and it stays
+// thin: tool behaviour lives in the protocol modules.
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+)
+
+// Config configures a server.
+type Config struct {
+	Name    string // implementation name, "mcpacket"
+	Version string
+	// Env is the base environment of every tool call (capture opener and
+	// limits); the server adds progress reporting per call.
+	Env analyzer.Env
+	// Logger receives server-side logs; nil discards them.
+	Logger *slog.Logger
+	// ProgressInterval is the minimum time between two progress
+	// notifications of one call; 0 means 500ms.
+	ProgressInterval time.Duration
+}
+
+// Instructions tells a model how to use the server. It names the tool to
+// start with.
+func Instructions(reg *analyzer.Registry) string {
+	var b strings.Builder
+	b.WriteString("mcpacket analyzes packet captures (pcap, pcapng, gzip-compressed or not) protocol by protocol. ")
+	b.WriteString("Every tool takes pcap_file: a local path or an http(s) URL. ")
+	if _, ok := reg.Tool("analyze_capinfos"); ok {
+		b.WriteString("Start with analyze_capinfos to learn what a capture holds (packet count, time span, link types), then call the protocol tool that fits the question. ")
+	}
+	b.WriteString("Summary statistics and anomaly lists always cover the whole capture; per-item lists are paged with limit/offset and say total, returned and truncated, so page on when truncated is true instead of assuming the list is complete. ")
+	b.WriteString("Timestamps are RFC 3339 UTC with nanoseconds; packet_number is the frame number Wireshark shows. ")
+	b.WriteString("Tools available: ")
+	var names []string
+	for _, m := range reg.Modules() {
+		for _, t := range m.Tools() {
+			names = append(names, t.Name)
+		}
+	}
+	b.WriteString(strings.Join(names, ", "))
+	b.WriteString(".")
+	return b.String()
+}
+
+// New builds an MCP server exposing every tool and prompt of reg.
+func New(reg *analyzer.Registry, cfg Config) (*mcp.Server, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	srv := mcp.NewServer(&mcp.Implementation{Name: cfg.Name, Title: "mcpacket packet capture analysis", Version: cfg.Version},
+		&mcp.ServerOptions{Instructions: Instructions(reg), Logger: logger})
+	for _, m := range reg.Modules() {
+		for _, t := range m.Tools() {
+			tool, err := toolDef(t)
+			if err != nil {
+				return nil, err
+			}
+			mcp.AddTool(srv, tool, handler(t, cfg, logger))
+		}
+		for _, p := range m.Prompts() {
+			srv.AddPrompt(promptDef(p), promptHandler(p))
+		}
+	}
+	return srv, nil
+}
+
+// Schema returns the JSON schema the server publishes for a Go type.
+func Schema(t reflect.Type) (*jsonschema.Schema, error) {
+	return jsonschema.ForType(t, &jsonschema.ForOptions{})
+}
+
+func toolDef(t analyzer.Tool) (*mcp.Tool, error) {
+	in, err := Schema(t.In)
+	if err != nil {
+		return nil, fmt.Errorf("mcpserver: tool %s: input schema: %w", t.Name, err)
+	}
+	out, err := Schema(t.Out)
+	if err != nil {
+		return nil, fmt.Errorf("mcpserver: tool %s: output schema: %w", t.Name, err)
+	}
+	return &mcp.Tool{
+		Name:         t.Name,
+		Title:        t.Title,
+		Description:  t.Description,
+		InputSchema:  in,
+		OutputSchema: out,
+		Annotations: &mcp.ToolAnnotations{
+			Title:           t.Title,
+			ReadOnlyHint:    true,
+			IdempotentHint:  true,
+			DestructiveHint: new(false),
+			OpenWorldHint:   new(t.OpenWorld),
+		},
+	}, nil
+}
+
+// handler adapts an analyzer tool to the SDK. The SDK has already validated
+// the arguments against the input schema, and validates the output against
+// the output schema; an error from the tool becomes an isError result.
+func handler(t analyzer.Tool, cfg Config, logger *slog.Logger) mcp.ToolHandlerFor[json.RawMessage, any] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, args json.RawMessage) (res *mcp.CallToolResult, out any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("tool panicked", "tool", t.Name, "panic", r, "stack", string(debug.Stack()))
+				res, out, err = nil, nil, fmt.Errorf("internal error in %s: %v; the server is still running, please report this with the capture if you can", t.Name, r)
+			}
+		}()
+		env := cfg.Env
+		if tok := req.Params.GetProgressToken(); tok != nil && req.Session != nil {
+			env.Progress = progressSender(ctx, req.Session, tok, cfg.ProgressInterval)
+		}
+		start := time.Now()
+		out, err = t.Call(ctx, &env, args)
+		logger.Info("tool call", "tool", t.Name, "duration", time.Since(start), "error", err)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, out, nil
+	}
+}
+
+// progressSender returns an Env.Progress function that sends MCP progress
+// notifications, at most one per interval and only when progress advanced.
+func progressSender(ctx context.Context, ss *mcp.ServerSession, tok any, interval time.Duration) func(done, total float64, msg string) {
+	if interval <= 0 {
+		interval = 500 * time.Millisecond
+	}
+	var (
+		mu       sync.Mutex
+		last     = -1.0
+		lastSent time.Time
+	)
+	return func(done, total float64, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done <= last || (time.Since(lastSent) < interval && total > 0 && done < total) {
+			return
+		}
+		last, lastSent = done, time.Now()
+		p := &mcp.ProgressNotificationParams{ProgressToken: tok, Progress: done, Message: msg}
+		if total > 0 {
+			p.Total = total
+		}
+		_ = ss.NotifyProgress(ctx, p)
+	}
+}
+
+func promptDef(p analyzer.Prompt) *mcp.Prompt {
+	mp := &mcp.Prompt{Name: p.Name, Title: p.Title, Description: p.Description}
+	for _, a := range p.Args {
+		mp.Arguments = append(mp.Arguments, &mcp.PromptArgument{Name: a.Name, Description: a.Description, Required: a.Required})
+	}
+	return mp
+}
+
+func promptHandler(p analyzer.Prompt) mcp.PromptHandler {
+	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		args := map[string]string{}
+		if req.Params != nil {
+			for k, v := range req.Params.Arguments {
+				args[k] = v
+			}
+		}
+		for _, a := range p.Args {
+			if a.Required && strings.TrimSpace(args[a.Name]) == "" {
+				return nil, fmt.Errorf("prompt %s: argument %q is required", p.Name, a.Name)
+			}
+		}
+		text, err := p.Render(args)
+		if err != nil {
+			return nil, fmt.Errorf("prompt %s: %w", p.Name, err)
+		}
+		return &mcp.GetPromptResult{
+			Description: p.Description,
+			Messages:    []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: text}}},
+		}, nil
+	}
+}
+
+// HTTPOptions configures the streamable HTTP handler.
+type HTTPOptions struct {
+	Logger *slog.Logger
+}
+
+// HTTPHandler returns an http.Handler serving srv over streamable HTTP at
+// /mcp, stateless (every request stands alone, so replicas need no shared
+// state), with the SDK's DNS-rebinding protection for loopback listeners and
+// cross-origin request protection. /healthz answers 200 for load balancers.
+func HTTPHandler(srv *mcp.Server, opts HTTPOptions) http.Handler {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{
+		Stateless:                    true,
+		Logger:                       logger,
+		PropagateRequestCancellation: true,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", http.NewCrossOriginProtection().Handler(mcpHandler))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}
