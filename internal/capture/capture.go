@@ -17,6 +17,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -275,8 +276,8 @@ func (rd *Reader) openPcap(br *bufio.Reader) error {
 		bo = binary.BigEndian
 	}
 	major, minor := bo.Uint16(hdr[4:6]), bo.Uint16(hdr[6:8])
-	if major != 2 || minor != 4 {
-		return fmt.Errorf("%w: pcap version %d.%d (only 2.4 is defined)", ErrUnsupported, major, minor)
+	if major != 2 {
+		return fmt.Errorf("%w: pcap major version %d (only 2 is defined)", ErrUnsupported, major)
 	}
 	// LinkType and additional information (draft-ietf-opsawg-pcap §4):
 	// FCS len (4 bits) | R | P | reserved (10 bits) | link type (16 bits).
@@ -284,7 +285,22 @@ func (rd *Reader) openPcap(br *bufio.Reader) error {
 	if network&0x03ff0000 != 0 {
 		return fmt.Errorf("%w: pcap link-type field has reserved bits set (0x%08x)", ErrUnsupported, network)
 	}
-	p, err := pcapgo.NewReader(br)
+	var src io.Reader = br
+	if minor != 4 {
+		// Wireshark reads every 2.x file; pcapgo takes 2.4 only. Hand it
+		// the header as 2.4, and for files older than 2.3, whose record
+		// headers hold the original length before the captured length,
+		// swap the two fields back as records stream by.
+		patched := append([]byte(nil), hdr...)
+		bo.PutUint16(patched[6:8], 4)
+		br.Discard(24)
+		var rest io.Reader = br
+		if minor < 3 {
+			rest = &swapLengths{r: br, bo: bo}
+		}
+		src = io.MultiReader(bytes.NewReader(patched), rest)
+	}
+	p, err := pcapgo.NewReader(src)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
@@ -296,7 +312,7 @@ func (rd *Reader) openPcap(br *bufio.Reader) error {
 		digits = 9
 	}
 	rd.info.BigEndian = m.bigEndian
-	rd.info.Version = "2.4"
+	rd.info.Version = fmt.Sprintf("%d.%d", major, minor)
 	rd.info.LinkType = LinkType(network & 0xffff)
 	rd.info.Snaplen = p.Snaplen()
 	rd.info.FCSBits = -1
@@ -514,4 +530,49 @@ func (rd *Reader) statistics(id int, st pcapgo.NgInterfaceStatistics) {
 		s.Dropped = &v
 	}
 	rd.info.Interfaces[idx].Stats = s
+}
+
+// swapLengths streams classic pcap records (after the file header), swapping
+// the captured-length and original-length fields of each record header, as
+// files of format versions before 2.3 wrote them in the other order.
+type swapLengths struct {
+	r    io.Reader
+	bo   binary.ByteOrder
+	hdr  [16]byte
+	hdrN int   // header bytes held in hdr
+	hdrO int   // header bytes already handed out
+	left int64 // record data bytes still to pass through
+}
+
+func (s *swapLengths) Read(p []byte) (int, error) {
+	if s.left > 0 {
+		if int64(len(p)) > s.left {
+			p = p[:s.left]
+		}
+		n, err := s.r.Read(p)
+		s.left -= int64(n)
+		return n, err
+	}
+	if s.hdrO == s.hdrN {
+		// Read the next record header.
+		n, err := io.ReadFull(s.r, s.hdr[:])
+		if n < len(s.hdr) {
+			if n == 0 {
+				return 0, err
+			}
+			s.hdrN, s.hdrO = n, 0 // pass a cut header through as it is
+		} else {
+			capLen, origLen := s.bo.Uint32(s.hdr[12:16]), s.bo.Uint32(s.hdr[8:12])
+			s.bo.PutUint32(s.hdr[8:12], capLen)
+			s.bo.PutUint32(s.hdr[12:16], origLen)
+			s.hdrN, s.hdrO = 16, 0
+			s.left = int64(capLen)
+		}
+	}
+	n := copy(p, s.hdr[s.hdrO:s.hdrN])
+	s.hdrO += n
+	if s.hdrO == s.hdrN && s.hdrN < len(s.hdr) {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, nil
 }

@@ -10,6 +10,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -203,7 +204,7 @@ type decoder struct {
 	eth     layers.Ethernet
 	sll     layers.LinuxSLL
 	sll2    layers.LinuxSLL2
-	loop    layers.Loopback
+	loop    nullLayer
 	vlan    vlanLayer
 	ip4     layers.IPv4
 	ip6     layers.IPv6
@@ -299,7 +300,7 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 		case layers.LayerTypeLinuxSLL2:
 			p.LinuxSLL2 = &d.sll2
 		case layers.LayerTypeLoopback:
-			p.Loopback = &d.loop
+			p.Loopback = &d.loop.Loopback
 		case layers.LayerTypeIPv4:
 			p.IPv4 = &d.ip4
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
@@ -344,3 +345,37 @@ func (v *vlanLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) err
 	}
 	return nil
 }
+
+// nullLayer decodes the 4-byte header of BSD loopback captures (LINKTYPE_NULL
+// in host byte order, LINKTYPE_LOOP in network byte order) as Wireshark does:
+// the value, in whichever byte order leaves the upper half zero, is an
+// address family, or an EtherType when it is above 1500 (some systems write
+// those). layers.Loopback knows only address families.
+type nullLayer struct {
+	layers.Loopback
+	next gopacket.LayerType
+}
+
+func (n *nullLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if len(data) < 4 {
+		df.SetTruncated()
+		return errShortNull
+	}
+	v := binary.LittleEndian.Uint32(data[:4])
+	if v&0xffff0000 != 0 {
+		v = binary.BigEndian.Uint32(data[:4])
+	}
+	n.BaseLayer = layers.BaseLayer{Contents: data[:4], Payload: data[4:]}
+	if v > 1500 {
+		n.Family = 0
+		n.next = layers.EthernetType(v).LayerType()
+		return nil
+	}
+	n.Family = layers.ProtocolFamily(v)
+	n.next = n.Family.LayerType()
+	return nil
+}
+
+func (n *nullLayer) NextLayerType() gopacket.LayerType { return n.next }
+
+var errShortNull = errors.New("engine: loopback header shorter than 4 bytes")

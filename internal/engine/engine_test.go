@@ -1,0 +1,287 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// summary is what the tests check of each decoded packet.
+type summary struct {
+	vlans          string
+	src, dst       string
+	sport, dport   uint16
+	transport      string
+	unsupported    bool
+	srcMAC         string
+	fragment       bool
+	payloadPresent bool
+}
+
+func summarize(p *engine.Packet) summary {
+	s := summary{unsupported: p.UnsupportedLink, fragment: p.Fragment}
+	var v []string
+	for _, id := range p.VLANs {
+		v = append(v, fmt.Sprint(id))
+	}
+	s.vlans = strings.Join(v, ",")
+	if a := p.SrcIP(); a.IsValid() {
+		s.src, s.dst = a.String(), p.DstIP().String()
+	}
+	s.sport, s.dport, _ = p.Ports()
+	switch {
+	case p.UDP != nil:
+		s.transport = "udp"
+	case p.TCP != nil:
+		s.transport = "tcp"
+	case p.ICMPv4 != nil:
+		s.transport = "icmp"
+	case p.ICMPv6 != nil:
+		s.transport = "icmpv6"
+	}
+	if m := p.SrcMAC(); m != nil {
+		s.srcMAC = m.String()
+	}
+	s.payloadPresent = len(p.Payload()) > 0
+	return s
+}
+
+func run(t *testing.T, b []byte) (*engine.Result, []summary) {
+	t.Helper()
+	var got []summary
+	res, err := engine.Run(t.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+		got = append(got, summarize(p))
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, got
+}
+
+// TestLinkTypes decodes the testdata captures of each supported link type;
+// the expected addresses, ports and VLAN IDs are tshark's for those files.
+func TestLinkTypes(t *testing.T) {
+	cases := []struct {
+		file string
+		want []summary
+	}{
+		{"vlan-qinq.pcap", []summary{
+			{vlans: "13,10", src: "172.19.51.37", dst: "172.19.51.63", sport: 47808, transport: "udp", srcMAC: "*"},
+			{vlans: "13,10", src: "172.19.51.37", dst: "172.19.51.63", sport: 47808, transport: "udp", srcMAC: "*"},
+			{vlans: "13,10", src: "193.1.186.60", dst: "224.2.127.254", sport: 9875, transport: "udp", srcMAC: "*"},
+			{vlans: "13,10", src: "193.1.186.60", dst: "224.2.127.254", sport: 9875, transport: "udp", srcMAC: "*"},
+			{vlans: "13,10", srcMAC: "*"}, // ARP
+		}},
+		{"linktype-sll2.pcap", []summary{
+			{src: "192.0.2.1", transport: "icmp", srcMAC: "00:00:00:00:00:00"},
+			{src: "192.0.2.1", transport: "icmp", srcMAC: "00:00:00:00:00:00"},
+			{src: "fe80::8c36:6ff:fe44:acaf", transport: "icmpv6", srcMAC: "00:00:00:00:00:00"},
+			{src: "fe80::8c36:6ff:fe44:acaf", transport: "icmpv6", srcMAC: "00:00:00:00:00:00"},
+			{srcMAC: "8e:36:06:44:ac:af"},
+			{srcMAC: "8e:36:06:44:ac:af"},
+		}},
+		{"linktype-null.pcap", []summary{
+			{src: "::1", transport: "*"},
+			{src: "172.16.1.117", dport: 8612, transport: "udp"},
+			{src: "10.0.0.138", dport: 58125, transport: "udp"},
+		}},
+		{"linktype-raw-ipv6.pcap", []summary{{src: "2001:db8::1", dport: 53, transport: "udp"}}},
+		{"linktype-ipv4-228.pcap", []summary{{src: "192.168.1.100", dport: 53, transport: "udp"}}},
+		{"linktype-nflog.pcap", []summary{{unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			b, err := os.ReadFile(pcaptest.Testdata(t, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, got := run(t, b)
+			if len(got) != len(c.want) {
+				t.Fatalf("%d packets, want %d", len(got), len(c.want))
+			}
+			for i, w := range c.want {
+				g := got[i]
+				if w.srcMAC == "*" {
+					w.srcMAC = g.srcMAC
+				}
+				if w.transport == "*" {
+					w.transport = g.transport
+				}
+				if w.sport == 0 {
+					w.sport = g.sport
+				}
+				if w.dport == 0 {
+					w.dport = g.dport
+				}
+				if w.dst == "" {
+					w.dst = g.dst
+				}
+				w.payloadPresent = g.payloadPresent
+				if g != w {
+					t.Errorf("packet %d = %+v, want %+v", i+1, g, w)
+				}
+			}
+			if strings.HasPrefix(c.file, "linktype-nflog") {
+				if res.UnsupportedLinkTypes[239] != 4 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "NFLOG") {
+					t.Errorf("unsupported = %v, warnings = %q", res.UnsupportedLinkTypes, res.Warnings)
+				}
+			}
+		})
+	}
+}
+
+func TestFragments(t *testing.T) {
+	eth := &layers.Ethernet{SrcMAC: pcaptest.MAC(t, "00:00:00:00:00:01"), DstMAC: pcaptest.MAC(t, "00:00:00:00:00:02"), EthernetType: layers.EthernetTypeIPv4}
+	first := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, Flags: layers.IPv4MoreFragments, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+	second := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, FragOffset: 185, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+	fs := []pcaptest.Frame{
+		{Time: time.Unix(1, 0), Data: pcaptest.Serialize(t, eth, first, gopacket.Payload(make([]byte, 64)))},
+		{Time: time.Unix(2, 0), Data: pcaptest.Serialize(t, eth, second, gopacket.Payload(make([]byte, 64)))},
+	}
+	_, got := run(t, pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs))
+	for i, g := range got {
+		if !g.fragment || g.transport != "" {
+			t.Errorf("packet %d = %+v, want a fragment without transport", i+1, g)
+		}
+	}
+}
+
+func TestFrameNumbersAndFlush(t *testing.T) {
+	fs := mixedFrames(t, 10)
+	var numbers []int
+	obs := &flushCounter{}
+	res, err := engine.Run(t.Context(), bytes.NewReader(pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs)), engine.Options{},
+		engine.ObserverFunc(func(p *engine.Packet) { numbers = append(numbers, p.Number) }), obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range numbers {
+		if n != i+1 {
+			t.Fatalf("frame numbers = %v, want 1..10", numbers)
+		}
+	}
+	if res.Packets != 10 || obs.observed != 10 || obs.flushed != 1 {
+		t.Errorf("packets %d, observed %d, flushed %d", res.Packets, obs.observed, obs.flushed)
+	}
+}
+
+type flushCounter struct{ observed, flushed int }
+
+func (f *flushCounter) Observe(*engine.Packet) { f.observed++ }
+func (f *flushCounter) Flush()                 { f.flushed++ }
+
+func TestCancel(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 10000))
+	ctx, cancel := context.WithCancel(t.Context())
+	n := 0
+	_, err := engine.Run(ctx, bytes.NewReader(file), engine.Options{}, engine.ObserverFunc(func(*engine.Packet) {
+		n++
+		if n == 5000 {
+			cancel()
+		}
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n >= 10000 {
+		t.Errorf("observed %d packets after cancel; the engine should stop within %d", n, 4096)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 20000))
+	var reports []engine.Progress
+	res, err := engine.Run(t.Context(), bytes.NewReader(file), engine.Options{
+		Size:             int64(len(file)),
+		ProgressInterval: time.Nanosecond,
+		Progress:         func(p engine.Progress) { reports = append(reports, p) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) < 3 {
+		t.Fatalf("%d progress reports, want several", len(reports))
+	}
+	last := reports[len(reports)-1]
+	if !last.Done || last.Bytes != int64(len(file)) || last.Total != int64(len(file)) || last.Packets != res.Packets {
+		t.Errorf("last report = %+v, want done with all %d bytes and %d packets", last, len(file), res.Packets)
+	}
+	for i := 1; i < len(reports); i++ {
+		if reports[i].Bytes < reports[i-1].Bytes {
+			t.Errorf("progress went backwards: %+v then %+v", reports[i-1], reports[i])
+		}
+	}
+}
+
+// TestSourceError: a failure of the source itself (a download cut off or over
+// its limit) is an error, not a truncated capture.
+func TestSourceError(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 100))
+	boom := errors.New("download exceeds the size limit")
+	src := io.MultiReader(bytes.NewReader(file[:len(file)/2]), errReader{boom})
+	_, err := engine.Run(t.Context(), src, engine.Options{})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the source's error", err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func TestTruncatedWarning(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 10))
+	res, err := engine.Run(t.Context(), bytes.NewReader(file[:len(file)-5]), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packets != 9 || res.Damaged == nil || !res.Damaged.Truncated || len(res.Warnings) != 1 ||
+		!strings.HasPrefix(res.Warnings[0], "capture truncated after packet 9") {
+		t.Errorf("packets %d, damaged %v, warnings %q", res.Packets, res.Damaged, res.Warnings)
+	}
+	_, err = engine.Run(t.Context(), strings.NewReader("not a capture at all"), engine.Options{})
+	if !errors.Is(err, capture.ErrNotCapture) {
+		t.Errorf("text input: err = %v, want ErrNotCapture", err)
+	}
+}
+
+// mixedFrames returns n frames cycling through UDP (DNS, DHCP), TCP, ICMP
+// and VLAN-tagged traffic, as a LAN capture mixes them.
+func mixedFrames(t testing.TB, n int) []pcaptest.Frame {
+	mac1, mac2 := pcaptest.MAC(t, "00:11:22:33:44:55"), pcaptest.MAC(t, "66:77:88:99:aa:bb")
+	ip1, ip2 := net.IP{192, 168, 1, 10}, net.IP{192, 168, 1, 1}
+	eth := func(et layers.EthernetType) *layers.Ethernet {
+		return &layers.Ethernet{SrcMAC: mac1, DstMAC: mac2, EthernetType: et}
+	}
+	ip := func(proto layers.IPProtocol) *layers.IPv4 {
+		return &layers.IPv4{Version: 4, TTL: 64, Protocol: proto, SrcIP: ip1, DstIP: ip2}
+	}
+	templates := [][]byte{
+		pcaptest.Serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolUDP), &layers.UDP{SrcPort: 40000, DstPort: 53}, gopacket.Payload(make([]byte, 40))),
+		pcaptest.Serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolTCP), &layers.TCP{SrcPort: 50000, DstPort: 443, Seq: 1, Ack: 1, ACK: true, PSH: true, Window: 512}, gopacket.Payload(make([]byte, 1200))),
+		pcaptest.Serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolTCP), &layers.TCP{SrcPort: 443, DstPort: 50000, Seq: 1, Ack: 1201, ACK: true, Window: 512}),
+		pcaptest.Serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolICMPv4), &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0), Id: 1, Seq: 1}, gopacket.Payload(make([]byte, 56))),
+		pcaptest.Serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolUDP), &layers.UDP{SrcPort: 68, DstPort: 67}, gopacket.Payload(make([]byte, 300))),
+		pcaptest.Serialize(t, eth(layers.EthernetTypeDot1Q), &layers.Dot1Q{VLANIdentifier: 100, Type: layers.EthernetTypeIPv4}, ip(layers.IPProtocolUDP), &layers.UDP{SrcPort: 5060, DstPort: 5060}, gopacket.Payload(make([]byte, 500))),
+	}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	fs := make([]pcaptest.Frame, n)
+	for i := range fs {
+		fs[i] = pcaptest.Frame{Time: base.Add(time.Duration(i) * time.Millisecond), Data: templates[i%len(templates)]}
+	}
+	return fs
+}

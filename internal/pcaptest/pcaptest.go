@@ -1,0 +1,196 @@
+// Package pcaptest holds helpers for tests only: finding the repository and the
+// shared capture corpus, comparing against golden files (rewritten with
+// -update), and writing synthetic captures. Only _test.go files import it.
+package pcaptest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// update rewrites golden files instead of comparing with them.
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// Updating reports whether the test run rewrites golden files.
+func Updating() bool { return *update }
+
+// Root returns the repository root (the directory holding go.mod).
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("pcaptest: go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Testdata returns the path of a file under the repository's testdata/.
+func Testdata(t testing.TB, name string) string {
+	t.Helper()
+	return filepath.Join(Root(t), "testdata", name)
+}
+
+// CorpusDir returns the shared capture corpus (../shared/corpus beside the
+// repository, or $MCPACKET_CORPUS) and whether it is present.
+func CorpusDir(t testing.TB) (string, bool) {
+	t.Helper()
+	dir := os.Getenv("MCPACKET_CORPUS")
+	if dir == "" {
+		dir = filepath.Join(Root(t), "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
+		return dir, false
+	}
+	return dir, true
+}
+
+// RequireCorpus returns the corpus directory, or skips the test with a note
+// when the corpus is not beside the repository (the repository's own
+// testdata covers the same ground in that case).
+func RequireCorpus(t testing.TB) string {
+	t.Helper()
+	dir, ok := CorpusDir(t)
+	if !ok {
+		t.Skipf("shared corpus not found at %s (set MCPACKET_CORPUS)", dir)
+	}
+	return dir
+}
+
+// CorpusSummary is one line of the corpus truth/summary.jsonl.
+type CorpusSummary struct {
+	File            string         `json:"file"`
+	Packets         int            `json:"packets"`
+	TsharkExit      int            `json:"tshark_exit"`
+	CapinfosExit    int            `json:"capinfos_exit"`
+	CapinfosPackets *int           `json:"capinfos_packets"`
+	Encapsulation   *string        `json:"encapsulation"`
+	Counts          map[string]int `json:"counts"`
+	Tables          []string       `json:"tables"`
+}
+
+// CorpusSummaries reads truth/summary.jsonl of the corpus.
+func CorpusSummaries(t testing.TB, dir string) []CorpusSummary {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "truth", "summary.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []CorpusSummary
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var s CorpusSummary
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatalf("summary.jsonl: %v", err)
+		}
+		out = append(out, s)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// ReadTSV reads a tshark -T fields table with a header row into maps keyed
+// by field name.
+func ReadTSV(t testing.TB, path string) []map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) == 0 {
+		return nil
+	}
+	header := strings.Split(lines[0], "\t")
+	var rows []map[string]string
+	for _, l := range lines[1:] {
+		cells := strings.Split(l, "\t")
+		row := map[string]string{}
+		for i, h := range header {
+			if i < len(cells) {
+				row[h] = cells[i]
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// Golden compares got with testdata file path (relative to the calling
+// package), or rewrites the file under -update.
+func Golden(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden file: %v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update to accept):\n%s", path, diff(string(want), string(got)))
+	}
+}
+
+// GoldenJSON marshals v indented and compares it with a golden file.
+func GoldenJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	Golden(t, path, append(b, '\n'))
+}
+
+// diff shows the first lines that differ.
+func diff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < max(len(wl), len(gl)) && shown < 20; i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			b.WriteString("line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g + "\n")
+			shown++
+		}
+	}
+	return b.String()
+}
+
+// LookPath returns the path of an executable and whether it is installed.
+func LookPath(name string) (string, bool) {
+	p, err := exec.LookPath(name)
+	return p, err == nil
+}
