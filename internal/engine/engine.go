@@ -67,8 +67,8 @@ type Result struct {
 	Info    *capture.Info // what the capture says about itself
 	Packets int           // frames read
 	Bytes   int64         // source bytes read
-	// Warnings are problems that did not stop the pass, such as a capture
-	// cut short ("capture truncated after packet N").
+	// Warnings are problems reading the capture that did not stop the pass,
+	// such as a capture cut short ("capture truncated after packet N").
 	Warnings []string
 	// Damaged is set when the capture stopped being readable before its
 	// end; Packets covers the frames before the damage.
@@ -168,9 +168,6 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 		}
 	}
 	res.Bytes = cr.n
-	for lt, n := range res.UnsupportedLinkTypes {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d packet(s) with link type %d (%s) were counted but not decoded", n, uint16(lt), lt))
-	}
 	report(true)
 	return res, nil
 }

@@ -136,7 +136,7 @@ func TestLinkTypes(t *testing.T) {
 				}
 			}
 			if strings.HasPrefix(c.file, "linktype-nflog") {
-				if res.UnsupportedLinkTypes[239] != 4 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "NFLOG") {
+				if res.UnsupportedLinkTypes[239] != 4 || len(res.Warnings) != 0 {
 					t.Errorf("unsupported = %v, warnings = %q", res.UnsupportedLinkTypes, res.Warnings)
 				}
 			}

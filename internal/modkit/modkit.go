@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -81,9 +82,19 @@ func MaxPacketsNote(limit int, proto string) string {
 }
 
 // Warnings returns the pass's warnings as a non-nil slice, for JSON output.
-func Warnings(res *engine.Result) []string {
-	if len(res.Warnings) == 0 {
-		return []string{}
+// A protocol module passes undecoded=true to add a warning per link type the
+// engine could not decode, since its protocol may hide in those packets.
+func Warnings(res *engine.Result, undecoded bool) []string {
+	out := append([]string{}, res.Warnings...)
+	if undecoded {
+		lts := make([]capture.LinkType, 0, len(res.UnsupportedLinkTypes))
+		for lt := range res.UnsupportedLinkTypes {
+			lts = append(lts, lt)
+		}
+		slices.Sort(lts)
+		for _, lt := range lts {
+			out = append(out, fmt.Sprintf("%d packet(s) with link type %d (%s) were counted but not decoded", res.UnsupportedLinkTypes[lt], uint16(lt), lt))
+		}
 	}
-	return append([]string(nil), res.Warnings...)
+	return out
 }

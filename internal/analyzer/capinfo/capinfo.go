@@ -169,7 +169,7 @@ func (o *observer) output(res *engine.Result) *Output {
 		OutOfOrderPackets:        o.outOfOrder,
 		PacketComments:           o.comments,
 		UndecodedLinkTypePackets: o.undecoded,
-		Warnings:                 modkit.Warnings(res),
+		Warnings:                 modkit.Warnings(res, false),
 		Encapsulations:           []Encapsulation{},
 		Sections:                 []Section{},
 		Interfaces:               []Interface{},
