@@ -1,0 +1,29 @@
+# mcpacket: the commands the README promises.
+
+GO ?= go
+
+.PHONY: all build test example clients bench fuzz
+
+all: build
+
+# One static binary, no cgo.
+build:
+	CGO_ENABLED=0 $(GO) build -o mcpacket ./cmd/mcpacket
+
+# The main job on the bundled example capture.
+example:
+	$(GO) run ./cmd/mcpacket analyze capinfos examples/dhcp.pcap
+
+# The pinned MCP clients (TypeScript SDK, MCP Inspector) the end-to-end tests drive.
+clients:
+	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+
+# The whole test suite. tshark/capinfos (Debian package tshark) are test
+# oracles; the tests that need them skip when they are absent. .ci/run installs them.
+test: clients
+	CGO_ENABLED=0 $(GO) build ./...
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

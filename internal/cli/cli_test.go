@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+func testApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	reg, err := analyzer.NewRegistry(capinfo.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	return &App{Registry: reg, Version: "test", Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}, &stdout, &stderr
+}
+
+func TestAnalyze(t *testing.T) {
+	example := filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap")
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"report", []string{"analyze", "capinfos", example}, ExitOK, "Number of packets:     4", ""},
+		{"flags after capture", []string{"analyze", "capinfos", example, "--limit", "1"}, ExitOK, "Interface #0", ""},
+		{"by tool name", []string{"analyze", "analyze_capinfos", example}, ExitOK, "Number of packets:     4", ""},
+		{"json", []string{"analyze", "capinfos", "--json", example}, ExitOK, `"packet_count": 4`, ""},
+		{"unknown module", []string{"analyze", "nope", example}, ExitUsage, "", `unknown module "nope"; modules are: capinfos`},
+		{"no capture", []string{"analyze", "capinfos"}, ExitUsage, "", "give exactly one capture"},
+		{"missing file", []string{"analyze", "capinfos", "no/such.pcap"}, ExitError, "", `capture "no/such.pcap": no such file`},
+		{"not a capture", []string{"analyze", "capinfos", filepath.Join(pcaptest.Root(t), "go.mod")}, ExitError, "", "not a pcap or pcapng file"},
+		{"bad tool flag", []string{"analyze", "capinfos", "--limit", "x", example}, ExitUsage, "", "invalid value"},
+		{"help", []string{"analyze", "capinfos", "-h"}, ExitOK, "", "-limit"},
+		{"version", []string{"version"}, ExitOK, "mcpacket test", ""},
+		{"tools", []string{"tools"}, ExitOK, "tool    analyze_capinfos", ""},
+		{"unknown command", []string{"frobnicate"}, ExitUsage, "", `unknown command "frobnicate"`},
+		{"bad modules", []string{"serve", "--modules", "dns, nope"}, ExitUsage, "", "valid modules are: capinfos"},
+		{"bad transport", []string{"serve", "--transport", "carrier-pigeon"}, ExitUsage, "", "use stdio or http"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app, stdout, stderr := testApp(t)
+			code := app.Run(t.Context(), c.args)
+			if code != c.code || !strings.Contains(stdout.String(), c.stdout) || !strings.Contains(stderr.String(), c.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant stdout containing %q, stderr containing %q", code, c.code, stdout, stderr, c.stdout, c.stderr)
+			}
+		})
+	}
+}
+
+func TestAnalyzeJSONIsToolOutput(t *testing.T) {
+	app, stdout, _ := testApp(t)
+	if code := app.Run(t.Context(), []string{"analyze", "capinfos", "--json", filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap")}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var out capinfo.Output
+	dec := json.NewDecoder(stdout)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.PacketCount != 4 || out.SHA256 != "717174c75cf9095ee436f1963fb14aaf32ccb9d2e2e325bc5ddd51f6dfd29b67" {
+		t.Errorf("output = %+v", out)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	app, _, stderr := testApp(t)
+	app.StderrIsTerminal = true
+	if code := app.Run(t.Context(), []string{"analyze", "capinfos", filepath.Join(pcaptest.Root(t), "testdata", "http-download.pcap.gz")}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr.String(), "read ") || !strings.HasSuffix(stderr.String(), "\r") {
+		t.Errorf("stderr = %q, want a progress line that is cleared at the end", stderr.String())
+	}
+}
+
+// TestServeStdio drives "mcpacket serve" (stdio) with the Go MCP client over
+// pipes, as a desktop client would.
+func TestServeStdio(t *testing.T) {
+	for _, args := range [][]string{nil, {"serve"}, {"--modules", "capinfos"}} {
+		app, _, _ := testApp(t)
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		app.Stdin, app.Stdout = inR, outW
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan int, 1)
+		go func() { done <- app.Run(ctx, args); outW.Close() }()
+
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(ctx, &mcp.IOTransport{Reader: outR, Writer: inW}, nil)
+		if err != nil {
+			t.Fatalf("args %q: connect: %v", args, err)
+		}
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "analyze_capinfos", Arguments: map[string]any{"pcap_file": filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap")}})
+		if err != nil || res.IsError {
+			t.Fatalf("args %q: call: %v %+v", args, err, res)
+		}
+		if pc := res.StructuredContent.(map[string]any)["packet_count"]; pc != float64(4) {
+			t.Errorf("args %q: packet_count = %v", args, pc)
+		}
+		cs.Close()
+		inW.Close()
+		cancel()
+		select {
+		case code := <-done:
+			if code != ExitOK {
+				t.Errorf("args %q: exit %d", args, code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("args %q: server did not stop", args)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package internal_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// allowed is the import policy, as in go/build's deps_test.go: for each
+// package of this module, the packages of this module and the third-party
+// modules it may import (directly or not). The standard library is always
+// allowed; anything not listed is forbidden.
+var allowed = map[string][]string{
+	"internal/capture":  {"gopacket"},
+	"internal/engine":   {"internal/capture", "gopacket"},
+	"internal/analyzer": {},
+	"internal/modkit":   {"internal/analyzer", "internal/engine", "internal/capture", "gopacket"},
+	// Protocol modules: the contract, the engine and capture, shared
+	// plumbing, gopacket; never another protocol module or the MCP SDK.
+	"internal/analyzer/*": {"internal/analyzer", "internal/engine", "internal/capture", "internal/modkit", "gopacket"},
+	"internal/mcpserver":  {"internal/analyzer", "mcp-sdk", "jsonschema"},
+	"internal/cli":        {"internal/analyzer", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/pcaptest":   {"gopacket"},
+	"cmd/mcpacket":        {"internal/analyzer", "internal/analyzer/*", "internal/capture", "internal/engine", "internal/modkit", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
+}
+
+// families maps import path prefixes to the short names used above.
+var families = []struct{ prefix, name string }{
+	{"github.com/gopacket/gopacket", "gopacket"},
+	{"github.com/modelcontextprotocol/go-sdk", "mcp-sdk"},
+	{"github.com/google/jsonschema-go", "jsonschema"},
+	{"github.com/yosida95/uritemplate", "mcp-sdk"},
+	{"github.com/segmentio/", "mcp-sdk"},
+	{"github.com/golang-jwt/", "mcp-sdk"},
+	{"golang.org/x/oauth2", "mcp-sdk"},
+}
+
+const module = "github.com/mcpacket/mcpacket/"
+
+func TestDependencyRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{range .Deps}} {{.}}{{end}}{{end}}", "github.com/mcpacket/mcpacket/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || !strings.HasPrefix(fields[0], module) {
+			continue
+		}
+		pkg := strings.TrimPrefix(fields[0], module)
+		if pkg == "internal" {
+			continue // this test's own package
+		}
+		rule, ok := ruleFor(pkg)
+		if !ok {
+			t.Errorf("package %s has no import rule; add it to allowed", pkg)
+			continue
+		}
+		checked++
+		for _, dep := range fields[1:] {
+			name, std := classify(dep)
+			if std || name == pkg {
+				continue
+			}
+			if !permits(rule, name) {
+				t.Errorf("%s may not import %s (%s)", pkg, dep, name)
+			}
+		}
+		if strings.Contains(line, "github.com/gopacket/gopacket/pcap ") || strings.HasSuffix(line, "github.com/gopacket/gopacket/pcap") {
+			t.Errorf("%s imports gopacket/pcap, the libpcap cgo binding", pkg)
+		}
+	}
+	if checked < 8 {
+		t.Errorf("checked %d packages, want all of them", checked)
+	}
+}
+
+func ruleFor(pkg string) ([]string, bool) {
+	if r, ok := allowed[pkg]; ok {
+		return r, true
+	}
+	if strings.HasPrefix(pkg, "internal/analyzer/") {
+		return allowed["internal/analyzer/*"], true
+	}
+	return nil, false
+}
+
+// classify names a dependency: a package of this module by its path in the
+// module, a third-party module by family, or the standard library.
+func classify(dep string) (name string, std bool) {
+	if strings.HasPrefix(dep, module) {
+		return strings.TrimPrefix(dep, module), false
+	}
+	for _, f := range families {
+		if strings.HasPrefix(dep, f.prefix) {
+			return f.name, false
+		}
+	}
+	first, _, _ := strings.Cut(dep, "/")
+	// golang.org/x modules are the Go project's own supplements (pcapgo
+	// needs x/net/bpf, the SDK x/sync); they count as standard.
+	if !strings.Contains(first, ".") || strings.HasPrefix(dep, "golang.org/x/") {
+		return dep, true // standard library (vendor/golang.org/x/... included)
+	}
+	return dep, false
+}
+
+func permits(rule []string, name string) bool {
+	for _, r := range rule {
+		if r == name || (strings.HasSuffix(r, "/*") && strings.HasPrefix(name, strings.TrimSuffix(r, "*"))) {
+			return true
+		}
+	}
+	return false
+}
