@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
@@ -17,6 +18,7 @@ func main() {
 	// The one list of modules, in the order tools are listed.
 	reg, err := analyzer.NewRegistry(
 		capinfo.New(),
+		dhcp.New(dhcp.Options{}),
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -203,10 +203,10 @@ type decoder struct {
 	sll2    layers.LinuxSLL2
 	loop    nullLayer
 	vlan    vlanLayer
-	ip4     layers.IPv4
+	ip4     ipv4Layer
 	ip6     layers.IPv6
 	ip6ext  layers.IPv6ExtensionSkipper
-	ip6frag layers.IPv6Fragment
+	ip6frag ipv6FragmentLayer
 	udp     layers.UDP
 	tcp     layers.TCP
 	icmp4   layers.ICMPv4
@@ -299,7 +299,7 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 		case layers.LayerTypeLoopback:
 			p.Loopback = &d.loop.Loopback
 		case layers.LayerTypeIPv4:
-			p.IPv4 = &d.ip4
+			p.IPv4 = &d.ip4.IPv4
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
 				p.Fragment = true
 			}
@@ -376,3 +376,26 @@ func (n *nullLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) err
 func (n *nullLayer) NextLayerType() gopacket.LayerType { return n.next }
 
 var errShortNull = errors.New("engine: loopback header shorter than 4 bytes")
+
+// ipv4Layer is layers.IPv4, except that the first fragment of a fragmented
+// datagram (offset 0) goes on to its transport header, as Wireshark shows it
+// when it cannot reassemble: the header is there, only the payload is cut.
+// Packet.Fragment marks such packets.
+type ipv4Layer struct{ layers.IPv4 }
+
+func (i *ipv4Layer) NextLayerType() gopacket.LayerType {
+	if i.FragOffset == 0 && i.Flags&layers.IPv4MoreFragments != 0 {
+		return i.Protocol.LayerType()
+	}
+	return i.IPv4.NextLayerType()
+}
+
+// ipv6FragmentLayer does for IPv6 what ipv4Layer does for IPv4.
+type ipv6FragmentLayer struct{ layers.IPv6Fragment }
+
+func (i *ipv6FragmentLayer) NextLayerType() gopacket.LayerType {
+	if i.FragmentOffset == 0 {
+		return i.NextHeader.LayerType()
+	}
+	return gopacket.LayerTypeFragment
+}

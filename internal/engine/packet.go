@@ -39,7 +39,8 @@ type Packet struct {
 	ICMPv6    *layers.ICMPv6
 
 	// Fragment is set for an IP fragment other than an unfragmented
-	// datagram; its transport header is not decoded.
+	// datagram. The first fragment's transport header is decoded (its
+	// payload is cut short); later fragments have no transport layer.
 	Fragment bool
 	// Truncated is set when a header announced more bytes than were captured
 	// (snaplen cut, or a lying length field).

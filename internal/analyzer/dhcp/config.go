@@ -1,0 +1,184 @@
+package dhcp
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Paging defaults and limits for the detail lists.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 1000
+)
+
+// Default anomaly thresholds.
+const (
+	DefaultStarvationMinClients    = 100
+	DefaultStarvationWindowSeconds = 60
+	DefaultStarvationMaxCompletion = 0.2
+	DefaultNakStormMin             = 10
+	DefaultNakStormWindowSeconds   = 60
+	DefaultUnansweredDiscoverMin   = 3
+	DefaultDeclineMin              = 2
+)
+
+// config is one call's parsed arguments.
+type config struct {
+	maxPackets                   int
+	offset, limit                int
+	txOffset, txLimit            int
+	cliOffset, cliLimit          int
+	limitSet, txLimitSet, cliSet bool
+	maxTransactions, maxClients  int
+	maxServers                   int
+	clientMAC                    *hwKey
+	xid                          *uint32
+	msgType                      *MsgType
+	serverID                     netip.Addr
+	start, end                   time.Time
+	filters                      Filters
+	th                           Thresholds
+}
+
+func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
+	c := &config{maxPackets: maxPackets, maxTransactions: opts.MaxTransactions, maxClients: opts.MaxClients, maxServers: opts.MaxServers}
+	var err error
+	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+		return nil, err
+	}
+	if c.txOffset, c.txLimit, err = analyzer.PageArgs(in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
+		return nil, fmt.Errorf("transactions: %w", err)
+	}
+	if c.cliOffset, c.cliLimit, err = analyzer.PageArgs(in.ClientsOffset, in.ClientsLimit, DefaultLimit, MaxLimit); err != nil {
+		return nil, fmt.Errorf("clients: %w", err)
+	}
+	c.limitSet, c.txLimitSet, c.cliSet = in.Limit > 0, in.TransactionsLimit > 0, in.ClientsLimit > 0
+
+	if s := strings.TrimSpace(in.ClientMAC); s != "" {
+		mac, err := net.ParseMAC(s)
+		if err != nil {
+			return nil, fmt.Errorf("client_mac %q is not a MAC address; use the form 00:0b:82:01:fc:42", s)
+		}
+		k := keyOf(mac)
+		c.clientMAC = &k
+		c.filters.ClientMAC = k.String()
+	}
+	if s := strings.TrimSpace(in.TransactionID); s != "" {
+		v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), base(s), 32)
+		if err != nil {
+			return nil, fmt.Errorf("transaction_id %q is not a 32-bit number; use hex like 0x3d1d or decimal", s)
+		}
+		x := uint32(v)
+		c.xid = &x
+		c.filters.TransactionID = fmt.Sprintf("0x%08x", x)
+	}
+	if s := strings.TrimSpace(in.MessageType); s != "" {
+		t, ok := parseMsgType(s)
+		if !ok {
+			return nil, fmt.Errorf("message_type %q is not a DHCP message type; use DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM, BOOTP or a number", s)
+		}
+		c.msgType = &t
+		c.filters.MessageType = t.String()
+	}
+	if s := strings.TrimSpace(in.ServerID); s != "" {
+		a, err := netip.ParseAddr(s)
+		if err != nil || !a.Is4() {
+			return nil, fmt.Errorf("server_id %q is not an IPv4 address", s)
+		}
+		c.serverID = a
+		c.filters.ServerID = a.String()
+	}
+	if c.start, err = analyzer.ParseTime("start_time", in.StartTime); err != nil {
+		return nil, err
+	}
+	if c.end, err = analyzer.ParseTime("end_time", in.EndTime); err != nil {
+		return nil, err
+	}
+	if !c.start.IsZero() && !c.end.IsZero() && c.end.Before(c.start) {
+		return nil, fmt.Errorf("end_time %s is before start_time %s", in.EndTime, in.StartTime)
+	}
+	c.filters.StartTime = analyzer.FormatTime(c.start)
+	c.filters.EndTime = analyzer.FormatTime(c.end)
+
+	th := Thresholds{
+		StarvationMinClients:    orInt(in.StarvationMinClients, DefaultStarvationMinClients),
+		StarvationWindowSeconds: orFloat(in.StarvationWindowSeconds, DefaultStarvationWindowSeconds),
+		StarvationMaxCompletion: orFloat(in.StarvationMaxCompletion, DefaultStarvationMaxCompletion),
+		NakStormMin:             orInt(in.NakStormMin, DefaultNakStormMin),
+		NakStormWindowSeconds:   orFloat(in.NakStormWindowSeconds, DefaultNakStormWindowSeconds),
+		UnansweredDiscoverMin:   orInt(in.UnansweredDiscoverMin, DefaultUnansweredDiscoverMin),
+		DeclineMin:              orInt(in.DeclineMin, DefaultDeclineMin),
+	}
+	switch {
+	case th.StarvationMinClients < 2, th.NakStormMin < 1, th.UnansweredDiscoverMin < 1, th.DeclineMin < 1:
+		return nil, fmt.Errorf("thresholds must be positive (starvation_min_clients at least 2)")
+	case th.StarvationWindowSeconds <= 0, th.NakStormWindowSeconds <= 0:
+		return nil, fmt.Errorf("window lengths must be positive seconds")
+	case th.StarvationMaxCompletion < 0 || th.StarvationMaxCompletion > 1:
+		return nil, fmt.Errorf("starvation_max_completion must be between 0 and 1")
+	}
+	c.th = th
+	return c, nil
+}
+
+func base(s string) int {
+	if strings.HasPrefix(strings.ToLower(s), "0x") {
+		return 16
+	}
+	return 10
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orFloat(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// matches applies the packet filters to one message.
+func (c *config) matches(p *engine.Packet, m *message) bool {
+	if c.clientMAC != nil && (m.short > 0 || keyOf(m.chaddr) != *c.clientMAC) {
+		return false
+	}
+	if c.xid != nil && (m.short > 0 || m.xid != *c.xid) {
+		return false
+	}
+	if c.msgType != nil && (m.short > 0 || m.msgType != *c.msgType) {
+		return false
+	}
+	if c.serverID.IsValid() && (m.short > 0 || serverOf(p, m) != c.serverID) {
+		return false
+	}
+	if !c.start.IsZero() && p.Timestamp.Before(c.start) {
+		return false
+	}
+	if !c.end.IsZero() && p.Timestamp.After(c.end) {
+		return false
+	}
+	return true
+}
+
+// inRange reports whether the interval [a, b] meets the time filter.
+func (c *config) inRange(a, b time.Time) bool {
+	if !c.start.IsZero() && b.Before(c.start) {
+		return false
+	}
+	if !c.end.IsZero() && a.After(c.end) {
+		return false
+	}
+	return true
+}

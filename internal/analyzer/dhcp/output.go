@@ -1,0 +1,462 @@
+package dhcp
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+const maxUniqueListed = 50
+
+// record builds the packet record of the message being observed.
+func record(p *engine.Packet, m *message, nonStd bool) Packet {
+	r := Packet{
+		PacketNumber:    p.Number,
+		Timestamp:       analyzer.FormatTime(p.Timestamp),
+		Options:         map[string]any{},
+		OptionCodes:     []int{},
+		NonStandardPort: nonStd,
+	}
+	if a := p.SrcIP(); a.IsValid() {
+		r.SrcIP, r.DstIP = a.String(), p.DstIP().String()
+	}
+	if s, d, ok := p.Ports(); ok {
+		r.SrcPort, r.DstPort = int(s), int(d)
+	}
+	if mac := p.SrcMAC(); len(mac) > 0 {
+		r.SrcMAC = mac.String()
+	}
+	for _, v := range p.VLANs {
+		r.VLANs = append(r.VLANs, int(v))
+	}
+	if len(m.problems) > 0 {
+		r.Malformed = append([]string(nil), m.problems...)
+	}
+	if m.short > 0 {
+		r.Protocol = "BOOTP"
+		r.MessageType = "Malformed"
+		return r
+	}
+	switch m.op {
+	case 1:
+		r.Op = "Request"
+	case 2:
+		r.Op = "Reply"
+	default:
+		r.Op = fmt.Sprintf("Unknown(%d)", m.op)
+	}
+	r.TransactionID = fmt.Sprintf("0x%08x", m.xid)
+	r.ClientIP, r.YourIP, r.ServerIP, r.RelayIP = m.ciaddr.String(), m.yiaddr.String(), m.siaddr.String(), m.giaddr.String()
+	r.ClientMAC = m.clientMAC()
+	r.Hops, r.Secs, r.Broadcast = int(m.hops), int(m.secs), m.flags&0x8000 != 0
+	r.HardwareType = hardwareTypeName(m.htype)
+	r.Protocol = "BOOTP"
+	if m.cookie {
+		r.Protocol = "DHCP"
+	}
+	r.MessageType = m.msgType.String()
+	if m.msgType != msgTypeNone {
+		code := int(m.msgType)
+		r.MessageTypeCode = &code
+	}
+	if m.overload&2 == 0 {
+		r.ServerName = cString(m.sname)
+	}
+	if m.overload&1 == 0 {
+		r.BootFile = cString(m.file)
+	}
+	for _, o := range m.opts {
+		r.OptionCodes = append(r.OptionCodes, int(o.code))
+		val, problem := decodeValue(o.code, o.data)
+		r.Options[optionName(o.code)] = val
+		if problem != "" {
+			r.Malformed = append(r.Malformed, problem)
+		}
+	}
+	u32 := func(code uint8) *int64 {
+		if v, ok := m.optU32(code); ok {
+			x := int64(v)
+			return &x
+		}
+		return nil
+	}
+	r.LeaseTime, r.RenewalTime, r.RebindingTime = u32(optLeaseTime), u32(optRenewalTime), u32(optRebindingTime)
+	str := func(a netip.Addr) *string {
+		if !a.IsValid() {
+			return nil
+		}
+		s := a.String()
+		return &s
+	}
+	r.ServerID, r.RequestedIP = str(m.optIP(optServerID)), str(m.optIP(optRequestedIP))
+	if v, ok := m.opt(optClientID); ok && len(v) > 0 {
+		s := formatHW(v)
+		r.ClientID = &s
+	}
+	if v, ok := m.opt(optHostname); ok {
+		r.Hostname = text(v)
+	}
+	return r
+}
+
+// cString is a NUL-terminated BOOTP field; empty when it holds nothing
+// printable.
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return text(b)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func msPtr(from, to time.Time) *float64 {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return nil
+	}
+	v := ms(to.Sub(from))
+	return &v
+}
+
+func (tx *txn) outcome() string {
+	switch tx.decisive {
+	case MsgRelease:
+		return "released"
+	case MsgDecline:
+		return "declined"
+	case MsgAck:
+		if tx.informs > 0 {
+			return "informed"
+		}
+		return "acked"
+	case MsgNak:
+		return "naked"
+	}
+	switch {
+	case tx.leaseQueries > 0:
+		return "leasequery"
+	case tx.requests > 0 || tx.informs > 0:
+		return "no_ack"
+	case tx.offers > 0:
+		return "offered"
+	case tx.discovers > 0:
+		return "no_offer"
+	case tx.bootp > 0:
+		return "bootp"
+	}
+	return "other"
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() || a.IsUnspecified() {
+		return ""
+	}
+	return a.String()
+}
+
+func (tx *txn) output() Transaction {
+	t := Transaction{
+		TransactionID:           fmt.Sprintf("0x%08x", tx.key.xid),
+		ClientMAC:               tx.key.hw.String(),
+		FirstPacket:             tx.firstFrame,
+		StartTime:               analyzer.FormatTime(tx.first),
+		EndTime:                 analyzer.FormatTime(tx.last),
+		MessagesTotal:           tx.total,
+		Outcome:                 tx.outcome(),
+		OfferedIP:               addrString(tx.offered),
+		RequestedIP:             addrString(tx.requested),
+		AssignedIP:              addrString(tx.assigned),
+		ServerID:                addrString(tx.server),
+		RelayIP:                 addrString(tx.relay),
+		DiscoverToOfferMs:       msPtr(tx.firstDiscover, tx.firstOffer),
+		RequestToAckMs:          msPtr(tx.firstRequest, tx.answer),
+		DiscoverRetransmissions: max(tx.discovers-1, 0),
+		RequestRetransmissions:  max(tx.requests-1, 0),
+		MessageTypes:            make([]string, 0, len(tx.msgs)),
+		Messages:                make([]TxMessage, 0, len(tx.msgs)),
+	}
+	if tx.lease >= 0 {
+		l := tx.lease
+		t.LeaseTime = &l
+	}
+	if len(tx.offering) > 1 {
+		for _, a := range tx.offering {
+			t.OfferingServers = append(t.OfferingServers, a.String())
+		}
+	}
+	for _, m := range tx.msgs {
+		t.MessageTypes = append(t.MessageTypes, m.typ.String())
+		t.Messages = append(t.Messages, TxMessage{PacketNumber: m.frame, MessageType: m.typ.String(), Timestamp: analyzer.FormatTime(m.t), ServerID: addrString(m.server)})
+	}
+	return t
+}
+
+func (c *client) output() Client {
+	out := Client{
+		ClientMAC:       c.hw.String(),
+		Hostname:        c.hostname,
+		VendorClass:     c.vendor,
+		FQDN:            c.fqdn,
+		FirstSeen:       analyzer.FormatTime(c.first),
+		LastSeen:        analyzer.FormatTime(c.last),
+		Packets:         c.packets,
+		Transactions:    c.txns,
+		Discovers:       c.discovers,
+		Requests:        c.requests,
+		Acks:            c.acks,
+		Naks:            c.naks,
+		Declines:        c.declines,
+		Releases:        c.releases,
+		LeasesTotal:     c.leasesTotal,
+		LastRequestedIP: addrString(c.lastRequested),
+		Addresses:       []string{},
+		Leases:          []Lease{},
+		Servers:         []string{},
+	}
+	if len(c.clientID) > 0 {
+		out.ClientID = formatHW(c.clientID)
+	}
+	if len(c.prl) > 0 {
+		out.Fingerprint = fingerprint(c.prl)
+	}
+	for _, a := range c.addrs {
+		out.Addresses = append(out.Addresses, a.String())
+	}
+	for _, s := range c.servers {
+		out.Servers = append(out.Servers, s.String())
+	}
+	for _, l := range c.leases {
+		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: analyzer.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released}
+		if l.secs >= 0 {
+			s := l.secs
+			ol.LeaseSeconds = &s
+			if l.secs != 0xffffffff {
+				ol.Expiry = analyzer.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
+			}
+		}
+		if l.released {
+			ol.ReleasedAt = analyzer.FormatTime(l.releasedAt)
+		}
+		out.Leases = append(out.Leases, ol)
+	}
+	return out
+}
+
+func (s *server) output() Server {
+	out := Server{
+		ServerID:       s.id.String(),
+		FirstSeen:      analyzer.FormatTime(s.first),
+		LastSeen:       analyzer.FormatTime(s.last),
+		Offers:         s.offers,
+		Acks:           s.acks,
+		Naks:           s.naks,
+		Other:          s.other,
+		ClientsServed:  len(s.clients),
+		RelayedReplies: s.relayedReply,
+		SourceIPs:      []string{},
+		SourceMACs:     append([]string{}, s.srcMACs...),
+		Configurations: []ServerConfig{},
+	}
+	for _, a := range s.srcIPs {
+		out.SourceIPs = append(out.SourceIPs, a.String())
+	}
+	for _, c := range s.configs {
+		sc := ServerConfig{SubnetMask: addrString(c.mask), Routers: c.routers, DNSServers: c.dns, DomainName: c.domain, Packets: c.packets, FirstPacket: c.firstFrame}
+		if c.lease >= 0 {
+			l := c.lease
+			sc.LeaseTime = &l
+		}
+		out.Configurations = append(out.Configurations, sc)
+	}
+	return out
+}
+
+// latency summarizes values in milliseconds.
+func latency(vals []float64) *Latency {
+	if len(vals) == 0 {
+		return nil
+	}
+	slices.Sort(vals)
+	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
+	return &Latency{Count: len(vals), Min: vals[0], Median: q(0.5), P95: q(0.95), Max: vals[len(vals)-1]}
+}
+
+// output assembles the result after the pass.
+func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
+	c := o.cfg
+	out := &Output{
+		File:                in.PcapFile,
+		TotalPackets:        res.Packets,
+		DHCPPacketsFound:    o.found,
+		DHCPPacketsAnalyzed: o.analyzed,
+		Filters:             c.filters,
+		Thresholds:          c.th,
+		Warnings:            warnings,
+		Anomalies:           o.anomalies(),
+	}
+	if c.maxPackets > 0 && o.found > c.maxPackets {
+		out.Note = fmt.Sprintf("Analysis limited to first %d DHCP packets due to --max-packets setting", c.maxPackets)
+	}
+	if o.found == 0 {
+		out.Message = "No DHCP packets found"
+	}
+	if o.untrackedTx > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("transaction limit of %d reached: %d message(s) of later transactions counted but not tracked", c.maxTransactions, o.untrackedTx))
+	}
+	if o.untrackedCli > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("client limit of %d reached: %d message(s) of later clients counted but not tracked", c.maxClients, o.untrackedCli))
+	}
+	if o.untrackedSrv > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("server limit of %d reached: %d reply(ies) of later servers counted but not tracked", c.maxServers, o.untrackedSrv))
+	}
+
+	// Statistics over the whole capture.
+	st := &out.Statistics
+	st.UniqueClientsCount = len(o.clients)
+	st.UniqueServersCount = len(o.servers)
+	st.UniqueClients, st.UniqueServers = []string{}, []string{}
+	for i, cl := range o.cliOrd {
+		if i == maxUniqueListed {
+			break
+		}
+		st.UniqueClients = append(st.UniqueClients, cl.hw.String())
+	}
+	for i, s := range o.srvOrd {
+		if i == maxUniqueListed {
+			break
+		}
+		st.UniqueServers = append(st.UniqueServers, s.id.String())
+	}
+	st.MessageTypeCounts = map[string]int{}
+	for t, n := range o.typeCounts {
+		st.MessageTypeCounts[t.String()] += n
+	}
+	if o.found > 0 && len(o.typeCounts) == 0 {
+		st.MessageTypeCounts["Malformed"] = o.found
+	}
+	st.TransactionCount = len(o.txns)
+	st.OutcomeCounts = map[string]int{}
+	var d2o, r2a []float64
+	for _, tx := range o.txOrder {
+		st.OutcomeCounts[tx.outcome()]++
+		if v := msPtr(tx.firstDiscover, tx.firstOffer); v != nil {
+			d2o = append(d2o, *v)
+		}
+		if v := msPtr(tx.firstRequest, tx.answer); v != nil {
+			r2a = append(r2a, *v)
+		}
+	}
+	st.DiscoverToOfferMs, st.RequestToAckMs = latency(d2o), latency(r2a)
+	st.BOOTPPackets, st.RelayedPackets, st.NonStandardPortPackets, st.MalformedPackets = o.bootp, o.relayed, o.nonStd, o.malformed
+
+	// Packets: already the requested page of the matches.
+	out.Packets = o.page
+	if out.Packets == nil {
+		out.Packets = []Packet{}
+	}
+	out.PacketsPage = pageOf(o.matched, c.offset, c.limit, len(out.Packets))
+
+	// Transactions and clients: filter, then page.
+	var txs []*txn
+	for _, tx := range o.txOrder {
+		if c.txMatches(tx) {
+			txs = append(txs, tx)
+		}
+	}
+	pageTx, pg := analyzer.Paginate(txs, c.txOffset, c.txLimit)
+	out.TxPage = pg
+	out.Transactions = make([]Transaction, 0, len(pageTx))
+	for _, tx := range pageTx {
+		out.Transactions = append(out.Transactions, tx.output())
+	}
+	st.Transactions = legacyTransactions(out.Transactions)
+	var cls []*client
+	for _, cl := range o.cliOrd {
+		if c.clientMatches(cl) {
+			cls = append(cls, cl)
+		}
+	}
+	pageCl, pg := analyzer.Paginate(cls, c.cliOffset, c.cliLimit)
+	out.ClientsPage = pg
+	out.Clients = make([]Client, 0, len(pageCl))
+	for _, cl := range pageCl {
+		out.Clients = append(out.Clients, cl.output())
+	}
+
+	// Servers: busiest first.
+	srvs := slices.Clone(o.srvOrd)
+	sort.SliceStable(srvs, func(i, j int) bool {
+		return srvs[i].offers+srvs[i].acks+srvs[i].naks+srvs[i].other > srvs[j].offers+srvs[j].acks+srvs[j].naks+srvs[j].other
+	})
+	out.ServersTotal = len(srvs)
+	out.Servers = []Server{}
+	for i, s := range srvs {
+		if i == maxUniqueListed {
+			break
+		}
+		out.Servers = append(out.Servers, s.output())
+	}
+	return out
+}
+
+// pageOf describes a page built while streaming: total matches, and the
+// returned count from offset.
+func pageOf(total, offset, limit, returned int) analyzer.Page {
+	pg := analyzer.Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
+	if end := pg.Offset + returned; end < total {
+		pg.Truncated = true
+		pg.NextOffset = &end
+	}
+	return pg
+}
+
+func (c *config) txMatches(tx *txn) bool {
+	if c.clientMAC != nil && tx.key.hw != *c.clientMAC {
+		return false
+	}
+	if c.xid != nil && tx.key.xid != *c.xid {
+		return false
+	}
+	if c.msgType != nil {
+		found := false
+		for _, m := range tx.msgs {
+			found = found || m.typ == *c.msgType
+		}
+		if !found {
+			return false
+		}
+	}
+	if c.serverID.IsValid() && tx.server != c.serverID && !containsAddr(tx.offering, c.serverID) {
+		return false
+	}
+	return c.inRange(tx.first, tx.last)
+}
+
+func (c *config) clientMatches(cl *client) bool {
+	if c.clientMAC != nil && cl.hw != *c.clientMAC {
+		return false
+	}
+	if c.serverID.IsValid() && !containsAddr(cl.servers, c.serverID) {
+		return false
+	}
+	return c.inRange(cl.first, cl.last)
+}
+
+// legacyTransactions is mcpcap's statistics.transactions map, "0x<xid>" to
+// messages, for the given transactions.
+func legacyTransactions(txs []Transaction) map[string][]TxMessage {
+	m := map[string][]TxMessage{}
+	for _, t := range txs {
+		m[t.TransactionID] = append(m[t.TransactionID], t.Messages...)
+	}
+	return m
+}
