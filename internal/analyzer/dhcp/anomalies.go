@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 )
@@ -167,10 +168,12 @@ func (o *observer) anomalies() []Anomaly {
 			o.mismatch, o.mismatchN, map[string]any{"count": o.mismatchN, "samples": o.mismatchSamples})
 	}
 
-	// Clients retransmitting DISCOVER with no OFFER.
+	// Clients that kept sending DISCOVER and never got an OFFER or an ACK.
 	var unanswered []*client
+	span := time.Duration(th.UnansweredDiscoverSeconds * float64(time.Second))
 	for _, c := range o.cliOrd {
-		if c.discovers >= th.UnansweredDiscoverMin && c.offers == 0 {
+		if c.offers == 0 && c.acks == 0 && c.discovers >= th.UnansweredDiscoverMin &&
+			(c.lastDiscover.Sub(c.firstDiscover) >= span || c.discovers >= unansweredDiscoverBurst) {
 			unanswered = append(unanswered, c)
 		}
 	}
@@ -182,7 +185,8 @@ func (o *observer) anomalies() []Anomaly {
 			total += c.discovers
 			if i < maxEvidence {
 				frames = append(frames, c.discoverFrames...)
-				list = append(list, map[string]any{"client_mac": c.hw.String(), "discovers": c.discovers, "first_packet": c.firstFrame, "first_seen": analyzer.FormatTime(c.first), "last_seen": analyzer.FormatTime(c.last)})
+				list = append(list, map[string]any{"client_mac": c.hw.String(), "discovers": c.discovers, "first_packet": c.firstFrame,
+					"first_discover": analyzer.FormatTime(c.firstDiscover), "last_discover": analyzer.FormatTime(c.lastDiscover)})
 			}
 		}
 		slices.Sort(frames)
@@ -191,8 +195,8 @@ func (o *observer) anomalies() []Anomaly {
 			sev = "high"
 		}
 		add(AnomalyUnansweredDiscover, sev,
-			fmt.Sprintf("%d client(s) sent %d DISCOVERs in all without receiving any OFFER (at least %d each): no DHCP server is reachable for them, the server is out of addresses, or a relay is missing",
-				len(unanswered), total, th.UnansweredDiscoverMin),
+			fmt.Sprintf("%d client(s) sent %d DISCOVERs in all and never received an OFFER or ACK (each at least %d DISCOVERs over %.0f s, or %d or more): no DHCP server is reachable for them, the server is out of addresses or ignores them, or a relay is missing",
+				len(unanswered), total, th.UnansweredDiscoverMin, th.UnansweredDiscoverSeconds, unansweredDiscoverBurst),
 			frames, total, map[string]any{"clients": list, "clients_total": len(unanswered), "discovers_total": total})
 	}
 
@@ -203,7 +207,7 @@ func (o *observer) anomalies() []Anomaly {
 			reasons = append(reasons, map[string]any{"reason": strings.TrimSpace(r.reason), "count": r.count})
 		}
 		add(AnomalyMalformed, "low",
-			fmt.Sprintf("%d malformed BOOTP/DHCP message(s): %s", o.malformed, strings.TrimSpace(o.reasons[0].reason)),
+			fmt.Sprintf("%d malformed BOOTP/DHCP message(s); the first: %s", o.malformed, o.firstReason),
 			o.malformedFrames, o.malformed, map[string]any{"count": o.malformed, "reasons": reasons})
 	}
 

@@ -26,7 +26,14 @@ const (
 	DefaultNakStormMin             = 10
 	DefaultNakStormWindowSeconds   = 60
 	DefaultUnansweredDiscoverMin   = 3
-	DefaultDeclineMin              = 2
+	// DefaultUnansweredDiscoverSeconds is RFC 2131's retransmission
+	// backoff (4+8+16+32 s): a client still without an OFFER after it
+	// has failed, not merely starting up.
+	DefaultUnansweredDiscoverSeconds = 60
+	// unansweredDiscoverBurst DISCOVERs with no answer count whatever
+	// their span: far more than any client's normal backoff sends.
+	unansweredDiscoverBurst = 10
+	DefaultDeclineMin       = 2
 )
 
 // config is one call's parsed arguments.
@@ -108,18 +115,19 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 	c.filters.EndTime = analyzer.FormatTime(c.end)
 
 	th := Thresholds{
-		StarvationMinClients:    orInt(in.StarvationMinClients, DefaultStarvationMinClients),
-		StarvationWindowSeconds: orFloat(in.StarvationWindowSeconds, DefaultStarvationWindowSeconds),
-		StarvationMaxCompletion: orFloat(in.StarvationMaxCompletion, DefaultStarvationMaxCompletion),
-		NakStormMin:             orInt(in.NakStormMin, DefaultNakStormMin),
-		NakStormWindowSeconds:   orFloat(in.NakStormWindowSeconds, DefaultNakStormWindowSeconds),
-		UnansweredDiscoverMin:   orInt(in.UnansweredDiscoverMin, DefaultUnansweredDiscoverMin),
-		DeclineMin:              orInt(in.DeclineMin, DefaultDeclineMin),
+		StarvationMinClients:      orInt(in.StarvationMinClients, DefaultStarvationMinClients),
+		StarvationWindowSeconds:   orFloat(in.StarvationWindowSeconds, DefaultStarvationWindowSeconds),
+		StarvationMaxCompletion:   orFloat(in.StarvationMaxCompletion, DefaultStarvationMaxCompletion),
+		NakStormMin:               orInt(in.NakStormMin, DefaultNakStormMin),
+		NakStormWindowSeconds:     orFloat(in.NakStormWindowSeconds, DefaultNakStormWindowSeconds),
+		UnansweredDiscoverMin:     orInt(in.UnansweredDiscoverMin, DefaultUnansweredDiscoverMin),
+		UnansweredDiscoverSeconds: orFloat(in.UnansweredDiscoverSeconds, DefaultUnansweredDiscoverSeconds),
+		DeclineMin:                orInt(in.DeclineMin, DefaultDeclineMin),
 	}
 	switch {
 	case th.StarvationMinClients < 2, th.NakStormMin < 1, th.UnansweredDiscoverMin < 1, th.DeclineMin < 1:
 		return nil, fmt.Errorf("thresholds must be positive (starvation_min_clients at least 2)")
-	case th.StarvationWindowSeconds <= 0, th.NakStormWindowSeconds <= 0:
+	case th.StarvationWindowSeconds <= 0, th.NakStormWindowSeconds <= 0, th.UnansweredDiscoverSeconds <= 0:
 		return nil, fmt.Errorf("window lengths must be positive seconds")
 	case th.StarvationMaxCompletion < 0 || th.StarvationMaxCompletion > 1:
 		return nil, fmt.Errorf("starvation_max_completion must be between 0 and 1")

@@ -73,6 +73,7 @@ type lease struct {
 	renewals        int
 	ackFrame        int
 	released        bool
+	declined        bool
 	releasedAt      time.Time
 	releasedAtFrame int
 }
@@ -91,6 +92,7 @@ type client struct {
 	servers                                                          []netip.Addr
 	lastRequested                                                    netip.Addr
 	discoverFrames                                                   []int
+	firstDiscover, lastDiscover                                      time.Time
 }
 
 type serverConfig struct {
@@ -195,6 +197,7 @@ type observer struct {
 
 	malformedFrames []int
 	reasons         []reasonCount
+	firstReason     string
 
 	holders    map[netip.Addr]*holder
 	duplicates []duplicateRec
@@ -304,6 +307,9 @@ func serverOf(p *engine.Packet, m *message) netip.Addr {
 
 func (o *observer) noteMalformed(frame int, reason string) {
 	o.malformed++
+	if o.firstReason == "" {
+		o.firstReason = reason
+	}
 	if len(o.malformedFrames) < maxEvidence {
 		o.malformedFrames = append(o.malformedFrames, frame)
 	}
@@ -389,7 +395,11 @@ func (o *observer) track(p *engine.Packet, m *message) {
 			o.declines = append(o.declines, declineRec{frame, addr, hw})
 		}
 	}
-	if m.op == 1 && !(m.giaddr.IsValid() && !m.giaddr.IsUnspecified()) && m.htype == 1 && len(m.chaddr) == 6 {
+	// chaddr against the link source, for frames the client itself sent: no
+	// relay, and an IP source that is the client's (0.0.0.0 before it has an
+	// address, or ciaddr); anything else was forwarded by another host.
+	if ipSrc := p.SrcIP(); m.op == 1 && !(m.giaddr.IsValid() && !m.giaddr.IsUnspecified()) && m.htype == 1 && len(m.chaddr) == 6 &&
+		(ipSrc.IsUnspecified() || ipSrc == m.ciaddr) {
 		if src := p.SrcMAC(); len(src) == 6 && !bytes.Equal(src, m.chaddr) {
 			o.mismatchN++
 			if len(o.mismatch) < maxEvidence {
@@ -518,6 +528,10 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 	switch m.msgType {
 	case MsgDiscover:
 		c.discovers++
+		if c.firstDiscover.IsZero() {
+			c.firstDiscover = t
+		}
+		c.lastDiscover = t
 		if len(c.discoverFrames) < maxEvidence {
 			c.discoverFrames = append(c.discoverFrames, frame)
 		}
@@ -529,7 +543,14 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		c.naks++
 	case MsgDecline:
 		c.declines++
-		o.releaseHolder(m.optIP(optRequestedIP), c.hw)
+		addr := m.optIP(optRequestedIP)
+		for i := len(c.leases) - 1; i >= 0; i-- {
+			if c.leases[i].addr == addr && !c.leases[i].released && !c.leases[i].declined {
+				c.leases[i].declined, c.leases[i].releasedAt, c.leases[i].releasedAtFrame = true, t, frame
+				break
+			}
+		}
+		o.releaseHolder(addr, c.hw)
 	case MsgRelease:
 		c.releases++
 		addr := m.ciaddr
@@ -550,7 +571,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		if l, ok := m.optU32(optLeaseTime); ok {
 			secs = int64(l)
 		}
-		if n := len(c.leases); n > 0 && c.leases[n-1].addr == addr && !c.leases[n-1].released {
+		if n := len(c.leases); n > 0 && c.leases[n-1].addr == addr && !c.leases[n-1].released && !c.leases[n-1].declined {
 			l := &c.leases[n-1]
 			l.renewals++
 			l.lastAck, l.secs = t, secs

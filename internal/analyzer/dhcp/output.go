@@ -235,7 +235,7 @@ func (c *client) output() Client {
 		out.Servers = append(out.Servers, s.String())
 	}
 	for _, l := range c.leases {
-		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: analyzer.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released}
+		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: analyzer.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released, Declined: l.declined}
 		if l.secs >= 0 {
 			s := l.secs
 			ol.LeaseSeconds = &s
@@ -243,7 +243,7 @@ func (c *client) output() Client {
 				ol.Expiry = analyzer.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
 			}
 		}
-		if l.released {
+		if l.released || l.declined {
 			ol.ReleasedAt = analyzer.FormatTime(l.releasedAt)
 		}
 		out.Leases = append(out.Leases, ol)

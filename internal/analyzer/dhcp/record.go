@@ -20,13 +20,14 @@ type Input struct {
 	StartTime     string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime       string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
 
-	StarvationMinClients    int     `json:"starvation_min_clients,omitempty" jsonschema:"dhcp_starvation: distinct client MACs sending DISCOVER within the window (default 100)"`
-	StarvationWindowSeconds float64 `json:"starvation_window_seconds,omitempty" jsonschema:"dhcp_starvation: sliding window in seconds (default 60)"`
-	StarvationMaxCompletion float64 `json:"starvation_max_completion,omitempty" jsonschema:"dhcp_starvation: at most this share of those clients completed a lease (default 0.2)"`
-	NakStormMin             int     `json:"nak_storm_min,omitempty" jsonschema:"nak_storm: NAKs within the window (default 10)"`
-	NakStormWindowSeconds   float64 `json:"nak_storm_window_seconds,omitempty" jsonschema:"nak_storm: sliding window in seconds (default 60)"`
-	UnansweredDiscoverMin   int     `json:"unanswered_discover_min,omitempty" jsonschema:"unanswered_discover: DISCOVERs from one client with no OFFER to it (default 3)"`
-	DeclineMin              int     `json:"decline_min,omitempty" jsonschema:"address_conflict_decline: DECLINEs in the capture (default 2)"`
+	StarvationMinClients      int     `json:"starvation_min_clients,omitempty" jsonschema:"dhcp_starvation: distinct client MACs sending DISCOVER within the window (default 100)"`
+	StarvationWindowSeconds   float64 `json:"starvation_window_seconds,omitempty" jsonschema:"dhcp_starvation: sliding window in seconds (default 60)"`
+	StarvationMaxCompletion   float64 `json:"starvation_max_completion,omitempty" jsonschema:"dhcp_starvation: at most this share of those clients completed a lease (default 0.2)"`
+	NakStormMin               int     `json:"nak_storm_min,omitempty" jsonschema:"nak_storm: NAKs within the window (default 10)"`
+	NakStormWindowSeconds     float64 `json:"nak_storm_window_seconds,omitempty" jsonschema:"nak_storm: sliding window in seconds (default 60)"`
+	UnansweredDiscoverMin     int     `json:"unanswered_discover_min,omitempty" jsonschema:"unanswered_discover: DISCOVERs from one client that never got an OFFER or ACK (default 3)"`
+	UnansweredDiscoverSeconds float64 `json:"unanswered_discover_seconds,omitempty" jsonschema:"unanswered_discover: over at least this many seconds, a full RFC 2131 backoff cycle (default 60); 10 or more DISCOVERs count whatever their span"`
+	DeclineMin                int     `json:"decline_min,omitempty" jsonschema:"address_conflict_decline: DECLINEs in the capture (default 2)"`
 }
 
 // Output is the result of analyze_dhcp_packets. The keys mcpcap returns keep
@@ -193,8 +194,9 @@ type Lease struct {
 	Expiry       string `json:"expiry,omitempty" jsonschema:"last ACK time plus lease length"`
 	Renewals     int    `json:"renewals" jsonschema:"ACKs after the first for the same address"`
 	AckPacket    int    `json:"ack_packet" jsonschema:"frame of the first ACK"`
-	Released     bool   `json:"released"`
-	ReleasedAt   string `json:"released_at,omitempty"`
+	Released     bool   `json:"released" jsonschema:"the client released it (RELEASE)"`
+	Declined     bool   `json:"declined" jsonschema:"the client declined it as already in use (DECLINE)"`
+	ReleasedAt   string `json:"released_at,omitempty" jsonschema:"time of the RELEASE or DECLINE"`
 }
 
 // Server is one DHCP server (by server id).
@@ -246,11 +248,12 @@ type Filters struct {
 
 // Thresholds are the anomaly thresholds in effect.
 type Thresholds struct {
-	StarvationMinClients    int     `json:"starvation_min_clients"`
-	StarvationWindowSeconds float64 `json:"starvation_window_seconds"`
-	StarvationMaxCompletion float64 `json:"starvation_max_completion"`
-	NakStormMin             int     `json:"nak_storm_min"`
-	NakStormWindowSeconds   float64 `json:"nak_storm_window_seconds"`
-	UnansweredDiscoverMin   int     `json:"unanswered_discover_min"`
-	DeclineMin              int     `json:"decline_min"`
+	StarvationMinClients      int     `json:"starvation_min_clients"`
+	StarvationWindowSeconds   float64 `json:"starvation_window_seconds"`
+	StarvationMaxCompletion   float64 `json:"starvation_max_completion"`
+	NakStormMin               int     `json:"nak_storm_min"`
+	NakStormWindowSeconds     float64 `json:"nak_storm_window_seconds"`
+	UnansweredDiscoverMin     int     `json:"unanswered_discover_min"`
+	UnansweredDiscoverSeconds float64 `json:"unanswered_discover_seconds"`
+	DeclineMin                int     `json:"decline_min"`
 }
