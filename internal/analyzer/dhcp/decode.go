@@ -49,7 +49,9 @@ type message struct {
 	layer   layers.DHCPv4
 	scratch [dhcpMinLen]byte
 
-	short    int // > 0: only this many bytes, fewer than a BOOTP header
+	short    int  // > 0: only this many bytes, fewer than a BOOTP header
+	partial  bool // short, but the fields present were read
+	hasXid   bool // short, and the xid was present
 	op       uint8
 	htype    uint8
 	hlen     uint8 // as sent (may exceed 16 in a malformed message)
@@ -84,6 +86,7 @@ func (m *message) decode(payload []byte) error {
 	if len(payload) < bootpFixedLen {
 		m.short = len(payload)
 		m.problems = append(m.problems, fmt.Sprintf("message cut short: %d bytes, a BOOTP header needs %d", len(payload), bootpFixedLen))
+		m.decodePartial(payload)
 		return errShort
 	}
 	buf := payload
@@ -110,6 +113,9 @@ func (m *message) decode(payload []byte) error {
 	m.siaddr = addr4(d.NextServerIP)
 	m.giaddr = addr4(d.RelayAgentIP)
 	m.chaddr = d.ClientHWAddr
+	if m.hlen > maxChaddr {
+		m.chaddr = nil // no address: the length says nothing valid
+	}
 	m.sname, m.file = d.ServerName, d.File
 	switch {
 	case err == nil:
@@ -128,6 +134,33 @@ func (m *message) decode(payload []byte) error {
 		m.collectOptions()
 	}
 	return nil
+}
+
+// decodePartial reads the fixed fields present in a message cut short, as
+// Wireshark shows them up to the cut. A message whose op is not BOOTREQUEST
+// or BOOTREPLY is not read at all: with the header cut there is nothing to
+// say it is BOOTP.
+func (m *message) decodePartial(b []byte) {
+	if len(b) < 4 || (b[0] != 1 && b[0] != 2) {
+		return
+	}
+	m.partial = true
+	m.op, m.htype, m.hlen, m.hops = b[0], b[1], b[2], b[3]
+	if len(b) >= 8 {
+		m.xid = binary.BigEndian.Uint32(b[4:8])
+		m.hasXid = true
+	}
+	if len(b) >= 12 {
+		m.secs, m.flags = binary.BigEndian.Uint16(b[8:10]), binary.BigEndian.Uint16(b[10:12])
+	}
+	for i, a := range []*netip.Addr{&m.ciaddr, &m.yiaddr, &m.siaddr, &m.giaddr} {
+		if off := 12 + 4*i; len(b) >= off+4 {
+			*a = netip.AddrFrom4([4]byte(b[off:]))
+		}
+	}
+	if m.hlen <= maxChaddr && len(b) >= 28+int(m.hlen) {
+		m.chaddr = b[28 : 28+int(m.hlen)]
+	}
 }
 
 func optionError(err error) string {
@@ -178,6 +211,11 @@ func (m *message) collectOptions() {
 	}
 	if v, ok := m.opt(optOverload); ok && len(v) >= 1 {
 		m.overload = v[0]
+	}
+	for _, o := range m.opts {
+		if p := optionProblem(o.code, o.data); p != "" {
+			m.problems = append(m.problems, p)
+		}
 	}
 }
 

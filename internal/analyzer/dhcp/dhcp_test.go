@@ -1,11 +1,14 @@
 package dhcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,9 +61,50 @@ func deref(s *string) string {
 	return *s
 }
 
+// tsharkFields is the command that made the corpus truth tables.
+var tsharkFields = []string{"-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-E", "occurrence=f", "-Y", "dhcp",
+	"-e", "frame.number", "-e", "dhcp.id", "-e", "dhcp.option.dhcp", "-e", "dhcp.hw.mac_addr", "-e", "dhcp.ip.your", "-e", "dhcp.option.dhcp_server_id"}
+
+// compareWithTshark checks every DHCP packet tshark shows in file (rows of
+// tsharkFields output) against ours: frame number, transaction id, message
+// type, client MAC, your IP, server id. It returns the packets compared.
+func compareWithTshark(t *testing.T, file string, rows []map[string]string) int {
+	got := map[int]Packet{}
+	for _, p := range allPackets(t, file) {
+		got[p.PacketNumber] = p
+	}
+	for _, row := range rows {
+		n, _ := strconv.Atoi(row["frame.number"])
+		p, ok := got[n]
+		if !ok {
+			t.Errorf("%s frame %d: tshark sees DHCP, we do not", filepath.Base(file), n)
+			continue
+		}
+		delete(got, n)
+		code := ""
+		if p.MessageTypeCode != nil {
+			code = strconv.Itoa(*p.MessageTypeCode)
+		}
+		yourIP := p.YourIP
+		if p.TransactionID == "" {
+			yourIP = ""
+		}
+		want := []string{row["dhcp.id"], row["dhcp.option.dhcp"], row["dhcp.hw.mac_addr"], row["dhcp.ip.your"], row["dhcp.option.dhcp_server_id"]}
+		have := []string{p.TransactionID, code, p.ClientMAC, yourIP, deref(p.ServerID)}
+		if fmt.Sprint(want) != fmt.Sprint(have) {
+			t.Errorf("%s frame %d: [xid type chaddr yiaddr server_id] = %q, tshark %q", filepath.Base(file), n, have, want)
+		}
+	}
+	for n, p := range got {
+		if !p.NonStandardPort {
+			t.Errorf("%s frame %d: we see DHCP on a standard port, tshark does not", filepath.Base(file), n)
+		}
+	}
+	return len(rows)
+}
+
 // TestAgreesWithTshark checks every DHCP packet of the shared corpus against
-// tshark (../shared/corpus/truth/*.dhcp.tsv): frame number, transaction id,
-// message type, client MAC, your IP and server id.
+// tshark's output there (../shared/corpus/truth/*.dhcp.tsv).
 func TestAgreesWithTshark(t *testing.T) {
 	dir := pcaptest.RequireCorpus(t)
 	tables, _ := filepath.Glob(filepath.Join(dir, "truth", "*.dhcp.tsv"))
@@ -70,45 +114,38 @@ func TestAgreesWithTshark(t *testing.T) {
 	checked := 0
 	for _, table := range tables {
 		file := strings.TrimSuffix(filepath.Base(table), ".dhcp.tsv")
-		t.Run(file, func(t *testing.T) {
-			rows := pcaptest.ReadTSV(t, table)
-			got := map[int]Packet{}
-			for _, p := range allPackets(t, filepath.Join(dir, file)) {
-				got[p.PacketNumber] = p
-			}
-			for _, row := range rows {
-				n, _ := strconv.Atoi(row["frame.number"])
-				p, ok := got[n]
-				if !ok {
-					t.Errorf("frame %d: tshark sees DHCP, we do not", n)
-					continue
-				}
-				delete(got, n)
-				code := ""
-				if p.MessageTypeCode != nil {
-					code = strconv.Itoa(*p.MessageTypeCode)
-				}
-				yourIP := p.YourIP
-				if p.TransactionID == "" {
-					yourIP = ""
-				}
-				want := []string{row["dhcp.id"], row["dhcp.option.dhcp"], row["dhcp.hw.mac_addr"], row["dhcp.ip.your"], row["dhcp.option.dhcp_server_id"]}
-				have := []string{p.TransactionID, code, p.ClientMAC, yourIP, deref(p.ServerID)}
-				if fmt.Sprint(want) != fmt.Sprint(have) {
-					t.Errorf("frame %d: [xid type chaddr yiaddr server_id] = %q, tshark %q", n, have, want)
-				}
-				checked++
-			}
-			for n, p := range got {
-				if !p.NonStandardPort {
-					t.Errorf("frame %d: we see DHCP on a standard port, tshark does not", n)
-				}
-			}
-		})
+		checked += compareWithTshark(t, filepath.Join(dir, file), pcaptest.ReadTSV(t, table))
 	}
 	t.Logf("%d DHCP packets agree with tshark", checked)
 	if checked < 10000 {
 		t.Errorf("checked %d packets; the corpus has more than 10,000", checked)
+	}
+}
+
+// TestAgreesWithLiveTshark runs tshark on the repository's DHCP captures
+// (third-party and generated) and compares.
+func TestAgreesWithLiveTshark(t *testing.T) {
+	bin, ok := pcaptest.LookPath("tshark")
+	if !ok {
+		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-*.pcap"))
+	files = append(append(files, gen...), filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
+	checked := 0
+	for _, f := range files {
+		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkFields...)...)
+		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tshark %s: %v", f, err)
+		}
+		tsv := filepath.Join(t.TempDir(), "out.tsv")
+		os.WriteFile(tsv, out, 0o644)
+		checked += compareWithTshark(t, f, pcaptest.ReadTSV(t, tsv))
+	}
+	if checked < 900 {
+		t.Errorf("compared %d packets with tshark, want at least 900", checked)
 	}
 }
 
@@ -136,4 +173,280 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) { os.Exit(m.Run()) }
+// TestAnomalies runs every generated capture and checks that exactly the
+// expected detectors fire, and with the expected severity.
+func TestAnomalies(t *testing.T) {
+	want := map[string]map[string]string{
+		"dhcp-normal-lan.pcap":          {},
+		"dhcp-options.pcap":             {},
+		"dhcp-rogue-server.pcap":        {AnomalyMultipleServers: "high"},
+		"dhcp-redundant-servers.pcap":   {AnomalyMultipleServers: "medium"},
+		"dhcp-starvation.pcap":          {AnomalyStarvation: "high"},
+		"dhcp-duplicate-ip.pcap":        {AnomalyDuplicateIP: "high"},
+		"dhcp-nak-storm.pcap":           {AnomalyNakStorm: "medium"},
+		"dhcp-declines.pcap":            {AnomalyDecline: "medium"},
+		"dhcp-chaddr-spoof.pcap":        {AnomalyChaddrMismatch: "medium"},
+		"dhcp-unanswered-discover.pcap": {AnomalyUnansweredDiscover: "medium"},
+		"dhcp-malformed.pcap":           {AnomalyMalformed: "low"},
+	}
+	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
+	for file, types := range want {
+		t.Run(file, func(t *testing.T) {
+			out := analyze(t, Input{PcapFile: filepath.Join(gen, file)})
+			got := map[string]string{}
+			for _, a := range out.Anomalies {
+				got[a.Type] = a.Severity
+				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
+					t.Errorf("%s: evidence %v, summary %q, details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(types) {
+				t.Errorf("anomalies = %v, want %v", got, types)
+			}
+		})
+	}
+}
+
+// TestAnomalyEvidence checks what the detectors report, beyond their type.
+func TestAnomalyEvidence(t *testing.T) {
+	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
+	find := func(out *Output, typ string) Anomaly {
+		for _, a := range out.Anomalies {
+			if a.Type == typ {
+				return a
+			}
+		}
+		t.Fatalf("no %s anomaly", typ)
+		return Anomaly{}
+	}
+	rogue := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-rogue-server.pcap")}), AnomalyMultipleServers)
+	if r := rogue.Details["possible_rogue_servers"].([]string); len(r) != 1 || r[0] != "10.0.0.66" {
+		t.Errorf("rogue servers = %v, want [10.0.0.66]", r)
+	}
+	dup := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-duplicate-ip.pcap")}), AnomalyDuplicateIP)
+	if fmt.Sprint(dup.EvidenceFrames) != "[4 8]" {
+		t.Errorf("duplicate evidence = %v, want the two ACKs [4 8]", dup.EvidenceFrames)
+	}
+	starv := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-starvation.pcap")}), AnomalyStarvation)
+	if starv.Details["burst_macs"] != 400 || starv.Details["completed_leases"] != 0 || starv.EvidenceFramesTotal < 400 {
+		t.Errorf("starvation details = %v, evidence total %d", starv.Details, starv.EvidenceFramesTotal)
+	}
+	un := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-unanswered-discover.pcap")}), AnomalyUnansweredDiscover)
+	if un.Details["clients_total"] != 2 || un.Details["discovers_total"] != 17 {
+		t.Errorf("unanswered details = %v", un.Details)
+	}
+	// Thresholds are arguments: a stricter one makes a detector fire on
+	// the normal capture, a looser one silences it on its attack capture.
+	out := analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-normal-lan.pcap"), DeclineMin: 1})
+	if find(out, AnomalyDecline).EvidenceFramesTotal != 1 {
+		t.Error("decline_min=1 on the normal capture: want its one DECLINE reported")
+	}
+	out = analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-nak-storm.pcap"), NakStormMin: 30})
+	if len(out.Anomalies) != 0 {
+		t.Errorf("nak_storm_min=30: anomalies %v, want none", out.Anomalies)
+	}
+	if out.Thresholds.NakStormMin != 30 || out.Thresholds.DeclineMin != DefaultDeclineMin {
+		t.Errorf("thresholds echoed = %+v", out.Thresholds)
+	}
+}
+
+// TestCorpusSilence: on the corpus captures of ordinary traffic no detector
+// fires. The captures where one does are listed with the reason.
+func TestCorpusSilence(t *testing.T) {
+	dir := pcaptest.RequireCorpus(t)
+	expected := map[string][]string{
+		// 10,000 DISCOVERs from one client with a bogus chaddr (a flood).
+		"dhcp-discover-flood-10000-suricata.pcap": {AnomalyChaddrMismatch, AnomalyUnansweredDiscover},
+		// One Ethernet source sends DISCOVERs for 50 chaddrs in 5 ms.
+		"dhcp-many-clients-50-discover-zeek.pcapng": {AnomalyChaddrMismatch},
+		// tcpdump's test of option 33: frames 4 and 5 carry it with
+		// lengths 3 and 0 (Wireshark flags the first as an Expert Error).
+		"dhcp-classless-static-route-opt33-tcpdump.pcap": {AnomalyMalformed},
+		// Fuzzed and truncated messages.
+		"dhcp-malformed-bootp-asan-tcpdump.pcap": {AnomalyMalformed},
+		"dhcp-unknown-msgtype-fuzz-ndpi.pcapng":  {AnomalyMalformed},
+	}
+	for _, s := range pcaptest.CorpusSummaries(t, dir) {
+		if s.TsharkExit != 0 || s.Packets == 0 {
+			continue
+		}
+		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
+		var got []string
+		for _, a := range out.Anomalies {
+			got = append(got, a.Type)
+		}
+		slices.Sort(got)
+		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: anomalies %v, want %v", s.File, got, expected[s.File])
+		}
+	}
+}
+
+// TestGeneratedCapturesUpToDate regenerates testdata/gen and compares.
+func TestGeneratedCapturesUpToDate(t *testing.T) {
+	root := pcaptest.Root(t)
+	tmp := t.TempDir()
+	cmd := exec.Command("go", "run", "./testdata/gen", "-out", tmp)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run ./testdata/gen: %v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(tmp, "*.pcap"))
+	if len(files) < 10 {
+		t.Fatalf("generator wrote %d captures", len(files))
+	}
+	for _, f := range files {
+		want, _ := os.ReadFile(f)
+		got, err := os.ReadFile(filepath.Join(root, "testdata", "gen", filepath.Base(f)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("testdata/gen/%s differs from what the generator writes (run go run ./testdata/gen)", filepath.Base(f))
+		}
+	}
+}
+
+func TestFiltersAndPaging(t *testing.T) {
+	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
+	all := analyze(t, Input{PcapFile: file})
+	if all.PacketsPage.Total != 202 || len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || *all.PacketsPage.NextOffset != DefaultLimit {
+		t.Fatalf("default page = %+v (%d packets)", all.PacketsPage, len(all.Packets))
+	}
+	if all.Statistics.UniqueClientsCount != 42 || all.TxPage.Total != all.Statistics.TransactionCount {
+		t.Errorf("clients %d, tx page %+v vs %d", all.Statistics.UniqueClientsCount, all.TxPage, all.Statistics.TransactionCount)
+	}
+	cases := []struct {
+		name  string
+		in    Input
+		check func(*Output) string
+	}{
+		{"client_mac", Input{ClientMAC: "3C-22-FB-10-00-63", Limit: 100}, func(o *Output) string {
+			for _, p := range o.Packets {
+				if p.ClientMAC != "3c:22:fb:10:00:63" {
+					return "packet of another client: " + p.ClientMAC
+				}
+			}
+			if len(o.Packets) != 6 || o.TxPage.Total != 2 || o.ClientsPage.Total != 1 || o.Clients[0].Hostname != "phone-99" {
+				return fmt.Sprintf("%d packets, %d transactions, %d clients", len(o.Packets), o.TxPage.Total, o.ClientsPage.Total)
+			}
+			return ""
+		}},
+		{"message_type", Input{MessageType: "dhcpnak"}, func(o *Output) string {
+			if o.PacketsPage.Total != 1 || o.Packets[0].MessageType != "NAK" || o.TxPage.Total != 1 || o.Transactions[0].Outcome != "acked" && o.Transactions[0].Outcome != "naked" {
+				return fmt.Sprintf("%+v", o.PacketsPage)
+			}
+			return ""
+		}},
+		{"transaction_id", Input{TransactionID: "0x1005"}, func(o *Output) string {
+			if o.PacketsPage.Total != 4 || o.TxPage.Total != 1 || o.Transactions[0].Outcome != "acked" || o.Transactions[0].DiscoverToOfferMs == nil || *o.Transactions[0].DiscoverToOfferMs != 2 {
+				return fmt.Sprintf("%+v %+v", o.PacketsPage, o.Transactions)
+			}
+			return ""
+		}},
+		{"time range", Input{StartTime: "2024-06-03T09:02:30Z", EndTime: "2024-06-03T09:02:39.5Z", Limit: 100}, func(o *Output) string {
+			if o.PacketsPage.Total != 20 { // ten renewals, two packets each
+				return fmt.Sprintf("%d packets", o.PacketsPage.Total)
+			}
+			return ""
+		}},
+		{"server_id", Input{ServerID: "10.9.9.9"}, func(o *Output) string {
+			if o.PacketsPage.Total != 0 || len(o.Packets) != 0 || o.DHCPPacketsFound != 202 {
+				return fmt.Sprintf("%+v", o.PacketsPage)
+			}
+			return ""
+		}},
+		{"second page", Input{Offset: 200}, func(o *Output) string {
+			if len(o.Packets) != 2 || o.PacketsPage.Truncated || o.Packets[0].PacketNumber != 201 {
+				return fmt.Sprintf("%+v", o.PacketsPage)
+			}
+			return ""
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.in.PcapFile = file
+			if msg := c.check(analyze(t, c.in)); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+	for _, bad := range []Input{{ClientMAC: "nope"}, {TransactionID: "0xzz"}, {MessageType: "HELLO"}, {ServerID: "::1"}, {StartTime: "yesterday"}, {Limit: 5000}, {StarvationMaxCompletion: 2}} {
+		bad.PcapFile = file
+		if _, err := New(Options{}).analyze(context.Background(), testEnv(0), bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+// TestMaxPackets: --max-packets limits the packets list, with mcpcap's note,
+// while statistics still cover the capture.
+func TestMaxPackets(t *testing.T) {
+	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
+	out, err := New(Options{}).analyze(context.Background(), testEnv(10), Input{PcapFile: file, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.DHCPPacketsFound != 202 || out.DHCPPacketsAnalyzed != 10 || len(out.Packets) != 10 || out.PacketsPage.Total != 10 ||
+		out.Note != "Analysis limited to first 10 DHCP packets due to --max-packets setting" || out.Statistics.TransactionCount != 59 {
+		t.Errorf("found %d analyzed %d packets %d note %q transactions %d", out.DHCPPacketsFound, out.DHCPPacketsAnalyzed, len(out.Packets), out.Note, out.Statistics.TransactionCount)
+	}
+}
+
+// TestBudget: with default page sizes a response stays under 64 KiB even
+// when every page is full of large messages; the cut is disclosed.
+func TestBudget(t *testing.T) {
+	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-starvation.pcap")
+	out := analyze(t, Input{PcapFile: file})
+	b, _ := json.Marshal(out)
+	if len(b) > ResponseBudget {
+		t.Errorf("%d bytes", len(b))
+	}
+	big := analyze(t, Input{PcapFile: filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-options.pcap"), Limit: 0})
+	b, _ = json.Marshal(big)
+	if len(b) > ResponseBudget {
+		t.Errorf("%d bytes", len(b))
+	}
+	// Explicit large pages are honoured.
+	out = analyze(t, Input{PcapFile: file, Limit: 400})
+	if len(out.Packets) != 400 {
+		t.Errorf("limit 400: %d packets", len(out.Packets))
+	}
+}
+
+func TestOptionDecoding(t *testing.T) {
+	out := analyze(t, Input{PcapFile: filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-options.pcap"), Limit: 100})
+	if len(out.Packets) != 7 {
+		t.Fatalf("%d packets, want 7", len(out.Packets))
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	offer, req, bootp, nonStd := out.Packets[1], out.Packets[2], out.Packets[4], out.Packets[5]
+	checks := map[string][2]string{
+		"router list":     {js(offer.Options["router"]), `["10.0.0.254"]`},
+		"dns list":        {js(offer.Options["dns_servers"]), `["10.0.0.53","10.0.0.54"]`},
+		"rfc3396 joined":  {fmt.Sprint(len(offer.Options["root_path"].(string))), "300"},
+		"overload file":   {js(offer.Options["bootfile_name"]), `"pxelinux0"`},
+		"classless":       {js(offer.Options["classless_static_routes"]), `[{"destination":"192.168.5.0/24","router":"10.0.0.254"},{"destination":"0.0.0.0/0","router":"10.0.0.1"}]`},
+		"search":          {js(offer.Options["domain_search"]), `["corp.example","lab.corp.example"]`},
+		"unknown":         {js(offer.Options["option_224"]), `"dead"`},
+		"wpad nul":        {js(offer.Options["wpad_url"]), `"http://wpad.corp.example/wpad.dat"`},
+		"fqdn":            {js(req.Options["client_fqdn"]), `{"flags":5,"server_updates_a":true,"server_override":false,"wire_encoded":true,"no_server_update":false,"name":"laptop.corp"}`},
+		"user class":      {js(req.Options["user_class"]), `["ipxe","lab"]`},
+		"relay agent":     {js(req.Options["relay_agent_information"]), `{"circuit_id":"eth0/1","link_selection":"10.0.0.0","remote_id":"001122","subscriber_id":"sub"}`},
+		"duid client id":  {js(req.Options["client_id"]), `{"type":255,"type_name":"IAID+DUID","id":"01020304000300013c22fb100005","iaid":16909060,"duid":"000300013c22fb100005","duid_type":3,"duid_link_address":"3c:22:fb:10:00:05"}`},
+		"client_id top":   {deref(req.ClientID), "ff:01:02:03:04:00:03:00:01:3c:22:fb:10:00:05"},
+		"bootp":           {bootp.Protocol + " " + bootp.MessageType + " " + bootp.ServerName + " " + bootp.BootFile, "BOOTP BOOTP bootserver /boot/vmlinuz"},
+		"non-std port":    {fmt.Sprintf("%v %d %s", nonStd.NonStandardPort, nonStd.SrcPort, nonStd.MessageType), "true 6868 DISCOVER"},
+		"prl":             {js(offer.Options["parameter_request_list"]), "null"},
+		"lease top-level": {fmt.Sprint(*offer.LeaseTime, " ", *offer.RenewalTime, " ", *offer.RebindingTime), "3600 1800 3150"},
+	}
+	for name, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s: got %s, want %s", name, c[0], c[1])
+		}
+	}
+	first := out.Packets[0].Options["parameter_request_list"].(ParameterRequestList)
+	if fmt.Sprint(first.Codes) != "[1 121 3 6 15 119 252 95 44 46]" || first.Names[1] != "classless_static_routes" {
+		t.Errorf("PRL = %+v", first)
+	}
+	if fp := out.Clients[0].Fingerprint; fp != "1,121,3,6,15,119,252,95,44,46" {
+		t.Errorf("fingerprint = %q", fp)
+	}
+}

@@ -151,6 +151,7 @@ type observer struct {
 	page                     []Packet
 
 	typeCounts    map[MsgType]int
+	short         int // messages too short for a BOOTP header
 	bootp         int
 	relayed       int
 	nonStd        int
@@ -261,7 +262,11 @@ func (o *observer) Observe(p *engine.Packet) {
 	m := &o.msg
 	o.found++
 	o.lastTime = p.Timestamp
-	o.typeCounts[m.msgType]++
+	if m.short > 0 {
+		o.short++
+	} else {
+		o.typeCounts[m.msgType]++
+	}
 	if nonStd {
 		o.nonStd++
 	}

@@ -41,7 +41,9 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	if m.short > 0 {
 		r.Protocol = "BOOTP"
 		r.MessageType = "Malformed"
-		return r
+		if !m.partial {
+			return r
+		}
 	}
 	switch m.op {
 	case 1:
@@ -51,11 +53,16 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	default:
 		r.Op = fmt.Sprintf("Unknown(%d)", m.op)
 	}
-	r.TransactionID = fmt.Sprintf("0x%08x", m.xid)
-	r.ClientIP, r.YourIP, r.ServerIP, r.RelayIP = m.ciaddr.String(), m.yiaddr.String(), m.siaddr.String(), m.giaddr.String()
+	if m.short == 0 || m.hasXid {
+		r.TransactionID = fmt.Sprintf("0x%08x", m.xid)
+	}
+	r.ClientIP, r.YourIP, r.ServerIP, r.RelayIP = ipField(m.ciaddr), ipField(m.yiaddr), ipField(m.siaddr), ipField(m.giaddr)
 	r.ClientMAC = m.clientMAC()
 	r.Hops, r.Secs, r.Broadcast = int(m.hops), int(m.secs), m.flags&0x8000 != 0
 	r.HardwareType = hardwareTypeName(m.htype)
+	if m.short > 0 {
+		return r
+	}
 	r.Protocol = "BOOTP"
 	if m.cookie {
 		r.Protocol = "DHCP"
@@ -73,11 +80,8 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	}
 	for _, o := range m.opts {
 		r.OptionCodes = append(r.OptionCodes, int(o.code))
-		val, problem := decodeValue(o.code, o.data)
+		val, _ := decodeValue(o.code, o.data) // problems are already in m.problems
 		r.Options[optionName(o.code)] = val
-		if problem != "" {
-			r.Malformed = append(r.Malformed, problem)
-		}
 	}
 	u32 := func(code uint8) *int64 {
 		if v, ok := m.optU32(code); ok {
@@ -154,6 +158,15 @@ func (tx *txn) outcome() string {
 		return "bootp"
 	}
 	return "other"
+}
+
+// ipField formats a BOOTP address field; "" when the message was cut
+// before it.
+func ipField(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }
 
 func addrString(a netip.Addr) string {
@@ -340,8 +353,8 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	for t, n := range o.typeCounts {
 		st.MessageTypeCounts[t.String()] += n
 	}
-	if o.found > 0 && len(o.typeCounts) == 0 {
-		st.MessageTypeCounts["Malformed"] = o.found
+	if o.short > 0 {
+		st.MessageTypeCounts["Malformed"] = o.short
 	}
 	st.TransactionCount = len(o.txns)
 	st.OutcomeCounts = map[string]int{}

@@ -62,7 +62,7 @@ type Statistics struct {
 	UniqueServersCount int            `json:"unique_servers_count" jsonschema:"distinct DHCP servers (server id)"`
 	UniqueClients      []string       `json:"unique_clients" jsonschema:"client MACs in order of appearance (first 50)"`
 	UniqueServers      []string       `json:"unique_servers" jsonschema:"server ids in order of appearance (first 50)"`
-	MessageTypeCounts  map[string]int `json:"message_type_counts" jsonschema:"messages per type (BOOTP for messages without option 53)"`
+	MessageTypeCounts  map[string]int `json:"message_type_counts" jsonschema:"messages per type (BOOTP for messages without option 53, Malformed for messages too short to have a type)"`
 	TransactionCount   int            `json:"transaction_count" jsonschema:"transactions (transaction id + client MAC)"`
 	// Transactions is mcpcap's map from "0x<xid>" to its messages, for the
 	// transactions on the current transactions page.

@@ -24,6 +24,8 @@ type ClientIdentifier struct {
 	ID       string `json:"id" jsonschema:"the identifier: a MAC for type 1, text or hex otherwise"`
 	IAID     *int64 `json:"iaid,omitempty" jsonschema:"RFC 4361 identity association id (type 255)"`
 	DUID     string `json:"duid,omitempty" jsonschema:"RFC 4361 DUID, hex (type 255)"`
+	DUIDType int    `json:"duid_type,omitempty" jsonschema:"DUID type (RFC 8415 §11): 1 LLT, 2 EN, 3 LL, 4 UUID"`
+	DUIDLink string `json:"duid_link_address,omitempty" jsonschema:"link-layer address inside a DUID-LLT or DUID-LL"`
 }
 
 // ClientFQDN is option 81 (RFC 4702).
@@ -65,6 +67,49 @@ type Overload struct {
 // RelayAgentInfo is option 82 (RFC 3046 and later sub-options). Values are
 // text when printable, else hex; addresses are dotted quads.
 type RelayAgentInfo map[string]string
+
+// optionProblem checks that an option's bytes fit its format, without
+// allocating for the fixed-size formats; it returns "" when they do.
+func optionProblem(code uint8, v []byte) string {
+	info, known := options[code]
+	if !known {
+		return ""
+	}
+	ok := true
+	switch info.Kind {
+	case kHex, kString, kFlag:
+		return ""
+	case kIP, kU32, kI32:
+		ok = len(v) == 4
+	case kIPs:
+		ok = len(v) > 0 && len(v)%4 == 0
+	case kIPPairs:
+		ok = len(v) > 0 && len(v)%8 == 0
+	case kU8, kBool:
+		ok = len(v) == 1
+	case kU16:
+		ok = len(v) == 2
+	case kU16s:
+		ok = len(v) > 0 && len(v)%2 == 0
+	default:
+		switch code {
+		case optMessageType, optOverload:
+			ok = len(v) == 1
+		case optParamRequest, optUserClass:
+			return ""
+		case optClientID:
+			ok = len(v) >= 2
+		default:
+			_, problem := decodeValue(code, v)
+			return problem
+		}
+	}
+	if ok {
+		return ""
+	}
+	_, problem := decodeValue(code, v)
+	return problem
+}
 
 // decodeValue turns an option's bytes into its typed value; problem is
 // non-empty when the bytes do not fit the option's format (the value is then
@@ -289,6 +334,15 @@ func clientIdentifier(v []byte) ClientIdentifier {
 	case v[0] == 255 && len(id) >= 4:
 		iaid := int64(binary.BigEndian.Uint32(id))
 		c.TypeName, c.IAID, c.DUID, c.ID = "IAID+DUID", &iaid, hex.EncodeToString(id[4:]), hex.EncodeToString(id)
+		if duid := id[4:]; len(duid) >= 2 {
+			c.DUIDType = int(binary.BigEndian.Uint16(duid))
+			switch {
+			case c.DUIDType == 1 && len(duid) > 8: // type, hardware type, time, address
+				c.DUIDLink = formatHW(duid[8:])
+			case c.DUIDType == 3 && len(duid) > 4: // type, hardware type, address
+				c.DUIDLink = formatHW(duid[4:])
+			}
+		}
 	default:
 		c.TypeName, c.ID = hardwareTypeName(v[0]), formatHW(id)
 	}
