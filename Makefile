@@ -12,7 +12,7 @@ build:
 
 # The main job on the bundled example capture.
 example:
-	$(GO) run ./cmd/mcpacket analyze capinfos examples/dhcp.pcap
+	$(GO) run ./cmd/mcpacket analyze dhcp examples/dhcp.pcap
 
 # The pinned MCP clients (TypeScript SDK, MCP Inspector) the end-to-end tests drive.
 clients:

@@ -142,6 +142,16 @@ func TestStdioTypeScriptClient(t *testing.T) {
 			t.Errorf("packet_count %v warnings %v", res.Structured["packet_count"], w)
 		}
 	})
+	t.Run("dhcp", func(t *testing.T) {
+		res := runClient(t, dir, "stdio", bin, "analyze_dhcp_packets", argsJSON(t, map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", "dhcp-rogue-server.pcap")}))
+		if res.IsError || res.Valid == nil || !*res.Valid {
+			t.Fatalf("isError %v valid %v errors %s: %s", res.IsError, res.Valid, res.ValidationErrors, res.Text)
+		}
+		an, _ := res.Structured["anomalies"].([]any)
+		if res.Structured["dhcp_packets_found"] != float64(40) || len(an) != 1 || an[0].(map[string]any)["type"] != "multiple_dhcp_servers" {
+			t.Errorf("found %v anomalies %v", res.Structured["dhcp_packets_found"], an)
+		}
+	})
 	t.Run("modules flag", func(t *testing.T) {
 		res := runClient(t, dir, "stdio", bin, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": example}), "--modules", "capinfos")
 		checkCapinfos(t, res)

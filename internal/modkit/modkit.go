@@ -27,6 +27,7 @@ func Run(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options
 	defer src.Close()
 	opts.Size = src.Size
 	if env.Progress != nil {
+		env.ReportProgress(0, float64(src.Size), "reading "+ref)
 		opts.Progress = func(p engine.Progress) {
 			env.ReportProgress(float64(p.Bytes), float64(p.Total), progressMessage(p))
 		}

@@ -450,3 +450,48 @@ func TestOptionDecoding(t *testing.T) {
 		t.Errorf("fingerprint = %q", fp)
 	}
 }
+
+// offerPayload returns the UDP payload of the OFFER in dhcp-options.pcap.
+func offerPayload(tb testing.TB) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(pcaptest.Root(tb), "testdata", "gen", "dhcp-options.pcap"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rd, err := capture.NewReader(bytes.NewReader(b))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var p capture.Packet
+	for i := 0; i < 2; i++ {
+		if err := rd.ReadPacket(&p); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return append([]byte(nil), p.Data[14+20+8:]...)
+}
+
+func TestPrompts(t *testing.T) {
+	ps := New(Options{}).Prompts()
+	names := map[string]bool{}
+	for _, p := range ps {
+		names[p.Name] = true
+		text, err := p.Render(map[string]string{"pcap_file": "/captures/lan.pcapng"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"analyze_dhcp_packets", "`/captures/lan.pcapng`", "packet_number", "offset"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: prompt lacks %q", p.Name, want)
+			}
+		}
+		if text, _ := p.Render(map[string]string{}); !strings.Contains(text, "ask for its path") {
+			t.Errorf("%s without pcap_file does not ask for the capture", p.Name)
+		}
+	}
+	for _, n := range []string{"dhcp_network_analysis", "dhcp_security_analysis", "dhcp_forensic_investigation"} {
+		if !names[n] {
+			t.Errorf("prompt %s missing", n)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Compare one mcpacket tool with tshark answering the same question on the same
+# bench-gen capture, in the same run: wall time and peak RSS of each.
+#
+#   bench/compare.sh [module] [packets]      e.g. bench/compare.sh dhcp 1000000
+#
+# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/.
+# Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
+# its RSS budget or not fast enough against tshark (the issue's acceptance bars).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+module=${1:-dhcp}
+packets=${2:-1000000}
+gen=${BENCH_GEN:-../shared/bench-gen}
+out=bench/out
+mkdir -p "$out"
+capture="$out/mix-$packets.pcap"
+
+case "$module" in
+  dhcp)     tshark_args=(-Y dhcp -T json); rss_mb=100; speedup=50 ;;
+  capinfos) tshark_args=(-q -z io,stat,0); rss_mb=100; speedup=1 ;;
+  *) echo "unknown module $module" >&2; exit 2 ;;
+esac
+
+if [ ! -s "$capture" ]; then
+  echo "generating $capture with $gen ($packets packets, seed 1)"
+  (cd "$gen" && go run . -n "$packets" -seed 1 -o "$OLDPWD/$capture")
+fi
+CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
+
+measure() { # label, command...: prints "seconds kilobytes"
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$out/time.$label" "$@" > "$out/stdout.$label" 2> "$out/stderr.$label"
+  cat "$out/time.$label"
+}
+
+cat "$capture" > /dev/null # warm the page cache for both tools
+read -r ours_s ours_kb < <(measure mcpacket "$out/mcpacket" analyze "$module" "$capture" --json)
+read -r tshark_s tshark_kb < <(measure tshark tshark -r "$capture" "${tshark_args[@]}")
+
+ratio=$(awk -v a="$tshark_s" -v b="$ours_s" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 0.01) }')
+echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "capture: $capture ($(stat -L -c %s "$capture") bytes, $packets packets)"
+printf "%-10s %10s %12s\n" tool seconds peak_RSS_MB
+printf "%-10s %10s %12d\n" mcpacket "$ours_s" $((ours_kb / 1024))
+printf "%-10s %10s %12d\n" tshark "$tshark_s" $((tshark_kb / 1024))
+echo "mcpacket analyze $module is ${ratio}x faster than tshark ${tshark_args[*]}"
+
+fail=0
+if [ $((ours_kb / 1024)) -ge "$rss_mb" ]; then echo "FAIL: peak RSS over ${rss_mb} MB"; fail=1; fi
+if awk -v r="$ratio" -v s="$speedup" 'BEGIN { exit !(r < s) }'; then echo "FAIL: less than ${speedup}x faster"; fail=1; fi
+exit $fail

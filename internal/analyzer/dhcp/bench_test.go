@@ -1,0 +1,49 @@
+package dhcp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// BenchmarkAnalyze runs the whole tool on a capture: the generated normal
+// LAN capture, or the file named by $MCPACKET_BENCH_CAPTURE (for example a
+// bench-gen capture; see bench/).
+func BenchmarkAnalyze(b *testing.B) {
+	file := os.Getenv("MCPACKET_BENCH_CAPTURE")
+	if file == "" {
+		file = filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-normal-lan.pcap")
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	m := New(Options{})
+	for b.Loop() {
+		if _, err := m.analyze(context.Background(), testEnv(0), Input{PcapFile: file}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecode decodes one DHCP message (an OFFER with many options)
+// per iteration, with the checks every message gets.
+func BenchmarkDecode(b *testing.B) {
+	out := analyze(b, Input{PcapFile: filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-options.pcap"), Limit: 2})
+	_ = out
+	payload := offerPayload(b)
+	var m message
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		m.decode(payload)
+		if m.msgType != MsgOffer {
+			b.Fatal("not decoded")
+		}
+	}
+}
