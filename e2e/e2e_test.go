@@ -93,9 +93,11 @@ func checkCapinfos(t *testing.T, res clientResult) {
 		res.Structured["sha256"] != "717174c75cf9095ee436f1963fb14aaf32ccb9d2e2e325bc5ddd51f6dfd29b67" {
 		t.Errorf("structured = %v", res.Structured)
 	}
-	if len(res.Progress) == 0 {
-		t.Errorf("no progress notification for a call with a progress token")
-	}
+	// Progress is not checked here: the TypeScript SDK drops progress
+	// notifications that reach it in the same read as the response (it
+	// handles notifications a microtask later), which on a small capture
+	// is every one of them. internal/mcpserver's tests check progress with
+	// the Go client.
 	if res.Annotations["readOnlyHint"] != true || res.Annotations["openWorldHint"] != true {
 		t.Errorf("annotations = %v", res.Annotations)
 	}

@@ -19,7 +19,8 @@ type progressLine struct {
 func (p *progressLine) update(done, total float64, msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if time.Since(p.last) < 200*time.Millisecond {
+	final := total > 0 && done >= total
+	if time.Since(p.last) < 200*time.Millisecond && !final {
 		return
 	}
 	p.last = time.Now()
