@@ -23,6 +23,20 @@ const (
 // ErrTooLarge means a download went past Opener.MaxDownloadBytes.
 var ErrTooLarge = errors.New("capture: download exceeds the size limit")
 
+// tooLarge is an ErrTooLarge with a message for the caller.
+type tooLarge struct{ msg string }
+
+func (e *tooLarge) Error() string        { return e.msg }
+func (e *tooLarge) Is(target error) bool { return target == ErrTooLarge }
+
+func errTooLarge(ref string, limit int64, announced int64) error {
+	what := "more than"
+	if announced > 0 {
+		what = fmt.Sprintf("%d bytes announced, over", announced)
+	}
+	return &tooLarge{fmt.Sprintf("download %q: %s the limit of %d bytes; the server's --max-download-bytes sets it", ref, what, limit)}
+}
+
 // Source is an opened capture byte stream: a local file or an HTTP response
 // body. Close releases it (and, for a download, its deadline).
 type Source struct {
@@ -174,7 +188,7 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 	if resp.ContentLength > max {
 		resp.Body.Close()
 		cancel()
-		return nil, fmt.Errorf("download %q: %w (%d bytes announced, limit %d)", ref, ErrTooLarge, resp.ContentLength, max)
+		return nil, errTooLarge(ref, max, resp.ContentLength)
 	}
 	body := &limitedBody{rc: resp.Body, left: max, max: max, ref: ref, timeout: timeout, cancel: cancel}
 	return &Source{ReadCloser: body, Name: ref, Size: resp.ContentLength, Remote: true}, nil
@@ -205,7 +219,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := b.rc.Read(one[:])
 		if n > 0 {
-			return 0, fmt.Errorf("download %q: %w (limit %d bytes)", b.ref, ErrTooLarge, b.max)
+			return 0, errTooLarge(b.ref, b.max, 0)
 		}
 		return 0, err
 	}

@@ -91,7 +91,7 @@ func TestDownload(t *testing.T) {
 		want string
 	}{
 		{"/missing.pcap", nil, "the server answered 404"},
-		{"/chunked.pcap", capture.ErrTooLarge, "limit 50000 bytes"},
+		{"/chunked.pcap", capture.ErrTooLarge, "more than the limit of 50000 bytes"},
 		{"/slow.pcap", nil, "not finished within 2s"},
 		{"/loop", nil, "more than 5 redirects"},
 	}

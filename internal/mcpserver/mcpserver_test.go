@@ -41,8 +41,7 @@ func (fakeModule) Tools() []analyzer.Tool {
 			case "fail":
 				return nil, fmt.Errorf("capture %q: not a pcap or pcapng file", in.PcapFile)
 			case "panic":
-				var m map[string]int
-				m["boom"]++ // nil map write
+				panic("simulated decoder bug")
 			}
 			src, err := env.OpenCapture(ctx, in.PcapFile)
 			if err != nil {

@@ -156,7 +156,6 @@ type observer struct {
 	relayed       int
 	nonStd        int
 	malformed     int
-	lastTime      time.Time
 	untrackedTx   int
 	untrackedCli  int
 	untrackedSrv  int
@@ -261,7 +260,6 @@ func (o *observer) Observe(p *engine.Packet) {
 	}
 	m := &o.msg
 	o.found++
-	o.lastTime = p.Timestamp
 	if m.short > 0 {
 		o.short++
 	} else {
