@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"internal/analyzer/*": {"internal/analyzer", "internal/engine", "internal/capture", "internal/modkit", "gopacket"},
 	"internal/mcpserver":  {"internal/analyzer", "mcp-sdk", "jsonschema"},
 	"internal/cli":        {"internal/analyzer", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
-	"internal/pcaptest":   {"gopacket"},
+	"internal/pcaptest":   {"internal/analyzer", "internal/capture", "internal/engine", "gopacket"},
 	"e2e":                 {"internal/pcaptest", "gopacket"},
 	"cmd/mcpacket":        {"internal/analyzer", "internal/analyzer/*", "internal/capture", "internal/engine", "internal/modkit", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
 }

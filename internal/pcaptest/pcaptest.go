@@ -6,6 +6,7 @@ package pcaptest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/capture"
 )
 
 // update rewrites golden files instead of comparing with them.
@@ -193,4 +197,17 @@ func diff(want, got string) string {
 func LookPath(name string) (string, bool) {
 	p, err := exec.LookPath(name)
 	return p, err == nil
+}
+
+// Env returns a tool environment that opens local paths and URLs with the
+// default limits, as the server does, with the given --max-packets.
+func Env(maxPackets int) *analyzer.Env {
+	op := &capture.Opener{}
+	return &analyzer.Env{MaxPackets: maxPackets, Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
+		s, err := op.Open(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
+	}}
 }

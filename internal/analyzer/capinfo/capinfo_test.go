@@ -3,7 +3,6 @@ package capinfo
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -16,25 +15,12 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testEnv() *analyzer.Env {
-	op := &capture.Opener{}
-	return &analyzer.Env{Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
-		s, err := op.Open(ctx, ref)
-		if err != nil {
-			return nil, err
-		}
-		return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size}, nil
-	}}
-}
-
 func analyze(t *testing.T, in Input) (*Output, error) {
 	t.Helper()
-	return New().analyze(t.Context(), testEnv(), in)
+	return New().analyze(t.Context(), pcaptest.Env(0), in)
 }
 
 // capinfosFacts are the fields the acceptance test compares with capinfos.

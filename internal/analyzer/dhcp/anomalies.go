@@ -110,7 +110,7 @@ func (o *observer) anomalies() []Anomaly {
 			add(AnomalyStarvation, "high",
 				fmt.Sprintf("DHCP starvation: up to %d distinct client MACs sent DISCOVERs within %.0f s (%d MACs in the burst), and only %d of them (%.0f%%) completed a lease; spoofed MACs are exhausting the address pool",
 					o.burstPeak, th.StarvationWindowSeconds, len(o.burstMACs), completed, 100*ratio),
-				o.burstFrames, o.burstFramesN, map[string]any{
+				o.burstFrames.frames, o.burstFrames.n, map[string]any{
 					"peak_distinct_macs": o.burstPeak, "burst_macs": len(o.burstMACs), "completed_leases": completed,
 					"completion_ratio": round3(ratio), "burst_start": analyzer.FormatTime(o.burstStart), "burst_end": analyzer.FormatTime(o.burstEnd),
 					"window_seconds": th.StarvationWindowSeconds,
@@ -137,7 +137,7 @@ func (o *observer) anomalies() []Anomaly {
 	if o.nakPeak >= th.NakStormMin {
 		add(AnomalyNakStorm, "medium",
 			fmt.Sprintf("NAK storm: %d NAKs within %.0f s (%d in the capture); clients are being refused addresses they ask for (wrong subnet, stale leases, or a misconfigured or rogue server)", o.nakPeak, th.NakStormWindowSeconds, o.nakTotal),
-			o.nakFrames, o.nakFramesN, map[string]any{"peak_naks": o.nakPeak, "total_naks": o.nakTotal, "peak_start": analyzer.FormatTime(o.nakPeakStart), "peak_end": analyzer.FormatTime(o.nakPeakEnd), "window_seconds": th.NakStormWindowSeconds})
+			o.nakFrames.frames, o.nakFrames.n, map[string]any{"peak_naks": o.nakPeak, "total_naks": o.nakTotal, "peak_start": analyzer.FormatTime(o.nakPeakStart), "peak_end": analyzer.FormatTime(o.nakPeakEnd), "window_seconds": th.NakStormWindowSeconds})
 	}
 
 	// DECLINEs: clients found their offered address already in use.
@@ -162,10 +162,10 @@ func (o *observer) anomalies() []Anomaly {
 	}
 
 	// chaddr differs from the link-layer source of a client's own message.
-	if o.mismatchN > 0 {
+	if o.mismatch.n > 0 {
 		add(AnomalyChaddrMismatch, "medium",
-			fmt.Sprintf("%d client message(s) sent directly (no relay) carry a client hardware address (chaddr) that differs from their Ethernet source: spoofed chaddr (starvation tools do this) or a bridging device rewriting frames", o.mismatchN),
-			o.mismatch, o.mismatchN, map[string]any{"count": o.mismatchN, "samples": o.mismatchSamples})
+			fmt.Sprintf("%d client message(s) sent directly (no relay) carry a client hardware address (chaddr) that differs from their Ethernet source: spoofed chaddr (starvation tools do this) or a bridging device rewriting frames", o.mismatch.n),
+			o.mismatch.frames, o.mismatch.n, map[string]any{"count": o.mismatch.n, "samples": o.mismatchSamples})
 	}
 
 	// Clients that kept sending DISCOVER and never got an OFFER or an ACK.
@@ -208,7 +208,7 @@ func (o *observer) anomalies() []Anomaly {
 		}
 		add(AnomalyMalformed, "low",
 			fmt.Sprintf("%d malformed BOOTP/DHCP message(s); the first: %s", o.malformed, o.firstReason),
-			o.malformedFrames, o.malformed, map[string]any{"count": o.malformed, "reasons": reasons})
+			o.malformedFrames.frames, o.malformed, map[string]any{"count": o.malformed, "reasons": reasons})
 	}
 
 	sort.SliceStable(out, func(i, j int) bool { return severityRank[out[i].Severity] < severityRank[out[j].Severity] })

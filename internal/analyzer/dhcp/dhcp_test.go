@@ -13,25 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testEnv(maxPackets int) *analyzer.Env {
-	op := &capture.Opener{}
-	return &analyzer.Env{MaxPackets: maxPackets, Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
-		s, err := op.Open(ctx, ref)
-		if err != nil {
-			return nil, err
-		}
-		return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size}, nil
-	}}
-}
-
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New(Options{}).analyze(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
 	}
@@ -370,7 +358,7 @@ func TestFiltersAndPaging(t *testing.T) {
 	}
 	for _, bad := range []Input{{ClientMAC: "nope"}, {TransactionID: "0xzz"}, {MessageType: "HELLO"}, {ServerID: "::1"}, {StartTime: "yesterday"}, {Limit: 5000}, {StarvationMaxCompletion: 2}} {
 		bad.PcapFile = file
-		if _, err := New(Options{}).analyze(context.Background(), testEnv(0), bad); err == nil {
+		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -380,7 +368,7 @@ func TestFiltersAndPaging(t *testing.T) {
 // while statistics still cover the capture.
 func TestMaxPackets(t *testing.T) {
 	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
-	out, err := New(Options{}).analyze(context.Background(), testEnv(10), Input{PcapFile: file, Limit: 100})
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

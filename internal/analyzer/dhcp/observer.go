@@ -170,20 +170,18 @@ type observer struct {
 	domains map[domainKey]map[netip.Addr]*domainServer
 
 	// detectors
-	discWin      []event
-	discCount    map[hwKey]int
-	inBurst      bool
-	burstMACs    map[hwKey]struct{}
-	burstPeak    int
-	burstFrames  []int
-	burstFramesN int
-	burstStart   time.Time
-	burstEnd     time.Time
+	discWin     []event
+	discCount   map[hwKey]int
+	inBurst     bool
+	burstMACs   map[hwKey]struct{}
+	burstPeak   int
+	burstFrames evidence
+	burstStart  time.Time
+	burstEnd    time.Time
 
 	nakWin       []event
 	nakPeak      int
-	nakFrames    []int
-	nakFramesN   int
+	nakFrames    evidence
 	nakPeakStart time.Time
 	nakPeakEnd   time.Time
 	nakTotal     int
@@ -191,11 +189,10 @@ type observer struct {
 	declines  []declineRec
 	declinesN int
 
-	mismatch        []int
-	mismatchN       int
+	mismatch        evidence
 	mismatchSamples []map[string]any
 
-	malformedFrames []int
+	malformedFrames evidence
 	reasons         []reasonCount
 	firstReason     string
 
@@ -313,9 +310,7 @@ func (o *observer) noteMalformed(frame int, reason string) {
 	if o.firstReason == "" {
 		o.firstReason = reason
 	}
-	if len(o.malformedFrames) < maxEvidence {
-		o.malformedFrames = append(o.malformedFrames, frame)
-	}
+	o.malformedFrames.add(frame)
 	// Count reasons by their text up to the first digit, so lengths
 	// and offsets do not make every reason distinct.
 	kind := reason
@@ -404,10 +399,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 	if ipSrc := p.SrcIP(); m.op == 1 && !(m.giaddr.IsValid() && !m.giaddr.IsUnspecified()) && m.htype == 1 && len(m.chaddr) == 6 &&
 		(ipSrc.IsUnspecified() || ipSrc == m.ciaddr) {
 		if src := p.SrcMAC(); len(src) == 6 && !bytes.Equal(src, m.chaddr) {
-			o.mismatchN++
-			if len(o.mismatch) < maxEvidence {
-				o.mismatch = append(o.mismatch, frame)
-			}
+			o.mismatch.add(frame)
 			if len(o.mismatchSamples) < 5 {
 				o.mismatchSamples = append(o.mismatchSamples, map[string]any{"packet_number": frame, "chaddr": formatHW(m.chaddr), "link_source": src.String(), "message_type": typ.String()})
 			}
@@ -754,11 +746,11 @@ func (o *observer) observeDiscover(e event) {
 				o.addBurstMAC(k)
 			}
 			for _, ev := range o.discWin {
-				o.addBurstFrame(ev.frame)
+				o.burstFrames.add(ev.frame)
 			}
 		} else {
 			o.addBurstMAC(e.hw)
-			o.addBurstFrame(e.frame)
+			o.burstFrames.add(e.frame)
 		}
 		o.burstEnd = e.t
 		o.burstPeak = max(o.burstPeak, distinct)
@@ -770,13 +762,6 @@ func (o *observer) observeDiscover(e event) {
 func (o *observer) addBurstMAC(k hwKey) {
 	if len(o.burstMACs) < o.cfg.maxClients {
 		o.burstMACs[k] = struct{}{}
-	}
-}
-
-func (o *observer) addBurstFrame(f int) {
-	o.burstFramesN++
-	if len(o.burstFrames) < maxEvidence {
-		o.burstFrames = append(o.burstFrames, f)
 	}
 }
 
@@ -797,17 +782,24 @@ func (o *observer) observeNak(e event) {
 		}
 		if n == o.cfg.th.NakStormMin {
 			for _, ev := range o.nakWin {
-				o.addNakFrame(ev.frame)
+				o.nakFrames.add(ev.frame)
 			}
 		} else {
-			o.addNakFrame(e.frame)
+			o.nakFrames.add(e.frame)
 		}
 	}
 }
 
-func (o *observer) addNakFrame(f int) {
-	o.nakFramesN++
-	if len(o.nakFrames) < maxEvidence {
-		o.nakFrames = append(o.nakFrames, f)
+// evidence collects the frames that show an anomaly: the first maxEvidence
+// of them, and how many there were.
+type evidence struct {
+	frames []int
+	n      int
+}
+
+func (e *evidence) add(frame int) {
+	e.n++
+	if len(e.frames) < maxEvidence {
+		e.frames = append(e.frames, frame)
 	}
 }
