@@ -9,17 +9,22 @@ type LinkType uint16
 
 // Link types the engine decodes, named as in the tcpdump registry.
 const (
-	LinkTypeNull      LinkType = 0   // BSD loopback, host byte order family
-	LinkTypeEthernet  LinkType = 1   // IEEE 802.3 Ethernet
-	LinkTypePPP       LinkType = 9   // PPP
-	LinkTypeRawOld    LinkType = 12  // raw IP (DLT_RAW on most BSDs)
-	LinkTypeRawOld2   LinkType = 14  // raw IP (DLT_RAW on OpenBSD)
-	LinkTypeRaw       LinkType = 101 // raw IPv4 or IPv6
-	LinkTypeLoop      LinkType = 108 // OpenBSD loopback, network byte order family
-	LinkTypeLinuxSLL  LinkType = 113 // Linux cooked capture v1
-	LinkTypeIPv4      LinkType = 228 // raw IPv4
-	LinkTypeIPv6      LinkType = 229 // raw IPv6
-	LinkTypeLinuxSLL2 LinkType = 276 // Linux cooked capture v2
+	LinkTypeNull           LinkType = 0   // BSD loopback, host byte order family
+	LinkTypeEthernet       LinkType = 1   // IEEE 802.3 Ethernet
+	LinkTypePPP            LinkType = 9   // PPP
+	LinkTypeFDDI           LinkType = 10  // FDDI
+	LinkTypeRawOld         LinkType = 12  // raw IP (DLT_RAW on most BSDs)
+	LinkTypeRawOld2        LinkType = 14  // raw IP (DLT_RAW on OpenBSD)
+	LinkTypePPPSerial      LinkType = 50  // PPP in HDLC-like framing, or Cisco HDLC
+	LinkTypeRaw            LinkType = 101 // raw IPv4 or IPv6
+	LinkTypeIEEE80211      LinkType = 105 // 802.11 without radio header
+	LinkTypeLoop           LinkType = 108 // OpenBSD loopback, network byte order family
+	LinkTypeLinuxSLL       LinkType = 113 // Linux cooked capture v1
+	LinkTypeIEEE80211Radio LinkType = 127 // 802.11 with a radiotap header
+	LinkTypeIPv4           LinkType = 228 // raw IPv4
+	LinkTypeIPv6           LinkType = 229 // raw IPv6
+	LinkTypeNFLOG          LinkType = 239 // Linux netfilter log
+	LinkTypeLinuxSLL2      LinkType = 276 // Linux cooked capture v2
 )
 
 // linkTypeName is the Wireshark (wiretap) name of an encapsulation: Short is

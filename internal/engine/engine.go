@@ -211,6 +211,17 @@ type decoder struct {
 	tcp     layers.TCP
 	icmp4   layers.ICMPv4
 	icmp6   layers.ICMPv6
+	radio   layers.RadioTap
+	dot11   layers.Dot11
+	d11data layers.Dot11Data
+	d11qos  layers.Dot11DataQOSData
+	llc     layers.LLC
+	snap    layers.SNAP
+	ppp     pppLayer
+	pppoe   pppoeLayer
+	fddi    fddiLayer
+	nflog   nflogLayer
+	mpls    mplsLayer
 	decoded []gopacket.LayerType
 
 	byFirst map[gopacket.LayerType]*gopacket.DecodingLayerParser
@@ -224,6 +235,7 @@ func newDecoder() *decoder {
 	for _, first := range []gopacket.LayerType{
 		layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
 		layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
+		layers.LayerTypeRadioTap, layers.LayerTypeDot11, layers.LayerTypePPP, layers.LayerTypeFDDI, layerTypeNFLOG,
 	} {
 		var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
 		// The extension skipper covers every IPv6 extension header; the
@@ -231,6 +243,8 @@ func newDecoder() *decoder {
 		for _, l := range []gopacket.DecodingLayer{
 			&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6,
 			&d.ip6ext, &d.ip6frag, &d.udp, &d.tcp, &d.icmp4, &d.icmp6,
+			&d.radio, &d.dot11, &d.d11data, &d.d11qos, &d.llc, &d.snap,
+			&d.ppp, &d.pppoe, &d.fddi, &d.nflog, &d.mpls,
 		} {
 			dlc = dlc.Put(l)
 		}
@@ -258,6 +272,16 @@ func firstLayer(lt capture.LinkType, data []byte) gopacket.LayerType {
 		return layers.LayerTypeIPv4
 	case capture.LinkTypeIPv6:
 		return layers.LayerTypeIPv6
+	case capture.LinkTypeIEEE80211Radio:
+		return layers.LayerTypeRadioTap
+	case capture.LinkTypeIEEE80211:
+		return layers.LayerTypeDot11
+	case capture.LinkTypePPP, capture.LinkTypePPPSerial:
+		return layers.LayerTypePPP
+	case capture.LinkTypeFDDI:
+		return layers.LayerTypeFDDI
+	case capture.LinkTypeNFLOG:
+		return layerTypeNFLOG
 	case capture.LinkTypeRaw, capture.LinkTypeRawOld, capture.LinkTypeRawOld2:
 		if len(data) > 0 && data[0]>>4 == 6 {
 			return layers.LayerTypeIPv6
@@ -298,6 +322,10 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 			p.LinuxSLL2 = &d.sll2
 		case layers.LayerTypeLoopback:
 			p.Loopback = &d.loop.Loopback
+		case layers.LayerTypeDot11:
+			p.Dot11 = &d.dot11
+		case layers.LayerTypeFDDI:
+			p.fddiSrc = d.fddi.SrcMAC
 		case layers.LayerTypeIPv4:
 			p.IPv4 = &d.ip4.IPv4
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {

@@ -101,7 +101,7 @@ func TestLinkTypes(t *testing.T) {
 		}},
 		{"linktype-raw-ipv6.pcap", []summary{{src: "2001:db8::1", dport: 53, transport: "udp"}}},
 		{"linktype-ipv4-228.pcap", []summary{{src: "192.168.1.100", dport: 53, transport: "udp"}}},
-		{"linktype-nflog.pcap", []summary{{unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}}},
+		{"pcap-be-usec-netlink.pcap", []summary{{unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}, {unsupported: true}}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -135,8 +135,8 @@ func TestLinkTypes(t *testing.T) {
 					t.Errorf("packet %d = %+v, want %+v", i+1, g, w)
 				}
 			}
-			if strings.HasPrefix(c.file, "linktype-nflog") {
-				if res.UnsupportedLinkTypes[239] != 4 || len(res.Warnings) != 0 {
+			if strings.HasPrefix(c.file, "pcap-be-usec-netlink") {
+				if res.UnsupportedLinkTypes[253] != 13 || len(res.Warnings) != 0 {
 					t.Errorf("unsupported = %v, warnings = %q", res.UnsupportedLinkTypes, res.Warnings)
 				}
 			}

@@ -30,7 +30,8 @@ type Packet struct {
 	LinuxSLL  *layers.LinuxSLL
 	LinuxSLL2 *layers.LinuxSLL2
 	Loopback  *layers.Loopback
-	VLANs     []uint16 // 802.1Q / 802.1ad VLAN IDs, outermost first
+	Dot11     *layers.Dot11 // 802.11 frame (radiotap or bare)
+	VLANs     []uint16      // 802.1Q / 802.1ad VLAN IDs, outermost first
 	IPv4      *layers.IPv4
 	IPv6      *layers.IPv6
 	UDP       *layers.UDP
@@ -51,10 +52,12 @@ type Packet struct {
 	// DecodeErr is the decoder's complaint about the first layer that could
 	// not be decoded (a malformed header), or nil.
 	DecodeErr error
+
+	fddiSrc []byte // FDDI source address, when the frame is FDDI
 }
 
 func (p *Packet) reset() {
-	p.Ethernet, p.LinuxSLL, p.LinuxSLL2, p.Loopback = nil, nil, nil, nil
+	p.Ethernet, p.LinuxSLL, p.LinuxSLL2, p.Loopback, p.Dot11, p.fddiSrc = nil, nil, nil, nil, nil, nil
 	p.VLANs = p.VLANs[:0]
 	p.IPv4, p.IPv6, p.UDP, p.TCP, p.ICMPv4, p.ICMPv6 = nil, nil, nil, nil, nil, nil
 	p.Fragment, p.Truncated, p.UnsupportedLink, p.DecodeErr = false, false, false, nil
@@ -86,8 +89,8 @@ func (p *Packet) DstIP() netip.Addr {
 	return netip.Addr{}
 }
 
-// SrcMAC returns the link-layer source address (Ethernet source, or the
-// address of a Linux cooked capture header), or nil.
+// SrcMAC returns the link-layer source address (Ethernet, the address of a
+// Linux cooked capture header, the 802.11 source address, or FDDI), or nil.
 func (p *Packet) SrcMAC() net.HardwareAddr {
 	switch {
 	case p.Ethernet != nil:
@@ -96,6 +99,17 @@ func (p *Packet) SrcMAC() net.HardwareAddr {
 		return p.LinuxSLL.Addr
 	case p.LinuxSLL2 != nil:
 		return p.LinuxSLL2.Addr
+	case p.Dot11 != nil:
+		// The source address sits where the DS bits put it (802.11 §9.3.2.1).
+		switch ds := p.Dot11.Flags; {
+		case ds.FromDS() && ds.ToDS():
+			return p.Dot11.Address4
+		case ds.FromDS():
+			return p.Dot11.Address3
+		}
+		return p.Dot11.Address2
+	case p.fddiSrc != nil:
+		return p.fddiSrc
 	}
 	return nil
 }

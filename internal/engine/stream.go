@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/reassembly"
+)
+
+// StreamHandler receives the reassembled bytes of TCP connections from a
+// Reassembler. Its methods are called synchronously from Reassembler.Add and
+// Reassembler.Flush.
+type StreamHandler interface {
+	// Data offers the contiguous bytes available in one direction of c:
+	// any bytes left unconsumed by the previous call, then the new ones.
+	// It returns how many leading bytes it consumed; the rest are offered
+	// again, with more, on the next call. frameAt maps an offset in data to
+	// the number of the frame that carried that byte. data is valid only
+	// during the call.
+	Data(c *StreamConn, fromClient bool, data []byte, frameAt func(offset int) int)
+	// Gap reports that bytes of one direction were never captured; any
+	// partial message in that direction is lost.
+	Gap(c *StreamConn, fromClient bool, missing int)
+	// Closed reports the end of a connection (FIN, RST, idle timeout, or
+	// the end of the capture).
+	Closed(c *StreamConn)
+}
+
+// StreamConn is one reassembled TCP connection.
+type StreamConn struct {
+	// Client and Server are the two ends; the client is the side that
+	// sent the first packet seen (the SYN, when it was captured).
+	Client, Server netip.AddrPort
+	// State is the handler's own per-connection state.
+	State any
+
+	consumed [2]int // bytes consumed by the handler in the current call
+}
+
+// Reassembly limits.
+const (
+	maxBufferedPagesTotal   = 8192 // about 16 MiB of out-of-order data in all
+	maxBufferedPagesPerConn = 128
+	streamIdleTimeout       = 2 * time.Minute
+	flushEvery              = 30 * time.Second // of capture time
+)
+
+// Reassembler reassembles the TCP connections an observer feeds it, in
+// capture time, with gopacket's reassembly package. Memory is bounded: out of
+// order data is buffered up to fixed page limits, and connections idle for
+// two minutes of capture time are closed.
+type Reassembler struct {
+	h         StreamHandler
+	asm       *reassembly.Assembler
+	lastFlush time.Time
+	now       time.Time
+}
+
+// NewReassembler returns a Reassembler that reports to h.
+func NewReassembler(h StreamHandler) *Reassembler {
+	r := &Reassembler{h: h}
+	pool := reassembly.NewStreamPool(&streamFactory{r: r})
+	r.asm = reassembly.NewAssembler(pool)
+	r.asm.MaxBufferedPagesTotal = maxBufferedPagesTotal
+	r.asm.MaxBufferedPagesPerConnection = maxBufferedPagesPerConn
+	return r
+}
+
+// assemblyContext carries the frame number of a segment through reassembly,
+// so that every reassembled byte can be traced to its frame.
+type assemblyContext struct{ ci gopacket.CaptureInfo }
+
+func (c *assemblyContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+// Add feeds one TCP segment. Packets without TCP, or IP fragments, are
+// ignored.
+func (r *Reassembler) Add(p *Packet) {
+	if p.TCP == nil || p.Fragment {
+		return
+	}
+	var flow gopacket.Flow
+	switch {
+	case p.IPv4 != nil:
+		flow = p.IPv4.NetworkFlow()
+	case p.IPv6 != nil:
+		flow = p.IPv6.NetworkFlow()
+	default:
+		return
+	}
+	r.now = p.Timestamp
+	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length, AncillaryData: []any{p.Number}}}
+	r.asm.AssembleWithContext(flow, p.TCP, ctx)
+	if p.Timestamp.Sub(r.lastFlush) >= flushEvery {
+		r.lastFlush = p.Timestamp
+		r.asm.FlushCloseOlderThan(p.Timestamp.Add(-streamIdleTimeout))
+	}
+}
+
+// Flush delivers everything still buffered and closes every connection; call
+// it at the end of the capture.
+func (r *Reassembler) Flush() {
+	r.asm.FlushAll()
+}
+
+type streamFactory struct{ r *Reassembler }
+
+func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
+	src, dst := netFlow.Endpoints()
+	sa, _ := netip.AddrFromSlice(src.Raw())
+	da, _ := netip.AddrFromSlice(dst.Raw())
+	return &stream{r: f.r, conn: &StreamConn{
+		Client: netip.AddrPortFrom(sa.Unmap(), uint16(tcp.SrcPort)),
+		Server: netip.AddrPortFrom(da.Unmap(), uint16(tcp.DstPort)),
+	}}
+}
+
+type stream struct {
+	r    *Reassembler
+	conn *StreamConn
+}
+
+func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
+	*start = true // a capture may begin in the middle of a connection
+	return true
+}
+
+func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
+	dir, _, _, skip := sg.Info()
+	fromClient := dir == reassembly.TCPDirClientToServer
+	if skip > 0 {
+		s.r.h.Gap(s.conn, fromClient, skip)
+	}
+	avail, _ := sg.Lengths()
+	if avail == 0 {
+		return
+	}
+	data := sg.Fetch(avail)
+	d := 0
+	if !fromClient {
+		d = 1
+	}
+	s.conn.consumed[d] = avail
+	s.r.h.Data(s.conn, fromClient, data, func(off int) int {
+		ci := sg.CaptureInfo(off)
+		if len(ci.AncillaryData) > 0 {
+			if n, ok := ci.AncillaryData[0].(int); ok {
+				return n
+			}
+		}
+		return 0
+	})
+	if c := s.conn.consumed[d]; c < avail {
+		sg.KeepFrom(c)
+	}
+}
+
+func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
+	s.r.h.Closed(s.conn)
+	return true
+}
+
+// Consume tells the Reassembler how many bytes of the data offered in the
+// current Data call the handler consumed; bytes after that are offered again.
+// A handler that never calls it consumes everything.
+func (c *StreamConn) Consume(fromClient bool, n int) {
+	d := 0
+	if !fromClient {
+		d = 1
+	}
+	c.consumed[d] = n
+}
