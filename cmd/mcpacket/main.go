@@ -11,6 +11,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
@@ -19,6 +20,7 @@ func main() {
 	reg, err := analyzer.NewRegistry(
 		capinfo.New(),
 		dhcp.New(dhcp.Options{}),
+		dns.New(dns.Options{}),
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -20,6 +20,18 @@ type Env struct {
 	// Progress, when set, receives progress: done out of total (total <= 0
 	// when unknown), with a short message.
 	Progress func(done, total float64, message string)
+	// Now, when set, is the wall clock for the few outputs that report when
+	// an analysis ran (mcpcap's analysis_timestamp); analyses themselves use
+	// packet time only. Tests set it for reproducible output.
+	Now func() time.Time
+}
+
+// Clock returns the time the analysis runs, from e.Now or the system clock.
+func (e *Env) Clock() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // Source is an opened capture byte stream.

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/ip4defrag"
+	"github.com/gopacket/gopacket/ip6defrag"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -206,7 +208,7 @@ type decoder struct {
 	ip4     ipv4Layer
 	ip6     layers.IPv6
 	ip6ext  layers.IPv6ExtensionSkipper
-	ip6frag ipv6FragmentLayer
+	ip6frag layers.IPv6Fragment
 	udp     layers.UDP
 	tcp     layers.TCP
 	icmp4   layers.ICMPv4
@@ -224,6 +226,13 @@ type decoder struct {
 	mpls    mplsLayer
 	decoded []gopacket.LayerType
 
+	defrag4 *ip4defrag.IPv4Defragmenter
+	defrag6 *ip6defrag.IPv6Defragmenter
+	held6   int // IPv6 fragments held, to bound ip6defrag's memory
+	ip4re   layers.IPv4
+	ip6re   layers.IPv6
+	lastGC  time.Time
+
 	byFirst map[gopacket.LayerType]*gopacket.DecodingLayerParser
 }
 
@@ -236,6 +245,7 @@ func newDecoder() *decoder {
 		layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
 		layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
 		layers.LayerTypeRadioTap, layers.LayerTypeDot11, layers.LayerTypePPP, layers.LayerTypeFDDI, layerTypeNFLOG,
+		layers.LayerTypeUDP, layers.LayerTypeTCP, layers.LayerTypeICMPv4, layers.LayerTypeICMPv6, // reassembled datagrams
 	} {
 		var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
 		// The extension skipper covers every IPv6 extension header; the
@@ -312,6 +322,15 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 	err := parser.DecodeLayers(raw.Data, &d.decoded)
 	p.Truncated = parser.Truncated
 	p.DecodeErr = err
+	d.setLayers()
+	if p.Fragment && p.UDP == nil && p.TCP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil {
+		d.defragment()
+	}
+}
+
+// setLayers points the packet at the layers the parser decoded.
+func (d *decoder) setLayers() {
+	p := &d.pkt
 	for _, t := range d.decoded {
 		switch t {
 		case layers.LayerTypeEthernet:
@@ -405,25 +424,85 @@ func (n *nullLayer) NextLayerType() gopacket.LayerType { return n.next }
 
 var errShortNull = errors.New("engine: loopback header shorter than 4 bytes")
 
-// ipv4Layer is layers.IPv4, except that the first fragment of a fragmented
-// datagram (offset 0) goes on to its transport header, as Wireshark shows it
-// when it cannot reassemble: the header is there, only the payload is cut.
-// Packet.Fragment marks such packets.
-type ipv4Layer struct{ layers.IPv4 }
+// ipv4Layer is layers.IPv4, except that the first fragment of a datagram
+// cut short by the capture's snaplen goes on to its transport header, as
+// Wireshark shows it: such a datagram can never be reassembled, and its
+// transport header is there. Complete fragments wait for reassembly.
+type ipv4Layer struct {
+	layers.IPv4
+	cut bool // fewer bytes captured than the header's total length
+}
+
+func (i *ipv4Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	err := i.IPv4.DecodeFromBytes(data, df)
+	i.cut = err == nil && len(data) < int(i.Length)
+	return err
+}
 
 func (i *ipv4Layer) NextLayerType() gopacket.LayerType {
-	if i.FragOffset == 0 && i.Flags&layers.IPv4MoreFragments != 0 {
+	if i.FragOffset == 0 && i.Flags&layers.IPv4MoreFragments != 0 && i.cut {
 		return i.Protocol.LayerType()
 	}
 	return i.IPv4.NextLayerType()
 }
 
-// ipv6FragmentLayer does for IPv6 what ipv4Layer does for IPv4.
-type ipv6FragmentLayer struct{ layers.IPv6Fragment }
+// maxHeldFragments bounds the IPv6 fragments waiting for reassembly.
+const maxHeldFragments = 10000
 
-func (i *ipv6FragmentLayer) NextLayerType() gopacket.LayerType {
-	if i.FragmentOffset == 0 {
-		return i.NextHeader.LayerType()
+// defragment feeds an IP fragment to gopacket's defragmenters; when it
+// completes a datagram, the packet becomes that datagram, delivered at the
+// frame of its last fragment as Wireshark shows it.
+func (d *decoder) defragment() {
+	p := &d.pkt
+	var payload []byte
+	var proto layers.IPProtocol
+	switch {
+	case p.IPv4 != nil:
+		if d.defrag4 == nil {
+			d.defrag4 = ip4defrag.NewIPv4Defragmenter()
+		}
+		if p.Timestamp.Sub(d.lastGC) > time.Minute {
+			d.lastGC = p.Timestamp
+			d.defrag4.DiscardOlderThan(p.Timestamp.Add(-time.Minute))
+		}
+		// The defragmenter keeps the fragment: give it a copy.
+		in := d.ip4.IPv4
+		in.Payload = append([]byte(nil), in.Payload...)
+		in.Contents = append([]byte(nil), in.Contents...)
+		out, err := d.defrag4.DefragIPv4WithTimestamp(&in, p.Timestamp)
+		if err != nil || out == nil {
+			return
+		}
+		d.ip4re = *out
+		p.IPv4 = &d.ip4re
+		payload, proto = out.Payload, out.Protocol
+	case p.IPv6 != nil:
+		if d.defrag6 == nil || d.held6 >= maxHeldFragments {
+			d.defrag6, d.held6 = ip6defrag.NewIPv6Defragmenter(), 0
+		}
+		ip := d.ip6
+		ip.Payload = nil
+		frag := d.ip6frag
+		frag.Payload = append([]byte(nil), frag.Payload...)
+		d.held6++
+		out := d.defrag6.DefragIPv6(&ip, &frag)
+		if out == nil {
+			return
+		}
+		d.held6 = 0
+		d.ip6re = *out
+		p.IPv6 = &d.ip6re
+		payload, proto = out.Payload, out.NextHeader
+	default:
+		return
 	}
-	return gopacket.LayerTypeFragment
+	p.Fragment, p.Reassembled = false, true
+	parser := d.byFirst[proto.LayerType()]
+	if parser == nil {
+		return
+	}
+	if err := parser.DecodeLayers(payload, &d.decoded); err != nil && p.DecodeErr == nil {
+		p.DecodeErr = err
+	}
+	d.setLayers()
 }

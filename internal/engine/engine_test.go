@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -145,20 +146,49 @@ func TestLinkTypes(t *testing.T) {
 }
 
 func TestFragments(t *testing.T) {
+	// A 1,008-byte UDP datagram (8-byte header, 1,000 bytes of payload) in
+	// two fragments; then the first fragment of another datagram, cut by
+	// the snaplen.
+	udp := make([]byte, 1008)
+	binary.BigEndian.PutUint16(udp[0:], 5353)
+	binary.BigEndian.PutUint16(udp[2:], 53)
+	binary.BigEndian.PutUint16(udp[4:], 1008)
+	for i := 8; i < len(udp); i++ {
+		udp[i] = byte(i)
+	}
 	eth := &layers.Ethernet{SrcMAC: pcaptest.MAC(t, "00:00:00:00:00:01"), DstMAC: pcaptest.MAC(t, "00:00:00:00:00:02"), EthernetType: layers.EthernetTypeIPv4}
-	first := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, Flags: layers.IPv4MoreFragments, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
-	second := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, FragOffset: 185, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+	frag := func(id uint16, off uint16, more bool, data []byte) []byte {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Id: id, Protocol: layers.IPProtocolUDP, FragOffset: off, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+		if more {
+			ip.Flags = layers.IPv4MoreFragments
+		}
+		return pcaptest.Serialize(t, eth, ip, gopacket.Payload(data))
+	}
+	cut := frag(9, 0, true, udp[:600])
 	fs := []pcaptest.Frame{
-		{Time: time.Unix(1, 0), Data: pcaptest.Serialize(t, eth, first, gopacket.Payload(make([]byte, 64)))},
-		{Time: time.Unix(2, 0), Data: pcaptest.Serialize(t, eth, second, gopacket.Payload(make([]byte, 64)))},
+		{Time: time.Unix(1, 0), Data: frag(7, 0, true, udp[:504])},
+		{Time: time.Unix(2, 0), Data: frag(7, 63, false, udp[504:])},
+		{Time: time.Unix(3, 0), Data: cut[:100], Length: len(cut)},
 	}
+	var payloads []int
 	_, got := run(t, pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs))
-	// The first fragment carries the transport header; later ones do not.
-	if g := got[0]; !g.fragment || g.transport != "udp" {
-		t.Errorf("first fragment = %+v, want a fragment with its UDP header decoded", g)
+	_, err := engine.Run(t.Context(), bytes.NewReader(pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs)), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+		payloads = append(payloads, len(p.Payload()))
+		if p.Number == 2 && (!p.Reassembled || !bytes.Equal(p.UDP.Payload, udp[8:])) {
+			t.Errorf("frame 2: reassembled %v, payload %d bytes", p.Reassembled, len(p.Payload()))
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if g := got[1]; !g.fragment || g.transport != "" {
-		t.Errorf("second fragment = %+v, want a fragment without transport", g)
+	if g := got[0]; !g.fragment || g.transport != "" {
+		t.Errorf("first fragment = %+v, want a fragment held for reassembly, without transport", g)
+	}
+	if g := got[1]; g.fragment || g.transport != "udp" || g.sport != 5353 || payloads[1] != 1000 {
+		t.Errorf("last fragment = %+v with %d payload bytes, want the reassembled UDP datagram", g, payloads[1])
+	}
+	if g := got[2]; !g.fragment || g.transport != "udp" {
+		t.Errorf("snaplen-cut first fragment = %+v, want its UDP header decoded", g)
 	}
 }
 

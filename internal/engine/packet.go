@@ -39,10 +39,13 @@ type Packet struct {
 	ICMPv4    *layers.ICMPv4
 	ICMPv6    *layers.ICMPv6
 
-	// Fragment is set for an IP fragment other than an unfragmented
-	// datagram. The first fragment's transport header is decoded (its
-	// payload is cut short); later fragments have no transport layer.
+	// Fragment is set for an IP fragment that does not complete a
+	// datagram: it has no transport layer, except a first fragment cut
+	// short by the snaplen, whose transport header is decoded.
 	Fragment bool
+	// Reassembled is set when this frame completed a fragmented datagram:
+	// the network and transport layers are those of the whole datagram.
+	Reassembled bool
 	// Truncated is set when a header announced more bytes than were captured
 	// (snaplen cut, or a lying length field).
 	Truncated bool
@@ -60,7 +63,7 @@ func (p *Packet) reset() {
 	p.Ethernet, p.LinuxSLL, p.LinuxSLL2, p.Loopback, p.Dot11, p.fddiSrc = nil, nil, nil, nil, nil, nil
 	p.VLANs = p.VLANs[:0]
 	p.IPv4, p.IPv6, p.UDP, p.TCP, p.ICMPv4, p.ICMPv6 = nil, nil, nil, nil, nil, nil
-	p.Fragment, p.Truncated, p.UnsupportedLink, p.DecodeErr = false, false, false, nil
+	p.Fragment, p.Reassembled, p.Truncated, p.UnsupportedLink, p.DecodeErr = false, false, false, false, nil
 }
 
 // SrcIP returns the network-layer source address, or the zero Addr.

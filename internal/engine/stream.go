@@ -15,11 +15,11 @@ import (
 type StreamHandler interface {
 	// Data offers the contiguous bytes available in one direction of c:
 	// any bytes left unconsumed by the previous call, then the new ones.
-	// It returns how many leading bytes it consumed; the rest are offered
-	// again, with more, on the next call. frameAt maps an offset in data to
-	// the number of the frame that carried that byte. data is valid only
-	// during the call.
-	Data(c *StreamConn, fromClient bool, data []byte, frameAt func(offset int) int)
+	// The handler consumes them all unless it calls c.Consume with fewer;
+	// the rest are offered again, with more, on the next call. at maps an
+	// offset in data to the number and time of the frame that carried that
+	// byte. data is valid only during the call.
+	Data(c *StreamConn, fromClient bool, data []byte, at func(offset int) (frame int, t time.Time))
 	// Gap reports that bytes of one direction were never captured; any
 	// partial message in that direction is lost.
 	Gap(c *StreamConn, fromClient bool, missing int)
@@ -142,14 +142,14 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		d = 1
 	}
 	s.conn.consumed[d] = avail
-	s.r.h.Data(s.conn, fromClient, data, func(off int) int {
+	s.r.h.Data(s.conn, fromClient, data, func(off int) (int, time.Time) {
 		ci := sg.CaptureInfo(off)
 		if len(ci.AncillaryData) > 0 {
 			if n, ok := ci.AncillaryData[0].(int); ok {
-				return n
+				return n, ci.Timestamp
 			}
 		}
-		return 0
+		return 0, ci.Timestamp
 	})
 	if c := s.conn.consumed[d]; c < avail {
 		sg.KeepFrom(c)

@@ -1,0 +1,106 @@
+// Package dns analyzes DNS, multicast DNS and LLMNR traffic (RFC 1035 and
+// its successors, RFC 6762, RFC 4795).
+//
+// It is the "dns" module. Its tool, analyze_dns_packets, is a drop-in for
+// mcpcap's tool of that name with its defects fixed (response codes and
+// opcodes, type and class names, every section, EDNS0, DNS over TCP, mDNS and
+// LLMNR labelled) and adds what a network engineer or analyst needs: queries
+// matched to responses with response times, unanswered and retransmitted
+// queries, per-server statistics, bounded top lists, and detectors for
+// tunneling, DGA activity, NXDOMAIN floods, slow or silent servers, DNS on
+// unusual ports, amplification-sized responses and malformed messages.
+//
+// Messages are found on UDP and TCP ports 53, 5353 and 5355 (TCP streams are
+// reassembled and split on the RFC 1035 length prefix), quoted inside ICMP
+// errors, and on other UDP ports when the payload is unmistakably DNS.
+package dns
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+)
+
+// Options are the module's limits.
+type Options struct {
+	// MaxTransactions caps the queries tracked for matching (default
+	// 300,000); later queries are counted but not matched.
+	MaxTransactions int
+}
+
+// DefaultMaxTransactions is the default Options.MaxTransactions.
+const DefaultMaxTransactions = 300000
+
+// ResponseBudget is the largest JSON a call with default page sizes returns.
+const ResponseBudget = 64 << 10
+
+// Module is the DNS module.
+type Module struct{ opts Options }
+
+// New returns the DNS module.
+func New(opts Options) *Module {
+	if opts.MaxTransactions <= 0 {
+		opts.MaxTransactions = DefaultMaxTransactions
+	}
+	return &Module{opts: opts}
+}
+
+// Name returns "dns".
+func (*Module) Name() string { return "dns" }
+
+// Tools returns analyze_dns_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:  "analyze_dns_packets",
+		Title: "DNS analysis",
+		Description: "Analyze DNS, mDNS and LLMNR in a capture (pcap_file: local path or http(s) URL), over UDP and TCP. Returns " +
+			"statistics over the whole capture (queries, responses, rcodes, qtypes, answered/unanswered/retransmitted queries, response " +
+			"times), per-server statistics (answer rate, rcode mix, latency min/median/p95/max), top domains, registered domains, clients, " +
+			"servers and qtypes, anomalies with evidence frames (dns_tunneling_suspected, dga_suspected, high_nxdomain_rate, " +
+			"slow_dns_server, unanswered_queries, dns_non_standard_port, large_response, malformed_dns), and paged detail: messages " +
+			"(flags, opcode, rcode names, every section with decoded records, EDNS0) and transactions (query, response, time). Filter " +
+			"with domain, qtype, rcode, client_ip, server_ip, start_time, end_time; page with limit/offset and transactions_limit/offset.",
+		OpenWorld: true,
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	fitBudget(out, cfg)
+	return out, nil
+}
+
+// fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
+func fitBudget(out *Output, cfg *config) {
+	for range 32 {
+		b, err := json.Marshal(out)
+		if err != nil || len(b) <= ResponseBudget {
+			return
+		}
+		switch {
+		case !cfg.limitSet && len(out.Packets) > 1:
+			n := len(out.Packets) / 2
+			out.Packets = out.Packets[:n]
+			out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+		case !cfg.txSet && len(out.Transactions) > 1:
+			n := len(out.Transactions) / 2
+			out.Transactions = out.Transactions[:n]
+			out.TxPage = pageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
+		default:
+			return
+		}
+	}
+}

@@ -1,0 +1,286 @@
+package dns
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// record builds the packet record of the message being handled.
+func record(m *message, md meta) Packet {
+	p := Packet{
+		PacketNumber:    md.frame,
+		Timestamp:       analyzer.FormatTime(md.t),
+		SourceIP:        md.src.Addr().String(),
+		DestinationIP:   md.dst.Addr().String(),
+		SourcePort:      int(md.src.Port()),
+		DestinationPort: int(md.dst.Port()),
+		Protocol:        md.transport,
+		Service:         md.service,
+		Size:            len(m.raw),
+		InICMPError:     md.inICMP,
+		NonStandardPort: md.nonStd,
+		Questions:       []Question{},
+		Answers:         []RR{},
+		Authorities:     []RR{},
+		Additionals:     []RR{},
+	}
+	if !m.ok() {
+		p.Malformed = "message shorter than the 12-byte header"
+		p.Summary = "Malformed DNS message"
+		return p
+	}
+	if m.err != nil {
+		p.Malformed = m.err.Error()
+	}
+	f := m.raw[2:4]
+	p.DNSID = m.id()
+	p.Flags = Flags{IsResponse: f[0]&0x80 != 0, Authoritative: f[0]&0x04 != 0, Truncated: f[0]&0x02 != 0, RecursionDesired: f[0]&0x01 != 0,
+		RecursionAvailable: f[1]&0x80 != 0, AuthenticatedData: f[1]&0x20 != 0, CheckingDisabled: f[1]&0x10 != 0}
+	p.Opcode, p.OpcodeName = m.opcode(), opcodeName(m.opcode())
+	p.Rcode = m.rcode()
+	p.RcodeName = rcodeName(p.Rcode)
+	for i := range p.Counts {
+		p.Counts[i] = m.count(i)
+	}
+	mdns := md.service == "MDNS"
+	for _, q := range m.layer.Questions {
+		qq := Question{Name: presentName(q.Name), Type: int(q.Type), TypeName: typeName(uint16(q.Type)), Class: int(q.Class)}
+		if mdns {
+			qq.UnicastResponse = q.Class&0x8000 != 0
+			qq.Class &= 0x7fff
+		}
+		qq.ClassName = className(uint16(qq.Class))
+		p.Questions = append(p.Questions, qq)
+	}
+	for i := range m.layer.Answers {
+		p.Answers = append(p.Answers, rr(&m.layer.Answers[i], mdns))
+	}
+	for i := range m.layer.Authorities {
+		p.Authorities = append(p.Authorities, rr(&m.layer.Authorities[i], mdns))
+	}
+	for i := range m.layer.Additionals {
+		if m.layer.Additionals[i].Type == layers.DNSTypeOPT {
+			continue
+		}
+		p.Additionals = append(p.Additionals, rr(&m.layer.Additionals[i], mdns))
+	}
+	p.EDNS = m.edns()
+	p.Summary = m.summary()
+	return p
+}
+
+func latency(r *reservoir) *Latency {
+	if r.n == 0 {
+		return nil
+	}
+	vals := slices.Clone(r.vals)
+	slices.Sort(vals)
+	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
+	return &Latency{Count: r.n, Min: r.min, Median: q(0.5), P95: q(0.95), Max: r.max}
+}
+
+func (o *observer) status(t *txn) string {
+	switch {
+	case t.answered:
+		return "answered"
+	case o.lastTime.Sub(t.queryTime) >= o.cfg.timeout:
+		return "unanswered"
+	}
+	return "pending"
+}
+
+func (o *observer) txOutput(t *txn) Transaction {
+	tr := Transaction{
+		Client: t.key.client.String(), Protocol: "UDP", DNSID: int(t.key.id), Name: t.name, QType: typeName(t.qtype),
+		QueryPacket: t.queryFrame, QueryTime: analyzer.FormatTime(t.queryTime), Status: o.status(t), Retransmissions: t.retrans,
+	}
+	if t.key.server.IsValid() {
+		tr.Server = t.key.server.String()
+	} else {
+		tr.Server = "any (multicast)"
+	}
+	if t.key.tcp {
+		tr.Protocol = "TCP"
+	}
+	if t.answered {
+		f := t.respFrame
+		ms := float64(t.respTime.Sub(t.queryTime).Microseconds()) / 1000
+		tr.ResponsePacket, tr.ResponseTimeMs, tr.Rcode, tr.Answers = &f, &ms, rcodeName(t.rcode), t.answers
+	}
+	return tr
+}
+
+func (c *config) txMatches(t *txn, o *observer) bool {
+	if !c.start.IsZero() && t.queryTime.Before(c.start) || !c.end.IsZero() && t.queryTime.After(c.end) {
+		return false
+	}
+	if c.clientIP.IsValid() && t.key.client.Addr() != c.clientIP {
+		return false
+	}
+	if c.serverIP.IsValid() && t.key.server.Addr() != c.serverIP {
+		return false
+	}
+	if c.domain != "" && !containsFold(t.name, c.domain) {
+		return false
+	}
+	if c.qtype != nil && t.qtype != *c.qtype {
+		return false
+	}
+	if c.rcode != nil && (!t.answered || t.rcode != *c.rcode) {
+		return false
+	}
+	return true
+}
+
+func containsFold(s, sub string) bool {
+	return len(sub) == 0 || indexFold(s, sub) >= 0
+}
+
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if equalFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+func top(c *counter) TopList {
+	tl := TopList{Items: []TopItem{}, Distinct: len(c.counts), Total: c.total, Capped: c.capped}
+	for k, n := range c.counts {
+		tl.Items = append(tl.Items, TopItem{k, n})
+	}
+	sort.Slice(tl.Items, func(i, j int) bool {
+		if tl.Items[i].Count != tl.Items[j].Count {
+			return tl.Items[i].Count > tl.Items[j].Count
+		}
+		return tl.Items[i].Key < tl.Items[j].Key
+	})
+	if len(tl.Items) > 10 {
+		tl.Items = tl.Items[:10]
+	}
+	return tl
+}
+
+func pageOf(total, offset, limit, returned int) analyzer.Page {
+	pg := analyzer.Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
+	if end := pg.Offset + returned; end < total {
+		pg.Truncated = true
+		pg.NextOffset = &end
+	}
+	return pg
+}
+
+func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
+	c := o.cfg
+	out := &Output{
+		File:               in.PcapFile,
+		TotalPacketsInFile: res.Packets,
+		DNSPacketsFound:    o.found,
+		DNSPacketsAnalyzed: o.analyzed,
+		Filters:            c.filters,
+		Thresholds:         c.th,
+		Warnings:           warnings,
+	}
+	if c.maxPackets > 0 && o.found > c.maxPackets {
+		out.Note = fmt.Sprintf("Analysis limited to first %d DNS packets due to --max-packets setting", c.maxPackets)
+	}
+	if o.found == 0 {
+		out.Message = "No DNS packets found"
+	}
+	if o.txCapped > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("transaction limit of %d reached: %d later queries counted but not matched", c.maxTransactions, o.txCapped))
+	}
+
+	st := &out.Statistics
+	st.Queries, st.Responses = o.queries, o.responses
+	st.UniqueDomainsQueried = len(o.names.counts)
+	st.UniqueDomains = append([]string{}, o.names.order...)
+	st.ByService, st.ByTransport = o.byService, o.byTransport
+	st.RcodeCounts, st.OpcodeCounts, st.QTypeCounts = map[string]int{}, map[string]int{}, map[string]int{}
+	for r, n := range o.rcodes {
+		st.RcodeCounts[rcodeName(r)] += n
+	}
+	for op, n := range o.opcodes {
+		st.OpcodeCounts[opcodeName(op)] += n
+	}
+	for k, n := range o.qtypes.counts {
+		st.QTypeCounts[k] = n
+	}
+	for _, t := range o.txns {
+		switch o.status(t) {
+		case "answered":
+			st.Answered++
+		case "unanswered":
+			st.Unanswered++
+			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicastDst {
+				s.unanswered++
+			}
+		}
+	}
+	st.Retransmissions, st.Unsolicited, st.TruncatedReplies = o.retransmits, o.unsolicited, o.truncated
+	st.ResponseTimeMs = latency(&o.allLat)
+	st.Malformed, st.InICMPErrors, st.NonStandardPort = o.malformed, o.inICMP, o.nonStd
+
+	out.Packets = o.page
+	if out.Packets == nil {
+		out.Packets = []Packet{}
+	}
+	out.PacketsPage = pageOf(o.matched, c.offset, c.limit, len(out.Packets))
+	// Link responses on the page to their queries.
+	byResp := map[int]*txn{}
+	for _, t := range o.txns {
+		if t.answered {
+			byResp[t.respFrame] = t
+		}
+	}
+	for i := range out.Packets {
+		p := &out.Packets[i]
+		if t := byResp[p.PacketNumber]; t != nil && p.Flags.IsResponse && p.DNSID == int(t.key.id) {
+			ms := float64(t.respTime.Sub(t.queryTime).Microseconds()) / 1000
+			qf := t.queryFrame
+			p.ResponseTimeMs, p.QueryPacket = &ms, &qf
+		}
+	}
+
+	var txs []*txn
+	for _, t := range o.txns {
+		if c.txMatches(t, o) {
+			txs = append(txs, t)
+		}
+	}
+	pageTx, pg := analyzer.Paginate(txs, c.txOffset, c.txLimit)
+	out.TxPage = pg
+	out.Transactions = make([]Transaction, 0, len(pageTx))
+	for _, t := range pageTx {
+		out.Transactions = append(out.Transactions, o.txOutput(t))
+	}
+
+	srvs := slices.Clone(o.srvOrder)
+	sort.SliceStable(srvs, func(i, j int) bool { return srvs[i].queries > srvs[j].queries })
+	out.ServersTotal = len(srvs)
+	out.Servers = []Server{}
+	for i, s := range srvs {
+		if i == maxUniqueListed {
+			break
+		}
+		sv := Server{Server: s.addr.String(), Queries: s.queries, Answered: s.answered, Unanswered: s.unanswered, RcodeCounts: map[string]int{},
+			ResponseTimeMs: latency(&s.lat), Clients: len(s.clients)}
+		if n := s.answered + s.unanswered; n > 0 {
+			sv.AnswerRate = float64(int(1000*float64(s.answered)/float64(n)+0.5)) / 1000
+		}
+		for r, n := range s.rcodes {
+			sv.RcodeCounts[rcodeName(r)] += n
+		}
+		out.Servers = append(out.Servers, sv)
+	}
+	out.Top = TopLists{Names: top(o.names), RegisteredDomains: top(o.regDomains), Clients: top(o.clients), Servers: top(o.serverTop), QTypes: top(o.qtypes)}
+	out.Anomalies = o.anomalies()
+	return out
+}

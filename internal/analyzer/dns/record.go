@@ -1,0 +1,275 @@
+package dns
+
+import "github.com/mcpacket/mcpacket/internal/analyzer"
+
+// Input is the argument object of analyze_dns_packets.
+type Input struct {
+	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+
+	Limit              int `json:"limit,omitempty" jsonschema:"DNS messages per page (default 20, at most 1000)"`
+	Offset             int `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
+	TransactionsLimit  int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, at most 1000)"`
+	TransactionsOffset int `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
+
+	Domain    string `json:"domain,omitempty" jsonschema:"only messages whose question name contains this text (case-insensitive)"`
+	QType     string `json:"qtype,omitempty" jsonschema:"only this question type: A, AAAA, TXT, ... or a number"`
+	RCode     string `json:"rcode,omitempty" jsonschema:"only responses with this response code: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or a number"`
+	ClientIP  string `json:"client_ip,omitempty" jsonschema:"only messages to or from this client (the side that sent the query)"`
+	ServerIP  string `json:"server_ip,omitempty" jsonschema:"only messages to or from this server (the side that answered)"`
+	StartTime string `json:"start_time,omitempty" jsonschema:"only messages at or after this time (RFC 3339 or Unix seconds)"`
+	EndTime   string `json:"end_time,omitempty" jsonschema:"only messages at or before this time (RFC 3339 or Unix seconds)"`
+
+	TunnelMinSubdomains   int     `json:"tunnel_min_subdomains,omitempty" jsonschema:"dns_tunneling_suspected: distinct names under one registered domain (default 30)"`
+	TunnelMinLabelLength  float64 `json:"tunnel_min_label_length,omitempty" jsonschema:"dns_tunneling_suspected: with that many names, the mean length of their part left of the registered domain (default 24)..."`
+	TunnelMinEntropy      float64 `json:"tunnel_min_entropy,omitempty" jsonschema:"...or its mean Shannon entropy in bits per character (default 3.5), or half of the queries are TXT/NULL"`
+	DGAMinNXDomain        int     `json:"dga_min_nxdomain,omitempty" jsonschema:"dga_suspected: NXDOMAINs for distinct random-looking names to one client (default 10)"`
+	NXDomainMinResponses  int     `json:"nxdomain_min_responses,omitempty" jsonschema:"high_nxdomain_rate: responses needed before the rate counts (default 20)"`
+	NXDomainMaxRate       float64 `json:"nxdomain_max_rate,omitempty" jsonschema:"high_nxdomain_rate: share of responses that may be NXDOMAIN (default 0.3)"`
+	SlowServerMedianMs    float64 `json:"slow_server_median_ms,omitempty" jsonschema:"slow_dns_server: median response time in ms (default 250)"`
+	SlowServerMinAnswered int     `json:"slow_server_min_answered,omitempty" jsonschema:"slow_dns_server: answered queries needed (default 5)"`
+	UnansweredMin         int     `json:"unanswered_min,omitempty" jsonschema:"unanswered_queries: unanswered queries to one server (default 5)"`
+	UnansweredMinRate     float64 `json:"unanswered_min_rate,omitempty" jsonschema:"unanswered_queries: ...and at least this share of its queries (default 0.2)"`
+	UnansweredTimeoutSec  float64 `json:"unanswered_timeout_seconds,omitempty" jsonschema:"a query counts as unanswered after this many seconds without a response (default 5)"`
+	LargeResponseBytes    int     `json:"large_response_bytes,omitempty" jsonschema:"large_response: UDP response size in bytes (default 2048)"`
+	LargeResponseMin      int     `json:"large_response_min,omitempty" jsonschema:"large_response: large responses to one destination, unless unsolicited (default 5)"`
+}
+
+// Output is the result of analyze_dns_packets. The keys mcpcap returns keep
+// their names and meaning; the rest are additions.
+type Output struct {
+	File               string `json:"file" jsonschema:"the capture reference as given"`
+	AnalysisTimestamp  string `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
+	TotalPacketsInFile int    `json:"total_packets_in_file" jsonschema:"frames in the capture"`
+	DNSPacketsFound    int    `json:"dns_packets_found" jsonschema:"DNS, mDNS and LLMNR messages found (a TCP segment can carry several)"`
+	DNSPacketsAnalyzed int    `json:"dns_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
+	Note               string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
+	Message            string `json:"message,omitempty" jsonschema:"set when the capture holds no DNS"`
+
+	Statistics Statistics `json:"statistics"`
+
+	Packets      []Packet      `json:"packets" jsonschema:"DNS messages that match the filters, paged by limit/offset"`
+	PacketsPage  analyzer.Page `json:"packets_page"`
+	Transactions []Transaction `json:"transactions" jsonschema:"queries with their responses (id, 5-tuple and question), paged by transactions_limit/offset"`
+	TxPage       analyzer.Page `json:"transactions_page"`
+	Servers      []Server      `json:"servers" jsonschema:"DNS servers, busiest first (first 50)"`
+	ServersTotal int           `json:"servers_total"`
+	Top          TopLists      `json:"top" jsonschema:"top names, registered domains, clients, servers and query types"`
+	Anomalies    []Anomaly     `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
+	Filters      Filters       `json:"filters"`
+	Thresholds   Thresholds    `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
+	Warnings     []string      `json:"warnings"`
+}
+
+// Statistics cover the whole capture, whatever the filters and paging.
+type Statistics struct {
+	Queries              int      `json:"queries" jsonschema:"messages with QR=0"`
+	Responses            int      `json:"responses" jsonschema:"messages with QR=1"`
+	UniqueDomainsQueried int      `json:"unique_domains_queried" jsonschema:"distinct question names (case-insensitive)"`
+	UniqueDomains        []string `json:"unique_domains" jsonschema:"distinct question names in order of appearance (first 50)"`
+
+	ByService        map[string]int `json:"by_service" jsonschema:"messages per service: DNS, MDNS, LLMNR"`
+	ByTransport      map[string]int `json:"by_transport" jsonschema:"messages per transport: UDP, TCP"`
+	RcodeCounts      map[string]int `json:"rcode_counts" jsonschema:"responses per response code"`
+	OpcodeCounts     map[string]int `json:"opcode_counts"`
+	QTypeCounts      map[string]int `json:"qtype_counts" jsonschema:"questions per type"`
+	Answered         int            `json:"answered" jsonschema:"unicast queries matched to a response"`
+	Unanswered       int            `json:"unanswered" jsonschema:"unicast queries with no response within the timeout"`
+	Retransmissions  int            `json:"retransmissions" jsonschema:"queries repeated for the same question by the same client to the same server while unanswered"`
+	Unsolicited      int            `json:"unsolicited_responses" jsonschema:"unicast responses with no query seen"`
+	TruncatedReplies int            `json:"truncated_responses" jsonschema:"responses with the TC bit (the client should retry over TCP)"`
+	ResponseTimeMs   *Latency       `json:"response_time_ms" jsonschema:"response times of answered queries; null when none"`
+	Malformed        int            `json:"malformed" jsonschema:"messages that could not be fully decoded"`
+	InICMPErrors     int            `json:"in_icmp_errors" jsonschema:"DNS messages quoted inside ICMP errors (counted in dns_packets_found, not in queries/responses)"`
+	NonStandardPort  int            `json:"non_standard_port" jsonschema:"DNS messages on UDP ports other than 53, 5353 and 5355"`
+}
+
+// Latency summarizes times in milliseconds.
+type Latency struct {
+	Count  int     `json:"count"`
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	P95    float64 `json:"p95"`
+	Max    float64 `json:"max"`
+}
+
+// Flags are the header flags.
+type Flags struct {
+	IsResponse         bool `json:"is_response" jsonschema:"QR"`
+	Authoritative      bool `json:"authoritative" jsonschema:"AA"`
+	Truncated          bool `json:"truncated" jsonschema:"TC"`
+	RecursionDesired   bool `json:"recursion_desired" jsonschema:"RD"`
+	RecursionAvailable bool `json:"recursion_available" jsonschema:"RA"`
+	AuthenticatedData  bool `json:"authenticated_data" jsonschema:"AD"`
+	CheckingDisabled   bool `json:"checking_disabled" jsonschema:"CD"`
+}
+
+// Question is one question.
+type Question struct {
+	Name            string `json:"name" jsonschema:"query name, no trailing dot; . is the root"`
+	Type            int    `json:"type"`
+	TypeName        string `json:"type_name"`
+	Class           int    `json:"class"`
+	ClassName       string `json:"class_name"`
+	UnicastResponse bool   `json:"unicast_response,omitempty" jsonschema:"mDNS QU bit"`
+}
+
+// RR is one resource record. Address, CNAME and MX carry mcpcap's keys for
+// those types; Data is the record in presentation form for every type;
+// RData is the decoded record for structured types.
+type RR struct {
+	Name       string `json:"name"`
+	Type       int    `json:"type"`
+	TypeName   string `json:"type_name"`
+	Class      int    `json:"class"`
+	ClassName  string `json:"class_name"`
+	TTL        uint32 `json:"ttl"`
+	CacheFlush bool   `json:"cache_flush,omitempty" jsonschema:"mDNS cache-flush bit"`
+	Address    string `json:"address,omitempty" jsonschema:"A and AAAA"`
+	CNAME      string `json:"cname,omitempty"`
+	MX         string `json:"mx,omitempty" jsonschema:"the exchange of an MX record"`
+	Data       string `json:"data" jsonschema:"the record data in presentation form (DNSSEC keys and signatures summarised)"`
+	RData      any    `json:"rdata,omitempty" jsonschema:"decoded fields of SOA, SRV, MX, CAA, SVCB/HTTPS, DS, DNSKEY, RRSIG, NAPTR records"`
+}
+
+// EDNS is the OPT pseudo-record (RFC 6891).
+type EDNS struct {
+	UDPSize        int          `json:"udp_size" jsonschema:"advertised UDP payload size"`
+	Version        int          `json:"version"`
+	DO             bool         `json:"do" jsonschema:"DNSSEC OK"`
+	ExtendedRcode  int          `json:"extended_rcode" jsonschema:"upper 8 bits of the response code"`
+	Options        []EDNSOption `json:"options"`
+	ClientSubnet   string       `json:"client_subnet,omitempty" jsonschema:"ECS source prefix, e.g. 192.0.2.0/24"`
+	ClientCookie   string       `json:"client_cookie,omitempty"`
+	ServerCookie   string       `json:"server_cookie,omitempty"`
+	ExtendedError  *int         `json:"extended_error,omitempty" jsonschema:"RFC 8914 info code"`
+	ExtendedReason string       `json:"extended_error_text,omitempty"`
+}
+
+// EDNSOption is one EDNS option.
+type EDNSOption struct {
+	Code int    `json:"code"`
+	Name string `json:"name"`
+	Hex  string `json:"hex"`
+}
+
+// Packet is one DNS message.
+type Packet struct {
+	PacketNumber    int        `json:"packet_number" jsonschema:"frame number in the capture (for DNS over TCP, the frame that completed the message)"`
+	Timestamp       string     `json:"timestamp" jsonschema:"capture time, RFC 3339 UTC"`
+	SourceIP        string     `json:"source_ip"`
+	DestinationIP   string     `json:"destination_ip"`
+	SourcePort      int        `json:"source_port"`
+	DestinationPort int        `json:"destination_port"`
+	Protocol        string     `json:"protocol" jsonschema:"UDP or TCP"`
+	Service         string     `json:"service" jsonschema:"DNS, MDNS (port 5353) or LLMNR (port 5355)"`
+	DNSID           int        `json:"dns_id"`
+	Flags           Flags      `json:"flags"`
+	Opcode          int        `json:"opcode"`
+	OpcodeName      string     `json:"opcode_name"`
+	Rcode           int        `json:"rcode" jsonschema:"response code, with the EDNS extension when present"`
+	RcodeName       string     `json:"rcode_name"`
+	Counts          [4]int     `json:"counts" jsonschema:"header counts: questions, answers, authority, additional"`
+	Questions       []Question `json:"questions"`
+	Answers         []RR       `json:"answers"`
+	Authorities     []RR       `json:"authorities"`
+	Additionals     []RR       `json:"additionals"`
+	EDNS            *EDNS      `json:"edns,omitempty"`
+	Summary         string     `json:"summary" jsonschema:"one line, like Wireshark's Info column"`
+	Size            int        `json:"size" jsonschema:"DNS message length in bytes"`
+	ResponseTimeMs  *float64   `json:"response_time_ms,omitempty" jsonschema:"for a response: time since its query"`
+	QueryPacket     *int       `json:"query_packet,omitempty" jsonschema:"for a response: frame of its query"`
+	InICMPError     bool       `json:"in_icmp_error,omitempty" jsonschema:"quoted inside an ICMP error"`
+	NonStandardPort bool       `json:"non_standard_port,omitempty"`
+	Malformed       string     `json:"malformed,omitempty" jsonschema:"why the message could not be fully decoded"`
+}
+
+// Transaction is one query and its response.
+type Transaction struct {
+	Client          string   `json:"client" jsonschema:"ip:port"`
+	Server          string   `json:"server" jsonschema:"ip:port"`
+	Protocol        string   `json:"protocol"`
+	DNSID           int      `json:"dns_id"`
+	Name            string   `json:"name"`
+	QType           string   `json:"qtype"`
+	QueryPacket     int      `json:"query_packet"`
+	QueryTime       string   `json:"query_time"`
+	ResponsePacket  *int     `json:"response_packet"`
+	ResponseTimeMs  *float64 `json:"response_time_ms"`
+	Rcode           string   `json:"rcode,omitempty"`
+	Answers         int      `json:"answers"`
+	Status          string   `json:"status" jsonschema:"answered, unanswered, or pending (capture ended within the timeout)"`
+	Retransmissions int      `json:"retransmissions" jsonschema:"repeats of this query before the response"`
+}
+
+// Server is one DNS server.
+type Server struct {
+	Server         string         `json:"server" jsonschema:"address"`
+	Queries        int            `json:"queries"`
+	Answered       int            `json:"answered"`
+	Unanswered     int            `json:"unanswered"`
+	AnswerRate     float64        `json:"answer_rate" jsonschema:"answered / (answered + unanswered)"`
+	RcodeCounts    map[string]int `json:"rcode_counts"`
+	ResponseTimeMs *Latency       `json:"response_time_ms"`
+	Clients        int            `json:"clients" jsonschema:"distinct clients"`
+}
+
+// TopLists are bounded top-N lists with their totals.
+type TopLists struct {
+	Names             TopList `json:"domains" jsonschema:"question names"`
+	RegisteredDomains TopList `json:"registered_domains" jsonschema:"registered domains (eTLD+1, public suffix list)"`
+	Clients           TopList `json:"clients" jsonschema:"query sources"`
+	Servers           TopList `json:"servers" jsonschema:"query destinations"`
+	QTypes            TopList `json:"qtypes"`
+}
+
+// TopList is a top-N list.
+type TopList struct {
+	Items    []TopItem `json:"items" jsonschema:"most frequent first (first 10)"`
+	Distinct int       `json:"distinct" jsonschema:"distinct keys counted"`
+	Total    int       `json:"total" jsonschema:"occurrences counted"`
+	Capped   bool      `json:"capped,omitempty" jsonschema:"true when more distinct keys existed than the counter keeps; counts of the rest are in total"`
+}
+
+// TopItem is one entry of a top list.
+type TopItem struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+}
+
+// Anomaly is one finding.
+type Anomaly struct {
+	Type                string         `json:"type" jsonschema:"dns_tunneling_suspected, dga_suspected, high_nxdomain_rate, slow_dns_server, unanswered_queries, dns_non_standard_port, large_response, malformed_dns"`
+	Severity            string         `json:"severity" jsonschema:"low, medium or high"`
+	Summary             string         `json:"summary"`
+	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
+	EvidenceFramesTotal int            `json:"evidence_frames_total"`
+	Details             map[string]any `json:"details"`
+}
+
+// Filters echoes the filters applied.
+type Filters struct {
+	Domain    string `json:"domain,omitempty"`
+	QType     string `json:"qtype,omitempty"`
+	RCode     string `json:"rcode,omitempty"`
+	ClientIP  string `json:"client_ip,omitempty"`
+	ServerIP  string `json:"server_ip,omitempty"`
+	StartTime string `json:"start_time,omitempty"`
+	EndTime   string `json:"end_time,omitempty"`
+}
+
+// Thresholds are the anomaly thresholds in effect.
+type Thresholds struct {
+	TunnelMinSubdomains   int     `json:"tunnel_min_subdomains"`
+	TunnelMinLabelLength  float64 `json:"tunnel_min_label_length"`
+	TunnelMinEntropy      float64 `json:"tunnel_min_entropy"`
+	DGAMinNXDomain        int     `json:"dga_min_nxdomain"`
+	NXDomainMinResponses  int     `json:"nxdomain_min_responses"`
+	NXDomainMaxRate       float64 `json:"nxdomain_max_rate"`
+	SlowServerMedianMs    float64 `json:"slow_server_median_ms"`
+	SlowServerMinAnswered int     `json:"slow_server_min_answered"`
+	UnansweredMin         int     `json:"unanswered_min"`
+	UnansweredMinRate     float64 `json:"unanswered_min_rate"`
+	UnansweredTimeoutSec  float64 `json:"unanswered_timeout_seconds"`
+	LargeResponseBytes    int     `json:"large_response_bytes"`
+	LargeResponseMin      int     `json:"large_response_min"`
+}
