@@ -161,6 +161,15 @@ func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	return true
 }
 
+// Consumed returns how many bytes of the current Data call the handler
+// consumed.
+func (c *StreamConn) Consumed(fromClient bool) int {
+	if fromClient {
+		return c.consumed[0]
+	}
+	return c.consumed[1]
+}
+
 // Consume tells the Reassembler how many bytes of the data offered in the
 // current Data call the handler consumed; bytes after that are offered again.
 // A handler that never calls it consumes everything.

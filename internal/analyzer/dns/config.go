@@ -20,7 +20,7 @@ var defaultThresholds = Thresholds{
 	TunnelMinSubdomains:   30,
 	TunnelMinLabelLength:  24,
 	TunnelMinEntropy:      3.5,
-	DGAMinNXDomain:        10,
+	DGAMinNXDomain:        20,
 	NXDomainMinResponses:  20,
 	NXDomainMaxRate:       0.3,
 	SlowServerMedianMs:    250,

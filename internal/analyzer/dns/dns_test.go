@@ -2,10 +2,12 @@ package dns
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,5 +158,175 @@ func TestAgreesWithLiveTshark(t *testing.T) {
 	}
 	if checked < 50 {
 		t.Errorf("compared %d messages with tshark", checked)
+	}
+}
+
+func genFile(t testing.TB, name string) string {
+	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
+}
+
+// TestAnomalies: each generated capture fires exactly its detectors.
+func TestAnomalies(t *testing.T) {
+	want := map[string]map[string]string{
+		"dns-normal.pcap":           {},
+		"dns-tunnel.pcap":           {AnomalyTunneling: "high"},
+		"dns-dga.pcap":              {AnomalyDGA: "high", AnomalyNXDomainRate: "medium"},
+		"dns-nxdomain-typos.pcap":   {AnomalyNXDomainRate: "medium"},
+		"dns-slow-server.pcap":      {AnomalySlowServer: "medium"},
+		"dns-unanswered.pcap":       {AnomalyUnanswered: "medium"},
+		"dns-nonstandard-port.pcap": {AnomalyNonStandard: "medium"},
+		"dns-amplification.pcap":    {AnomalyLargeResponse: "high"},
+		"dns-malformed.pcap":        {AnomalyMalformed: "low"},
+	}
+	for file, types := range want {
+		t.Run(file, func(t *testing.T) {
+			out := analyze(t, Input{PcapFile: genFile(t, file)})
+			got := map[string]string{}
+			for _, a := range out.Anomalies {
+				got[a.Type] = a.Severity
+				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
+					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(types) {
+				t.Errorf("anomalies = %v, want %v", got, types)
+			}
+		})
+	}
+}
+
+// TestCorpusSilence: no detector fires on the corpus captures of ordinary
+// traffic; the exceptions are listed with their reason.
+func TestCorpusSilence(t *testing.T) {
+	dir := pcaptest.RequireCorpus(t)
+	expected := map[string][]string{
+		// tcpdump's crafted 63 KB responses with a bad label or a forward
+		// pointer, sent with no query.
+		"dns-bad-label-tcpdump.pcap":        {AnomalyLargeResponse, AnomalyMalformed},
+		"dns-forward-pointer-tcpdump.pcap":  {AnomalyLargeResponse, AnomalyMalformed},
+		"dns-compression-loop-tcpdump.pcap": {AnomalyMalformed},
+		"dns-malformed-ndpi.pcap":           {AnomalyMalformed},
+	}
+	for _, s := range pcaptest.CorpusSummaries(t, dir) {
+		if s.TsharkExit != 0 || s.Packets == 0 {
+			continue
+		}
+		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
+		var got []string
+		for _, a := range out.Anomalies {
+			got = append(got, a.Type)
+		}
+		slices.Sort(got)
+		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
+		}
+	}
+}
+
+func TestTCPAndTransactions(t *testing.T) {
+	out := analyze(t, Input{PcapFile: genFile(t, "dns-normal.pcap"), Limit: 1000, TransactionsLimit: 1000})
+	var tcp []Packet
+	for _, p := range out.Packets {
+		if p.Protocol == "TCP" {
+			tcp = append(tcp, p)
+		}
+	}
+	// The split query completes at its second segment; two queries share
+	// one segment, as do their answers.
+	if len(tcp) != 6 || tcp[0].PacketNumber != tcp[0].PacketNumber || tcp[2].PacketNumber != tcp[3].PacketNumber || tcp[4].PacketNumber != tcp[5].PacketNumber {
+		t.Fatalf("TCP messages = %v", frames(tcp))
+	}
+	if len(tcp[1].Answers) != 1 || len(tcp[1].Answers[0].Data) < 500 || tcp[1].ResponseTimeMs == nil {
+		t.Errorf("reassembled TXT answer = %+v", tcp[1].Answers)
+	}
+	st := out.Statistics
+	if st.Answered != 154 || st.Unanswered != 0 || st.Retransmissions != 1 || st.ByTransport["TCP"] != 6 || st.RcodeCounts["NXDOMAIN"] != 8 {
+		t.Errorf("statistics = %+v", st)
+	}
+	var retrans Transaction
+	for _, tr := range out.Transactions {
+		if tr.Retransmissions > 0 {
+			retrans = tr
+		}
+	}
+	if retrans.Status != "answered" || retrans.ResponseTimeMs == nil || *retrans.ResponseTimeMs > 10 || retrans.WaitMs == nil || *retrans.WaitMs < 1000 {
+		t.Errorf("retransmitted transaction = %+v", retrans)
+	}
+	if len(out.Servers) != 1 || out.Servers[0].AnswerRate != 1 || out.Servers[0].ResponseTimeMs.Max > 20 {
+		t.Errorf("servers = %+v", out.Servers)
+	}
+}
+
+func frames(ps []Packet) []int {
+	var f []int
+	for _, p := range ps {
+		f = append(f, p.PacketNumber)
+	}
+	return f
+}
+
+func TestFiltersAndPaging(t *testing.T) {
+	file := genFile(t, "dns-normal.pcap")
+	all := analyze(t, Input{PcapFile: file})
+	if len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || all.PacketsPage.Total != 309 {
+		t.Fatalf("default page = %+v", all.PacketsPage)
+	}
+	cases := []struct {
+		in    Input
+		total int
+	}{
+		{Input{Domain: "WWWW.example"}, 18},
+		{Input{QType: "aaaa"}, 34},
+		{Input{RCode: "NXDOMAIN"}, 8},
+		{Input{ClientIP: "10.0.1.5"}, 22},
+		{Input{ServerIP: "10.0.0.53"}, 309},
+		{Input{ServerIP: "10.9.9.9"}, 0},
+		{Input{StartTime: "2024-06-03T09:00:00Z", EndTime: "2024-06-03T09:00:01Z"}, 4},
+	}
+	for _, c := range cases {
+		c.in.PcapFile = file
+		out := analyze(t, c.in)
+		if out.PacketsPage.Total != c.total || out.Statistics.Queries != all.Statistics.Queries {
+			t.Errorf("%+v: %d messages, want %d", c.in, out.PacketsPage.Total, c.total)
+		}
+	}
+	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}, {NXDomainMaxRate: 3}} {
+		bad.PcapFile = file
+		if _, err := New(Options{}).analyze(context.Background(), testEnv(0), bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+func TestGolden(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "dns-*.pcap"))
+	for _, file := range append(files, gen...) {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			out := analyze(t, Input{PcapFile: file})
+			out.File = name
+			pcaptest.GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
+			b, _ := json.Marshal(out)
+			if len(b) > ResponseBudget {
+				t.Errorf("default response is %d bytes", len(b))
+			}
+		})
+	}
+}
+
+func TestPrompts(t *testing.T) {
+	names := map[string]bool{}
+	for _, p := range New(Options{}).Prompts() {
+		names[p.Name] = true
+		text, _ := p.Render(map[string]string{"pcap_file": "x.pcap"})
+		if !strings.Contains(text, "analyze_dns_packets") || !strings.Contains(text, "`x.pcap`") {
+			t.Errorf("%s: %q", p.Name, text)
+		}
+	}
+	for _, n := range []string{"security_analysis", "network_troubleshooting", "forensic_investigation"} {
+		if !names[n] {
+			t.Errorf("prompt %s missing", n)
+		}
 	}
 }

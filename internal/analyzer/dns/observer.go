@@ -59,6 +59,7 @@ type txn struct {
 	qtype        uint16
 	queryFrame   int
 	queryTime    time.Time
+	lastQuery    time.Time // the latest (re)transmission
 	querySize    int
 	respFrame    int
 	respTime     time.Time
@@ -360,9 +361,12 @@ func (o *observer) Flush() {
 func (o *observer) handle(md meta) {
 	m := &o.msg
 	o.found++
-	if !m.ok() {
+	// A message quoted in an ICMP error is cut short by design.
+	switch {
+	case md.inICMP:
+	case !m.ok():
 		o.noteMalformed(md.frame, "message shorter than the 12-byte header")
-	} else if m.err != nil {
+	case m.err != nil:
 		o.noteMalformed(md.frame, m.err.Error())
 	}
 	if md.nonStd {
@@ -457,6 +461,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	}
 	if t := o.pending[k]; t != nil && t.name == name && t.qtype == qtype {
 		t.retrans++
+		t.lastQuery = md.t
 		o.retransmits++
 		return
 	}
@@ -466,6 +471,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	qk := qKey{client: md.src.Addr(), server: k.server.Addr(), name: name, qtype: qtype}
 	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.queryTime) < o.cfg.timeout {
 		t.retrans++
+		t.lastQuery = md.t
 		o.retransmits++
 		o.pending[k] = t
 		return
@@ -474,7 +480,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		o.txCapped++
 		return
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, querySize: md.size, multicastDst: multicast}
+	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, querySize: md.size, multicastDst: multicast}
 	if !hasQ {
 		t.name = ""
 	}
@@ -483,6 +489,12 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		o.pendingQ[qk] = t
 	}
 	o.txns = append(o.txns, t)
+}
+
+// responseMs is the time from the latest transmission of the query to the
+// response, as Wireshark's dns.time measures it.
+func (t *txn) responseMs() float64 {
+	return float64(t.respTime.Sub(t.lastQuery).Microseconds()) / 1000
 }
 
 // qKey identifies a question asked by one client of one server.
@@ -529,7 +541,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	}
 	delete(o.pending, k)
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
-	ms := float64(md.t.Sub(t.queryTime).Microseconds()) / 1000
+	ms := t.responseMs()
 	o.allLat.add(ms)
 	if s := o.server(md.src.Addr(), t.multicastDst); s != nil {
 		s.answered++

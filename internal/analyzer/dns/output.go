@@ -33,6 +33,20 @@ func record(m *message, md meta) Packet {
 	if !m.ok() {
 		p.Malformed = "message shorter than the 12-byte header"
 		p.Summary = "Malformed DNS message"
+		// The header fields present, as Wireshark shows them.
+		if len(m.raw) >= 2 {
+			p.DNSID = m.id()
+		}
+		if len(m.raw) >= 4 {
+			p.Flags.IsResponse = m.isResponse()
+			p.Opcode, p.OpcodeName = m.opcode(), opcodeName(m.opcode())
+			p.Rcode, p.RcodeName = m.headerRcode(), rcodeName(m.headerRcode())
+		}
+		for i := range p.Counts {
+			if len(m.raw) >= 6+2*i {
+				p.Counts[i] = m.count(i)
+			}
+		}
 		return p
 	}
 	if m.err != nil {
@@ -110,8 +124,12 @@ func (o *observer) txOutput(t *txn) Transaction {
 	}
 	if t.answered {
 		f := t.respFrame
-		ms := float64(t.respTime.Sub(t.queryTime).Microseconds()) / 1000
+		ms := t.responseMs()
 		tr.ResponsePacket, tr.ResponseTimeMs, tr.Rcode, tr.Answers = &f, &ms, rcodeName(t.rcode), t.answers
+		if t.retrans > 0 {
+			wait := float64(t.respTime.Sub(t.queryTime).Microseconds()) / 1000
+			tr.WaitMs = &wait
+		}
 	}
 	return tr
 }
@@ -243,7 +261,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	for i := range out.Packets {
 		p := &out.Packets[i]
 		if t := byResp[p.PacketNumber]; t != nil && p.Flags.IsResponse && p.DNSID == int(t.key.id) {
-			ms := float64(t.respTime.Sub(t.queryTime).Microseconds()) / 1000
+			ms := t.responseMs()
 			qf := t.queryFrame
 			p.ResponseTimeMs, p.QueryPacket = &ms, &qf
 		}

@@ -22,7 +22,7 @@ type Input struct {
 	TunnelMinSubdomains   int     `json:"tunnel_min_subdomains,omitempty" jsonschema:"dns_tunneling_suspected: distinct names under one registered domain (default 30)"`
 	TunnelMinLabelLength  float64 `json:"tunnel_min_label_length,omitempty" jsonschema:"dns_tunneling_suspected: with that many names, the mean length of their part left of the registered domain (default 24)..."`
 	TunnelMinEntropy      float64 `json:"tunnel_min_entropy,omitempty" jsonschema:"...or its mean Shannon entropy in bits per character (default 3.5), or half of the queries are TXT/NULL"`
-	DGAMinNXDomain        int     `json:"dga_min_nxdomain,omitempty" jsonschema:"dga_suspected: NXDOMAINs for distinct random-looking names to one client (default 10)"`
+	DGAMinNXDomain        int     `json:"dga_min_nxdomain,omitempty" jsonschema:"dga_suspected: NXDOMAINs for distinct random-looking names to one client (default 20)"`
 	NXDomainMinResponses  int     `json:"nxdomain_min_responses,omitempty" jsonschema:"high_nxdomain_rate: responses needed before the rate counts (default 20)"`
 	NXDomainMaxRate       float64 `json:"nxdomain_max_rate,omitempty" jsonschema:"high_nxdomain_rate: share of responses that may be NXDOMAIN (default 0.3)"`
 	SlowServerMedianMs    float64 `json:"slow_server_median_ms,omitempty" jsonschema:"slow_dns_server: median response time in ms (default 250)"`
@@ -194,7 +194,8 @@ type Transaction struct {
 	QueryPacket     int      `json:"query_packet"`
 	QueryTime       string   `json:"query_time"`
 	ResponsePacket  *int     `json:"response_packet"`
-	ResponseTimeMs  *float64 `json:"response_time_ms"`
+	ResponseTimeMs  *float64 `json:"response_time_ms" jsonschema:"from the latest transmission of the query to the response (Wireshark's dns.time)"`
+	WaitMs          *float64 `json:"wait_ms,omitempty" jsonschema:"for a retransmitted query: from its first transmission to the response, what the client waited"`
 	Rcode           string   `json:"rcode,omitempty"`
 	Answers         int      `json:"answers"`
 	Status          string   `json:"status" jsonschema:"answered, unanswered, or pending (capture ended within the timeout)"`
