@@ -12,6 +12,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
+	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
@@ -21,6 +22,7 @@ func main() {
 		capinfo.New(),
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
+		icmp.New(),
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,112 @@
+package icmp
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Paging defaults and limits.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 1000
+)
+
+var defaultThresholds = Thresholds{
+	SweepMinTargets: 20, SweepWindowSeconds: 60, FloodMinPackets: 200, TunnelMinPayload: 512, TunnelMinEntropy: 6.0,
+	TunnelMinPackets: 10, UnreachableStormMin: 50, UnreachableStormWindow: 10, BlackholeMin: 3,
+}
+
+type config struct {
+	maxPackets    int
+	offset, limit int
+	limitSet      bool
+	src, dst      netip.Addr
+	icmpType      *uint8
+	start, end    time.Time
+	filters       Filters
+	th            Thresholds
+}
+
+func newConfig(in Input, maxPackets int) (*config, error) {
+	c := &config{maxPackets: maxPackets}
+	var err error
+	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+		return nil, err
+	}
+	c.limitSet = in.Limit > 0
+	for _, f := range []struct {
+		name, val string
+		dst       *netip.Addr
+		echo      *string
+	}{{"src_ip", in.SrcIP, &c.src, &c.filters.SrcIP}, {"dst_ip", in.DstIP, &c.dst, &c.filters.DstIP}} {
+		if s := strings.TrimSpace(f.val); s != "" {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q is not an IP address", f.name, s)
+			}
+			*f.dst, *f.echo = a.Unmap(), a.Unmap().String()
+		}
+	}
+	if s := strings.TrimSpace(in.ICMPType); s != "" {
+		t, ok := parseType(s)
+		if !ok {
+			return nil, fmt.Errorf("icmp_type %q is not an ICMP type; use a number or a name such as echo request or destination unreachable", s)
+		}
+		c.icmpType = &t
+		c.filters.ICMPType = fmt.Sprint(t)
+	}
+	if c.start, err = analyzer.ParseTime("start_time", in.StartTime); err != nil {
+		return nil, err
+	}
+	if c.end, err = analyzer.ParseTime("end_time", in.EndTime); err != nil {
+		return nil, err
+	}
+	if !c.start.IsZero() && !c.end.IsZero() && c.end.Before(c.start) {
+		return nil, fmt.Errorf("end_time %s is before start_time %s", in.EndTime, in.StartTime)
+	}
+	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
+	th := defaultThresholds
+	setI := func(v int, d *int) {
+		if v != 0 {
+			*d = v
+		}
+	}
+	setF := func(v float64, d *float64) {
+		if v != 0 {
+			*d = v
+		}
+	}
+	setI(in.SweepMinTargets, &th.SweepMinTargets)
+	setF(in.SweepWindowSeconds, &th.SweepWindowSeconds)
+	setI(in.FloodMinPackets, &th.FloodMinPackets)
+	setI(in.TunnelMinPayload, &th.TunnelMinPayload)
+	setF(in.TunnelMinEntropy, &th.TunnelMinEntropy)
+	setI(in.TunnelMinPackets, &th.TunnelMinPackets)
+	setI(in.UnreachableStormMin, &th.UnreachableStormMin)
+	setF(in.UnreachableStormWindow, &th.UnreachableStormWindow)
+	setI(in.BlackholeMin, &th.BlackholeMin)
+	if th.SweepMinTargets < 2 || th.FloodMinPackets < 1 || th.TunnelMinPayload < 1 || th.TunnelMinPackets < 1 || th.UnreachableStormMin < 1 ||
+		th.BlackholeMin < 1 || th.SweepWindowSeconds <= 0 || th.UnreachableStormWindow <= 0 || th.TunnelMinEntropy < 0 || th.TunnelMinEntropy > 8 {
+		return nil, fmt.Errorf("thresholds must be positive (sweep_min_targets at least 2, tunnel_min_entropy at most 8)")
+	}
+	c.th = th
+	return c, nil
+}
+
+func (c *config) matches(p *engine.Packet, m icmpMessage) bool {
+	if c.src.IsValid() && p.SrcIP() != c.src || c.dst.IsValid() && p.DstIP() != c.dst {
+		return false
+	}
+	if c.icmpType != nil && m.typ != *c.icmpType {
+		return false
+	}
+	if !c.start.IsZero() && p.Timestamp.Before(c.start) || !c.end.IsZero() && p.Timestamp.After(c.end) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,73 @@
+// Package icmp analyzes ICMP (RFC 792) and ICMPv6 (RFC 4443) traffic,
+// neighbor discovery (RFC 4861) and multicast listener discovery (RFC 2710,
+// RFC 3810) included.
+//
+// It is the "icmp" module. Its tool, analyze_icmp_packets, is a drop-in for
+// mcpcap's tool of that name with its defects fixed (ICMPv6 handled, echo
+// pairs keyed by hosts and identifier with round-trip times, unreachable
+// destinations read from the quoted datagram) and adds per host pair
+// loss and RTT, the decoded datagram of every error, traceroute paths, and
+// detectors for sweeps, floods, tunnels, redirects, unreachable storms, path
+// MTU black holes and malformed messages.
+package icmp
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+)
+
+// ResponseBudget is the largest JSON a call with default page sizes returns.
+const ResponseBudget = 64 << 10
+
+// Module is the ICMP module.
+type Module struct{}
+
+// New returns the ICMP module.
+func New() *Module { return &Module{} }
+
+// Name returns "icmp".
+func (*Module) Name() string { return "icmp" }
+
+// Tools returns analyze_icmp_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:  "analyze_icmp_packets",
+		Title: "ICMP and ICMPv6 analysis",
+		Description: "Analyze ICMP and ICMPv6 in a capture (pcap_file: local path or http(s) URL). Returns statistics over the whole " +
+			"capture (types, sources, destinations, echo requests/replies/losses, RTT, errors, unreachable hosts taken from the quoted " +
+			"datagram), echo statistics per host pair (sent, received, loss, min/avg/max RTT), traceroute paths rebuilt from " +
+			"time-exceeded replies, anomalies with evidence frames (ping_sweep, icmp_flood, icmp_tunneling_suspected, icmp_redirect, " +
+			"unreachable_storm, fragmentation_needed_blackhole, malformed_icmp), and paged packets with type/code names, the " +
+			"decoded original datagram of each error, MTU, redirect gateway, neighbor discovery and MLD fields. Filter with src_ip, " +
+			"dst_ip, icmp_type, start_time, end_time; page with limit/offset.",
+		OpenWorld: true,
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	for range 32 {
+		b, err := json.Marshal(out)
+		if err != nil || len(b) <= ResponseBudget || cfg.limitSet || len(out.Packets) <= 1 {
+			break
+		}
+		n := len(out.Packets) / 2
+		out.Packets = out.Packets[:n]
+		out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,635 @@
+package icmp
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Bounds on state kept in memory.
+const (
+	maxTracked      = 200000 // outstanding echo requests, probes, host pairs, sessions
+	maxUniqueListed = 50
+	maxEvidence     = 20
+	maxHops         = 64
+	maxRoutes       = 1000
+	reservoirSize   = 50000
+	probeMaxTTL     = 30 // packets with a TTL this low may be traceroute probes
+)
+
+type evidence struct {
+	frames []int
+	n      int
+}
+
+func (e *evidence) add(f int) {
+	e.n++
+	if len(e.frames) < maxEvidence {
+		e.frames = append(e.frames, f)
+	}
+}
+
+type reservoir struct {
+	vals     []float64
+	n        int
+	sum      float64
+	min, max float64
+	rng      *rand.Rand
+}
+
+func (r *reservoir) add(v float64) {
+	if r.n == 0 || v < r.min {
+		r.min = v
+	}
+	if r.n == 0 || v > r.max {
+		r.max = v
+	}
+	r.n++
+	r.sum += v
+	if len(r.vals) < reservoirSize {
+		r.vals = append(r.vals, v)
+		return
+	}
+	if r.rng == nil {
+		r.rng = rand.New(rand.NewPCG(1, 2))
+	}
+	if i := r.rng.IntN(r.n); i < reservoirSize {
+		r.vals[i] = v
+	}
+}
+
+type echoKey struct {
+	src, dst netip.Addr
+	id, seq  uint16
+}
+
+type echoReq struct {
+	t     time.Time
+	frame int
+}
+
+type pairKey struct{ src, dst netip.Addr }
+
+type pairStat struct {
+	key                  pairKey
+	sent, recv, errored  int
+	rttMin, rttMax, rttS float64
+	ids                  map[uint16]struct{}
+	tunnel               evidence
+	floodSec             int64
+	floodCount           int
+	floodPeak            int
+	flood                evidence
+}
+
+type sessKey struct {
+	src, dst netip.Addr
+	id       uint16
+}
+
+type session struct {
+	requests, replies int
+	rttSum            float64
+}
+
+// probeKey identifies a datagram that may come back quoted in a
+// time-exceeded message: its addresses and its IPv4 id, or for IPv6 its
+// protocol and first transport bytes.
+type probeKey struct {
+	src, dst netip.Addr
+	tag      uint64
+}
+
+type probe struct {
+	ttl   int
+	t     time.Time
+	proto uint8
+}
+
+type route struct {
+	src, dst netip.Addr
+	proto    uint8
+	hops     []Hop
+	routers  map[netip.Addr]bool
+	reached  bool
+}
+
+type event struct {
+	t     time.Time
+	frame int
+	dst   netip.Addr
+}
+
+type sweep struct {
+	win    []event
+	counts map[netip.Addr]int
+	peak   int
+	ev     evidence
+	start  time.Time
+}
+
+type observer struct {
+	cfg *config
+
+	found, analyzed, matched int
+	page                     []Packet
+
+	typeCounts     map[string]int
+	byVersion      map[string]int
+	sources, dests *uniq
+	unreach        *uniq
+	unreachByCode  map[string]int
+	echoReqs       int
+	echoReps       int
+	errors         int
+	malformed      int
+	malformedEv    evidence
+	malformedWhy   string
+
+	pending   map[echoKey]echoReq
+	pairs     map[pairKey]*pairStat
+	pairOrder []*pairStat
+	sessions  map[sessKey]*session
+	rtt       reservoir
+
+	probes     map[probeKey]probe
+	probeOrder []probeKey
+	routes     map[pairKey]*route
+	routeOrder []*route
+
+	sweeps    map[netip.Addr]*sweep
+	redirects evidence
+	redirTo   map[string]int
+	unWin     []event
+	unPeak    int
+	unEv      evidence
+	unStart   time.Time
+	fragNeed  map[pairKey]*evidence
+
+	// set by echoReply for the record of the reply being observed
+	lastRTT      float64
+	lastReqFrame int
+}
+
+// uniq is an ordered set, capped.
+type uniq struct {
+	set   map[netip.Addr]struct{}
+	order []netip.Addr
+}
+
+func newUniq() *uniq { return &uniq{set: map[netip.Addr]struct{}{}} }
+
+func (u *uniq) add(a netip.Addr) {
+	if _, ok := u.set[a]; ok || len(u.set) >= maxTracked {
+		return
+	}
+	u.set[a] = struct{}{}
+	if len(u.order) < maxUniqueListed {
+		u.order = append(u.order, a)
+	}
+}
+
+var _ engine.Observer = (*observer)(nil)
+
+func newObserver(cfg *config) *observer {
+	return &observer{
+		cfg: cfg, typeCounts: map[string]int{}, byVersion: map[string]int{}, sources: newUniq(), dests: newUniq(), unreach: newUniq(),
+		unreachByCode: map[string]int{}, pending: map[echoKey]echoReq{}, pairs: map[pairKey]*pairStat{}, sessions: map[sessKey]*session{},
+		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, sweeps: map[netip.Addr]*sweep{}, redirTo: map[string]int{},
+		fragNeed: map[pairKey]*evidence{},
+	}
+}
+
+// icmpMessage is the type, code and body of one ICMP or ICMPv6 message.
+type icmpMessage struct {
+	v6        bool
+	typ, code uint8
+	checksum  uint16
+	rest      []byte // after the 4-byte type/code/checksum header
+}
+
+// message extracts the ICMP message of p, if any.
+func message(p *engine.Packet) (icmpMessage, bool) {
+	switch {
+	case p.ICMPv4 != nil:
+		tc := p.ICMPv4.TypeCode
+		rest := make4(p.ICMPv4)
+		return icmpMessage{typ: tc.Type(), code: tc.Code(), checksum: p.ICMPv4.Checksum, rest: rest}, true
+	case p.ICMPv6 != nil:
+		tc := p.ICMPv6.TypeCode
+		return icmpMessage{v6: true, typ: tc.Type(), code: tc.Code(), checksum: p.ICMPv6.Checksum, rest: p.ICMPv6.Payload}, true
+	}
+	return icmpMessage{}, false
+}
+
+// make4 returns the ICMPv4 bytes after type, code and checksum: the
+// id/seq (or unused) word, then the body.
+func make4(l *layers.ICMPv4) []byte {
+	c := l.Contents
+	if len(c) >= 8 {
+		// Contents and Payload are adjacent slices of the packet.
+		return c[4 : 8+len(l.Payload) : 8+len(l.Payload)]
+	}
+	return l.Payload
+}
+
+// Observe counts every ICMP and ICMPv6 message and feeds the detectors; it
+// also notes low-TTL datagrams that may be traceroute probes.
+func (o *observer) Observe(p *engine.Packet) {
+	o.lastReqFrame = 0
+	o.noteProbe(p)
+	m, ok := message(p)
+	if !ok {
+		if why := malformedICMP(p); why != "" {
+			o.found++
+			o.noteMalformed(p.Number, why)
+			o.byVersion[version(p)]++
+			o.maybePage(p, icmpMessage{v6: p.IPv6 != nil}, why)
+		}
+		return
+	}
+	o.found++
+	o.byVersion[version(p)]++
+	src, dst := p.SrcIP(), p.DstIP()
+	o.sources.add(src)
+	o.dests.add(dst)
+	name := typeName(m.v6, m.typ)
+	if m.v6 {
+		name = "ICMPv6 " + name
+	}
+	o.typeCounts[name]++
+	why := ""
+	switch {
+	case isEchoRequest(m.v6, m.typ):
+		o.echoRequest(p, m, src, dst)
+	case isEchoReply(m.v6, m.typ):
+		o.echoReply(p, m, src, dst)
+	case isError(m.v6, m.typ):
+		why = o.icmpError(p, m, src, dst)
+	}
+	if isUnreachable(m.v6, m.typ) {
+		o.unreachByCode[codeName(m.v6, m.typ, m.code)]++
+		o.unreachable(p)
+	}
+	o.maybePage(p, m, why)
+}
+
+func version(p *engine.Packet) string {
+	if p.IPv6 != nil {
+		return "ICMPv6"
+	}
+	return "ICMPv4"
+}
+
+// malformedICMP reports an IP packet that says it carries ICMP but whose
+// ICMP header did not decode.
+func malformedICMP(p *engine.Packet) string {
+	if p.Fragment {
+		return ""
+	}
+	switch {
+	case p.IPv4 != nil && p.IPv4.Protocol == layers.IPProtocolICMPv4 && p.ICMPv4 == nil:
+		return "ICMP header cut short"
+	case p.IPv6 != nil && p.IPv6.NextHeader == layers.IPProtocolICMPv6 && p.ICMPv6 == nil && p.UDP == nil && p.TCP == nil:
+		return "ICMPv6 header cut short"
+	}
+	return ""
+}
+
+func (o *observer) noteMalformed(frame int, why string) {
+	o.malformed++
+	o.malformedEv.add(frame)
+	if o.malformedWhy == "" {
+		o.malformedWhy = why
+	}
+}
+
+func (o *observer) maybePage(p *engine.Packet, m icmpMessage, why string) {
+	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
+		return
+	}
+	o.analyzed++
+	if !o.cfg.matches(p, m) {
+		return
+	}
+	o.matched++
+	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
+		o.page = append(o.page, o.record(p, m, why))
+	}
+}
+
+func echoIDSeq(m icmpMessage) (uint16, uint16, bool) {
+	if len(m.rest) < 4 {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint16(m.rest[0:2]), binary.BigEndian.Uint16(m.rest[2:4]), true
+}
+
+func (o *observer) pair(k pairKey) *pairStat {
+	ps := o.pairs[k]
+	if ps == nil && len(o.pairs) < maxTracked {
+		ps = &pairStat{key: k, ids: map[uint16]struct{}{}}
+		o.pairs[k] = ps
+		o.pairOrder = append(o.pairOrder, ps)
+	}
+	return ps
+}
+
+func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.Addr) {
+	o.echoReqs++
+	id, seq, ok := echoIDSeq(m)
+	if !ok {
+		return
+	}
+	if len(o.pending) < maxTracked {
+		o.pending[echoKey{src, dst, id, seq}] = echoReq{p.Timestamp, p.Number}
+	}
+	if s := o.session(sessKey{src, dst, id}); s != nil {
+		s.requests++
+	}
+	ps := o.pair(pairKey{src, dst})
+	if ps == nil {
+		return
+	}
+	ps.sent++
+	if len(ps.ids) < 64 {
+		ps.ids[id] = struct{}{}
+	}
+	// Tunneling: large or random payloads.
+	payload := m.rest[4:]
+	if len(payload) >= o.cfg.th.TunnelMinPayload || (len(payload) >= 64 && entropy(payload) >= o.cfg.th.TunnelMinEntropy) {
+		ps.tunnel.add(p.Number)
+	}
+	o.noteFlood(ps, p)
+	o.noteSweep(src, dst, p)
+}
+
+func (o *observer) session(k sessKey) *session {
+	s := o.sessions[k]
+	if s == nil && len(o.sessions) < maxTracked {
+		s = &session{}
+		o.sessions[k] = s
+	}
+	return s
+}
+
+func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Addr) {
+	o.echoReps++
+	id, seq, ok := echoIDSeq(m)
+	if !ok {
+		return
+	}
+	k := echoKey{dst, src, id, seq}
+	req, ok := o.pending[k]
+	if !ok {
+		return
+	}
+	delete(o.pending, k)
+	rtt := float64(p.Timestamp.Sub(req.t).Microseconds()) / 1000
+	o.rtt.add(rtt)
+	o.lastRTT, o.lastReqFrame = rtt, req.frame
+	if s := o.sessions[sessKey{dst, src, id}]; s != nil {
+		s.replies++
+		s.rttSum += rtt
+	}
+	if ps := o.pairs[pairKey{dst, src}]; ps != nil {
+		if ps.recv == 0 || rtt < ps.rttMin {
+			ps.rttMin = rtt
+		}
+		if ps.recv == 0 || rtt > ps.rttMax {
+			ps.rttMax = rtt
+		}
+		ps.recv++
+		ps.rttS += rtt
+		payload := m.rest[4:]
+		if len(payload) >= o.cfg.th.TunnelMinPayload || (len(payload) >= 64 && entropy(payload) >= o.cfg.th.TunnelMinEntropy) {
+			ps.tunnel.add(p.Number)
+		}
+	}
+	o.noteRoute(dst, src)
+}
+
+// noteFlood counts echo requests of a pair per second of capture time.
+func (o *observer) noteFlood(ps *pairStat, p *engine.Packet) {
+	sec := p.Timestamp.Unix()
+	if sec != ps.floodSec {
+		ps.floodSec, ps.floodCount = sec, 0
+	}
+	ps.floodCount++
+	ps.floodPeak = max(ps.floodPeak, ps.floodCount)
+	if ps.floodCount >= o.cfg.th.FloodMinPackets {
+		ps.flood.add(p.Number)
+	}
+}
+
+func (o *observer) noteSweep(src, dst netip.Addr, p *engine.Packet) {
+	s := o.sweeps[src]
+	if s == nil {
+		if len(o.sweeps) >= maxTracked {
+			return
+		}
+		s = &sweep{counts: map[netip.Addr]int{}}
+		o.sweeps[src] = s
+	}
+	win := time.Duration(o.cfg.th.SweepWindowSeconds * float64(time.Second))
+	s.win = append(s.win, event{p.Timestamp, p.Number, dst})
+	s.counts[dst]++
+	drop := 0
+	for drop < len(s.win) && p.Timestamp.Sub(s.win[drop].t) > win {
+		d := s.win[drop].dst
+		if s.counts[d]--; s.counts[d] <= 0 {
+			delete(s.counts, d)
+		}
+		drop++
+	}
+	if drop > 0 {
+		s.win = append(s.win[:0], s.win[drop:]...)
+	}
+	if n := len(s.counts); n > s.peak {
+		s.peak = n
+		if n >= o.cfg.th.SweepMinTargets && s.start.IsZero() {
+			s.start = s.win[0].t
+		}
+	}
+	if len(s.counts) >= o.cfg.th.SweepMinTargets {
+		s.ev.add(p.Number)
+	}
+}
+
+// icmpError decodes the quoted datagram of an error and feeds paths,
+// unreachables and detectors. It returns a reason when the quote is
+// unreadable.
+func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Addr) string {
+	o.errors++
+	quote, _ := p.ICMPErrorQuote()
+	q, err := engine.DecodeQuoted(quote)
+	if err != nil {
+		why := "the error quotes no readable IP header"
+		o.noteMalformed(p.Number, why)
+		return why
+	}
+	switch {
+	case isTimeExceeded(m.v6, m.typ) && m.code == 0:
+		o.noteHop(src, q, p)
+	case isRedirect(m.v6, m.typ):
+		o.redirects.add(p.Number)
+		if len(m.rest) >= 8 && !m.v6 {
+			gw := netip.AddrFrom4([4]byte(m.rest[0:4]))
+			o.redirTo[gw.String()]++
+		}
+	case isFragNeeded(m.v6, m.typ, m.code):
+		k := pairKey{q.Src, q.Dst}
+		e := o.fragNeed[k]
+		if e == nil && len(o.fragNeed) < maxTracked {
+			e = &evidence{}
+			o.fragNeed[k] = e
+		}
+		if e != nil {
+			e.add(p.Number)
+		}
+	}
+	// An echo request answered by an error is not lost.
+	if (q.Protocol == 1 || q.Protocol == 58) && len(q.Transport) >= 8 {
+		k := echoKey{q.Src, q.Dst, binary.BigEndian.Uint16(q.Transport[4:6]), binary.BigEndian.Uint16(q.Transport[6:8])}
+		if _, ok := o.pending[k]; ok {
+			delete(o.pending, k)
+			if ps := o.pairs[pairKey{q.Src, q.Dst}]; ps != nil {
+				ps.errored++
+			}
+		}
+	}
+	if isUnreachable(m.v6, m.typ) && q.Src.IsValid() {
+		// A port unreachable from the destination ends a UDP traceroute.
+		if src == q.Dst {
+			o.noteRoute(q.Src, q.Dst)
+		}
+	}
+	return ""
+}
+
+func (o *observer) unreachable(p *engine.Packet) {
+	quote, _ := p.ICMPErrorQuote()
+	if q, err := engine.DecodeQuoted(quote); err == nil {
+		o.unreach.add(q.Dst)
+	}
+	win := time.Duration(o.cfg.th.UnreachableStormWindow * float64(time.Second))
+	o.unWin = append(o.unWin, event{t: p.Timestamp, frame: p.Number})
+	drop := 0
+	for drop < len(o.unWin) && p.Timestamp.Sub(o.unWin[drop].t) > win {
+		drop++
+	}
+	if drop > 0 {
+		o.unWin = append(o.unWin[:0], o.unWin[drop:]...)
+	}
+	if n := len(o.unWin); n >= o.cfg.th.UnreachableStormMin {
+		if n > o.unPeak {
+			o.unPeak = n
+			if o.unStart.IsZero() {
+				o.unStart = o.unWin[0].t
+			}
+		}
+		o.unEv.add(p.Number)
+	}
+}
+
+// probeTag identifies a datagram as far as a quote shows it: the IPv4 id,
+// or for IPv6 the protocol and the first four transport bytes.
+func probeTag(v6 bool, id uint16, proto uint8, transport []byte) uint64 {
+	if !v6 {
+		return uint64(id)
+	}
+	var first uint32
+	if len(transport) >= 4 {
+		first = binary.BigEndian.Uint32(transport)
+	}
+	return uint64(proto)<<32 | uint64(first)
+}
+
+// noteProbe remembers a low-TTL datagram, so that a time-exceeded reply
+// quoting it can be given its TTL and round-trip time.
+func (o *observer) noteProbe(p *engine.Packet) {
+	var k probeKey
+	var pr probe
+	switch {
+	case p.IPv4 != nil && p.IPv4.TTL <= probeMaxTTL && p.IPv4.TTL > 0:
+		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(false, p.IPv4.Id, 0, nil)}
+		pr = probe{int(p.IPv4.TTL), p.Timestamp, uint8(p.IPv4.Protocol)}
+	case p.IPv6 != nil && p.IPv6.HopLimit <= probeMaxTTL && p.IPv6.HopLimit > 0:
+		proto, transport := uint8(p.IPv6.NextHeader), p.IPv6.Payload
+		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(true, 0, proto, transport)}
+		pr = probe{int(p.IPv6.HopLimit), p.Timestamp, proto}
+	default:
+		return
+	}
+	if len(o.probeOrder) >= maxTracked {
+		delete(o.probes, o.probeOrder[0])
+		o.probeOrder = o.probeOrder[1:]
+	}
+	if _, ok := o.probes[k]; !ok {
+		o.probeOrder = append(o.probeOrder, k)
+	}
+	o.probes[k] = pr
+}
+
+func (o *observer) route(src, dst netip.Addr, proto uint8) *route {
+	k := pairKey{src, dst}
+	r := o.routes[k]
+	if r == nil && len(o.routes) < maxRoutes {
+		r = &route{src: src, dst: dst, proto: proto, routers: map[netip.Addr]bool{}}
+		o.routes[k] = r
+		o.routeOrder = append(o.routeOrder, r)
+	}
+	return r
+}
+
+// noteHop records a time-exceeded reply from router for a probe.
+func (o *observer) noteHop(router netip.Addr, q engine.Quoted, p *engine.Packet) {
+	r := o.route(q.Src, q.Dst, q.Protocol)
+	if r == nil || len(r.hops) >= maxHops {
+		return
+	}
+	h := Hop{Router: router.String(), Packet: p.Number, Probes: 1, RTTMs: []float64{}}
+	v6 := q.Src.Is6() && !q.Src.Is4In6()
+	if pr, ok := o.probes[probeKey{q.Src, q.Dst, probeTag(v6, q.ID, q.Protocol, q.Transport)}]; ok {
+		h.TTL = pr.ttl
+		h.RTTMs = append(h.RTTMs, float64(p.Timestamp.Sub(pr.t).Microseconds())/1000)
+	}
+	r.routers[router] = true
+	for i := range r.hops {
+		if hp := &r.hops[i]; hp.Router == h.Router && hp.TTL == h.TTL {
+			hp.Probes++
+			hp.RTTMs = append(hp.RTTMs, h.RTTMs...)
+			return
+		}
+	}
+	r.hops = append(r.hops, h)
+}
+
+// noteRoute marks a traceroute as having reached its destination.
+func (o *observer) noteRoute(src, dst netip.Addr) {
+	if r := o.routes[pairKey{src, dst}]; r != nil {
+		r.reached = true
+	}
+}
+
+// entropy is the Shannon entropy of b in bits per byte.
+func entropy(b []byte) float64 {
+	var freq [256]int
+	for _, c := range b {
+		freq[c]++
+	}
+	h, n := 0.0, float64(len(b))
+	for _, f := range freq {
+		if f > 0 {
+			p := float64(f) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}

@@ -1,0 +1,338 @@
+package icmp
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+func intp(v int) *int { return &v }
+
+var protoNames = map[uint8]string{1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6", 132: "SCTP", 47: "GRE", 50: "ESP"}
+
+func protoName(p uint8) string {
+	if n, ok := protoNames[p]; ok {
+		return n
+	}
+	return strconv.Itoa(int(p))
+}
+
+// record builds the packet record of the message being observed.
+func (o *observer) record(p *engine.Packet, m icmpMessage, why string) Packet {
+	r := Packet{
+		PacketNumber: p.Number, Timestamp: analyzer.FormatTime(p.Timestamp), SrcIP: p.SrcIP().String(), DstIP: p.DstIP().String(),
+		PacketSize: p.Length, ICMPType: int(m.typ), ICMPCode: int(m.code), ICMPTypeName: typeName(m.v6, m.typ),
+		ICMPCodeName: codeName(m.v6, m.typ, m.code), Checksum: int(m.checksum), Malformed: why,
+	}
+	switch {
+	case p.IPv4 != nil:
+		r.IPVersion, r.TTL = 4, intp(int(p.IPv4.TTL))
+	case p.IPv6 != nil:
+		r.IPVersion, r.HopLimit = 6, intp(int(p.IPv6.HopLimit))
+	}
+	if len(m.rest) >= 4 {
+		r.PayloadSize = len(m.rest) - 4
+	}
+	if why != "" && len(m.rest) == 0 {
+		return r
+	}
+	if isEchoRequest(m.v6, m.typ) || isEchoReply(m.v6, m.typ) {
+		if id, seq, ok := echoIDSeq(m); ok {
+			r.ICMPID, r.ICMPSeq = intp(int(id)), intp(int(seq))
+		}
+		if o.lastReqFrame > 0 && isEchoReply(m.v6, m.typ) {
+			rtt, f := o.lastRTT, o.lastReqFrame
+			r.RTTMs, r.RequestPacket = &rtt, &f
+		}
+	}
+	if isError(m.v6, m.typ) {
+		if quote, _ := p.ICMPErrorQuote(); len(quote) > 0 {
+			if q, err := engine.DecodeQuoted(quote); err == nil {
+				r.Original = quoted(q)
+			}
+		}
+		switch {
+		case isFragNeeded(m.v6, m.typ, m.code) && len(m.rest) >= 4:
+			if m.v6 {
+				r.MTU = intp(int(binary.BigEndian.Uint32(m.rest[0:4])))
+			} else {
+				r.MTU = intp(int(binary.BigEndian.Uint16(m.rest[2:4])))
+			}
+		case isRedirect(m.v6, m.typ) && !m.v6 && len(m.rest) >= 4:
+			r.Gateway = netip.AddrFrom4([4]byte(m.rest[0:4])).String()
+		case (!m.v6 && m.typ == 12 || m.v6 && m.typ == 4) && len(m.rest) >= 4:
+			if m.v6 {
+				r.Pointer = intp(int(binary.BigEndian.Uint32(m.rest[0:4])))
+			} else {
+				r.Pointer = intp(int(m.rest[0]))
+			}
+		}
+	}
+	if m.v6 {
+		r.NDP, r.MLD = ndp(m), mld(m)
+		if r.NDP != nil && m.typ == 137 {
+			r.Gateway = r.NDP.Target
+		}
+	}
+	return r
+}
+
+func quoted(q engine.Quoted) *Quoted {
+	out := &Quoted{Src: q.Src.String(), Dst: q.Dst.String(), Protocol: protoName(q.Protocol), TTL: int(q.TTL), Length: q.Length}
+	if q.HasPorts {
+		out.SrcPort, out.DstPort = intp(int(q.SrcPort)), intp(int(q.DstPort))
+	}
+	if (q.Protocol == 1 || q.Protocol == 58) && len(q.Transport) >= 8 {
+		out.ICMPType = intp(int(q.Transport[0]))
+		out.ICMPID = intp(int(binary.BigEndian.Uint16(q.Transport[4:6])))
+		out.ICMPSeq = intp(int(binary.BigEndian.Uint16(q.Transport[6:8])))
+	}
+	return out
+}
+
+// ndp decodes neighbor discovery messages with gopacket's layers.
+func ndp(m icmpMessage) *NDP {
+	var opts layers.ICMPv6Options
+	out := &NDP{}
+	df := gopacket.NilDecodeFeedback
+	switch m.typ {
+	case 133:
+		var l layers.ICMPv6RouterSolicitation
+		if l.DecodeFromBytes(m.rest, df) != nil {
+			return nil
+		}
+		opts = l.Options
+	case 134:
+		var l layers.ICMPv6RouterAdvertisement
+		if l.DecodeFromBytes(m.rest, df) != nil {
+			return nil
+		}
+		opts = l.Options
+		out.RouterLifetime, out.CurHopLimit = intp(int(l.RouterLifetime)), intp(int(l.HopLimit))
+		if l.Flags&0x80 != 0 {
+			out.Flags = append(out.Flags, "managed")
+		}
+		if l.Flags&0x40 != 0 {
+			out.Flags = append(out.Flags, "other")
+		}
+	case 135:
+		var l layers.ICMPv6NeighborSolicitation
+		if l.DecodeFromBytes(m.rest, df) != nil {
+			return nil
+		}
+		opts, out.Target = l.Options, l.TargetAddress.String()
+	case 136:
+		var l layers.ICMPv6NeighborAdvertisement
+		if l.DecodeFromBytes(m.rest, df) != nil {
+			return nil
+		}
+		opts, out.Target = l.Options, l.TargetAddress.String()
+		for bit, name := range map[uint8]string{0x80: "router", 0x40: "solicited", 0x20: "override"} {
+			if l.Flags&bit != 0 {
+				out.Flags = append(out.Flags, name)
+			}
+		}
+		slices.Sort(out.Flags)
+	case 137:
+		var l layers.ICMPv6Redirect
+		if l.DecodeFromBytes(m.rest, df) != nil {
+			return nil
+		}
+		opts, out.Target, out.Destination = l.Options, l.TargetAddress.String(), l.DestinationAddress.String()
+	default:
+		return nil
+	}
+	for _, o := range opts {
+		switch o.Type {
+		case layers.ICMPv6OptSourceAddress:
+			out.SourceLinkAddr = net.HardwareAddr(o.Data).String()
+		case layers.ICMPv6OptTargetAddress:
+			out.TargetLinkAddr = net.HardwareAddr(o.Data).String()
+		case layers.ICMPv6OptPrefixInfo:
+			if len(o.Data) >= 30 {
+				if a, ok := netip.AddrFromSlice(o.Data[14:30]); ok {
+					out.Prefixes = append(out.Prefixes, netip.PrefixFrom(a, int(o.Data[0])).String())
+				}
+			}
+		case layers.ICMPv6OptMTU:
+			if len(o.Data) >= 6 {
+				out.MTU = intp(int(binary.BigEndian.Uint32(o.Data[2:6])))
+			}
+		case layers.ICMPv6OptRecursiveDNSServer:
+			for i := 6; i+16 <= len(o.Data); i += 16 {
+				a, _ := netip.AddrFromSlice(o.Data[i : i+16])
+				out.RDNSS = append(out.RDNSS, a.String())
+			}
+		default:
+			out.OtherOptions = append(out.OtherOptions, int(o.Type))
+		}
+	}
+	return out
+}
+
+// mld decodes multicast listener queries and reports.
+func mld(m icmpMessage) *MLD {
+	df := gopacket.NilDecodeFeedback
+	switch m.typ {
+	case 130, 131, 132:
+		if len(m.rest) >= 20 {
+			a, _ := netip.AddrFromSlice(m.rest[4:20])
+			v := 1
+			if m.typ == 130 && len(m.rest) >= 24 {
+				v = 2
+			}
+			return &MLD{Version: v, Groups: []string{a.String()}}
+		}
+	case 143:
+		var l layers.MLDv2MulticastListenerReportMessage
+		if l.DecodeFromBytes(m.rest, df) != nil {
+			return nil
+		}
+		out := &MLD{Version: 2, Groups: []string{}}
+		for _, r := range l.MulticastAddressRecords {
+			out.Groups = append(out.Groups, r.MulticastAddress.String())
+		}
+		return out
+	}
+	return nil
+}
+
+func latency(r *reservoir) *Latency {
+	if r.n == 0 {
+		return nil
+	}
+	vals := slices.Clone(r.vals)
+	slices.Sort(vals)
+	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
+	return &Latency{Count: r.n, Min: r.min, Avg: round3(r.sum / float64(r.n)), Median: q(0.5), P95: q(0.95), Max: r.max}
+}
+
+func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
+
+func pageOf(total, offset, limit, returned int) analyzer.Page {
+	pg := analyzer.Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
+	if end := pg.Offset + returned; end < total {
+		pg.Truncated = true
+		pg.NextOffset = &end
+	}
+	return pg
+}
+
+func addrs(u *uniq) []string {
+	out := make([]string, 0, len(u.order))
+	for _, a := range u.order {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
+	c := o.cfg
+	out := &Output{File: in.PcapFile, TotalPackets: res.Packets, ICMPPacketsFound: o.found, ICMPPacketsAnalyzed: o.analyzed,
+		Filters: c.filters, Thresholds: c.th, Warnings: warnings}
+	if c.maxPackets > 0 && o.found > c.maxPackets {
+		out.Note = fmt.Sprintf("Analysis limited to first %d ICMP packets due to --max-packets setting", c.maxPackets)
+	}
+	if o.found == 0 {
+		out.Message = "No ICMP packets found"
+	}
+	st := &out.Statistics
+	st.ICMPTypeCounts, st.ByVersion, st.UnreachableByCo = o.typeCounts, o.byVersion, o.unreachByCode
+	st.UniqueSourcesCount, st.UniqueDestinationsCount = len(o.sources.set), len(o.dests.set)
+	st.UniqueSources, st.UniqueDestinations = addrs(o.sources), addrs(o.dests)
+	st.UnreachableDestsCount, st.UnreachableDests = len(o.unreach.set), addrs(o.unreach)
+	st.EchoSessions = len(o.sessions)
+	st.EchoRequests, st.EchoReplies, st.Errors, st.Malformed = o.echoReqs, o.echoReps, o.errors, o.malformed
+	st.EchoLost = len(o.pending)
+	st.RTTMs = latency(&o.rtt)
+	type sk struct {
+		k sessKey
+		s *session
+	}
+	var sess []sk
+	for k, s := range o.sessions {
+		sess = append(sess, sk{k, s})
+	}
+	sort.Slice(sess, func(i, j int) bool {
+		if sess[i].s.requests != sess[j].s.requests {
+			return sess[i].s.requests > sess[j].s.requests
+		}
+		a, b := sess[i].k, sess[j].k
+		if a.src != b.src {
+			return a.src.Less(b.src)
+		}
+		if a.dst != b.dst {
+			return a.dst.Less(b.dst)
+		}
+		return a.id < b.id
+	})
+	st.EchoPairs = map[string]EchoCount{}
+	for i, e := range sess {
+		if i == maxUniqueListed {
+			break
+		}
+		ec := EchoCount{Requests: e.s.requests, Replies: e.s.replies}
+		if e.s.replies > 0 {
+			v := round3(e.s.rttSum / float64(e.s.replies))
+			ec.AvgRTTMs = &v
+		}
+		st.EchoPairs[fmt.Sprintf("%s > %s id %d", e.k.src, e.k.dst, e.k.id)] = ec
+	}
+
+	out.Packets = o.page
+	if out.Packets == nil {
+		out.Packets = []Packet{}
+	}
+	out.PacketsPage = pageOf(o.matched, c.offset, c.limit, len(out.Packets))
+
+	pairs := slices.Clone(o.pairOrder)
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].sent > pairs[j].sent })
+	out.PairsTotal = len(pairs)
+	out.HostPairs = []HostPair{}
+	for i, ps := range pairs {
+		if i == maxUniqueListed {
+			break
+		}
+		hp := HostPair{Source: ps.key.src.String(), Destination: ps.key.dst.String(), Sent: ps.sent, Received: ps.recv, Errored: ps.errored, Identifiers: len(ps.ids)}
+		if ps.sent > 0 {
+			hp.LossPercent = round3(100 * float64(max(ps.sent-ps.recv-ps.errored, 0)) / float64(ps.sent))
+		}
+		if ps.recv > 0 {
+			mn, mx, avg := ps.rttMin, ps.rttMax, round3(ps.rttS/float64(ps.recv))
+			hp.MinRTTMs, hp.AvgRTTMs, hp.MaxRTTMs = &mn, &avg, &mx
+		}
+		out.HostPairs = append(out.HostPairs, hp)
+	}
+	out.Traceroutes = []Traceroute{}
+	for i, r := range o.routeOrder {
+		if i == maxUniqueListed/2 {
+			break
+		}
+		tr := Traceroute{Source: r.src.String(), Destination: r.dst.String(), Protocol: protoName(r.proto), Reached: r.reached, Hops: slices.Clone(r.hops)}
+		// Order hops by probe TTL where known; number the rest in order.
+		known := true
+		for _, h := range tr.Hops {
+			known = known && h.TTL > 0
+		}
+		if known {
+			sort.SliceStable(tr.Hops, func(i, j int) bool { return tr.Hops[i].TTL < tr.Hops[j].TTL })
+		} else {
+			for i := range tr.Hops {
+				tr.Hops[i].TTL = i + 1
+			}
+		}
+		out.Traceroutes = append(out.Traceroutes, tr)
+	}
+	out.Anomalies = o.anomalies()
+	return out
+}
