@@ -59,14 +59,18 @@ type capWriter struct {
 	w   *pcapgo.Writer
 }
 
-func (c *capWriter) frame(t time.Duration, data []byte) {
+func (c *capWriter) frame(t time.Duration, data []byte) { c.cut(t, data, len(data)) }
+
+// cut writes a frame captured short of its length on the wire, as a small
+// snaplen does.
+func (c *capWriter) cut(t time.Duration, data []byte, wireLen int) {
 	if c.w == nil {
 		c.w = pcapgo.NewWriterNanos(&c.buf)
 		if err := c.w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
 			log.Fatal(err)
 		}
 	}
-	ci := gopacket.CaptureInfo{Timestamp: epoch.Add(t), CaptureLength: len(data), Length: len(data)}
+	ci := gopacket.CaptureInfo{Timestamp: epoch.Add(t), CaptureLength: len(data), Length: wireLen}
 	if err := c.w.WritePacket(ci, data); err != nil {
 		log.Fatal(err)
 	}

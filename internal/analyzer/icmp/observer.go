@@ -250,7 +250,18 @@ func (o *observer) Observe(p *engine.Packet) {
 			o.found++
 			o.noteMalformed(p.Number, why)
 			o.byVersion[version(p)]++
-			o.maybePage(p, icmpMessage{v6: p.IPv6 != nil}, why)
+			// Type and code, when the cut left them.
+			m = icmpMessage{v6: p.IPv6 != nil}
+			var raw []byte
+			if p.IPv4 != nil {
+				raw = p.IPv4.Payload
+			} else {
+				raw = p.IPv6.Payload
+			}
+			if len(raw) >= 2 {
+				m.typ, m.code = raw[0], raw[1]
+			}
+			o.maybePage(p, m, why)
 		}
 		return
 	}

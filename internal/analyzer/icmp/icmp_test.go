@@ -1,0 +1,263 @@
+package icmp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+func testEnv() *analyzer.Env {
+	env := pcaptest.Env(0)
+	env.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	return env
+}
+
+func analyze(t testing.TB, in Input) *Output {
+	t.Helper()
+	out, err := New().analyze(context.Background(), testEnv(), in)
+	if err != nil {
+		t.Fatalf("analyze %s: %v", in.PcapFile, err)
+	}
+	return out
+}
+
+func allPackets(t *testing.T, file string) []Packet {
+	var all []Packet
+	for offset := 0; ; {
+		out := analyze(t, Input{PcapFile: file, Limit: MaxLimit, Offset: offset})
+		all = append(all, out.Packets...)
+		if !out.PacketsPage.Truncated {
+			return all
+		}
+		offset = *out.PacketsPage.NextOffset
+	}
+}
+
+var tsharkFields = []string{"-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-E", "occurrence=f", "-Y", "icmp || icmpv6",
+	"-e", "frame.number", "-e", "icmp.type", "-e", "icmp.code", "-e", "icmpv6.type", "-e", "icmpv6.code"}
+
+// compareWithTshark checks every ICMP/ICMPv6 frame: packet number, type and
+// code.
+func compareWithTshark(t *testing.T, file string, rows []map[string]string) int {
+	got := map[int]Packet{}
+	for _, p := range allPackets(t, file) {
+		got[p.PacketNumber] = p
+	}
+	for _, row := range rows {
+		n, _ := strconv.Atoi(row["frame.number"])
+		p, ok := got[n]
+		if !ok {
+			t.Errorf("%s frame %d: tshark sees ICMP, we do not (%v)", filepath.Base(file), n, row)
+			continue
+		}
+		delete(got, n)
+		typ, code := row["icmp.type"], row["icmp.code"]
+		if typ == "" {
+			typ, code = row["icmpv6.type"], row["icmpv6.code"]
+		}
+		if have := fmt.Sprintf("%d/%d", p.ICMPType, p.ICMPCode); have != typ+"/"+code && p.Malformed == "" {
+			t.Errorf("%s frame %d: type/code %s, tshark %s/%s", filepath.Base(file), n, have, typ, code)
+		}
+	}
+	for n, p := range got {
+		t.Errorf("%s frame %d: we see ICMP (%s), tshark does not", filepath.Base(file), n, p.ICMPTypeName)
+	}
+	return len(rows)
+}
+
+func TestAgreesWithTshark(t *testing.T) {
+	dir := pcaptest.RequireCorpus(t)
+	tables, _ := filepath.Glob(filepath.Join(dir, "truth", "*.icmp.tsv"))
+	checked := 0
+	for _, table := range tables {
+		file := strings.TrimSuffix(filepath.Base(table), ".icmp.tsv")
+		checked += compareWithTshark(t, filepath.Join(dir, file), pcaptest.ReadTSV(t, table))
+	}
+	t.Logf("%d ICMP packets agree with tshark", checked)
+	if checked < 240 {
+		t.Errorf("checked %d packets", checked)
+	}
+}
+
+func TestAgreesWithLiveTshark(t *testing.T) {
+	bin, ok := pcaptest.LookPath("tshark")
+	if !ok {
+		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "icmp-*.pcap"))
+	checked := 0
+	for _, f := range append(files, gen...) {
+		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkFields...)...)
+		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		out, _ := cmd.Output()
+		tsv := filepath.Join(t.TempDir(), "out.tsv")
+		os.WriteFile(tsv, out, 0o644)
+		checked += compareWithTshark(t, f, pcaptest.ReadTSV(t, tsv))
+	}
+	if checked < 100 {
+		t.Errorf("compared %d packets with tshark", checked)
+	}
+}
+
+func TestCorpusSilence(t *testing.T) {
+	dir := pcaptest.RequireCorpus(t)
+	expected := map[string][]string{
+		// zeek's test of ICMP headers cut by the snaplen.
+		"icmp-header-truncated-zeek.pcap": {AnomalyMalformed},
+	}
+	for _, s := range pcaptest.CorpusSummaries(t, dir) {
+		if s.TsharkExit != 0 || s.Packets == 0 {
+			continue
+		}
+		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
+		var got []string
+		for _, a := range out.Anomalies {
+			got = append(got, a.Type)
+		}
+		slices.Sort(got)
+		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
+		}
+	}
+}
+
+
+
+func genFile(t testing.TB, name string) string {
+	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
+}
+
+func TestAnomalies(t *testing.T) {
+	want := map[string]map[string]string{
+		"icmp-normal.pcap":            {},
+		"icmp-sweep.pcap":             {AnomalyPingSweep: "medium"},
+		"icmp-flood.pcap":             {AnomalyFlood: "high"},
+		"icmp-tunnel.pcap":            {AnomalyTunneling: "high"},
+		"icmp-redirect.pcap":          {AnomalyRedirect: "medium"},
+		"icmp-unreachable-storm.pcap": {AnomalyUnreachable: "medium"},
+		"icmp-blackhole.pcap":         {AnomalyBlackhole: "medium"},
+		"icmp-malformed.pcap":         {AnomalyMalformed: "low"},
+	}
+	for file, types := range want {
+		t.Run(file, func(t *testing.T) {
+			out := analyze(t, Input{PcapFile: genFile(t, file)})
+			got := map[string]string{}
+			for _, a := range out.Anomalies {
+				got[a.Type] = a.Severity
+				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
+					t.Errorf("%s: evidence %v", a.Type, a.EvidenceFrames)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(types) {
+				t.Errorf("anomalies = %v, want %v", got, types)
+			}
+		})
+	}
+}
+
+func TestNormalCapture(t *testing.T) {
+	out := analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap"), Limit: 100})
+	if len(out.Traceroutes) != 1 {
+		t.Fatalf("traceroutes = %+v", out.Traceroutes)
+	}
+	tr := out.Traceroutes[0]
+	var hops []string
+	for _, h := range tr.Hops {
+		hops = append(hops, fmt.Sprintf("%d %s %d/%d", h.TTL, h.Router, h.Probes, len(h.RTTMs)))
+	}
+	if fmt.Sprint(hops) != "[1 10.0.0.254 3/3 2 192.0.2.1 3/3 3 192.0.2.33 3/3]" || !tr.Reached || tr.Protocol != "UDP" {
+		t.Errorf("traceroute = %v reached %v %s", hops, tr.Reached, tr.Protocol)
+	}
+	var pair HostPair
+	for _, h := range out.HostPairs {
+		if h.Destination == "198.51.100.10" {
+			pair = h
+		}
+	}
+	if pair.Sent != 10 || pair.Received != 10 || pair.LossPercent != 0 || *pair.MinRTTMs != 12 || *pair.MaxRTTMs != 12 {
+		t.Errorf("host pair = %+v", pair)
+	}
+	st := out.Statistics
+	if st.UnreachableDestsCount != 1 || st.UnreachableDests[0] != "198.51.100.10" || st.EchoSessions != 1 || st.EchoPairs["10.0.1.1 > 198.51.100.10 id 119"].Replies != 10 {
+		t.Errorf("statistics = %+v", st)
+	}
+	var unreach, na *Packet
+	for i := range out.Packets {
+		switch out.Packets[i].ICMPTypeName {
+		case "Destination Unreachable":
+			unreach = &out.Packets[i]
+		case "Neighbor Advertisement":
+			na = &out.Packets[i]
+		}
+	}
+	if unreach == nil || unreach.Original == nil || unreach.Original.Dst != "198.51.100.10" || unreach.Original.Protocol != "UDP" || *unreach.Original.DstPort < 33434 {
+		t.Errorf("unreachable = %+v", unreach)
+	}
+	if na == nil || na.NDP == nil || na.NDP.Target != "fe80::2" || fmt.Sprint(na.NDP.Flags) != "[override solicited]" || na.NDP.TargetLinkAddr != "00:00:5e:00:01:01" {
+		t.Errorf("neighbor advertisement = %+v", na)
+	}
+}
+
+func TestFiltersAndGolden(t *testing.T) {
+	file := genFile(t, "icmp-normal.pcap")
+	for _, c := range []struct {
+		in    Input
+		total int
+	}{
+		{Input{ICMPType: "echo request"}, 10},
+		{Input{ICMPType: "11"}, 9},
+		{Input{SrcIP: "10.0.1.1"}, 10},
+		{Input{DstIP: "10.0.1.1"}, 22},
+		{Input{StartTime: "2024-06-03T09:00:20Z"}, 14},
+	} {
+		c.in.PcapFile = file
+		if out := analyze(t, c.in); out.PacketsPage.Total != c.total {
+			t.Errorf("%+v: %d packets, want %d", c.in, out.PacketsPage.Total, c.total)
+		}
+	}
+	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: 1001}} {
+		bad.PcapFile = file
+		if _, err := New().analyze(context.Background(), testEnv(), bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "icmp-*.pcap"))
+	for _, f := range append(files, gen...) {
+		name := filepath.Base(f)
+		out := analyze(t, Input{PcapFile: f})
+		out.File = name
+		pcaptest.GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
+		if b, _ := json.Marshal(out); len(b) > ResponseBudget {
+			t.Errorf("%s: %d bytes", name, len(b))
+		}
+	}
+}
+
+func TestPrompts(t *testing.T) {
+	names := map[string]bool{}
+	for _, p := range New().Prompts() {
+		names[p.Name] = true
+		text, _ := p.Render(map[string]string{"pcap_file": "x.pcap"})
+		if !strings.Contains(text, "analyze_icmp_packets") || !strings.Contains(text, "`x.pcap`") {
+			t.Errorf("%s: %q", p.Name, text)
+		}
+	}
+	for _, n := range []string{"icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation"} {
+		if !names[n] {
+			t.Errorf("prompt %s missing", n)
+		}
+	}
+}
