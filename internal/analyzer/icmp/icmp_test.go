@@ -133,8 +133,6 @@ func TestCorpusSilence(t *testing.T) {
 	}
 }
 
-
-
 func genFile(t testing.TB, name string) string {
 	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
 }
