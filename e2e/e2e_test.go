@@ -154,6 +154,20 @@ func TestStdioTypeScriptClient(t *testing.T) {
 			t.Errorf("found %v anomalies %v", res.Structured["dhcp_packets_found"], an)
 		}
 	})
+	for _, c := range []struct{ tool, file, key string }{
+		{"analyze_dns_packets", "dns-tunnel.pcap", "dns_packets_found"},
+		{"analyze_icmp_packets", "icmp-normal.pcap", "icmp_packets_found"},
+	} {
+		t.Run(c.tool, func(t *testing.T) {
+			res := runClient(t, dir, "stdio", bin, c.tool, argsJSON(t, map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", c.file)}))
+			if res.IsError || res.Valid == nil || !*res.Valid {
+				t.Fatalf("isError %v valid %v errors %s: %.300s", res.IsError, res.Valid, res.ValidationErrors, res.Text)
+			}
+			if n, _ := res.Structured[c.key].(float64); n == 0 {
+				t.Errorf("%s = %v", c.key, res.Structured[c.key])
+			}
+		})
+	}
 	t.Run("modules flag", func(t *testing.T) {
 		res := runClient(t, dir, "stdio", bin, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": example}), "--modules", "capinfos")
 		checkCapinfos(t, res)
