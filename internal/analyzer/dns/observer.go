@@ -21,11 +21,12 @@ const (
 
 // Bounds on state kept in memory.
 const (
-	maxCounterKeys  = 50000 // distinct keys per top-list counter
-	maxRegDomains   = 20000 // registered domains tracked for tunneling
-	maxSubdomains   = 2000  // distinct names remembered per registered domain
-	maxClientsDGA   = 20000 // clients tracked for DGA
-	maxNXNames      = 1000  // distinct NXDOMAIN names remembered per client
+	maxCounterKeys  = 50000  // distinct keys per top-list counter
+	maxRegDomains   = 20000  // registered domains tracked for tunneling
+	maxSubdomains   = 2000   // distinct names remembered per registered domain
+	maxClientsDGA   = 20000  // clients tracked for DGA
+	maxNXNames      = 1000   // distinct NXDOMAIN names remembered per client
+	maxNamesTotal   = 200000 // names remembered by the tunneling and DGA detectors together
 	maxServers      = 10000
 	reservoirSize   = 20000 // response times kept per server for quantiles
 	maxEvidence     = 20
@@ -193,6 +194,7 @@ type observer struct {
 	regs       map[string]*regStat
 	nx         map[netip.Addr]*clientNX
 	nxTotal    int
+	namesHeld  int
 	respTotal  int
 	nxFrames   evidence
 	nonStdEv   evidence
@@ -540,6 +542,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		return
 	}
 	delete(o.pending, k)
+	delete(o.pendingQ, qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype})
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
 	ms := t.responseMs()
 	o.allLat.add(ms)
@@ -584,11 +587,12 @@ func (o *observer) noteRegDomain(name string, qtype uint16, frame int) {
 	if _, seen := r.names[name]; seen {
 		return
 	}
-	if len(r.names) >= maxSubdomains {
+	if len(r.names) >= maxSubdomains || o.namesHeld >= maxNamesTotal {
 		r.namesCapped = true
 		return
 	}
 	r.names[name] = struct{}{}
+	o.namesHeld++
 	sub := strings.TrimSuffix(strings.TrimSuffix(name, reg), ".")
 	if sub != "" {
 		r.sumLen += float64(len(sub))
@@ -611,10 +615,11 @@ func (o *observer) noteNX(client netip.Addr, name string, frame int) {
 		c = &clientNX{names: map[string]struct{}{}}
 		o.nx[client] = c
 	}
-	if _, seen := c.names[name]; seen || len(c.names) >= maxNXNames {
+	if _, seen := c.names[name]; seen || len(c.names) >= maxNXNames || o.namesHeld >= maxNamesTotal {
 		return
 	}
 	c.names[name] = struct{}{}
+	o.namesHeld++
 	if randomLooking(name) {
 		c.random++
 		c.frames.add(frame)
