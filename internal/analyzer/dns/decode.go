@@ -103,12 +103,28 @@ func presentName(b []byte) string {
 
 // lowerName is a question name folded to lower case, the key for counting.
 func lowerName(b []byte) string {
+	return string(appendLowerName(nil, b))
+}
+
+// appendLowerName appends the presentation form of a decoded name (see
+// presentName) with ASCII letters folded to lower case.
+func appendLowerName(dst, b []byte) []byte {
+	if len(b) == 0 {
+		return append(dst, '.')
+	}
 	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			return strings.ToLower(presentName(b))
+		switch {
+		case c == '\\':
+			dst = append(dst, '\\', '\\')
+		case c <= ' ' || c >= 0x7f:
+			dst = append(dst, '\\', '0'+c/100, '0'+c/10%10, '0'+c%10)
+		case 'A' <= c && c <= 'Z':
+			dst = append(dst, c+'a'-'A')
+		default:
+			dst = append(dst, c)
 		}
 	}
-	return presentName(b)
+	return dst
 }
 
 func quoteTexts(txts [][]byte) string {

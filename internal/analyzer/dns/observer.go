@@ -71,16 +71,17 @@ type txn struct {
 	multicastDst bool
 }
 
-type counter struct {
-	counts map[string]int
+// counter counts keys, keeping at most maxCounterKeys distinct ones.
+type counter[K comparable] struct {
+	counts map[K]int
 	total  int
 	capped bool
-	order  []string // first maxUniqueListed keys in order of appearance
+	order  []K // first maxUniqueListed keys in order of appearance
 }
 
-func newCounter() *counter { return &counter{counts: map[string]int{}} }
+func newCounter[K comparable]() *counter[K] { return &counter[K]{counts: map[K]int{}} }
 
-func (c *counter) add(k string) {
+func (c *counter[K]) add(k K) {
 	c.total++
 	if n, ok := c.counts[k]; ok {
 		c.counts[k] = n + 1
@@ -179,7 +180,11 @@ type observer struct {
 	queries, responses, malformed, inICMP, nonStd, truncated, unsolicited int
 	byService, byTransport                                                map[string]int
 	rcodes, opcodes                                                       map[int]int
-	names, regDomains, clients, serverTop, qtypes                         *counter
+	names, regDomains                                                     *counter[string]
+	clients, serverTop                                                    *counter[netip.Addr]
+	qtypes                                                                *counter[uint16]
+	nameCache                                                             map[string]*nameInfo
+	nameBuf                                                               []byte
 
 	pending     map[txKey]*txn
 	pendingQ    map[qKey]*txn
@@ -212,7 +217,8 @@ var _ engine.StreamHandler = (*observer)(nil)
 func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
-		names: newCounter(), regDomains: newCounter(), clients: newCounter(), serverTop: newCounter(), qtypes: newCounter(),
+		names: newCounter[string](), regDomains: newCounter[string](), clients: newCounter[netip.Addr](), serverTop: newCounter[netip.Addr](),
+		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{},
 		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, regs: map[string]*regStat{},
 		nx: map[netip.Addr]*clientNX{}, large: map[netip.Addr]*evidence{},
 	}
@@ -409,18 +415,20 @@ func (o *observer) track(md meta) {
 	m := &o.msg
 	o.opcodes[m.opcode()]++
 	qname, qtype, hasQ := m.firstQuestion()
+	var ni *nameInfo
 	var name string
 	if hasQ {
-		name = lowerName(qname)
+		ni = o.intern(qname)
+		name = ni.name
 	}
 	if !m.isResponse() {
 		o.queries++
 		if hasQ {
 			o.names.add(name)
-			o.qtypes.add(typeName(qtype))
-			o.clients.add(md.src.Addr().String())
-			o.serverTop.add(md.dst.Addr().String())
-			o.noteRegDomain(name, qtype, md.frame)
+			o.qtypes.add(qtype)
+			o.clients.add(md.src.Addr())
+			o.serverTop.add(md.dst.Addr())
+			o.noteRegDomain(ni, qtype, md.frame)
 		}
 		o.query(md, name, qtype, hasQ)
 		return
@@ -562,13 +570,47 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	}
 }
 
-// noteRegDomain feeds the tunneling detector.
-func (o *observer) noteRegDomain(name string, qtype uint16, frame int) {
-	if name == "." || name == "" {
-		return
+// nameInfo is a question name as counted, interned so that repeated names
+// cost neither an allocation nor a public-suffix lookup.
+type nameInfo struct {
+	name    string // lower-cased presentation form
+	reg     string // registered domain; "" when there is none
+	regDone bool
+}
+
+// maxNameCache bounds the intern table; when full it starts over.
+const maxNameCache = 100000
+
+// intern returns the nameInfo of a decoded question name.
+func (o *observer) intern(qname []byte) *nameInfo {
+	o.nameBuf = appendLowerName(o.nameBuf[:0], qname)
+	if ni := o.nameCache[string(o.nameBuf)]; ni != nil {
+		return ni
 	}
-	reg, err := publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(name, "."))
-	if err != nil {
+	if len(o.nameCache) >= maxNameCache {
+		clear(o.nameCache)
+	}
+	ni := &nameInfo{name: string(o.nameBuf)}
+	o.nameCache[ni.name] = ni
+	return ni
+}
+
+// registered returns the registered domain of the name (eTLD+1), computed
+// once.
+func (ni *nameInfo) registered() string {
+	if !ni.regDone {
+		ni.regDone = true
+		if ni.name != "." && ni.name != "" {
+			ni.reg, _ = publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(ni.name, "."))
+		}
+	}
+	return ni.reg
+}
+
+// noteRegDomain feeds the tunneling detector.
+func (o *observer) noteRegDomain(ni *nameInfo, qtype uint16, frame int) {
+	name, reg := ni.name, ni.registered()
+	if reg == "" {
 		return
 	}
 	o.regDomains.add(reg)

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 
@@ -169,10 +170,10 @@ func indexFold(s, sub string) int {
 	return -1
 }
 
-func top(c *counter) TopList {
+func top[K comparable](c *counter[K], key func(K) string) TopList {
 	tl := TopList{Items: []TopItem{}, Distinct: len(c.counts), Total: c.total, Capped: c.capped}
 	for k, n := range c.counts {
-		tl.Items = append(tl.Items, TopItem{k, n})
+		tl.Items = append(tl.Items, TopItem{key(k), n})
 	}
 	sort.Slice(tl.Items, func(i, j int) bool {
 		if tl.Items[i].Count != tl.Items[j].Count {
@@ -229,7 +230,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		st.OpcodeCounts[opcodeName(op)] += n
 	}
 	for k, n := range o.qtypes.counts {
-		st.QTypeCounts[k] = n
+		st.QTypeCounts[typeName(k)] += n
 	}
 	for _, t := range o.txns {
 		switch o.status(t) {
@@ -298,7 +299,9 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		out.Servers = append(out.Servers, sv)
 	}
-	out.Top = TopLists{Names: top(o.names), RegisteredDomains: top(o.regDomains), Clients: top(o.clients), Servers: top(o.serverTop), QTypes: top(o.qtypes)}
+	str := func(s string) string { return s }
+	out.Top = TopLists{Names: top(o.names, str), RegisteredDomains: top(o.regDomains, str), Clients: top(o.clients, netip.Addr.String),
+		Servers: top(o.serverTop, netip.Addr.String), QTypes: top(o.qtypes, typeName)}
 	out.Anomalies = o.anomalies()
 	return out
 }
