@@ -1,0 +1,219 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Bounds on state kept in memory.
+const (
+	// DefaultMaxConnections is the default Options.MaxConnections.
+	DefaultMaxConnections = 200000
+	// maxEvents bounds the flagged segments remembered for listing (about
+	// 24 bytes each); later ones are counted only.
+	maxEvents   = 500000
+	maxEvidence = 20
+)
+
+// event is one segment with analysis flags.
+type event struct {
+	frame  int32
+	stream int32
+	flags  aflag
+	dir    int8
+	seglen uint32
+	relSeq uint32
+	ts     int64
+}
+
+// observer feeds every TCP segment, and every TCP header quoted in an ICMP
+// error, to the tracker, and counts what the reports need.
+type observer struct {
+	t *tracker
+
+	tcpPackets   int // frames with a TCP header (not counting ICMP quotes)
+	quoted       int // TCP headers quoted in ICMP errors
+	shortHeaders int // segments with a header length under 20 bytes
+	firstTime    int64
+	lastTime     int64
+
+	flagTotals    [numFlags]int
+	retransTotal  int
+	events        []event
+	eventsDropped int
+}
+
+var _ engine.Observer = (*observer)(nil)
+
+func newObserver(maxConns int) *observer {
+	return &observer{t: newTracker(maxConns)}
+}
+
+// Observe handles one frame.
+func (o *observer) Observe(p *engine.Packet) {
+	if s, ok := fromPacket(p); ok {
+		o.segment(p, &s)
+		return
+	}
+	b, ok := p.ICMPErrorQuote()
+	if !ok {
+		return
+	}
+	q, err := engine.DecodeQuoted(b)
+	if err != nil {
+		return
+	}
+	if s, ok := fromQuote(q); ok {
+		o.quoted++
+		o.t.segment(&s, p.Number, p.Timestamp.UnixNano(), true)
+	}
+}
+
+func (o *observer) segment(p *engine.Packet, s *segment) {
+	ts := p.Timestamp.UnixNano()
+	o.tcpPackets++
+	if o.tcpPackets == 1 {
+		o.firstTime = ts
+	}
+	o.lastTime = ts
+	if s.hdrLen < minHeaderLen {
+		o.shortHeaders++
+	}
+	c, d, fl := o.t.segment(s, p.Number, ts, false)
+	for i := range numFlags {
+		if fl&(1<<i) != 0 {
+			o.flagTotals[i]++
+		}
+	}
+	if fl&anyRetransmission != 0 {
+		o.retransTotal++
+	}
+	if c == nil {
+		return
+	}
+	f := &c.f[d]
+	st := &f.st
+	if c.icmpOnly || (st.packets == 0 && c.f[1-d].st.packets == 0) {
+		c.icmpOnly = false
+		c.firstFrame, c.firstTime = p.Number, ts
+	}
+	c.lastFrame, c.lastTime = p.Number, ts
+	st.packets++
+	st.bytes += int64(p.Length)
+	if s.haveLen {
+		st.payload += int64(s.seglen)
+		if s.seglen > 0 {
+			st.dataPackets++
+		}
+	}
+	for i := range numFlags {
+		if fl&(1<<i) != 0 {
+			st.flagCounts[i]++
+		}
+	}
+	if fl&anyRetransmission != 0 {
+		st.retrans++
+	}
+	o.handshake(c, d, s, p.Number, ts)
+	if fl != 0 {
+		if len(o.events) < maxEvents {
+			o.events = append(o.events, event{frame: int32(p.Number), stream: int32(c.stream), flags: fl, dir: int8(d),
+				seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts})
+		} else {
+			o.eventsDropped++
+		}
+	}
+}
+
+// handshake follows the connection's life: handshake, options, resets,
+// FINs and zero-window periods.
+func (o *observer) handshake(c *conn, d int, s *segment, frame int, ts int64) {
+	st := &c.f[d].st
+	if s.flags&flagACK != 0 {
+		st.ack++
+	}
+	switch s.flags & (flagSYN | flagACK | flagRST) {
+	case flagSYN:
+		st.syn++
+		if c.synFrame == 0 {
+			c.synFrame, c.synTime, c.synDir = frame, ts, int8(d)
+		}
+		if c.synAckFrame == 0 && int8(d) == c.synDir {
+			c.synBeforeSynAck = ts
+		}
+		st.noteOptions(s)
+	case flagSYN | flagACK:
+		st.synAck++
+		if c.synAckFrame == 0 && int8(d) != c.synDir {
+			c.synAckFrame, c.synAckTime, c.synAckDir, c.synAckSeq = frame, ts, int8(d), s.seq
+		}
+		st.noteOptions(s)
+	case flagACK:
+		if c.synAckFrame != 0 && c.ackFrame == 0 && int8(d) != c.synAckDir && s.ack == c.synAckSeq+1 {
+			c.ackFrame, c.ackTime = frame, ts
+		}
+	}
+	if s.flags&flagRST != 0 {
+		st.rst++
+		if c.rstFrame == 0 {
+			c.rstState = c.stateAt()
+			c.rstFrame, c.rstDir = frame, int8(d)
+		}
+	}
+	if s.flags&flagFIN != 0 {
+		st.fin++
+		if c.finFrame[d] == 0 {
+			c.finFrame[d] = frame
+		}
+	}
+	if s.flags&(flagSYN|flagFIN|flagRST) == 0 {
+		switch {
+		case s.window == 0 && st.zeroWinStart == 0:
+			st.zeroWinStart, st.zeroWinFrame = ts, frame
+		case s.window != 0 && st.zeroWinStart != 0:
+			st.zeroWinMax = max(st.zeroWinMax, ts-st.zeroWinStart)
+			st.zeroWinStart = 0
+		}
+	}
+}
+
+// noteOptions records the options of a SYN or SYN-ACK.
+func (st *dirStats) noteOptions(s *segment) {
+	if st.optsSeen {
+		return
+	}
+	st.optsSeen = true
+	st.mss, st.wscale, st.sackPerm, st.timestamps = s.opts.mss, s.opts.wscale, s.opts.sackPerm, s.opts.timestamps
+}
+
+// stateAt is the connection's state now, before the segment being handled.
+func (c *conn) stateAt() string {
+	switch {
+	case c.finFrame[0] != 0 || c.finFrame[1] != 0:
+		return "closing"
+	case c.synFrame != 0 && c.synAckFrame == 0:
+		return "syn_sent"
+	case c.synAckFrame != 0 && c.ackFrame == 0 && c.f[0].st.dataPackets+c.f[1].st.dataPackets == 0:
+		return "syn_received"
+	case c.synFrame == 0 && c.synAckFrame == 0:
+		return "midstream"
+	}
+	return "established"
+}
+
+// Flush closes zero-window periods still open at the end of the capture.
+func (o *observer) Flush() {
+	for _, c := range o.t.conns {
+		for d := range c.f {
+			st := &c.f[d].st
+			if st.zeroWinStart != 0 {
+				st.zeroWinMax = max(st.zeroWinMax, c.lastTime-st.zeroWinStart)
+			}
+		}
+	}
+}
+
+var _ engine.Flusher = (*observer)(nil)
+
+func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
