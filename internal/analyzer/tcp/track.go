@@ -84,7 +84,7 @@ type flow struct {
 	nextseqTime     int64  // ns
 	maxseqtobeacked uint32
 	lastack         uint32
-	lastackTime     int64 // ns
+	lastackTime     int64  // ns
 	window          uint32 // last raw window; MaxUint32 before any
 	winScale        int8
 	isFirstAck      bool
@@ -172,13 +172,13 @@ func keyOf(x, y netip.AddrPort) connKey {
 // tracker assigns segments to conversations and runs Wireshark's sequence
 // analysis on them.
 type tracker struct {
-	byKey   map[connKey]*conn // the latest conversation of each address pair
-	conns   []*conn           // every conversation, in stream order
+	byKey     map[connKey]*conn // the latest conversation of each address pair
+	conns     []*conn           // every conversation, in stream order
 	max       int               // conversations tracked at most
 	untracked int               // segments of conversations past max
-	last    *conn             // cache for back-to-back segments of one connection
-	lastKey connKey
-	budget  unackedBudget
+	last      *conn             // cache for back-to-back segments of one connection
+	lastKey   connKey
+	budget    unackedBudget
 }
 
 func newTracker(maxConns int) *tracker {
