@@ -30,7 +30,9 @@ type event struct {
 // observer feeds every TCP segment, and every TCP header quoted in an ICMP
 // error, to the tracker, and counts what the reports need.
 type observer struct {
-	t *tracker
+	t          *tracker
+	maxPackets int // analyse only the first maxPackets TCP segments (0: all)
+	skipped    int // segments past maxPackets
 
 	tcpPackets   int // frames with a TCP header (not counting ICMP quotes)
 	quoted       int // TCP headers quoted in ICMP errors
@@ -46,13 +48,17 @@ type observer struct {
 
 var _ engine.Observer = (*observer)(nil)
 
-func newObserver(maxConns int) *observer {
-	return &observer{t: newTracker(maxConns)}
+func newObserver(maxConns, maxPackets int) *observer {
+	return &observer{t: newTracker(maxConns), maxPackets: maxPackets}
 }
 
 // Observe handles one frame.
 func (o *observer) Observe(p *engine.Packet) {
 	if s, ok := fromPacket(p); ok {
+		if o.maxPackets > 0 && o.tcpPackets >= o.maxPackets {
+			o.skipped++
+			return
+		}
 		o.segment(p, &s)
 		return
 	}
@@ -133,7 +139,7 @@ func (o *observer) handshake(c *conn, d int, s *segment, frame int, ts int64) {
 	if s.flags&flagACK != 0 {
 		st.ack++
 	}
-	switch s.flags & (flagSYN | flagACK | flagRST) {
+	switch s.flags & (flagSYN | flagACK) {
 	case flagSYN:
 		st.syn++
 		if c.synFrame == 0 {
@@ -150,7 +156,7 @@ func (o *observer) handshake(c *conn, d int, s *segment, frame int, ts int64) {
 		}
 		st.noteOptions(s)
 	case flagACK:
-		if c.synAckFrame != 0 && c.ackFrame == 0 && int8(d) != c.synAckDir && s.ack == c.synAckSeq+1 {
+		if s.flags&flagRST == 0 && c.synAckFrame != 0 && c.ackFrame == 0 && int8(d) != c.synAckDir && !seqLT(s.ack, c.synAckSeq+1) {
 			c.ackFrame, c.ackTime = frame, ts
 		}
 	}
@@ -158,7 +164,7 @@ func (o *observer) handshake(c *conn, d int, s *segment, frame int, ts int64) {
 		st.rst++
 		if c.rstFrame == 0 {
 			c.rstState = c.stateAt()
-			c.rstFrame, c.rstDir = frame, int8(d)
+			c.rstFrame, c.rstTime, c.rstDir = frame, ts, int8(d)
 		}
 	}
 	if s.flags&flagFIN != 0 {

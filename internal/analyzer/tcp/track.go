@@ -133,6 +133,7 @@ type conn struct {
 	firstFrame, lastFrame int
 	firstTime, lastTime   int64 // ns
 	icmpOnly              bool  // known only from TCP headers quoted in ICMP errors
+	reused                bool  // started by a SYN on the address pair of an earlier conversation
 
 	// Handshake, by frame (0 when not seen) and time.
 	synFrame, synAckFrame, ackFrame int
@@ -145,6 +146,7 @@ type conn struct {
 	budget *unackedBudget
 
 	rstFrame int
+	rstTime  int64
 	rstDir   int8
 	rstState string // the connection's state when the first RST came
 	finFrame [2]int // first FIN per direction
@@ -238,6 +240,7 @@ func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn,
 			if s.seq != f.baseSeq {
 				if nc := t.newConn(k, s, frame, ts); nc != nil {
 					c, d = nc, 0
+					c.reused = true
 				}
 				fl |= aReusedPorts
 			} else {

@@ -17,7 +17,7 @@ import (
 
 func runObserver(t testing.TB, file string) *observer {
 	t.Helper()
-	obs := newObserver(DefaultMaxConnections)
+	obs := newObserver(DefaultMaxConnections, 0)
 	if _, err := modkit.Run(context.Background(), pcaptest.Env(0), file, engine.Options{}, obs); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}

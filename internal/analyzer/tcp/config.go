@@ -1,0 +1,300 @@
+package tcp
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+)
+
+// Paging defaults and limits.
+const (
+	DefaultLimit         = 20
+	DefaultDetailedLimit = 5
+	MaxLimit             = 1000
+)
+
+// Common are the arguments every TCP tool takes: the capture and which
+// connections to look at.
+type Common struct {
+	PcapFile   string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	ServerIP   string `json:"server_ip,omitempty" jsonschema:"only connections with this address as an endpoint, which is then taken as the server side"`
+	ServerPort int    `json:"server_port,omitempty" jsonschema:"only connections with this port as an endpoint, which is then taken as the server side (with server_ip, that address and port)"`
+	ClientIP   string `json:"client_ip,omitempty" jsonschema:"only connections from this client address"`
+	StartTime  string `json:"start_time,omitempty" jsonschema:"only connections active at or after this time (RFC 3339 or Unix seconds)"`
+	EndTime    string `json:"end_time,omitempty" jsonschema:"only connections active at or before this time (RFC 3339 or Unix seconds)"`
+}
+
+// ConnectionsInput is the argument object of analyze_tcp_connections.
+type ConnectionsInput struct {
+	Common
+	Detailed bool   `json:"detailed,omitempty" jsonschema:"add per-direction detail to each connection: options, handshake timing, every analysis count, throughput, zero-window time (default false; pages are then 5 long)"`
+	State    string `json:"state,omitempty" jsonschema:"only connections whose tcp_state is this: syn_sent, refused, syn_received, established, half_closed, closed, reset, midstream; or active (mcpcap's state: neither FIN nor RST seen)"`
+	SortBy   string `json:"sort_by,omitempty" jsonschema:"order of the connections list: stream (default, capture order), bytes, packets, retransmissions, duration"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"connections per page (default 20, or 5 with detailed; at most 1000)"`
+	Offset   int    `json:"offset,omitempty" jsonschema:"index of the first connection to return (default 0)"`
+}
+
+// AnomaliesInput is the argument object of analyze_tcp_anomalies.
+type AnomaliesInput struct {
+	Common
+	AnalysisFlag string `json:"analysis_flag,omitempty" jsonschema:"only flagged segments with this Wireshark analysis flag: retransmission (any kind), fast_retransmission, spurious_retransmission, out_of_order, lost_segment, ack_lost_segment, duplicate_ack, zero_window, zero_window_probe, zero_window_probe_ack, window_full, window_update, keep_alive, keep_alive_ack, reused_ports"`
+	Stream       *int   `json:"stream,omitempty" jsonschema:"only flagged segments of this connection (Wireshark's tcp.stream)"`
+	Limit        int    `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20, at most 1000)"`
+	Offset       int    `json:"offset,omitempty" jsonschema:"index of the first flagged segment to return (default 0)"`
+	ThresholdArgs
+}
+
+// ThresholdArgs are the anomaly thresholds a caller may change.
+type ThresholdArgs struct {
+	ScanMinTargets        int     `json:"scan_min_targets,omitempty" jsonschema:"port_scan: distinct host:port targets one source sent SYNs to (default 20)"`
+	ScanMinFailedRate     float64 `json:"scan_min_failed_rate,omitempty" jsonschema:"port_scan: share of those attempts refused or unanswered (default 0.5)"`
+	SynFloodMinSyns       int     `json:"syn_flood_min_syns,omitempty" jsonschema:"syn_flood: connection attempts to one server port within one second (default 100)"`
+	SynFloodMaxCompletion float64 `json:"syn_flood_max_completion,omitempty" jsonschema:"syn_flood: share of those attempts that may complete the handshake (default 0.2)"`
+	RetransMinRate        float64 `json:"retrans_min_rate,omitempty" jsonschema:"high_retransmission_rate: share of a connection's segments (or of all) that are retransmissions (default 0.05)"`
+	RetransMinPackets     int     `json:"retrans_min_packets,omitempty" jsonschema:"high_retransmission_rate: segments a connection needs before its rate counts (default 50)"`
+	RstStormMin           int     `json:"rst_storm_min,omitempty" jsonschema:"rst_storm: established connections reset within the window (default 20)"`
+	RstStormWindowSec     float64 `json:"rst_storm_window_seconds,omitempty" jsonschema:"rst_storm: the window (default 10)"`
+	RstStormMinShare      float64 `json:"rst_storm_min_share,omitempty" jsonschema:"rst_storm: share of the connections that ended in the window that were reset (default 0.5)"`
+	ZeroWindowMinSec      float64 `json:"zero_window_min_seconds,omitempty" jsonschema:"zero_window_stall: how long a receiver's window stays zero (default 1)"`
+	HandshakeFailMin      int     `json:"handshake_fail_min,omitempty" jsonschema:"handshake_failures: failed connection attempts to one server port (default 5)"`
+	HandshakeFailMinRate  float64 `json:"handshake_fail_min_rate,omitempty" jsonschema:"handshake_failures: ...and at least this share of its attempts (default 0.5)"`
+	HalfOpenMin           int     `json:"half_open_min,omitempty" jsonschema:"half_open_connections: connections to one server left half open (SYN-ACK never acknowledged) (default 10)"`
+}
+
+// RetransmissionsInput is the argument object of analyze_tcp_retransmissions.
+type RetransmissionsInput struct {
+	Common
+	Threshold      float64 `json:"threshold,omitempty" jsonschema:"retransmission rate (retransmitted segments / segments) above which a connection or the capture is flagged (default 0.02)"`
+	Limit          int     `json:"limit,omitempty" jsonschema:"connections per page of by_connection (default 20, at most 1000)"`
+	Offset         int     `json:"offset,omitempty" jsonschema:"index of the first connection of by_connection to return (default 0)"`
+	SegmentsLimit  int     `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20, at most 1000)"`
+	SegmentsOffset int     `json:"segments_offset,omitempty" jsonschema:"index of the first retransmitted segment to return (default 0)"`
+}
+
+// FlowInput is the argument object of analyze_traffic_flow.
+type FlowInput struct {
+	PcapFile   string `json:"pcap_file" jsonschema:"the capture: a local path or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	ServerIP   string `json:"server_ip" jsonschema:"the server whose traffic to describe (required)"`
+	ServerPort int    `json:"server_port,omitempty" jsonschema:"only its connections on this port"`
+	ClientIP   string `json:"client_ip,omitempty" jsonschema:"only connections from this client address"`
+	StartTime  string `json:"start_time,omitempty" jsonschema:"only connections active at or after this time (RFC 3339 or Unix seconds)"`
+	EndTime    string `json:"end_time,omitempty" jsonschema:"only connections active at or before this time (RFC 3339 or Unix seconds)"`
+	Limit      int    `json:"limit,omitempty" jsonschema:"clients per page (default 20, at most 1000)"`
+	Offset     int    `json:"offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
+}
+
+// Thresholds are the anomaly thresholds in effect.
+type Thresholds struct {
+	ScanMinTargets        int     `json:"scan_min_targets"`
+	ScanMinFailedRate     float64 `json:"scan_min_failed_rate"`
+	SynFloodMinSyns       int     `json:"syn_flood_min_syns"`
+	SynFloodMaxCompletion float64 `json:"syn_flood_max_completion"`
+	RetransMinRate        float64 `json:"retrans_min_rate"`
+	RetransMinPackets     int     `json:"retrans_min_packets"`
+	RstStormMin           int     `json:"rst_storm_min"`
+	RstStormWindowSec     float64 `json:"rst_storm_window_seconds"`
+	RstStormMinShare      float64 `json:"rst_storm_min_share"`
+	ZeroWindowMinSec      float64 `json:"zero_window_min_seconds"`
+	HandshakeFailMin      int     `json:"handshake_fail_min"`
+	HandshakeFailMinRate  float64 `json:"handshake_fail_min_rate"`
+	HalfOpenMin           int     `json:"half_open_min"`
+}
+
+var defaultThresholds = Thresholds{
+	ScanMinTargets:        20,
+	ScanMinFailedRate:     0.5,
+	SynFloodMinSyns:       100,
+	SynFloodMaxCompletion: 0.2,
+	RetransMinRate:        0.05,
+	RetransMinPackets:     50,
+	RstStormMin:           20,
+	RstStormWindowSec:     10,
+	RstStormMinShare:      0.5,
+	ZeroWindowMinSec:      1,
+	HandshakeFailMin:      5,
+	HandshakeFailMinRate:  0.5,
+	HalfOpenMin:           10,
+}
+
+func (a ThresholdArgs) apply() (Thresholds, error) {
+	th := defaultThresholds
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"scan_min_targets", float64(a.ScanMinTargets)}, {"scan_min_failed_rate", a.ScanMinFailedRate},
+		{"syn_flood_min_syns", float64(a.SynFloodMinSyns)}, {"syn_flood_max_completion", a.SynFloodMaxCompletion},
+		{"retrans_min_rate", a.RetransMinRate}, {"retrans_min_packets", float64(a.RetransMinPackets)},
+		{"rst_storm_min", float64(a.RstStormMin)}, {"rst_storm_window_seconds", a.RstStormWindowSec}, {"rst_storm_min_share", a.RstStormMinShare},
+		{"zero_window_min_seconds", a.ZeroWindowMinSec}, {"handshake_fail_min", float64(a.HandshakeFailMin)},
+		{"handshake_fail_min_rate", a.HandshakeFailMinRate}, {"half_open_min", float64(a.HalfOpenMin)},
+	} {
+		if f.v < 0 {
+			return th, fmt.Errorf("%s %v is negative", f.name, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"scan_min_failed_rate", a.ScanMinFailedRate}, {"syn_flood_max_completion", a.SynFloodMaxCompletion}, {"retrans_min_rate", a.RetransMinRate}, {"handshake_fail_min_rate", a.HandshakeFailMinRate}, {"rst_storm_min_share", a.RstStormMinShare}} {
+		if f.v > 1 {
+			return th, fmt.Errorf("%s %v is a share and must be between 0 and 1", f.name, f.v)
+		}
+	}
+	setI := func(v int, dst *int) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	setF := func(v float64, dst *float64) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	setI(a.ScanMinTargets, &th.ScanMinTargets)
+	setF(a.ScanMinFailedRate, &th.ScanMinFailedRate)
+	setI(a.SynFloodMinSyns, &th.SynFloodMinSyns)
+	setF(a.SynFloodMaxCompletion, &th.SynFloodMaxCompletion)
+	setF(a.RetransMinRate, &th.RetransMinRate)
+	setI(a.RetransMinPackets, &th.RetransMinPackets)
+	setI(a.RstStormMin, &th.RstStormMin)
+	setF(a.RstStormWindowSec, &th.RstStormWindowSec)
+	setF(a.RstStormMinShare, &th.RstStormMinShare)
+	setF(a.ZeroWindowMinSec, &th.ZeroWindowMinSec)
+	setI(a.HandshakeFailMin, &th.HandshakeFailMin)
+	setF(a.HandshakeFailMinRate, &th.HandshakeFailMinRate)
+	setI(a.HalfOpenMin, &th.HalfOpenMin)
+	return th, nil
+}
+
+// Filter echoes the connection filters applied (mcpcap's filter object,
+// with more keys).
+type Filter struct {
+	ServerIP   *string `json:"server_ip" jsonschema:"null when not given"`
+	ServerPort *int    `json:"server_port" jsonschema:"null when not given"`
+	ClientIP   string  `json:"client_ip,omitempty"`
+	StartTime  string  `json:"start_time,omitempty"`
+	EndTime    string  `json:"end_time,omitempty"`
+	State      string  `json:"state,omitempty"`
+	SortBy     string  `json:"sort_by,omitempty"`
+}
+
+// connFilter selects connections.
+type connFilter struct {
+	serverIP   netip.Addr
+	serverPort uint16
+	clientIP   netip.Addr
+	start, end int64 // ns; 0 when open
+	state      string
+	echo       Filter
+}
+
+func newConnFilter(c Common) (*connFilter, error) {
+	f := &connFilter{}
+	if s := strings.TrimSpace(c.ServerIP); s != "" {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("server_ip %q is not an IP address", s)
+		}
+		f.serverIP = a.Unmap()
+		str := f.serverIP.String()
+		f.echo.ServerIP = &str
+	}
+	if c.ServerPort != 0 {
+		if c.ServerPort < 0 || c.ServerPort > 65535 {
+			return nil, fmt.Errorf("server_port %d is not a port number (1-65535)", c.ServerPort)
+		}
+		f.serverPort = uint16(c.ServerPort)
+		p := c.ServerPort
+		f.echo.ServerPort = &p
+	}
+	if s := strings.TrimSpace(c.ClientIP); s != "" {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("client_ip %q is not an IP address", s)
+		}
+		f.clientIP = a.Unmap()
+		f.echo.ClientIP = f.clientIP.String()
+	}
+	start, err := analyzer.ParseTime("start_time", c.StartTime)
+	if err != nil {
+		return nil, err
+	}
+	end, err := analyzer.ParseTime("end_time", c.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	if !start.IsZero() && !end.IsZero() && end.Before(start) {
+		return nil, fmt.Errorf("end_time %s is before start_time %s", c.EndTime, c.StartTime)
+	}
+	if !start.IsZero() {
+		f.start = start.UnixNano()
+	}
+	if !end.IsZero() {
+		f.end = end.UnixNano()
+	}
+	f.echo.StartTime, f.echo.EndTime = analyzer.FormatTime(start), analyzer.FormatTime(end)
+	return f, nil
+}
+
+// States a connection can end in (tcp_state), and mcpcap's two states.
+var tcpStates = []string{"syn_sent", "refused", "syn_received", "established", "half_closed", "closed", "reset", "midstream"}
+
+func (f *connFilter) setState(s string) error {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return nil
+	}
+	if s != "active" && !slices.Contains(tcpStates, s) {
+		return fmt.Errorf("state %q is not a connection state; use one of %s, or active", s, strings.Join(tcpStates, ", "))
+	}
+	f.state, f.echo.State = s, s
+	return nil
+}
+
+// matches reports whether the oriented connection v passes the filter.
+func (f *connFilter) matches(v *view) bool {
+	if f.serverIP.IsValid() || f.serverPort != 0 {
+		if !v.filterMatched {
+			return false
+		}
+	}
+	if f.clientIP.IsValid() && v.client.Addr() != f.clientIP {
+		return false
+	}
+	if f.start != 0 && v.c.lastTime < f.start {
+		return false
+	}
+	if f.end != 0 && v.c.firstTime > f.end {
+		return false
+	}
+	switch f.state {
+	case "":
+	case "active":
+		return v.state == "active" // mcpcap's: neither FIN nor RST seen
+	default:
+		return v.tcpState == f.state
+	}
+	return true
+}
+
+// sortKeys are the orders of the connections list.
+var sortKeys = []string{"stream", "bytes", "packets", "retransmissions", "duration"}
+
+func parseSort(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "stream", nil
+	}
+	if !slices.Contains(sortKeys, s) {
+		return "", fmt.Errorf("sort_by %q is not an order; use one of %s", s, strings.Join(sortKeys, ", "))
+	}
+	return s, nil
+}
+
+func msOf(d int64) float64 { return float64(d/1000) / 1000 }
+
+func secondsOf(d int64) float64 { return float64(d/1000) / 1e6 }

@@ -1,0 +1,313 @@
+// Package tcp analyzes TCP connections (RFC 9293) the way Wireshark does.
+//
+// It is the "tcp" module. Its four tools, analyze_tcp_connections,
+// analyze_tcp_anomalies, analyze_tcp_retransmissions and
+// analyze_traffic_flow, are drop-ins for mcpcap's tools of those names with
+// their defects fixed: SYN and SYN-ACK are counted apart, a handshake is
+// complete only with the client's final ACK, a new SYN with a new initial
+// sequence number on a used address pair starts a new connection, the
+// client is the side that sent the SYN, and nothing is cut without saying
+// so. Connections are Wireshark's conversations (one per value of
+// tcp.stream, with the same numbering), and every segment gets Wireshark's
+// sequence analysis (tcp.analysis.*: retransmissions, fast and spurious
+// retransmissions, out-of-order, lost segments, duplicate ACKs, zero
+// windows, window full, keep-alives), so counts agree with tshark frame by
+// frame. On top of that the module times handshakes, follows each
+// connection to its close or reset, and runs detectors for port scans, SYN
+// floods, high retransmission rates, reset storms, zero-window stalls,
+// failing handshakes and half-open connections.
+//
+// One pass over the capture serves any of the tools; memory is bounded by
+// the number of connections tracked (Options.MaxConnections).
+package tcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+)
+
+// Options are the module's limits.
+type Options struct {
+	// MaxConnections caps the connections tracked (default 200,000);
+	// segments of later connections are counted but not analysed.
+	MaxConnections int
+}
+
+// ResponseBudget is the largest JSON a call with default page sizes returns.
+const ResponseBudget = 64 << 10
+
+// Module is the TCP module.
+type Module struct{ opts Options }
+
+// New returns the TCP module.
+func New(opts Options) *Module {
+	if opts.MaxConnections <= 0 {
+		opts.MaxConnections = DefaultMaxConnections
+	}
+	return &Module{opts: opts}
+}
+
+// Name returns "tcp".
+func (*Module) Name() string { return "tcp" }
+
+const filterHelp = " Filter connections with server_ip, server_port (which also name the server side), client_ip, start_time, end_time."
+
+// Tools returns the four tools, with mcpcap's names.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "analyze_tcp_connections",
+			Title: "TCP connections",
+			Description: "List the TCP connections in a capture (pcap_file: local path or http(s) URL) as Wireshark delimits them (stream = tcp.stream), " +
+				"oriented client to server, with handshake outcome and RTT, state (syn_sent, refused, syn_received, established, half_closed, " +
+				"closed, reset, midstream), who reset it and when, packets, bytes and payload per direction, retransmissions and every Wireshark " +
+				"analysis count. Summary first (handshakes, resets, closes, states); then the connections, paged (limit/offset), sorted by " +
+				"stream, bytes, packets, retransmissions or duration, filtered by state. detailed=true adds options (MSS, window scale, SACK, " +
+				"timestamps), handshake timing, throughput and zero-window time per direction." + filterHelp,
+			OpenWorld: true,
+		}, m.connections, writeConnections),
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "analyze_tcp_anomalies",
+			Title: "TCP anomalies",
+			Description: "Find TCP problems and attacks in a capture: detectors with evidence frames (port_scan, syn_flood, high_retransmission_rate, " +
+				"rst_storm, zero_window_stall, handshake_failures, half_open_connections), counts of every Wireshark analysis flag " +
+				"(tcp.analysis.*), who sends resets, handshake outcomes, mcpcap's patterns, and the flagged segments themselves, paged and " +
+				"filtered by analysis_flag and stream. Thresholds are arguments." + filterHelp,
+			OpenWorld: true,
+		}, m.anomalies, writeAnomalies),
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "analyze_tcp_retransmissions",
+			Title: "TCP retransmissions",
+			Description: "Measure TCP retransmissions in a capture as Wireshark flags them (tcp.analysis.retransmission, with fast and spurious " +
+				"retransmissions broken out): the overall rate against a threshold (default 0.02), connections ranked by retransmissions " +
+				"(paged), the worst connection, and the retransmitted segments themselves (paged with segments_limit/offset)." + filterHelp,
+			OpenWorld: true,
+		}, m.retransmissions, writeRetransmissions),
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "analyze_traffic_flow",
+			Title: "TCP traffic flow of a server",
+			Description: "Describe the TCP traffic of one server (server_ip required, server_port optional) in a capture: packets, bytes, payload, " +
+				"SYN/FIN/RST, data segments, retransmissions and analysis flags client-to-server and server-to-client, byte asymmetry, who " +
+				"resets, which way the data flows, its connections by state and port, and its clients (paged), with an observational summary.",
+			OpenWorld: true,
+		}, m.flow, writeFlow),
+	}
+}
+
+// pass runs the engine once over the capture.
+func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string) (*observer, *engine.Result, error) {
+	obs := newObserver(m.opts.MaxConnections, env.MaxPackets)
+	res, err := modkit.Run(ctx, env, ref, engine.Options{}, obs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return obs, res, nil
+}
+
+func (m *Module) connections(ctx context.Context, env *analyzer.Env, in ConnectionsInput) (*ConnectionsOutput, error) {
+	f, err := newConnFilter(in.Common)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.setState(in.State); err != nil {
+		return nil, err
+	}
+	sortBy, err := parseSort(in.SortBy)
+	if err != nil {
+		return nil, err
+	}
+	f.echo.SortBy = sortBy
+	def := DefaultLimit
+	if in.Detailed {
+		def = DefaultDetailedLimit
+	}
+	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, def, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	if err != nil {
+		return nil, err
+	}
+	r := newResults(obs, f)
+	out := &ConnectionsOutput{File: in.PcapFile, AnalysisTimestamp: analyzer.FormatTime(env.Clock()), TotalPackets: res.Packets,
+		TCPPacketsFound: r.packets(), Filter: f.echo, Summary: r.summary(), Warnings: r.warnings(modkit.Warnings(res, true))}
+	if len(r.views) == 0 {
+		out.Message = "No TCP connections found"
+		if f.active() {
+			out.Message = "No TCP connections match the filters"
+		}
+	}
+	views, pg := analyzer.Paginate(sortViews(r.views, sortBy), offset, limit)
+	out.Connections = make([]Connection, len(views))
+	for i, v := range views {
+		out.Connections[i] = v.record(in.Detailed)
+	}
+	out.Page = pg
+	out.Issues = issues(r.anomalies(defaultThresholds))
+	if obs.skipped > 0 {
+		out.Warnings = append(out.Warnings, modkit.MaxPacketsNote(obs.maxPackets, "TCP"))
+	}
+	for range 32 {
+		if in.Limit > 0 || len(out.Connections) <= 1 || fits(out) {
+			break
+		}
+		n := len(out.Connections) / 2
+		out.Connections = out.Connections[:n]
+		out.Page = shrunk(out.Page, n)
+	}
+	return out, nil
+}
+
+func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesInput) (*AnomaliesOutput, error) {
+	f, err := newConnFilter(in.Common)
+	if err != nil {
+		return nil, err
+	}
+	th, err := in.ThresholdArgs.apply()
+	if err != nil {
+		return nil, err
+	}
+	var flag aflag
+	if s := strings.ToLower(strings.TrimSpace(in.AnalysisFlag)); s != "" {
+		var ok bool
+		if flag, ok = parseFlag(s); !ok {
+			return nil, fmt.Errorf("analysis_flag %q is not a Wireshark TCP analysis flag; use one of %s", s, strings.Join(flagNames[:], ", "))
+		}
+		if flag == aRetransmission {
+			flag = anyRetransmission // as tcp.analysis.retransmission matches
+		}
+	}
+	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	if err != nil {
+		return nil, err
+	}
+	r := newResults(obs, f)
+	out := &AnomaliesOutput{File: in.PcapFile, AnalysisTimestamp: analyzer.FormatTime(env.Clock()), Filter: f.echo,
+		Statistics: r.anomalyStatistics(), Anomalies: r.anomalies(th), Thresholds: th, Warnings: r.warnings(modkit.Warnings(res, true))}
+	out.Patterns, out.Summary = r.patterns(&out.Statistics, th)
+	var counts [numFlags]int
+	for _, v := range r.views {
+		for d := range v.c.f {
+			for i, n := range v.c.f[d].st.flagCounts {
+				counts[i] += n
+			}
+		}
+	}
+	out.AnalysisCounts = analysisCounts(&counts, true)
+	evs := r.segments(func(e *event) bool {
+		return (flag == 0 || e.flags&flag != 0) && (in.Stream == nil || int(e.stream) == *in.Stream)
+	})
+	out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
+	for range 32 {
+		if in.Limit > 0 || len(out.Segments) <= 1 || fits(out) {
+			break
+		}
+		n := len(out.Segments) / 2
+		out.Segments = out.Segments[:n]
+		out.SegmentsPage = shrunk(out.SegmentsPage, n)
+	}
+	return out, nil
+}
+
+func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in RetransmissionsInput) (*RetransmissionsOutput, error) {
+	f, err := newConnFilter(in.Common)
+	if err != nil {
+		return nil, err
+	}
+	threshold := in.Threshold
+	switch {
+	case threshold < 0 || threshold > 1:
+		return nil, fmt.Errorf("threshold %v is a rate and must be between 0 and 1", threshold)
+	case threshold == 0:
+		threshold = 0.02
+	}
+	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	segOffset, segLimit, err := analyzer.PageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, fmt.Errorf("segments: %w", err)
+	}
+	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	if err != nil {
+		return nil, err
+	}
+	r := newResults(obs, f)
+	out := r.retransmissionsOutput(in.PcapFile, threshold, offset, limit, segOffset, segLimit)
+	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.Warnings = r.warnings(modkit.Warnings(res, true))
+	for range 32 {
+		if fits(out) {
+			break
+		}
+		switch {
+		case in.SegmentsLimit == 0 && len(out.Segments) > 1:
+			n := len(out.Segments) / 2
+			out.Segments = out.Segments[:n]
+			out.SegmentsPage = shrunk(out.SegmentsPage, n)
+		case in.Limit == 0 && len(out.ByConnection) > 1:
+			n := len(out.ByConnection) / 2
+			out.ByConnection = out.ByConnection[:n]
+			out.ByConnectionPage = shrunk(out.ByConnectionPage, n)
+		default:
+			return out, nil
+		}
+	}
+	return out, nil
+}
+
+func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*FlowOutput, error) {
+	if strings.TrimSpace(in.ServerIP) == "" {
+		return nil, fmt.Errorf("server_ip is required: the address of the server whose traffic to describe (analyze_tcp_connections lists the servers)")
+	}
+	f, err := newConnFilter(Common{PcapFile: in.PcapFile, ServerIP: in.ServerIP, ServerPort: in.ServerPort, ClientIP: in.ClientIP, StartTime: in.StartTime, EndTime: in.EndTime})
+	if err != nil {
+		return nil, err
+	}
+	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	if err != nil {
+		return nil, err
+	}
+	r := newResults(obs, f)
+	out := r.flowOutput(in, offset, limit)
+	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.Warnings = r.warnings(modkit.Warnings(res, true))
+	return out, nil
+}
+
+// fits reports whether v's JSON is within ResponseBudget.
+func fits(v any) bool {
+	b, err := json.Marshal(v)
+	return err != nil || len(b) <= ResponseBudget
+}
+
+// shrunk is pg after cutting its page to n items.
+func shrunk(pg analyzer.Page, n int) analyzer.Page {
+	pg.Returned = n
+	if end := pg.Offset + n; end < pg.Total {
+		pg.Truncated = true
+		pg.NextOffset = &end
+	}
+	return pg
+}
+
+// active reports whether any connection filter is set.
+func (f *connFilter) active() bool {
+	return f.serverIP.IsValid() || f.serverPort != 0 || f.clientIP.IsValid() || f.start != 0 || f.end != 0 || f.state != ""
+}
