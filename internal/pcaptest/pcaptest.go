@@ -87,6 +87,9 @@ type CorpusSummary struct {
 	Encapsulation   *string        `json:"encapsulation"`
 	Counts          map[string]int `json:"counts"`
 	Tables          []string       `json:"tables"`
+	// TCPConversations is the number of conversations in tshark's
+	// -z conv,tcp table (one per tcp.stream value).
+	TCPConversations int `json:"tcp_conversations"`
 }
 
 // CorpusSummaries reads truth/summary.jsonl of the corpus.

@@ -44,6 +44,10 @@ type observer struct {
 	retransTotal  int
 	events        []event
 	eventsDropped int
+
+	// trace, when set (by tests), sees every segment the tracker places:
+	// its frame, stream (-1 when untracked) and flags.
+	trace func(frame, stream int, fl aflag)
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -72,7 +76,10 @@ func (o *observer) Observe(p *engine.Packet) {
 	}
 	if s, ok := fromQuote(q); ok {
 		o.quoted++
-		o.t.segment(&s, p.Number, p.Timestamp.UnixNano(), true)
+		c, _, fl := o.t.segment(&s, p.Number, p.Timestamp.UnixNano(), true)
+		if o.trace != nil {
+			o.trace(p.Number, streamOf(c), fl)
+		}
 	}
 }
 
@@ -87,6 +94,9 @@ func (o *observer) segment(p *engine.Packet, s *segment) {
 		o.shortHeaders++
 	}
 	c, d, fl := o.t.segment(s, p.Number, ts, false)
+	if o.trace != nil {
+		o.trace(p.Number, streamOf(c), fl)
+	}
 	for i := range numFlags {
 		if fl&(1<<i) != 0 {
 			o.flagTotals[i]++
@@ -221,5 +231,12 @@ func (o *observer) Flush() {
 }
 
 var _ engine.Flusher = (*observer)(nil)
+
+func streamOf(c *conn) int {
+	if c == nil {
+		return -1
+	}
+	return c.stream
+}
 
 func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }

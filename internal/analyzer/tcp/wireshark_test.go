@@ -15,99 +15,191 @@ import (
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func runObserver(t testing.TB, file string) *observer {
+// frameResult is what the tracker decided for one frame.
+type frameResult struct {
+	stream int
+	flags  aflag
+}
+
+// trace runs the observer over file and returns its decision per frame
+// (for a frame carrying TCP twice, such as an ICMP error about a TCP
+// segment, the last).
+func trace(t testing.TB, file string) (*observer, map[int]frameResult) {
 	t.Helper()
 	obs := newObserver(DefaultMaxConnections, 0)
+	frames := map[int]frameResult{}
+	obs.trace = func(frame, stream int, fl aflag) { frames[frame] = frameResult{stream, fl} }
 	if _, err := modkit.Run(context.Background(), pcaptest.Env(0), file, engine.Options{}, obs); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return obs
+	return obs, frames
 }
 
-// truthColumns maps the columns of truth/*.tcp_anomalies.tsv to our flags.
-var truthColumns = []struct {
-	col  string
-	flag aflag
-}{
-	{"tcp.analysis.retransmission", anyRetransmission},
-	{"tcp.analysis.fast_retransmission", aFastRetransmission},
-	{"tcp.analysis.spurious_retransmission", aSpuriousRetransmission},
-	{"tcp.analysis.duplicate_ack", aDuplicateAck},
-	{"tcp.analysis.lost_segment", aLostSegment},
-	{"tcp.analysis.out_of_order", aOutOfOrder},
-	{"tcp.analysis.zero_window", aZeroWindow},
-	{"tcp.analysis.window_full", aWindowFull},
-	{"tcp.analysis.keep_alive", aKeepAlive},
-}
-
-// tsharkStreams counts the tcp.stream values tshark gives a capture.
-func tsharkStreams(t *testing.T, bin, file string) int {
-	cmd := exec.Command(bin, "-n", "-r", file, "-T", "fields", "-e", "tcp.stream")
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-	out, _ := cmd.Output()
-	seen := map[string]bool{}
-	for _, l := range strings.Split(string(out), "\n") {
-		for _, v := range strings.Split(l, ",") {
-			if v != "" {
-				seen[v] = true
-			}
-		}
+// wiresharkNames are Wireshark's names for a segment's flags: fast and
+// spurious retransmissions are retransmissions too.
+func wiresharkNames(f aflag) []string {
+	if f&anyRetransmission != 0 {
+		f |= aRetransmission
 	}
-	return len(seen)
+	return f.names()
 }
 
-func TestCorpusAgainstWireshark(t *testing.T) {
+// truthColumns are the analysis columns of truth/*.tcp_anomalies.tsv.
+var truthColumns = []string{"retransmission", "fast_retransmission", "spurious_retransmission", "duplicate_ack", "lost_segment",
+	"out_of_order", "zero_window", "window_full", "keep_alive"}
+
+// TestAgreesWithTshark checks the shared corpus against tshark 4.0's
+// output: the number of connections against its TCP conversations (one
+// per tcp.stream), and frame by frame the analysis flags of
+// truth/*.tcp_anomalies.tsv (every frame with a tcp.analysis flag or RST).
+func TestAgreesWithTshark(t *testing.T) {
 	dir := pcaptest.RequireCorpus(t)
-	bin, _ := pcaptest.LookPath("tshark")
+	captures, conns, flagged, retransTruth, retransOurs, retransBoth := 0, 0, 0, 0, 0, 0
 	for _, s := range pcaptest.CorpusSummaries(t, dir) {
-		if s.Counts["tcp"] == 0 && s.Counts["icmp"] == 0 && s.Counts["icmpv6"] == 0 {
+		if s.Counts["tcp"] == 0 && s.TCPConversations == 0 {
 			continue
 		}
-		file := filepath.Join(dir, s.File)
-		obs := runObserver(t, file)
-		want := tsharkStreams(t, bin, file)
-		if got := len(obs.t.conns); got != want {
-			t.Errorf("%s: %d connections, tshark %d streams", s.File, got, want)
+		captures++
+		obs, frames := trace(t, filepath.Join(dir, s.File))
+		if got := len(obs.t.conns); got != s.TCPConversations {
+			t.Errorf("%s: %d connections, tshark %d", s.File, got, s.TCPConversations)
 		}
-		ours := map[int]aflag{}
-		for _, e := range obs.events {
-			ours[int(e.frame)] |= e.flags
-		}
+		conns += len(obs.t.conns)
+		theirs := map[int][]string{}
+		rst := map[int]bool{}
 		table := filepath.Join(dir, "truth", s.File+".tcp_anomalies.tsv")
-		var rows []map[string]string
 		if _, err := os.Stat(table); err == nil {
-			rows = pcaptest.ReadTSV(t, table)
-		}
-		t.Logf("%s: %d conns (tshark %d), %d events, %d truth rows", s.File, len(obs.t.conns), want, len(obs.events), len(rows))
-		theirs := map[int]map[string]bool{}
-		for _, r := range rows {
-			n, _ := strconv.Atoi(r["frame.number"])
-			theirs[n] = map[string]bool{}
-			for _, c := range truthColumns {
-				if r[c.col] != "" {
-					theirs[n][c.col] = true
+			for _, row := range pcaptest.ReadTSV(t, table) {
+				n, _ := strconv.Atoi(row["frame.number"])
+				theirs[n] = []string{}
+				rst[n] = row["tcp.flags.reset"] == "1"
+				for _, c := range truthColumns {
+					if row["tcp.analysis."+c] != "" {
+						theirs[n] = append(theirs[n], c)
+					}
 				}
 			}
 		}
-		for _, c := range truthColumns {
-			var missing, extra []int
-			for n, m := range theirs {
-				if m[c.col] && ours[n]&c.flag == 0 {
-					missing = append(missing, n)
+		for n, want := range theirs {
+			ours := wiresharkNames(frames[n].flags)
+			got := []string{}
+			for _, c := range ours {
+				if slices.Contains(truthColumns, c) {
+					got = append(got, c)
 				}
 			}
-			for n, f := range ours {
-				if f&c.flag != 0 && !theirs[n][c.col] {
-					extra = append(extra, n)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s frame %d: flags %v, tshark %v", s.File, n, got, want)
+			}
+			// A listed frame without RST has some analysis flag.
+			if !rst[n] && len(ours) == 0 {
+				t.Errorf("%s frame %d: tshark flags it, we do not", s.File, n)
+			}
+			if slices.Contains(want, "retransmission") {
+				retransTruth++
+				if slices.Contains(got, "retransmission") {
+					retransBoth++
 				}
 			}
-			slices.Sort(missing)
-			slices.Sort(extra)
-			if len(missing)+len(extra) > 0 {
-				t.Errorf("%s %s: missing %d %v, extra %d %v", s.File, c.col, len(missing), head(missing), len(extra), head(extra))
+		}
+		for n, r := range frames {
+			if r.flags == 0 {
+				continue
+			}
+			flagged++
+			if _, ok := theirs[n]; !ok {
+				t.Errorf("%s frame %d: we flag %v, tshark lists no analysis flag", s.File, n, r.flags.names())
+			}
+			if r.flags&anyRetransmission != 0 {
+				retransOurs++
 			}
 		}
 	}
+	precision, recall := float64(retransBoth)/float64(max(retransOurs, 1)), float64(retransBoth)/float64(max(retransTruth, 1))
+	t.Logf("%d captures, %d connections, %d flagged frames; retransmissions: tshark %d, ours %d, precision %.3f, recall %.3f",
+		captures, conns, flagged, retransTruth, retransOurs, precision, recall)
+	if precision < 0.95 || recall < 0.95 || retransTruth < 450 || captures < 40 {
+		t.Errorf("retransmission precision %.3f, recall %.3f over %d tshark retransmissions in %d captures", precision, recall, retransTruth, captures)
+	}
 }
 
-func head(s []int) []int { return s[:min(len(s), 10)] }
+// tsharkAnalysisFields are the fields the live comparison asks tshark for.
+func tsharkAnalysisFields() []string {
+	args := []string{"-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,",
+		"-Y", "tcp", "-e", "frame.number", "-e", "tcp.stream"}
+	for _, n := range flagNames {
+		args = append(args, "-e", "tcp.analysis."+n)
+	}
+	return args
+}
+
+// TestAgreesWithLiveTshark runs tshark on the repository's captures and
+// compares every TCP frame: its stream (tcp.stream) and every analysis
+// flag, and the number of streams.
+func TestAgreesWithLiveTshark(t *testing.T) {
+	bin, ok := pcaptest.LookPath("tshark")
+	if !ok {
+		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
+	}
+	root := pcaptest.Root(t)
+	files, _ := filepath.Glob(filepath.Join(root, "testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(filepath.Join(root, "testdata", "gen", "*.pcap"))
+	checked, files2 := 0, 0
+	for _, f := range append(files, gen...) {
+		if strings.Contains(f, "malformed-") {
+			continue
+		}
+		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkAnalysisFields()...)...)
+		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tshark %s: %v", f, err)
+		}
+		tsv := filepath.Join(t.TempDir(), "out.tsv")
+		if err := os.WriteFile(tsv, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		obs, frames := trace(t, f)
+		streams := map[string]bool{}
+		for _, row := range pcaptest.ReadTSV(t, tsv) {
+			n, _ := strconv.Atoi(row["frame.number"])
+			ss := strings.Split(row["tcp.stream"], ",")
+			stream := ss[len(ss)-1]
+			if stream == "" {
+				// TCP quoted in an ICMP error too short to name a
+				// connection.
+				if r, ok := frames[n]; ok {
+					t.Errorf("%s frame %d: stream %d; tshark gives none", filepath.Base(f), n, r.stream)
+				}
+				continue
+			}
+			streams[stream] = true
+			want := []string{}
+			for _, name := range flagNames {
+				if row["tcp.analysis."+name] != "" {
+					want = append(want, name)
+				}
+			}
+			r, ok := frames[n]
+			got := wiresharkNames(r.flags)
+			slices.Sort(want)
+			slices.Sort(got)
+			if !ok || strconv.Itoa(r.stream) != stream || !slices.Equal(got, want) {
+				t.Errorf("%s frame %d: stream %d flags %v; tshark stream %s flags %v", filepath.Base(f), n, r.stream, got, row["tcp.stream"], want)
+			}
+			checked++
+		}
+		if len(streams) != len(obs.t.conns) {
+			t.Errorf("%s: %d connections, tshark %d streams", filepath.Base(f), len(obs.t.conns), len(streams))
+		}
+		if len(streams) > 0 {
+			files2++
+		}
+	}
+	t.Logf("%d TCP frames in %d captures agree with tshark", checked, files2)
+	if checked < 3000 || files2 < 20 {
+		t.Errorf("compared %d frames in %d captures", checked, files2)
+	}
+}
