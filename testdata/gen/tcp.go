@@ -187,9 +187,15 @@ func tcpNormal(w *timeline) {
 		t = k.close(t + 5*time.Millisecond)
 		t += 150 * time.Millisecond
 	}
+	// The first client port used again after its connection closed: a new
+	// connection with a new initial sequence number.
+	k := newConn(w, lanHost(1), 50000, webServer, 443, 20*time.Millisecond, 77)
+	t = k.handshake(t)
+	t = k.exchange(t, 3)
+	t = k.close(t+5*time.Millisecond) + 150*time.Millisecond
 	c6 := host{lanHost(9).mac, net.ParseIP("2001:db8::9")}
 	s6 := host{gateway.mac, net.ParseIP("2001:db8:80::1")}
-	k := newConn(w, c6, 51000, s6, 80, 30*time.Millisecond, 99)
+	k = newConn(w, c6, 51000, s6, 80, 30*time.Millisecond, 99)
 	t = k.handshake(t)
 	t = k.exchange(t, 4)
 	// A keep-alive after idle time, and its ACK.
@@ -219,8 +225,11 @@ func tcpPortScan(w *timeline) {
 	t := time.Duration(0)
 	for i := range 60 {
 		port := uint16(20 + i)
-		if i >= 40 {
-			port = uint16(8000 + i)
+		switch i {
+		case 58:
+			port = 80
+		case 59:
+			port = 443
 		}
 		k := newConn(w, scanner, 40444, dbServer, port, time.Millisecond, uint32(i))
 		k.seg(t, true, tSYN, nil, []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{5, 0xb4}}})

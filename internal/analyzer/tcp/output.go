@@ -3,6 +3,7 @@ package tcp
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"sort"
@@ -193,7 +194,7 @@ func (v *view) direction(i int) Direction {
 		d.WindowScale = &ws
 	}
 	if dur := v.duration(); dur > 0 {
-		d.ThroughputBps = float64(st.payload*8) / secondsOf(dur)
+		d.ThroughputBps = math.Round(float64(st.payload*8)/secondsOf(dur)*10) / 10
 	}
 	return d
 }
