@@ -164,10 +164,10 @@ func TestAnomalies(t *testing.T) {
 func TestCorpusSilence(t *testing.T) {
 	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
-		"tcp-retrans-wireshark-sample-arkime.pcap":  {AnomalyRetrans},  // 47 of 108 segments retransmitted
-		"tcp-ssh-duplicate-packets-zeek.pcap":       {AnomalyRetrans},  // every packet twice: Wireshark calls the copies retransmissions
-		"tcp-syn-port-scan-chrissanders.pcapng":     {AnomalyPortScan}, // an nmap SYN scan of 1000 ports
-		"tcp-zero-window-dead-chrissanders.pcapng":  {AnomalyZeroWindow},
+		"tcp-retrans-wireshark-sample-arkime.pcap": {AnomalyRetrans},  // 47 of 108 segments retransmitted
+		"tcp-ssh-duplicate-packets-zeek.pcap":      {AnomalyRetrans},  // every packet twice: Wireshark calls the copies retransmissions
+		"tcp-syn-port-scan-chrissanders.pcapng":    {AnomalyPortScan}, // an nmap SYN scan of 1000 ports
+		"tcp-zero-window-dead-chrissanders.pcapng": {AnomalyZeroWindow},
 	}
 	checked := 0
 	for _, s := range pcaptest.CorpusSummaries(t, dir) {
@@ -306,9 +306,18 @@ func TestFiltersAndPaging(t *testing.T) {
 		call func() error
 		want string
 	}{
-		{func() error { _, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, State: "open"}); return err }, "state"},
-		{func() error { _, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, SortBy: "size"}); return err }, "sort_by"},
-		{func() error { _, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, Limit: 5000}); return err }, "limit"},
+		{func() error {
+			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, State: "open"})
+			return err
+		}, "state"},
+		{func() error {
+			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, SortBy: "size"})
+			return err
+		}, "sort_by"},
+		{func() error {
+			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, Limit: 5000})
+			return err
+		}, "limit"},
 		{func() error {
 			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file, ServerPort: 70000}})
 			return err
