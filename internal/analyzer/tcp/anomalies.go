@@ -66,15 +66,15 @@ func failedAttempt(v *view) bool { return v.tcpState == "refused" || v.tcpState 
 // which refused or ignored them.
 func (r *results) portScans(th Thresholds, add addFunc) {
 	type scan struct {
-		targets      map[netip.AddrPort]bool
-		hosts, ports map[uint16]bool
-		hostSet      map[netip.Addr]bool
-		failed       int
-		refused      int
-		unanswered   int
-		open         []string
-		first, last  int64
-		ev           evidence
+		targets     map[netip.AddrPort]bool
+		ports       map[uint16]bool
+		hostSet     map[netip.Addr]bool
+		failed      int
+		refused     int
+		unanswered  int
+		open        []string
+		first, last int64
+		ev          evidence
 	}
 	scans := map[netip.Addr]*scan{}
 	var order []netip.Addr

@@ -98,16 +98,15 @@ type flow struct {
 
 // dirStats are one direction's counts.
 type dirStats struct {
-	packets      int
-	bytes        int64 // frame bytes on the wire, as Wireshark's conversation table counts them
-	payload      int64 // TCP payload bytes, retransmissions included
-	dataPackets  int
-	syn, synAck  int
-	fin, rst     int
-	ack          int
-	flagCounts   [numFlags]int
-	retrans      int // frames Wireshark's tcp.analysis.retransmission matches
-	firstRstSeen bool
+	packets     int
+	bytes       int64 // frame bytes on the wire, as Wireshark's conversation table counts them
+	payload     int64 // TCP payload bytes, retransmissions included
+	dataPackets int
+	syn, synAck int
+	fin, rst    int
+	ack         int
+	flagCounts  [numFlags]int
+	retrans     int // frames Wireshark's tcp.analysis.retransmission matches
 
 	mss        int
 	wscale     int // -1 when not offered
