@@ -63,7 +63,7 @@ func (o *observer) Observe(p *engine.Packet) {
 			o.skipped++
 			return
 		}
-		o.segment(p, &s)
+		o.segment(p.Number, p.Timestamp.UnixNano(), p.Length, &s)
 		return
 	}
 	b, ok := p.ICMPErrorQuote()
@@ -83,8 +83,9 @@ func (o *observer) Observe(p *engine.Packet) {
 	}
 }
 
-func (o *observer) segment(p *engine.Packet, s *segment) {
-	ts := p.Timestamp.UnixNano()
+// segment handles the TCP segment s of frame (ts in ns, wireLen bytes on
+// the wire).
+func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 	o.tcpPackets++
 	if o.tcpPackets == 1 {
 		o.firstTime = ts
@@ -93,9 +94,9 @@ func (o *observer) segment(p *engine.Packet, s *segment) {
 	if s.hdrLen < minHeaderLen {
 		o.shortHeaders++
 	}
-	c, d, fl := o.t.segment(s, p.Number, ts, false)
+	c, d, fl := o.t.segment(s, frame, ts, false)
 	if o.trace != nil {
-		o.trace(p.Number, streamOf(c), fl)
+		o.trace(frame, streamOf(c), fl)
 	}
 	for i := range numFlags {
 		if fl&(1<<i) != 0 {
@@ -112,11 +113,11 @@ func (o *observer) segment(p *engine.Packet, s *segment) {
 	st := &f.st
 	if c.icmpOnly || (st.packets == 0 && c.f[1-d].st.packets == 0) {
 		c.icmpOnly = false
-		c.firstFrame, c.firstTime = p.Number, ts
+		c.firstFrame, c.firstTime = frame, ts
 	}
-	c.lastFrame, c.lastTime = p.Number, ts
+	c.lastFrame, c.lastTime = frame, ts
 	st.packets++
-	st.bytes += int64(p.Length)
+	st.bytes += int64(wireLen)
 	if s.haveLen {
 		st.payload += int64(s.seglen)
 		if s.seglen > 0 {
@@ -131,10 +132,10 @@ func (o *observer) segment(p *engine.Packet, s *segment) {
 	if fl&anyRetransmission != 0 {
 		st.retrans++
 	}
-	o.handshake(c, d, s, p.Number, ts)
+	o.handshake(c, d, s, frame, ts)
 	if fl != 0 {
 		if len(o.events) < maxEvents {
-			o.events = append(o.events, event{frame: int32(p.Number), stream: int32(c.stream), flags: fl, dir: int8(d),
+			o.events = append(o.events, event{frame: int32(frame), stream: int32(c.stream), flags: fl, dir: int8(d),
 				seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts})
 		} else {
 			o.eventsDropped++

@@ -110,10 +110,12 @@ func parseHeader(b []byte) (segment, bool) {
 	s.flags = binary.BigEndian.Uint16(b[12:14]) & 0x1ff
 	s.window = binary.BigEndian.Uint16(b[14:16])
 	s.opts.wscale = -1
-	if s.hdrLen > minHeaderLen && len(b) > minHeaderLen {
-		s.opts = parseOptions(b[minHeaderLen:min(s.hdrLen, len(b))])
+	if s.hdrLen > minHeaderLen {
+		if len(b) > minHeaderLen {
+			s.opts = parseOptions(b[minHeaderLen:min(s.hdrLen, len(b))])
+		}
 		if len(b) < s.hdrLen {
-			s.opts.malformed = true
+			s.opts.malformed = true // options cut short by the snaplen
 		}
 	}
 	return s, true
