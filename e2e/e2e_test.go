@@ -154,17 +154,37 @@ func TestStdioTypeScriptClient(t *testing.T) {
 			t.Errorf("found %v anomalies %v", res.Structured["dhcp_packets_found"], an)
 		}
 	})
-	for _, c := range []struct{ tool, file, key string }{
-		{"analyze_dns_packets", "dns-tunnel.pcap", "dns_packets_found"},
-		{"analyze_icmp_packets", "icmp-normal.pcap", "icmp_packets_found"},
+	for _, c := range []struct {
+		tool, file, key string
+		args            map[string]any
+	}{
+		{tool: "analyze_dns_packets", file: "dns-tunnel.pcap", key: "dns_packets_found"},
+		{tool: "analyze_icmp_packets", file: "icmp-normal.pcap", key: "icmp_packets_found"},
+		{tool: "analyze_tcp_connections", file: "tcp-normal.pcap", key: "tcp_packets_found", args: map[string]any{"detailed": true}},
+		{tool: "analyze_tcp_anomalies", file: "tcp-port-scan.pcap", key: "analysis_counts"},
+		{tool: "analyze_tcp_retransmissions", file: "tcp-retransmissions.pcap", key: "total_retransmissions"},
+		{tool: "analyze_traffic_flow", file: "tcp-normal.pcap", key: "client_to_server", args: map[string]any{"server_ip": "198.51.100.80"}},
 	} {
 		t.Run(c.tool, func(t *testing.T) {
-			res := runClient(t, dir, "stdio", bin, c.tool, argsJSON(t, map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", c.file)}))
+			args := map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", c.file)}
+			for k, v := range c.args {
+				args[k] = v
+			}
+			res := runClient(t, dir, "stdio", bin, c.tool, argsJSON(t, args))
 			if res.IsError || res.Valid == nil || !*res.Valid {
 				t.Fatalf("isError %v valid %v errors %s: %.300s", res.IsError, res.Valid, res.ValidationErrors, res.Text)
 			}
-			if n, _ := res.Structured[c.key].(float64); n == 0 {
-				t.Errorf("%s = %v", c.key, res.Structured[c.key])
+			switch v := res.Structured[c.key].(type) {
+			case float64:
+				if v == 0 {
+					t.Errorf("%s = 0", c.key)
+				}
+			case map[string]any:
+				if len(v) == 0 {
+					t.Errorf("%s is empty", c.key)
+				}
+			default:
+				t.Errorf("%s = %v", c.key, v)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"time"
@@ -118,13 +119,28 @@ func (p *Packet) SrcMAC() net.HardwareAddr {
 }
 
 // Ports returns the transport source and destination ports of a UDP or TCP
-// packet, and false for anything else.
+// packet, and false for anything else. A TCP or UDP header too short to
+// decode (cut by the snaplen, or with a bogus length) still gives its ports
+// when the first four bytes are there, as Wireshark shows them.
 func (p *Packet) Ports() (src, dst uint16, ok bool) {
 	switch {
 	case p.UDP != nil:
 		return uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), true
 	case p.TCP != nil:
 		return uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), true
+	}
+	var proto layers.IPProtocol
+	var b []byte
+	switch {
+	case p.Fragment:
+		return 0, 0, false
+	case p.IPv4 != nil:
+		proto, b = p.IPv4.Protocol, p.IPv4.Payload
+	case p.IPv6 != nil:
+		proto, b = p.IPv6.NextHeader, p.IPv6.Payload
+	}
+	if (proto == layers.IPProtocolTCP || proto == layers.IPProtocolUDP) && len(b) >= 4 {
+		return binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:]), true
 	}
 	return 0, 0, false
 }
