@@ -268,10 +268,18 @@ func registerToolFlags(fs *flag.FlagSet, in reflect.Type, into map[string]*argFl
 	for i := 0; i < in.NumField(); i++ {
 		field := in.Field(i)
 		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+		if field.Anonymous && name == "" && field.Type.Kind() == reflect.Struct {
+			registerToolFlags(fs, field.Type, into) // embedded: its fields are the tool's, as in JSON
+			continue
+		}
 		if name == "" || name == "-" || name == "pcap_file" {
 			continue
 		}
-		f := &argFlag{kind: field.Type.Kind()}
+		kind := field.Type.Kind()
+		if kind == reflect.Pointer {
+			kind = field.Type.Elem().Kind() // an optional value
+		}
+		f := &argFlag{kind: kind}
 		into[name] = f
 		flagName := strings.ReplaceAll(name, "_", "-")
 		fs.Var(f, flagName, field.Tag.Get("jsonschema"))

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +126,39 @@ func TestServeStdio(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("args %q: server did not stop", args)
 		}
+	}
+}
+
+// TestToolFlagsEmbeddedAndOptional checks that fields of an embedded struct
+// become flags, as they are JSON fields of the tool, and that an optional
+// (pointer) number takes a number.
+func TestToolFlagsEmbeddedAndOptional(t *testing.T) {
+	type Common struct {
+		ServerIP string `json:"server_ip,omitempty"`
+	}
+	type input struct {
+		Common
+		Stream *int `json:"stream,omitempty"`
+		Limit  int  `json:"limit,omitempty"`
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	flags := map[string]*argFlag{}
+	registerToolFlags(fs, reflect.TypeFor[input](), flags)
+	if err := fs.Parse([]string{"--server-ip", "10.0.0.1", "--stream", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]any{}
+	for name, f := range flags {
+		if f.set {
+			args[name] = f.value
+		}
+	}
+	b, _ := json.Marshal(args)
+	var in input
+	if err := json.Unmarshal(b, &in); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if in.ServerIP != "10.0.0.1" || in.Stream == nil || *in.Stream != 3 || in.Limit != 0 {
+		t.Errorf("%s decoded to %+v", b, in)
 	}
 }
