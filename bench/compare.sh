@@ -2,7 +2,11 @@
 # Compare one mcpacket tool with tshark answering the same question on the same
 # bench-gen capture, in the same run: wall time and peak RSS of each.
 #
-#   bench/compare.sh [module] [packets]      e.g. bench/compare.sh dhcp 1000000
+#   bench/compare.sh [case] [packets]      e.g. bench/compare.sh dhcp 1000000
+#
+# Cases: dhcp, dns, icmp, capinfos, and the TCP tools tcp-connections,
+# tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
+# tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields).
 #
 # The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
@@ -17,12 +21,17 @@ out=bench/out
 mkdir -p "$out"
 capture="$out/mix-$packets.pcap"
 
+ours_args=(analyze "$module")
 case "$module" in
   dhcp)     tshark_args=(-Y dhcp -T json); rss_mb=100; speedup=50 ;;
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
   icmp)     tshark_args=(-Y icmp -T json); rss_mb=100; speedup=50 ;;
   capinfos) tshark_args=(-q -z io,stat,0); rss_mb=100; speedup=1 ;;
-  *) echo "unknown module $module" >&2; exit 2 ;;
+  tcp-connections)     ours_args=(analyze tcp --tool analyze_tcp_connections); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
+  tcp-anomalies)       ours_args=(analyze tcp --tool analyze_tcp_anomalies); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
+  tcp-flow)            ours_args=(analyze tcp --tool analyze_traffic_flow --server-ip 198.18.0.239); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
+  tcp-retransmissions) ours_args=(analyze tcp --tool analyze_tcp_retransmissions); tshark_args=(-Y tcp.analysis.retransmission -T fields -e frame.number -e tcp.stream); rss_mb=150; speedup=20 ;;
+  *) echo "unknown case $module" >&2; exit 2 ;;
 esac
 
 if [ ! -s "$capture" ]; then
@@ -38,7 +47,7 @@ measure() { # label, command...: prints "seconds kilobytes"
 }
 
 cat "$capture" > /dev/null # warm the page cache for both tools
-read -r ours_s ours_kb < <(measure mcpacket "$out/mcpacket" analyze "$module" "$capture" --json)
+read -r ours_s ours_kb < <(measure mcpacket "$out/mcpacket" "${ours_args[@]}" "$capture" --json)
 read -r tshark_s tshark_kb < <(measure tshark tshark -r "$capture" "${tshark_args[@]}")
 
 ratio=$(awk -v a="$tshark_s" -v b="$ours_s" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 0.01) }')
@@ -47,7 +56,7 @@ echo "capture: $capture ($(stat -L -c %s "$capture") bytes, $packets packets)"
 printf "%-10s %10s %12s\n" tool seconds peak_RSS_MB
 printf "%-10s %10s %12d\n" mcpacket "$ours_s" $((ours_kb / 1024))
 printf "%-10s %10s %12d\n" tshark "$tshark_s" $((tshark_kb / 1024))
-echo "mcpacket analyze $module is ${ratio}x faster than tshark ${tshark_args[*]}"
+echo "mcpacket ${ours_args[*]} is ${ratio}x faster than tshark ${tshark_args[*]}"
 
 fail=0
 if [ $((ours_kb / 1024)) -ge "$rss_mb" ]; then echo "FAIL: peak RSS over ${rss_mb} MB"; fail=1; fi

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -98,8 +100,8 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	cr := &countingReader{r: src, tee: opts.Tee}
 	rd, err := capture.NewReader(cr)
 	if err != nil {
-		if cr.err != nil {
-			return nil, cr.err
+		if e := cr.failure(); e != nil {
+			return nil, e
 		}
 		return nil, err
 	}
@@ -115,85 +117,197 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	lastReport := time.Now()
 	report := func(done bool) {
 		if opts.Progress != nil {
-			opts.Progress(Progress{Packets: res.Packets, Bytes: cr.n, Total: total, Done: done})
+			opts.Progress(Progress{Packets: res.Packets, Bytes: cr.n.Load(), Total: total, Done: done})
 		}
 	}
 
+	// One goroutine reads frames in batches while this one decodes and
+	// observes the previous batch: two cores share the pass.
+	pipe := startReading(rd)
+	defer pipe.cancel()
 	dec := newDecoder()
-	var raw capture.Packet
 	p := &dec.pkt
 	for {
-		if res.Packets%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
-			}
-			if opts.Progress != nil && time.Since(lastReport) >= interval {
-				lastReport = time.Now()
-				report(false)
-			}
-		}
-		err := rd.ReadPacket(&raw)
-		if err != nil {
-			if cr.err != nil {
-				return nil, cr.err
-			}
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
-			}
-			var de *capture.DamagedError
-			if errors.As(err, &de) {
-				res.Damaged = de
-				res.Warnings = append(res.Warnings, de.Error())
-			} else if err != io.EOF {
-				return nil, err
-			}
+		b, ok := <-pipe.full
+		if !ok {
 			break
 		}
-		res.Packets++
-		dec.decode(&raw, res.Packets)
-		switch {
-		case p.UnsupportedLink:
-			res.UnsupportedLinkTypes[p.LinkType]++
-		case p.DecodeErr != nil:
-			res.DecodeErrors++
+		for i := range b.pkts {
+			if res.Packets%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
+				}
+				if opts.Progress != nil && time.Since(lastReport) >= interval {
+					lastReport = time.Now()
+					report(false)
+				}
+			}
+			res.Packets++
+			dec.decode(&b.pkts[i], res.Packets)
+			switch {
+			case p.UnsupportedLink:
+				res.UnsupportedLinkTypes[p.LinkType]++
+			case p.DecodeErr != nil:
+				res.DecodeErrors++
+			}
+			if p.Truncated {
+				res.TruncatedFrames++
+			}
+			for _, o := range observers {
+				o.Observe(p)
+			}
 		}
-		if p.Truncated {
-			res.TruncatedFrames++
+		err := b.err
+		pipe.free <- b
+		if err == nil {
+			continue
 		}
-		for _, o := range observers {
-			o.Observe(p)
+		if e := cr.failure(); e != nil {
+			return nil, e
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
+		}
+		var de *capture.DamagedError
+		if errors.As(err, &de) {
+			res.Damaged = de
+			res.Warnings = append(res.Warnings, de.Error())
+		} else if err != io.EOF {
+			return nil, err
+		}
+		break
 	}
+	pipe.wait()
 	for _, o := range observers {
 		if f, ok := o.(Flusher); ok {
 			f.Flush()
 		}
 	}
-	res.Bytes = cr.n
+	res.Bytes = cr.n.Load()
 	report(true)
 	return res, nil
 }
 
 // countingReader counts the bytes read from a source, copies them to tee, and
 // remembers the first error of the source itself (as opposed to a format
-// error found later by the capture reader).
+// error found later by the capture reader). The reading goroutine calls
+// Read; the count may be read from another.
 type countingReader struct {
 	r   io.Reader
-	n   int64
+	n   atomic.Int64
 	tee io.Writer
+	mu  sync.Mutex
 	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	if c.tee != nil && n > 0 {
 		c.tee.Write(p[:n])
 	}
-	if err != nil && err != io.EOF && c.err == nil {
-		c.err = err
+	if err != nil && err != io.EOF {
+		c.mu.Lock()
+		if c.err == nil {
+			c.err = err
+		}
+		c.mu.Unlock()
 	}
 	return n, err
+}
+
+// failure is the source's own error, if it failed.
+func (c *countingReader) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Batches of frames handed from the reading goroutine to the decoding one.
+const (
+	batchPackets = 256
+	batchBytes   = 512 << 10
+	batchesAhead = 4
+)
+
+// batch is a run of frames whose bytes live in one slab; err, on the last
+// batch, is why reading stopped (io.EOF at the end).
+type batch struct {
+	pkts []capture.Packet
+	ends []int
+	slab []byte
+	err  error
+}
+
+// pipeline is the reading goroutine and the batches it cycles.
+type pipeline struct {
+	free chan *batch
+	full chan *batch
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// startReading starts a goroutine that reads frames from rd into batches.
+func startReading(rd *capture.Reader) *pipeline {
+	pl := &pipeline{free: make(chan *batch, batchesAhead), full: make(chan *batch, batchesAhead),
+		quit: make(chan struct{}), done: make(chan struct{})}
+	for range batchesAhead {
+		pl.free <- &batch{pkts: make([]capture.Packet, 0, batchPackets), ends: make([]int, 0, batchPackets), slab: make([]byte, 0, 64<<10)}
+	}
+	go pl.read(rd)
+	return pl
+}
+
+func (pl *pipeline) read(rd *capture.Reader) {
+	defer close(pl.done)
+	defer close(pl.full)
+	for {
+		var b *batch
+		select {
+		case b = <-pl.free:
+		case <-pl.quit:
+			return
+		}
+		b.pkts, b.ends, b.slab, b.err = b.pkts[:0], b.ends[:0], b.slab[:0], nil
+		var raw capture.Packet
+		for len(b.pkts) < batchPackets && len(b.slab) < batchBytes {
+			if err := rd.ReadPacket(&raw); err != nil {
+				b.err = err
+				break
+			}
+			b.slab = append(b.slab, raw.Data...)
+			b.ends = append(b.ends, len(b.slab))
+			raw.Data = nil
+			b.pkts = append(b.pkts, raw)
+		}
+		start := 0
+		for i, end := range b.ends {
+			b.pkts[i].Data = b.slab[start:end:end]
+			start = end
+		}
+		select {
+		case pl.full <- b:
+		case <-pl.quit:
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// cancel tells the reading goroutine to stop. It returns at once: the
+// goroutine may be blocked reading a slow source, which the caller closes.
+func (pl *pipeline) cancel() {
+	pl.once.Do(func() { close(pl.quit) })
+}
+
+// wait waits for the reading goroutine to end, so that nothing reads the
+// source (or writes Options.Tee) after a successful Run returns.
+func (pl *pipeline) wait() {
+	pl.cancel()
+	<-pl.done
 }
 
 // decoder holds one instance of every layer the engine decodes and one
