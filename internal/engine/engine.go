@@ -4,8 +4,11 @@
 // tool call needs.
 //
 // It sits between capture (bytes to frames) and the protocol analyzers (frames
-// to records). Memory does not grow with the capture: the engine keeps one
-// frame at a time, and observers bound their own state.
+// to records). A second goroutine reads frames ahead in batches while the
+// caller's goroutine decodes and observes, so a pass uses two cores; memory
+// does not grow with the capture: the engine holds a few batches of frames
+// (about 2 MiB), and observers bound their own state. Observers are called
+// from one goroutine, in file order.
 package engine
 
 import (
