@@ -17,6 +17,15 @@ type Env struct {
 	// MaxPackets, when > 0, caps how many packets of its protocol a module
 	// analyzes in detail (--max-packets); counts still cover the capture.
 	MaxPackets int
+	// MaxDecompressedBytes, when > 0, caps what a gzip-compressed capture
+	// may expand to (--max-decompressed-bytes).
+	MaxDecompressedBytes int64
+	// Roots are the directories captures may be read from; nil when any
+	// readable file may be.
+	Roots []string
+	// List, when set, lists the captures under the server's capture
+	// directories (or its working directory) below subdir.
+	List func(ctx context.Context, subdir string) (files []CaptureFile, truncated bool, err error)
 	// Progress, when set, receives progress: done out of total (total <= 0
 	// when unknown), with a short message.
 	Progress func(done, total float64, message string)
@@ -32,6 +41,14 @@ func (e *Env) Clock() time.Time {
 		return e.Now()
 	}
 	return time.Now()
+}
+
+// CaptureFile is a capture a server can open.
+type CaptureFile struct {
+	Path     string    // absolute path, to pass as pcap_file
+	Size     int64     // bytes
+	Modified time.Time // modification time
+	Format   string    // pcap, pcapng, pcap.gz or pcapng.gz
 }
 
 // Source is an opened capture byte stream.

@@ -161,8 +161,16 @@ const peekSize = 64 << 10
 // NewReader reads the header of a capture from r and returns a Reader
 // positioned at the first packet. It returns an error wrapping ErrEmpty,
 // ErrNotCapture or ErrUnsupported when r holds no capture it can read, with a
-// message that says what was found.
+// message that says what was found. A gzip-compressed capture may expand to
+// DefaultMaxDecompressedBytes.
 func NewReader(r io.Reader) (*Reader, error) {
+	return NewReaderLimit(r, DefaultMaxDecompressedBytes)
+}
+
+// NewReaderLimit is NewReader with a limit on the bytes a gzip-compressed
+// capture may expand to; past it, reading fails with an error wrapping
+// ErrTooLarge (a gzip bomb is stopped, not read to the end).
+func NewReaderLimit(r io.Reader, maxDecompressed int64) (*Reader, error) {
 	br := bufio.NewReaderSize(r, peekSize)
 	var rd Reader
 	magic, err := br.Peek(4)
@@ -178,7 +186,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 			return nil, fmt.Errorf("%w: gzip header is damaged: %v", ErrNotCapture, err)
 		}
 		rd.info.Compressed = "gzip"
-		br = bufio.NewReaderSize(gz, peekSize)
+		br = bufio.NewReaderSize(&expansionLimit{r: gz, left: maxDecompressed, max: maxDecompressed}, peekSize)
 		magic, err = br.Peek(4)
 		if len(magic) == 0 && err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: gzip content cannot be decompressed: %v", ErrNotCapture, err)
@@ -397,6 +405,8 @@ func (rd *Reader) finish(err error) {
 		rd.syncInterfaces()
 	}
 	switch {
+	case errors.Is(err, ErrTooLarge):
+		rd.done = err
 	case err == io.EOF:
 		rd.done = io.EOF
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -575,4 +585,26 @@ func (s *swapLengths) Read(p []byte) (int, error) {
 		return n, io.ErrUnexpectedEOF
 	}
 	return n, nil
+}
+
+// expansionLimit stops a decompressed stream at max bytes.
+type expansionLimit struct {
+	r         io.Reader
+	left, max int64
+}
+
+func (e *expansionLimit) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		var one [1]byte
+		if n, err := e.r.Read(one[:]); n == 0 {
+			return 0, err
+		}
+		return 0, &tooLarge{fmt.Sprintf("the gzip-compressed capture expands to more than %d bytes; the server's --max-decompressed-bytes sets the limit", e.max)}
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	return n, err
 }

@@ -6,22 +6,30 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // Defaults for Opener limits.
 const (
-	DefaultMaxDownloadBytes = 1 << 30         // 1 GiB
-	DefaultDownloadTimeout  = 5 * time.Minute // whole download, connect to last byte
+	DefaultMaxDownloadBytes     = 1 << 30         // 1 GiB
+	DefaultMaxDecompressedBytes = 16 << 30        // 16 GiB
+	DefaultDownloadTimeout      = 5 * time.Minute // whole download, connect to last byte
 )
 
-// ErrTooLarge means a download went past Opener.MaxDownloadBytes.
-var ErrTooLarge = errors.New("capture: download exceeds the size limit")
+// ErrTooLarge means a download went past Opener.MaxDownloadBytes, or a
+// compressed capture expanded past its decompression limit.
+var ErrTooLarge = errors.New("capture: over the size limit")
+
+// ErrRefused means the access policy refused a reference: a path outside
+// the allowed roots, a special file, a URL when remote captures are off, or
+// a URL that leads to a private address.
+var ErrRefused = errors.New("capture: refused by the access policy")
 
 // tooLarge is an ErrTooLarge with a message for the caller.
 type tooLarge struct{ msg string }
@@ -37,6 +45,12 @@ func errTooLarge(ref string, limit int64, announced int64) error {
 	return &tooLarge{fmt.Sprintf("download %q: %s the limit of %d bytes; the server's --max-download-bytes sets it", ref, what, limit)}
 }
 
+// refused is an ErrRefused with a message for the caller.
+type refused struct{ msg string }
+
+func (e *refused) Error() string        { return e.msg }
+func (e *refused) Is(target error) bool { return target == ErrRefused }
+
 // Source is an opened capture byte stream: a local file or an HTTP response
 // body. Close releases it (and, for a download, its deadline).
 type Source struct {
@@ -47,17 +61,33 @@ type Source struct {
 }
 
 // Opener turns a capture reference (a local path, or an http/https URL) into a
-// byte stream. The zero value works, with the default limits. The opener is
-// where access policy lives: which files may be read and which URLs fetched.
+// byte stream. It is where access policy lives: which files may be read
+// (SetRoots) and which URLs fetched (NoRemote, AllowPrivateURLs). The zero
+// value reads any regular file the process can, and fetches public URLs
+// only, with the default limits.
 type Opener struct {
 	// MaxDownloadBytes caps a download; <= 0 means DefaultMaxDownloadBytes.
 	MaxDownloadBytes int64
 	// DownloadTimeout bounds a whole download; <= 0 means DefaultDownloadTimeout.
 	DownloadTimeout time.Duration
-	// Client fetches URLs; nil means a client with sane transport timeouts.
+	// NoRemote refuses URLs.
+	NoRemote bool
+	// AllowPrivateURLs lets downloads reach loopback, private, link-local,
+	// CGNAT, multicast and other non-public addresses, and use the proxy
+	// the environment names. Off, every address a download connects to,
+	// after DNS resolution and on every redirect, must be public.
+	AllowPrivateURLs bool
+	// Client fetches URLs; nil means a client with sane transport timeouts
+	// and the address check above. A caller-supplied client is used as is.
 	Client *http.Client
+	// Resolver resolves host names for downloads; nil means the system's.
+	Resolver *net.Resolver
 	// UserAgent is sent with downloads.
 	UserAgent string
+
+	roots []root
+	// publicForTest, when set, treats an address as public (tests only).
+	publicForTest func(net.IP) bool
 }
 
 // IsURL reports whether ref names a remote capture (an http or https URL).
@@ -67,22 +97,39 @@ func IsURL(ref string) bool {
 }
 
 // Open opens the capture that ref names. Errors are written for the person or
-// model that gave ref: they say what is wrong and how to fix it.
+// model that gave ref: they say what is wrong and how to fix it, and a
+// refusal never says whether the refused file exists.
 func (o *Opener) Open(ctx context.Context, ref string) (*Source, error) {
 	if strings.TrimSpace(ref) == "" {
 		return nil, errors.New("no capture given: pcap_file must be a file path or an http(s) URL")
 	}
 	if IsURL(ref) {
+		if o.NoRemote {
+			return nil, &refused{fmt.Sprintf("capture %q: this server does not fetch URLs (--no-remote); give a local path", ref)}
+		}
 		return o.download(ctx, ref)
 	}
 	if i := strings.Index(ref, "://"); i > 0 && !strings.ContainsAny(ref[:i], `/\.`) {
 		return nil, fmt.Errorf("capture %q: only local paths and http(s) URLs are supported, not %s://", ref, ref[:i])
 	}
+	if strings.ContainsRune(ref, 0) {
+		return nil, fmt.Errorf("capture %q: a path cannot contain a NUL byte", ref)
+	}
+	if len(o.roots) > 0 {
+		return o.openInRoots(ref)
+	}
 	return openLocal(ref)
 }
 
+// openFlags open a file without blocking on a FIFO or a device; a regular
+// file ignores O_NONBLOCK.
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
+
 func openLocal(ref string) (*Source, error) {
-	f, err := os.Open(ref)
+	if st, err := os.Stat(ref); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, errNotRegular(ref)
+	}
+	f, err := os.OpenFile(ref, openFlags, 0)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -96,6 +143,13 @@ func openLocal(ref string) (*Source, error) {
 		}
 		return nil, fmt.Errorf("capture %q: %v", ref, unwrapPathError(err))
 	}
+	return checkOpened(f, ref)
+}
+
+// checkOpened keeps f only when it is a regular file on an ordinary file
+// system (not /proc, /sys and the like), checked on the open file so that
+// nothing can be swapped in between.
+func checkOpened(f *os.File, ref string) (*Source, error) {
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -107,9 +161,17 @@ func openLocal(ref string) (*Source, error) {
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("capture %q: not a regular file", ref)
+		return nil, errNotRegular(ref)
+	}
+	if pseudoFS(f) {
+		f.Close()
+		return nil, &refused{fmt.Sprintf("capture %q: is on a kernel pseudo file system (such as /proc or /sys), not a capture", ref)}
 	}
 	return &Source{ReadCloser: f, Name: ref, Size: st.Size()}, nil
+}
+
+func errNotRegular(ref string) error {
+	return &refused{fmt.Sprintf("capture %q: not a regular file (a device, FIFO or socket is never read)", ref)}
 }
 
 func unwrapPathError(err error) error {
@@ -117,125 +179,5 @@ func unwrapPathError(err error) error {
 	if errors.As(err, &pe) {
 		return pe.Err
 	}
-	return err
-}
-
-func (o *Opener) maxBytes() int64 {
-	if o.MaxDownloadBytes > 0 {
-		return o.MaxDownloadBytes
-	}
-	return DefaultMaxDownloadBytes
-}
-
-func (o *Opener) client() *http.Client {
-	if o.Client != nil {
-		return o.Client
-	}
-	return defaultClient
-}
-
-var defaultClient = &http.Client{
-	Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		IdleConnTimeout:       30 * time.Second,
-		MaxIdleConns:          4,
-	},
-	CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 5 {
-			return errors.New("more than 5 redirects")
-		}
-		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("redirect to a %s: URL", req.URL.Scheme)
-		}
-		return nil
-	},
-}
-
-func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
-	u, err := url.Parse(ref)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("capture URL %q is not a valid http(s) URL", ref)
-	}
-	timeout := o.DownloadTimeout
-	if timeout <= 0 {
-		timeout = DefaultDownloadTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("capture URL %q: %v", ref, err)
-	}
-	if o.UserAgent != "" {
-		req.Header.Set("User-Agent", o.UserAgent)
-	}
-	resp, err := o.client().Do(req)
-	if err != nil {
-		cancel()
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("download %q: no answer within %v", ref, timeout)
-		}
-		return nil, fmt.Errorf("download %q: %v", ref, unwrapURLError(err))
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		cancel()
-		return nil, fmt.Errorf("download %q: the server answered %s", ref, resp.Status)
-	}
-	max := o.maxBytes()
-	if resp.ContentLength > max {
-		resp.Body.Close()
-		cancel()
-		return nil, errTooLarge(ref, max, resp.ContentLength)
-	}
-	body := &limitedBody{rc: resp.Body, left: max, max: max, ref: ref, timeout: timeout, cancel: cancel}
-	return &Source{ReadCloser: body, Name: ref, Size: resp.ContentLength, Remote: true}, nil
-}
-
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-// limitedBody is a response body that fails once more than max bytes arrive,
-// and reports the download deadline in words.
-type limitedBody struct {
-	rc      io.ReadCloser
-	left    int64
-	max     int64
-	ref     string
-	timeout time.Duration
-	cancel  context.CancelFunc
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// Anything more than max is too much; probe for one more byte.
-		var one [1]byte
-		n, err := b.rc.Read(one[:])
-		if n > 0 {
-			return 0, errTooLarge(b.ref, b.max, 0)
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if err != nil && err != io.EOF && errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("download %q: not finished within %v", b.ref, b.timeout)
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error {
-	err := b.rc.Close()
-	b.cancel()
 	return err
 }

@@ -72,7 +72,7 @@ func TestDownload(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	op := capture.Opener{MaxDownloadBytes: 50000, DownloadTimeout: 2 * time.Second}
+	op := capture.Opener{MaxDownloadBytes: 50000, DownloadTimeout: 2 * time.Second, AllowPrivateURLs: true}
 	for _, path := range []string{"/ok.pcap", "/redirect"} {
 		src, err := op.Open(t.Context(), srv.URL+path)
 		if err != nil {
@@ -113,7 +113,7 @@ func TestDownload(t *testing.T) {
 	}
 
 	// A Content-Length over the cap is refused before the body is read.
-	small := capture.Opener{MaxDownloadBytes: 10}
+	small := capture.Opener{MaxDownloadBytes: 10, AllowPrivateURLs: true}
 	if _, err := small.Open(t.Context(), srv.URL+"/ok.pcap"); !errors.Is(err, capture.ErrTooLarge) || !strings.Contains(err.Error(), fmt.Sprintf("%d bytes announced", len(capFile))) {
 		t.Errorf("announced oversize: err = %v", err)
 	}

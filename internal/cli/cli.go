@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -122,17 +123,45 @@ func (a *App) Run(ctx context.Context, args []string) int {
 
 // common holds the flags that serve and analyze share.
 type common struct {
-	modules          string
-	maxPackets       int
-	maxDownloadBytes int64
-	downloadTimeout  time.Duration
+	modules              string
+	maxPackets           int
+	maxDownloadBytes     int64
+	maxDecompressedBytes int64
+	downloadTimeout      time.Duration
+	roots                listFlag
+	noRemote             bool
+	allowPrivateURLs     bool
 }
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.StringVar(&c.modules, "modules", "", "comma-separated modules to enable (default all: "+strings.Join(names, ",")+")")
 	fs.IntVar(&c.maxPackets, "max-packets", 0, "analyze at most this many packets of each module's protocol in detail; counts still cover the whole capture (0 = no limit)")
 	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
+	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
+	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
+	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
+	fs.BoolVar(&c.allowPrivateURLs, "allow-private-urls", false, "let downloads reach loopback, private, link-local and other non-public addresses (refused by default)")
+}
+
+// rootDirs are the --root directories, or those of $MCPACKET_ROOTS.
+func (c *common) rootDirs() []string {
+	if len(c.roots) > 0 {
+		return c.roots
+	}
+	var out []string
+	for _, d := range filepath.SplitList(os.Getenv("MCPACKET_ROOTS")) {
+		if strings.TrimSpace(d) != "" {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (c *common) env(version string) (analyzer.Env, error) {
@@ -142,16 +171,25 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.maxDownloadBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-download-bytes %d: must be positive", c.maxDownloadBytes)
 	}
+	if c.maxDecompressedBytes <= 0 {
+		return analyzer.Env{}, fmt.Errorf("--max-decompressed-bytes %d: must be positive", c.maxDecompressedBytes)
+	}
 	if c.downloadTimeout <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--download-timeout %v: must be positive", c.downloadTimeout)
 	}
 	op := &capture.Opener{
 		MaxDownloadBytes: c.maxDownloadBytes,
 		DownloadTimeout:  c.downloadTimeout,
+		NoRemote:         c.noRemote,
+		AllowPrivateURLs: c.allowPrivateURLs,
 		UserAgent:        "mcpacket/" + version,
 	}
+	if err := op.SetRoots(c.rootDirs()); err != nil {
+		return analyzer.Env{}, fmt.Errorf("--root: %v", err)
+	}
 	return analyzer.Env{
-		MaxPackets: c.maxPackets,
+		MaxPackets:           c.maxPackets,
+		MaxDecompressedBytes: c.maxDecompressedBytes,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)
 			if err != nil {
@@ -159,6 +197,15 @@ func (c *common) env(version string) (analyzer.Env, error) {
 			}
 			return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
 		},
+		List: func(_ context.Context, subdir string) ([]analyzer.CaptureFile, bool, error) {
+			files, truncated, err := op.List(subdir)
+			out := make([]analyzer.CaptureFile, len(files))
+			for i, f := range files {
+				out[i] = analyzer.CaptureFile(f)
+			}
+			return out, truncated, err
+		},
+		Roots: op.Roots(),
 	}, nil
 }
 

@@ -67,6 +67,9 @@ type Options struct {
 	// Tee, when set, receives every byte read from the source (before any
 	// decompression), e.g. a hash of the file.
 	Tee io.Writer
+	// MaxDecompressedBytes caps what a gzip-compressed capture may expand
+	// to; <= 0 means capture.DefaultMaxDecompressedBytes.
+	MaxDecompressedBytes int64
 }
 
 // Result describes a finished pass.
@@ -101,7 +104,11 @@ const checkEvery = 4096
 // Result.Damaged and Result.Warnings).
 func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer) (*Result, error) {
 	cr := &countingReader{r: src, tee: opts.Tee}
-	rd, err := capture.NewReader(cr)
+	maxDec := opts.MaxDecompressedBytes
+	if maxDec <= 0 {
+		maxDec = capture.DefaultMaxDecompressedBytes
+	}
+	rd, err := capture.NewReaderLimit(cr, maxDec)
 	if err != nil {
 		if e := cr.failure(); e != nil {
 			return nil, e

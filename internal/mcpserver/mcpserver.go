@@ -7,7 +7,9 @@ package mcpserver
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -35,6 +38,14 @@ type Config struct {
 	// ProgressInterval is the minimum time between two progress
 	// notifications of one call; 0 means 500ms.
 	ProgressInterval time.Duration
+	// CallTimeout bounds one tool call; 0 means no limit.
+	CallTimeout time.Duration
+	// MaxConcurrent bounds the tool calls that run at once; 0 means no
+	// limit. A call over the limit waits up to QueueTimeout for a slot,
+	// then fails with a message saying the server is busy.
+	MaxConcurrent int
+	// QueueTimeout is how long a call waits for a slot; 0 means 30s.
+	QueueTimeout time.Duration
 }
 
 // Instructions tells a model how to use the server. It names the tool to
@@ -68,13 +79,17 @@ func New(reg *analyzer.Registry, cfg Config) (*mcp.Server, error) {
 	}
 	srv := mcp.NewServer(&mcp.Implementation{Name: cfg.Name, Title: "mcpacket packet capture analysis", Version: cfg.Version},
 		&mcp.ServerOptions{Instructions: Instructions(reg), Logger: logger})
+	var slots chan struct{}
+	if cfg.MaxConcurrent > 0 {
+		slots = make(chan struct{}, cfg.MaxConcurrent)
+	}
 	for _, m := range reg.Modules() {
 		for _, t := range m.Tools() {
 			tool, err := toolDef(t)
 			if err != nil {
 				return nil, err
 			}
-			mcp.AddTool(srv, tool, handler(t, cfg, logger))
+			mcp.AddTool(srv, tool, handler(t, cfg, logger, slots))
 		}
 		for _, p := range m.Prompts() {
 			srv.AddPrompt(promptDef(p), promptHandler(p))
@@ -116,7 +131,11 @@ func toolDef(t analyzer.Tool) (*mcp.Tool, error) {
 // handler adapts an analyzer tool to the SDK. The SDK has already validated
 // the arguments against the input schema, and validates the output against
 // the output schema; an error from the tool becomes an isError result.
-func handler(t analyzer.Tool, cfg Config, logger *slog.Logger) mcp.ToolHandlerFor[json.RawMessage, any] {
+func handler(t analyzer.Tool, cfg Config, logger *slog.Logger, slots chan struct{}) mcp.ToolHandlerFor[json.RawMessage, any] {
+	queue := cfg.QueueTimeout
+	if queue <= 0 {
+		queue = 30 * time.Second
+	}
 	return func(ctx context.Context, req *mcp.CallToolRequest, args json.RawMessage) (res *mcp.CallToolResult, out any, err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -124,6 +143,24 @@ func handler(t analyzer.Tool, cfg Config, logger *slog.Logger) mcp.ToolHandlerFo
 				res, out, err = nil, nil, fmt.Errorf("internal error in %s: %v; the server is still running, please report this with the capture if you can", t.Name, r)
 			}
 		}()
+		if slots != nil {
+			wait := time.NewTimer(queue)
+			select {
+			case slots <- struct{}{}:
+				wait.Stop()
+				defer func() { <-slots }()
+			case <-wait.C:
+				return nil, nil, fmt.Errorf("server busy: %d analyses are already running (the server's --max-concurrent) and none finished within %v; try again shortly", cap(slots), queue)
+			case <-ctx.Done():
+				wait.Stop()
+				return nil, nil, ctx.Err()
+			}
+		}
+		if cfg.CallTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, cfg.CallTimeout)
+			defer cancel()
+		}
 		env := cfg.Env
 		if tok := req.Params.GetProgressToken(); tok != nil && req.Session != nil {
 			env.Progress = progressSender(ctx, req.Session, tok, cfg.ProgressInterval)
@@ -132,6 +169,9 @@ func handler(t analyzer.Tool, cfg Config, logger *slog.Logger) mcp.ToolHandlerFo
 		out, err = t.Call(ctx, &env, args)
 		logger.Info("tool call", "tool", t.Name, "duration", time.Since(start), "error", err)
 		if err != nil {
+			if cfg.CallTimeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("%w (the server's --call-timeout of %v ended the call; a smaller capture or --max-packets helps)", err, cfg.CallTimeout)
+			}
 			return nil, nil, err
 		}
 		return nil, out, nil
@@ -199,6 +239,11 @@ func promptHandler(p analyzer.Prompt) mcp.PromptHandler {
 // HTTPOptions configures the streamable HTTP handler.
 type HTTPOptions struct {
 	Logger *slog.Logger
+	// AuthToken, when set, is the bearer token every /mcp request must
+	// carry (Authorization: Bearer <token>); others get 401.
+	AuthToken string
+	// MaxBodyBytes caps a request body; 0 means 1 MiB.
+	MaxBodyBytes int64
 }
 
 // HTTPHandler returns an http.Handler serving srv over streamable HTTP at
@@ -210,13 +255,30 @@ func HTTPHandler(srv *mcp.Server, opts HTTPOptions) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	maxBody := opts.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = 1 << 20
+	}
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{
 		Stateless:                    true,
 		Logger:                       logger,
 		PropagateRequestCancellation: true,
+		MaxRequestBodyBytes:          maxBody,
 	})
+	var h http.Handler = http.NewCrossOriginProtection().Handler(mcpHandler)
+	if opts.AuthToken != "" {
+		want := []byte(opts.AuthToken)
+		verify := func(_ context.Context, tok string, _ *http.Request) (*auth.TokenInfo, error) {
+			if subtle.ConstantTimeCompare([]byte(tok), want) != 1 {
+				return nil, auth.ErrInvalidToken
+			}
+			// A static token does not expire; the SDK wants an expiry.
+			return &auth.TokenInfo{Expiration: time.Now().Add(24 * time.Hour)}, nil
+		}
+		h = auth.RequireBearerToken(verify, nil)(h)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", http.NewCrossOriginProtection().Handler(mcpHandler))
+	mux.Handle("/mcp", h)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

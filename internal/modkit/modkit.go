@@ -26,6 +26,9 @@ func Run(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options
 	}
 	defer src.Close()
 	opts.Size = src.Size
+	if opts.MaxDecompressedBytes <= 0 {
+		opts.MaxDecompressedBytes = env.MaxDecompressedBytes
+	}
 	if env.Progress != nil {
 		env.ReportProgress(0, float64(src.Size), "reading "+ref)
 		opts.Progress = func(p engine.Progress) {
@@ -66,6 +69,8 @@ func humanBytes(n int64) string {
 // caller: it names the capture and drops package prefixes.
 func CaptureError(ref string, err error) error {
 	switch {
+	case errors.Is(err, capture.ErrTooLarge):
+		return fmt.Errorf("capture %q: %s", ref, strings.TrimPrefix(err.Error(), "capture: "))
 	case errors.Is(err, capture.ErrEmpty), errors.Is(err, capture.ErrNotCapture), errors.Is(err, capture.ErrUnsupported):
 		return fmt.Errorf("capture %q: %s", ref, strings.TrimPrefix(err.Error(), "capture: "))
 	case errors.Is(err, context.Canceled):
