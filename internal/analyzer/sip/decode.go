@@ -372,7 +372,7 @@ func text(b []byte, max int) string {
 		b, cut = b[:max], true
 	}
 	var s string
-	if bytes.IndexAny(b, "\r\n\t") >= 0 {
+	if bytes.ContainsAny(b, "\r\n\t") {
 		var sb strings.Builder
 		space := false
 		for _, c := range b {
@@ -468,26 +468,6 @@ func uriUser(uri []byte) []byte {
 		user = user[:i]
 	}
 	return user
-}
-
-// uriHost returns the host part of a SIP URI.
-func uriHost(uri []byte) []byte {
-	_, rest, ok := bytes.Cut(uri, []byte{':'})
-	if !ok {
-		return nil
-	}
-	if at := bytes.IndexByte(rest, '@'); at >= 0 {
-		rest = rest[at+1:]
-	}
-	if len(rest) > 0 && rest[0] == '[' {
-		if j := bytes.IndexByte(rest, ']'); j > 0 {
-			return rest[:j+1]
-		}
-	}
-	if i := bytes.IndexAny(rest, ":;?>"); i >= 0 {
-		rest = rest[:i]
-	}
-	return rest
 }
 
 // topVia returns the first Via entry.

@@ -372,6 +372,7 @@ func (o *observer) noteMalformed(frame int, err error) {
 func (o *observer) noteJunk(frame, n int) {
 	o.junk.add(frame)
 	o.junkBytes += n
+	o.malformWhy[errJunk.Error()]++
 }
 
 // retransmitted reports whether the message repeats one seen before: the

@@ -112,6 +112,8 @@ func (o *observer) state(c *call) string {
 		return "in_progress"
 	case code/100 == 2:
 		return "answered"
+	case c.cancelFrame != 0 && c.cancelFrame < c.final.frame:
+		return "cancelled" // the caller gave up first; the final is 487, or a timeout
 	case code == 486 || code == 600:
 		return "busy"
 	case code == 603:

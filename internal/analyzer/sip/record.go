@@ -87,7 +87,7 @@ type CallStats struct {
 	Answered        int      `json:"answered"`
 	Busy            int      `json:"busy" jsonschema:"final 486 or 600"`
 	Declined        int      `json:"declined" jsonschema:"final 603"`
-	Cancelled       int      `json:"cancelled" jsonschema:"final 487, or CANCEL with no answer"`
+	Cancelled       int      `json:"cancelled" jsonschema:"final 487, or CANCEL before the final response"`
 	Redirected      int      `json:"redirected" jsonschema:"final 3xx"`
 	Challenged      int      `json:"challenged" jsonschema:"final 401/407 not followed by a retry with credentials"`
 	Failed          int      `json:"failed" jsonschema:"other final 4xx-6xx"`
