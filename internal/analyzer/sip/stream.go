@@ -36,6 +36,7 @@ type connState struct {
 // dirState is the state of one direction of a connection.
 type dirState struct {
 	skip     int  // bytes still to discard: an oversized body or WebSocket payload
+	skipLine bool // discard up to the end of the current line (one too long to be SIP)
 	resync   bool // bytes were lost: skip quietly to the next start line
 	upgraded bool // WebSocket: the HTTP upgrade request or response was read
 	dead     bool // WebSocket: the direction cannot be followed
@@ -110,6 +111,16 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 			off += n
 			continue
 		}
+		if ds.skipLine {
+			i := bytes.IndexByte(data[off:], '\n')
+			if i < 0 {
+				off = len(data)
+				break
+			}
+			off += i + 1
+			ds.skipLine = false
+			continue
+		}
 		// CRLF keep-alives (RFC 5626 §3.5.1) come between messages.
 		if data[off] == '\r' || data[off] == '\n' {
 			off++
@@ -120,12 +131,12 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 		if !whole {
 			if len(rest) > maxHeaderBytes { // no SIP line is this long
 				o.junkOrResync(ds, off, len(rest), at)
-				off = len(data)
+				off, ds.skipLine = len(data), true
 			}
 			break
 		}
 		var sl startLine
-		if !sl.parse(line) {
+		if len(line) > maxHeaderBytes || !sl.parse(line) {
 			n := nextStart(rest)
 			o.junkOrResync(ds, off, n, at)
 			off += n
