@@ -157,6 +157,7 @@ func TestStdioTypeScriptClient(t *testing.T) {
 	for _, c := range []struct{ tool, file, key string }{
 		{"analyze_dns_packets", "dns-tunnel.pcap", "dns_packets_found"},
 		{"analyze_icmp_packets", "icmp-normal.pcap", "icmp_packets_found"},
+		{"analyze_sip_packets", "sip-normal.pcap", "sip_packets_found"},
 	} {
 		t.Run(c.tool, func(t *testing.T) {
 			res := runClient(t, dir, "stdio", bin, c.tool, argsJSON(t, map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", c.file)}))

@@ -161,11 +161,11 @@ type Packet struct {
 
 // SDP is a parsed session description (RFC 8866).
 type SDP struct {
-	Origin            string  `json:"origin,omitempty" jsonschema:"o= line: username, session id, version, network and address"`
-	SessionName       string  `json:"session_name,omitempty" jsonschema:"s= line"`
+	Origin            string  `json:"origin,omitempty" jsonschema:"origin (o= line): username, session id, version, network and address"`
+	SessionName       string  `json:"session_name,omitempty" jsonschema:"session name (s= line)"`
 	ConnectionAddress string  `json:"connection_address,omitempty" jsonschema:"session-level c= address"`
 	Direction         string  `json:"direction,omitempty" jsonschema:"session-level direction attribute"`
-	Media             []Media `json:"media" jsonschema:"m= sections (first 16)"`
+	Media             []Media `json:"media" jsonschema:"media sections (m= lines), first 16"`
 	Malformed         string  `json:"malformed,omitempty" jsonschema:"the first line that could not be read"`
 }
 
