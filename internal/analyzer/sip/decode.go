@@ -187,6 +187,9 @@ func trimCR(b []byte) []byte {
 
 // isStart reports whether b begins with a complete SIP start line.
 func isStart(b []byte) bool {
+	if len(b) == 0 || b[0] <= ' ' || b[0] > '~' { // cheap: most payloads fail here
+		return false
+	}
 	line, ok := firstLine(b)
 	var sl startLine
 	return ok && sl.parse(line)

@@ -11,7 +11,9 @@ import (
 
 // Bounds on state kept in memory.
 const (
-	maxCounterKeys  = 50000  // distinct keys per counter (user agents, sources, destinations, methods)
+	maxCounterKeys  = 50000  // distinct keys per counter (user agents, sources, destinations)
+	maxMethods      = 1000   // distinct methods counted; more are counted as (other)
+	maxKeyBytes     = 256    // Call-IDs, user agents and extensions are kept (and compared) by their first 256 bytes
 	maxCallIDs      = 200000 // distinct Call-IDs counted exactly
 	maxUniqueListed = 50
 	maxTCPFlows     = 20000  // TCP connections carrying SIP followed at once
@@ -37,14 +39,15 @@ type meta struct {
 	retrans   bool
 }
 
-// counter counts keys, keeping at most maxCounterKeys distinct ones.
+// counter counts keys, keeping at most max distinct ones.
 type counter[K comparable] struct {
 	counts map[K]*int
 	total  int
+	max    int
 	capped bool
 }
 
-func newCounter[K comparable]() *counter[K] { return &counter[K]{counts: map[K]*int{}} }
+func newCounter[K comparable](max int) *counter[K] { return &counter[K]{counts: map[K]*int{}, max: max} }
 
 func (c *counter[K]) add(k K) {
 	c.total++
@@ -52,7 +55,7 @@ func (c *counter[K]) add(k K) {
 		*n++
 		return
 	}
-	if len(c.counts) >= maxCounterKeys {
+	if len(c.counts) >= c.max {
 		c.capped = true
 		return
 	}
@@ -219,8 +222,9 @@ var _ engine.StreamHandler = (*observer)(nil)
 func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, flows: map[flowKey]flowKind{},
-		methods: newCounter[string](), statusCodes: map[int]int{}, transports: map[string]int{}, callIDs: map[string]string{},
-		agents: newCounter[string](), scannerOf: map[string]string{}, sources: newCounter[netip.Addr](), dests: newCounter[netip.Addr](),
+		methods: newCounter[string](maxMethods), statusCodes: map[int]int{}, transports: map[string]int{}, callIDs: map[string]string{},
+		agents: newCounter[string](maxCounterKeys), scannerOf: map[string]string{}, sources: newCounter[netip.Addr](maxCounterKeys),
+		dests: newCounter[netip.Addr](maxCounterKeys),
 		seen: map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
 		srcs: map[netip.Addr]*srcStat{}, authAOR: map[string]*authStat{}, authSrc: map[netip.Addr]*authStat{}, malformWhy: map[string]int{},
 	}
@@ -298,7 +302,7 @@ func (o *observer) handle(md *meta) {
 	}
 	if m.request {
 		o.requests++
-		addBytes(o.methods, m.method)
+		addBytes(o.methods, clip(m.method))
 	} else {
 		o.responses++
 		o.statusCodes[m.status]++
@@ -307,7 +311,7 @@ func (o *observer) handle(md *meta) {
 	if sp, dp := md.src.Port(), md.dst.Port(); sp != portSIP && sp != portSIPTLS && dp != portSIP && dp != portSIPTLS {
 		o.nonStd++
 	}
-	cid := m.get(hdrCallID)
+	cid := clip(m.get(hdrCallID))
 	if len(cid) > 0 {
 		o.noteCallID(cid)
 	}
@@ -320,7 +324,7 @@ func (o *observer) handle(md *meta) {
 	}
 	o.sources.add(md.src.Addr())
 	o.dests.add(md.dst.Addr())
-	if ua := m.get(hdrUserAgent); len(ua) > 0 {
+	if ua := clip(m.get(hdrUserAgent)); len(ua) > 0 {
 		o.noteAgent(ua, md)
 	}
 	o.track(md, cid)
@@ -336,6 +340,10 @@ func (o *observer) handle(md *meta) {
 		o.page = append(o.page, record(m, md))
 	}
 }
+
+// clip cuts a value kept as a key to maxKeyBytes, so that keys cannot
+// take memory without bound.
+func clip(b []byte) []byte { return b[:min(len(b), maxKeyBytes)] }
 
 // noteCallID counts a distinct Call-ID.
 func (o *observer) noteCallID(cid []byte) {
@@ -525,7 +533,7 @@ func (o *observer) noteProbe(md *meta, uri []byte) {
 	if s.exts == nil {
 		s.exts, s.hosts = map[string]struct{}{}, map[netip.Addr]struct{}{}
 	}
-	if u := uriUser(uri); len(u) > 0 && len(s.exts) < maxTargets {
+	if u := clip(uriUser(uri)); len(u) > 0 && len(s.exts) < maxTargets {
 		if _, ok := s.exts[string(u)]; !ok {
 			s.exts[string(u)] = struct{}{}
 		}

@@ -303,6 +303,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if o.methods.capped {
 		st.Methods["(other)"] = o.methods.total - sumCounts(o.methods)
 	}
+
 	for code, n := range o.statusCodes {
 		st.StatusCodes[strconv.Itoa(code)] += n
 		st.ResponseClasses[strconv.Itoa(code/100)+"xx"] += n
