@@ -47,7 +47,9 @@ type counter[K comparable] struct {
 	capped bool
 }
 
-func newCounter[K comparable](max int) *counter[K] { return &counter[K]{counts: map[K]*int{}, max: max} }
+func newCounter[K comparable](max int) *counter[K] {
+	return &counter[K]{counts: map[K]*int{}, max: max}
+}
 
 func (c *counter[K]) add(k K) {
 	c.total++
@@ -225,7 +227,7 @@ func newObserver(cfg *config) *observer {
 		methods: newCounter[string](maxMethods), statusCodes: map[int]int{}, transports: map[string]int{}, callIDs: map[string]string{},
 		agents: newCounter[string](maxCounterKeys), scannerOf: map[string]string{}, sources: newCounter[netip.Addr](maxCounterKeys),
 		dests: newCounter[netip.Addr](maxCounterKeys),
-		seen: map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
+		seen:  map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
 		srcs: map[netip.Addr]*srcStat{}, authAOR: map[string]*authStat{}, authSrc: map[netip.Addr]*authStat{}, malformWhy: map[string]int{},
 	}
 }
