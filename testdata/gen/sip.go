@@ -433,6 +433,18 @@ func sipOverTCP(w *capWriter, t time.Duration) {
 	k.send(t+45*time.Second+10*time.Millisecond, true, o.request("OPTIONS", 1, "to1", ""))
 	k.send(t+45*time.Second+12*time.Millisecond, false, o.response(200, "OK", "OPTIONS", 1, "to1", "", "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS"))
 	k.close(t + 46*time.Second)
+
+	// A connection to port 5060 that began before the capture: its first
+	// segment is the end of a NOTIFY, then comes an OPTIONS exchange.
+	r := phone(14)
+	r.port = 40123
+	k = &tcpConn{w: w, c: pbx, s: r.h, cport: 5060, sport: 40123, cseq: 7000, sseq: 9000}
+	n := (&dialog{callID: "tcpold-0a1f", from: pbxEnd, to: r, fromTag: "fold", transport: "TCP"}).request("NOTIFY", 5, "tn5", "", "Event: message-summary")
+	k.send(t+50*time.Second, true, n[len(n)-60:])
+	o = newDialog("tcpopt-0a20", r, pbxEnd)
+	o.transport = "TCP"
+	k.send(t+50*time.Second+10*time.Millisecond, false, o.request("OPTIONS", 1, "to2", ""))
+	k.send(t+50*time.Second+12*time.Millisecond, true, o.response(200, "OK", "OPTIONS", 1, "to2", ""))
 }
 
 // sipOverWebSocket: a browser phone (RFC 7118) upgrades an HTTP connection

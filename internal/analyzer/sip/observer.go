@@ -157,9 +157,9 @@ type srcStat struct {
 	scanner  string // a scanner's name found in its User-Agent
 	agent    string
 	scanEv   evidence
-	// invite_flood: times of the last invite_flood_min INVITEs.
+	// invite_flood: times (Unix ns) of the last invite_flood_min INVITEs.
 	invites   int
-	ring      []time.Time
+	ring      []int64
 	head      int
 	flood     evidence
 	floodFrom time.Time
@@ -265,6 +265,10 @@ func (o *observer) Observe(p *engine.Packet) {
 			kind = flowSIP
 		case isSIPUpgrade(pl):
 			kind = flowWS
+		case p.TCP.SrcPort == portSIP || p.TCP.DstPort == portSIP:
+			// The SIP port: follow it even when this segment starts in the
+			// middle of a message, as Wireshark does.
+			kind = flowSIPPort
 		default:
 			return
 		}
@@ -560,21 +564,20 @@ func (o *observer) noteInvite(md *meta) {
 		return
 	}
 	s.invites++
-	n := o.cfg.th.InviteFloodMin
-	if s.ring == nil {
-		s.ring = make([]time.Time, 0, n)
-	}
+	// The ring grows to invite_flood_min times as INVITEs come, so a
+	// source that sends few costs little.
+	n, now := o.cfg.th.InviteFloodMin, md.t.UnixNano()
 	if len(s.ring) < n {
-		s.ring = append(s.ring, md.t)
-		if len(s.ring) == n && md.t.Sub(s.ring[0]) <= o.cfg.floodWindow {
+		s.ring = append(s.ring, now)
+		if len(s.ring) == n && now-s.ring[0] <= int64(o.cfg.floodWindow) {
 			o.flooding(s, md)
 		}
 		return
 	}
 	oldest := s.ring[s.head]
-	s.ring[s.head] = md.t
+	s.ring[s.head] = now
 	s.head = (s.head + 1) % n
-	if md.t.Sub(oldest) <= o.cfg.floodWindow {
+	if now-oldest <= int64(o.cfg.floodWindow) {
 		o.flooding(s, md)
 	}
 }

@@ -279,8 +279,8 @@ func byTransport(ps []Packet, transport string) []Packet {
 func TestStreams(t *testing.T) {
 	all := allPackets(t, genFile(t, "sip-normal.pcap"))
 	tcp, ws := byTransport(all, "TCP"), byTransport(all, "WS")
-	if len(tcp) != 15 || len(ws) != 11 {
-		t.Fatalf("%d TCP and %d WebSocket messages, want 15 and 11", len(tcp), len(ws))
+	if len(tcp) != 17 || len(ws) != 11 {
+		t.Fatalf("%d TCP and %d WebSocket messages, want 17 and 11", len(tcp), len(ws))
 	}
 	// The second REGISTER is split inside a header line: it completes at
 	// the segment after the one that starts it, which holds no message.
@@ -302,6 +302,11 @@ func TestStreams(t *testing.T) {
 	}
 	if tcp[13].Method != "OPTIONS" || tcp[13].DestinationPort != 5080 || tcp[13].KnownSIPPort {
 		t.Errorf("SIP over TCP on port 5080 = %+v", tcp[13])
+	}
+	// A connection to port 5060 caught in the middle of a message: the
+	// rest of it is skipped, quietly, and what follows is read.
+	if tcp[15].Method != "OPTIONS" || tcp[15].SourceIP != "10.0.1.14" || tcp[16].StatusCode != 200 || tcp[16].Malformed != "" {
+		t.Errorf("after a mid-message start: %s / %s", tcp[15].Summary, tcp[16].Summary)
 	}
 	// WebSocket: the INVITE is a message fragmented over two frames and
 	// two segments; 100 and 180 are two frames in one segment.
@@ -414,11 +419,11 @@ func TestCallsAndRegistrations(t *testing.T) {
 func TestFiltersAndPaging(t *testing.T) {
 	file := genFile(t, "sip-normal.pcap")
 	all := analyze(t, Input{PcapFile: file})
-	if len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || all.PacketsPage.Total != 146 || *all.PacketsPage.NextOffset != DefaultLimit {
+	if len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || all.PacketsPage.Total != 148 || *all.PacketsPage.NextOffset != DefaultLimit {
 		t.Fatalf("default page = %+v", all.PacketsPage)
 	}
 	next := analyze(t, Input{PcapFile: file, Offset: 140})
-	if len(next.Packets) != 6 || next.PacketsPage.Truncated || next.PacketsPage.NextOffset != nil {
+	if len(next.Packets) != 8 || next.PacketsPage.Truncated || next.PacketsPage.NextOffset != nil {
 		t.Errorf("last page = %+v", next.PacketsPage)
 	}
 	cases := []struct {
@@ -464,7 +469,7 @@ func TestMaxPackets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.SIPPacketsFound != 146 || out.SIPPacketsAnalyzed != 10 || len(out.Packets) != 10 || out.Note == "" || out.Statistics.Requests != 69 {
+	if out.SIPPacketsFound != 148 || out.SIPPacketsAnalyzed != 10 || len(out.Packets) != 10 || out.Note == "" || out.Statistics.Requests != 70 {
 		t.Errorf("found %d analyzed %d listed %d note %q requests %d", out.SIPPacketsFound, out.SIPPacketsAnalyzed, len(out.Packets), out.Note, out.Statistics.Requests)
 	}
 }

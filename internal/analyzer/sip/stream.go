@@ -13,8 +13,9 @@ import (
 type flowKind uint8
 
 const (
-	flowSIP flowKind = iota + 1 // SIP messages back to back (RFC 3261 §18.3)
-	flowWS                      // an HTTP upgrade, then WebSocket frames with SIP (RFC 7118)
+	flowSIP     flowKind = iota + 1 // SIP messages back to back (RFC 3261 §18.3)
+	flowSIPPort                     // the same on port 5060, seen first in the middle of a message
+	flowWS                          // an HTTP upgrade, then WebSocket frames with SIP (RFC 7118)
 )
 
 // flowKey is a TCP connection's two ends, in a fixed order.
@@ -56,7 +57,12 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 	st, _ := c.State.(*connState)
 	if st == nil {
 		st = &connState{kind: o.flows[keyOf(c.Client, c.Server)]}
-		if st.kind == 0 {
+		switch st.kind {
+		case flowSIPPort:
+			// What precedes the first start line is the rest of a message
+			// sent before the capture began: skip it quietly.
+			st.kind, st.dir[0].resync, st.dir[1].resync = flowSIP, true, true
+		case 0:
 			st.kind = flowSIP
 		}
 		c.State = st
