@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -518,5 +520,38 @@ func TestResponseBudget(t *testing.T) {
 	// An explicit limit is honoured, whatever the size.
 	if out := analyze(t, Input{PcapFile: file, Limit: 40}); len(out.Packets) != 40 {
 		t.Errorf("limit 40 gave %d packets", len(out.Packets))
+	}
+}
+
+// TestWebSocketFrames: messages compressed with permessage-deflate, or too
+// large to keep, are counted once each and skipped; control frames between
+// the frames of a fragmented message do not disturb it.
+func TestWebSocketFrames(t *testing.T) {
+	msg := []byte("MESSAGE sip:a@b SIP/2.0\r\nCall-ID: ws-1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n")
+	key := []byte{9, 8, 7, 6}
+	huge := make([]byte, maxMessageBytes+1)
+	var stream []byte
+	stream = append(stream, wsTestFrame(0x41, true, msg, key)...)            // compressed
+	stream = append(stream, wsTestFrame(0x41, false, msg[:5], key)...)       // compressed, fragmented...
+	stream = append(stream, wsTestFrame(0x00, true, msg[5:], key)...)        // ...to its end
+	stream = append(stream, 0x82, 0xff, 0, 0, 0, 0, 0, 4, 0, 1, 1, 2, 3, 4)  // 256 KiB + 1, binary, masked...
+	stream = append(stream, huge...)                                         // ...its payload
+	stream = append(stream, wsTestFrame(0x01, false, msg[:20], key)...)      // a fragmented text message,
+	stream = append(stream, wsTestFrame(0x09, true, []byte("ping"), key)...) // a ping inside it,
+	stream = append(stream, wsTestFrame(0x00, true, msg[20:], key)...)       // and its end
+	o := newObserver(fuzzConfig(t))
+	c := &engine.StreamConn{Client: netip.MustParseAddrPort("10.0.0.1:40000"), Server: netip.MustParseAddrPort("10.0.0.2:8080")}
+	st := &connState{kind: flowWS}
+	st.dir[0].upgraded = true
+	c.State = st
+	var held []byte
+	for off := 0; off < len(stream); off += 1000 { // in pieces of 1,000 bytes, as a reassembler offers them
+		data := append(held, stream[off:min(off+1000, len(stream))]...)
+		c.Consume(true, len(data))
+		o.Data(c, true, data, func(int) (int, time.Time) { return 1, time.Unix(1, 0) })
+		held = append([]byte(nil), data[c.Consumed(true):]...)
+	}
+	if o.wsDropped != 3 || o.found != 1 || len(o.page) != 1 || o.page[0].CallID != "ws-1" || o.page[0].Transport != "WS" {
+		t.Errorf("dropped %d, found %d: %+v", o.wsDropped, o.found, o.page)
 	}
 }

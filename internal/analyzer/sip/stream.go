@@ -343,11 +343,18 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 			break
 		}
 		if h.payloadLen > maxMessageBytes {
-			o.wsDropped++
-			ds.fragDrop = ds.fragging || !h.fin
-			ds.fragging = !h.fin
+			// Too large to keep: drop the message it belongs to, counted
+			// once, at its last frame.
+			switch {
+			case h.opcode >= 8: // a control frame: not SIP
+			case h.fin:
+				o.wsDropped++
+				ds.frag, ds.fragging, ds.fragDrop = ds.frag[:0], false, false
+			default:
+				ds.fragging, ds.fragDrop = true, true
+			}
 			off += h.hdrLen
-			ds.skip = int(h.payloadLen)
+			ds.skip = int(min(h.payloadLen, 1<<62))
 			continue
 		}
 		end := off + h.hdrLen + int(h.payloadLen)
@@ -384,8 +391,10 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 			switch {
 			case h.rsv1:
 				// permessage-deflate (RFC 7692) compressed it; the module
-				// does not inflate.
-				o.wsDropped++
+				// does not inflate. Counted once, at its last frame.
+				if h.fin {
+					o.wsDropped++
+				}
 				ds.fragging, ds.fragDrop = !h.fin, !h.fin
 			case h.fin:
 				o.wsMessage(payload, end, src, dst, at)
