@@ -555,3 +555,38 @@ func TestWebSocketFrames(t *testing.T) {
 		t.Errorf("dropped %d, found %d: %+v", o.wsDropped, o.found, o.page)
 	}
 }
+
+// TestMcpcapKeys: every key mcpcap's analyze_sip_packets returns is there,
+// with the same name, so its clients switch without changes.
+func TestMcpcapKeys(t *testing.T) {
+	out := analyze(t, Input{PcapFile: filepath.Join("testdata", "sip-cloudshark-call-suricata.pcap")})
+	b, _ := json.Marshal(out)
+	var top map[string]any
+	json.Unmarshal(b, &top)
+	has := func(m map[string]any, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("key %q missing", k)
+			}
+		}
+	}
+	has(top, "file", "analysis_timestamp", "total_packets_in_file", "sip_packets_found", "sip_packets_analyzed", "statistics", "packets")
+	has(top["statistics"].(map[string]any), "requests", "responses", "methods", "response_classes", "unique_call_ids", "call_ids", "transports", "user_agents")
+	common := []string{"packet_number", "timestamp", "source_ip", "destination_ip", "source_port", "destination_port", "transport", "message_type",
+		"start_line", "call_id", "cseq", "from", "to", "contact", "user_agent", "server", "via", "content_type", "content_length", "body_length",
+		"known_sip_port", "headers", "summary"}
+	packets := top["packets"].([]any)
+	req, resp := packets[0].(map[string]any), packets[1].(map[string]any)
+	has(req, append(common, "method", "request_uri", "sip_version")...)
+	has(resp, append(common, "status_code", "reason_phrase")...)
+	if req["message_type"] != "request" || resp["message_type"] != "response" || req["packet_number"] != float64(1) {
+		t.Errorf("request %v, response %v", req["message_type"], resp["message_type"])
+	}
+	if _, ok := req["status_code"]; ok {
+		t.Error("a request has status_code")
+	}
+	if _, ok := resp["method"]; ok {
+		t.Error("a response has method")
+	}
+}
