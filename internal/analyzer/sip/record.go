@@ -259,7 +259,7 @@ type Registration struct {
 
 // TopLists are bounded top-N lists with their totals.
 type TopLists struct {
-	UserAgents   TopList `json:"user_agents" jsonschema:"User-Agent (and Server) values"`
+	UserAgents   TopList `json:"user_agents" jsonschema:"User-Agent values"`
 	Sources      TopList `json:"sources" jsonschema:"addresses that sent SIP"`
 	Destinations TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
 }
