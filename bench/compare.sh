@@ -26,6 +26,7 @@ case "$module" in
   dhcp)     tshark_args=(-Y dhcp -T json); rss_mb=100; speedup=50 ;;
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
   icmp)     tshark_args=(-Y icmp -T json); rss_mb=100; speedup=50 ;;
+  sip)      tshark_args=(-Y sip -T fields -e frame.number -e sip.Method -e sip.Status-Code -e sip.Call-ID); rss_mb=150; speedup=20 ;;
   capinfos) tshark_args=(-q -z io,stat,0); rss_mb=100; speedup=1 ;;
   tcp-connections)     ours_args=(analyze tcp --tool analyze_tcp_connections); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-anomalies)       ours_args=(analyze tcp --tool analyze_tcp_anomalies); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;

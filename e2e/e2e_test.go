@@ -164,6 +164,7 @@ func TestStdioTypeScriptClient(t *testing.T) {
 		{tool: "analyze_tcp_anomalies", file: "tcp-port-scan.pcap", key: "analysis_counts"},
 		{tool: "analyze_tcp_retransmissions", file: "tcp-retransmissions.pcap", key: "total_retransmissions"},
 		{tool: "analyze_traffic_flow", file: "tcp-normal.pcap", key: "client_to_server", args: map[string]any{"server_ip": "198.51.100.80"}},
+		{tool: "analyze_sip_packets", file: "sip-normal.pcap", key: "sip_packets_found"},
 	} {
 		t.Run(c.tool, func(t *testing.T) {
 			args := map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", c.file)}

@@ -13,6 +13,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
@@ -24,6 +25,7 @@ func main() {
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
 		icmp.New(),
+		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
 	)
 	if err != nil {

@@ -231,9 +231,10 @@ func TestTCPAndTransactions(t *testing.T) {
 			tcp = append(tcp, p)
 		}
 	}
-	// The split query completes at its second segment; two queries share
-	// one segment, as do their answers.
-	if len(tcp) != 6 || tcp[0].PacketNumber != tcp[0].PacketNumber || tcp[2].PacketNumber != tcp[3].PacketNumber || tcp[4].PacketNumber != tcp[5].PacketNumber {
+	// The split query completes at its second segment, and so does its
+	// split answer, two frames later; two queries share one segment, as do
+	// their answers.
+	if len(tcp) != 6 || tcp[1].PacketNumber != tcp[0].PacketNumber+2 || tcp[2].PacketNumber != tcp[3].PacketNumber || tcp[4].PacketNumber != tcp[5].PacketNumber {
 		t.Fatalf("TCP messages = %v", frames(tcp))
 	}
 	if len(tcp[1].Answers) != 1 || len(tcp[1].Answers[0].Data) < 500 || tcp[1].ResponseTimeMs == nil {

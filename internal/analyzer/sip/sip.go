@@ -1,0 +1,125 @@
+// Package sip analyzes SIP signalling (RFC 3261) and the session
+// descriptions it carries (SDP, RFC 8866).
+//
+// It is the "sip" module. Its tool, analyze_sip_packets, is a drop-in for
+// mcpcap's tool of that name with its defects fixed (compact header forms,
+// SIP over TCP reassembled with several messages per segment and messages
+// split across segments, Content-Length honoured, frame numbers as
+// Wireshark numbers them, UTC timestamps, bounded output) and adds what a
+// VoIP engineer or analyst needs: SIP over WebSocket (RFC 7118), any
+// method, parsed SDP (connection address, media, codecs, direction), calls
+// by Call-ID with post-dial delay, setup time, answer or failure code,
+// duration and media endpoints, registrations with their challenges and
+// results, and detectors for scanners, registration brute force, INVITE
+// floods, spikes of failed calls and malformed messages.
+//
+// Messages are found in UDP datagrams and TCP connections on any port,
+// whenever the payload starts with a SIP request or status line (the test
+// Wireshark's SIP heuristics apply); TCP connections are reassembled with
+// the engine's Reassembler. It sits on the engine like every protocol
+// module: one pass, bounded state.
+package sip
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+)
+
+// Options are the module's limits.
+type Options struct {
+	// MaxCalls caps the calls tracked (default 100,000); messages of later
+	// calls are still counted.
+	MaxCalls int
+	// MaxRegistrations caps the registrations tracked (default 50,000).
+	MaxRegistrations int
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxCalls         = 100000
+	DefaultMaxRegistrations = 50000
+)
+
+// ResponseBudget is the largest JSON a call with default page sizes returns.
+const ResponseBudget = 64 << 10
+
+// Module is the SIP module.
+type Module struct{ opts Options }
+
+// New returns the SIP module.
+func New(opts Options) *Module {
+	if opts.MaxCalls <= 0 {
+		opts.MaxCalls = DefaultMaxCalls
+	}
+	if opts.MaxRegistrations <= 0 {
+		opts.MaxRegistrations = DefaultMaxRegistrations
+	}
+	return &Module{opts: opts}
+}
+
+// Name returns "sip".
+func (*Module) Name() string { return "sip" }
+
+// Tools returns analyze_sip_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:  "analyze_sip_packets",
+		Title: "SIP analysis",
+		Description: "Analyze SIP signalling in a capture (pcap_file: local path or http(s) URL), over UDP, TCP and WebSocket on any port. " +
+			"Returns statistics over the whole capture (requests, responses, methods, response classes and codes, Call-IDs, transports, " +
+			"user agents, retransmissions, call outcomes with post-dial delay and setup time, registration results), top user agents, " +
+			"sources and destinations, anomalies with evidence frames (sip_scanner, registration_bruteforce, invite_flood, " +
+			"failed_calls_spike, malformed_sip), and paged detail: messages (start line, Call-ID, CSeq, From, To, Contact, Via, " +
+			"headers, parsed SDP), calls by Call-ID (caller, callee, final code, post-dial delay, setup time, duration, media " +
+			"endpoints and codecs) and registrations (AOR, contact, expiry, challenges, result). Filter with method, status_code " +
+			"(404 or 4xx), call_id, ip, src_ip, dst_ip, start_time, end_time; page with limit/offset, calls_limit/offset and " +
+			"registrations_limit/offset.",
+		OpenWorld: true,
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	fitBudget(out, cfg)
+	return out, nil
+}
+
+// fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
+func fitBudget(out *Output, cfg *config) {
+	for range 32 {
+		b, err := json.Marshal(out)
+		if err != nil || len(b) <= ResponseBudget {
+			return
+		}
+		switch {
+		case !cfg.limitSet && len(out.Packets) > 1:
+			n := len(out.Packets) / 2
+			out.Packets = out.Packets[:n]
+			out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+		case !cfg.callSet && len(out.Calls) > 1:
+			n := len(out.Calls) / 2
+			out.Calls = out.Calls[:n]
+			out.CallsPage = pageOf(out.CallsPage.Total, out.CallsPage.Offset, out.CallsPage.Limit, n)
+		case !cfg.regSet && len(out.Registrations) > 1:
+			n := len(out.Registrations) / 2
+			out.Registrations = out.Registrations[:n]
+			out.RegistrationsPage = pageOf(out.RegistrationsPage.Total, out.RegistrationsPage.Offset, out.RegistrationsPage.Limit, n)
+		default:
+			return
+		}
+	}
+}
