@@ -200,7 +200,8 @@ func TestStdioTypeScriptClient(t *testing.T) {
 func startHTTP(t *testing.T, bin string, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--transport", "http", "--host", "127.0.0.1", "--port", "0"}, extra...)...)
+	args := []string{"serve", "--transport", "http", "--host", "127.0.0.1", "--port", "0", "--root", pcaptest.Root(t)}
+	cmd := exec.CommandContext(ctx, bin, append(args, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +234,35 @@ func TestHTTPTypeScriptClient(t *testing.T) {
 	url := startHTTP(t, bin)
 	example := filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap")
 	checkCapinfos(t, runClient(t, dir, "http", url, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": example})))
+	// Outside the capture directory (the repository): an isError result.
+	res := runClient(t, dir, "http", url, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": "/etc/passwd"}))
+	if !res.IsError || !strings.Contains(res.Text, "outside the directories") {
+		t.Errorf("/etc/passwd over HTTP: isError %v %q", res.IsError, res.Text)
+	}
+	// With a bearer token, the client that sends it is served.
+	authURL := startHTTP(t, bin, "--auth-token", "e2e-token")
+	checkCapinfos(t, runClient(t, dir, "http", authURL, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": example}), "e2e-token"))
+}
+
+// TestHTTPRefusesToStart checks the HTTP safety rails: no capture
+// directory, or a non-loopback address without a token, and the server
+// does not start.
+func TestHTTPRefusesToStart(t *testing.T) {
+	bin, _ := setup(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--transport", "http", "--port", "0"}, "needs --root"},
+		{[]string{"serve", "--transport", "http", "--port", "0", "--root", ".", "--host", "0.0.0.0"}, "set --auth-token"},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		cmd.Env = append(os.Environ(), "MCPACKET_ROOTS=", "MCPACKET_AUTH_TOKEN=")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%v: err %v, output %q; want a refusal with %q", c.args, err, out, c.want)
+		}
+	}
 }
 
 // TestInspectorCLI drives the server with the MCP Inspector's CLI mode over

@@ -75,8 +75,13 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	if fs.NArg() != 1 {
+	takesCapture := hasField(tool.In, "pcap_file")
+	switch {
+	case takesCapture && fs.NArg() != 1:
 		fmt.Fprintf(a.Stderr, "mcpacket analyze %s: give exactly one capture (got %d arguments)\n", mod.Name(), fs.NArg())
+		return ExitUsage
+	case !takesCapture && fs.NArg() != 0:
+		fmt.Fprintf(a.Stderr, "mcpacket analyze: %s takes no capture argument (got %q)\n", tool.Name, fs.Arg(0))
 		return ExitUsage
 	}
 	env, err := c.env(a.Version)
@@ -84,7 +89,10 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitUsage
 	}
-	in := map[string]any{"pcap_file": fs.Arg(0)}
+	in := map[string]any{}
+	if takesCapture {
+		in["pcap_file"] = fs.Arg(0)
+	}
 	for name, f := range toolArgs {
 		if f.set {
 			in[name] = f.value
@@ -260,6 +268,19 @@ func (f *argFlag) Set(s string) error {
 }
 
 func (f *argFlag) IsBoolFlag() bool { return f.kind == reflect.Bool }
+
+// hasField reports whether the input struct t (or a struct it embeds) has
+// the JSON field name.
+func hasField(t reflect.Type, name string) bool {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name || (f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct && hasField(f.Type, name)) {
+			return true
+		}
+	}
+	return false
+}
 
 // registerToolFlags adds one flag per field of the tool's input struct (but
 // pcap_file, which is the positional argument), named after the JSON field

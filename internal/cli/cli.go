@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -218,6 +219,11 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	host := fs.String("host", "127.0.0.1", "HTTP listen address")
 	port := fs.Int("port", 8080, "HTTP listen port")
 	logLevel := fs.String("log-level", "info", "stderr log level: debug, info, warn or error")
+	authToken := fs.String("auth-token", "", "HTTP: require Authorization: Bearer <token> on /mcp (also $MCPACKET_AUTH_TOKEN)")
+	insecure := fs.Bool("insecure-no-auth", false, "HTTP: allow a non-loopback listen address without --auth-token")
+	callTimeout := fs.Duration("call-timeout", 10*time.Minute, "longest a tool call may run (0 = no limit)")
+	maxConcurrent := fs.Int("max-concurrent", 2*runtime.NumCPU(), "tool calls that may run at once; more wait for a slot (0 = no limit)")
+	queueTimeout := fs.Duration("queue-timeout", 30*time.Second, "how long a call waits for a slot before failing with 'server busy'")
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -247,8 +253,13 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: --log-level %q: use debug, info, warn or error\n", *logLevel)
 		return ExitUsage
 	}
+	if *callTimeout < 0 || *maxConcurrent < 0 || *queueTimeout < 0 {
+		fmt.Fprintf(a.Stderr, "mcpacket: --call-timeout, --max-concurrent and --queue-timeout must not be negative\n")
+		return ExitUsage
+	}
 	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: a.Version, Env: env, Logger: logger})
+	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: a.Version, Env: env, Logger: logger,
+		CallTimeout: *callTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout})
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitError
@@ -270,7 +281,19 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			fmt.Fprintf(a.Stderr, "mcpacket: --port %d: must be 0 to 65535\n", *port)
 			return ExitUsage
 		}
-		return a.serveHTTP(ctx, srv, net.JoinHostPort(*host, strconv.Itoa(*port)), logger)
+		if len(env.Roots) == 0 {
+			fmt.Fprintf(a.Stderr, "mcpacket: serving over HTTP needs --root DIR (or $MCPACKET_ROOTS): HTTP clients may be anywhere, so name the directories they may read captures from\n")
+			return ExitUsage
+		}
+		token := *authToken
+		if token == "" {
+			token = os.Getenv("MCPACKET_AUTH_TOKEN")
+		}
+		if token == "" && !loopbackHost(*host) && !*insecure {
+			fmt.Fprintf(a.Stderr, "mcpacket: --host %s is reachable from other machines: set --auth-token (or $MCPACKET_AUTH_TOKEN), or pass --insecure-no-auth to serve without authentication\n", *host)
+			return ExitUsage
+		}
+		return a.serveHTTP(ctx, srv, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
 	}
 	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)
 	return ExitUsage
@@ -280,21 +303,31 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
-func (a *App) serveHTTP(ctx context.Context, srv *mcp.Server, addr string, logger *slog.Logger) int {
+// loopbackHost reports whether a listen address is reachable from this
+// machine only.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (a *App) serveHTTP(ctx context.Context, srv *mcp.Server, addr, token string, logger *slog.Logger) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: listen on %s: %v\n", addr, err)
 		return ExitError
 	}
 	hs := &http.Server{
-		Handler:           mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger}),
+		Handler:           mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
 	// The address line is machine-readable: tests and scripts that pass
 	// --port 0 read the chosen port from it.
 	fmt.Fprintf(a.Stderr, "mcpacket: serving MCP over streamable HTTP at http://%s/mcp\n", ln.Addr())
-	logger.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "version", a.Version)
+	logger.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "version", a.Version, "auth", token != "")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

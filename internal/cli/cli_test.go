@@ -8,14 +8,18 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
+	"github.com/mcpacket/mcpacket/internal/mcpserver"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -160,5 +164,68 @@ func TestToolFlagsEmbeddedAndOptional(t *testing.T) {
 	}
 	if in.ServerIP != "10.0.0.1" || in.Stream == nil || *in.Stream != 3 || in.Limit != 0 {
 		t.Errorf("%s decoded to %+v", b, in)
+	}
+}
+
+// TestRefusalsAreToolErrors runs analyze_capinfos, as a client calls it,
+// on references the access policy refuses: each is an isError result that
+// says why.
+func TestRefusalsAreToolErrors(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "ok.pcap"), pcaptest.Pcap(t, layers.LinkTypeEthernet, false, nil), 0o644)
+	os.Symlink("/etc/hostname", filepath.Join(root, "escape.pcap"))
+	syscall.Mkfifo(filepath.Join(root, "fifo.pcap"), 0o644)
+	c := common{maxDownloadBytes: 1000, maxDecompressedBytes: 1 << 20, downloadTimeout: 5 * time.Second, roots: listFlag{root}}
+	env, err := c.env("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := analyzer.NewRegistry(capinfo.New())
+	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: "test", Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := srv.Connect(t.Context(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(t.Context(), ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cs.Close(); ss.Wait() }()
+	call := func(ref string) *mcp.CallToolResult {
+		res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_capinfos", Arguments: map[string]any{"pcap_file": ref}})
+		if err != nil {
+			t.Fatalf("%s: protocol error %v", ref, err)
+		}
+		return res
+	}
+	if res := call(filepath.Join(root, "ok.pcap")); res.IsError {
+		t.Fatalf("a capture inside the root: %+v", res.Content[0])
+	}
+	for _, c := range []struct{ ref, want string }{
+		{"../../../etc/passwd", "outside the directories this server reads captures from (" + root + ")"},
+		{"/etc/passwd", "outside the directories"},
+		{"/proc/self/environ", "outside the directories"},
+		{"escape.pcap", "outside the directories"},
+		{"fifo.pcap", "not a regular file"},
+		{"http://127.0.0.1:1/x.pcap", "not a public address"},
+		{"http://[::1]:1/x.pcap", "not a public address"},
+		{"http://10.0.0.1/x.pcap", "not a public address"},
+		{"http://169.254.169.254/latest/meta-data/", "not a public address"},
+		{"file:///etc/passwd", "only local paths and http(s) URLs"},
+	} {
+		res := call(c.ref)
+		var text string
+		for _, ct := range res.Content {
+			if tc, ok := ct.(*mcp.TextContent); ok {
+				text += tc.Text
+			}
+		}
+		if !res.IsError || !strings.Contains(text, c.want) {
+			t.Errorf("%s: isError %v, %q; want %q", c.ref, res.IsError, text, c.want)
+		}
 	}
 }

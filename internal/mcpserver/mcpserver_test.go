@@ -24,8 +24,15 @@ type fakeModule struct{}
 
 type fakeIn struct {
 	PcapFile string `json:"pcap_file" jsonschema:"capture"`
-	Mode     string `json:"mode,omitempty" jsonschema:"ok, fail or panic"`
+	Mode     string `json:"mode,omitempty" jsonschema:"ok, fail, panic, hang or block"`
 }
+
+// A "block" call signals blockEntered once it holds its slot, then waits
+// for blockRelease.
+var (
+	blockEntered = make(chan struct{}, 1)
+	blockRelease = make(chan struct{})
+)
 
 type fakeOut struct {
 	File   string         `json:"file"`
@@ -42,6 +49,16 @@ func (fakeModule) Tools() []analyzer.Tool {
 				return nil, fmt.Errorf("capture %q: not a pcap or pcapng file", in.PcapFile)
 			case "panic":
 				panic("simulated decoder bug")
+			case "hang":
+				<-ctx.Done()
+				return nil, fmt.Errorf("capture %q: analysis ran out of time: %w", in.PcapFile, ctx.Err())
+			case "block":
+				blockEntered <- struct{}{}
+				select {
+				case <-blockRelease:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
 			}
 			src, err := env.OpenCapture(ctx, in.PcapFile)
 			if err != nil {
@@ -67,6 +84,10 @@ func (fakeModule) Prompts() []analyzer.Prompt {
 }
 
 func newTestServer(t *testing.T) *mcp.Server {
+	return newTestServerConfig(t, Config{ProgressInterval: 1})
+}
+
+func newTestServerConfig(t *testing.T, cfg Config) *mcp.Server {
 	t.Helper()
 	reg, err := analyzer.NewRegistry(fakeModule{})
 	if err != nil {
@@ -78,7 +99,8 @@ func newTestServer(t *testing.T) *mcp.Server {
 		}
 		return &analyzer.Source{ReadCloser: io.NopCloser(strings.NewReader("0123456789")), Name: ref, Size: 10}, nil
 	}}
-	srv, err := New(reg, Config{Name: "mcpacket", Version: "test", Env: env, ProgressInterval: 1})
+	cfg.Name, cfg.Version, cfg.Env = "mcpacket", "test", env
+	srv, err := New(reg, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,5 +292,119 @@ func TestHTTP(t *testing.T) {
 	resp, err := http.Get(ts.URL + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("healthz: %v %v", resp, err)
+	}
+}
+
+// TestHTTPAuth checks the bearer token: none or a wrong one gets 401, the
+// right one is served; /healthz needs none.
+func TestHTTPAuth(t *testing.T) {
+	ts := httptest.NewServer(HTTPHandler(newTestServer(t), HTTPOptions{AuthToken: "s3cret-token"}))
+	defer ts.Close()
+	status := func(auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer wrong", 401}, {"Bearer s3cret-tokenX", 401}, {"Basic czNjcmV0LXRva2Vu", 401}, {"Bearer s3cret-token", 200}} {
+		if got := status(c.auth); got != c.want {
+			t.Errorf("Authorization %q: status %d, want %d", c.auth, got, c.want)
+		}
+	}
+	hc := &http.Client{Transport: bearer{"s3cret-token"}}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(t.Context(),
+		&mcp.StreamableClientTransport{Endpoint: ts.URL + "/mcp", HTTPClient: hc}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a.pcap"}}); err != nil || res.IsError {
+		t.Fatalf("call with the token: %v %s", err, textOf(res))
+	}
+	if resp, err := http.Get(ts.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz without a token: %v %v", resp, err)
+	}
+}
+
+type bearer struct{ tok string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.tok)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestHTTPOriginAndPanic: a foreign Origin without fetch metadata is
+// refused too, and over HTTP a panicking tool is an isError result after
+// which the server keeps serving.
+func TestHTTPOriginAndPanic(t *testing.T) {
+	ts := httptest.NewServer(HTTPHandler(newTestServer(t), HTTPOptions{}))
+	defer ts.Close()
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign Origin: status %d, want 403", resp.StatusCode)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: ts.URL + "/mcp"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a", "mode": "panic"}})
+	if err != nil || !res.IsError || !strings.Contains(textOf(res), "internal error") {
+		t.Fatalf("panic: %v %+v", err, res)
+	}
+	res, err = cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a"}})
+	if err != nil || res.IsError {
+		t.Fatalf("call after a panic: %v %s", err, textOf(res))
+	}
+}
+
+// TestCallLimits checks --call-timeout and --max-concurrent: a call over
+// the time limit is an isError result that names the limit; with one slot
+// taken, a second call waits, then fails saying the server is busy.
+func TestCallLimits(t *testing.T) {
+	srv := newTestServerConfig(t, Config{CallTimeout: 2 * time.Second, MaxConcurrent: 1, QueueTimeout: 30 * time.Millisecond})
+	cs := connect(t, srv, nil)
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a", "mode": "hang"}})
+	if err != nil || !res.IsError || !strings.Contains(textOf(res), "--call-timeout") {
+		t.Fatalf("hanging call: %v %s", err, textOf(res))
+	}
+	cs2 := connect(t, srv, nil)
+	blockRelease = make(chan struct{})
+	slow := make(chan *mcp.CallToolResult)
+	go func() {
+		r, _ := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a", "mode": "block"}})
+		slow <- r
+	}()
+	<-blockEntered // the blocking call holds the only slot
+	busy, err := cs2.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a"}})
+	if err != nil || !busy.IsError || !strings.Contains(textOf(busy), "server busy") {
+		t.Errorf("second call: %v %s", err, textOf(busy))
+	}
+	close(blockRelease)
+	if r := <-slow; r == nil || r.IsError {
+		t.Errorf("slow call: %+v", r)
+	}
+	if r, err := cs2.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a"}}); err != nil || r.IsError {
+		t.Errorf("call after the slot freed: %v %s", err, textOf(r))
 	}
 }

@@ -43,9 +43,13 @@ func New() *Module { return &Module{} }
 // Name returns "capinfos", the module name mcpcap uses.
 func (*Module) Name() string { return "capinfos" }
 
-// Tools returns analyze_capinfos.
+// Tools returns analyze_capinfos and list_captures.
 func (m *Module) Tools() []analyzer.Tool {
-	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+	return []analyzer.Tool{m.capinfosTool(), listTool()}
+}
+
+func (m *Module) capinfosTool() analyzer.Tool {
+	return analyzer.NewTool(analyzer.Tool{
 		Name:  "analyze_capinfos",
 		Title: "Capture file summary (capinfos)",
 		Description: "Describe a packet capture file, like Wireshark's capinfos: format (pcap/pcapng, gzip), " +
@@ -54,7 +58,7 @@ func (m *Module) Tools() []analyzer.Tool {
 			"and interfaces (name, filter, OS, drop statistics). Call this first on an unknown capture to learn " +
 			"what it holds before calling a protocol tool. pcap_file is a local path or an http(s) URL.",
 		OpenWorld: true,
-	}, m.analyze, writeReport)}
+	}, m.analyze, writeReport)
 }
 
 // Prompts returns none: capinfos has no analysis prompts.

@@ -1,0 +1,84 @@
+package capinfo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+)
+
+// ListInput is the argument object of list_captures.
+type ListInput struct {
+	Subdir string `json:"subdir,omitempty" jsonschema:"only captures below this directory: a path relative to a capture directory, or an absolute path inside one (default: all of them)"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"captures per page (default 50, at most 1000)"`
+	Offset int    `json:"offset,omitempty" jsonschema:"index of the first capture to return (default 0)"`
+}
+
+// ListOutput is the result of list_captures.
+type ListOutput struct {
+	Directories []string      `json:"directories" jsonschema:"the directories searched: the server's capture directories (--root), or its working directory when it has none"`
+	Confined    bool          `json:"confined" jsonschema:"true when the server reads captures only inside its capture directories"`
+	Captures    []CaptureFile `json:"captures" jsonschema:"capture files found (by their first bytes, not their names), by path"`
+	Page        analyzer.Page `json:"captures_page"`
+	ScanLimited bool          `json:"scan_limited" jsonschema:"true when the directories hold more entries than one call looks at; narrow with subdir"`
+}
+
+// CaptureFile is one capture found.
+type CaptureFile struct {
+	Path      string `json:"path" jsonschema:"absolute path: pass it as pcap_file"`
+	SizeBytes int64  `json:"size_bytes"`
+	Modified  string `json:"modified" jsonschema:"modification time, RFC 3339 UTC"`
+	Format    string `json:"format" jsonschema:"pcap, pcapng, pcap.gz or pcapng.gz"`
+}
+
+func listTool() analyzer.Tool {
+	return analyzer.NewTool(analyzer.Tool{
+		Name:  "list_captures",
+		Title: "List capture files",
+		Description: "List the packet capture files (pcap, pcapng, gzip-compressed or not, recognised by content) this server can read: " +
+			"under its capture directories, or its working directory when it has none, optionally below subdir. Each has the path " +
+			"to pass as pcap_file, its size, modification time and format. Paged with limit/offset.",
+	}, list, writeList)
+}
+
+func list(ctx context.Context, env *analyzer.Env, in ListInput) (*ListOutput, error) {
+	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	if env.List == nil {
+		return nil, errors.New("this server cannot list captures")
+	}
+	files, truncated, err := env.List(ctx, in.Subdir)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListOutput{Directories: env.Roots, Confined: len(env.Roots) > 0, ScanLimited: truncated}
+	if !out.Confined {
+		wd, _ := os.Getwd()
+		out.Directories = []string{wd}
+	}
+	all := make([]CaptureFile, len(files))
+	for i, f := range files {
+		all[i] = CaptureFile{Path: f.Path, SizeBytes: f.Size, Modified: analyzer.FormatTime(f.Modified), Format: f.Format}
+	}
+	out.Captures, out.Page = analyzer.Paginate(all, offset, limit)
+	return out, nil
+}
+
+func writeList(w io.Writer, o *ListOutput) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Captures in %s (%d)\n", strings.Join(o.Directories, ", "), o.Page.Total)
+	for _, c := range o.Captures {
+		fmt.Fprintf(&b, "  %-9s %12d  %s  %s\n", c.Format, c.SizeBytes, c.Modified, c.Path)
+	}
+	if o.Page.Truncated {
+		fmt.Fprintf(&b, "  ... %d more (offset %d)\n", o.Page.Total-o.Page.Offset-o.Page.Returned, *o.Page.NextOffset)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
