@@ -171,7 +171,8 @@ func NewReader(r io.Reader) (*Reader, error) {
 // capture may expand to; past it, reading fails with an error wrapping
 // ErrTooLarge (a gzip bomb is stopped, not read to the end).
 func NewReaderLimit(r io.Reader, maxDecompressed int64) (*Reader, error) {
-	br := bufio.NewReaderSize(r, peekSize)
+	raw := &byteCounter{r: r}
+	br := bufio.NewReaderSize(raw, peekSize)
 	var rd Reader
 	magic, err := br.Peek(4)
 	if len(magic) == 0 {
@@ -186,7 +187,7 @@ func NewReaderLimit(r io.Reader, maxDecompressed int64) (*Reader, error) {
 			return nil, fmt.Errorf("%w: gzip header is damaged: %v", ErrNotCapture, err)
 		}
 		rd.info.Compressed = "gzip"
-		br = bufio.NewReaderSize(&expansionLimit{r: gz, left: maxDecompressed, max: maxDecompressed}, peekSize)
+		br = bufio.NewReaderSize(&expansionLimit{r: gz, left: maxDecompressed, max: maxDecompressed, in: raw}, peekSize)
 		magic, err = br.Peek(4)
 		if len(magic) == 0 && err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: gzip content cannot be decompressed: %v", ErrNotCapture, err)
@@ -587,13 +588,39 @@ func (s *swapLengths) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// expansionLimit stops a decompressed stream at max bytes.
+// Gzip bombs: once this much has been decompressed, a stream that expands
+// more than maxExpansion times its compressed size is refused. Captures
+// compress a few times, rarely beyond twenty; a bomb, a thousand times.
+const (
+	bombCheckAfter = 64 << 20
+	maxExpansion   = 200
+)
+
+// byteCounter counts the bytes read through it.
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// expansionLimit stops a decompressed stream at max bytes, or when it
+// expands like a gzip bomb.
 type expansionLimit struct {
 	r         io.Reader
 	left, max int64
+	out       int64
+	in        *byteCounter // compressed bytes read
 }
 
 func (e *expansionLimit) Read(p []byte) (int, error) {
+	if e.out > bombCheckAfter && e.in != nil && e.out > maxExpansion*max(e.in.n, 1) {
+		return 0, &tooLarge{fmt.Sprintf("the gzip-compressed capture expands more than %d times (%d bytes from %d): a gzip bomb, not a capture", maxExpansion, e.out, e.in.n)}
+	}
 	if e.left <= 0 {
 		var one [1]byte
 		if n, err := e.r.Read(one[:]); n == 0 {
@@ -606,5 +633,6 @@ func (e *expansionLimit) Read(p []byte) (int, error) {
 	}
 	n, err := e.r.Read(p)
 	e.left -= int64(n)
+	e.out += int64(n)
 	return n, err
 }

@@ -348,3 +348,31 @@ func serializeDNS(d *layers.DNS) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// TestGzipBombRatio: under the default size limit, a stream that expands
+// like a bomb is stopped soon after 64 MiB, not read to its end.
+func TestGzipBombRatio(t *testing.T) {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(pcapHeader)
+	zw.Write([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0})
+	zeros := make([]byte, 1<<20)
+	for range 512 {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	rd, err := NewReader(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Packet
+	n := 0
+	for ; ; n++ {
+		if err = rd.ReadPacket(&p); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "gzip bomb") {
+		t.Errorf("after %d packets: %v", n, err)
+	}
+}
