@@ -18,9 +18,9 @@ import (
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
-func main() {
-	// The one list of modules, in the order tools are listed.
-	reg, err := analyzer.NewRegistry(
+// registry is the one list of modules, in the order tools are listed.
+func registry() (*analyzer.Registry, error) {
+	return analyzer.NewRegistry(
 		capinfo.New(),
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
@@ -28,6 +28,10 @@ func main() {
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
 	)
+}
+
+func main() {
+	reg, err := registry()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(cli.ExitError)
