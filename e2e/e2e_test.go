@@ -199,6 +199,13 @@ func TestStdioTypeScriptClient(t *testing.T) {
 // returns its /mcp URL.
 func startHTTP(t *testing.T, bin string, extra ...string) string {
 	t.Helper()
+	url, _ := startHTTPPid(t, bin, extra...)
+	return url
+}
+
+// startHTTPPid is startHTTP that also returns the server's process ID.
+func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	args := []string{"serve", "--transport", "http", "--host", "127.0.0.1", "--port", "0", "--root", pcaptest.Root(t)}
 	cmd := exec.CommandContext(ctx, bin, append(args, extra...)...)
@@ -222,11 +229,11 @@ func startHTTP(t *testing.T, bin string, extra ...string) string {
 	}()
 	select {
 	case u := <-found:
-		return u
+		return u, cmd.Process.Pid
 	case <-time.After(20 * time.Second):
 		t.Fatal("server did not print its address")
 	}
-	return ""
+	return "", 0
 }
 
 func TestHTTPTypeScriptClient(t *testing.T) {

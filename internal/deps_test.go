@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"internal/mcpserver":  {"internal/analyzer", "mcp-sdk", "jsonschema"},
 	"internal/cli":        {"internal/analyzer", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
 	"internal/pcaptest":   {"internal/analyzer", "internal/capture", "internal/engine", "gopacket"},
-	"e2e":                 {"internal/pcaptest", "gopacket"},
+	"e2e":                 {"internal/pcaptest", "gopacket", "mcp-sdk"},
 	"cmd/mcpacket":        {"internal/analyzer", "internal/analyzer/*", "internal/capture", "internal/engine", "internal/modkit", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
 }
 
