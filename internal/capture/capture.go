@@ -592,7 +592,7 @@ func (s *swapLengths) Read(p []byte) (int, error) {
 // more than maxExpansion times its compressed size is refused. Captures
 // compress a few times, rarely beyond twenty; a bomb, a thousand times.
 const (
-	bombCheckAfter = 64 << 20
+	bombCheckAfter = 4 << 20
 	maxExpansion   = 200
 )
 
