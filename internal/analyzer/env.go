@@ -154,3 +154,14 @@ func Paginate[T any](items []T, offset, limit int) ([]T, Page) {
 	}
 	return out, pg
 }
+
+// PageOf describes a page of returned items that starts at offset, out of
+// total, for a list cut to fit (a byte budget) after Paginate.
+func PageOf(total, offset, limit, returned int) Page {
+	pg := Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
+	if end := pg.Offset + returned; end < total {
+		pg.Truncated = true
+		pg.NextOffset = &end
+	}
+	return pg
+}

@@ -111,16 +111,16 @@ func fitBudget(out *Output, cfg *config) {
 		case !cfg.limitSet && len(out.Packets) > 1:
 			n := len(out.Packets) / 2
 			out.Packets = out.Packets[:n]
-			out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+			out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
 		case !cfg.txLimitSet && len(out.Transactions) > 1:
 			n := len(out.Transactions) / 2
 			out.Transactions = out.Transactions[:n]
 			out.Statistics.Transactions = legacyTransactions(out.Transactions)
-			out.TxPage = pageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
+			out.TxPage = analyzer.PageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
 		case !cfg.cliSet && len(out.Clients) > 1:
 			n := len(out.Clients) / 2
 			out.Clients = out.Clients[:n]
-			out.ClientsPage = pageOf(out.ClientsPage.Total, out.ClientsPage.Offset, out.ClientsPage.Limit, n)
+			out.ClientsPage = analyzer.PageOf(out.ClientsPage.Total, out.ClientsPage.Offset, out.ClientsPage.Limit, n)
 		default:
 			return
 		}

@@ -376,7 +376,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if out.Packets == nil {
 		out.Packets = []Packet{}
 	}
-	out.PacketsPage = pageOf(o.matched, c.offset, c.limit, len(out.Packets))
+	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 
 	// Transactions and clients: filter, then page.
 	var txs []*txn
@@ -419,17 +419,6 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Servers = append(out.Servers, s.output())
 	}
 	return out
-}
-
-// pageOf describes a page built while streaming: total matches, and the
-// returned count from offset.
-func pageOf(total, offset, limit, returned int) analyzer.Page {
-	pg := analyzer.Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
-	if end := pg.Offset + returned; end < total {
-		pg.Truncated = true
-		pg.NextOffset = &end
-	}
-	return pg
 }
 
 func (c *config) txMatches(tx *txn) bool {

@@ -1,8 +1,6 @@
 package dhcp
 
 import (
-	"strings"
-
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 )
 
@@ -10,19 +8,9 @@ import (
 func (*Module) Prompts() []analyzer.Prompt {
 	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
 	return []analyzer.Prompt{
-		{Name: "dhcp_network_analysis", Title: "DHCP network health review", Description: "Review how well DHCP serves the network: servers, leases, latency and failures.", Args: arg, Render: render(networkPrompt)},
-		{Name: "dhcp_security_analysis", Title: "DHCP security review", Description: "Look for rogue servers, starvation, spoofing and address conflicts.", Args: arg, Render: render(securityPrompt)},
-		{Name: "dhcp_forensic_investigation", Title: "DHCP forensic timeline", Description: "Reconstruct which device held which address when, for an investigation.", Args: arg, Render: render(forensicPrompt)},
-	}
-}
-
-func render(tmpl string) func(map[string]string) (string, error) {
-	return func(args map[string]string) (string, error) {
-		target := "the capture the user names (ask for its path or URL if they have not given it)"
-		if f := strings.TrimSpace(args["pcap_file"]); f != "" {
-			target = "`" + f + "`"
-		}
-		return strings.ReplaceAll(tmpl, "{{capture}}", target), nil
+		{Name: "dhcp_network_analysis", Title: "DHCP network health review", Description: "Review how well DHCP serves the network: servers, leases, latency and failures.", Args: arg, Render: analyzer.CapturePrompt(networkPrompt)},
+		{Name: "dhcp_security_analysis", Title: "DHCP security review", Description: "Look for rogue servers, starvation, spoofing and address conflicts.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
+		{Name: "dhcp_forensic_investigation", Title: "DHCP forensic timeline", Description: "Reconstruct which device held which address when, for an investigation.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
 	}
 }
 

@@ -3,8 +3,9 @@ package dhcp
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // writeReport prints a readable DHCP report: servers, clients and leases,
@@ -22,8 +23,8 @@ func writeReport(w io.Writer, o *Output) error {
 	if o.Message != "" {
 		p("  %s\n", o.Message)
 	}
-	p("  message types: %s\n", counts(st.MessageTypeCounts))
-	p("  %d transactions: %s\n", st.TransactionCount, counts(st.OutcomeCounts))
+	p("  message types: %s\n", modkit.Counts(st.MessageTypeCounts))
+	p("  %d transactions: %s\n", st.TransactionCount, modkit.Counts(st.OutcomeCounts))
 	if l := st.DiscoverToOfferMs; l != nil {
 		p("  DISCOVER->OFFER ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
 	}
@@ -102,22 +103,6 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || (m[keys[i]] == m[keys[j]] && keys[i] < keys[j]) })
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func frames(f []int, total int) string {

@@ -94,11 +94,11 @@ func fitBudget(out *Output, cfg *config) {
 		case !cfg.limitSet && len(out.Packets) > 1:
 			n := len(out.Packets) / 2
 			out.Packets = out.Packets[:n]
-			out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+			out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
 		case !cfg.txSet && len(out.Transactions) > 1:
 			n := len(out.Transactions) / 2
 			out.Transactions = out.Transactions[:n]
-			out.TxPage = pageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
+			out.TxPage = analyzer.PageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
 		default:
 			return
 		}

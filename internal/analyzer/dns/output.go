@@ -187,15 +187,6 @@ func top[K comparable](c *counter[K], key func(K) string) TopList {
 	return tl
 }
 
-func pageOf(total, offset, limit, returned int) analyzer.Page {
-	pg := analyzer.Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
-	if end := pg.Offset + returned; end < total {
-		pg.Truncated = true
-		pg.NextOffset = &end
-	}
-	return pg
-}
-
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
 	c := o.cfg
 	out := &Output{
@@ -251,7 +242,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if out.Packets == nil {
 		out.Packets = []Packet{}
 	}
-	out.PacketsPage = pageOf(o.matched, c.offset, c.limit, len(out.Packets))
+	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 	// Link responses on the page to their queries.
 	byResp := map[int]*txn{}
 	for _, t := range o.txns {

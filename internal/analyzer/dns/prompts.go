@@ -1,8 +1,6 @@
 package dns
 
 import (
-	"strings"
-
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 )
 
@@ -10,19 +8,9 @@ import (
 func (*Module) Prompts() []analyzer.Prompt {
 	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
 	return []analyzer.Prompt{
-		{Name: "security_analysis", Title: "DNS security review", Description: "Look for DNS tunneling, DGA malware, amplification and DNS on unusual ports.", Args: arg, Render: render(securityPrompt)},
-		{Name: "network_troubleshooting", Title: "DNS troubleshooting", Description: "Find failing, slow and unanswered name resolution.", Args: arg, Render: render(troublePrompt)},
-		{Name: "forensic_investigation", Title: "DNS forensic timeline", Description: "Reconstruct which host looked up what, when, and what it was told.", Args: arg, Render: render(forensicPrompt)},
-	}
-}
-
-func render(tmpl string) func(map[string]string) (string, error) {
-	return func(args map[string]string) (string, error) {
-		target := "the capture the user names (ask for its path or URL if they have not given it)"
-		if f := strings.TrimSpace(args["pcap_file"]); f != "" {
-			target = "`" + f + "`"
-		}
-		return strings.ReplaceAll(tmpl, "{{capture}}", target), nil
+		{Name: "security_analysis", Title: "DNS security review", Description: "Look for DNS tunneling, DGA malware, amplification and DNS on unusual ports.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
+		{Name: "network_troubleshooting", Title: "DNS troubleshooting", Description: "Find failing, slow and unanswered name resolution.", Args: arg, Render: analyzer.CapturePrompt(troublePrompt)},
+		{Name: "forensic_investigation", Title: "DNS forensic timeline", Description: "Reconstruct which host looked up what, when, and what it was told.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
 	}
 }
 

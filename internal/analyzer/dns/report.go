@@ -3,8 +3,9 @@ package dns
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // writeReport prints a readable DNS report.
@@ -17,9 +18,9 @@ func writeReport(w io.Writer, o *Output) error {
 	if o.Note != "" {
 		p("  note: %s\n", o.Note)
 	}
-	p("  services: %s; transports: %s\n", counts(st.ByService), counts(st.ByTransport))
-	p("  response codes: %s\n", counts(st.RcodeCounts))
-	p("  query types: %s\n", counts(st.QTypeCounts))
+	p("  services: %s; transports: %s\n", modkit.Counts(st.ByService), modkit.Counts(st.ByTransport))
+	p("  response codes: %s\n", modkit.Counts(st.RcodeCounts))
+	p("  query types: %s\n", modkit.Counts(st.QTypeCounts))
 	p("  %d answered, %d unanswered, %d retransmitted, %d unsolicited responses, %d truncated\n", st.Answered, st.Unanswered, st.Retransmissions, st.Unsolicited, st.TruncatedReplies)
 	if l := st.ResponseTimeMs; l != nil {
 		p("  response time ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
@@ -59,20 +60,4 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || (m[keys[i]] == m[keys[j]] && keys[i] < keys[j]) })
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -67,7 +67,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		}
 		n := len(out.Packets) / 2
 		out.Packets = out.Packets[:n]
-		out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+		out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
 	}
 	return out, nil
 }

@@ -219,15 +219,6 @@ func latency(r *reservoir) *Latency {
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
-func pageOf(total, offset, limit, returned int) analyzer.Page {
-	pg := analyzer.Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
-	if end := pg.Offset + returned; end < total {
-		pg.Truncated = true
-		pg.NextOffset = &end
-	}
-	return pg
-}
-
 func addrs(u *uniq) []string {
 	out := make([]string, 0, len(u.order))
 	for _, a := range u.order {
@@ -293,7 +284,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if out.Packets == nil {
 		out.Packets = []Packet{}
 	}
-	out.PacketsPage = pageOf(o.matched, c.offset, c.limit, len(out.Packets))
+	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 
 	pairs := slices.Clone(o.pairOrder)
 	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].sent > pairs[j].sent })

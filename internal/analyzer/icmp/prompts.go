@@ -1,8 +1,6 @@
 package icmp
 
 import (
-	"strings"
-
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 )
 
@@ -10,19 +8,9 @@ import (
 func (*Module) Prompts() []analyzer.Prompt {
 	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
 	return []analyzer.Prompt{
-		{Name: "icmp_network_diagnostics", Title: "ICMP network diagnostics", Description: "Reachability, loss, latency, paths and MTU problems from ICMP.", Args: arg, Render: render(diagPrompt)},
-		{Name: "icmp_security_analysis", Title: "ICMP security review", Description: "Sweeps, floods, tunnels and redirects.", Args: arg, Render: render(securityPrompt)},
-		{Name: "icmp_forensic_investigation", Title: "ICMP forensic timeline", Description: "Who probed or reached whom, and when.", Args: arg, Render: render(forensicPrompt)},
-	}
-}
-
-func render(tmpl string) func(map[string]string) (string, error) {
-	return func(args map[string]string) (string, error) {
-		target := "the capture the user names (ask for its path or URL if they have not given it)"
-		if f := strings.TrimSpace(args["pcap_file"]); f != "" {
-			target = "`" + f + "`"
-		}
-		return strings.ReplaceAll(tmpl, "{{capture}}", target), nil
+		{Name: "icmp_network_diagnostics", Title: "ICMP network diagnostics", Description: "Reachability, loss, latency, paths and MTU problems from ICMP.", Args: arg, Render: analyzer.CapturePrompt(diagPrompt)},
+		{Name: "icmp_security_analysis", Title: "ICMP security review", Description: "Sweeps, floods, tunnels and redirects.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
+		{Name: "icmp_forensic_investigation", Title: "ICMP forensic timeline", Description: "Who probed or reached whom, and when.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
 	}
 }
 

@@ -3,8 +3,9 @@ package icmp
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 func writeReport(w io.Writer, o *Output) error {
@@ -12,8 +13,8 @@ func writeReport(w io.Writer, o *Output) error {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	st := o.Statistics
 	p("ICMP analysis of %s\n", o.File)
-	p("  %d packets in the capture, %d ICMP/ICMPv6 messages (%s)\n", o.TotalPackets, o.ICMPPacketsFound, counts(st.ByVersion))
-	p("  types: %s\n", counts(st.ICMPTypeCounts))
+	p("  %d packets in the capture, %d ICMP/ICMPv6 messages (%s)\n", o.TotalPackets, o.ICMPPacketsFound, modkit.Counts(st.ByVersion))
+	p("  types: %s\n", modkit.Counts(st.ICMPTypeCounts))
 	p("  echo: %d requests, %d replies, %d unanswered", st.EchoRequests, st.EchoReplies, st.EchoLost)
 	if l := st.RTTMs; l != nil {
 		p("; RTT ms min %.3f avg %.3f max %.3f", l.Min, l.Avg, l.Max)
@@ -60,20 +61,4 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || (m[keys[i]] == m[keys[j]] && keys[i] < keys[j]) })
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -1,8 +1,6 @@
 package sip
 
 import (
-	"strings"
-
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 )
 
@@ -10,19 +8,9 @@ import (
 func (*Module) Prompts() []analyzer.Prompt {
 	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
 	return []analyzer.Prompt{
-		{Name: "sip_security_analysis", Title: "SIP security review", Description: "Look for SIP scanners, password guessing, INVITE floods, toll fraud and malformed signalling.", Args: arg, Render: render(securityPrompt)},
-		{Name: "sip_troubleshooting_analysis", Title: "SIP troubleshooting", Description: "Find why calls or registrations fail, are slow to ring, or have no audio.", Args: arg, Render: render(troublePrompt)},
-		{Name: "sip_forensic_investigation", Title: "SIP forensic timeline", Description: "Reconstruct who registered, who called whom, when, and what media was negotiated.", Args: arg, Render: render(forensicPrompt)},
-	}
-}
-
-func render(tmpl string) func(map[string]string) (string, error) {
-	return func(args map[string]string) (string, error) {
-		target := "the capture the user names (ask for its path or URL if they have not given it)"
-		if f := strings.TrimSpace(args["pcap_file"]); f != "" {
-			target = "`" + f + "`"
-		}
-		return strings.ReplaceAll(tmpl, "{{capture}}", target), nil
+		{Name: "sip_security_analysis", Title: "SIP security review", Description: "Look for SIP scanners, password guessing, INVITE floods, toll fraud and malformed signalling.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
+		{Name: "sip_troubleshooting_analysis", Title: "SIP troubleshooting", Description: "Find why calls or registrations fail, are slow to ring, or have no audio.", Args: arg, Render: analyzer.CapturePrompt(troublePrompt)},
+		{Name: "sip_forensic_investigation", Title: "SIP forensic timeline", Description: "Reconstruct who registered, who called whom, when, and what media was negotiated.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
 	}
 }
 

@@ -3,8 +3,9 @@ package sip
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // writeReport prints a readable SIP report.
@@ -17,9 +18,9 @@ func writeReport(w io.Writer, o *Output) error {
 	if o.Note != "" {
 		p("  note: %s\n", o.Note)
 	}
-	p("  transports: %s\n", counts(st.Transports))
-	p("  methods: %s\n", counts(st.Methods))
-	p("  status codes: %s\n", counts(st.StatusCodes))
+	p("  transports: %s\n", modkit.Counts(st.Transports))
+	p("  methods: %s\n", modkit.Counts(st.Methods))
+	p("  status codes: %s\n", modkit.Counts(st.StatusCodes))
 	p("  %d retransmissions, %d malformed, %d on ports other than 5060/5061\n", st.Retransmissions, st.Malformed, st.NonStandardPort)
 	c := st.Calls
 	p("  calls: %d (answered %d, busy %d, declined %d, cancelled %d, redirected %d, challenged %d, failed %d, unanswered %d, in progress %d)\n",
@@ -93,20 +94,4 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || (m[keys[i]] == m[keys[j]] && keys[i] < keys[j]) })
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -109,15 +109,15 @@ func fitBudget(out *Output, cfg *config) {
 		case !cfg.limitSet && len(out.Packets) > 1:
 			n := len(out.Packets) / 2
 			out.Packets = out.Packets[:n]
-			out.PacketsPage = pageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
+			out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
 		case !cfg.callSet && len(out.Calls) > 1:
 			n := len(out.Calls) / 2
 			out.Calls = out.Calls[:n]
-			out.CallsPage = pageOf(out.CallsPage.Total, out.CallsPage.Offset, out.CallsPage.Limit, n)
+			out.CallsPage = analyzer.PageOf(out.CallsPage.Total, out.CallsPage.Offset, out.CallsPage.Limit, n)
 		case !cfg.regSet && len(out.Registrations) > 1:
 			n := len(out.Registrations) / 2
 			out.Registrations = out.Registrations[:n]
-			out.RegistrationsPage = pageOf(out.RegistrationsPage.Total, out.RegistrationsPage.Offset, out.RegistrationsPage.Limit, n)
+			out.RegistrationsPage = analyzer.PageOf(out.RegistrationsPage.Total, out.RegistrationsPage.Offset, out.RegistrationsPage.Limit, n)
 		default:
 			return
 		}

@@ -18,17 +18,15 @@ func (*Module) Prompts() []analyzer.Prompt {
 	}
 }
 
+// render fills {{capture}} as every module does, and {{server}} with the
+// server_ip argument.
 func render(tmpl string) func(map[string]string) (string, error) {
 	return func(args map[string]string) (string, error) {
-		target := "the capture the user names (ask for its path or URL if they have not given it)"
-		if f := strings.TrimSpace(args["pcap_file"]); f != "" {
-			target = "`" + f + "`"
-		}
 		server := ""
 		if s := strings.TrimSpace(args["server_ip"]); s != "" {
 			server = " Focus on the server " + s + ": pass server_ip=" + s + " to every tool."
 		}
-		return strings.ReplaceAll(strings.ReplaceAll(tmpl, "{{capture}}", target), "{{server}}", server), nil
+		return analyzer.CapturePrompt(strings.ReplaceAll(tmpl, "{{server}}", server))(args)
 	}
 }
 

@@ -3,8 +3,9 @@ package tcp
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 type printer struct{ b strings.Builder }
@@ -17,23 +18,6 @@ func (p *printer) flush(w io.Writer, warnings []string) error {
 	}
 	_, err := io.WriteString(w, p.b.String())
 	return err
-}
-
-// counts renders a map as "k n, k n" in key order.
-func counts(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }
 
 func (p *printer) anomalies(as []Anomaly) {
@@ -57,7 +41,7 @@ func writeConnections(w io.Writer, o *ConnectionsOutput) error {
 	if s.HandshakeRTTMsMedian != nil {
 		p.f("  median handshake RTT %.3f ms\n", *s.HandshakeRTTMsMedian)
 	}
-	p.f("  states: %s\n", counts(s.ConnectionsByTCPState))
+	p.f("  states: %s\n", modkit.Counts(s.ConnectionsByTCPState))
 	if len(o.Issues) > 0 {
 		p.f("\nIssues\n")
 		for _, i := range o.Issues {
@@ -87,7 +71,7 @@ func writeAnomalies(w io.Writer, o *AnomaliesOutput) error {
 	p.f("TCP anomalies in %s\n", o.File)
 	p.f("  %d connections, %d segments; handshakes %d ok, %d failed, %d not captured\n", s.TotalConnections, s.TotalPackets, s.Handshake.Successful, s.Handshake.Failed, s.Handshake.Incomplete)
 	p.f("  flags: SYN %d, SYN-ACK %d, FIN %d, RST %d, ACK %d\n", s.Flags.Syn, s.Flags.SynAck, s.Flags.Fin, s.Flags.Rst, s.Flags.Ack)
-	p.f("  RST direction: %s\n", counts(s.RstDistribution.ByDirection))
+	p.f("  RST direction: %s\n", modkit.Counts(s.RstDistribution.ByDirection))
 	p.f("  retransmissions %d (rate %.3f)\n", s.Retransmissions.Total, s.Retransmissions.Rate)
 	nonzero := map[string]int{}
 	for k, n := range o.AnalysisCounts {
@@ -95,7 +79,7 @@ func writeAnomalies(w io.Writer, o *AnomaliesOutput) error {
 			nonzero[k] = n
 		}
 	}
-	p.f("  analysis flags: %s\n", counts(nonzero))
+	p.f("  analysis flags: %s\n", modkit.Counts(nonzero))
 	p.anomalies(o.Anomalies)
 	if len(o.Patterns) > 0 {
 		p.f("\nPatterns\n")
@@ -115,7 +99,7 @@ func writeRetransmissions(w io.Writer, o *RetransmissionsOutput) error {
 	p.f("TCP retransmissions in %s\n", o.File)
 	p.f("  %d of %d segments (rate %.3f, threshold %.3f%s)\n", o.TotalRetransmissions, o.TotalPackets, o.RetransmissionRate, o.Threshold,
 		map[bool]string{true: ", exceeded", false: ""}[o.ExceedsThreshold])
-	p.f("  %s\n", counts(o.Breakdown))
+	p.f("  %s\n", modkit.Counts(o.Breakdown))
 	if o.Summary.WorstConnection != nil {
 		p.f("  worst: %s (rate %.3f); %d connection(s) above the threshold\n", *o.Summary.WorstConnection, o.Summary.WorstRetransRate, o.Summary.ConnectionsAboveThreshold)
 	}
@@ -141,7 +125,7 @@ func writeFlow(w io.Writer, o *FlowOutput) error {
 			d.d.PayloadBytes, d.d.SynCount, d.d.FinCount, d.d.RstCount, d.d.DataPackets, d.d.Retransmissions)
 	}
 	p.f("  %s\n", o.Analysis.Interpretation)
-	p.f("  states: %s\n", counts(o.Connections.ByTCPState))
+	p.f("  states: %s\n", modkit.Counts(o.Connections.ByTCPState))
 	p.f("\nClients (%d; showing %d)\n", o.ClientsPage.Total, len(o.Clients))
 	for _, c := range o.Clients {
 		p.f("  %-40s %d conns, %d bytes sent, %d received, %d resets, %d retrans\n", c.Client, c.Connections, c.BytesSent, c.BytesRecv, c.Resets, c.Retrans)

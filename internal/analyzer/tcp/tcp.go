@@ -160,7 +160,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 		}
 		n := len(out.Connections) / 2
 		out.Connections = out.Connections[:n]
-		out.Page = shrunk(out.Page, n)
+		out.Page = analyzer.PageOf(out.Page.Total, out.Page.Offset, out.Page.Limit, n)
 	}
 	return out, nil
 }
@@ -215,7 +215,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 		}
 		n := len(out.Segments) / 2
 		out.Segments = out.Segments[:n]
-		out.SegmentsPage = shrunk(out.SegmentsPage, n)
+		out.SegmentsPage = analyzer.PageOf(out.SegmentsPage.Total, out.SegmentsPage.Offset, out.SegmentsPage.Limit, n)
 	}
 	return out, nil
 }
@@ -256,11 +256,11 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 		case in.SegmentsLimit == 0 && len(out.Segments) > 1:
 			n := len(out.Segments) / 2
 			out.Segments = out.Segments[:n]
-			out.SegmentsPage = shrunk(out.SegmentsPage, n)
+			out.SegmentsPage = analyzer.PageOf(out.SegmentsPage.Total, out.SegmentsPage.Offset, out.SegmentsPage.Limit, n)
 		case in.Limit == 0 && len(out.ByConnection) > 1:
 			n := len(out.ByConnection) / 2
 			out.ByConnection = out.ByConnection[:n]
-			out.ByConnectionPage = shrunk(out.ByConnectionPage, n)
+			out.ByConnectionPage = analyzer.PageOf(out.ByConnectionPage.Total, out.ByConnectionPage.Offset, out.ByConnectionPage.Limit, n)
 		default:
 			return out, nil
 		}
@@ -295,16 +295,6 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 func fits(v any) bool {
 	b, err := json.Marshal(v)
 	return err != nil || len(b) <= ResponseBudget
-}
-
-// shrunk is pg after cutting its page to n items.
-func shrunk(pg analyzer.Page, n int) analyzer.Page {
-	pg.Returned = n
-	if end := pg.Offset + n; end < pg.Total {
-		pg.Truncated = true
-		pg.NextOffset = &end
-	}
-	return pg
 }
 
 // active reports whether any connection filter is set.
