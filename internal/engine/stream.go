@@ -91,7 +91,25 @@ func (r *Reassembler) Add(p *Packet) {
 	}
 	r.now = p.Timestamp
 	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length, AncillaryData: []any{p.Number}}}
-	r.asm.AssembleWithContext(flow, p.TCP, ctx)
+	if t := p.TCP; t.FIN && !t.SYN && !t.RST && len(t.Payload) > 0 {
+		// gopacket's reassembly moves a direction's next sequence number
+		// one past the end of everything a FIN segment makes contiguous,
+		// not past the FIN itself: when out-of-order data queued beyond
+		// the FIN is delivered with it, one byte that follows is skipped,
+		// and the bytes the handler left unconsumed are dropped, without
+		// a Gap. Feed the data and the FIN as two segments, so that the
+		// FIN, if data lies beyond it, is ignored as gopacket ignores any
+		// FIN before the next sequence number, and otherwise ends the
+		// stream as before (the handler is offered its unconsumed bytes
+		// once more, as after a bare FIN).
+		data, fin := *t, *t
+		data.FIN = false
+		fin.Seq, fin.Payload = t.Seq+uint32(len(t.Payload)), nil
+		r.asm.AssembleWithContext(flow, &data, ctx)
+		r.asm.AssembleWithContext(flow, &fin, ctx)
+	} else {
+		r.asm.AssembleWithContext(flow, p.TCP, ctx)
+	}
 	if p.Timestamp.Sub(r.lastFlush) >= flushEvery {
 		r.lastFlush = p.Timestamp
 		r.asm.FlushCloseOlderThan(p.Timestamp.Add(-streamIdleTimeout))
