@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -227,5 +230,139 @@ func TestRefusalsAreToolErrors(t *testing.T) {
 		if !res.IsError || !strings.Contains(text, c.want) {
 			t.Errorf("%s: isError %v, %q; want %q", c.ref, res.IsError, text, c.want)
 		}
+	}
+}
+
+// slowModule's tool signals entered, then waits for release: a call in
+// flight that the test controls.
+type slowModule struct{ entered, release chan struct{} }
+
+type slowIn struct {
+	PcapFile string `json:"pcap_file" jsonschema:"capture"`
+}
+type slowOut struct {
+	Finished bool `json:"finished"`
+}
+
+func (slowModule) Name() string { return "slow" }
+func (m slowModule) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{Name: "analyze_slow", Description: "waits"},
+		func(ctx context.Context, env *analyzer.Env, in slowIn) (*slowOut, error) {
+			m.entered <- struct{}{}
+			select {
+			case <-m.release:
+				return &slowOut{Finished: true}, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}, nil)}
+}
+func (slowModule) Prompts() []analyzer.Prompt { return nil }
+
+// syncBuffer is a bytes.Buffer safe for the server's writes and the test's
+// reads at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeHTTPGracefulShutdown stops "mcpacket serve --transport http" (as
+// SIGINT or SIGTERM does, through the context) while a call is in flight:
+// the call finishes with its result, new connections are refused, and the
+// server exits 0.
+func TestServeHTTPGracefulShutdown(t *testing.T) {
+	m := slowModule{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	reg, err := analyzer.NewRegistry(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	app := &App{Registry: reg, Version: "test", Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	done := make(chan int, 1)
+	go func() {
+		done <- app.Run(ctx, []string{"serve", "--transport", "http", "--port", "0", "--root", t.TempDir()})
+	}()
+
+	addrRE := regexp.MustCompile(`at (http://\S+/mcp)`)
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == ""; {
+		if mm := addrRE.FindStringSubmatch(stderr.String()); mm != nil {
+			url = mm[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("server did not announce its address; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer cs.Close()
+
+	type result struct {
+		res *mcp.CallToolResult
+		err error
+	}
+	call := make(chan result, 1)
+	go func() {
+		res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_slow", Arguments: map[string]any{"pcap_file": "x"}})
+		call <- result{res, err}
+	}()
+	<-m.entered
+	stop() // what SIGINT/SIGTERM do
+
+	// The listener closes at once; the call in flight is still running.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if !strings.Contains(stderr.String(), "shutting down") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no shutdown logged; stderr:\n%s", stderr.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	time.Sleep(50 * time.Millisecond)
+	if r, err := http.Get(strings.TrimSuffix(url, "/mcp") + "/healthz"); err == nil {
+		r.Body.Close()
+		t.Errorf("a new connection was served during shutdown")
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("server exited (%d) with a call in flight", code)
+	case r := <-call:
+		t.Fatalf("call ended before it was released: %v %+v", r.err, r.res)
+	default:
+	}
+
+	close(m.release)
+	r := <-call
+	if r.err != nil || r.res.IsError {
+		t.Fatalf("call in flight during shutdown: %v %+v", r.err, r.res)
+	}
+	if f := r.res.StructuredContent.(map[string]any)["finished"]; f != true {
+		t.Errorf("call result = %v, want finished", r.res.StructuredContent)
+	}
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitOK, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not exit after its last call finished")
 	}
 }
