@@ -1,11 +1,15 @@
 package engine_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 func TestDecodeQuoted(t *testing.T) {
@@ -37,6 +41,27 @@ func TestDecodeQuoted(t *testing.T) {
 // FuzzDecodeQuoted: any bytes; no panic, ports only with enough bytes, and
 // the transport slice lies within the input.
 func FuzzDecodeQuoted(f *testing.F) {
+	// Seeds: the datagrams quoted by the ICMP and ICMPv6 errors of the
+	// repository's captures.
+	root := pcaptest.Root(f)
+	files, _ := filepath.Glob(filepath.Join(root, "internal", "analyzer", "icmp", "testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(filepath.Join(root, "testdata", "gen", "*.pcap*"))
+	seeds := 0
+	for _, file := range append(files, gen...) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+			if q, ok := p.ICMPErrorQuote(); ok && seeds < 200 {
+				f.Add(append([]byte(nil), q...))
+				seeds++
+			}
+		}))
+	}
+	if seeds == 0 {
+		f.Fatal("no ICMP error in the test captures to seed from")
+	}
 	f.Add([]byte{0x45, 0, 0, 60, 0x12, 0x34, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 192, 0, 2, 7, 0x80, 0x00, 0x82, 0x9b})
 	f.Add(make([]byte, 48))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -1,8 +1,11 @@
 package icmp
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // FuzzMessage feeds arbitrary ICMP and ICMPv6 messages (type, code and
@@ -17,6 +21,33 @@ import (
 // builder. Properties: no panic; the record's type and code are the
 // message's; the output marshals to JSON.
 func FuzzMessage(f *testing.F) {
+	// Seeds: every ICMP and ICMPv6 message of the test captures.
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(f), "testdata", "gen", "icmp-*.pcap"))
+	seeds := 0
+	for _, file := range append(files, gen...) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+			if seeds >= 300 {
+				return
+			}
+			switch {
+			case p.ICMPv4 != nil:
+				f.Add(false, append(append([]byte(nil), p.ICMPv4.Contents...), p.ICMPv4.Payload...))
+			case p.ICMPv6 != nil:
+				f.Add(true, append(append([]byte(nil), p.ICMPv6.Contents...), p.ICMPv6.Payload...))
+			default:
+				return
+			}
+			seeds++
+		}))
+	}
+	if seeds == 0 {
+		f.Fatal("no ICMP message in the test captures to seed from")
+	}
 	f.Add(false, []byte{8, 0, 0, 0, 0, 1, 0, 1, 'p', 'i', 'n', 'g'})
 	f.Add(false, []byte{11, 0, 0, 0, 0, 0, 0, 0, 0x45, 0, 0, 28, 0, 1, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x82, 0x9b, 0, 53})
 	f.Add(false, []byte{3, 4, 0, 0, 0, 0, 5, 0x78, 0x45})
