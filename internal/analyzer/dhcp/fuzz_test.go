@@ -85,6 +85,28 @@ func FuzzDecode(f *testing.F) {
 // Properties: no panic; optionProblem agrees with decodeValue; the value
 // marshals to JSON.
 func FuzzOptionValue(f *testing.F) {
+	// Seeds: every distinct option of the test captures' messages.
+	seen := map[string]bool{}
+	for _, p := range dhcpPayloads(f) {
+		if len(p) < 240 || !bytes.Equal(p[236:240], []byte{0x63, 0x82, 0x53, 0x63}) {
+			continue
+		}
+		for o := p[240:]; len(o) >= 2 && o[0] != 255; {
+			if o[0] == 0 {
+				o = o[1:]
+				continue
+			}
+			n := min(int(o[1]), len(o)-2)
+			if k := string(o[:2+n]); !seen[k] {
+				seen[k] = true
+				f.Add(o[0], append([]byte(nil), o[2:2+n]...))
+			}
+			o = o[2+n:]
+		}
+	}
+	if len(seen) == 0 {
+		f.Fatal("no DHCP option in the test captures to seed from")
+	}
 	f.Add(uint8(optRouter), []byte{10, 0, 0, 1, 10, 0, 0, 2})
 	f.Add(uint8(optRouter), []byte{10, 0, 0}) // short
 	f.Add(uint8(optClasslessRoutes), []byte{24, 192, 168, 1, 10, 0, 0, 1, 0, 10, 0, 0, 1})

@@ -76,6 +76,33 @@ func FuzzDecode(f *testing.F) {
 // length-prefixed messages only, so feeding the stream in two pieces finds
 // the same messages as feeding it whole.
 func FuzzTCPStream(f *testing.F) {
+	// Seeds: each direction of the DNS-over-TCP connections of the test
+	// captures, cut in the middle.
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	streams := map[string][]byte{}
+	var order []string
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+			if p.TCP == nil || len(p.TCP.Payload) == 0 || (p.TCP.SrcPort != 53 && p.TCP.DstPort != 53) {
+				return
+			}
+			k := file + p.SrcIP().String() + p.TCP.SrcPort.String()
+			if _, ok := streams[k]; !ok {
+				order = append(order, k)
+			}
+			streams[k] = append(streams[k], p.TCP.Payload...)
+		}))
+	}
+	if len(order) == 0 {
+		f.Fatal("no DNS over TCP in the test captures to seed from")
+	}
+	for _, k := range order {
+		f.Add(streams[k], len(streams[k])/2)
+	}
 	two := []byte{0, 12, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 2, 1}
 	f.Add(two, 5)
 	f.Add([]byte{0, 0, 0, 0}, 1)
