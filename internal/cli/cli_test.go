@@ -326,15 +326,11 @@ func TestServeHTTPGracefulShutdown(t *testing.T) {
 	stop() // what SIGINT/SIGTERM do
 
 	// The listener closes at once; the call in flight is still running.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if !strings.Contains(stderr.String(), "shutting down") {
-			if time.Now().After(deadline) {
-				t.Fatalf("no shutdown logged; stderr:\n%s", stderr.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-			continue
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "shutting down"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no shutdown logged; stderr:\n%s", stderr.String())
 		}
-		break
+		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond)
 	if r, err := http.Get(strings.TrimSuffix(url, "/mcp") + "/healthz"); err == nil {
