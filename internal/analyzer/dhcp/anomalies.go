@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Anomaly types.
@@ -23,8 +24,6 @@ const (
 	AnomalyMalformed          = "malformed_dhcp"
 )
 
-var severityRank = map[string]int{"high": 0, "medium": 1, "low": 2}
-
 // anomalies runs the end-of-capture detectors and returns their findings,
 // most severe first.
 func (o *observer) anomalies() []Anomaly {
@@ -33,8 +32,8 @@ func (o *observer) anomalies() []Anomaly {
 		if frames == nil {
 			frames = []int{}
 		}
-		if len(frames) > maxEvidence {
-			frames = frames[:maxEvidence]
+		if len(frames) > modkit.MaxEvidence {
+			frames = frames[:modkit.MaxEvidence]
 		}
 		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: frames, EvidenceFramesTotal: max(total, len(frames)), Details: details})
 	}
@@ -110,7 +109,7 @@ func (o *observer) anomalies() []Anomaly {
 			add(AnomalyStarvation, "high",
 				fmt.Sprintf("DHCP starvation: up to %d distinct client MACs sent DISCOVERs within %.0f s (%d MACs in the burst), and only %d of them (%.0f%%) completed a lease; spoofed MACs are exhausting the address pool",
 					o.burstPeak, th.StarvationWindowSeconds, len(o.burstMACs), completed, 100*ratio),
-				o.burstFrames.frames, o.burstFrames.n, map[string]any{
+				o.burstFrames.Frames(), o.burstFrames.Total(), map[string]any{
 					"peak_distinct_macs": o.burstPeak, "burst_macs": len(o.burstMACs), "completed_leases": completed,
 					"completion_ratio": round3(ratio), "burst_start": analyzer.FormatTime(o.burstStart), "burst_end": analyzer.FormatTime(o.burstEnd),
 					"window_seconds": th.StarvationWindowSeconds,
@@ -137,7 +136,7 @@ func (o *observer) anomalies() []Anomaly {
 	if o.nakPeak >= th.NakStormMin {
 		add(AnomalyNakStorm, "medium",
 			fmt.Sprintf("NAK storm: %d NAKs within %.0f s (%d in the capture); clients are being refused addresses they ask for (wrong subnet, stale leases, or a misconfigured or rogue server)", o.nakPeak, th.NakStormWindowSeconds, o.nakTotal),
-			o.nakFrames.frames, o.nakFrames.n, map[string]any{"peak_naks": o.nakPeak, "total_naks": o.nakTotal, "peak_start": analyzer.FormatTime(o.nakPeakStart), "peak_end": analyzer.FormatTime(o.nakPeakEnd), "window_seconds": th.NakStormWindowSeconds})
+			o.nakFrames.Frames(), o.nakFrames.Total(), map[string]any{"peak_naks": o.nakPeak, "total_naks": o.nakTotal, "peak_start": analyzer.FormatTime(o.nakPeakStart), "peak_end": analyzer.FormatTime(o.nakPeakEnd), "window_seconds": th.NakStormWindowSeconds})
 	}
 
 	// DECLINEs: clients found their offered address already in use.
@@ -162,10 +161,10 @@ func (o *observer) anomalies() []Anomaly {
 	}
 
 	// chaddr differs from the link-layer source of a client's own message.
-	if o.mismatch.n > 0 {
+	if o.mismatch.Total() > 0 {
 		add(AnomalyChaddrMismatch, "medium",
-			fmt.Sprintf("%d client message(s) sent directly (no relay) carry a client hardware address (chaddr) that differs from their Ethernet source: spoofed chaddr (starvation tools do this) or a bridging device rewriting frames", o.mismatch.n),
-			o.mismatch.frames, o.mismatch.n, map[string]any{"count": o.mismatch.n, "samples": o.mismatchSamples})
+			fmt.Sprintf("%d client message(s) sent directly (no relay) carry a client hardware address (chaddr) that differs from their Ethernet source: spoofed chaddr (starvation tools do this) or a bridging device rewriting frames", o.mismatch.Total()),
+			o.mismatch.Frames(), o.mismatch.Total(), map[string]any{"count": o.mismatch.Total(), "samples": o.mismatchSamples})
 	}
 
 	// Clients that kept sending DISCOVER and never got an OFFER or an ACK.
@@ -183,7 +182,7 @@ func (o *observer) anomalies() []Anomaly {
 		total := 0
 		for i, c := range unanswered {
 			total += c.discovers
-			if i < maxEvidence {
+			if i < modkit.MaxEvidence {
 				frames = append(frames, c.discoverFrames...)
 				list = append(list, map[string]any{"client_mac": c.hw.String(), "discovers": c.discovers, "first_packet": c.firstFrame,
 					"first_discover": analyzer.FormatTime(c.firstDiscover), "last_discover": analyzer.FormatTime(c.lastDiscover)})
@@ -208,10 +207,10 @@ func (o *observer) anomalies() []Anomaly {
 		}
 		add(AnomalyMalformed, "low",
 			fmt.Sprintf("%d malformed BOOTP/DHCP message(s); the first: %s", o.malformed, o.firstReason),
-			o.malformedFrames.frames, o.malformed, map[string]any{"count": o.malformed, "reasons": reasons})
+			o.malformedFrames.Frames(), o.malformed, map[string]any{"count": o.malformed, "reasons": reasons})
 	}
 
-	sort.SliceStable(out, func(i, j int) bool { return severityRank[out[i].Severity] < severityRank[out[j].Severity] })
+	slices.SortStableFunc(out, func(a, b Anomaly) int { return modkit.CompareSeverity(a.Severity, b.Severity) })
 	if out == nil {
 		out = []Anomaly{}
 	}

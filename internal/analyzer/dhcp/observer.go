@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // hwKey is a client hardware address (chaddr) as a map key.
@@ -33,8 +34,7 @@ const (
 	maxTxMessages     = 16
 	maxClientLeases   = 16
 	maxClientAddrs    = 16
-	maxListed         = 8  // source IPs/MACs, servers per client, configs per server
-	maxEvidence       = 20 // evidence frames per anomaly
+	maxListed         = 8 // source IPs/MACs, servers per client, configs per server
 	maxReasonKinds    = 5
 	maxDeclineRecords = 100
 	maxDuplicates     = 50
@@ -175,13 +175,13 @@ type observer struct {
 	inBurst     bool
 	burstMACs   map[hwKey]struct{}
 	burstPeak   int
-	burstFrames evidence
+	burstFrames modkit.Evidence
 	burstStart  time.Time
 	burstEnd    time.Time
 
 	nakWin       []event
 	nakPeak      int
-	nakFrames    evidence
+	nakFrames    modkit.Evidence
 	nakPeakStart time.Time
 	nakPeakEnd   time.Time
 	nakTotal     int
@@ -189,10 +189,10 @@ type observer struct {
 	declines  []declineRec
 	declinesN int
 
-	mismatch        evidence
+	mismatch        modkit.Evidence
 	mismatchSamples []map[string]any
 
-	malformedFrames evidence
+	malformedFrames modkit.Evidence
 	reasons         []reasonCount
 	firstReason     string
 
@@ -310,7 +310,7 @@ func (o *observer) noteMalformed(frame int, reason string) {
 	if o.firstReason == "" {
 		o.firstReason = reason
 	}
-	o.malformedFrames.add(frame)
+	o.malformedFrames.Add(frame)
 	// Count reasons by their text up to the first digit, so lengths
 	// and offsets do not make every reason distinct.
 	kind := reason
@@ -399,7 +399,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 	if ipSrc := p.SrcIP(); m.op == 1 && !(m.giaddr.IsValid() && !m.giaddr.IsUnspecified()) && m.htype == 1 && len(m.chaddr) == 6 &&
 		(ipSrc.IsUnspecified() || ipSrc == m.ciaddr) {
 		if src := p.SrcMAC(); len(src) == 6 && !bytes.Equal(src, m.chaddr) {
-			o.mismatch.add(frame)
+			o.mismatch.Add(frame)
 			if len(o.mismatchSamples) < 5 {
 				o.mismatchSamples = append(o.mismatchSamples, map[string]any{"packet_number": frame, "chaddr": formatHW(m.chaddr), "link_source": src.String(), "message_type": typ.String()})
 			}
@@ -527,7 +527,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 			c.firstDiscover = t
 		}
 		c.lastDiscover = t
-		if len(c.discoverFrames) < maxEvidence {
+		if len(c.discoverFrames) < modkit.MaxEvidence {
 			c.discoverFrames = append(c.discoverFrames, frame)
 		}
 	case MsgOffer:
@@ -746,11 +746,11 @@ func (o *observer) observeDiscover(e event) {
 				o.addBurstMAC(k)
 			}
 			for _, ev := range o.discWin {
-				o.burstFrames.add(ev.frame)
+				o.burstFrames.Add(ev.frame)
 			}
 		} else {
 			o.addBurstMAC(e.hw)
-			o.burstFrames.add(e.frame)
+			o.burstFrames.Add(e.frame)
 		}
 		o.burstEnd = e.t
 		o.burstPeak = max(o.burstPeak, distinct)
@@ -782,24 +782,10 @@ func (o *observer) observeNak(e event) {
 		}
 		if n == o.cfg.th.NakStormMin {
 			for _, ev := range o.nakWin {
-				o.nakFrames.add(ev.frame)
+				o.nakFrames.Add(ev.frame)
 			}
 		} else {
-			o.nakFrames.add(e.frame)
+			o.nakFrames.Add(e.frame)
 		}
-	}
-}
-
-// evidence collects the frames that show an anomaly: the first maxEvidence
-// of them, and how many there were.
-type evidence struct {
-	frames []int
-	n      int
-}
-
-func (e *evidence) add(frame int) {
-	e.n++
-	if len(e.frames) < maxEvidence {
-		e.frames = append(e.frames, frame)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"sort"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Anomaly types.
@@ -19,19 +20,13 @@ const (
 	AnomalyMalformed     = "malformed_dns"
 )
 
-var severityRank = map[string]int{"high": 0, "medium": 1, "low": 2}
-
 func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }
 
 func (o *observer) anomalies() []Anomaly {
 	th := o.cfg.th
 	out := []Anomaly{}
-	add := func(typ, sev, summary string, ev evidence, details map[string]any) {
-		frames := ev.frames
-		if frames == nil {
-			frames = []int{}
-		}
-		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: frames, EvidenceFramesTotal: max(ev.n, len(frames)), Details: details})
+	add := func(typ, sev, summary string, ev modkit.Evidence, details map[string]any) {
+		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: ev.Frames(), EvidenceFramesTotal: ev.Total(), Details: details})
 	}
 
 	// Tunneling: many distinct, long or random names under one domain, or
@@ -120,7 +115,7 @@ func (o *observer) anomalies() []Anomaly {
 	// Large responses: many to one destination, or any unsolicited.
 	dsts := make([]netip.Addr, 0, len(o.large))
 	for a, e := range o.large {
-		if e.n >= th.LargeResponseMin {
+		if e.Total() >= th.LargeResponseMin {
 			dsts = append(dsts, a)
 		}
 	}
@@ -128,36 +123,36 @@ func (o *observer) anomalies() []Anomaly {
 	for _, a := range dsts {
 		e := o.large[a]
 		add(AnomalyLargeResponse, "medium",
-			fmt.Sprintf("%d UDP responses of %d bytes or more went to %s (largest %d): amplification-sized answers (ANY, DNSSEC, large TXT)", e.n, th.LargeResponseBytes, a, o.largeMax),
-			*e, map[string]any{"destination": a.String(), "responses": e.n, "min_bytes": th.LargeResponseBytes, "largest_bytes": o.largeMax})
+			fmt.Sprintf("%d UDP responses of %d bytes or more went to %s (largest %d): amplification-sized answers (ANY, DNSSEC, large TXT)", e.Total(), th.LargeResponseBytes, a, o.largeMax),
+			*e, map[string]any{"destination": a.String(), "responses": e.Total(), "min_bytes": th.LargeResponseBytes, "largest_bytes": o.largeMax})
 	}
-	if o.largeUns.n > 0 {
+	if o.largeUns.Total() > 0 {
 		add(AnomalyLargeResponse, "high",
-			fmt.Sprintf("%d large UDP response(s) (%d bytes or more) with no query seen: the signature of DNS reflection/amplification aimed at their destination", o.largeUns.n, th.LargeResponseBytes),
-			o.largeUns, map[string]any{"unsolicited": o.largeUns.n, "min_bytes": th.LargeResponseBytes, "largest_bytes": o.largeMax})
+			fmt.Sprintf("%d large UDP response(s) (%d bytes or more) with no query seen: the signature of DNS reflection/amplification aimed at their destination", o.largeUns.Total(), th.LargeResponseBytes),
+			o.largeUns, map[string]any{"unsolicited": o.largeUns.Total(), "min_bytes": th.LargeResponseBytes, "largest_bytes": o.largeMax})
 	}
 
 	if o.malformed > 0 {
 		add(AnomalyMalformed, "low", fmt.Sprintf("%d DNS message(s) could not be fully decoded; the first: %s", o.malformed, o.malformWhy),
 			o.malformEv, map[string]any{"messages": o.malformed})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return severityRank[out[i].Severity] < severityRank[out[j].Severity] })
+	slices.SortStableFunc(out, func(a, b Anomaly) int { return modkit.CompareSeverity(a.Severity, b.Severity) })
 	return out
 }
 
 // serverFrames collects evidence for a server: response frames of answered
 // queries, or query frames of unanswered ones.
-func (o *observer) serverFrames(a netip.Addr, answered bool) evidence {
-	var e evidence
+func (o *observer) serverFrames(a netip.Addr, answered bool) modkit.Evidence {
+	var e modkit.Evidence
 	for _, t := range o.txns {
 		if t.key.server.Addr() != a {
 			continue
 		}
 		switch {
 		case answered && t.answered:
-			e.add(t.respFrame)
+			e.Add(t.respFrame)
 		case !answered && o.status(t) == "unanswered":
-			e.add(t.queryFrame)
+			e.Add(t.queryFrame)
 		}
 	}
 	return e

@@ -3,12 +3,12 @@ package dns
 import (
 	"encoding/binary"
 	"math"
-	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -29,7 +29,6 @@ const (
 	maxNamesTotal   = 200000 // names remembered by the tunneling and DGA detectors together
 	maxServers      = 10000
 	reservoirSize   = 20000 // response times kept per server for quantiles
-	maxEvidence     = 20
 	maxExamples     = 5
 	maxUniqueListed = 50
 )
@@ -106,7 +105,7 @@ type regStat struct {
 	sampled     int
 	txtNull     int
 	examples    []string
-	frames      evidence
+	frames      modkit.Evidence
 	namesCapped bool
 }
 
@@ -114,7 +113,7 @@ type clientNX struct {
 	names    map[string]struct{}
 	random   int
 	examples []string
-	frames   evidence
+	frames   modkit.Evidence
 }
 
 type serverStat struct {
@@ -123,49 +122,8 @@ type serverStat struct {
 	answered   int
 	unanswered int
 	rcodes     map[int]int
-	lat        reservoir
+	lat        modkit.Reservoir
 	clients    map[netip.Addr]struct{}
-}
-
-// reservoir keeps a uniform sample of at most reservoirSize values, with
-// exact minimum and maximum.
-type reservoir struct {
-	vals     []float64
-	n        int
-	min, max float64
-	rng      *rand.Rand
-}
-
-func (r *reservoir) add(v float64) {
-	if r.n == 0 || v < r.min {
-		r.min = v
-	}
-	if r.n == 0 || v > r.max {
-		r.max = v
-	}
-	r.n++
-	if len(r.vals) < reservoirSize {
-		r.vals = append(r.vals, v)
-		return
-	}
-	if r.rng == nil {
-		r.rng = rand.New(rand.NewPCG(1, 2)) // deterministic: the same capture gives the same answer
-	}
-	if i := r.rng.IntN(r.n); i < reservoirSize {
-		r.vals[i] = v
-	}
-}
-
-type evidence struct {
-	frames []int
-	n      int
-}
-
-func (e *evidence) add(f int) {
-	e.n++
-	if len(e.frames) < maxEvidence {
-		e.frames = append(e.frames, f)
-	}
 }
 
 type observer struct {
@@ -191,7 +149,7 @@ type observer struct {
 	txns        []*txn
 	txCapped    int
 	lastTime    time.Time
-	allLat      reservoir
+	allLat      modkit.Reservoir
 	retransmits int
 
 	servers    map[netip.Addr]*serverStat
@@ -201,12 +159,12 @@ type observer struct {
 	nxTotal    int
 	namesHeld  int
 	respTotal  int
-	nxFrames   evidence
-	nonStdEv   evidence
-	malformEv  evidence
+	nxFrames   modkit.Evidence
+	nonStdEv   modkit.Evidence
+	malformEv  modkit.Evidence
 	malformWhy string
-	large      map[netip.Addr]*evidence
-	largeUns   evidence
+	large      map[netip.Addr]*modkit.Evidence
+	largeUns   modkit.Evidence
 	largeMax   int
 }
 
@@ -218,9 +176,9 @@ func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
 		names: newCounter[string](), regDomains: newCounter[string](), clients: newCounter[netip.Addr](), serverTop: newCounter[netip.Addr](),
-		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{},
+		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{}, allLat: modkit.Reservoir{Cap: reservoirSize},
 		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, regs: map[string]*regStat{},
-		nx: map[netip.Addr]*clientNX{}, large: map[netip.Addr]*evidence{},
+		nx: map[netip.Addr]*clientNX{}, large: map[netip.Addr]*modkit.Evidence{},
 	}
 }
 
@@ -379,7 +337,7 @@ func (o *observer) handle(md meta) {
 	}
 	if md.nonStd {
 		o.nonStd++
-		o.nonStdEv.add(md.frame)
+		o.nonStdEv.Add(md.frame)
 	}
 	o.byService[md.service]++
 	o.byTransport[md.transport]++
@@ -403,7 +361,7 @@ func (o *observer) handle(md meta) {
 
 func (o *observer) noteMalformed(frame int, why string) {
 	o.malformed++
-	o.malformEv.add(frame)
+	o.malformEv.Add(frame)
 	if o.malformWhy == "" {
 		o.malformWhy = why
 	}
@@ -443,7 +401,7 @@ func (o *observer) track(md meta) {
 		o.respTotal++
 		if rc == 3 {
 			o.nxTotal++
-			o.nxFrames.add(md.frame)
+			o.nxFrames.Add(md.frame)
 			if hasQ {
 				o.noteNX(md.dst.Addr(), name, md.frame)
 			}
@@ -523,7 +481,7 @@ func (o *observer) server(a netip.Addr, multicast bool) *serverStat {
 		if len(o.servers) >= maxServers {
 			return nil
 		}
-		s = &serverStat{addr: a, rcodes: map[int]int{}, clients: map[netip.Addr]struct{}{}}
+		s = &serverStat{addr: a, rcodes: map[int]int{}, clients: map[netip.Addr]struct{}{}, lat: modkit.Reservoir{Cap: reservoirSize}}
 		o.servers[a] = s
 		o.srvOrder = append(o.srvOrder, s)
 	}
@@ -544,7 +502,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	if t == nil || (hasQ && t.name != "" && t.name != name) {
 		o.unsolicited++
 		if md.transport == "UDP" && md.size >= o.cfg.th.LargeResponseBytes {
-			o.largeUns.add(md.frame)
+			o.largeUns.Add(md.frame)
 			o.largeMax = max(o.largeMax, md.size)
 		}
 		return
@@ -553,19 +511,19 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	delete(o.pendingQ, qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype})
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
 	ms := t.responseMs()
-	o.allLat.add(ms)
+	o.allLat.Add(ms)
 	if s := o.server(md.src.Addr(), t.multicastDst); s != nil {
 		s.answered++
 		s.rcodes[rc]++
-		s.lat.add(ms)
+		s.lat.Add(ms)
 	}
 	if md.transport == "UDP" && md.size >= o.cfg.th.LargeResponseBytes {
 		e := o.large[md.dst.Addr()]
 		if e == nil {
-			e = &evidence{}
+			e = &modkit.Evidence{}
 			o.large[md.dst.Addr()] = e
 		}
-		e.add(md.frame)
+		e.Add(md.frame)
 		o.largeMax = max(o.largeMax, md.size)
 	}
 }
@@ -644,7 +602,7 @@ func (o *observer) noteRegDomain(ni *nameInfo, qtype uint16, frame int) {
 	if len(r.examples) < maxExamples {
 		r.examples = append(r.examples, name)
 	}
-	r.frames.add(frame)
+	r.frames.Add(frame)
 }
 
 // noteNX feeds the DGA detector with an NXDOMAIN to client.
@@ -664,7 +622,7 @@ func (o *observer) noteNX(client netip.Addr, name string, frame int) {
 	o.namesHeld++
 	if randomLooking(name) {
 		c.random++
-		c.frames.add(frame)
+		c.frames.Add(frame)
 		if len(c.examples) < maxExamples {
 			c.examples = append(c.examples, name)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // record builds the packet record of the message being handled.
@@ -90,14 +91,12 @@ func record(m *message, md meta) Packet {
 	return p
 }
 
-func latency(r *reservoir) *Latency {
-	if r.n == 0 {
+func latency(r *modkit.Reservoir) *Latency {
+	s, ok := r.Summary()
+	if !ok {
 		return nil
 	}
-	vals := slices.Clone(r.vals)
-	slices.Sort(vals)
-	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
-	return &Latency{Count: r.n, Min: r.min, Median: q(0.5), P95: q(0.95), Max: r.max}
+	return &Latency{Count: s.Count, Min: s.Min, Median: s.Median, P95: s.P95, Max: s.Max}
 }
 
 func (o *observer) status(t *txn) string {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Anomaly types.
@@ -18,17 +20,11 @@ const (
 	AnomalyMalformed   = "malformed_icmp"
 )
 
-var severityRank = map[string]int{"high": 0, "medium": 1, "low": 2}
-
 func (o *observer) anomalies() []Anomaly {
 	th := o.cfg.th
 	out := []Anomaly{}
-	add := func(typ, sev, summary string, ev evidence, details map[string]any) {
-		frames := ev.frames
-		if frames == nil {
-			frames = []int{}
-		}
-		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: frames, EvidenceFramesTotal: max(ev.n, len(frames)), Details: details})
+	add := func(typ, sev, summary string, ev modkit.Evidence, details map[string]any) {
+		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: ev.Frames(), EvidenceFramesTotal: ev.Total(), Details: details})
 	}
 	srcs := make([]netip.Addr, 0, len(o.sweeps))
 	for a := range o.sweeps {
@@ -49,16 +45,16 @@ func (o *observer) anomalies() []Anomaly {
 				fmt.Sprintf("ICMP flood: %s sent %d echo requests to %s within one second", ps.key.src, ps.floodPeak, ps.key.dst),
 				ps.flood, map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "peak_per_second": ps.floodPeak, "requests": ps.sent})
 		}
-		if ps.tunnel.n >= th.TunnelMinPackets {
+		if ps.tunnel.Total() >= th.TunnelMinPackets {
 			add(AnomalyTunneling, "high",
-				fmt.Sprintf("%d echo messages between %s and %s carry large (%d+ bytes) or random-looking payloads: possible ICMP tunnel (ptunnel, icmpsh) or covert channel", ps.tunnel.n, ps.key.src, ps.key.dst, th.TunnelMinPayload),
-				ps.tunnel, map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "suspicious_payloads": ps.tunnel.n})
+				fmt.Sprintf("%d echo messages between %s and %s carry large (%d+ bytes) or random-looking payloads: possible ICMP tunnel (ptunnel, icmpsh) or covert channel", ps.tunnel.Total(), ps.key.src, ps.key.dst, th.TunnelMinPayload),
+				ps.tunnel, map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "suspicious_payloads": ps.tunnel.Total()})
 		}
 	}
-	if o.redirects.n > 0 {
+	if o.redirects.Total() > 0 {
 		add(AnomalyRedirect, "medium",
-			fmt.Sprintf("%d ICMP redirect(s): a router, or an attacker, told hosts to send traffic through another gateway", o.redirects.n),
-			o.redirects, map[string]any{"redirects": o.redirects.n, "gateways": o.redirTo})
+			fmt.Sprintf("%d ICMP redirect(s): a router, or an attacker, told hosts to send traffic through another gateway", o.redirects.Total()),
+			o.redirects, map[string]any{"redirects": o.redirects.Total(), "gateways": o.redirTo})
 	}
 	if o.unPeak >= th.UnreachableStormMin {
 		add(AnomalyUnreachable, "medium",
@@ -67,7 +63,7 @@ func (o *observer) anomalies() []Anomaly {
 	}
 	keys := make([]pairKey, 0, len(o.fragNeed))
 	for k, e := range o.fragNeed {
-		if e.n >= th.BlackholeMin {
+		if e.Total() >= th.BlackholeMin {
 			keys = append(keys, k)
 		}
 	}
@@ -80,12 +76,12 @@ func (o *observer) anomalies() []Anomaly {
 	for _, k := range keys {
 		e := o.fragNeed[k]
 		add(AnomalyBlackhole, "medium",
-			fmt.Sprintf("%d fragmentation-needed / packet-too-big messages about %s -> %s: the sender keeps sending packets too big for the path, so path MTU discovery is not taking effect (the ICMP is filtered before the sender, or ignored)", e.n, k.src, k.dst),
-			*e, map[string]any{"source": k.src.String(), "destination": k.dst.String(), "messages": e.n})
+			fmt.Sprintf("%d fragmentation-needed / packet-too-big messages about %s -> %s: the sender keeps sending packets too big for the path, so path MTU discovery is not taking effect (the ICMP is filtered before the sender, or ignored)", e.Total(), k.src, k.dst),
+			*e, map[string]any{"source": k.src.String(), "destination": k.dst.String(), "messages": e.Total()})
 	}
 	if o.malformed > 0 {
 		add(AnomalyMalformed, "low", fmt.Sprintf("%d malformed ICMP message(s); the first: %s", o.malformed, o.malformedWhy), o.malformedEv, map[string]any{"messages": o.malformed})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return severityRank[out[i].Severity] < severityRank[out[j].Severity] })
+	slices.SortStableFunc(out, func(a, b Anomaly) int { return modkit.CompareSeverity(a.Severity, b.Severity) })
 	return out
 }

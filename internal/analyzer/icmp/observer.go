@@ -3,66 +3,24 @@ package icmp
 import (
 	"encoding/binary"
 	"math"
-	"math/rand/v2"
 	"net/netip"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Bounds on state kept in memory.
 const (
 	maxTracked      = 200000 // outstanding echo requests, probes, host pairs, sessions
 	maxUniqueListed = 50
-	maxEvidence     = 20
 	maxHops         = 64
 	maxRoutes       = 1000
 	reservoirSize   = 50000
 	probeMaxTTL     = 30 // packets with a TTL this low may be traceroute probes
 )
-
-type evidence struct {
-	frames []int
-	n      int
-}
-
-func (e *evidence) add(f int) {
-	e.n++
-	if len(e.frames) < maxEvidence {
-		e.frames = append(e.frames, f)
-	}
-}
-
-type reservoir struct {
-	vals     []float64
-	n        int
-	sum      float64
-	min, max float64
-	rng      *rand.Rand
-}
-
-func (r *reservoir) add(v float64) {
-	if r.n == 0 || v < r.min {
-		r.min = v
-	}
-	if r.n == 0 || v > r.max {
-		r.max = v
-	}
-	r.n++
-	r.sum += v
-	if len(r.vals) < reservoirSize {
-		r.vals = append(r.vals, v)
-		return
-	}
-	if r.rng == nil {
-		r.rng = rand.New(rand.NewPCG(1, 2))
-	}
-	if i := r.rng.IntN(r.n); i < reservoirSize {
-		r.vals[i] = v
-	}
-}
 
 type echoKey struct {
 	src, dst netip.Addr
@@ -81,11 +39,11 @@ type pairStat struct {
 	sent, recv, errored  int
 	rttMin, rttMax, rttS float64
 	ids                  map[uint16]struct{}
-	tunnel               evidence
+	tunnel               modkit.Evidence
 	floodSec             int64
 	floodCount           int
 	floodPeak            int
-	flood                evidence
+	flood                modkit.Evidence
 }
 
 type sessKey struct {
@@ -130,7 +88,7 @@ type sweep struct {
 	win    []event
 	counts map[netip.Addr]int
 	peak   int
-	ev     evidence
+	ev     modkit.Evidence
 	start  time.Time
 }
 
@@ -149,14 +107,14 @@ type observer struct {
 	echoReps       int
 	errors         int
 	malformed      int
-	malformedEv    evidence
+	malformedEv    modkit.Evidence
 	malformedWhy   string
 
 	pending   map[echoKey]echoReq
 	pairs     map[pairKey]*pairStat
 	pairOrder []*pairStat
 	sessions  map[sessKey]*session
-	rtt       reservoir
+	rtt       modkit.Reservoir
 
 	probes     map[probeKey]probe
 	probeOrder []probeKey
@@ -164,13 +122,13 @@ type observer struct {
 	routeOrder []*route
 
 	sweeps    map[netip.Addr]*sweep
-	redirects evidence
+	redirects modkit.Evidence
 	redirTo   map[string]int
 	unWin     []event
 	unPeak    int
-	unEv      evidence
+	unEv      modkit.Evidence
 	unStart   time.Time
-	fragNeed  map[pairKey]*evidence
+	fragNeed  map[pairKey]*modkit.Evidence
 
 	// set by echoReply for the record of the reply being observed
 	lastRTT      float64
@@ -202,7 +160,7 @@ func newObserver(cfg *config) *observer {
 		cfg: cfg, typeCounts: map[string]int{}, byVersion: map[string]int{}, sources: newUniq(), dests: newUniq(), unreach: newUniq(),
 		unreachByCode: map[string]int{}, pending: map[echoKey]echoReq{}, pairs: map[pairKey]*pairStat{}, sessions: map[sessKey]*session{},
 		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, sweeps: map[netip.Addr]*sweep{}, redirTo: map[string]int{},
-		fragNeed: map[pairKey]*evidence{},
+		fragNeed: map[pairKey]*modkit.Evidence{}, rtt: modkit.Reservoir{Cap: reservoirSize},
 	}
 }
 
@@ -315,7 +273,7 @@ func malformedICMP(p *engine.Packet) string {
 
 func (o *observer) noteMalformed(frame int, why string) {
 	o.malformed++
-	o.malformedEv.add(frame)
+	o.malformedEv.Add(frame)
 	if o.malformedWhy == "" {
 		o.malformedWhy = why
 	}
@@ -375,7 +333,7 @@ func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.A
 	// Tunneling: large or random payloads.
 	payload := m.rest[4:]
 	if len(payload) >= o.cfg.th.TunnelMinPayload || (len(payload) >= 64 && entropy(payload) >= o.cfg.th.TunnelMinEntropy) {
-		ps.tunnel.add(p.Number)
+		ps.tunnel.Add(p.Number)
 	}
 	o.noteFlood(ps, p)
 	o.noteSweep(src, dst, p)
@@ -403,7 +361,7 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 	}
 	delete(o.pending, k)
 	rtt := float64(p.Timestamp.Sub(req.t).Microseconds()) / 1000
-	o.rtt.add(rtt)
+	o.rtt.Add(rtt)
 	o.lastRTT, o.lastReqFrame = rtt, req.frame
 	if s := o.sessions[sessKey{dst, src, id}]; s != nil {
 		s.replies++
@@ -420,7 +378,7 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		ps.rttS += rtt
 		payload := m.rest[4:]
 		if len(payload) >= o.cfg.th.TunnelMinPayload || (len(payload) >= 64 && entropy(payload) >= o.cfg.th.TunnelMinEntropy) {
-			ps.tunnel.add(p.Number)
+			ps.tunnel.Add(p.Number)
 		}
 	}
 	o.noteRoute(dst, src)
@@ -435,7 +393,7 @@ func (o *observer) noteFlood(ps *pairStat, p *engine.Packet) {
 	ps.floodCount++
 	ps.floodPeak = max(ps.floodPeak, ps.floodCount)
 	if ps.floodCount >= o.cfg.th.FloodMinPackets {
-		ps.flood.add(p.Number)
+		ps.flood.Add(p.Number)
 	}
 }
 
@@ -469,7 +427,7 @@ func (o *observer) noteSweep(src, dst netip.Addr, p *engine.Packet) {
 		}
 	}
 	if len(s.counts) >= o.cfg.th.SweepMinTargets {
-		s.ev.add(p.Number)
+		s.ev.Add(p.Number)
 	}
 }
 
@@ -489,7 +447,7 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 	case isTimeExceeded(m.v6, m.typ) && m.code == 0:
 		o.noteHop(src, q, p)
 	case isRedirect(m.v6, m.typ):
-		o.redirects.add(p.Number)
+		o.redirects.Add(p.Number)
 		if len(m.rest) >= 8 && !m.v6 {
 			gw := netip.AddrFrom4([4]byte(m.rest[0:4]))
 			o.redirTo[gw.String()]++
@@ -498,11 +456,11 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		k := pairKey{q.Src, q.Dst}
 		e := o.fragNeed[k]
 		if e == nil && len(o.fragNeed) < maxTracked {
-			e = &evidence{}
+			e = &modkit.Evidence{}
 			o.fragNeed[k] = e
 		}
 		if e != nil {
-			e.add(p.Number)
+			e.Add(p.Number)
 		}
 	}
 	// An echo request answered by an error is not lost.
@@ -545,7 +503,7 @@ func (o *observer) unreachable(p *engine.Packet) {
 				o.unStart = o.unWin[0].t
 			}
 		}
-		o.unEv.add(p.Number)
+		o.unEv.Add(p.Number)
 	}
 }
 

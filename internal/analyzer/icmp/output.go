@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 func intp(v int) *int { return &v }
@@ -207,14 +208,12 @@ func mld(m icmpMessage) *MLD {
 	return nil
 }
 
-func latency(r *reservoir) *Latency {
-	if r.n == 0 {
+func latency(r *modkit.Reservoir) *Latency {
+	s, ok := r.Summary()
+	if !ok {
 		return nil
 	}
-	vals := slices.Clone(r.vals)
-	slices.Sort(vals)
-	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
-	return &Latency{Count: r.n, Min: r.min, Avg: round3(r.sum / float64(r.n)), Median: q(0.5), P95: q(0.95), Max: r.max}
+	return &Latency{Count: s.Count, Min: s.Min, Avg: round3(s.Mean), Median: s.Median, P95: s.P95, Max: s.Max}
 }
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }

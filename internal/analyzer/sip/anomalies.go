@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Anomaly types.
@@ -19,19 +21,13 @@ const (
 	AnomalyMalformed   = "malformed_sip"
 )
 
-var severityRank = map[string]int{"high": 0, "medium": 1, "low": 2}
-
 func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }
 
 func (o *observer) anomalies() []Anomaly {
 	th := o.cfg.th
 	out := []Anomaly{}
-	add := func(typ, sev, summary string, ev evidence, details map[string]any) {
-		frames := ev.frames
-		if frames == nil {
-			frames = []int{}
-		}
-		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: frames, EvidenceFramesTotal: max(ev.n, len(frames)), Details: details})
+	add := func(typ, sev, summary string, ev modkit.Evidence, details map[string]any) {
+		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: ev.Frames(), EvidenceFramesTotal: ev.Total(), Details: details})
 	}
 	srcs := make([]*srcStat, 0, len(o.srcs))
 	for _, s := range o.srcs {
@@ -97,19 +93,19 @@ func (o *observer) anomalies() []Anomaly {
 
 	// INVITE floods.
 	for _, s := range srcs {
-		if s.flood.n == 0 {
+		if s.flood.Total() == 0 {
 			continue
 		}
 		add(AnomalyInviteFlood, "high",
 			fmt.Sprintf("%s sent %d or more new INVITEs within %g s (from %s; %d in all): a call flood that exhausts the server, or toll fraud dialling out",
 				s.addr, th.InviteFloodMin, th.InviteFloodWindowSec, s.floodFrom.Format(time.TimeOnly), s.invites),
 			s.flood, map[string]any{"source": s.addr.String(), "invites": s.invites, "window_seconds": th.InviteFloodWindowSec, "min_invites": th.InviteFloodMin,
-				"invites_in_flood_windows": s.flood.n})
+				"invites_in_flood_windows": s.flood.Total()})
 	}
 
 	o.failedCallsSpike(add)
 
-	if o.malformed > 0 || o.junk.n > 0 {
+	if o.malformed > 0 || o.junk.Total() > 0 {
 		reasons := make([]string, 0, len(o.malformWhy))
 		for k := range o.malformWhy {
 			reasons = append(reasons, k)
@@ -119,28 +115,24 @@ func (o *observer) anomalies() []Anomaly {
 			return a > b || a == b && reasons[i] < reasons[j]
 		})
 		ev := o.malformEv
-		for _, f := range o.junk.frames {
-			ev.add(f)
-		}
-		ev.n += o.junk.n - len(o.junk.frames)
-		slices.Sort(ev.frames)
+		ev.Merge(o.junk)
 		summary := fmt.Sprintf("%d SIP message(s) have structural problems (most often: %s)", o.malformed, reasons[0])
 		if o.malformed == 0 {
 			summary = fmt.Sprintf("%d byte(s) on SIP connections are not SIP", o.junkBytes)
-		} else if o.junk.n > 0 {
+		} else if o.junk.Total() > 0 {
 			summary += fmt.Sprintf(", and %d byte(s) on SIP connections are not SIP", o.junkBytes)
 		}
 		add(AnomalyMalformed, "low", summary+": broken or hostile implementations, fuzzing, or a capture cut short",
 			ev, map[string]any{"messages": o.malformed, "problems": o.malformWhy, "non_sip_bytes": o.junkBytes})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return severityRank[out[i].Severity] < severityRank[out[j].Severity] })
+	slices.SortStableFunc(out, func(a, b Anomaly) int { return modkit.CompareSeverity(a.Severity, b.Severity) })
 	return out
 }
 
 // failedCallsSpike finds the window of failed_calls_window_seconds with the
 // most failed calls, and reports it when it has failed_calls_min of them and
 // they are failed_calls_rate of the calls that ended in it.
-func (o *observer) failedCallsSpike(add func(string, string, string, evidence, map[string]any)) {
+func (o *observer) failedCallsSpike(add func(string, string, string, modkit.Evidence, map[string]any)) {
 	th := o.cfg.th
 	type ended struct {
 		t      time.Time
@@ -175,11 +167,11 @@ func (o *observer) failedCallsSpike(add func(string, string, string, evidence, m
 	if bestStart < 0 {
 		return
 	}
-	var ev evidence
+	var ev modkit.Evidence
 	codes := map[string]int{}
 	for _, e := range ends[bestStart:bestEnd] {
 		if e.failed {
-			ev.add(e.frame)
+			ev.Add(e.frame)
 			codes[strconv.Itoa(e.code)]++
 		}
 	}

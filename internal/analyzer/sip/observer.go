@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Bounds on state kept in memory.
@@ -22,8 +23,7 @@ const (
 	maxAuthKeys     = 20000  // AORs, and sources, the brute-force detector follows
 	maxRetransKeys  = 300000 // messages remembered for retransmission detection
 	maxFloodRing    = 10000  // largest invite_flood_min
-	maxEvidence     = 20
-	maxCallMedia    = 4 // media endpoints kept per side of a call
+	maxCallMedia    = 4      // media endpoints kept per side of a call
 	maxExamples     = 5
 )
 
@@ -74,18 +74,6 @@ func addBytes(c *counter[string], b []byte) {
 		return
 	}
 	c.add(string(b))
-}
-
-type evidence struct {
-	frames []int
-	n      int
-}
-
-func (e *evidence) add(f int) {
-	e.n++
-	if len(e.frames) < maxEvidence {
-		e.frames = append(e.frames, f)
-	}
 }
 
 // response is when a response arrived.
@@ -153,22 +141,22 @@ type srcStat struct {
 	positive int // answered 2xx or 18x
 	exts     map[string]struct{}
 	hosts    map[netip.Addr]struct{}
-	probes   evidence
+	probes   modkit.Evidence
 	scanner  string // a scanner's name found in its User-Agent
 	agent    string
-	scanEv   evidence
+	scanEv   modkit.Evidence
 	// invite_flood: times (Unix ns) of the last invite_flood_min INVITEs.
 	invites   int
 	ring      []int64
 	head      int
-	flood     evidence
+	flood     modkit.Evidence
 	floodFrom time.Time
 }
 
 // authStat is what the brute-force detector knows of one AOR or source.
 type authStat struct {
 	failures int
-	ev       evidence
+	ev       modkit.Evidence
 	users    []string            // distinct usernames tried (first maxExamples)
 	others   map[string]struct{} // for a source: AORs tried; for an AOR: sources
 	first    time.Time
@@ -209,9 +197,9 @@ type observer struct {
 	srcsCapped  bool
 	authAOR     map[string]*authStat
 	authSrc     map[netip.Addr]*authStat
-	malformEv   evidence
+	malformEv   modkit.Evidence
 	malformWhy  map[string]int
-	junk        evidence
+	junk        modkit.Evidence
 	junkBytes   int
 	flowsCapped int
 	wsDropped   int // WebSocket messages not decoded: compressed or oversized
@@ -378,13 +366,13 @@ func (o *observer) internCallID(cid []byte) string {
 
 func (o *observer) noteMalformed(frame int, err error) {
 	o.malformed++
-	o.malformEv.add(frame)
+	o.malformEv.Add(frame)
 	o.malformWhy[err.Error()]++
 }
 
 // noteJunk records bytes on a SIP connection that are not SIP.
 func (o *observer) noteJunk(frame, n int) {
-	o.junk.add(frame)
+	o.junk.Add(frame)
 	o.junkBytes += n
 	o.malformWhy[errJunk.Error()]++
 }
@@ -468,7 +456,7 @@ func (o *observer) noteAgent(ua []byte, md *meta) {
 		if s.scanner == "" {
 			s.scanner, s.agent = name, text(ua, 100)
 		}
-		s.scanEv.add(md.frame)
+		s.scanEv.Add(md.frame)
 	}
 }
 
@@ -535,7 +523,7 @@ func (o *observer) noteProbe(md *meta, uri []byte) {
 		return
 	}
 	s.requests++
-	s.probes.add(md.frame)
+	s.probes.Add(md.frame)
 	if s.exts == nil {
 		s.exts, s.hosts = map[string]struct{}{}, map[netip.Addr]struct{}{}
 	}
@@ -583,10 +571,10 @@ func (o *observer) noteInvite(md *meta) {
 }
 
 func (o *observer) flooding(s *srcStat, md *meta) {
-	if s.flood.n == 0 {
+	if s.flood.Total() == 0 {
 		s.floodFrom = md.t
 	}
-	s.flood.add(md.frame)
+	s.flood.Add(md.frame)
 }
 
 // trackCall updates the call a message belongs to; an initial INVITE opens
@@ -782,7 +770,7 @@ func (o *observer) trackRegistration(md *meta, cid []byte) {
 func (o *observer) noteAuthFailure(aor string, src netip.Addr, md *meta, user string) {
 	note := func(s *authStat, other string) {
 		s.failures++
-		s.ev.add(md.frame)
+		s.ev.Add(md.frame)
 		if s.first.IsZero() {
 			s.first = md.t
 		}

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // Anomaly types.
@@ -23,40 +25,22 @@ const (
 // the rest are counted in the last one's details.
 const maxPerType = 10
 
-var severityRank = map[string]int{"high": 0, "medium": 1, "low": 2}
-
-type evidence struct {
-	frames []int
-	n      int
-}
-
-func (e *evidence) add(f int) {
-	e.n++
-	if len(e.frames) < maxEvidence {
-		e.frames = append(e.frames, f)
-	}
-}
-
 // anomalies runs the detectors over the matching connections.
 func (r *results) anomalies(th Thresholds) []Anomaly {
 	out := []Anomaly{}
-	add := func(typ, sev, summary string, ev evidence, details map[string]any) {
-		frames := ev.frames
-		if frames == nil {
-			frames = []int{}
-		}
-		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: frames, EvidenceFramesTotal: max(ev.n, len(frames)), Details: details})
+	add := func(typ, sev, summary string, ev modkit.Evidence, details map[string]any) {
+		out = append(out, Anomaly{Type: typ, Severity: sev, Summary: summary, EvidenceFrames: ev.Frames(), EvidenceFramesTotal: ev.Total(), Details: details})
 	}
 	r.portScans(th, add)
 	r.serverAttempts(th, add)
 	r.retransmissionRate(th, add)
 	r.rstStorm(th, add)
 	r.zeroWindow(th, add)
-	slices.SortStableFunc(out, func(a, b Anomaly) int { return cmp.Compare(severityRank[a.Severity], severityRank[b.Severity]) })
+	slices.SortStableFunc(out, func(a, b Anomaly) int { return modkit.CompareSeverity(a.Severity, b.Severity) })
 	return out
 }
 
-type addFunc func(typ, sev, summary string, ev evidence, details map[string]any)
+type addFunc func(typ, sev, summary string, ev modkit.Evidence, details map[string]any)
 
 // failedAttempt reports whether a connection attempt (a SYN) came to
 // nothing: refused or never answered.
@@ -74,7 +58,7 @@ func (r *results) portScans(th Thresholds, add addFunc) {
 		unanswered  int
 		open        []string
 		first, last int64
-		ev          evidence
+		ev          modkit.Evidence
 	}
 	scans := map[netip.Addr]*scan{}
 	var order []netip.Addr
@@ -106,7 +90,7 @@ func (r *results) portScans(th Thresholds, add addFunc) {
 		s.ports[v.server.Port()] = true
 		s.hostSet[v.server.Addr()] = true
 		s.last = v.c.synTime
-		s.ev.add(v.c.synFrame)
+		s.ev.Add(v.c.synFrame)
 	}
 	n := 0
 	for _, a := range order {
@@ -137,7 +121,7 @@ func (r *results) serverAttempts(th Thresholds, add addFunc) {
 		attempts, completed, failed   int
 		refused, unanswered, halfOpen int
 		clients                       map[netip.Addr]bool
-		synEv, failEv, halfEv         evidence
+		synEv, failEv, halfEv         modkit.Evidence
 	}
 	servers := map[netip.AddrPort]*server{}
 	var order []netip.AddrPort
@@ -153,7 +137,7 @@ func (r *results) serverAttempts(th Thresholds, add addFunc) {
 		}
 		s.attempts++
 		s.syns = append(s.syns, v.c.synTime)
-		s.synEv.add(v.c.synFrame)
+		s.synEv.Add(v.c.synFrame)
 		if len(s.clients) < 100000 {
 			s.clients[v.client.Addr()] = true
 		}
@@ -163,11 +147,11 @@ func (r *results) serverAttempts(th Thresholds, add addFunc) {
 		case v.tcpState == "syn_received":
 			s.halfOpen++
 			s.failed++
-			s.halfEv.add(v.c.synAckFrame)
-			s.failEv.add(v.c.synFrame)
+			s.halfEv.Add(v.c.synAckFrame)
+			s.failEv.Add(v.c.synFrame)
 		case failedAttempt(v):
 			s.failed++
-			s.failEv.add(v.c.synFrame)
+			s.failEv.Add(v.c.synFrame)
 			if v.tcpState == "refused" {
 				s.refused++
 			} else {
@@ -234,7 +218,7 @@ func (r *results) retransmissionRate(th Thresholds, add addFunc) {
 		return
 	}
 	slices.SortStableFunc(bad, func(a, b worst) int { return cmp.Compare(b.rate, a.rate) })
-	var ev evidence
+	var ev modkit.Evidence
 	streams := map[int]bool{}
 	list := []map[string]any{}
 	for i, w := range bad {
@@ -250,7 +234,7 @@ func (r *results) retransmissionRate(th Thresholds, add addFunc) {
 		}
 	}
 	for _, e := range r.segments(func(e *event) bool { return e.flags&anyRetransmission != 0 && streams[int(e.stream)] }) {
-		ev.add(int(e.frame))
+		ev.Add(int(e.frame))
 	}
 	summary := fmt.Sprintf("%d of %d segments (%.1f%%) are retransmissions overall", retrans, total, 100*overall)
 	if len(bad) > 0 {
@@ -297,11 +281,11 @@ func (r *results) rstStorm(th Thresholds, add addFunc) {
 	if peak == 0 {
 		return
 	}
-	var ev evidence
+	var ev modkit.Evidence
 	by := map[string]int{}
 	senders := map[string]int{}
 	for _, x := range rs[at : at+peak] {
-		ev.add(x.frame)
+		ev.Add(x.frame)
 		who := "client"
 		if int(x.v.c.rstDir) == x.v.sv {
 			who = "server"
@@ -336,10 +320,10 @@ func (r *results) zeroWindow(th Thresholds, add addFunc) {
 		return
 	}
 	slices.SortStableFunc(stalls, func(a, b stall) int { return cmp.Compare(b.dur, a.dur) })
-	var ev evidence
+	var ev modkit.Evidence
 	list := []map[string]any{}
 	for i, s := range stalls {
-		ev.add(s.v.c.f[s.d].st.zeroWinFrame)
+		ev.Add(s.v.c.f[s.d].st.zeroWinFrame)
 		if i < 10 {
 			who := "client"
 			if s.d == s.v.sv {

@@ -12,8 +12,7 @@ const (
 	DefaultMaxConnections = 200000
 	// maxEvents bounds the flagged segments remembered for listing (about
 	// 24 bytes each); later ones are counted only.
-	maxEvents   = 500000
-	maxEvidence = 20
+	maxEvents = 500000
 )
 
 // event is one segment with analysis flags.
