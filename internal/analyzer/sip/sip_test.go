@@ -216,10 +216,12 @@ func TestCorpusSilence(t *testing.T) {
 		// a header name (tshark flags both frames malformed too).
 		"sip-requests-pcapplusplus.pcap": {AnomalyMalformed},
 	}
+	checked := 0
 	for _, s := range pcaptest.CorpusSummaries(t, dir) {
 		if s.TsharkExit != 0 || s.Packets == 0 {
 			continue
 		}
+		checked++
 		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
 		var got []string
 		for _, a := range out.Anomalies {
@@ -230,11 +232,17 @@ func TestCorpusSilence(t *testing.T) {
 			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
 		}
 	}
+	if checked < 100 {
+		t.Errorf("checked %d corpus captures", checked)
+	}
 }
 
 func TestGolden(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
 	gen, _ := filepath.Glob(genFile(t, "sip-*.pcap"))
+	if len(files) == 0 || len(gen) == 0 {
+		t.Fatalf("captures: %d in testdata, %d generated", len(files), len(gen))
+	}
 	for _, file := range append(files, gen...) {
 		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {

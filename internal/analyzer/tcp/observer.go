@@ -33,14 +33,8 @@ type observer struct {
 	maxPackets int // analyse only the first maxPackets TCP segments (0: all)
 	skipped    int // segments past maxPackets
 
-	tcpPackets   int // frames with a TCP header (not counting ICMP quotes)
-	quoted       int // TCP headers quoted in ICMP errors
-	shortHeaders int // segments with a header length under 20 bytes
-	firstTime    int64
-	lastTime     int64
+	tcpPackets int // frames with a TCP header (not counting ICMP quotes)
 
-	flagTotals    [numFlags]int
-	retransTotal  int
 	events        []event
 	eventsDropped int
 
@@ -74,7 +68,6 @@ func (o *observer) Observe(p *engine.Packet) {
 		return
 	}
 	if s, ok := fromQuote(q); ok {
-		o.quoted++
 		c, _, fl := o.t.segment(&s, p.Number, p.Timestamp.UnixNano(), true)
 		if o.trace != nil {
 			o.trace(p.Number, streamOf(c), fl)
@@ -86,24 +79,9 @@ func (o *observer) Observe(p *engine.Packet) {
 // the wire).
 func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 	o.tcpPackets++
-	if o.tcpPackets == 1 {
-		o.firstTime = ts
-	}
-	o.lastTime = ts
-	if s.hdrLen < minHeaderLen {
-		o.shortHeaders++
-	}
 	c, d, fl := o.t.segment(s, frame, ts, false)
 	if o.trace != nil {
 		o.trace(frame, streamOf(c), fl)
-	}
-	for i := range numFlags {
-		if fl&(1<<i) != 0 {
-			o.flagTotals[i]++
-		}
-	}
-	if fl&anyRetransmission != 0 {
-		o.retransTotal++
 	}
 	if c == nil {
 		return
@@ -123,13 +101,15 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 			st.dataPackets++
 		}
 	}
-	for i := range numFlags {
-		if fl&(1<<i) != 0 {
-			st.flagCounts[i]++
+	if fl != 0 {
+		for i := range numFlags {
+			if fl&(1<<i) != 0 {
+				st.flagCounts[i]++
+			}
 		}
-	}
-	if fl&anyRetransmission != 0 {
-		st.retrans++
+		if fl&anyRetransmission != 0 {
+			st.retrans++
+		}
 	}
 	o.handshake(c, d, s, frame, ts)
 	if fl != 0 {

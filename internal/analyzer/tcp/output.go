@@ -96,13 +96,15 @@ func orient(c *conn, f *connFilter) *view {
 	if c.rstFrame != 0 || c.finFrame[0] != 0 || c.finFrame[1] != 0 {
 		v.state = "closed"
 	}
-	v.closeReason = map[string]string{"reset": "reset", "refused": "refused", "closed": "normal", "half_closed": "half_closed",
-		"syn_sent": "unanswered"}[v.tcpState]
+	v.closeReason = closeReasons[v.tcpState]
 	if v.closeReason == "" {
 		v.closeReason = "active"
 	}
 	return v
 }
+
+// closeReasons maps a connection's final TCP state to its close_reason.
+var closeReasons = map[string]string{"reset": "reset", "refused": "refused", "closed": "normal", "half_closed": "half_closed", "syn_sent": "unanswered"}
 
 func (v *view) packets() int { return v.c.f[0].st.packets + v.c.f[1].st.packets }
 func (v *view) bytes() int64 { return v.c.f[0].st.bytes + v.c.f[1].st.bytes }

@@ -43,7 +43,6 @@ type options struct {
 	mss        int  // 0 when absent
 	wscale     int  // shift count clamped to 14; -1 when absent
 	sackPerm   bool // SACK permitted (RFC 2018)
-	sack       bool // SACK blocks present
 	timestamps bool // RFC 7323 timestamps
 	malformed  bool // an option ran past the header or had a bad length
 }
@@ -84,8 +83,7 @@ func parseOptions(b []byte) options {
 		case 4:
 			o.sackPerm = n == 2
 			o.malformed = o.malformed || n != 2
-		case 5:
-			o.sack = true
+		case 5: // SACK blocks
 			o.malformed = o.malformed || (n-2)%8 != 0
 		case 8:
 			o.timestamps = n == 10

@@ -377,6 +377,9 @@ func TestFlaggedSegments(t *testing.T) {
 		}
 	}
 	one := anomalies(t, AnomaliesInput{Common: Common{PcapFile: file}, Stream: &rt.ByConnection[0].Stream, Limit: 1000})
+	if len(one.Segments) < rt.ByConnection[0].RetransCount {
+		t.Errorf("stream filter: %d flagged segments, want at least the connection's %d retransmissions", len(one.Segments), rt.ByConnection[0].RetransCount)
+	}
 	for _, s := range one.Segments {
 		if s.Stream != rt.ByConnection[0].Stream {
 			t.Errorf("stream filter let through %+v", s)
@@ -459,6 +462,9 @@ func TestResponseBudget(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "tcp-*.pcap"))
+	if len(gen) == 0 {
+		t.Fatal("no generated TCP capture")
+	}
 	for _, f := range gen {
 		name := strings.TrimSuffix(filepath.Base(f), ".pcap")
 		rel := "gen/" + filepath.Base(f)
