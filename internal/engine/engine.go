@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,10 +353,15 @@ type decoder struct {
 
 	defrag4 *ip4defrag.IPv4Defragmenter
 	defrag6 *ip6defrag.IPv6Defragmenter
-	held6   int // IPv6 fragments held, to bound ip6defrag's memory
-	ip4re   layers.IPv4
-	ip6re   layers.IPv6
-	lastGC  time.Time
+	// Fragments and payload bytes fed to the defragmenters since they were
+	// made: past maxHeldFragments or maxHeldFragmentBytes both are
+	// replaced, dropping what they hold, so memory stays bounded however
+	// many datagrams a capture leaves incomplete.
+	heldFrags int
+	heldBytes int
+	ip4re     layers.IPv4
+	ip6re     layers.IPv6
+	lastGC    time.Time
 
 	byFirst map[gopacket.LayerType]*gopacket.DecodingLayerParser
 }
@@ -570,29 +576,36 @@ func (i *ipv4Layer) NextLayerType() gopacket.LayerType {
 	return i.IPv4.NextLayerType()
 }
 
-// maxHeldFragments bounds the IPv6 fragments waiting for reassembly.
-const maxHeldFragments = 10000
+// Bounds on what the defragmenters may hold (see decoder.heldFrags).
+const (
+	maxHeldFragments     = 10000
+	maxHeldFragmentBytes = 32 << 20
+)
 
 // defragment feeds an IP fragment to gopacket's defragmenters; when it
 // completes a datagram, the packet becomes that datagram, delivered at the
 // frame of its last fragment as Wireshark shows it.
 func (d *decoder) defragment() {
 	p := &d.pkt
+	if d.defrag4 == nil || d.heldFrags >= maxHeldFragments || d.heldBytes >= maxHeldFragmentBytes {
+		d.defrag4, d.defrag6 = ip4defrag.NewIPv4Defragmenter(), ip6defrag.NewIPv6Defragmenter()
+		d.heldFrags, d.heldBytes = 0, 0
+	}
 	var payload []byte
 	var proto layers.IPProtocol
 	switch {
 	case p.IPv4 != nil:
-		if d.defrag4 == nil {
-			d.defrag4 = ip4defrag.NewIPv4Defragmenter()
-		}
 		if p.Timestamp.Sub(d.lastGC) > time.Minute {
 			d.lastGC = p.Timestamp
 			d.defrag4.DiscardOlderThan(p.Timestamp.Add(-time.Minute))
 		}
-		// The defragmenter keeps the fragment: give it a copy.
+		// The defragmenter keeps the fragment's payload (the frame's
+		// bytes are reused): give it a copy. It builds the datagram from
+		// the last fragment's header, read before this call returns.
 		in := d.ip4.IPv4
 		in.Payload = append([]byte(nil), in.Payload...)
-		in.Contents = append([]byte(nil), in.Contents...)
+		d.heldFrags++
+		d.heldBytes += len(in.Payload)
 		out, err := d.defrag4.DefragIPv4WithTimestamp(&in, p.Timestamp)
 		if err != nil || out == nil {
 			return
@@ -601,19 +614,20 @@ func (d *decoder) defragment() {
 		p.IPv4 = &d.ip4re
 		payload, proto = out.Payload, out.Protocol
 	case p.IPv6 != nil:
-		if d.defrag6 == nil || d.held6 >= maxHeldFragments {
-			d.defrag6, d.held6 = ip6defrag.NewIPv6Defragmenter(), 0
-		}
+		// The defragmenter keeps the fragment, and builds the datagram
+		// from the first fragment's addresses: copy what points into the
+		// frame, whose bytes are reused.
 		ip := d.ip6
-		ip.Payload = nil
+		ip.Contents, ip.Payload = nil, nil
+		ip.SrcIP, ip.DstIP = slices.Clone(ip.SrcIP), slices.Clone(ip.DstIP)
 		frag := d.ip6frag
-		frag.Payload = append([]byte(nil), frag.Payload...)
-		d.held6++
+		frag.Contents, frag.Payload = nil, append([]byte(nil), frag.Payload...)
+		d.heldFrags++
+		d.heldBytes += len(frag.Payload)
 		out := d.defrag6.DefragIPv6(&ip, &frag)
 		if out == nil {
 			return
 		}
-		d.held6 = 0
 		d.ip6re = *out
 		p.IPv6 = &d.ip6re
 		payload, proto = out.Payload, out.NextHeader

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -316,4 +317,89 @@ func mixedFrames(t testing.TB, n int) []pcaptest.Frame {
 		fs[i] = pcaptest.Frame{Time: base.Add(time.Duration(i) * time.Millisecond), Data: templates[i%len(templates)]}
 	}
 	return fs
+}
+
+// TestIPv6FragmentsFarApart reassembles an IPv6 datagram whose fragments
+// are thousands of frames apart (more than the engine's read-ahead
+// batches), so the first fragment's frame bytes have been reused by the
+// time the datagram completes: its addresses must still be its own.
+func TestIPv6FragmentsFarApart(t *testing.T) {
+	udp := make([]byte, 1008)
+	binary.BigEndian.PutUint16(udp[0:], 5353)
+	binary.BigEndian.PutUint16(udp[2:], 53)
+	binary.BigEndian.PutUint16(udp[4:], 1008)
+	eth := &layers.Ethernet{SrcMAC: pcaptest.MAC(t, "00:00:00:00:00:01"), DstMAC: pcaptest.MAC(t, "00:00:00:00:00:02"), EthernetType: layers.EthernetTypeIPv6}
+	src, dst := net.ParseIP("2001:db8::1"), net.ParseIP("2001:db8::2")
+	frag := func(off uint16, more bool, data []byte) []byte {
+		ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolIPv6Fragment, SrcIP: src, DstIP: dst}
+		fh := &layers.IPv6Fragment{NextHeader: layers.IPProtocolUDP, FragmentOffset: off, MoreFragments: more, Identification: 77}
+		return pcaptest.Serialize(t, eth, ip, fh, gopacket.Payload(data))
+	}
+	fs := []pcaptest.Frame{{Time: time.Unix(1, 0), Data: frag(0, true, udp[:504])}}
+	filler := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolNoNextHeader, SrcIP: net.ParseIP("fe80::aaaa"), DstIP: net.ParseIP("fe80::bbbb")}
+	for i := range 3000 {
+		fs = append(fs, pcaptest.Frame{Time: time.Unix(1, int64(i)), Data: pcaptest.Serialize(t, eth, filler, gopacket.Payload(make([]byte, 40)))})
+	}
+	fs = append(fs, pcaptest.Frame{Time: time.Unix(2, 0), Data: frag(63, false, udp[504:])})
+	reassembled := 0
+	_, err := engine.Run(t.Context(), bytes.NewReader(pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs)), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+		if !p.Reassembled {
+			return
+		}
+		reassembled++
+		if !p.IPv6.SrcIP.Equal(src) || !p.IPv6.DstIP.Equal(dst) || p.UDP == nil || len(p.UDP.Payload) != 1000 {
+			t.Errorf("frame %d: reassembled %s -> %s, UDP %v", p.Number, p.IPv6.SrcIP, p.IPv6.DstIP, p.UDP != nil)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reassembled != 1 {
+		t.Errorf("%d datagrams reassembled, want 1", reassembled)
+	}
+}
+
+// TestFragmentMemoryBounded feeds 100,000 first fragments that never
+// complete, IPv4 and IPv6, with one IPv6 datagram completing every 5,000
+// fragments: what the defragmenters hold stays bounded.
+func TestFragmentMemoryBounded(t *testing.T) {
+	const n = 100000
+	eth4 := &layers.Ethernet{SrcMAC: pcaptest.MAC(t, "00:00:00:00:00:01"), DstMAC: pcaptest.MAC(t, "00:00:00:00:00:02"), EthernetType: layers.EthernetTypeIPv4}
+	eth6 := &layers.Ethernet{SrcMAC: pcaptest.MAC(t, "00:00:00:00:00:01"), DstMAC: pcaptest.MAC(t, "00:00:00:00:00:02"), EthernetType: layers.EthernetTypeIPv6}
+	payload := gopacket.Payload(make([]byte, 1400))
+	var fs []pcaptest.Frame
+	for i := range n {
+		var data []byte
+		switch {
+		case i%2 == 0:
+			ip := &layers.IPv4{Version: 4, TTL: 64, Id: uint16(i), Flags: layers.IPv4MoreFragments, Protocol: layers.IPProtocolUDP,
+				SrcIP: net.IP{10, byte(i >> 16), byte(i >> 8), byte(i)}, DstIP: net.IP{10, 0, 0, 2}}
+			data = pcaptest.Serialize(t, eth4, ip, payload)
+		default:
+			ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolIPv6Fragment, SrcIP: net.ParseIP("2001:db8::1"), DstIP: net.ParseIP("2001:db8::2")}
+			fh := &layers.IPv6Fragment{NextHeader: layers.IPProtocolUDP, MoreFragments: i%5000 != 1, Identification: uint32(i)}
+			data = pcaptest.Serialize(t, eth6, ip, fh, payload)
+		}
+		fs = append(fs, pcaptest.Frame{Time: time.Unix(1, int64(i)), Data: data})
+	}
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs)
+	fs = nil
+	runtime.GC()
+	var before, ms runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	_, err := engine.Run(t.Context(), bytes.NewReader(file), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+		if p.Number%10000 == 0 {
+			runtime.GC() // live memory, not garbage awaiting collection
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100,000 fragments of 1,400 bytes held would be over 140 MiB.
+	if grown := int64(peak) - int64(before.HeapAlloc); grown > 64<<20 {
+		t.Errorf("heap grew by %d MiB while reading fragments", grown>>20)
+	}
 }
