@@ -174,7 +174,7 @@ func TestPublicAddr(t *testing.T) {
 		{"127.0.0.1", false}, {"127.1.2.3", false}, {"::1", false}, {"10.0.0.1", false}, {"172.16.5.4", false},
 		{"192.168.1.1", false}, {"169.254.169.254", false}, {"100.64.0.1", false}, {"0.0.0.0", false}, {"::", false},
 		{"224.0.0.251", false}, {"255.255.255.255", false}, {"fe80::1", false}, {"fc00::1", false}, {"ff02::1", false},
-		{"::ffff:127.0.0.1", false}, {"::ffff:10.1.1.1", false}, {"64:ff9b::a9fe:a9fe", false}, {"64:ff9b::808:808", true},
+		{"::ffff:127.0.0.1", false}, {"::ffff:10.1.1.1", false}, {"64:ff9b::a9fe:a9fe", false}, {"64:ff9b::808:808", true}, {"64:ff9b:1:a00:0:100:808:808", false},
 		{"2002:7f00:1::1", false}, {"2002:0808:0808::1", true}, {"198.18.0.1", false}, {"240.0.0.1", false},
 	} {
 		if got := PublicAddr(netip.MustParseAddr(c.addr)); got != c.public {

@@ -27,24 +27,32 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the limited broadcast address
 	netip.MustParsePrefix("100::/64"),        // discard-only
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the operator
 }
 
+var (
+	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96") // well-known NAT64 (RFC 6052), IPv4 in the last 4 bytes
+	sixToFour   = netip.MustParsePrefix("2002::/16")    // 6to4 (RFC 3056), IPv4 in bytes 2-5
+)
+
 // PublicAddr reports whether a download may connect to a: a global unicast
-// address outside every special-purpose range. IPv4-mapped, NAT64 (RFC
-// 6052) and 6to4 addresses are judged by the IPv4 address they carry.
+// address outside every special-purpose range. IPv4-mapped, well-known
+// NAT64 (RFC 6052) and 6to4 addresses are judged by the IPv4 address they
+// carry.
 func PublicAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	if a.Is6() {
 		b := a.As16()
 		switch {
-		case netip.MustParsePrefix("64:ff9b::/96").Contains(a), netip.MustParsePrefix("64:ff9b:1::/48").Contains(a):
+		case nat64Prefix.Contains(a):
 			return PublicAddr(netip.AddrFrom4([4]byte(b[12:16])))
-		case netip.MustParsePrefix("2002::/16").Contains(a):
+		case sixToFour.Contains(a):
 			return PublicAddr(netip.AddrFrom4([4]byte(b[2:6])))
 		}
 	}
-	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || !a.IsGlobalUnicast() {
+	// Not global unicast: invalid, unspecified, loopback, link-local,
+	// multicast, the IPv4 broadcast address.
+	if !a.IsGlobalUnicast() || a.IsPrivate() {
 		return false
 	}
 	for _, p := range blockedPrefixes {
@@ -73,7 +81,8 @@ func (o *Opener) maxBytes() int64 {
 
 // checkRedirect allows at most 5 redirects, to http(s) only.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
+	if len(via) > 5 { // len(via) is the number of this redirect
+
 		return errors.New("more than 5 redirects")
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {

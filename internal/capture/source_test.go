@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,11 +70,20 @@ func TestDownload(t *testing.T) {
 	})
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok.pcap", http.StatusFound) })
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
+	// /hops/N redirects N times, then serves the capture.
+	mux.HandleFunc("/hops/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.PathValue("n"))
+		if n == 0 {
+			http.Redirect(w, r, "/ok.pcap", http.StatusFound)
+			return
+		}
+		http.Redirect(w, r, "/hops/"+strconv.Itoa(n-1), http.StatusFound)
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
 	op := capture.Opener{MaxDownloadBytes: 50000, DownloadTimeout: 2 * time.Second, AllowPrivateURLs: true}
-	for _, path := range []string{"/ok.pcap", "/redirect"} {
+	for _, path := range []string{"/ok.pcap", "/redirect", "/hops/4"} { // /hops/4: 5 redirects, the most allowed
 		src, err := op.Open(t.Context(), srv.URL+path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -94,6 +104,7 @@ func TestDownload(t *testing.T) {
 		{"/chunked.pcap", capture.ErrTooLarge, "more than the limit of 50000 bytes"},
 		{"/slow.pcap", nil, "not finished within 2s"},
 		{"/loop", nil, "more than 5 redirects"},
+		{"/hops/5", nil, "more than 5 redirects"},
 	}
 	for _, c := range errCases {
 		t.Run(c.path, func(t *testing.T) {
