@@ -30,6 +30,8 @@ type config struct {
 	start, end    time.Time
 	filters       Filters
 	th            Thresholds
+	// the detectors' windows, from th
+	sweepWin, unreachWin time.Duration
 }
 
 func newConfig(in Input, maxPackets int) (*config, error) {
@@ -95,6 +97,8 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		return nil, fmt.Errorf("thresholds must be positive (sweep_min_targets at least 2, tunnel_min_entropy at most 8)")
 	}
 	c.th = th
+	c.sweepWin = time.Duration(th.SweepWindowSeconds * float64(time.Second))
+	c.unreachWin = time.Duration(th.UnreachableStormWindow * float64(time.Second))
 	return c, nil
 }
 

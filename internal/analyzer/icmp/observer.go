@@ -65,31 +65,48 @@ type probeKey struct {
 }
 
 type probe struct {
-	ttl   int
-	t     time.Time
-	proto uint8
+	ttl int
+	t   time.Time
 }
 
 type route struct {
 	src, dst netip.Addr
 	proto    uint8
 	hops     []Hop
-	routers  map[netip.Addr]bool
 	reached  bool
 }
 
-type event struct {
-	t     time.Time
-	frame int
-	dst   netip.Addr
+// window is a sliding window of events in capture order: pushed at the
+// back, expired from the front, in amortised constant time per event.
+type window[T any] struct {
+	items []T
+	head  int
+}
+
+func (w *window[T]) push(v T) { w.items = append(w.items, v) }
+func (w *window[T]) len() int { return len(w.items) - w.head }
+func (w *window[T]) front() T { return w.items[w.head] }
+func (w *window[T]) popFront() {
+	var zero T
+	w.items[w.head] = zero
+	w.head++
+	if w.head > len(w.items)/2 { // compact once half the slice is spent
+		w.items = w.items[:copy(w.items, w.items[w.head:])]
+		w.head = 0
+	}
+}
+
+// sweepEvent is one echo request of a possible sweep.
+type sweepEvent struct {
+	t   time.Time
+	dst netip.Addr
 }
 
 type sweep struct {
-	win    []event
+	win    window[sweepEvent]
 	counts map[netip.Addr]int
 	peak   int
 	ev     modkit.Evidence
-	start  time.Time
 }
 
 type observer struct {
@@ -98,7 +115,7 @@ type observer struct {
 	found, analyzed, matched int
 	page                     []Packet
 
-	typeCounts     map[string]int
+	typeCounts     [2][256]int // by [ICMPv6][type]
 	byVersion      map[string]int
 	sources, dests *uniq
 	unreach        *uniq
@@ -124,10 +141,9 @@ type observer struct {
 	sweeps    map[netip.Addr]*sweep
 	redirects modkit.Evidence
 	redirTo   map[string]int
-	unWin     []event
+	unWin     window[time.Time]
 	unPeak    int
 	unEv      modkit.Evidence
-	unStart   time.Time
 	fragNeed  map[pairKey]*modkit.Evidence
 
 	// set by echoReply for the record of the reply being observed
@@ -157,7 +173,7 @@ var _ engine.Observer = (*observer)(nil)
 
 func newObserver(cfg *config) *observer {
 	return &observer{
-		cfg: cfg, typeCounts: map[string]int{}, byVersion: map[string]int{}, sources: newUniq(), dests: newUniq(), unreach: newUniq(),
+		cfg: cfg, byVersion: map[string]int{}, sources: newUniq(), dests: newUniq(), unreach: newUniq(),
 		unreachByCode: map[string]int{}, pending: map[echoKey]echoReq{}, pairs: map[pairKey]*pairStat{}, sessions: map[sessKey]*session{},
 		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, sweeps: map[netip.Addr]*sweep{}, redirTo: map[string]int{},
 		fragNeed: map[pairKey]*modkit.Evidence{}, rtt: modkit.Reservoir{Cap: reservoirSize},
@@ -228,11 +244,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	src, dst := p.SrcIP(), p.DstIP()
 	o.sources.add(src)
 	o.dests.add(dst)
-	name := typeName(m.v6, m.typ)
-	if m.v6 {
-		name = "ICMPv6 " + name
-	}
-	o.typeCounts[name]++
+	o.typeCounts[b2i(m.v6)][m.typ]++
 	why := ""
 	switch {
 	case isEchoRequest(m.v6, m.typ):
@@ -406,26 +418,16 @@ func (o *observer) noteSweep(src, dst netip.Addr, p *engine.Packet) {
 		s = &sweep{counts: map[netip.Addr]int{}}
 		o.sweeps[src] = s
 	}
-	win := time.Duration(o.cfg.th.SweepWindowSeconds * float64(time.Second))
-	s.win = append(s.win, event{p.Timestamp, p.Number, dst})
+	s.win.push(sweepEvent{p.Timestamp, dst})
 	s.counts[dst]++
-	drop := 0
-	for drop < len(s.win) && p.Timestamp.Sub(s.win[drop].t) > win {
-		d := s.win[drop].dst
+	for s.win.len() > 0 && p.Timestamp.Sub(s.win.front().t) > o.cfg.sweepWin {
+		d := s.win.front().dst
 		if s.counts[d]--; s.counts[d] <= 0 {
 			delete(s.counts, d)
 		}
-		drop++
+		s.win.popFront()
 	}
-	if drop > 0 {
-		s.win = append(s.win[:0], s.win[drop:]...)
-	}
-	if n := len(s.counts); n > s.peak {
-		s.peak = n
-		if n >= o.cfg.th.SweepMinTargets && s.start.IsZero() {
-			s.start = s.win[0].t
-		}
-	}
+	s.peak = max(s.peak, len(s.counts))
 	if len(s.counts) >= o.cfg.th.SweepMinTargets {
 		s.ev.Add(p.Number)
 	}
@@ -487,22 +489,12 @@ func (o *observer) unreachable(p *engine.Packet) {
 	if q, err := engine.DecodeQuoted(quote); err == nil {
 		o.unreach.add(q.Dst)
 	}
-	win := time.Duration(o.cfg.th.UnreachableStormWindow * float64(time.Second))
-	o.unWin = append(o.unWin, event{t: p.Timestamp, frame: p.Number})
-	drop := 0
-	for drop < len(o.unWin) && p.Timestamp.Sub(o.unWin[drop].t) > win {
-		drop++
+	o.unWin.push(p.Timestamp)
+	for p.Timestamp.Sub(o.unWin.front()) > o.cfg.unreachWin {
+		o.unWin.popFront()
 	}
-	if drop > 0 {
-		o.unWin = append(o.unWin[:0], o.unWin[drop:]...)
-	}
-	if n := len(o.unWin); n >= o.cfg.th.UnreachableStormMin {
-		if n > o.unPeak {
-			o.unPeak = n
-			if o.unStart.IsZero() {
-				o.unStart = o.unWin[0].t
-			}
-		}
+	if n := o.unWin.len(); n >= o.cfg.th.UnreachableStormMin {
+		o.unPeak = max(o.unPeak, n)
 		o.unEv.Add(p.Number)
 	}
 }
@@ -528,11 +520,11 @@ func (o *observer) noteProbe(p *engine.Packet) {
 	switch {
 	case p.IPv4 != nil && p.IPv4.TTL <= probeMaxTTL && p.IPv4.TTL > 0:
 		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(false, p.IPv4.Id, 0, nil)}
-		pr = probe{int(p.IPv4.TTL), p.Timestamp, uint8(p.IPv4.Protocol)}
+		pr = probe{int(p.IPv4.TTL), p.Timestamp}
 	case p.IPv6 != nil && p.IPv6.HopLimit <= probeMaxTTL && p.IPv6.HopLimit > 0:
 		proto, transport := uint8(p.IPv6.NextHeader), p.IPv6.Payload
 		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(true, 0, proto, transport)}
-		pr = probe{int(p.IPv6.HopLimit), p.Timestamp, proto}
+		pr = probe{int(p.IPv6.HopLimit), p.Timestamp}
 	default:
 		return
 	}
@@ -550,7 +542,7 @@ func (o *observer) route(src, dst netip.Addr, proto uint8) *route {
 	k := pairKey{src, dst}
 	r := o.routes[k]
 	if r == nil && len(o.routes) < maxRoutes {
-		r = &route{src: src, dst: dst, proto: proto, routers: map[netip.Addr]bool{}}
+		r = &route{src: src, dst: dst, proto: proto}
 		o.routes[k] = r
 		o.routeOrder = append(o.routeOrder, r)
 	}
@@ -569,7 +561,6 @@ func (o *observer) noteHop(router netip.Addr, q engine.Quoted, p *engine.Packet)
 		h.TTL = pr.ttl
 		h.RTTMs = append(h.RTTMs, float64(p.Timestamp.Sub(pr.t).Microseconds())/1000)
 	}
-	r.routers[router] = true
 	for i := range r.hops {
 		if hp := &r.hops[i]; hp.Router == h.Router && hp.TTL == h.TTL {
 			hp.Probes++
@@ -601,4 +592,11 @@ func entropy(b []byte) float64 {
 		}
 	}
 	return h
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -237,7 +237,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Message = "No ICMP packets found"
 	}
 	st := &out.Statistics
-	st.ICMPTypeCounts, st.ByVersion, st.UnreachableByCo = o.typeCounts, o.byVersion, o.unreachByCode
+	st.ICMPTypeCounts, st.ByVersion, st.UnreachableByCo = o.typeCountsByName(), o.byVersion, o.unreachByCode
 	st.UniqueSourcesCount, st.UniqueDestinationsCount = len(o.sources.set), len(o.dests.set)
 	st.UniqueSources, st.UniqueDestinations = addrs(o.sources), addrs(o.dests)
 	st.UnreachableDestsCount, st.UnreachableDests = len(o.unreach.set), addrs(o.unreach)
@@ -324,5 +324,24 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Traceroutes = append(out.Traceroutes, tr)
 	}
 	out.Anomalies = o.anomalies()
+	return out
+}
+
+// typeCountsByName names the message types counted: ICMPv6 names begin
+// with "ICMPv6 ".
+func (o *observer) typeCountsByName() map[string]int {
+	out := map[string]int{}
+	for v6, counts := range o.typeCounts {
+		for typ, n := range counts {
+			if n == 0 {
+				continue
+			}
+			name := typeName(v6 == 1, uint8(typ))
+			if v6 == 1 {
+				name = "ICMPv6 " + name
+			}
+			out[name] += n
+		}
+	}
 	return out
 }
