@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 const maxUniqueListed = 50
@@ -317,7 +318,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		Anomalies:           o.anomalies(),
 	}
 	if c.maxPackets > 0 && o.found > c.maxPackets {
-		out.Note = fmt.Sprintf("Analysis limited to first %d DHCP packets due to --max-packets setting", c.maxPackets)
+		out.Note = modkit.MaxPacketsNote(c.maxPackets, "DHCP")
 	}
 	if o.found == 0 {
 		out.Message = "No DHCP packets found"

@@ -198,7 +198,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		Warnings:           warnings,
 	}
 	if c.maxPackets > 0 && o.found > c.maxPackets {
-		out.Note = fmt.Sprintf("Analysis limited to first %d DNS packets due to --max-packets setting", c.maxPackets)
+		out.Note = modkit.MaxPacketsNote(c.maxPackets, "DNS")
 	}
 	if o.found == 0 {
 		out.Message = "No DNS packets found"

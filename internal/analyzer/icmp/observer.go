@@ -16,6 +16,7 @@ import (
 const (
 	maxTracked      = 200000 // outstanding echo requests, probes, host pairs, sessions
 	maxUniqueListed = 50
+	maxRoutesListed = 20 // traceroutes in the output
 	maxHops         = 64
 	maxRoutes       = 1000
 	reservoirSize   = 50000
@@ -246,17 +247,18 @@ func (o *observer) Observe(p *engine.Packet) {
 	o.dests.add(dst)
 	o.typeCounts[b2i(m.v6)][m.typ]++
 	why := ""
+	var q engine.Quoted // the datagram an error quotes, when readable
 	switch {
 	case isEchoRequest(m.v6, m.typ):
 		o.echoRequest(p, m, src, dst)
 	case isEchoReply(m.v6, m.typ):
 		o.echoReply(p, m, src, dst)
 	case isError(m.v6, m.typ):
-		why = o.icmpError(p, m, src, dst)
+		q, why = o.icmpError(p, m, src, dst)
 	}
 	if isUnreachable(m.v6, m.typ) {
 		o.unreachByCode[codeName(m.v6, m.typ, m.code)]++
-		o.unreachable(p)
+		o.unreachable(p, q)
 	}
 	o.maybePage(p, m, why)
 }
@@ -433,17 +435,17 @@ func (o *observer) noteSweep(src, dst netip.Addr, p *engine.Packet) {
 	}
 }
 
-// icmpError decodes the quoted datagram of an error and feeds paths,
-// unreachables and detectors. It returns a reason when the quote is
+// icmpError decodes the quoted datagram of an error and feeds paths and
+// detectors. It returns the datagram, or a reason when the quote is
 // unreadable.
-func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Addr) string {
+func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Addr) (engine.Quoted, string) {
 	o.errors++
 	quote, _ := p.ICMPErrorQuote()
 	q, err := engine.DecodeQuoted(quote)
 	if err != nil {
 		why := "the error quotes no readable IP header"
 		o.noteMalformed(p.Number, why)
-		return why
+		return engine.Quoted{}, why
 	}
 	switch {
 	case isTimeExceeded(m.v6, m.typ) && m.code == 0:
@@ -475,18 +477,17 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 			}
 		}
 	}
-	if isUnreachable(m.v6, m.typ) && q.Src.IsValid() {
-		// A port unreachable from the destination ends a UDP traceroute.
-		if src == q.Dst {
-			o.noteRoute(q.Src, q.Dst)
-		}
+	// A port unreachable from the destination ends a UDP traceroute.
+	if isUnreachable(m.v6, m.typ) && src == q.Dst {
+		o.noteRoute(q.Src, q.Dst)
 	}
-	return ""
+	return q, ""
 }
 
-func (o *observer) unreachable(p *engine.Packet) {
-	quote, _ := p.ICMPErrorQuote()
-	if q, err := engine.DecodeQuoted(quote); err == nil {
+// unreachable counts a destination unreachable message; q is the datagram
+// it quotes (zero when unreadable).
+func (o *observer) unreachable(p *engine.Packet, q engine.Quoted) {
+	if q.Dst.IsValid() {
 		o.unreach.add(q.Dst)
 	}
 	o.unWin.push(p.Timestamp)

@@ -231,7 +231,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	out := &Output{File: in.PcapFile, TotalPackets: res.Packets, ICMPPacketsFound: o.found, ICMPPacketsAnalyzed: o.analyzed,
 		Filters: c.filters, Thresholds: c.th, Warnings: warnings}
 	if c.maxPackets > 0 && o.found > c.maxPackets {
-		out.Note = fmt.Sprintf("Analysis limited to first %d ICMP packets due to --max-packets setting", c.maxPackets)
+		out.Note = modkit.MaxPacketsNote(c.maxPackets, "ICMP")
 	}
 	if o.found == 0 {
 		out.Message = "No ICMP packets found"
@@ -305,7 +305,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	}
 	out.Traceroutes = []Traceroute{}
 	for i, r := range o.routeOrder {
-		if i == maxUniqueListed/2 {
+		if i == maxRoutesListed {
 			break
 		}
 		tr := Traceroute{Source: r.src.String(), Destination: r.dst.String(), Protocol: protoName(r.proto), Reached: r.reached, Hops: slices.Clone(r.hops)}

@@ -16,7 +16,7 @@ type Input struct {
 
 	SweepMinTargets        int     `json:"sweep_min_targets,omitempty" jsonschema:"ping_sweep: distinct hosts one source sends echo requests to within the window (default 20)"`
 	SweepWindowSeconds     float64 `json:"sweep_window_seconds,omitempty" jsonschema:"ping_sweep: window in seconds (default 60)"`
-	FloodMinPackets        int     `json:"flood_min_packets,omitempty" jsonschema:"icmp_flood: ICMP packets from one source to one destination within one second (default 200)"`
+	FloodMinPackets        int     `json:"flood_min_packets,omitempty" jsonschema:"icmp_flood: echo requests from one source to one destination within one second (default 200)"`
 	TunnelMinPayload       int     `json:"tunnel_min_payload,omitempty" jsonschema:"icmp_tunneling_suspected: echo payload size in bytes counted as large (default 512)"`
 	TunnelMinEntropy       float64 `json:"tunnel_min_entropy,omitempty" jsonschema:"icmp_tunneling_suspected: payload entropy in bits per byte counted as random, for payloads of 64 bytes or more (default 6.0)"`
 	TunnelMinPackets       int     `json:"tunnel_min_packets,omitempty" jsonschema:"icmp_tunneling_suspected: large or random echo payloads between one host pair (default 10)"`
@@ -52,7 +52,7 @@ type Output struct {
 
 // Statistics cover the whole capture, whatever the filters and paging.
 type Statistics struct {
-	ICMPTypeCounts          map[string]int       `json:"icmp_type_counts" jsonschema:"messages per type name (ICMPv6 names end in (v6) where they clash)"`
+	ICMPTypeCounts          map[string]int       `json:"icmp_type_counts" jsonschema:"messages per type name; ICMPv6 type names begin with \"ICMPv6 \""`
 	UniqueSourcesCount      int                  `json:"unique_sources_count"`
 	UniqueDestinationsCount int                  `json:"unique_destinations_count"`
 	UniqueSources           []string             `json:"unique_sources" jsonschema:"first 50, in order of appearance"`
