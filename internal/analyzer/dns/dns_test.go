@@ -240,6 +240,12 @@ func TestTCPAndTransactions(t *testing.T) {
 	if len(tcp[1].Answers) != 1 || len(tcp[1].Answers[0].Data) < 500 || tcp[1].ResponseTimeMs == nil {
 		t.Errorf("reassembled TXT answer = %+v", tcp[1].Answers)
 	}
+	// Both answers of the shared segment are linked to their queries.
+	for _, p := range tcp[4:] {
+		if !p.Flags.IsResponse || p.ResponseTimeMs == nil || p.QueryPacket == nil || *p.QueryPacket != tcp[2].PacketNumber {
+			t.Errorf("answer %d (id %d): query_packet %v, response_time_ms %v", p.PacketNumber, p.DNSID, p.QueryPacket, p.ResponseTimeMs)
+		}
+	}
 	st := out.Statistics
 	if st.Answered != 154 || st.Unanswered != 0 || st.Retransmissions != 1 || st.ByTransport["TCP"] != 6 || st.RcodeCounts["NXDOMAIN"] != 8 {
 		t.Errorf("statistics = %+v", st)

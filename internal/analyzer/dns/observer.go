@@ -134,6 +134,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	answered                 *txn // the transaction the message in hand answered, if any
 
 	queries, responses, malformed, inICMP, nonStd, truncated, unsolicited int
 	byService, byTransport                                                map[string]int
@@ -327,6 +328,7 @@ func (o *observer) Flush() {
 func (o *observer) handle(md meta) {
 	m := &o.msg
 	o.found++
+	o.answered = nil
 	// A message quoted in an ICMP error is cut short by design.
 	switch {
 	case md.inICMP:
@@ -355,7 +357,12 @@ func (o *observer) handle(md meta) {
 	}
 	o.matched++
 	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		o.page = append(o.page, record(m, md))
+		r := record(m, md)
+		if t := o.answered; t != nil { // link a response to its query
+			ms, qf := t.responseMs(), t.queryFrame
+			r.ResponseTimeMs, r.QueryPacket = &ms, &qf
+		}
+		o.page = append(o.page, r)
 	}
 }
 
@@ -508,8 +515,14 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		return
 	}
 	delete(o.pending, k)
+	if t.answered {
+		// A second response, to a retransmission under another id or
+		// port: the transaction is already answered.
+		return
+	}
 	delete(o.pendingQ, qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype})
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
+	o.answered = t
 	ms := t.responseMs()
 	o.allLat.Add(ms)
 	if s := o.server(md.src.Addr(), t.multicastDst); s != nil {

@@ -242,21 +242,6 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Packets = []Packet{}
 	}
 	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
-	// Link responses on the page to their queries.
-	byResp := map[int]*txn{}
-	for _, t := range o.txns {
-		if t.answered {
-			byResp[t.respFrame] = t
-		}
-	}
-	for i := range out.Packets {
-		p := &out.Packets[i]
-		if t := byResp[p.PacketNumber]; t != nil && p.Flags.IsResponse && p.DNSID == int(t.key.id) {
-			ms := t.responseMs()
-			qf := t.queryFrame
-			p.ResponseTimeMs, p.QueryPacket = &ms, &qf
-		}
-	}
 
 	var txs []*txn
 	for _, t := range o.txns {
