@@ -92,17 +92,53 @@ func (o *observer) anomalies() []Anomaly {
 		}
 	}
 
-	// Slow and unresponsive servers.
+	// Slow and unresponsive servers: decide which, then gather their
+	// evidence in one pass over the transactions.
+	type serverFinding struct {
+		s    *serverStat
+		slow *Latency // set when slow
+		unan bool
+	}
+	var found []serverFinding
+	flagged := map[netip.Addr]*[2]modkit.Evidence{} // answered, unanswered
 	for _, s := range o.srvOrder {
-		if l := latency(&s.lat); l != nil && s.answered >= th.SlowServerMinAnswered && l.Median >= th.SlowServerMedianMs {
+		f := serverFinding{s: s}
+		if s.answered >= th.SlowServerMinAnswered {
+			if l := latency(&s.lat); l != nil && l.Median >= th.SlowServerMedianMs {
+				f.slow = l
+			}
+		}
+		asked := s.answered + s.unanswered
+		f.unan = s.unanswered >= th.UnansweredMin && float64(s.unanswered)/float64(asked) >= th.UnansweredMinRate
+		if f.slow != nil || f.unan {
+			found = append(found, f)
+			flagged[s.addr] = &[2]modkit.Evidence{}
+		}
+	}
+	if len(flagged) > 0 {
+		for _, t := range o.txns {
+			ev := flagged[t.key.server.Addr()]
+			switch {
+			case ev == nil:
+			case t.answered:
+				ev[0].Add(t.respFrame)
+			case o.status(t) == "unanswered":
+				ev[1].Add(t.queryFrame)
+			}
+		}
+	}
+	for _, f := range found {
+		s, ev := f.s, flagged[f.s.addr]
+		if l := f.slow; l != nil {
 			add(AnomalySlowServer, "medium",
 				fmt.Sprintf("DNS server %s answers slowly: median %.1f ms, p95 %.1f ms over %d answers", s.addr, l.Median, l.P95, s.answered),
-				o.serverFrames(s.addr, true), map[string]any{"server": s.addr.String(), "answered": s.answered, "median_ms": l.Median, "p95_ms": l.P95, "max_ms": l.Max})
+				ev[0], map[string]any{"server": s.addr.String(), "answered": s.answered, "median_ms": l.Median, "p95_ms": l.P95, "max_ms": l.Max})
 		}
-		if asked := s.answered + s.unanswered; s.unanswered >= th.UnansweredMin && float64(s.unanswered)/float64(asked) >= th.UnansweredMinRate {
+		if f.unan {
+			asked := s.answered + s.unanswered
 			add(AnomalyUnanswered, "medium",
 				fmt.Sprintf("DNS server %s left %d of %d queries unanswered (no response within %.0f s)", s.addr, s.unanswered, asked, th.UnansweredTimeoutSec),
-				o.serverFrames(s.addr, false), map[string]any{"server": s.addr.String(), "unanswered": s.unanswered, "queries": asked})
+				ev[1], map[string]any{"server": s.addr.String(), "unanswered": s.unanswered, "queries": asked})
 		}
 	}
 
@@ -115,7 +151,7 @@ func (o *observer) anomalies() []Anomaly {
 	// Large responses: many to one destination, or any unsolicited.
 	dsts := make([]netip.Addr, 0, len(o.large))
 	for a, e := range o.large {
-		if e.Total() >= th.LargeResponseMin {
+		if e.ev.Total() >= th.LargeResponseMin {
 			dsts = append(dsts, a)
 		}
 	}
@@ -123,13 +159,13 @@ func (o *observer) anomalies() []Anomaly {
 	for _, a := range dsts {
 		e := o.large[a]
 		add(AnomalyLargeResponse, "medium",
-			fmt.Sprintf("%d UDP responses of %d bytes or more went to %s (largest %d): amplification-sized answers (ANY, DNSSEC, large TXT)", e.Total(), th.LargeResponseBytes, a, o.largeMax),
-			*e, map[string]any{"destination": a.String(), "responses": e.Total(), "min_bytes": th.LargeResponseBytes, "largest_bytes": o.largeMax})
+			fmt.Sprintf("%d UDP responses of %d bytes or more went to %s (largest %d): amplification-sized answers (ANY, DNSSEC, large TXT)", e.ev.Total(), th.LargeResponseBytes, a, e.largest),
+			e.ev, map[string]any{"destination": a.String(), "responses": e.ev.Total(), "min_bytes": th.LargeResponseBytes, "largest_bytes": e.largest})
 	}
-	if o.largeUns.Total() > 0 {
+	if u := &o.largeUns; u.ev.Total() > 0 {
 		add(AnomalyLargeResponse, "high",
-			fmt.Sprintf("%d large UDP response(s) (%d bytes or more) with no query seen: the signature of DNS reflection/amplification aimed at their destination", o.largeUns.Total(), th.LargeResponseBytes),
-			o.largeUns, map[string]any{"unsolicited": o.largeUns.Total(), "min_bytes": th.LargeResponseBytes, "largest_bytes": o.largeMax})
+			fmt.Sprintf("%d large UDP response(s) (%d bytes or more) with no query seen: the signature of DNS reflection/amplification aimed at their destination", u.ev.Total(), th.LargeResponseBytes),
+			u.ev, map[string]any{"unsolicited": u.ev.Total(), "min_bytes": th.LargeResponseBytes, "largest_bytes": u.largest})
 	}
 
 	if o.malformed > 0 {
@@ -138,24 +174,6 @@ func (o *observer) anomalies() []Anomaly {
 	}
 	slices.SortStableFunc(out, func(a, b Anomaly) int { return modkit.CompareSeverity(a.Severity, b.Severity) })
 	return out
-}
-
-// serverFrames collects evidence for a server: response frames of answered
-// queries, or query frames of unanswered ones.
-func (o *observer) serverFrames(a netip.Addr, answered bool) modkit.Evidence {
-	var e modkit.Evidence
-	for _, t := range o.txns {
-		if t.key.server.Addr() != a {
-			continue
-		}
-		switch {
-		case answered && t.answered:
-			e.Add(t.respFrame)
-		case !answered && o.status(t) == "unanswered":
-			e.Add(t.queryFrame)
-		}
-	}
-	return e
 }
 
 func joinAnd(parts []string) string {

@@ -60,7 +60,6 @@ type txn struct {
 	queryFrame   int
 	queryTime    time.Time
 	lastQuery    time.Time // the latest (re)transmission
-	querySize    int
 	respFrame    int
 	respTime     time.Time
 	rcode        int
@@ -130,7 +129,6 @@ type observer struct {
 	cfg   *config
 	msg   message
 	reasm *engine.Reassembler
-	cur   *engine.Packet
 
 	found, analyzed, matched int
 	page                     []Packet
@@ -164,9 +162,8 @@ type observer struct {
 	nonStdEv   modkit.Evidence
 	malformEv  modkit.Evidence
 	malformWhy string
-	large      map[netip.Addr]*modkit.Evidence
-	largeUns   modkit.Evidence
-	largeMax   int
+	large      map[netip.Addr]*largeResponses // by destination
+	largeUns   largeResponses                 // with no query seen
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -179,7 +176,7 @@ func newObserver(cfg *config) *observer {
 		names: newCounter[string](), regDomains: newCounter[string](), clients: newCounter[netip.Addr](), serverTop: newCounter[netip.Addr](),
 		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{}, allLat: modkit.Reservoir{Cap: reservoirSize},
 		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, regs: map[string]*regStat{},
-		nx: map[netip.Addr]*clientNX{}, large: map[netip.Addr]*modkit.Evidence{},
+		nx: map[netip.Addr]*clientNX{}, large: map[netip.Addr]*largeResponses{},
 	}
 }
 
@@ -199,7 +196,6 @@ func serviceOf(sport, dport uint16) string {
 // (reassembled), DNS quoted in ICMP errors, and UDP on other ports when the
 // payload is unmistakably DNS.
 func (o *observer) Observe(p *engine.Packet) {
-	o.cur = p
 	o.lastTime = p.Timestamp
 	switch {
 	case p.UDP != nil:
@@ -455,7 +451,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		o.txCapped++
 		return
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, querySize: md.size, multicastDst: multicast}
+	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, multicastDst: multicast}
 	if !hasQ {
 		t.name = ""
 	}
@@ -509,8 +505,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	if t == nil || (hasQ && t.name != "" && t.name != name) {
 		o.unsolicited++
 		if md.transport == "UDP" && md.size >= o.cfg.th.LargeResponseBytes {
-			o.largeUns.Add(md.frame)
-			o.largeMax = max(o.largeMax, md.size)
+			o.largeUns.add(md)
 		}
 		return
 	}
@@ -532,13 +527,26 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	}
 	if md.transport == "UDP" && md.size >= o.cfg.th.LargeResponseBytes {
 		e := o.large[md.dst.Addr()]
-		if e == nil {
-			e = &modkit.Evidence{}
+		if e == nil && len(o.large) < maxCounterKeys {
+			e = &largeResponses{}
 			o.large[md.dst.Addr()] = e
 		}
-		e.Add(md.frame)
-		o.largeMax = max(o.largeMax, md.size)
+		if e != nil {
+			e.add(md)
+		}
 	}
+}
+
+// largeResponses are amplification-sized responses: their frames and the
+// largest size.
+type largeResponses struct {
+	ev      modkit.Evidence
+	largest int
+}
+
+func (l *largeResponses) add(md meta) {
+	l.ev.Add(md.frame)
+	l.largest = max(l.largest, md.size)
 }
 
 // nameInfo is a question name as counted, interned so that repeated names

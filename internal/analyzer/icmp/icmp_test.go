@@ -233,6 +233,9 @@ func TestFiltersAndGolden(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
 	gen, _ := filepath.Glob(genFile(t, "icmp-*.pcap"))
+	if len(files) == 0 || len(gen) == 0 {
+		t.Fatalf("captures: %d in testdata, %d generated", len(files), len(gen))
+	}
 	for _, f := range append(files, gen...) {
 		name := filepath.Base(f)
 		out := analyze(t, Input{PcapFile: f})
