@@ -128,9 +128,11 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 	src, dst := netFlow.Endpoints()
 	sa, _ := netip.AddrFromSlice(src.Raw())
 	da, _ := netip.AddrFromSlice(dst.Raw())
+	// The addresses as Packet.SrcIP and DstIP give them (an IPv4-mapped
+	// IPv6 address stays one), so handlers can key their state by either.
 	return &stream{r: f.r, conn: &StreamConn{
-		Client: netip.AddrPortFrom(sa.Unmap(), uint16(tcp.SrcPort)),
-		Server: netip.AddrPortFrom(da.Unmap(), uint16(tcp.DstPort)),
+		Client: netip.AddrPortFrom(sa, uint16(tcp.SrcPort)),
+		Server: netip.AddrPortFrom(da, uint16(tcp.DstPort)),
 	}}
 }
 

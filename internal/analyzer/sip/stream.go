@@ -62,8 +62,6 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 			// What precedes the first start line is the rest of a message
 			// sent before the capture began: skip it quietly.
 			st.kind, st.dir[0].resync, st.dir[1].resync = flowSIP, true, true
-		case 0:
-			st.kind = flowSIP
 		}
 		c.State = st
 	}
