@@ -263,10 +263,15 @@ func TestHTTPRefusesToStart(t *testing.T) {
 		{[]string{"serve", "--transport", "http", "--port", "0"}, "needs --root"},
 		{[]string{"serve", "--transport", "http", "--port", "0", "--root", ".", "--host", "0.0.0.0"}, "set --auth-token"},
 	} {
-		cmd := exec.Command(bin, c.args...)
+		// A server that starts anyway is killed after a few seconds, and
+		// the test fails instead of hanging.
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, bin, c.args...)
 		cmd.Env = append(os.Environ(), "MCPACKET_ROOTS=", "MCPACKET_AUTH_TOKEN=")
 		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), c.want) {
+		started := ctx.Err() != nil
+		cancel()
+		if started || err == nil || !strings.Contains(string(out), c.want) {
 			t.Errorf("%v: err %v, output %q; want a refusal with %q", c.args, err, out, c.want)
 		}
 	}

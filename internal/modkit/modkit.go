@@ -69,9 +69,7 @@ func humanBytes(n int64) string {
 // caller: it names the capture and drops package prefixes.
 func CaptureError(ref string, err error) error {
 	switch {
-	case errors.Is(err, capture.ErrTooLarge):
-		return fmt.Errorf("capture %q: %s", ref, strings.TrimPrefix(err.Error(), "capture: "))
-	case errors.Is(err, capture.ErrEmpty), errors.Is(err, capture.ErrNotCapture), errors.Is(err, capture.ErrUnsupported):
+	case errors.Is(err, capture.ErrTooLarge), errors.Is(err, capture.ErrEmpty), errors.Is(err, capture.ErrNotCapture), errors.Is(err, capture.ErrUnsupported):
 		return fmt.Errorf("capture %q: %s", ref, strings.TrimPrefix(err.Error(), "capture: "))
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("capture %q: analysis cancelled: %v", ref, err)
