@@ -370,6 +370,19 @@ func newDecoder() *decoder {
 	d := &decoder{decoded: make([]gopacket.LayerType, 0, 16)}
 	d.vlan.pkt = &d.pkt
 	d.pkt.VLANs = make([]uint16, 0, maxVLANs)
+	// One container of the reused layers serves every parser (they only
+	// look layers up in it). The extension skipper covers every IPv6
+	// extension header; the fragment decoder, put after it, takes over the
+	// fragment header.
+	var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+	for _, l := range []gopacket.DecodingLayer{
+		&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6,
+		&d.ip6ext, &d.ip6frag, &d.udp, &d.tcp, &d.icmp4, &d.icmp6,
+		&d.radio, &d.dot11, &d.d11data, &d.d11qos, &d.llc, &d.snap,
+		&d.ppp, &d.pppoe, &d.fddi, &d.nflog, &d.mpls,
+	} {
+		dlc = dlc.Put(l)
+	}
 	d.byFirst = map[gopacket.LayerType]*gopacket.DecodingLayerParser{}
 	for _, first := range []gopacket.LayerType{
 		layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
@@ -377,17 +390,6 @@ func newDecoder() *decoder {
 		layers.LayerTypeRadioTap, layers.LayerTypeDot11, layers.LayerTypePPP, layers.LayerTypeFDDI, layerTypeNFLOG,
 		layers.LayerTypeUDP, layers.LayerTypeTCP, layers.LayerTypeICMPv4, layers.LayerTypeICMPv6, // reassembled datagrams
 	} {
-		var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
-		// The extension skipper covers every IPv6 extension header; the
-		// fragment decoder, put after it, takes over the fragment header.
-		for _, l := range []gopacket.DecodingLayer{
-			&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6,
-			&d.ip6ext, &d.ip6frag, &d.udp, &d.tcp, &d.icmp4, &d.icmp6,
-			&d.radio, &d.dot11, &d.d11data, &d.d11qos, &d.llc, &d.snap,
-			&d.ppp, &d.pppoe, &d.fddi, &d.nflog, &d.mpls,
-		} {
-			dlc = dlc.Put(l)
-		}
 		p := gopacket.NewDecodingLayerParser(first)
 		p.SetDecodingLayerContainer(dlc)
 		p.IgnoreUnsupported = true

@@ -50,7 +50,8 @@ func DecodeQuoted(b []byte) (Quoted, error) {
 		q.Src, q.Dst = netip.AddrFrom16([16]byte(b[8:24])), netip.AddrFrom16([16]byte(b[24:40]))
 		rest := b[40:]
 		// Skip extension headers: hop-by-hop, routing, fragment, destination.
-		for i := 0; i < 8; i++ {
+	skip:
+		for range 8 {
 			switch q.Protocol {
 			case 0, 43, 60:
 				if len(rest) < 2 || len(rest) < 8*(int(rest[1])+1) {
@@ -58,15 +59,14 @@ func DecodeQuoted(b []byte) (Quoted, error) {
 					return q, nil
 				}
 				q.Protocol, rest = rest[0], rest[8*(int(rest[1])+1):]
-				continue
 			case 44:
 				if len(rest) < 8 {
 					return q, nil
 				}
 				q.Protocol, rest = rest[0], rest[8:]
-				continue
+			default:
+				break skip
 			}
-			break
 		}
 		q.Transport = rest
 	default:
