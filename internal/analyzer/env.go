@@ -2,8 +2,10 @@ package analyzer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -147,12 +149,7 @@ func Paginate[T any](items []T, offset, limit int) ([]T, Page) {
 	if out == nil {
 		out = []T{}
 	}
-	pg := Page{Total: total, Offset: offset, Limit: limit, Returned: len(out), Truncated: end < total}
-	if pg.Truncated {
-		next := end
-		pg.NextOffset = &next
-	}
-	return out, pg
+	return out, PageOf(total, offset, limit, len(out))
 }
 
 // PageOf describes a page of returned items that starts at offset, out of
@@ -164,4 +161,32 @@ func PageOf(total, offset, limit, returned int) Page {
 		pg.NextOffset = &end
 	}
 	return pg
+}
+
+// Halve cuts a list to half its length for a response over its byte
+// budget, and updates the page that describes it. It reports false, and
+// cuts nothing, when the caller fixed the list's size (its limit argument)
+// or the list has one item or none.
+func Halve[T any](items *[]T, pg *Page, fixed bool) bool {
+	if fixed || len(*items) <= 1 {
+		return false
+	}
+	n := len(*items) / 2
+	*items = (*items)[:n]
+	*pg = PageOf(pg.Total, pg.Offset, pg.Limit, n)
+	return true
+}
+
+// FitBudget shrinks out until its JSON takes at most budget bytes: each
+// round, the first of cuts that cuts anything (see Halve) halves its list.
+// It stops when out fits or no list can shrink.
+func FitBudget(out any, budget int, cuts ...func() bool) {
+	for range 32 {
+		if b, err := json.Marshal(out); err != nil || len(b) <= budget {
+			return
+		}
+		if !slices.ContainsFunc(cuts, func(cut func() bool) bool { return cut() }) {
+			return
+		}
+	}
 }

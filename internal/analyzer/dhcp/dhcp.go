@@ -18,7 +18,6 @@ package dhcp
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -102,27 +101,14 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 // until the JSON fits ResponseBudget. Every cut is disclosed in the page
 // objects (truncated, next_offset).
 func fitBudget(out *Output, cfg *config) {
-	for range 32 {
-		b, err := json.Marshal(out)
-		if err != nil || len(b) <= ResponseBudget {
-			return
-		}
-		switch {
-		case !cfg.limitSet && len(out.Packets) > 1:
-			n := len(out.Packets) / 2
-			out.Packets = out.Packets[:n]
-			out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
-		case !cfg.txLimitSet && len(out.Transactions) > 1:
-			n := len(out.Transactions) / 2
-			out.Transactions = out.Transactions[:n]
+	analyzer.FitBudget(out, ResponseBudget,
+		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool {
+			if !analyzer.Halve(&out.Transactions, &out.TxPage, cfg.txLimitSet) {
+				return false
+			}
 			out.Statistics.Transactions = legacyTransactions(out.Transactions)
-			out.TxPage = analyzer.PageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
-		case !cfg.cliSet && len(out.Clients) > 1:
-			n := len(out.Clients) / 2
-			out.Clients = out.Clients[:n]
-			out.ClientsPage = analyzer.PageOf(out.ClientsPage.Total, out.ClientsPage.Offset, out.ClientsPage.Limit, n)
-		default:
-			return
-		}
-	}
+			return true
+		},
+		func() bool { return analyzer.Halve(&out.Clients, &out.ClientsPage, cfg.cliSet) })
 }

@@ -17,7 +17,6 @@ package dns
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -85,22 +84,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 
 // fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
 func fitBudget(out *Output, cfg *config) {
-	for range 32 {
-		b, err := json.Marshal(out)
-		if err != nil || len(b) <= ResponseBudget {
-			return
-		}
-		switch {
-		case !cfg.limitSet && len(out.Packets) > 1:
-			n := len(out.Packets) / 2
-			out.Packets = out.Packets[:n]
-			out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
-		case !cfg.txSet && len(out.Transactions) > 1:
-			n := len(out.Transactions) / 2
-			out.Transactions = out.Transactions[:n]
-			out.TxPage = analyzer.PageOf(out.TxPage.Total, out.TxPage.Offset, out.TxPage.Limit, n)
-		default:
-			return
-		}
-	}
+	analyzer.FitBudget(out, ResponseBudget,
+		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool { return analyzer.Halve(&out.Transactions, &out.TxPage, cfg.txSet) })
 }

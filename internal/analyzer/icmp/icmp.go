@@ -13,7 +13,6 @@ package icmp
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -60,14 +59,6 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}
 	out := obs.output(in, res, modkit.Warnings(res, true))
 	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
-	for range 32 {
-		b, err := json.Marshal(out)
-		if err != nil || len(b) <= ResponseBudget || cfg.limitSet || len(out.Packets) <= 1 {
-			break
-		}
-		n := len(out.Packets) / 2
-		out.Packets = out.Packets[:n]
-		out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
-	}
+	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) })
 	return out, nil
 }

@@ -22,7 +22,6 @@ package sip
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -100,26 +99,8 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 
 // fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
 func fitBudget(out *Output, cfg *config) {
-	for range 32 {
-		b, err := json.Marshal(out)
-		if err != nil || len(b) <= ResponseBudget {
-			return
-		}
-		switch {
-		case !cfg.limitSet && len(out.Packets) > 1:
-			n := len(out.Packets) / 2
-			out.Packets = out.Packets[:n]
-			out.PacketsPage = analyzer.PageOf(out.PacketsPage.Total, out.PacketsPage.Offset, out.PacketsPage.Limit, n)
-		case !cfg.callSet && len(out.Calls) > 1:
-			n := len(out.Calls) / 2
-			out.Calls = out.Calls[:n]
-			out.CallsPage = analyzer.PageOf(out.CallsPage.Total, out.CallsPage.Offset, out.CallsPage.Limit, n)
-		case !cfg.regSet && len(out.Registrations) > 1:
-			n := len(out.Registrations) / 2
-			out.Registrations = out.Registrations[:n]
-			out.RegistrationsPage = analyzer.PageOf(out.RegistrationsPage.Total, out.RegistrationsPage.Offset, out.RegistrationsPage.Limit, n)
-		default:
-			return
-		}
-	}
+	analyzer.FitBudget(out, ResponseBudget,
+		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool { return analyzer.Halve(&out.Calls, &out.CallsPage, cfg.callSet) },
+		func() bool { return analyzer.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
 }

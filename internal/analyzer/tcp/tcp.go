@@ -23,7 +23,6 @@ package tcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -154,14 +153,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if obs.skipped > 0 {
 		out.Warnings = append(out.Warnings, modkit.MaxPacketsNote(obs.maxPackets, "TCP"))
 	}
-	for range 32 {
-		if in.Limit > 0 || len(out.Connections) <= 1 || fits(out) {
-			break
-		}
-		n := len(out.Connections) / 2
-		out.Connections = out.Connections[:n]
-		out.Page = analyzer.PageOf(out.Page.Total, out.Page.Offset, out.Page.Limit, n)
-	}
+	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Connections, &out.Page, in.Limit > 0) })
 	return out, nil
 }
 
@@ -209,14 +201,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 		return (flag == 0 || e.flags&flag != 0) && (in.Stream == nil || int(e.stream) == *in.Stream)
 	})
 	out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
-	for range 32 {
-		if in.Limit > 0 || len(out.Segments) <= 1 || fits(out) {
-			break
-		}
-		n := len(out.Segments) / 2
-		out.Segments = out.Segments[:n]
-		out.SegmentsPage = analyzer.PageOf(out.SegmentsPage.Total, out.SegmentsPage.Offset, out.SegmentsPage.Limit, n)
-	}
+	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Segments, &out.SegmentsPage, in.Limit > 0) })
 	return out, nil
 }
 
@@ -248,23 +233,9 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	out := r.retransmissionsOutput(in.PcapFile, threshold, offset, limit, segOffset, segLimit)
 	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
-	for range 32 {
-		if fits(out) {
-			break
-		}
-		switch {
-		case in.SegmentsLimit == 0 && len(out.Segments) > 1:
-			n := len(out.Segments) / 2
-			out.Segments = out.Segments[:n]
-			out.SegmentsPage = analyzer.PageOf(out.SegmentsPage.Total, out.SegmentsPage.Offset, out.SegmentsPage.Limit, n)
-		case in.Limit == 0 && len(out.ByConnection) > 1:
-			n := len(out.ByConnection) / 2
-			out.ByConnection = out.ByConnection[:n]
-			out.ByConnectionPage = analyzer.PageOf(out.ByConnectionPage.Total, out.ByConnectionPage.Offset, out.ByConnectionPage.Limit, n)
-		default:
-			return out, nil
-		}
-	}
+	analyzer.FitBudget(out, ResponseBudget,
+		func() bool { return analyzer.Halve(&out.Segments, &out.SegmentsPage, in.SegmentsLimit != 0) },
+		func() bool { return analyzer.Halve(&out.ByConnection, &out.ByConnectionPage, in.Limit != 0) })
 	return out, nil
 }
 
@@ -292,11 +263,6 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 }
 
 // fits reports whether v's JSON is within ResponseBudget.
-func fits(v any) bool {
-	b, err := json.Marshal(v)
-	return err != nil || len(b) <= ResponseBudget
-}
-
 // active reports whether any connection filter is set.
 func (f *connFilter) active() bool {
 	return f.serverIP.IsValid() || f.serverPort != 0 || f.clientIP.IsValid() || f.start != 0 || f.end != 0 || f.state != ""
