@@ -3,6 +3,7 @@ package sip
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -775,7 +776,7 @@ func (o *observer) noteAuthFailure(aor string, src netip.Addr, md *meta, user st
 			s.first = md.t
 		}
 		s.last = md.t
-		if user != "" && len(s.users) < maxExamples && !contains(s.users, user) {
+		if user != "" && len(s.users) < maxExamples && !slices.Contains(s.users, user) {
 			s.users = append(s.users, user)
 		}
 		if len(s.others) < maxTargets {
@@ -799,13 +800,4 @@ func (o *observer) noteAuthFailure(aor string, src netip.Addr, md *meta, user st
 		}
 		note(s, src.String())
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

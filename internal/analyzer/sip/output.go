@@ -169,7 +169,7 @@ func (o *observer) callOutput(c *call) Call {
 	return out
 }
 
-func (c *config) callMatches(cl *call, o *observer) bool {
+func (c *config) callMatches(cl *call) bool {
 	if !c.timeMatches(cl.firstTime) || (c.callID != "" && cl.id != c.callID) {
 		return false
 	}
@@ -373,7 +373,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 
 	var calls []*call
 	for _, cl := range o.callOrder {
-		if c.callMatches(cl, o) {
+		if c.callMatches(cl) {
 			calls = append(calls, cl)
 		}
 	}

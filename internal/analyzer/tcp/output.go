@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 )
 
 // view is a connection oriented client to server, with its outcome.
@@ -355,7 +356,7 @@ func (r *results) warnings(base []string) []string {
 		out = append(out, fmt.Sprintf("%d flagged segments past the first %d are counted but not listed", n, maxEvents))
 	}
 	if n := r.o.skipped; n > 0 {
-		out = append(out, fmt.Sprintf("%d TCP segments after the first %d were not analysed (--max-packets)", n, r.o.maxPackets))
+		out = append(out, fmt.Sprintf("%s: %d later TCP segments were not analysed", modkit.MaxPacketsNote(r.o.maxPackets, "TCP"), n))
 	}
 	return out
 }

@@ -150,9 +150,6 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	}
 	out.Page = pg
 	out.Issues = issues(r.anomalies(defaultThresholds))
-	if obs.skipped > 0 {
-		out.Warnings = append(out.Warnings, modkit.MaxPacketsNote(obs.maxPackets, "TCP"))
-	}
 	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Connections, &out.Page, in.Limit > 0) })
 	return out, nil
 }

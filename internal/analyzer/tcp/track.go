@@ -164,7 +164,7 @@ type connKey struct {
 }
 
 func keyOf(x, y netip.AddrPort) connKey {
-	if c := x.Addr().Compare(y.Addr()); c > 0 || (c == 0 && x.Port() > y.Port()) {
+	if x.Compare(y) > 0 {
 		x, y = y, x
 	}
 	return connKey{x, y}
