@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -202,11 +203,16 @@ func LookPath(name string) (string, bool) {
 	return p, err == nil
 }
 
+// Now is the wall clock of the environments Env returns, fixed so that
+// outputs reporting when an analysis ran are reproducible.
+var Now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
 // Env returns a tool environment that opens local paths and URLs with the
-// default limits, as the server does, with the given --max-packets.
+// default limits, as the server does, with the given --max-packets; its
+// clock reads Now.
 func Env(maxPackets int) *analyzer.Env {
 	op := &capture.Opener{}
-	return &analyzer.Env{MaxPackets: maxPackets, Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
+	return &analyzer.Env{MaxPackets: maxPackets, Now: func() time.Time { return Now }, Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 		s, err := op.Open(ctx, ref)
 		if err != nil {
 			return nil, err

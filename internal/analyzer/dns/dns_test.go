@@ -11,21 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testEnv(maxPackets int) *analyzer.Env {
-	env := pcaptest.Env(maxPackets)
-	env.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
-	return env
-}
-
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New(Options{}).analyze(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
 	}
@@ -299,7 +291,7 @@ func TestFiltersAndPaging(t *testing.T) {
 	}
 	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}, {NXDomainMaxRate: 3}} {
 		bad.PcapFile = file
-		if _, err := New(Options{}).analyze(context.Background(), testEnv(0), bad); err == nil {
+		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}

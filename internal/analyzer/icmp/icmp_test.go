@@ -11,21 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testEnv() *analyzer.Env {
-	env := pcaptest.Env(0)
-	env.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
-	return env
-}
-
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New().analyze(context.Background(), testEnv(), in)
+	out, err := New().analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
 	}
@@ -227,7 +219,7 @@ func TestFiltersAndGolden(t *testing.T) {
 	}
 	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: 1001}} {
 		bad.PcapFile = file
-		if _, err := New().analyze(context.Background(), testEnv(), bad); err == nil {
+		if _, err := New().analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}

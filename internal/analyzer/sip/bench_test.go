@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // BenchmarkAnalyze runs the tool on the generated normal capture, or on
@@ -21,7 +23,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.ReportAllocs()
 	m := New(Options{})
 	for b.Loop() {
-		if _, err := m.analyze(context.Background(), testEnv(0), Input{PcapFile: file}); err != nil {
+		if _, err := m.analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: file}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,20 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testEnv(maxPackets int) *analyzer.Env {
-	env := pcaptest.Env(maxPackets)
-	env.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
-	return env
-}
-
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New(Options{}).analyze(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
 	}
@@ -466,7 +459,7 @@ func TestFiltersAndPaging(t *testing.T) {
 		{StartTime: "soon"}, {StartTime: "2024-06-03T10:00:00Z", EndTime: "2024-06-03T09:00:00Z"}, {Limit: -1}, {CallsLimit: MaxLimit + 1},
 		{RegistrationsOffset: -2}, {ScannerMaxSuccessRate: 2}, {InviteFloodMin: 1}, {FailedCallsWindowSec: -1}} {
 		bad.PcapFile = file
-		if _, err := New(Options{}).analyze(context.Background(), testEnv(0), bad); err == nil {
+		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -476,7 +469,7 @@ func TestFiltersAndPaging(t *testing.T) {
 // statistics.
 func TestMaxPackets(t *testing.T) {
 	file := genFile(t, "sip-normal.pcap")
-	out, err := New(Options{}).analyze(context.Background(), testEnv(10), Input{PcapFile: file, Limit: 100})
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +480,7 @@ func TestMaxPackets(t *testing.T) {
 
 // TestLimits: the call and registration limits hold, and say so.
 func TestLimits(t *testing.T) {
-	out, err := New(Options{MaxCalls: 10, MaxRegistrations: 5}).analyze(context.Background(), testEnv(0), Input{PcapFile: genFile(t, "sip-invite-flood.pcap")})
+	out, err := New(Options{MaxCalls: 10, MaxRegistrations: 5}).analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: genFile(t, "sip-invite-flood.pcap")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // BenchmarkAnalyze runs analyze_tcp_connections on the generated normal
@@ -21,7 +23,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.ReportAllocs()
 	m := New(Options{})
 	for b.Loop() {
-		if _, err := m.connections(context.Background(), testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}}); err != nil {
+		if _, err := m.connections(context.Background(), pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file}}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,17 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
-
-func testEnv(maxPackets int) *analyzer.Env {
-	env := pcaptest.Env(maxPackets)
-	env.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
-	return env
-}
 
 func genFile(t testing.TB, name string) string {
 	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
@@ -25,7 +17,7 @@ func genFile(t testing.TB, name string) string {
 
 func connections(t testing.TB, in ConnectionsInput) *ConnectionsOutput {
 	t.Helper()
-	out, err := New(Options{}).connections(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).connections(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze_tcp_connections %s: %v", in.PcapFile, err)
 	}
@@ -34,7 +26,7 @@ func connections(t testing.TB, in ConnectionsInput) *ConnectionsOutput {
 
 func anomalies(t testing.TB, in AnomaliesInput) *AnomaliesOutput {
 	t.Helper()
-	out, err := New(Options{}).anomalies(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).anomalies(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze_tcp_anomalies %s: %v", in.PcapFile, err)
 	}
@@ -43,7 +35,7 @@ func anomalies(t testing.TB, in AnomaliesInput) *AnomaliesOutput {
 
 func retransmissions(t testing.TB, in RetransmissionsInput) *RetransmissionsOutput {
 	t.Helper()
-	out, err := New(Options{}).retransmissions(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).retransmissions(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze_tcp_retransmissions %s: %v", in.PcapFile, err)
 	}
@@ -52,7 +44,7 @@ func retransmissions(t testing.TB, in RetransmissionsInput) *RetransmissionsOutp
 
 func flowOf(t testing.TB, in FlowInput) *FlowOutput {
 	t.Helper()
-	out, err := New(Options{}).flow(context.Background(), testEnv(0), in)
+	out, err := New(Options{}).flow(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze_traffic_flow %s: %v", in.PcapFile, err)
 	}
@@ -307,40 +299,40 @@ func TestFiltersAndPaging(t *testing.T) {
 		want string
 	}{
 		{func() error {
-			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, State: "open"})
+			_, err := m.connections(ctx, pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file}, State: "open"})
 			return err
 		}, "state"},
 		{func() error {
-			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, SortBy: "size"})
+			_, err := m.connections(ctx, pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file}, SortBy: "size"})
 			return err
 		}, "sort_by"},
 		{func() error {
-			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file}, Limit: 5000})
+			_, err := m.connections(ctx, pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file}, Limit: 5000})
 			return err
 		}, "limit"},
 		{func() error {
-			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file, ServerPort: 70000}})
+			_, err := m.connections(ctx, pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file, ServerPort: 70000}})
 			return err
 		}, "server_port"},
 		{func() error {
-			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file, ServerIP: "nowhere"}})
+			_, err := m.connections(ctx, pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file, ServerIP: "nowhere"}})
 			return err
 		}, "server_ip"},
 		{func() error {
-			_, err := m.anomalies(ctx, testEnv(0), AnomaliesInput{Common: Common{PcapFile: file}, AnalysisFlag: "lost"})
+			_, err := m.anomalies(ctx, pcaptest.Env(0), AnomaliesInput{Common: Common{PcapFile: file}, AnalysisFlag: "lost"})
 			return err
 		}, "analysis_flag"},
 		{func() error {
-			_, err := m.anomalies(ctx, testEnv(0), AnomaliesInput{Common: Common{PcapFile: file}, ThresholdArgs: ThresholdArgs{ScanMinFailedRate: 2}})
+			_, err := m.anomalies(ctx, pcaptest.Env(0), AnomaliesInput{Common: Common{PcapFile: file}, ThresholdArgs: ThresholdArgs{ScanMinFailedRate: 2}})
 			return err
 		}, "scan_min_failed_rate"},
 		{func() error {
-			_, err := m.retransmissions(ctx, testEnv(0), RetransmissionsInput{Common: Common{PcapFile: file}, Threshold: 3})
+			_, err := m.retransmissions(ctx, pcaptest.Env(0), RetransmissionsInput{Common: Common{PcapFile: file}, Threshold: 3})
 			return err
 		}, "threshold"},
-		{func() error { _, err := m.flow(ctx, testEnv(0), FlowInput{PcapFile: file}); return err }, "server_ip is required"},
+		{func() error { _, err := m.flow(ctx, pcaptest.Env(0), FlowInput{PcapFile: file}); return err }, "server_ip is required"},
 		{func() error {
-			_, err := m.connections(ctx, testEnv(0), ConnectionsInput{Common: Common{PcapFile: file, StartTime: "2024-06-04T00:00:00Z", EndTime: "2024-06-03T00:00:00Z"}})
+			_, err := m.connections(ctx, pcaptest.Env(0), ConnectionsInput{Common: Common{PcapFile: file, StartTime: "2024-06-04T00:00:00Z", EndTime: "2024-06-03T00:00:00Z"}})
 			return err
 		}, "before"},
 	} {
@@ -419,7 +411,7 @@ func TestTrafficFlow(t *testing.T) {
 }
 
 func TestMaxPackets(t *testing.T) {
-	out, err := New(Options{}).connections(context.Background(), testEnv(10), ConnectionsInput{Common: Common{PcapFile: genFile(t, "tcp-normal.pcap")}})
+	out, err := New(Options{}).connections(context.Background(), pcaptest.Env(10), ConnectionsInput{Common: Common{PcapFile: genFile(t, "tcp-normal.pcap")}})
 	if err != nil {
 		t.Fatal(err)
 	}
