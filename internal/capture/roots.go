@@ -53,12 +53,19 @@ func (o *Opener) SetRoots(dirs []string) error {
 
 // Roots returns the allowed capture directories (symlinks resolved), or
 // nil when any readable file may be opened.
-func (o *Opener) Roots() []string {
-	var out []string
-	for _, rt := range o.roots {
-		out = append(out, rt.names[0])
+func (o *Opener) Roots() []string { return namesOf(o.roots) }
+
+// locate finds the root that holds the absolute path abs, under any of its
+// names, and abs relative to it.
+func locate(roots []root, abs string) (root, string, bool) {
+	for _, rt := range roots {
+		for _, name := range rt.names {
+			if rel, ok := within(name, abs); ok {
+				return rt, rel, true
+			}
+		}
 	}
-	return out
+	return root{}, "", false
 }
 
 // within returns path relative to dir when it lies inside dir.
@@ -77,13 +84,8 @@ func (o *Opener) outside(ref string) error {
 
 func (o *Opener) openInRoots(ref string) (*Source, error) {
 	if filepath.IsAbs(ref) {
-		clean := filepath.Clean(ref)
-		for _, rt := range o.roots {
-			for _, name := range rt.names {
-				if rel, ok := within(name, clean); ok {
-					return o.openIn(rt, rel, ref)
-				}
-			}
+		if rt, rel, ok := locate(o.roots, filepath.Clean(ref)); ok {
+			return o.openIn(rt, rel, ref)
 		}
 		return nil, o.outside(ref)
 	}
@@ -167,21 +169,11 @@ func (o *Opener) List(subdir string) (files []CaptureFile, truncated bool, err e
 	sub := "."
 	if s := strings.TrimSpace(subdir); s != "" && s != "." {
 		if filepath.IsAbs(s) {
-			found := false
-			for _, rt := range roots {
-				for _, name := range rt.names {
-					if rel, ok := within(name, filepath.Clean(s)); ok {
-						roots, sub, found = []root{rt}, rel, true
-						break
-					}
-				}
-				if found {
-					break
-				}
-			}
-			if !found {
+			rt, rel, ok := locate(roots, filepath.Clean(s))
+			if !ok {
 				return nil, false, &refused{fmt.Sprintf("subdir %q: outside the capture directories (%s)", s, strings.Join(namesOf(roots), ", "))}
 			}
+			roots, sub = []root{rt}, rel
 		} else if !filepath.IsLocal(s) {
 			return nil, false, &refused{fmt.Sprintf("subdir %q: must be a path inside the capture directories (%s)", s, strings.Join(namesOf(roots), ", "))}
 		} else {
