@@ -612,14 +612,13 @@ func (c *byteCounter) Read(p []byte) (int, error) {
 // expands like a gzip bomb.
 type expansionLimit struct {
 	r         io.Reader
-	left, max int64
-	out       int64
+	left, max int64        // left of max decompressed bytes
 	in        *byteCounter // compressed bytes read
 }
 
 func (e *expansionLimit) Read(p []byte) (int, error) {
-	if e.out > bombCheckAfter && e.in != nil && e.out > maxExpansion*max(e.in.n, 1) {
-		return 0, &tooLarge{fmt.Sprintf("the gzip-compressed capture expands more than %d times (%d bytes from %d): a gzip bomb, not a capture", maxExpansion, e.out, e.in.n)}
+	if out := e.max - e.left; out > bombCheckAfter && out > maxExpansion*max(e.in.n, 1) {
+		return 0, &tooLarge{fmt.Sprintf("the gzip-compressed capture expands more than %d times (%d bytes from %d): a gzip bomb, not a capture", maxExpansion, out, e.in.n)}
 	}
 	if e.left <= 0 {
 		var one [1]byte
@@ -633,6 +632,5 @@ func (e *expansionLimit) Read(p []byte) (int, error) {
 	}
 	n, err := e.r.Read(p)
 	e.left -= int64(n)
-	e.out += int64(n)
 	return n, err
 }

@@ -220,7 +220,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
-	if err != nil && err != io.EOF && errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("download %q: not finished within %v", b.ref, b.timeout)
 	}
 	return n, err
