@@ -190,3 +190,30 @@ func FitBudget(out any, budget int, cuts ...func() bool) {
 		}
 	}
 }
+
+// TopList is a bounded top-N list with its totals.
+type TopList struct {
+	Items    []TopItem `json:"items" jsonschema:"most frequent first (first 10)"`
+	Distinct int       `json:"distinct" jsonschema:"distinct keys counted"`
+	Total    int       `json:"total" jsonschema:"occurrences counted"`
+	Capped   bool      `json:"capped,omitempty" jsonschema:"true when more distinct keys existed than the counter keeps; counts of the rest are in total"`
+}
+
+// TopItem is one entry of a top list.
+type TopItem struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+}
+
+// NewTopList makes the top list of the distinct keys counted (items, in
+// any order), total occurrences and whether the counter stopped taking new
+// keys: the 10 most frequent, ties in key order.
+func NewTopList(items []TopItem, total int, capped bool) TopList {
+	slices.SortFunc(items, func(a, b TopItem) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return TopList{Items: items[:min(len(items), 10)], Distinct: len(items), Total: total, Capped: capped}
+}

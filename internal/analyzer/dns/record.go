@@ -216,25 +216,11 @@ type Server struct {
 
 // TopLists are bounded top-N lists with their totals.
 type TopLists struct {
-	Names             TopList `json:"domains" jsonschema:"question names"`
-	RegisteredDomains TopList `json:"registered_domains" jsonschema:"registered domains (eTLD+1, public suffix list)"`
-	Clients           TopList `json:"clients" jsonschema:"query sources"`
-	Servers           TopList `json:"servers" jsonschema:"query destinations"`
-	QTypes            TopList `json:"qtypes"`
-}
-
-// TopList is a top-N list.
-type TopList struct {
-	Items    []TopItem `json:"items" jsonschema:"most frequent first (first 10)"`
-	Distinct int       `json:"distinct" jsonschema:"distinct keys counted"`
-	Total    int       `json:"total" jsonschema:"occurrences counted"`
-	Capped   bool      `json:"capped,omitempty" jsonschema:"true when more distinct keys existed than the counter keeps; counts of the rest are in total"`
-}
-
-// TopItem is one entry of a top list.
-type TopItem struct {
-	Key   string `json:"key"`
-	Count int    `json:"count"`
+	Names             analyzer.TopList `json:"domains" jsonschema:"question names"`
+	RegisteredDomains analyzer.TopList `json:"registered_domains" jsonschema:"registered domains (eTLD+1, public suffix list)"`
+	Clients           analyzer.TopList `json:"clients" jsonschema:"query sources"`
+	Servers           analyzer.TopList `json:"servers" jsonschema:"query destinations"`
+	QTypes            analyzer.TopList `json:"qtypes"`
 }
 
 // Anomaly is one finding.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -235,21 +234,12 @@ func (c *config) regMatches(r *registration) bool {
 	return true
 }
 
-func top[K comparable](c *counter[K], key func(K) string) TopList {
-	tl := TopList{Items: []TopItem{}, Distinct: len(c.counts), Total: c.total, Capped: c.capped}
+func top[K comparable](c *counter[K], key func(K) string) analyzer.TopList {
+	items := make([]analyzer.TopItem, 0, len(c.counts))
 	for k, n := range c.counts {
-		tl.Items = append(tl.Items, TopItem{key(k), *n})
+		items = append(items, analyzer.TopItem{Key: key(k), Count: *n})
 	}
-	sort.Slice(tl.Items, func(i, j int) bool {
-		if tl.Items[i].Count != tl.Items[j].Count {
-			return tl.Items[i].Count > tl.Items[j].Count
-		}
-		return tl.Items[i].Key < tl.Items[j].Key
-	})
-	if len(tl.Items) > 10 {
-		tl.Items = tl.Items[:10]
-	}
-	return tl
+	return analyzer.NewTopList(items, c.total, c.capped)
 }
 
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {

@@ -259,23 +259,9 @@ type Registration struct {
 
 // TopLists are bounded top-N lists with their totals.
 type TopLists struct {
-	UserAgents   TopList `json:"user_agents" jsonschema:"User-Agent values"`
-	Sources      TopList `json:"sources" jsonschema:"addresses that sent SIP"`
-	Destinations TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
-}
-
-// TopList is a top-N list.
-type TopList struct {
-	Items    []TopItem `json:"items" jsonschema:"most frequent first (first 10)"`
-	Distinct int       `json:"distinct" jsonschema:"distinct keys counted"`
-	Total    int       `json:"total" jsonschema:"occurrences counted"`
-	Capped   bool      `json:"capped,omitempty" jsonschema:"true when more distinct keys existed than the counter keeps; counts of the rest are in total"`
-}
-
-// TopItem is one entry of a top list.
-type TopItem struct {
-	Key   string `json:"key"`
-	Count int    `json:"count"`
+	UserAgents   analyzer.TopList `json:"user_agents" jsonschema:"User-Agent values"`
+	Sources      analyzer.TopList `json:"sources" jsonschema:"addresses that sent SIP"`
+	Destinations analyzer.TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
 }
 
 // Anomaly is one finding.
