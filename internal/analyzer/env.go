@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -216,4 +217,43 @@ func NewTopList(items []TopItem, total int, capped bool) TopList {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return TopList{Items: items[:min(len(items), 10)], Distinct: len(items), Total: total, Capped: capped}
+}
+
+// ParseTimeRange parses the start_time and end_time arguments (see
+// ParseTime) and checks that the range is not reversed.
+func ParseTimeRange(start, end string) (time.Time, time.Time, error) {
+	s, err := ParseTime("start_time", start)
+	if err != nil {
+		return s, s, err
+	}
+	e, err := ParseTime("end_time", end)
+	if err != nil {
+		return s, e, err
+	}
+	if !s.IsZero() && !e.IsZero() && e.Before(s) {
+		return s, e, fmt.Errorf("end_time %s is before start_time %s", end, start)
+	}
+	return s, e, nil
+}
+
+// ParseIP parses an IP address argument named field: the zero Addr when
+// empty, IPv4-mapped IPv6 addresses as IPv4.
+func ParseIP(field, s string) (netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return netip.Addr{}, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return a, fmt.Errorf("%s %q is not an IP address", field, s)
+	}
+	return a.Unmap(), nil
+}
+
+// Override sets *dst to v when the caller gave v (it is not zero): a
+// threshold argument over its default.
+func Override[T int | float64](v T, dst *T) {
+	if v != 0 {
+		*dst = v
+	}
 }

@@ -102,14 +102,8 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		c.serverID = a
 		c.filters.ServerID = a.String()
 	}
-	if c.start, err = analyzer.ParseTime("start_time", in.StartTime); err != nil {
+	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
-	}
-	if c.end, err = analyzer.ParseTime("end_time", in.EndTime); err != nil {
-		return nil, err
-	}
-	if !c.start.IsZero() && !c.end.IsZero() && c.end.Before(c.start) {
-		return nil, fmt.Errorf("end_time %s is before start_time %s", in.EndTime, in.StartTime)
 	}
 	c.filters.StartTime = analyzer.FormatTime(c.start)
 	c.filters.EndTime = analyzer.FormatTime(c.end)

@@ -83,49 +83,32 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"client_ip", in.ClientIP, &c.clientIP, &c.filters.ClientIP}, {"server_ip", in.ServerIP, &c.serverIP, &c.filters.ServerIP}} {
-		if s := strings.TrimSpace(f.val); s != "" {
-			a, err := netip.ParseAddr(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s %q is not an IP address", f.name, s)
-			}
-			*f.dst, *f.echo = a.Unmap(), a.Unmap().String()
+		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+			return nil, err
+		}
+		if f.dst.IsValid() {
+			*f.echo = f.dst.String()
 		}
 	}
-	if c.start, err = analyzer.ParseTime("start_time", in.StartTime); err != nil {
+	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
-	}
-	if c.end, err = analyzer.ParseTime("end_time", in.EndTime); err != nil {
-		return nil, err
-	}
-	if !c.start.IsZero() && !c.end.IsZero() && c.end.Before(c.start) {
-		return nil, fmt.Errorf("end_time %s is before start_time %s", in.EndTime, in.StartTime)
 	}
 	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
 
 	th := defaultThresholds
-	setI := func(v int, dst *int) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	setF := func(v float64, dst *float64) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	setI(in.TunnelMinSubdomains, &th.TunnelMinSubdomains)
-	setF(in.TunnelMinLabelLength, &th.TunnelMinLabelLength)
-	setF(in.TunnelMinEntropy, &th.TunnelMinEntropy)
-	setI(in.DGAMinNXDomain, &th.DGAMinNXDomain)
-	setI(in.NXDomainMinResponses, &th.NXDomainMinResponses)
-	setF(in.NXDomainMaxRate, &th.NXDomainMaxRate)
-	setF(in.SlowServerMedianMs, &th.SlowServerMedianMs)
-	setI(in.SlowServerMinAnswered, &th.SlowServerMinAnswered)
-	setI(in.UnansweredMin, &th.UnansweredMin)
-	setF(in.UnansweredMinRate, &th.UnansweredMinRate)
-	setF(in.UnansweredTimeoutSec, &th.UnansweredTimeoutSec)
-	setI(in.LargeResponseBytes, &th.LargeResponseBytes)
-	setI(in.LargeResponseMin, &th.LargeResponseMin)
+	analyzer.Override(in.TunnelMinSubdomains, &th.TunnelMinSubdomains)
+	analyzer.Override(in.TunnelMinLabelLength, &th.TunnelMinLabelLength)
+	analyzer.Override(in.TunnelMinEntropy, &th.TunnelMinEntropy)
+	analyzer.Override(in.DGAMinNXDomain, &th.DGAMinNXDomain)
+	analyzer.Override(in.NXDomainMinResponses, &th.NXDomainMinResponses)
+	analyzer.Override(in.NXDomainMaxRate, &th.NXDomainMaxRate)
+	analyzer.Override(in.SlowServerMedianMs, &th.SlowServerMedianMs)
+	analyzer.Override(in.SlowServerMinAnswered, &th.SlowServerMinAnswered)
+	analyzer.Override(in.UnansweredMin, &th.UnansweredMin)
+	analyzer.Override(in.UnansweredMinRate, &th.UnansweredMinRate)
+	analyzer.Override(in.UnansweredTimeoutSec, &th.UnansweredTimeoutSec)
+	analyzer.Override(in.LargeResponseBytes, &th.LargeResponseBytes)
+	analyzer.Override(in.LargeResponseMin, &th.LargeResponseMin)
 	if th.TunnelMinSubdomains < 1 || th.DGAMinNXDomain < 1 || th.NXDomainMinResponses < 1 || th.SlowServerMinAnswered < 1 ||
 		th.UnansweredMin < 1 || th.LargeResponseBytes < 1 || th.LargeResponseMin < 1 || th.TunnelMinLabelLength < 0 ||
 		th.TunnelMinEntropy < 0 || th.SlowServerMedianMs < 0 || th.UnansweredTimeoutSec <= 0 ||

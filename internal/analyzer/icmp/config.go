@@ -46,12 +46,11 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"src_ip", in.SrcIP, &c.src, &c.filters.SrcIP}, {"dst_ip", in.DstIP, &c.dst, &c.filters.DstIP}} {
-		if s := strings.TrimSpace(f.val); s != "" {
-			a, err := netip.ParseAddr(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s %q is not an IP address", f.name, s)
-			}
-			*f.dst, *f.echo = a.Unmap(), a.Unmap().String()
+		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+			return nil, err
+		}
+		if f.dst.IsValid() {
+			*f.echo = f.dst.String()
 		}
 	}
 	if s := strings.TrimSpace(in.ICMPType); s != "" {
@@ -62,36 +61,20 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		c.icmpType = &t
 		c.filters.ICMPType = fmt.Sprint(t)
 	}
-	if c.start, err = analyzer.ParseTime("start_time", in.StartTime); err != nil {
+	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
-	}
-	if c.end, err = analyzer.ParseTime("end_time", in.EndTime); err != nil {
-		return nil, err
-	}
-	if !c.start.IsZero() && !c.end.IsZero() && c.end.Before(c.start) {
-		return nil, fmt.Errorf("end_time %s is before start_time %s", in.EndTime, in.StartTime)
 	}
 	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
 	th := defaultThresholds
-	setI := func(v int, d *int) {
-		if v != 0 {
-			*d = v
-		}
-	}
-	setF := func(v float64, d *float64) {
-		if v != 0 {
-			*d = v
-		}
-	}
-	setI(in.SweepMinTargets, &th.SweepMinTargets)
-	setF(in.SweepWindowSeconds, &th.SweepWindowSeconds)
-	setI(in.FloodMinPackets, &th.FloodMinPackets)
-	setI(in.TunnelMinPayload, &th.TunnelMinPayload)
-	setF(in.TunnelMinEntropy, &th.TunnelMinEntropy)
-	setI(in.TunnelMinPackets, &th.TunnelMinPackets)
-	setI(in.UnreachableStormMin, &th.UnreachableStormMin)
-	setF(in.UnreachableStormWindow, &th.UnreachableStormWindow)
-	setI(in.BlackholeMin, &th.BlackholeMin)
+	analyzer.Override(in.SweepMinTargets, &th.SweepMinTargets)
+	analyzer.Override(in.SweepWindowSeconds, &th.SweepWindowSeconds)
+	analyzer.Override(in.FloodMinPackets, &th.FloodMinPackets)
+	analyzer.Override(in.TunnelMinPayload, &th.TunnelMinPayload)
+	analyzer.Override(in.TunnelMinEntropy, &th.TunnelMinEntropy)
+	analyzer.Override(in.TunnelMinPackets, &th.TunnelMinPackets)
+	analyzer.Override(in.UnreachableStormMin, &th.UnreachableStormMin)
+	analyzer.Override(in.UnreachableStormWindow, &th.UnreachableStormWindow)
+	analyzer.Override(in.BlackholeMin, &th.BlackholeMin)
 	if th.SweepMinTargets < 2 || th.FloodMinPackets < 1 || th.TunnelMinPayload < 1 || th.TunnelMinPackets < 1 || th.UnreachableStormMin < 1 ||
 		th.BlackholeMin < 1 || th.SweepWindowSeconds <= 0 || th.UnreachableStormWindow <= 0 || th.TunnelMinEntropy < 0 || th.TunnelMinEntropy > 8 {
 		return nil, fmt.Errorf("thresholds must be positive (sweep_min_targets at least 2, tunnel_min_entropy at most 8)")

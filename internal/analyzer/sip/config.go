@@ -94,45 +94,28 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"ip", in.IP, &c.ip, &c.filters.IP}, {"src_ip", in.SrcIP, &c.srcIP, &c.filters.SrcIP}, {"dst_ip", in.DstIP, &c.dstIP, &c.filters.DstIP}} {
-		if s := strings.TrimSpace(f.val); s != "" {
-			a, err := netip.ParseAddr(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s %q is not an IP address", f.name, s)
-			}
-			*f.dst, *f.echo = a.Unmap(), a.Unmap().String()
+		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+			return nil, err
+		}
+		if f.dst.IsValid() {
+			*f.echo = f.dst.String()
 		}
 	}
-	if c.start, err = analyzer.ParseTime("start_time", in.StartTime); err != nil {
+	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
-	}
-	if c.end, err = analyzer.ParseTime("end_time", in.EndTime); err != nil {
-		return nil, err
-	}
-	if !c.start.IsZero() && !c.end.IsZero() && c.end.Before(c.start) {
-		return nil, fmt.Errorf("end_time %s is before start_time %s", in.EndTime, in.StartTime)
 	}
 	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
 
 	th := defaultThresholds
-	setI := func(v int, dst *int) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	setF := func(v float64, dst *float64) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	setI(in.ScannerMinTargets, &th.ScannerMinTargets)
-	setF(in.ScannerMaxSuccessRate, &th.ScannerMaxSuccessRate)
-	setI(in.BruteforceMinFailures, &th.BruteforceMinFailures)
-	setI(in.InviteFloodMin, &th.InviteFloodMin)
-	setF(in.InviteFloodWindowSec, &th.InviteFloodWindowSec)
-	setI(in.FailedCallsMin, &th.FailedCallsMin)
-	setF(in.FailedCallsRate, &th.FailedCallsRate)
-	setF(in.FailedCallsWindowSec, &th.FailedCallsWindowSec)
-	setF(in.UnansweredCallTimeoutSec, &th.UnansweredCallTimeoutSec)
+	analyzer.Override(in.ScannerMinTargets, &th.ScannerMinTargets)
+	analyzer.Override(in.ScannerMaxSuccessRate, &th.ScannerMaxSuccessRate)
+	analyzer.Override(in.BruteforceMinFailures, &th.BruteforceMinFailures)
+	analyzer.Override(in.InviteFloodMin, &th.InviteFloodMin)
+	analyzer.Override(in.InviteFloodWindowSec, &th.InviteFloodWindowSec)
+	analyzer.Override(in.FailedCallsMin, &th.FailedCallsMin)
+	analyzer.Override(in.FailedCallsRate, &th.FailedCallsRate)
+	analyzer.Override(in.FailedCallsWindowSec, &th.FailedCallsWindowSec)
+	analyzer.Override(in.UnansweredCallTimeoutSec, &th.UnansweredCallTimeoutSec)
 	if th.ScannerMinTargets < 2 || th.BruteforceMinFailures < 1 || th.InviteFloodMin < 2 || th.FailedCallsMin < 1 ||
 		th.InviteFloodWindowSec <= 0 || th.FailedCallsWindowSec <= 0 || th.UnansweredCallTimeoutSec <= 0 ||
 		th.ScannerMaxSuccessRate < 0 || th.ScannerMaxSuccessRate > 1 || th.FailedCallsRate < 0 || th.FailedCallsRate > 1 {

@@ -144,29 +144,19 @@ func (a ThresholdArgs) apply() (Thresholds, error) {
 			return th, fmt.Errorf("%s %v is a share and must be between 0 and 1", f.name, f.v)
 		}
 	}
-	setI := func(v int, dst *int) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	setF := func(v float64, dst *float64) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	setI(a.ScanMinTargets, &th.ScanMinTargets)
-	setF(a.ScanMinFailedRate, &th.ScanMinFailedRate)
-	setI(a.SynFloodMinSyns, &th.SynFloodMinSyns)
-	setF(a.SynFloodMaxCompletion, &th.SynFloodMaxCompletion)
-	setF(a.RetransMinRate, &th.RetransMinRate)
-	setI(a.RetransMinPackets, &th.RetransMinPackets)
-	setI(a.RstStormMin, &th.RstStormMin)
-	setF(a.RstStormWindowSec, &th.RstStormWindowSec)
-	setF(a.RstStormMinShare, &th.RstStormMinShare)
-	setF(a.ZeroWindowMinSec, &th.ZeroWindowMinSec)
-	setI(a.HandshakeFailMin, &th.HandshakeFailMin)
-	setF(a.HandshakeFailMinRate, &th.HandshakeFailMinRate)
-	setI(a.HalfOpenMin, &th.HalfOpenMin)
+	analyzer.Override(a.ScanMinTargets, &th.ScanMinTargets)
+	analyzer.Override(a.ScanMinFailedRate, &th.ScanMinFailedRate)
+	analyzer.Override(a.SynFloodMinSyns, &th.SynFloodMinSyns)
+	analyzer.Override(a.SynFloodMaxCompletion, &th.SynFloodMaxCompletion)
+	analyzer.Override(a.RetransMinRate, &th.RetransMinRate)
+	analyzer.Override(a.RetransMinPackets, &th.RetransMinPackets)
+	analyzer.Override(a.RstStormMin, &th.RstStormMin)
+	analyzer.Override(a.RstStormWindowSec, &th.RstStormWindowSec)
+	analyzer.Override(a.RstStormMinShare, &th.RstStormMinShare)
+	analyzer.Override(a.ZeroWindowMinSec, &th.ZeroWindowMinSec)
+	analyzer.Override(a.HandshakeFailMin, &th.HandshakeFailMin)
+	analyzer.Override(a.HandshakeFailMinRate, &th.HandshakeFailMinRate)
+	analyzer.Override(a.HalfOpenMin, &th.HalfOpenMin)
 	return th, nil
 }
 
@@ -194,12 +184,11 @@ type connFilter struct {
 
 func newConnFilter(c Common) (*connFilter, error) {
 	f := &connFilter{}
-	if s := strings.TrimSpace(c.ServerIP); s != "" {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return nil, fmt.Errorf("server_ip %q is not an IP address", s)
-		}
-		f.serverIP = a.Unmap()
+	var err error
+	if f.serverIP, err = analyzer.ParseIP("server_ip", c.ServerIP); err != nil {
+		return nil, err
+	}
+	if f.serverIP.IsValid() {
 		str := f.serverIP.String()
 		f.echo.ServerIP = &str
 	}
@@ -211,24 +200,15 @@ func newConnFilter(c Common) (*connFilter, error) {
 		p := c.ServerPort
 		f.echo.ServerPort = &p
 	}
-	if s := strings.TrimSpace(c.ClientIP); s != "" {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return nil, fmt.Errorf("client_ip %q is not an IP address", s)
-		}
-		f.clientIP = a.Unmap()
+	if f.clientIP, err = analyzer.ParseIP("client_ip", c.ClientIP); err != nil {
+		return nil, err
+	}
+	if f.clientIP.IsValid() {
 		f.echo.ClientIP = f.clientIP.String()
 	}
-	start, err := analyzer.ParseTime("start_time", c.StartTime)
+	start, end, err := analyzer.ParseTimeRange(c.StartTime, c.EndTime)
 	if err != nil {
 		return nil, err
-	}
-	end, err := analyzer.ParseTime("end_time", c.EndTime)
-	if err != nil {
-		return nil, err
-	}
-	if !start.IsZero() && !end.IsZero() && end.Before(start) {
-		return nil, fmt.Errorf("end_time %s is before start_time %s", c.EndTime, c.StartTime)
 	}
 	if !start.IsZero() {
 		f.start = start.UnixNano()
