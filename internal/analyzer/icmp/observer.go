@@ -346,7 +346,7 @@ func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.A
 	}
 	// Tunneling: large or random payloads.
 	payload := m.rest[4:]
-	if len(payload) >= o.cfg.th.TunnelMinPayload || (len(payload) >= 64 && entropy(payload) >= o.cfg.th.TunnelMinEntropy) {
+	if o.suspiciousPayload(payload) {
 		ps.tunnel.Add(p.Number)
 	}
 	o.noteFlood(ps, p)
@@ -391,7 +391,7 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		ps.recv++
 		ps.rttS += rtt
 		payload := m.rest[4:]
-		if len(payload) >= o.cfg.th.TunnelMinPayload || (len(payload) >= 64 && entropy(payload) >= o.cfg.th.TunnelMinEntropy) {
+		if o.suspiciousPayload(payload) {
 			ps.tunnel.Add(p.Number)
 		}
 	}
@@ -557,7 +557,7 @@ func (o *observer) noteHop(router netip.Addr, q engine.Quoted, p *engine.Packet)
 		return
 	}
 	h := Hop{Router: router.String(), Packet: p.Number, Probes: 1, RTTMs: []float64{}}
-	v6 := q.Src.Is6() && !q.Src.Is4In6()
+	v6 := q.Src.Is6()
 	if pr, ok := o.probes[probeKey{q.Src, q.Dst, probeTag(v6, q.ID, q.Protocol, q.Transport)}]; ok {
 		h.TTL = pr.ttl
 		h.RTTMs = append(h.RTTMs, float64(p.Timestamp.Sub(pr.t).Microseconds())/1000)
@@ -580,6 +580,12 @@ func (o *observer) noteRoute(src, dst netip.Addr) {
 }
 
 // entropy is the Shannon entropy of b in bits per byte.
+// suspiciousPayload reports an echo payload a tunnel would carry: large,
+// or random-looking (entropy is measured on 64 bytes or more).
+func (o *observer) suspiciousPayload(b []byte) bool {
+	return len(b) >= o.cfg.th.TunnelMinPayload || (len(b) >= 64 && entropy(b) >= o.cfg.th.TunnelMinEntropy)
+}
+
 func entropy(b []byte) float64 {
 	var freq [256]int
 	for _, c := range b {
