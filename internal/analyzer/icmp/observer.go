@@ -579,13 +579,13 @@ func (o *observer) noteRoute(src, dst netip.Addr) {
 	}
 }
 
-// entropy is the Shannon entropy of b in bits per byte.
 // suspiciousPayload reports an echo payload a tunnel would carry: large,
 // or random-looking (entropy is measured on 64 bytes or more).
 func (o *observer) suspiciousPayload(b []byte) bool {
 	return len(b) >= o.cfg.th.TunnelMinPayload || (len(b) >= 64 && entropy(b) >= o.cfg.th.TunnelMinEntropy)
 }
 
+// entropy is the Shannon entropy of b in bits per byte.
 func entropy(b []byte) float64 {
 	var freq [256]int
 	for _, c := range b {
