@@ -54,19 +54,18 @@ type txKey struct {
 
 // txn is one query and, once seen, its response.
 type txn struct {
-	key          txKey
-	name         string
-	qtype        uint16
-	queryFrame   int
-	queryTime    time.Time
-	lastQuery    time.Time // the latest (re)transmission
-	respFrame    int
-	respTime     time.Time
-	rcode        int
-	answers      int
-	retrans      int
-	answered     bool
-	multicastDst bool
+	key        txKey
+	name       string
+	qtype      uint16
+	queryFrame int
+	queryTime  time.Time
+	lastQuery  time.Time // the latest (re)transmission
+	respFrame  int
+	respTime   time.Time
+	rcode      int
+	answers    int
+	retrans    int
+	answered   bool
 }
 
 // counter counts keys, keeping at most maxCounterKeys distinct ones.
@@ -451,7 +450,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		o.txCapped++
 		return
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, multicastDst: multicast}
+	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t}
 	if !hasQ {
 		t.name = ""
 	}
@@ -461,6 +460,10 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	}
 	o.txns = append(o.txns, t)
 }
+
+// multicast reports a query sent to a group (LLMNR), which any responder
+// may answer: its key has no server.
+func (t *txn) multicast() bool { return !t.key.server.IsValid() }
 
 // responseMs is the time from the latest transmission of the query to the
 // response, as Wireshark's dns.time measures it.
@@ -520,7 +523,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	o.answered = t
 	ms := t.responseMs()
 	o.allLat.Add(ms)
-	if s := o.server(md.src.Addr(), t.multicastDst); s != nil {
+	if s := o.server(md.src.Addr(), t.multicast()); s != nil {
 		s.answered++
 		s.rcodes[rc]++
 		s.lat.Add(ms)

@@ -219,7 +219,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			st.Answered++
 		case "unanswered":
 			st.Unanswered++
-			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicastDst {
+			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicast() {
 				s.unanswered++
 			}
 		}
