@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -39,6 +40,7 @@ type config struct {
 	txOffset, txLimit  int
 	limitSet, txSet    bool
 	domain             string
+	nameScratch        []byte // the name the domain filter looks at, reused
 	qtype              *uint16
 	rcode              *int
 	clientIP, serverIP netip.Addr
@@ -129,6 +131,13 @@ func clientServer(m *message, md meta) (client, server netip.Addr) {
 }
 
 // matches applies the packet filters.
+// nameBuf renders a question name in lower case into a buffer reused from
+// message to message.
+func (c *config) nameBuf(name []byte) []byte {
+	c.nameScratch = appendLowerName(c.nameScratch[:0], name)
+	return c.nameScratch
+}
+
 func (c *config) matches(m *message, md meta) bool {
 	if !c.start.IsZero() && md.t.Before(c.start) {
 		return false
@@ -150,7 +159,7 @@ func (c *config) matches(m *message, md meta) bool {
 		if !ok {
 			return false
 		}
-		if c.domain != "" && !strings.Contains(lowerName(name), c.domain) {
+		if c.domain != "" && !bytes.Contains(c.nameBuf(name), []byte(c.domain)) {
 			return false
 		}
 		if c.qtype != nil && qt != *c.qtype {

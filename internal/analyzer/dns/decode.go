@@ -87,28 +87,17 @@ func presentName(b []byte) string {
 	if plain {
 		return string(b)
 	}
-	var s strings.Builder
-	for _, c := range b {
-		switch {
-		case c == '\\':
-			s.WriteString(`\\`)
-		case c <= ' ' || c >= 0x7f:
-			fmt.Fprintf(&s, "\\%03d", c)
-		default:
-			s.WriteByte(c)
-		}
-	}
-	return s.String()
-}
-
-// lowerName is a question name folded to lower case, the key for counting.
-func lowerName(b []byte) string {
-	return string(appendLowerName(nil, b))
+	return string(appendName(nil, b, false))
 }
 
 // appendLowerName appends the presentation form of a decoded name (see
-// presentName) with ASCII letters folded to lower case.
-func appendLowerName(dst, b []byte) []byte {
+// presentName) with ASCII letters folded to lower case: the key for
+// counting.
+func appendLowerName(dst, b []byte) []byte { return appendName(dst, b, true) }
+
+// appendName appends the presentation form of a decoded name (see
+// presentName), with ASCII letters folded to lower case when fold is set.
+func appendName(dst, b []byte, fold bool) []byte {
 	if len(b) == 0 {
 		return append(dst, '.')
 	}
@@ -118,7 +107,7 @@ func appendLowerName(dst, b []byte) []byte {
 			dst = append(dst, '\\', '\\')
 		case c <= ' ' || c >= 0x7f:
 			dst = append(dst, '\\', '0'+c/100, '0'+c/10%10, '0'+c%10)
-		case 'A' <= c && c <= 'Z':
+		case fold && 'A' <= c && c <= 'Z':
 			dst = append(dst, c+'a'-'A')
 		default:
 			dst = append(dst, c)

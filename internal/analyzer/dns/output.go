@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -144,7 +145,7 @@ func (c *config) txMatches(t *txn, o *observer) bool {
 	if c.serverIP.IsValid() && t.key.server.Addr() != c.serverIP {
 		return false
 	}
-	if c.domain != "" && !containsFold(t.name, c.domain) {
+	if c.domain != "" && !strings.Contains(t.name, c.domain) { // both lower case
 		return false
 	}
 	if c.qtype != nil && t.qtype != *c.qtype {
@@ -154,19 +155,6 @@ func (c *config) txMatches(t *txn, o *observer) bool {
 		return false
 	}
 	return true
-}
-
-func containsFold(s, sub string) bool {
-	return len(sub) == 0 || indexFold(s, sub) >= 0
-}
-
-func indexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if equalFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
 }
 
 func top[K comparable](c *counter[K], key func(K) string) analyzer.TopList {
