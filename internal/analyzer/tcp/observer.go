@@ -101,15 +101,8 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 			st.dataPackets++
 		}
 	}
-	if fl != 0 {
-		for i := range numFlags {
-			if fl&(1<<i) != 0 {
-				st.flagCounts[i]++
-			}
-		}
-		if fl&anyRetransmission != 0 {
-			st.retrans++
-		}
+	for rest := fl; rest != 0; rest &= rest - 1 {
+		st.flagCounts[flagIndex(rest&-rest)]++
 	}
 	o.handshake(c, d, s, frame, ts)
 	if fl != 0 {

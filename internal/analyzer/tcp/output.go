@@ -109,7 +109,17 @@ var closeReasons = map[string]string{"reset": "reset", "refused": "refused", "cl
 
 func (v *view) packets() int { return v.c.f[0].st.packets + v.c.f[1].st.packets }
 func (v *view) bytes() int64 { return v.c.f[0].st.bytes + v.c.f[1].st.bytes }
-func (v *view) retrans() int { return v.c.f[0].st.retrans + v.c.f[1].st.retrans }
+func (v *view) retrans() int { return v.c.f[0].st.retrans() + v.c.f[1].st.retrans() }
+
+// flagCounts is how many segments of both directions carried each flag.
+func (v *view) flagCounts() (out [numFlags]int) {
+	for d := range v.c.f {
+		for i, n := range v.c.f[d].st.flagCounts {
+			out[i] += n
+		}
+	}
+	return out
+}
 func (v *view) duration() int64 {
 	return v.c.lastTime - v.c.firstTime
 }
@@ -142,16 +152,13 @@ func analysisCounts(counts *[numFlags]int, all bool) map[string]int {
 func (v *view) record(detailed bool) Connection {
 	c := v.c
 	cs, ss := &c.f[v.cl].st, &c.f[v.sv].st
-	var counts [numFlags]int
-	for i := range counts {
-		counts[i] = cs.flagCounts[i] + ss.flagCounts[i]
-	}
+	counts := v.flagCounts()
 	r := Connection{
 		Stream: c.stream, Client: v.client.String(), Server: v.server.String(), DirectionSource: v.source,
 		State: v.state, TCPState: v.tcpState, HandshakeComplete: v.complete,
 		SynCount: cs.syn + ss.syn, SynAckCount: cs.synAck + ss.synAck, AckCount: cs.ack + ss.ack,
 		RstCount: cs.rst + ss.rst, FinCount: cs.fin + ss.fin, DataPackets: cs.dataPackets + ss.dataPackets,
-		Retransmissions: cs.retrans + ss.retrans, CloseReason: v.closeReason, PacketCount: cs.packets + ss.packets,
+		Retransmissions: v.retrans(), CloseReason: v.closeReason, PacketCount: cs.packets + ss.packets,
 		FirstPacket: c.firstFrame, LastPacket: c.lastFrame,
 		StartTime: analyzer.FormatTime(nsTime(c.firstTime)), EndTime: analyzer.FormatTime(nsTime(c.lastTime)),
 		DurationSeconds: secondsOf(v.duration()),

@@ -3,6 +3,7 @@ package tcp
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -133,19 +134,17 @@ func (r *results) retransmissionsOutput(file string, threshold float64, offset, 
 		p, n := v.packets(), v.retrans()
 		out.TotalPackets += p
 		out.TotalRetransmissions += n
-		for d := range v.c.f {
-			for i, k := range v.c.f[d].st.flagCounts {
-				counts[i] += k
-			}
+		for i, k := range v.flagCounts() {
+			counts[i] += k
 		}
 		if n == 0 {
 			continue
 		}
 		cs, ss := &v.c.f[v.cl].st, &v.c.f[v.sv].st
 		row := ConnRetrans{Connection: v.label(), Stream: v.c.stream, RetransCount: n, TotalPackets: p, RetransRate: round3(ratio(n, p)),
-			Fast:           cs.flagCounts[flagIndex(aFastRetransmission)] + ss.flagCounts[flagIndex(aFastRetransmission)],
-			Spurious:       cs.flagCounts[flagIndex(aSpuriousRetransmission)] + ss.flagCounts[flagIndex(aSpuriousRetransmission)],
-			ClientToServer: cs.retrans, ServerToClient: ss.retrans}
+			Fast:           cs.count(aFastRetransmission) + ss.count(aFastRetransmission),
+			Spurious:       cs.count(aSpuriousRetransmission) + ss.count(aSpuriousRetransmission),
+			ClientToServer: cs.retrans(), ServerToClient: ss.retrans()}
 		rows = append(rows, row)
 		rate := ratio(n, p)
 		if rate > threshold {
@@ -159,7 +158,8 @@ func (r *results) retransmissionsOutput(file string, threshold float64, offset, 
 	}
 	out.Summary.ConnectionsWithRetrans = len(rows)
 	for _, fl := range []aflag{aRetransmission, aFastRetransmission, aSpuriousRetransmission, aOutOfOrder, aLostSegment, aDuplicateAck} {
-		out.Breakdown[flagNames[flagIndex(fl)]] = counts[flagIndex(fl)]
+		i := flagIndex(fl)
+		out.Breakdown[flagNames[i]] = counts[i]
 	}
 	out.RetransmissionRate = round3(ratio(out.TotalRetransmissions, out.TotalPackets))
 	out.ExceedsThreshold = ratio(out.TotalRetransmissions, out.TotalPackets) > threshold
@@ -171,14 +171,7 @@ func (r *results) retransmissionsOutput(file string, threshold float64, offset, 
 }
 
 // flagIndex is the bit number of a single flag.
-func flagIndex(f aflag) int {
-	for i := range numFlags {
-		if f == 1<<i {
-			return i
-		}
-	}
-	return -1
-}
+func flagIndex(f aflag) int { return bits.TrailingZeros16(uint16(f)) }
 
 func (r *results) flowOutput(in FlowInput, offset, limit int) *FlowOutput {
 	out := &FlowOutput{File: in.PcapFile, Filter: r.f.echo}
@@ -210,7 +203,7 @@ func (r *results) flowOutput(in FlowInput, offset, limit int) *FlowOutput {
 		cl.Connections++
 		cl.BytesSent += cs.bytes
 		cl.BytesRecv += ss.bytes
-		cl.Retrans += cs.retrans + ss.retrans
+		cl.Retrans += v.retrans()
 		if v.c.rstFrame != 0 {
 			cl.Resets++
 		}
@@ -258,7 +251,7 @@ func addDir(d *FlowDirection, st *dirStats, counts *[numFlags]int) {
 	d.RstCount += st.rst
 	d.FinCount += st.fin
 	d.DataPackets += st.dataPackets
-	d.Retransmissions += st.retrans
+	d.Retransmissions += st.retrans()
 	d.PayloadBytes += st.payload
 	for i, n := range st.flagCounts {
 		counts[i] += n

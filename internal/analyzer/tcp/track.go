@@ -34,6 +34,15 @@ const (
 // fast and spurious retransmissions carry that expert item too.
 const anyRetransmission = aRetransmission | aFastRetransmission | aSpuriousRetransmission
 
+// count is how many segments carried flag f (a single flag).
+func (st *dirStats) count(f aflag) int { return st.flagCounts[flagIndex(f)] }
+
+// retrans is how many frames Wireshark's tcp.analysis.retransmission
+// matches: the three kinds are exclusive.
+func (st *dirStats) retrans() int {
+	return st.count(aRetransmission) + st.count(aFastRetransmission) + st.count(aSpuriousRetransmission)
+}
+
 // flagNames are the flags' names, Wireshark's tcp.analysis field names.
 var flagNames = [numFlags]string{
 	"retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
@@ -106,7 +115,6 @@ type dirStats struct {
 	fin, rst    int
 	ack         int
 	flagCounts  [numFlags]int
-	retrans     int // frames Wireshark's tcp.analysis.retransmission matches
 
 	mss        int
 	wscale     int // -1 when not offered
