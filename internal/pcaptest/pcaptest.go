@@ -220,3 +220,28 @@ func Env(maxPackets int) *analyzer.Env {
 		return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
 	}}
 }
+
+// CheckPrompts checks a module's prompts: exactly the names given, each
+// naming tool and the capture it is rendered for, with no placeholder left,
+// and asking for the capture when rendered without one.
+func CheckPrompts(t testing.TB, prompts []analyzer.Prompt, tool string, names ...string) {
+	t.Helper()
+	var got []string
+	for _, p := range prompts {
+		got = append(got, p.Name)
+		text, err := p.Render(map[string]string{"pcap_file": "x.pcap"})
+		if err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+			continue
+		}
+		if !strings.Contains(text, tool) || !strings.Contains(text, "`x.pcap`") || strings.Contains(text, "{{") {
+			t.Errorf("%s: %q", p.Name, text)
+		}
+		if text, _ := p.Render(map[string]string{}); !strings.Contains(text, "ask for its path") {
+			t.Errorf("%s without pcap_file does not ask for the capture", p.Name)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(names, " ") {
+		t.Errorf("prompts %q, want %q", got, names)
+	}
+}

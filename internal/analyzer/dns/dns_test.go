@@ -318,17 +318,5 @@ func TestGolden(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
-	names := map[string]bool{}
-	for _, p := range New(Options{}).Prompts() {
-		names[p.Name] = true
-		text, _ := p.Render(map[string]string{"pcap_file": "x.pcap"})
-		if !strings.Contains(text, "analyze_dns_packets") || !strings.Contains(text, "`x.pcap`") {
-			t.Errorf("%s: %q", p.Name, text)
-		}
-	}
-	for _, n := range []string{"security_analysis", "network_troubleshooting", "forensic_investigation"} {
-		if !names[n] {
-			t.Errorf("prompt %s missing", n)
-		}
-	}
+	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_dns_packets", "security_analysis", "network_troubleshooting", "forensic_investigation")
 }

@@ -240,17 +240,5 @@ func TestFiltersAndGolden(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
-	names := map[string]bool{}
-	for _, p := range New().Prompts() {
-		names[p.Name] = true
-		text, _ := p.Render(map[string]string{"pcap_file": "x.pcap"})
-		if !strings.Contains(text, "analyze_icmp_packets") || !strings.Contains(text, "`x.pcap`") {
-			t.Errorf("%s: %q", p.Name, text)
-		}
-	}
-	for _, n := range []string{"icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation"} {
-		if !names[n] {
-			t.Errorf("prompt %s missing", n)
-		}
-	}
+	pcaptest.CheckPrompts(t, New().Prompts(), "analyze_icmp_packets", "icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation")
 }

@@ -251,19 +251,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
-	names := map[string]bool{}
-	for _, p := range New(Options{}).Prompts() {
-		names[p.Name] = true
-		text, _ := p.Render(map[string]string{"pcap_file": "x.pcap"})
-		if !strings.Contains(text, "analyze_sip_packets") || !strings.Contains(text, "`x.pcap`") {
-			t.Errorf("%s: %q", p.Name, text)
-		}
-	}
-	for _, n := range []string{"sip_security_analysis", "sip_troubleshooting_analysis", "sip_forensic_investigation"} {
-		if !names[n] {
-			t.Errorf("prompt %s missing", n)
-		}
-	}
+	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_sip_packets", "sip_security_analysis", "sip_troubleshooting_analysis", "sip_forensic_investigation")
 }
 
 // byTransport returns the messages of a capture carried over transport.
