@@ -228,12 +228,11 @@ func (r *results) retransmissionRate(th Thresholds, add addFunc) {
 				"packets": w.v.packets(), "rate": round3(w.rate)})
 		}
 	}
-	if len(bad) == 0 {
-		for _, v := range r.views {
-			streams[v.c.stream] = true
-		}
-	}
-	for _, e := range r.segments(func(e *event) bool { return e.flags&anyRetransmission != 0 && streams[int(e.stream)] }) {
+	// Evidence: the flagged connections' retransmissions, or with none
+	// flagged (the capture as a whole is), every matching connection's.
+	for _, e := range r.segments(func(e *event) bool {
+		return e.flags&anyRetransmission != 0 && (len(bad) == 0 || streams[int(e.stream)])
+	}) {
 		ev.Add(int(e.frame))
 	}
 	summary := fmt.Sprintf("%d of %d segments (%.1f%%) are retransmissions overall", retrans, total, 100*overall)

@@ -214,11 +214,11 @@ type results struct {
 	o     *observer
 	f     *connFilter
 	views []*view // matching connections, in stream order
-	match map[int]*view
+	match []*view // by stream number (streams are 0..n-1): nil when not matching
 }
 
 func newResults(o *observer, f *connFilter) *results {
-	r := &results{o: o, f: f, match: map[int]*view{}}
+	r := &results{o: o, f: f, match: make([]*view, len(o.t.conns))}
 	for _, c := range o.t.conns {
 		v := orient(c, f)
 		if f.matches(v) {
