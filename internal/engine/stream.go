@@ -70,7 +70,10 @@ func NewReassembler(h StreamHandler) *Reassembler {
 
 // assemblyContext carries the frame number of a segment through reassembly,
 // so that every reassembled byte can be traced to its frame.
-type assemblyContext struct{ ci gopacket.CaptureInfo }
+type assemblyContext struct {
+	ci    gopacket.CaptureInfo
+	frame [1]any // ci.AncillaryData: one allocation for the context and its data
+}
 
 func (c *assemblyContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
@@ -90,7 +93,8 @@ func (r *Reassembler) Add(p *Packet) {
 		return
 	}
 	r.now = p.Timestamp
-	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length, AncillaryData: []any{p.Number}}}
+	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length}, frame: [1]any{p.Number}}
+	ctx.ci.AncillaryData = ctx.frame[:]
 	if t := p.TCP; t.FIN && !t.SYN && !t.RST && len(t.Payload) > 0 {
 		// gopacket's reassembly moves a direction's next sequence number
 		// one past the end of everything a FIN segment makes contiguous,
