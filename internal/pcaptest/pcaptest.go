@@ -245,3 +245,22 @@ func CheckPrompts(t testing.TB, prompts []analyzer.Prompt, tool string, names ..
 		t.Errorf("prompts %q, want %q", got, names)
 	}
 }
+
+// BenchCapture is the capture a tool benchmark reads: the file named by
+// $MCPACKET_BENCH_CAPTURE (a bench-gen capture; see bench/), else def. It
+// sets the benchmark's bytes per operation to the file's size and reports
+// allocations.
+func BenchCapture(b *testing.B, def string) string {
+	b.Helper()
+	file := os.Getenv("MCPACKET_BENCH_CAPTURE")
+	if file == "" {
+		file = def
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	return file
+}

@@ -2,7 +2,6 @@ package dhcp
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,16 +12,7 @@ import (
 // LAN capture, or the file named by $MCPACKET_BENCH_CAPTURE (for example a
 // bench-gen capture; see bench/).
 func BenchmarkAnalyze(b *testing.B) {
-	file := os.Getenv("MCPACKET_BENCH_CAPTURE")
-	if file == "" {
-		file = filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-normal-lan.pcap")
-	}
-	st, err := os.Stat(file)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(st.Size())
-	b.ReportAllocs()
+	file := pcaptest.BenchCapture(b, filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-normal-lan.pcap"))
 	m := New(Options{})
 	for b.Loop() {
 		if _, err := m.analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: file}); err != nil {
