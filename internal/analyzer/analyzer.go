@@ -10,9 +10,7 @@
 package analyzer
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,38 +38,37 @@ type Tool struct {
 	// OpenWorld is set when the tool may reach outside the local machine
 	// (it accepts URLs).
 	OpenWorld bool
+	// Params are the tool's thresholds (see Detectors.Params): arguments
+	// beside the input struct's fields, held in its Thresholds field.
+	Params []Param
 
 	In  reflect.Type // input struct type
 	Out reflect.Type // output struct type
 
-	// Call decodes args (a JSON object valid against In's schema) and runs
-	// the tool. Errors are for the caller: they say what was wrong and how
-	// to fix it.
-	Call func(ctx context.Context, env *Env, args json.RawMessage) (any, error)
+	// Run runs the tool on its typed input, a pointer to an In (see
+	// NewInput, Decode and SetArg), and returns a pointer to an Out.
+	// Errors are for the caller: they say what was wrong and how to fix it.
+	Run func(ctx context.Context, env *Env, in any) (any, error)
 
-	// Text, when set, writes the output (a value of type Out) as a report
+	// Text, when set, writes the output (a pointer to an Out) as a report
 	// for a person, for the CLI.
 	Text func(w io.Writer, out any) error
 }
 
 // NewTool builds a Tool from a typed function. def supplies the name,
-// description and flags; In and Out must be struct types.
+// description, flags and thresholds; In and Out must be struct types.
 func NewTool[In, Out any](def Tool, fn func(ctx context.Context, env *Env, in In) (*Out, error), text func(w io.Writer, out *Out) error) Tool {
 	def.In = reflect.TypeFor[In]()
 	def.Out = reflect.TypeFor[Out]()
-	def.Call = func(ctx context.Context, env *Env, args json.RawMessage) (any, error) {
-		var in In
-		if len(bytes.TrimSpace(args)) > 0 && string(bytes.TrimSpace(args)) != "null" {
-			dec := json.NewDecoder(bytes.NewReader(args))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&in); err != nil {
-				return nil, fmt.Errorf("invalid arguments: %v", err)
-			}
+	def.Run = func(ctx context.Context, env *Env, in any) (any, error) {
+		p, ok := in.(*In)
+		if !ok {
+			return nil, fmt.Errorf("analyzer: tool %s called with %T, want %T", def.Name, in, p)
 		}
 		if env == nil {
 			env = &Env{}
 		}
-		return fn(ctx, env, in)
+		return fn(ctx, env, *p)
 	}
 	if text != nil {
 		def.Text = func(w io.Writer, out any) error {
@@ -83,6 +80,16 @@ func NewTool[In, Out any](def Tool, fn func(ctx context.Context, env *Env, in In
 		}
 	}
 	return def
+}
+
+// Call decodes JSON arguments (see Decode) and runs the tool: the path of a
+// caller that holds the arguments as JSON.
+func (t Tool) Call(ctx context.Context, env *Env, args []byte) (any, error) {
+	in, err := t.Decode(args)
+	if err != nil {
+		return nil, err
+	}
+	return t.Run(ctx, env, in)
 }
 
 // Prompt is a prompt template a client can fetch and fill in.
@@ -132,7 +139,7 @@ func NewRegistry(mods ...Module) (*Registry, error) {
 				errs = append(errs, fmt.Errorf("analyzer: module %s: tool name %q is not a lower-case identifier", name, t.Name))
 			case seenTool[t.Name] != "":
 				errs = append(errs, fmt.Errorf("analyzer: tool %q registered by modules %s and %s", t.Name, seenTool[t.Name], name))
-			case t.Call == nil || t.In == nil || t.Out == nil:
+			case t.Run == nil || t.In == nil || t.Out == nil:
 				errs = append(errs, fmt.Errorf("analyzer: tool %q is incomplete; build it with NewTool", t.Name))
 			case t.In.Kind() != reflect.Struct || t.Out.Kind() != reflect.Struct:
 				errs = append(errs, fmt.Errorf("analyzer: tool %q: input and output must be structs", t.Name))

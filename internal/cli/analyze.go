@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -47,7 +46,7 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 		*toolName = t
 	}
 	var tool analyzer.Tool
-	toolArgs := map[string]*argFlag{}
+	var toolArgs []*argFlag
 	if mod != nil {
 		var ok bool
 		tool, ok = pickTool(mod, *toolName)
@@ -55,7 +54,7 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 			fmt.Fprintf(a.Stderr, "mcpacket analyze: module %s has no tool %q; its tools are: %s\n", mod.Name(), *toolName, toolNames(mod))
 			return ExitUsage
 		}
-		registerToolFlags(fs, tool.In, toolArgs)
+		toolArgs = registerToolFlags(fs, tool)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: mcpacket analyze <module> <capture> [flags]\n\n")
@@ -75,7 +74,7 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	takesCapture := hasField(tool.In, "pcap_file")
+	takesCapture := hasArg(tool, "pcap_file")
 	switch {
 	case takesCapture && fs.NArg() != 1:
 		fmt.Fprintf(a.Stderr, "mcpacket analyze %s: give exactly one capture (got %d arguments)\n", mod.Name(), fs.NArg())
@@ -89,26 +88,27 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitUsage
 	}
-	in := map[string]any{}
+	in := tool.NewInput()
 	if takesCapture {
-		in["pcap_file"] = fs.Arg(0)
-	}
-	for name, f := range toolArgs {
-		if f.set {
-			in[name] = f.value
+		if err := tool.SetArg(in, "pcap_file", fs.Arg(0)); err != nil {
+			fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
+			return ExitUsage
 		}
 	}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
-		return ExitError
+	for _, f := range toolArgs {
+		for _, v := range f.values {
+			if err := tool.SetArg(in, f.name, v); err != nil {
+				fmt.Fprintf(a.Stderr, "mcpacket analyze: --%s: %v\n", strings.ReplaceAll(f.name, "_", "-"), err)
+				return ExitUsage
+			}
+		}
 	}
 	var progress *progressLine
 	if a.StderrIsTerminal {
 		progress = &progressLine{w: a.Stderr}
 		env.Progress = progress.update
 	}
-	out, err := tool.Call(ctx, &env, raw)
+	out, err := tool.Run(ctx, &env, in)
 	progress.clear()
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
@@ -218,91 +218,55 @@ func isBoolFlag(fs *flag.FlagSet, arg string) bool {
 	return ok && b.IsBoolFlag()
 }
 
-// argFlag is a flag.Value for one tool argument of a given JSON type.
+// argFlag is a flag.Value for one tool argument: it keeps the text given
+// (every occurrence, for lists), which the tool's SetArg turns into the
+// typed input with the same rules and messages as a JSON call.
 type argFlag struct {
-	kind  reflect.Kind
-	value any
-	set   bool
+	name   string
+	bool   bool
+	values []string
 }
 
 func (f *argFlag) String() string {
-	if f == nil || f.value == nil {
+	if f == nil {
 		return ""
 	}
-	return fmt.Sprint(f.value)
+	return strings.Join(f.values, ",")
 }
 
 func (f *argFlag) Set(s string) error {
-	switch f.kind {
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint32, reflect.Uint64, reflect.Uint16:
-		n, err := strconv.ParseInt(s, 0, 64)
-		if err != nil {
-			return fmt.Errorf("want an integer")
-		}
-		f.value = n
-	case reflect.Float64, reflect.Float32:
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("want a number")
-		}
-		f.value = v
-	case reflect.Bool:
-		v, err := strconv.ParseBool(s)
-		if err != nil {
-			return fmt.Errorf("want true or false")
-		}
-		f.value = v
-	case reflect.Slice:
-		var parts []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				parts = append(parts, p)
-			}
-		}
-		f.value = parts
-	default:
-		f.value = s
-	}
-	f.set = true
+	f.values = append(f.values, s)
 	return nil
 }
 
-func (f *argFlag) IsBoolFlag() bool { return f.kind == reflect.Bool }
+func (f *argFlag) IsBoolFlag() bool { return f.bool }
 
-// hasField reports whether the input struct t (or a struct it embeds) has
-// the JSON field name.
-func hasField(t reflect.Type, name string) bool {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == name || (f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct && hasField(f.Type, name)) {
+// hasArg reports whether the tool takes the argument name.
+func hasArg(t analyzer.Tool, name string) bool {
+	for _, a := range t.Args() {
+		if a.Name == name {
 			return true
 		}
 	}
 	return false
 }
 
-// registerToolFlags adds one flag per field of the tool's input struct (but
-// pcap_file, which is the positional argument), named after the JSON field
-// with dashes: client_mac becomes --client-mac.
-func registerToolFlags(fs *flag.FlagSet, in reflect.Type, into map[string]*argFlag) {
-	for i := 0; i < in.NumField(); i++ {
-		field := in.Field(i)
-		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
-		if field.Anonymous && name == "" && field.Type.Kind() == reflect.Struct {
-			registerToolFlags(fs, field.Type, into) // embedded: its fields are the tool's, as in JSON
+// registerToolFlags adds one flag per tool argument (but pcap_file, which
+// is the positional argument), named after the argument with dashes:
+// client_mac becomes --client-mac. Thresholds get their declared text.
+func registerToolFlags(fs *flag.FlagSet, t analyzer.Tool) []*argFlag {
+	var out []*argFlag
+	for _, a := range t.Args() {
+		if a.Name == "pcap_file" {
 			continue
 		}
-		if name == "" || name == "-" || name == "pcap_file" {
-			continue
+		k := a.Type.Kind()
+		if k == reflect.Pointer {
+			k = a.Type.Elem().Kind()
 		}
-		kind := field.Type.Kind()
-		if kind == reflect.Pointer {
-			kind = field.Type.Elem().Kind() // an optional value
-		}
-		f := &argFlag{kind: kind}
-		into[name] = f
-		flagName := strings.ReplaceAll(name, "_", "-")
-		fs.Var(f, flagName, field.Tag.Get("jsonschema"))
+		f := &argFlag{name: a.Name, bool: k == reflect.Bool}
+		out = append(out, f)
+		fs.Var(f, strings.ReplaceAll(a.Name, "_", "-"), a.Help)
 	}
+	return out
 }

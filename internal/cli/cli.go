@@ -24,7 +24,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -270,8 +269,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	switch *transport {
 	case "stdio":
 		logger.Info("serving MCP over stdio", "modules", strings.Join(reg.Names(), ","), "version", a.Version)
-		t := &mcp.IOTransport{Reader: io.NopCloser(a.Stdin), Writer: nopWriteCloser{a.Stdout}}
-		if err := srv.Run(ctx, t); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := mcpserver.ServeStdio(ctx, srv, a.Stdin, a.Stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio server stopped", "error", err)
 			return ExitError
 		}
@@ -293,15 +291,12 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			fmt.Fprintf(a.Stderr, "mcpacket: --host %s is reachable from other machines: set --auth-token (or $MCPACKET_AUTH_TOKEN), or pass --insecure-no-auth to serve without authentication\n", *host)
 			return ExitUsage
 		}
-		return a.serveHTTP(ctx, srv, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
+		h := mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token})
+		return a.serveHTTP(ctx, h, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
 	}
 	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)
 	return ExitUsage
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 // loopbackHost reports whether a listen address is reachable from this
 // machine only.
@@ -313,14 +308,14 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (a *App) serveHTTP(ctx context.Context, srv *mcp.Server, addr, token string, logger *slog.Logger) int {
+func (a *App) serveHTTP(ctx context.Context, h http.Handler, addr, token string, logger *slog.Logger) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: listen on %s: %v\n", addr, err)
 		return ExitError
 	}
 	hs := &http.Server{
-		Handler:           mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token}),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -53,7 +52,7 @@ func TestAnalyze(t *testing.T) {
 		{"no capture", []string{"analyze", "capinfos"}, ExitUsage, "", "give exactly one capture"},
 		{"missing file", []string{"analyze", "capinfos", "no/such.pcap"}, ExitError, "", `capture "no/such.pcap": no such file`},
 		{"not a capture", []string{"analyze", "capinfos", filepath.Join(pcaptest.Root(t), "go.mod")}, ExitError, "", "not a pcap or pcapng file"},
-		{"bad tool flag", []string{"analyze", "capinfos", "--limit", "x", example}, ExitUsage, "", "invalid value"},
+		{"bad tool flag", []string{"analyze", "capinfos", "--limit", "x", example}, ExitUsage, "", "--limit: limit must be a whole number"},
 		{"help", []string{"analyze", "capinfos", "-h"}, ExitOK, "", "-limit"},
 		{"version", []string{"version"}, ExitOK, "mcpacket test", ""},
 		{"tools", []string{"tools"}, ExitOK, "tool    analyze_capinfos", ""},
@@ -148,25 +147,23 @@ func TestToolFlagsEmbeddedAndOptional(t *testing.T) {
 		Stream *int `json:"stream,omitempty"`
 		Limit  int  `json:"limit,omitempty"`
 	}
+	tool := analyzer.NewTool(analyzer.Tool{Name: "t"}, func(context.Context, *analyzer.Env, input) (*input, error) { return nil, nil }, nil)
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
-	flags := map[string]*argFlag{}
-	registerToolFlags(fs, reflect.TypeFor[input](), flags)
+	flags := registerToolFlags(fs, tool)
 	if err := fs.Parse([]string{"--server-ip", "10.0.0.1", "--stream", "3"}); err != nil {
 		t.Fatal(err)
 	}
-	args := map[string]any{}
-	for name, f := range flags {
-		if f.set {
-			args[name] = f.value
+	p := tool.NewInput()
+	for _, f := range flags {
+		for _, v := range f.values {
+			if err := tool.SetArg(p, f.name, v); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	b, _ := json.Marshal(args)
-	var in input
-	if err := json.Unmarshal(b, &in); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
+	in := *p.(*input)
 	if in.ServerIP != "10.0.0.1" || in.Stream == nil || *in.Stream != 3 || in.Limit != 0 {
-		t.Errorf("%s decoded to %+v", b, in)
+		t.Errorf("flags set %+v", in)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -85,11 +86,15 @@ func New(reg *analyzer.Registry, cfg Config) (*mcp.Server, error) {
 	}
 	for _, m := range reg.Modules() {
 		for _, t := range m.Tools() {
-			tool, err := toolDef(t)
+			tool, err := ToolDef(t)
 			if err != nil {
 				return nil, err
 			}
-			mcp.AddTool(srv, tool, handler(t, cfg, logger, slots))
+			out, err := tool.OutputSchema.(*jsonschema.Schema).Resolve(nil)
+			if err != nil {
+				return nil, fmt.Errorf("mcpserver: tool %s: output schema: %w", t.Name, err)
+			}
+			srv.AddTool(tool, handler(t, out, cfg, logger, slots))
 		}
 		for _, p := range m.Prompts() {
 			srv.AddPrompt(promptDef(p), promptHandler(p))
@@ -98,15 +103,35 @@ func New(reg *analyzer.Registry, cfg Config) (*mcp.Server, error) {
 	return srv, nil
 }
 
+// schemaOptions map the contract's own JSON types to their schemas:
+// thresholds are an object of numbers in declaration order.
+var schemaOptions = &jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
+	reflect.TypeFor[analyzer.Thresholds](): {Type: "object", AdditionalProperties: &jsonschema.Schema{Type: "number"}},
+}}
+
 // Schema returns the JSON schema the server publishes for a Go type.
 func Schema(t reflect.Type) (*jsonschema.Schema, error) {
-	return jsonschema.ForType(t, &jsonschema.ForOptions{})
+	return jsonschema.ForType(t, schemaOptions)
 }
 
-func toolDef(t analyzer.Tool) (*mcp.Tool, error) {
+// ToolDef is the MCP definition of t: its input schema (the input struct's
+// fields and the thresholds declared by its detectors, with their bounds),
+// output schema and annotations.
+func ToolDef(t analyzer.Tool) (*mcp.Tool, error) {
 	in, err := Schema(t.In)
 	if err != nil {
 		return nil, fmt.Errorf("mcpserver: tool %s: input schema: %w", t.Name, err)
+	}
+	for _, p := range t.Params {
+		ps := &jsonschema.Schema{Type: "number", Description: p.Describe(), Minimum: new(p.Min), Maximum: new(p.Max), Default: mustJSON(p.Default)}
+		if p.Integer {
+			ps.Type = "integer"
+		}
+		if in.Properties == nil {
+			in.Properties = map[string]*jsonschema.Schema{}
+		}
+		in.Properties[p.Name] = ps
+		in.PropertyOrder = append(in.PropertyOrder, p.Name)
 	}
 	out, err := Schema(t.Out)
 	if err != nil {
@@ -128,21 +153,35 @@ func toolDef(t analyzer.Tool) (*mcp.Tool, error) {
 	}, nil
 }
 
-// handler adapts an analyzer tool to the SDK. The SDK has already validated
-// the arguments against the input schema, and validates the output against
-// the output schema; an error from the tool becomes an isError result.
-func handler(t analyzer.Tool, cfg Config, logger *slog.Logger, slots chan struct{}) mcp.ToolHandlerFor[json.RawMessage, any] {
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// handler runs an analyzer tool for the SDK. The arguments are decoded into
+// the tool's typed input by the tool's own declarations, so that a wrong
+// argument gets an isError result that names it and says what is allowed;
+// the typed output is written once: the text content is its JSON in struct
+// order (summary first) and the structured content the same object.
+func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger *slog.Logger, slots chan struct{}) mcp.ToolHandler {
 	queue := cfg.QueueTimeout
 	if queue <= 0 {
 		queue = 30 * time.Second
 	}
-	return func(ctx context.Context, req *mcp.CallToolRequest, args json.RawMessage) (res *mcp.CallToolResult, out any, err error) {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				logger.Error("tool panicked", "tool", t.Name, "panic", r, "stack", string(debug.Stack()))
-				res, out, err = nil, nil, fmt.Errorf("internal error in %s: %v; the server is still running, please report this with the capture if you can", t.Name, r)
+				res, err = toolError(fmt.Errorf("internal error in %s: %v; the server is still running, please report this with the capture if you can", t.Name, r)), nil
 			}
 		}()
+		in, err := t.Decode(req.Params.Arguments)
+		if err != nil {
+			return toolError(err), nil
+		}
 		if slots != nil {
 			wait := time.NewTimer(queue)
 			select {
@@ -150,10 +189,10 @@ func handler(t analyzer.Tool, cfg Config, logger *slog.Logger, slots chan struct
 				wait.Stop()
 				defer func() { <-slots }()
 			case <-wait.C:
-				return nil, nil, fmt.Errorf("server busy: %d analyses are already running (the server's --max-concurrent) and none finished within %v; try again shortly", cap(slots), queue)
+				return toolError(fmt.Errorf("server busy: %d analyses are already running (the server's --max-concurrent) and none finished within %v; try again shortly", cap(slots), queue)), nil
 			case <-ctx.Done():
 				wait.Stop()
-				return nil, nil, ctx.Err()
+				return toolError(ctx.Err()), nil
 			}
 		}
 		if cfg.CallTimeout > 0 {
@@ -166,16 +205,36 @@ func handler(t analyzer.Tool, cfg Config, logger *slog.Logger, slots chan struct
 			env.Progress = progressSender(ctx, req.Session, tok, cfg.ProgressInterval)
 		}
 		start := time.Now()
-		out, err = t.Call(ctx, &env, args)
+		out, err := t.Run(ctx, &env, in)
 		logger.Info("tool call", "tool", t.Name, "duration", time.Since(start), "error", err)
 		if err != nil {
 			if cfg.CallTimeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				err = fmt.Errorf("%w (the server's --call-timeout of %v ended the call; a smaller capture or --max-packets helps)", err, cfg.CallTimeout)
 			}
-			return nil, nil, err
+			return toolError(err), nil
 		}
-		return nil, out, nil
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, fmt.Errorf("mcpserver: %s: marshaling output: %w", t.Name, err)
+		}
+		var check any
+		if err := json.Unmarshal(b, &check); err != nil {
+			return nil, fmt.Errorf("mcpserver: %s: output: %w", t.Name, err)
+		}
+		if err := outSchema.Validate(check); err != nil {
+			return nil, fmt.Errorf("mcpserver: %s: output does not match its schema: %w", t.Name, err)
+		}
+		return &mcp.CallToolResult{
+			Content:           []mcp.Content{&mcp.TextContent{Text: string(b)}},
+			StructuredContent: json.RawMessage(b),
+		}, nil
 	}
+}
+
+func toolError(err error) *mcp.CallToolResult {
+	var r mcp.CallToolResult
+	r.SetError(err)
+	return &r
 }
 
 // progressSender returns an Env.Progress function that sends MCP progress
@@ -285,3 +344,13 @@ func HTTPHandler(srv *mcp.Server, opts HTTPOptions) http.Handler {
 	})
 	return mux
 }
+
+// ServeStdio serves srv over r and w (newline-delimited JSON-RPC) until the
+// client closes r or ctx ends.
+func ServeStdio(ctx context.Context, srv *mcp.Server, r io.Reader, w io.Writer) error {
+	return srv.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(r), Writer: nopWriteCloser{w}})
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

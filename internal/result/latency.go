@@ -1,0 +1,83 @@
+package result
+
+import (
+	"math/rand/v2"
+	"slices"
+)
+
+// Latency summarizes times in milliseconds.
+type Latency struct {
+	Count  int      `json:"count"`
+	Min    float64  `json:"min"`
+	Avg    *float64 `json:"avg,omitempty" jsonschema:"mean, where the module reports it"`
+	Median float64  `json:"median"`
+	P95    float64  `json:"p95"`
+	Max    float64  `json:"max"`
+}
+
+// LatencyOf summarizes values in milliseconds, sorting vals in place; nil
+// when there are none.
+func LatencyOf(vals []float64) *Latency {
+	if len(vals) == 0 {
+		return nil
+	}
+	slices.Sort(vals)
+	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
+	return &Latency{Count: len(vals), Min: vals[0], Median: q(0.5), P95: q(0.95), Max: vals[len(vals)-1]}
+}
+
+// Reservoir keeps a uniform sample of at most Cap values (reservoir
+// sampling), with the exact count, sum, minimum and maximum. The sample is
+// drawn with a fixed seed: the same capture gives the same answer.
+type Reservoir struct {
+	Cap      int // values kept at most; set before the first Add
+	vals     []float64
+	n        int
+	sum      float64
+	min, max float64
+	rng      *rand.Rand
+}
+
+// Add records one value.
+func (r *Reservoir) Add(v float64) {
+	if r.n == 0 || v < r.min {
+		r.min = v
+	}
+	if r.n == 0 || v > r.max {
+		r.max = v
+	}
+	r.n++
+	r.sum += v
+	if len(r.vals) < r.Cap {
+		r.vals = append(r.vals, v)
+		return
+	}
+	if r.rng == nil {
+		r.rng = rand.New(rand.NewPCG(1, 2))
+	}
+	if i := r.rng.IntN(r.n); i < r.Cap {
+		r.vals[i] = v
+	}
+}
+
+// Count returns how many values were added.
+func (r *Reservoir) Count() int { return r.n }
+
+// Mean returns the exact mean of the values added (0 when none).
+func (r *Reservoir) Mean() float64 {
+	if r.n == 0 {
+		return 0
+	}
+	return r.sum / float64(r.n)
+}
+
+// Latency summarizes the values added: exact count, minimum and maximum,
+// median and 95th percentile of the sample; nil when there were none.
+func (r *Reservoir) Latency() *Latency {
+	if r.n == 0 {
+		return nil
+	}
+	l := LatencyOf(slices.Clone(r.vals))
+	l.Count, l.Min, l.Max = r.n, r.min, r.max
+	return l
+}

@@ -1,0 +1,91 @@
+package result
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// Page discloses how a detail list was cut: Total items matched, of which
+// Returned are in this response, starting at Offset.
+type Page struct {
+	Total     int  `json:"total" jsonschema:"items that matched the filters, before paging"`
+	Offset    int  `json:"offset" jsonschema:"index of the first returned item"`
+	Limit     int  `json:"limit" jsonschema:"page size used"`
+	Returned  int  `json:"returned" jsonschema:"items in this response"`
+	Truncated bool `json:"truncated" jsonschema:"true when more items follow: call again with offset=next_offset"`
+	// NextOffset is the offset of the next page, when there is one.
+	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset to pass for the next page; absent on the last page"`
+}
+
+// PageArgs normalizes paging arguments: limit 0 means def, and a limit above
+// max is an error, as is a negative offset or limit.
+func PageArgs(offset, limit, def, max int) (int, int, error) {
+	if offset < 0 {
+		return 0, 0, fmt.Errorf("offset %d is negative; use 0 for the first page", offset)
+	}
+	switch {
+	case limit < 0:
+		return 0, 0, fmt.Errorf("limit %d is negative; use 1 to %d", limit, max)
+	case limit == 0:
+		limit = def
+	case limit > max:
+		return 0, 0, fmt.Errorf("limit %d is above the maximum of %d; page with offset instead", limit, max)
+	}
+	return offset, limit, nil
+}
+
+// Paginate returns the page of items starting at offset with at most limit
+// items, and the Page that describes it. A nil result slice is never
+// returned, so JSON output shows [] rather than null.
+func Paginate[T any](items []T, offset, limit int) ([]T, Page) {
+	total := len(items)
+	if offset > total {
+		offset = total
+	}
+	end := min(offset+limit, total)
+	out := items[offset:end:end]
+	if out == nil {
+		out = []T{}
+	}
+	return out, PageOf(total, offset, limit, len(out))
+}
+
+// PageOf describes a page of returned items that starts at offset, out of
+// total, for a list cut to fit (a byte budget) after Paginate.
+func PageOf(total, offset, limit, returned int) Page {
+	pg := Page{Total: total, Offset: min(offset, total), Limit: limit, Returned: returned}
+	if end := pg.Offset + returned; end < total {
+		pg.Truncated = true
+		pg.NextOffset = &end
+	}
+	return pg
+}
+
+// Halve cuts a list to half its length for a response over its byte
+// budget, and updates the page that describes it. It reports false, and
+// cuts nothing, when the caller fixed the list's size (its limit argument)
+// or the list has one item or none.
+func Halve[T any](items *[]T, pg *Page, fixed bool) bool {
+	if fixed || len(*items) <= 1 {
+		return false
+	}
+	n := len(*items) / 2
+	*items = (*items)[:n]
+	*pg = PageOf(pg.Total, pg.Offset, pg.Limit, n)
+	return true
+}
+
+// FitBudget shrinks out until its JSON takes at most budget bytes: each
+// round, the first of cuts that cuts anything (see Halve) halves its list.
+// It stops when out fits or no list can shrink.
+func FitBudget(out any, budget int, cuts ...func() bool) {
+	for range 32 {
+		if b, err := json.Marshal(out); err != nil || len(b) <= budget {
+			return
+		}
+		if !slices.ContainsFunc(cuts, func(cut func() bool) bool { return cut() }) {
+			return
+		}
+	}
+}
