@@ -24,7 +24,6 @@ import (
 	"syscall"
 	"time"
 
-
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/mcpserver"

@@ -134,6 +134,7 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 
 	// One goroutine reads frames in batches while this one decodes and
 	// observes the previous batch: two cores share the pass.
+	observers = withInterests(observers)
 	pipe := startReading(rd)
 	defer pipe.cancel()
 	dec := newDecoder()
@@ -467,10 +468,19 @@ func (d *decoder) setLayers() {
 		switch t {
 		case layers.LayerTypeEthernet:
 			p.Ethernet = &d.eth
+			if d.eth.EthernetType >= 0x0600 {
+				p.EtherType, p.NetworkPayload = d.eth.EthernetType, d.eth.Payload
+			}
+		case layers.LayerTypeDot1Q:
+			p.EtherType, p.NetworkPayload = d.vlan.Type, d.vlan.Payload
+		case layers.LayerTypeSNAP:
+			p.EtherType, p.NetworkPayload = d.snap.Type, d.snap.Payload
 		case layers.LayerTypeLinuxSLL:
 			p.LinuxSLL = &d.sll
+			p.EtherType, p.NetworkPayload = d.sll.EthernetType, d.sll.Payload
 		case layers.LayerTypeLinuxSLL2:
 			p.LinuxSLL2 = &d.sll2
+			p.EtherType, p.NetworkPayload = d.sll2.ProtocolType, d.sll2.Payload
 		case layers.LayerTypeLoopback:
 			p.Loopback = &d.loop.Loopback
 		case layers.LayerTypeDot11:

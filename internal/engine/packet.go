@@ -40,6 +40,14 @@ type Packet struct {
 	ICMPv4    *layers.ICMPv4
 	ICMPv6    *layers.ICMPv6
 
+	// EtherType is the innermost EtherType of the link layers (Ethernet,
+	// VLAN tags, Linux cooked headers, LLC/SNAP), or 0; NetworkPayload the
+	// bytes it names, the frame's payload after the link layers. Together
+	// they let an observer take any protocol the engine does not decode
+	// (ARP, LLDP, CDP, ...) by its EtherType (see Interest).
+	EtherType      layers.EthernetType
+	NetworkPayload []byte
+
 	// Fragment is set for an IP fragment that does not complete a
 	// datagram: it has no transport layer, except a first fragment cut
 	// short by the snaplen, whose transport header is decoded.
@@ -63,6 +71,7 @@ type Packet struct {
 func (p *Packet) reset() {
 	p.Ethernet, p.LinuxSLL, p.LinuxSLL2, p.Loopback, p.Dot11, p.fddiSrc = nil, nil, nil, nil, nil, nil
 	p.VLANs = p.VLANs[:0]
+	p.EtherType, p.NetworkPayload = 0, nil
 	p.IPv4, p.IPv6, p.UDP, p.TCP, p.ICMPv4, p.ICMPv6 = nil, nil, nil, nil, nil, nil
 	p.Fragment, p.Reassembled, p.Truncated, p.UnsupportedLink, p.DecodeErr = false, false, false, false, nil
 }
