@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
+	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
@@ -21,10 +21,10 @@ import (
 // registry is the one list of modules, in the order tools are listed.
 func registry() (*analyzer.Registry, error) {
 	return analyzer.NewRegistry(
-		capinfo.New(),
+		capinfos.New(capinfos.Options{}),
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
-		icmp.New(),
+		icmp.New(icmp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
 	)

@@ -20,14 +20,14 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/analyzer/capinfo"
+	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/mcpserver"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 func testApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
-	reg, err := analyzer.NewRegistry(capinfo.New())
+	reg, err := analyzer.NewRegistry(capinfos.New(capinfos.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestAnalyzeJSONIsToolOutput(t *testing.T) {
 	if code := app.Run(t.Context(), []string{"analyze", "capinfos", "--json", filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap")}); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	var out capinfo.Output
+	var out capinfos.Output
 	dec := json.NewDecoder(stdout)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
@@ -180,7 +180,7 @@ func TestRefusalsAreToolErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, _ := analyzer.NewRegistry(capinfo.New())
+	reg, _ := analyzer.NewRegistry(capinfos.New(capinfos.Options{}))
 	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: "test", Env: env})
 	if err != nil {
 		t.Fatal(err)

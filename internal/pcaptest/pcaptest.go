@@ -264,3 +264,38 @@ func BenchCapture(b *testing.B, def string) string {
 	b.ReportAllocs()
 	return file
 }
+
+// Markers around the generated threshold table of a module README.
+const (
+	thresholdsBegin = "<!-- thresholds: generated from the detectors' declarations; go test -update rewrites it -->\n"
+	thresholdsEnd   = "<!-- /thresholds -->\n"
+)
+
+// CheckThresholdTable checks that the module README at path holds, between
+// its threshold markers, exactly the table the declarations produce
+// (analyzer.ThresholdTable), or rewrites it there under -update. A README
+// without the markers fails: every module with detectors documents them.
+func CheckThresholdTable(t testing.TB, path string, params []analyzer.Param) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	i, j := strings.Index(s, thresholdsBegin), strings.Index(s, thresholdsEnd)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no threshold table between %q and %q", path, strings.TrimSpace(thresholdsBegin), strings.TrimSpace(thresholdsEnd))
+	}
+	want := analyzer.ThresholdTable(params)
+	got := s[i+len(thresholdsBegin) : j]
+	if got == want {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(s[:i+len(thresholdsBegin)]+want+s[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: the threshold table differs from the detectors' declarations (go test -update rewrites it):\n%s", path, diff(want, got))
+}

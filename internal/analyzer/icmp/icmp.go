@@ -22,11 +22,15 @@ import (
 // ResponseBudget is the largest JSON a call with default page sizes returns.
 const ResponseBudget = 64 << 10
 
+// Options are the module's limits; it has none yet, and takes them in the
+// form every module does.
+type Options struct{}
+
 // Module is the ICMP module.
-type Module struct{}
+type Module struct{ opts Options }
 
 // New returns the ICMP module.
-func New() *Module { return &Module{} }
+func New(opts Options) *Module { return &Module{opts: opts} }
 
 // Name returns "icmp".
 func (*Module) Name() string { return "icmp" }

@@ -17,7 +17,7 @@ import (
 
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New().analyze(context.Background(), pcaptest.Env(0), in)
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
 	}
@@ -219,7 +219,7 @@ func TestFiltersAndGolden(t *testing.T) {
 	}
 	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: 1001}} {
 		bad.PcapFile = file
-		if _, err := New().analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
+		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -240,5 +240,5 @@ func TestFiltersAndGolden(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
-	pcaptest.CheckPrompts(t, New().Prompts(), "analyze_icmp_packets", "icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation")
+	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_icmp_packets", "icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation")
 }

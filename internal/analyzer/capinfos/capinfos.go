@@ -1,4 +1,4 @@
-// Package capinfo describes a capture file as Wireshark's capinfos does: format,
+// Package capinfos describes a capture file as Wireshark's capinfos does: format,
 // encapsulation, packet count, sizes, time span and rates, plus what capinfos
 // shows of pcapng files (sections, interfaces, statistics blocks) and a
 // SHA-256 of the file. It is the module to call first on an unknown capture.
@@ -7,7 +7,7 @@
 // mcpcap's tool of that name with its defects fixed (first and last packet by
 // time rather than file order, no rates invented for a capture that spans no
 // time, Wireshark's full encapsulation names).
-package capinfo
+package capinfos
 
 import (
 	"context"
@@ -34,11 +34,15 @@ const (
 	maxSections  = 100
 )
 
+// Options are the module's limits; it has none yet, and takes them in the
+// form every module does.
+type Options struct{}
+
 // Module is the capinfos module.
-type Module struct{}
+type Module struct{ opts Options }
 
 // New returns the capinfos module.
-func New() *Module { return &Module{} }
+func New(opts Options) *Module { return &Module{opts: opts} }
 
 // Name returns "capinfos", the module name mcpcap uses.
 func (*Module) Name() string { return "capinfos" }

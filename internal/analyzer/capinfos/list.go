@@ -1,4 +1,4 @@
-package capinfo
+package capinfos
 
 import (
 	"context"

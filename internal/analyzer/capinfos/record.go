@@ -1,4 +1,4 @@
-package capinfo
+package capinfos
 
 import "github.com/mcpacket/mcpacket/internal/analyzer"
 

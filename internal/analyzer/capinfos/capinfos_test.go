@@ -1,4 +1,4 @@
-package capinfo
+package capinfos
 
 import (
 	"bufio"
@@ -20,7 +20,7 @@ import (
 
 func analyze(t *testing.T, in Input) (*Output, error) {
 	t.Helper()
-	return New().analyze(t.Context(), pcaptest.Env(0), in)
+	return New(Options{}).analyze(t.Context(), pcaptest.Env(0), in)
 }
 
 // capinfosFacts are the fields the acceptance test compares with capinfos.

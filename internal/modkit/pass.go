@@ -1,0 +1,69 @@
+package modkit
+
+import (
+	"context"
+	"slices"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// Brief is what a module tells of a capture when it runs beside others in
+// one pass: its summary and its findings, without its detail lists.
+type Brief struct {
+	Module   string           `json:"module"`
+	Summary  any              `json:"summary"`
+	Findings []result.Finding `json:"findings"`
+}
+
+// Pass is one module's analysis of one capture in a pass shared with other
+// modules.
+type Pass interface {
+	// Observers are the observers the engine must run for this module.
+	Observers() []engine.Observer
+	// Brief concludes the analysis after the pass: the module's summary
+	// and findings.
+	Brief(res *engine.Result) Brief
+}
+
+// Passer is a module that can run in a shared pass, with its tool's default
+// arguments.
+type Passer interface {
+	analyzer.Module
+	NewPass(env *analyzer.Env) (Pass, error)
+}
+
+// RunPasses makes one engine pass over ref running the observers of every
+// pass, and returns each pass's brief in order.
+func RunPasses(ctx context.Context, env *analyzer.Env, ref string, passes ...Pass) (*engine.Result, []Brief, error) {
+	var obs []engine.Observer
+	for _, p := range passes {
+		obs = append(obs, p.Observers()...)
+	}
+	res, err := Run(ctx, env, ref, engine.Options{}, obs...)
+	if err != nil {
+		return nil, nil, err
+	}
+	briefs := make([]Brief, len(passes))
+	for i, p := range passes {
+		briefs[i] = p.Brief(res)
+	}
+	return res, briefs, nil
+}
+
+// Passes returns a shared-pass analysis for every module of reg that can
+// run in one.
+func Passes(reg *analyzer.Registry, env *analyzer.Env) ([]Pass, error) {
+	var out []Pass
+	for _, m := range reg.Modules() {
+		if p, ok := m.(Passer); ok {
+			pass, err := p.NewPass(env)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pass)
+		}
+	}
+	return slices.Clip(out), nil
+}
