@@ -175,7 +175,7 @@ func TestAnomalies(t *testing.T) {
 			out := analyze(t, Input{PcapFile: genFile(t, file)})
 			got := map[string]string{}
 			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity
+				got[a.Type] = a.Severity.String()
 				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
 					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
 				}
@@ -289,7 +289,7 @@ func TestFiltersAndPaging(t *testing.T) {
 			t.Errorf("%+v: %d messages, want %d", c.in, out.PacketsPage.Total, c.total)
 		}
 	}
-	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}, {NXDomainMaxRate: 3}} {
+	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
@@ -320,3 +320,53 @@ func TestGolden(t *testing.T) {
 func TestPrompts(t *testing.T) {
 	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_dns_packets", "security_analysis", "network_troubleshooting", "forensic_investigation")
 }
+
+// TestThresholds: a threshold given as an argument reaches its detector and
+// the output's echo; one out of its declared bounds is an error that names
+// it and the bounds.
+func TestThresholds(t *testing.T) {
+	tool := New(Options{}).Tools()[0]
+	file := genFile(t, "dns-normal.pcap")
+	args, _ := json.Marshal(map[string]any{"pcap_file": file, "nxdomain_max_rate": 0.01, "tunnel_min_subdomains": 7})
+	in, err := tool.Decode(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tool.Run(t.Context(), pcaptest.Env(0), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.(*Output)
+	var types []string
+	for _, a := range out.Anomalies {
+		types = append(types, a.Type)
+	}
+	if fmt.Sprint(types) != "[high_nxdomain_rate]" {
+		t.Errorf("anomalies with nxdomain_max_rate 0.01 = %v, want [high_nxdomain_rate]", types)
+	}
+	b, _ := json.Marshal(out.Thresholds)
+	want := `{"tunnel_min_subdomains":7,"tunnel_min_label_length":24,"tunnel_min_entropy":3.5,"dga_min_nxdomain":20,` +
+		`"nxdomain_min_responses":20,"nxdomain_max_rate":0.01,"slow_server_median_ms":250,"slow_server_min_answered":5,` +
+		`"unanswered_min":5,"unanswered_min_rate":0.2,"unanswered_timeout_seconds":5,"large_response_bytes":2048,"large_response_min":5}`
+	if string(b) != want {
+		t.Errorf("thresholds = %s, want %s", b, want)
+	}
+	for _, c := range []struct{ args, want string }{
+		{`{"pcap_file":"x","nxdomain_max_rate":3}`, "nxdomain_max_rate must be 0 to 1; got 3"},
+		{`{"pcap_file":"x","tunnel_min_subdomains":2.5}`, "tunnel_min_subdomains must be a whole number from 1 to 2000; got 2.5"},
+		{`{"pcap_file":"x","unanswered_timeout_seconds":0}`, "unanswered_timeout_seconds must be 0.001 to 3600; got 0"},
+		{`{"pcap_file":"x","large_response_bytes":"big"}`, "large_response_bytes must be a whole number from 1 to 65535"},
+	} {
+		if _, err := tool.Decode([]byte(c.args)); err == nil || err.Error() != c.want {
+			t.Errorf("Decode(%s) = %v, want %q", c.args, err, c.want)
+		}
+	}
+	if err := tool.SetArg(tool.NewInput(), "dga_min_nxdomain", "0"); err == nil {
+		t.Error("SetArg(dga_min_nxdomain, 0): no error")
+	}
+}
+
+func TestREADMEThresholds(t *testing.T) {
+	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
+}
+
