@@ -91,3 +91,34 @@ func fitBudget(out *Output, cfg *config) {
 		func() bool { return result.Halve(&out.Transactions, &out.TxPage, cfg.txSet) })
 }
 
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass runs the module in a pass shared with other modules, with
+// analyze_dns_packets' default arguments: every detector at its default
+// thresholds, no filters. Its brief is the statistics and the findings;
+// it builds no list of messages or transactions.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	if env == nil {
+		env = &analyzer.Env{}
+	}
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // no page of messages
+	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+}
+
+type pass struct {
+	name string
+	obs  *observer
+}
+
+// Observers returns the module's observer.
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+// Brief returns the capture's statistics and the findings.
+func (p *pass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.findings()}
+}

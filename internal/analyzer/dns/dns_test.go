@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -370,3 +371,38 @@ func TestREADMEThresholds(t *testing.T) {
 	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
 }
 
+// TestBrief: in a shared pass the module finds what its tool finds, with
+// the same statistics, on every capture of its testdata and every generated
+// DNS capture.
+func TestBrief(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "dns-*.pcap"))
+	m := New(Options{})
+	for _, file := range append(files, gen...) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			env := pcaptest.Env(0)
+			p, err := m.NewPass(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := analyze(t, Input{PcapFile: file})
+			if briefs[0].Module != "dns" {
+				t.Errorf("brief of module %q", briefs[0].Module)
+			}
+			got, _ := json.Marshal(briefs[0].Findings)
+			want, _ := json.Marshal(out.Anomalies)
+			if string(got) != string(want) {
+				t.Errorf("brief findings:\n%s\ntool anomalies:\n%s", got, want)
+			}
+			got, _ = json.Marshal(briefs[0].Summary)
+			want, _ = json.Marshal(out.Statistics)
+			if string(got) != string(want) {
+				t.Errorf("brief summary:\n%s\ntool statistics:\n%s", got, want)
+			}
+		})
+	}
+}
