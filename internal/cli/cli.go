@@ -47,12 +47,42 @@ type App struct {
 	StderrIsTerminal bool
 }
 
-// Version returns the module version the binary was built from.
+// buildVersion is set at link time by release builds and the Makefile:
+// -ldflags "-X github.com/mcpacket/mcpacket/internal/cli.buildVersion=v1.2.3".
+var buildVersion string
+
+// Version returns the version the binary was built as: the link-time
+// version, else the module version (go install module@version, or the
+// pseudo-version Go stamps from the git checkout), else "devel+" and the
+// commit it was built from, else "devel".
 func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if buildVersion != "" {
+		return buildVersion
 	}
-	return "dev"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	v := "devel+" + rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	return v
 }
 
 // Main runs the command line args (without the program name) and returns the
