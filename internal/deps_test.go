@@ -11,8 +11,8 @@ import (
 // modules it may import (directly or not). The standard library is always
 // allowed; anything not listed is forbidden.
 var allowed = map[string][]string{
-	"internal/capture":  {"gopacket"},
-	"internal/engine":   {"internal/capture", "gopacket"},
+	"internal/capture": {"gopacket"},
+	"internal/engine":  {"internal/capture", "gopacket"},
 	// The shared output vocabulary: standard library only.
 	"internal/result": {},
 	// The contract: the vocabulary and the standard library.

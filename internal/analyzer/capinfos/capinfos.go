@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/result"
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging limits for the interfaces list.
