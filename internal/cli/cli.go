@@ -202,7 +202,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.maxDownloadBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-download-bytes %d: must be positive", c.maxDownloadBytes)
 	}
-	if c.maxStateBytes < 16<<20 {
+	if c.maxStateBytes != 0 && c.maxStateBytes < 16<<20 {
 		return analyzer.Env{}, fmt.Errorf("--max-state-bytes %d: must be at least 16 MiB (16777216)", c.maxStateBytes)
 	}
 	if c.maxDecompressedBytes <= 0 {

@@ -14,8 +14,8 @@ import (
 type closeCounter struct{ closed int }
 
 func (c *closeCounter) Data(*engine.StreamConn, bool, []byte, func(int) (int, time.Time)) {}
-func (c *closeCounter) Gap(*engine.StreamConn, bool, int)                                {}
-func (c *closeCounter) Closed(*engine.StreamConn)                                        { c.closed++ }
+func (c *closeCounter) Gap(*engine.StreamConn, bool, int)                                 {}
+func (c *closeCounter) Closed(*engine.StreamConn)                                         { c.closed++ }
 
 // TestReassemblerConnCap opens 300,000 connections that never close, each
 // with a few bytes of data, all within a second of capture time (so no idle
