@@ -37,6 +37,19 @@ func (p Param) Describe() string {
 	return b.String()
 }
 
+// SchemaText is the field text of the input schema, whose default,
+// minimum and maximum keywords say the rest: "detector: help (unit)".
+func (p Param) SchemaText() string {
+	t := p.Help
+	if p.Detector != "" {
+		t = p.Detector + ": " + t
+	}
+	if p.Unit != "" {
+		t += " (" + p.Unit + ")"
+	}
+	return t
+}
+
 // Range says which values are allowed: "1 to 100000", "a whole number from
 // 1 to 100000".
 func (p Param) Range() string {

@@ -480,7 +480,7 @@ func TestThresholdArguments(t *testing.T) {
 	}
 	json.Unmarshal(b, &schema)
 	p := schema.Properties["burst_min"]
-	if p.Type != "integer" || p.Minimum != 1 || p.Maximum != 1000 || p.Description != burstMin.Describe() {
+	if p.Type != "integer" || p.Minimum != 1 || p.Maximum != 1000 || p.Description != burstMin.SchemaText() {
 		t.Errorf("burst_min schema %+v", p)
 	}
 	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a.pcap", "burst_min": 7}})
