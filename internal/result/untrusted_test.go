@@ -62,3 +62,20 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+func TestCounterAndReservoir(t *testing.T) {
+	c := NewCounter[string](2, 1)
+	for _, k := range []string{"a", "b", "a", "c"} {
+		c.Add(k)
+	}
+	if c.Count("a") != 2 || c.Count("c") != 0 || c.Total() != 4 || !c.Capped() || c.Distinct() != 2 || len(c.Order()) != 1 {
+		t.Errorf("counter: a %d c %d total %d capped %v distinct %d order %v", c.Count("a"), c.Count("c"), c.Total(), c.Capped(), c.Distinct(), c.Order())
+	}
+	var r Reservoir // Cap 0: exact count, mean, min and max only
+	for _, v := range []float64{3, 1, 2} {
+		r.Add(v)
+	}
+	if l := r.Latency(); l.Count != 3 || l.Min != 1 || l.Max != 3 || r.Mean() != 2 {
+		t.Errorf("reservoir: %+v mean %v", l, r.Mean())
+	}
+}
