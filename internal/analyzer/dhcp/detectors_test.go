@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
@@ -65,6 +67,46 @@ func TestThresholdArgs(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), name+" must be ") {
 			t.Errorf("%s: error %v, want one that names %s and its bounds", bad, err, name)
 		}
+	}
+}
+
+// dhcpCaptures are the captures that exercise the module: its testdata,
+// the generated dhcp captures and the example.
+func dhcpCaptures(t *testing.T) []string {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-*.pcap"))
+	return append(append(files, gen...), filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
+}
+
+// TestBrief: in a shared pass the module reports the tool's statistics and
+// anomalies.
+func TestBrief(t *testing.T) {
+	m := New(Options{})
+	for _, file := range dhcpCaptures(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			env := pcaptest.Env(0)
+			p, err := m.NewPass(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := analyze(t, Input{PcapFile: file})
+			js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+			if got, want := js(briefs[0].Findings), js(out.Anomalies); got != want {
+				t.Errorf("brief findings\n%s\nwant the tool's anomalies\n%s", got, want)
+			}
+			st := out.Statistics
+			st.Transactions = map[string][]TxMessage{}
+			if got, want := js(briefs[0].Summary), js(st); got != want {
+				t.Errorf("brief summary\n%s\nwant the tool's statistics\n%s", got, want)
+			}
+			if briefs[0].Module != "dhcp" {
+				t.Errorf("module %q", briefs[0].Module)
+			}
+		})
 	}
 }
 

@@ -116,3 +116,31 @@ func fitBudget(out *Output, cfg *config) {
 		},
 		func() bool { return result.Halve(&out.Clients, &out.ClientsPage, cfg.cliSet) })
 }
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_dhcp_packets with its default arguments.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	if env == nil {
+		env = &analyzer.Env{}
+	}
+	cfg, err := newConfig(Input{Thresholds: analyzer.NewThresholds(params)}, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+}
+
+type pass struct {
+	name string
+	obs  *observer
+}
+
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+// Brief returns the statistics and the anomalies, without the packets,
+// transactions, clients and servers lists.
+func (p *pass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.run.Conclude(p.obs)}
+}
