@@ -57,15 +57,9 @@ func (u *duplicateIPUnit) Observe(e *event) {
 	case MsgRelease:
 		u.release(m.ciaddr, e.hw)
 	case MsgAck:
-		addr := m.yiaddr
-		if !addr.IsValid() || addr.IsUnspecified() {
-			return // an ACK to an INFORM assigns no address
+		if addr, secs, ok := m.lease(); ok {
+			u.assign(addr, e.hw, e.p.Timestamp, secs, e.p.Number, e.maxTracked)
 		}
-		secs := int64(-1)
-		if l, ok := m.optU32(optLeaseTime); ok {
-			secs = int64(l)
-		}
-		u.assign(addr, e.hw, e.p.Timestamp, secs, e.p.Number, e.maxTracked)
 	}
 }
 

@@ -430,13 +430,9 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		}
 	case MsgAck:
 		c.acks++
-		addr := m.yiaddr
-		if !addr.IsValid() || addr.IsUnspecified() {
-			return // an ACK to an INFORM assigns no address
-		}
-		secs := int64(-1)
-		if l, ok := m.optU32(optLeaseTime); ok {
-			secs = int64(l)
+		addr, secs, ok := m.lease()
+		if !ok {
+			return
 		}
 		if n := len(c.leases); n > 0 && c.leases[n-1].addr == addr && !c.leases[n-1].released && !c.leases[n-1].declined {
 			l := &c.leases[n-1]
@@ -541,4 +537,18 @@ func (o *observer) noteConfig(s *server, m *message, frame int) {
 		cfg.lease = int64(l)
 	}
 	s.configs = append(s.configs, cfg)
+}
+
+// lease is the address an ACK assigns and its lease length in seconds (-1
+// when the ACK gives none); ok is false when it assigns no address (an ACK
+// to an INFORM).
+func (m *message) lease() (addr netip.Addr, secs int64, ok bool) {
+	if !m.yiaddr.IsValid() || m.yiaddr.IsUnspecified() {
+		return netip.Addr{}, 0, false
+	}
+	secs = -1
+	if l, ok := m.optU32(optLeaseTime); ok {
+		secs = int64(l)
+	}
+	return m.yiaddr, secs, true
 }
