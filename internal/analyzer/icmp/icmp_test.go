@@ -12,11 +12,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
+// analyze runs the tool on in, its thresholds at their defaults unless in
+// sets them (as the front ends fill them).
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
+	if len(in.Thresholds.Params()) == 0 {
+		in.Thresholds = analyzer.NewThresholds(detectors.Params())
+	}
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
@@ -145,7 +151,7 @@ func TestAnomalies(t *testing.T) {
 			out := analyze(t, Input{PcapFile: genFile(t, file)})
 			got := map[string]string{}
 			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity
+				got[a.Type] = a.Severity.String()
 				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
 					t.Errorf("%s: evidence %v", a.Type, a.EvidenceFrames)
 				}
@@ -242,3 +248,4 @@ func TestFiltersAndGolden(t *testing.T) {
 func TestPrompts(t *testing.T) {
 	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_icmp_packets", "icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation")
 }
+
