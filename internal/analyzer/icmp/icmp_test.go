@@ -249,3 +249,7 @@ func TestPrompts(t *testing.T) {
 	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_icmp_packets", "icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation")
 }
 
+
+func TestREADMEThresholds(t *testing.T) {
+	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
+}
