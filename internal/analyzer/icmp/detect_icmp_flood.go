@@ -18,20 +18,20 @@ var icmpFlood = analyzer.Detector[*event, *observer]{
 	Type:   AnomalyFlood,
 	Params: []analyzer.Param{floodMinPackets},
 	New: func(th analyzer.Thresholds) analyzer.Unit[*event, *observer] {
-		return &floodDetector{min: th.Int(floodMinPackets), pairs: map[*pairStat]*flood{}}
+		return &floodDetector{min: th.Int(floodMinPackets), ev: map[int]*result.Evidence{}}
 	},
 }
 
 type floodDetector struct {
 	min   int
-	pairs map[*pairStat]*flood // the observer's tracked pairs, so at most maxTracked
+	pairs []flood                  // by the index of the observer's tracked pairs, so at most maxTracked
+	ev    map[int]*result.Evidence // by pair index, for the pairs that reached min
 }
 
 // flood counts a host pair's echo requests per second of capture time.
 type flood struct {
 	sec         int64 // the second being counted (Unix)
-	count, peak int   // requests in that second; most in any second
-	ev          result.Evidence
+	count, peak int32 // requests in that second; most in any second
 }
 
 // Observe counts an echo request in its pair's current second.
@@ -39,28 +39,32 @@ func (d *floodDetector) Observe(e *event) {
 	if e.pair == nil || !isEchoRequest(e.msg.v6, e.msg.typ) {
 		return
 	}
-	f := d.pairs[e.pair]
-	if f == nil {
-		f = &flood{}
-		d.pairs[e.pair] = f
+	for len(d.pairs) <= e.pair.n {
+		d.pairs = append(d.pairs, flood{})
 	}
+	f := &d.pairs[e.pair.n]
 	if sec := e.p.Timestamp.Unix(); sec != f.sec {
 		f.sec, f.count = sec, 0
 	}
 	f.count++
 	f.peak = max(f.peak, f.count)
-	if f.count >= d.min {
-		f.ev.Add(e.p.Number)
+	if int(f.count) >= d.min {
+		ev := d.ev[e.pair.n]
+		if ev == nil {
+			ev = &result.Evidence{}
+			d.ev[e.pair.n] = ev
+		}
+		ev.Add(e.p.Number)
 	}
 }
 
 // Conclude reports each flooding pair, in the order the pairs appeared.
 func (d *floodDetector) Conclude(o *observer, add func(result.Finding)) {
-	for _, ps := range o.pairOrder {
-		if f := d.pairs[ps]; f != nil && f.peak >= d.min {
+	for i := range d.pairs {
+		if f, ps := &d.pairs[i], o.pairOrder[i]; int(f.peak) >= d.min {
 			add(result.NewFinding(AnomalyFlood, result.High,
 				fmt.Sprintf("ICMP flood: %s sent %d echo requests to %s within one second", ps.key.src, f.peak, ps.key.dst),
-				f.ev, map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "peak_per_second": f.peak, "requests": ps.sent}))
+				*d.ev[i], map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "peak_per_second": int(f.peak), "requests": ps.sent}))
 		}
 	}
 }

@@ -37,6 +37,7 @@ type pairKey struct{ src, dst netip.Addr }
 
 type pairStat struct {
 	key                  pairKey
+	n                    int // its index in pairOrder
 	sent, recv, errored  int
 	rttMin, rttMax, rttS float64
 	ids                  map[uint16]struct{}
@@ -277,7 +278,7 @@ func echoIDSeq(m icmpMessage) (uint16, uint16, bool) {
 func (o *observer) pair(k pairKey) *pairStat {
 	ps := o.pairs[k]
 	if ps == nil && len(o.pairs) < maxTracked {
-		ps = &pairStat{key: k, ids: map[uint16]struct{}{}}
+		ps = &pairStat{key: k, n: len(o.pairOrder), ids: map[uint16]struct{}{}}
 		o.pairs[k] = ps
 		o.pairOrder = append(o.pairOrder, ps)
 	}
