@@ -26,7 +26,7 @@ var icmpTunneling = analyzer.Detector[*event, *observer]{
 	Params: []analyzer.Param{tunnelMinPayload, tunnelMinEntropy, tunnelMinPackets},
 	New: func(th analyzer.Thresholds) analyzer.Unit[*event, *observer] {
 		return &tunnelDetector{minPayload: th.Int(tunnelMinPayload), minEntropy: th.Get(tunnelMinEntropy),
-			min: th.Int(tunnelMinPackets), pairs: map[*pairStat]*result.Evidence{}}
+			min: th.Int(tunnelMinPackets), pairs: map[int]*result.Evidence{}}
 	},
 }
 
@@ -34,7 +34,7 @@ type tunnelDetector struct {
 	minPayload int
 	minEntropy float64
 	min        int
-	pairs      map[*pairStat]*result.Evidence // suspicious payloads per tracked pair
+	pairs      map[int]*result.Evidence // suspicious payloads by the index of the observer's tracked pair
 }
 
 // Observe checks the payload of an echo request, or of a reply matched to
@@ -44,10 +44,10 @@ func (d *tunnelDetector) Observe(e *event) {
 		return
 	}
 	if b := e.msg.rest[4:]; len(b) >= d.minPayload || (len(b) >= 64 && entropy(b) >= d.minEntropy) {
-		ev := d.pairs[e.pair]
+		ev := d.pairs[e.pair.n]
 		if ev == nil {
 			ev = &result.Evidence{}
-			d.pairs[e.pair] = ev
+			d.pairs[e.pair.n] = ev
 		}
 		ev.Add(e.p.Number)
 	}
@@ -56,8 +56,8 @@ func (d *tunnelDetector) Observe(e *event) {
 // Conclude reports each pair with enough suspicious payloads, in the order
 // the pairs appeared.
 func (d *tunnelDetector) Conclude(o *observer, add func(result.Finding)) {
-	for _, ps := range o.pairOrder {
-		if ev := d.pairs[ps]; ev != nil && ev.Total() >= d.min {
+	for i, ps := range o.pairOrder {
+		if ev := d.pairs[i]; ev != nil && ev.Total() >= d.min {
 			add(result.NewFinding(AnomalyTunneling, result.High,
 				fmt.Sprintf("%d echo messages between %s and %s carry large (%d+ bytes) or random-looking payloads: possible ICMP tunnel (ptunnel, icmpsh) or covert channel", ev.Total(), ps.key.src, ps.key.dst, d.minPayload),
 				*ev, map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "suspicious_payloads": ev.Total()}))
