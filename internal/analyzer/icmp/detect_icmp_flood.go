@@ -49,12 +49,7 @@ func (d *floodDetector) Observe(e *event) {
 	f.count++
 	f.peak = max(f.peak, f.count)
 	if int(f.count) >= d.min {
-		ev := d.ev[e.pair.n]
-		if ev == nil {
-			ev = &result.Evidence{}
-			d.ev[e.pair.n] = ev
-		}
-		ev.Add(e.p.Number)
+		addEvidence(d.ev, e.pair.n, e.p.Number)
 	}
 }
 

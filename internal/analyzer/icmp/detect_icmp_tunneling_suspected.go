@@ -44,12 +44,7 @@ func (d *tunnelDetector) Observe(e *event) {
 		return
 	}
 	if b := e.msg.rest[4:]; len(b) >= d.minPayload || (len(b) >= 64 && entropy(b) >= d.minEntropy) {
-		ev := d.pairs[e.pair.n]
-		if ev == nil {
-			ev = &result.Evidence{}
-			d.pairs[e.pair.n] = ev
-		}
-		ev.Add(e.p.Number)
+		addEvidence(d.pairs, e.pair.n, e.p.Number)
 	}
 }
 

@@ -144,6 +144,17 @@ type event struct {
 	quoted bool
 }
 
+// addEvidence adds frame to the evidence kept for host pair n (see
+// pairStat.n), for detectors that keep evidence for a few pairs only.
+func addEvidence(m map[int]*result.Evidence, n, frame int) {
+	ev := m[n]
+	if ev == nil {
+		ev = &result.Evidence{}
+		m[n] = ev
+	}
+	ev.Add(frame)
+}
+
 // icmpMessage is the type, code and body of one ICMP or ICMPv6 message.
 type icmpMessage struct {
 	v6        bool
