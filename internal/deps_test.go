@@ -11,18 +11,24 @@ import (
 // modules it may import (directly or not). The standard library is always
 // allowed; anything not listed is forbidden.
 var allowed = map[string][]string{
-	"internal/capture":  {"gopacket"},
-	"internal/engine":   {"internal/capture", "gopacket"},
-	"internal/analyzer": {},
-	"internal/modkit":   {"internal/analyzer", "internal/engine", "internal/capture", "gopacket"},
-	// Protocol modules: the contract, the engine and capture, shared
-	// plumbing, gopacket; never another protocol module or the MCP SDK.
-	"internal/analyzer/*": {"internal/analyzer", "internal/engine", "internal/capture", "internal/modkit", "gopacket"},
-	"internal/mcpserver":  {"internal/analyzer", "mcp-sdk", "jsonschema"},
-	"internal/cli":        {"internal/analyzer", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
-	"internal/pcaptest":   {"internal/analyzer", "internal/capture", "internal/engine", "gopacket"},
-	"e2e":                 {"internal/pcaptest", "gopacket", "mcp-sdk"},
-	"cmd/mcpacket":        {"internal/analyzer", "internal/analyzer/*", "internal/capture", "internal/engine", "internal/modkit", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/capture": {"gopacket"},
+	"internal/engine":  {"internal/capture", "gopacket"},
+	// The shared output vocabulary: standard library only.
+	"internal/result": {},
+	// The contract: the vocabulary and the standard library.
+	"internal/analyzer": {"internal/result"},
+	"internal/modkit":   {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "gopacket"},
+	// Protocol modules: the contract, the vocabulary, the engine and
+	// capture, shared plumbing, gopacket; never another protocol module or
+	// the MCP SDK.
+	"internal/analyzer/*": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "gopacket"},
+	"internal/mcpserver":  {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
+	// The CLI serves through mcpserver; it reaches the SDK only through it
+	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
+	"internal/cli":      {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "gopacket"},
+	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/capture", "internal/engine", "internal/modkit", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
 }
 
 // families maps import path prefixes to the short names used above.
@@ -114,4 +120,32 @@ func permits(rule []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestSDKImportedOnlyByMCPServer checks the direct imports of every package
+// of the module (tests aside): only internal/mcpserver imports the MCP SDK
+// or its schema library, so the rest of the program never depends on the
+// SDK's types.
+func TestSDKImportedOnlyByMCPServer(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "github.com/mcpacket/mcpacket/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		checked++
+		pkg := strings.TrimPrefix(fields[0], module)
+		for _, imp := range fields[1:] {
+			if name, _ := classify(imp); (name == "mcp-sdk" || name == "jsonschema") && pkg != "internal/mcpserver" {
+				t.Errorf("%s imports %s; only internal/mcpserver may", pkg, imp)
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("checked %d packages, want all of them", checked)
+	}
 }

@@ -47,12 +47,42 @@ type App struct {
 	StderrIsTerminal bool
 }
 
-// Version returns the module version the binary was built from.
+// buildVersion is set at link time by release builds and the Makefile:
+// -ldflags "-X github.com/mcpacket/mcpacket/internal/cli.buildVersion=v1.2.3".
+var buildVersion string
+
+// Version returns the version the binary was built as: the link-time
+// version, else the module version (go install module@version, or the
+// pseudo-version Go stamps from the git checkout), else "devel+" and the
+// commit it was built from, else "devel".
 func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if buildVersion != "" {
+		return buildVersion
 	}
-	return "dev"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	v := "devel+" + rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	return v
 }
 
 // Main runs the command line args (without the program name) and returns the
@@ -126,6 +156,7 @@ type common struct {
 	maxPackets           int
 	maxDownloadBytes     int64
 	maxDecompressedBytes int64
+	maxStateBytes        int64
 	downloadTimeout      time.Duration
 	roots                listFlag
 	noRemote             bool
@@ -143,6 +174,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.IntVar(&c.maxPackets, "max-packets", 0, "analyze at most this many packets of each module's protocol in detail; counts still cover the whole capture (0 = no limit)")
 	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
 	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
+	fs.Int64Var(&c.maxStateBytes, "max-state-bytes", analyzer.DefaultMaxStateBytes, "memory one analysis may hold in tables that grow with the capture (flows, transactions, hosts, names), in bytes; past it the oldest idle entries are evicted and the result says so")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
@@ -170,6 +202,9 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.maxDownloadBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-download-bytes %d: must be positive", c.maxDownloadBytes)
 	}
+	if c.maxStateBytes != 0 && c.maxStateBytes < 16<<20 {
+		return analyzer.Env{}, fmt.Errorf("--max-state-bytes %d: must be at least 16 MiB (16777216)", c.maxStateBytes)
+	}
 	if c.maxDecompressedBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-decompressed-bytes %d: must be positive", c.maxDecompressedBytes)
 	}
@@ -189,6 +224,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	return analyzer.Env{
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
+		MaxStateBytes:        c.maxStateBytes,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)
 			if err != nil {

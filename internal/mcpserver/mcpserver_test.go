@@ -16,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // fakeModule is a module whose tool reads the "capture" through the Env and
@@ -25,7 +26,13 @@ type fakeModule struct{}
 type fakeIn struct {
 	PcapFile string `json:"pcap_file" jsonschema:"capture"`
 	Mode     string `json:"mode,omitempty" jsonschema:"ok, fail, panic, hang or block"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"items per page"`
+
+	Thresholds analyzer.Thresholds `json:"-"`
 }
+
+// burstMin is the fake tool's one threshold.
+var burstMin = analyzer.Param{Name: "burst_min", Detector: "fake_burst", Default: 5, Unit: "packets", Help: "packets in a burst", Min: 1, Max: 1000, Integer: true}
 
 // A "block" call signals blockEntered once it holds its slot, then waits
 // for blockRelease.
@@ -35,14 +42,15 @@ var (
 )
 
 type fakeOut struct {
-	File   string         `json:"file"`
-	Bytes  int            `json:"bytes"`
-	Counts map[string]int `json:"counts"`
+	File       string              `json:"file"`
+	Bytes      int                 `json:"bytes"`
+	Counts     map[string]int      `json:"counts"`
+	Thresholds analyzer.Thresholds `json:"thresholds"`
 }
 
 func (fakeModule) Name() string { return "fake" }
 func (fakeModule) Tools() []analyzer.Tool {
-	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{Name: "analyze_fake", Description: "reads a capture", OpenWorld: true},
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{Name: "analyze_fake", Description: "reads a capture", OpenWorld: true, Params: []analyzer.Param{burstMin}},
 		func(ctx context.Context, env *analyzer.Env, in fakeIn) (*fakeOut, error) {
 			switch in.Mode {
 			case "fail":
@@ -72,7 +80,7 @@ func (fakeModule) Tools() []analyzer.Tool {
 			for i := range 5 {
 				env.ReportProgress(float64(i+1), 5, "reading")
 			}
-			return &fakeOut{File: in.PcapFile, Bytes: len(b), Counts: map[string]int{"x": 1}}, nil
+			return &fakeOut{File: in.PcapFile, Bytes: len(b), Counts: map[string]int{"x": 1}, Thresholds: in.Thresholds}, nil
 		}, nil)}
 }
 func (fakeModule) Prompts() []analyzer.Prompt {
@@ -406,5 +414,103 @@ func TestCallLimits(t *testing.T) {
 	}
 	if r, err := cs2.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a"}}); err != nil || r.IsError {
 		t.Errorf("call after the slot freed: %v %s", err, textOf(r))
+	}
+}
+
+// TestArgumentErrors calls the tool over MCP with an argument of each wrong
+// kind: each is an isError result that names the argument and says what is
+// allowed, in the CLI's words, with no Go type names or schema jargon.
+func TestArgumentErrors(t *testing.T) {
+	cs := connect(t, newTestServer(t), nil)
+	for _, tc := range []struct {
+		name string
+		args map[string]any
+		want string
+	}{
+		{"wrong type", map[string]any{"pcap_file": "a.pcap", "limit": "ten"}, "limit must be a whole number"},
+		{"fraction for an integer", map[string]any{"pcap_file": "a.pcap", "limit": 2.5}, "limit must be a whole number"},
+		{"string for a string list? no: number for a string", map[string]any{"pcap_file": 7}, "pcap_file must be a string"},
+		{"threshold out of bounds", map[string]any{"pcap_file": "a.pcap", "burst_min": 0}, "burst_min must be a whole number from 1 to 1000; got 0"},
+		{"threshold not whole", map[string]any{"pcap_file": "a.pcap", "burst_min": 2.5}, "burst_min must be a whole number from 1 to 1000; got 2.5"},
+		{"threshold wrong type", map[string]any{"pcap_file": "a.pcap", "burst_min": "many"}, "burst_min must be a whole number from 1 to 1000"},
+		{"missing required", map[string]any{"mode": "ok"}, "pcap_file is required: capture"},
+		{"unknown field", map[string]any{"pcap_file": "a.pcap", "limt": 3}, `analyze_fake has no argument "limt" (did you mean limit?); its arguments are: pcap_file, mode, limit, burst_min`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: tc.args})
+			if err != nil {
+				t.Fatalf("protocol error %v; want an isError result", err)
+			}
+			got := textOf(res)
+			if !res.IsError || got != tc.want {
+				t.Errorf("isError %v, text %q; want %q", res.IsError, got, tc.want)
+			}
+			for _, jargon := range []string{"json:", "Go struct", "unmarshal", "validating", "float64", "int"} {
+				if strings.Contains(got, jargon) && !strings.Contains(tc.want, jargon) {
+					t.Errorf("message %q has %q", got, jargon)
+				}
+			}
+		})
+	}
+}
+
+// TestThresholdArguments checks that a declared threshold is published in
+// the input schema with its text and bounds, reaches the tool's typed input,
+// and comes back in the output; the text content keeps the output struct's
+// key order.
+func TestThresholdArguments(t *testing.T) {
+	cs := connect(t, newTestServer(t), nil)
+	var tool *mcp.Tool
+	for tl, err := range cs.Tools(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tl.Name == "analyze_fake" {
+			tool = tl
+		}
+	}
+	b, _ := json.Marshal(tool.InputSchema)
+	var schema struct {
+		Properties map[string]struct {
+			Type        string  `json:"type"`
+			Description string  `json:"description"`
+			Minimum     float64 `json:"minimum"`
+			Maximum     float64 `json:"maximum"`
+		} `json:"properties"`
+	}
+	json.Unmarshal(b, &schema)
+	p := schema.Properties["burst_min"]
+	if p.Type != "integer" || p.Minimum != 1 || p.Maximum != 1000 || p.Description != burstMin.SchemaText() {
+		t.Errorf("burst_min schema %+v", p)
+	}
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a.pcap", "burst_min": 7}})
+	if err != nil || res.IsError {
+		t.Fatalf("%v %s", err, textOf(res))
+	}
+	want := `{"file":"a.pcap","bytes":10,"counts":{"x":1},"thresholds":{"burst_min":7}}`
+	if got := textOf(res); got != want {
+		t.Errorf("text content %s, want %s", got, want)
+	}
+}
+
+// TestUntrustedStatement checks that the server's instructions and every
+// tool description tell a model that decoded text is data.
+func TestUntrustedStatement(t *testing.T) {
+	cs := connect(t, newTestServer(t), nil)
+	if !strings.Contains(cs.InitializeResult().Instructions, result.Untrusted) {
+		t.Errorf("instructions lack %q", result.Untrusted)
+	}
+	n := 0
+	for tl, err := range cs.Tools(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !strings.HasSuffix(tl.Description, result.Untrusted) {
+			t.Errorf("%s: description lacks the untrusted-data statement", tl.Name)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no tools")
 	}
 }

@@ -98,3 +98,20 @@ func Percent(n, total int) string {
 	}
 	return fmt.Sprintf("%.0f%%", p)
 }
+
+// Addr formats an address per the output contract (docs/naming.md): RFC
+// 5952 text, an IPv4-mapped IPv6 address as the IPv4 address it maps, and
+// "" for the zero Addr.
+func Addr(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.Unmap().String()
+}
+
+// AddrPort formats an address and port as one string, for the keys that
+// mcpcap already spells that way ("192.0.2.1:53", "[2001:db8::1]:53");
+// new keys carry the address and the port in two fields instead.
+func AddrPort(ap netip.AddrPort) string {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+}

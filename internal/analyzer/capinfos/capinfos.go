@@ -25,6 +25,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging limits for the interfaces list.
@@ -69,7 +70,7 @@ func (m *Module) capinfosTool() analyzer.Tool {
 func (*Module) Prompts() []analyzer.Prompt { return nil }
 
 func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
-	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	out.Filename = baseName(in.PcapFile)
 	out.FileSizeBytes = res.Bytes
 	out.SHA256 = hex.EncodeToString(h.Sum(nil))
-	out.Interfaces, out.InterfacesPage = analyzer.Paginate(out.Interfaces, offset, limit)
+	out.Interfaces, out.InterfacesPage = result.Paginate(out.Interfaces, offset, limit)
 	return out, nil
 }
 
@@ -218,7 +219,7 @@ func (o *observer) output(res *engine.Result) *Output {
 
 	// Times and rates. A capture that spans no time has no rates.
 	if o.packets > 0 {
-		f, l := analyzer.FormatTime(o.first), analyzer.FormatTime(o.last)
+		f, l := result.FormatTime(o.first), result.FormatTime(o.last)
 		out.FirstPacketTime, out.LastPacketTime = &f, &l
 		avg := round(float64(o.dataSize)/float64(o.packets), 2)
 		out.AveragePacketSizeBytes = &avg
@@ -255,7 +256,8 @@ func (o *observer) output(res *engine.Result) *Output {
 		if i == maxSections {
 			break
 		}
-		out.Sections = append(out.Sections, Section{Index: i, Hardware: s.Hardware, OS: s.OS, Application: s.Application, Comment: s.Comment})
+		out.Sections = append(out.Sections, Section{Index: i, Hardware: result.Text(s.Hardware, 0), OS: result.Text(s.OS, 0),
+			Application: result.Text(s.Application, 0), Comment: result.Text(s.Comment, 0)})
 	}
 
 	out.InterfaceCount = len(info.Interfaces)
@@ -266,11 +268,11 @@ func (o *observer) output(res *engine.Result) *Output {
 			LinkType:           int(ifc.LinkType),
 			Encapsulation:      ifc.LinkType.String(),
 			EncapsulationShort: ifc.LinkType.ShortName(),
-			Name:               ifc.Name,
-			Description:        ifc.Description,
-			Comment:            ifc.Comment,
-			Filter:             ifc.Filter,
-			OS:                 ifc.OS,
+			Name:               result.Text(ifc.Name, 0),
+			Description:        result.Text(ifc.Description, 0),
+			Comment:            result.Text(ifc.Comment, 0),
+			Filter:             result.Text(ifc.Filter, 0),
+			OS:                 result.Text(ifc.OS, 0),
 			TimestampPrecision: resolutionName(ifc),
 		}
 		if ifc.Snaplen > 0 {
@@ -288,9 +290,9 @@ func (o *observer) output(res *engine.Result) *Output {
 			it.Statistics = &Stats{
 				Received:  st.Received,
 				Dropped:   st.Dropped,
-				StartTime: analyzer.FormatTime(st.Start),
-				EndTime:   analyzer.FormatTime(st.End),
-				Comment:   st.Comment,
+				StartTime: result.FormatTime(st.Start),
+				EndTime:   result.FormatTime(st.End),
+				Comment:   result.Text(st.Comment, 0),
 				Blocks:    st.Blocks,
 			}
 		}
@@ -329,4 +331,22 @@ func resolutionName(ifc capture.Interface) string {
 func round(v float64, places int) float64 {
 	p := math.Pow(10, float64(places))
 	return math.Round(v*p) / p
+}
+
+// NewPass runs the capinfos observer in a pass shared with other modules;
+// its brief is the capture's description (no interface list, no hash: the
+// shared pass reads the capture once for every module).
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	return &pass{obs: newObserver()}, nil
+}
+
+type pass struct{ obs *observer }
+
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+func (p *pass) Brief(res *engine.Result) modkit.Brief {
+	out := p.obs.output(res)
+	out.FileSizeBytes = res.Bytes
+	out.Interfaces = nil
+	return modkit.Brief{Module: "capinfos", Summary: out, Findings: []result.Finding{}}
 }

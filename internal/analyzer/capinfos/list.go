@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // ListInput is the argument object of list_captures.
@@ -23,7 +24,7 @@ type ListOutput struct {
 	Directories []string      `json:"directories" jsonschema:"the directories searched: the server's capture directories (--root), or its working directory when it has none"`
 	Confined    bool          `json:"confined" jsonschema:"true when the server reads captures only inside its capture directories"`
 	Captures    []CaptureFile `json:"captures" jsonschema:"capture files found (by their first bytes, not their names), by path"`
-	Page        analyzer.Page `json:"captures_page"`
+	Page        result.Page   `json:"captures_page"`
 	ScanLimited bool          `json:"scan_limited" jsonschema:"true when the directories hold more entries than one call looks at; narrow with subdir"`
 }
 
@@ -46,7 +47,7 @@ func listTool() analyzer.Tool {
 }
 
 func list(ctx context.Context, env *analyzer.Env, in ListInput) (*ListOutput, error) {
-	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +65,9 @@ func list(ctx context.Context, env *analyzer.Env, in ListInput) (*ListOutput, er
 	}
 	all := make([]CaptureFile, len(files))
 	for i, f := range files {
-		all[i] = CaptureFile{Path: f.Path, SizeBytes: f.Size, Modified: analyzer.FormatTime(f.Modified), Format: f.Format}
+		all[i] = CaptureFile{Path: f.Path, SizeBytes: f.Size, Modified: result.FormatTime(f.Modified), Format: f.Format}
 	}
-	out.Captures, out.Page = analyzer.Paginate(all, offset, limit)
+	out.Captures, out.Page = result.Paginate(all, offset, limit)
 	return out, nil
 }
 

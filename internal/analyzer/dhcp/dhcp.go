@@ -22,6 +22,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Options are the module's limits.
@@ -66,8 +67,10 @@ func New(opts Options) *Module {
 func (*Module) Name() string { return "dhcp" }
 
 // Tools returns analyze_dhcp_packets.
-func (m *Module) Tools() []analyzer.Tool {
-	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+func (m *Module) Tools() []analyzer.Tool { return []analyzer.Tool{m.tool()} }
+
+func (m *Module) tool() analyzer.Tool {
+	return analyzer.NewTool(analyzer.Tool{
 		Name:  "analyze_dhcp_packets",
 		Title: "DHCP analysis",
 		Description: "Analyze BOOTP/DHCPv4 in a capture (pcap_file: local path or http(s) URL). Returns statistics over the whole " +
@@ -79,7 +82,8 @@ func (m *Module) Tools() []analyzer.Tool {
 			"Filter with client_mac, transaction_id, message_type, server_id, start_time, end_time; page with limit/offset, " +
 			"transactions_limit/offset, clients_limit/offset. Read anomalies and statistics first, then page into the details.",
 		OpenWorld: true,
-	}, m.analyze, writeReport)}
+		Params:    params,
+	}, m.analyze, writeReport)
 }
 
 func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
@@ -101,14 +105,42 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 // until the JSON fits ResponseBudget. Every cut is disclosed in the page
 // objects (truncated, next_offset).
 func fitBudget(out *Output, cfg *config) {
-	analyzer.FitBudget(out, ResponseBudget,
-		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+	result.FitBudget(out, ResponseBudget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
 		func() bool {
-			if !analyzer.Halve(&out.Transactions, &out.TxPage, cfg.txLimitSet) {
+			if !result.Halve(&out.Transactions, &out.TxPage, cfg.txLimitSet) {
 				return false
 			}
 			out.Statistics.Transactions = legacyTransactions(out.Transactions)
 			return true
 		},
-		func() bool { return analyzer.Halve(&out.Clients, &out.ClientsPage, cfg.cliSet) })
+		func() bool { return result.Halve(&out.Clients, &out.ClientsPage, cfg.cliSet) })
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_dhcp_packets with its default arguments.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	if env == nil {
+		env = &analyzer.Env{}
+	}
+	cfg, err := newConfig(Input{Thresholds: analyzer.NewThresholds(params)}, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+}
+
+type pass struct {
+	name string
+	obs  *observer
+}
+
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+// Brief returns the statistics and the anomalies, without the packets,
+// transactions, clients and servers lists.
+func (p *pass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.run.Conclude(p.obs)}
 }

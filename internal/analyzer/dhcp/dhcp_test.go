@@ -13,9 +13,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
+
+// thresholds returns the default thresholds with the given name, value
+// pairs set.
+func thresholds(t testing.TB, kv ...any) analyzer.Thresholds {
+	t.Helper()
+	th := analyzer.NewThresholds(params)
+	for i := 0; i < len(kv); i += 2 {
+		name, v := kv[i].(string), kv[i+1]
+		f, _ := strconv.ParseFloat(fmt.Sprint(v), 64)
+		if ok, err := th.Set(name, f); !ok || err != nil {
+			t.Fatalf("set %s=%v: known %v, %v", name, v, ok, err)
+		}
+	}
+	return th
+}
 
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
@@ -183,7 +200,7 @@ func TestAnomalies(t *testing.T) {
 			out := analyze(t, Input{PcapFile: filepath.Join(gen, file)})
 			got := map[string]string{}
 			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity
+				got[a.Type] = a.Severity.String()
 				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
 					t.Errorf("%s: evidence %v, summary %q, details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
 				}
@@ -198,14 +215,14 @@ func TestAnomalies(t *testing.T) {
 // TestAnomalyEvidence checks what the detectors report, beyond their type.
 func TestAnomalyEvidence(t *testing.T) {
 	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
-	find := func(out *Output, typ string) Anomaly {
+	find := func(out *Output, typ string) result.Finding {
 		for _, a := range out.Anomalies {
 			if a.Type == typ {
 				return a
 			}
 		}
 		t.Fatalf("no %s anomaly", typ)
-		return Anomaly{}
+		return result.Finding{}
 	}
 	rogue := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-rogue-server.pcap")}), AnomalyMultipleServers)
 	if r := rogue.Details["possible_rogue_servers"].([]string); len(r) != 1 || r[0] != "10.0.0.66" {
@@ -225,16 +242,17 @@ func TestAnomalyEvidence(t *testing.T) {
 	}
 	// Thresholds are arguments: a stricter one makes a detector fire on
 	// the normal capture, a looser one silences it on its attack capture.
-	out := analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-normal-lan.pcap"), DeclineMin: 1})
+	out := analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-normal-lan.pcap"), Thresholds: thresholds(t, "decline_min", 1)})
 	if find(out, AnomalyDecline).EvidenceFramesTotal != 1 {
 		t.Error("decline_min=1 on the normal capture: want its one DECLINE reported")
 	}
-	out = analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-nak-storm.pcap"), NakStormMin: 30})
+	out = analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-nak-storm.pcap"), Thresholds: thresholds(t, "nak_storm_min", 30)})
 	if len(out.Anomalies) != 0 {
 		t.Errorf("nak_storm_min=30: anomalies %v, want none", out.Anomalies)
 	}
-	if out.Thresholds.NakStormMin != 30 || out.Thresholds.DeclineMin != DefaultDeclineMin {
-		t.Errorf("thresholds echoed = %+v", out.Thresholds)
+	if out.Thresholds.Int(nakStormMin) != 30 || out.Thresholds.Get(declineMin) != declineMin.Default {
+		b, _ := json.Marshal(out.Thresholds)
+		t.Errorf("thresholds echoed = %s", b)
 	}
 }
 
@@ -356,7 +374,7 @@ func TestFiltersAndPaging(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []Input{{ClientMAC: "nope"}, {TransactionID: "0xzz"}, {MessageType: "HELLO"}, {ServerID: "::1"}, {StartTime: "yesterday"}, {Limit: 5000}, {StarvationMaxCompletion: 2}} {
+	for _, bad := range []Input{{ClientMAC: "nope"}, {TransactionID: "0xzz"}, {MessageType: "HELLO"}, {ServerID: "::1"}, {StartTime: "yesterday"}, {Limit: 5000}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)

@@ -3,11 +3,11 @@ package dhcp
 import (
 	"bytes"
 	"net/netip"
-	"strings"
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
-	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // hwKey is a client hardware address (chaddr) as a map key.
@@ -31,13 +31,10 @@ type txKey struct {
 
 // Bounds on per-item detail kept in memory.
 const (
-	maxTxMessages     = 16
-	maxClientLeases   = 16
-	maxClientAddrs    = 16
-	maxListed         = 8 // source IPs/MACs, servers per client, configs per server
-	maxReasonKinds    = 5
-	maxDeclineRecords = 100
-	maxDuplicates     = 50
+	maxTxMessages   = 16
+	maxClientLeases = 16
+	maxClientAddrs  = 16
+	maxListed       = 8 // source IPs/MACs, servers per client, configs per server
 )
 
 type txMsg struct {
@@ -117,31 +114,6 @@ type server struct {
 	configs                                 []serverConfig
 }
 
-// domainKey is a broadcast domain: a capture interface and VLAN stack.
-type domainKey struct {
-	iface int
-	nvlan uint8
-	vlans [2]uint16
-}
-
-type domainServer struct {
-	replies    int
-	firstFrame int
-}
-
-type holder struct {
-	hw       hwKey
-	expiry   time.Time // zero: unknown lease length
-	frame    int
-	released bool
-}
-
-type event struct {
-	t     time.Time
-	frame int
-	hw    hwKey
-}
-
 // observer is the per-capture state of one analyze_dhcp_packets call.
 type observer struct {
 	cfg *config
@@ -150,16 +122,15 @@ type observer struct {
 	found, analyzed, matched int
 	page                     []Packet
 
-	typeCounts    map[MsgType]int
-	short         int // messages too short for a BOOTP header
-	bootp         int
-	relayed       int
-	nonStd        int
-	malformed     int
-	untrackedTx   int
-	untrackedCli  int
-	untrackedSrv  int
-	untrackedHold int
+	typeCounts   map[MsgType]int
+	short        int // messages too short for a BOOTP header
+	bootp        int
+	relayed      int
+	nonStd       int
+	malformed    int
+	untrackedTx  int
+	untrackedCli int
+	untrackedSrv int
 
 	txns    map[txKey]*txn
 	txOrder []*txn
@@ -167,58 +138,13 @@ type observer struct {
 	cliOrd  []*client
 	servers map[netip.Addr]*server
 	srvOrd  []*server
-	domains map[domainKey]map[netip.Addr]*domainServer
 
-	// detectors
-	discWin     []event
-	discCount   map[hwKey]int
-	inBurst     bool
-	burstMACs   map[hwKey]struct{}
-	burstPeak   int
-	burstFrames modkit.Evidence
-	burstStart  time.Time
-	burstEnd    time.Time
-
-	nakWin       []event
-	nakPeak      int
-	nakFrames    modkit.Evidence
-	nakPeakStart time.Time
-	nakPeakEnd   time.Time
-	nakTotal     int
-
-	declines  []declineRec
-	declinesN int
-
-	mismatch        modkit.Evidence
-	mismatchSamples []map[string]any
-
-	malformedFrames modkit.Evidence
-	reasons         []reasonCount
-	firstReason     string
-
-	holders    map[netip.Addr]*holder
-	duplicates []duplicateRec
-	dupN       int
+	// run is the detectors' work on this capture; ev is the event handed
+	// to them, reused for every message.
+	run *analyzer.Run[*event, *observer]
+	ev  event
 
 	sigBuf []byte
-}
-
-type declineRec struct {
-	frame int
-	addr  netip.Addr
-	hw    hwKey
-}
-
-type duplicateRec struct {
-	addr           netip.Addr
-	first, second  hwKey
-	frame1, frame2 int
-	at             time.Time
-}
-
-type reasonCount struct {
-	reason string
-	count  int
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -230,10 +156,7 @@ func newObserver(cfg *config) *observer {
 		txns:       map[txKey]*txn{},
 		clients:    map[hwKey]*client{},
 		servers:    map[netip.Addr]*server{},
-		domains:    map[domainKey]map[netip.Addr]*domainServer{},
-		discCount:  map[hwKey]int{},
-		burstMACs:  map[hwKey]struct{}{},
-		holders:    map[netip.Addr]*holder{},
+		run:        detectors.Start(cfg.th),
 	}
 }
 
@@ -266,8 +189,9 @@ func (o *observer) Observe(p *engine.Packet) {
 		o.nonStd++
 	}
 	if len(m.problems) > 0 {
-		o.noteMalformed(p.Number, m.problems[0])
+		o.malformed++
 	}
+	o.ev = event{p: p, m: m, maxTracked: o.cfg.maxClients}
 	if m.short == 0 {
 		if !m.cookie || m.msgType == msgTypeNone {
 			o.bootp++
@@ -277,6 +201,7 @@ func (o *observer) Observe(p *engine.Packet) {
 		}
 		o.track(p, m)
 	}
+	o.run.Observe(&o.ev)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}
@@ -305,36 +230,12 @@ func serverOf(p *engine.Packet, m *message) netip.Addr {
 	return netip.Addr{}
 }
 
-func (o *observer) noteMalformed(frame int, reason string) {
-	o.malformed++
-	if o.firstReason == "" {
-		o.firstReason = reason
-	}
-	o.malformedFrames.Add(frame)
-	// Count reasons by their text up to the first digit, so lengths
-	// and offsets do not make every reason distinct.
-	kind := reason
-	if i := strings.IndexAny(reason, "0123456789"); i > 0 {
-		kind = reason[:i]
-	}
-	for i := range o.reasons {
-		if o.reasons[i].reason == kind {
-			o.reasons[i].count++
-			return
-		}
-	}
-	if len(o.reasons) < maxReasonKinds {
-		o.reasons = append(o.reasons, reasonCount{kind, 1})
-	}
-}
-
-// track updates transactions, clients, servers and detectors with one
-// message that has a full BOOTP header.
+// track updates transactions, clients and servers with one message that
+// has a full BOOTP header, and fills in the detectors' event.
 func (o *observer) track(p *engine.Packet, m *message) {
 	t, frame := p.Timestamp, p.Number
 	hw := keyOf(m.chaddr)
 	srv := serverOf(p, m)
-	typ := m.msgType
 
 	// Transaction.
 	tk := txKey{m.xid, hw}
@@ -373,38 +274,11 @@ func (o *observer) track(p *engine.Packet, m *message) {
 	}
 
 	// Server.
+	var s *server
 	if m.op == 2 && srv.IsValid() {
-		o.updateServer(srv, hw, p, m)
+		s = o.updateServer(srv, hw, p, m)
 	}
-
-	// Detectors.
-	switch typ {
-	case MsgDiscover:
-		o.observeDiscover(event{t, frame, hw})
-	case MsgNak:
-		o.observeNak(event{t, frame, hw})
-	case MsgDecline:
-		o.declinesN++
-		if len(o.declines) < maxDeclineRecords {
-			addr := m.optIP(optRequestedIP)
-			if !addr.IsValid() {
-				addr = m.ciaddr
-			}
-			o.declines = append(o.declines, declineRec{frame, addr, hw})
-		}
-	}
-	// chaddr against the link source, for frames the client itself sent: no
-	// relay, and an IP source that is the client's (0.0.0.0 before it has an
-	// address, or ciaddr); anything else was forwarded by another host.
-	if ipSrc := p.SrcIP(); m.op == 1 && !(m.giaddr.IsValid() && !m.giaddr.IsUnspecified()) && m.htype == 1 && len(m.chaddr) == 6 &&
-		(ipSrc.IsUnspecified() || ipSrc == m.ciaddr) {
-		if src := p.SrcMAC(); len(src) == 6 && !bytes.Equal(src, m.chaddr) {
-			o.mismatch.Add(frame)
-			if len(o.mismatchSamples) < 5 {
-				o.mismatchSamples = append(o.mismatchSamples, map[string]any{"packet_number": frame, "chaddr": formatHW(m.chaddr), "link_source": src.String(), "message_type": typ.String()})
-			}
-		}
-	}
+	o.ev.full, o.ev.hw, o.ev.client, o.ev.server = true, hw, c, s
 }
 
 func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Addr) {
@@ -527,7 +401,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 			c.firstDiscover = t
 		}
 		c.lastDiscover = t
-		if len(c.discoverFrames) < modkit.MaxEvidence {
+		if len(c.discoverFrames) < result.MaxEvidence {
 			c.discoverFrames = append(c.discoverFrames, frame)
 		}
 	case MsgOffer:
@@ -545,7 +419,6 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 				break
 			}
 		}
-		o.releaseHolder(addr, c.hw)
 	case MsgRelease:
 		c.releases++
 		addr := m.ciaddr
@@ -555,16 +428,11 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 				break
 			}
 		}
-		o.releaseHolder(addr, c.hw)
 	case MsgAck:
 		c.acks++
-		addr := m.yiaddr
-		if !addr.IsValid() || addr.IsUnspecified() {
-			return // an ACK to an INFORM assigns no address
-		}
-		secs := int64(-1)
-		if l, ok := m.optU32(optLeaseTime); ok {
-			secs = int64(l)
+		addr, secs, ok := m.lease()
+		if !ok {
+			return
 		}
 		if n := len(c.leases); n > 0 && c.leases[n-1].addr == addr && !c.leases[n-1].released && !c.leases[n-1].declined {
 			l := &c.leases[n-1]
@@ -582,47 +450,17 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		if len(c.addrs) < maxClientAddrs && !containsAddr(c.addrs, addr) {
 			c.addrs = append(c.addrs, addr)
 		}
-		o.assign(addr, c.hw, t, secs, frame)
 	}
 }
 
-// assign records that addr was ACKed to hw, and notes a duplicate when
-// another client still holds an unexpired, unreleased lease on it.
-func (o *observer) assign(addr netip.Addr, hw hwKey, t time.Time, secs int64, frame int) {
-	h := o.holders[addr]
-	if h != nil && h.hw != hw && !h.released && (h.expiry.IsZero() || t.Before(h.expiry)) {
-		o.dupN++
-		if len(o.duplicates) < maxDuplicates {
-			o.duplicates = append(o.duplicates, duplicateRec{addr: addr, first: h.hw, second: hw, frame1: h.frame, frame2: frame, at: t})
-		}
-	}
-	var expiry time.Time
-	if secs >= 0 && secs != 0xffffffff {
-		expiry = t.Add(time.Duration(secs) * time.Second)
-	}
-	if h == nil {
-		if len(o.holders) >= o.cfg.maxClients {
-			o.untrackedHold++
-			return
-		}
-		h = &holder{}
-		o.holders[addr] = h
-	}
-	*h = holder{hw: hw, expiry: expiry, frame: frame}
-}
-
-func (o *observer) releaseHolder(addr netip.Addr, hw hwKey) {
-	if h := o.holders[addr]; h != nil && h.hw == hw {
-		h.released = true
-	}
-}
-
-func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *message) {
+// updateServer updates the record of the server a reply came from, and
+// returns it; nil when the server limit leaves it untracked.
+func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *message) *server {
 	s := o.servers[id]
 	if s == nil {
 		if len(o.servers) >= o.cfg.maxServers {
 			o.untrackedSrv++
-			return
+			return nil
 		}
 		s = &server{id: id, first: p.Timestamp, firstFrame: p.Number, clients: map[hwKey]struct{}{}}
 		o.servers[id] = s
@@ -661,27 +499,8 @@ func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *me
 	}
 	if m.msgType == MsgOffer || m.msgType == MsgAck {
 		o.noteConfig(s, m, p.Number)
-		if !relayed {
-			dk := domainKey{iface: p.Interface}
-			for i, v := range p.VLANs {
-				if i < len(dk.vlans) {
-					dk.vlans[i] = v
-					dk.nvlan++
-				}
-			}
-			d := o.domains[dk]
-			if d == nil {
-				d = map[netip.Addr]*domainServer{}
-				o.domains[dk] = d
-			}
-			ds := d[id]
-			if ds == nil {
-				ds = &domainServer{firstFrame: p.Number}
-				d[id] = ds
-			}
-			ds.replies++
-		}
 	}
+	return s
 }
 
 // noteConfig records the configuration an OFFER or ACK hands out, once per
@@ -720,72 +539,16 @@ func (o *observer) noteConfig(s *server, m *message, frame int) {
 	s.configs = append(s.configs, cfg)
 }
 
-func (o *observer) observeDiscover(e event) {
-	win := time.Duration(o.cfg.th.StarvationWindowSeconds * float64(time.Second))
-	o.discWin = append(o.discWin, e)
-	o.discCount[e.hw]++
-	drop := 0
-	for drop < len(o.discWin) && e.t.Sub(o.discWin[drop].t) > win {
-		old := o.discWin[drop].hw
-		if o.discCount[old]--; o.discCount[old] <= 0 {
-			delete(o.discCount, old)
-		}
-		drop++
+// lease is the address an ACK assigns and its lease length in seconds (-1
+// when the ACK gives none); ok is false when it assigns no address (an ACK
+// to an INFORM).
+func (m *message) lease() (addr netip.Addr, secs int64, ok bool) {
+	if !m.yiaddr.IsValid() || m.yiaddr.IsUnspecified() {
+		return netip.Addr{}, 0, false
 	}
-	if drop > 0 {
-		o.discWin = append(o.discWin[:0], o.discWin[drop:]...)
+	secs = -1
+	if l, ok := m.optU32(optLeaseTime); ok {
+		secs = int64(l)
 	}
-	distinct := len(o.discCount)
-	if distinct >= o.cfg.th.StarvationMinClients {
-		if !o.inBurst {
-			o.inBurst = true
-			if o.burstStart.IsZero() {
-				o.burstStart = o.discWin[0].t
-			}
-			for k := range o.discCount {
-				o.addBurstMAC(k)
-			}
-			for _, ev := range o.discWin {
-				o.burstFrames.Add(ev.frame)
-			}
-		} else {
-			o.addBurstMAC(e.hw)
-			o.burstFrames.Add(e.frame)
-		}
-		o.burstEnd = e.t
-		o.burstPeak = max(o.burstPeak, distinct)
-	} else {
-		o.inBurst = false
-	}
-}
-
-func (o *observer) addBurstMAC(k hwKey) {
-	if len(o.burstMACs) < o.cfg.maxClients {
-		o.burstMACs[k] = struct{}{}
-	}
-}
-
-func (o *observer) observeNak(e event) {
-	o.nakTotal++
-	win := time.Duration(o.cfg.th.NakStormWindowSeconds * float64(time.Second))
-	o.nakWin = append(o.nakWin, e)
-	drop := 0
-	for drop < len(o.nakWin) && e.t.Sub(o.nakWin[drop].t) > win {
-		drop++
-	}
-	if drop > 0 {
-		o.nakWin = append(o.nakWin[:0], o.nakWin[drop:]...)
-	}
-	if n := len(o.nakWin); n >= o.cfg.th.NakStormMin {
-		if n > o.nakPeak {
-			o.nakPeak, o.nakPeakStart, o.nakPeakEnd = n, o.nakWin[0].t, e.t
-		}
-		if n == o.cfg.th.NakStormMin {
-			for _, ev := range o.nakWin {
-				o.nakFrames.Add(ev.frame)
-			}
-		} else {
-			o.nakFrames.Add(e.frame)
-		}
-	}
+	return m.yiaddr, secs, true
 }

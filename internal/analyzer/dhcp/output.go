@@ -8,9 +8,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 const maxUniqueListed = 50
@@ -19,7 +19,7 @@ const maxUniqueListed = 50
 func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	r := Packet{
 		PacketNumber:    p.Number,
-		Timestamp:       analyzer.FormatTime(p.Timestamp),
+		Timestamp:       result.FormatTime(p.Timestamp),
 		Options:         map[string]any{},
 		OptionCodes:     []int{},
 		NonStandardPort: nonStd,
@@ -182,8 +182,8 @@ func (tx *txn) output() Transaction {
 		TransactionID:           fmt.Sprintf("0x%08x", tx.key.xid),
 		ClientMAC:               tx.key.hw.String(),
 		FirstPacket:             tx.firstFrame,
-		StartTime:               analyzer.FormatTime(tx.first),
-		EndTime:                 analyzer.FormatTime(tx.last),
+		StartTime:               result.FormatTime(tx.first),
+		EndTime:                 result.FormatTime(tx.last),
 		MessagesTotal:           tx.total,
 		Outcome:                 tx.outcome(),
 		OfferedIP:               addrString(tx.offered),
@@ -209,7 +209,7 @@ func (tx *txn) output() Transaction {
 	}
 	for _, m := range tx.msgs {
 		t.MessageTypes = append(t.MessageTypes, m.typ.String())
-		t.Messages = append(t.Messages, TxMessage{PacketNumber: m.frame, MessageType: m.typ.String(), Timestamp: analyzer.FormatTime(m.t), ServerID: addrString(m.server)})
+		t.Messages = append(t.Messages, TxMessage{PacketNumber: m.frame, MessageType: m.typ.String(), Timestamp: result.FormatTime(m.t), ServerID: addrString(m.server)})
 	}
 	return t
 }
@@ -220,8 +220,8 @@ func (c *client) output() Client {
 		Hostname:        c.hostname,
 		VendorClass:     c.vendor,
 		FQDN:            c.fqdn,
-		FirstSeen:       analyzer.FormatTime(c.first),
-		LastSeen:        analyzer.FormatTime(c.last),
+		FirstSeen:       result.FormatTime(c.first),
+		LastSeen:        result.FormatTime(c.last),
 		Packets:         c.packets,
 		Transactions:    c.txns,
 		Discovers:       c.discovers,
@@ -249,16 +249,16 @@ func (c *client) output() Client {
 		out.Servers = append(out.Servers, s.String())
 	}
 	for _, l := range c.leases {
-		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: analyzer.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released, Declined: l.declined}
+		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: result.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released, Declined: l.declined}
 		if l.secs >= 0 {
 			s := l.secs
 			ol.LeaseSeconds = &s
 			if l.secs != 0xffffffff {
-				ol.Expiry = analyzer.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
+				ol.Expiry = result.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
 			}
 		}
 		if l.released || l.declined {
-			ol.ReleasedAt = analyzer.FormatTime(l.releasedAt)
+			ol.ReleasedAt = result.FormatTime(l.releasedAt)
 		}
 		out.Leases = append(out.Leases, ol)
 	}
@@ -268,8 +268,8 @@ func (c *client) output() Client {
 func (s *server) output() Server {
 	out := Server{
 		ServerID:       s.id.String(),
-		FirstSeen:      analyzer.FormatTime(s.first),
-		LastSeen:       analyzer.FormatTime(s.last),
+		FirstSeen:      result.FormatTime(s.first),
+		LastSeen:       result.FormatTime(s.last),
 		Offers:         s.offers,
 		Acks:           s.acks,
 		Naks:           s.naks,
@@ -294,16 +294,6 @@ func (s *server) output() Server {
 	return out
 }
 
-// latency summarizes values in milliseconds.
-func latency(vals []float64) *Latency {
-	if len(vals) == 0 {
-		return nil
-	}
-	slices.Sort(vals)
-	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
-	return &Latency{Count: len(vals), Min: vals[0], Median: q(0.5), P95: q(0.95), Max: vals[len(vals)-1]}
-}
-
 // output assembles the result after the pass.
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
 	c := o.cfg
@@ -315,7 +305,8 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		Filters:             c.filters,
 		Thresholds:          c.th,
 		Warnings:            warnings,
-		Anomalies:           o.anomalies(),
+		Anomalies:           o.run.Conclude(o),
+		Statistics:          o.statistics(),
 	}
 	if c.maxPackets > 0 && o.found > c.maxPackets {
 		out.Note = modkit.MaxPacketsNote(c.maxPackets, "DHCP")
@@ -333,8 +324,61 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Warnings = append(out.Warnings, fmt.Sprintf("server limit of %d reached: %d reply(ies) of later servers counted but not tracked", c.maxServers, o.untrackedSrv))
 	}
 
-	// Statistics over the whole capture.
-	st := &out.Statistics
+	// Packets: already the requested page of the matches.
+	out.Packets = o.page
+	if out.Packets == nil {
+		out.Packets = []Packet{}
+	}
+	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
+
+	// Transactions and clients: filter, then page.
+	var txs []*txn
+	for _, tx := range o.txOrder {
+		if c.txMatches(tx) {
+			txs = append(txs, tx)
+		}
+	}
+	pageTx, pg := result.Paginate(txs, c.txOffset, c.txLimit)
+	out.TxPage = pg
+	out.Transactions = make([]Transaction, 0, len(pageTx))
+	for _, tx := range pageTx {
+		out.Transactions = append(out.Transactions, tx.output())
+	}
+	out.Statistics.Transactions = legacyTransactions(out.Transactions)
+	var cls []*client
+	for _, cl := range o.cliOrd {
+		if c.clientMatches(cl) {
+			cls = append(cls, cl)
+		}
+	}
+	pageCl, pg := result.Paginate(cls, c.cliOffset, c.cliLimit)
+	out.ClientsPage = pg
+	out.Clients = make([]Client, 0, len(pageCl))
+	for _, cl := range pageCl {
+		out.Clients = append(out.Clients, cl.output())
+	}
+
+	// Servers: busiest first.
+	srvs := slices.Clone(o.srvOrd)
+	sort.SliceStable(srvs, func(i, j int) bool {
+		return srvs[i].offers+srvs[i].acks+srvs[i].naks+srvs[i].other > srvs[j].offers+srvs[j].acks+srvs[j].naks+srvs[j].other
+	})
+	out.ServersTotal = len(srvs)
+	out.Servers = []Server{}
+	for i, s := range srvs {
+		if i == maxUniqueListed {
+			break
+		}
+		out.Servers = append(out.Servers, s.output())
+	}
+	return out
+}
+
+// statistics are the figures over the whole capture, whatever the filters
+// and paging; Transactions, which shows the current transactions page, is
+// left empty.
+func (o *observer) statistics() Statistics {
+	st := Statistics{Transactions: map[string][]TxMessage{}}
 	st.UniqueClientsCount = len(o.clients)
 	st.UniqueServersCount = len(o.servers)
 	st.UniqueClients, st.UniqueServers = []string{}, []string{}
@@ -369,57 +413,9 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			r2a = append(r2a, *v)
 		}
 	}
-	st.DiscoverToOfferMs, st.RequestToAckMs = latency(d2o), latency(r2a)
+	st.DiscoverToOfferMs, st.RequestToAckMs = result.LatencyOf(d2o), result.LatencyOf(r2a)
 	st.BOOTPPackets, st.RelayedPackets, st.NonStandardPortPackets, st.MalformedPackets = o.bootp, o.relayed, o.nonStd, o.malformed
-
-	// Packets: already the requested page of the matches.
-	out.Packets = o.page
-	if out.Packets == nil {
-		out.Packets = []Packet{}
-	}
-	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
-
-	// Transactions and clients: filter, then page.
-	var txs []*txn
-	for _, tx := range o.txOrder {
-		if c.txMatches(tx) {
-			txs = append(txs, tx)
-		}
-	}
-	pageTx, pg := analyzer.Paginate(txs, c.txOffset, c.txLimit)
-	out.TxPage = pg
-	out.Transactions = make([]Transaction, 0, len(pageTx))
-	for _, tx := range pageTx {
-		out.Transactions = append(out.Transactions, tx.output())
-	}
-	st.Transactions = legacyTransactions(out.Transactions)
-	var cls []*client
-	for _, cl := range o.cliOrd {
-		if c.clientMatches(cl) {
-			cls = append(cls, cl)
-		}
-	}
-	pageCl, pg := analyzer.Paginate(cls, c.cliOffset, c.cliLimit)
-	out.ClientsPage = pg
-	out.Clients = make([]Client, 0, len(pageCl))
-	for _, cl := range pageCl {
-		out.Clients = append(out.Clients, cl.output())
-	}
-
-	// Servers: busiest first.
-	srvs := slices.Clone(o.srvOrd)
-	sort.SliceStable(srvs, func(i, j int) bool {
-		return srvs[i].offers+srvs[i].acks+srvs[i].naks+srvs[i].other > srvs[j].offers+srvs[j].acks+srvs[j].naks+srvs[j].other
-	})
-	out.ServersTotal = len(srvs)
-	out.Servers = []Server{}
-	for i, s := range srvs {
-		if i == maxUniqueListed {
-			break
-		}
-		out.Servers = append(out.Servers, s.output())
-	}
-	return out
+	return st
 }
 
 func (c *config) txMatches(tx *txn) bool {

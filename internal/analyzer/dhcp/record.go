@@ -1,6 +1,9 @@
 package dhcp
 
-import "github.com/mcpacket/mcpacket/internal/analyzer"
+import (
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
 
 // Input is the argument object of analyze_dhcp_packets.
 type Input struct {
@@ -20,14 +23,10 @@ type Input struct {
 	StartTime     string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime       string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
 
-	StarvationMinClients      int     `json:"starvation_min_clients,omitempty" jsonschema:"dhcp_starvation: distinct client MACs sending DISCOVER within the window (default 100)"`
-	StarvationWindowSeconds   float64 `json:"starvation_window_seconds,omitempty" jsonschema:"dhcp_starvation: sliding window in seconds (default 60)"`
-	StarvationMaxCompletion   float64 `json:"starvation_max_completion,omitempty" jsonschema:"dhcp_starvation: at most this share of those clients completed a lease (default 0.2)"`
-	NakStormMin               int     `json:"nak_storm_min,omitempty" jsonschema:"nak_storm: NAKs within the window (default 10)"`
-	NakStormWindowSeconds     float64 `json:"nak_storm_window_seconds,omitempty" jsonschema:"nak_storm: sliding window in seconds (default 60)"`
-	UnansweredDiscoverMin     int     `json:"unanswered_discover_min,omitempty" jsonschema:"unanswered_discover: DISCOVERs from one client that never got an OFFER or ACK (default 3)"`
-	UnansweredDiscoverSeconds float64 `json:"unanswered_discover_seconds,omitempty" jsonschema:"unanswered_discover: over at least this many seconds, a full RFC 2131 backoff cycle (default 60); 10 or more DISCOVERs count whatever their span"`
-	DeclineMin                int     `json:"decline_min,omitempty" jsonschema:"address_conflict_decline: DECLINEs in the capture (default 2)"`
+	// Thresholds are the detectors' thresholds (see detectors.go), set by
+	// the front end from their declarations; the zero value means the
+	// defaults.
+	Thresholds analyzer.Thresholds `json:"-"`
 }
 
 // Output is the result of analyze_dhcp_packets. The keys mcpcap returns keep
@@ -42,18 +41,18 @@ type Output struct {
 
 	Statistics Statistics `json:"statistics"`
 
-	Packets      []Packet      `json:"packets" jsonschema:"DHCP messages that match the filters, paged by limit/offset"`
-	PacketsPage  analyzer.Page `json:"packets_page"`
-	Transactions []Transaction `json:"transactions" jsonschema:"exchanges by transaction id and client MAC, paged by transactions_limit/transactions_offset"`
-	TxPage       analyzer.Page `json:"transactions_page"`
-	Clients      []Client      `json:"clients" jsonschema:"clients by MAC with their leases, paged by clients_limit/clients_offset"`
-	ClientsPage  analyzer.Page `json:"clients_page"`
-	Servers      []Server      `json:"servers" jsonschema:"DHCP servers by server id, busiest first (first 50)"`
-	ServersTotal int           `json:"servers_total" jsonschema:"servers seen"`
-	Anomalies    []Anomaly     `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters      Filters       `json:"filters" jsonschema:"the filters applied to the packets, transactions and clients lists"`
-	Thresholds   Thresholds    `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings     []string      `json:"warnings" jsonschema:"problems met while reading, and limits reached"`
+	Packets      []Packet            `json:"packets" jsonschema:"DHCP messages that match the filters, paged by limit/offset"`
+	PacketsPage  result.Page         `json:"packets_page"`
+	Transactions []Transaction       `json:"transactions" jsonschema:"exchanges by transaction id and client MAC, paged by transactions_limit/transactions_offset"`
+	TxPage       result.Page         `json:"transactions_page"`
+	Clients      []Client            `json:"clients" jsonschema:"clients by MAC with their leases, paged by clients_limit/clients_offset"`
+	ClientsPage  result.Page         `json:"clients_page"`
+	Servers      []Server            `json:"servers" jsonschema:"DHCP servers by server id, busiest first (first 50)"`
+	ServersTotal int                 `json:"servers_total" jsonschema:"servers seen"`
+	Anomalies    []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
+	Filters      Filters             `json:"filters" jsonschema:"the filters applied to the packets, transactions and clients lists"`
+	Thresholds   analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
+	Warnings     []string            `json:"warnings" jsonschema:"problems met while reading, and limits reached"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
@@ -68,22 +67,13 @@ type Statistics struct {
 	// transactions on the current transactions page.
 	Transactions map[string][]TxMessage `json:"transactions" jsonschema:"the transactions of the current transactions page as mcpcap shows them: transaction id to its messages"`
 
-	OutcomeCounts          map[string]int `json:"outcome_counts" jsonschema:"transactions per outcome"`
-	BOOTPPackets           int            `json:"bootp_packets" jsonschema:"messages without the DHCP magic cookie or without option 53"`
-	RelayedPackets         int            `json:"relayed_packets" jsonschema:"messages with a relay agent address (giaddr)"`
-	NonStandardPortPackets int            `json:"non_standard_port_packets" jsonschema:"DHCP messages found on ports other than 67/68"`
-	MalformedPackets       int            `json:"malformed_packets" jsonschema:"messages with a format problem"`
-	DiscoverToOfferMs      *Latency       `json:"discover_to_offer_ms" jsonschema:"first DISCOVER to first OFFER of each transaction; null when none"`
-	RequestToAckMs         *Latency       `json:"request_to_ack_ms" jsonschema:"first REQUEST to ACK of each transaction; null when none"`
-}
-
-// Latency summarizes latencies in milliseconds.
-type Latency struct {
-	Count  int     `json:"count"`
-	Min    float64 `json:"min"`
-	Median float64 `json:"median"`
-	P95    float64 `json:"p95"`
-	Max    float64 `json:"max"`
+	OutcomeCounts          map[string]int  `json:"outcome_counts" jsonschema:"transactions per outcome"`
+	BOOTPPackets           int             `json:"bootp_packets" jsonschema:"messages without the DHCP magic cookie or without option 53"`
+	RelayedPackets         int             `json:"relayed_packets" jsonschema:"messages with a relay agent address (giaddr)"`
+	NonStandardPortPackets int             `json:"non_standard_port_packets" jsonschema:"DHCP messages found on ports other than 67/68"`
+	MalformedPackets       int             `json:"malformed_packets" jsonschema:"messages with a format problem"`
+	DiscoverToOfferMs      *result.Latency `json:"discover_to_offer_ms" jsonschema:"first DISCOVER to first OFFER of each transaction; null when none"`
+	RequestToAckMs         *result.Latency `json:"request_to_ack_ms" jsonschema:"first REQUEST to ACK of each transaction; null when none"`
 }
 
 // Packet is one BOOTP/DHCP message.
@@ -226,16 +216,6 @@ type ServerConfig struct {
 	FirstPacket int      `json:"first_packet"`
 }
 
-// Anomaly is one finding.
-type Anomaly struct {
-	Type                string         `json:"type" jsonschema:"multiple_dhcp_servers, dhcp_starvation, duplicate_ip_assignment, nak_storm, address_conflict_decline, chaddr_mismatch, unanswered_discover, malformed_dhcp"`
-	Severity            string         `json:"severity" jsonschema:"low, medium or high"`
-	Summary             string         `json:"summary"`
-	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
-	EvidenceFramesTotal int            `json:"evidence_frames_total"`
-	Details             map[string]any `json:"details"`
-}
-
 // Filters echoes the filters applied.
 type Filters struct {
 	ClientMAC     string `json:"client_mac,omitempty"`
@@ -244,16 +224,4 @@ type Filters struct {
 	ServerID      string `json:"server_id,omitempty"`
 	StartTime     string `json:"start_time,omitempty"`
 	EndTime       string `json:"end_time,omitempty"`
-}
-
-// Thresholds are the anomaly thresholds in effect.
-type Thresholds struct {
-	StarvationMinClients      int     `json:"starvation_min_clients"`
-	StarvationWindowSeconds   float64 `json:"starvation_window_seconds"`
-	StarvationMaxCompletion   float64 `json:"starvation_max_completion"`
-	NakStormMin               int     `json:"nak_storm_min"`
-	NakStormWindowSeconds     float64 `json:"nak_storm_window_seconds"`
-	UnansweredDiscoverMin     int     `json:"unanswered_discover_min"`
-	UnansweredDiscoverSeconds float64 `json:"unanswered_discover_seconds"`
-	DeclineMin                int     `json:"decline_min"`
 }

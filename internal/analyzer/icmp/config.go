@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging defaults and limits.
@@ -16,28 +16,21 @@ const (
 	MaxLimit     = 1000
 )
 
-var defaultThresholds = Thresholds{
-	SweepMinTargets: 20, SweepWindowSeconds: 60, FloodMinPackets: 200, TunnelMinPayload: 512, TunnelMinEntropy: 6.0,
-	TunnelMinPackets: 10, UnreachableStormMin: 50, UnreachableStormWindow: 10, BlackholeMin: 3,
-}
-
 type config struct {
 	maxPackets    int
 	offset, limit int
 	limitSet      bool
 	src, dst      netip.Addr
 	icmpType      *uint8
-	start, end    time.Time
+	times         result.TimeRange
 	filters       Filters
-	th            Thresholds
-	// the detectors' windows, from th
-	sweepWin, unreachWin time.Duration
+	th            analyzer.Thresholds
 }
 
 func newConfig(in Input, maxPackets int) (*config, error) {
-	c := &config{maxPackets: maxPackets}
+	c := &config{maxPackets: maxPackets, th: in.Thresholds}
 	var err error
-	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, err = result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
 	c.limitSet = in.Limit > 0
@@ -46,7 +39,7 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"src_ip", in.SrcIP, &c.src, &c.filters.SrcIP}, {"dst_ip", in.DstIP, &c.dst, &c.filters.DstIP}} {
-		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+		if *f.dst, err = result.ParseIP(f.name, f.val); err != nil {
 			return nil, err
 		}
 		if f.dst.IsValid() {
@@ -61,27 +54,10 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		c.icmpType = &t
 		c.filters.ICMPType = fmt.Sprint(t)
 	}
-	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
+	if c.times, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
 	}
-	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
-	th := defaultThresholds
-	analyzer.Override(in.SweepMinTargets, &th.SweepMinTargets)
-	analyzer.Override(in.SweepWindowSeconds, &th.SweepWindowSeconds)
-	analyzer.Override(in.FloodMinPackets, &th.FloodMinPackets)
-	analyzer.Override(in.TunnelMinPayload, &th.TunnelMinPayload)
-	analyzer.Override(in.TunnelMinEntropy, &th.TunnelMinEntropy)
-	analyzer.Override(in.TunnelMinPackets, &th.TunnelMinPackets)
-	analyzer.Override(in.UnreachableStormMin, &th.UnreachableStormMin)
-	analyzer.Override(in.UnreachableStormWindow, &th.UnreachableStormWindow)
-	analyzer.Override(in.BlackholeMin, &th.BlackholeMin)
-	if th.SweepMinTargets < 2 || th.FloodMinPackets < 1 || th.TunnelMinPayload < 1 || th.TunnelMinPackets < 1 || th.UnreachableStormMin < 1 ||
-		th.BlackholeMin < 1 || th.SweepWindowSeconds <= 0 || th.UnreachableStormWindow <= 0 || th.TunnelMinEntropy < 0 || th.TunnelMinEntropy > 8 {
-		return nil, fmt.Errorf("thresholds must be positive (sweep_min_targets at least 2, tunnel_min_entropy at most 8)")
-	}
-	c.th = th
-	c.sweepWin = time.Duration(th.SweepWindowSeconds * float64(time.Second))
-	c.unreachWin = time.Duration(th.UnreachableStormWindow * float64(time.Second))
+	c.filters.StartTime, c.filters.EndTime = result.FormatTime(c.times.Start), result.FormatTime(c.times.End)
 	return c, nil
 }
 
@@ -92,8 +68,5 @@ func (c *config) matches(p *engine.Packet, m icmpMessage) bool {
 	if c.icmpType != nil && m.typ != *c.icmpType {
 		return false
 	}
-	if !c.start.IsZero() && p.Timestamp.Before(c.start) || !c.end.IsZero() && p.Timestamp.After(c.end) {
-		return false
-	}
-	return true
+	return c.times.Contains(p.Timestamp)
 }

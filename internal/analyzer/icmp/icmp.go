@@ -17,6 +17,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // ResponseBudget is the largest JSON a call with default page sizes returns.
@@ -48,6 +49,7 @@ func (m *Module) Tools() []analyzer.Tool {
 			"decoded original datagram of each error, MTU, redirect gateway, neighbor discovery and MLD fields. Filter with src_ip, " +
 			"dst_ip, icmp_type, start_time, end_time; page with limit/offset.",
 		OpenWorld: true,
+		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
@@ -62,7 +64,34 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	out := obs.output(in, res, modkit.Warnings(res, true))
-	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
-	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) })
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) })
 	return out, nil
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_icmp_packets with its default arguments, without the packet list.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // a brief lists no packets
+	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+}
+
+type pass struct {
+	name string
+	obs  *observer
+}
+
+// Observers returns the module's observer.
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+// Brief returns the statistics and findings of analyze_icmp_packets.
+func (p *pass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.run.Conclude(p.obs)}
 }

@@ -2,14 +2,14 @@ package icmp
 
 import (
 	"encoding/binary"
-	"math"
 	"net/netip"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
-	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Bounds on state kept in memory.
@@ -37,14 +37,10 @@ type pairKey struct{ src, dst netip.Addr }
 
 type pairStat struct {
 	key                  pairKey
+	n                    int // its index in pairOrder
 	sent, recv, errored  int
 	rttMin, rttMax, rttS float64
 	ids                  map[uint16]struct{}
-	tunnel               modkit.Evidence
-	floodSec             int64
-	floodCount           int
-	floodPeak            int
-	flood                modkit.Evidence
 }
 
 type sessKey struct {
@@ -77,39 +73,6 @@ type route struct {
 	reached  bool
 }
 
-// window is a sliding window of events in capture order: pushed at the
-// back, expired from the front, in amortised constant time per event.
-type window[T any] struct {
-	items []T
-	head  int
-}
-
-func (w *window[T]) push(v T) { w.items = append(w.items, v) }
-func (w *window[T]) len() int { return len(w.items) - w.head }
-func (w *window[T]) front() T { return w.items[w.head] }
-func (w *window[T]) popFront() {
-	var zero T
-	w.items[w.head] = zero
-	w.head++
-	if w.head > len(w.items)/2 { // compact once half the slice is spent
-		w.items = w.items[:copy(w.items, w.items[w.head:])]
-		w.head = 0
-	}
-}
-
-// sweepEvent is one echo request of a possible sweep.
-type sweepEvent struct {
-	t   time.Time
-	dst netip.Addr
-}
-
-type sweep struct {
-	win    window[sweepEvent]
-	counts map[netip.Addr]int
-	peak   int
-	ev     modkit.Evidence
-}
-
 type observer struct {
 	cfg *config
 
@@ -118,67 +81,78 @@ type observer struct {
 
 	typeCounts     [2][256]int // by [ICMPv6][type]
 	byVersion      map[string]int
-	sources, dests *uniq
-	unreach        *uniq
+	sources, dests *result.Counter[netip.Addr]
+	unreach        *result.Counter[netip.Addr] // hosts quoted by destination unreachable messages
 	unreachByCode  map[string]int
 	echoReqs       int
 	echoReps       int
 	errors         int
 	malformed      int
-	malformedEv    modkit.Evidence
-	malformedWhy   string
 
 	pending   map[echoKey]echoReq
 	pairs     map[pairKey]*pairStat
 	pairOrder []*pairStat
 	sessions  map[sessKey]*session
-	rtt       modkit.Reservoir
+	rtt       result.Reservoir
 
 	probes     map[probeKey]probe
 	probeOrder []probeKey
 	routes     map[pairKey]*route
 	routeOrder []*route
 
-	sweeps    map[netip.Addr]*sweep
-	redirects modkit.Evidence
-	redirTo   map[string]int
-	unWin     window[time.Time]
-	unPeak    int
-	unEv      modkit.Evidence
-	fragNeed  map[pairKey]*modkit.Evidence
+	run *analyzer.Run[*event, *observer] // the detectors
+	ev  event                            // the event being handed to them
 
 	// set by echoReply for the record of the reply being observed
 	lastRTT      float64
 	lastReqFrame int
 }
 
-// uniq is an ordered set, capped.
-type uniq struct {
-	set   map[netip.Addr]struct{}
-	order []netip.Addr
-}
-
-func newUniq() *uniq { return &uniq{set: map[netip.Addr]struct{}{}} }
-
-func (u *uniq) add(a netip.Addr) {
-	if _, ok := u.set[a]; ok || len(u.set) >= maxTracked {
-		return
-	}
-	u.set[a] = struct{}{}
-	if len(u.order) < maxUniqueListed {
-		u.order = append(u.order, a)
-	}
-}
-
 var _ engine.Observer = (*observer)(nil)
+
+// newAddrs counts addresses, remembering the first ones listed.
+func newAddrs() *result.Counter[netip.Addr] {
+	return result.NewCounter[netip.Addr](maxTracked, maxUniqueListed)
+}
 
 func newObserver(cfg *config) *observer {
 	return &observer{
-		cfg: cfg, byVersion: map[string]int{}, sources: newUniq(), dests: newUniq(), unreach: newUniq(),
+		cfg: cfg, byVersion: map[string]int{}, sources: newAddrs(), dests: newAddrs(), unreach: newAddrs(),
 		unreachByCode: map[string]int{}, pending: map[echoKey]echoReq{}, pairs: map[pairKey]*pairStat{}, sessions: map[sessKey]*session{},
-		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, sweeps: map[netip.Addr]*sweep{}, redirTo: map[string]int{},
-		fragNeed: map[pairKey]*modkit.Evidence{}, rtt: modkit.Reservoir{Cap: reservoirSize},
+		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, rtt: result.Reservoir{Cap: reservoirSize},
+		run: detectors.Start(cfg.th),
 	}
+}
+
+// event is what the observer hands its detectors: one ICMP or ICMPv6
+// message, with what the observer made of it. The observer reuses it; a
+// detector keeps none of it past Observe.
+type event struct {
+	p   *engine.Packet
+	msg icmpMessage
+	// cut is set when the ICMP header did not decode: msg holds the type
+	// and code as far as the cut left them, and only malformed is set.
+	cut bool
+	// malformed says why the message is malformed, or is "".
+	malformed string
+	// pair is the tracked host pair of an echo request, or of the request
+	// an echo reply answers; nil otherwise.
+	pair *pairStat
+	// quote is the datagram an error quotes, when quoted is set (the
+	// quote is readable).
+	quote  engine.Quoted
+	quoted bool
+}
+
+// addEvidence adds frame to the evidence kept for host pair n (see
+// pairStat.n), for detectors that keep evidence for a few pairs only.
+func addEvidence(m map[int]*result.Evidence, n, frame int) {
+	ev := m[n]
+	if ev == nil {
+		ev = &result.Evidence{}
+		m[n] = ev
+	}
+	ev.Add(frame)
 }
 
 // icmpMessage is the type, code and body of one ICMP or ICMPv6 message.
@@ -223,7 +197,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	if !ok {
 		if why := malformedICMP(p); why != "" {
 			o.found++
-			o.noteMalformed(p.Number, why)
+			o.malformed++
 			o.byVersion[version(p)]++
 			// Type and code, when the cut left them.
 			m = icmpMessage{v6: p.IPv6 != nil}
@@ -236,6 +210,8 @@ func (o *observer) Observe(p *engine.Packet) {
 			if len(raw) >= 2 {
 				m.typ, m.code = raw[0], raw[1]
 			}
+			o.ev = event{p: p, msg: m, cut: true, malformed: why}
+			o.run.Observe(&o.ev)
 			o.maybePage(p, m, why)
 		}
 		return
@@ -243,24 +219,28 @@ func (o *observer) Observe(p *engine.Packet) {
 	o.found++
 	o.byVersion[version(p)]++
 	src, dst := p.SrcIP(), p.DstIP()
-	o.sources.add(src)
-	o.dests.add(dst)
+	o.sources.Add(src)
+	o.dests.Add(dst)
 	o.typeCounts[b2i(m.v6)][m.typ]++
-	why := ""
-	var q engine.Quoted // the datagram an error quotes, when readable
+	o.ev = event{p: p, msg: m}
+	e := &o.ev
 	switch {
 	case isEchoRequest(m.v6, m.typ):
-		o.echoRequest(p, m, src, dst)
+		e.pair = o.echoRequest(p, m, src, dst)
 	case isEchoReply(m.v6, m.typ):
-		o.echoReply(p, m, src, dst)
+		e.pair = o.echoReply(p, m, src, dst)
 	case isError(m.v6, m.typ):
-		q, why = o.icmpError(p, m, src, dst)
+		e.quote, e.malformed = o.icmpError(p, m, src, dst)
+		e.quoted = e.malformed == ""
 	}
 	if isUnreachable(m.v6, m.typ) {
 		o.unreachByCode[codeName(m.v6, m.typ, m.code)]++
-		o.unreachable(p, q)
+		if e.quote.Dst.IsValid() {
+			o.unreach.Add(e.quote.Dst)
+		}
 	}
-	o.maybePage(p, m, why)
+	o.run.Observe(e)
+	o.maybePage(p, m, e.malformed)
 }
 
 func version(p *engine.Packet) string {
@@ -283,14 +263,6 @@ func malformedICMP(p *engine.Packet) string {
 		return "ICMPv6 header cut short"
 	}
 	return ""
-}
-
-func (o *observer) noteMalformed(frame int, why string) {
-	o.malformed++
-	o.malformedEv.Add(frame)
-	if o.malformedWhy == "" {
-		o.malformedWhy = why
-	}
 }
 
 func (o *observer) maybePage(p *engine.Packet, m icmpMessage, why string) {
@@ -317,18 +289,20 @@ func echoIDSeq(m icmpMessage) (uint16, uint16, bool) {
 func (o *observer) pair(k pairKey) *pairStat {
 	ps := o.pairs[k]
 	if ps == nil && len(o.pairs) < maxTracked {
-		ps = &pairStat{key: k, ids: map[uint16]struct{}{}}
+		ps = &pairStat{key: k, n: len(o.pairOrder), ids: map[uint16]struct{}{}}
 		o.pairs[k] = ps
 		o.pairOrder = append(o.pairOrder, ps)
 	}
 	return ps
 }
 
-func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.Addr) {
+// echoRequest counts an echo request; it returns its host pair when the
+// request has an identifier and the pair is tracked.
+func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.Addr) *pairStat {
 	o.echoReqs++
 	id, seq, ok := echoIDSeq(m)
 	if !ok {
-		return
+		return nil
 	}
 	if len(o.pending) < maxTracked {
 		o.pending[echoKey{src, dst, id, seq}] = echoReq{p.Timestamp, p.Number}
@@ -338,19 +312,13 @@ func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.A
 	}
 	ps := o.pair(pairKey{src, dst})
 	if ps == nil {
-		return
+		return nil
 	}
 	ps.sent++
 	if len(ps.ids) < 64 {
 		ps.ids[id] = struct{}{}
 	}
-	// Tunneling: large or random payloads.
-	payload := m.rest[4:]
-	if o.suspiciousPayload(payload) {
-		ps.tunnel.Add(p.Number)
-	}
-	o.noteFlood(ps, p)
-	o.noteSweep(src, dst, p)
+	return ps
 }
 
 func (o *observer) session(k sessKey) *session {
@@ -362,16 +330,18 @@ func (o *observer) session(k sessKey) *session {
 	return s
 }
 
-func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Addr) {
+// echoReply counts an echo reply and matches it with its request; it
+// returns the request's host pair when matched and tracked.
+func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Addr) *pairStat {
 	o.echoReps++
 	id, seq, ok := echoIDSeq(m)
 	if !ok {
-		return
+		return nil
 	}
 	k := echoKey{dst, src, id, seq}
 	req, ok := o.pending[k]
 	if !ok {
-		return
+		return nil
 	}
 	delete(o.pending, k)
 	rtt := float64(p.Timestamp.Sub(req.t).Microseconds()) / 1000
@@ -381,7 +351,8 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		s.replies++
 		s.rttSum += rtt
 	}
-	if ps := o.pairs[pairKey{dst, src}]; ps != nil {
+	ps := o.pairs[pairKey{dst, src}]
+	if ps != nil {
 		if ps.recv == 0 || rtt < ps.rttMin {
 			ps.rttMin = rtt
 		}
@@ -390,82 +361,23 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		}
 		ps.recv++
 		ps.rttS += rtt
-		payload := m.rest[4:]
-		if o.suspiciousPayload(payload) {
-			ps.tunnel.Add(p.Number)
-		}
 	}
 	o.noteRoute(dst, src)
+	return ps
 }
 
-// noteFlood counts echo requests of a pair per second of capture time.
-func (o *observer) noteFlood(ps *pairStat, p *engine.Packet) {
-	sec := p.Timestamp.Unix()
-	if sec != ps.floodSec {
-		ps.floodSec, ps.floodCount = sec, 0
-	}
-	ps.floodCount++
-	ps.floodPeak = max(ps.floodPeak, ps.floodCount)
-	if ps.floodCount >= o.cfg.th.FloodMinPackets {
-		ps.flood.Add(p.Number)
-	}
-}
-
-func (o *observer) noteSweep(src, dst netip.Addr, p *engine.Packet) {
-	s := o.sweeps[src]
-	if s == nil {
-		if len(o.sweeps) >= maxTracked {
-			return
-		}
-		s = &sweep{counts: map[netip.Addr]int{}}
-		o.sweeps[src] = s
-	}
-	s.win.push(sweepEvent{p.Timestamp, dst})
-	s.counts[dst]++
-	for s.win.len() > 0 && p.Timestamp.Sub(s.win.front().t) > o.cfg.sweepWin {
-		d := s.win.front().dst
-		if s.counts[d]--; s.counts[d] <= 0 {
-			delete(s.counts, d)
-		}
-		s.win.popFront()
-	}
-	s.peak = max(s.peak, len(s.counts))
-	if len(s.counts) >= o.cfg.th.SweepMinTargets {
-		s.ev.Add(p.Number)
-	}
-}
-
-// icmpError decodes the quoted datagram of an error and feeds paths and
-// detectors. It returns the datagram, or a reason when the quote is
-// unreadable.
+// icmpError decodes the quoted datagram of an error and feeds paths. It
+// returns the datagram, or a reason when the quote is unreadable.
 func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Addr) (engine.Quoted, string) {
 	o.errors++
 	quote, _ := p.ICMPErrorQuote()
 	q, err := engine.DecodeQuoted(quote)
 	if err != nil {
-		why := "the error quotes no readable IP header"
-		o.noteMalformed(p.Number, why)
-		return engine.Quoted{}, why
+		o.malformed++
+		return engine.Quoted{}, "the error quotes no readable IP header"
 	}
-	switch {
-	case isTimeExceeded(m.v6, m.typ) && m.code == 0:
+	if isTimeExceeded(m.v6, m.typ) && m.code == 0 {
 		o.noteHop(src, q, p)
-	case isRedirect(m.v6, m.typ):
-		o.redirects.Add(p.Number)
-		if len(m.rest) >= 8 && !m.v6 {
-			gw := netip.AddrFrom4([4]byte(m.rest[0:4]))
-			o.redirTo[gw.String()]++
-		}
-	case isFragNeeded(m.v6, m.typ, m.code):
-		k := pairKey{q.Src, q.Dst}
-		e := o.fragNeed[k]
-		if e == nil && len(o.fragNeed) < maxTracked {
-			e = &modkit.Evidence{}
-			o.fragNeed[k] = e
-		}
-		if e != nil {
-			e.Add(p.Number)
-		}
 	}
 	// An echo request answered by an error is not lost.
 	if (q.Protocol == 1 || q.Protocol == 58) && len(q.Transport) >= 8 {
@@ -482,22 +394,6 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		o.noteRoute(q.Src, q.Dst)
 	}
 	return q, ""
-}
-
-// unreachable counts a destination unreachable message; q is the datagram
-// it quotes (zero when unreadable).
-func (o *observer) unreachable(p *engine.Packet, q engine.Quoted) {
-	if q.Dst.IsValid() {
-		o.unreach.add(q.Dst)
-	}
-	o.unWin.push(p.Timestamp)
-	for p.Timestamp.Sub(o.unWin.front()) > o.cfg.unreachWin {
-		o.unWin.popFront()
-	}
-	if n := o.unWin.len(); n >= o.cfg.th.UnreachableStormMin {
-		o.unPeak = max(o.unPeak, n)
-		o.unEv.Add(p.Number)
-	}
 }
 
 // probeTag identifies a datagram as far as a quote shows it: the IPv4 id,
@@ -577,28 +473,6 @@ func (o *observer) noteRoute(src, dst netip.Addr) {
 	if r := o.routes[pairKey{src, dst}]; r != nil {
 		r.reached = true
 	}
-}
-
-// suspiciousPayload reports an echo payload a tunnel would carry: large,
-// or random-looking (entropy is measured on 64 bytes or more).
-func (o *observer) suspiciousPayload(b []byte) bool {
-	return len(b) >= o.cfg.th.TunnelMinPayload || (len(b) >= 64 && entropy(b) >= o.cfg.th.TunnelMinEntropy)
-}
-
-// entropy is the Shannon entropy of b in bits per byte.
-func entropy(b []byte) float64 {
-	var freq [256]int
-	for _, c := range b {
-		freq[c]++
-	}
-	h, n := 0.0, float64(len(b))
-	for _, f := range freq {
-		if f > 0 {
-			p := float64(f) / n
-			h -= p * math.Log2(p)
-		}
-	}
-	return h
 }
 
 func b2i(b bool) int {

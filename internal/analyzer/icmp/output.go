@@ -12,9 +12,9 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 func intp(v int) *int { return &v }
@@ -31,7 +31,7 @@ func protoName(p uint8) string {
 // record builds the packet record of the message being observed.
 func (o *observer) record(p *engine.Packet, m icmpMessage, why string) Packet {
 	r := Packet{
-		PacketNumber: p.Number, Timestamp: analyzer.FormatTime(p.Timestamp), SrcIP: p.SrcIP().String(), DstIP: p.DstIP().String(),
+		PacketNumber: p.Number, Timestamp: result.FormatTime(p.Timestamp), SrcIP: p.SrcIP().String(), DstIP: p.DstIP().String(),
 		PacketSize: p.Length, ICMPType: int(m.typ), ICMPCode: int(m.code), ICMPTypeName: typeName(m.v6, m.typ),
 		ICMPCodeName: codeName(m.v6, m.typ, m.code), Checksum: int(m.checksum), Malformed: why,
 	}
@@ -208,39 +208,36 @@ func mld(m icmpMessage) *MLD {
 	return nil
 }
 
-func latency(r *modkit.Reservoir) *Latency {
-	s, ok := r.Summary()
-	if !ok {
-		return nil
+// latency summarizes the round-trip times, with their mean (the key icmp
+// has that other modules' latencies omit).
+func latency(r *result.Reservoir) *result.Latency {
+	l := r.Latency()
+	if l != nil {
+		avg := round3(r.Mean())
+		l.Avg = &avg
 	}
-	return &Latency{Count: s.Count, Min: s.Min, Avg: round3(s.Mean), Median: s.Median, P95: s.P95, Max: s.Max}
+	return l
 }
 
+// round3 rounds to three decimals (microseconds, for milliseconds).
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
-func addrs(u *uniq) []string {
-	out := make([]string, 0, len(u.order))
-	for _, a := range u.order {
+// addrs lists the first addresses counted, in order of appearance.
+func addrs(c *result.Counter[netip.Addr]) []string {
+	out := make([]string, 0, len(c.Order()))
+	for _, a := range c.Order() {
 		out = append(out, a.String())
 	}
 	return out
 }
 
-func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
-	c := o.cfg
-	out := &Output{File: in.PcapFile, TotalPackets: res.Packets, ICMPPacketsFound: o.found, ICMPPacketsAnalyzed: o.analyzed,
-		Filters: c.filters, Thresholds: c.th, Warnings: warnings}
-	if c.maxPackets > 0 && o.found > c.maxPackets {
-		out.Note = modkit.MaxPacketsNote(c.maxPackets, "ICMP")
-	}
-	if o.found == 0 {
-		out.Message = "No ICMP packets found"
-	}
-	st := &out.Statistics
+// statistics cover the whole capture, whatever the filters and paging.
+func (o *observer) statistics() Statistics {
+	var st Statistics
 	st.ICMPTypeCounts, st.ByVersion, st.UnreachableByCo = o.typeCountsByName(), o.byVersion, o.unreachByCode
-	st.UniqueSourcesCount, st.UniqueDestinationsCount = len(o.sources.set), len(o.dests.set)
+	st.UniqueSourcesCount, st.UniqueDestinationsCount = o.sources.Distinct(), o.dests.Distinct()
 	st.UniqueSources, st.UniqueDestinations = addrs(o.sources), addrs(o.dests)
-	st.UnreachableDestsCount, st.UnreachableDests = len(o.unreach.set), addrs(o.unreach)
+	st.UnreachableDestsCount, st.UnreachableDests = o.unreach.Distinct(), addrs(o.unreach)
 	st.EchoSessions = len(o.sessions)
 	st.EchoRequests, st.EchoReplies, st.Errors, st.Malformed = o.echoReqs, o.echoReps, o.errors, o.malformed
 	st.EchoLost = len(o.pending)
@@ -278,12 +275,26 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		st.EchoPairs[fmt.Sprintf("%s > %s id %d", e.k.src, e.k.dst, e.k.id)] = ec
 	}
+	return st
+}
+
+func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
+	c := o.cfg
+	out := &Output{File: in.PcapFile, TotalPackets: res.Packets, ICMPPacketsFound: o.found, ICMPPacketsAnalyzed: o.analyzed,
+		Filters: c.filters, Thresholds: c.th, Warnings: warnings}
+	if c.maxPackets > 0 && o.found > c.maxPackets {
+		out.Note = modkit.MaxPacketsNote(c.maxPackets, "ICMP")
+	}
+	if o.found == 0 {
+		out.Message = "No ICMP packets found"
+	}
+	out.Statistics = o.statistics()
 
 	out.Packets = o.page
 	if out.Packets == nil {
 		out.Packets = []Packet{}
 	}
-	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
+	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 
 	pairs := slices.Clone(o.pairOrder)
 	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].sent > pairs[j].sent })
@@ -323,7 +334,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		out.Traceroutes = append(out.Traceroutes, tr)
 	}
-	out.Anomalies = o.anomalies()
+	out.Anomalies = o.run.Conclude(o)
 	return out
 }
 

@@ -1,6 +1,9 @@
 package icmp
 
-import "github.com/mcpacket/mcpacket/internal/analyzer"
+import (
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
 
 // Input is the argument object of analyze_icmp_packets.
 type Input struct {
@@ -14,15 +17,9 @@ type Input struct {
 	StartTime string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime   string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
 
-	SweepMinTargets        int     `json:"sweep_min_targets,omitempty" jsonschema:"ping_sweep: distinct hosts one source sends echo requests to within the window (default 20)"`
-	SweepWindowSeconds     float64 `json:"sweep_window_seconds,omitempty" jsonschema:"ping_sweep: window in seconds (default 60)"`
-	FloodMinPackets        int     `json:"flood_min_packets,omitempty" jsonschema:"icmp_flood: echo requests from one source to one destination within one second (default 200)"`
-	TunnelMinPayload       int     `json:"tunnel_min_payload,omitempty" jsonschema:"icmp_tunneling_suspected: echo payload size in bytes counted as large (default 512)"`
-	TunnelMinEntropy       float64 `json:"tunnel_min_entropy,omitempty" jsonschema:"icmp_tunneling_suspected: payload entropy in bits per byte counted as random, for payloads of 64 bytes or more (default 6.0)"`
-	TunnelMinPackets       int     `json:"tunnel_min_packets,omitempty" jsonschema:"icmp_tunneling_suspected: large or random echo payloads between one host pair (default 10)"`
-	UnreachableStormMin    int     `json:"unreachable_storm_min,omitempty" jsonschema:"unreachable_storm: destination unreachable messages within the window (default 50)"`
-	UnreachableStormWindow float64 `json:"unreachable_storm_window_seconds,omitempty" jsonschema:"unreachable_storm: window in seconds (default 10)"`
-	BlackholeMin           int     `json:"blackhole_min,omitempty" jsonschema:"fragmentation_needed_blackhole: fragmentation-needed / packet-too-big messages about one flow (default 3)"`
+	// Thresholds are the detectors' thresholds (see detectors.go), filled
+	// by the front end from their declarations.
+	Thresholds analyzer.Thresholds `json:"-"`
 }
 
 // Output is the result of analyze_icmp_packets. The keys mcpcap returns keep
@@ -38,16 +35,16 @@ type Output struct {
 	Note                string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
 	Message             string `json:"message,omitempty" jsonschema:"set when the capture holds no ICMP"`
 
-	Statistics  Statistics    `json:"statistics"`
-	Packets     []Packet      `json:"packets" jsonschema:"ICMP messages that match the filters, paged by limit/offset"`
-	PacketsPage analyzer.Page `json:"packets_page"`
-	HostPairs   []HostPair    `json:"host_pairs" jsonschema:"echo statistics per host pair: sent, received, loss, RTT (busiest first, first 50)"`
-	PairsTotal  int           `json:"host_pairs_total"`
-	Traceroutes []Traceroute  `json:"traceroutes" jsonschema:"paths reconstructed from time-exceeded replies, per source and destination (first 20)"`
-	Anomalies   []Anomaly     `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters     Filters       `json:"filters"`
-	Thresholds  Thresholds    `json:"thresholds"`
-	Warnings    []string      `json:"warnings"`
+	Statistics  Statistics          `json:"statistics"`
+	Packets     []Packet            `json:"packets" jsonschema:"ICMP messages that match the filters, paged by limit/offset"`
+	PacketsPage result.Page         `json:"packets_page"`
+	HostPairs   []HostPair          `json:"host_pairs" jsonschema:"echo statistics per host pair: sent, received, loss, RTT (busiest first, first 50)"`
+	PairsTotal  int                 `json:"host_pairs_total"`
+	Traceroutes []Traceroute        `json:"traceroutes" jsonschema:"paths reconstructed from time-exceeded replies, per source and destination (first 20)"`
+	Anomalies   []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
+	Filters     Filters             `json:"filters"`
+	Thresholds  analyzer.Thresholds `json:"thresholds"`
+	Warnings    []string            `json:"warnings"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
@@ -62,14 +59,14 @@ type Statistics struct {
 	UnreachableDestsCount   int                  `json:"unreachable_destinations_count" jsonschema:"distinct hosts reported unreachable"`
 	UnreachableDests        []string             `json:"unreachable_destinations" jsonschema:"hosts that could not be reached, from the datagram the error quotes (first 50)"`
 
-	ByVersion       map[string]int `json:"by_version" jsonschema:"ICMPv4 and ICMPv6 messages"`
-	EchoRequests    int            `json:"echo_requests"`
-	EchoReplies     int            `json:"echo_replies"`
-	EchoLost        int            `json:"echo_unanswered" jsonschema:"echo requests with no reply"`
-	RTTMs           *Latency       `json:"rtt_ms" jsonschema:"echo round-trip times; null when none"`
-	Errors          int            `json:"errors" jsonschema:"error messages (unreachable, time exceeded, parameter problem, packet too big, redirect)"`
-	UnreachableByCo map[string]int `json:"unreachable_by_code" jsonschema:"destination unreachable messages per code name"`
-	Malformed       int            `json:"malformed"`
+	ByVersion       map[string]int  `json:"by_version" jsonschema:"ICMPv4 and ICMPv6 messages"`
+	EchoRequests    int             `json:"echo_requests"`
+	EchoReplies     int             `json:"echo_replies"`
+	EchoLost        int             `json:"echo_unanswered" jsonschema:"echo requests with no reply"`
+	RTTMs           *result.Latency `json:"rtt_ms" jsonschema:"echo round-trip times; null when none"`
+	Errors          int             `json:"errors" jsonschema:"error messages (unreachable, time exceeded, parameter problem, packet too big, redirect)"`
+	UnreachableByCo map[string]int  `json:"unreachable_by_code" jsonschema:"destination unreachable messages per code name"`
+	Malformed       int             `json:"malformed"`
 }
 
 // EchoCount is one echo exchange.
@@ -77,16 +74,6 @@ type EchoCount struct {
 	Requests int      `json:"requests"`
 	Replies  int      `json:"replies"`
 	AvgRTTMs *float64 `json:"avg_rtt_ms,omitempty"`
-}
-
-// Latency summarizes times in milliseconds.
-type Latency struct {
-	Count  int     `json:"count"`
-	Min    float64 `json:"min"`
-	Avg    float64 `json:"avg"`
-	Median float64 `json:"median"`
-	P95    float64 `json:"p95"`
-	Max    float64 `json:"max"`
 }
 
 // Quoted is the datagram an ICMP error carries: what could not be
@@ -186,16 +173,6 @@ type Hop struct {
 	Packet int       `json:"packet" jsonschema:"frame of the first time-exceeded message"`
 }
 
-// Anomaly is one finding.
-type Anomaly struct {
-	Type                string         `json:"type" jsonschema:"ping_sweep, icmp_flood, icmp_tunneling_suspected, icmp_redirect, unreachable_storm, fragmentation_needed_blackhole, malformed_icmp"`
-	Severity            string         `json:"severity"`
-	Summary             string         `json:"summary"`
-	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
-	EvidenceFramesTotal int            `json:"evidence_frames_total"`
-	Details             map[string]any `json:"details"`
-}
-
 // Filters echoes the filters applied.
 type Filters struct {
 	SrcIP     string `json:"src_ip,omitempty"`
@@ -203,17 +180,4 @@ type Filters struct {
 	ICMPType  string `json:"icmp_type,omitempty"`
 	StartTime string `json:"start_time,omitempty"`
 	EndTime   string `json:"end_time,omitempty"`
-}
-
-// Thresholds are the anomaly thresholds in effect.
-type Thresholds struct {
-	SweepMinTargets        int     `json:"sweep_min_targets"`
-	SweepWindowSeconds     float64 `json:"sweep_window_seconds"`
-	FloodMinPackets        int     `json:"flood_min_packets"`
-	TunnelMinPayload       int     `json:"tunnel_min_payload"`
-	TunnelMinEntropy       float64 `json:"tunnel_min_entropy"`
-	TunnelMinPackets       int     `json:"tunnel_min_packets"`
-	UnreachableStormMin    int     `json:"unreachable_storm_min"`
-	UnreachableStormWindow float64 `json:"unreachable_storm_window_seconds"`
-	BlackholeMin           int     `json:"blackhole_min"`
 }

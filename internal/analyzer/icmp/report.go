@@ -17,7 +17,7 @@ func writeReport(w io.Writer, o *Output) error {
 	p("  types: %s\n", modkit.Counts(st.ICMPTypeCounts))
 	p("  echo: %d requests, %d replies, %d unanswered", st.EchoRequests, st.EchoReplies, st.EchoLost)
 	if l := st.RTTMs; l != nil {
-		p("; RTT ms min %.3f avg %.3f max %.3f", l.Min, l.Avg, l.Max)
+		p("; RTT ms min %.3f avg %.3f max %.3f", l.Min, *l.Avg, l.Max)
 	}
 	p("\n  %d errors; unreachable hosts: %s\n", st.Errors, strings.Join(st.UnreachableDests, ", "))
 	p("\nAnomalies (%d)\n", len(o.Anomalies))
