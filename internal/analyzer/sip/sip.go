@@ -26,6 +26,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Options are the module's limits.
@@ -78,6 +79,7 @@ func (m *Module) Tools() []analyzer.Tool {
 			"(404 or 4xx), call_id, ip, src_ip, dst_ip, start_time, end_time; page with limit/offset, calls_limit/offset and " +
 			"registrations_limit/offset.",
 		OpenWorld: true,
+		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
@@ -92,15 +94,16 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	out := obs.output(in, res, modkit.Warnings(res, true))
-	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	fitBudget(out, cfg)
 	return out, nil
 }
 
 // fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
 func fitBudget(out *Output, cfg *config) {
-	analyzer.FitBudget(out, ResponseBudget,
-		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
-		func() bool { return analyzer.Halve(&out.Calls, &out.CallsPage, cfg.callSet) },
-		func() bool { return analyzer.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
+	result.FitBudget(out, ResponseBudget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool { return result.Halve(&out.Calls, &out.CallsPage, cfg.callSet) },
+		func() bool { return result.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
 }
+
