@@ -107,3 +107,31 @@ func fitBudget(out *Output, cfg *config) {
 		func() bool { return result.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
 }
 
+// NewPass returns the module's analysis for a pass shared with other
+// modules: analyze_sip_packets's observer with its default arguments, which
+// builds no detail list.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // no message records
+	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// pass is the module's part of a shared pass.
+type pass struct {
+	name string
+	obs  *observer
+}
+
+// Observers returns the SIP observer.
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+// Brief returns the statistics and findings of analyze_sip_packets.
+func (p *pass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.findings()}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -620,3 +621,33 @@ func TestREADMEThresholds(t *testing.T) {
 	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
 }
 
+// TestBrief: the module's part of a shared pass finds what its tool
+// finds, on every capture of the module.
+func TestBrief(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "sip-*.pcap"))
+	m := New(Options{})
+	for _, file := range append(files, gen...) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			p, err := m.NewPass(pcaptest.Env(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), pcaptest.Env(0), file, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := analyze(t, Input{PcapFile: file})
+			got, _ := json.Marshal(briefs[0].Findings)
+			want, _ := json.Marshal(out.Anomalies)
+			if string(got) != string(want) {
+				t.Errorf("brief findings %s\ntool anomalies %s", got, want)
+			}
+			gotSt, _ := json.Marshal(briefs[0].Summary)
+			wantSt, _ := json.Marshal(out.Statistics)
+			if string(gotSt) != string(wantSt) || briefs[0].Module != "sip" {
+				t.Errorf("brief %s summary %s\ntool statistics %s", briefs[0].Module, gotSt, wantSt)
+			}
+		})
+	}
+}
