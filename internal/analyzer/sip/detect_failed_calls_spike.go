@@ -20,13 +20,14 @@ var (
 	failedCallsMin = analyzer.Param{Name: "failed_calls_min", Default: 10, Unit: "calls", Min: 1, Max: 1000000, Integer: true,
 		Help: "failed calls (final 4xx-6xx other than auth challenges, busy, decline and cancel) within one window"}
 	failedCallsRate = analyzer.Param{Name: "failed_calls_rate", Default: 0.5, Unit: "share", Min: 0, Max: 1,
-		Help: "smallest share of the calls ending in that window that failed"}
+		Help: "smallest share of the calls ending in the window that failed"}
 	failedCallsWindow = analyzer.Param{Name: "failed_calls_window_seconds", Default: 60, Unit: "seconds", Min: 0.001, Max: 86400,
-		Help: "the window those calls end within"}
-	// unansweredCallTimeout is not this detector's (it decides the state
-	// of calls that have no final response, which this detector does not
-	// count) but the call states it reads: it is declared here, once, and
-	// listed last among the thresholds as it always was.
+		Help: "the window the failed calls end within"}
+	// unansweredCallTimeout is no detector's threshold: it classifies
+	// calls that have no final response (statistics, calls list). This
+	// detector is the one that reads call states, so it is declared here,
+	// once, and comes last among the thresholds, where the output has
+	// always listed it. Its detector column says "calls".
 	unansweredCallTimeout = analyzer.Param{Name: "unanswered_call_timeout_seconds", Detector: "calls", Default: 32, Unit: "seconds", Min: 0.001, Max: 86400,
 		Help: "an INVITE without a final response counts as unanswered after this long (Timer B), else as in progress"}
 )

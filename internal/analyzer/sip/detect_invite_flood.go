@@ -22,7 +22,7 @@ var (
 	inviteFloodMin = analyzer.Param{Name: "invite_flood_min", Default: 50, Unit: "INVITEs", Min: 2, Max: maxFloodRing, Integer: true,
 		Help: "new INVITEs (not retransmissions) from one source within the window"}
 	inviteFloodWindow = analyzer.Param{Name: "invite_flood_window_seconds", Default: 10, Unit: "seconds", Min: 0.001, Max: 86400,
-		Help: "the window those INVITEs come within"}
+		Help: "the window invite_flood_min INVITEs must come within"}
 )
 
 // inviteFlood finds call floods: invite_flood_min new INVITEs (not

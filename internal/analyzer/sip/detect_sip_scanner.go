@@ -19,7 +19,7 @@ var (
 	scannerMinTargets = analyzer.Param{Name: "scanner_min_targets", Default: 20, Unit: "targets", Min: 2, Max: maxTargets, Integer: true,
 		Help: "distinct extensions or hosts one source sends new OPTIONS, INVITE or REGISTER requests to"}
 	scannerMaxSuccessRate = analyzer.Param{Name: "scanner_max_success_rate", Default: 0.2, Unit: "share", Min: 0, Max: 1,
-		Help: "largest share of those requests that get a 2xx or 18x answer"}
+		Help: "largest share of the source's new OPTIONS, INVITE and REGISTER requests that get a 2xx or 18x answer"}
 )
 
 // sipScanner finds SIP scanning: a source whose User-Agent names a
