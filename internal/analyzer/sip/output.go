@@ -120,7 +120,7 @@ func (o *observer) state(c *call) string {
 
 func (o *observer) callOutput(c *call) Call {
 	out := Call{
-		CallID: c.id, State: o.state(c), Caller: c.caller, Callee: c.callee, CallerAddress: c.callerAddr.String(), CalleeAddress: c.calleeAddr.String(),
+		CallID: result.Text(c.id, maxValue), State: o.state(c), Caller: c.caller, Callee: c.callee, CallerAddress: c.callerAddr.String(), CalleeAddress: c.calleeAddr.String(),
 		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: c.firstFrame, InviteTime: result.FormatTime(c.firstTime),
 		Invites: c.invites, ReInvites: c.reinvites, AuthChallenges: c.challenges, Media: []CallMedia{}, Messages: c.messages, LastFrame: c.lastFrame,
 	}
@@ -190,7 +190,7 @@ func (r *registration) result() string {
 
 func regOutput(r *registration) Registration {
 	out := Registration{
-		CallID: r.id, Result: r.result(), AOR: r.aor, Contact: r.contact, Client: r.client.String(), Registrar: r.registrar.String(),
+		CallID: result.Text(r.id, maxValue), Result: r.result(), AOR: r.aor, Contact: r.contact, Client: r.client.String(), Registrar: r.registrar.String(),
 		UserAgent: r.userAgent, AuthUsername: r.authUser, Requests: r.requests, Challenges: r.challenges, AuthFailures: r.authFailures,
 		LastReason: r.lastReason, FirstFrame: r.firstFrame, FirstTime: result.FormatTime(r.firstTime), LastFrame: r.lastFrame,
 		LastTime: result.FormatTime(r.lastTime),
@@ -317,7 +317,7 @@ func (o *observer) statistics() Statistics {
 		st.StatusCodes[strconv.Itoa(code)] += n
 		st.ResponseClasses[strconv.Itoa(code/100)+"xx"] += n
 	}
-	st.UniqueCallIDs, st.CallIDs, st.CallIDsCapped = o.callIDs.Distinct(), append([]string{}, o.callIDs.Order()...), o.callIDs.Capped()
+	st.UniqueCallIDs, st.CallIDs, st.CallIDsCapped = o.callIDs.Distinct(), callIDList(o.callIDs.Order()), o.callIDs.Capped()
 	st.Transports = o.transports
 	st.UserAgents = []string{}
 	o.agents.All(func(k string, _ int) { st.UserAgents = append(st.UserAgents, text([]byte(k), maxValue)) })
@@ -381,4 +381,13 @@ func (o *observer) statistics() Statistics {
 		rs.AuthFailures += r.authFailures
 	}
 	return st
+}
+
+// callIDList returns Call-IDs as packet text made safe for output.
+func callIDList(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = result.Text(id, maxValue)
+	}
+	return out
 }
