@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging defaults and limits.
@@ -16,19 +17,6 @@ const (
 	DefaultLimit = 20
 	MaxLimit     = 1000
 )
-
-// Default anomaly thresholds.
-var defaultThresholds = Thresholds{
-	ScannerMinTargets:        20,
-	ScannerMaxSuccessRate:    0.2,
-	BruteforceMinFailures:    10,
-	InviteFloodMin:           50,
-	InviteFloodWindowSec:     10,
-	FailedCallsMin:           10,
-	FailedCallsRate:          0.5,
-	FailedCallsWindowSec:     60,
-	UnansweredCallTimeoutSec: 32,
-}
 
 type config struct {
 	maxPackets        int
@@ -45,24 +33,22 @@ type config struct {
 	class             int // 1..6 for "Nxx", or 0
 	callID            string
 	ip, srcIP, dstIP  netip.Addr
-	start, end        time.Time
+	times             result.TimeRange
 	unansweredTimeout time.Duration
-	floodWindow       time.Duration
-	failedCallsWindow time.Duration
 	filters           Filters
-	th                Thresholds
+	th                analyzer.Thresholds
 }
 
 func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 	c := &config{maxPackets: maxPackets, maxCalls: opts.MaxCalls, maxRegs: opts.MaxRegistrations}
 	var err error
-	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, err = result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.callOffset, c.callLimit, err = analyzer.PageArgs(in.CallsOffset, in.CallsLimit, DefaultLimit, MaxLimit); err != nil {
+	if c.callOffset, c.callLimit, err = result.PageArgs(in.CallsOffset, in.CallsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, fmt.Errorf("calls: %w", err)
 	}
-	if c.regOffset, c.regLimit, err = analyzer.PageArgs(in.RegistrationsOffset, in.RegistrationsLimit, DefaultLimit, MaxLimit); err != nil {
+	if c.regOffset, c.regLimit, err = result.PageArgs(in.RegistrationsOffset, in.RegistrationsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, fmt.Errorf("registrations: %w", err)
 	}
 	c.limitSet, c.callSet, c.regSet = in.Limit > 0, in.CallsLimit > 0, in.RegistrationsLimit > 0
@@ -94,40 +80,23 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"ip", in.IP, &c.ip, &c.filters.IP}, {"src_ip", in.SrcIP, &c.srcIP, &c.filters.SrcIP}, {"dst_ip", in.DstIP, &c.dstIP, &c.filters.DstIP}} {
-		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+		if *f.dst, err = result.ParseIP(f.name, f.val); err != nil {
 			return nil, err
 		}
 		if f.dst.IsValid() {
 			*f.echo = f.dst.String()
 		}
 	}
-	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
+	if c.times, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
 	}
-	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
+	c.filters.StartTime, c.filters.EndTime = result.FormatTime(c.times.Start), result.FormatTime(c.times.End)
 
-	th := defaultThresholds
-	analyzer.Override(in.ScannerMinTargets, &th.ScannerMinTargets)
-	analyzer.Override(in.ScannerMaxSuccessRate, &th.ScannerMaxSuccessRate)
-	analyzer.Override(in.BruteforceMinFailures, &th.BruteforceMinFailures)
-	analyzer.Override(in.InviteFloodMin, &th.InviteFloodMin)
-	analyzer.Override(in.InviteFloodWindowSec, &th.InviteFloodWindowSec)
-	analyzer.Override(in.FailedCallsMin, &th.FailedCallsMin)
-	analyzer.Override(in.FailedCallsRate, &th.FailedCallsRate)
-	analyzer.Override(in.FailedCallsWindowSec, &th.FailedCallsWindowSec)
-	analyzer.Override(in.UnansweredCallTimeoutSec, &th.UnansweredCallTimeoutSec)
-	if th.ScannerMinTargets < 2 || th.BruteforceMinFailures < 1 || th.InviteFloodMin < 2 || th.FailedCallsMin < 1 ||
-		th.InviteFloodWindowSec <= 0 || th.FailedCallsWindowSec <= 0 || th.UnansweredCallTimeoutSec <= 0 ||
-		th.ScannerMaxSuccessRate < 0 || th.ScannerMaxSuccessRate > 1 || th.FailedCallsRate < 0 || th.FailedCallsRate > 1 {
-		return nil, fmt.Errorf("thresholds must be positive (scanner_min_targets and invite_flood_min at least 2), and rates between 0 and 1")
+	c.th = in.Thresholds
+	if len(c.th.Params()) == 0 {
+		c.th = analyzer.NewThresholds(detectors.Params())
 	}
-	if th.InviteFloodMin > maxFloodRing {
-		return nil, fmt.Errorf("invite_flood_min %d is above the maximum of %d", th.InviteFloodMin, maxFloodRing)
-	}
-	c.th = th
-	c.unansweredTimeout = seconds(th.UnansweredCallTimeoutSec)
-	c.floodWindow = seconds(th.InviteFloodWindowSec)
-	c.failedCallsWindow = seconds(th.FailedCallsWindowSec)
+	c.unansweredTimeout = seconds(c.th.Get(unansweredCallTimeout))
 	return c, nil
 }
 
@@ -144,10 +113,6 @@ func (c *config) statusMatches(code int) bool {
 	return true
 }
 
-func (c *config) timeMatches(t time.Time) bool {
-	return (c.start.IsZero() || !t.Before(c.start)) && (c.end.IsZero() || !t.After(c.end))
-}
-
 // addrsMatch applies ip, src_ip and dst_ip to a pair of addresses.
 func (c *config) addrsMatch(src, dst netip.Addr) bool {
 	return (!c.ip.IsValid() || src == c.ip || dst == c.ip) &&
@@ -156,7 +121,7 @@ func (c *config) addrsMatch(src, dst netip.Addr) bool {
 
 // matches applies the message filters.
 func (c *config) matches(m *message, md *meta) bool {
-	if !c.timeMatches(md.t) || !c.addrsMatch(md.src.Addr(), md.dst.Addr()) {
+	if !c.times.Contains(md.t) || !c.addrsMatch(md.src.Addr(), md.dst.Addr()) {
 		return false
 	}
 	if c.callID != "" && string(m.get(hdrCallID)) != c.callID {

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // A SIP message (RFC 3261 §7) is text:
@@ -367,39 +368,30 @@ func streamFrame(b []byte) (hdrEnd, clen int, complete, tooLong bool) {
 }
 
 // text renders header bytes as a string for output: folded lines become
-// one space, invalid UTF-8 is replaced, and the result is cut to max bytes
-// (with "..." when cut).
+// one space, and the rest is packet text that result.Text makes safe
+// (controls, format characters and bytes that are not UTF-8 escaped) and
+// bounds to max bytes, saying when it cut.
 func text(b []byte, max int) string {
-	cut := false
-	if len(b) > max {
-		b, cut = b[:max], true
-	}
-	var s string
-	if bytes.ContainsAny(b, "\r\n\t") {
-		var sb strings.Builder
-		space := false
-		for _, c := range b {
-			if c == '\r' || c == '\n' || c == '\t' || c == ' ' {
-				space = true
-				continue
-			}
-			if space && sb.Len() > 0 {
-				sb.WriteByte(' ')
-			}
-			space = false
-			sb.WriteByte(c)
+	if !bytes.ContainsAny(b, "\r\n\t") {
+		if len(b) > max {
+			return result.TextBytes(b, max)
 		}
-		s = sb.String()
-	} else {
-		s = string(b)
+		return result.Text(string(b), max)
 	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
+	var sb strings.Builder
+	space := false
+	for _, c := range b {
+		if c == '\r' || c == '\n' || c == '\t' || c == ' ' {
+			space = true
+			continue
+		}
+		if space && sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		space = false
+		sb.WriteByte(c)
 	}
-	if cut {
-		s += "..."
-	}
-	return s
+	return result.Text(sb.String(), max)
 }
 
 // nameAddr splits a From, To or Contact value (RFC 3261 §20.10: name-addr

@@ -3,12 +3,12 @@ package sip
 import (
 	"bytes"
 	"net/netip"
-	"slices"
 	"strconv"
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
-	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Bounds on state kept in memory.
@@ -23,7 +23,6 @@ const (
 	maxTargets      = 1000   // distinct extensions, and hosts, remembered per source
 	maxAuthKeys     = 20000  // AORs, and sources, the brute-force detector follows
 	maxRetransKeys  = 300000 // messages remembered for retransmission detection
-	maxFloodRing    = 10000  // largest invite_flood_min
 	maxCallMedia    = 4      // media endpoints kept per side of a call
 	maxExamples     = 5
 )
@@ -40,41 +39,25 @@ type meta struct {
 	retrans   bool
 }
 
-// counter counts keys, keeping at most max distinct ones.
-type counter[K comparable] struct {
-	counts map[K]*int
-	total  int
-	max    int
-	capped bool
+// interner turns keys given as bytes (methods, user agents, Call-IDs)
+// into strings, allocating once per distinct key: they repeat from message
+// to message. It keeps at most max keys; others are allocated each time.
+type interner struct {
+	strs map[string]string
+	max  int
 }
 
-func newCounter[K comparable](max int) *counter[K] {
-	return &counter[K]{counts: map[K]*int{}, max: max}
-}
+func newInterner(max int) *interner { return &interner{strs: map[string]string{}, max: max} }
 
-func (c *counter[K]) add(k K) {
-	c.total++
-	if n := c.counts[k]; n != nil {
-		*n++
-		return
+func (in *interner) str(b []byte) string {
+	if s, ok := in.strs[string(b)]; ok {
+		return s
 	}
-	if len(c.counts) >= c.max {
-		c.capped = true
-		return
+	s := string(b)
+	if len(in.strs) < in.max {
+		in.strs[s] = s
 	}
-	n := 1
-	c.counts[k] = &n
-}
-
-// addBytes counts a string key given as bytes, allocating only for a new
-// key.
-func addBytes(c *counter[string], b []byte) {
-	if n := c.counts[string(b)]; n != nil {
-		c.total++
-		*n++
-		return
-	}
-	c.add(string(b))
+	return s
 }
 
 // response is when a response arrived.
@@ -135,35 +118,6 @@ type registration struct {
 	countedCode          int
 }
 
-// srcStat is what the scanner and flood detectors know of one source.
-type srcStat struct {
-	addr     netip.Addr
-	requests int // new OPTIONS, INVITE and REGISTER requests
-	positive int // answered 2xx or 18x
-	exts     map[string]struct{}
-	hosts    map[netip.Addr]struct{}
-	probes   modkit.Evidence
-	scanner  string // a scanner's name found in its User-Agent
-	agent    string
-	scanEv   modkit.Evidence
-	// invite_flood: times (Unix ns) of the last invite_flood_min INVITEs.
-	invites   int
-	ring      []int64
-	head      int
-	flood     modkit.Evidence
-	floodFrom time.Time
-}
-
-// authStat is what the brute-force detector knows of one AOR or source.
-type authStat struct {
-	failures int
-	ev       modkit.Evidence
-	users    []string            // distinct usernames tried (first maxExamples)
-	others   map[string]struct{} // for a source: AORs tried; for an AOR: sources
-	first    time.Time
-	last     time.Time
-}
-
 type observer struct {
 	cfg   *config
 	msg   message
@@ -176,15 +130,11 @@ type observer struct {
 	lastTime                 time.Time
 
 	requests, responses, malformed, retransmissions, nonStd int
-	methods                                                 *counter[string]
+	methods, agents, callIDs                                *result.Counter[string]
+	methodNames, agentNames, callIDNames                    *interner
 	statusCodes                                             map[int]int
 	transports                                              map[string]int
-	callIDs                                                 map[string]string // interned Call-IDs
-	callIDOrder                                             []string
-	callIDsCapped                                           bool
-	agents                                                  *counter[string]
-	scannerOf                                               map[string]string // user agent -> scanner name, "" for none
-	sources, dests                                          *counter[netip.Addr]
+	sources, dests                                          *result.Counter[netip.Addr]
 	seen                                                    map[uint64]struct{}
 
 	calls       map[string]*call
@@ -194,16 +144,12 @@ type observer struct {
 	regOrder    []*registration
 	regsCapped  int
 
-	srcs        map[netip.Addr]*srcStat
-	srcsCapped  bool
-	authAOR     map[string]*authStat
-	authSrc     map[netip.Addr]*authStat
-	malformEv   modkit.Evidence
-	malformWhy  map[string]int
-	junk        modkit.Evidence
-	junkBytes   int
 	flowsCapped int
-	wsDropped   int // WebSocket messages not decoded: compressed or oversized
+	wsDropped   int  // WebSocket messages not decoded: compressed or oversized
+	srcsCapped  bool // the scanner or flood detector followed maxSources sources only
+
+	run *analyzer.Run[*event, *observer] // the detectors
+	ev  event                            // the event handed to them
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -213,11 +159,13 @@ var _ engine.StreamHandler = (*observer)(nil)
 func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, flows: map[flowKey]flowKind{},
-		methods: newCounter[string](maxMethods), statusCodes: map[int]int{}, transports: map[string]int{}, callIDs: map[string]string{},
-		agents: newCounter[string](maxCounterKeys), scannerOf: map[string]string{}, sources: newCounter[netip.Addr](maxCounterKeys),
-		dests: newCounter[netip.Addr](maxCounterKeys),
-		seen:  map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
-		srcs: map[netip.Addr]*srcStat{}, authAOR: map[string]*authStat{}, authSrc: map[netip.Addr]*authStat{}, malformWhy: map[string]int{},
+		methods: result.NewCounter[string](maxMethods, 0), agents: result.NewCounter[string](maxCounterKeys, 0),
+		callIDs:     result.NewCounter[string](maxCallIDs, maxUniqueListed),
+		methodNames: newInterner(maxMethods), agentNames: newInterner(maxCounterKeys), callIDNames: newInterner(maxCallIDs),
+		statusCodes: map[int]int{}, transports: map[string]int{},
+		sources: result.NewCounter[netip.Addr](maxCounterKeys, 0), dests: result.NewCounter[netip.Addr](maxCounterKeys, 0),
+		seen: map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
+		run: detectors.Start(cfg.th),
 	}
 }
 
@@ -288,7 +236,7 @@ var (
 	mBYE      = []byte("BYE")
 )
 
-// handle records the message in o.msg.
+// handle records the message in o.msg, and hands it to the detectors.
 func (o *observer) handle(md *meta) {
 	m := &o.msg
 	o.found++
@@ -297,7 +245,7 @@ func (o *observer) handle(md *meta) {
 	}
 	if m.request {
 		o.requests++
-		addBytes(o.methods, clip(m.method))
+		o.methods.Add(o.methodNames.str(clip(m.method)))
 	} else {
 		o.responses++
 		o.statusCodes[m.status]++
@@ -306,23 +254,26 @@ func (o *observer) handle(md *meta) {
 	if sp, dp := md.src.Port(), md.dst.Port(); sp != portSIP && sp != portSIPTLS && dp != portSIP && dp != portSIPTLS {
 		o.nonStd++
 	}
-	cid := clip(m.get(hdrCallID))
-	if len(cid) > 0 {
-		o.noteCallID(cid)
+	var cid string
+	if b := clip(m.get(hdrCallID)); len(b) > 0 {
+		cid = o.callIDNames.str(b)
+		o.callIDs.Add(cid)
 	}
 	md.retrans = o.retransmitted(md)
 	if md.retrans {
 		o.retransmissions++
 	}
 	if m.err != nil {
-		o.noteMalformed(md.frame, m.err)
+		o.malformed++
 	}
-	o.sources.add(md.src.Addr())
-	o.dests.add(md.dst.Addr())
+	o.sources.Add(md.src.Addr())
+	o.dests.Add(md.dst.Addr())
 	if ua := clip(m.get(hdrUserAgent)); len(ua) > 0 {
-		o.noteAgent(ua, md)
+		o.agents.Add(o.agentNames.str(ua))
 	}
+	o.ev = event{m: m, md: *md}
 	o.track(md, cid)
+	o.run.Observe(&o.ev)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}
@@ -340,42 +291,11 @@ func (o *observer) handle(md *meta) {
 // take memory without bound.
 func clip(b []byte) []byte { return b[:min(len(b), maxKeyBytes)] }
 
-// noteCallID counts a distinct Call-ID.
-func (o *observer) noteCallID(cid []byte) {
-	if _, ok := o.callIDs[string(cid)]; ok {
-		return
-	}
-	if len(o.callIDs) >= maxCallIDs {
-		o.callIDsCapped = true
-		return
-	}
-	s := string(cid)
-	o.callIDs[s] = s
-	if len(o.callIDOrder) < maxUniqueListed {
-		o.callIDOrder = append(o.callIDOrder, s)
-	}
-}
-
-// internCallID returns the Call-ID as a string, shared with the Call-ID
-// counter when it holds it.
-func (o *observer) internCallID(cid []byte) string {
-	if s, ok := o.callIDs[string(cid)]; ok {
-		return s
-	}
-	return string(cid)
-}
-
-func (o *observer) noteMalformed(frame int, err error) {
-	o.malformed++
-	o.malformEv.Add(frame)
-	o.malformWhy[err.Error()]++
-}
-
-// noteJunk records bytes on a SIP connection that are not SIP.
-func (o *observer) noteJunk(frame, n int) {
-	o.junk.Add(frame)
-	o.junkBytes += n
-	o.malformWhy[errJunk.Error()]++
+// noteJunk hands the detectors n bytes on a SIP connection that are not
+// SIP, at frame; problem, when set, is what else was wrong with them.
+func (o *observer) noteJunk(frame, n int, problem error) {
+	o.ev = event{md: meta{frame: frame}, junk: n, problem: problem}
+	o.run.Observe(&o.ev)
 }
 
 // retransmitted reports whether the message repeats one seen before: the
@@ -439,76 +359,22 @@ func (h *fnv64) addrPort(a netip.AddrPort) {
 	h.u64(uint64(a.Port()))
 }
 
-// noteAgent counts a User-Agent and feeds the scanner detector when it
-// names a scanning tool.
-func (o *observer) noteAgent(ua []byte, md *meta) {
-	addBytes(o.agents, ua)
-	name, ok := o.scannerOf[string(ua)]
-	if !ok {
-		name = scannerAgent(string(ua))
-		if len(o.scannerOf) < maxCounterKeys {
-			o.scannerOf[string(ua)] = name
-		}
-	}
-	if name == "" || !o.msg.request {
-		return
-	}
-	if s := o.source(md.src.Addr()); s != nil {
-		if s.scanner == "" {
-			s.scanner, s.agent = name, text(ua, 100)
-		}
-		s.scanEv.Add(md.frame)
-	}
-}
-
-// source returns the detector state of a source, or nil when too many
-// sources are followed.
-func (o *observer) source(a netip.Addr) *srcStat {
-	s := o.srcs[a]
-	if s == nil {
-		if len(o.srcs) >= maxSources {
-			o.srcsCapped = true
-			return nil
-		}
-		s = &srcStat{addr: a}
-		o.srcs[a] = s
-	}
-	return s
-}
-
-// track updates calls, registrations and the detectors.
-func (o *observer) track(md *meta, cid []byte) {
+// track updates calls and registrations, and notes in o.ev what they make
+// of the message.
+func (o *observer) track(md *meta, cid string) {
 	m := &o.msg
 	if m.request {
-		initial := len(tag(m.get(hdrTo))) == 0
-		switch {
-		case bytes.Equal(m.method, mINVITE):
-			if initial && !md.retrans {
-				o.noteProbe(md, m.uri)
-				o.noteInvite(md)
-			}
-		case bytes.Equal(m.method, mREGISTER):
-			if !md.retrans {
-				to, _ := nameAddr(m.get(hdrTo))
-				o.noteProbe(md, to)
-			}
+		o.ev.initial = len(tag(m.get(hdrTo))) == 0
+		if bytes.Equal(m.method, mREGISTER) {
 			o.trackRegistration(md, cid)
-		case bytes.Equal(m.method, mOPTIONS):
-			if initial && !md.retrans {
-				o.noteProbe(md, m.uri)
-			}
 		}
 	} else {
 		switch {
 		case bytes.Equal(m.cseqMethod, mREGISTER):
 			o.trackRegistration(md, cid)
-			if m.status/100 == 2 && !md.retrans {
-				o.credit(md.dst.Addr())
-			}
+			o.ev.positive = m.status/100 == 2 && !md.retrans
 		case bytes.Equal(m.cseqMethod, mOPTIONS):
-			if m.status/100 == 2 && !md.retrans {
-				o.credit(md.dst.Addr())
-			}
+			o.ev.positive = m.status/100 == 2 && !md.retrans
 		}
 	}
 	if len(cid) > 0 {
@@ -516,73 +382,11 @@ func (o *observer) track(md *meta, cid []byte) {
 	}
 }
 
-// noteProbe feeds the scanner detector with a new OPTIONS, INVITE or
-// REGISTER: who sent it, to which extension (user part of uri) and host.
-func (o *observer) noteProbe(md *meta, uri []byte) {
-	s := o.source(md.src.Addr())
-	if s == nil {
-		return
-	}
-	s.requests++
-	s.probes.Add(md.frame)
-	if s.exts == nil {
-		s.exts, s.hosts = map[string]struct{}{}, map[netip.Addr]struct{}{}
-	}
-	if u := clip(uriUser(uri)); len(u) > 0 && len(s.exts) < maxTargets {
-		if _, ok := s.exts[string(u)]; !ok {
-			s.exts[string(u)] = struct{}{}
-		}
-	}
-	if len(s.hosts) < maxTargets {
-		s.hosts[md.dst.Addr()] = struct{}{}
-	}
-}
-
-// credit counts a positive answer (2xx, or 18x to an INVITE) received by a
-// source.
-func (o *observer) credit(a netip.Addr) {
-	if s := o.srcs[a]; s != nil {
-		s.positive++
-	}
-}
-
-// noteInvite feeds the flood detector with a new initial INVITE.
-func (o *observer) noteInvite(md *meta) {
-	s := o.source(md.src.Addr())
-	if s == nil {
-		return
-	}
-	s.invites++
-	// The ring grows to invite_flood_min times as INVITEs come, so a
-	// source that sends few costs little.
-	n, now := o.cfg.th.InviteFloodMin, md.t.UnixNano()
-	if len(s.ring) < n {
-		s.ring = append(s.ring, now)
-		if len(s.ring) == n && now-s.ring[0] <= int64(o.cfg.floodWindow) {
-			o.flooding(s, md)
-		}
-		return
-	}
-	oldest := s.ring[s.head]
-	s.ring[s.head] = now
-	s.head = (s.head + 1) % n
-	if now-oldest <= int64(o.cfg.floodWindow) {
-		o.flooding(s, md)
-	}
-}
-
-func (o *observer) flooding(s *srcStat, md *meta) {
-	if s.flood.Total() == 0 {
-		s.floodFrom = md.t
-	}
-	s.flood.Add(md.frame)
-}
-
 // trackCall updates the call a message belongs to; an initial INVITE opens
 // one.
-func (o *observer) trackCall(md *meta, cid []byte) {
+func (o *observer) trackCall(md *meta, cid string) {
 	m := &o.msg
-	c := o.calls[string(cid)]
+	c := o.calls[cid]
 	if c == nil {
 		if !m.request || !bytes.Equal(m.method, mINVITE) || len(tag(m.get(hdrTo))) > 0 {
 			return
@@ -593,7 +397,7 @@ func (o *observer) trackCall(md *meta, cid []byte) {
 		}
 		from, _ := nameAddr(m.get(hdrFrom))
 		to, _ := nameAddr(m.get(hdrTo))
-		c = &call{id: o.internCallID(cid), caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(tag(m.get(hdrFrom))),
+		c = &call{id: cid, caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(tag(m.get(hdrFrom))),
 			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
 			firstFrame: md.frame, firstTime: md.t}
 		o.calls[c.id] = c
@@ -654,14 +458,14 @@ func (o *observer) trackCall(md *meta, cid []byte) {
 		if m.status/100 == 2 || m.status == 180 || m.status == 183 {
 			if a := md.dst.Addr(); a != c.credited[0] && a != c.credited[1] {
 				c.credited[0], c.credited[1] = a, c.credited[0]
-				o.credit(a)
+				o.ev.positive = true
 			}
 		}
 		// Failed authentication: a 403, or a challenge to an INVITE
 		// that carried credentials (toll-fraud attempts guess them).
 		if (m.status == 403 || (m.status == 401 || m.status == 407) && c.txCreds) && !c.authFailCounted {
 			c.authFailCounted = true
-			o.noteAuthFailure(string(uriNoParams([]byte(c.caller))), md.dst.Addr(), md, c.txUser)
+			o.authFailed(string(uriNoParams([]byte(c.caller))), md.dst.Addr(), c.txUser)
 		}
 	}
 	if m.isSDP() && !md.retrans {
@@ -691,19 +495,19 @@ func (o *observer) trackCall(md *meta, cid []byte) {
 
 // trackRegistration updates the registration of a REGISTER or of a
 // response to one.
-func (o *observer) trackRegistration(md *meta, cid []byte) {
+func (o *observer) trackRegistration(md *meta, cid string) {
 	m := &o.msg
 	if len(cid) == 0 {
 		return
 	}
-	r := o.regs[string(cid)]
+	r := o.regs[cid]
 	if m.request {
 		if r == nil {
 			if len(o.regOrder) >= o.cfg.maxRegs {
 				o.regsCapped++
 				return
 			}
-			r = &registration{id: o.internCallID(cid), client: md.src, registrar: md.dst, firstFrame: md.frame, firstTime: md.t,
+			r = &registration{id: cid, client: md.src, registrar: md.dst, firstFrame: md.frame, firstTime: md.t,
 				reqExpires: -1, granted: -1}
 			o.regs[r.id] = r
 			o.regOrder = append(o.regOrder, r)
@@ -759,45 +563,16 @@ func (o *observer) trackRegistration(md *meta, cid []byte) {
 		r.challenges++
 		if creds {
 			r.authFailures++
-			o.noteAuthFailure(r.aor, r.client.Addr(), md, r.authUser)
+			o.authFailed(r.aor, r.client.Addr(), r.authUser)
 		}
 	case m.status == 403:
 		r.authFailures++
-		o.noteAuthFailure(r.aor, r.client.Addr(), md, r.authUser)
+		o.authFailed(r.aor, r.client.Addr(), r.authUser)
 	}
 }
 
-// noteAuthFailure feeds the brute-force detector.
-func (o *observer) noteAuthFailure(aor string, src netip.Addr, md *meta, user string) {
-	note := func(s *authStat, other string) {
-		s.failures++
-		s.ev.Add(md.frame)
-		if s.first.IsZero() {
-			s.first = md.t
-		}
-		s.last = md.t
-		if user != "" && len(s.users) < maxExamples && !slices.Contains(s.users, user) {
-			s.users = append(s.users, user)
-		}
-		if len(s.others) < maxTargets {
-			s.others[other] = struct{}{}
-		}
-	}
-	if s := o.authSrc[src]; s != nil || len(o.authSrc) < maxAuthKeys {
-		if s == nil {
-			s = &authStat{others: map[string]struct{}{}}
-			o.authSrc[src] = s
-		}
-		note(s, aor)
-	}
-	if aor == "" {
-		return
-	}
-	if s := o.authAOR[aor]; s != nil || len(o.authAOR) < maxAuthKeys {
-		if s == nil {
-			s = &authStat{others: map[string]struct{}{}}
-			o.authAOR[aor] = s
-		}
-		note(s, src.String())
-	}
+// authFailed notes in o.ev that the message fails an authentication of
+// aor from src, with the username user.
+func (o *observer) authFailed(aor string, src netip.Addr, user string) {
+	o.ev.authFailure, o.ev.aor, o.ev.authSrc, o.ev.user = true, aor, src, user
 }

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // maxHeaderNames bounds the headers map of a packet record.
@@ -20,7 +20,7 @@ const maxHeaderNames = 40
 func record(m *message, md *meta) Packet {
 	p := Packet{
 		PacketNumber:    md.frame,
-		Timestamp:       analyzer.FormatTime(md.t),
+		Timestamp:       result.FormatTime(md.t),
 		SourceIP:        md.src.Addr().String(),
 		DestinationIP:   md.dst.Addr().String(),
 		SourcePort:      int(md.src.Port()),
@@ -89,15 +89,6 @@ func record(m *message, md *meta) Packet {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func latency(vals []float64) *Latency {
-	if len(vals) == 0 {
-		return nil
-	}
-	slices.Sort(vals)
-	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
-	return &Latency{Count: len(vals), Min: vals[0], Median: q(0.5), P95: q(0.95), Max: vals[len(vals)-1]}
-}
-
 // state classifies a call by the final response to its last initial
 // INVITE transaction.
 func (o *observer) state(c *call) string {
@@ -129,8 +120,8 @@ func (o *observer) state(c *call) string {
 
 func (o *observer) callOutput(c *call) Call {
 	out := Call{
-		CallID: c.id, State: o.state(c), Caller: c.caller, Callee: c.callee, CallerAddress: c.callerAddr.String(), CalleeAddress: c.calleeAddr.String(),
-		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: c.firstFrame, InviteTime: analyzer.FormatTime(c.firstTime),
+		CallID: result.Text(c.id, maxValue), State: o.state(c), Caller: c.caller, Callee: c.callee, CallerAddress: c.callerAddr.String(), CalleeAddress: c.calleeAddr.String(),
+		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: c.firstFrame, InviteTime: result.FormatTime(c.firstTime),
 		Invites: c.invites, ReInvites: c.reinvites, AuthChallenges: c.challenges, Media: []CallMedia{}, Messages: c.messages, LastFrame: c.lastFrame,
 	}
 	since := func(r response) *float64 {
@@ -146,7 +137,7 @@ func (o *observer) callOutput(c *call) Call {
 	}
 	out.FirstResponseMs, out.PostDialDelayMs, out.SetupTimeMs = since(c.firstResp), since(c.ring), since(c.final)
 	if c.answer.frame != 0 {
-		out.AnswerTime = analyzer.FormatTime(c.answer.t)
+		out.AnswerTime = result.FormatTime(c.answer.t)
 	}
 	if c.cancelFrame != 0 {
 		f := c.cancelFrame
@@ -154,7 +145,7 @@ func (o *observer) callOutput(c *call) Call {
 	}
 	if c.bye.frame != 0 {
 		f := c.bye.frame
-		out.ByeFrame, out.EndTime = &f, analyzer.FormatTime(c.bye.t)
+		out.ByeFrame, out.EndTime = &f, result.FormatTime(c.bye.t)
 		out.EndedBy = "callee"
 		if c.byeFromCaller {
 			out.EndedBy = "caller"
@@ -169,7 +160,7 @@ func (o *observer) callOutput(c *call) Call {
 }
 
 func (c *config) callMatches(cl *call) bool {
-	if !c.timeMatches(cl.firstTime) || (c.callID != "" && cl.id != c.callID) {
+	if !c.times.Contains(cl.firstTime) || (c.callID != "" && cl.id != c.callID) {
 		return false
 	}
 	if !c.addrsMatch(cl.callerAddr.Addr(), cl.calleeAddr.Addr()) {
@@ -199,10 +190,10 @@ func (r *registration) result() string {
 
 func regOutput(r *registration) Registration {
 	out := Registration{
-		CallID: r.id, Result: r.result(), AOR: r.aor, Contact: r.contact, Client: r.client.String(), Registrar: r.registrar.String(),
+		CallID: result.Text(r.id, maxValue), Result: r.result(), AOR: r.aor, Contact: r.contact, Client: r.client.String(), Registrar: r.registrar.String(),
 		UserAgent: r.userAgent, AuthUsername: r.authUser, Requests: r.requests, Challenges: r.challenges, AuthFailures: r.authFailures,
-		LastReason: r.lastReason, FirstFrame: r.firstFrame, FirstTime: analyzer.FormatTime(r.firstTime), LastFrame: r.lastFrame,
-		LastTime: analyzer.FormatTime(r.lastTime),
+		LastReason: r.lastReason, FirstFrame: r.firstFrame, FirstTime: result.FormatTime(r.firstTime), LastFrame: r.lastFrame,
+		LastTime: result.FormatTime(r.lastTime),
 	}
 	if r.lastCode != 0 {
 		code := r.lastCode
@@ -220,7 +211,7 @@ func regOutput(r *registration) Registration {
 }
 
 func (c *config) regMatches(r *registration) bool {
-	if !c.timeMatches(r.firstTime) || (c.callID != "" && r.id != c.callID) {
+	if !c.times.Contains(r.firstTime) || (c.callID != "" && r.id != c.callID) {
 		return false
 	}
 	if !c.addrsMatch(r.client.Addr(), r.registrar.Addr()) {
@@ -234,13 +225,8 @@ func (c *config) regMatches(r *registration) bool {
 	return true
 }
 
-func top[K comparable](c *counter[K], key func(K) string) analyzer.TopList {
-	items := make([]analyzer.TopItem, 0, len(c.counts))
-	for k, n := range c.counts {
-		items = append(items, analyzer.TopItem{Key: key(k), Count: *n})
-	}
-	return analyzer.NewTopList(items, c.total, c.capped)
-}
+// findings concludes the detectors.
+func (o *observer) findings() []result.Finding { return o.run.Conclude(o) }
 
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
 	c := o.cfg
@@ -249,6 +235,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		TotalPacketsInFile: res.Packets,
 		SIPPacketsFound:    o.found,
 		SIPPacketsAnalyzed: o.analyzed,
+		Anomalies:          o.findings(), // before the warnings: the detectors say when they followed too many sources
 		Filters:            c.filters,
 		Thresholds:         c.th,
 		Warnings:           warnings,
@@ -274,27 +261,66 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if o.wsDropped > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d WebSocket message(s) not decoded: compressed (permessage-deflate) or larger than %d bytes", o.wsDropped, maxMessageBytes))
 	}
+	out.Statistics = o.statistics()
 
-	st := &out.Statistics
+	out.Packets = o.page
+	if out.Packets == nil {
+		out.Packets = []Packet{}
+	}
+	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
+
+	var calls []*call
+	for _, cl := range o.callOrder {
+		if c.callMatches(cl) {
+			calls = append(calls, cl)
+		}
+	}
+	pageCalls, pg := result.Paginate(calls, c.callOffset, c.callLimit)
+	out.CallsPage = pg
+	out.Calls = make([]Call, 0, len(pageCalls))
+	for _, cl := range pageCalls {
+		out.Calls = append(out.Calls, o.callOutput(cl))
+	}
+	var regs []*registration
+	for _, r := range o.regOrder {
+		if c.regMatches(r) {
+			regs = append(regs, r)
+		}
+	}
+	pageRegs, pg := result.Paginate(regs, c.regOffset, c.regLimit)
+	out.RegistrationsPage = pg
+	out.Registrations = make([]Registration, 0, len(pageRegs))
+	for _, r := range pageRegs {
+		out.Registrations = append(out.Registrations, regOutput(r))
+	}
+
+	str := func(s string) string { return text([]byte(s), maxValue) }
+	out.Top = TopLists{UserAgents: o.agents.Top(str), Sources: o.sources.Top(netip.Addr.String), Destinations: o.dests.Top(netip.Addr.String)}
+	return out
+}
+
+// statistics summarizes the whole capture, whatever the filters and paging.
+func (o *observer) statistics() Statistics {
+	var st Statistics
 	st.Requests, st.Responses = o.requests, o.responses
 	st.Methods, st.ResponseClasses, st.StatusCodes = map[string]int{}, map[string]int{}, map[string]int{}
-	for k, n := range o.methods.counts {
-		st.Methods[k] = *n
-	}
-	if o.methods.capped {
-		st.Methods["(other)"] = o.methods.total - sumCounts(o.methods)
+	kept := 0
+	o.methods.All(func(k string, n int) {
+		st.Methods[k] = n
+		kept += n
+	})
+	if o.methods.Capped() {
+		st.Methods["(other)"] = o.methods.Total() - kept
 	}
 
 	for code, n := range o.statusCodes {
 		st.StatusCodes[strconv.Itoa(code)] += n
 		st.ResponseClasses[strconv.Itoa(code/100)+"xx"] += n
 	}
-	st.UniqueCallIDs, st.CallIDs, st.CallIDsCapped = len(o.callIDs), append([]string{}, o.callIDOrder...), o.callIDsCapped
+	st.UniqueCallIDs, st.CallIDs, st.CallIDsCapped = o.callIDs.Distinct(), callIDList(o.callIDs.Order()), o.callIDs.Capped()
 	st.Transports = o.transports
 	st.UserAgents = []string{}
-	for k := range o.agents.counts {
-		st.UserAgents = append(st.UserAgents, text([]byte(k), maxValue))
-	}
+	o.agents.All(func(k string, _ int) { st.UserAgents = append(st.UserAgents, text([]byte(k), maxValue)) })
 	slices.Sort(st.UserAgents)
 	st.UserAgentsTotal = len(st.UserAgents)
 	if len(st.UserAgents) > maxUniqueListed {
@@ -336,7 +362,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			dur = append(dur, float64(cl.bye.t.Sub(cl.answer.t).Microseconds())/1e6)
 		}
 	}
-	cs.PostDialDelayMs, cs.SetupTimeMs, cs.DurationSeconds = latency(pdd), latency(setup), latency(dur)
+	cs.PostDialDelayMs, cs.SetupTimeMs, cs.DurationSeconds = result.LatencyOf(pdd), result.LatencyOf(setup), result.LatencyOf(dur)
 	rs := &st.Registrations
 	rs.Total = len(o.regOrder)
 	for _, r := range o.regOrder {
@@ -354,48 +380,14 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		rs.AuthFailures += r.authFailures
 	}
-
-	out.Packets = o.page
-	if out.Packets == nil {
-		out.Packets = []Packet{}
-	}
-	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
-
-	var calls []*call
-	for _, cl := range o.callOrder {
-		if c.callMatches(cl) {
-			calls = append(calls, cl)
-		}
-	}
-	pageCalls, pg := analyzer.Paginate(calls, c.callOffset, c.callLimit)
-	out.CallsPage = pg
-	out.Calls = make([]Call, 0, len(pageCalls))
-	for _, cl := range pageCalls {
-		out.Calls = append(out.Calls, o.callOutput(cl))
-	}
-	var regs []*registration
-	for _, r := range o.regOrder {
-		if c.regMatches(r) {
-			regs = append(regs, r)
-		}
-	}
-	pageRegs, pg := analyzer.Paginate(regs, c.regOffset, c.regLimit)
-	out.RegistrationsPage = pg
-	out.Registrations = make([]Registration, 0, len(pageRegs))
-	for _, r := range pageRegs {
-		out.Registrations = append(out.Registrations, regOutput(r))
-	}
-
-	str := func(s string) string { return text([]byte(s), maxValue) }
-	out.Top = TopLists{UserAgents: top(o.agents, str), Sources: top(o.sources, netip.Addr.String), Destinations: top(o.dests, netip.Addr.String)}
-	out.Anomalies = o.anomalies()
-	return out
+	return st
 }
 
-func sumCounts(c *counter[string]) int {
-	n := 0
-	for _, v := range c.counts {
-		n += *v
+// callIDList returns Call-IDs as packet text made safe for output.
+func callIDList(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = result.Text(id, maxValue)
 	}
-	return n
+	return out
 }

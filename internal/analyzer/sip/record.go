@@ -1,6 +1,9 @@
 package sip
 
-import "github.com/mcpacket/mcpacket/internal/analyzer"
+import (
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
 
 // Input is the argument object of analyze_sip_packets.
 type Input struct {
@@ -22,15 +25,10 @@ type Input struct {
 	StartTime  string `json:"start_time,omitempty" jsonschema:"only messages (and calls, registrations that began) at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime    string `json:"end_time,omitempty" jsonschema:"only messages (and calls, registrations that began) at or before this time (RFC 3339 or Unix seconds)"`
 
-	ScannerMinTargets        int     `json:"scanner_min_targets,omitempty" jsonschema:"sip_scanner: distinct extensions or hosts one source sends OPTIONS, INVITE or REGISTER to (default 20)..."`
-	ScannerMaxSuccessRate    float64 `json:"scanner_max_success_rate,omitempty" jsonschema:"...while at most this share of those requests gets a 2xx or 18x answer (default 0.2)"`
-	BruteforceMinFailures    int     `json:"bruteforce_min_failures,omitempty" jsonschema:"registration_bruteforce: failed authentications (403, or 401/407 to a request with credentials) for one AOR or from one source (default 10)"`
-	InviteFloodMin           int     `json:"invite_flood_min,omitempty" jsonschema:"invite_flood: new INVITEs (not retransmissions) from one source within the window (default 50)"`
-	InviteFloodWindowSec     float64 `json:"invite_flood_window_seconds,omitempty" jsonschema:"invite_flood: window in seconds (default 10)"`
-	FailedCallsMin           int     `json:"failed_calls_min,omitempty" jsonschema:"failed_calls_spike: failed calls (final 4xx-6xx other than auth challenges, busy, decline and cancel) within one window (default 10)..."`
-	FailedCallsRate          float64 `json:"failed_calls_rate,omitempty" jsonschema:"...and at least this share of the calls that ended in that window (default 0.5)"`
-	FailedCallsWindowSec     float64 `json:"failed_calls_window_seconds,omitempty" jsonschema:"failed_calls_spike: window in seconds (default 60)"`
-	UnansweredCallTimeoutSec float64 `json:"unanswered_call_timeout_seconds,omitempty" jsonschema:"an INVITE without a final response counts as unanswered after this many seconds (default 32, Timer B)"`
+	// Thresholds are the detectors' thresholds (see detectors.go), set by
+	// the front end from their declarations; the zero value means every
+	// one at its default.
+	Thresholds analyzer.Thresholds `json:"-"`
 }
 
 // Output is the result of analyze_sip_packets. The keys mcpcap returns keep
@@ -47,17 +45,17 @@ type Output struct {
 
 	Statistics Statistics `json:"statistics"`
 
-	Packets           []Packet       `json:"packets" jsonschema:"SIP messages that match the filters, paged by limit/offset"`
-	PacketsPage       analyzer.Page  `json:"packets_page"`
-	Calls             []Call         `json:"calls" jsonschema:"INVITE dialogs by Call-ID, in order of their first INVITE, paged by calls_limit/offset"`
-	CallsPage         analyzer.Page  `json:"calls_page"`
-	Registrations     []Registration `json:"registrations" jsonschema:"REGISTER exchanges by Call-ID, in order of appearance, paged by registrations_limit/offset"`
-	RegistrationsPage analyzer.Page  `json:"registrations_page"`
-	Top               TopLists       `json:"top" jsonschema:"top user agents, sources and destinations"`
-	Anomalies         []Anomaly      `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters           Filters        `json:"filters"`
-	Thresholds        Thresholds     `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings          []string       `json:"warnings"`
+	Packets           []Packet            `json:"packets" jsonschema:"SIP messages that match the filters, paged by limit/offset"`
+	PacketsPage       result.Page         `json:"packets_page"`
+	Calls             []Call              `json:"calls" jsonschema:"INVITE dialogs by Call-ID, in order of their first INVITE, paged by calls_limit/offset"`
+	CallsPage         result.Page         `json:"calls_page"`
+	Registrations     []Registration      `json:"registrations" jsonschema:"REGISTER exchanges by Call-ID, in order of appearance, paged by registrations_limit/offset"`
+	RegistrationsPage result.Page         `json:"registrations_page"`
+	Top               TopLists            `json:"top" jsonschema:"top user agents, sources and destinations"`
+	Anomalies         []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first: sip_scanner, registration_bruteforce, invite_flood, failed_calls_spike, malformed_sip"`
+	Filters           Filters             `json:"filters"`
+	Thresholds        analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
+	Warnings          []string            `json:"warnings"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
@@ -83,19 +81,19 @@ type Statistics struct {
 
 // CallStats summarize every tracked call.
 type CallStats struct {
-	Total           int      `json:"total" jsonschema:"calls (INVITE dialogs by Call-ID)"`
-	Answered        int      `json:"answered"`
-	Busy            int      `json:"busy" jsonschema:"final 486 or 600"`
-	Declined        int      `json:"declined" jsonschema:"final 603"`
-	Cancelled       int      `json:"cancelled" jsonschema:"final 487, or CANCEL before the final response"`
-	Redirected      int      `json:"redirected" jsonschema:"final 3xx"`
-	Challenged      int      `json:"challenged" jsonschema:"final 401/407 not followed by a retry with credentials"`
-	Failed          int      `json:"failed" jsonschema:"other final 4xx-6xx"`
-	Unanswered      int      `json:"unanswered" jsonschema:"no final response within unanswered_call_timeout_seconds"`
-	InProgress      int      `json:"in_progress" jsonschema:"no final response yet when the capture ends"`
-	PostDialDelayMs *Latency `json:"post_dial_delay_ms" jsonschema:"INVITE to first 180/183 (ringing or progress); null when none"`
-	SetupTimeMs     *Latency `json:"setup_time_ms" jsonschema:"INVITE to final response; null when none"`
-	DurationSeconds *Latency `json:"duration_seconds" jsonschema:"answered calls: answer to BYE; null when none"`
+	Total           int             `json:"total" jsonschema:"calls (INVITE dialogs by Call-ID)"`
+	Answered        int             `json:"answered"`
+	Busy            int             `json:"busy" jsonschema:"final 486 or 600"`
+	Declined        int             `json:"declined" jsonschema:"final 603"`
+	Cancelled       int             `json:"cancelled" jsonschema:"final 487, or CANCEL before the final response"`
+	Redirected      int             `json:"redirected" jsonschema:"final 3xx"`
+	Challenged      int             `json:"challenged" jsonschema:"final 401/407 not followed by a retry with credentials"`
+	Failed          int             `json:"failed" jsonschema:"other final 4xx-6xx"`
+	Unanswered      int             `json:"unanswered" jsonschema:"no final response within unanswered_call_timeout_seconds"`
+	InProgress      int             `json:"in_progress" jsonschema:"no final response yet when the capture ends"`
+	PostDialDelayMs *result.Latency `json:"post_dial_delay_ms" jsonschema:"INVITE to first 180/183 (ringing or progress); null when none"`
+	SetupTimeMs     *result.Latency `json:"setup_time_ms" jsonschema:"INVITE to final response; null when none"`
+	DurationSeconds *result.Latency `json:"duration_seconds" jsonschema:"answered calls: answer to BYE; null when none"`
 }
 
 // RegistrationStats summarize every tracked registration.
@@ -107,15 +105,6 @@ type RegistrationStats struct {
 	Failed       int `json:"failed" jsonschema:"last final response another 3xx-6xx"`
 	Unanswered   int `json:"unanswered" jsonschema:"no final response"`
 	AuthFailures int `json:"auth_failures" jsonschema:"403 responses and 401/407 to REGISTERs with credentials"`
-}
-
-// Latency summarizes durations.
-type Latency struct {
-	Count  int     `json:"count"`
-	Min    float64 `json:"min"`
-	Median float64 `json:"median"`
-	P95    float64 `json:"p95"`
-	Max    float64 `json:"max"`
 }
 
 // Packet is one SIP message. Its keys are mcpcap's, with additions.
@@ -259,19 +248,9 @@ type Registration struct {
 
 // TopLists are bounded top-N lists with their totals.
 type TopLists struct {
-	UserAgents   analyzer.TopList `json:"user_agents" jsonschema:"User-Agent values"`
-	Sources      analyzer.TopList `json:"sources" jsonschema:"addresses that sent SIP"`
-	Destinations analyzer.TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
-}
-
-// Anomaly is one finding.
-type Anomaly struct {
-	Type                string         `json:"type" jsonschema:"sip_scanner, registration_bruteforce, invite_flood, failed_calls_spike, malformed_sip"`
-	Severity            string         `json:"severity" jsonschema:"low, medium or high"`
-	Summary             string         `json:"summary"`
-	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
-	EvidenceFramesTotal int            `json:"evidence_frames_total"`
-	Details             map[string]any `json:"details"`
+	UserAgents   result.TopList `json:"user_agents" jsonschema:"User-Agent values"`
+	Sources      result.TopList `json:"sources" jsonschema:"addresses that sent SIP"`
+	Destinations result.TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
 }
 
 // Filters echoes the filters applied.
@@ -284,17 +263,4 @@ type Filters struct {
 	DstIP      string `json:"dst_ip,omitempty"`
 	StartTime  string `json:"start_time,omitempty"`
 	EndTime    string `json:"end_time,omitempty"`
-}
-
-// Thresholds are the anomaly thresholds in effect.
-type Thresholds struct {
-	ScannerMinTargets        int     `json:"scanner_min_targets"`
-	ScannerMaxSuccessRate    float64 `json:"scanner_max_success_rate"`
-	BruteforceMinFailures    int     `json:"bruteforce_min_failures"`
-	InviteFloodMin           int     `json:"invite_flood_min"`
-	InviteFloodWindowSec     float64 `json:"invite_flood_window_seconds"`
-	FailedCallsMin           int     `json:"failed_calls_min"`
-	FailedCallsRate          float64 `json:"failed_calls_rate"`
-	FailedCallsWindowSec     float64 `json:"failed_calls_window_seconds"`
-	UnansweredCallTimeoutSec float64 `json:"unanswered_call_timeout_seconds"`
 }

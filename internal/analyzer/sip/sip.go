@@ -26,6 +26,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Options are the module's limits.
@@ -78,6 +79,7 @@ func (m *Module) Tools() []analyzer.Tool {
 			"(404 or 4xx), call_id, ip, src_ip, dst_ip, start_time, end_time; page with limit/offset, calls_limit/offset and " +
 			"registrations_limit/offset.",
 		OpenWorld: true,
+		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
@@ -92,15 +94,44 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	out := obs.output(in, res, modkit.Warnings(res, true))
-	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	fitBudget(out, cfg)
 	return out, nil
 }
 
 // fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
 func fitBudget(out *Output, cfg *config) {
-	analyzer.FitBudget(out, ResponseBudget,
-		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
-		func() bool { return analyzer.Halve(&out.Calls, &out.CallsPage, cfg.callSet) },
-		func() bool { return analyzer.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
+	result.FitBudget(out, ResponseBudget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool { return result.Halve(&out.Calls, &out.CallsPage, cfg.callSet) },
+		func() bool { return result.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
+}
+
+// NewPass returns the module's analysis for a pass shared with other
+// modules: analyze_sip_packets's observer with its default arguments, which
+// builds no detail list.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // no message records
+	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// pass is the module's part of a shared pass.
+type pass struct {
+	name string
+	obs  *observer
+}
+
+// Observers returns the SIP observer.
+func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+
+// Brief returns the statistics and findings of analyze_sip_packets.
+func (p *pass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.findings()}
 }

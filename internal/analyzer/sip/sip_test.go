@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -184,7 +185,7 @@ func TestAnomalies(t *testing.T) {
 			out := analyze(t, Input{PcapFile: genFile(t, file)})
 			got := map[string]string{}
 			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity
+				got[a.Type] = a.Severity.String()
 				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
 					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
 				}
@@ -445,7 +446,7 @@ func TestFiltersAndPaging(t *testing.T) {
 	}
 	for _, bad := range []Input{{Method: "IN VITE"}, {StatusCode: "99"}, {StatusCode: "7xx"}, {StatusCode: "abc"}, {IP: "x"}, {SrcIP: "10.0.0"},
 		{StartTime: "soon"}, {StartTime: "2024-06-03T10:00:00Z", EndTime: "2024-06-03T09:00:00Z"}, {Limit: -1}, {CallsLimit: MaxLimit + 1},
-		{RegistrationsOffset: -2}, {ScannerMaxSuccessRate: 2}, {InviteFloodMin: 1}, {FailedCallsWindowSec: -1}} {
+		{RegistrationsOffset: -2}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
@@ -578,5 +579,75 @@ func TestMcpcapKeys(t *testing.T) {
 	}
 	if _, ok := resp["method"]; ok {
 		t.Error("a response has method")
+	}
+}
+
+// TestThresholds: thresholds are set by name through the tool's
+// declarations, which check their bounds; the output echoes them in
+// declaration order; they change what the detectors report.
+func TestThresholds(t *testing.T) {
+	tool := New(Options{}).Tools()[0]
+	for _, bad := range []string{`{"scanner_max_success_rate":2}`, `{"invite_flood_min":1}`, `{"invite_flood_min":10001}`,
+		`{"failed_calls_window_seconds":-1}`, `{"unanswered_call_timeout_seconds":0}`, `{"scanner_min_targets":2.5}`, `{"bruteforce_min_failures":"x"}`} {
+		if _, err := tool.Decode([]byte(`{"pcap_file":"x",` + bad[1:])); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+	in, err := tool.Decode([]byte(`{"pcap_file":"x","invite_flood_min":10000,"failed_calls_rate":0.75}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(in.(*Input).Thresholds)
+	want := `{"scanner_min_targets":20,"scanner_max_success_rate":0.2,"bruteforce_min_failures":10,"invite_flood_min":10000,` +
+		`"invite_flood_window_seconds":10,"failed_calls_min":10,"failed_calls_rate":0.75,"failed_calls_window_seconds":60,"unanswered_call_timeout_seconds":32}`
+	if string(b) != want {
+		t.Errorf("thresholds = %s, want %s", b, want)
+	}
+	// The flood capture has no flood of 10,000 INVITEs.
+	flood := tool.NewInput().(*Input)
+	flood.PcapFile = genFile(t, "sip-invite-flood.pcap")
+	if err := tool.SetArg(flood, "invite_flood_min", "10000"); err != nil {
+		t.Fatal(err)
+	}
+	if out := analyze(t, *flood); len(out.Anomalies) != 0 {
+		t.Errorf("invite_flood_min 10000: anomalies %+v", out.Anomalies)
+	}
+	if err := tool.SetArg(flood, "invite_flood_min", "1"); err == nil {
+		t.Error("invite_flood_min 1: no error")
+	}
+}
+
+func TestREADMEThresholds(t *testing.T) {
+	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
+}
+
+// TestBrief: the module's part of a shared pass finds what its tool
+// finds, on every capture of the module.
+func TestBrief(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "sip-*.pcap"))
+	m := New(Options{})
+	for _, file := range append(files, gen...) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			p, err := m.NewPass(pcaptest.Env(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), pcaptest.Env(0), file, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := analyze(t, Input{PcapFile: file})
+			got, _ := json.Marshal(briefs[0].Findings)
+			want, _ := json.Marshal(out.Anomalies)
+			if string(got) != string(want) {
+				t.Errorf("brief findings %s\ntool anomalies %s", got, want)
+			}
+			gotSt, _ := json.Marshal(briefs[0].Summary)
+			wantSt, _ := json.Marshal(out.Statistics)
+			if string(gotSt) != string(wantSt) || briefs[0].Module != "sip" {
+				t.Errorf("brief %s summary %s\ntool statistics %s", briefs[0].Module, gotSt, wantSt)
+			}
+		})
 	}
 }

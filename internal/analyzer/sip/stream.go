@@ -154,8 +154,7 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 		if !complete {
 			if tooLong {
 				n := len(line) + 1
-				o.noteJunk(o.frameAt(at, off), n)
-				o.noteMalformedOnce(errHeaderLong)
+				o.noteJunk(o.frameAt(at, off), n, errHeaderLong)
 				off += n
 				continue
 			}
@@ -207,16 +206,13 @@ func (o *observer) junkOrResync(ds *dirState, off, n int, at atFunc) {
 	if n == 0 || ds.resync {
 		return
 	}
-	o.noteJunk(o.frameAt(at, off), n)
+	o.noteJunk(o.frameAt(at, off), n, nil)
 }
 
 func (o *observer) frameAt(at atFunc, off int) int {
 	f, _ := at(off)
 	return f
 }
-
-// noteMalformedOnce counts a problem found outside any message.
-func (o *observer) noteMalformedOnce(err error) { o.malformWhy[err.Error()]++ }
 
 // isSIPUpgrade reports whether a TCP payload is an HTTP request to upgrade
 // to WebSocket with the "sip" subprotocol (RFC 7118 §4.1:
