@@ -337,16 +337,11 @@ func round(v float64, places int) float64 {
 // its brief is the capture's description (no interface list, no hash: the
 // shared pass reads the capture once for every module).
 func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
-	return &pass{obs: newObserver()}, nil
-}
-
-type pass struct{ obs *observer }
-
-func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
-
-func (p *pass) Brief(res *engine.Result) modkit.Brief {
-	out := p.obs.output(res)
-	out.FileSizeBytes = res.Bytes
-	out.Interfaces = nil
-	return modkit.Brief{Module: "capinfos", Summary: out, Findings: []result.Finding{}}
+	obs := newObserver()
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(res *engine.Result) modkit.Brief {
+		out := obs.output(res)
+		out.FileSizeBytes = res.Bytes
+		out.Interfaces = nil
+		return modkit.Brief{Module: "capinfos", Summary: out, Findings: []result.Finding{}}
+	}}, nil
 }

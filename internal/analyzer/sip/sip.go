@@ -117,21 +117,10 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		return nil, err
 	}
 	cfg.limit = 0 // no message records
-	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+	}}, nil
 }
 
 var _ modkit.Passer = (*Module)(nil)
-
-// pass is the module's part of a shared pass.
-type pass struct {
-	name string
-	obs  *observer
-}
-
-// Observers returns the SIP observer.
-func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
-
-// Brief returns the statistics and findings of analyze_sip_packets.
-func (p *pass) Brief(*engine.Result) modkit.Brief {
-	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.findings()}
-}
