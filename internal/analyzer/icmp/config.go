@@ -103,15 +103,15 @@ const (
 	shareFlows    = 0.05 // fragmentation_needed_blackhole's flows
 	shareGateways = 0.01 // icmp_redirect's gateways
 
-	bytesPending = 200
-	bytesPair    = 600
+	bytesPending = 256
+	bytesPair    = 1024
 	bytesSession = 200
 	bytesAddr    = 100
-	bytesProbe   = 200
+	bytesProbe   = 256
 	bytesRoute   = maxHops * 200
-	bytesSweep   = 250
+	bytesSweep   = 512
 	bytesStorm   = 16
-	bytesFlow    = 400
+	bytesFlow    = 512
 	bytesGateway = 100
 )
 

@@ -69,13 +69,13 @@ type sweep struct {
 
 // Observe slides the window and counts a source's destinations in it.
 func (d *sweepDetector) Observe(e *event) {
-	if e.pair == nil || !isEchoRequest(e.msg.v6, e.msg.typ) {
+	if e.cut || !isEchoRequest(e.msg.v6, e.msg.typ) {
 		return
 	}
 	if d.entries == nil {
 		d.entries = newLRU[pairKey, sweepEntry](e.lim.sweep)
 	}
-	now, k, frame := e.p.Timestamp.UnixNano(), e.pair.key, e.p.Number
+	now, k, frame := e.p.Timestamp.UnixNano(), pairKey{e.src, e.dst}, e.p.Number
 	for {
 		ok, v, found := d.entries.Oldest()
 		if !found || now-v.last <= d.window {

@@ -143,8 +143,10 @@ type event struct {
 	cut bool
 	// malformed says why the message is malformed, or is "".
 	malformed string
+	// src and dst are the message's addresses.
+	src, dst netip.Addr
 	// pair is the tracked host pair of an echo request, or of the request
-	// an echo reply answers; nil otherwise.
+	// an echo reply answers; nil otherwise, and for a pair past the bound.
 	pair *pairStat
 	// quote is the datagram an error quotes, when quoted is set (the
 	// quote is readable).
@@ -230,7 +232,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	o.sources.Add(src)
 	o.dests.Add(dst)
 	o.typeCounts[b2i(m.v6)][m.typ]++
-	o.ev = event{p: p, msg: m, lim: &o.cfg.lim}
+	o.ev = event{p: p, msg: m, lim: &o.cfg.lim, src: src, dst: dst}
 	e := &o.ev
 	switch {
 	case isEchoRequest(m.v6, m.typ):

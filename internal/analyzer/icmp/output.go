@@ -386,7 +386,7 @@ func (o *observer) stateWarnings() []string {
 	var w []string
 	budget := "(state budget, --max-state-bytes)"
 	if n := o.pending.evicted; n > 0 {
-		w = append(w, fmt.Sprintf("%s echo requests were evicted unanswered after the %s outstanding ones held at most %s: they count in echo_unanswered, and a later reply to one is not matched",
+		w = append(w, fmt.Sprintf("%s echo requests were evicted unanswered, the longest outstanding first, past %s outstanding %s: they count in echo_unanswered, and a later reply to one is not matched",
 			commas(n), commas(o.cfg.lim.pending), budget))
 	}
 	if o.pairsRefused > 0 {
