@@ -22,7 +22,7 @@ type config struct {
 	limitSet      bool // the caller gave limit: the page is not cut to fit the response budget
 	lim           limits
 	src, dst      netip.Addr
-	icmpType      *uint8
+	icmpType      *typeFilter
 	times         result.TimeRange
 	filters       Filters
 	th            analyzer.Thresholds
@@ -47,12 +47,12 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 		}
 	}
 	if s := strings.TrimSpace(in.ICMPType); s != "" {
-		t, ok := parseType(s)
+		t, byName, ok := parseType(s)
 		if !ok {
 			return nil, fmt.Errorf("icmp_type %q is not an ICMP type; use a number or a name such as echo request or destination unreachable", s)
 		}
 		c.icmpType = &t
-		c.filters.ICMPType = fmt.Sprint(t)
+		c.filters.ICMPType = t.String(byName)
 	}
 	if c.times, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (c *config) matches(p *engine.Packet, m icmpMessage) bool {
 	if c.src.IsValid() && p.SrcIP() != c.src || c.dst.IsValid() && p.DstIP() != c.dst {
 		return false
 	}
-	if c.icmpType != nil && m.typ != *c.icmpType {
+	if c.icmpType != nil && !c.icmpType.matches(m.v6, m.typ) {
 		return false
 	}
 	return c.times.Contains(p.Timestamp)

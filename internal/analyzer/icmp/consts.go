@@ -1,6 +1,9 @@
 package icmp
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // ICMPv4 type and code names, complete per the IANA registry "Internet
 // Control Message Protocol (ICMP) Parameters" (RFC 792, RFC 950, RFC 1256,
@@ -114,11 +117,40 @@ func codeName(v6 bool, t, c uint8) string {
 	return "Code " + strconv.Itoa(int(c))
 }
 
-// parseType maps an ICMP type name or number to its number: names match
-// either family ("Echo Request", "echo_request", "echo-request").
-func parseType(s string) (uint8, bool) {
+// typeFilter is the icmp_type filter: the type it selects in each family,
+// or -1 for none.
+type typeFilter struct{ v4, v6 int }
+
+func (f typeFilter) matches(v6 bool, t uint8) bool {
+	if v6 {
+		return f.v6 == int(t)
+	}
+	return f.v4 == int(t)
+}
+
+// String says what the filter selects: "8", or for a name "8 (ICMPv4),
+// 128 (ICMPv6)".
+func (f typeFilter) String(byName bool) string {
+	if !byName {
+		return strconv.Itoa(f.v4)
+	}
+	var parts []string
+	if f.v4 >= 0 {
+		parts = append(parts, strconv.Itoa(f.v4)+" (ICMPv4)")
+	}
+	if f.v6 >= 0 {
+		parts = append(parts, strconv.Itoa(f.v6)+" (ICMPv6)")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseType maps an ICMP type number to that number in either family, and
+// a type name ("Echo Request", "echo_request", "echo-request") to the type
+// of that name in each family that has it: "echo request" is ICMPv4 8 and
+// ICMPv6 128. byName says which it was.
+func parseType(s string) (f typeFilter, byName, ok bool) {
 	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 256 {
-		return uint8(n), true
+		return typeFilter{n, n}, false, true
 	}
 	norm := func(x string) string {
 		b := []byte(x)
@@ -135,17 +167,18 @@ func parseType(s string) (uint8, bool) {
 		return string(out)
 	}
 	want := norm(s)
-	// The lowest number of a name wins, ICMPv4 before ICMPv6, so a name
-	// the registries repeat ("Redirect", "Private Experimentation") has
-	// one answer.
-	for _, m := range []map[uint8]string{v4Types, v6Types} {
+	// The lowest number of a name wins within a family, so a name the
+	// registry repeats ("Private Experimentation") has one answer.
+	find := func(m map[uint8]string) int {
 		for t := range 256 {
 			if n, ok := m[uint8(t)]; ok && norm(n) == want {
-				return uint8(t), true
+				return t
 			}
 		}
+		return -1
 	}
-	return 0, false
+	f = typeFilter{find(v4Types), find(v6Types)}
+	return f, true, f.v4 >= 0 || f.v6 >= 0
 }
 
 // Kinds of ICMP message the analysis treats alike.

@@ -3,11 +3,13 @@ package icmp
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -254,7 +256,8 @@ func addrs(c *result.Counter[netip.Addr]) []string {
 // statistics cover the whole capture, whatever the filters and paging.
 func (o *observer) statistics() Statistics {
 	var st Statistics
-	st.ICMPTypeCounts, st.ByVersion, st.UnreachableByCo = o.typeCountsByName(), o.byVersion, o.unreachByCode
+	st.ICMPTypeCounts, st.ByVersion = foldCounts(o.typeCountsByName(), "types"), o.byVersion
+	st.UnreachableByCo = foldCounts(maps.Clone(o.unreachByCode), "codes")
 	st.UniqueSourcesCount, st.UniqueDestinationsCount = o.sources.Distinct(), o.dests.Distinct()
 	st.UniqueSources, st.UniqueDestinations = addrs(o.sources), addrs(o.dests)
 	st.UnreachableDestsCount, st.UnreachableDests = o.unreach.Distinct(), addrs(o.unreach)
@@ -414,6 +417,36 @@ func (o *observer) stateWarnings() []string {
 			commas(len(o.routes)), budget, commas(o.routesRefused)))
 	}
 	return append(w, o.detWarnings...)
+}
+
+// maxCountKeys is how many keys a count map of the statistics shows; a
+// capture of every type and code cannot make the summary grow past it.
+const maxCountKeys = 24
+
+// foldCounts keeps the maxCountKeys-1 largest counts of m (ties by name)
+// and folds the rest into one key, "Other <what> (N)", when m has more
+// than maxCountKeys keys.
+func foldCounts(m map[string]int, what string) map[string]int {
+	if len(m) <= maxCountKeys {
+		return m
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	out, other := map[string]int{}, 0
+	for i, k := range keys {
+		if i < maxCountKeys-1 {
+			out[k] = m[k]
+		} else {
+			other += m[k]
+		}
+	}
+	out[fmt.Sprintf("Other %s (%d)", what, len(keys)-(maxCountKeys-1))] = other
+	return out
 }
 
 // typeCountsByName names the message types counted: ICMPv6 names begin

@@ -13,7 +13,7 @@ type Input struct {
 	Offset    int    `json:"offset,omitempty" jsonschema:"index of the first packet to return, among those that match the filters (default 0)"`
 	SrcIP     string `json:"src_ip,omitempty" jsonschema:"only packets from this address"`
 	DstIP     string `json:"dst_ip,omitempty" jsonschema:"only packets to this address"`
-	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"only this type: a number, or a name such as echo request, destination unreachable, time exceeded, neighbor solicitation"`
+	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"only this type: a number (either family), or a name, which selects that type in each family that has it (echo request: ICMPv4 8 and ICMPv6 128; destination unreachable, time exceeded, neighbor solicitation)"`
 	StartTime string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime   string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
 
@@ -52,7 +52,7 @@ type Output struct {
 
 // Statistics cover the whole capture, whatever the filters and paging.
 type Statistics struct {
-	ICMPTypeCounts          map[string]int       `json:"icmp_type_counts" jsonschema:"messages per type name; ICMPv6 type names begin with \"ICMPv6 \""`
+	ICMPTypeCounts          map[string]int       `json:"icmp_type_counts" jsonschema:"messages per type name; ICMPv6 type names begin with \"ICMPv6 \"; past 24 types the rarest are summed under \"Other types (N)\""`
 	UniqueSourcesCount      int                  `json:"unique_sources_count"`
 	UniqueDestinationsCount int                  `json:"unique_destinations_count"`
 	UniqueSources           []string             `json:"unique_sources" jsonschema:"first 20, in order of appearance"`
@@ -68,7 +68,7 @@ type Statistics struct {
 	EchoLost        int             `json:"echo_unanswered" jsonschema:"echo requests with no reply"`
 	RTTMs           *result.Latency `json:"rtt_ms" jsonschema:"echo round-trip times; null when none"`
 	Errors          int             `json:"errors" jsonschema:"error messages (unreachable, time exceeded, parameter problem, packet too big, redirect)"`
-	UnreachableByCo map[string]int  `json:"unreachable_by_code" jsonschema:"destination unreachable messages per code name"`
+	UnreachableByCo map[string]int  `json:"unreachable_by_code" jsonschema:"destination unreachable messages per code name (past 24, the rarest summed under \"Other codes (N)\")"`
 	Malformed       int             `json:"malformed"`
 }
 
@@ -184,7 +184,7 @@ type Hop struct {
 type Filters struct {
 	SrcIP     string `json:"src_ip,omitempty"`
 	DstIP     string `json:"dst_ip,omitempty"`
-	ICMPType  string `json:"icmp_type,omitempty"`
+	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"the type selected: a number, or per family for a name"`
 	StartTime string `json:"start_time,omitempty"`
 	EndTime   string `json:"end_time,omitempty"`
 }
