@@ -49,7 +49,7 @@ func (m *Module) Tools() []analyzer.Tool {
 			"time-exceeded replies, anomalies with evidence frames (ping_sweep, icmp_flood, icmp_tunneling_suspected, icmp_redirect, " +
 			"unreachable_storm, fragmentation_needed_blackhole, malformed_icmp), and paged packets with type/code names, the " +
 			"decoded original datagram of each error, MTU, redirect gateway, neighbor discovery and MLD fields. Filter with src_ip, " +
-			"dst_ip, icmp_type, start_time, end_time; page with limit/offset (limit 0: summary only). " + result.Untrusted,
+			"dst_ip, icmp_type, start_time, end_time; page with limit/offset (limit 0: summary only).",
 		OpenWorld: true,
 		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
