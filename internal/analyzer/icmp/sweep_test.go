@@ -16,7 +16,9 @@ import (
 func TestSweepFromFirstProbe(t *testing.T) {
 	ts := time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
 	var frames []pcaptest.Frame
-	add := func(d time.Duration, data []byte) { frames = append(frames, pcaptest.Frame{Time: ts.Add(d), Data: data}) }
+	add := func(d time.Duration, data []byte) {
+		frames = append(frames, pcaptest.Frame{Time: ts.Add(d), Data: data})
+	}
 	for i := range 3 {
 		add(time.Duration(i)*time.Second, echo4(t, "10.0.0.5", fmt.Sprintf("10.0.9.%d", i+1), 8, 1, uint16(i), nil))
 	}

@@ -32,7 +32,9 @@ var textPayload = []byte(ctrl + strings.Repeat(inject+" "+ctrl, 12))
 func textCapture(t *testing.T) string {
 	ts := time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
 	var frames []pcaptest.Frame
-	add := func(d time.Duration, data []byte) { frames = append(frames, pcaptest.Frame{Time: ts.Add(d), Data: data}) }
+	add := func(d time.Duration, data []byte) {
+		frames = append(frames, pcaptest.Frame{Time: ts.Add(d), Data: data})
+	}
 	for i := range 12 {
 		add(time.Duration(i)*time.Second, echo4(t, "192.0.2.1", "192.0.2.66", 8, 0x4242, uint16(i), textPayload))
 		add(time.Duration(i)*time.Second+time.Millisecond, echo4(t, "192.0.2.66", "192.0.2.1", 0, 0x4242, uint16(i), textPayload))
