@@ -13,6 +13,7 @@ package icmp
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -72,10 +73,16 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 }
 
 // fit cuts the lists of a response over ResponseBudget, the detail first:
-// the packets (unless the caller set limit), then the traceroutes, then
-// the host pairs, each by half a round; the statistics and findings stay.
+// the packets, then the traceroutes, then the host pairs, each by half a
+// round; the statistics and findings stay. The packets of a caller who set
+// limit are not cut, and come on top of the budget.
 func fit(out *Output, limitSet bool) {
-	result.FitBudget(out, ResponseBudget,
+	budget := ResponseBudget
+	if limitSet {
+		b, _ := json.Marshal(out.Packets)
+		budget += len(b)
+	}
+	result.FitBudget(out, budget,
 		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
 		func() bool { return halve(&out.Traceroutes) },
 		func() bool { return halve(&out.HostPairs) },

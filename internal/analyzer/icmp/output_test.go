@@ -304,3 +304,15 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitSetKeepsLists: packets the caller asked for (limit) are not cut
+// and do not push the other lists out: those still get the 32 KiB.
+func TestLimitSetKeepsLists(t *testing.T) {
+	file := busyCapture(t)
+	def := analyze(t, Input{PcapFile: file})
+	big := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit)})
+	if len(big.Packets) != MaxLimit || len(big.HostPairs) != len(def.HostPairs) || len(big.Traceroutes) != len(def.Traceroutes) {
+		t.Errorf("limit %d: %d packets, %d host pairs, %d traceroutes; by default %d host pairs, %d traceroutes",
+			MaxLimit, len(big.Packets), len(big.HostPairs), len(big.Traceroutes), len(def.HostPairs), len(def.Traceroutes))
+	}
+}
