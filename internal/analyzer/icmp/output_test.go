@@ -283,7 +283,7 @@ func TestReport(t *testing.T) {
 		{genFile(t, "icmp-normal.pcap"), []string{"4  198.51.100.10  15.000 ms  15.000 ms  15.000 ms  (destination)", ", reached\n", "unreachable hosts: 198.51.100.10"}, nil},
 		{genFile(t, "icmp-flood.pcap"), nil, []string{"unreachable hosts:", "Traceroute"}},
 		{filepath.Join("testdata", "icmp-5-pings-zeek.pcap"), nil, []string{"unreachable hosts:", "lost"}},
-		{genFile(t, "icmp-sweep.pcap"), []string{"unanswered (", "lost 1 of 1 (100%)"}, []string{"(0%)"}},
+		{genFile(t, "icmp-sweep.pcap"), []string{"of the requests unanswered (", "lost 1 of 1 (100%)"}, []string{"(0%)"}},
 	} {
 		var b strings.Builder
 		if err := writeReport(&b, analyze(t, Input{PcapFile: c.file})); err != nil {

@@ -27,8 +27,10 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	p("  types: %s\n", modkit.Counts(st.ICMPTypeCounts))
 	p("  echo: %d requests, %d replies", st.EchoRequests, st.EchoReplies)
-	if st.EchoRequests > 0 {
-		p(", %d unanswered (%s)", st.EchoLost, result.Percent(st.EchoLost, st.EchoRequests))
+	if st.EchoLost > 0 {
+		p(", %d of the requests unanswered (%s)", st.EchoLost, result.Percent(st.EchoLost, st.EchoRequests))
+	} else if st.EchoRequests > 0 {
+		p(", all answered")
 	}
 	if l := st.RTTMs; l != nil {
 		p("; RTT ms min %.3f avg %.3f max %.3f", l.Min, *l.Avg, l.Max)
