@@ -26,27 +26,32 @@ const (
 )
 
 // Estimated bytes of one entry of each table: the record, its map entry
-// (key, value and the map's slack) and its place in the order list. The
-// parts that vary (message lists, leases, names) are counted as they grow
-// (see txn.size, client.size, server.size).
+// and its place in the order list. A map holds up to about two slots per
+// entry (its load factor is 7/8 and it grows by doubling), each with a
+// control byte; an order list grown by append may hold twice its length. The parts that vary (message lists,
+// leases, names) are counted as they grow (see txn.size, client.size,
+// server.size).
 const (
-	mapSlack         = 16 // control byte, load factor and growth, per entry
-	txEntryBytes     = int(unsafe.Sizeof(txn{})) + int(unsafe.Sizeof(txKey{})) + 8 + mapSlack + 16
-	clientEntryBytes = int(unsafe.Sizeof(client{})) + int(unsafe.Sizeof(hwKey{})) + 8 + mapSlack + 16
-	serverEntryBytes = int(unsafe.Sizeof(server{})) + 24 + 8 + mapSlack + 16
+	txEntryBytes     = int(unsafe.Sizeof(txn{})) + (int(unsafe.Sizeof(txKey{}))+8+1)*mapRoom + 16
+	clientEntryBytes = int(unsafe.Sizeof(client{})) + (int(unsafe.Sizeof(hwKey{}))+8+1)*mapRoom + 16
+	serverEntryBytes = int(unsafe.Sizeof(server{})) + (int(unsafe.Sizeof(netip.Addr{}))+8+1)*mapRoom + 16
 	// A DISCOVER in the starvation window: the window's slot (its backing
 	// array is up to twice its length) and the per-MAC count it may add.
-	discoverBytes  = 2*int(unsafe.Sizeof(discover{})) + int(unsafe.Sizeof(hwKey{})) + 8 + mapSlack
-	burstMACBytes  = int(unsafe.Sizeof(hwKey{})) + 1 + mapSlack
-	nakBytes       = 2 * int(unsafe.Sizeof(nak{}))
-	holderBytes    = int(unsafe.Sizeof(holder{})) + 24 + 8 + mapSlack
-	domainBytes    = int(unsafe.Sizeof(domainServer{})) + 24 + 8 + mapSlack
-	servedBytes    = int(unsafe.Sizeof(hwKey{})) + mapSlack // one client in a server's set
-	addrBytes      = int(unsafe.Sizeof(netip.Addr{}))
-	txMsgBytes     = int(unsafe.Sizeof(txMsg{}))
-	leaseBytes     = int(unsafe.Sizeof(lease{}))
-	configBytes    = int(unsafe.Sizeof(serverConfig{}))
-	latencySamples = 1 << 16 // values kept per latency summary (8 bytes each)
+	discoverBytes = 2*int(unsafe.Sizeof(discover{})) + (int(unsafe.Sizeof(hwKey{}))+8+1)*mapRoom
+	burstMACBytes = (int(unsafe.Sizeof(hwKey{})) + 1) * mapRoom
+	nakBytes      = 2 * int(unsafe.Sizeof(nak{}))
+	holderBytes   = int(unsafe.Sizeof(holder{})) + (int(unsafe.Sizeof(netip.Addr{}))+8+1)*mapRoom
+	domainBytes   = int(unsafe.Sizeof(domainServer{})) + (int(unsafe.Sizeof(netip.Addr{}))+8+1)*mapRoom
+	servedBytes   = (int(unsafe.Sizeof(hwKey{})) + 1) * mapRoom // one client in a server's set
+	addrBytes     = int(unsafe.Sizeof(netip.Addr{}))
+	txMsgBytes    = int(unsafe.Sizeof(txMsg{}))
+	leaseBytes    = int(unsafe.Sizeof(lease{}))
+	configBytes   = int(unsafe.Sizeof(serverConfig{}))
+	// mapRoom is how many slots a map entry may take.
+	mapRoom = 2
+	// latencySamples is how many values each latency summary keeps (8
+	// bytes each): its quantiles are exact up to this many transactions.
+	latencySamples = 1 << 16
 )
 
 // limits are one call's table bounds, derived from the state budget (and

@@ -2,7 +2,6 @@ package dhcp
 
 import (
 	"bytes"
-	"cmp"
 	"net/netip"
 	"slices"
 	"time"
@@ -49,7 +48,7 @@ type txMsg struct {
 // txn is one transaction's state.
 type txn struct {
 	key        txKey
-	evicted    bool // removed under the state budget (see evictIdle)
+	slot       int // index in observer.txOrder
 	first      time.Time
 	last       time.Time
 	firstFrame int
@@ -138,10 +137,11 @@ type observer struct {
 	// Transactions: the live ones, in order of appearance, and what the
 	// evicted ones leave in the statistics.
 	txns            map[txKey]*txn
-	txOrder         []*txn
+	txOrder         []txSlot // live transactions in order of appearance
 	txCreated       int
 	txSize          int64
 	evictedOutcomes map[string]int
+	sample          []int64          // evictIdle's, reused
 	d2o, r2a        result.Reservoir // latencies, added as each becomes known
 
 	clients map[hwKey]*client
@@ -267,7 +267,8 @@ func (o *observer) track(p *engine.Packet, m *message) {
 		}
 		tx = &txn{key: tk, first: t, firstFrame: frame, lease: -1}
 		o.txns[tk] = tx
-		o.txOrder = append(o.txOrder, tx)
+		tx.slot = len(o.txOrder)
+		o.txOrder = append(o.txOrder, txSlot{tx, t.UnixNano()})
 		o.txCreated++
 		o.txSize += int64(txEntryBytes)
 		newTx = true
@@ -275,6 +276,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 	before := tx.size()
 	o.updateTxn(tx, p, m, srv)
 	o.txSize += tx.size() - before
+	o.txOrder[tx.slot].last = t.UnixNano()
 
 	// Client: past the table's share, new clients are not tracked and the
 	// tracked ones' lists stop growing (their counters stay exact).
@@ -308,27 +310,57 @@ func (o *observer) track(p *engine.Packet, m *message) {
 	o.ev.full, o.ev.hw, o.ev.client, o.ev.server = true, hw, c, s
 }
 
-// evictIdle evicts the longest idle tenth of the transactions (the least
-// recently updated), keeping what the statistics need of them: their
-// outcome (their latencies are already in the summaries).
-func (o *observer) evictIdle() {
-	n := max(len(o.txOrder)/10, 1)
-	idle := slices.Clone(o.txOrder)
-	slices.SortFunc(idle, func(a, b *txn) int {
-		if c := a.last.Compare(b.last); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.firstFrame, b.firstFrame)
-	})
-	for _, tx := range idle[:min(n, len(idle))] {
-		tx.evicted = true
-		o.evictedOutcomes[tx.outcome()]++
-		delete(o.txns, tx.key)
-		o.txSize -= int64(txEntryBytes) + tx.size()
-		o.lim.txEvicted++
-	}
-	o.txOrder = slices.DeleteFunc(o.txOrder, func(tx *txn) bool { return tx.evicted })
+// txSlot is a live transaction in the order list, with the time of its
+// last message (Unix nanoseconds), so that evictIdle reads a contiguous
+// list rather than every transaction.
+type txSlot struct {
+	tx   *txn
+	last int64
 }
+
+// evictIdle evicts about the longest idle tenth of the transactions (the
+// least recently updated), keeping what the statistics need of them: their
+// outcome (their latencies are already in the summaries). The idle time
+// that marks the tenth is estimated from a sample of at most evictSample
+// transactions spread over the table, so an eviction costs O(table), once
+// per tenth of the table's inserts.
+func (o *observer) evictIdle() {
+	n := len(o.txOrder)
+	if n == 0 {
+		return
+	}
+	target := max(n/10, 1)
+	step := max(n/evictSample, 1)
+	sample := o.sample[:0]
+	for i := 0; i < n; i += step {
+		sample = append(sample, o.txOrder[i].last)
+	}
+	slices.Sort(sample)
+	o.sample = sample
+	cut := sample[min(len(sample)*target/n, len(sample)-1)]
+	evicted := 0
+	keep := o.txOrder[:0]
+	for _, s := range o.txOrder {
+		// Transactions idle exactly since cut count only when none is
+		// idler (every one of them last heard at the same instant).
+		if s.last < cut || (s.last == cut && cut == sample[0] && evicted < target) {
+			tx := s.tx
+			o.evictedOutcomes[tx.outcome()]++
+			delete(o.txns, tx.key)
+			o.txSize -= int64(txEntryBytes) + tx.size()
+			evicted++
+			continue
+		}
+		s.tx.slot = len(keep)
+		keep = append(keep, s)
+	}
+	clear(o.txOrder[len(keep):])
+	o.txOrder = keep
+	o.lim.txEvicted += evicted
+}
+
+// evictSample is how many transactions evictIdle samples.
+const evictSample = 1024
 
 // size is the bytes a transaction holds beyond its entry.
 func (tx *txn) size() int64 {

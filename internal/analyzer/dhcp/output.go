@@ -381,9 +381,9 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 
 	// Transactions and clients: filter, then page.
 	var txs []*txn
-	for _, tx := range o.txOrder {
-		if c.txMatches(tx) {
-			txs = append(txs, tx)
+	for _, s := range o.txOrder {
+		if c.txMatches(s.tx) {
+			txs = append(txs, s.tx)
 		}
 	}
 	pageTx, pg := result.Paginate(txs, c.txOffset, c.txLimit)
@@ -451,8 +451,8 @@ func (o *observer) statistics() Statistics {
 	}
 	st.TransactionCount = o.txCreated
 	st.OutcomeCounts = maps.Clone(o.evictedOutcomes)
-	for _, tx := range o.txOrder {
-		st.OutcomeCounts[tx.outcome()]++
+	for _, s := range o.txOrder {
+		st.OutcomeCounts[s.tx.outcome()]++
 	}
 	st.DiscoverToOfferMs, st.RequestToAckMs = o.d2o.Latency(), o.r2a.Latency()
 	st.BOOTPPackets, st.RelayedPackets, st.NonStandardPortPackets, st.MalformedPackets = o.bootp, o.relayed, o.nonStd, o.malformed
