@@ -157,3 +157,27 @@ func TestStateItemsFromBudget(t *testing.T) {
 var netipZero netip.Addr
 
 func netipAddr(a, b, c, d byte) netip.Addr { return netip.AddrFrom4([4]byte{a, b, c, d}) }
+
+// TestEvictionSameInstant: transactions all last heard at the same instant
+// are still evicted a tenth at a time, not one per insert.
+func TestEvictionSameInstant(t *testing.T) {
+	o := newObserver(testConfig(t), newLimits(nil, Options{MaxTransactions: 100}))
+	p := &engine.Packet{Timestamp: time.Unix(1700000000, 0)}
+	evictions := 0
+	for i := range 1000 {
+		p.Number = i + 1
+		before := o.lim.txEvicted
+		o.track(p, &message{op: 1, xid: uint32(i), msgType: MsgDiscover, chaddr: []byte{2, 0, 0, 0, byte(i >> 8), byte(i)}})
+		if o.lim.txEvicted > before {
+			evictions++
+		}
+	}
+	if len(o.txns) > 100 || len(o.txOrder) != len(o.txns) || o.lim.txEvicted+len(o.txns) != 1000 || evictions > 100 {
+		t.Errorf("%d live (%d in order), %d evicted in %d evictions", len(o.txns), len(o.txOrder), o.lim.txEvicted, evictions)
+	}
+	for i, s := range o.txOrder {
+		if s.tx.slot != i || o.txns[s.tx.key] != s.tx {
+			t.Fatalf("slot %d holds a transaction that says %d", i, s.tx.slot)
+		}
+	}
+}

@@ -117,15 +117,18 @@ func fitBudget(out *Output, cfg *config) {
 			return true
 		}},
 	}
+	var sizes []int // measured once, then again for the list cut
 	result.FitBudget(out, ResponseBudget, func() bool {
-		sizes := make([]int, len(lists))
-		for i, l := range lists {
-			sizes[i] = l.size()
+		if sizes == nil {
+			for _, l := range lists {
+				sizes = append(sizes, l.size())
+			}
 		}
 		order := []int{0, 1, 2, 3}
 		slices.SortStableFunc(order, func(a, b int) int { return sizes[b] - sizes[a] })
 		for _, i := range order {
 			if lists[i].cut() {
+				sizes[i] = lists[i].size()
 				return true
 			}
 		}

@@ -339,23 +339,29 @@ func (o *observer) evictIdle() {
 	o.sample = sample
 	cut := sample[min(len(sample)*target/n, len(sample)-1)]
 	evicted := 0
-	keep := o.txOrder[:0]
-	for _, s := range o.txOrder {
-		// Transactions idle exactly since cut count only when none is
-		// idler (every one of them last heard at the same instant).
-		if s.last < cut || (s.last == cut && cut == sample[0] && evicted < target) {
-			tx := s.tx
-			o.evictedOutcomes[tx.outcome()]++
-			delete(o.txns, tx.key)
-			o.txSize -= int64(txEntryBytes) + tx.size()
-			evicted++
-			continue
+	pass := func(evict func(last int64) bool) {
+		keep := o.txOrder[:0]
+		for _, s := range o.txOrder {
+			if evict(s.last) {
+				tx := s.tx
+				o.evictedOutcomes[tx.outcome()]++
+				delete(o.txns, tx.key)
+				o.txSize -= int64(txEntryBytes) + tx.size()
+				evicted++
+				continue
+			}
+			s.tx.slot = len(keep)
+			keep = append(keep, s)
 		}
-		s.tx.slot = len(keep)
-		keep = append(keep, s)
+		clear(o.txOrder[len(keep):])
+		o.txOrder = keep
 	}
-	clear(o.txOrder[len(keep):])
-	o.txOrder = keep
+	pass(func(last int64) bool { return last < cut })
+	if evicted < target/2+1 {
+		// Many transactions were last heard exactly at cut: they make up
+		// the tenth, so that the next insert does not evict again.
+		pass(func(last int64) bool { return last == cut && evicted < target })
+	}
 	o.lim.txEvicted += evicted
 }
 
