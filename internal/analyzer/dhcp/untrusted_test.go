@@ -168,3 +168,23 @@ func checkStrings(t *testing.T, path string, v any) {
 		}
 	}
 }
+
+// TestReadableText: option text that is valid UTF-8 is shown as it is;
+// only controls, format characters and invalid bytes are escaped.
+func TestReadableText(t *testing.T) {
+	for in, want := range map[string]string{
+		"小佛專機\x00\x00":      "小佛專機", // NUL padding dropped
+		"café-printer":      "café-printer",
+		"a\x1bb\xffc\u202e": `a\x1bb\xffc\u{202e}`,
+	} {
+		if got := text([]byte(in)); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := textOrHex([]byte("bücher")); got != "bücher" {
+		t.Errorf("textOrHex(bücher) = %q: want UTF-8 text", got)
+	}
+	if got := textOrHex([]byte{0, 1, 2}); got != "000102" {
+		t.Errorf("textOrHex(000102) = %q: want hex", got)
+	}
+}
