@@ -11,21 +11,25 @@ package flow
 // with checksum offload), so the history never has 'c'; and content gaps
 // ('g', MissedBytes) are found from acknowledgements against the bytes seen,
 // without Zeek's reassembly buffers: a hole filled later by a segment
-// captured out of order is not a gap, as in Zeek, but only four holes per
+// captured out of order is not a gap, as in Zeek, but only two holes per
 // direction are remembered.
 //
 // The zero Conn is ready for a flow of any protocol; its memory does not
 // grow with the flow.
 type Conn struct {
-	orig, resp endpoint
-	hist       history
-	histSeen   uint32 // Zeek's hist_seen: which once-only letters were recorded
-	partial    bool   // is_partial
-	firstSeen  uint8  // first_packet_seen: 1 orig, 2 resp
-	started    bool
+	tcp      *tcpState // TCP only: made on the first segment
+	hist     history
+	histSeen uint32 // Zeek's hist_seen: which once-only letters were recorded
+	proto    uint8
 	// UDP and ICMP: whether each side sent a packet (UDP_ACTIVE).
 	origActive, respActive bool
-	proto                  uint8
+}
+
+// tcpState is what a TCP connection adds.
+type tcpState struct {
+	orig, resp endpoint
+	partial    bool  // is_partial
+	firstSeen  uint8 // first_packet_seen: 1 orig, 2 resp
 }
 
 // EndpointState is the state of one side of a TCP connection (Zeek's
@@ -98,7 +102,7 @@ func (h *history) String() string { return string(h.b[:h.n]) }
 // block is a range of sequence space seen out of order.
 type block struct{ lo, hi uint64 }
 
-const maxBlocks = 4
+const maxBlocks = 2
 
 type endpoint struct {
 	state, prevState          EndpointState
@@ -196,9 +200,9 @@ func (e *endpoint) relSeq(cur, last, wraps uint32) (rel uint64, underflow bool) 
 
 func (c *Conn) ep(isOrig bool) (*endpoint, *endpoint) {
 	if isOrig {
-		return &c.orig, &c.resp
+		return &c.tcp.orig, &c.tcp.resp
 	}
-	return &c.resp, &c.orig
+	return &c.tcp.resp, &c.tcp.orig
 }
 
 // checkHistory records code the first time mask is seen for the endpoint's
@@ -245,11 +249,13 @@ func lower(b byte) byte {
 }
 
 func (c *Conn) init(proto uint8) {
-	if !c.started {
-		c.started = true
+	if c.proto == 0 {
 		c.proto = proto
-		c.orig.isOrig = true
-		c.orig.reassem, c.resp.reassem = 1, 1
+	}
+	if proto == ProtoTCP && c.tcp == nil {
+		c.tcp = &tcpState{}
+		c.tcp.orig.isOrig = true
+		c.tcp.orig.reassem, c.tcp.resp.reassem = 1, 1
 	}
 }
 
@@ -285,22 +291,22 @@ func (c *Conn) ICMP(isOrig bool) {
 // sequence number is not the connection's initial one, or any SYN once the
 // connection has closed.
 func (c *Conn) Reuse(isOrig bool, s Segment) bool {
-	if !s.SYN {
+	if !s.SYN || c.tcp == nil {
 		return false
 	}
 	// Zeek asks with the packet's roles as the stored connection has them.
-	connOrig := &c.orig
+	connOrig := &c.tcp.orig
 	if s.ACK {
-		if c.orig.state != Inactive {
+		if c.tcp.orig.state != Inactive {
 			return false
 		}
-		connOrig = &c.resp
+		connOrig = &c.tcp.resp
 	}
-	if !(c.orig.didClose || c.resp.didClose) {
+	if !(c.tcp.orig.didClose || c.tcp.resp.didClose) {
 		if s.Seq == connOrig.startSeq {
 			return false
 		}
-		if !s.ACK && connOrig.state == SynAckSent && c.resp.state == Inactive && s.Seq == c.resp.startSeq {
+		if !s.ACK && connOrig.state == SynAckSent && c.tcp.resp.state == Inactive && s.Seq == c.tcp.resp.startSeq {
 			return false // SYN and SYN-ACK seen in reverse order
 		}
 	}
@@ -308,11 +314,11 @@ func (c *Conn) Reuse(isOrig bool, s Segment) bool {
 }
 
 // Closed reports whether either side closed (Zeek's IsClosed).
-func (c *Conn) Closed() bool { return c.orig.didClose || c.resp.didClose }
+func (c *Conn) Closed() bool { return c.tcp != nil && (c.tcp.orig.didClose || c.tcp.resp.didClose) }
 
 // BothClosed reports whether both sides closed; Zeek stops extending a
 // connection's duration once they have.
-func (c *Conn) BothClosed() bool { return c.orig.didClose && c.resp.didClose }
+func (c *Conn) BothClosed() bool { return c.tcp != nil && c.tcp.orig.didClose && c.tcp.resp.didClose }
 
 // TCP feeds one TCP segment from the originator (isOrig) or the responder
 // (Zeek's TCPSessionAdapter::Process, without reassembly or events). It
@@ -392,16 +398,16 @@ func (c *Conn) TCP(isOrig bool, s Segment) (flipped bool) {
 
 func (c *Conn) setPartial(s Segment, isOrig bool) {
 	if isOrig {
-		if c.firstSeen&1 == 0 {
-			c.partial = !s.SYN || s.ACK
+		if c.tcp.firstSeen&1 == 0 {
+			c.tcp.partial = !s.SYN || s.ACK
 		}
-	} else if c.firstSeen&2 == 0 && !c.partial {
-		c.partial = !s.SYN
+	} else if c.tcp.firstSeen&2 == 0 && !c.tcp.partial {
+		c.tcp.partial = !s.SYN
 	}
 	if isOrig {
-		c.firstSeen |= 1
+		c.tcp.firstSeen |= 1
 	} else {
-		c.firstSeen |= 2
+		c.tcp.firstSeen |= 2
 	}
 }
 
@@ -511,7 +517,7 @@ func (c *Conn) updateStateMachine(isOrig bool, e, peer *endpoint, s Segment, del
 				if !s.ACK && peer.state == SynAckSent && s.Seq == e.startSeq {
 					// SYN and SYN-ACK in reverse order: the roles flip.
 					// The roles flip once the segment is processed.
-					c.partial = false
+					c.tcp.partial = false
 					flipped = true
 					peer.setState(Established)
 				}
@@ -531,11 +537,11 @@ func (c *Conn) updateStateMachine(isOrig bool, e, peer *endpoint, s Segment, del
 		}
 		if e.state == Inactive {
 			switch {
-			case !isOrig && s.Len == 0 && c.orig.state == SynSent:
+			case !isOrig && s.Len == 0 && c.tcp.orig.state == SynSent:
 				// an ACK of the SYN before the SYN-ACK: not partial
 			case s.ACK && peer.state == Established:
 				e.setState(Established)
-				c.partial = false
+				c.tcp.partial = false
 			default:
 				e.setState(Partial)
 			}
@@ -579,10 +585,10 @@ func (c *Conn) updateStateMachine(isOrig bool, e, peer *endpoint, s Segment, del
 // flipRoles swaps originator and responder (Zeek's FlipRoles), marking the
 // history with '^'.
 func (c *Conn) flipRoles() {
-	c.orig, c.resp = c.resp, c.orig
-	c.orig.isOrig, c.resp.isOrig = true, false
-	c.firstSeen = 3
-	c.partial = false
+	c.tcp.orig, c.tcp.resp = c.tcp.resp, c.tcp.orig
+	c.tcp.orig.isOrig, c.tcp.resp.isOrig = true, false
+	c.tcp.firstSeen = 3
+	c.tcp.partial = false
 	c.hist.add('^')
 }
 
@@ -644,11 +650,11 @@ func (c *Conn) ackReceived(e *endpoint, seq uint64) {
 	if seq <= e.reassem {
 		return
 	}
-	peer := &c.resp
+	peer := &c.tcp.resp
 	if !e.isOrig {
-		peer = &c.orig
+		peer = &c.tcp.orig
 	}
-	if seq <= 2 && c.partial {
+	if seq <= 2 && c.tcp.partial {
 		return
 	}
 	report := clean(e) && clean(peer)
@@ -689,6 +695,9 @@ func (c *Conn) ackReceived(e *endpoint, seq uint64) {
 func (c *Conn) State() string {
 	switch c.proto {
 	case ProtoTCP:
+		if c.tcp == nil {
+			return "OTH"
+		}
 	case ProtoUDP:
 		switch {
 		case c.origActive && c.respActive:
@@ -702,12 +711,12 @@ func (c *Conn) State() string {
 	default:
 		return "OTH"
 	}
-	os, rs := c.orig.state, c.resp.state
+	os, rs := c.tcp.orig.state, c.tcp.resp.state
 	oInactive := os == Inactive || os == Partial
 	rInactive := rs == Inactive || rs == Partial
 	switch {
 	case rs == Reset:
-		if os == SynSent || os == SynAckSent || (os == Reset && c.orig.size(&c.resp) == 0 && c.resp.size(&c.orig) == 0) {
+		if os == SynSent || os == SynAckSent || (os == Reset && c.tcp.orig.size(&c.tcp.resp) == 0 && c.tcp.resp.size(&c.tcp.orig) == 0) {
 			return "REJ"
 		}
 		if oInactive {
@@ -769,15 +778,25 @@ func (c *Conn) History() string { return c.hist.String() }
 // them: from sequence numbers for TCP (orig_bytes, resp_bytes). UDP and
 // ICMP payload is counted by the caller.
 func (c *Conn) Bytes() (orig, resp uint64) {
-	if c.proto != ProtoTCP {
+	if c.tcp == nil {
 		return 0, 0
 	}
-	return c.orig.size(&c.resp), c.resp.size(&c.orig)
+	return c.tcp.orig.size(&c.tcp.resp), c.tcp.resp.size(&c.tcp.orig)
 }
 
 // MissedBytes returns the bytes in content gaps, both directions (Zeek's
 // missed_bytes).
-func (c *Conn) MissedBytes() uint64 { return c.orig.missed + c.resp.missed }
+func (c *Conn) MissedBytes() uint64 {
+	if c.tcp == nil {
+		return 0
+	}
+	return c.tcp.orig.missed + c.tcp.resp.missed
+}
 
 // States returns the two endpoint states, for tests and reports.
-func (c *Conn) States() (orig, resp EndpointState) { return c.orig.state, c.resp.state }
+func (c *Conn) States() (orig, resp EndpointState) {
+	if c.tcp == nil {
+		return Inactive, Inactive
+	}
+	return c.tcp.orig.state, c.tcp.resp.state
+}
