@@ -54,3 +54,35 @@ type Tuple struct {
 	SrcPort, DstPort uint16
 	Proto            uint8
 }
+
+// LikelyServerPort reports whether port, over TCP or UDP (proto), is one
+// that Zeek's analyzers register as a service port (its likely_server_ports
+// set, approximated by the default ports of Zeek's protocol analyzers). A
+// connection whose first packet comes from such a port, to a port that is
+// not one, is taken to run the other way (the history starts with '^').
+func LikelyServerPort(proto uint8, port uint16) bool {
+	switch proto {
+	case ProtoTCP:
+		_, ok := tcpServerPorts[port]
+		return ok
+	case ProtoUDP:
+		_, ok := udpServerPorts[port]
+		return ok
+	}
+	return false
+}
+
+var tcpServerPorts = map[uint16]struct{}{
+	21: {}, 22: {}, 23: {}, 25: {}, 53: {}, 80: {}, 88: {}, 102: {}, 110: {}, 111: {}, 135: {}, 139: {},
+	143: {}, 389: {}, 443: {}, 445: {}, 465: {}, 502: {}, 563: {}, 585: {}, 587: {}, 614: {}, 636: {},
+	989: {}, 990: {}, 992: {}, 993: {}, 994: {}, 995: {}, 1080: {}, 1433: {}, 1521: {}, 1883: {},
+	2049: {}, 2811: {}, 3128: {}, 3306: {}, 3389: {}, 5060: {}, 5061: {}, 5222: {}, 5223: {}, 5269: {},
+	5432: {}, 5900: {}, 6379: {}, 6666: {}, 6667: {}, 6668: {}, 6669: {}, 8000: {}, 8080: {}, 8443: {},
+	8888: {}, 9200: {}, 11211: {}, 27017: {},
+}
+
+var udpServerPorts = map[uint16]struct{}{
+	53: {}, 67: {}, 68: {}, 69: {}, 88: {}, 111: {}, 123: {}, 137: {}, 138: {}, 161: {}, 162: {},
+	443: {}, 500: {}, 514: {}, 520: {}, 546: {}, 547: {}, 1812: {}, 1813: {}, 1900: {}, 2152: {},
+	3478: {}, 4500: {}, 4789: {}, 5060: {}, 5353: {}, 5355: {}, 6081: {},
+}

@@ -1,0 +1,328 @@
+package overview
+
+import (
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/flow"
+)
+
+// observer is the overview's own per-capture state: every table of the
+// output, each bounded (see Options). It sees every frame.
+type observer struct {
+	packets   int
+	dataSize  int64
+	captured  int64
+	first     int64 // earliest and latest frame time, Unix nanoseconds
+	last      int64
+	frame1    int64 // time of frame 1, which tshark's relative times count from
+	linkTypes map[capture.LinkType]int
+	fragments int
+	undecoded int
+	nonIP     int
+	path      path
+	tree      *tree
+	tp        *timeProfile
+	convs     [numConvTypes]*convTable
+	flows     *flowTable
+	names     *names
+	fp        flowPacket
+	trace     func(frame int, f *flowRec) // tests: each frame's flow
+	dataPort  uint16                      // the current frame's port, for a data node
+}
+
+var _ engine.Observer = (*observer)(nil)
+
+func newObserver(opts Options) *observer {
+	o := &observer{
+		linkTypes: map[capture.LinkType]int{},
+		tree:      newTree(),
+		tp:        newTimeProfile(),
+		flows:     newFlowTable(opts.MaxFlows),
+		names:     newNames(opts.MaxHosts),
+	}
+	for t := range numConvTypes {
+		o.convs[t] = newConvTable(t, opts.MaxConversations)
+	}
+	return o
+}
+
+// Observe counts one frame in every table.
+func (o *observer) Observe(p *engine.Packet) {
+	ts := p.Timestamp.UnixNano()
+	length := p.Length
+	o.packets++
+	if o.packets == 1 {
+		o.first, o.last, o.frame1 = ts, ts, ts
+	} else if ts < o.first {
+		o.first = ts
+	} else if ts > o.last {
+		o.last = ts
+	}
+	o.dataSize += int64(length)
+	o.captured += int64(p.CaptureLength)
+	o.linkTypes[p.LinkType]++
+	if p.UnsupportedLink {
+		o.undecoded++
+	}
+
+	f := &o.path
+	f.reset()
+	f.walkLink(p.LinkType, p.Data)
+	o.dataPort = 0
+	if f.net != pNone && (p.IPv4 != nil || p.IPv6 != nil) {
+		o.network(p, f, ts, length)
+	} else if f.net == pNone {
+		o.nonIP++
+	}
+	for i := 0; i < f.neth; i++ {
+		e := &f.eth[i]
+		o.convs[convEth].add(e[6:12], e[0:6], 0, 0, ts, length)
+	}
+	o.tree.add(f, length, o.dataPort)
+	o.tp.add(ts, length, leaf(f))
+}
+
+// leaf is the innermost protocol of a path worth naming in a time bucket:
+// the transport rather than its unrecognised data.
+func leaf(f *path) proto {
+	if f.n == 0 {
+		return pNone
+	}
+	if p := f.p[f.n-1]; p != pData || f.n == 1 {
+		return p
+	}
+	return f.p[f.n-2]
+}
+
+// network counts the IP layer the engine decoded, and what it carries.
+func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
+	fp := &o.fp
+	var ipLen int
+	var nh uint8
+	var ttl uint8
+	if p.IPv4 != nil {
+		ip := p.IPv4
+		if len(ip.SrcIP) != 4 || len(ip.DstIP) != 4 {
+			return
+		}
+		c, dir := o.convs[convIPv4].add(ip.SrcIP, ip.DstIP, 0, 0, ts, length)
+		ttl = ip.TTL
+		if d := ip.DstIP; d[0] >= 224 || d[3] == 255 {
+			ttl = 0 // multicast and broadcast go out with their own TTLs (255 for mDNS)
+		}
+		o.side(p, c, dir, ttl)
+		fp.src = ipv4Mapped(ip.SrcIP)
+		fp.dst = ipv4Mapped(ip.DstIP)
+		fp.v6 = false
+		ipLen = int(ip.Length)
+		nh = uint8(ip.Protocol)
+	} else {
+		ip := p.IPv6
+		if len(ip.SrcIP) != 16 || len(ip.DstIP) != 16 {
+			return
+		}
+		c, dir := o.convs[convIPv6].add(ip.SrcIP, ip.DstIP, 0, 0, ts, length)
+		ttl = ip.HopLimit
+		if ip.DstIP[0] == 0xff {
+			ttl = 0
+		}
+		o.side(p, c, dir, ttl)
+		fp.src = [16]byte(ip.SrcIP)
+		fp.dst = [16]byte(ip.DstIP)
+		fp.v6 = true
+		ipLen = int(ip.Length) + 40
+		nh = ipv6Transport(p)
+	}
+	if p.Fragment {
+		o.fragments++
+		f.push(pData)
+		return
+	}
+	tp := ipProto(nh)
+	if tp == pData {
+		f.push(pData)
+		return
+	}
+	f.push(tp)
+	fp.frame, fp.ts, fp.ipLen, fp.isTCP, fp.oneWay = p.Number, ts, ipLen, false, false
+	switch {
+	case p.TCP != nil && tp == pTCP:
+		t := p.TCP
+		sp, dp := uint16(t.SrcPort), uint16(t.DstPort)
+		o.convs[convTCP].addTCP(fp.src[:], fp.dst[:], sp, dp, ts, length, t.SYN, t.ACK, t.Seq)
+		fp.sp, fp.dp, fp.proto, fp.payload, fp.isTCP = sp, dp, flow.ProtoTCP, t.Payload, true
+		wire := ipLen - (ipHeaderLen(p)) - int(t.DataOffset)*4
+		fp.tcp = flow.Segment{SYN: t.SYN, ACK: t.ACK, FIN: t.FIN, RST: t.RST, Seq: t.Seq, Ack: t.Ack, Window: t.Window,
+			Len: max(wire, len(t.Payload)), Truncated: wire > len(t.Payload)}
+		fl, _ := o.flows.add(fp)
+		if o.trace != nil {
+			o.trace(p.Number, fl)
+		}
+		if len(t.Payload) > 0 || wire > 0 {
+			name := pData
+			if fl != nil && fl.service != pNone {
+				name = fl.service
+			}
+			f.push(name)
+			if name == pData {
+				o.dataPort = min(sp, dp)
+			}
+		}
+	case p.UDP != nil && tp == pUDP:
+		u := p.UDP
+		sp, dp := uint16(u.SrcPort), uint16(u.DstPort)
+		o.convs[convUDP].add(fp.src[:], fp.dst[:], sp, dp, ts, length)
+		fp.sp, fp.dp, fp.proto, fp.payload = sp, dp, flow.ProtoUDP, u.Payload
+		fl, _ := o.flows.add(fp)
+		if o.trace != nil {
+			o.trace(p.Number, fl)
+		}
+		o.udpPayload(f, sp, dp, u.Payload)
+	case (p.ICMPv4 != nil && tp == pICMP) || (p.ICMPv6 != nil && tp == pICMPv6):
+		var typ, code uint8
+		var payload []byte
+		if p.ICMPv4 != nil {
+			typ, code, payload = p.ICMPv4.TypeCode.Type(), p.ICMPv4.TypeCode.Code(), p.ICMPv4.Payload
+		} else {
+			typ, code = p.ICMPv6.TypeCode.Type(), p.ICMPv6.TypeCode.Code()
+			payload = p.ICMPv6.Payload
+			if len(payload) >= 4 {
+				payload = payload[4:] // gopacket keeps the 4 bytes after the checksum
+			}
+		}
+		fp.sp, fp.dp, fp.oneWay = flow.ICMPPorts(p.ICMPv6 != nil, typ, code)
+		fp.proto, fp.payload = flow.ProtoICMP, payload
+		fl, _ := o.flows.add(fp)
+		if o.trace != nil {
+			o.trace(p.Number, fl)
+		}
+	default:
+		if o.trace != nil {
+			o.trace(p.Number, nil)
+		}
+	}
+}
+
+// side records, for the hosts table, the source's MAC address and TTL on
+// its IP conversation.
+func (o *observer) side(p *engine.Packet, c *conv, dir int, ttl uint8) {
+	if c == nil {
+		return
+	}
+	s := &c.sides[dir]
+	if ttl > s.ttl {
+		s.ttl = ttl
+	}
+	mac := p.SrcMAC()
+	if len(mac) != 6 {
+		return
+	}
+	switch {
+	case !s.hasMAC:
+		s.mac, s.hasMAC = [6]byte(mac), true
+	case [6]byte(mac) != s.mac && !s.macMoved:
+		s.mac2, s.macMoved = [6]byte(mac), true
+	}
+}
+
+// udpPayload names a UDP payload as tshark would by its ports (lower port
+// first), and learns host names from the protocols that carry them.
+func (o *observer) udpPayload(f *path, sp, dp uint16, b []byte) {
+	lo, hi := min(sp, dp), max(sp, dp)
+	name, ok := udpPorts[lo]
+	if !ok {
+		name, ok = udpPorts[hi]
+	}
+	if !ok && (lo == 443 || hi == 443) && looksQUICAny(b) {
+		name, ok = pQUIC, true
+	}
+	if !ok {
+		if len(b) > 0 {
+			f.push(pData)
+			o.dataPort = lo
+		}
+		return
+	}
+	f.push(name)
+	switch name {
+	case pDNS:
+		o.names.dns(b, srcDNS)
+	case pMDNS:
+		o.names.dns(b, srcMDNS)
+	case pLLMNR:
+		o.names.dns(b, srcLLMNR)
+	case pNBNS:
+		o.names.nbns(b)
+	case pDHCP:
+		o.names.dhcp(b)
+	case pVXLAN:
+		if len(b) > 8 {
+			f.walkEth(b[8:])
+		}
+	}
+}
+
+// looksQUICAny accepts a QUIC long header of a known version, or a short
+// header (the fixed bit set), as a UDP port 443 payload.
+func looksQUICAny(b []byte) bool {
+	return looksQUIC(b) || (len(b) > 0 && b[0]&0xc0 == 0x40)
+}
+
+// ipv6Transport is the protocol an IPv6 packet carries past its extension
+// headers.
+func ipv6Transport(p *engine.Packet) uint8 {
+	switch {
+	case p.TCP != nil:
+		return flow.ProtoTCP
+	case p.UDP != nil:
+		return flow.ProtoUDP
+	case p.ICMPv6 != nil:
+		return flow.ProtoICMPv6
+	}
+	nh := uint8(p.IPv6.NextHeader)
+	b := p.IPv6.Payload
+	for range 8 {
+		switch layers.IPProtocol(nh) {
+		case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination:
+			if len(b) < 2 {
+				return nh
+			}
+			n := (int(b[1]) + 1) * 8
+			if n > len(b) {
+				return b[0]
+			}
+			nh, b = b[0], b[n:]
+		case layers.IPProtocolIPv6Fragment:
+			if len(b) < 8 {
+				return nh
+			}
+			nh, b = b[0], b[8:]
+		default:
+			return nh
+		}
+	}
+	return nh
+}
+
+// ipHeaderLen is the length of the IP header (with IPv6 extension headers
+// up to the transport).
+func ipHeaderLen(p *engine.Packet) int {
+	if p.IPv4 != nil {
+		return int(p.IPv4.IHL) * 4
+	}
+	if p.TCP != nil {
+		// The TCP header follows the extension headers: what the IPv6
+		// payload holds before it.
+		return 40 + len(p.IPv6.Payload) - len(p.TCP.Contents) - len(p.TCP.Payload)
+	}
+	return 40
+}
+
+func ipv4Mapped(b []byte) [16]byte {
+	var a [16]byte
+	a[10], a[11] = 0xff, 0xff
+	copy(a[12:], b)
+	return a
+}
