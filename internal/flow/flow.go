@@ -25,7 +25,9 @@ const (
 )
 
 // ProtoName returns Zeek's name for a transport protocol ("tcp", "udp",
-// "icmp"; ICMPv6 is "icmp" too, as in Zeek's conn.log), or the number.
+// "icmp"; ICMPv6 is "icmp" too, as in Zeek's conn.log), the IANA keyword of
+// a few others Zeek has no analyzer for ("sctp", "igmp", "gre", "esp", ...),
+// or the number.
 func ProtoName(p uint8) string {
 	switch p {
 	case ProtoTCP:
@@ -36,8 +38,36 @@ func ProtoName(p uint8) string {
 		return "icmp"
 	case ProtoSCTP:
 		return "sctp"
+	case 2:
+		return "igmp"
+	case 4:
+		return "ipip"
+	case 41:
+		return "ipv6"
+	case 47:
+		return "gre"
+	case 50:
+		return "esp"
+	case 51:
+		return "ah"
+	case 89:
+		return "ospf"
+	case 103:
+		return "pim"
+	case 112:
+		return "vrrp"
 	}
 	return strconv.Itoa(int(p))
+}
+
+// HasPorts reports whether the Community ID of a protocol's flows hashes
+// ports: TCP, UDP, SCTP, and ICMP and ICMPv6 with their port equivalents.
+func HasPorts(p uint8) bool {
+	switch p {
+	case ProtoTCP, ProtoUDP, ProtoSCTP, ProtoICMP, ProtoICMPv6:
+		return true
+	}
+	return false
 }
 
 // ID is the stable id of the flow whose first packet is frame: "F" and the

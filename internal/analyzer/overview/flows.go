@@ -44,6 +44,7 @@ type flowRec struct {
 	key        flowKey
 	origIsA    bool
 	oneWay     bool // ICMP message without a counterpart
+	noPorts    bool // the transport header was cut before its ports
 	v6         bool
 	firstFrame int32
 	lastFrame  int32
@@ -77,6 +78,7 @@ type flowPacket struct {
 	sp, dp   uint16 // ports, or the ICMP port equivalents
 	proto    uint8
 	oneWay   bool
+	noPorts  bool
 	v6       bool
 	frame    int
 	ts       int64
@@ -162,7 +164,7 @@ func (t *flowTable) start(k flowKey, dir int, fp *flowPacket) *flowRec {
 		flip = flow.LikelyServerPort(flow.ProtoUDP, fp.sp) && !flow.LikelyServerPort(flow.ProtoUDP, fp.dp)
 	}
 	t.recs = append(t.recs, flowRec{
-		key: k, origIsA: (dir == 0) != flip, oneWay: fp.oneWay, v6: fp.v6,
+		key: k, origIsA: (dir == 0) != flip, oneWay: fp.oneWay, noPorts: fp.noPorts, v6: fp.v6,
 		firstFrame: int32(fp.frame), start: fp.ts, lastSeen: fp.ts, lastTime: fp.ts,
 	})
 	t.index[k] = int32(len(t.recs) - 1)
@@ -200,8 +202,10 @@ func (f *flowRec) count(fp *flowPacket, isOrig bool) {
 	case flow.ProtoUDP:
 		f.conn.UDP(isOrig)
 		f.payload[s] += uint64(len(fp.payload))
-	default:
+	case flow.ProtoICMP:
 		f.conn.ICMP(isOrig)
+		f.payload[s] += uint64(len(fp.payload))
+	default:
 		f.payload[s] += uint64(len(fp.payload))
 	}
 	if f.service == pNone && len(fp.payload) > 0 && f.checked[s] < maxServiceChecks {
@@ -242,7 +246,7 @@ func (f *flowRec) communityID() string {
 	if proto == flow.ProtoICMP && f.v6 {
 		proto = flow.ProtoICMPv6
 	}
-	return flow.CommunityID(oa, ra, proto, op, rp, true, f.oneWay)
+	return flow.CommunityID(oa, ra, proto, op, rp, flow.HasPorts(proto) && !f.noPorts, f.oneWay)
 }
 
 // detectService names the protocol a flow's payload shows, from its first

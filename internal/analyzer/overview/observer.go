@@ -1,6 +1,8 @@
 package overview
 
 import (
+	"encoding/binary"
+
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -28,8 +30,8 @@ type observer struct {
 	flows     *flowTable
 	names     *names
 	fp        flowPacket
-	trace     func(frame int, f *flowRec) // tests: each frame's flow
-	dataPort  uint16                      // the current frame's port, for a data node
+	trace     func(p *engine.Packet, f *flowRec) // tests: each frame's flow
+	dataPort  uint16                             // the current frame's port, for a data node
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -135,7 +137,7 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		ipLen = int(ip.Length) + 40
 		nh = ipv6Transport(p)
 	}
-	if p.Fragment {
+	if p.Fragment && p.TCP == nil && p.UDP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil && !firstCut(p) {
 		o.fragments++
 		f.push(pData)
 		return
@@ -146,7 +148,7 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		return
 	}
 	f.push(tp)
-	fp.frame, fp.ts, fp.ipLen, fp.isTCP, fp.oneWay = p.Number, ts, ipLen, false, false
+	fp.frame, fp.ts, fp.ipLen, fp.isTCP, fp.oneWay, fp.noPorts = p.Number, ts, ipLen, false, false, false
 	switch {
 	case p.TCP != nil && tp == pTCP:
 		t := p.TCP
@@ -158,7 +160,7 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 			Len: max(wire, len(t.Payload)), Truncated: wire > len(t.Payload)}
 		fl, _ := o.flows.add(fp)
 		if o.trace != nil {
-			o.trace(p.Number, fl)
+			o.trace(p, fl)
 		}
 		if len(t.Payload) > 0 || wire > 0 {
 			name := pData
@@ -177,7 +179,7 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		fp.sp, fp.dp, fp.proto, fp.payload = sp, dp, flow.ProtoUDP, u.Payload
 		fl, _ := o.flows.add(fp)
 		if o.trace != nil {
-			o.trace(p.Number, fl)
+			o.trace(p, fl)
 		}
 		o.udpPayload(f, sp, dp, u.Payload)
 	case (p.ICMPv4 != nil && tp == pICMP) || (p.ICMPv6 != nil && tp == pICMPv6):
@@ -196,12 +198,46 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		fp.proto, fp.payload = flow.ProtoICMP, payload
 		fl, _ := o.flows.add(fp)
 		if o.trace != nil {
-			o.trace(p.Number, fl)
+			o.trace(p, fl)
 		}
 	default:
-		if o.trace != nil {
-			o.trace(p.Number, nil)
+		// A transport header cut short, or a protocol without a Zeek
+		// analyzer (IGMP, SCTP, GRE, ESP, VRRP, ...): a flow of its own,
+		// with the ports the header still shows, whose state is OTH.
+		o.otherFlow(p, fp, nh)
+	}
+}
+
+// otherFlow counts an IP packet whose transport the engine did not decode.
+func (o *observer) otherFlow(p *engine.Packet, fp *flowPacket, nh uint8) {
+	fp.sp, fp.dp, fp.proto, fp.payload = 0, 0, nh, nil
+	var b []byte
+	if p.IPv4 != nil {
+		b = p.IPv4.Payload
+	} else if nh != uint8(p.IPv6.NextHeader) {
+		b = nil // behind extension headers: no ports read
+	} else {
+		b = p.IPv6.Payload
+	}
+	switch nh {
+	case flow.ProtoTCP, flow.ProtoUDP, flow.ProtoSCTP:
+		if sp, dp, ok := p.Ports(); ok {
+			fp.sp, fp.dp = sp, dp
+		} else if len(b) >= 4 {
+			fp.sp, fp.dp = binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
+		} else {
+			break
 		}
+	case flow.ProtoICMP, flow.ProtoICMPv6:
+		// A header cut short: no ports, as Wireshark hashes it.
+		fp.proto, fp.noPorts = flow.ProtoICMP, true
+		if len(b) >= 2 {
+			fp.sp, fp.dp, fp.oneWay = flow.ICMPPorts(nh == flow.ProtoICMPv6, b[0], b[1])
+		}
+	}
+	fl, _ := o.flows.add(fp)
+	if o.trace != nil {
+		o.trace(p, fl)
 	}
 }
 
@@ -268,6 +304,14 @@ func (o *observer) udpPayload(f *path, sp, dp uint16, b []byte) {
 // header (the fixed bit set), as a UDP port 443 payload.
 func looksQUICAny(b []byte) bool {
 	return looksQUIC(b) || (len(b) > 0 && b[0]&0xc0 == 0x40)
+}
+
+// firstCut reports the first fragment of an IPv4 datagram captured short of
+// its length: it can never be reassembled, and tshark, as the engine, reads
+// its transport header.
+func firstCut(p *engine.Packet) bool {
+	ip := p.IPv4
+	return ip != nil && ip.FragOffset == 0 && len(ip.Payload) < int(ip.Length)-int(ip.IHL)*4
 }
 
 // ipv6Transport is the protocol an IPv6 packet carries past its extension
