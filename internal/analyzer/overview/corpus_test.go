@@ -97,9 +97,15 @@ func TestProtocolHierarchyAgreesWithTshark(t *testing.T) {
 	t.Logf("protocol hierarchy: %d of %d captures agree, %d nodes equal in frames and bytes, %d known gaps", captures, len(files), nodes, gaps)
 }
 
-// knownConvGaps are captures whose conversation tables knowingly differ
-// from tshark's, with the reason.
-var knownConvGaps = map[string]string{}
+// knownConvGaps are captures (or one table of a capture: "name udp") whose
+// conversation tables knowingly differ from tshark's, with the reason.
+// Endpoint tables are compared for every capture not listed whole: they
+// sum the same frames however conversations are split.
+var knownConvGaps = map[string]string{
+	"sip-call-over-tcp-heplify.pcap udp": "tshark's SDP dissector sets up an RTP conversation per media endpoint, so the two directions of one UDP address and port pair fall into two tshark conversations; the overview keeps the pair as one",
+	"sip-rtp-rtcp-call-heplify.pcap udp": "tshark's SDP dissector sets up an RTP conversation per media endpoint (and its SNMP dissector one per request), so the two directions of one UDP address and port pair fall into two tshark conversations; the overview keeps the pair as one",
+	"malformed-huge-caplen-suricata.pcap": "tshark reads the first record, which claims far more bytes than the file holds, and dissects none of it (_ws.short); the engine decodes the bytes the record holds",
+}
 
 // TestConversationsAgreeWithTshark compares the five conversation tables of
 // every corpus capture with tshark's: the number of conversations per type,
@@ -120,6 +126,10 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 			}
 			ok := true
 			for typ := range numConvTypes {
+				if reason, gap := knownConvGaps[name+" "+typ.String()]; gap {
+					t.Logf("%s: known gap: %s", typ, reason)
+					continue
+				}
 				want := truth[typ]
 				tab := o.convs[typ]
 				if len(tab.convs) != len(want) {

@@ -125,12 +125,16 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		if len(ip.SrcIP) != 16 || len(ip.DstIP) != 16 {
 			return
 		}
-		c, dir := o.convs[convIPv6].add(ip.SrcIP, ip.DstIP, 0, 0, ts, length)
-		ttl = ip.HopLimit
-		if ip.DstIP[0] == 0xff {
-			ttl = 0
+		// tshark's IPv6 conversations leave out fragments that do not
+		// complete a datagram (its IPv4 ones count them).
+		if !p.Fragment {
+			c, dir := o.convs[convIPv6].add(ip.SrcIP, ip.DstIP, 0, 0, ts, length)
+			ttl = ip.HopLimit
+			if ip.DstIP[0] == 0xff {
+				ttl = 0
+			}
+			o.side(p, c, dir, ttl)
 		}
-		o.side(p, c, dir, ttl)
 		fp.src = [16]byte(ip.SrcIP)
 		fp.dst = [16]byte(ip.DstIP)
 		fp.v6 = true
