@@ -27,18 +27,35 @@ var comparedProtocols = map[string]bool{
 	"ip": true, "ipv6": true, "tcp": true, "udp": true, "icmp": true, "icmpv6": true, "igmp": true, "gre": true,
 	"esp": true, "ah": true, "sctp": true, "ospf": true, "vrrp": true, "pim": true,
 	"dns": true, "mdns": true, "llmnr": true, "dhcp": true, "dhcpv6": true, "sip": true, "ntp": true, "ssdp": true,
-	"nbns": true, "nbdgm": true, "snmp": true, "syslog": true, "rip": true, "quic": true, "vxlan": true,
+	"nbns": true, "nbdgm": true, "snmp": true, "syslog": true, "rip": true, "quic": true, "gquic": true, "dtls": true, "vxlan": true,
 }
 
 // knownPHSGaps are the hierarchy paths where the overview knowingly
 // differs from tshark, with the reason (README.md lists them).
-var knownPHSGaps = map[string]string{}
+var knownPHSGaps = map[string]string{
+	"malformed-huge-caplen-suricata.pcap eth":                                 "tshark dissects none of the damaged first record (_ws.short); the engine decodes the bytes it holds",
+	"malformed-huge-caplen-suricata.pcap eth/ip":                              "as above",
+	"malformed-huge-caplen-suricata.pcap eth/ip/tcp":                          "as above",
+	"malformed-huge-caplen-suricata.pcap eth/ip/udp":                          "as above",
+	"malformed-huge-caplen-suricata.pcap eth/ip/udp/dns":                      "as above",
+	"udp-heavy-snapchat-call-quic-ndpi.pcapng eth/ip/udp/quic/quic/quic/quic": "frame 121's third coalesced QUIC packet is malformed: tshark stops dissecting the datagram there, the overview counts the bytes after it as a fourth packet",
+	"truncated-snaplen-record-zeek.pcap eth":                                  "the file ends inside the only record; tshark dissects none of it (_ws.short), the engine decodes the bytes there are",
+}
 
-// comparable reports whether every name of a path is compared.
+// comparable reports whether every name of a path is compared, and it
+// does not name what TCP, SCTP or an ICMP error carries (tshark names the
+// protocol of a quoted datagram under ICMP; the overview does not).
 func comparable(path string) bool {
-	for _, n := range strings.Split(path, "/") {
+	names := strings.Split(path, "/")
+	for i, n := range names {
 		if !comparedProtocols[n] {
 			return false
+		}
+		if i > 0 {
+			switch names[i-1] {
+			case "tcp", "sctp", "icmp", "icmpv6":
+				return false
+			}
 		}
 	}
 	return true
@@ -102,8 +119,8 @@ func TestProtocolHierarchyAgreesWithTshark(t *testing.T) {
 // Endpoint tables are compared for every capture not listed whole: they
 // sum the same frames however conversations are split.
 var knownConvGaps = map[string]string{
-	"sip-call-over-tcp-heplify.pcap udp": "tshark's SDP dissector sets up an RTP conversation per media endpoint, so the two directions of one UDP address and port pair fall into two tshark conversations; the overview keeps the pair as one",
-	"sip-rtp-rtcp-call-heplify.pcap udp": "tshark's SDP dissector sets up an RTP conversation per media endpoint (and its SNMP dissector one per request), so the two directions of one UDP address and port pair fall into two tshark conversations; the overview keeps the pair as one",
+	"sip-call-over-tcp-heplify.pcap udp":  "tshark's SDP dissector sets up an RTP conversation per media endpoint, so the two directions of one UDP address and port pair fall into two tshark conversations; the overview keeps the pair as one",
+	"sip-rtp-rtcp-call-heplify.pcap udp":  "tshark's SDP dissector sets up an RTP conversation per media endpoint (and its SNMP dissector one per request), so the two directions of one UDP address and port pair fall into two tshark conversations; the overview keeps the pair as one",
 	"malformed-huge-caplen-suricata.pcap": "tshark reads the first record, which claims far more bytes than the file holds, and dissects none of it (_ws.short); the engine decodes the bytes the record holds",
 }
 

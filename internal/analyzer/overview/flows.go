@@ -267,6 +267,8 @@ func detectService(ipProto uint8, sp, dp uint16, b []byte) proto {
 			return pNTP
 		case looksSIP(b):
 			return pSIP
+		case looksGQUIC(b):
+			return pGQUIC
 		case looksQUIC(b):
 			return pQUIC
 		}
@@ -315,13 +317,9 @@ func looksHTTP(b []byte) bool {
 	return false
 }
 
-var sipMethods = [][]byte{
-	[]byte("INVITE "), []byte("REGISTER "), []byte("ACK "), []byte("BYE "), []byte("CANCEL "),
-	[]byte("OPTIONS "), []byte("SUBSCRIBE "), []byte("NOTIFY "), []byte("PUBLISH "), []byte("INFO "),
-	[]byte("MESSAGE "), []byte("PRACK "), []byte("UPDATE "), []byte("REFER "),
-}
-
-// looksSIP reports a SIP status line, or a request line ending in SIP/2.0.
+// looksSIP reports a SIP status line ("SIP/2.0 200 OK"), or a request
+// line: a method token, a URI and "SIP/2.0" (RFC 3261 §7.1), as tshark's
+// SIP dissector accepts them.
 func looksSIP(b []byte) bool {
 	if bytes.HasPrefix(b, []byte("SIP/2.0 ")) {
 		return true
@@ -334,12 +332,16 @@ func looksSIP(b []byte) bool {
 	if !bytes.HasSuffix(line, []byte(" SIP/2.0")) {
 		return false
 	}
-	for _, m := range sipMethods {
-		if bytes.HasPrefix(line, m) {
-			return true
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 {
+		return false
+	}
+	for _, c := range line[:sp] {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '.' || c == '!' || c == '%' || c == '*' || c == '_' || c == '+' || c == '`' || c == '\'' || c == '~' || c >= '0' && c <= '9') {
+			return false
 		}
 	}
-	return false
+	return sp+1 < len(line)-len(" SIP/2.0")
 }
 
 // looksQUIC reports a QUIC long-header packet of a known version (RFC 9000

@@ -199,8 +199,8 @@ func (f *path) walkEtherType(t uint16, b []byte) {
 			f.network(pIPv6)
 		case 0x0806:
 			f.push(pARP)
-		case 0x8035:
-			f.push(pRARP)
+		case 0x8035: // RARP: tshark's ARP dissector, named arp
+			f.push(pARP)
 		case 0x888e:
 			f.push(pEAPOL)
 		case 0x88cc:

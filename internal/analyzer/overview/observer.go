@@ -179,13 +179,17 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 	case p.UDP != nil && tp == pUDP:
 		u := p.UDP
 		sp, dp := uint16(u.SrcPort), uint16(u.DstPort)
+		payload := u.Payload
+		if n := int(u.Length) - 8; n >= 0 && n < len(payload) {
+			payload = payload[:n] // the UDP length, not the IP one, ends the datagram
+		}
 		o.convs[convUDP].add(fp.src[:], fp.dst[:], sp, dp, ts, length)
-		fp.sp, fp.dp, fp.proto, fp.payload = sp, dp, flow.ProtoUDP, u.Payload
+		fp.sp, fp.dp, fp.proto, fp.payload = sp, dp, flow.ProtoUDP, payload
 		fl, _ := o.flows.add(fp)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
-		o.udpPayload(f, sp, dp, u.Payload)
+		o.udpPayload(f, sp, dp, payload, fl)
 	case (p.ICMPv4 != nil && tp == pICMP) || (p.ICMPv6 != nil && tp == pICMPv6):
 		var typ, code uint8
 		var payload []byte
@@ -267,18 +271,45 @@ func (o *observer) side(p *engine.Packet, c *conv, dir int, ttl uint8) {
 	}
 }
 
-// udpPayload names a UDP payload as tshark would by its ports (lower port
-// first), and learns host names from the protocols that carry them.
-func (o *observer) udpPayload(f *path, sp, dp uint16, b []byte) {
+// udpPayload names a UDP payload as tshark does: by the dissector
+// registered for its lower port, then its higher one (SIP must look like
+// SIP; port 443 is QUIC, or Google QUIC when it looks like it), then by the
+// heuristics tshark enables by default (SIP, QUIC, Google QUIC, and the
+// flow's QUIC when its first packets showed it). It learns host names from
+// the protocols that carry them.
+func (o *observer) udpPayload(f *path, sp, dp uint16, b []byte, fl *flowRec) {
 	lo, hi := min(sp, dp), max(sp, dp)
-	name, ok := udpPorts[lo]
-	if !ok {
-		name, ok = udpPorts[hi]
+	if len(b) == 0 {
+		return // no payload, nothing to name
 	}
-	if !ok && (lo == 443 || hi == 443) && looksQUICAny(b) {
-		name, ok = pQUIC, true
+	name := pNone
+	for _, port := range [2]uint16{lo, hi} {
+		n, ok := udpPorts[port]
+		if !ok {
+			continue
+		}
+		switch {
+		case n == pSIP && !looksSIP(b):
+			continue
+		case n == pQUIC && (looksGQUIC(b) || fl != nil && fl.service == pGQUIC):
+			n = pGQUIC
+		case n == pQUIC && (len(b) == 0 || b[0]&0xc0 == 0):
+			continue // neither header form nor the fixed bit: not QUIC
+		}
+		name = n
+		break
 	}
-	if !ok {
+	if name == pNone && len(b) > 0 {
+		switch {
+		case looksSIP(b):
+			name = pSIP
+		case looksGQUIC(b) || fl != nil && fl.service == pGQUIC:
+			name = pGQUIC
+		case looksQUIC(b) || fl != nil && fl.service == pQUIC:
+			name = pQUIC
+		}
+	}
+	if name == pNone {
 		if len(b) > 0 {
 			f.push(pData)
 			o.dataPort = lo
@@ -287,6 +318,10 @@ func (o *observer) udpPayload(f *path, sp, dp uint16, b []byte) {
 	}
 	f.push(name)
 	switch name {
+	case pQUIC:
+		for range quicPackets(b) - 1 {
+			f.push(pQUIC) // tshark nests each coalesced packet
+		}
 	case pDNS:
 		o.names.dns(b, srcDNS)
 	case pMDNS:
@@ -304,10 +339,81 @@ func (o *observer) udpPayload(f *path, sp, dp uint16, b []byte) {
 	}
 }
 
-// looksQUICAny accepts a QUIC long header of a known version, or a short
-// header (the fixed bit set), as a UDP port 443 payload.
-func looksQUICAny(b []byte) bool {
-	return looksQUIC(b) || (len(b) > 0 && b[0]&0xc0 == 0x40)
+// looksGQUIC reports a Google QUIC packet with its version: the public
+// header (flags with the version bit, 8-byte connection id, "Q0nn"), or a
+// long header whose version is "Q0nn".
+func looksGQUIC(b []byte) bool {
+	if len(b) >= 13 && b[0]&0x80 == 0 && b[0]&0x09 == 0x09 && b[9] == 'Q' && b[10] == '0' {
+		return true
+	}
+	return len(b) >= 5 && b[0]&0x80 != 0 && b[1] == 'Q' && b[2] == '0'
+}
+
+// quicPackets counts the QUIC packets coalesced in a datagram (RFC 9000
+// §12.2): long-header packets end where their Length says (read as QUIC
+// v1 lays it out, whatever the version, as tshark does); whatever follows
+// them (a short-header packet, or padding) is one more.
+func quicPackets(b []byte) int {
+	n := 0
+	for len(b) > 0 && n < 8 {
+		if b[0]&0x80 == 0 {
+			n++ // a short-header packet, or padding: tshark shows either as one more item
+			break
+		}
+		n++
+		if len(b) < 7 {
+			break
+		}
+		v := binary.BigEndian.Uint32(b[1:])
+		if v == 0 {
+			break // version negotiation: the whole datagram
+		}
+		typ := b[0] >> 4 & 3
+		initial, retry := typ == 0, typ == 3
+		if v == 0x6b3343cf { // QUIC v2 (RFC 9369) numbers the types differently
+			initial, retry = typ == 1, typ == 0
+		}
+		if retry {
+			break
+		}
+		off := 5
+		for range 2 { // destination and source connection ids
+			if off >= len(b) {
+				return n
+			}
+			off += 1 + int(b[off])
+		}
+		if initial {
+			l, w := varint(b, off)
+			if w == 0 {
+				return n
+			}
+			off += w + int(l)
+		}
+		l, w := varint(b, off)
+		if w == 0 || off+w+int(l) > len(b) {
+			return n
+		}
+		b = b[off+w+int(l):]
+	}
+	return max(n, 1)
+}
+
+// varint reads a QUIC variable-length integer (RFC 9000 §16) at off; the
+// width is 0 when it does not fit.
+func varint(b []byte, off int) (uint64, int) {
+	if off >= len(b) {
+		return 0, 0
+	}
+	w := 1 << (b[off] >> 6)
+	if off+w > len(b) || w > 8 {
+		return 0, 0
+	}
+	v := uint64(b[off] & 0x3f)
+	for i := 1; i < w; i++ {
+		v = v<<8 | uint64(b[off+i])
+	}
+	return v, w
 }
 
 // firstCut reports the first fragment of an IPv4 datagram captured short of

@@ -68,6 +68,8 @@ const (
 	pSyslog
 	pRIP
 	pQUIC
+	pGQUIC
+	pDTLS
 	pVXLAN
 	pTLS
 	pHTTP
@@ -79,7 +81,7 @@ const (
 
 var protoNames = [numProtos]string{
 	pNone: "", pEth: "eth", pVLAN: "vlan", pLLC: "llc", pSTP: "stp", pCDP: "cdp", pLLDP: "lldp",
-	pARP: "arp", pRARP: "rarp", pEAPOL: "eapol", pPPPoED: "pppoed", pPPPoES: "pppoes", pPPP: "ppp",
+	pARP: "arp", pRARP: "arp", pEAPOL: "eapol", pPPPoED: "pppoed", pPPPoES: "pppoes", pPPP: "ppp",
 	pCHDLC: "chdlc", pLCP: "lcp", pIPCP: "ipcp", pIPv6CP: "ipv6cp", pPAP: "pap", pCHAP: "chap",
 	pMPLS: "mpls", pSLL: "sll", pNull: "null", pRaw: "raw", pRadiotap: "radiotap",
 	pWLANRadio: "wlan_radio", pWLAN: "wlan", pWLANMgt: "wlan.mgt", pFDDI: "fddi", pNetlink: "netlink",
@@ -87,7 +89,7 @@ var protoNames = [numProtos]string{
 	pIGMP: "igmp", pGRE: "gre", pESP: "esp", pAH: "ah", pSCTP: "sctp", pOSPF: "ospf", pVRRP: "vrrp",
 	pPIM: "pim", pData: "data", pDNS: "dns", pMDNS: "mdns", pLLMNR: "llmnr", pDHCP: "dhcp",
 	pDHCPv6: "dhcpv6", pSIP: "sip", pNTP: "ntp", pSSDP: "ssdp", pNBNS: "nbns", pNBDGM: "nbdgm",
-	pSNMP: "snmp", pSyslog: "syslog", pRIP: "rip", pQUIC: "quic", pVXLAN: "vxlan", pTLS: "tls",
+	pSNMP: "snmp", pSyslog: "syslog", pRIP: "rip", pQUIC: "quic", pGQUIC: "gquic", pDTLS: "dtls", pVXLAN: "vxlan", pTLS: "tls",
 	pHTTP: "http", pSSH: "ssh", pSMTP: "smtp", pFTP: "ftp",
 }
 
@@ -130,12 +132,12 @@ func ipProto(n uint8) proto {
 
 // udpPorts names UDP payloads by port, as tshark's port registrations do
 // for the protocols listed (the lower port is tried first, then the
-// higher). Ports of protocols that need a look at the payload (QUIC) are
-// handled in udpName.
+// higher). SIP on its port must also look like SIP, and port 443 is QUIC or
+// Google QUIC (see udpPayload).
 var udpPorts = map[uint16]proto{
 	53: pDNS, 5353: pMDNS, 5355: pLLMNR, 67: pDHCP, 68: pDHCP, 546: pDHCPv6, 547: pDHCPv6,
 	5060: pSIP, 123: pNTP, 1900: pSSDP, 137: pNBNS, 138: pNBDGM, 161: pSNMP, 162: pSNMP,
-	514: pSyslog, 520: pRIP, 4789: pVXLAN,
+	514: pSyslog, 520: pRIP, 4789: pVXLAN, 443: pQUIC, 853: pDTLS,
 }
 
 // serviceNames are the protocols a flow's content can show it carries, by
@@ -143,5 +145,5 @@ var udpPorts = map[uint16]proto{
 // calls "ssl").
 var serviceNames = map[proto]string{
 	pDNS: "dns", pMDNS: "dns", pLLMNR: "dns", pDHCP: "dhcp", pSIP: "sip", pTLS: "tls", pHTTP: "http",
-	pSSH: "ssh", pQUIC: "quic", pNTP: "ntp", pSMTP: "smtp", pFTP: "ftp", pDHCPv6: "dhcp", pNBNS: "netbios-ns",
+	pSSH: "ssh", pQUIC: "quic", pGQUIC: "gquic", pNTP: "ntp", pSMTP: "smtp", pFTP: "ftp", pDHCPv6: "dhcp", pNBNS: "netbios-ns",
 }
