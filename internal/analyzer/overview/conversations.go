@@ -50,31 +50,39 @@ type side struct {
 
 // conv is one conversation. Direction 0 is key.a to key.b.
 type conv struct {
-	key     convKey
-	aFirst  bool // key.a is tshark's A (sent the first frame)
 	frames  [2]uint64
 	bytes   [2]uint64
 	first   int64 // earliest and latest frame time, Unix nanoseconds
 	last    int64
-	sides   [2]side // IP conversations only
-	baseSeq [2]uint32
-	baseSet [2]bool // TCP: the direction's first sequence number is known
+	key     convKey
+	aFirst  bool // key.a is tshark's A (sent the first frame)
+	baseSet [2]bool
+	baseSeq [2]uint32 // TCP: each direction's first sequence number
 }
 
 // convTable is one conversation type's table, bounded by max entries;
-// frames of pairs past the bound are counted in dropped.
+// frames of pairs past the bound are counted in dropped. The Ethernet and
+// IP tables index their pairs themselves; the TCP and UDP ones are indexed
+// by the observer's map of transport pairs, which it shares with the flow
+// table (one lookup per packet for both).
 type convTable struct {
 	typ       convType
-	index     map[convKey]int32 // current conversation of a pair
-	convs     []conv
+	index     *slots // Ethernet and IP tables
+	seed      *seed
+	convs     chunked[conv]
+	sides     chunked[[2]side] // IP tables: the two sides of each conversation
 	max       int
 	dropped   uint64 // frames of conversations not tracked
 	droppedBy uint64 // bytes of them
 	full      bool
 }
 
-func newConvTable(t convType, max int) *convTable {
-	return &convTable{typ: t, index: map[convKey]int32{}, max: max}
+func newConvTable(t convType, max int, s *seed) *convTable {
+	tab := &convTable{typ: t, max: max, seed: s}
+	if t == convEth || t == convIPv4 || t == convIPv6 {
+		tab.index = &slots{}
+	}
+	return tab
 }
 
 // order returns the pair's key and whether the frame goes from key.a to
@@ -94,32 +102,49 @@ func order(src, dst []byte, sp, dp uint16) (convKey, int) {
 	return k, 1
 }
 
-// add counts one frame from src to dst and returns its conversation (nil
-// when the table is full).
-func (t *convTable) add(src, dst []byte, sp, dp uint16, ts int64, length int) (*conv, int) {
-	k, dir := order(src, dst, sp, dp)
-	i, ok := t.index[k]
-	if !ok {
-		return t.start(k, dir, ts, length), dir
+// add counts one frame from src to dst in an Ethernet or IP table and
+// returns its conversation's index (-1 when the table is full).
+func (t *convTable) add(src, dst []byte, ts int64, length int) (int32, int) {
+	k, dir := order(src, dst, 0, 0)
+	h := t.seed.hashPair(&k.a, &k.b, 0)
+	x := t.index
+	p, mask := x.probe(h)
+	for {
+		hb, i := slotAt(x.s[p])
+		if i < 0 {
+			break
+		}
+		if hb == h {
+			if c := t.convs.at(i); c.key == k {
+				c.count(dir, ts, length)
+				return i, dir
+			}
+		}
+		p = (p + 1) & mask
 	}
-	c := &t.convs[i]
-	c.count(dir, ts, length)
-	return c, dir
+	i := t.start(k, dir, ts, length)
+	if i >= 0 {
+		x.put(h, i)
+	}
+	return i, dir
 }
 
-// start begins a conversation of pair k with a frame in direction dir.
-func (t *convTable) start(k convKey, dir int, ts int64, length int) *conv {
-	if len(t.convs) >= t.max {
+// start begins a conversation of pair k with a frame in direction dir and
+// returns its index, or -1 when the table is full.
+func (t *convTable) start(k convKey, dir int, ts int64, length int) int32 {
+	if t.convs.len() >= t.max {
 		t.full = true
 		t.dropped++
 		t.droppedBy += uint64(length)
-		return nil
+		return -1
 	}
-	t.convs = append(t.convs, conv{key: k, aFirst: dir == 0, first: ts, last: ts})
-	t.index[k] = int32(len(t.convs) - 1)
-	c := &t.convs[len(t.convs)-1]
+	i, c := t.convs.add()
+	*c = conv{key: k, aFirst: dir == 0, first: ts, last: ts}
 	c.count(dir, ts, length)
-	return c
+	if t.typ == convIPv4 || t.typ == convIPv6 {
+		t.sides.add()
+	}
+	return i
 }
 
 func (c *conv) count(dir int, ts int64, length int) {
@@ -132,32 +157,39 @@ func (c *conv) count(dir int, ts int64, length int) {
 	}
 }
 
-// addTCP counts a TCP segment as tshark numbers TCP streams: a SYN
-// (without ACK) whose sequence number is not the one its direction began
-// with starts a new conversation.
-func (t *convTable) addTCP(src, dst []byte, sp, dp uint16, ts int64, length int, syn, ack bool, seq uint32) {
-	k, dir := order(src, dst, sp, dp)
-	i, ok := t.index[k]
-	if !ok {
-		if c := t.start(k, dir, ts, length); c != nil {
-			c.tcpSeq(dir, syn, ack, seq)
-		}
-		return
+// addUDP counts a datagram of pair k in conversation i (-1: none yet) and
+// returns the conversation's index.
+func (t *convTable) addUDP(i int32, k convKey, dir int, ts int64, length int) int32 {
+	if i < 0 {
+		return t.start(k, dir, ts, length)
 	}
-	c := &t.convs[i]
-	if syn && !ack && c.baseSet[dir] && seq != c.baseSeq[dir] {
-		if c := t.start(k, dir, ts, length); c != nil {
-			c.tcpSeq(dir, syn, ack, seq)
+	t.convs.at(i).count(dir, ts, length)
+	return i
+}
+
+// addTCP counts a TCP segment of pair k in conversation i (-1: none yet)
+// as tshark numbers TCP streams: a SYN (without ACK) whose sequence number
+// is not the one its direction began with starts a new conversation. It
+// returns the index of the segment's conversation.
+func (t *convTable) addTCP(i int32, k convKey, dir int, ts int64, length int, syn, ack bool, seq uint32) int32 {
+	if i >= 0 {
+		c := t.convs.at(i)
+		if !(syn && !ack && c.baseSet[dir] && seq != c.baseSeq[dir]) {
+			c.count(dir, ts, length)
+			c.tcpSeq(dir, syn, seq)
+			return i
 		}
-		return
 	}
-	c.count(dir, ts, length)
-	c.tcpSeq(dir, syn, ack, seq)
+	i = t.start(k, dir, ts, length)
+	if i >= 0 {
+		t.convs.at(i).tcpSeq(dir, syn, seq)
+	}
+	return i
 }
 
 // tcpSeq records the first sequence number of a direction, as tshark's
 // base_seq: the SYN's, or one before the first segment's.
-func (c *conv) tcpSeq(dir int, syn, ack bool, seq uint32) {
+func (c *conv) tcpSeq(dir int, syn bool, seq uint32) {
 	if !c.baseSet[dir] {
 		c.baseSet[dir] = true
 		if syn {
@@ -198,7 +230,7 @@ type endpointKey struct {
 // tshark's "-z endpoints,<type>" counts it (each frame is sent by its
 // source endpoint and received by its destination).
 func (t *convTable) endpoints() map[endpointKey]*endpoint {
-	out := make(map[endpointKey]*endpoint, len(t.convs))
+	out := make(map[endpointKey]*endpoint, t.convs.len())
 	get := func(a [16]byte, p uint16) *endpoint {
 		k := endpointKey{a, p}
 		e := out[k]
@@ -208,8 +240,8 @@ func (t *convTable) endpoints() map[endpointKey]*endpoint {
 		}
 		return e
 	}
-	for i := range t.convs {
-		c := &t.convs[i]
+	for i := range int32(t.convs.len()) {
+		c := t.convs.at(i)
 		a, b := get(c.key.a, c.key.pa), get(c.key.b, c.key.pb)
 		a.txFrames += c.frames[0]
 		a.txBytes += c.bytes[0]

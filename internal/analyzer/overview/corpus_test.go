@@ -149,8 +149,8 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 				}
 				want := truth[typ]
 				tab := o.convs[typ]
-				if len(tab.convs) != len(want) {
-					t.Errorf("%s: %d conversations, tshark %d", typ, len(tab.convs), len(want))
+				if tab.convs.len() != len(want) {
+					t.Errorf("%s: %d conversations, tshark %d", typ, tab.convs.len(), len(want))
 					ok = false
 				}
 				// tshark's TCP conversations can repeat a pair (ports
@@ -163,7 +163,10 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 				for k := range byPair {
 					slices.SortStableFunc(byPair[k], func(x, y convRow) int { return cmpFloat(x.relStart, y.relStart) })
 				}
-				ours := slices.Clone(tab.convs)
+				var ours []conv
+				for i := range int32(tab.convs.len()) {
+					ours = append(ours, *tab.convs.at(i))
+				}
 				slices.SortStableFunc(ours, func(x, y conv) int { return cmpInt(x.first, y.first) })
 				for i := range ours {
 					c := &ours[i]

@@ -59,18 +59,17 @@ type flowRec struct {
 	conn       flow.Conn
 }
 
-// flowTable is the bounded table of flows.
+// flowTable is the bounded table of flows. Its flows are indexed by the
+// observer's map of transport pairs, which it shares with the TCP and UDP
+// conversation tables.
 type flowTable struct {
-	index       map[flowKey]int32 // the current flow of a key
-	recs        []flowRec
+	recs        chunked[flowRec]
 	max         int
 	full        bool
 	droppedPkts uint64 // packets of flows not tracked
 }
 
-func newFlowTable(max int) *flowTable {
-	return &flowTable{index: map[flowKey]int32{}, max: max}
-}
+func newFlowTable(max int) *flowTable { return &flowTable{max: max} }
 
 // flowPacket is what the flow table needs of one packet.
 type flowPacket struct {
@@ -88,35 +87,38 @@ type flowPacket struct {
 	isTCP    bool
 }
 
-// add counts one packet and returns its flow (nil when the table is full)
-// and whether the packet came from the originator.
-func (t *flowTable) add(fp *flowPacket) (*flowRec, bool) {
-	var k flowKey
-	k.proto = fp.proto
-	dir := 0
+// key returns the packet's flow key and whether it goes from key.a to
+// key.b (direction 0).
+func (fp *flowPacket) key() (flowKey, int) {
+	k := flowKey{proto: fp.proto}
 	if c := bytes.Compare(fp.src[:], fp.dst[:]); c < 0 || (c == 0 && fp.sp <= fp.dp) {
 		k.a, k.b, k.pa, k.pb = fp.src, fp.dst, fp.sp, fp.dp
-	} else {
-		k.a, k.b, k.pa, k.pb = fp.dst, fp.src, fp.dp, fp.sp
-		dir = 1
+		return k, 0
 	}
+	k.a, k.b, k.pa, k.pb = fp.dst, fp.src, fp.dp, fp.sp
+	return k, 1
+}
+
+// add counts one packet of key k in flow i (-1: none yet), and returns the
+// index of the packet's flow (-1 when the table is full), the flow, and
+// whether the packet came from the originator.
+func (t *flowTable) add(i int32, k flowKey, dir int, fp *flowPacket) (int32, *flowRec, bool) {
 	var f *flowRec
-	if i, ok := t.index[k]; ok {
-		f = &t.recs[i]
-		fromA := dir == 0
-		if f.ended(fp, fromA == f.origIsA) {
+	if i >= 0 {
+		f = t.recs.at(i)
+		if f.ended(fp, (dir == 0) == f.origIsA) {
 			f = nil
 		}
 	}
 	if f == nil {
-		f = t.start(k, dir, fp)
+		i, f = t.start(k, dir, fp)
 		if f == nil {
-			return nil, false
+			return -1, nil, false
 		}
 	}
 	isOrig := (dir == 0) == f.origIsA
 	f.count(fp, isOrig)
-	return f, isOrig
+	return i, f, isOrig
 }
 
 // ended reports whether Zeek would have removed the flow before this
@@ -141,17 +143,17 @@ func (f *flowRec) ended(fp *flowPacket, isOrig bool) bool {
 
 // start begins a flow with the packet's source as originator, unless Zeek's
 // heuristic turns it around.
-func (t *flowTable) start(k flowKey, dir int, fp *flowPacket) *flowRec {
-	if len(t.recs) >= t.max {
+func (t *flowTable) start(k flowKey, dir int, fp *flowPacket) (int32, *flowRec) {
+	if t.recs.len() >= t.max {
 		t.full = true
 		t.droppedPkts++
-		return nil
+		return -1, nil
 	}
 	flip := false
 	switch fp.proto {
 	case flow.ProtoTCP:
 		s := fp.tcp
-		if !s.SYN || s.ACK {
+		if fp.isTCP && (!s.SYN || s.ACK) {
 			if flow.LikelyServerPort(flow.ProtoTCP, fp.sp) {
 				if flow.LikelyServerPort(flow.ProtoTCP, fp.dp) {
 					flip = !s.SYN && fp.sp < fp.dp
@@ -163,16 +165,15 @@ func (t *flowTable) start(k flowKey, dir int, fp *flowPacket) *flowRec {
 	case flow.ProtoUDP:
 		flip = flow.LikelyServerPort(flow.ProtoUDP, fp.sp) && !flow.LikelyServerPort(flow.ProtoUDP, fp.dp)
 	}
-	t.recs = append(t.recs, flowRec{
+	i, f := t.recs.add()
+	*f = flowRec{
 		key: k, origIsA: (dir == 0) != flip, oneWay: fp.oneWay, noPorts: fp.noPorts, v6: fp.v6,
 		firstFrame: int32(fp.frame), start: fp.ts, lastSeen: fp.ts, lastTime: fp.ts,
-	})
-	t.index[k] = int32(len(t.recs) - 1)
-	f := &t.recs[len(t.recs)-1]
+	}
 	if flip {
 		f.conn.Flip()
 	}
-	return f
+	return i, f
 }
 
 // count feeds one packet to the flow.

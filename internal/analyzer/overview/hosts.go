@@ -64,8 +64,9 @@ func (o *observer) hostAggs() []*hostAgg {
 	}
 	for _, t := range []convType{convIPv4, convIPv6} {
 		tab := o.convs[t]
-		for i := range tab.convs {
-			c := &tab.convs[i]
+		for i := range int32(tab.convs.len()) {
+			c := tab.convs.at(i)
+			sides := tab.sides.at(i)
 			a, b := get(c.key.a, t), get(c.key.b, t)
 			a.tx[0] += c.frames[0]
 			a.tx[1] += c.bytes[0]
@@ -80,7 +81,7 @@ func (o *observer) hostAggs() []*hostAgg {
 				b.peers++
 			}
 			for s, h := range [2]*hostAgg{a, b} {
-				sd := &c.sides[s]
+				sd := &sides[s]
 				if sd.hasMAC {
 					h.addMAC(sd.mac)
 				}
@@ -115,8 +116,8 @@ func (o *observer) hostRows(aggs []*hostAgg, briefs []modkit.Brief) []Host {
 	}
 	// Ports a host answered on: it is the responder of a flow and replied
 	// (a SYN-ACK or data for TCP, any datagram for UDP).
-	for i := range o.flows.recs {
-		r := &o.flows.recs[i]
+	for i := range int32(o.flows.recs.len()) {
+		r := o.flows.recs.at(i)
 		if r.key.proto != flow.ProtoTCP && r.key.proto != flow.ProtoUDP || r.pkts[1] == 0 {
 			continue
 		}

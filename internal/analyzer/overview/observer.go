@@ -28,6 +28,9 @@ type observer struct {
 	tp        *timeProfile
 	convs     [numConvTypes]*convTable
 	flows     *flowTable
+	pairs     chunked[pairRec] // transport pairs: their TCP or UDP conversation and their flow
+	pairIdx   slots
+	seed      *seed
 	names     *names
 	fp        flowPacket
 	trace     func(p *engine.Packet, f *flowRec) // tests: each frame's flow
@@ -42,10 +45,11 @@ func newObserver(opts Options) *observer {
 		tree:      newTree(),
 		tp:        newTimeProfile(),
 		flows:     newFlowTable(opts.MaxFlows),
+		seed:      newSeed(),
 		names:     newNames(opts.MaxHosts),
 	}
 	for t := range numConvTypes {
-		o.convs[t] = newConvTable(t, opts.MaxConversations)
+		o.convs[t] = newConvTable(t, opts.MaxConversations, o.seed)
 	}
 	return o
 }
@@ -80,7 +84,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	}
 	for i := 0; i < f.neth; i++ {
 		e := &f.eth[i]
-		o.convs[convEth].add(e[6:12], e[0:6], 0, 0, ts, length)
+		o.convs[convEth].add(e[6:12], e[0:6], ts, length)
 	}
 	o.tree.add(f, length, o.dataPort)
 	o.tp.add(ts, length, leaf(f))
@@ -109,12 +113,12 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		if len(ip.SrcIP) != 4 || len(ip.DstIP) != 4 {
 			return
 		}
-		c, dir := o.convs[convIPv4].add(ip.SrcIP, ip.DstIP, 0, 0, ts, length)
+		c, dir := o.convs[convIPv4].add(ip.SrcIP, ip.DstIP, ts, length)
 		ttl = ip.TTL
 		if d := ip.DstIP; d[0] >= 224 || d[3] == 255 {
 			ttl = 0 // multicast and broadcast go out with their own TTLs (255 for mDNS)
 		}
-		o.side(p, c, dir, ttl)
+		o.side(p, o.convs[convIPv4], c, dir, ttl)
 		fp.src = ipv4Mapped(ip.SrcIP)
 		fp.dst = ipv4Mapped(ip.DstIP)
 		fp.v6 = false
@@ -128,12 +132,12 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		// tshark's IPv6 conversations leave out fragments that do not
 		// complete a datagram (its IPv4 ones count them).
 		if !p.Fragment {
-			c, dir := o.convs[convIPv6].add(ip.SrcIP, ip.DstIP, 0, 0, ts, length)
+			c, dir := o.convs[convIPv6].add(ip.SrcIP, ip.DstIP, ts, length)
 			ttl = ip.HopLimit
 			if ip.DstIP[0] == 0xff {
 				ttl = 0
 			}
-			o.side(p, c, dir, ttl)
+			o.side(p, o.convs[convIPv6], c, dir, ttl)
 		}
 		fp.src = [16]byte(ip.SrcIP)
 		fp.dst = [16]byte(ip.DstIP)
@@ -157,12 +161,11 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 	case p.TCP != nil && tp == pTCP:
 		t := p.TCP
 		sp, dp := uint16(t.SrcPort), uint16(t.DstPort)
-		o.convs[convTCP].addTCP(fp.src[:], fp.dst[:], sp, dp, ts, length, t.SYN, t.ACK, t.Seq)
 		fp.sp, fp.dp, fp.proto, fp.payload, fp.isTCP = sp, dp, flow.ProtoTCP, t.Payload, true
 		wire := ipLen - (ipHeaderLen(p)) - int(t.DataOffset)*4
 		fp.tcp = flow.Segment{SYN: t.SYN, ACK: t.ACK, FIN: t.FIN, RST: t.RST, Seq: t.Seq, Ack: t.Ack, Window: t.Window,
 			Len: max(wire, len(t.Payload)), Truncated: wire > len(t.Payload)}
-		fl, _ := o.flows.add(fp)
+		fl := o.transport(fp, convTCP, ts, length)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
@@ -183,9 +186,8 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		if n := int(u.Length) - 8; n >= 0 && n < len(payload) {
 			payload = payload[:n] // the UDP length, not the IP one, ends the datagram
 		}
-		o.convs[convUDP].add(fp.src[:], fp.dst[:], sp, dp, ts, length)
 		fp.sp, fp.dp, fp.proto, fp.payload = sp, dp, flow.ProtoUDP, payload
-		fl, _ := o.flows.add(fp)
+		fl := o.transport(fp, convUDP, ts, length)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
@@ -204,7 +206,7 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		}
 		fp.sp, fp.dp, fp.oneWay = flow.ICMPPorts(p.ICMPv6 != nil, typ, code)
 		fp.proto, fp.payload = flow.ProtoICMP, payload
-		fl, _ := o.flows.add(fp)
+		fl := o.transport(fp, numConvTypes, ts, length)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
@@ -243,19 +245,75 @@ func (o *observer) otherFlow(p *engine.Packet, fp *flowPacket, nh uint8) {
 			fp.sp, fp.dp, fp.oneWay = flow.ICMPPorts(nh == flow.ProtoICMPv6, b[0], b[1])
 		}
 	}
-	fl, _ := o.flows.add(fp)
+	fl := o.transport(fp, numConvTypes, 0, 0)
 	if o.trace != nil {
 		o.trace(p, fl)
 	}
 }
 
+// pairRec is what a transport pair (addresses, ports, protocol) has in the
+// tables: its current TCP or UDP conversation and its current flow (-1:
+// none). Pairs are bounded by the two tables: a pair neither holds is not
+// kept.
+type pairRec struct {
+	key        flowKey
+	conv, flow int32
+}
+
+// transport counts a packet in the flow table and, for TCP and UDP (conv
+// convTCP or convUDP), in its conversation table, with one lookup of its
+// pair for both.
+func (o *observer) transport(fp *flowPacket, conv convType, ts int64, length int) *flowRec {
+	k, dir := fp.key()
+	h := o.seed.hashPair(&k.a, &k.b, uint64(k.pa)<<24|uint64(k.pb)<<8|uint64(k.proto))
+	x := &o.pairIdx
+	pos, mask := x.probe(h)
+	var pr *pairRec
+	for {
+		hb, i := slotAt(x.s[pos])
+		if i < 0 {
+			break
+		}
+		if hb == h {
+			if r := o.pairs.at(i); r.key == k {
+				pr = r
+				break
+			}
+		}
+		pos = (pos + 1) & mask
+	}
+	ref := pairRec{conv: -1, flow: -1}
+	if pr != nil {
+		ref = *pr
+	}
+	ck := convKey{a: k.a, b: k.b, pa: k.pa, pb: k.pb}
+	switch conv {
+	case convTCP:
+		t := &fp.tcp
+		ref.conv = o.convs[convTCP].addTCP(ref.conv, ck, dir, ts, length, t.SYN, t.ACK, t.Seq)
+	case convUDP:
+		ref.conv = o.convs[convUDP].addUDP(ref.conv, ck, dir, ts, length)
+	}
+	var fl *flowRec
+	ref.flow, fl, _ = o.flows.add(ref.flow, k, dir, fp)
+	switch {
+	case pr != nil:
+		pr.conv, pr.flow = ref.conv, ref.flow
+	case ref.conv >= 0 || ref.flow >= 0:
+		i, r := o.pairs.add()
+		*r = pairRec{key: k, conv: ref.conv, flow: ref.flow}
+		x.put(h, i)
+	}
+	return fl
+}
+
 // side records, for the hosts table, the source's MAC address and TTL on
-// its IP conversation.
-func (o *observer) side(p *engine.Packet, c *conv, dir int, ttl uint8) {
-	if c == nil {
+// its IP conversation i.
+func (o *observer) side(p *engine.Packet, tab *convTable, i int32, dir int, ttl uint8) {
+	if i < 0 {
 		return
 	}
-	s := &c.sides[dir]
+	s := &tab.sides.at(i)[dir]
 	if ttl > s.ttl {
 		s.ttl = ttl
 	}

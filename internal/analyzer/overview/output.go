@@ -185,29 +185,42 @@ func topProtos(m map[proto]uint64) []protoCount {
 // conversations gives one conversation table, sorted and paged.
 func (o *observer) conversations(t convType, a *args) Conversations {
 	tab := o.convs[t]
-	out := Conversations{Type: t.String(), Total: len(tab.convs), Items: []Conversation{}}
-	idx := make([]int32, len(tab.convs))
-	for i := range tab.convs {
-		c := &tab.convs[i]
-		idx[i] = int32(i)
+	out := Conversations{Type: t.String(), Total: tab.convs.len(), Items: []Conversation{}}
+	idx := make([]int32, tab.convs.len())
+	for i := range int32(tab.convs.len()) {
+		c := tab.convs.at(i)
+		idx[i] = i
 		out.Frames += c.frames[0] + c.frames[1]
 		out.Bytes += c.bytes[0] + c.bytes[1]
 	}
-	key := func(c *conv) int64 { return int64(c.bytes[0] + c.bytes[1]) }
-	switch strings.ToLower(a.in.ConversationsSort) {
-	case "frames":
-		key = func(c *conv) int64 { return int64(c.frames[0] + c.frames[1]) }
-	case "duration":
-		key = func(c *conv) int64 { return c.last - c.first }
+	type ranked struct {
+		key   int64
+		first int64
+		i     int32
 	}
-	slices.SortStableFunc(idx, func(x, y int32) int {
-		cx, cy := &tab.convs[x], &tab.convs[y]
-		return cmp.Or(cmp.Compare(key(cy), key(cx)), cmp.Compare(cx.first, cy.first))
+	rows := make([]ranked, len(idx))
+	sortBy := strings.ToLower(a.in.ConversationsSort)
+	for j, i := range idx {
+		c := tab.convs.at(i)
+		r := ranked{key: int64(c.bytes[0] + c.bytes[1]), first: c.first, i: i}
+		switch sortBy {
+		case "frames":
+			r.key = int64(c.frames[0] + c.frames[1])
+		case "duration":
+			r.key = c.last - c.first
+		}
+		rows[j] = r
+	}
+	slices.SortFunc(rows, func(x, y ranked) int {
+		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.first, y.first), cmp.Compare(x.i, y.i))
 	})
+	for j := range rows {
+		idx[j] = rows[j].i
+	}
 	start := min(a.convOff, len(idx))
 	end := min(len(idx), start+a.convLim)
 	for _, i := range idx[start:end] {
-		out.Items = append(out.Items, o.convRow(t, &tab.convs[i]))
+		out.Items = append(out.Items, o.convRow(t, tab.convs.at(i)))
 	}
 	out.Page = result.PageOf(len(idx), start, a.convLim, len(out.Items))
 	out.Coverage = coverage(&out)
@@ -321,15 +334,17 @@ func serviceList() []string {
 // flowRows summarizes every flow and returns the page of the flows that
 // pass the filters, sorted.
 func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
-	sum := FlowSummary{Total: len(o.flows.recs), ByProto: map[string]int{}, ByState: map[string]int{}, ByService: map[string]int{}}
+	sum := FlowSummary{Total: o.flows.recs.len(), ByProto: map[string]int{}, ByState: map[string]int{}, ByService: map[string]int{}}
 	f := a.flows
 	type row struct {
 		rec   *flowRec
 		state string
+		key   float64
 	}
+	sortBy := strings.ToLower(a.in.FlowsSort)
 	var rows []row
-	for i := range o.flows.recs {
-		r := &o.flows.recs[i]
+	for i := range int32(o.flows.recs.len()) {
+		r := o.flows.recs.at(i)
 		proto := flow.ProtoName(r.key.proto)
 		state := r.conn.State()
 		svc := serviceNames[r.service]
@@ -359,22 +374,22 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 		if !f.times.Start.IsZero() && r.lastSeen < f.times.Start.UnixNano() || !f.times.End.IsZero() && r.start > f.times.End.UnixNano() {
 			continue
 		}
-		rows = append(rows, row{r, state})
+		var key float64
+		switch sortBy {
+		case "packets":
+			key = float64(r.pkts[0] + r.pkts[1])
+		case "duration":
+			key = float64(r.lastTime - r.start)
+		case "start":
+			key = -float64(r.firstFrame)
+		default:
+			ob, rb := flowBytes(r)
+			key = float64(ob + rb)
+		}
+		rows = append(rows, row{r, state, key})
 	}
-	key := func(r *flowRec) float64 {
-		ob, rb := flowBytes(r)
-		return float64(ob + rb)
-	}
-	switch strings.ToLower(a.in.FlowsSort) {
-	case "packets":
-		key = func(r *flowRec) float64 { return float64(r.pkts[0] + r.pkts[1]) }
-	case "duration":
-		key = func(r *flowRec) float64 { return float64(r.lastTime - r.start) }
-	case "start":
-		key = func(r *flowRec) float64 { return -float64(r.firstFrame) }
-	}
-	slices.SortStableFunc(rows, func(x, y row) int {
-		return cmp.Or(cmp.Compare(key(y.rec), key(x.rec)), cmp.Compare(x.rec.firstFrame, y.rec.firstFrame))
+	slices.SortFunc(rows, func(x, y row) int {
+		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.rec.firstFrame, y.rec.firstFrame))
 	})
 	// Only the page is turned into rows; the rest stays as records.
 	start := min(a.flowOff, len(rows))
