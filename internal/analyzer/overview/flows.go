@@ -81,7 +81,12 @@ type flowPacket struct {
 	v6       bool
 	frame    int
 	ts       int64
+	length   int // frame length
 	ipLen    int // IP total length
+	ttl      uint8
+	srcIP    []byte     // the IP header's addresses (4 or 16 bytes)
+	dstIP    []byte     //
+	ipt      *convTable // their conversation table (nil: not counted)
 	payload  []byte
 	tcp      flow.Segment
 	isTCP    bool

@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/gopacket/gopacket/layers"
@@ -77,12 +78,15 @@ func (o *observer) Observe(p *engine.Packet) {
 	f.reset()
 	f.walkLink(p.LinkType, p.Data)
 	o.dataPort = 0
+	first := 0 // Ethernet layers still to count
 	if f.net != pNone && (p.IPv4 != nil || p.IPv6 != nil) {
-		o.network(p, f, ts, length)
+		if o.network(p, f, ts, length) {
+			first = 1
+		}
 	} else if f.net == pNone {
 		o.nonIP++
 	}
-	for i := 0; i < f.neth; i++ {
+	for i := first; i < f.neth; i++ {
 		e := &f.eth[i]
 		o.convs[convEth].add(e[6:12], e[0:6], ts, length)
 	}
@@ -102,70 +106,80 @@ func leaf(f *path) proto {
 	return f.p[f.n-2]
 }
 
-// network counts the IP layer the engine decoded, and what it carries.
-func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
+// network counts the IP layer the engine decoded, and what it carries. It
+// reports whether it counted the frame's (outer) Ethernet conversation.
+func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) bool {
 	fp := &o.fp
-	var ipLen int
 	var nh uint8
-	var ttl uint8
+	var ipt *convTable
+	var srcIP, dstIP []byte
 	if p.IPv4 != nil {
 		ip := p.IPv4
 		if len(ip.SrcIP) != 4 || len(ip.DstIP) != 4 {
-			return
+			return false
 		}
-		c, dir := o.convs[convIPv4].add(ip.SrcIP, ip.DstIP, ts, length)
-		ttl = ip.TTL
+		srcIP, dstIP, ipt = ip.SrcIP, ip.DstIP, o.convs[convIPv4]
+		fp.ttl = ip.TTL
 		if d := ip.DstIP; d[0] >= 224 || d[3] == 255 {
-			ttl = 0 // multicast and broadcast go out with their own TTLs (255 for mDNS)
+			fp.ttl = 0 // multicast and broadcast go out with their own TTLs (255 for mDNS)
 		}
-		o.side(p, o.convs[convIPv4], c, dir, ttl)
 		fp.src = ipv4Mapped(ip.SrcIP)
 		fp.dst = ipv4Mapped(ip.DstIP)
 		fp.v6 = false
-		ipLen = int(ip.Length)
+		fp.ipLen = int(ip.Length)
 		nh = uint8(ip.Protocol)
 	} else {
 		ip := p.IPv6
 		if len(ip.SrcIP) != 16 || len(ip.DstIP) != 16 {
-			return
+			return false
 		}
+		srcIP, dstIP = ip.SrcIP, ip.DstIP
 		// tshark's IPv6 conversations leave out fragments that do not
 		// complete a datagram (its IPv4 ones count them).
 		if !p.Fragment {
-			c, dir := o.convs[convIPv6].add(ip.SrcIP, ip.DstIP, ts, length)
-			ttl = ip.HopLimit
-			if ip.DstIP[0] == 0xff {
-				ttl = 0
-			}
-			o.side(p, o.convs[convIPv6], c, dir, ttl)
+			ipt = o.convs[convIPv6]
+		}
+		fp.ttl = ip.HopLimit
+		if ip.DstIP[0] == 0xff {
+			fp.ttl = 0
 		}
 		fp.src = [16]byte(ip.SrcIP)
 		fp.dst = [16]byte(ip.DstIP)
 		fp.v6 = true
-		ipLen = int(ip.Length) + 40
+		fp.ipLen = int(ip.Length) + 40
 		nh = ipv6Transport(p)
+	}
+	fp.srcIP, fp.dstIP, fp.ipt = srcIP, dstIP, ipt
+	// ipOnly counts the IP (and Ethernet) conversation of a packet that
+	// has no flow.
+	ipOnly := func() bool {
+		if ipt != nil {
+			i, dir := ipt.add(srcIP, dstIP, ts, length)
+			o.side(p, ipt, i, dir, fp.ttl)
+		}
+		return false
 	}
 	if p.Fragment && p.TCP == nil && p.UDP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil && !firstCut(p) {
 		o.fragments++
 		f.push(pData)
-		return
+		return ipOnly()
 	}
 	tp := ipProto(nh)
 	if tp == pData {
 		f.push(pData)
-		return
+		return ipOnly()
 	}
 	f.push(tp)
-	fp.frame, fp.ts, fp.ipLen, fp.isTCP, fp.oneWay, fp.noPorts = p.Number, ts, ipLen, false, false, false
+	fp.frame, fp.ts, fp.length, fp.isTCP, fp.oneWay, fp.noPorts = p.Number, ts, length, false, false, false
 	switch {
 	case p.TCP != nil && tp == pTCP:
 		t := p.TCP
 		sp, dp := uint16(t.SrcPort), uint16(t.DstPort)
 		fp.sp, fp.dp, fp.proto, fp.payload, fp.isTCP = sp, dp, flow.ProtoTCP, t.Payload, true
-		wire := ipLen - (ipHeaderLen(p)) - int(t.DataOffset)*4
+		wire := fp.ipLen - (ipHeaderLen(p)) - int(t.DataOffset)*4
 		fp.tcp = flow.Segment{SYN: t.SYN, ACK: t.ACK, FIN: t.FIN, RST: t.RST, Seq: t.Seq, Ack: t.Ack, Window: t.Window,
 			Len: max(wire, len(t.Payload)), Truncated: wire > len(t.Payload)}
-		fl := o.transport(fp, convTCP, ts, length)
+		fl, eth := o.transport(p, f, fp, convTCP)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
@@ -179,6 +193,7 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 				o.dataPort = min(sp, dp)
 			}
 		}
+		return eth
 	case p.UDP != nil && tp == pUDP:
 		u := p.UDP
 		sp, dp := uint16(u.SrcPort), uint16(u.DstPort)
@@ -187,11 +202,12 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 			payload = payload[:n] // the UDP length, not the IP one, ends the datagram
 		}
 		fp.sp, fp.dp, fp.proto, fp.payload = sp, dp, flow.ProtoUDP, payload
-		fl := o.transport(fp, convUDP, ts, length)
+		fl, eth := o.transport(p, f, fp, convUDP)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
 		o.udpPayload(f, sp, dp, payload, fl)
+		return eth
 	case (p.ICMPv4 != nil && tp == pICMP) || (p.ICMPv6 != nil && tp == pICMPv6):
 		var typ, code uint8
 		var payload []byte
@@ -206,20 +222,21 @@ func (o *observer) network(p *engine.Packet, f *path, ts int64, length int) {
 		}
 		fp.sp, fp.dp, fp.oneWay = flow.ICMPPorts(p.ICMPv6 != nil, typ, code)
 		fp.proto, fp.payload = flow.ProtoICMP, payload
-		fl := o.transport(fp, numConvTypes, ts, length)
+		fl, eth := o.transport(p, f, fp, numConvTypes)
 		if o.trace != nil {
 			o.trace(p, fl)
 		}
+		return eth
 	default:
 		// A transport header cut short, or a protocol without a Zeek
 		// analyzer (IGMP, SCTP, GRE, ESP, VRRP, ...): a flow of its own,
 		// with the ports the header still shows, whose state is OTH.
-		o.otherFlow(p, fp, nh)
+		return o.otherFlow(p, f, fp, nh)
 	}
 }
 
 // otherFlow counts an IP packet whose transport the engine did not decode.
-func (o *observer) otherFlow(p *engine.Packet, fp *flowPacket, nh uint8) {
+func (o *observer) otherFlow(p *engine.Packet, f *path, fp *flowPacket, nh uint8) bool {
 	fp.sp, fp.dp, fp.proto, fp.payload = 0, 0, nh, nil
 	var b []byte
 	if p.IPv4 != nil {
@@ -245,25 +262,30 @@ func (o *observer) otherFlow(p *engine.Packet, fp *flowPacket, nh uint8) {
 			fp.sp, fp.dp, fp.oneWay = flow.ICMPPorts(nh == flow.ProtoICMPv6, b[0], b[1])
 		}
 	}
-	fl := o.transport(fp, numConvTypes, 0, 0)
+	fl, eth := o.transport(p, f, fp, numConvTypes)
 	if o.trace != nil {
 		o.trace(p, fl)
 	}
+	return eth
 }
 
 // pairRec is what a transport pair (addresses, ports, protocol) has in the
-// tables: its current TCP or UDP conversation and its current flow (-1:
-// none). Pairs are bounded by the two tables: a pair neither holds is not
-// kept.
+// tables: its current TCP or UDP conversation and its current flow, and,
+// as a cache that spares their lookups, its IP conversation and the last
+// Ethernet conversation its frames were in (-1: none). Pairs are bounded
+// by the tables: a pair none of them holds is not kept.
 type pairRec struct {
-	key        flowKey
-	conv, flow int32
+	key                 flowKey
+	conv, flow, ip, eth int32
+	sides               [2]bool // the side of each direction recorded in the IP conversation
 }
 
 // transport counts a packet in the flow table and, for TCP and UDP (conv
-// convTCP or convUDP), in its conversation table, with one lookup of its
-// pair for both.
-func (o *observer) transport(fp *flowPacket, conv convType, ts int64, length int) *flowRec {
+// convTCP or convUDP), in its conversation table, and in its IP and
+// Ethernet conversations, with one lookup of its pair for all. It reports
+// whether it counted the frame's Ethernet conversation.
+func (o *observer) transport(p *engine.Packet, f *path, fp *flowPacket, conv convType) (*flowRec, bool) {
+	ts, length := fp.ts, fp.length
 	k, dir := fp.key()
 	h := o.seed.hashPair(&k.a, &k.b, uint64(k.pa)<<24|uint64(k.pb)<<8|uint64(k.proto))
 	x := &o.pairIdx
@@ -282,9 +304,36 @@ func (o *observer) transport(fp *flowPacket, conv convType, ts int64, length int
 		}
 		pos = (pos + 1) & mask
 	}
-	ref := pairRec{conv: -1, flow: -1}
+	ref := pairRec{conv: -1, flow: -1, ip: -1, eth: -1}
 	if pr != nil {
 		ref = *pr
+	}
+	if ipt := fp.ipt; ipt != nil {
+		ipDir := 0
+		if bytes.Compare(fp.srcIP, fp.dstIP) > 0 {
+			ipDir = 1
+		}
+		if ref.ip >= 0 {
+			ipt.convs.at(ref.ip).count(ipDir, ts, length)
+		} else {
+			ref.ip, ipDir = ipt.add(fp.srcIP, fp.dstIP, ts, length)
+		}
+		if !ref.sides[dir] {
+			ref.sides[dir] = true
+			o.side(p, ipt, ref.ip, ipDir, fp.ttl)
+		}
+	}
+	eth := false
+	if f.neth > 0 {
+		e := &f.eth[0]
+		eth = true
+		et := o.convs[convEth]
+		ek, edir := order(e[6:12], e[0:6], 0, 0)
+		if ref.eth >= 0 && et.convs.at(ref.eth).key == ek {
+			et.convs.at(ref.eth).count(edir, ts, length)
+		} else {
+			ref.eth, _ = et.add(e[6:12], e[0:6], ts, length)
+		}
 	}
 	ck := convKey{a: k.a, b: k.b, pa: k.pa, pb: k.pb}
 	switch conv {
@@ -298,13 +347,14 @@ func (o *observer) transport(fp *flowPacket, conv convType, ts int64, length int
 	ref.flow, fl, _ = o.flows.add(ref.flow, k, dir, fp)
 	switch {
 	case pr != nil:
-		pr.conv, pr.flow = ref.conv, ref.flow
+		pr.conv, pr.flow, pr.ip, pr.eth, pr.sides = ref.conv, ref.flow, ref.ip, ref.eth, ref.sides
 	case ref.conv >= 0 || ref.flow >= 0:
 		i, r := o.pairs.add()
-		*r = pairRec{key: k, conv: ref.conv, flow: ref.flow}
+		ref.key = k
+		*r = ref
 		x.put(h, i)
 	}
-	return fl
+	return fl, eth
 }
 
 // side records, for the hosts table, the source's MAC address and TTL on

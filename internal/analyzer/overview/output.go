@@ -186,22 +186,18 @@ func topProtos(m map[proto]uint64) []protoCount {
 func (o *observer) conversations(t convType, a *args) Conversations {
 	tab := o.convs[t]
 	out := Conversations{Type: t.String(), Total: tab.convs.len(), Items: []Conversation{}}
-	idx := make([]int32, tab.convs.len())
-	for i := range int32(tab.convs.len()) {
-		c := tab.convs.at(i)
-		idx[i] = i
-		out.Frames += c.frames[0] + c.frames[1]
-		out.Bytes += c.bytes[0] + c.bytes[1]
-	}
 	type ranked struct {
 		key   int64
 		first int64
 		i     int32
 	}
-	rows := make([]ranked, len(idx))
+	n := tab.convs.len()
+	rows := make([]ranked, n)
 	sortBy := strings.ToLower(a.in.ConversationsSort)
-	for j, i := range idx {
+	for i := range int32(n) {
 		c := tab.convs.at(i)
+		out.Frames += c.frames[0] + c.frames[1]
+		out.Bytes += c.bytes[0] + c.bytes[1]
 		r := ranked{key: int64(c.bytes[0] + c.bytes[1]), first: c.first, i: i}
 		switch sortBy {
 		case "frames":
@@ -209,20 +205,16 @@ func (o *observer) conversations(t convType, a *args) Conversations {
 		case "duration":
 			r.key = c.last - c.first
 		}
-		rows[j] = r
+		rows[i] = r
 	}
-	slices.SortFunc(rows, func(x, y ranked) int {
+	start := min(a.convOff, n)
+	top := topK(rows, start+a.convLim, func(x, y ranked) int {
 		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.first, y.first), cmp.Compare(x.i, y.i))
 	})
-	for j := range rows {
-		idx[j] = rows[j].i
+	for _, r := range top[start:] {
+		out.Items = append(out.Items, o.convRow(t, tab.convs.at(r.i)))
 	}
-	start := min(a.convOff, len(idx))
-	end := min(len(idx), start+a.convLim)
-	for _, i := range idx[start:end] {
-		out.Items = append(out.Items, o.convRow(t, tab.convs.at(i)))
-	}
-	out.Page = result.PageOf(len(idx), start, a.convLim, len(out.Items))
+	out.Page = result.PageOf(n, start, a.convLim, len(out.Items))
 	out.Coverage = coverage(&out)
 	return out
 }
@@ -388,17 +380,18 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 		}
 		rows = append(rows, row{r, state, key})
 	}
-	slices.SortFunc(rows, func(x, y row) int {
+	// Only the page is sorted and turned into rows; the rest stays as
+	// records.
+	total := len(rows)
+	start := min(a.flowOff, total)
+	top := topK(rows, start+a.flowLim, func(x, y row) int {
 		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.rec.firstFrame, y.rec.firstFrame))
 	})
-	// Only the page is turned into rows; the rest stays as records.
-	start := min(a.flowOff, len(rows))
-	end := min(len(rows), start+a.flowLim)
-	out := make([]Flow, 0, end-start)
-	for _, r := range rows[start:end] {
+	out := make([]Flow, 0, len(top)-start)
+	for _, r := range top[start:] {
 		out = append(out, flowRow(r.rec, r.state))
 	}
-	return sum, out, result.PageOf(len(rows), start, a.flowLim, len(out))
+	return sum, out, result.PageOf(total, start, a.flowLim, len(out))
 }
 
 // flowBytes are a flow's payload bytes each way as Zeek counts them.
