@@ -11,7 +11,7 @@ type chunked[T any] struct {
 }
 
 const (
-	chunkBits = 12
+	chunkBits = 8
 	chunkSize = 1 << chunkBits
 )
 

@@ -51,6 +51,19 @@ func newNames(max int) *names {
 	return &names{byAddr: map[netip.Addr][]learned{}, max: max, dhcpNames: map[[6]byte]string{}}
 }
 
+// room reports whether a name for a may be kept (counting it as dropped
+// when not), so that a name is not decoded for nothing.
+func (n *names) room(a netip.Addr) bool {
+	if len(n.byAddr) < n.max {
+		return true
+	}
+	if list, ok := n.byAddr[a.Unmap()]; ok && len(list) < maxNamesPerHost {
+		return true
+	}
+	n.dropped++
+	return false
+}
+
 func (n *names) add(a netip.Addr, name, source string) {
 	a = a.Unmap()
 	if !a.IsValid() || a.IsUnspecified() || name == "" {
@@ -111,6 +124,9 @@ func (n *names) dns(b []byte, source string) {
 		switch {
 		case typ == 1 && rdlen == 4, typ == 28 && rdlen == 16:
 			a, _ := netip.AddrFromSlice(b[rd : rd+rdlen])
+			if !n.room(a) {
+				continue
+			}
 			if name, ok := readName(b, owner, buf[:0]); ok {
 				n.add(a, name, source)
 			}
@@ -120,7 +136,7 @@ func (n *names) dns(b []byte, source string) {
 				continue
 			}
 			a, ok := reverseAddr(on)
-			if !ok {
+			if !ok || !n.room(a) {
 				continue
 			}
 			var tb [maxNameLen + 1]byte
