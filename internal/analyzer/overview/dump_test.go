@@ -27,9 +27,9 @@ func TestDumpPaths(t *testing.T) {
 	defer w.Flush()
 	_, err = engine.Run(t.Context(), bufio.NewReader(f), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 		o.Observe(p)
-		names := make([]string, o.path.n)
-		for i := range o.path.n {
-			names[i] = o.path.p[i].String()
+		names := make([]string, o.fact.path.n)
+		for i := range o.fact.path.n {
+			names[i] = o.fact.path.p[i].String()
 		}
 		fmt.Fprintf(w, "%d\t%s\n", p.Number, strings.Join(names, ":"))
 	}))

@@ -81,13 +81,13 @@ type flowPacket struct {
 	v6       bool
 	frame    int
 	ts       int64
-	length   int // frame length
-	ipLen    int // IP total length
-	ttl      uint8
+	length   int        // frame length
+	ipLen    int        // IP total length
 	srcIP    []byte     // the IP header's addresses (4 or 16 bytes)
 	dstIP    []byte     //
 	ipt      *convTable // their conversation table (nil: not counted)
-	payload  []byte
+	plen     int        // payload bytes
+	f        *fact      // the payload's look, for its service
 	tcp      flow.Segment
 	isTCP    bool
 }
@@ -207,16 +207,16 @@ func (f *flowRec) count(fp *flowPacket, isOrig bool) {
 		}
 	case flow.ProtoUDP:
 		f.conn.UDP(isOrig)
-		f.payload[s] += uint64(len(fp.payload))
+		f.payload[s] += uint64(fp.plen)
 	case flow.ProtoICMP:
 		f.conn.ICMP(isOrig)
-		f.payload[s] += uint64(len(fp.payload))
+		f.payload[s] += uint64(fp.plen)
 	default:
-		f.payload[s] += uint64(len(fp.payload))
+		f.payload[s] += uint64(fp.plen)
 	}
-	if f.service == pNone && len(fp.payload) > 0 && f.checked[s] < maxServiceChecks {
+	if f.service == pNone && fp.plen > 0 && f.checked[s] < maxServiceChecks && fp.f != nil {
 		f.checked[s]++
-		f.service = detectService(fp.proto, fp.sp, fp.dp, fp.payload)
+		f.service = detectService(fp.proto, fp.sp, fp.dp, fp.f)
 	}
 }
 
@@ -256,8 +256,9 @@ func (f *flowRec) communityID() string {
 }
 
 // detectService names the protocol a flow's payload shows, from its first
-// bytes, or pNone.
-func detectService(ipProto uint8, sp, dp uint16, b []byte) proto {
+// bytes and how it looks (fact.look), or pNone.
+func detectService(ipProto uint8, sp, dp uint16, f *fact) proto {
+	b := f.head[:f.nhead]
 	switch ipProto {
 	case flow.ProtoUDP:
 		switch {
@@ -267,15 +268,15 @@ func detectService(ipProto uint8, sp, dp uint16, b []byte) proto {
 			return pMDNS
 		case isPort(sp, dp, 5355) && looksDNS(b):
 			return pLLMNR
-		case (isPort(sp, dp, 67) || isPort(sp, dp, 68)) && len(b) >= 240 && binary.BigEndian.Uint32(b[236:]) == 0x63825363:
+		case (isPort(sp, dp, 67) || isPort(sp, dp, 68)) && f.dhcpMagic:
 			return pDHCP
-		case isPort(sp, dp, 123) && len(b) >= 48 && (b[0]>>3)&7 >= 1 && (b[0]>>3)&7 <= 4:
+		case isPort(sp, dp, 123) && f.plen >= 48 && (b[0]>>3)&7 >= 1 && (b[0]>>3)&7 <= 4:
 			return pNTP
-		case looksSIP(b):
+		case f.looksSIP:
 			return pSIP
-		case looksGQUIC(b):
+		case f.looksGQUIC:
 			return pGQUIC
-		case looksQUIC(b):
+		case f.looksQUIC:
 			return pQUIC
 		}
 	case flow.ProtoTCP:
@@ -288,7 +289,7 @@ func detectService(ipProto uint8, sp, dp uint16, b []byte) proto {
 			return pSSH
 		case looksHTTP(b):
 			return pHTTP
-		case looksSIP(b):
+		case f.looksSIP:
 			return pSIP
 		case isPort(sp, dp, 53) && len(b) >= 14 && int(binary.BigEndian.Uint16(b)) >= 12 && looksDNS(b[2:]):
 			return pDNS

@@ -173,6 +173,8 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	own := &ownPass{obs: newObserver(m.opts)}
+	own.async = newAsync(own.obs)
+	defer own.async.stop()
 	passes := []modkit.Pass{own}
 	var ran []modkit.Passer
 	for _, pm := range m.opts.Modules {
@@ -187,16 +189,21 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
+	own.async.stop() // (the engine flushed it; no fact is left)
 	out := build(a, own.obs, res, ran, briefs[1:], m.opts)
 	out.File = in.PcapFile
 	fitBudget(out, a)
 	return out, nil
 }
 
-// ownPass runs the overview's observer in the shared pass.
-type ownPass struct{ obs *observer }
+// ownPass runs the overview's observer in the shared pass, its tables
+// updated in a goroutine of their own (async).
+type ownPass struct {
+	obs   *observer
+	async *async
+}
 
-func (p *ownPass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
+func (p *ownPass) Observers() []engine.Observer { return []engine.Observer{p.async} }
 
 func (p *ownPass) Brief(*engine.Result) modkit.Brief {
 	return modkit.Brief{Module: "overview", Findings: []result.Finding{}}
