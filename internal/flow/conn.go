@@ -82,8 +82,9 @@ const (
 
 // maxHistory bounds the history string; Zeek's letters that repeat do so
 // at most once per new sequence number (s, h, f, r) or on a logarithmic
-// scale (t, w, g), so real connections stay far below it.
-const maxHistory = 40
+// scale (t, w, g), so real connections stay below it (letters past it are
+// dropped).
+const maxHistory = 30
 
 type history struct {
 	b [maxHistory]byte

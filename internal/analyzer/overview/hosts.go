@@ -156,7 +156,7 @@ func (o *observer) hostRows(aggs []*hostAgg, briefs []modkit.Brief) []Host {
 		if h.macsMore {
 			row.MACs = append(row.MACs, "...")
 		}
-		for _, l := range o.names.byAddr[h.addr] {
+		for _, l := range o.names.of(h.addr) {
 			row.Names = append(row.Names, HostName{Name: l.name, Source: l.source})
 		}
 		var keys []svcKey

@@ -39,7 +39,7 @@ type learned struct {
 // names holds what was learned, bounded: past max addresses, new ones are
 // turned away (and counted).
 type names struct {
-	byAddr  map[netip.Addr][]learned
+	byAddr  map[[16]byte][]learned // by the address as 16 bytes (IPv4 mapped)
 	max     int
 	dropped uint64
 	// DHCP: the host name a client (by hardware address) gave, until the
@@ -48,8 +48,11 @@ type names struct {
 }
 
 func newNames(max int) *names {
-	return &names{byAddr: map[netip.Addr][]learned{}, max: max, dhcpNames: map[[6]byte]string{}}
+	return &names{byAddr: map[[16]byte][]learned{}, max: max, dhcpNames: map[[6]byte]string{}}
 }
+
+// of returns the names learned for a.
+func (n *names) of(a netip.Addr) []learned { return n.byAddr[a.Unmap().As16()] }
 
 // room reports whether a name for a may be kept (counting it as dropped
 // when not), so that a name is not decoded for nothing.
@@ -57,7 +60,7 @@ func (n *names) room(a netip.Addr) bool {
 	if len(n.byAddr) < n.max {
 		return true
 	}
-	if list, ok := n.byAddr[a.Unmap()]; ok && len(list) < maxNamesPerHost {
+	if list, ok := n.byAddr[a.Unmap().As16()]; ok && len(list) < maxNamesPerHost {
 		return true
 	}
 	n.dropped++
@@ -70,7 +73,8 @@ func (n *names) add(a netip.Addr, name, source string) {
 		return
 	}
 	name = safeText(strings.TrimSuffix(name, "."), maxNameLen)
-	list, ok := n.byAddr[a]
+	key := a.As16()
+	list, ok := n.byAddr[key]
 	if !ok && len(n.byAddr) >= n.max {
 		n.dropped++
 		return
@@ -81,7 +85,7 @@ func (n *names) add(a netip.Addr, name, source string) {
 		}
 	}
 	if len(list) < maxNamesPerHost {
-		n.byAddr[a] = append(list, learned{name, source})
+		n.byAddr[key] = append(list, learned{name, source})
 	}
 }
 
