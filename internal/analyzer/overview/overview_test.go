@@ -198,7 +198,7 @@ func TestOutputOrderAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(b)
-	order := []string{`"file"`, `"summary"`, `"capture"`, `"findings"`, `"next_steps"`, `"protocols"`, `"time_profile"`, `"conversations"`, `"hosts"`, `"flow_summary"`, `"flows"`, `"warnings"`}
+	order := []string{`"file"`, `"summary"`, `"capture"`, `"findings"`, `"next_steps"`, `"protocols"`, `"time_profile"`, `"conversations"`, `"hosts":[`, `"flow_summary"`, `"flows":[`, `"warnings"`}
 	last := -1
 	for _, k := range order {
 		i := strings.Index(s, k)
