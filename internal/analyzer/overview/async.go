@@ -84,4 +84,5 @@ func (a *async) stop() {
 	a.cur = nil
 	close(a.full)
 	<-a.done
+	a.o.Flush()
 }

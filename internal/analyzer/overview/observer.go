@@ -192,14 +192,91 @@ func (o *observer) network(f *fact, slab []byte) (bool, *flowRec) {
 }
 
 // pairRec is what a transport pair (addresses, ports, protocol) has in the
-// tables: its current TCP or UDP conversation and its current flow, and,
-// as a cache that spares their lookups, its IP conversation and the last
-// Ethernet conversation its frames were in (-1: none). Pairs are bounded
+// tables: its current TCP or UDP conversation and its current flow, its IP
+// conversation and the Ethernet conversation its frames are in (-1: none).
+// A pair's frames are added to its IP, Ethernet and TCP/UDP conversations
+// in bulk (flush): the pair keeps the counts since the last flush, so that
+// a packet touches its pair and flow records, not five. Pairs are bounded
 // by the tables: a pair none of them holds is not kept.
 type pairRec struct {
 	key                 flowKey
 	conv, flow, ip, eth int32
+	ethKey              convKey // the Ethernet pair of eth
+	v6                  bool
 	sides               [2]bool // the side of each direction recorded in the IP conversation
+	tcpBase             [2]bool // the TCP conversation knows each direction's first sequence number
+	pending             bool
+	ipN, ethN, convN    [2]pend // unflushed counts, per direction of each conversation
+	first, last         int64   // time of the first and last unflushed frame
+}
+
+// pend counts unflushed frames and bytes.
+type pend struct{ frames, bytes uint32 }
+
+func (n *pend) add(length int) {
+	n.frames++
+	n.bytes += uint32(length)
+}
+
+// mark records that a frame at ts was left unflushed.
+func (r *pairRec) mark(ts int64) {
+	if !r.pending {
+		r.pending, r.first, r.last = true, ts, ts
+		return
+	}
+	r.first, r.last = min(r.first, ts), max(r.last, ts)
+}
+
+// room reports whether the pair can hold one more frame of length unflushed.
+func (r *pairRec) room(length int) bool {
+	for _, n := range [...]*[2]pend{&r.ipN, &r.ethN, &r.convN} {
+		for d := range 2 {
+			if uint64(n[d].bytes)+uint64(length) > 1<<31 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// flush adds a pair's unflushed counts to its conversations.
+func (o *observer) flush(r *pairRec) {
+	if !r.pending {
+		return
+	}
+	put := func(tab *convTable, i int32, n *[2]pend) {
+		if i < 0 || n[0].frames+n[1].frames == 0 {
+			return
+		}
+		c := tab.convs.at(i)
+		for d := range 2 {
+			c.frames[d] += uint64(n[d].frames)
+			c.bytes[d] += uint64(n[d].bytes)
+		}
+		c.first, c.last = min(c.first, r.first), max(c.last, r.last)
+		*n = [2]pend{}
+	}
+	ipt := o.convs[convIPv4]
+	if r.v6 {
+		ipt = o.convs[convIPv6]
+	}
+	put(ipt, r.ip, &r.ipN)
+	put(o.convs[convEth], r.eth, &r.ethN)
+	switch r.key.proto {
+	case flow.ProtoTCP:
+		put(o.convs[convTCP], r.conv, &r.convN)
+	case flow.ProtoUDP:
+		put(o.convs[convUDP], r.conv, &r.convN)
+	}
+	r.pending = false
+}
+
+// Flush adds every pair's unflushed counts to its conversations; call it
+// when the capture ends, before reading the conversation tables.
+func (o *observer) Flush() {
+	for i := range int32(o.pairs.len()) {
+		o.flush(o.pairs.at(i))
+	}
 }
 
 // transport counts a packet in the flow table and, for TCP and UDP (conv
@@ -227,54 +304,87 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 		}
 		pos = (pos + 1) & mask
 	}
-	ref := pairRec{conv: -1, flow: -1, ip: -1, eth: -1}
-	if pr != nil {
-		ref = *pr
+	newPair := pr == nil
+	if newPair {
+		pr = &pairRec{key: k, conv: -1, flow: -1, ip: -1, eth: -1, v6: fp.v6}
 	}
+	var ek convKey
+	edir := 0
+	if f.neth > 0 {
+		e := &f.eth[0]
+		ek, edir = order(e[6:12], e[0:6], 0, 0)
+	}
+	t := &fp.tcp
+	tcpRecord := conv == convTCP && pr.conv >= 0 && (t.SYN && !t.ACK || !pr.tcpBase[dir])
+	// What was left unflushed goes to the conversations before a frame
+	// that changes them: one on other MAC addresses, one its TCP
+	// conversation's record must see, or one that would overflow.
+	if pr.pending && (tcpRecord || f.neth > 0 && pr.eth >= 0 && pr.ethKey != ek || !pr.room(length)) {
+		o.flush(pr)
+	}
+	// Frames of the cached conversations are left unflushed (mark); the
+	// others are counted at once.
 	if ipt := fp.ipt; ipt != nil {
 		ipDir := 0
 		if bytes.Compare(fp.srcIP, fp.dstIP) > 0 {
 			ipDir = 1
 		}
-		if ref.ip >= 0 {
-			ipt.convs.at(ref.ip).count(ipDir, ts, length)
+		if pr.ip >= 0 {
+			pr.ipN[ipDir].add(length)
+			pr.mark(ts)
 		} else {
-			ref.ip, ipDir = ipt.add(fp.srcIP, fp.dstIP, ts, length)
+			pr.ip, ipDir = ipt.add(fp.srcIP, fp.dstIP, ts, length)
 		}
-		if !ref.sides[dir] {
-			ref.sides[dir] = true
-			o.side(fa, ipt, ref.ip, ipDir)
+		if !pr.sides[dir] {
+			pr.sides[dir] = true
+			o.side(fa, ipt, pr.ip, ipDir)
 		}
 	}
 	eth := false
 	if f.neth > 0 {
 		e := &f.eth[0]
 		eth = true
-		et := o.convs[convEth]
-		ek, edir := order(e[6:12], e[0:6], 0, 0)
-		if ref.eth >= 0 && et.convs.at(ref.eth).key == ek {
-			et.convs.at(ref.eth).count(edir, ts, length)
+		if pr.eth >= 0 && pr.ethKey == ek {
+			pr.ethN[edir].add(length)
+			pr.mark(ts)
 		} else {
-			ref.eth, _ = et.add(e[6:12], e[0:6], ts, length)
+			pr.eth, _ = o.convs[convEth].add(e[6:12], e[0:6], ts, length)
+			pr.ethKey = ek
 		}
 	}
 	ck := convKey{a: k.a, b: k.b, pa: k.pa, pb: k.pb}
 	switch conv {
 	case convTCP:
-		t := &fp.tcp
-		ref.conv = o.convs[convTCP].addTCP(ref.conv, ck, dir, ts, length, t.SYN, t.ACK, t.Seq)
+		tab := o.convs[convTCP]
+		switch {
+		case pr.conv < 0 || tcpRecord:
+			// The conversation's record decides: a new stream, or the
+			// direction's first sequence number.
+			i := tab.addTCP(pr.conv, ck, dir, ts, length, t.SYN, t.ACK, t.Seq)
+			if i != pr.conv {
+				pr.tcpBase = [2]bool{}
+			}
+			pr.conv = i
+			if i >= 0 {
+				pr.tcpBase[dir] = true
+			}
+		default:
+			pr.convN[dir].add(length)
+			pr.mark(ts)
+		}
 	case convUDP:
-		ref.conv = o.convs[convUDP].addUDP(ref.conv, ck, dir, ts, length)
+		if pr.conv >= 0 {
+			pr.convN[dir].add(length)
+			pr.mark(ts)
+		} else {
+			pr.conv = o.convs[convUDP].addUDP(-1, ck, dir, ts, length)
+		}
 	}
 	var fl *flowRec
-	ref.flow, fl, _ = o.flows.add(ref.flow, k, dir, fp)
-	switch {
-	case pr != nil:
-		pr.conv, pr.flow, pr.ip, pr.eth, pr.sides = ref.conv, ref.flow, ref.ip, ref.eth, ref.sides
-	case ref.conv >= 0 || ref.flow >= 0:
+	pr.flow, fl, _ = o.flows.add(pr.flow, k, dir, fp)
+	if newPair && (pr.conv >= 0 || pr.flow >= 0 || pr.ip >= 0 || pr.eth >= 0) {
 		i, r := o.pairs.add()
-		ref.key = k
-		*r = ref
+		*r = *pr
 		x.put(h, i)
 	}
 	return fl, eth
