@@ -90,7 +90,7 @@ var moduleProtocols = map[string][]string{
 // nextSteps suggests the 3 to 5 calls most worth making next: the details
 // of the most severe findings, the busiest host's flows, the modules whose
 // protocols the capture carries, and what no module recognises.
-func nextSteps(a *args, o *observer, mods []modkit.Passer, findings []Finding, hosts []*hostAgg, nodes []ProtocolNode) []ToolCall {
+func nextSteps(a *args, mods []modkit.Passer, findings []Finding, hosts []*hostAgg, nodes []ProtocolNode, fs FlowSummary) []ToolCall {
 	file := a.in.PcapFile
 	var steps []ToolCall
 	seen := map[string]bool{}
@@ -115,6 +115,19 @@ func nextSteps(a *args, o *observer, mods []modkit.Passer, findings []Finding, h
 		}
 		add(ToolCall{Tool: f.Details.Tool, Arguments: f.Details.Arguments,
 			Reason: fmt.Sprintf("%d %s finding(s), the most severe %s: %s", n, f.Module, f.Type, f.Summary)})
+	}
+	// Failed TCP connections: many rejected or unanswered attempts (a scan,
+	// a service down, a filter).
+	if tcp := fs.ByProto["tcp"]; tcp > 0 {
+		state, n := "REJ", fs.ByState["REJ"]
+		if s0 := fs.ByState["S0"]; s0 > n {
+			state, n = "S0", s0
+		}
+		if n >= 10 && n*5 >= tcp {
+			what := map[string]string{"REJ": "rejected (REJ)", "S0": "unanswered (S0)"}[state]
+			add(ToolCall{Tool: "analyze_overview", Arguments: map[string]any{"pcap_file": file, "state": state, "flows_limit": 20},
+				Reason: fmt.Sprintf("%d of %d TCP connection attempts %s: a scan, a service down or a filter", n, tcp, what)})
+		}
 	}
 	if len(hosts) > 0 && hosts[0].bytes() > 0 {
 		h := hosts[0]

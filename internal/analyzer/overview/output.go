@@ -47,7 +47,7 @@ func build(a *args, o *observer, res *engine.Result, mods []modkit.Passer, brief
 	out.Hosts = o.hostRows(hosts[hs:min(len(hosts), hs+a.hostLim)], briefs)
 	out.HostsPage = result.PageOf(len(hosts), hs, a.hostLim, len(out.Hosts))
 	out.FlowSummary, out.Flows, out.FlowsPage = o.flowRows(a)
-	out.NextSteps = nextSteps(a, o, mods, findings, hosts, nodes)
+	out.NextSteps = nextSteps(a, mods, findings, hosts, nodes, out.FlowSummary)
 	out.Summary = summary(out, findings, hosts, nodes)
 
 	out.Limits = Limits{MaxFlows: opts.MaxFlows, MaxConversations: opts.MaxConversations, MaxHosts: opts.MaxHosts,
