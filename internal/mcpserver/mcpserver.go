@@ -56,7 +56,9 @@ func Instructions(reg *analyzer.Registry) string {
 	var b strings.Builder
 	b.WriteString("mcpacket analyzes packet captures (pcap, pcapng, gzip-compressed or not) protocol by protocol. ")
 	b.WriteString("Every tool takes pcap_file: a local path or an http(s) URL. ")
-	if _, ok := reg.Tool("analyze_capinfos"); ok {
+	if _, ok := reg.Tool("analyze_overview"); ok {
+		b.WriteString("Start with analyze_overview: one pass gives the capture's essentials, protocol hierarchy, conversations, hosts, Zeek-style flows with Community IDs, and every module's findings ranked, each with the tool call that shows its details; then follow its next_steps. ")
+	} else if _, ok := reg.Tool("analyze_capinfos"); ok {
 		b.WriteString("Start with analyze_capinfos to learn what a capture holds (packet count, time span, link types), then call the protocol tool that fits the question. ")
 	}
 	b.WriteString("Summary statistics and anomaly lists always cover the whole capture; per-item lists are paged with limit/offset and say total, returned and truncated, so page on when truncated is true instead of assuming the list is complete. ")
