@@ -19,6 +19,8 @@ import (
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
+func ptr(n int) *int { return &n }
+
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
@@ -32,7 +34,7 @@ func analyze(t testing.TB, in Input) *Output {
 func allPackets(t *testing.T, file string) []Packet {
 	var all []Packet
 	for offset := 0; ; {
-		out := analyze(t, Input{PcapFile: file, Limit: MaxLimit, Offset: offset})
+		out := analyze(t, Input{PcapFile: file, Limit: ptr(MaxLimit), Offset: offset})
 		all = append(all, out.Packets...)
 		if !out.PacketsPage.Truncated {
 			return all
@@ -316,7 +318,7 @@ func TestStreams(t *testing.T) {
 // (i, f, t, v, m, c, l, and o, k, s on a SUBSCRIBE) gives the same record
 // as one that writes them in full.
 func TestCompactForms(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallID: "call03-9b2e@10.0.1.3", Limit: 100})
+	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallID: "call03-9b2e@10.0.1.3", Limit: ptr(100)})
 	if len(out.Packets) != 7 {
 		t.Fatalf("%d messages of the compact call, want 7", len(out.Packets))
 	}
@@ -352,7 +354,7 @@ func TestCompactForms(t *testing.T) {
 // challenged (407) and retried, every phone challenged once when it
 // registers.
 func TestCallsAndRegistrations(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallsLimit: 100, RegistrationsLimit: 100})
+	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallsLimit: ptr(100), RegistrationsLimit: ptr(100)})
 	calls := map[string]Call{}
 	for _, c := range out.Calls {
 		calls[c.CallID] = c
@@ -411,11 +413,23 @@ func TestCallsAndRegistrations(t *testing.T) {
 
 func TestFiltersAndPaging(t *testing.T) {
 	file := genFile(t, "sip-normal.pcap")
+	// The default page is 20 messages, fewer when the response would pass
+	// 32 KiB (here it would).
 	all := analyze(t, Input{PcapFile: file})
-	if len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || all.PacketsPage.Total != 148 || *all.PacketsPage.NextOffset != DefaultLimit {
+	if pg := all.PacketsPage; len(all.Packets) != pg.Returned || pg.Returned == 0 || pg.Returned >= DefaultLimit || !pg.Truncated || pg.Total != 148 ||
+		*pg.NextOffset != pg.Returned || pg.Limit != DefaultLimit {
 		t.Fatalf("default page = %+v", all.PacketsPage)
 	}
-	next := analyze(t, Input{PcapFile: file, Offset: 140})
+	if full := analyze(t, Input{PcapFile: file, Limit: ptr(20)}); len(full.Packets) != 20 || *full.PacketsPage.NextOffset != 20 {
+		t.Errorf("limit 20: page = %+v", full.PacketsPage)
+	}
+	// Limit 0: no items, the page object and the summary only.
+	none := analyze(t, Input{PcapFile: file, Limit: ptr(0), CallsLimit: ptr(0), RegistrationsLimit: ptr(0)})
+	if len(none.Packets) != 0 || len(none.Calls) != 0 || len(none.Registrations) != 0 || none.PacketsPage.Total != 148 || !none.PacketsPage.Truncated ||
+		*none.PacketsPage.NextOffset != 0 || none.CallsPage.Total != 12 || none.RegistrationsPage.Total != 10 || none.Statistics.Requests != all.Statistics.Requests {
+		t.Errorf("limit 0: %d %d %d, pages %+v %+v %+v", len(none.Packets), len(none.Calls), len(none.Registrations), none.PacketsPage, none.CallsPage, none.RegistrationsPage)
+	}
+	next := analyze(t, Input{PcapFile: file, Offset: 140, Limit: ptr(20)})
 	if len(next.Packets) != 8 || next.PacketsPage.Truncated || next.PacketsPage.NextOffset != nil {
 		t.Errorf("last page = %+v", next.PacketsPage)
 	}
@@ -436,7 +450,7 @@ func TestFiltersAndPaging(t *testing.T) {
 		{Input{IP: "10.9.9.9"}, 0, 0, 0},
 	}
 	for _, c := range cases {
-		c.in.PcapFile, c.in.CallsLimit, c.in.RegistrationsLimit = file, 100, 100
+		c.in.PcapFile, c.in.CallsLimit, c.in.RegistrationsLimit = file, ptr(100), ptr(100)
 		out := analyze(t, c.in)
 		if out.PacketsPage.Total != c.packets || out.CallsPage.Total != c.calls || out.RegistrationsPage.Total != c.regs ||
 			out.Statistics.Requests != all.Statistics.Requests || len(out.Anomalies) != len(all.Anomalies) {
@@ -445,7 +459,7 @@ func TestFiltersAndPaging(t *testing.T) {
 		}
 	}
 	for _, bad := range []Input{{Method: "IN VITE"}, {StatusCode: "99"}, {StatusCode: "7xx"}, {StatusCode: "abc"}, {IP: "x"}, {SrcIP: "10.0.0"},
-		{StartTime: "soon"}, {StartTime: "2024-06-03T10:00:00Z", EndTime: "2024-06-03T09:00:00Z"}, {Limit: -1}, {CallsLimit: MaxLimit + 1},
+		{StartTime: "soon"}, {StartTime: "2024-06-03T10:00:00Z", EndTime: "2024-06-03T09:00:00Z"}, {Limit: ptr(-1)}, {CallsLimit: ptr(MaxLimit + 1)},
 		{RegistrationsOffset: -2}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
@@ -458,7 +472,7 @@ func TestFiltersAndPaging(t *testing.T) {
 // statistics.
 func TestMaxPackets(t *testing.T) {
 	file := genFile(t, "sip-normal.pcap")
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: 100})
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: ptr(100)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +487,7 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Statistics.Calls.Total != 10 || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "call limit of 10") {
+	if out.Statistics.Calls.Total != 10 || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "the call limit of 10") {
 		t.Errorf("calls %d, warnings %q", out.Statistics.Calls.Total, out.Warnings)
 	}
 }
@@ -509,7 +523,7 @@ func TestResponseBudget(t *testing.T) {
 		t.Errorf("headers: %d kept, truncated %v", len(p.Headers), p.HeadersTruncated)
 	}
 	// An explicit limit is honoured, whatever the size.
-	if out := analyze(t, Input{PcapFile: file, Limit: 40}); len(out.Packets) != 40 {
+	if out := analyze(t, Input{PcapFile: file, Limit: ptr(40)}); len(out.Packets) != 40 {
 		t.Errorf("limit 40 gave %d packets", len(out.Packets))
 	}
 }
@@ -525,7 +539,7 @@ func TestWebSocketFrames(t *testing.T) {
 	stream = append(stream, wsTestFrame(0x41, true, msg, key)...)            // compressed
 	stream = append(stream, wsTestFrame(0x41, false, msg[:5], key)...)       // compressed, fragmented...
 	stream = append(stream, wsTestFrame(0x00, true, msg[5:], key)...)        // ...to its end
-	stream = append(stream, 0x82, 0xff, 0, 0, 0, 0, 0, 4, 0, 1, 1, 2, 3, 4)  // 256 KiB + 1, binary, masked...
+	stream = append(stream, 0x82, 0xff, 0, 0, 0, 0, 0, 2, 0, 1, 1, 2, 3, 4)  // 128 KiB + 1, binary, masked...
 	stream = append(stream, huge...)                                         // ...its payload
 	stream = append(stream, wsTestFrame(0x01, false, msg[:20], key)...)      // a fragmented text message,
 	stream = append(stream, wsTestFrame(0x09, true, []byte("ping"), key)...) // a ping inside it,
