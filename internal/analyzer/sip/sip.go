@@ -79,9 +79,10 @@ func (m *Module) Tools() []analyzer.Tool {
 			"sources and destinations, anomalies with evidence frames (sip_scanner, registration_bruteforce, invite_flood, " +
 			"failed_calls_spike, malformed_sip), and paged detail: messages (start line, Call-ID, CSeq, From, To, Contact, Via, " +
 			"headers, parsed SDP), calls by Call-ID (caller, callee, final code, post-dial delay, setup time, duration, media " +
-			"endpoints and codecs) and registrations (AOR, contact, expiry, challenges, result). Filter with method, status_code " +
+			"in effect, every INVITE transaction incl. re-INVITEs with the media offered and answered, e.g. T.38 fax, and " +
+			"failed re-INVITEs) and registrations (AOR, contact, expiry, challenges, result). Filter with method, status_code " +
 			"(404 or 4xx), call_id, ip, src_ip, dst_ip, start_time, end_time; page with limit/offset, calls_limit/offset and " +
-			"registrations_limit/offset.",
+			"registrations_limit/offset (limit 0: the summary only; default responses stay under 32 KiB).",
 		OpenWorld: true,
 		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
@@ -105,25 +106,37 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 
 // fitBudget shrinks the response until its JSON fits ResponseBudget. The
 // budget goes to the summary and the findings first: default-sized pages
-// are halved first (messages, then registrations, then calls, down to
-// none: their page objects say how many there were). With every page
+// (messages, registrations, calls) are halved in turn, down to none if need
+// be (their page objects say how many there were). With every page
 // default-sized, the summary's lists of Call-IDs and user agents and the
 // top lists are halved next (their totals stay), and only then, as a last
 // resort, the least severe findings, which a warning counts; a page size
 // the caller chose is honoured instead, whatever the size.
 func fitBudget(out *Output, cfg *config) {
-	st := &out.Statistics
-	dropped := 0
-	cuts := []func() bool{
+	pages := []func() bool{
 		func() bool { return halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
 		func() bool { return halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) },
 		func() bool { return halve(&out.Calls, &out.CallsPage, cfg.callSet) },
 	}
+	turn := 0
+	inTurn := func() bool { // the next page in turn that can be cut
+		for range pages {
+			cut := pages[turn%len(pages)]
+			turn++
+			if cut() {
+				return true
+			}
+		}
+		return false
+	}
 	if cfg.limitSet || cfg.callSet || cfg.regSet {
-		fit(out, cuts)
+		fit(out, []func() bool{inTurn})
 		return
 	}
-	cuts = append(cuts,
+	st := &out.Statistics
+	dropped := 0
+	fit(out, []func() bool{
+		inTurn,
 		func() bool { return halveList(&st.CallIDs) },
 		func() bool { return halveList(&st.UserAgents) },
 		func() bool {
@@ -139,8 +152,8 @@ func fitBudget(out *Output, cfg *config) {
 			}
 			out.Warnings[len(out.Warnings)-1] = fmt.Sprintf("%d finding(s), the least severe, not listed to keep the response within %d KiB", dropped, ResponseBudget>>10)
 			return true
-		})
-	fit(out, cuts)
+		},
+	})
 }
 
 // fit applies the first cut that cuts anything until out fits

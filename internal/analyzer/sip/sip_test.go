@@ -200,7 +200,8 @@ func TestAnomalies(t *testing.T) {
 }
 
 // TestCorpusSilence: no detector fires on the corpus captures of ordinary
-// traffic; the exceptions are listed with their reason.
+// traffic; the exceptions are listed with their reason. On every capture,
+// the default response is at most 32 KiB.
 func TestCorpusSilence(t *testing.T) {
 	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
@@ -219,6 +220,9 @@ func TestCorpusSilence(t *testing.T) {
 		}
 		checked++
 		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
+		if b, _ := json.Marshal(out); len(b) > ResponseBudget {
+			t.Errorf("%s: default response of %d bytes", s.File, len(b))
+		}
 		var got []string
 		for _, a := range out.Anomalies {
 			got = append(got, a.Type)
@@ -663,5 +667,27 @@ func TestBrief(t *testing.T) {
 				t.Errorf("brief %s summary %s\ntool statistics %s", briefs[0].Module, gotSt, wantSt)
 			}
 		})
+	}
+}
+
+// TestSummaryFirst: the JSON begins with identity and totals, then what
+// the analysis could not do, the summary and the findings, then the top
+// lists and the paged lists, and ends with the filters and thresholds.
+func TestSummaryFirst(t *testing.T) {
+	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap")})
+	b, _ := json.Marshal(out)
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.Token() // {
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	want := "[file analysis_timestamp total_packets_in_file sip_packets_found sip_packets_analyzed warnings statistics anomalies top " +
+		"calls calls_page registrations registrations_page packets packets_page filters thresholds]"
+	if fmt.Sprint(keys) != want {
+		t.Errorf("keys %v\nwant %s", keys, want)
 	}
 }
