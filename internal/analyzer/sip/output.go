@@ -14,8 +14,12 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// maxHeaderNames bounds the headers map of a packet record.
-const maxHeaderNames = 40
+// maxHeaderNames and maxHeadersBytes bound the headers map of a packet
+// record: 40 names, 8 KiB of values.
+const (
+	maxHeaderNames  = 40
+	maxHeadersBytes = 8 << 10
+)
 
 // record builds the packet record of the message being handled.
 func record(m *message, md *meta) Packet {
@@ -60,22 +64,31 @@ func record(m *message, md *meta) Packet {
 			p.Summary += " (" + p.CSeqMethod + ")"
 		}
 	}
+	size := 0
 	for _, h := range m.headers {
 		name := hdrNames[h.id]
 		if h.id == hdrOther {
 			name = strings.ToLower(text(h.name, 64))
 		}
 		v := text(h.value, maxValue)
-		if old, ok := p.Headers[name]; ok {
-			if len(old)+2+len(v) > maxValue {
-				p.HeadersTruncated = true
-				continue
-			}
+		old, ok := p.Headers[name]
+		switch {
+		case size+len(name)+len(v) > maxHeadersBytes:
+			p.HeadersTruncated = true
+			continue
+		case ok && len(old)+2+len(v) > maxValue:
+			p.HeadersTruncated = true
+			continue
+		case ok:
 			v = old + ", " + v
-		} else if len(p.Headers) >= maxHeaderNames {
+		case len(p.Headers) >= maxHeaderNames:
 			p.HeadersTruncated = true
 			continue
 		}
+		if !ok {
+			size += len(name)
+		}
+		size += len(v) - len(old)
 		p.Headers[name] = v
 	}
 	if m.isSDP() {

@@ -140,7 +140,7 @@ type Packet struct {
 	BodyLength      int    `json:"body_length" jsonschema:"body bytes"`
 	KnownSIPPort    bool   `json:"known_sip_port" jsonschema:"source or destination port is 5060 or 5061"`
 	// Headers holds every header, bounded.
-	Headers          map[string]string `json:"headers" jsonschema:"every header by lower-case full name (compact forms expanded; repeated headers joined with ', '); at most 40 names, values cut at 256 bytes"`
+	Headers          map[string]string `json:"headers" jsonschema:"every header by lower-case full name (compact forms expanded; repeated headers joined with ', '); at most 40 names and 8 KiB, values cut at 256 bytes"`
 	HeadersTruncated bool              `json:"headers_truncated,omitempty" jsonschema:"true when headers was cut"`
 	Summary          string            `json:"summary" jsonschema:"one line, like Wireshark's Info column"`
 
