@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,8 +18,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -126,7 +129,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	case "analyze":
 		return a.analyze(ctx, args[1:])
 	case "tools":
-		return a.tools()
+		return a.tools(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK
@@ -376,7 +379,31 @@ func (a *App) serveHTTP(ctx context.Context, h http.Handler, addr, token string,
 	return ExitOK
 }
 
-func (a *App) tools() int {
+func (a *App) tools(args []string) int {
+	if slices.Contains(args, "--json") || slices.Contains(args, "-json") {
+		type toolJSON struct {
+			Module     string   `json:"module"`
+			Name       string   `json:"name"`
+			Arguments  []string `json:"arguments"`
+			OutputKeys []string `json:"output_keys"`
+		}
+		var list []toolJSON
+		for _, m := range a.Registry.Modules() {
+			for _, t := range m.Tools() {
+				tj := toolJSON{Module: m.Name(), Name: t.Name, Arguments: []string{}, OutputKeys: jsonKeys(t.Out)}
+				for _, arg := range t.Args() {
+					tj.Arguments = append(tj.Arguments, arg.Name)
+				}
+				list = append(list, tj)
+			}
+		}
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list); err != nil {
+			return ExitError
+		}
+		return ExitOK
+	}
 	for _, m := range a.Registry.Modules() {
 		fmt.Fprintf(a.Stdout, "%s\n", m.Name())
 		for _, t := range m.Tools() {
@@ -387,4 +414,25 @@ func (a *App) tools() int {
 		}
 	}
 	return ExitOK
+}
+
+// jsonKeys lists the top-level JSON keys of a struct type in field order.
+func jsonKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			keys = append(keys, jsonKeys(f.Type)...)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		keys = append(keys, name)
+	}
+	return keys
 }
