@@ -111,6 +111,13 @@ func (v *view) packets() int { return v.c.f[0].st.packets + v.c.f[1].st.packets 
 func (v *view) bytes() int64 { return v.c.f[0].st.bytes + v.c.f[1].st.bytes }
 func (v *view) retrans() int { return v.c.f[0].st.retrans() + v.c.f[1].st.retrans() }
 
+// lossRetrans is retrans without the spurious retransmissions (data the
+// receiver had already acknowledged: duplicated frames, early timers),
+// which are not loss.
+func (v *view) lossRetrans() int {
+	return v.retrans() - v.c.f[0].st.count(aSpuriousRetransmission) - v.c.f[1].st.count(aSpuriousRetransmission)
+}
+
 // flagCounts is how many segments of both directions carried each flag.
 func (v *view) flagCounts() (out [numFlags]int) {
 	for d := range v.c.f {
@@ -138,10 +145,16 @@ func (v *view) handshakeRTT() *float64 {
 	return &ms
 }
 
-// analysisCounts turns per-flag counts into a map of the non-zero ones.
+// analysisCounts turns per-flag counts into a map of the non-zero ones (of
+// all of them when all). "retransmission" counts what Wireshark's
+// tcp.analysis.retransmission matches: plain, fast and spurious
+// retransmissions (the last two are also counted under their own names).
 func analysisCounts(counts *[numFlags]int, all bool) map[string]int {
 	m := map[string]int{}
 	for i, n := range counts {
+		if aflag(1<<i) == aRetransmission {
+			n += counts[flagIndex(aFastRetransmission)] + counts[flagIndex(aSpuriousRetransmission)]
+		}
 		if n > 0 || all {
 			m[flagNames[i]] = n
 		}
