@@ -39,8 +39,9 @@ type Options struct {
 	MaxConnections int
 }
 
-// ResponseBudget is the largest JSON a call with default page sizes returns.
-const ResponseBudget = 64 << 10
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: summary and findings first, then as many list items as fit.
+const ResponseBudget = 32 << 10
 
 // Module is the TCP module.
 type Module struct{ opts Options }
@@ -129,7 +130,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if in.Detailed {
 		def = DefaultDetailedLimit
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, def, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, def, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +154,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	}
 	out.Page = pg
 	out.Issues = issues(obs.run.Conclude(r))
-	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, in.Limit > 0) })
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, fixed) })
 	return out, nil
 }
 
@@ -172,7 +173,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 			flag = anyRetransmission // as tcp.analysis.retransmission matches
 		}
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +198,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 		return (flag == 0 || e.flags&flag != 0) && (in.Stream == nil || int(e.stream) == *in.Stream)
 	})
 	out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
-	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, in.Limit > 0) })
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, fixed) })
 	return out, nil
 }
 
@@ -213,11 +214,11 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	case threshold == 0:
 		threshold = 0.02
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	segOffset, segLimit, err := result.PageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
+	segOffset, segLimit, segFixed, err := pageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
@@ -230,8 +231,8 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
 	result.FitBudget(out, ResponseBudget,
-		func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, in.SegmentsLimit != 0) },
-		func() bool { return result.Halve(&out.ByConnection, &out.ByConnectionPage, in.Limit != 0) })
+		func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, segFixed) },
+		func() bool { return result.Halve(&out.ByConnection, &out.ByConnectionPage, fixed) })
 	return out, nil
 }
 
@@ -243,7 +244,7 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	if err != nil {
 		return nil, err
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +256,7 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	out := r.flowOutput(in, offset, limit)
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Clients, &out.ClientsPage, fixed) })
 	return out, nil
 }
 
