@@ -23,6 +23,7 @@ type event struct {
 	frame  int32
 	stream int32
 	flags  aflag
+	tcp    uint16 // the segment's TCP header flags (flagSYN, ...)
 	dir    int8
 	seglen uint32
 	relSeq uint32
@@ -113,7 +114,7 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 		st.flagCounts[flagIndex(rest&-rest)]++
 	}
 	o.handshake(c, d, s, frame, ts)
-	e := event{frame: int32(frame), stream: int32(c.stream), flags: fl, dir: int8(d), seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts}
+	e := event{frame: int32(frame), stream: int32(c.stream), flags: fl, tcp: s.flags, dir: int8(d), seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts}
 	o.run.Observe(e)
 	if fl != 0 {
 		if len(o.events) < maxEvents {

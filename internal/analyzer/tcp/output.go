@@ -356,7 +356,7 @@ func (r *results) flagged(e *event) FlaggedSegment {
 		dir = "server_to_client"
 	}
 	return FlaggedSegment{PacketNumber: int(e.frame), Timestamp: result.FormatTime(nsTime(e.ts)), Stream: int(e.stream),
-		Src: ends[d].String(), Dst: ends[1-d].String(), Direction: dir, Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
+		Src: ends[d].String(), Dst: ends[1-d].String(), Direction: dir, TCPFlags: tcpFlagString(e.tcp), Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
 }
 
 func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment, result.Page) {

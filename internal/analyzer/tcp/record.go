@@ -205,6 +205,7 @@ type FlaggedSegment struct {
 	Src          string   `json:"src" jsonschema:"ip:port of the sender"`
 	Dst          string   `json:"dst"`
 	Direction    string   `json:"direction" jsonschema:"client_to_server or server_to_client"`
+	TCPFlags     string   `json:"tcp_flags" jsonschema:"the segment's TCP header flags in Wireshark's order, e.g. SYN ACK, PSH ACK"`
 	Flags        []string `json:"flags" jsonschema:"Wireshark analysis flags of the segment"`
 	Seq          uint32   `json:"seq" jsonschema:"relative sequence number, as Wireshark shows it"`
 	Len          uint32   `json:"len" jsonschema:"payload bytes"`

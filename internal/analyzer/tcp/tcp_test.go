@@ -529,10 +529,29 @@ func TestReports(t *testing.T) {
 	if err := writeFlow(&b, flowOf(t, FlowInput{PcapFile: file, ServerIP: "10.0.0.5"})); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"60 connections", "[high] port_scan: 10.0.9.66 sent SYNs to 60 targets", "reset by server in syn_sent", "TCP traffic of 10.0.0.5:any"} {
+	for _, want := range []string{"60 connections", "[high] port_scan: 10.0.9.66 sent SYNs to 60 targets (1 host, 60 ports)",
+		"51 targets refused, 6 unanswered, 3 answered (ports 22, 80, 443)", "reset by server in syn_sent", "TCP traffic of 10.0.0.5:any",
+		"client→server 60 B, server→client 60 B", "client→server: "} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
+	}
+	// No empty list: a line never ends with its label's colon.
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.HasSuffix(strings.TrimSpace(line), ":") && !strings.HasPrefix(line, " ") {
+			continue // a heading
+		}
+		if strings.HasSuffix(strings.TrimSpace(line), ":") {
+			t.Errorf("empty list: %q", line)
+		}
+	}
+	// Flagged segments show their TCP flags beside the analysis flags.
+	var seg strings.Builder
+	if err := writeRetransmissions(&seg, retransmissions(t, RetransmissionsInput{Common: Common{PcapFile: genFile(t, "tcp-retransmissions.pcap")}})); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(seg.String(), "[PSH ACK] seq ") && !strings.Contains(seg.String(), "[ACK] seq ") {
+		t.Errorf("segment lines lack TCP flags:\n%s", seg.String())
 	}
 }
 
