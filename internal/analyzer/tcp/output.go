@@ -372,10 +372,15 @@ func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment,
 func (r *results) warnings(base []string) []string {
 	out := append([]string{}, base...)
 	if n := r.o.t.untracked; n > 0 {
-		out = append(out, fmt.Sprintf("connection limit of %d reached: %d segments of later connections were counted but not tracked", r.o.t.max, n))
+		out = append(out, fmt.Sprintf("%d connections tracked under the state budget (--max-state-bytes): %d segments of later connections (%d of them SYNs) were counted "+
+			"but not tracked; connection counts, summaries and detectors cover the tracked connections only", r.o.t.max, n, r.o.t.untrackedSyns))
 	}
 	if n := r.o.eventsDropped; n > 0 {
-		out = append(out, fmt.Sprintf("%d flagged segments past the first %d are counted but not listed", n, maxEvents))
+		out = append(out, fmt.Sprintf("%d flagged segments past the first %d (state budget, --max-state-bytes) are counted in analysis_counts but not listed", n, r.o.maxEvents))
+	}
+	if n := r.o.t.budget.refused; n > 0 {
+		out = append(out, fmt.Sprintf("%d unacknowledged segments past the state budget (--max-state-bytes) were counted but not remembered; "+
+			"sequence analysis of connections with over 10,000 unacknowledged segments may differ from Wireshark's", n))
 	}
 	if n := r.o.skipped; n > 0 {
 		out = append(out, fmt.Sprintf("%s: %d later TCP segments were not analysed", modkit.MaxPacketsNote(r.o.maxPackets, "TCP"), n))

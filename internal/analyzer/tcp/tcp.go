@@ -18,7 +18,9 @@
 // failing handshakes and half-open connections.
 //
 // One pass over the capture serves any of the tools; memory is bounded by
-// the number of connections tracked (Options.MaxConnections).
+// the call's state budget (analyzer.Env.StateItems), which bounds the
+// connections tracked, the flagged segments listed and the unacknowledged
+// segments remembered.
 package tcp
 
 import (
@@ -34,8 +36,10 @@ import (
 
 // Options are the module's limits.
 type Options struct {
-	// MaxConnections caps the connections tracked (default 200,000);
-	// segments of later connections are counted but not analysed.
+	// MaxConnections, when set, lowers the number of connections tracked
+	// below what the call's state budget allows (--max-state-bytes; see
+	// the README's Limits); segments of later connections are counted but
+	// not analysed.
 	MaxConnections int
 }
 
@@ -48,9 +52,6 @@ type Module struct{ opts Options }
 
 // New returns the TCP module.
 func New(opts Options) *Module {
-	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = DefaultMaxConnections
-	}
 	return &Module{opts: opts}
 }
 
@@ -105,7 +106,7 @@ func (m *Module) Tools() []analyzer.Tool {
 // pass runs the engine once over the capture, with the detectors at the
 // thresholds th.
 func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*observer, *engine.Result, error) {
-	obs := newObserver(m.opts.MaxConnections, env.MaxPackets, th)
+	obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, th)
 	res, err := modkit.Run(ctx, env, ref, engine.Options{}, obs)
 	if err != nil {
 		return nil, nil, err
