@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -74,12 +75,13 @@ func retransmissionRate(r *results, minRate float64, minPackets int, add func(re
 	}) {
 		ev.Add(int(e.frame))
 	}
-	summary := fmt.Sprintf("%d of %d segments (%.1f%%) are retransmissions overall", retrans, total, 100*overall)
+	summary := fmt.Sprintf("%d of %d segments (%s) are retransmissions overall", retrans, total, result.Percent(retrans, total))
 	if spurious > 0 {
 		summary += fmt.Sprintf(" (%d spurious not counted)", spurious)
 	}
 	if len(bad) > 0 {
-		summary = fmt.Sprintf("%d connection(s) retransmit at least %.0f%% of their segments (worst %s: %.1f%%); %s", len(bad), 100*minRate, bad[0].v.label(), 100*bad[0].rate, summary)
+		summary = fmt.Sprintf("%d connection(s) retransmit at least %s%% of their segments (worst %s: %d of %d, %s); %s", len(bad), strconv.FormatFloat(100*minRate, 'g', 4, 64), bad[0].v.label(),
+			bad[0].v.lossRetrans(), bad[0].v.packets(), result.Percent(bad[0].v.lossRetrans(), bad[0].v.packets()), summary)
 	}
 	add(result.NewFinding(AnomalyRetrans, result.Medium, summary+": packet loss, congestion or a bad link on the path", ev,
 		map[string]any{"overall_rate": round3(overall), "retransmissions": retrans, "spurious_retransmissions": spurious, "packets": total, "connections": list, "connections_over_threshold": len(bad)}))
