@@ -17,6 +17,23 @@ const (
 	MaxLimit             = 1000
 )
 
+// pageArgs normalizes a paging argument pair whose limit may be absent
+// (nil: def, cut to fit the response budget) or 0 (no items, only the
+// page object). set reports whether the caller gave the limit, which the
+// budget then leaves alone.
+func pageArgs(offset int, limit *int, def, max int) (off, lim int, set bool, err error) {
+	if limit != nil && *limit == 0 {
+		off, _, err = result.PageArgs(offset, 1, def, max)
+		return off, 0, true, err
+	}
+	l := 0
+	if limit != nil {
+		l = *limit
+	}
+	off, lim, err = result.PageArgs(offset, l, def, max)
+	return off, lim, limit != nil, err
+}
+
 // Common are the arguments every TCP tool takes: the capture and which
 // connections to look at.
 type Common struct {
@@ -34,7 +51,7 @@ type ConnectionsInput struct {
 	Detailed bool   `json:"detailed,omitempty" jsonschema:"add per-direction detail to each connection: options, handshake timing, every analysis count, throughput, zero-window time (default false; pages are then 5 long)"`
 	State    string `json:"state,omitempty" jsonschema:"only connections whose tcp_state is this: syn_sent, refused, syn_received, established, half_closed, closed, reset, midstream; or active (mcpcap's state: neither FIN nor RST seen)"`
 	SortBy   string `json:"sort_by,omitempty" jsonschema:"order of the connections list: stream (default, capture order), bytes, packets, retransmissions, duration"`
-	Limit    int    `json:"limit,omitempty" jsonschema:"connections per page (default 20, or 5 with detailed; at most 1000)"`
+	Limit    *int   `json:"limit,omitempty" jsonschema:"connections per page (default 20, or 5 with detailed, cut to fit 32 KiB; 0 for none, just the summary and the page object; at most 1000)"`
 	Offset   int    `json:"offset,omitempty" jsonschema:"index of the first connection to return (default 0)"`
 }
 
@@ -43,7 +60,7 @@ type AnomaliesInput struct {
 	Common
 	AnalysisFlag string `json:"analysis_flag,omitempty" jsonschema:"only flagged segments with this Wireshark analysis flag: retransmission (any kind), fast_retransmission, spurious_retransmission, out_of_order, lost_segment, ack_lost_segment, duplicate_ack, zero_window, zero_window_probe, zero_window_probe_ack, window_full, window_update, keep_alive, keep_alive_ack, reused_ports"`
 	Stream       *int   `json:"stream,omitempty" jsonschema:"only flagged segments of this connection (Wireshark's tcp.stream)"`
-	Limit        int    `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20, at most 1000)"`
+	Limit        *int   `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	Offset       int    `json:"offset,omitempty" jsonschema:"index of the first flagged segment to return (default 0)"`
 	// Thresholds are the detectors' thresholds (the tool's Params), set by
 	// the front end.
@@ -54,9 +71,9 @@ type AnomaliesInput struct {
 type RetransmissionsInput struct {
 	Common
 	Threshold      float64 `json:"threshold,omitempty" jsonschema:"retransmission rate (retransmitted segments / segments) above which a connection or the capture is flagged (default 0.02)"`
-	Limit          int     `json:"limit,omitempty" jsonschema:"connections per page of by_connection (default 20, at most 1000)"`
+	Limit          *int    `json:"limit,omitempty" jsonschema:"connections per page of by_connection (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	Offset         int     `json:"offset,omitempty" jsonschema:"index of the first connection of by_connection to return (default 0)"`
-	SegmentsLimit  int     `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20, at most 1000)"`
+	SegmentsLimit  *int    `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	SegmentsOffset int     `json:"segments_offset,omitempty" jsonschema:"index of the first retransmitted segment to return (default 0)"`
 }
 
@@ -68,7 +85,7 @@ type FlowInput struct {
 	ClientIP   string `json:"client_ip,omitempty" jsonschema:"only connections from this client address"`
 	StartTime  string `json:"start_time,omitempty" jsonschema:"only connections active at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime    string `json:"end_time,omitempty" jsonschema:"only connections active at or before this time (RFC 3339 or Unix seconds)"`
-	Limit      int    `json:"limit,omitempty" jsonschema:"clients per page (default 20, at most 1000)"`
+	Limit      *int   `json:"limit,omitempty" jsonschema:"clients per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	Offset     int    `json:"offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
 }
 

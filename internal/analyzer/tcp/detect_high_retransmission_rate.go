@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -34,17 +35,20 @@ var highRetransmissionRate = analyzer.Detector[event, *results]{
 
 // retransmissionRate flags connections of at least minPackets segments,
 // and the capture, that retransmit at least minRate of their segments.
+// Spurious retransmissions (of data already acknowledged) are not loss and
+// do not count; they are reported beside.
 func retransmissionRate(r *results, minRate float64, minPackets int, add func(result.Finding)) {
 	type worst struct {
 		v    *view
 		rate float64
 	}
 	var bad []worst
-	total, retrans := 0, 0
+	total, retrans, spurious := 0, 0, 0
 	for _, v := range r.views {
-		p, n := v.packets(), v.retrans()
+		p, n := v.packets(), v.lossRetrans()
 		total += p
 		retrans += n
+		spurious += v.retrans() - n
 		if p >= minPackets && ratio(n, p) >= minRate {
 			bad = append(bad, worst{v, ratio(n, p)})
 		}
@@ -60,21 +64,25 @@ func retransmissionRate(r *results, minRate float64, minPackets int, add func(re
 	for i, w := range bad {
 		streams[w.v.c.stream] = true
 		if i < 10 {
-			list = append(list, map[string]any{"connection": w.v.label(), "stream": w.v.c.stream, "retransmissions": w.v.retrans(),
+			list = append(list, map[string]any{"connection": w.v.label(), "stream": w.v.c.stream, "retransmissions": w.v.lossRetrans(),
 				"packets": w.v.packets(), "rate": round3(w.rate)})
 		}
 	}
 	// Evidence: the flagged connections' retransmissions, or with none
 	// flagged (the capture as a whole is), every matching connection's.
 	for _, e := range r.segments(func(e *event) bool {
-		return e.flags&anyRetransmission != 0 && (len(bad) == 0 || streams[int(e.stream)])
+		return e.flags&(aRetransmission|aFastRetransmission) != 0 && (len(bad) == 0 || streams[int(e.stream)])
 	}) {
 		ev.Add(int(e.frame))
 	}
-	summary := fmt.Sprintf("%d of %d segments (%.1f%%) are retransmissions overall", retrans, total, 100*overall)
+	summary := fmt.Sprintf("%d of %d segments (%s) are retransmissions overall", retrans, total, result.Percent(retrans, total))
+	if spurious > 0 {
+		summary += fmt.Sprintf(" (%d spurious not counted)", spurious)
+	}
 	if len(bad) > 0 {
-		summary = fmt.Sprintf("%d connection(s) retransmit at least %.0f%% of their segments (worst %s: %.1f%%); %s", len(bad), 100*minRate, bad[0].v.label(), 100*bad[0].rate, summary)
+		summary = fmt.Sprintf("%d connection(s) retransmit at least %s%% of their segments (worst %s: %d of %d, %s); %s", len(bad), strconv.FormatFloat(100*minRate, 'g', 4, 64), bad[0].v.label(),
+			bad[0].v.lossRetrans(), bad[0].v.packets(), result.Percent(bad[0].v.lossRetrans(), bad[0].v.packets()), summary)
 	}
 	add(result.NewFinding(AnomalyRetrans, result.Medium, summary+": packet loss, congestion or a bad link on the path", ev,
-		map[string]any{"overall_rate": round3(overall), "retransmissions": retrans, "packets": total, "connections": list, "connections_over_threshold": len(bad)}))
+		map[string]any{"overall_rate": round3(overall), "retransmissions": retrans, "spurious_retransmissions": spurious, "packets": total, "connections": list, "connections_over_threshold": len(bad)}))
 }

@@ -39,9 +39,10 @@ func portScans(r *results, minTargets int, minFailed float64, add func(result.Fi
 		ports       map[uint16]bool
 		hostSet     map[netip.Addr]bool
 		failed      int
-		refused     int
+		refused     int // targets, by their first connection's outcome
 		unanswered  int
-		open        []string
+		answered    int
+		open        []netip.AddrPort // the first 20 answered targets
 		first, last int64
 		ev          result.Evidence
 	}
@@ -62,15 +63,17 @@ func portScans(r *results, minTargets int, minFailed float64, add func(result.Fi
 			if failedAttempt(v) {
 				s.failed++
 			}
-			if v.c.synAckFrame != 0 && len(s.open) < 20 {
-				s.open = append(s.open, v.server.String())
+			switch {
+			case v.tcpState == "refused":
+				s.refused++
+			case v.tcpState == "syn_sent":
+				s.unanswered++
+			case v.c.synAckFrame != 0:
+				s.answered++
+				if len(s.open) < 20 {
+					s.open = append(s.open, v.server)
+				}
 			}
-		}
-		switch v.tcpState {
-		case "refused":
-			s.refused++
-		case "syn_sent":
-			s.unanswered++
 		}
 		s.ports[v.server.Port()] = true
 		s.hostSet[v.server.Addr()] = true
@@ -90,10 +93,49 @@ func portScans(r *results, minTargets int, minFailed float64, add func(result.Fi
 		if len(s.hostSet) > len(s.ports) {
 			kind = "host sweep"
 		}
+		open := make([]string, len(s.open))
+		for i, t := range s.open {
+			open[i] = t.String()
+		}
 		add(result.NewFinding(AnomalyPortScan, result.High,
-			fmt.Sprintf("%s sent SYNs to %d targets (%d hosts, %d ports) in %.1f s; %d refused and %d unanswered: a %s", a, len(s.targets), len(s.hostSet), len(s.ports),
-				secondsOf(s.last-s.first), s.refused, s.unanswered, kind),
+			fmt.Sprintf("%s sent SYNs to %d targets (%s, %s) in %.1f s: %d targets refused, %d unanswered, %d answered%s: a %s", a, len(s.targets),
+				plural(len(s.hostSet), "host"), plural(len(s.ports), "port"), secondsOf(s.last-s.first), s.refused, s.unanswered, s.answered, answeredList(s.open, s.answered, len(s.hostSet) == 1), kind),
 			s.ev, map[string]any{"scanner": a.String(), "targets": len(s.targets), "hosts": len(s.hostSet), "ports": len(s.ports),
-				"refused": s.refused, "unanswered": s.unanswered, "answered_ports": s.open, "duration_seconds": secondsOf(s.last - s.first)}))
+				"refused": s.refused, "unanswered": s.unanswered, "answered": s.answered, "answered_ports": open, "duration_seconds": secondsOf(s.last - s.first)}))
 	}
+}
+
+// answeredList names the answered targets for a finding's summary: " (ports
+// 22, 80)" for one host, " (10.0.0.5:22, ...)" for several, the first 10
+// and how many more.
+func answeredList(open []netip.AddrPort, total int, oneHost bool) string {
+	if total == 0 {
+		return ""
+	}
+	b := []byte(" (")
+	if oneHost {
+		b = append(b, "ports "...)
+	}
+	for i, t := range open[:min(len(open), 10)] {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		if oneHost {
+			b = fmt.Appendf(b, "%d", t.Port())
+		} else {
+			b = append(b, t.String()...)
+		}
+	}
+	if more := total - min(len(open), 10); more > 0 {
+		b = fmt.Appendf(b, " and %d more", more)
+	}
+	return string(append(b, ')'))
+}
+
+// plural is "1 host", "2 hosts".
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }

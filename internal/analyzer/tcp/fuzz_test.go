@@ -82,7 +82,7 @@ func FuzzTracker(f *testing.F) {
 	f.Add([]byte{0x10, 0, 10, 5, 0x10, 0, 30, 5, 0x10, 0, 10, 5, 0x10, 1, 0, 0, 0x10, 1, 0, 0, 0x10, 1, 0, 0, 0x10, 0, 10, 5})
 	f.Add([]byte{0x02, 0, 0, 0, 0x14, 1, 0, 0, 0x02, 0, 99, 0, 0x02, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		o := newObserver(4, 0, defaultThresholds())
+		o := newObserver(limits{conns: 4, events: 1000, unacked: 1000}, 0, defaultThresholds())
 		streams := 0
 		o.trace = func(frame, stream int, _ aflag) {
 			if stream >= streams {

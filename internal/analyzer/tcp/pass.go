@@ -16,7 +16,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pass{name: m.Name(), f: f, obs: newObserver(m.opts.MaxConnections, env.MaxPackets, defaultThresholds())}, nil
+	return &pass{name: m.Name(), f: f, obs: newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, defaultThresholds())}, nil
 }
 
 // pass is the module's analysis in a shared pass.

@@ -103,7 +103,7 @@ func (r *results) patterns(s *AnomalyStatistics, th analyzer.Thresholds) ([]Patt
 	if rt := s.Retransmissions; rt.Total > 0 {
 		add(Pattern{Pattern: "packet_retransmission", Category: "reliability",
 			Observations: map[string]any{"retransmissions": rt.Total, "rate": rt.Rate, "connections_affected": len(rt.ByConnection)},
-			Description:  fmt.Sprintf("%d of %d segments are retransmissions (%.2f%%)", rt.Total, s.TotalPackets, 100*rt.Rate)})
+			Description:  fmt.Sprintf("%d of %d segments are retransmissions (%s)", rt.Total, s.TotalPackets, result.Percent(rt.Total, s.TotalPackets))})
 		if rt.Rate >= minRate {
 			sum.Notable = append(sum.Notable, Notable{Type: "high_retransmission", Detail: fmt.Sprintf("retransmission rate %.1f%% is at or above %.1f%%", 100*rt.Rate, 100*minRate)})
 		}

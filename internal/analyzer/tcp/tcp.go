@@ -18,7 +18,9 @@
 // failing handshakes and half-open connections.
 //
 // One pass over the capture serves any of the tools; memory is bounded by
-// the number of connections tracked (Options.MaxConnections).
+// the call's state budget (analyzer.Env.StateItems), which bounds the
+// connections tracked, the flagged segments listed and the unacknowledged
+// segments remembered.
 package tcp
 
 import (
@@ -34,22 +36,22 @@ import (
 
 // Options are the module's limits.
 type Options struct {
-	// MaxConnections caps the connections tracked (default 200,000);
-	// segments of later connections are counted but not analysed.
+	// MaxConnections, when set, lowers the number of connections tracked
+	// below what the call's state budget allows (--max-state-bytes; see
+	// the README's Limits); segments of later connections are counted but
+	// not analysed.
 	MaxConnections int
 }
 
-// ResponseBudget is the largest JSON a call with default page sizes returns.
-const ResponseBudget = 64 << 10
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: summary and findings first, then as many list items as fit.
+const ResponseBudget = 32 << 10
 
 // Module is the TCP module.
 type Module struct{ opts Options }
 
 // New returns the TCP module.
 func New(opts Options) *Module {
-	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = DefaultMaxConnections
-	}
 	return &Module{opts: opts}
 }
 
@@ -104,7 +106,7 @@ func (m *Module) Tools() []analyzer.Tool {
 // pass runs the engine once over the capture, with the detectors at the
 // thresholds th.
 func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*observer, *engine.Result, error) {
-	obs := newObserver(m.opts.MaxConnections, env.MaxPackets, th)
+	obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, th)
 	res, err := modkit.Run(ctx, env, ref, engine.Options{}, obs)
 	if err != nil {
 		return nil, nil, err
@@ -129,7 +131,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if in.Detailed {
 		def = DefaultDetailedLimit
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, def, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, def, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +155,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	}
 	out.Page = pg
 	out.Issues = issues(obs.run.Conclude(r))
-	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, in.Limit > 0) })
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, fixed) })
 	return out, nil
 }
 
@@ -172,7 +174,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 			flag = anyRetransmission // as tcp.analysis.retransmission matches
 		}
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +199,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 		return (flag == 0 || e.flags&flag != 0) && (in.Stream == nil || int(e.stream) == *in.Stream)
 	})
 	out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
-	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, in.Limit > 0) })
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, fixed) })
 	return out, nil
 }
 
@@ -213,11 +215,11 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	case threshold == 0:
 		threshold = 0.02
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	segOffset, segLimit, err := result.PageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
+	segOffset, segLimit, segFixed, err := pageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
@@ -230,8 +232,8 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
 	result.FitBudget(out, ResponseBudget,
-		func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, in.SegmentsLimit != 0) },
-		func() bool { return result.Halve(&out.ByConnection, &out.ByConnectionPage, in.Limit != 0) })
+		func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, segFixed) },
+		func() bool { return result.Halve(&out.ByConnection, &out.ByConnectionPage, fixed) })
 	return out, nil
 }
 
@@ -243,7 +245,7 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	if err != nil {
 		return nil, err
 	}
-	offset, limit, err := result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +257,7 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	out := r.flowOutput(in, offset, limit)
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Clients, &out.ClientsPage, fixed) })
 	return out, nil
 }
 
