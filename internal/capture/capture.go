@@ -223,35 +223,41 @@ var pcapMagics = map[string]struct {
 
 func isPcapMagic(m []byte) bool { _, ok := pcapMagics[string(m[:4])]; return ok }
 
-// notCapture builds the error for a stream that is no capture, naming what it
-// looks like when that is recognisable.
+// notCapture builds the error for a stream that is no capture, naming the
+// format it looks like when that is recognisable. It never quotes the
+// stream's bytes: the file may be anything the process can read, and its
+// first bytes are not the caller's to learn.
 func notCapture(rd *Reader, head []byte) error {
 	what := ""
 	if rd.info.Compressed != "" {
 		what = "gzip-compressed, but the content is not a capture; "
 	}
-	hint := ""
 	s := string(head)
+	guess := "its format is not recognised"
 	switch {
 	case strings.HasPrefix(s, "\xa1\xb2\xcd\x34") || strings.HasPrefix(s, "\x34\xcd\xb2\xa1"):
 		return fmt.Errorf("%w: modified (Kuznetzov) pcap is not read; convert it with `editcap -F pcap in out`", ErrUnsupported)
 	case strings.HasPrefix(s, "PK\x03\x04"):
-		hint = "; it is a zip archive: extract the capture first"
+		guess = "it is a zip archive: extract the capture first"
 	case strings.HasPrefix(s, "BZh"):
-		hint = "; it is bzip2-compressed: only gzip is read, decompress it first"
+		guess = "it is bzip2-compressed: only gzip is read, decompress it first"
 	case strings.HasPrefix(s, "\xfd7zX"):
-		hint = "; it is xz-compressed: only gzip is read, decompress it first"
+		guess = "it is xz-compressed: only gzip is read, decompress it first"
 	case strings.HasPrefix(s, "\x28\xb5\x2f\xfd"):
-		hint = "; it is zstd-compressed: only gzip is read, decompress it first"
+		guess = "it is zstd-compressed: only gzip is read, decompress it first"
 	case strings.HasPrefix(s, "snoo"):
-		hint = "; it is a Solaris snoop file: convert it with `editcap -F pcapng in out`"
-	case isText(head):
-		hint = "; it looks like text"
+		guess = "it is a Solaris snoop file: convert it with `editcap -F pcapng in out`"
+	case strings.HasPrefix(s, "\x7fELF"):
+		guess = "it is an executable (ELF)"
+	case strings.HasPrefix(s, "%PDF"):
+		guess = "it is a PDF document"
+	case len(head) >= 4 && isText(head):
+		guess = "it looks like text"
 	}
 	if len(head) < 4 {
-		return fmt.Errorf("%w: %sonly %d byte(s) (% x)%s", ErrNotCapture, what, len(head), head, hint)
+		return fmt.Errorf("%w: %sonly %d byte(s), too short for a capture header", ErrNotCapture, what, len(head))
 	}
-	return fmt.Errorf("%w: %sit starts with % x (%q)%s", ErrNotCapture, what, head[:4], printable(head[:4]), hint)
+	return fmt.Errorf("%w: %s%s", ErrNotCapture, what, guess)
 }
 
 func isText(b []byte) bool {
@@ -261,17 +267,6 @@ func isText(b []byte) bool {
 		}
 	}
 	return true
-}
-
-func printable(b []byte) string {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '.'
-		}
-		out[i] = c
-	}
-	return string(out)
 }
 
 func (rd *Reader) openPcap(br *bufio.Reader) error {
@@ -349,7 +344,7 @@ func (rd *Reader) openPcapNG(br *bufio.Reader) error {
 	case binary.BigEndian.Uint32(hdr[8:12]) == 0x1a2b3c4d:
 		bo, rd.info.BigEndian = binary.BigEndian, true
 	default:
-		return fmt.Errorf("%w: pcapng section header has no byte-order magic (found % x)", ErrNotCapture, hdr[8:12])
+		return fmt.Errorf("%w: it starts like pcapng, but its section header has no byte-order magic", ErrNotCapture)
 	}
 	major, minor := bo.Uint16(hdr[12:14]), bo.Uint16(hdr[14:16])
 	if major != 1 || minor != 0 {

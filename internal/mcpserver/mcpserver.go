@@ -206,7 +206,7 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 		}
 		start := time.Now()
 		out, err := t.Run(ctx, &env, in)
-		logger.Info("tool call", "tool", t.Name, "duration", time.Since(start), "error", err)
+		logCall(logger, t.Name, time.Since(start), err)
 		if err != nil {
 			if cfg.CallTimeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				err = fmt.Errorf("%w (the server's --call-timeout of %v ended the call; a smaller capture or --max-packets helps)", err, cfg.CallTimeout)
@@ -229,6 +229,19 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 			StructuredContent: json.RawMessage(b),
 		}, nil
 	}
+}
+
+// detailer is an error with facts for the server log that the caller's
+// message leaves out (an address a name resolved to, a resolver's answer).
+type detailer interface{ Detail() string }
+
+func logCall(logger *slog.Logger, tool string, d time.Duration, err error) {
+	attrs := []any{"tool", tool, "duration", d, "error", err}
+	var de detailer
+	if errors.As(err, &de) {
+		attrs = append(attrs, "detail", de.Detail())
+	}
+	logger.Info("tool call", attrs...)
 }
 
 func toolError(err error) *mcp.CallToolResult {
