@@ -398,3 +398,30 @@ func TestGzipBombRatio(t *testing.T) {
 		t.Errorf("after %d packets: %v", n, err)
 	}
 }
+
+// TestDownloadSlowHeaders: a server that accepts the connection but never
+// answers fails at the response-header timeout, and says so (it used to
+// name the whole-download deadline).
+func TestDownloadSlowHeaders(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	op := Opener{AllowPrivateURLs: true, DownloadTimeout: time.Minute, headerTimeout: 300 * time.Millisecond}
+	start := time.Now()
+	_, err = op.Open(t.Context(), "http://"+ln.Addr().String()+"/x.pcap")
+	if err == nil || !strings.Contains(err.Error(), "no response headers within 300ms") || strings.Contains(err.Error(), "1m0s") {
+		t.Errorf("Open = %v, want the header timeout named", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}

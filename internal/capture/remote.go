@@ -51,6 +51,13 @@ const (
 // errTooManyRedirects ends a redirect chain.
 var errTooManyRedirects = errors.New("more than 5 redirects")
 
+func (o *Opener) headerWait() time.Duration {
+	if o.headerTimeout > 0 {
+		return o.headerTimeout
+	}
+	return headerTimeout
+}
+
 func (o *Opener) maxBytes() int64 {
 	if o.MaxDownloadBytes > 0 {
 		return o.MaxDownloadBytes
@@ -104,7 +111,7 @@ func (o *Opener) client() *http.Client {
 			Proxy:                 proxy,
 			DialContext:           d.DialContext,
 			TLSHandshakeTimeout:   tlsTimeout,
-			ResponseHeaderTimeout: headerTimeout,
+			ResponseHeaderTimeout: o.headerWait(),
 			IdleConnTimeout:       30 * time.Second,
 			DisableKeepAlives:     true, // one download per client: nothing to keep
 			DisableCompression:    true, // the body is the capture as served; gzip captures are read as such
@@ -126,7 +133,7 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 		timeout = DefaultDownloadTimeout
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
-	dl := &dlState{ref: ref, timeout: timeout, call: ctx, dl: dctx}
+	dl := &dlState{ref: ref, timeout: timeout, headerWait: o.headerWait(), call: ctx, dl: dctx}
 	req, err := http.NewRequestWithContext(dctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		cancel()
@@ -157,10 +164,11 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 
 // dlState is what a download's errors are phrased from.
 type dlState struct {
-	ref     string
-	timeout time.Duration
-	call    context.Context // the tool call's context
-	dl      context.Context // the call's context with the download deadline
+	ref        string
+	timeout    time.Duration
+	headerWait time.Duration
+	call       context.Context // the tool call's context
+	dl         context.Context // the call's context with the download deadline
 }
 
 // failed phrases a failed request or body read for the caller: what went
@@ -200,7 +208,7 @@ func (d *dlState) failed(err error) error {
 		msg := err.Error()
 		switch {
 		case strings.Contains(msg, "awaiting response headers"):
-			return general(fmt.Sprintf("the server sent no response headers within %v", headerTimeout))
+			return general(fmt.Sprintf("the server sent no response headers within %v", d.headerWait))
 		case strings.Contains(msg, "TLS handshake"):
 			return general(fmt.Sprintf("the TLS handshake did not finish within %v", tlsTimeout))
 		case strings.Contains(msg, "dial"):
