@@ -142,7 +142,7 @@ func TestList(t *testing.T) {
 	}
 	var op Opener
 	must(t, op.SetRoots([]string{dir}))
-	files, truncated, err := op.List("")
+	files, truncated, err := op.List(t.Context(), "")
 	if err != nil || truncated {
 		t.Fatal(err, truncated)
 	}
@@ -155,11 +155,11 @@ func TestList(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("List = %v, want %v", got, want)
 	}
-	if files, _, err := op.List("b"); err != nil || len(files) != 2 {
+	if files, _, err := op.List(t.Context(), "b"); err != nil || len(files) != 2 {
 		t.Errorf("List(b) = %v, %v", files, err)
 	}
 	for _, bad := range []string{"..", "../x", "/etc", "nope"} {
-		if _, _, err := op.List(bad); err == nil {
+		if _, _, err := op.List(t.Context(), bad); err == nil {
 			t.Errorf("List(%q) succeeded", bad)
 		}
 	}
@@ -224,7 +224,7 @@ func TestDownloadRefusals(t *testing.T) {
 	}
 	src.Close()
 
-	const private = "refused: it leads to a non-public address"
+	const private = "refused: not a public address"
 	for _, c := range []struct{ url, want string }{
 		{inner.URL + "/x.pcap", private},
 		{"http://[::1]:" + innerPort + "/x.pcap", private},

@@ -23,7 +23,7 @@ import (
 type errPrivate struct{ addr string }
 
 func (e *errPrivate) Error() string {
-	return "it leads to a non-public address (loopback, private, link-local or another special-purpose range); the server's --allow-private-urls permits it"
+	return "not a public address (the URL leads to a loopback, private, link-local or other special-purpose address); the server's --allow-private-urls permits it"
 }
 
 func (e *errPrivate) Is(target error) bool { return target == ErrRefused }

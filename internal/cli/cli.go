@@ -126,6 +126,7 @@ type common struct {
 	maxPackets           int
 	maxDownloadBytes     int64
 	maxDecompressedBytes int64
+	maxRecordBytes       int
 	downloadTimeout      time.Duration
 	roots                listFlag
 	noRemote             bool
@@ -143,6 +144,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.IntVar(&c.maxPackets, "max-packets", 0, "analyze at most this many packets of each module's protocol in detail; counts still cover the whole capture (0 = no limit)")
 	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
 	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
+	fs.IntVar(&c.maxRecordBytes, "max-record-bytes", capture.DefaultMaxRecordBytes, "most of one packet record kept, in bytes; a longer record is cut to it and the rest skipped, as Wireshark does")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
@@ -173,6 +175,9 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.maxDecompressedBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-decompressed-bytes %d: must be positive", c.maxDecompressedBytes)
 	}
+	if c.maxRecordBytes != 0 && (c.maxRecordBytes < 64 || c.maxRecordBytes > 1<<30) {
+		return analyzer.Env{}, fmt.Errorf("--max-record-bytes %d: must be 64 to %d", c.maxRecordBytes, 1<<30)
+	}
 	if c.downloadTimeout <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--download-timeout %v: must be positive", c.downloadTimeout)
 	}
@@ -189,6 +194,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	return analyzer.Env{
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
+		MaxRecordBytes:       c.maxRecordBytes,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)
 			if err != nil {
@@ -196,8 +202,8 @@ func (c *common) env(version string) (analyzer.Env, error) {
 			}
 			return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
 		},
-		List: func(_ context.Context, subdir string) ([]analyzer.CaptureFile, bool, error) {
-			files, truncated, err := op.List(subdir)
+		List: func(ctx context.Context, subdir string) ([]analyzer.CaptureFile, bool, error) {
+			files, truncated, err := op.List(ctx, subdir)
 			out := make([]analyzer.CaptureFile, len(files))
 			for i, f := range files {
 				out[i] = analyzer.CaptureFile(f)
