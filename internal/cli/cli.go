@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -228,6 +227,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	callTimeout := fs.Duration("call-timeout", 10*time.Minute, "longest a tool call may run (0 = no limit)")
 	maxConcurrent := fs.Int("max-concurrent", 2*runtime.NumCPU(), "tool calls that may run at once; more wait for a slot (0 = no limit)")
 	queueTimeout := fs.Duration("queue-timeout", 30*time.Second, "how long a call waits for a slot before failing with 'server busy'")
+	maxConnections := fs.Int("max-connections", mcpserver.DefaultMaxConnections, "HTTP: connections held open at once; at the cap a new one replaces the quietest connection that has not sent a whole request or sits idle")
+	readTimeout := fs.Duration("read-timeout", mcpserver.DefaultReadTimeout, "HTTP: time for a request's headers to arrive, and again for its body (a tool call's own time is --call-timeout)")
+	maxMessageBytes := fs.Int("max-message-bytes", mcpserver.DefaultMaxBodyBytes, "largest request accepted: an HTTP body, or one stdio line (longer lines are dropped with an error)")
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -261,6 +263,10 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: --call-timeout, --max-concurrent and --queue-timeout must not be negative\n")
 		return ExitUsage
 	}
+	if *maxConnections < 1 || *readTimeout <= 0 || *maxMessageBytes < 1024 {
+		fmt.Fprintf(a.Stderr, "mcpacket: --max-connections must be at least 1, --read-timeout positive and --max-message-bytes at least 1024\n")
+		return ExitUsage
+	}
 	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: a.Version, Env: env, Logger: logger,
 		CallTimeout: *callTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout})
@@ -274,7 +280,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	switch *transport {
 	case "stdio":
 		logger.Info("serving MCP over stdio", "modules", strings.Join(reg.Names(), ","), "version", a.Version)
-		if err := mcpserver.ServeStdio(ctx, srv, a.Stdin, a.Stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := mcpserver.ServeStdio(ctx, srv, a.Stdin, a.Stdout, mcpserver.StdioOptions{Logger: logger, MaxMessageBytes: *maxMessageBytes}); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio server stopped", "error", err)
 			return ExitError
 		}
@@ -296,8 +302,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			fmt.Fprintf(a.Stderr, "mcpacket: --host %s is reachable from other machines: set --auth-token (or $MCPACKET_AUTH_TOKEN), or pass --insecure-no-auth to serve without authentication\n", *host)
 			return ExitUsage
 		}
-		h := mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token})
-		return a.serveHTTP(ctx, h, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
+		hs := mcpserver.NewHTTPServer(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token,
+			MaxBodyBytes: int64(*maxMessageBytes), MaxConnections: *maxConnections, ReadTimeout: *readTimeout})
+		return a.serveHTTP(ctx, hs, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
 	}
 	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)
 	return ExitUsage
@@ -313,16 +320,11 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (a *App) serveHTTP(ctx context.Context, h http.Handler, addr, token string, logger *slog.Logger) int {
+func (a *App) serveHTTP(ctx context.Context, hs *mcpserver.Server, addr, token string, logger *slog.Logger) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: listen on %s: %v\n", addr, err)
 		return ExitError
-	}
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
 	}
 	// The address line is machine-readable: tests and scripts that pass
 	// --port 0 read the chosen port from it.
