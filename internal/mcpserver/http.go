@@ -152,7 +152,30 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	// The SDK ends a call when its client leaves only for the newest
+	// protocol version; the tool handler does it for all of them, from
+	// the request's context carried as a value (values pass through the
+	// SDK's session context; cancellation does not).
+	r = r.WithContext(context.WithValue(r.Context(), requestKey{}, r.Context()))
 	g.next.ServeHTTP(w, r)
+}
+
+// requestKey keys the context of the HTTP request a call came in.
+type requestKey struct{}
+
+// errClientGone ends a call whose HTTP client went away.
+var errClientGone = errors.New("the client went away")
+
+// withRequest returns ctx, ended also when the HTTP request it came in ends
+// (its client closed the connection), and a function releasing the link.
+func withRequest(ctx context.Context) (context.Context, func()) {
+	req, ok := ctx.Value(requestKey{}).(context.Context)
+	if !ok {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(req, func() { cancel(errClientGone) })
+	return ctx, func() { stop(); cancel(nil) }
 }
 
 // validBearer reports whether an Authorization header carries the token

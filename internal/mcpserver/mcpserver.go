@@ -178,6 +178,8 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 		if err != nil {
 			return toolError(err), nil
 		}
+		ctx, unlink := withRequest(ctx)
+		defer unlink()
 		if slots != nil {
 			wait := time.NewTimer(queue)
 			select {
