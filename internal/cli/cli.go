@@ -143,7 +143,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.IntVar(&c.maxPackets, "max-packets", 0, "analyze at most this many packets of each module's protocol in detail; counts still cover the whole capture (0 = no limit)")
 	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
 	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
-	fs.IntVar(&c.maxRecordBytes, "max-record-bytes", capture.DefaultMaxRecordBytes, "most of one packet record kept, in bytes; a longer record is cut to it and the rest skipped, as Wireshark does")
+	fs.IntVar(&c.maxRecordBytes, "max-record-bytes", capture.DefaultMaxRecordBytes, "most of one packet record kept, in bytes; a longer record is cut to it and the rest skipped, as libpcap does")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
@@ -231,7 +231,11 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	readTimeout := fs.Duration("read-timeout", mcpserver.DefaultReadTimeout, "HTTP: time for a request's headers to arrive, and again for its body (a tool call's own time is --call-timeout)")
 	maxMessageBytes := fs.Int("max-message-bytes", mcpserver.DefaultMaxBodyBytes, "largest request accepted: an HTTP body, or one stdio line (longer lines are dropped with an error)")
 	fs.Usage = func() {
-		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n\nFlags:\n")
+		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n"+
+			"Calls stop when their client cancels or leaves; JSON-RPC batches are refused. Over HTTP, the\n"+
+			"token is checked before a body is read, requests must arrive within --read-timeout, and at most\n"+
+			"--max-connections are held open (the quietest unfinished or idle one makes room for a new one).\n"+
+			"README.md, \"Access policy and limits\", has the details.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
