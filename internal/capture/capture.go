@@ -79,7 +79,7 @@ type Packet struct {
 	CaptureLength int       // bytes captured
 	Length        int       // bytes on the wire
 	LinkType      LinkType  // link-layer header type of Data
-	Interface     int       // index into Info.Interfaces (0 for classic pcap)
+	Interface     int       // interface index across the file (0 for classic pcap); past the end of Info.Interfaces when the file describes more than MaxInterfaces
 	Comments      []string  // pcapng packet comments; nil if none
 }
 
