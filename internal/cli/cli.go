@@ -324,7 +324,7 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (a *App) serveHTTP(ctx context.Context, hs *mcpserver.Server, addr, token string, logger *slog.Logger) int {
+func (a *App) serveHTTP(ctx context.Context, hs *mcpserver.HTTPServer, addr, token string, logger *slog.Logger) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: listen on %s: %v\n", addr, err)

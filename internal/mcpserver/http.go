@@ -188,18 +188,18 @@ func validBearer(h, token string) bool {
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(token)) == 1
 }
 
-// Server is the streamable HTTP server: HTTPHandler behind the connection
-// cap and the timeouts of HTTPOptions.
-type Server struct {
+// HTTPServer is the streamable HTTP server: HTTPHandler behind the
+// connection cap and the timeouts of HTTPOptions.
+type HTTPServer struct {
 	http *http.Server
 	lim  *connLimiter
 }
 
 // NewHTTPServer returns a server for srv configured by opts.
-func NewHTTPServer(srv *mcp.Server, opts HTTPOptions) *Server {
+func NewHTTPServer(srv *mcp.Server, opts HTTPOptions) *HTTPServer {
 	opts.defaults()
 	lim := &connLimiter{max: opts.MaxConnections, logger: opts.Logger, conns: map[*trackedConn]struct{}{}}
-	return &Server{
+	return &HTTPServer{
 		http: &http.Server{
 			Handler:           HTTPHandler(srv, opts),
 			ReadHeaderTimeout: opts.ReadTimeout,
@@ -213,13 +213,13 @@ func NewHTTPServer(srv *mcp.Server, opts HTTPOptions) *Server {
 }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error {
+func (s *HTTPServer) Serve(ln net.Listener) error {
 	return s.http.Serve(&limitListener{Listener: ln, lim: s.lim})
 }
 
 // Shutdown stops accepting and waits for the requests in flight, as
 // http.Server.Shutdown does.
-func (s *Server) Shutdown(ctx context.Context) error {
+func (s *HTTPServer) Shutdown(ctx context.Context) error {
 	return s.http.Shutdown(ctx)
 }
 
@@ -241,18 +241,14 @@ type trackedConn struct {
 	net.Conn
 	lim    *connLimiter
 	state  atomic.Int32 // http.ConnState
-	active atomic.Int64 // monotonic nanoseconds of its last received bytes
+	active atomic.Int64 // when it last sent bytes, Unix nanoseconds
 	once   sync.Once
 }
-
-var start = time.Now()
-
-func now() int64 { return int64(time.Since(start)) }
 
 func (c *trackedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.active.Store(now())
+		c.active.Store(time.Now().UnixNano())
 	}
 	return n, err
 }
@@ -292,7 +288,7 @@ func (l *connLimiter) connState(nc net.Conn, st http.ConnState) {
 // when it is reached; it reports false when no connection can make room.
 func (l *connLimiter) admit(c *trackedConn) bool {
 	c.state.Store(int32(http.StateNew))
-	c.active.Store(now())
+	c.active.Store(time.Now().UnixNano())
 	l.mu.Lock()
 	var victim *trackedConn
 	if len(l.conns) >= l.max {
