@@ -24,7 +24,7 @@ import (
 // (a blocking open of a FIFO) cannot keep its slot past --call-timeout: with
 // one slot, the next call runs instead of answering "server busy".
 func TestStuckToolFreesSlot(t *testing.T) {
-	t.Cleanup(func() { close(stuckRelease); stuckRelease = make(chan struct{}) })
+	t.Cleanup(releaseStuck)
 	srv := newTestServerConfig(t, Config{CallTimeout: 300 * time.Millisecond, MaxConcurrent: 1, QueueTimeout: 2 * time.Second})
 	cs := connect(t, srv, nil)
 	for i := range 3 {

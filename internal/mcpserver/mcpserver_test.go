@@ -41,7 +41,6 @@ var burstMin = analyzer.Param{Name: "burst_min", Detector: "fake_burst", Default
 var (
 	blockEntered = make(chan struct{}, 1)
 	blockRelease = make(chan struct{})
-	stuckRelease = make(chan struct{})
 	watchEntered = make(chan struct{}, 16)
 	watchEnded   = make(chan time.Time, 16)
 )
@@ -51,6 +50,30 @@ type fakeOut struct {
 	Bytes      int                 `json:"bytes"`
 	Counts     map[string]int      `json:"counts"`
 	Thresholds analyzer.Thresholds `json:"thresholds"`
+}
+
+// stuck is what "stuck" calls wait for; releaseStuck lets them go.
+var stuck struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func stuckCh() chan struct{} {
+	stuck.mu.Lock()
+	defer stuck.mu.Unlock()
+	if stuck.ch == nil {
+		stuck.ch = make(chan struct{})
+	}
+	return stuck.ch
+}
+
+func releaseStuck() {
+	stuck.mu.Lock()
+	defer stuck.mu.Unlock()
+	if stuck.ch != nil {
+		close(stuck.ch)
+		stuck.ch = nil
+	}
 }
 
 func (fakeModule) Name() string { return "fake" }
@@ -66,7 +89,7 @@ func (fakeModule) Tools() []analyzer.Tool {
 				<-ctx.Done()
 				return nil, fmt.Errorf("capture %q: analysis ran out of time: %w", in.PcapFile, ctx.Err())
 			case "stuck":
-				<-stuckRelease
+				<-stuckCh()
 				return nil, errors.New("released")
 			case "watch":
 				watchEntered <- struct{}{}
