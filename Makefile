@@ -2,13 +2,21 @@
 
 GO ?= go
 
-.PHONY: all build test example clients bench fuzz
+.PHONY: all build install test example clients bench fuzz
 
 all: build
 
+# The version stamped into the binary: the nearest tag, else the commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X github.com/mcpacket/mcpacket/internal/cli.buildVersion=$(VERSION)
+
 # One static binary, no cgo.
 build:
-	CGO_ENABLED=0 $(GO) build -o mcpacket ./cmd/mcpacket
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o mcpacket ./cmd/mcpacket
+
+# Install the static binary into $(go env GOPATH)/bin.
+install:
+	CGO_ENABLED=0 $(GO) install -ldflags "$(LDFLAGS)" ./cmd/mcpacket
 
 # The main job on the bundled example capture.
 example:

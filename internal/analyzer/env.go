@@ -22,6 +22,12 @@ type Env struct {
 	// MaxRecordBytes, when > 0, is the most of one record's data an
 	// analysis keeps; longer records are cut to it (--max-record-bytes).
 	MaxRecordBytes int
+	// MaxStateBytes bounds the memory one analysis holds in tables that
+	// grow with the capture (--max-state-bytes); 0 means
+	// DefaultMaxStateBytes. Modules divide it among their tables (see
+	// StateItems), evict the oldest idle entries past their share, and
+	// disclose evictions in the result.
+	MaxStateBytes int64
 	// Roots are the directories captures may be read from; nil when any
 	// readable file may be.
 	Roots []string
@@ -75,4 +81,19 @@ func (e *Env) ReportProgress(done, total float64, message string) {
 	if e.Progress != nil {
 		e.Progress(done, total, message)
 	}
+}
+
+// DefaultMaxStateBytes is the state budget of one analysis unless
+// --max-state-bytes says otherwise: sized for a laptop running a few
+// analyses at once.
+const DefaultMaxStateBytes = 512 << 20
+
+// StateItems returns how many entries of perItem bytes a table may hold
+// when it gets share (0 to 1) of the analysis's state budget; at least 1000.
+func (e *Env) StateItems(perItem int, share float64) int {
+	budget := e.MaxStateBytes
+	if budget <= 0 {
+		budget = DefaultMaxStateBytes
+	}
+	return max(1000, int(float64(budget)*share)/max(perItem, 1))
 }

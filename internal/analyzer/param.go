@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -35,6 +34,19 @@ func (p Param) Describe() string {
 	}
 	fmt.Fprintf(&b, "; %s)", p.Range())
 	return b.String()
+}
+
+// SchemaText is the field text of the input schema, whose default,
+// minimum and maximum keywords say the rest: "detector: help (unit)".
+func (p Param) SchemaText() string {
+	t := p.Help
+	if p.Detector != "" {
+		t = p.Detector + ": " + t
+	}
+	if p.Unit != "" {
+		t += " (" + p.Unit + ")"
+	}
+	return t
 }
 
 // Range says which values are allowed: "1 to 100000", "a whole number from
@@ -105,27 +117,38 @@ func (t Thresholds) Int(p Param) int { return int(t.Get(p)) }
 // Params returns the parameters t holds, in order.
 func (t Thresholds) Params() []Param { return t.params }
 
-// MarshalJSON writes the values as an object in declaration order.
+// MarshalJSON writes the values as an object in declaration order, each
+// number as encoding/json writes a float64.
 func (t Thresholds) MarshalJSON() ([]byte, error) {
-	b := []byte{'{'}
+	b := make([]byte, 0, 2+len(t.params)*32)
+	b = append(b, '{')
 	for i, p := range t.params {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b, _ = appendJSONString(b, p.Name)
-		b = append(b, ':')
-		v, err := json.Marshal(t.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, v...)
+		b = append(b, '"')
+		b = append(b, p.Name...) // snake_case: nothing to escape (NewRegistry checks)
+		b = append(b, '"', ':')
+		b = appendFloat(b, t.vals[i])
 	}
 	return append(b, '}'), nil
 }
 
-func appendJSONString(b []byte, s string) ([]byte, error) {
-	q, err := json.Marshal(s)
-	return append(b, q...), err
+// appendFloat formats v as encoding/json formats a float64.
+func appendFloat(b []byte, v float64) []byte {
+	format := byte('f')
+	if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, v, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 // ThresholdTable renders params as the Markdown table of a module README:

@@ -6,10 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // analyze runs: mcpacket analyze <module> <capture> [--json] [--tool NAME] [tool options]
@@ -123,7 +127,7 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 		}
 		return ExitOK
 	}
-	if err := tool.Text(a.Stdout, out); err != nil {
+	if err := tool.Text(terminalSafe{a.Stdout}, out); err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitError
 	}
@@ -269,4 +273,41 @@ func registerToolFlags(fs *flag.FlagSet, t analyzer.Tool) []*argFlag {
 		fs.Var(f, strings.ReplaceAll(a.Name, "_", "-"), a.Help)
 	}
 	return out
+}
+
+// terminalSafe passes a report to the terminal with every control character
+// but newline and tab escaped (\xNN), and C1 controls and bidirectional
+// overrides too: text from a capture can never move the cursor, change
+// colours, ring the bell or reorder what a person reads. Modules escape
+// packet text already (result.Text); this is the last guard.
+type terminalSafe struct{ w io.Writer }
+
+func (t terminalSafe) Write(p []byte) (int, error) {
+	clean := true
+	for _, c := range p {
+		if (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return t.w.Write(p)
+	}
+	var b []byte
+	for i := 0; i < len(p); {
+		r, size := utf8.DecodeRune(p[i:])
+		switch {
+		case r == '\n' || r == '\t':
+			b = append(b, p[i])
+		case (r == utf8.RuneError && size == 1) || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r):
+			b = append(b, []byte(result.TextBytes(p[i:i+size], size))...)
+		default:
+			b = append(b, p[i:i+size]...)
+		}
+		i += size
+	}
+	if _, err := t.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

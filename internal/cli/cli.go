@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,8 +17,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,12 +49,42 @@ type App struct {
 	StderrIsTerminal bool
 }
 
-// Version returns the module version the binary was built from.
+// buildVersion is set at link time by release builds and the Makefile:
+// -ldflags "-X github.com/mcpacket/mcpacket/internal/cli.buildVersion=v1.2.3".
+var buildVersion string
+
+// Version returns the version the binary was built as: the link-time
+// version, else the module version (go install module@version, or the
+// pseudo-version Go stamps from the git checkout), else "devel+" and the
+// commit it was built from, else "devel".
 func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if buildVersion != "" {
+		return buildVersion
 	}
-	return "dev"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	v := "devel+" + rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	return v
 }
 
 // Main runs the command line args (without the program name) and returns the
@@ -95,7 +128,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	case "analyze":
 		return a.analyze(ctx, args[1:])
 	case "tools":
-		return a.tools()
+		return a.tools(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK
@@ -126,6 +159,7 @@ type common struct {
 	maxDownloadBytes     int64
 	maxDecompressedBytes int64
 	maxRecordBytes       int
+	maxStateBytes        int64
 	downloadTimeout      time.Duration
 	roots                listFlag
 	noRemote             bool
@@ -144,6 +178,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
 	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
 	fs.IntVar(&c.maxRecordBytes, "max-record-bytes", capture.DefaultMaxRecordBytes, "most of one packet record kept, in bytes; a longer record is cut to it and the rest skipped, as libpcap does")
+	fs.Int64Var(&c.maxStateBytes, "max-state-bytes", analyzer.DefaultMaxStateBytes, "memory one analysis may hold in tables that grow with the capture (flows, transactions, hosts, names), in bytes; past it the oldest idle entries are evicted and the result says so")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
@@ -171,6 +206,9 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.maxDownloadBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-download-bytes %d: must be positive", c.maxDownloadBytes)
 	}
+	if c.maxStateBytes != 0 && c.maxStateBytes < 16<<20 {
+		return analyzer.Env{}, fmt.Errorf("--max-state-bytes %d: must be at least 16 MiB (16777216)", c.maxStateBytes)
+	}
 	if c.maxDecompressedBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-decompressed-bytes %d: must be positive", c.maxDecompressedBytes)
 	}
@@ -194,6 +232,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
 		MaxRecordBytes:       c.maxRecordBytes,
+		MaxStateBytes:        c.maxStateBytes,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)
 			if err != nil {
@@ -352,7 +391,31 @@ func (a *App) serveHTTP(ctx context.Context, hs *mcpserver.HTTPServer, addr, tok
 	return ExitOK
 }
 
-func (a *App) tools() int {
+func (a *App) tools(args []string) int {
+	if slices.Contains(args, "--json") || slices.Contains(args, "-json") {
+		type toolJSON struct {
+			Module     string   `json:"module"`
+			Name       string   `json:"name"`
+			Arguments  []string `json:"arguments"`
+			OutputKeys []string `json:"output_keys"`
+		}
+		var list []toolJSON
+		for _, m := range a.Registry.Modules() {
+			for _, t := range m.Tools() {
+				tj := toolJSON{Module: m.Name(), Name: t.Name, Arguments: []string{}, OutputKeys: jsonKeys(t.Out)}
+				for _, arg := range t.Args() {
+					tj.Arguments = append(tj.Arguments, arg.Name)
+				}
+				list = append(list, tj)
+			}
+		}
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list); err != nil {
+			return ExitError
+		}
+		return ExitOK
+	}
 	for _, m := range a.Registry.Modules() {
 		fmt.Fprintf(a.Stdout, "%s\n", m.Name())
 		for _, t := range m.Tools() {
@@ -363,4 +426,25 @@ func (a *App) tools() int {
 		}
 	}
 	return ExitOK
+}
+
+// jsonKeys lists the top-level JSON keys of a struct type in field order.
+func jsonKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			keys = append(keys, jsonKeys(f.Type)...)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		keys = append(keys, name)
+	}
+	return keys
 }

@@ -366,3 +366,14 @@ func TestServeHTTPGracefulShutdown(t *testing.T) {
 		t.Fatal("server did not exit after its last call finished")
 	}
 }
+
+func TestTerminalSafe(t *testing.T) {
+	var b strings.Builder
+	w := terminalSafe{&b}
+	w.Write([]byte("ok\tline\n"))
+	w.Write([]byte("evil\x1b[2J\x07 \u202e小\xff\n"))
+	want := "ok\tline\nevil\\x1b[2J\\x07 \\u{202e}小\\xff\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

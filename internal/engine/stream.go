@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -56,11 +57,60 @@ type Reassembler struct {
 	asm       *reassembly.Assembler
 	lastFlush time.Time
 	now       time.Time
+
+	// Live connections, for the cap on them (SetMaxConns).
+	live     map[*stream]struct{}
+	maxConns int
+	evicted  int
+}
+
+// DefaultMaxConns is how many connections a Reassembler holds at once
+// unless SetMaxConns says otherwise.
+const DefaultMaxConns = 100000
+
+// SetMaxConns caps the connections held at once (n <= 0: DefaultMaxConns).
+// Past the cap, the longest idle tenth of them are closed, as an idle
+// timeout would close them (their handler sees Closed), and counted in
+// Evicted: memory stays bounded whatever a capture opens.
+func (r *Reassembler) SetMaxConns(n int) {
+	if n <= 0 {
+		n = DefaultMaxConns
+	}
+	r.maxConns = n
+}
+
+// Conns returns how many connections are held now.
+func (r *Reassembler) Conns() int { return len(r.live) }
+
+// Evicted returns how many connections were closed early to respect the
+// cap on connections held.
+func (r *Reassembler) Evicted() int { return r.evicted }
+
+// evict closes the longest idle connections, down to nine tenths of the
+// cap: one O(n) round per tenth of the cap, so amortised constant time per
+// connection.
+func (r *Reassembler) evict() {
+	seen := make([]int64, 0, len(r.live))
+	for s := range r.live {
+		seen = append(seen, s.lastSeen.UnixNano())
+	}
+	excess := len(r.live) - r.maxConns*9/10
+	if excess <= 0 {
+		return
+	}
+	slices.Sort(seen)
+	// Close every connection last seen at or before the excess-th oldest
+	// time: at least excess of them (more when times tie, as equally
+	// idle), even when a capture gives every packet the same timestamp.
+	cutoff := time.Unix(0, seen[min(excess, len(seen))-1]+1)
+	before := len(r.live)
+	r.asm.FlushCloseOlderThan(cutoff)
+	r.evicted += before - len(r.live)
 }
 
 // NewReassembler returns a Reassembler that reports to h.
 func NewReassembler(h StreamHandler) *Reassembler {
-	r := &Reassembler{h: h}
+	r := &Reassembler{h: h, live: map[*stream]struct{}{}, maxConns: DefaultMaxConns}
 	pool := reassembly.NewStreamPool(&streamFactory{r: r})
 	r.asm = reassembly.NewAssembler(pool)
 	r.asm.MaxBufferedPagesTotal = maxBufferedPagesTotal
@@ -114,6 +164,9 @@ func (r *Reassembler) Add(p *Packet) {
 	} else {
 		r.asm.AssembleWithContext(flow, p.TCP, ctx)
 	}
+	if len(r.live) > r.maxConns {
+		r.evict()
+	}
 	if p.Timestamp.Sub(r.lastFlush) >= flushEvery {
 		r.lastFlush = p.Timestamp
 		r.asm.FlushCloseOlderThan(p.Timestamp.Add(-streamIdleTimeout))
@@ -134,19 +187,23 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 	da, _ := netip.AddrFromSlice(dst.Raw())
 	// The addresses as Packet.SrcIP and DstIP give them (an IPv4-mapped
 	// IPv6 address stays one), so handlers can key their state by either.
-	return &stream{r: f.r, conn: &StreamConn{
+	s := &stream{r: f.r, lastSeen: f.r.now, conn: &StreamConn{
 		Client: netip.AddrPortFrom(sa, uint16(tcp.SrcPort)),
 		Server: netip.AddrPortFrom(da, uint16(tcp.DstPort)),
 	}}
+	f.r.live[s] = struct{}{}
+	return s
 }
 
 type stream struct {
-	r    *Reassembler
-	conn *StreamConn
+	r        *Reassembler
+	conn     *StreamConn
+	lastSeen time.Time
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	*start = true // a capture may begin in the middle of a connection
+	s.lastSeen = ci.Timestamp
 	return true
 }
 
@@ -181,6 +238,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 }
 
 func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
+	delete(s.r.live, s)
 	s.r.h.Closed(s.conn)
 	return true
 }

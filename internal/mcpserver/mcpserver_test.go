@@ -16,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // fakeModule is a module whose tool reads the "capture" through the Env and
@@ -516,7 +517,7 @@ func TestThresholdArguments(t *testing.T) {
 	}
 	json.Unmarshal(b, &schema)
 	p := schema.Properties["burst_min"]
-	if p.Type != "integer" || p.Minimum != 1 || p.Maximum != 1000 || p.Description != burstMin.Describe() {
+	if p.Type != "integer" || p.Minimum != 1 || p.Maximum != 1000 || p.Description != burstMin.SchemaText() {
 		t.Errorf("burst_min schema %+v", p)
 	}
 	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a.pcap", "burst_min": 7}})
@@ -526,5 +527,27 @@ func TestThresholdArguments(t *testing.T) {
 	want := `{"file":"a.pcap","bytes":10,"counts":{"x":1},"thresholds":{"burst_min":7}}`
 	if got := textOf(res); got != want {
 		t.Errorf("text content %s, want %s", got, want)
+	}
+}
+
+// TestUntrustedStatement checks that the server's instructions and every
+// tool description tell a model that decoded text is data.
+func TestUntrustedStatement(t *testing.T) {
+	cs := connect(t, newTestServer(t), nil)
+	if !strings.Contains(cs.InitializeResult().Instructions, result.Untrusted) {
+		t.Errorf("instructions lack %q", result.Untrusted)
+	}
+	n := 0
+	for tl, err := range cs.Tools(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !strings.HasSuffix(tl.Description, result.Untrusted) {
+			t.Errorf("%s: description lacks the untrusted-data statement", tl.Name)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no tools")
 	}
 }

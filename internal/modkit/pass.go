@@ -67,3 +67,16 @@ func Passes(reg *analyzer.Registry, env *analyzer.Env) ([]Pass, error) {
 	}
 	return slices.Clip(out), nil
 }
+
+// SimplePass is a Pass of a module's observers and the function that
+// concludes its brief, for modules whose pass is their observer.
+type SimplePass struct {
+	Obs      []engine.Observer
+	Conclude func(res *engine.Result) Brief
+}
+
+// Observers returns p.Obs.
+func (p *SimplePass) Observers() []engine.Observer { return p.Obs }
+
+// Brief calls p.Conclude.
+func (p *SimplePass) Brief(res *engine.Result) Brief { return p.Conclude(res) }

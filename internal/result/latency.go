@@ -27,7 +27,8 @@ func LatencyOf(vals []float64) *Latency {
 }
 
 // Reservoir keeps a uniform sample of at most Cap values (reservoir
-// sampling), with the exact count, sum, minimum and maximum. The sample is
+// sampling), with the exact count, sum, minimum and maximum; with Cap 0 it
+// keeps those alone. The sample is
 // drawn with a fixed seed: the same capture gives the same answer.
 type Reservoir struct {
 	Cap      int // values kept at most; set before the first Add
@@ -48,6 +49,9 @@ func (r *Reservoir) Add(v float64) {
 	}
 	r.n++
 	r.sum += v
+	if r.Cap <= 0 {
+		return // count, sum, minimum and maximum only
+	}
 	if len(r.vals) < r.Cap {
 		r.vals = append(r.vals, v)
 		return
@@ -78,6 +82,9 @@ func (r *Reservoir) Latency() *Latency {
 		return nil
 	}
 	l := LatencyOf(slices.Clone(r.vals))
+	if l == nil { // Cap 0: no sample, so no quantiles
+		l = &Latency{}
+	}
 	l.Count, l.Min, l.Max = r.n, r.min, r.max
 	return l
 }

@@ -37,7 +37,7 @@ func NewTopList(items []TopItem, total int, capped bool) TopList {
 // it was capped. It also remembers the first keys in order of appearance,
 // up to Ordered of them. The zero value is not ready: use NewCounter.
 type Counter[K comparable] struct {
-	counts  map[K]*int
+	counts  map[K]int
 	total   int
 	max     int
 	capped  bool
@@ -48,22 +48,21 @@ type Counter[K comparable] struct {
 // NewCounter returns a counter of at most max distinct keys that keeps the
 // first ordered keys in order of appearance.
 func NewCounter[K comparable](max, ordered int) *Counter[K] {
-	return &Counter[K]{counts: map[K]*int{}, max: max, ordered: ordered}
+	return &Counter[K]{counts: map[K]int{}, max: max, ordered: ordered}
 }
 
 // Add counts one occurrence of k.
 func (c *Counter[K]) Add(k K) {
 	c.total++
-	if n := c.counts[k]; n != nil {
-		*n++
+	if n, ok := c.counts[k]; ok {
+		c.counts[k] = n + 1
 		return
 	}
 	if len(c.counts) >= c.max {
 		c.capped = true
 		return
 	}
-	n := 1
-	c.counts[k] = &n
+	c.counts[k] = 1
 	if len(c.order) < c.ordered {
 		c.order = append(c.order, k)
 	}
@@ -71,10 +70,7 @@ func (c *Counter[K]) Add(k K) {
 
 // Count returns how often k was counted (0 for a key past the cap).
 func (c *Counter[K]) Count(k K) int {
-	if n := c.counts[k]; n != nil {
-		return *n
-	}
-	return 0
+	return c.counts[k]
 }
 
 // Total returns every occurrence counted, capped keys included.
@@ -92,7 +88,7 @@ func (c *Counter[K]) Order() []K { return c.order }
 // All calls f for every key kept and its count, in no order.
 func (c *Counter[K]) All(f func(k K, n int)) {
 	for k, n := range c.counts {
-		f(k, *n)
+		f(k, n)
 	}
 }
 
@@ -100,7 +96,7 @@ func (c *Counter[K]) All(f func(k K, n int)) {
 func (c *Counter[K]) Top(name func(K) string) TopList {
 	items := make([]TopItem, 0, len(c.counts))
 	for k, n := range c.counts {
-		items = append(items, TopItem{Key: name(k), Count: *n})
+		items = append(items, TopItem{Key: name(k), Count: n})
 	}
 	return NewTopList(items, c.total, c.capped)
 }

@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/result"
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging limits for the interfaces list.
@@ -256,7 +256,8 @@ func (o *observer) output(res *engine.Result) *Output {
 		if i == maxSections {
 			break
 		}
-		out.Sections = append(out.Sections, Section{Index: i, Hardware: s.Hardware, OS: s.OS, Application: s.Application, Comment: s.Comment})
+		out.Sections = append(out.Sections, Section{Index: i, Hardware: result.Text(s.Hardware, 0), OS: result.Text(s.OS, 0),
+			Application: result.Text(s.Application, 0), Comment: result.Text(s.Comment, 0)})
 	}
 
 	out.InterfaceCount = len(info.Interfaces)
@@ -267,11 +268,11 @@ func (o *observer) output(res *engine.Result) *Output {
 			LinkType:           int(ifc.LinkType),
 			Encapsulation:      ifc.LinkType.String(),
 			EncapsulationShort: ifc.LinkType.ShortName(),
-			Name:               ifc.Name,
-			Description:        ifc.Description,
-			Comment:            ifc.Comment,
-			Filter:             ifc.Filter,
-			OS:                 ifc.OS,
+			Name:               result.Text(ifc.Name, 0),
+			Description:        result.Text(ifc.Description, 0),
+			Comment:            result.Text(ifc.Comment, 0),
+			Filter:             result.Text(ifc.Filter, 0),
+			OS:                 result.Text(ifc.OS, 0),
 			TimestampPrecision: resolutionName(ifc),
 		}
 		if ifc.Snaplen > 0 {
@@ -291,7 +292,7 @@ func (o *observer) output(res *engine.Result) *Output {
 				Dropped:   st.Dropped,
 				StartTime: result.FormatTime(st.Start),
 				EndTime:   result.FormatTime(st.End),
-				Comment:   st.Comment,
+				Comment:   result.Text(st.Comment, 0),
 				Blocks:    st.Blocks,
 			}
 		}
@@ -336,16 +337,11 @@ func round(v float64, places int) float64 {
 // its brief is the capture's description (no interface list, no hash: the
 // shared pass reads the capture once for every module).
 func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
-	return &pass{obs: newObserver()}, nil
-}
-
-type pass struct{ obs *observer }
-
-func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
-
-func (p *pass) Brief(res *engine.Result) modkit.Brief {
-	out := p.obs.output(res)
-	out.FileSizeBytes = res.Bytes
-	out.Interfaces = nil
-	return modkit.Brief{Module: "capinfos", Summary: out, Findings: []result.Finding{}}
+	obs := newObserver()
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(res *engine.Result) modkit.Brief {
+		out := obs.output(res)
+		out.FileSizeBytes = res.Bytes
+		out.Interfaces = nil
+		return modkit.Brief{Module: "capinfos", Summary: out, Findings: []result.Finding{}}
+	}}, nil
 }

@@ -24,7 +24,7 @@ type ListOutput struct {
 	Directories []string      `json:"directories" jsonschema:"the directories searched: the server's capture directories (--root), or its working directory when it has none"`
 	Confined    bool          `json:"confined" jsonschema:"true when the server reads captures only inside its capture directories"`
 	Captures    []CaptureFile `json:"captures" jsonschema:"capture files found (by their first bytes, not their names), by path"`
-	Page        result.Page `json:"captures_page"`
+	Page        result.Page   `json:"captures_page"`
 	ScanLimited bool          `json:"scan_limited" jsonschema:"true when the directories hold more entries than one call looks at; narrow with subdir"`
 }
 

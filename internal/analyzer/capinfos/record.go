@@ -61,7 +61,7 @@ type Output struct {
 	SectionCount             int             `json:"section_count" jsonschema:"pcapng sections in the file (1 for pcap)"`
 	InterfaceCount           int             `json:"interface_count" jsonschema:"capture interfaces in the file"`
 	Interfaces               []Interface     `json:"interfaces" jsonschema:"capture interfaces, paged by limit/offset"`
-	InterfacesPage           result.Page   `json:"interfaces_page" jsonschema:"paging of the interfaces list"`
+	InterfacesPage           result.Page     `json:"interfaces_page" jsonschema:"paging of the interfaces list"`
 	UndecodedLinkTypePackets int             `json:"undecoded_link_type_packets" jsonschema:"packets whose link type the protocol modules do not decode"`
 	Warnings                 []string        `json:"warnings" jsonschema:"problems met while reading, e.g. capture truncated after packet N"`
 }

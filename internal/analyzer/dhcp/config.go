@@ -10,30 +10,13 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging defaults and limits for the detail lists.
 const (
 	DefaultLimit = 20
 	MaxLimit     = 1000
-)
-
-// Default anomaly thresholds.
-const (
-	DefaultStarvationMinClients    = 100
-	DefaultStarvationWindowSeconds = 60
-	DefaultStarvationMaxCompletion = 0.2
-	DefaultNakStormMin             = 10
-	DefaultNakStormWindowSeconds   = 60
-	DefaultUnansweredDiscoverMin   = 3
-	// DefaultUnansweredDiscoverSeconds is RFC 2131's retransmission
-	// backoff (4+8+16+32 s): a client still without an OFFER after it
-	// has failed, not merely starting up.
-	DefaultUnansweredDiscoverSeconds = 60
-	// unansweredDiscoverBurst DISCOVERs with no answer count whatever
-	// their span: far more than any client's normal backoff sends.
-	unansweredDiscoverBurst = 10
-	DefaultDeclineMin       = 2
 )
 
 // config is one call's parsed arguments.
@@ -43,30 +26,28 @@ type config struct {
 	txOffset, txLimit            int
 	cliOffset, cliLimit          int
 	limitSet, txLimitSet, cliSet bool
-	maxTransactions, maxClients  int
-	maxServers                   int
 	clientMAC                    *hwKey
 	xid                          *uint32
 	msgType                      *MsgType
 	serverID                     netip.Addr
 	start, end                   time.Time
 	filters                      Filters
-	th                           Thresholds
+	th                           analyzer.Thresholds
 }
 
-func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
-	c := &config{maxPackets: maxPackets, maxTransactions: opts.MaxTransactions, maxClients: opts.MaxClients, maxServers: opts.MaxServers}
+func newConfig(in Input, maxPackets int) (*config, error) {
+	c := &config{maxPackets: maxPackets}
 	var err error
-	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, err = pageArgs("offset", in.Offset, "limit", in.Limit); err != nil {
 		return nil, err
 	}
-	if c.txOffset, c.txLimit, err = analyzer.PageArgs(in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
-		return nil, fmt.Errorf("transactions: %w", err)
+	if c.txOffset, c.txLimit, err = pageArgs("transactions_offset", in.TransactionsOffset, "transactions_limit", in.TransactionsLimit); err != nil {
+		return nil, err
 	}
-	if c.cliOffset, c.cliLimit, err = analyzer.PageArgs(in.ClientsOffset, in.ClientsLimit, DefaultLimit, MaxLimit); err != nil {
-		return nil, fmt.Errorf("clients: %w", err)
+	if c.cliOffset, c.cliLimit, err = pageArgs("clients_offset", in.ClientsOffset, "clients_limit", in.ClientsLimit); err != nil {
+		return nil, err
 	}
-	c.limitSet, c.txLimitSet, c.cliSet = in.Limit > 0, in.TransactionsLimit > 0, in.ClientsLimit > 0
+	c.limitSet, c.txLimitSet, c.cliSet = in.Limit != nil, in.TransactionsLimit != nil, in.ClientsLimit != nil
 
 	if s := strings.TrimSpace(in.ClientMAC); s != "" {
 		mac, err := net.ParseMAC(s)
@@ -102,32 +83,40 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		c.serverID = a
 		c.filters.ServerID = a.String()
 	}
-	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
+	if c.start, c.end, err = result.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
 	}
-	c.filters.StartTime = analyzer.FormatTime(c.start)
-	c.filters.EndTime = analyzer.FormatTime(c.end)
+	c.filters.StartTime = result.FormatTime(c.start)
+	c.filters.EndTime = result.FormatTime(c.end)
 
-	th := Thresholds{
-		StarvationMinClients:      orInt(in.StarvationMinClients, DefaultStarvationMinClients),
-		StarvationWindowSeconds:   orFloat(in.StarvationWindowSeconds, DefaultStarvationWindowSeconds),
-		StarvationMaxCompletion:   orFloat(in.StarvationMaxCompletion, DefaultStarvationMaxCompletion),
-		NakStormMin:               orInt(in.NakStormMin, DefaultNakStormMin),
-		NakStormWindowSeconds:     orFloat(in.NakStormWindowSeconds, DefaultNakStormWindowSeconds),
-		UnansweredDiscoverMin:     orInt(in.UnansweredDiscoverMin, DefaultUnansweredDiscoverMin),
-		UnansweredDiscoverSeconds: orFloat(in.UnansweredDiscoverSeconds, DefaultUnansweredDiscoverSeconds),
-		DeclineMin:                orInt(in.DeclineMin, DefaultDeclineMin),
+	// The front end fills the thresholds from their declarations; a Go
+	// caller that left them out gets the defaults.
+	c.th = in.Thresholds
+	if c.th.Params() == nil {
+		c.th = analyzer.NewThresholds(params)
 	}
-	switch {
-	case th.StarvationMinClients < 2, th.NakStormMin < 1, th.UnansweredDiscoverMin < 1, th.DeclineMin < 1:
-		return nil, fmt.Errorf("thresholds must be positive (starvation_min_clients at least 2)")
-	case th.StarvationWindowSeconds <= 0, th.NakStormWindowSeconds <= 0, th.UnansweredDiscoverSeconds <= 0:
-		return nil, fmt.Errorf("window lengths must be positive seconds")
-	case th.StarvationMaxCompletion < 0 || th.StarvationMaxCompletion > 1:
-		return nil, fmt.Errorf("starvation_max_completion must be between 0 and 1")
-	}
-	c.th = th
 	return c, nil
+}
+
+// pageArgs checks one list's paging arguments: an absent limit means
+// DefaultLimit, 0 means no items (the page object and the summary only),
+// and a limit above MaxLimit or a negative one is an error, as is a
+// negative offset. (result.PageArgs reads 0 as the default.)
+func pageArgs(offName string, offset int, limName string, limit *int) (int, int, error) {
+	if offset < 0 {
+		return 0, 0, fmt.Errorf("%s %d is negative; use 0 for the first page", offName, offset)
+	}
+	if limit == nil {
+		return offset, DefaultLimit, nil
+	}
+	switch n := *limit; {
+	case n < 0:
+		return 0, 0, fmt.Errorf("%s %d is negative; use 0 (no items, only the summary) to %d", limName, n, MaxLimit)
+	case n > MaxLimit:
+		return 0, 0, fmt.Errorf("%s %d is above the maximum of %d; page with %s instead", limName, n, MaxLimit, offName)
+	default:
+		return offset, n, nil
+	}
 }
 
 func base(s string) int {
@@ -135,20 +124,6 @@ func base(s string) int {
 		return 16
 	}
 	return 10
-}
-
-func orInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func orFloat(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // matches applies the packet filters to one message.

@@ -3,14 +3,16 @@ package dhcp
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 const maxUniqueListed = 50
@@ -19,7 +21,7 @@ const maxUniqueListed = 50
 func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	r := Packet{
 		PacketNumber:    p.Number,
-		Timestamp:       analyzer.FormatTime(p.Timestamp),
+		Timestamp:       result.FormatTime(p.Timestamp),
 		Options:         map[string]any{},
 		OptionCodes:     []int{},
 		NonStandardPort: nonStd,
@@ -82,7 +84,15 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	for _, o := range m.opts {
 		r.OptionCodes = append(r.OptionCodes, int(o.code))
 		val, _ := decodeValue(o.code, o.data) // problems are already in m.problems
-		r.Options[optionName(o.code)] = val
+		name := optionName(o.code)
+		if v, n := capItems(val); n > 0 {
+			val = v
+			if r.OptionsCut == nil {
+				r.OptionsCut = map[string]int{}
+			}
+			r.OptionsCut[name] = n
+		}
+		r.Options[name] = val
 	}
 	u32 := func(code uint8) *int64 {
 		if v, ok := m.optU32(code); ok {
@@ -101,13 +111,51 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	}
 	r.ServerID, r.RequestedIP = str(m.optIP(optServerID)), str(m.optIP(optRequestedIP))
 	if v, ok := m.opt(optClientID); ok && len(v) > 0 {
-		s := formatHW(v)
+		s := hwBound(v)
 		r.ClientID = &s
 	}
 	if v, ok := m.opt(optHostname); ok {
 		r.Hostname = text(v)
 	}
 	return r
+}
+
+// capItems cuts a list-valued option to its first maxOptionItems items;
+// n is how many it had when it was cut, 0 when it was not.
+func capItems(val any) (any, int) {
+	switch v := val.(type) {
+	case []string:
+		if len(v) > maxOptionItems {
+			return v[:maxOptionItems], len(v)
+		}
+	case []int:
+		if len(v) > maxOptionItems {
+			return v[:maxOptionItems], len(v)
+		}
+	case []Route:
+		if len(v) > maxOptionItems {
+			return v[:maxOptionItems], len(v)
+		}
+	case ParameterRequestList:
+		if len(v.Codes) > maxOptionItems {
+			return ParameterRequestList{Codes: v.Codes[:maxOptionItems], Names: v.Names[:maxOptionItems]}, len(v.Codes)
+		}
+	case []VendorEnterprise:
+		n := 0
+		if len(v) > maxOptionItems {
+			v, n = v[:maxOptionItems], len(v)
+		}
+		for i := range v {
+			if d := v[i].Data; len(d) > maxOptionItems {
+				v[i].Data, n = d[:maxOptionItems], max(n, len(d))
+			}
+			if so := v[i].SubOptions; len(so) > maxOptionItems {
+				v[i].SubOptions, n = so[:maxOptionItems], max(n, len(so))
+			}
+		}
+		return v, n
+	}
+	return val, 0
 }
 
 // cString is a NUL-terminated BOOTP field; empty when it holds nothing
@@ -182,8 +230,8 @@ func (tx *txn) output() Transaction {
 		TransactionID:           fmt.Sprintf("0x%08x", tx.key.xid),
 		ClientMAC:               tx.key.hw.String(),
 		FirstPacket:             tx.firstFrame,
-		StartTime:               analyzer.FormatTime(tx.first),
-		EndTime:                 analyzer.FormatTime(tx.last),
+		StartTime:               result.FormatTime(tx.first),
+		EndTime:                 result.FormatTime(tx.last),
 		MessagesTotal:           tx.total,
 		Outcome:                 tx.outcome(),
 		OfferedIP:               addrString(tx.offered),
@@ -209,7 +257,7 @@ func (tx *txn) output() Transaction {
 	}
 	for _, m := range tx.msgs {
 		t.MessageTypes = append(t.MessageTypes, m.typ.String())
-		t.Messages = append(t.Messages, TxMessage{PacketNumber: m.frame, MessageType: m.typ.String(), Timestamp: analyzer.FormatTime(m.t), ServerID: addrString(m.server)})
+		t.Messages = append(t.Messages, TxMessage{PacketNumber: m.frame, MessageType: m.typ.String(), Timestamp: result.FormatTime(m.t), ServerID: addrString(m.server)})
 	}
 	return t
 }
@@ -220,8 +268,8 @@ func (c *client) output() Client {
 		Hostname:        c.hostname,
 		VendorClass:     c.vendor,
 		FQDN:            c.fqdn,
-		FirstSeen:       analyzer.FormatTime(c.first),
-		LastSeen:        analyzer.FormatTime(c.last),
+		FirstSeen:       result.FormatTime(c.first),
+		LastSeen:        result.FormatTime(c.last),
 		Packets:         c.packets,
 		Transactions:    c.txns,
 		Discovers:       c.discovers,
@@ -238,6 +286,9 @@ func (c *client) output() Client {
 	}
 	if len(c.clientID) > 0 {
 		out.ClientID = formatHW(c.clientID)
+		if c.clientIDLen > len(c.clientID) {
+			out.ClientID += cutNote(c.clientIDLen)
+		}
 	}
 	if len(c.prl) > 0 {
 		out.Fingerprint = fingerprint(c.prl)
@@ -249,16 +300,16 @@ func (c *client) output() Client {
 		out.Servers = append(out.Servers, s.String())
 	}
 	for _, l := range c.leases {
-		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: analyzer.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released, Declined: l.declined}
+		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: result.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released, Declined: l.declined}
 		if l.secs >= 0 {
 			s := l.secs
 			ol.LeaseSeconds = &s
 			if l.secs != 0xffffffff {
-				ol.Expiry = analyzer.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
+				ol.Expiry = result.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
 			}
 		}
 		if l.released || l.declined {
-			ol.ReleasedAt = analyzer.FormatTime(l.releasedAt)
+			ol.ReleasedAt = result.FormatTime(l.releasedAt)
 		}
 		out.Leases = append(out.Leases, ol)
 	}
@@ -268,8 +319,8 @@ func (c *client) output() Client {
 func (s *server) output() Server {
 	out := Server{
 		ServerID:       s.id.String(),
-		FirstSeen:      analyzer.FormatTime(s.first),
-		LastSeen:       analyzer.FormatTime(s.last),
+		FirstSeen:      result.FormatTime(s.first),
+		LastSeen:       result.FormatTime(s.last),
 		Offers:         s.offers,
 		Acks:           s.acks,
 		Naks:           s.naks,
@@ -294,16 +345,6 @@ func (s *server) output() Server {
 	return out
 }
 
-// latency summarizes values in milliseconds.
-func latency(vals []float64) *Latency {
-	if len(vals) == 0 {
-		return nil
-	}
-	slices.Sort(vals)
-	q := func(p float64) float64 { return vals[min(len(vals)-1, int(p*float64(len(vals))))] }
-	return &Latency{Count: len(vals), Min: vals[0], Median: q(0.5), P95: q(0.95), Max: vals[len(vals)-1]}
-}
-
 // output assembles the result after the pass.
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
 	c := o.cfg
@@ -315,26 +356,77 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		Filters:             c.filters,
 		Thresholds:          c.th,
 		Warnings:            warnings,
-		Anomalies:           o.anomalies(),
 	}
+	out.Anomalies = o.run.Conclude(o)
+	out.Statistics = o.statistics()
+	var notes []string
 	if c.maxPackets > 0 && o.found > c.maxPackets {
-		out.Note = modkit.MaxPacketsNote(c.maxPackets, "DHCP")
+		notes = append(notes, modkit.MaxPacketsNote(c.maxPackets, "DHCP"))
 	}
+	if o.dhcpv6 > 0 {
+		notes = append(notes, fmt.Sprintf("%d DHCPv6 messages (UDP 546/547): not analyzed by this tool", o.dhcpv6))
+	}
+	out.Note = strings.Join(notes, "; ")
 	if o.found == 0 {
 		out.Message = "No DHCP packets found"
 	}
-	if o.untrackedTx > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("transaction limit of %d reached: %d message(s) of later transactions counted but not tracked", c.maxTransactions, o.untrackedTx))
+	out.Warnings = append(out.Warnings, o.lim.warnings(len(o.clients), len(o.servers), c.th.Get(starvationWindowSeconds), c.th.Get(nakStormWindowSeconds))...)
+
+	// Packets: already the requested page of the matches.
+	out.Packets = o.page
+	if out.Packets == nil {
+		out.Packets = []Packet{}
 	}
-	if o.untrackedCli > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("client limit of %d reached: %d message(s) of later clients counted but not tracked", c.maxClients, o.untrackedCli))
+	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
+
+	// Transactions and clients: filter, then page.
+	var txs []*txn
+	for _, s := range o.txOrder {
+		if c.txMatches(s.tx) {
+			txs = append(txs, s.tx)
+		}
 	}
-	if o.untrackedSrv > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("server limit of %d reached: %d reply(ies) of later servers counted but not tracked", c.maxServers, o.untrackedSrv))
+	pageTx, pg := result.Paginate(txs, c.txOffset, c.txLimit)
+	out.TxPage = pg
+	out.Transactions = make([]Transaction, 0, len(pageTx))
+	for _, tx := range pageTx {
+		out.Transactions = append(out.Transactions, tx.output())
+	}
+	out.Statistics.Transactions = legacyTransactions(out.Transactions)
+	var cls []*client
+	for _, cl := range o.cliOrd {
+		if c.clientMatches(cl) {
+			cls = append(cls, cl)
+		}
+	}
+	pageCl, pg := result.Paginate(cls, c.cliOffset, c.cliLimit)
+	out.ClientsPage = pg
+	out.Clients = make([]Client, 0, len(pageCl))
+	for _, cl := range pageCl {
+		out.Clients = append(out.Clients, cl.output())
 	}
 
-	// Statistics over the whole capture.
-	st := &out.Statistics
+	// Servers: busiest first.
+	srvs := slices.Clone(o.srvOrd)
+	sort.SliceStable(srvs, func(i, j int) bool {
+		return srvs[i].offers+srvs[i].acks+srvs[i].naks+srvs[i].other > srvs[j].offers+srvs[j].acks+srvs[j].naks+srvs[j].other
+	})
+	out.ServersTotal = len(srvs)
+	out.Servers = []Server{}
+	for i, s := range srvs {
+		if i == maxUniqueListed {
+			break
+		}
+		out.Servers = append(out.Servers, s.output())
+	}
+	return out
+}
+
+// statistics are the figures over the whole capture, whatever the filters
+// and paging; Transactions, which shows the current transactions page, is
+// left empty.
+func (o *observer) statistics() Statistics {
+	st := Statistics{Transactions: map[string][]TxMessage{}}
 	st.UniqueClientsCount = len(o.clients)
 	st.UniqueServersCount = len(o.servers)
 	st.UniqueClients, st.UniqueServers = []string{}, []string{}
@@ -357,69 +449,16 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if o.short > 0 {
 		st.MessageTypeCounts["Malformed"] = o.short
 	}
-	st.TransactionCount = len(o.txns)
-	st.OutcomeCounts = map[string]int{}
-	var d2o, r2a []float64
-	for _, tx := range o.txOrder {
-		st.OutcomeCounts[tx.outcome()]++
-		if v := msPtr(tx.firstDiscover, tx.firstOffer); v != nil {
-			d2o = append(d2o, *v)
-		}
-		if v := msPtr(tx.firstRequest, tx.answer); v != nil {
-			r2a = append(r2a, *v)
-		}
+	st.TransactionCount = o.txCreated
+	st.OutcomeCounts = maps.Clone(o.evictedOutcomes)
+	for _, s := range o.txOrder {
+		st.OutcomeCounts[s.tx.outcome()]++
 	}
-	st.DiscoverToOfferMs, st.RequestToAckMs = latency(d2o), latency(r2a)
+	st.DiscoverToOfferMs, st.RequestToAckMs = o.d2o.Latency(), o.r2a.Latency()
 	st.BOOTPPackets, st.RelayedPackets, st.NonStandardPortPackets, st.MalformedPackets = o.bootp, o.relayed, o.nonStd, o.malformed
-
-	// Packets: already the requested page of the matches.
-	out.Packets = o.page
-	if out.Packets == nil {
-		out.Packets = []Packet{}
-	}
-	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
-
-	// Transactions and clients: filter, then page.
-	var txs []*txn
-	for _, tx := range o.txOrder {
-		if c.txMatches(tx) {
-			txs = append(txs, tx)
-		}
-	}
-	pageTx, pg := analyzer.Paginate(txs, c.txOffset, c.txLimit)
-	out.TxPage = pg
-	out.Transactions = make([]Transaction, 0, len(pageTx))
-	for _, tx := range pageTx {
-		out.Transactions = append(out.Transactions, tx.output())
-	}
-	st.Transactions = legacyTransactions(out.Transactions)
-	var cls []*client
-	for _, cl := range o.cliOrd {
-		if c.clientMatches(cl) {
-			cls = append(cls, cl)
-		}
-	}
-	pageCl, pg := analyzer.Paginate(cls, c.cliOffset, c.cliLimit)
-	out.ClientsPage = pg
-	out.Clients = make([]Client, 0, len(pageCl))
-	for _, cl := range pageCl {
-		out.Clients = append(out.Clients, cl.output())
-	}
-
-	// Servers: busiest first.
-	srvs := slices.Clone(o.srvOrd)
-	sort.SliceStable(srvs, func(i, j int) bool {
-		return srvs[i].offers+srvs[i].acks+srvs[i].naks+srvs[i].other > srvs[j].offers+srvs[j].acks+srvs[j].naks+srvs[j].other
-	})
-	out.ServersTotal = len(srvs)
-	out.Servers = []Server{}
-	for i, s := range srvs {
-		if i == maxUniqueListed {
-			break
-		}
-		out.Servers = append(out.Servers, s.output())
-	}
-	return out
+	st.DHCPv6Packets = o.dhcpv6
+	st.StateLimits = o.lim.counts()
+	return st
 }
 
 func (c *config) txMatches(tx *txn) bool {
@@ -454,11 +493,15 @@ func (c *config) clientMatches(cl *client) bool {
 	return c.inRange(cl.first, cl.last)
 }
 
+// maxLegacyTransactions is how many transactions mcpcap's
+// statistics.transactions map shows: it repeats transactions[].
+const maxLegacyTransactions = 5
+
 // legacyTransactions is mcpcap's statistics.transactions map, "0x<xid>" to
-// messages, for the given transactions.
+// messages, for the first maxLegacyTransactions of the given transactions.
 func legacyTransactions(txs []Transaction) map[string][]TxMessage {
 	m := map[string][]TxMessage{}
-	for _, t := range txs {
+	for _, t := range txs[:min(len(txs), maxLegacyTransactions)] {
 		m[t.TransactionID] = append(m[t.TransactionID], t.Messages...)
 	}
 	return m

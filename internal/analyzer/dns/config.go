@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging defaults and limits.
@@ -15,23 +16,6 @@ const (
 	DefaultLimit = 20
 	MaxLimit     = 1000
 )
-
-// Default anomaly thresholds.
-var defaultThresholds = Thresholds{
-	TunnelMinSubdomains:   30,
-	TunnelMinLabelLength:  24,
-	TunnelMinEntropy:      3.5,
-	DGAMinNXDomain:        20,
-	NXDomainMinResponses:  20,
-	NXDomainMaxRate:       0.3,
-	SlowServerMedianMs:    250,
-	SlowServerMinAnswered: 5,
-	UnansweredMin:         5,
-	UnansweredMinRate:     0.2,
-	UnansweredTimeoutSec:  5,
-	LargeResponseBytes:    2048,
-	LargeResponseMin:      5,
-}
 
 type config struct {
 	maxPackets         int
@@ -44,19 +28,19 @@ type config struct {
 	qtype              *uint16
 	rcode              *int
 	clientIP, serverIP netip.Addr
-	start, end         time.Time
+	when               result.TimeRange
 	timeout            time.Duration
 	filters            Filters
-	th                 Thresholds
+	th                 analyzer.Thresholds // the detectors' thresholds
 }
 
 func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 	c := &config{maxPackets: maxPackets, maxTransactions: opts.MaxTransactions}
 	var err error
-	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, err = result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.txOffset, c.txLimit, err = analyzer.PageArgs(in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
+	if c.txOffset, c.txLimit, err = result.PageArgs(in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, fmt.Errorf("transactions: %w", err)
 	}
 	c.limitSet, c.txSet = in.Limit > 0, in.TransactionsLimit > 0
@@ -85,40 +69,23 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"client_ip", in.ClientIP, &c.clientIP, &c.filters.ClientIP}, {"server_ip", in.ServerIP, &c.serverIP, &c.filters.ServerIP}} {
-		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+		if *f.dst, err = result.ParseIP(f.name, f.val); err != nil {
 			return nil, err
 		}
 		if f.dst.IsValid() {
 			*f.echo = f.dst.String()
 		}
 	}
-	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
+	if c.when, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
 	}
-	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
+	c.filters.StartTime, c.filters.EndTime = result.FormatTime(c.when.Start), result.FormatTime(c.when.End)
 
-	th := defaultThresholds
-	analyzer.Override(in.TunnelMinSubdomains, &th.TunnelMinSubdomains)
-	analyzer.Override(in.TunnelMinLabelLength, &th.TunnelMinLabelLength)
-	analyzer.Override(in.TunnelMinEntropy, &th.TunnelMinEntropy)
-	analyzer.Override(in.DGAMinNXDomain, &th.DGAMinNXDomain)
-	analyzer.Override(in.NXDomainMinResponses, &th.NXDomainMinResponses)
-	analyzer.Override(in.NXDomainMaxRate, &th.NXDomainMaxRate)
-	analyzer.Override(in.SlowServerMedianMs, &th.SlowServerMedianMs)
-	analyzer.Override(in.SlowServerMinAnswered, &th.SlowServerMinAnswered)
-	analyzer.Override(in.UnansweredMin, &th.UnansweredMin)
-	analyzer.Override(in.UnansweredMinRate, &th.UnansweredMinRate)
-	analyzer.Override(in.UnansweredTimeoutSec, &th.UnansweredTimeoutSec)
-	analyzer.Override(in.LargeResponseBytes, &th.LargeResponseBytes)
-	analyzer.Override(in.LargeResponseMin, &th.LargeResponseMin)
-	if th.TunnelMinSubdomains < 1 || th.DGAMinNXDomain < 1 || th.NXDomainMinResponses < 1 || th.SlowServerMinAnswered < 1 ||
-		th.UnansweredMin < 1 || th.LargeResponseBytes < 1 || th.LargeResponseMin < 1 || th.TunnelMinLabelLength < 0 ||
-		th.TunnelMinEntropy < 0 || th.SlowServerMedianMs < 0 || th.UnansweredTimeoutSec <= 0 ||
-		th.NXDomainMaxRate < 0 || th.NXDomainMaxRate > 1 || th.UnansweredMinRate < 0 || th.UnansweredMinRate > 1 {
-		return nil, fmt.Errorf("thresholds must be positive, and rates between 0 and 1")
+	c.th = in.Thresholds
+	if c.th.Params() == nil { // a caller that did not start from the tool's NewInput
+		c.th = analyzer.NewThresholds(detectors.Params())
 	}
-	c.th = th
-	c.timeout = time.Duration(th.UnansweredTimeoutSec * float64(time.Second))
+	c.timeout = time.Duration(c.th.Get(unansweredTimeout) * float64(time.Second))
 	return c, nil
 }
 
@@ -130,7 +97,6 @@ func clientServer(m *message, md meta) (client, server netip.Addr) {
 	return md.src.Addr(), md.dst.Addr()
 }
 
-// matches applies the packet filters.
 // nameBuf renders a question name in lower case into a buffer reused from
 // message to message.
 func (c *config) nameBuf(name []byte) []byte {
@@ -138,11 +104,9 @@ func (c *config) nameBuf(name []byte) []byte {
 	return c.nameScratch
 }
 
+// matches applies the packet filters.
 func (c *config) matches(m *message, md meta) bool {
-	if !c.start.IsZero() && md.t.Before(c.start) {
-		return false
-	}
-	if !c.end.IsZero() && md.t.After(c.end) {
+	if !c.when.Contains(md.t) {
 		return false
 	}
 	if c.clientIP.IsValid() || c.serverIP.IsValid() {

@@ -21,6 +21,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Options are the module's limits.
@@ -63,6 +64,7 @@ func (m *Module) Tools() []analyzer.Tool {
 			"(flags, opcode, rcode names, every section with decoded records, EDNS0) and transactions (query, response, time). Filter " +
 			"with domain, qtype, rcode, client_ip, server_ip, start_time, end_time; page with limit/offset and transactions_limit/offset.",
 		OpenWorld: true,
+		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
@@ -77,14 +79,36 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	out := obs.output(in, res, modkit.Warnings(res, true))
-	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	fitBudget(out, cfg)
 	return out, nil
 }
 
 // fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
 func fitBudget(out *Output, cfg *config) {
-	analyzer.FitBudget(out, ResponseBudget,
-		func() bool { return analyzer.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
-		func() bool { return analyzer.Halve(&out.Transactions, &out.TxPage, cfg.txSet) })
+	result.FitBudget(out, ResponseBudget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool { return result.Halve(&out.Transactions, &out.TxPage, cfg.txSet) })
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass runs the module in a pass shared with other modules, with
+// analyze_dns_packets' default arguments: every detector at its default
+// thresholds, no filters. Its brief is the statistics and the findings;
+// it builds no list of messages or transactions.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	if env == nil {
+		env = &analyzer.Env{}
+	}
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // no page of messages
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+	}}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -175,7 +176,7 @@ func TestAnomalies(t *testing.T) {
 			out := analyze(t, Input{PcapFile: genFile(t, file)})
 			got := map[string]string{}
 			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity
+				got[a.Type] = a.Severity.String()
 				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
 					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
 				}
@@ -198,6 +199,9 @@ func TestCorpusSilence(t *testing.T) {
 		"dns-forward-pointer-tcpdump.pcap":  {AnomalyLargeResponse, AnomalyMalformed},
 		"dns-compression-loop-tcpdump.pcap": {AnomalyMalformed},
 		"dns-malformed-ndpi.pcap":           {AnomalyMalformed},
+		// 357 queries to 192.168.199.1:53 and not one DNS response (the host is
+		// up: it answers LLMNR, NBNS and SMB): a genuine unanswered server.
+		"mixed-smb-dhcpv6-ipv6-suricata.pcap": {AnomalyUnanswered},
 	}
 	for _, s := range pcaptest.CorpusSummaries(t, dir) {
 		if s.TsharkExit != 0 || s.Packets == 0 {
@@ -289,7 +293,7 @@ func TestFiltersAndPaging(t *testing.T) {
 			t.Errorf("%+v: %d messages, want %d", c.in, out.PacketsPage.Total, c.total)
 		}
 	}
-	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}, {NXDomainMaxRate: 3}} {
+	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
@@ -319,4 +323,89 @@ func TestGolden(t *testing.T) {
 
 func TestPrompts(t *testing.T) {
 	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_dns_packets", "security_analysis", "network_troubleshooting", "forensic_investigation")
+}
+
+// TestThresholds: a threshold given as an argument reaches its detector and
+// the output's echo; one out of its declared bounds is an error that names
+// it and the bounds.
+func TestThresholds(t *testing.T) {
+	tool := New(Options{}).Tools()[0]
+	file := genFile(t, "dns-normal.pcap")
+	args, _ := json.Marshal(map[string]any{"pcap_file": file, "nxdomain_max_rate": 0.01, "tunnel_min_subdomains": 7})
+	in, err := tool.Decode(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tool.Run(t.Context(), pcaptest.Env(0), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.(*Output)
+	var types []string
+	for _, a := range out.Anomalies {
+		types = append(types, a.Type)
+	}
+	if fmt.Sprint(types) != "[high_nxdomain_rate]" {
+		t.Errorf("anomalies with nxdomain_max_rate 0.01 = %v, want [high_nxdomain_rate]", types)
+	}
+	b, _ := json.Marshal(out.Thresholds)
+	want := `{"tunnel_min_subdomains":7,"tunnel_min_label_length":24,"tunnel_min_entropy":3.5,"dga_min_nxdomain":20,` +
+		`"nxdomain_min_responses":20,"nxdomain_max_rate":0.01,"slow_server_median_ms":250,"slow_server_min_answered":5,` +
+		`"unanswered_min":5,"unanswered_min_rate":0.2,"unanswered_timeout_seconds":5,"large_response_bytes":2048,"large_response_min":5}`
+	if string(b) != want {
+		t.Errorf("thresholds = %s, want %s", b, want)
+	}
+	for _, c := range []struct{ args, want string }{
+		{`{"pcap_file":"x","nxdomain_max_rate":3}`, "nxdomain_max_rate must be 0 to 1; got 3"},
+		{`{"pcap_file":"x","tunnel_min_subdomains":2.5}`, "tunnel_min_subdomains must be a whole number from 1 to 2000; got 2.5"},
+		{`{"pcap_file":"x","unanswered_timeout_seconds":0}`, "unanswered_timeout_seconds must be 0.001 to 3600; got 0"},
+		{`{"pcap_file":"x","large_response_bytes":"big"}`, "large_response_bytes must be a whole number from 1 to 65535"},
+	} {
+		if _, err := tool.Decode([]byte(c.args)); err == nil || err.Error() != c.want {
+			t.Errorf("Decode(%s) = %v, want %q", c.args, err, c.want)
+		}
+	}
+	if err := tool.SetArg(tool.NewInput(), "dga_min_nxdomain", "0"); err == nil {
+		t.Error("SetArg(dga_min_nxdomain, 0): no error")
+	}
+}
+
+func TestREADMEThresholds(t *testing.T) {
+	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
+}
+
+// TestBrief: in a shared pass the module finds what its tool finds, with
+// the same statistics, on every capture of its testdata and every generated
+// DNS capture.
+func TestBrief(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "dns-*.pcap"))
+	m := New(Options{})
+	for _, file := range append(files, gen...) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			env := pcaptest.Env(0)
+			p, err := m.NewPass(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := analyze(t, Input{PcapFile: file})
+			if briefs[0].Module != "dns" {
+				t.Errorf("brief of module %q", briefs[0].Module)
+			}
+			got, _ := json.Marshal(briefs[0].Findings)
+			want, _ := json.Marshal(out.Anomalies)
+			if string(got) != string(want) {
+				t.Errorf("brief findings:\n%s\ntool anomalies:\n%s", got, want)
+			}
+			got, _ = json.Marshal(briefs[0].Summary)
+			want, _ = json.Marshal(out.Statistics)
+			if string(got) != string(want) {
+				t.Errorf("brief summary:\n%s\ntool statistics:\n%s", got, want)
+			}
+		})
+	}
 }

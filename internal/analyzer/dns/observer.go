@@ -2,13 +2,13 @@ package dns
 
 import (
 	"encoding/binary"
-	"math"
 	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
-	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -68,59 +68,13 @@ type txn struct {
 	answered   bool
 }
 
-// counter counts keys, keeping at most maxCounterKeys distinct ones.
-type counter[K comparable] struct {
-	counts map[K]int
-	total  int
-	capped bool
-	order  []K // first maxUniqueListed keys in order of appearance
-}
-
-func newCounter[K comparable]() *counter[K] { return &counter[K]{counts: map[K]int{}} }
-
-func (c *counter[K]) add(k K) {
-	c.total++
-	if n, ok := c.counts[k]; ok {
-		c.counts[k] = n + 1
-		return
-	}
-	if len(c.counts) >= maxCounterKeys {
-		c.capped = true
-		return
-	}
-	c.counts[k] = 1
-	if len(c.order) < maxUniqueListed {
-		c.order = append(c.order, k)
-	}
-}
-
-// regStat is what the tunneling detector knows of one registered domain.
-type regStat struct {
-	queries     int
-	names       map[string]struct{}
-	sumLen      float64
-	sumEntropy  float64
-	sampled     int
-	txtNull     int
-	examples    []string
-	frames      modkit.Evidence
-	namesCapped bool
-}
-
-type clientNX struct {
-	names    map[string]struct{}
-	random   int
-	examples []string
-	frames   modkit.Evidence
-}
-
 type serverStat struct {
 	addr       netip.Addr
 	queries    int
 	answered   int
 	unanswered int
 	rcodes     map[int]int
-	lat        modkit.Reservoir
+	lat        result.Reservoir
 	clients    map[netip.Addr]struct{}
 }
 
@@ -128,6 +82,8 @@ type observer struct {
 	cfg   *config
 	msg   message
 	reasm *engine.Reassembler
+	run   *analyzer.Run[*event, *observer] // the detectors' work on this capture
+	ev    event                            // the message in hand, for the detectors
 
 	found, analyzed, matched int
 	page                     []Packet
@@ -136,34 +92,62 @@ type observer struct {
 	queries, responses, malformed, inICMP, nonStd, truncated, unsolicited int
 	byService, byTransport                                                map[string]int
 	rcodes, opcodes                                                       map[int]int
-	names, regDomains                                                     *counter[string]
-	clients, serverTop                                                    *counter[netip.Addr]
-	qtypes                                                                *counter[uint16]
+	names, regDomains                                                     *result.Counter[string]
+	clients, serverTop                                                    *result.Counter[netip.Addr]
+	qtypes                                                                *result.Counter[uint16]
 	nameCache                                                             map[string]*nameInfo
 	nameBuf                                                               []byte
+	held                                                                  nameBudget // names the detectors remember
 
 	pending     map[txKey]*txn
 	pendingQ    map[qKey]*txn
 	txns        []*txn
 	txCapped    int
 	lastTime    time.Time
-	allLat      modkit.Reservoir
+	allLat      result.Reservoir
 	retransmits int
 
-	servers    map[netip.Addr]*serverStat
-	srvOrder   []*serverStat
-	regs       map[string]*regStat
-	nx         map[netip.Addr]*clientNX
-	nxTotal    int
-	namesHeld  int
-	respTotal  int
-	nxFrames   modkit.Evidence
-	nonStdEv   modkit.Evidence
-	malformEv  modkit.Evidence
-	malformWhy string
-	large      map[netip.Addr]*largeResponses // by destination
-	largeUns   largeResponses                 // with no query seen
+	servers  map[netip.Addr]*serverStat
+	srvOrder []*serverStat
+
+	settled              bool // settle has run
+	answeredN, unanswerN int  // transactions answered and unanswered, once settled
 }
+
+// event is what the observer hands its detectors for each DNS message it
+// handles (see detectors.go). The observer reuses it from message to
+// message: a detector must not keep it.
+type event struct {
+	md meta
+	// tracked is set when the message has a header and is not quoted in
+	// an ICMP error: it counted as a query or a response.
+	tracked  bool
+	response bool      // QR=1, when tracked
+	name     *nameInfo // the first question's name, when tracked; nil when none
+	qtype    uint16    // the first question's type
+	rcode    int       // the response code, for a response
+	// answered is the transaction a response answered first; nil when it
+	// answered none or one already answered.
+	answered *txn
+	// unsolicited is set for a unicast response with no query seen.
+	unsolicited bool
+	// malformed says why the message could not be fully decoded; "" when
+	// it could, or when it is quoted in an ICMP error (cut by design).
+	malformed string
+	// names is the one bound on the question names the detectors
+	// remember, all detectors together.
+	names *nameBudget
+}
+
+// nameBudget bounds the question names the detectors remember together
+// (maxNamesTotal).
+type nameBudget struct{ n int }
+
+// full reports whether no more names may be remembered.
+func (b *nameBudget) full() bool { return b.n >= maxNamesTotal }
+
+// take counts one name remembered.
+func (b *nameBudget) take() { b.n++ }
 
 var _ engine.Observer = (*observer)(nil)
 var _ engine.Flusher = (*observer)(nil)
@@ -173,10 +157,15 @@ func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
 		names: newCounter[string](), regDomains: newCounter[string](), clients: newCounter[netip.Addr](), serverTop: newCounter[netip.Addr](),
-		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{}, allLat: modkit.Reservoir{Cap: reservoirSize},
-		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, regs: map[string]*regStat{},
-		nx: map[netip.Addr]*clientNX{}, large: map[netip.Addr]*largeResponses{},
+		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
+		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{},
+		run: detectors.Start(cfg.th),
 	}
+}
+
+// newCounter returns a top-list counter of the module's size.
+func newCounter[K comparable]() *result.Counter[K] {
+	return result.NewCounter[K](maxCounterKeys, maxUniqueListed)
 }
 
 func serviceOf(sport, dport uint16) string {
@@ -319,22 +308,26 @@ func (o *observer) Flush() {
 	}
 }
 
-// handle records one decoded message.
+// handle records one decoded message and hands it to the detectors.
 func (o *observer) handle(md meta) {
 	m := &o.msg
 	o.found++
 	o.answered = nil
+	e := &o.ev
+	*e = event{md: md, names: &o.held}
 	// A message quoted in an ICMP error is cut short by design.
 	switch {
 	case md.inICMP:
 	case !m.ok():
-		o.noteMalformed(md.frame, "message shorter than the 12-byte header")
+		e.malformed = "message shorter than the 12-byte header"
 	case m.err != nil:
-		o.noteMalformed(md.frame, m.err.Error())
+		e.malformed = m.err.Error()
+	}
+	if e.malformed != "" {
+		o.malformed++
 	}
 	if md.nonStd {
 		o.nonStd++
-		o.nonStdEv.Add(md.frame)
 	}
 	o.byService[md.service]++
 	o.byTransport[md.transport]++
@@ -343,6 +336,7 @@ func (o *observer) handle(md meta) {
 	} else if m.ok() {
 		o.track(md)
 	}
+	o.run.Observe(e)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}
@@ -361,53 +355,40 @@ func (o *observer) handle(md meta) {
 	}
 }
 
-func (o *observer) noteMalformed(frame int, why string) {
-	o.malformed++
-	o.malformEv.Add(frame)
-	if o.malformWhy == "" {
-		o.malformWhy = why
-	}
-}
-
-// track updates statistics, transactions and detectors with a message that
-// has a header.
+// track updates statistics and transactions with a message that has a
+// header, and tells the detectors what it was.
 func (o *observer) track(md meta) {
 	m := &o.msg
+	e := &o.ev
+	e.tracked = true
 	o.opcodes[m.opcode()]++
 	qname, qtype, hasQ := m.firstQuestion()
-	var ni *nameInfo
 	var name string
 	if hasQ {
-		ni = o.intern(qname)
-		name = ni.name
+		e.name, e.qtype = o.intern(qname), qtype
+		name = e.name.name
 	}
 	if !m.isResponse() {
 		o.queries++
 		if hasQ {
-			o.names.add(name)
-			o.qtypes.add(qtype)
-			o.clients.add(md.src.Addr())
-			o.serverTop.add(md.dst.Addr())
-			o.noteRegDomain(ni, qtype, md.frame)
+			o.names.Add(name)
+			o.qtypes.Add(qtype)
+			o.clients.Add(md.src.Addr())
+			o.serverTop.Add(md.dst.Addr())
+			if reg := e.name.registered(); reg != "" {
+				o.regDomains.Add(reg)
+			}
 		}
 		o.query(md, name, qtype, hasQ)
 		return
 	}
+	e.response = true
 	o.responses++
 	rc := m.rcode()
+	e.rcode = rc
 	o.rcodes[rc]++
 	if m.truncatedBit() {
 		o.truncated++
-	}
-	if md.service == "DNS" {
-		o.respTotal++
-		if rc == 3 {
-			o.nxTotal++
-			o.nxFrames.Add(md.frame)
-			if hasQ {
-				o.noteNX(md.dst.Addr(), name, md.frame)
-			}
-		}
 	}
 	o.response(md, name, qtype, hasQ, rc)
 }
@@ -487,7 +468,7 @@ func (o *observer) server(a netip.Addr, multicast bool) *serverStat {
 		if len(o.servers) >= maxServers {
 			return nil
 		}
-		s = &serverStat{addr: a, rcodes: map[int]int{}, clients: map[netip.Addr]struct{}{}, lat: modkit.Reservoir{Cap: reservoirSize}}
+		s = &serverStat{addr: a, rcodes: map[int]int{}, clients: map[netip.Addr]struct{}{}, lat: result.Reservoir{Cap: reservoirSize}}
 		o.servers[a] = s
 		o.srvOrder = append(o.srvOrder, s)
 	}
@@ -507,9 +488,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	}
 	if t == nil || (hasQ && t.name != "" && t.name != name) {
 		o.unsolicited++
-		if md.transport == "UDP" && md.size >= o.cfg.th.LargeResponseBytes {
-			o.largeUns.add(md)
-		}
+		o.ev.unsolicited = true
 		return
 	}
 	delete(o.pending, k)
@@ -520,7 +499,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	}
 	delete(o.pendingQ, qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype})
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
-	o.answered = t
+	o.answered, o.ev.answered = t, t
 	ms := t.responseMs()
 	o.allLat.Add(ms)
 	if s := o.server(md.src.Addr(), t.multicast()); s != nil {
@@ -528,28 +507,6 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		s.rcodes[rc]++
 		s.lat.Add(ms)
 	}
-	if md.transport == "UDP" && md.size >= o.cfg.th.LargeResponseBytes {
-		e := o.large[md.dst.Addr()]
-		if e == nil && len(o.large) < maxCounterKeys {
-			e = &largeResponses{}
-			o.large[md.dst.Addr()] = e
-		}
-		if e != nil {
-			e.add(md)
-		}
-	}
-}
-
-// largeResponses are amplification-sized responses: their frames and the
-// largest size.
-type largeResponses struct {
-	ev      modkit.Evidence
-	largest int
-}
-
-func (l *largeResponses) add(md meta) {
-	l.ev.Add(md.frame)
-	l.largest = max(l.largest, md.size)
 }
 
 // nameInfo is a question name as counted, interned so that repeated names
@@ -587,109 +544,4 @@ func (ni *nameInfo) registered() string {
 		}
 	}
 	return ni.reg
-}
-
-// noteRegDomain feeds the tunneling detector.
-func (o *observer) noteRegDomain(ni *nameInfo, qtype uint16, frame int) {
-	name, reg := ni.name, ni.registered()
-	if reg == "" {
-		return
-	}
-	o.regDomains.add(reg)
-	r := o.regs[reg]
-	if r == nil {
-		if len(o.regs) >= maxRegDomains {
-			return
-		}
-		r = &regStat{names: map[string]struct{}{}}
-		o.regs[reg] = r
-	}
-	r.queries++
-	if qtype == 16 || qtype == 10 {
-		r.txtNull++
-	}
-	if _, seen := r.names[name]; seen {
-		return
-	}
-	if len(r.names) >= maxSubdomains || o.namesHeld >= maxNamesTotal {
-		r.namesCapped = true
-		return
-	}
-	r.names[name] = struct{}{}
-	o.namesHeld++
-	sub := strings.TrimSuffix(strings.TrimSuffix(name, reg), ".")
-	if sub != "" {
-		r.sumLen += float64(len(sub))
-		r.sumEntropy += entropy(strings.ReplaceAll(sub, ".", ""))
-		r.sampled++
-	}
-	if len(r.examples) < maxExamples {
-		r.examples = append(r.examples, name)
-	}
-	r.frames.Add(frame)
-}
-
-// noteNX feeds the DGA detector with an NXDOMAIN to client.
-func (o *observer) noteNX(client netip.Addr, name string, frame int) {
-	c := o.nx[client]
-	if c == nil {
-		if len(o.nx) >= maxClientsDGA {
-			return
-		}
-		c = &clientNX{names: map[string]struct{}{}}
-		o.nx[client] = c
-	}
-	if _, seen := c.names[name]; seen || len(c.names) >= maxNXNames || o.namesHeld >= maxNamesTotal {
-		return
-	}
-	c.names[name] = struct{}{}
-	o.namesHeld++
-	if randomLooking(name) {
-		c.random++
-		c.frames.Add(frame)
-		if len(c.examples) < maxExamples {
-			c.examples = append(c.examples, name)
-		}
-	}
-}
-
-// entropy is the Shannon entropy of s in bits per character.
-func entropy(s string) float64 {
-	if s == "" {
-		return 0
-	}
-	var freq [256]int
-	for i := 0; i < len(s); i++ {
-		freq[s[i]]++
-	}
-	h := 0.0
-	n := float64(len(s))
-	for _, f := range freq {
-		if f > 0 {
-			p := float64(f) / n
-			h -= p * math.Log2(p)
-		}
-	}
-	return h
-}
-
-// randomLooking reports whether the leftmost label of a name under its
-// registered domain looks machine-generated: long enough, and either high
-// in entropy or poor in vowels, as DGA names are.
-func randomLooking(name string) bool {
-	label, _, _ := strings.Cut(name, ".")
-	if len(label) < 8 {
-		return false
-	}
-	vowels, digits := 0, 0
-	for i := 0; i < len(label); i++ {
-		switch c := label[i]; {
-		case strings.IndexByte("aeiou", c) >= 0:
-			vowels++
-		case '0' <= c && c <= '9':
-			digits++
-		}
-	}
-	vowelShare := float64(vowels) / float64(len(label))
-	return entropy(label) >= 3.0 && (vowelShare < 0.3 || digits >= 2)
 }

@@ -9,16 +9,16 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // record builds the packet record of the message being handled.
 func record(m *message, md meta) Packet {
 	p := Packet{
 		PacketNumber:    md.frame,
-		Timestamp:       analyzer.FormatTime(md.t),
+		Timestamp:       result.FormatTime(md.t),
 		SourceIP:        md.src.Addr().String(),
 		DestinationIP:   md.dst.Addr().String(),
 		SourcePort:      int(md.src.Port()),
@@ -92,14 +92,6 @@ func record(m *message, md meta) Packet {
 	return p
 }
 
-func latency(r *modkit.Reservoir) *Latency {
-	s, ok := r.Summary()
-	if !ok {
-		return nil
-	}
-	return &Latency{Count: s.Count, Min: s.Min, Median: s.Median, P95: s.P95, Max: s.Max}
-}
-
 func (o *observer) status(t *txn) string {
 	switch {
 	case t.answered:
@@ -113,7 +105,7 @@ func (o *observer) status(t *txn) string {
 func (o *observer) txOutput(t *txn) Transaction {
 	tr := Transaction{
 		Client: t.key.client.String(), Protocol: "UDP", DNSID: int(t.key.id), Name: t.name, QType: typeName(t.qtype),
-		QueryPacket: t.queryFrame, QueryTime: analyzer.FormatTime(t.queryTime), Status: o.status(t), Retransmissions: t.retrans,
+		QueryPacket: t.queryFrame, QueryTime: result.FormatTime(t.queryTime), Status: o.status(t), Retransmissions: t.retrans,
 	}
 	if t.key.server.IsValid() {
 		tr.Server = t.key.server.String()
@@ -136,7 +128,7 @@ func (o *observer) txOutput(t *txn) Transaction {
 }
 
 func (c *config) txMatches(t *txn, o *observer) bool {
-	if !c.start.IsZero() && t.queryTime.Before(c.start) || !c.end.IsZero() && t.queryTime.After(c.end) {
+	if !c.when.Contains(t.queryTime) {
 		return false
 	}
 	if c.clientIP.IsValid() && t.key.client.Addr() != c.clientIP {
@@ -157,12 +149,54 @@ func (c *config) txMatches(t *txn, o *observer) bool {
 	return true
 }
 
-func top[K comparable](c *counter[K], key func(K) string) analyzer.TopList {
-	items := make([]analyzer.TopItem, 0, len(c.counts))
-	for k, n := range c.counts {
-		items = append(items, analyzer.TopItem{Key: key(k), Count: n})
+// settle counts the transactions answered and unanswered, overall and per
+// server, once the capture has been read. It runs once.
+func (o *observer) settle() {
+	if o.settled {
+		return
 	}
-	return analyzer.NewTopList(items, c.total, c.capped)
+	o.settled = true
+	for _, t := range o.txns {
+		switch o.status(t) {
+		case "answered":
+			o.answeredN++
+		case "unanswered":
+			o.unanswerN++
+			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicast() {
+				s.unanswered++
+			}
+		}
+	}
+}
+
+// statistics are the capture's statistics, whatever the filters and
+// paging: the summary of a shared pass.
+func (o *observer) statistics() Statistics {
+	o.settle()
+	st := Statistics{Queries: o.queries, Responses: o.responses}
+	st.UniqueDomainsQueried = o.names.Distinct()
+	st.UniqueDomains = append([]string{}, o.names.Order()...)
+	st.ByService, st.ByTransport = o.byService, o.byTransport
+	st.RcodeCounts, st.OpcodeCounts, st.QTypeCounts = map[string]int{}, map[string]int{}, map[string]int{}
+	for r, n := range o.rcodes {
+		st.RcodeCounts[rcodeName(r)] += n
+	}
+	for op, n := range o.opcodes {
+		st.OpcodeCounts[opcodeName(op)] += n
+	}
+	o.qtypes.All(func(k uint16, n int) { st.QTypeCounts[typeName(k)] += n })
+	st.Answered, st.Unanswered = o.answeredN, o.unanswerN
+	st.Retransmissions, st.Unsolicited, st.TruncatedReplies = o.retransmits, o.unsolicited, o.truncated
+	st.ResponseTimeMs = o.allLat.Latency()
+	st.Malformed, st.InICMPErrors, st.NonStandardPort = o.malformed, o.inICMP, o.nonStd
+	return st
+}
+
+// findings are the detectors' findings over the whole capture, most severe
+// first.
+func (o *observer) findings() []result.Finding {
+	o.settle()
+	return o.run.Conclude(o)
 }
 
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
@@ -185,42 +219,13 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if o.txCapped > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("transaction limit of %d reached: %d later queries counted but not matched", c.maxTransactions, o.txCapped))
 	}
-
-	st := &out.Statistics
-	st.Queries, st.Responses = o.queries, o.responses
-	st.UniqueDomainsQueried = len(o.names.counts)
-	st.UniqueDomains = append([]string{}, o.names.order...)
-	st.ByService, st.ByTransport = o.byService, o.byTransport
-	st.RcodeCounts, st.OpcodeCounts, st.QTypeCounts = map[string]int{}, map[string]int{}, map[string]int{}
-	for r, n := range o.rcodes {
-		st.RcodeCounts[rcodeName(r)] += n
-	}
-	for op, n := range o.opcodes {
-		st.OpcodeCounts[opcodeName(op)] += n
-	}
-	for k, n := range o.qtypes.counts {
-		st.QTypeCounts[typeName(k)] += n
-	}
-	for _, t := range o.txns {
-		switch o.status(t) {
-		case "answered":
-			st.Answered++
-		case "unanswered":
-			st.Unanswered++
-			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicast() {
-				s.unanswered++
-			}
-		}
-	}
-	st.Retransmissions, st.Unsolicited, st.TruncatedReplies = o.retransmits, o.unsolicited, o.truncated
-	st.ResponseTimeMs = latency(&o.allLat)
-	st.Malformed, st.InICMPErrors, st.NonStandardPort = o.malformed, o.inICMP, o.nonStd
+	out.Statistics = o.statistics()
 
 	out.Packets = o.page
 	if out.Packets == nil {
 		out.Packets = []Packet{}
 	}
-	out.PacketsPage = analyzer.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
+	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 
 	var txs []*txn
 	for _, t := range o.txns {
@@ -228,7 +233,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			txs = append(txs, t)
 		}
 	}
-	pageTx, pg := analyzer.Paginate(txs, c.txOffset, c.txLimit)
+	pageTx, pg := result.Paginate(txs, c.txOffset, c.txLimit)
 	out.TxPage = pg
 	out.Transactions = make([]Transaction, 0, len(pageTx))
 	for _, t := range pageTx {
@@ -244,7 +249,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			break
 		}
 		sv := Server{Server: s.addr.String(), Queries: s.queries, Answered: s.answered, Unanswered: s.unanswered, RcodeCounts: map[string]int{},
-			ResponseTimeMs: latency(&s.lat), Clients: len(s.clients)}
+			ResponseTimeMs: s.lat.Latency(), Clients: len(s.clients)}
 		if n := s.answered + s.unanswered; n > 0 {
 			sv.AnswerRate = float64(int(1000*float64(s.answered)/float64(n)+0.5)) / 1000
 		}
@@ -254,8 +259,8 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Servers = append(out.Servers, sv)
 	}
 	str := func(s string) string { return s }
-	out.Top = TopLists{Names: top(o.names, str), RegisteredDomains: top(o.regDomains, str), Clients: top(o.clients, netip.Addr.String),
-		Servers: top(o.serverTop, netip.Addr.String), QTypes: top(o.qtypes, typeName)}
-	out.Anomalies = o.anomalies()
+	out.Top = TopLists{Names: o.names.Top(str), RegisteredDomains: o.regDomains.Top(str), Clients: o.clients.Top(netip.Addr.String),
+		Servers: o.serverTop.Top(netip.Addr.String), QTypes: o.qtypes.Top(typeName)}
+	out.Anomalies = o.findings()
 	return out
 }

@@ -1,6 +1,9 @@
 package dns
 
-import "github.com/mcpacket/mcpacket/internal/analyzer"
+import (
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
 
 // Input is the argument object of analyze_dns_packets.
 type Input struct {
@@ -19,19 +22,9 @@ type Input struct {
 	StartTime string `json:"start_time,omitempty" jsonschema:"only messages at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime   string `json:"end_time,omitempty" jsonschema:"only messages at or before this time (RFC 3339 or Unix seconds)"`
 
-	TunnelMinSubdomains   int     `json:"tunnel_min_subdomains,omitempty" jsonschema:"dns_tunneling_suspected: distinct names under one registered domain (default 30)"`
-	TunnelMinLabelLength  float64 `json:"tunnel_min_label_length,omitempty" jsonschema:"dns_tunneling_suspected: with that many names, the mean length of their part left of the registered domain (default 24)..."`
-	TunnelMinEntropy      float64 `json:"tunnel_min_entropy,omitempty" jsonschema:"...or its mean Shannon entropy in bits per character (default 3.5), or half of the queries are TXT/NULL"`
-	DGAMinNXDomain        int     `json:"dga_min_nxdomain,omitempty" jsonschema:"dga_suspected: NXDOMAINs for distinct random-looking names to one client (default 20)"`
-	NXDomainMinResponses  int     `json:"nxdomain_min_responses,omitempty" jsonschema:"high_nxdomain_rate: responses needed before the rate counts (default 20)"`
-	NXDomainMaxRate       float64 `json:"nxdomain_max_rate,omitempty" jsonschema:"high_nxdomain_rate: share of responses that may be NXDOMAIN (default 0.3)"`
-	SlowServerMedianMs    float64 `json:"slow_server_median_ms,omitempty" jsonschema:"slow_dns_server: median response time in ms (default 250)"`
-	SlowServerMinAnswered int     `json:"slow_server_min_answered,omitempty" jsonschema:"slow_dns_server: answered queries needed (default 5)"`
-	UnansweredMin         int     `json:"unanswered_min,omitempty" jsonschema:"unanswered_queries: unanswered queries to one server (default 5)"`
-	UnansweredMinRate     float64 `json:"unanswered_min_rate,omitempty" jsonschema:"unanswered_queries: ...and at least this share of its queries (default 0.2)"`
-	UnansweredTimeoutSec  float64 `json:"unanswered_timeout_seconds,omitempty" jsonschema:"a query counts as unanswered after this many seconds without a response (default 5)"`
-	LargeResponseBytes    int     `json:"large_response_bytes,omitempty" jsonschema:"large_response: UDP response size in bytes (default 2048)"`
-	LargeResponseMin      int     `json:"large_response_min,omitempty" jsonschema:"large_response: large responses to one destination, unless unsolicited (default 5)"`
+	// Thresholds are the detectors' thresholds for this call (see
+	// detectors.go), filled by the front end from their declarations.
+	Thresholds analyzer.Thresholds `json:"-"`
 }
 
 // Output is the result of analyze_dns_packets. The keys mcpcap returns keep
@@ -47,17 +40,17 @@ type Output struct {
 
 	Statistics Statistics `json:"statistics"`
 
-	Packets      []Packet      `json:"packets" jsonschema:"DNS messages that match the filters, paged by limit/offset"`
-	PacketsPage  analyzer.Page `json:"packets_page"`
-	Transactions []Transaction `json:"transactions" jsonschema:"queries with their responses (id, 5-tuple and question), paged by transactions_limit/offset"`
-	TxPage       analyzer.Page `json:"transactions_page"`
-	Servers      []Server      `json:"servers" jsonschema:"DNS servers, busiest first (first 50)"`
-	ServersTotal int           `json:"servers_total"`
-	Top          TopLists      `json:"top" jsonschema:"top names, registered domains, clients, servers and query types"`
-	Anomalies    []Anomaly     `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters      Filters       `json:"filters"`
-	Thresholds   Thresholds    `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings     []string      `json:"warnings"`
+	Packets      []Packet            `json:"packets" jsonschema:"DNS messages that match the filters, paged by limit/offset"`
+	PacketsPage  result.Page         `json:"packets_page"`
+	Transactions []Transaction       `json:"transactions" jsonschema:"queries with their responses (id, 5-tuple and question), paged by transactions_limit/offset"`
+	TxPage       result.Page         `json:"transactions_page"`
+	Servers      []Server            `json:"servers" jsonschema:"DNS servers, busiest first (first 50)"`
+	ServersTotal int                 `json:"servers_total"`
+	Top          TopLists            `json:"top" jsonschema:"top names, registered domains, clients, servers and query types"`
+	Anomalies    []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
+	Filters      Filters             `json:"filters"`
+	Thresholds   analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
+	Warnings     []string            `json:"warnings"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
@@ -67,29 +60,20 @@ type Statistics struct {
 	UniqueDomainsQueried int      `json:"unique_domains_queried" jsonschema:"distinct question names (case-insensitive)"`
 	UniqueDomains        []string `json:"unique_domains" jsonschema:"distinct question names in order of appearance (first 50)"`
 
-	ByService        map[string]int `json:"by_service" jsonschema:"messages per service: DNS, MDNS, LLMNR"`
-	ByTransport      map[string]int `json:"by_transport" jsonschema:"messages per transport: UDP, TCP"`
-	RcodeCounts      map[string]int `json:"rcode_counts" jsonschema:"responses per response code"`
-	OpcodeCounts     map[string]int `json:"opcode_counts"`
-	QTypeCounts      map[string]int `json:"qtype_counts" jsonschema:"questions per type"`
-	Answered         int            `json:"answered" jsonschema:"unicast queries matched to a response"`
-	Unanswered       int            `json:"unanswered" jsonschema:"unicast queries with no response within the timeout"`
-	Retransmissions  int            `json:"retransmissions" jsonschema:"queries repeated for the same question by the same client to the same server while unanswered"`
-	Unsolicited      int            `json:"unsolicited_responses" jsonschema:"unicast responses with no query seen"`
-	TruncatedReplies int            `json:"truncated_responses" jsonschema:"responses with the TC bit (the client should retry over TCP)"`
-	ResponseTimeMs   *Latency       `json:"response_time_ms" jsonschema:"response times of answered queries; null when none"`
-	Malformed        int            `json:"malformed" jsonschema:"messages that could not be fully decoded"`
-	InICMPErrors     int            `json:"in_icmp_errors" jsonschema:"DNS messages quoted inside ICMP errors (counted in dns_packets_found, not in queries/responses)"`
-	NonStandardPort  int            `json:"non_standard_port" jsonschema:"DNS messages on UDP ports other than 53, 5353 and 5355"`
-}
-
-// Latency summarizes times in milliseconds.
-type Latency struct {
-	Count  int     `json:"count"`
-	Min    float64 `json:"min"`
-	Median float64 `json:"median"`
-	P95    float64 `json:"p95"`
-	Max    float64 `json:"max"`
+	ByService        map[string]int  `json:"by_service" jsonschema:"messages per service: DNS, MDNS, LLMNR"`
+	ByTransport      map[string]int  `json:"by_transport" jsonschema:"messages per transport: UDP, TCP"`
+	RcodeCounts      map[string]int  `json:"rcode_counts" jsonschema:"responses per response code"`
+	OpcodeCounts     map[string]int  `json:"opcode_counts"`
+	QTypeCounts      map[string]int  `json:"qtype_counts" jsonschema:"questions per type"`
+	Answered         int             `json:"answered" jsonschema:"unicast queries matched to a response"`
+	Unanswered       int             `json:"unanswered" jsonschema:"unicast queries with no response within the timeout"`
+	Retransmissions  int             `json:"retransmissions" jsonschema:"queries repeated for the same question by the same client to the same server while unanswered"`
+	Unsolicited      int             `json:"unsolicited_responses" jsonschema:"unicast responses with no query seen"`
+	TruncatedReplies int             `json:"truncated_responses" jsonschema:"responses with the TC bit (the client should retry over TCP)"`
+	ResponseTimeMs   *result.Latency `json:"response_time_ms" jsonschema:"response times of answered queries; null when none"`
+	Malformed        int             `json:"malformed" jsonschema:"messages that could not be fully decoded"`
+	InICMPErrors     int             `json:"in_icmp_errors" jsonschema:"DNS messages quoted inside ICMP errors (counted in dns_packets_found, not in queries/responses)"`
+	NonStandardPort  int             `json:"non_standard_port" jsonschema:"DNS messages on UDP ports other than 53, 5353 and 5355"`
 }
 
 // Flags are the header flags.
@@ -204,33 +188,23 @@ type Transaction struct {
 
 // Server is one DNS server.
 type Server struct {
-	Server         string         `json:"server" jsonschema:"address"`
-	Queries        int            `json:"queries"`
-	Answered       int            `json:"answered"`
-	Unanswered     int            `json:"unanswered"`
-	AnswerRate     float64        `json:"answer_rate" jsonschema:"answered / (answered + unanswered)"`
-	RcodeCounts    map[string]int `json:"rcode_counts"`
-	ResponseTimeMs *Latency       `json:"response_time_ms"`
-	Clients        int            `json:"clients" jsonschema:"distinct clients"`
+	Server         string          `json:"server" jsonschema:"address"`
+	Queries        int             `json:"queries"`
+	Answered       int             `json:"answered"`
+	Unanswered     int             `json:"unanswered"`
+	AnswerRate     float64         `json:"answer_rate" jsonschema:"answered / (answered + unanswered)"`
+	RcodeCounts    map[string]int  `json:"rcode_counts"`
+	ResponseTimeMs *result.Latency `json:"response_time_ms"`
+	Clients        int             `json:"clients" jsonschema:"distinct clients"`
 }
 
 // TopLists are bounded top-N lists with their totals.
 type TopLists struct {
-	Names             analyzer.TopList `json:"domains" jsonschema:"question names"`
-	RegisteredDomains analyzer.TopList `json:"registered_domains" jsonschema:"registered domains (eTLD+1, public suffix list)"`
-	Clients           analyzer.TopList `json:"clients" jsonschema:"query sources"`
-	Servers           analyzer.TopList `json:"servers" jsonschema:"query destinations"`
-	QTypes            analyzer.TopList `json:"qtypes"`
-}
-
-// Anomaly is one finding.
-type Anomaly struct {
-	Type                string         `json:"type" jsonschema:"dns_tunneling_suspected, dga_suspected, high_nxdomain_rate, slow_dns_server, unanswered_queries, dns_non_standard_port, large_response, malformed_dns"`
-	Severity            string         `json:"severity" jsonschema:"low, medium or high"`
-	Summary             string         `json:"summary"`
-	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
-	EvidenceFramesTotal int            `json:"evidence_frames_total"`
-	Details             map[string]any `json:"details"`
+	Names             result.TopList `json:"domains" jsonschema:"question names"`
+	RegisteredDomains result.TopList `json:"registered_domains" jsonschema:"registered domains (eTLD+1, public suffix list)"`
+	Clients           result.TopList `json:"clients" jsonschema:"query sources"`
+	Servers           result.TopList `json:"servers" jsonschema:"query destinations"`
+	QTypes            result.TopList `json:"qtypes"`
 }
 
 // Filters echoes the filters applied.
@@ -242,21 +216,4 @@ type Filters struct {
 	ServerIP  string `json:"server_ip,omitempty"`
 	StartTime string `json:"start_time,omitempty"`
 	EndTime   string `json:"end_time,omitempty"`
-}
-
-// Thresholds are the anomaly thresholds in effect.
-type Thresholds struct {
-	TunnelMinSubdomains   int     `json:"tunnel_min_subdomains"`
-	TunnelMinLabelLength  float64 `json:"tunnel_min_label_length"`
-	TunnelMinEntropy      float64 `json:"tunnel_min_entropy"`
-	DGAMinNXDomain        int     `json:"dga_min_nxdomain"`
-	NXDomainMinResponses  int     `json:"nxdomain_min_responses"`
-	NXDomainMaxRate       float64 `json:"nxdomain_max_rate"`
-	SlowServerMedianMs    float64 `json:"slow_server_median_ms"`
-	SlowServerMinAnswered int     `json:"slow_server_min_answered"`
-	UnansweredMin         int     `json:"unanswered_min"`
-	UnansweredMinRate     float64 `json:"unanswered_min_rate"`
-	UnansweredTimeoutSec  float64 `json:"unanswered_timeout_seconds"`
-	LargeResponseBytes    int     `json:"large_response_bytes"`
-	LargeResponseMin      int     `json:"large_response_min"`
 }

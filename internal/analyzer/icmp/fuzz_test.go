@@ -12,6 +12,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -70,7 +71,7 @@ func FuzzMessage(f *testing.F) {
 				p.ICMPv4 = &l
 			}
 		}
-		c, err := newConfig(Input{Limit: 10}, 0)
+		c, err := newConfig(Input{Limit: intp(10), Thresholds: analyzer.NewThresholds(detectors.Params())}, pcaptest.Env(0))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,11 +12,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
+// analyze runs the tool on in, its thresholds at their defaults unless in
+// sets them (as the front ends fill them).
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
+	if len(in.Thresholds.Params()) == 0 {
+		in.Thresholds = analyzer.NewThresholds(detectors.Params())
+	}
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze %s: %v", in.PcapFile, err)
@@ -27,7 +35,7 @@ func analyze(t testing.TB, in Input) *Output {
 func allPackets(t *testing.T, file string) []Packet {
 	var all []Packet
 	for offset := 0; ; {
-		out := analyze(t, Input{PcapFile: file, Limit: MaxLimit, Offset: offset})
+		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
 		all = append(all, out.Packets...)
 		if !out.PacketsPage.Truncated {
 			return all
@@ -145,7 +153,7 @@ func TestAnomalies(t *testing.T) {
 			out := analyze(t, Input{PcapFile: genFile(t, file)})
 			got := map[string]string{}
 			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity
+				got[a.Type] = a.Severity.String()
 				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
 					t.Errorf("%s: evidence %v", a.Type, a.EvidenceFrames)
 				}
@@ -158,7 +166,7 @@ func TestAnomalies(t *testing.T) {
 }
 
 func TestNormalCapture(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap"), Limit: 100})
+	out := analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap"), Limit: intp(100)})
 	if len(out.Traceroutes) != 1 {
 		t.Fatalf("traceroutes = %+v", out.Traceroutes)
 	}
@@ -167,7 +175,7 @@ func TestNormalCapture(t *testing.T) {
 	for _, h := range tr.Hops {
 		hops = append(hops, fmt.Sprintf("%d %s %d/%d", h.TTL, h.Router, h.Probes, len(h.RTTMs)))
 	}
-	if fmt.Sprint(hops) != "[1 10.0.0.254 3/3 2 192.0.2.1 3/3 3 192.0.2.33 3/3]" || !tr.Reached || tr.Protocol != "UDP" {
+	if fmt.Sprint(hops) != "[1 10.0.0.254 3/3 2 192.0.2.1 3/3 3 192.0.2.33 3/3 4 198.51.100.10 3/3]" || !tr.Reached || tr.Protocol != "UDP" {
 		t.Errorf("traceroute = %v reached %v %s", hops, tr.Reached, tr.Protocol)
 	}
 	var pair HostPair
@@ -217,7 +225,7 @@ func TestFiltersAndGolden(t *testing.T) {
 			t.Errorf("%+v: %d packets, want %d", c.in, out.PacketsPage.Total, c.total)
 		}
 	}
-	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: 1001}} {
+	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: intp(1001)}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
@@ -241,4 +249,84 @@ func TestFiltersAndGolden(t *testing.T) {
 
 func TestPrompts(t *testing.T) {
 	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_icmp_packets", "icmp_network_diagnostics", "icmp_security_analysis", "icmp_forensic_investigation")
+}
+
+// TestThresholds sets thresholds through the tool, as the front ends do:
+// a value changes what fires, and a value out of its declared bounds is an
+// error that names the threshold.
+func TestThresholds(t *testing.T) {
+	tool := New(Options{}).Tools()[0]
+	file := genFile(t, "icmp-sweep.pcap")
+	for _, c := range []struct {
+		args  string
+		sweep bool
+	}{
+		{`{"pcap_file": "` + file + `"}`, true},
+		{`{"pcap_file": "` + file + `", "sweep_min_targets": 100000}`, false},
+		{`{"pcap_file": "` + file + `", "sweep_window_seconds": 0.001}`, false},
+	} {
+		in, err := tool.Decode([]byte(c.args))
+		if err != nil {
+			t.Fatalf("Decode(%s): %v", c.args, err)
+		}
+		out := analyze(t, *in.(*Input))
+		swept := slices.ContainsFunc(out.Anomalies, func(f result.Finding) bool { return f.Type == AnomalyPingSweep })
+		if swept != c.sweep {
+			t.Errorf("%s: ping_sweep %v, want %v", c.args, swept, c.sweep)
+		}
+	}
+	for _, c := range []struct{ args, want string }{
+		{`{"pcap_file": "x", "sweep_min_targets": 1}`, "sweep_min_targets must be a whole number from 2 to 100000; got 1"},
+		{`{"pcap_file": "x", "flood_min_packets": 2.5}`, "flood_min_packets must be a whole number from 1 to 1000000; got 2.5"},
+		{`{"pcap_file": "x", "tunnel_min_entropy": 9}`, "tunnel_min_entropy must be 0 to 8; got 9"},
+		{`{"pcap_file": "x", "unreachable_storm_window_seconds": 0}`, "unreachable_storm_window_seconds must be 0.001 to 86400; got 0"},
+		{`{"pcap_file": "x", "blackhole_min": "3"}`, "blackhole_min must be a whole number from 1 to 1000000"},
+	} {
+		if _, err := tool.Decode([]byte(c.args)); err == nil || err.Error() != c.want {
+			t.Errorf("Decode(%s) = %v, want %q", c.args, err, c.want)
+		}
+	}
+	th := analyzer.NewThresholds(tool.Params)
+	if _, err := th.Set("sweep_window_seconds", -1); err == nil {
+		t.Errorf("Set(sweep_window_seconds, -1): no error")
+	}
+}
+
+func TestREADMEThresholds(t *testing.T) {
+	pcaptest.CheckThresholdTable(t, "README.md", New(Options{}).Tools()[0].Params)
+}
+
+// TestBrief checks the module's part of a shared pass: its findings are the
+// tool's anomalies, and its summary the tool's statistics, on every test
+// capture.
+func TestBrief(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(genFile(t, "icmp-*.pcap"))
+	m := New(Options{})
+	for _, f := range append(files, gen...) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			pass, err := m.NewPass(pcaptest.Env(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), pcaptest.Env(0), f, pass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := analyze(t, Input{PcapFile: f})
+			if len(briefs) != 1 || briefs[0].Module != "icmp" {
+				t.Fatalf("briefs = %+v", briefs)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want any
+			}{{"findings", briefs[0].Findings, out.Anomalies}, {"summary", briefs[0].Summary, out.Statistics}} {
+				got, _ := json.Marshal(c.got)
+				want, _ := json.Marshal(c.want)
+				if string(got) != string(want) {
+					t.Errorf("brief %s:\n%s\nwant the tool's\n%s", c.name, got, want)
+				}
+			}
+		})
+	}
 }

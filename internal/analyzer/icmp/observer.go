@@ -2,23 +2,25 @@ package icmp
 
 import (
 	"encoding/binary"
-	"math"
 	"net/netip"
-	"time"
+	"slices"
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
-	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Bounds on state kept in memory.
+// Fixed bounds; the tables that grow with the capture take theirs from the
+// state budget (see limits in config.go).
 const (
-	maxTracked      = 200000 // outstanding echo requests, probes, host pairs, sessions
-	maxUniqueListed = 50
-	maxRoutesListed = 20 // traceroutes in the output
-	maxHops         = 64
-	maxRoutes       = 1000
+	maxUniqueListed = 20 // addresses and echo sessions listed in statistics, host pairs in the output
+	maxRoutesListed = 10 // traceroutes in the output
+	maxHops         = 64 // hops kept per traceroute
+	maxHopRTTs      = 5  // round-trip times kept per hop
+	maxPairIDs      = 64 // distinct echo identifiers counted per host pair
+	maxListed       = 8  // entries of one list inside a packet record (prefixes, groups, ...)
 	reservoirSize   = 50000
 	probeMaxTTL     = 30 // packets with a TTL this low may be traceroute probes
 )
@@ -28,23 +30,21 @@ type echoKey struct {
 	id, seq  uint16
 }
 
+// echoReq is an outstanding echo request.
 type echoReq struct {
-	t     time.Time
-	frame int
+	nanos int64 // capture time, Unix nanoseconds
+	frame int32
+	ttl   uint8 // its TTL or hop limit, for a traceroute that reaches its destination
 }
 
 type pairKey struct{ src, dst netip.Addr }
 
 type pairStat struct {
 	key                  pairKey
+	n                    int // its index in pairOrder
 	sent, recv, errored  int
 	rttMin, rttMax, rttS float64
-	ids                  map[uint16]struct{}
-	tunnel               modkit.Evidence
-	floodSec             int64
-	floodCount           int
-	floodPeak            int
-	flood                modkit.Evidence
+	ids                  []uint16 // distinct echo identifiers, at most maxPairIDs
 }
 
 type sessKey struct {
@@ -66,48 +66,16 @@ type probeKey struct {
 }
 
 type probe struct {
-	ttl int
-	t   time.Time
+	nanos int64 // capture time, Unix nanoseconds
+	ttl   uint8
 }
 
 type route struct {
 	src, dst netip.Addr
 	proto    uint8
 	hops     []Hop
+	dest     *Hop // the destination's answers, once it answered
 	reached  bool
-}
-
-// window is a sliding window of events in capture order: pushed at the
-// back, expired from the front, in amortised constant time per event.
-type window[T any] struct {
-	items []T
-	head  int
-}
-
-func (w *window[T]) push(v T) { w.items = append(w.items, v) }
-func (w *window[T]) len() int { return len(w.items) - w.head }
-func (w *window[T]) front() T { return w.items[w.head] }
-func (w *window[T]) popFront() {
-	var zero T
-	w.items[w.head] = zero
-	w.head++
-	if w.head > len(w.items)/2 { // compact once half the slice is spent
-		w.items = w.items[:copy(w.items, w.items[w.head:])]
-		w.head = 0
-	}
-}
-
-// sweepEvent is one echo request of a possible sweep.
-type sweepEvent struct {
-	t   time.Time
-	dst netip.Addr
-}
-
-type sweep struct {
-	win    window[sweepEvent]
-	counts map[netip.Addr]int
-	peak   int
-	ev     modkit.Evidence
 }
 
 type observer struct {
@@ -118,67 +86,83 @@ type observer struct {
 
 	typeCounts     [2][256]int // by [ICMPv6][type]
 	byVersion      map[string]int
-	sources, dests *uniq
-	unreach        *uniq
+	sources, dests *result.Counter[netip.Addr]
+	unreach        *result.Counter[netip.Addr] // hosts quoted by destination unreachable messages
 	unreachByCode  map[string]int
 	echoReqs       int
 	echoReps       int
 	errors         int
 	malformed      int
-	malformedEv    modkit.Evidence
-	malformedWhy   string
 
-	pending   map[echoKey]echoReq
-	pairs     map[pairKey]*pairStat
-	pairOrder []*pairStat
-	sessions  map[sessKey]*session
-	rtt       modkit.Reservoir
+	pending        *lru[echoKey, echoReq] // outstanding echo requests, the longest outstanding evicted first
+	pairs          map[pairKey]*pairStat  // at most lim.pairs; later pairs are not tracked
+	pairOrder      []*pairStat
+	pairsRefused   int                  // echo requests of host pairs past the bound
+	sessions       map[sessKey]*session // at most lim.sessions; later ones are not tracked
+	sessionRefused int                  // echo requests of sessions past the bound
+	rtt            result.Reservoir
 
-	probes     map[probeKey]probe
-	probeOrder []probeKey
-	routes     map[pairKey]*route
-	routeOrder []*route
+	probes        *lru[probeKey, probe] // the longest idle evicted first
+	routes        map[pairKey]*route    // at most lim.routes; later ones are not tracked
+	routeOrder    []*route
+	routesRefused int // time-exceeded messages about traceroutes past the bound
 
-	sweeps    map[netip.Addr]*sweep
-	redirects modkit.Evidence
-	redirTo   map[string]int
-	unWin     window[time.Time]
-	unPeak    int
-	unEv      modkit.Evidence
-	fragNeed  map[pairKey]*modkit.Evidence
+	run         *analyzer.Run[*event, *observer] // the detectors
+	ev          event                            // the event being handed to them
+	detWarnings []string                         // what the detectors' bounds cut, added when they conclude
 
 	// set by echoReply for the record of the reply being observed
 	lastRTT      float64
 	lastReqFrame int
 }
 
-// uniq is an ordered set, capped.
-type uniq struct {
-	set   map[netip.Addr]struct{}
-	order []netip.Addr
-}
-
-func newUniq() *uniq { return &uniq{set: map[netip.Addr]struct{}{}} }
-
-func (u *uniq) add(a netip.Addr) {
-	if _, ok := u.set[a]; ok || len(u.set) >= maxTracked {
-		return
-	}
-	u.set[a] = struct{}{}
-	if len(u.order) < maxUniqueListed {
-		u.order = append(u.order, a)
-	}
-}
-
 var _ engine.Observer = (*observer)(nil)
 
 func newObserver(cfg *config) *observer {
-	return &observer{
-		cfg: cfg, byVersion: map[string]int{}, sources: newUniq(), dests: newUniq(), unreach: newUniq(),
-		unreachByCode: map[string]int{}, pending: map[echoKey]echoReq{}, pairs: map[pairKey]*pairStat{}, sessions: map[sessKey]*session{},
-		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, sweeps: map[netip.Addr]*sweep{}, redirTo: map[string]int{},
-		fragNeed: map[pairKey]*modkit.Evidence{}, rtt: modkit.Reservoir{Cap: reservoirSize},
+	addrs := func() *result.Counter[netip.Addr] {
+		return result.NewCounter[netip.Addr](cfg.lim.addrs, maxUniqueListed)
 	}
+	return &observer{
+		cfg: cfg, byVersion: map[string]int{}, sources: addrs(), dests: addrs(), unreach: addrs(),
+		unreachByCode: map[string]int{}, pending: newLRU[echoKey, echoReq](cfg.lim.pending), pairs: map[pairKey]*pairStat{},
+		sessions: map[sessKey]*session{}, probes: newLRU[probeKey, probe](cfg.lim.probes), routes: map[pairKey]*route{},
+		rtt: result.Reservoir{Cap: reservoirSize}, run: detectors.Start(cfg.th),
+	}
+}
+
+// event is what the observer hands its detectors: one ICMP or ICMPv6
+// message, with what the observer made of it. The observer reuses it; a
+// detector keeps none of it past Observe.
+type event struct {
+	p   *engine.Packet
+	msg icmpMessage
+	// lim are the call's table bounds, for detectors that keep tables.
+	lim *limits
+	// cut is set when the ICMP header did not decode: msg holds the type
+	// and code as far as the cut left them, and only malformed is set.
+	cut bool
+	// malformed says why the message is malformed, or is "".
+	malformed string
+	// src and dst are the message's addresses.
+	src, dst netip.Addr
+	// pair is the tracked host pair of an echo request, or of the request
+	// an echo reply answers; nil otherwise, and for a pair past the bound.
+	pair *pairStat
+	// quote is the datagram an error quotes, when quoted is set (the
+	// quote is readable).
+	quote  engine.Quoted
+	quoted bool
+}
+
+// addEvidence adds frame to the evidence kept for host pair n (see
+// pairStat.n), for detectors that keep evidence for a few pairs only.
+func addEvidence(m map[int]*result.Evidence, n, frame int) {
+	ev := m[n]
+	if ev == nil {
+		ev = &result.Evidence{}
+		m[n] = ev
+	}
+	ev.Add(frame)
 }
 
 // icmpMessage is the type, code and body of one ICMP or ICMPv6 message.
@@ -223,7 +207,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	if !ok {
 		if why := malformedICMP(p); why != "" {
 			o.found++
-			o.noteMalformed(p.Number, why)
+			o.malformed++
 			o.byVersion[version(p)]++
 			// Type and code, when the cut left them.
 			m = icmpMessage{v6: p.IPv6 != nil}
@@ -236,6 +220,8 @@ func (o *observer) Observe(p *engine.Packet) {
 			if len(raw) >= 2 {
 				m.typ, m.code = raw[0], raw[1]
 			}
+			o.ev = event{p: p, msg: m, lim: &o.cfg.lim, cut: true, malformed: why}
+			o.run.Observe(&o.ev)
 			o.maybePage(p, m, why)
 		}
 		return
@@ -243,24 +229,28 @@ func (o *observer) Observe(p *engine.Packet) {
 	o.found++
 	o.byVersion[version(p)]++
 	src, dst := p.SrcIP(), p.DstIP()
-	o.sources.add(src)
-	o.dests.add(dst)
+	o.sources.Add(src)
+	o.dests.Add(dst)
 	o.typeCounts[b2i(m.v6)][m.typ]++
-	why := ""
-	var q engine.Quoted // the datagram an error quotes, when readable
+	o.ev = event{p: p, msg: m, lim: &o.cfg.lim, src: src, dst: dst}
+	e := &o.ev
 	switch {
 	case isEchoRequest(m.v6, m.typ):
-		o.echoRequest(p, m, src, dst)
+		e.pair = o.echoRequest(p, m, src, dst)
 	case isEchoReply(m.v6, m.typ):
-		o.echoReply(p, m, src, dst)
+		e.pair = o.echoReply(p, m, src, dst)
 	case isError(m.v6, m.typ):
-		q, why = o.icmpError(p, m, src, dst)
+		e.quote, e.malformed = o.icmpError(p, m, src, dst)
+		e.quoted = e.malformed == ""
 	}
 	if isUnreachable(m.v6, m.typ) {
 		o.unreachByCode[codeName(m.v6, m.typ, m.code)]++
-		o.unreachable(p, q)
+		if e.quote.Dst.IsValid() {
+			o.unreach.Add(e.quote.Dst)
+		}
 	}
-	o.maybePage(p, m, why)
+	o.run.Observe(e)
+	o.maybePage(p, m, e.malformed)
 }
 
 func version(p *engine.Packet) string {
@@ -285,14 +275,6 @@ func malformedICMP(p *engine.Packet) string {
 	return ""
 }
 
-func (o *observer) noteMalformed(frame int, why string) {
-	o.malformed++
-	o.malformedEv.Add(frame)
-	if o.malformedWhy == "" {
-		o.malformedWhy = why
-	}
-}
-
 func (o *observer) maybePage(p *engine.Packet, m icmpMessage, why string) {
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
@@ -314,74 +296,88 @@ func echoIDSeq(m icmpMessage) (uint16, uint16, bool) {
 	return binary.BigEndian.Uint16(m.rest[0:2]), binary.BigEndian.Uint16(m.rest[2:4]), true
 }
 
+// pair returns the host pair k, tracking it when the bound allows; nil
+// for a pair past the bound.
 func (o *observer) pair(k pairKey) *pairStat {
 	ps := o.pairs[k]
-	if ps == nil && len(o.pairs) < maxTracked {
-		ps = &pairStat{key: k, ids: map[uint16]struct{}{}}
+	if ps == nil && len(o.pairs) < o.cfg.lim.pairs {
+		ps = &pairStat{key: k, n: len(o.pairOrder)}
 		o.pairs[k] = ps
 		o.pairOrder = append(o.pairOrder, ps)
 	}
 	return ps
 }
 
-func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.Addr) {
+// echoRequest counts an echo request; it returns its host pair when the
+// request has an identifier and the pair is tracked.
+func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.Addr) *pairStat {
 	o.echoReqs++
 	id, seq, ok := echoIDSeq(m)
 	if !ok {
-		return
+		return nil
 	}
-	if len(o.pending) < maxTracked {
-		o.pending[echoKey{src, dst, id, seq}] = echoReq{p.Timestamp, p.Number}
-	}
+	o.pending.Put(echoKey{src, dst, id, seq}, echoReq{p.Timestamp.UnixNano(), int32(p.Number), ttl(p)}, nil)
 	if s := o.session(sessKey{src, dst, id}); s != nil {
 		s.requests++
+	} else {
+		o.sessionRefused++
 	}
 	ps := o.pair(pairKey{src, dst})
 	if ps == nil {
-		return
+		o.pairsRefused++
+		return nil
 	}
 	ps.sent++
-	if len(ps.ids) < 64 {
-		ps.ids[id] = struct{}{}
+	if len(ps.ids) < maxPairIDs && !slices.Contains(ps.ids, id) {
+		ps.ids = append(ps.ids, id)
 	}
-	// Tunneling: large or random payloads.
-	payload := m.rest[4:]
-	if o.suspiciousPayload(payload) {
-		ps.tunnel.Add(p.Number)
+	return ps
+}
+
+// ttl returns the TTL or hop limit of p.
+func ttl(p *engine.Packet) uint8 {
+	switch {
+	case p.IPv4 != nil:
+		return p.IPv4.TTL
+	case p.IPv6 != nil:
+		return p.IPv6.HopLimit
 	}
-	o.noteFlood(ps, p)
-	o.noteSweep(src, dst, p)
+	return 0
 }
 
 func (o *observer) session(k sessKey) *session {
 	s := o.sessions[k]
-	if s == nil && len(o.sessions) < maxTracked {
+	if s == nil && len(o.sessions) < o.cfg.lim.sessions {
 		s = &session{}
 		o.sessions[k] = s
 	}
 	return s
 }
 
-func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Addr) {
+// echoReply counts an echo reply and matches it with its request; it
+// returns the request's host pair when matched and tracked.
+func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Addr) *pairStat {
 	o.echoReps++
 	id, seq, ok := echoIDSeq(m)
 	if !ok {
-		return
+		return nil
 	}
 	k := echoKey{dst, src, id, seq}
-	req, ok := o.pending[k]
-	if !ok {
-		return
+	r := o.pending.Get(k)
+	if r == nil {
+		return nil
 	}
-	delete(o.pending, k)
-	rtt := float64(p.Timestamp.Sub(req.t).Microseconds()) / 1000
+	req := *r
+	o.pending.Delete(k)
+	rtt := millis(p.Timestamp.UnixNano() - req.nanos)
 	o.rtt.Add(rtt)
-	o.lastRTT, o.lastReqFrame = rtt, req.frame
+	o.lastRTT, o.lastReqFrame = rtt, int(req.frame)
 	if s := o.sessions[sessKey{dst, src, id}]; s != nil {
 		s.replies++
 		s.rttSum += rtt
 	}
-	if ps := o.pairs[pairKey{dst, src}]; ps != nil {
+	ps := o.pairs[pairKey{dst, src}]
+	if ps != nil {
 		if ps.recv == 0 || rtt < ps.rttMin {
 			ps.rttMin = rtt
 		}
@@ -390,88 +386,35 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		}
 		ps.recv++
 		ps.rttS += rtt
-		payload := m.rest[4:]
-		if o.suspiciousPayload(payload) {
-			ps.tunnel.Add(p.Number)
-		}
 	}
-	o.noteRoute(dst, src)
+	if req.ttl > probeMaxTTL {
+		req.ttl = 0 // not a probe: its TTL says nothing of the path
+	}
+	o.noteReached(dst, src, int(req.ttl), rtt, true, p.Number)
+	return ps
 }
 
-// noteFlood counts echo requests of a pair per second of capture time.
-func (o *observer) noteFlood(ps *pairStat, p *engine.Packet) {
-	sec := p.Timestamp.Unix()
-	if sec != ps.floodSec {
-		ps.floodSec, ps.floodCount = sec, 0
-	}
-	ps.floodCount++
-	ps.floodPeak = max(ps.floodPeak, ps.floodCount)
-	if ps.floodCount >= o.cfg.th.FloodMinPackets {
-		ps.flood.Add(p.Number)
-	}
-}
+// millis converts nanoseconds to milliseconds, to the microsecond.
+func millis(nanos int64) float64 { return float64(nanos/1000) / 1000 }
 
-func (o *observer) noteSweep(src, dst netip.Addr, p *engine.Packet) {
-	s := o.sweeps[src]
-	if s == nil {
-		if len(o.sweeps) >= maxTracked {
-			return
-		}
-		s = &sweep{counts: map[netip.Addr]int{}}
-		o.sweeps[src] = s
-	}
-	s.win.push(sweepEvent{p.Timestamp, dst})
-	s.counts[dst]++
-	for s.win.len() > 0 && p.Timestamp.Sub(s.win.front().t) > o.cfg.sweepWin {
-		d := s.win.front().dst
-		if s.counts[d]--; s.counts[d] <= 0 {
-			delete(s.counts, d)
-		}
-		s.win.popFront()
-	}
-	s.peak = max(s.peak, len(s.counts))
-	if len(s.counts) >= o.cfg.th.SweepMinTargets {
-		s.ev.Add(p.Number)
-	}
-}
-
-// icmpError decodes the quoted datagram of an error and feeds paths and
-// detectors. It returns the datagram, or a reason when the quote is
-// unreadable.
+// icmpError decodes the quoted datagram of an error and feeds paths. It
+// returns the datagram, or a reason when the quote is unreadable.
 func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Addr) (engine.Quoted, string) {
 	o.errors++
 	quote, _ := p.ICMPErrorQuote()
 	q, err := engine.DecodeQuoted(quote)
 	if err != nil {
-		why := "the error quotes no readable IP header"
-		o.noteMalformed(p.Number, why)
-		return engine.Quoted{}, why
+		o.malformed++
+		return engine.Quoted{}, "the error quotes no readable IP header"
 	}
-	switch {
-	case isTimeExceeded(m.v6, m.typ) && m.code == 0:
+	if isTimeExceeded(m.v6, m.typ) && m.code == 0 {
 		o.noteHop(src, q, p)
-	case isRedirect(m.v6, m.typ):
-		o.redirects.Add(p.Number)
-		if len(m.rest) >= 8 && !m.v6 {
-			gw := netip.AddrFrom4([4]byte(m.rest[0:4]))
-			o.redirTo[gw.String()]++
-		}
-	case isFragNeeded(m.v6, m.typ, m.code):
-		k := pairKey{q.Src, q.Dst}
-		e := o.fragNeed[k]
-		if e == nil && len(o.fragNeed) < maxTracked {
-			e = &modkit.Evidence{}
-			o.fragNeed[k] = e
-		}
-		if e != nil {
-			e.Add(p.Number)
-		}
 	}
 	// An echo request answered by an error is not lost.
 	if (q.Protocol == 1 || q.Protocol == 58) && len(q.Transport) >= 8 {
 		k := echoKey{q.Src, q.Dst, binary.BigEndian.Uint16(q.Transport[4:6]), binary.BigEndian.Uint16(q.Transport[6:8])}
-		if _, ok := o.pending[k]; ok {
-			delete(o.pending, k)
+		if o.pending.Get(k) != nil {
+			o.pending.Delete(k)
 			if ps := o.pairs[pairKey{q.Src, q.Dst}]; ps != nil {
 				ps.errored++
 			}
@@ -479,25 +422,10 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 	}
 	// A port unreachable from the destination ends a UDP traceroute.
 	if isUnreachable(m.v6, m.typ) && src == q.Dst {
-		o.noteRoute(q.Src, q.Dst)
+		pr, ok := o.probeOf(q)
+		o.noteReached(q.Src, q.Dst, int(pr.ttl), millis(p.Timestamp.UnixNano()-pr.nanos), ok, p.Number)
 	}
 	return q, ""
-}
-
-// unreachable counts a destination unreachable message; q is the datagram
-// it quotes (zero when unreadable).
-func (o *observer) unreachable(p *engine.Packet, q engine.Quoted) {
-	if q.Dst.IsValid() {
-		o.unreach.add(q.Dst)
-	}
-	o.unWin.push(p.Timestamp)
-	for p.Timestamp.Sub(o.unWin.front()) > o.cfg.unreachWin {
-		o.unWin.popFront()
-	}
-	if n := o.unWin.len(); n >= o.cfg.th.UnreachableStormMin {
-		o.unPeak = max(o.unPeak, n)
-		o.unEv.Add(p.Number)
-	}
 }
 
 // probeTag identifies a datagram as far as a quote shows it: the IPv4 id,
@@ -517,32 +445,35 @@ func probeTag(v6 bool, id uint16, proto uint8, transport []byte) uint64 {
 // quoting it can be given its TTL and round-trip time.
 func (o *observer) noteProbe(p *engine.Packet) {
 	var k probeKey
-	var pr probe
+	pr := probe{nanos: p.Timestamp.UnixNano()}
 	switch {
 	case p.IPv4 != nil && p.IPv4.TTL <= probeMaxTTL && p.IPv4.TTL > 0:
 		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(false, p.IPv4.Id, 0, nil)}
-		pr = probe{int(p.IPv4.TTL), p.Timestamp}
+		pr.ttl = p.IPv4.TTL
 	case p.IPv6 != nil && p.IPv6.HopLimit <= probeMaxTTL && p.IPv6.HopLimit > 0:
 		proto, transport := uint8(p.IPv6.NextHeader), p.IPv6.Payload
 		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(true, 0, proto, transport)}
-		pr = probe{int(p.IPv6.HopLimit), p.Timestamp}
+		pr.ttl = p.IPv6.HopLimit
 	default:
 		return
 	}
-	if len(o.probeOrder) >= maxTracked {
-		delete(o.probes, o.probeOrder[0])
-		o.probeOrder = o.probeOrder[1:]
-	}
-	if _, ok := o.probes[k]; !ok {
-		o.probeOrder = append(o.probeOrder, k)
-	}
-	o.probes[k] = pr
+	o.probes.Put(k, pr, nil)
 }
 
+// probeOf returns the remembered probe a quote shows, if any.
+func (o *observer) probeOf(q engine.Quoted) (probe, bool) {
+	if pr := o.probes.Get(probeKey{q.Src, q.Dst, probeTag(q.Src.Is6(), q.ID, q.Protocol, q.Transport)}); pr != nil {
+		return *pr, true
+	}
+	return probe{}, false
+}
+
+// route returns the traceroute from src to dst, tracking it when the
+// bound allows; nil past the bound.
 func (o *observer) route(src, dst netip.Addr, proto uint8) *route {
 	k := pairKey{src, dst}
 	r := o.routes[k]
-	if r == nil && len(o.routes) < maxRoutes {
+	if r == nil && len(o.routes) < o.cfg.lim.routes {
 		r = &route{src: src, dst: dst, proto: proto}
 		o.routes[k] = r
 		o.routeOrder = append(o.routeOrder, r)
@@ -553,52 +484,49 @@ func (o *observer) route(src, dst netip.Addr, proto uint8) *route {
 // noteHop records a time-exceeded reply from router for a probe.
 func (o *observer) noteHop(router netip.Addr, q engine.Quoted, p *engine.Packet) {
 	r := o.route(q.Src, q.Dst, q.Protocol)
-	if r == nil || len(r.hops) >= maxHops {
+	if r == nil {
+		o.routesRefused++
 		return
 	}
 	h := Hop{Router: router.String(), Packet: p.Number, Probes: 1, RTTMs: []float64{}}
-	v6 := q.Src.Is6()
-	if pr, ok := o.probes[probeKey{q.Src, q.Dst, probeTag(v6, q.ID, q.Protocol, q.Transport)}]; ok {
-		h.TTL = pr.ttl
-		h.RTTMs = append(h.RTTMs, float64(p.Timestamp.Sub(pr.t).Microseconds())/1000)
+	if pr, ok := o.probeOf(q); ok {
+		h.TTL = int(pr.ttl)
+		h.RTTMs = append(h.RTTMs, millis(p.Timestamp.UnixNano()-pr.nanos))
 	}
 	for i := range r.hops {
 		if hp := &r.hops[i]; hp.Router == h.Router && hp.TTL == h.TTL {
 			hp.Probes++
-			hp.RTTMs = append(hp.RTTMs, h.RTTMs...)
+			if len(hp.RTTMs) < maxHopRTTs {
+				hp.RTTMs = append(hp.RTTMs, h.RTTMs...)
+			}
 			return
 		}
 	}
-	r.hops = append(r.hops, h)
-}
-
-// noteRoute marks a traceroute as having reached its destination.
-func (o *observer) noteRoute(src, dst netip.Addr) {
-	if r := o.routes[pairKey{src, dst}]; r != nil {
-		r.reached = true
+	if len(r.hops) < maxHops {
+		r.hops = append(r.hops, h)
 	}
 }
 
-// suspiciousPayload reports an echo payload a tunnel would carry: large,
-// or random-looking (entropy is measured on 64 bytes or more).
-func (o *observer) suspiciousPayload(b []byte) bool {
-	return len(b) >= o.cfg.th.TunnelMinPayload || (len(b) >= 64 && entropy(b) >= o.cfg.th.TunnelMinEntropy)
-}
-
-// entropy is the Shannon entropy of b in bits per byte.
-func entropy(b []byte) float64 {
-	var freq [256]int
-	for _, c := range b {
-		freq[c]++
+// noteReached records an answer from the destination of the traceroute
+// from src to dst, if one is tracked: ttl is its probe's TTL (0 when not
+// known), and rtt the time from the probe when hasRTT.
+func (o *observer) noteReached(src, dst netip.Addr, ttl int, rtt float64, hasRTT bool, frame int) {
+	r := o.routes[pairKey{src, dst}]
+	if r == nil {
+		return
 	}
-	h, n := 0.0, float64(len(b))
-	for _, f := range freq {
-		if f > 0 {
-			p := float64(f) / n
-			h -= p * math.Log2(p)
+	r.reached = true
+	if r.dest == nil {
+		r.dest = &Hop{Router: dst.String(), TTL: ttl, Packet: frame, Probes: 1, RTTMs: []float64{}}
+	} else {
+		r.dest.Probes++
+		if ttl > 0 && (r.dest.TTL == 0 || ttl < r.dest.TTL) {
+			r.dest.TTL = ttl
 		}
 	}
-	return h
+	if hasRTT && len(r.dest.RTTMs) < maxHopRTTs {
+		r.dest.RTTMs = append(r.dest.RTTMs, rtt)
+	}
 }
 
 func b2i(b bool) int {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging defaults and limits.
@@ -17,22 +18,9 @@ const (
 	MaxLimit     = 1000
 )
 
-// Default anomaly thresholds.
-var defaultThresholds = Thresholds{
-	ScannerMinTargets:        20,
-	ScannerMaxSuccessRate:    0.2,
-	BruteforceMinFailures:    10,
-	InviteFloodMin:           50,
-	InviteFloodWindowSec:     10,
-	FailedCallsMin:           10,
-	FailedCallsRate:          0.5,
-	FailedCallsWindowSec:     60,
-	UnansweredCallTimeoutSec: 32,
-}
-
 type config struct {
 	maxPackets        int
-	maxCalls, maxRegs int
+	lim               limits
 	offset, limit     int
 	callOffset        int
 	callLimit         int
@@ -45,27 +33,24 @@ type config struct {
 	class             int // 1..6 for "Nxx", or 0
 	callID            string
 	ip, srcIP, dstIP  netip.Addr
-	start, end        time.Time
+	times             result.TimeRange
 	unansweredTimeout time.Duration
-	floodWindow       time.Duration
-	failedCallsWindow time.Duration
 	filters           Filters
-	th                Thresholds
+	th                analyzer.Thresholds
 }
 
-func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
-	c := &config{maxPackets: maxPackets, maxCalls: opts.MaxCalls, maxRegs: opts.MaxRegistrations}
+func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
+	c := &config{maxPackets: env.MaxPackets}
 	var err error
-	if c.offset, c.limit, err = analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, c.limitSet, err = pageArgs("offset", "limit", in.Offset, in.Limit); err != nil {
 		return nil, err
 	}
-	if c.callOffset, c.callLimit, err = analyzer.PageArgs(in.CallsOffset, in.CallsLimit, DefaultLimit, MaxLimit); err != nil {
-		return nil, fmt.Errorf("calls: %w", err)
+	if c.callOffset, c.callLimit, c.callSet, err = pageArgs("calls_offset", "calls_limit", in.CallsOffset, in.CallsLimit); err != nil {
+		return nil, err
 	}
-	if c.regOffset, c.regLimit, err = analyzer.PageArgs(in.RegistrationsOffset, in.RegistrationsLimit, DefaultLimit, MaxLimit); err != nil {
-		return nil, fmt.Errorf("registrations: %w", err)
+	if c.regOffset, c.regLimit, c.regSet, err = pageArgs("registrations_offset", "registrations_limit", in.RegistrationsOffset, in.RegistrationsLimit); err != nil {
+		return nil, err
 	}
-	c.limitSet, c.callSet, c.regSet = in.Limit > 0, in.CallsLimit > 0, in.RegistrationsLimit > 0
 	if s := strings.TrimSpace(in.Method); s != "" {
 		if !isToken([]byte(s)) {
 			return nil, fmt.Errorf("method %q is not a SIP method; use a name such as INVITE, REGISTER, OPTIONS, BYE", s)
@@ -94,41 +79,45 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		dst       *netip.Addr
 		echo      *string
 	}{{"ip", in.IP, &c.ip, &c.filters.IP}, {"src_ip", in.SrcIP, &c.srcIP, &c.filters.SrcIP}, {"dst_ip", in.DstIP, &c.dstIP, &c.filters.DstIP}} {
-		if *f.dst, err = analyzer.ParseIP(f.name, f.val); err != nil {
+		if *f.dst, err = result.ParseIP(f.name, f.val); err != nil {
 			return nil, err
 		}
 		if f.dst.IsValid() {
 			*f.echo = f.dst.String()
 		}
 	}
-	if c.start, c.end, err = analyzer.ParseTimeRange(in.StartTime, in.EndTime); err != nil {
+	if c.times, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
 	}
-	c.filters.StartTime, c.filters.EndTime = analyzer.FormatTime(c.start), analyzer.FormatTime(c.end)
+	c.filters.StartTime, c.filters.EndTime = result.FormatTime(c.times.Start), result.FormatTime(c.times.End)
 
-	th := defaultThresholds
-	analyzer.Override(in.ScannerMinTargets, &th.ScannerMinTargets)
-	analyzer.Override(in.ScannerMaxSuccessRate, &th.ScannerMaxSuccessRate)
-	analyzer.Override(in.BruteforceMinFailures, &th.BruteforceMinFailures)
-	analyzer.Override(in.InviteFloodMin, &th.InviteFloodMin)
-	analyzer.Override(in.InviteFloodWindowSec, &th.InviteFloodWindowSec)
-	analyzer.Override(in.FailedCallsMin, &th.FailedCallsMin)
-	analyzer.Override(in.FailedCallsRate, &th.FailedCallsRate)
-	analyzer.Override(in.FailedCallsWindowSec, &th.FailedCallsWindowSec)
-	analyzer.Override(in.UnansweredCallTimeoutSec, &th.UnansweredCallTimeoutSec)
-	if th.ScannerMinTargets < 2 || th.BruteforceMinFailures < 1 || th.InviteFloodMin < 2 || th.FailedCallsMin < 1 ||
-		th.InviteFloodWindowSec <= 0 || th.FailedCallsWindowSec <= 0 || th.UnansweredCallTimeoutSec <= 0 ||
-		th.ScannerMaxSuccessRate < 0 || th.ScannerMaxSuccessRate > 1 || th.FailedCallsRate < 0 || th.FailedCallsRate > 1 {
-		return nil, fmt.Errorf("thresholds must be positive (scanner_min_targets and invite_flood_min at least 2), and rates between 0 and 1")
+	c.th = in.Thresholds
+	if len(c.th.Params()) == 0 {
+		c.th = analyzer.NewThresholds(detectors.Params())
 	}
-	if th.InviteFloodMin > maxFloodRing {
-		return nil, fmt.Errorf("invite_flood_min %d is above the maximum of %d", th.InviteFloodMin, maxFloodRing)
-	}
-	c.th = th
-	c.unansweredTimeout = seconds(th.UnansweredCallTimeoutSec)
-	c.floodWindow = seconds(th.InviteFloodWindowSec)
-	c.failedCallsWindow = seconds(th.FailedCallsWindowSec)
+	c.unansweredTimeout = seconds(c.th.Get(unansweredCallTimeout))
+	c.lim = newLimits(env, opts, c.th.Int(inviteFloodMin))
 	return c, nil
+}
+
+// pageArgs reads a page's arguments: an absent limit means DefaultLimit
+// (a default page, which the response budget may shorten), 0 means no
+// items (the page object and the summary only); set says the caller chose
+// the size.
+func pageArgs(offsetName, limitName string, offset int, limit *int) (off, lim int, set bool, err error) {
+	if offset < 0 {
+		return 0, 0, false, fmt.Errorf("%s %d is negative; use 0 for the first page", offsetName, offset)
+	}
+	if limit == nil {
+		return offset, DefaultLimit, false, nil
+	}
+	switch n := *limit; {
+	case n < 0:
+		return 0, 0, false, fmt.Errorf("%s %d is negative; use 0 (no items, the summary only) to %d", limitName, n, MaxLimit)
+	case n > MaxLimit:
+		return 0, 0, false, fmt.Errorf("%s %d is above the maximum of %d; page with %s instead", limitName, n, MaxLimit, offsetName)
+	}
+	return offset, *limit, true, nil
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -144,10 +133,6 @@ func (c *config) statusMatches(code int) bool {
 	return true
 }
 
-func (c *config) timeMatches(t time.Time) bool {
-	return (c.start.IsZero() || !t.Before(c.start)) && (c.end.IsZero() || !t.After(c.end))
-}
-
 // addrsMatch applies ip, src_ip and dst_ip to a pair of addresses.
 func (c *config) addrsMatch(src, dst netip.Addr) bool {
 	return (!c.ip.IsValid() || src == c.ip || dst == c.ip) &&
@@ -156,7 +141,7 @@ func (c *config) addrsMatch(src, dst netip.Addr) bool {
 
 // matches applies the message filters.
 func (c *config) matches(m *message, md *meta) bool {
-	if !c.timeMatches(md.t) || !c.addrsMatch(md.src.Addr(), md.dst.Addr()) {
+	if !c.times.Contains(md.t) || !c.addrsMatch(md.src.Addr(), md.dst.Addr()) {
 		return false
 	}
 	if c.callID != "" && string(m.get(hdrCallID)) != c.callID {

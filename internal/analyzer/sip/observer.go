@@ -3,28 +3,24 @@ package sip
 import (
 	"bytes"
 	"net/netip"
-	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
-	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Bounds on state kept in memory.
+// Bounds on what is kept per entry; the number of entries comes from the
+// state budget (budget.go).
 const (
-	maxCounterKeys  = 50000  // distinct keys per counter (user agents, sources, destinations)
-	maxMethods      = 1000   // distinct methods counted; more are counted as (other)
-	maxKeyBytes     = 256    // Call-IDs, user agents and extensions are kept (and compared) by their first 256 bytes
-	maxCallIDs      = 200000 // distinct Call-IDs counted exactly
+	maxKeyBytes     = 256 // Call-IDs, user agents, tags and extensions are kept (and compared) by their first 256 bytes
 	maxUniqueListed = 50
-	maxTCPFlows     = 20000  // TCP connections carrying SIP followed at once
-	maxSources      = 20000  // sources the scanner and flood detectors follow
-	maxTargets      = 1000   // distinct extensions, and hosts, remembered per source
-	maxAuthKeys     = 20000  // AORs, and sources, the brute-force detector follows
-	maxRetransKeys  = 300000 // messages remembered for retransmission detection
-	maxFloodRing    = 10000  // largest invite_flood_min
-	maxCallMedia    = 4      // media endpoints kept per side of a call
+	maxTargets      = 1000 // distinct extensions, and hosts, counted per source
+	maxCallMedia    = 4    // media endpoints kept per side of a call, and per offer or answer of a transaction
+	maxCallCodecs   = 8    // codecs kept per media endpoint of a call
+	maxCallTx       = 8    // INVITE transactions kept per call (the first ones; all are counted)
 	maxExamples     = 5
 )
 
@@ -40,41 +36,25 @@ type meta struct {
 	retrans   bool
 }
 
-// counter counts keys, keeping at most max distinct ones.
-type counter[K comparable] struct {
-	counts map[K]*int
-	total  int
-	max    int
-	capped bool
+// interner turns keys given as bytes (methods, user agents, Call-IDs)
+// into strings, allocating once per distinct key: they repeat from message
+// to message. It keeps at most max keys; others are allocated each time.
+type interner struct {
+	strs map[string]string
+	max  int
 }
 
-func newCounter[K comparable](max int) *counter[K] {
-	return &counter[K]{counts: map[K]*int{}, max: max}
-}
+func newInterner(max int) *interner { return &interner{strs: map[string]string{}, max: max} }
 
-func (c *counter[K]) add(k K) {
-	c.total++
-	if n := c.counts[k]; n != nil {
-		*n++
-		return
+func (in *interner) str(b []byte) string {
+	if s, ok := in.strs[string(b)]; ok {
+		return s
 	}
-	if len(c.counts) >= c.max {
-		c.capped = true
-		return
+	s := string(b)
+	if len(in.strs) < in.max {
+		in.strs[s] = s
 	}
-	n := 1
-	c.counts[k] = &n
-}
-
-// addBytes counts a string key given as bytes, allocating only for a new
-// key.
-func addBytes(c *counter[string], b []byte) {
-	if n := c.counts[string(b)]; n != nil {
-		c.total++
-		*n++
-		return
-	}
-	c.add(string(b))
+	return s
 }
 
 // response is when a response arrived.
@@ -94,7 +74,7 @@ type call struct {
 	firstFrame, lastFrame  int
 	firstTime              time.Time
 	messages               int
-	invites, reinvites     int
+	invites                int
 	challenges             int
 	// The current initial INVITE transaction: the first, or the retry
 	// after a challenge.
@@ -109,9 +89,31 @@ type call struct {
 	cancelFrame            int
 	bye                    response
 	byeFromCaller          bool
-	media                  [2][]CallMedia // caller, callee
+	media                  [2][]CallMedia // in effect: caller, callee
 	credited               [2]netip.Addr  // sources credited with a positive answer
 	authFailCounted        bool
+
+	// Every INVITE transaction of the dialog, initial and re-INVITEs, by
+	// sender and CSeq: the first maxCallTx kept, all counted.
+	txs       []*inviteTx
+	txTotal   int
+	reinvites int      // re-INVITE transactions (To tag set)
+	reFailed  int      // re-INVITE transactions whose final response was a failure
+	reFail    inviteTx // the last of them
+	bytes     int      // charged to the call budget
+}
+
+// inviteTx is one INVITE transaction of a call.
+type inviteTx struct {
+	cseq          uint32
+	byCaller      bool // sent by the caller (From tag the caller's)
+	reinvite      bool
+	frame         int
+	t             time.Time
+	final         response
+	reason        string
+	offer, answer []CallMedia // the session descriptions of the request and of its responses (or ACK)
+	applied       bool        // a re-INVITE's media took effect (it was accepted)
 }
 
 // registration is the state of one REGISTER exchange.
@@ -135,37 +137,9 @@ type registration struct {
 	countedCode          int
 }
 
-// srcStat is what the scanner and flood detectors know of one source.
-type srcStat struct {
-	addr     netip.Addr
-	requests int // new OPTIONS, INVITE and REGISTER requests
-	positive int // answered 2xx or 18x
-	exts     map[string]struct{}
-	hosts    map[netip.Addr]struct{}
-	probes   modkit.Evidence
-	scanner  string // a scanner's name found in its User-Agent
-	agent    string
-	scanEv   modkit.Evidence
-	// invite_flood: times (Unix ns) of the last invite_flood_min INVITEs.
-	invites   int
-	ring      []int64
-	head      int
-	flood     modkit.Evidence
-	floodFrom time.Time
-}
-
-// authStat is what the brute-force detector knows of one AOR or source.
-type authStat struct {
-	failures int
-	ev       modkit.Evidence
-	users    []string            // distinct usernames tried (first maxExamples)
-	others   map[string]struct{} // for a source: AORs tried; for an AOR: sources
-	first    time.Time
-	last     time.Time
-}
-
 type observer struct {
 	cfg   *config
+	lim   *limits
 	msg   message
 	reasm *engine.Reassembler
 	flows map[flowKey]flowKind
@@ -176,34 +150,37 @@ type observer struct {
 	lastTime                 time.Time
 
 	requests, responses, malformed, retransmissions, nonStd int
-	methods                                                 *counter[string]
+	methods, agents, callIDs                                *result.Counter[string]
+	methodNames, agentNames, callIDNames                    *interner
 	statusCodes                                             map[int]int
 	transports                                              map[string]int
-	callIDs                                                 map[string]string // interned Call-IDs
-	callIDOrder                                             []string
-	callIDsCapped                                           bool
-	agents                                                  *counter[string]
-	scannerOf                                               map[string]string // user agent -> scanner name, "" for none
-	sources, dests                                          *counter[netip.Addr]
-	seen                                                    map[uint64]struct{}
+	sources, dests                                          *result.Counter[netip.Addr]
+	// Messages remembered for retransmission detection, in two
+	// generations: when the newer is full, the older is forgotten.
+	seen, seenOld map[uint64]struct{}
+	seenForgot    int
 
-	calls       map[string]*call
-	callOrder   []*call
-	callsCapped int
-	regs        map[string]*registration
-	regOrder    []*registration
-	regsCapped  int
+	calls        map[string]*call
+	callOrder    []*call
+	callsCapped  int
+	callsLeft    int // bytes of the call budget left
+	callsPartial int // INVITE transactions and media of tracked calls not kept: the call budget was spent
+	regs         map[string]*registration
+	regOrder     []*registration
+	regsCapped   int
 
-	srcs        map[netip.Addr]*srcStat
-	srcsCapped  bool
-	authAOR     map[string]*authStat
-	authSrc     map[netip.Addr]*authStat
-	malformEv   modkit.Evidence
-	malformWhy  map[string]int
-	junk        modkit.Evidence
-	junkBytes   int
-	flowsCapped int
-	wsDropped   int // WebSocket messages not decoded: compressed or oversized
+	flowsCapped   int
+	streamHeld    int       // bytes held for unfinished messages, all connections together
+	streamPeak    int       // the most held at once
+	streamDropped int       // unfinished messages dropped to keep within the stream budget
+	heldFirst     *dirState // directions holding bytes, longest idle first
+	heldLast      *dirState
+	wsDropped     int // WebSocket messages not decoded: compressed or oversized
+
+	capped map[string]string // detector tables that refused entries: what, and the warning's text
+
+	run *analyzer.Run[*event, *observer] // the detectors
+	ev  event                            // the event handed to them
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -211,13 +188,17 @@ var _ engine.Flusher = (*observer)(nil)
 var _ engine.StreamHandler = (*observer)(nil)
 
 func newObserver(cfg *config) *observer {
+	lim := &cfg.lim
 	return &observer{
-		cfg: cfg, flows: map[flowKey]flowKind{},
-		methods: newCounter[string](maxMethods), statusCodes: map[int]int{}, transports: map[string]int{}, callIDs: map[string]string{},
-		agents: newCounter[string](maxCounterKeys), scannerOf: map[string]string{}, sources: newCounter[netip.Addr](maxCounterKeys),
-		dests: newCounter[netip.Addr](maxCounterKeys),
-		seen:  map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
-		srcs: map[netip.Addr]*srcStat{}, authAOR: map[string]*authStat{}, authSrc: map[netip.Addr]*authStat{}, malformWhy: map[string]int{},
+		cfg: cfg, lim: lim, flows: map[flowKey]flowKind{},
+		methods: result.NewCounter[string](maxMethods, 0), agents: result.NewCounter[string](lim.agents, 0),
+		callIDs:     result.NewCounter[string](lim.callIDs, maxUniqueListed),
+		methodNames: newInterner(maxMethods), agentNames: newInterner(lim.agents), callIDNames: newInterner(lim.callIDs),
+		statusCodes: map[int]int{}, transports: map[string]int{},
+		sources: result.NewCounter[netip.Addr](lim.sources, 0), dests: result.NewCounter[netip.Addr](lim.dests, 0),
+		seen: map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
+		callsLeft: lim.callBytes, capped: map[string]string{},
+		run: detectors.Start(cfg.th),
 	}
 }
 
@@ -236,7 +217,7 @@ func (o *observer) Observe(p *engine.Packet) {
 		md := meta{frame: p.Number, t: p.Timestamp, transport: "UDP",
 			src: netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort)), dst: netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))}
 		o.handle(&md)
-	case p.TCP != nil:
+	case p.TCP != nil && !p.Fragment: // the reassembler takes no fragment
 		pl := p.TCP.Payload
 		if len(pl) == 0 && len(o.flows) == 0 {
 			return
@@ -261,13 +242,17 @@ func (o *observer) Observe(p *engine.Packet) {
 		default:
 			return
 		}
-		if len(o.flows) >= maxTCPFlows {
+		// The reassembler closes the longest idle connections past
+		// lim.conns, and Closed forgets them here; the flow table's own
+		// bound is a backstop for connections it could not yet close.
+		if len(o.flows) >= o.lim.conns+o.lim.conns/4 {
 			o.flowsCapped++
 			return
 		}
 		o.flows[key] = kind
 		if o.reasm == nil {
 			o.reasm = engine.NewReassembler(o)
+			o.reasm.SetMaxConns(o.lim.conns)
 		}
 		o.reasm.Add(p)
 	}
@@ -286,9 +271,10 @@ var (
 	mOPTIONS  = []byte("OPTIONS")
 	mCANCEL   = []byte("CANCEL")
 	mBYE      = []byte("BYE")
+	mACK      = []byte("ACK")
 )
 
-// handle records the message in o.msg.
+// handle records the message in o.msg, and hands it to the detectors.
 func (o *observer) handle(md *meta) {
 	m := &o.msg
 	o.found++
@@ -297,7 +283,7 @@ func (o *observer) handle(md *meta) {
 	}
 	if m.request {
 		o.requests++
-		addBytes(o.methods, clip(m.method))
+		o.methods.Add(o.methodNames.str(clip(m.method)))
 	} else {
 		o.responses++
 		o.statusCodes[m.status]++
@@ -306,23 +292,26 @@ func (o *observer) handle(md *meta) {
 	if sp, dp := md.src.Port(), md.dst.Port(); sp != portSIP && sp != portSIPTLS && dp != portSIP && dp != portSIPTLS {
 		o.nonStd++
 	}
-	cid := clip(m.get(hdrCallID))
-	if len(cid) > 0 {
-		o.noteCallID(cid)
+	var cid string
+	if b := clip(m.get(hdrCallID)); len(b) > 0 {
+		cid = o.callIDNames.str(b)
+		o.callIDs.Add(cid)
 	}
 	md.retrans = o.retransmitted(md)
 	if md.retrans {
 		o.retransmissions++
 	}
 	if m.err != nil {
-		o.noteMalformed(md.frame, m.err)
+		o.malformed++
 	}
-	o.sources.add(md.src.Addr())
-	o.dests.add(md.dst.Addr())
+	o.sources.Add(md.src.Addr())
+	o.dests.Add(md.dst.Addr())
 	if ua := clip(m.get(hdrUserAgent)); len(ua) > 0 {
-		o.noteAgent(ua, md)
+		o.agents.Add(o.agentNames.str(ua))
 	}
+	o.ev = event{m: m, md: *md, lim: o.lim}
 	o.track(md, cid)
+	o.run.Observe(&o.ev)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}
@@ -340,42 +329,11 @@ func (o *observer) handle(md *meta) {
 // take memory without bound.
 func clip(b []byte) []byte { return b[:min(len(b), maxKeyBytes)] }
 
-// noteCallID counts a distinct Call-ID.
-func (o *observer) noteCallID(cid []byte) {
-	if _, ok := o.callIDs[string(cid)]; ok {
-		return
-	}
-	if len(o.callIDs) >= maxCallIDs {
-		o.callIDsCapped = true
-		return
-	}
-	s := string(cid)
-	o.callIDs[s] = s
-	if len(o.callIDOrder) < maxUniqueListed {
-		o.callIDOrder = append(o.callIDOrder, s)
-	}
-}
-
-// internCallID returns the Call-ID as a string, shared with the Call-ID
-// counter when it holds it.
-func (o *observer) internCallID(cid []byte) string {
-	if s, ok := o.callIDs[string(cid)]; ok {
-		return s
-	}
-	return string(cid)
-}
-
-func (o *observer) noteMalformed(frame int, err error) {
-	o.malformed++
-	o.malformEv.Add(frame)
-	o.malformWhy[err.Error()]++
-}
-
-// noteJunk records bytes on a SIP connection that are not SIP.
-func (o *observer) noteJunk(frame, n int) {
-	o.junk.Add(frame)
-	o.junkBytes += n
-	o.malformWhy[errJunk.Error()]++
+// noteJunk hands the detectors n bytes on a SIP connection that are not
+// SIP, at frame; problem, when set, is what else was wrong with them.
+func (o *observer) noteJunk(frame, n int, problem error) {
+	o.ev = event{md: meta{frame: frame}, lim: o.lim, junk: n, problem: problem}
+	o.run.Observe(&o.ev)
 }
 
 // retransmitted reports whether the message repeats one seen before: the
@@ -400,8 +358,13 @@ func (o *observer) retransmitted(md *meta) bool {
 	if _, ok := o.seen[h.sum]; ok {
 		return true
 	}
-	if len(o.seen) >= maxRetransKeys {
-		clear(o.seen)
+	if _, ok := o.seenOld[h.sum]; ok {
+		return true
+	}
+	if len(o.seen) >= max(1, o.lim.retrans/2) {
+		// The older generation is forgotten: the oldest messages first.
+		o.seenForgot += len(o.seenOld)
+		o.seenOld, o.seen = o.seen, make(map[uint64]struct{}, len(o.seen))
 	}
 	o.seen[h.sum] = struct{}{}
 	return false
@@ -439,76 +402,22 @@ func (h *fnv64) addrPort(a netip.AddrPort) {
 	h.u64(uint64(a.Port()))
 }
 
-// noteAgent counts a User-Agent and feeds the scanner detector when it
-// names a scanning tool.
-func (o *observer) noteAgent(ua []byte, md *meta) {
-	addBytes(o.agents, ua)
-	name, ok := o.scannerOf[string(ua)]
-	if !ok {
-		name = scannerAgent(string(ua))
-		if len(o.scannerOf) < maxCounterKeys {
-			o.scannerOf[string(ua)] = name
-		}
-	}
-	if name == "" || !o.msg.request {
-		return
-	}
-	if s := o.source(md.src.Addr()); s != nil {
-		if s.scanner == "" {
-			s.scanner, s.agent = name, text(ua, 100)
-		}
-		s.scanEv.Add(md.frame)
-	}
-}
-
-// source returns the detector state of a source, or nil when too many
-// sources are followed.
-func (o *observer) source(a netip.Addr) *srcStat {
-	s := o.srcs[a]
-	if s == nil {
-		if len(o.srcs) >= maxSources {
-			o.srcsCapped = true
-			return nil
-		}
-		s = &srcStat{addr: a}
-		o.srcs[a] = s
-	}
-	return s
-}
-
-// track updates calls, registrations and the detectors.
-func (o *observer) track(md *meta, cid []byte) {
+// track updates calls and registrations, and notes in o.ev what they make
+// of the message.
+func (o *observer) track(md *meta, cid string) {
 	m := &o.msg
 	if m.request {
-		initial := len(tag(m.get(hdrTo))) == 0
-		switch {
-		case bytes.Equal(m.method, mINVITE):
-			if initial && !md.retrans {
-				o.noteProbe(md, m.uri)
-				o.noteInvite(md)
-			}
-		case bytes.Equal(m.method, mREGISTER):
-			if !md.retrans {
-				to, _ := nameAddr(m.get(hdrTo))
-				o.noteProbe(md, to)
-			}
+		o.ev.initial = len(tag(m.get(hdrTo))) == 0
+		if bytes.Equal(m.method, mREGISTER) {
 			o.trackRegistration(md, cid)
-		case bytes.Equal(m.method, mOPTIONS):
-			if initial && !md.retrans {
-				o.noteProbe(md, m.uri)
-			}
 		}
 	} else {
 		switch {
 		case bytes.Equal(m.cseqMethod, mREGISTER):
 			o.trackRegistration(md, cid)
-			if m.status/100 == 2 && !md.retrans {
-				o.credit(md.dst.Addr())
-			}
+			o.ev.positive = m.status/100 == 2 && !md.retrans
 		case bytes.Equal(m.cseqMethod, mOPTIONS):
-			if m.status/100 == 2 && !md.retrans {
-				o.credit(md.dst.Addr())
-			}
+			o.ev.positive = m.status/100 == 2 && !md.retrans
 		}
 	}
 	if len(cid) > 0 {
@@ -516,101 +425,46 @@ func (o *observer) track(md *meta, cid []byte) {
 	}
 }
 
-// noteProbe feeds the scanner detector with a new OPTIONS, INVITE or
-// REGISTER: who sent it, to which extension (user part of uri) and host.
-func (o *observer) noteProbe(md *meta, uri []byte) {
-	s := o.source(md.src.Addr())
-	if s == nil {
-		return
-	}
-	s.requests++
-	s.probes.Add(md.frame)
-	if s.exts == nil {
-		s.exts, s.hosts = map[string]struct{}{}, map[netip.Addr]struct{}{}
-	}
-	if u := clip(uriUser(uri)); len(u) > 0 && len(s.exts) < maxTargets {
-		if _, ok := s.exts[string(u)]; !ok {
-			s.exts[string(u)] = struct{}{}
-		}
-	}
-	if len(s.hosts) < maxTargets {
-		s.hosts[md.dst.Addr()] = struct{}{}
-	}
-}
-
-// credit counts a positive answer (2xx, or 18x to an INVITE) received by a
-// source.
-func (o *observer) credit(a netip.Addr) {
-	if s := o.srcs[a]; s != nil {
-		s.positive++
-	}
-}
-
-// noteInvite feeds the flood detector with a new initial INVITE.
-func (o *observer) noteInvite(md *meta) {
-	s := o.source(md.src.Addr())
-	if s == nil {
-		return
-	}
-	s.invites++
-	// The ring grows to invite_flood_min times as INVITEs come, so a
-	// source that sends few costs little.
-	n, now := o.cfg.th.InviteFloodMin, md.t.UnixNano()
-	if len(s.ring) < n {
-		s.ring = append(s.ring, now)
-		if len(s.ring) == n && now-s.ring[0] <= int64(o.cfg.floodWindow) {
-			o.flooding(s, md)
-		}
-		return
-	}
-	oldest := s.ring[s.head]
-	s.ring[s.head] = now
-	s.head = (s.head + 1) % n
-	if now-oldest <= int64(o.cfg.floodWindow) {
-		o.flooding(s, md)
-	}
-}
-
-func (o *observer) flooding(s *srcStat, md *meta) {
-	if s.flood.Total() == 0 {
-		s.floodFrom = md.t
-	}
-	s.flood.Add(md.frame)
-}
-
 // trackCall updates the call a message belongs to; an initial INVITE opens
 // one.
-func (o *observer) trackCall(md *meta, cid []byte) {
+func (o *observer) trackCall(md *meta, cid string) {
 	m := &o.msg
-	c := o.calls[string(cid)]
+	c := o.calls[cid]
 	if c == nil {
 		if !m.request || !bytes.Equal(m.method, mINVITE) || len(tag(m.get(hdrTo))) > 0 {
 			return
 		}
-		if len(o.callOrder) >= o.cfg.maxCalls {
+		from, _ := nameAddr(m.get(hdrFrom))
+		to, _ := nameAddr(m.get(hdrTo))
+		c = &call{id: cid, caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(clip(tag(m.get(hdrFrom)))),
+			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
+			firstFrame: md.frame, firstTime: md.t}
+		c.bytes = callBytes + len(c.id) + len(c.caller) + len(c.callee) + len(c.callerTag) + len(c.userAgent)
+		if len(o.callOrder) >= o.lim.maxCalls || c.bytes > o.callsLeft {
 			o.callsCapped++
 			return
 		}
-		from, _ := nameAddr(m.get(hdrFrom))
-		to, _ := nameAddr(m.get(hdrTo))
-		c = &call{id: o.internCallID(cid), caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(tag(m.get(hdrFrom))),
-			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
-			firstFrame: md.frame, firstTime: md.t}
+		o.callsLeft -= c.bytes
 		o.calls[c.id] = c
 		o.callOrder = append(o.callOrder, c)
 	}
 	c.messages++
 	c.lastFrame = md.frame
-	fromCaller := string(tag(m.get(hdrFrom))) == c.callerTag
+	fromCaller := string(clip(tag(m.get(hdrFrom)))) == c.callerTag
 	if m.request {
 		switch {
 		case bytes.Equal(m.method, mINVITE):
-			if len(tag(m.get(hdrTo))) > 0 {
-				c.reinvites++
+			reinvite := len(tag(m.get(hdrTo))) > 0
+			if !reinvite {
+				c.invites++
+			}
+			if md.retrans {
 				break
 			}
-			c.invites++
-			if md.retrans {
+			if o.transaction(c, fromCaller, m.cseq) == nil {
+				o.openTx(c, md, fromCaller, reinvite)
+			}
+			if reinvite {
 				break
 			}
 			challenged := c.final.code == 401 || c.final.code == 407
@@ -634,76 +488,229 @@ func (o *observer) trackCall(md *meta, cid []byte) {
 				c.byeFromCaller = fromCaller
 			}
 		}
-	} else if bytes.Equal(m.cseqMethod, mINVITE) && m.cseq == c.txCSeq && !md.retrans {
-		r := response{frame: md.frame, t: md.t, code: m.status}
-		if c.firstResp.frame == 0 {
-			c.firstResp = r
-		}
-		if (m.status == 180 || m.status == 183) && c.ring.frame == 0 {
-			c.ring = r
-		}
-		if m.status >= 200 && c.final.frame == 0 {
-			c.final, c.finalReason = r, text(m.reason, 100)
-			if m.status == 401 || m.status == 407 {
-				c.challenges++
+	} else if bytes.Equal(m.cseqMethod, mINVITE) && !md.retrans {
+		if tx := o.transaction(c, fromCaller, m.cseq); tx != nil && m.status >= 200 && tx.final.frame == 0 {
+			tx.final, tx.reason = response{frame: md.frame, t: md.t, code: m.status}, text(m.reason, 100)
+			switch {
+			case !tx.reinvite:
+			case m.status/100 == 2:
+				o.applyTx(c, tx)
+			case m.status >= 300 && m.status != 401 && m.status != 407:
+				c.reFailed++
+				c.reFail = *tx
 			}
 		}
-		if m.status/100 == 2 && c.answer.frame == 0 {
-			c.answer = r
-		}
-		if m.status/100 == 2 || m.status == 180 || m.status == 183 {
-			if a := md.dst.Addr(); a != c.credited[0] && a != c.credited[1] {
-				c.credited[0], c.credited[1] = a, c.credited[0]
-				o.credit(a)
-			}
-		}
-		// Failed authentication: a 403, or a challenge to an INVITE
-		// that carried credentials (toll-fraud attempts guess them).
-		if (m.status == 403 || (m.status == 401 || m.status == 407) && c.txCreds) && !c.authFailCounted {
-			c.authFailCounted = true
-			o.noteAuthFailure(string(uriNoParams([]byte(c.caller))), md.dst.Addr(), md, c.txUser)
+		if m.cseq == c.txCSeq && fromCaller {
+			o.initialResponse(c, md)
 		}
 	}
 	if m.isSDP() && !md.retrans {
-		side := 1
-		if m.request == fromCaller {
-			side = 0
-		}
-		c.media[side] = c.media[side][:0]
-		sdp := parseSDP(m.body)
-		for _, med := range sdp.Media {
-			if len(c.media[side]) == maxCallMedia {
-				break
-			}
-			cm := CallMedia{Side: [2]string{"caller", "callee"}[side], Frame: md.frame, Type: med.Type, Address: med.Address, Port: med.Port,
-				Protocol: med.Protocol, Direction: med.Direction, Codecs: []string{}}
-			for _, cd := range med.Codecs {
-				name, _, _ := bytes.Cut([]byte(cd.Encoding), []byte{'/'})
-				if len(name) == 0 {
-					name = []byte("PT" + strconv.Itoa(cd.PayloadType))
-				}
-				cm.Codecs = append(cm.Codecs, string(name))
-			}
-			c.media[side] = append(c.media[side], cm)
+		o.trackMedia(c, md, fromCaller)
+	}
+}
+
+// initialResponse updates the call with a response to its current initial
+// INVITE transaction.
+func (o *observer) initialResponse(c *call, md *meta) {
+	m := &o.msg
+	r := response{frame: md.frame, t: md.t, code: m.status}
+	if c.firstResp.frame == 0 {
+		c.firstResp = r
+	}
+	if (m.status == 180 || m.status == 183) && c.ring.frame == 0 {
+		c.ring = r
+	}
+	if m.status >= 200 && c.final.frame == 0 {
+		c.final, c.finalReason = r, text(m.reason, 100)
+		if m.status == 401 || m.status == 407 {
+			c.challenges++
 		}
 	}
+	if m.status/100 == 2 && c.answer.frame == 0 {
+		c.answer = r
+	}
+	if m.status/100 == 2 || m.status == 180 || m.status == 183 {
+		if a := md.dst.Addr(); a != c.credited[0] && a != c.credited[1] {
+			c.credited[0], c.credited[1] = a, c.credited[0]
+			o.ev.positive = true
+		}
+	}
+	// Failed authentication: a 403, or a challenge to an INVITE that
+	// carried credentials (toll-fraud attempts guess them).
+	if (m.status == 403 || (m.status == 401 || m.status == 407) && c.txCreds) && !c.authFailCounted {
+		c.authFailCounted = true
+		o.authFailed(string(uriNoParams([]byte(c.caller))), md.dst.Addr(), c.txUser)
+	}
+}
+
+// transaction returns the INVITE transaction of c that the caller (or the
+// callee) sent with CSeq cseq, or nil. A proxy's copy of a request is the
+// same transaction: same sender, same CSeq.
+func (o *observer) transaction(c *call, byCaller bool, cseq uint32) *inviteTx {
+	for i := len(c.txs) - 1; i >= 0; i-- {
+		if tx := c.txs[i]; tx.cseq == cseq && tx.byCaller == byCaller {
+			return tx
+		}
+	}
+	return nil
+}
+
+// openTx starts an INVITE transaction of c. The first maxCallTx-1 are
+// kept, and the latest after them; when the call budget is spent, it is
+// counted and not kept.
+func (o *observer) openTx(c *call, md *meta, byCaller, reinvite bool) {
+	c.txTotal++
+	if reinvite {
+		c.reinvites++
+	}
+	tx := &inviteTx{cseq: o.msg.cseq, byCaller: byCaller, reinvite: reinvite, frame: md.frame, t: md.t}
+	if len(c.txs) == maxCallTx {
+		last := c.txs[maxCallTx-1]
+		last.offer, last.answer = o.replaceMedia(c, last.offer, nil), o.replaceMedia(c, last.answer, nil)
+		c.txs[maxCallTx-1] = tx
+		return
+	}
+	if !o.spend(c, txBytes) {
+		o.callsPartial++
+		return
+	}
+	c.txs = append(c.txs, tx)
+}
+
+// spend charges n bytes of c's state to the call budget, if it has them.
+func (o *observer) spend(c *call, n int) bool {
+	if n > o.callsLeft {
+		return false
+	}
+	o.callsLeft -= n
+	c.bytes += n
+	return true
+}
+
+// trackMedia notes the session description of the message being handled:
+// the offer or answer of its INVITE transaction, and the media in effect
+// for the side that sent it. A re-INVITE's media take effect only when it
+// is accepted (2xx): a refused re-INVITE (a T.38 fax switch answered 488)
+// leaves the call's media as they were.
+func (o *observer) trackMedia(c *call, md *meta, fromCaller bool) {
+	m := &o.msg
+	side := 1 // the sender of the message: the callee...
+	if m.request == fromCaller {
+		side = 0 // ... or the caller
+	}
+	media := o.callMedia(m.body, side, md.frame)
+	var tx *inviteTx
+	if bytes.Equal(m.cseqMethod, mINVITE) || (m.request && bytes.Equal(m.method, mACK)) {
+		tx = o.transaction(c, fromCaller, m.cseq)
+	}
+	if tx != nil {
+		switch {
+		case m.request && !bytes.Equal(m.method, mACK):
+			tx.offer = o.replaceMedia(c, tx.offer, media)
+		default: // a response, or the ACK of a late offer
+			tx.answer = o.replaceMedia(c, tx.answer, media)
+		}
+		if tx.reinvite && !(tx.final.code/100 == 2) {
+			return // in effect once accepted
+		}
+	}
+	c.media[side] = o.replaceMedia(c, c.media[side], media)
+	if tx != nil && tx.reinvite && !tx.applied {
+		o.applyTx(c, tx)
+	}
+}
+
+// applyTx puts an accepted re-INVITE's offer and answer in effect.
+func (o *observer) applyTx(c *call, tx *inviteTx) {
+	tx.applied = true
+	sender := 1
+	if tx.byCaller {
+		sender = 0
+	}
+	if len(tx.offer) > 0 {
+		c.media[sender] = o.replaceMedia(c, c.media[sender], tx.offer)
+	}
+	if len(tx.answer) > 0 {
+		c.media[1-sender] = o.replaceMedia(c, c.media[1-sender], tx.answer)
+	}
+}
+
+// replaceMedia returns media to keep in place of old, charged to the call
+// budget (what old took is given back); old is kept when the budget is
+// spent.
+func (o *observer) replaceMedia(c *call, old, media []CallMedia) []CallMedia {
+	n, was := 0, 0
+	for i := range media {
+		n += media[i].size()
+	}
+	for i := range old {
+		was += old[i].size()
+	}
+	o.callsLeft += was
+	c.bytes -= was
+	if !o.spend(c, n) {
+		o.spend(c, was)
+		o.callsPartial++
+		return old
+	}
+	return media
+}
+
+// callMedia reads the media endpoints of a session description for a call.
+func (o *observer) callMedia(body []byte, side, frame int) []CallMedia {
+	sdp := parseSDP(body)
+	out := make([]CallMedia, 0, min(len(sdp.Media), maxCallMedia))
+	for _, med := range sdp.Media {
+		if len(out) == maxCallMedia {
+			break
+		}
+		cm := CallMedia{Side: [2]string{"caller", "callee"}[side], Frame: frame, Type: med.Type, Address: med.Address, Port: med.Port,
+			Protocol: med.Protocol, Direction: med.Direction, Codecs: []string{}}
+		for _, cd := range med.Codecs {
+			if len(cm.Codecs) == maxCallCodecs {
+				break
+			}
+			name, _, _ := strings.Cut(cd.Encoding, "/")
+			if name == "" {
+				name = "PT" + strconv.Itoa(cd.PayloadType)
+			}
+			cm.Codecs = append(cm.Codecs, name)
+		}
+		for _, f := range med.Formats {
+			if len(cm.Codecs) == maxCallCodecs {
+				break
+			}
+			cm.Codecs = append(cm.Codecs, f)
+		}
+		out = append(out, cm)
+	}
+	return out
+}
+
+// size estimates the bytes a media endpoint takes.
+func (cm *CallMedia) size() int {
+	n := mediaBytes + len(cm.Type) + len(cm.Address) + len(cm.Protocol)
+	for _, c := range cm.Codecs {
+		n += 16 + len(c)
+	}
+	return n
 }
 
 // trackRegistration updates the registration of a REGISTER or of a
 // response to one.
-func (o *observer) trackRegistration(md *meta, cid []byte) {
+func (o *observer) trackRegistration(md *meta, cid string) {
 	m := &o.msg
 	if len(cid) == 0 {
 		return
 	}
-	r := o.regs[string(cid)]
+	r := o.regs[cid]
 	if m.request {
 		if r == nil {
-			if len(o.regOrder) >= o.cfg.maxRegs {
+			if len(o.regOrder) >= o.lim.regs {
 				o.regsCapped++
 				return
 			}
-			r = &registration{id: o.internCallID(cid), client: md.src, registrar: md.dst, firstFrame: md.frame, firstTime: md.t,
+			r = &registration{id: cid, client: md.src, registrar: md.dst, firstFrame: md.frame, firstTime: md.t,
 				reqExpires: -1, granted: -1}
 			o.regs[r.id] = r
 			o.regOrder = append(o.regOrder, r)
@@ -759,45 +766,16 @@ func (o *observer) trackRegistration(md *meta, cid []byte) {
 		r.challenges++
 		if creds {
 			r.authFailures++
-			o.noteAuthFailure(r.aor, r.client.Addr(), md, r.authUser)
+			o.authFailed(r.aor, r.client.Addr(), r.authUser)
 		}
 	case m.status == 403:
 		r.authFailures++
-		o.noteAuthFailure(r.aor, r.client.Addr(), md, r.authUser)
+		o.authFailed(r.aor, r.client.Addr(), r.authUser)
 	}
 }
 
-// noteAuthFailure feeds the brute-force detector.
-func (o *observer) noteAuthFailure(aor string, src netip.Addr, md *meta, user string) {
-	note := func(s *authStat, other string) {
-		s.failures++
-		s.ev.Add(md.frame)
-		if s.first.IsZero() {
-			s.first = md.t
-		}
-		s.last = md.t
-		if user != "" && len(s.users) < maxExamples && !slices.Contains(s.users, user) {
-			s.users = append(s.users, user)
-		}
-		if len(s.others) < maxTargets {
-			s.others[other] = struct{}{}
-		}
-	}
-	if s := o.authSrc[src]; s != nil || len(o.authSrc) < maxAuthKeys {
-		if s == nil {
-			s = &authStat{others: map[string]struct{}{}}
-			o.authSrc[src] = s
-		}
-		note(s, aor)
-	}
-	if aor == "" {
-		return
-	}
-	if s := o.authAOR[aor]; s != nil || len(o.authAOR) < maxAuthKeys {
-		if s == nil {
-			s = &authStat{others: map[string]struct{}{}}
-			o.authAOR[aor] = s
-		}
-		note(s, src.String())
-	}
+// authFailed notes in o.ev that the message fails an authentication of
+// aor from src, with the username user.
+func (o *observer) authFailed(aor string, src netip.Addr, user string) {
+	o.ev.authFailure, o.ev.aor, o.ev.authSrc, o.ev.user = true, aor, src, user
 }

@@ -1,17 +1,20 @@
 package sip
 
-import "github.com/mcpacket/mcpacket/internal/analyzer"
+import (
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
 
 // Input is the argument object of analyze_sip_packets.
 type Input struct {
 	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
 
-	Limit               int `json:"limit,omitempty" jsonschema:"SIP messages per page (default 20, at most 1000)"`
-	Offset              int `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
-	CallsLimit          int `json:"calls_limit,omitempty" jsonschema:"calls per page (default 20, at most 1000)"`
-	CallsOffset         int `json:"calls_offset,omitempty" jsonschema:"index of the first call to return (default 0)"`
-	RegistrationsLimit  int `json:"registrations_limit,omitempty" jsonschema:"registrations per page (default 20, at most 1000)"`
-	RegistrationsOffset int `json:"registrations_offset,omitempty" jsonschema:"index of the first registration to return (default 0)"`
+	Limit               *int `json:"limit,omitempty" jsonschema:"SIP messages per page (default 20, fewer if the response would pass 32 KiB; 0: none, the summary only; at most 1000)"`
+	Offset              int  `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
+	CallsLimit          *int `json:"calls_limit,omitempty" jsonschema:"calls per page (default 20, fewer if the response would pass 32 KiB; 0: none; at most 1000)"`
+	CallsOffset         int  `json:"calls_offset,omitempty" jsonschema:"index of the first call to return (default 0)"`
+	RegistrationsLimit  *int `json:"registrations_limit,omitempty" jsonschema:"registrations per page (default 20, fewer if the response would pass 32 KiB; 0: none; at most 1000)"`
+	RegistrationsOffset int  `json:"registrations_offset,omitempty" jsonschema:"index of the first registration to return (default 0)"`
 
 	Method     string `json:"method,omitempty" jsonschema:"only requests with this method (any token: INVITE, REGISTER, OPTIONS, ...) and the responses to them (by CSeq method); messages only"`
 	StatusCode string `json:"status_code,omitempty" jsonschema:"only responses with this status code (404) or class (4xx); for calls and registrations, their final status"`
@@ -22,15 +25,10 @@ type Input struct {
 	StartTime  string `json:"start_time,omitempty" jsonschema:"only messages (and calls, registrations that began) at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime    string `json:"end_time,omitempty" jsonschema:"only messages (and calls, registrations that began) at or before this time (RFC 3339 or Unix seconds)"`
 
-	ScannerMinTargets        int     `json:"scanner_min_targets,omitempty" jsonschema:"sip_scanner: distinct extensions or hosts one source sends OPTIONS, INVITE or REGISTER to (default 20)..."`
-	ScannerMaxSuccessRate    float64 `json:"scanner_max_success_rate,omitempty" jsonschema:"...while at most this share of those requests gets a 2xx or 18x answer (default 0.2)"`
-	BruteforceMinFailures    int     `json:"bruteforce_min_failures,omitempty" jsonschema:"registration_bruteforce: failed authentications (403, or 401/407 to a request with credentials) for one AOR or from one source (default 10)"`
-	InviteFloodMin           int     `json:"invite_flood_min,omitempty" jsonschema:"invite_flood: new INVITEs (not retransmissions) from one source within the window (default 50)"`
-	InviteFloodWindowSec     float64 `json:"invite_flood_window_seconds,omitempty" jsonschema:"invite_flood: window in seconds (default 10)"`
-	FailedCallsMin           int     `json:"failed_calls_min,omitempty" jsonschema:"failed_calls_spike: failed calls (final 4xx-6xx other than auth challenges, busy, decline and cancel) within one window (default 10)..."`
-	FailedCallsRate          float64 `json:"failed_calls_rate,omitempty" jsonschema:"...and at least this share of the calls that ended in that window (default 0.5)"`
-	FailedCallsWindowSec     float64 `json:"failed_calls_window_seconds,omitempty" jsonschema:"failed_calls_spike: window in seconds (default 60)"`
-	UnansweredCallTimeoutSec float64 `json:"unanswered_call_timeout_seconds,omitempty" jsonschema:"an INVITE without a final response counts as unanswered after this many seconds (default 32, Timer B)"`
+	// Thresholds are the detectors' thresholds (see detectors.go), set by
+	// the front end from their declarations; the zero value means every
+	// one at its default.
+	Thresholds analyzer.Thresholds `json:"-"`
 }
 
 // Output is the result of analyze_sip_packets. The keys mcpcap returns keep
@@ -44,36 +42,39 @@ type Output struct {
 	SIPPacketsAnalyzed int    `json:"sip_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
 	Note               string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
 	Message            string `json:"message,omitempty" jsonschema:"set when the capture holds no SIP"`
+	// Warnings say what the analysis could not do in full: a damaged
+	// capture, tables bounded by the state budget, lists cut to fit.
+	Warnings []string `json:"warnings"`
 
-	Statistics Statistics `json:"statistics"`
+	Statistics Statistics       `json:"statistics"`
+	Anomalies  []result.Finding `json:"anomalies" jsonschema:"findings over the whole capture, most severe first: sip_scanner, registration_bruteforce, invite_flood, failed_calls_spike, malformed_sip"`
+	Top        TopLists         `json:"top" jsonschema:"top user agents, sources and destinations"`
 
-	Packets           []Packet       `json:"packets" jsonschema:"SIP messages that match the filters, paged by limit/offset"`
-	PacketsPage       analyzer.Page  `json:"packets_page"`
 	Calls             []Call         `json:"calls" jsonschema:"INVITE dialogs by Call-ID, in order of their first INVITE, paged by calls_limit/offset"`
-	CallsPage         analyzer.Page  `json:"calls_page"`
+	CallsPage         result.Page    `json:"calls_page"`
 	Registrations     []Registration `json:"registrations" jsonschema:"REGISTER exchanges by Call-ID, in order of appearance, paged by registrations_limit/offset"`
-	RegistrationsPage analyzer.Page  `json:"registrations_page"`
-	Top               TopLists       `json:"top" jsonschema:"top user agents, sources and destinations"`
-	Anomalies         []Anomaly      `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters           Filters        `json:"filters"`
-	Thresholds        Thresholds     `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings          []string       `json:"warnings"`
+	RegistrationsPage result.Page    `json:"registrations_page"`
+	Packets           []Packet       `json:"packets" jsonschema:"SIP messages that match the filters, paged by limit/offset"`
+	PacketsPage       result.Page    `json:"packets_page"`
+
+	Filters    Filters             `json:"filters"`
+	Thresholds analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
 type Statistics struct {
 	Requests        int            `json:"requests" jsonschema:"request messages"`
 	Responses       int            `json:"responses" jsonschema:"response messages"`
-	Methods         map[string]int `json:"methods" jsonschema:"requests per method"`
+	Methods         map[string]int `json:"methods" jsonschema:"requests per method (the 30 most frequent; the rest as (other))"`
 	ResponseClasses map[string]int `json:"response_classes" jsonschema:"responses per class: 1xx ... 6xx"`
 	UniqueCallIDs   int            `json:"unique_call_ids" jsonschema:"distinct Call-IDs"`
-	CallIDs         []string       `json:"call_ids" jsonschema:"distinct Call-IDs in order of appearance (first 50 of unique_call_ids)"`
-	CallIDsCapped   bool           `json:"call_ids_capped,omitempty" jsonschema:"true when more distinct Call-IDs existed than the counter keeps (200,000); unique_call_ids is then a lower bound"`
+	CallIDs         []string       `json:"call_ids" jsonschema:"distinct Call-IDs in order of appearance (the first 50 of unique_call_ids, fewer if the response would pass 32 KiB)"`
+	CallIDsCapped   bool           `json:"call_ids_capped,omitempty" jsonschema:"true when more distinct Call-IDs existed than the state budget lets the counter keep; unique_call_ids is then a lower bound"`
 	Transports      map[string]int `json:"transports" jsonschema:"messages per transport: UDP, TCP, WS (WebSocket over TCP)"`
-	UserAgents      []string       `json:"user_agents" jsonschema:"distinct User-Agent values, sorted (first 50 of user_agents_total)"`
+	UserAgents      []string       `json:"user_agents" jsonschema:"distinct User-Agent values, sorted (the first 50 of user_agents_total, fewer if the response would pass 32 KiB)"`
 	UserAgentsTotal int            `json:"user_agents_total" jsonschema:"distinct User-Agent values"`
 
-	StatusCodes     map[string]int    `json:"status_codes" jsonschema:"responses per status code"`
+	StatusCodes     map[string]int    `json:"status_codes" jsonschema:"responses per status code (the 30 most frequent; the rest as (other))"`
 	Retransmissions int               `json:"retransmissions" jsonschema:"messages repeating an earlier one (same Call-ID, CSeq, method or status, top Via branch, source and destination)"`
 	Malformed       int               `json:"malformed" jsonschema:"messages with a structural problem (see anomalies: malformed_sip)"`
 	NonStandardPort int               `json:"non_standard_port" jsonschema:"messages on neither port 5060 nor 5061"`
@@ -83,19 +84,20 @@ type Statistics struct {
 
 // CallStats summarize every tracked call.
 type CallStats struct {
-	Total           int      `json:"total" jsonschema:"calls (INVITE dialogs by Call-ID)"`
-	Answered        int      `json:"answered"`
-	Busy            int      `json:"busy" jsonschema:"final 486 or 600"`
-	Declined        int      `json:"declined" jsonschema:"final 603"`
-	Cancelled       int      `json:"cancelled" jsonschema:"final 487, or CANCEL before the final response"`
-	Redirected      int      `json:"redirected" jsonschema:"final 3xx"`
-	Challenged      int      `json:"challenged" jsonschema:"final 401/407 not followed by a retry with credentials"`
-	Failed          int      `json:"failed" jsonschema:"other final 4xx-6xx"`
-	Unanswered      int      `json:"unanswered" jsonschema:"no final response within unanswered_call_timeout_seconds"`
-	InProgress      int      `json:"in_progress" jsonschema:"no final response yet when the capture ends"`
-	PostDialDelayMs *Latency `json:"post_dial_delay_ms" jsonschema:"INVITE to first 180/183 (ringing or progress); null when none"`
-	SetupTimeMs     *Latency `json:"setup_time_ms" jsonschema:"INVITE to final response; null when none"`
-	DurationSeconds *Latency `json:"duration_seconds" jsonschema:"answered calls: answer to BYE; null when none"`
+	Total           int             `json:"total" jsonschema:"calls (INVITE dialogs by Call-ID)"`
+	Answered        int             `json:"answered"`
+	Busy            int             `json:"busy" jsonschema:"final 486 or 600"`
+	Declined        int             `json:"declined" jsonschema:"final 603"`
+	Cancelled       int             `json:"cancelled" jsonschema:"final 487, or CANCEL before the final response"`
+	Redirected      int             `json:"redirected" jsonschema:"final 3xx"`
+	Challenged      int             `json:"challenged" jsonschema:"final 401/407 not followed by a retry with credentials"`
+	Failed          int             `json:"failed" jsonschema:"other final 4xx-6xx"`
+	Unanswered      int             `json:"unanswered" jsonschema:"no final response within unanswered_call_timeout_seconds"`
+	InProgress      int             `json:"in_progress" jsonschema:"no final response yet when the capture ends"`
+	ReInviteFailed  int             `json:"re_invite_failed" jsonschema:"calls (of any state, mostly answered) with a re-INVITE that failed (final 3xx-6xx other than 401/407): a media change such as a switch to T.38 fax refused"`
+	PostDialDelayMs *result.Latency `json:"post_dial_delay_ms" jsonschema:"INVITE to first 180/183 (ringing or progress); null when none"`
+	SetupTimeMs     *result.Latency `json:"setup_time_ms" jsonschema:"INVITE to final response; null when none"`
+	DurationSeconds *result.Latency `json:"duration_seconds" jsonschema:"answered calls: answer to BYE; null when none"`
 }
 
 // RegistrationStats summarize every tracked registration.
@@ -107,15 +109,6 @@ type RegistrationStats struct {
 	Failed       int `json:"failed" jsonschema:"last final response another 3xx-6xx"`
 	Unanswered   int `json:"unanswered" jsonschema:"no final response"`
 	AuthFailures int `json:"auth_failures" jsonschema:"403 responses and 401/407 to REGISTERs with credentials"`
-}
-
-// Latency summarizes durations.
-type Latency struct {
-	Count  int     `json:"count"`
-	Min    float64 `json:"min"`
-	Median float64 `json:"median"`
-	P95    float64 `json:"p95"`
-	Max    float64 `json:"max"`
 }
 
 // Packet is one SIP message. Its keys are mcpcap's, with additions.
@@ -147,7 +140,7 @@ type Packet struct {
 	BodyLength      int    `json:"body_length" jsonschema:"body bytes"`
 	KnownSIPPort    bool   `json:"known_sip_port" jsonschema:"source or destination port is 5060 or 5061"`
 	// Headers holds every header, bounded.
-	Headers          map[string]string `json:"headers" jsonschema:"every header by lower-case full name (compact forms expanded; repeated headers joined with ', '); at most 40 names, values cut at 256 bytes"`
+	Headers          map[string]string `json:"headers" jsonschema:"every header by lower-case full name (compact forms expanded; repeated headers joined with ', '); at most 40 names and 8 KiB, values cut at 256 bytes"`
 	HeadersTruncated bool              `json:"headers_truncated,omitempty" jsonschema:"true when headers was cut"`
 	Summary          string            `json:"summary" jsonschema:"one line, like Wireshark's Info column"`
 
@@ -171,13 +164,14 @@ type SDP struct {
 
 // Media is one m= section of a session description.
 type Media struct {
-	Type      string  `json:"type" jsonschema:"audio, video, application, ..."`
-	Port      int     `json:"port" jsonschema:"transport port (RTP); 0 means the stream is rejected or disabled"`
-	Protocol  string  `json:"protocol" jsonschema:"RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF, ..."`
-	Address   string  `json:"address" jsonschema:"connection address: media-level c=, else session-level"`
-	Codecs    []Codec `json:"codecs" jsonschema:"payload formats in order of preference (first 32)"`
-	Direction string  `json:"direction" jsonschema:"sendrecv, sendonly, recvonly or inactive (default sendrecv)"`
-	Encrypted bool    `json:"encrypted,omitempty" jsonschema:"SRTP: a SAVP profile or a crypto attribute"`
+	Type      string   `json:"type" jsonschema:"audio, video, application, ..."`
+	Port      int      `json:"port" jsonschema:"transport port (RTP); 0 means the stream is rejected or disabled"`
+	Protocol  string   `json:"protocol" jsonschema:"RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF, ..."`
+	Address   string   `json:"address" jsonschema:"connection address: media-level c=, else session-level"`
+	Codecs    []Codec  `json:"codecs" jsonschema:"RTP payload formats in order of preference (first 32)"`
+	Formats   []string `json:"formats,omitempty" jsonschema:"formats that are not RTP payload types (first 8): t38 (image/udptl fax), a media type, ..."`
+	Direction string   `json:"direction" jsonschema:"sendrecv, sendonly, recvonly or inactive (default sendrecv)"`
+	Encrypted bool     `json:"encrypted,omitempty" jsonschema:"SRTP: a SAVP profile or a crypto attribute"`
 }
 
 // Codec is one payload format of a media section.
@@ -188,22 +182,26 @@ type Codec struct {
 
 // Call is one INVITE dialog, keyed by Call-ID.
 type Call struct {
-	CallID         string `json:"call_id"`
-	State          string `json:"state" jsonschema:"answered, busy, declined, cancelled, redirected, challenged, failed, unanswered or in_progress"`
-	Caller         string `json:"caller" jsonschema:"From URI of the first INVITE"`
-	Callee         string `json:"callee" jsonschema:"To URI of the first INVITE"`
-	CallerAddress  string `json:"caller_address" jsonschema:"ip:port that sent the first INVITE"`
-	CalleeAddress  string `json:"callee_address" jsonschema:"ip:port the first INVITE went to (a proxy or the callee)"`
-	Transport      string `json:"transport"`
-	UserAgent      string `json:"user_agent,omitempty" jsonschema:"User-Agent of the first INVITE"`
-	InviteFrame    int    `json:"invite_frame" jsonschema:"frame of the first INVITE"`
-	InviteTime     string `json:"invite_time"`
-	Invites        int    `json:"invites" jsonschema:"initial INVITEs seen, retransmissions, retries after a challenge and copies forwarded by proxies included"`
-	ReInvites      int    `json:"re_invites" jsonschema:"INVITEs within the dialog (To tag set)"`
-	AuthChallenges int    `json:"auth_challenges" jsonschema:"401/407 responses to the INVITE"`
-	FinalCode      *int   `json:"final_code" jsonschema:"final response to the last initial INVITE transaction (the answer code or failure code); null when none"`
-	FinalReason    string `json:"final_reason,omitempty"`
-	FinalFrame     *int   `json:"final_frame"`
+	CallID        string `json:"call_id"`
+	State         string `json:"state" jsonschema:"answered, busy, declined, cancelled, redirected, challenged, failed, unanswered or in_progress"`
+	Caller        string `json:"caller" jsonschema:"From URI of the first INVITE"`
+	Callee        string `json:"callee" jsonschema:"To URI of the first INVITE"`
+	CallerAddress string `json:"caller_address" jsonschema:"ip:port that sent the first INVITE"`
+	CalleeAddress string `json:"callee_address" jsonschema:"ip:port the first INVITE went to (a proxy or the callee)"`
+	Transport     string `json:"transport"`
+	UserAgent     string `json:"user_agent,omitempty" jsonschema:"User-Agent of the first INVITE"`
+	InviteFrame   int    `json:"invite_frame" jsonschema:"frame of the first INVITE"`
+	InviteTime    string `json:"invite_time"`
+	Invites       int    `json:"invites" jsonschema:"initial INVITEs seen, retransmissions, retries after a challenge and copies forwarded by proxies included"`
+	ReInvites     int    `json:"re_invites" jsonschema:"re-INVITE transactions: INVITEs within the dialog (To tag set), retransmissions and proxy copies not counted"`
+	// ReInvitesFailed and ReInviteFailure say when the dialog was answered
+	// but a change to it was refused.
+	ReInvitesFailed int    `json:"re_invites_failed" jsonschema:"re-INVITE transactions whose final response was a failure (3xx-6xx other than 401/407)"`
+	ReInviteFailure string `json:"re_invite_failure,omitempty" jsonschema:"what the failed re-INVITEs were: how many, their final responses, what the last one offered"`
+	AuthChallenges  int    `json:"auth_challenges" jsonschema:"401/407 responses to the INVITE"`
+	FinalCode       *int   `json:"final_code" jsonschema:"final response to the last initial INVITE transaction (the answer code or failure code); null when none"`
+	FinalReason     string `json:"final_reason,omitempty"`
+	FinalFrame      *int   `json:"final_frame"`
 	// Timing is measured from the first transmission of the INVITE
 	// transaction that received the final response (after a challenge, the
 	// retry with credentials).
@@ -216,9 +214,28 @@ type Call struct {
 	EndTime         string      `json:"end_time,omitempty" jsonschema:"time of the first BYE"`
 	EndedBy         string      `json:"ended_by,omitempty" jsonschema:"caller or callee: the side whose BYE ended the call"`
 	DurationSeconds *float64    `json:"duration_seconds,omitempty" jsonschema:"answer to BYE"`
-	Media           []CallMedia `json:"media" jsonschema:"media endpoints from the SDP offer and answer: where each side receives RTP (first 4 per side)"`
-	Messages        int         `json:"messages" jsonschema:"SIP messages with this Call-ID"`
-	LastFrame       int         `json:"last_frame"`
+	Media           []CallMedia `json:"media" jsonschema:"media in effect: where each side receives RTP (first 4 per side), from the last session description it sent in the initial INVITE transaction, in a re-INVITE transaction that was accepted, or in an UPDATE or PRACK"`
+	// Transactions are the dialog's INVITE transactions.
+	Transactions      []InviteTransaction `json:"invite_transactions" jsonschema:"every INVITE transaction of the dialog, initial and re-INVITEs, with the media offered and answered and the final response (the first 7 and the latest)"`
+	TransactionsTotal int                 `json:"invite_transactions_total" jsonschema:"INVITE transactions of the dialog"`
+	Messages          int                 `json:"messages" jsonschema:"SIP messages with this Call-ID"`
+	LastFrame         int                 `json:"last_frame"`
+}
+
+// InviteTransaction is one INVITE transaction of a call: the initial
+// INVITE (or its retry after a challenge) or a re-INVITE.
+type InviteTransaction struct {
+	Kind        string   `json:"kind" jsonschema:"initial or re-INVITE"`
+	SentBy      string   `json:"sent_by" jsonschema:"caller or callee"`
+	CSeq        int      `json:"cseq"`
+	Frame       int      `json:"frame" jsonschema:"frame of the INVITE's first transmission"`
+	Time        string   `json:"time"`
+	Result      string   `json:"result" jsonschema:"accepted (2xx), challenged (401/407), cancelled (487), failed (other 3xx-6xx) or pending (no final response)"`
+	FinalCode   *int     `json:"final_code" jsonschema:"final response; null when none"`
+	FinalReason string   `json:"final_reason,omitempty"`
+	FinalFrame  *int     `json:"final_frame,omitempty"`
+	Offer       []string `json:"offer,omitempty" jsonschema:"media the INVITE offered, one line each: type address:port protocol formats direction (image ... udptl t38 is T.38 fax); absent when it carried no session description"`
+	Answer      []string `json:"answer,omitempty" jsonschema:"media its responses (or the ACK) answered; absent when none did"`
 }
 
 // CallMedia is a media endpoint one side of a call announced in SDP.
@@ -259,19 +276,9 @@ type Registration struct {
 
 // TopLists are bounded top-N lists with their totals.
 type TopLists struct {
-	UserAgents   analyzer.TopList `json:"user_agents" jsonschema:"User-Agent values"`
-	Sources      analyzer.TopList `json:"sources" jsonschema:"addresses that sent SIP"`
-	Destinations analyzer.TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
-}
-
-// Anomaly is one finding.
-type Anomaly struct {
-	Type                string         `json:"type" jsonschema:"sip_scanner, registration_bruteforce, invite_flood, failed_calls_spike, malformed_sip"`
-	Severity            string         `json:"severity" jsonschema:"low, medium or high"`
-	Summary             string         `json:"summary"`
-	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
-	EvidenceFramesTotal int            `json:"evidence_frames_total"`
-	Details             map[string]any `json:"details"`
+	UserAgents   result.TopList `json:"user_agents" jsonschema:"User-Agent values"`
+	Sources      result.TopList `json:"sources" jsonschema:"addresses that sent SIP"`
+	Destinations result.TopList `json:"destinations" jsonschema:"addresses SIP was sent to"`
 }
 
 // Filters echoes the filters applied.
@@ -284,17 +291,4 @@ type Filters struct {
 	DstIP      string `json:"dst_ip,omitempty"`
 	StartTime  string `json:"start_time,omitempty"`
 	EndTime    string `json:"end_time,omitempty"`
-}
-
-// Thresholds are the anomaly thresholds in effect.
-type Thresholds struct {
-	ScannerMinTargets        int     `json:"scanner_min_targets"`
-	ScannerMaxSuccessRate    float64 `json:"scanner_max_success_rate"`
-	BruteforceMinFailures    int     `json:"bruteforce_min_failures"`
-	InviteFloodMin           int     `json:"invite_flood_min"`
-	InviteFloodWindowSec     float64 `json:"invite_flood_window_seconds"`
-	FailedCallsMin           int     `json:"failed_calls_min"`
-	FailedCallsRate          float64 `json:"failed_calls_rate"`
-	FailedCallsWindowSec     float64 `json:"failed_calls_window_seconds"`
-	UnansweredCallTimeoutSec float64 `json:"unanswered_call_timeout_seconds"`
 }

@@ -3,6 +3,7 @@ package tcp
 import (
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 )
 
@@ -15,7 +16,9 @@ const (
 	maxEvents = 500000
 )
 
-// event is one segment with analysis flags.
+// event is one TCP segment placed in its connection, with its analysis
+// flags: what the detectors that observe see, and, when flagged, what the
+// observer keeps for the flagged-segment lists.
 type event struct {
 	frame  int32
 	stream int32
@@ -35,8 +38,10 @@ type observer struct {
 
 	tcpPackets int // frames with a TCP header (not counting ICMP quotes)
 
-	events        []event
+	events        []event // the flagged ones
 	eventsDropped int
+
+	run *analyzer.Run[event, *results] // the detectors' work on this capture
 
 	// trace, when set (by tests), sees every segment the tracker places:
 	// its frame, stream (-1 when untracked) and flags.
@@ -45,8 +50,11 @@ type observer struct {
 
 var _ engine.Observer = (*observer)(nil)
 
-func newObserver(maxConns, maxPackets int) *observer {
-	return &observer{t: newTracker(maxConns), maxPackets: maxPackets}
+// newObserver returns an observer that tracks at most maxConns connections
+// and analyses the first maxPackets TCP segments (0: all), with the
+// detectors at the thresholds th.
+func newObserver(maxConns, maxPackets int, th analyzer.Thresholds) *observer {
+	return &observer{t: newTracker(maxConns), maxPackets: maxPackets, run: detectors.Start(th)}
 }
 
 // Observe handles one frame.
@@ -105,10 +113,11 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 		st.flagCounts[flagIndex(rest&-rest)]++
 	}
 	o.handshake(c, d, s, frame, ts)
+	e := event{frame: int32(frame), stream: int32(c.stream), flags: fl, dir: int8(d), seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts}
+	o.run.Observe(e)
 	if fl != 0 {
 		if len(o.events) < maxEvents {
-			o.events = append(o.events, event{frame: int32(frame), stream: int32(c.stream), flags: fl, dir: int8(d),
-				seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts})
+			o.events = append(o.events, e)
 		} else {
 			o.eventsDropped++
 		}

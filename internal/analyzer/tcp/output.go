@@ -8,8 +8,8 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // view is a connection oriented client to server, with its outcome.
@@ -160,7 +160,7 @@ func (v *view) record(detailed bool) Connection {
 		RstCount: cs.rst + ss.rst, FinCount: cs.fin + ss.fin, DataPackets: cs.dataPackets + ss.dataPackets,
 		Retransmissions: v.retrans(), CloseReason: v.closeReason, PacketCount: cs.packets + ss.packets,
 		FirstPacket: c.firstFrame, LastPacket: c.lastFrame,
-		StartTime: analyzer.FormatTime(nsTime(c.firstTime)), EndTime: analyzer.FormatTime(nsTime(c.lastTime)),
+		StartTime: result.FormatTime(nsTime(c.firstTime)), EndTime: result.FormatTime(nsTime(c.lastTime)),
 		DurationSeconds: secondsOf(v.duration()),
 		BytesToServer:   cs.bytes, BytesToClient: ss.bytes, PayloadToServer: cs.payload, PayloadToClient: ss.payload,
 		HandshakeRTTMs: v.handshakeRTT(), ReusedPorts: c.reused, SeenOnlyInICMP: c.icmpOnly,
@@ -215,6 +215,8 @@ type results struct {
 	f     *connFilter
 	views []*view // matching connections, in stream order
 	match []*view // by stream number (streams are 0..n-1): nil when not matching
+
+	servers *[]*serverAttempts // see attempts; nil until asked for
 }
 
 func newResults(o *observer, f *connFilter) *results {
@@ -340,12 +342,12 @@ func (r *results) flagged(e *event) FlaggedSegment {
 	if d == v.sv {
 		dir = "server_to_client"
 	}
-	return FlaggedSegment{PacketNumber: int(e.frame), Timestamp: analyzer.FormatTime(nsTime(e.ts)), Stream: int(e.stream),
+	return FlaggedSegment{PacketNumber: int(e.frame), Timestamp: result.FormatTime(nsTime(e.ts)), Stream: int(e.stream),
 		Src: ends[d].String(), Dst: ends[1-d].String(), Direction: dir, Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
 }
 
-func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment, analyzer.Page) {
-	page, pg := analyzer.Paginate(evs, offset, limit)
+func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment, result.Page) {
+	page, pg := result.Paginate(evs, offset, limit)
 	out := make([]FlaggedSegment, len(page))
 	for i, e := range page {
 		out[i] = r.flagged(e)

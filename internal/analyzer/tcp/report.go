@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 type printer struct{ b strings.Builder }
@@ -20,7 +21,7 @@ func (p *printer) flush(w io.Writer, warnings []string) error {
 	return err
 }
 
-func (p *printer) anomalies(as []Anomaly) {
+func (p *printer) anomalies(as []result.Finding) {
 	p.f("\nAnomalies (%d)\n", len(as))
 	if len(as) == 0 {
 		p.f("  none\n")

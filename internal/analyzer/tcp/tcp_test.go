@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 func genFile(t testing.TB, name string) string {
@@ -24,8 +25,13 @@ func connections(t testing.TB, in ConnectionsInput) *ConnectionsOutput {
 	return out
 }
 
+// anomalies runs analyze_tcp_anomalies; thresholds not set are at their
+// defaults, as the front ends give them.
 func anomalies(t testing.TB, in AnomaliesInput) *AnomaliesOutput {
 	t.Helper()
+	if in.Thresholds.Params() == nil {
+		in.Thresholds = defaultThresholds()
+	}
 	out, err := New(Options{}).anomalies(context.Background(), pcaptest.Env(0), in)
 	if err != nil {
 		t.Fatalf("analyze_tcp_anomalies %s: %v", in.PcapFile, err)
@@ -68,7 +74,7 @@ func allConnections(t *testing.T, in ConnectionsInput) []Connection {
 	}
 }
 
-func types(as []Anomaly) []string {
+func types(as []result.Finding) []string {
 	var out []string
 	for _, a := range as {
 		out = append(out, a.Type)
@@ -85,10 +91,10 @@ func TestAnomalies(t *testing.T) {
 		want []string // sorted
 		main string   // the type the capture was made for
 		// check looks at the anomaly of the main type.
-		check func(t *testing.T, a Anomaly)
+		check func(t *testing.T, a result.Finding)
 	}{
 		{file: "tcp-normal.pcap"},
-		{file: "tcp-port-scan.pcap", want: []string{AnomalyPortScan}, main: AnomalyPortScan, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-port-scan.pcap", want: []string{AnomalyPortScan}, main: AnomalyPortScan, check: func(t *testing.T, a result.Finding) {
 			d := a.Details
 			if d["scanner"] != "10.0.9.66" || d["targets"] != 60 || d["ports"] != 60 || d["hosts"] != 1 {
 				t.Errorf("details %v", d)
@@ -100,35 +106,35 @@ func TestAnomalies(t *testing.T) {
 				t.Errorf("refused %v + unanswered %v + 3 open != 60", d["refused"], d["unanswered"])
 			}
 		}},
-		{file: "tcp-syn-flood.pcap", want: []string{AnomalyHalfOpen, AnomalyHandshakeFail, AnomalySynFlood}, main: AnomalySynFlood, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-syn-flood.pcap", want: []string{AnomalyHalfOpen, AnomalyHandshakeFail, AnomalySynFlood}, main: AnomalySynFlood, check: func(t *testing.T, a result.Finding) {
 			d := a.Details
 			if d["server"] != "10.0.0.5:80" || d["peak_per_second"].(int) < 400 || d["completed"] != 2 || d["sources"].(int) < 390 {
 				t.Errorf("details %v", d)
 			}
 		}},
-		{file: "tcp-retransmissions.pcap", want: []string{AnomalyRetrans}, main: AnomalyRetrans, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-retransmissions.pcap", want: []string{AnomalyRetrans}, main: AnomalyRetrans, check: func(t *testing.T, a result.Finding) {
 			if a.Details["connections_over_threshold"] != 3 || a.EvidenceFramesTotal != a.Details["retransmissions"] {
 				t.Errorf("details %v, evidence %d", a.Details, a.EvidenceFramesTotal)
 			}
 		}},
-		{file: "tcp-rst-storm.pcap", want: []string{AnomalyRstStorm}, main: AnomalyRstStorm, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-rst-storm.pcap", want: []string{AnomalyRstStorm}, main: AnomalyRstStorm, check: func(t *testing.T, a result.Finding) {
 			if a.Details["resets"] != 30 || a.Details["reset_by"].(map[string]int)["server"] != 30 {
 				t.Errorf("details %v", a.Details)
 			}
 		}},
-		{file: "tcp-zero-window.pcap", want: []string{AnomalyZeroWindow}, main: AnomalyZeroWindow, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-zero-window.pcap", want: []string{AnomalyZeroWindow}, main: AnomalyZeroWindow, check: func(t *testing.T, a result.Finding) {
 			s := a.Details["stalls"].([]map[string]any)[0]
 			if s["receiver"] != "client" || s["zero_window_ms"].(float64) < 5000 {
 				t.Errorf("stall %v", s)
 			}
 		}},
-		{file: "tcp-handshake-failures.pcap", want: []string{AnomalyHandshakeFail}, main: AnomalyHandshakeFail, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-handshake-failures.pcap", want: []string{AnomalyHandshakeFail}, main: AnomalyHandshakeFail, check: func(t *testing.T, a result.Finding) {
 			d := a.Details
 			if d["server"] != "10.0.0.5:5432" || d["refused"] != 5 || d["unanswered"] != 5 || d["attempts"] != 11 {
 				t.Errorf("details %v", d)
 			}
 		}},
-		{file: "tcp-half-open.pcap", want: []string{AnomalyHalfOpen, AnomalyHandshakeFail}, main: AnomalyHalfOpen, check: func(t *testing.T, a Anomaly) {
+		{file: "tcp-half-open.pcap", want: []string{AnomalyHalfOpen, AnomalyHandshakeFail}, main: AnomalyHalfOpen, check: func(t *testing.T, a result.Finding) {
 			if a.Details["half_open"] != 15 || a.Details["attempts"] != 30 {
 				t.Errorf("details %v", a.Details)
 			}
@@ -322,10 +328,6 @@ func TestFiltersAndPaging(t *testing.T) {
 			_, err := m.anomalies(ctx, pcaptest.Env(0), AnomaliesInput{Common: Common{PcapFile: file}, AnalysisFlag: "lost"})
 			return err
 		}, "analysis_flag"},
-		{func() error {
-			_, err := m.anomalies(ctx, pcaptest.Env(0), AnomaliesInput{Common: Common{PcapFile: file}, ThresholdArgs: ThresholdArgs{ScanMinFailedRate: 2}})
-			return err
-		}, "scan_min_failed_rate"},
 		{func() error {
 			_, err := m.retransmissions(ctx, pcaptest.Env(0), RetransmissionsInput{Common: Common{PcapFile: file}, Threshold: 3})
 			return err

@@ -26,7 +26,7 @@ type frameResult struct {
 // segment, the last).
 func trace(t testing.TB, file string) (*observer, map[int]frameResult) {
 	t.Helper()
-	obs := newObserver(DefaultMaxConnections, 0)
+	obs := newObserver(DefaultMaxConnections, 0, defaultThresholds())
 	frames := map[int]frameResult{}
 	obs.trace = func(frame, stream int, fl aflag) { frames[frame] = frameResult{stream, fl} }
 	if _, err := modkit.Run(context.Background(), pcaptest.Env(0), file, engine.Options{}, obs); err != nil {
