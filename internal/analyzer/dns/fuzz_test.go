@@ -136,7 +136,7 @@ func feed(t *testing.T, pieces [][]byte) int {
 }
 
 func fuzzConfig(t *testing.T) *config {
-	c, err := newConfig(Input{}, New(Options{}).opts, 0)
+	c, err := newConfig(Input{}, New(Options{}).opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
