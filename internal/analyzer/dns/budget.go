@@ -10,14 +10,15 @@ import (
 // call's state budget (--max-state-bytes, analyzer.Env.StateItems): each
 // gets a share of it, turned into a number of entries by the worst-case
 // size of one entry (names at their 255-byte maximum, map overhead
-// included). The shares sum to less than 1. What happens at each bound,
+// included). The shares sum to 0.9, leaving room for what is not counted
+// (gopacket's out-of-order pages, the page of records being built). What happens at each bound,
 // and how the result says so, is in the README's Limits section.
 const (
 	// connBytes is one TCP connection in reassembly: gopacket's
 	// connection with its two halves, the engine's stream and the
 	// module's per-connection state.
-	connBytes  = 2048
-	shareConns = 0.16
+	connBytes  = 1536 // 945 measured (100,000 SYNs), garbage not counted
+	shareConns = 0.20
 	// shareHeld bounds the bytes of unfinished DNS-over-TCP messages
 	// held, all connections together (one message is at most 65,537
 	// bytes with its length prefix).
@@ -25,7 +26,7 @@ const (
 	// txnBytes is one transaction: the query's record, its name, its two
 	// entries in the tables that match responses to queries.
 	txnBytes  = 1024
-	shareTxns = 0.18
+	shareTxns = 0.16
 	// nameKeyBytes is one name counted in a top list.
 	nameKeyBytes = 384
 	shareNames   = 0.08
@@ -39,7 +40,7 @@ const (
 	shareCache = 0.04
 	// detNameBytes is one name the tunneling or DGA detector remembers.
 	detNameBytes  = 320
-	shareDetNames = 0.12
+	shareDetNames = 0.10
 	// regStatBytes is one registered domain the tunneling detector
 	// tracks; dgaClientBytes one client the DGA detector tracks.
 	regStatBytes   = 1024
@@ -143,10 +144,10 @@ func (o *observer) budgetWarnings() []string {
 			num(b.tcpDropped), why, num(b.lim.heldBytes))
 	}
 	if b.txnsEvicted > 0 {
-		s := fmt.Sprintf("%s DNS transactions evicted %s, the oldest first, at most %s held; answered and unanswered counts include them, the transactions list and the findings' evidence hold the rest",
+		s := fmt.Sprintf("%s DNS transactions evicted %s (at most %s held; the oldest answered first, then the oldest waiting); answered and unanswered counts include them, the transactions list holds the rest",
 			num(b.txnsEvicted), why, num(b.lim.txns))
 		if b.evictedWaited > 0 {
-			s += fmt.Sprintf("; %s were still waiting for a response, which would count as unsolicited (counts for them are partial)", num(b.evictedWaited))
+			s += fmt.Sprintf("; %s were still waiting for a response: neither answered nor unanswered, and a response to them counts as unsolicited (counts for them are partial)", num(b.evictedWaited))
 		}
 		w = append(w, s)
 	}

@@ -47,7 +47,7 @@ var slowServer = analyzer.Detector[*event, *observer]{
 			if len(found) == 0 {
 				return
 			}
-			for _, t := range o.txns.All() {
+			for _, t := range o.transactions() {
 				if e := ev[t.key.server.Addr()]; e != nil && t.answered {
 					e.Add(t.respFrame)
 				}

@@ -45,7 +45,7 @@ var unanswered = analyzer.Detector[*event, *observer]{
 			if len(found) == 0 {
 				return
 			}
-			for _, t := range o.txns.All() {
+			for _, t := range o.transactions() {
 				if e := ev[t.key.server.Addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
 					e.Add(t.queryFrame)
 				}

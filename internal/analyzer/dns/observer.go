@@ -3,6 +3,7 @@ package dns
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,42 @@ type txn struct {
 	retrans    int
 	answered   bool
 	aliases    []txKey // keys of retransmissions under another id or port
+	seq        int     // order of the query among transactions
+	prev, next *txn    // neighbours in the observer's open or done list
+}
+
+// txList is a list of transactions, oldest first, linked through the
+// transactions themselves: a transaction moves from the open list to the
+// done list when answered, in constant time.
+type txList struct {
+	head, tail *txn
+	n          int
+}
+
+func (l *txList) push(t *txn) {
+	t.prev, t.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+	l.n++
+}
+
+func (l *txList) remove(t *txn) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		l.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		l.tail = t.prev
+	}
+	t.prev, t.next = nil, nil
+	l.n--
 }
 
 type serverStat struct {
@@ -100,11 +137,16 @@ type observer struct {
 	qtypes                                                                *result.Counter[uint16]
 	nameCache                                                             map[string]*nameInfo
 	keyBuf                                                                []byte
-	heldBytes                                                             int // bytes of unfinished DNS-over-TCP messages held
+	heldBytes                                                             int // memory of unfinished DNS-over-TCP messages held (heldCost)
 
-	pending     map[txKey]*txn
-	pendingQ    map[qKey]*txn
-	txns        result.Window[*txn] // oldest first, at most budget.lim.txns
+	pending  map[txKey]*txn
+	pendingQ map[qKey]*txn
+	// Transactions held, at most budget.lim.txns in all: those waiting
+	// for a response in query order, and those answered in answer order
+	// (evicted first: they are finished).
+	open, done  txList
+	txSeq       int
+	txSorted    []*txn // open and done in query order, once settled
 	lastTime    time.Time
 	allLat      result.Reservoir
 	retransmits int
@@ -200,6 +242,14 @@ func (o *observer) Observe(p *engine.Packet) {
 		if serviceOf(uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)) == "" {
 			return
 		}
+		// Only segments that carry bytes, or end a connection, reach the
+		// reassembler: a connection is opened by its first bytes (the
+		// reassembler starts a stream mid-way), so SYNs and bare ACKs of
+		// connections that never carry DNS cost no state (a SYN flood to
+		// port 53 holds nothing).
+		if len(p.TCP.Payload) == 0 && !p.TCP.FIN && !p.TCP.RST {
+			return
+		}
 		if o.reasm == nil {
 			o.reasm = engine.NewReassembler(o)
 			o.reasm.SetMaxConns(o.cfg.lim.conns)
@@ -269,9 +319,13 @@ func plausibleName(b []byte) bool {
 // tcpConn is the module's state of one DNS-over-TCP connection, per
 // direction (client to server first).
 type tcpConn struct {
-	held [2]int // bytes of an unfinished message kept by the reassembler
+	held [2]int // memory of an unfinished message kept by the reassembler (heldCost)
 	skip [2]int // bytes of a dropped message still to pass
 }
+
+// heldCost is the memory of n bytes the reassembler keeps for the module:
+// gopacket's reassembly keeps them in pages of 1,900 bytes.
+func heldCost(n int) int { return (n + 1899) / 1900 * 2048 }
 
 func dir(fromClient bool) int {
 	if fromClient {
@@ -305,7 +359,7 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 			if st != nil {
 				held = st.held[d]
 			}
-			if o.heldBytes-held+len(data)-off > o.cfg.lim.heldBytes {
+			if o.heldBytes-held+heldCost(len(data)-off) > o.cfg.lim.heldBytes {
 				if st == nil {
 					st = &tcpConn{}
 					c.State = st
@@ -323,7 +377,7 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 		off += 2 + n
 	}
 	c.Consume(fromClient, off)
-	if held := len(data) - off; st != nil || held > 0 {
+	if held := heldCost(len(data) - off); st != nil || held > 0 {
 		if st == nil {
 			st = &tcpConn{}
 			c.State = st
@@ -477,24 +531,30 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		}
 		return
 	}
-	if o.txns.Len() >= o.cfg.lim.txns {
+	if o.open.n+o.done.n >= o.cfg.lim.txns {
 		o.evict()
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t}
+	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, seq: o.txSeq}
+	o.txSeq++
 	if !hasQ {
 		t.name = ""
 	}
 	o.pending[k] = t
 	o.pendingQ[qk] = t
-	o.txns.Push(t)
+	o.open.push(t)
 }
 
-// evict drops the oldest transaction under the state budget, counting
-// what it was: answered, unanswered (its server's evidence keeps its
-// frame), or still waiting.
+// evict drops a transaction under the state budget, the oldest answered
+// one, else the oldest waiting, counting what it was: answered,
+// unanswered (its server's evidence keeps its frame), or still waiting.
 func (o *observer) evict() {
-	t := o.txns.Front()
-	o.txns.PopFront()
+	t := o.done.head
+	if t != nil {
+		o.done.remove(t)
+	} else {
+		t = o.open.head
+		o.open.remove(t)
+	}
 	o.budget.txnsEvicted++
 	for _, k := range append(t.aliases, t.key) {
 		if o.pending[k] == t {
@@ -524,6 +584,21 @@ func (o *observer) evict() {
 	default:
 		o.budget.evictedWaited++
 	}
+}
+
+// transactions returns the transactions held, in query order; call it
+// once the capture has been read.
+func (o *observer) transactions() []*txn {
+	if o.txSorted == nil {
+		o.txSorted = make([]*txn, 0, o.open.n+o.done.n)
+		for _, l := range []*txList{&o.open, &o.done} {
+			for t := l.head; t != nil; t = t.next {
+				o.txSorted = append(o.txSorted, t)
+			}
+		}
+		slices.SortFunc(o.txSorted, func(a, b *txn) int { return a.seq - b.seq })
+	}
+	return o.txSorted
 }
 
 // pair counts client as one of the server's clients, once.
@@ -609,6 +684,8 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		delete(o.pendingQ, qk)
 	}
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
+	o.open.remove(t)
+	o.done.push(t)
 	o.answered, o.ev.answered = t, t
 	ms := t.responseMs()
 	o.allLat.Add(ms)

@@ -206,7 +206,7 @@ func (o *observer) settle() {
 	}
 	o.settled = true
 	o.answeredN, o.unanswerN = o.evAnswered, o.evUnanswered
-	for _, t := range o.txns.All() {
+	for _, t := range o.transactions() {
 		switch o.status(t) {
 		case "answered":
 			o.answeredN++
@@ -325,7 +325,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 
 	var txs []*txn
-	for _, t := range o.txns.All() {
+	for _, t := range o.transactions() {
 		if c.txMatches(t, o) {
 			txs = append(txs, t)
 		}
