@@ -37,7 +37,7 @@ const (
 	shareServerTop = 0.01
 	// cacheBytes is one interned name with its registered domain.
 	cacheBytes = 768
-	shareCache = 0.04
+	shareCache = 0.06
 	// detNameBytes is one name the tunneling or DGA detector remembers.
 	detNameBytes  = 320
 	shareDetNames = 0.10
@@ -50,7 +50,7 @@ const (
 	// serverBytes is one server's statistics, its response-time sample
 	// (serverSample values) included.
 	serverBytes  = 6144
-	shareServers = 0.08
+	shareServers = 0.06
 	// pairBytes is one (server, client) pair, for a server's client count.
 	pairBytes  = 128
 	sharePairs = 0.03

@@ -556,10 +556,13 @@ func (o *observer) evict() {
 		o.open.remove(t)
 	}
 	o.budget.txnsEvicted++
-	for _, k := range append(t.aliases, t.key) {
+	for _, k := range t.aliases {
 		if o.pending[k] == t {
 			delete(o.pending, k)
 		}
+	}
+	if o.pending[t.key] == t {
+		delete(o.pending, t.key)
 	}
 	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
 	if o.pendingQ[qk] == t {

@@ -112,12 +112,18 @@ func presentName(name []byte) string {
 	return string(name)
 }
 
-// presentKey renders a counting key (see nameKey) for output.
+// presentKey renders a counting key (see appendKey) for output; a key
+// that needs no escape is returned as it is, without a copy.
 func presentKey(key string) string {
 	if key == "." {
 		return key
 	}
-	return presentName([]byte(key))
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c <= ' ' || c >= 0x7f || c == '\\' || c == '"' {
+			return string(appendDotted(nil, []byte(key)))
+		}
+	}
+	return key
 }
 
 // appendKey appends the counting key of a decoded name: its bytes with
