@@ -339,3 +339,26 @@ func TestOutputKeyOrder(t *testing.T) {
 		t.Errorf("keys\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestReportNoEmptyLists: a report of a capture without DNS has no list
+// header with nothing under it.
+func TestReportNoEmptyLists(t *testing.T) {
+	at := time.Unix(1700000000, 0)
+	frames := []pcaptest.Frame{{Time: at, Data: pcaptest.UDP4(t, "00:00:5e:00:53:01", "00:00:5e:00:53:02", "192.0.2.1", "192.0.2.2", 40000, 9, []byte("x"))}}
+	file := filepath.Join(t.TempDir(), "none.pcap")
+	if err := os.WriteFile(file, pcaptest.Pcap(t, 1, false, frames), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var rep bytes.Buffer
+	if err := writeReport(&rep, analyze(t, Input{PcapFile: file})); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"Servers (", "Top domains", "Messages", "response codes:", "query types:", "services:"} {
+		if strings.Contains(rep.String(), bad) {
+			t.Errorf("report of a capture without DNS shows %q:\n%s", bad, rep.String())
+		}
+	}
+	if !strings.Contains(rep.String(), "No DNS packets found") {
+		t.Errorf("report:\n%s", rep.String())
+	}
+}
