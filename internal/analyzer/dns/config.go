@@ -19,11 +19,11 @@ const (
 
 type config struct {
 	maxPackets         int
-	maxTransactions    int
+	lim                limits // the bounds of the tables, from the state budget
 	offset, limit      int
 	txOffset, txLimit  int
 	limitSet, txSet    bool
-	domain             string
+	domain             string // the domain filter as a name key (appendKey): raw bytes, lower case
 	nameScratch        []byte // the name the domain filter looks at, reused
 	qtype              *uint16
 	rcode              *int
@@ -34,19 +34,21 @@ type config struct {
 	th                 analyzer.Thresholds // the detectors' thresholds
 }
 
-func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
-	c := &config{maxPackets: maxPackets, maxTransactions: opts.MaxTransactions}
+func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
+	c := &config{lim: newLimits(env, opts.MaxTransactions)}
+	if env != nil {
+		c.maxPackets = env.MaxPackets
+	}
 	var err error
-	if c.offset, c.limit, err = result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, c.limitSet, err = pageArgs(in.Offset, in.Limit); err != nil {
 		return nil, err
 	}
-	if c.txOffset, c.txLimit, err = result.PageArgs(in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
+	if c.txOffset, c.txLimit, c.txSet, err = pageArgs(in.TransactionsOffset, in.TransactionsLimit); err != nil {
 		return nil, fmt.Errorf("transactions: %w", err)
 	}
-	c.limitSet, c.txSet = in.Limit > 0, in.TransactionsLimit > 0
 	if s := strings.TrimSpace(in.Domain); s != "" {
-		c.domain = strings.ToLower(strings.TrimSuffix(s, "."))
-		c.filters.Domain = c.domain
+		c.domain = string(appendKey(nil, unescapeName(strings.TrimSuffix(s, "."))))
+		c.filters.Domain = presentKey(c.domain)
 	}
 	if s := strings.TrimSpace(in.QType); s != "" {
 		t, ok := parseType(s)
@@ -89,6 +91,48 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 	return c, nil
 }
 
+// pageArgs reads a paging argument: absent (nil) is DefaultLimit, which
+// the response budget may lower; 0 is no items, just the page object; set
+// reports a limit the caller chose, which the budget leaves alone.
+func pageArgs(offset int, limit *int) (off, lim int, set bool, err error) {
+	if limit == nil {
+		off, lim, err = result.PageArgs(offset, DefaultLimit, DefaultLimit, MaxLimit)
+		return off, lim, false, err
+	}
+	if *limit == 0 {
+		off, _, err = result.PageArgs(offset, DefaultLimit, DefaultLimit, MaxLimit)
+		return off, 0, true, err
+	}
+	off, lim, err = result.PageArgs(offset, *limit, DefaultLimit, MaxLimit)
+	return off, lim, true, err
+}
+
+// unescapeName reads a name given in presentation form: \DDD is the byte
+// DDD and \X is X, so that a name shown escaped (\229\176\143) and the
+// same name in UTF-8 (小) match alike.
+func unescapeName(s string) []byte {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b = append(b, c)
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			if v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); v < 256 {
+				b = append(b, byte(v))
+				i += 3
+				continue
+			}
+		}
+		b = append(b, s[i+1])
+		i++
+	}
+	return b
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
 // client and server of a message: the sender of a query is the client.
 func clientServer(m *message, md meta) (client, server netip.Addr) {
 	if m.ok() && m.isResponse() {
@@ -97,10 +141,10 @@ func clientServer(m *message, md meta) (client, server netip.Addr) {
 	return md.src.Addr(), md.dst.Addr()
 }
 
-// nameBuf renders a question name in lower case into a buffer reused from
-// message to message.
+// nameBuf renders the key of a question name (appendKey) into a buffer
+// reused from message to message.
 func (c *config) nameBuf(name []byte) []byte {
-	c.nameScratch = appendLowerName(c.nameScratch[:0], name)
+	c.nameScratch = appendKey(c.nameScratch[:0], name)
 	return c.nameScratch
 }
 

@@ -70,64 +70,39 @@ func (m *message) firstQuestion() (name []byte, qtype uint16, ok bool) {
 	return q.Name, uint16(q.Type), true
 }
 
-// presentName renders a decoded name: labels as they are, with backslash,
-// and bytes outside printable ASCII, escaped as \DDD (RFC 1035 §5.1); the
-// root is ".".
-func presentName(b []byte) string {
-	if len(b) == 0 {
-		return "."
+// names renders the names of one message: from the wire where the record
+// lies is known (at), else from the decoded bytes.
+type names struct {
+	m  *message
+	at rrAt // where the record being rendered lies; name < 0 when unknown
+}
+
+// owner is the record's owner name.
+func (n names) owner(decoded []byte) string { return n.m.nameAt(n.at.name, decoded) }
+
+// rdata is a name inside the record's data, skip bytes from its start;
+// second picks the name after the first (SOA RNAME).
+func (n names) rdata(skip int, second bool, decoded []byte) string {
+	if n.at.name < 0 || n.at.rdlen < skip+1 {
+		return presentName(decoded)
 	}
-	plain := true
-	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || c == '\\' {
-			plain = false
-			break
+	off := n.at.rdata + skip
+	if second {
+		end, ok := skipName(n.m.raw, off)
+		if !ok {
+			return presentName(decoded)
 		}
+		off = end
 	}
-	if plain {
-		return string(b)
-	}
-	return string(appendName(nil, b, false))
+	return n.m.nameAt(off, decoded)
 }
 
-// appendLowerName appends the presentation form of a decoded name (see
-// presentName) with ASCII letters folded to lower case: the key for
-// counting.
-func appendLowerName(dst, b []byte) []byte { return appendName(dst, b, true) }
-
-// appendName appends the presentation form of a decoded name (see
-// presentName), with ASCII letters folded to lower case when fold is set.
-func appendName(dst, b []byte, fold bool) []byte {
-	if len(b) == 0 {
-		return append(dst, '.')
-	}
-	for _, c := range b {
-		switch {
-		case c == '\\':
-			dst = append(dst, '\\', '\\')
-		case c <= ' ' || c >= 0x7f:
-			dst = append(dst, '\\', '0'+c/100, '0'+c/10%10, '0'+c%10)
-		case fold && 'A' <= c && c <= 'Z':
-			dst = append(dst, c+'a'-'A')
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}
-
-func quoteTexts(txts [][]byte) string {
-	parts := make([]string, len(txts))
-	for i, t := range txts {
-		parts[i] = strconv.Quote(string(t))
-	}
-	return strings.Join(parts, " ")
-}
-
-// rr builds the record form of a resource record.
-func rr(r *layers.DNSResourceRecord, mdns bool) RR {
+// rr builds the record form of a resource record; at is where it lies in
+// the message (name < 0: unknown).
+func (m *message) rr(r *layers.DNSResourceRecord, mdns bool, at rrAt) RR {
+	nm := names{m: m, at: at}
 	out := RR{
-		Name:     presentName(r.Name),
+		Name:     nm.owner(r.Name),
 		Type:     int(r.Type),
 		TypeName: typeName(uint16(r.Type)),
 		Class:    int(r.Class),
@@ -145,47 +120,52 @@ func rr(r *layers.DNSResourceRecord, mdns bool) RR {
 			out.Data = out.Address
 		}
 	case layers.DNSTypeCNAME:
-		out.CNAME = presentName(r.CNAME)
+		out.CNAME = nm.rdata(0, false, r.CNAME)
 		out.Data = out.CNAME
 	case layers.DNSTypeNS:
-		out.Data = presentName(r.NS)
+		out.Data = nm.rdata(0, false, r.NS)
 	case layers.DNSTypePTR:
-		out.Data = presentName(r.PTR)
+		out.Data = nm.rdata(0, false, r.PTR)
 	case layers.DNSTypeMX:
-		out.MX = presentName(r.MX.Name)
+		out.MX = nm.rdata(2, false, r.MX.Name)
 		out.Data = fmt.Sprintf("%d %s", r.MX.Preference, out.MX)
 		out.RData = map[string]any{"preference": r.MX.Preference, "exchange": out.MX}
 	case layers.DNSTypeTXT, layers.DNSTypeHINFO:
 		out.Data = quoteTexts(r.TXTs)
 	case layers.DNSTypeSOA:
 		s := r.SOA
-		out.Data = fmt.Sprintf("%s %s %d %d %d %d %d", presentName(s.MName), presentName(s.RName), s.Serial, s.Refresh, s.Retry, s.Expire, s.Minimum)
-		out.RData = map[string]any{"mname": presentName(s.MName), "rname": presentName(s.RName), "serial": s.Serial, "refresh": s.Refresh, "retry": s.Retry, "expire": s.Expire, "minimum": s.Minimum}
+		mname, rname := nm.rdata(0, false, s.MName), nm.rdata(0, true, s.RName)
+		out.Data = fmt.Sprintf("%s %s %d %d %d %d %d", mname, rname, s.Serial, s.Refresh, s.Retry, s.Expire, s.Minimum)
+		out.RData = map[string]any{"mname": mname, "rname": rname, "serial": s.Serial, "refresh": s.Refresh, "retry": s.Retry, "expire": s.Expire, "minimum": s.Minimum}
 	case layers.DNSTypeSRV:
 		s := r.SRV
-		out.Data = fmt.Sprintf("%d %d %d %s", s.Priority, s.Weight, s.Port, presentName(s.Name))
-		out.RData = map[string]any{"priority": s.Priority, "weight": s.Weight, "port": s.Port, "target": presentName(s.Name)}
+		target := nm.rdata(6, false, s.Name)
+		out.Data = fmt.Sprintf("%d %d %d %s", s.Priority, s.Weight, s.Port, target)
+		out.RData = map[string]any{"priority": s.Priority, "weight": s.Weight, "port": s.Port, "target": target}
 	case layers.DNSTypeNAPTR:
 		n := r.NAPTR
-		out.Data = fmt.Sprintf("%d %d %q %q %q %s", n.Order, n.Preference, n.Flags, n.Service, n.Regexp, presentName(n.Replacement))
-		out.RData = map[string]any{"order": n.Order, "preference": n.Preference, "flags": string(n.Flags), "service": string(n.Service), "regexp": string(n.Regexp), "replacement": presentName(n.Replacement)}
+		repl := nm.rdata(7+len(n.Flags)+len(n.Service)+len(n.Regexp), false, n.Replacement)
+		out.Data = fmt.Sprintf("%d %d %s %s %s %s", n.Order, n.Preference, appendQuoted(nil, n.Flags), appendQuoted(nil, n.Service), appendQuoted(nil, n.Regexp), repl)
+		out.RData = map[string]any{"order": n.Order, "preference": n.Preference, "flags": textValue(n.Flags), "service": textValue(n.Service), "regexp": textValue(n.Regexp), "replacement": repl}
 	case layers.DNSTypeSVCB, layers.DNSTypeHTTPS:
-		out.Data, out.RData = svcb(r.SVCB)
+		out.Data, out.RData = svcb(r.SVCB, nm.rdata(2, false, r.SVCB.Target))
 	case layers.DNSTypeRRSIG:
 		g := r.RRSIG
-		out.Data = fmt.Sprintf("%s %s %d %d %d %d %d %s [signature %d bytes]", typeName(uint16(g.TypeCovered)), algorithmName(uint8(g.Algorithm)), g.Labels, g.OriginalTTL, g.Expiration, g.Inception, g.KeyTag, presentName(g.SignerName), len(g.Signature))
-		out.RData = map[string]any{"type_covered": typeName(uint16(g.TypeCovered)), "algorithm": algorithmName(uint8(g.Algorithm)), "labels": g.Labels, "original_ttl": g.OriginalTTL, "expiration": g.Expiration, "inception": g.Inception, "key_tag": g.KeyTag, "signer": presentName(g.SignerName), "signature_bytes": len(g.Signature)}
+		signer := nm.rdata(18, false, g.SignerName)
+		out.Data = fmt.Sprintf("%s %s %d %d %d %d %d %s [signature %d bytes]", typeName(uint16(g.TypeCovered)), algorithmName(uint8(g.Algorithm)), g.Labels, g.OriginalTTL, g.Expiration, g.Inception, g.KeyTag, signer, len(g.Signature))
+		out.RData = map[string]any{"type_covered": typeName(uint16(g.TypeCovered)), "algorithm": algorithmName(uint8(g.Algorithm)), "labels": g.Labels, "original_ttl": g.OriginalTTL, "expiration": g.Expiration, "inception": g.Inception, "key_tag": g.KeyTag, "signer": signer, "signature_bytes": len(g.Signature)}
 	case layers.DNSTypeDNSKEY:
 		k := r.DNSKEY
 		out.Data = fmt.Sprintf("%d %d %s [key %d bytes, tag %d]", k.Flags, k.Protocol, algorithmName(uint8(k.Algorithm)), len(k.PublicKey), keyTag(r.Data))
 		out.RData = map[string]any{"flags": int(k.Flags), "zone_key": k.Flags&0x100 != 0, "secure_entry_point": k.Flags&1 != 0, "protocol": int(k.Protocol), "algorithm": algorithmName(uint8(k.Algorithm)), "key_bytes": len(k.PublicKey), "key_tag": keyTag(r.Data)}
 	case layers.DNSTypeURI:
-		out.Data = fmt.Sprintf("%d %d %q", r.URI.Priority, r.URI.Weight, r.URI.Target)
+		out.Data = fmt.Sprintf("%d %d %s", r.URI.Priority, r.URI.Weight, appendQuoted(nil, r.URI.Target))
 	case layers.DNSTypeOPT:
 		out.Data = fmt.Sprintf("udp %d", r.Class)
 	default:
 		out.Data, out.RData = otherRData(uint16(r.Type), r.Data)
 	}
+	out.Data = bound(out.Data, maxData)
 	return out
 }
 
@@ -205,10 +185,17 @@ func keyTag(rdata []byte) int {
 
 var svcParamNames = map[uint16]string{0: "mandatory", 1: "alpn", 2: "no-default-alpn", 3: "port", 4: "ipv4hint", 5: "ech", 6: "ipv6hint", 7: "dohpath", 8: "ohttp"}
 
-func svcb(s layers.DNSSVCB) (string, any) {
+// maxSvcParams is how many SvcParams of a record are shown.
+const maxSvcParams = 16
+
+func svcb(s layers.DNSSVCB, target string) (string, any) {
 	params := map[string]string{}
 	var parts []string
-	for _, p := range s.Params {
+	for i, p := range s.Params {
+		if i == maxSvcParams {
+			parts = append(parts, fmt.Sprintf("...(%d params)", len(s.Params)))
+			break
+		}
 		key := uint16(p.Key)
 		name, ok := svcParamNames[key]
 		if !ok {
@@ -223,7 +210,7 @@ func svcb(s layers.DNSSVCB) (string, any) {
 				if i+1+n > len(p.Value) {
 					break
 				}
-				ids = append(ids, string(p.Value[i+1:i+1+n]))
+				ids = append(ids, textValue(p.Value[i+1:i+1+n]))
 				i += 1 + n
 			}
 			v = strings.Join(ids, ",")
@@ -243,12 +230,16 @@ func svcb(s layers.DNSSVCB) (string, any) {
 			}
 			v = strings.Join(addrs, ",")
 		case 5:
-			v = base64.StdEncoding.EncodeToString(p.Value)
+			v = base64.StdEncoding.EncodeToString(p.Value[:min(len(p.Value), maxData/4*3)])
+			if len(p.Value) > maxData/4*3 {
+				v += "...(" + strconv.Itoa(len(p.Value)) + " bytes)"
+			}
 		case 7:
-			v = string(p.Value)
+			v = textValue(p.Value)
 		default:
-			v = hex.EncodeToString(p.Value)
+			v = hexBound(p.Value)
 		}
+		v = bound(v, maxData)
 		params[name] = v
 		if v == "" {
 			parts = append(parts, name)
@@ -256,7 +247,6 @@ func svcb(s layers.DNSSVCB) (string, any) {
 			parts = append(parts, name+"="+v)
 		}
 	}
-	target := presentName(s.Target)
 	data := fmt.Sprintf("%d %s", s.Priority, target)
 	if len(parts) > 0 {
 		data += " " + strings.Join(parts, " ")
@@ -270,21 +260,26 @@ func otherRData(t uint16, d []byte) (string, any) {
 	switch t {
 	case 257: // CAA (RFC 8659): flags, tag length, tag, value
 		if len(d) >= 2 && 2+int(d[1]) <= len(d) {
-			tag, value := string(d[2:2+int(d[1])]), string(d[2+int(d[1]):])
-			return fmt.Sprintf("%d %s %q", d[0], tag, value), map[string]any{"flags": d[0], "critical": d[0]&0x80 != 0, "tag": tag, "value": value}
+			tag, value := d[2:2+int(d[1])], d[2+int(d[1]):]
+			return fmt.Sprintf("%d %s %s", d[0], appendEscaped(nil, tag, "", false), appendQuoted(nil, value)),
+				map[string]any{"flags": d[0], "critical": d[0]&0x80 != 0, "tag": textValue(tag), "value": textValue(value)}
 		}
 	case 43, 59: // DS, CDS (RFC 4034 §5): key tag, algorithm, digest type, digest
 		if len(d) >= 4 {
 			tag := binary.BigEndian.Uint16(d)
-			return fmt.Sprintf("%d %s %d %X", tag, algorithmName(d[2]), d[3], d[4:]),
-				map[string]any{"key_tag": tag, "algorithm": algorithmName(d[2]), "digest_type": d[3], "digest": hex.EncodeToString(d[4:])}
+			digest := hexBound(d[4:])
+			return fmt.Sprintf("%d %s %d %s", tag, algorithmName(d[2]), d[3], strings.ToUpper(digest)),
+				map[string]any{"key_tag": tag, "algorithm": algorithmName(d[2]), "digest_type": d[3], "digest": digest}
 		}
 	}
-	if len(d) > 64 {
-		return fmt.Sprintf("\\# %d %s... (%d bytes)", len(d), hex.EncodeToString(d[:64]), len(d)), nil
+	if len(d) > maxHexBytes {
+		return fmt.Sprintf("\\# %d %s... (%d bytes)", len(d), hex.EncodeToString(d[:maxHexBytes]), len(d)), nil
 	}
 	return fmt.Sprintf("\\# %d %s", len(d), hex.EncodeToString(d)), nil
 }
+
+// maxEDNSOptions is how many EDNS options of a message are listed.
+const maxEDNSOptions = 16
 
 // edns decodes the OPT pseudo-record, if any.
 func (m *message) edns() *EDNS {
@@ -294,9 +289,13 @@ func (m *message) edns() *EDNS {
 			continue
 		}
 		e := &EDNS{UDPSize: int(r.Class), ExtendedRcode: int(r.TTL >> 24), Version: int(r.TTL>>16) & 0xff, DO: r.TTL&0x8000 != 0, Options: []EDNSOption{}}
-		for _, o := range r.OPT {
+		for i, o := range r.OPT {
 			code := uint16(o.Code)
-			e.Options = append(e.Options, EDNSOption{Code: int(code), Name: ednsOptionName(code), Hex: hex.EncodeToString(o.Data)})
+			if i < maxEDNSOptions {
+				e.Options = append(e.Options, EDNSOption{Code: int(code), Name: ednsOptionName(code), Hex: hexBound(o.Data)})
+			} else {
+				e.OptionsOmitted++
+			}
 			switch code {
 			case 8: // client subnet: family, source prefix, scope prefix, address
 				if len(o.Data) >= 4 {
@@ -318,12 +317,12 @@ func (m *message) edns() *EDNS {
 			case 10: // cookie: 8-byte client cookie, optional server cookie
 				if len(o.Data) >= 8 {
 					e.ClientCookie = hex.EncodeToString(o.Data[:8])
-					e.ServerCookie = hex.EncodeToString(o.Data[8:])
+					e.ServerCookie = hexBound(o.Data[8:])
 				}
 			case 15: // extended DNS error: info code, extra text
 				if len(o.Data) >= 2 {
 					c := int(binary.BigEndian.Uint16(o.Data))
-					e.ExtendedError, e.ExtendedReason = &c, string(o.Data[2:])
+					e.ExtendedError, e.ExtendedReason = &c, textValue(o.Data[2:])
 				}
 			}
 		}
@@ -334,8 +333,9 @@ func (m *message) edns() *EDNS {
 
 // summary is a one-line description in the manner of Wireshark's Info
 // column: "Standard query 0x1a2b A example.com" or "Standard query
-// response 0x1a2b No such name A example.com".
-func (m *message) summary() string {
+// response 0x1a2b No such name A example.com"; qs and rrs are where the
+// questions and records lie (see layout).
+func (m *message) summary(qs []int, rrs []rrAt) string {
 	var b strings.Builder
 	op := "Standard query"
 	if o := m.opcode(); o != 0 {
@@ -349,8 +349,12 @@ func (m *message) summary() string {
 	if m.isResponse() && m.headerRcode() != 0 {
 		b.WriteString(" " + rcodeName(m.rcode()))
 	}
-	for _, q := range m.layer.Questions {
-		fmt.Fprintf(&b, " %s %s", typeName(uint16(q.Type)), presentName(q.Name))
+	for i, q := range m.layer.Questions {
+		if i == maxSection {
+			fmt.Fprintf(&b, " ... (%d questions)", len(m.layer.Questions))
+			break
+		}
+		fmt.Fprintf(&b, " %s %s", typeName(uint16(q.Type)), m.nameAt(at(qs, i), q.Name))
 	}
 	for i := range m.layer.Answers {
 		if i == 5 {
@@ -358,8 +362,24 @@ func (m *message) summary() string {
 			break
 		}
 		a := &m.layer.Answers[i]
-		d := rr(a, false).Data
-		fmt.Fprintf(&b, " %s %s", typeName(uint16(a.Type)), d)
+		fmt.Fprintf(&b, " %s %s", typeName(uint16(a.Type)), m.rr(a, false, rrAtIndex(rrs, i)).Data)
 	}
-	return b.String()
+	return bound(b.String(), maxSummary)
+}
+
+// at is the offset of question i, or -1 when unknown.
+func at(qs []int, i int) int {
+	if i < len(qs) {
+		return qs[i]
+	}
+	return -1
+}
+
+// rrAtIndex is where record i (counted over all three sections) lies, or
+// an rrAt with name -1 when unknown.
+func rrAtIndex(rrs []rrAt, i int) rrAt {
+	if i < len(rrs) {
+		return rrs[i]
+	}
+	return rrAt{name: -1}
 }

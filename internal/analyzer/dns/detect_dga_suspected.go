@@ -29,7 +29,7 @@ var dga = analyzer.Detector[*event, *observer]{
 
 type dgaUnit struct {
 	min int
-	nx  map[netip.Addr]*clientNX // by client, at most maxClientsDGA
+	nx  map[netip.Addr]*clientNX // by client, at most the budget's dgaUsers
 }
 
 // clientNX is what the DGA detector knows of one client.
@@ -45,20 +45,25 @@ func (u *dgaUnit) Observe(e *event) {
 	if !e.response || e.rcode != 3 || e.md.service != "DNS" || e.name == nil {
 		return
 	}
-	client, name := e.md.dst.Addr(), e.name.name
+	client, name := e.md.dst.Addr(), e.name.key
 	c := u.nx[client]
 	if c == nil {
-		if len(u.nx) >= maxClientsDGA {
+		if len(u.nx) >= e.budget.lim.dgaUsers {
+			e.budget.dgaRefused++
 			return
 		}
 		c = &clientNX{names: map[string]struct{}{}}
 		u.nx[client] = c
 	}
-	if _, seen := c.names[name]; seen || len(c.names) >= maxNXNames || e.names.full() {
+	if _, seen := c.names[name]; seen || len(c.names) >= maxNXNames {
+		return
+	}
+	if e.budget.full() {
+		e.budget.namesRefused++
 		return
 	}
 	c.names[name] = struct{}{}
-	e.names.take()
+	e.budget.take()
 	if randomLooking(name) {
 		c.random++
 		c.frames.Add(e.md.frame)
@@ -80,9 +85,13 @@ func (u *dgaUnit) Conclude(_ *observer, add func(result.Finding)) {
 		if c.random < u.min {
 			continue
 		}
+		examples := make([]string, len(c.examples))
+		for i, k := range c.examples {
+			examples[i] = presentKey(k)
+		}
 		add(result.NewFinding(AnomalyDGA, result.High,
 			fmt.Sprintf("%s received NXDOMAIN for %d distinct random-looking names: a domain generation algorithm (malware looking for its controller) is likely", a, c.random),
-			c.frames, map[string]any{"client": a.String(), "random_nxdomain_names": c.random, "nxdomain_names": len(c.names), "examples": c.examples}))
+			c.frames, map[string]any{"client": a.String(), "random_nxdomain_names": c.random, "nxdomain_names": len(c.names), "examples": examples}))
 	}
 }
 

@@ -37,7 +37,7 @@ var tunneling = analyzer.Detector[*event, *observer]{
 type tunnelUnit struct {
 	minNames           int
 	minLen, minEntropy float64
-	regs               map[string]*regStat // by registered domain, at most maxRegDomains
+	regs               map[string]*regStat // by registered domain's key, at most the budget's regStats
 }
 
 // regStat is what the tunneling detector knows of one registered domain.
@@ -59,13 +59,14 @@ func (u *tunnelUnit) Observe(e *event) {
 	if !e.tracked || e.response || e.name == nil {
 		return
 	}
-	name, reg := e.name.name, e.name.registered()
+	name, reg := e.name.key, e.name.registered()
 	if reg == "" {
 		return
 	}
 	r := u.regs[reg]
 	if r == nil {
-		if len(u.regs) >= maxRegDomains {
+		if len(u.regs) >= e.budget.lim.regStats {
+			e.budget.regsRefused++
 			return
 		}
 		r = &regStat{names: map[string]struct{}{}}
@@ -78,12 +79,15 @@ func (u *tunnelUnit) Observe(e *event) {
 	if _, seen := r.names[name]; seen {
 		return
 	}
-	if len(r.names) >= maxSubdomains || e.names.full() {
+	if len(r.names) >= maxSubdomains || e.budget.full() {
+		if e.budget.full() {
+			e.budget.namesRefused++
+		}
 		r.namesCapped = true
 		return
 	}
 	r.names[name] = struct{}{}
-	e.names.take()
+	e.budget.take()
 	sub := strings.TrimSuffix(strings.TrimSuffix(name, reg), ".")
 	if sub != "" {
 		r.sumLen += float64(len(sub))
@@ -119,7 +123,7 @@ func (u *tunnelUnit) Conclude(_ *observer, add func(result.Finding)) {
 			why = append(why, fmt.Sprintf("mean entropy %.2f bits/char", meanEnt))
 		}
 		if txtShare >= 0.5 {
-			why = append(why, fmt.Sprintf("%.0f%% TXT/NULL queries", 100*txtShare))
+			why = append(why, fmt.Sprintf("%s of its queries TXT/NULL", result.Percent(r.txtNull, r.queries)))
 		}
 		if len(why) == 0 {
 			continue
@@ -128,10 +132,14 @@ func (u *tunnelUnit) Conclude(_ *observer, add func(result.Finding)) {
 		if r.namesCapped {
 			distinct = "at least " + distinct
 		}
+		examples := make([]string, len(r.examples))
+		for i, k := range r.examples {
+			examples[i] = presentKey(k)
+		}
 		add(result.NewFinding(AnomalyTunneling, result.High,
-			fmt.Sprintf("possible DNS tunnel under %s: %s distinct names in %d queries, %s", reg, distinct, r.queries, joinAnd(why)),
-			r.frames, map[string]any{"registered_domain": reg, "queries": r.queries, "distinct_names": n, "distinct_names_capped": r.namesCapped,
-				"mean_subdomain_length": round2(meanLen), "mean_entropy": round2(meanEnt), "txt_null_queries": r.txtNull, "examples": r.examples}))
+			fmt.Sprintf("possible DNS tunnel under %s: %s distinct names in %d queries, %s", presentKey(reg), distinct, r.queries, joinAnd(why)),
+			r.frames, map[string]any{"registered_domain": presentKey(reg), "queries": r.queries, "distinct_names": n, "distinct_names_capped": r.namesCapped,
+				"mean_subdomain_length": round2(meanLen), "mean_entropy": round2(meanEnt), "txt_null_queries": r.txtNull, "examples": examples}))
 	}
 }
 

@@ -54,7 +54,7 @@ func (u *nxRateUnit) Conclude(_ *observer, add func(result.Finding)) {
 	}
 	if rate := float64(u.nx) / float64(u.responses); rate > u.maxRate {
 		add(result.NewFinding(AnomalyNXDomainRate, result.Medium,
-			fmt.Sprintf("%.0f%% of DNS responses are NXDOMAIN (%d of %d): mistyped or stale names, broken search domains, or malware probing", 100*rate, u.nx, u.responses),
+			fmt.Sprintf("%d of %d DNS responses are NXDOMAIN (%s): mistyped or stale names, broken search domains, or malware probing", u.nx, u.responses, result.Percent(u.nx, u.responses)),
 			u.nxFrames, map[string]any{"nxdomain": u.nx, "responses": u.responses, "rate": round2(rate)}))
 	}
 }

@@ -32,7 +32,7 @@ var largeResponse = analyzer.Detector[*event, *observer]{
 
 type largeUnit struct {
 	bytes, min  int
-	byDst       map[netip.Addr]*largeResponses // answers, by destination; at most maxCounterKeys
+	byDst       map[netip.Addr]*largeResponses // answers, by destination; at most the budget's largeDsts
 	unsolicited largeResponses                 // with no query seen
 }
 
@@ -59,13 +59,15 @@ func (u *largeUnit) Observe(e *event) {
 		u.unsolicited.add(e.md)
 	case e.answered != nil:
 		l := u.byDst[e.md.dst.Addr()]
-		if l == nil && len(u.byDst) < maxCounterKeys {
+		if l == nil {
+			if len(u.byDst) >= e.budget.lim.largeDsts {
+				e.budget.largeRefused++
+				return
+			}
 			l = &largeResponses{}
 			u.byDst[e.md.dst.Addr()] = l
 		}
-		if l != nil {
-			l.add(e.md)
-		}
+		l.add(e.md)
 	}
 }
 

@@ -32,20 +32,22 @@ var slowServer = analyzer.Detector[*event, *observer]{
 				l *result.Latency
 			}
 			var found []slow
-			ev := map[netip.Addr]*result.Evidence{} // their answers
+			ev := map[netip.Addr]*result.Evidence{} // their answers, those evicted first
 			for _, s := range o.srvOrder {
 				if s.answered < minAnswered {
 					continue
 				}
 				if l := s.lat.Latency(); l != nil && l.Median >= medianMs {
 					found = append(found, slow{s, l})
-					ev[s.addr] = &result.Evidence{}
+					e := &result.Evidence{}
+					e.Merge(s.evAnswered)
+					ev[s.addr] = e
 				}
 			}
 			if len(found) == 0 {
 				return
 			}
-			for _, t := range o.txns {
+			for _, t := range o.transactions() {
 				if e := ev[t.key.server.Addr()]; e != nil && t.answered {
 					e.Add(t.respFrame)
 				}

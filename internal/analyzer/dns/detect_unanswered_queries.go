@@ -32,18 +32,20 @@ var unanswered = analyzer.Detector[*event, *observer]{
 		minN, minRate, timeout := th.Int(unansweredMin), th.Get(unansweredMinRate), th.Get(unansweredTimeout)
 		return analyzer.Concluder[*event, *observer](func(o *observer, add func(result.Finding)) {
 			var found []*serverStat
-			ev := map[netip.Addr]*result.Evidence{} // their unanswered queries
+			ev := map[netip.Addr]*result.Evidence{} // their unanswered queries, those evicted first
 			for _, s := range o.srvOrder {
 				asked := s.answered + s.unanswered
 				if s.unanswered >= minN && float64(s.unanswered)/float64(asked) >= minRate {
 					found = append(found, s)
-					ev[s.addr] = &result.Evidence{}
+					e := &result.Evidence{}
+					e.Merge(s.evUnanswered)
+					ev[s.addr] = e
 				}
 			}
 			if len(found) == 0 {
 				return
 			}
-			for _, t := range o.txns {
+			for _, t := range o.transactions() {
 				if e := ev[t.key.server.Addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
 					e.Add(t.queryFrame)
 				}
@@ -51,7 +53,7 @@ var unanswered = analyzer.Detector[*event, *observer]{
 			for _, s := range found {
 				asked := s.answered + s.unanswered
 				add(result.NewFinding(AnomalyUnanswered, result.Medium,
-					fmt.Sprintf("DNS server %s left %d of %d queries unanswered (no response within %.0f s)", s.addr, s.unanswered, asked, timeout),
+					fmt.Sprintf("DNS server %s left %d of %d queries unanswered (%s; no response within %g s)", s.addr, s.unanswered, asked, result.Percent(s.unanswered, asked), timeout),
 					*ev[s.addr], map[string]any{"server": s.addr.String(), "unanswered": s.unanswered, "queries": asked}))
 			}
 		})

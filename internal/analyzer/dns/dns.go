@@ -26,27 +26,21 @@ import (
 
 // Options are the module's limits.
 type Options struct {
-	// MaxTransactions caps the queries tracked for matching (default
-	// 300,000); later queries are counted but not matched.
+	// MaxTransactions, when positive, caps the transactions held for
+	// matching responses to queries below what the call's state budget
+	// allows (--max-state-bytes; see the README's Limits); past it the
+	// oldest are evicted, their outcome counted.
 	MaxTransactions int
 }
 
-// DefaultMaxTransactions is the default Options.MaxTransactions.
-const DefaultMaxTransactions = 300000
-
 // ResponseBudget is the largest JSON a call with default page sizes returns.
-const ResponseBudget = 64 << 10
+const ResponseBudget = 32 << 10
 
 // Module is the DNS module.
 type Module struct{ opts Options }
 
 // New returns the DNS module.
-func New(opts Options) *Module {
-	if opts.MaxTransactions <= 0 {
-		opts.MaxTransactions = DefaultMaxTransactions
-	}
-	return &Module{opts: opts}
-}
+func New(opts Options) *Module { return &Module{opts: opts} }
 
 // Name returns "dns".
 func (*Module) Name() string { return "dns" }
@@ -62,14 +56,15 @@ func (m *Module) Tools() []analyzer.Tool {
 			"servers and qtypes, anomalies with evidence frames (dns_tunneling_suspected, dga_suspected, high_nxdomain_rate, " +
 			"slow_dns_server, unanswered_queries, dns_non_standard_port, large_response, malformed_dns), and paged detail: messages " +
 			"(flags, opcode, rcode names, every section with decoded records, EDNS0) and transactions (query, response, time). Filter " +
-			"with domain, qtype, rcode, client_ip, server_ip, start_time, end_time; page with limit/offset and transactions_limit/offset.",
+			"with domain, qtype, rcode, client_ip, server_ip, start_time, end_time; page with limit/offset and transactions_limit/offset " +
+			"(limit 0: summary only).",
 		OpenWorld: true,
 		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
 func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
-	cfg, err := newConfig(in, m.opts, env.MaxPackets)
+	cfg, err := newConfig(in, m.opts, env)
 	if err != nil {
 		return nil, err
 	}
@@ -84,13 +79,6 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	return out, nil
 }
 
-// fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
-func fitBudget(out *Output, cfg *config) {
-	result.FitBudget(out, ResponseBudget,
-		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
-		func() bool { return result.Halve(&out.Transactions, &out.TxPage, cfg.txSet) })
-}
-
 var _ modkit.Passer = (*Module)(nil)
 
 // NewPass runs the module in a pass shared with other modules, with
@@ -102,7 +90,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		env = &analyzer.Env{}
 	}
 	in := m.Tools()[0].NewInput().(*Input)
-	cfg, err := newConfig(*in, m.opts, env.MaxPackets)
+	cfg, err := newConfig(*in, m.opts, env)
 	if err != nil {
 		return nil, err
 	}

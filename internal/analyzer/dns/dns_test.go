@@ -16,6 +16,8 @@ import (
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
+func intp(n int) *int { return &n }
+
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
@@ -29,7 +31,7 @@ func analyze(t testing.TB, in Input) *Output {
 func allPackets(t *testing.T, file string) []Packet {
 	var all []Packet
 	for offset := 0; ; {
-		out := analyze(t, Input{PcapFile: file, Limit: MaxLimit, Offset: offset})
+		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
 		all = append(all, out.Packets...)
 		if !out.PacketsPage.Truncated {
 			return all
@@ -102,7 +104,12 @@ func b01(b bool) string {
 }
 
 // headerRcode is the 4-bit header rcode tshark shows as dns.flags.rcode.
-func headerRcode(p Packet) int { return p.Rcode & 0xf }
+func headerRcode(p Packet) int {
+	if p.Rcode == nil {
+		return -1
+	}
+	return *p.Rcode & 0xf
+}
 
 // tsharkName writes a name as tshark does: the root as <Root>.
 func tsharkName(n string) string {
@@ -220,7 +227,7 @@ func TestCorpusSilence(t *testing.T) {
 }
 
 func TestTCPAndTransactions(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "dns-normal.pcap"), Limit: 1000, TransactionsLimit: 1000})
+	out := analyze(t, Input{PcapFile: genFile(t, "dns-normal.pcap"), Limit: intp(1000), TransactionsLimit: intp(1000)})
 	var tcp []Packet
 	for _, p := range out.Packets {
 		if p.Protocol == "TCP" {
@@ -293,7 +300,7 @@ func TestFiltersAndPaging(t *testing.T) {
 			t.Errorf("%+v: %d messages, want %d", c.in, out.PacketsPage.Total, c.total)
 		}
 	}
-	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: -1}} {
+	for _, bad := range []Input{{QType: "BOGUS"}, {RCode: "WHAT"}, {ClientIP: "x"}, {StartTime: "soon"}, {Limit: intp(-1)}, {Limit: intp(MaxLimit + 1)}, {Offset: -1}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)

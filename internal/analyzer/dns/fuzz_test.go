@@ -37,7 +37,8 @@ func dnsPayloads(f *testing.F) [][]byte {
 // FuzzDecode feeds arbitrary bytes to the DNS message decoder and the
 // record builder. Properties: no panic; decoding twice gives the same
 // record; the header fields come from the first 12 bytes; the record
-// marshals to JSON.
+// marshals to JSON with no control or format character in any string and
+// every string bounded.
 func FuzzDecode(f *testing.F) {
 	for _, p := range dnsPayloads(f) {
 		f.Add(p)
@@ -56,9 +57,15 @@ func FuzzDecode(f *testing.F) {
 		if len(data) >= 2 && r1.DNSID != int(binary.BigEndian.Uint16(data)) {
 			t.Fatalf("id %d from %x", r1.DNSID, data[:2])
 		}
-		if _, err := json.Marshal(r1); err != nil {
+		b, err := json.Marshal(r1)
+		if err != nil {
 			t.Fatal(err)
 		}
+		// Packet text: no control or format character in any string,
+		// each bounded (a name is at most about 1 KB escaped).
+		var v any
+		json.Unmarshal(b, &v)
+		checkStrings(t, "", v, 1100)
 		o := newObserver(fuzzConfig(t))
 		o.msg.decode(data)
 		o.handle(md)
@@ -136,7 +143,7 @@ func feed(t *testing.T, pieces [][]byte) int {
 }
 
 func fuzzConfig(t *testing.T) *config {
-	c, err := newConfig(Input{}, New(Options{}).opts, 0)
+	c, err := newConfig(Input{}, New(Options{}).opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package dns
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,18 +20,15 @@ const (
 	portLLMNR = 5355
 )
 
-// Bounds on state kept in memory.
+// Fixed bounds; the tables that grow with the capture are bounded from
+// the state budget (budget.go).
 const (
-	maxCounterKeys  = 50000  // distinct keys per top-list counter
-	maxRegDomains   = 20000  // registered domains tracked for tunneling
-	maxSubdomains   = 2000   // distinct names remembered per registered domain
-	maxClientsDGA   = 20000  // clients tracked for DGA
-	maxNXNames      = 1000   // distinct NXDOMAIN names remembered per client
-	maxNamesTotal   = 200000 // names remembered by the tunneling and DGA detectors together
-	maxServers      = 10000
-	reservoirSize   = 20000 // response times kept per server for quantiles
+	maxSubdomains   = 2000 // distinct names remembered per registered domain
+	maxNXNames      = 1000 // distinct NXDOMAIN names remembered per client
+	reservoirSize   = 20000
 	maxExamples     = 5
 	maxUniqueListed = 50
+	maxAliases      = 8 // other ids or ports a retransmitted query is matched under
 )
 
 // meta is where and how one DNS message was carried.
@@ -66,24 +64,66 @@ type txn struct {
 	answers    int
 	retrans    int
 	answered   bool
+	aliases    []txKey // keys of retransmissions under another id or port
+	seq        int     // order of the query among transactions
+	prev, next *txn    // neighbours in the observer's open or done list
+}
+
+// txList is a list of transactions, oldest first, linked through the
+// transactions themselves: a transaction moves from the open list to the
+// done list when answered, in constant time.
+type txList struct {
+	head, tail *txn
+	n          int
+}
+
+func (l *txList) push(t *txn) {
+	t.prev, t.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+	l.n++
+}
+
+func (l *txList) remove(t *txn) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		l.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		l.tail = t.prev
+	}
+	t.prev, t.next = nil, nil
+	l.n--
 }
 
 type serverStat struct {
-	addr       netip.Addr
-	queries    int
-	answered   int
-	unanswered int
-	rcodes     map[int]int
-	lat        result.Reservoir
-	clients    map[netip.Addr]struct{}
+	addr          netip.Addr
+	queries       int
+	answered      int
+	unanswered    int
+	rcodes        map[int]int // at most maxRcodeKeys; the rest under otherRcode
+	lat           result.Reservoir
+	clients       int  // distinct clients, from the observer's pairs
+	clientsCapped bool // a new client was not counted (pairs bound)
+	// The frames of its transactions evicted under the state budget, for
+	// the findings' evidence: unanswered queries and answers.
+	evUnanswered, evAnswered result.Evidence
 }
 
 type observer struct {
-	cfg   *config
-	msg   message
-	reasm *engine.Reassembler
-	run   *analyzer.Run[*event, *observer] // the detectors' work on this capture
-	ev    event                            // the message in hand, for the detectors
+	cfg    *config
+	budget budget
+	msg    message
+	reasm  *engine.Reassembler
+	run    *analyzer.Run[*event, *observer] // the detectors' work on this capture
+	ev     event                            // the message in hand, for the detectors
 
 	found, analyzed, matched int
 	page                     []Packet
@@ -92,26 +132,33 @@ type observer struct {
 	queries, responses, malformed, inICMP, nonStd, truncated, unsolicited int
 	byService, byTransport                                                map[string]int
 	rcodes, opcodes                                                       map[int]int
-	names, regDomains                                                     *result.Counter[string]
+	names, regDomains                                                     *result.Counter[string] // by name key
 	clients, serverTop                                                    *result.Counter[netip.Addr]
 	qtypes                                                                *result.Counter[uint16]
 	nameCache                                                             map[string]*nameInfo
-	nameBuf                                                               []byte
-	held                                                                  nameBudget // names the detectors remember
+	keyBuf                                                                []byte
+	heldBytes                                                             int // memory of unfinished DNS-over-TCP messages held (heldCost)
 
-	pending     map[txKey]*txn
-	pendingQ    map[qKey]*txn
-	txns        []*txn
-	txCapped    int
+	pending  map[txKey]*txn
+	pendingQ map[qKey]*txn
+	// Transactions held, at most budget.lim.txns in all: those waiting
+	// for a response in query order, and those answered in answer order
+	// (evicted first: they are finished).
+	open, done  txList
+	txSeq       int
+	txSorted    []*txn // open and done in query order, once settled
 	lastTime    time.Time
 	allLat      result.Reservoir
 	retransmits int
 
 	servers  map[netip.Addr]*serverStat
 	srvOrder []*serverStat
+	pairs    map[[2]netip.Addr]struct{} // (server, client)
 
 	settled              bool // settle has run
 	answeredN, unanswerN int  // transactions answered and unanswered, once settled
+	evAnswered           int  // transactions evicted answered
+	evUnanswered         int  // transactions evicted unanswered
 }
 
 // event is what the observer hands its detectors for each DNS message it
@@ -134,38 +181,25 @@ type event struct {
 	// malformed says why the message could not be fully decoded; "" when
 	// it could, or when it is quoted in an ICMP error (cut by design).
 	malformed string
-	// names is the one bound on the question names the detectors
-	// remember, all detectors together.
-	names *nameBudget
+	// budget holds the bounds of the detectors' tables and counts what
+	// they turn away (the names they remember are one pool).
+	budget *budget
 }
-
-// nameBudget bounds the question names the detectors remember together
-// (maxNamesTotal).
-type nameBudget struct{ n int }
-
-// full reports whether no more names may be remembered.
-func (b *nameBudget) full() bool { return b.n >= maxNamesTotal }
-
-// take counts one name remembered.
-func (b *nameBudget) take() { b.n++ }
 
 var _ engine.Observer = (*observer)(nil)
 var _ engine.Flusher = (*observer)(nil)
 var _ engine.StreamHandler = (*observer)(nil)
 
 func newObserver(cfg *config) *observer {
+	l := cfg.lim
 	return &observer{
-		cfg: cfg, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
-		names: newCounter[string](), regDomains: newCounter[string](), clients: newCounter[netip.Addr](), serverTop: newCounter[netip.Addr](),
-		qtypes: newCounter[uint16](), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
-		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{},
+		cfg: cfg, budget: budget{lim: l}, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
+		names: result.NewCounter[string](l.names, maxUniqueListed), regDomains: result.NewCounter[string](l.regDomains, maxUniqueListed),
+		clients: result.NewCounter[netip.Addr](l.clients, maxUniqueListed), serverTop: result.NewCounter[netip.Addr](l.serverTop, maxUniqueListed),
+		qtypes: result.NewCounter[uint16](maxQTypes, maxUniqueListed), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
+		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]netip.Addr]struct{}{},
 		run: detectors.Start(cfg.th),
 	}
-}
-
-// newCounter returns a top-list counter of the module's size.
-func newCounter[K comparable]() *result.Counter[K] {
-	return result.NewCounter[K](maxCounterKeys, maxUniqueListed)
 }
 
 func serviceOf(sport, dport uint16) string {
@@ -208,8 +242,17 @@ func (o *observer) Observe(p *engine.Packet) {
 		if serviceOf(uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)) == "" {
 			return
 		}
+		// Only segments that carry bytes, or end a connection, reach the
+		// reassembler: a connection is opened by its first bytes (the
+		// reassembler starts a stream mid-way), so SYNs and bare ACKs of
+		// connections that never carry DNS cost no state (a SYN flood to
+		// port 53 holds nothing).
+		if len(p.TCP.Payload) == 0 && !p.TCP.FIN && !p.TCP.RST {
+			return
+		}
 		if o.reasm == nil {
 			o.reasm = engine.NewReassembler(o)
+			o.reasm.SetMaxConns(o.cfg.lim.conns)
 		}
 		o.reasm.Add(p)
 	case p.ICMPv4 != nil || p.ICMPv6 != nil:
@@ -273,17 +316,58 @@ func plausibleName(b []byte) bool {
 	return dots > 0
 }
 
+// tcpConn is the module's state of one DNS-over-TCP connection, per
+// direction (client to server first).
+type tcpConn struct {
+	held [2]int // memory of an unfinished message kept by the reassembler (heldCost)
+	skip [2]int // bytes of a dropped message still to pass
+}
+
+// heldCost is the memory of n bytes the reassembler keeps for the module:
+// gopacket's reassembly keeps them in pages of 1,900 bytes.
+func heldCost(n int) int { return (n + 1899) / 1900 * 2048 }
+
+func dir(fromClient bool) int {
+	if fromClient {
+		return 0
+	}
+	return 1
+}
+
 // Data receives reassembled DNS-over-TCP bytes: messages with a two-byte
 // length prefix (RFC 1035 §4.2.2), split across segments or packed into one.
+// An unfinished message (at most 65,537 bytes with its prefix, the bound
+// per connection and direction) is left unconsumed, so the reassembler
+// offers it again with more; past the budget for unfinished messages of
+// all connections together, it is dropped and its remaining bytes skipped.
 func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
 	src, dst := c.Client, c.Server
 	if !fromClient {
 		src, dst = dst, src
 	}
+	d := dir(fromClient)
+	st, _ := c.State.(*tcpConn)
 	off := 0
+	if st != nil && st.skip[d] > 0 {
+		off = min(st.skip[d], len(data))
+		st.skip[d] -= off
+	}
 	for len(data)-off >= 2 {
 		n := int(binary.BigEndian.Uint16(data[off:]))
 		if len(data)-off-2 < n {
+			held := 0
+			if st != nil {
+				held = st.held[d]
+			}
+			if o.heldBytes-held+heldCost(len(data)-off) > o.cfg.lim.heldBytes {
+				if st == nil {
+					st = &tcpConn{}
+					c.State = st
+				}
+				st.skip[d] = 2 + n - (len(data) - off)
+				off = len(data)
+				o.budget.tcpDropped++
+			}
 			break
 		}
 		frame, t := at(off + 2 + max(n, 1) - 1)
@@ -293,13 +377,33 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 		off += 2 + n
 	}
 	c.Consume(fromClient, off)
+	if held := heldCost(len(data) - off); st != nil || held > 0 {
+		if st == nil {
+			st = &tcpConn{}
+			c.State = st
+		}
+		o.heldBytes += held - st.held[d]
+		st.held[d] = held
+	}
 }
 
-// Gap notes bytes lost from a TCP stream.
-func (o *observer) Gap(*engine.StreamConn, bool, int) {}
+// Gap notes bytes lost from a TCP stream: the reassembler drops what was
+// kept of an unfinished message.
+func (o *observer) Gap(c *engine.StreamConn, fromClient bool, _ int) {
+	if st, _ := c.State.(*tcpConn); st != nil {
+		d := dir(fromClient)
+		o.heldBytes -= st.held[d]
+		st.held[d], st.skip[d] = 0, 0
+	}
+}
 
-// Closed ends a TCP connection.
-func (o *observer) Closed(*engine.StreamConn) {}
+// Closed ends a TCP connection, and what it held.
+func (o *observer) Closed(c *engine.StreamConn) {
+	if st, _ := c.State.(*tcpConn); st != nil {
+		o.heldBytes -= st.held[0] + st.held[1]
+		c.State = nil
+	}
+}
 
 // Flush delivers what TCP reassembly still holds.
 func (o *observer) Flush() {
@@ -314,7 +418,7 @@ func (o *observer) handle(md meta) {
 	o.found++
 	o.answered = nil
 	e := &o.ev
-	*e = event{md: md, names: &o.held}
+	*e = event{md: md, budget: &o.budget}
 	// A message quoted in an ICMP error is cut short by design.
 	switch {
 	case md.inICMP:
@@ -366,7 +470,7 @@ func (o *observer) track(md meta) {
 	var name string
 	if hasQ {
 		e.name, e.qtype = o.intern(qname), qtype
-		name = e.name.name
+		name = e.name.key
 	}
 	if !m.isResponse() {
 		o.queries++
@@ -399,12 +503,9 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	if md.service == "MDNS" {
 		return // mDNS answers go to the group, not to a query
 	}
-	s := o.server(md.dst.Addr(), multicast)
-	if s != nil {
+	if s := o.server(md.dst.Addr(), multicast); s != nil {
 		s.queries++
-		if len(s.clients) < maxCounterKeys {
-			s.clients[md.src.Addr()] = struct{}{}
-		}
+		o.pair(s, md.src.Addr())
 	}
 	k := txKey{client: md.src, server: md.dst, tcp: md.transport == "TCP", id: uint16(o.msg.id())}
 	if multicast {
@@ -424,22 +525,98 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		t.retrans++
 		t.lastQuery = md.t
 		o.retransmits++
-		o.pending[k] = t
+		if len(t.aliases) < maxAliases {
+			t.aliases = append(t.aliases, k)
+			o.pending[k] = t
+		}
 		return
 	}
-	if len(o.txns) >= o.cfg.maxTransactions {
-		o.txCapped++
-		return
+	if o.open.n+o.done.n >= o.cfg.lim.txns {
+		o.evict()
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t}
+	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, seq: o.txSeq}
+	o.txSeq++
 	if !hasQ {
 		t.name = ""
 	}
 	o.pending[k] = t
-	if len(o.pendingQ) < o.cfg.maxTransactions {
-		o.pendingQ[qk] = t
+	o.pendingQ[qk] = t
+	o.open.push(t)
+}
+
+// evict drops a transaction under the state budget, the oldest answered
+// one, else the oldest waiting, counting what it was: answered,
+// unanswered (its server's evidence keeps its frame), or still waiting.
+func (o *observer) evict() {
+	t := o.done.head
+	if t != nil {
+		o.done.remove(t)
+	} else {
+		t = o.open.head
+		o.open.remove(t)
 	}
-	o.txns = append(o.txns, t)
+	o.budget.txnsEvicted++
+	for _, k := range t.aliases {
+		if o.pending[k] == t {
+			delete(o.pending, k)
+		}
+	}
+	if o.pending[t.key] == t {
+		delete(o.pending, t.key)
+	}
+	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
+	if o.pendingQ[qk] == t {
+		delete(o.pendingQ, qk)
+	}
+	var s *serverStat
+	if !t.multicast() {
+		s = o.servers[t.key.server.Addr()]
+	}
+	switch o.status(t) {
+	case "answered":
+		o.evAnswered++
+		if s != nil {
+			s.evAnswered.Add(t.respFrame)
+		}
+	case "unanswered":
+		o.evUnanswered++
+		if s != nil {
+			s.unanswered++
+			s.evUnanswered.Add(t.queryFrame)
+		}
+	default:
+		o.budget.evictedWaited++
+	}
+}
+
+// transactions returns the transactions held, in query order; call it
+// once the capture has been read.
+func (o *observer) transactions() []*txn {
+	if o.txSorted == nil {
+		o.txSorted = make([]*txn, 0, o.open.n+o.done.n)
+		for _, l := range []*txList{&o.open, &o.done} {
+			for t := l.head; t != nil; t = t.next {
+				o.txSorted = append(o.txSorted, t)
+			}
+		}
+		slices.SortFunc(o.txSorted, func(a, b *txn) int { return a.seq - b.seq })
+	}
+	return o.txSorted
+}
+
+// pair counts client as one of the server's clients, once.
+func (o *observer) pair(s *serverStat, client netip.Addr) {
+	k := [2]netip.Addr{s.addr, client}
+	if _, ok := o.pairs[k]; ok {
+		return
+	}
+	if len(o.pairs) >= o.cfg.lim.pairs {
+		s.clientsCapped = true
+		o.budget.pairsRefused++
+		return
+	}
+	o.pairs[k] = struct{}{}
+	s.clients++
 }
 
 // multicast reports a query sent to a group (LLMNR), which any responder
@@ -459,16 +636,24 @@ type qKey struct {
 	qtype          uint16
 }
 
+// maxRcodeKeys bounds a server's response-code counts (12 bits with EDNS:
+// 4,096 codes); codes past it count under otherRcode.
+const maxRcodeKeys = 32
+
+// otherRcode is the key of the response codes counted together.
+const otherRcode = -1
+
 func (o *observer) server(a netip.Addr, multicast bool) *serverStat {
 	if multicast {
 		return nil
 	}
 	s := o.servers[a]
 	if s == nil {
-		if len(o.servers) >= maxServers {
+		if len(o.servers) >= o.cfg.lim.servers {
+			o.budget.srvRefused++
 			return nil
 		}
-		s = &serverStat{addr: a, rcodes: map[int]int{}, clients: map[netip.Addr]struct{}{}, lat: result.Reservoir{Cap: reservoirSize}}
+		s = &serverStat{addr: a, rcodes: map[int]int{}, lat: result.Reservoir{Cap: serverSample}}
 		o.servers[a] = s
 		o.srvOrder = append(o.srvOrder, s)
 	}
@@ -497,13 +682,21 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		// port: the transaction is already answered.
 		return
 	}
-	delete(o.pendingQ, qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype})
+	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
+	if o.pendingQ[qk] == t {
+		delete(o.pendingQ, qk)
+	}
 	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
+	o.open.remove(t)
+	o.done.push(t)
 	o.answered, o.ev.answered = t, t
 	ms := t.responseMs()
 	o.allLat.Add(ms)
 	if s := o.server(md.src.Addr(), t.multicast()); s != nil {
 		s.answered++
+		if _, ok := s.rcodes[rc]; !ok && len(s.rcodes) >= maxRcodeKeys {
+			rc = otherRcode
+		}
 		s.rcodes[rc]++
 		s.lat.Add(ms)
 	}
@@ -512,35 +705,34 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 // nameInfo is a question name as counted, interned so that repeated names
 // cost neither an allocation nor a public-suffix lookup.
 type nameInfo struct {
-	name    string // lower-cased presentation form
-	reg     string // registered domain; "" when there is none
+	key     string // the name's bytes, ASCII in lower case (appendKey)
+	reg     string // key of the registered domain; "" when there is none
 	regDone bool
 }
 
-// maxNameCache bounds the intern table; when full it starts over.
-const maxNameCache = 100000
-
-// intern returns the nameInfo of a decoded question name.
+// intern returns the nameInfo of a decoded question name. The table is
+// bounded by the state budget; when full it starts over (it is a cache:
+// nothing is lost but the time to fill it again).
 func (o *observer) intern(qname []byte) *nameInfo {
-	o.nameBuf = appendLowerName(o.nameBuf[:0], qname)
-	if ni := o.nameCache[string(o.nameBuf)]; ni != nil {
+	o.keyBuf = appendKey(o.keyBuf[:0], qname)
+	if ni := o.nameCache[string(o.keyBuf)]; ni != nil {
 		return ni
 	}
-	if len(o.nameCache) >= maxNameCache {
+	if len(o.nameCache) >= o.cfg.lim.nameCache {
 		clear(o.nameCache)
 	}
-	ni := &nameInfo{name: string(o.nameBuf)}
-	o.nameCache[ni.name] = ni
+	ni := &nameInfo{key: string(o.keyBuf)}
+	o.nameCache[ni.key] = ni
 	return ni
 }
 
-// registered returns the registered domain of the name (eTLD+1), computed
-// once.
+// registered returns the key of the registered domain of the name
+// (eTLD+1), computed once.
 func (ni *nameInfo) registered() string {
 	if !ni.regDone {
 		ni.regDone = true
-		if ni.name != "." && ni.name != "" {
-			ni.reg, _ = publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(ni.name, "."))
+		if ni.key != "." && ni.key != "" {
+			ni.reg, _ = publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(ni.key, "."))
 		}
 	}
 	return ni.reg

@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 	"sort"
@@ -13,6 +12,11 @@ import (
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
+
+// maxSection is how many questions or records of each section a message
+// record lists (the response budget may list fewer); counts has them all
+// and omitted says how many were left out.
+const maxSection = 10
 
 // record builds the packet record of the message being handled.
 func record(m *message, md meta) Packet {
@@ -43,7 +47,10 @@ func record(m *message, md meta) Packet {
 		if len(m.raw) >= 4 {
 			p.Flags.IsResponse = m.isResponse()
 			p.Opcode, p.OpcodeName = m.opcode(), opcodeName(m.opcode())
-			p.Rcode, p.RcodeName = m.headerRcode(), rcodeName(m.headerRcode())
+			if p.Flags.IsResponse {
+				rc := m.headerRcode()
+				p.Rcode, p.RcodeName = &rc, rcodeName(rc)
+			}
 		}
 		for i := range p.Counts {
 			if len(m.raw) >= 6+2*i {
@@ -53,21 +60,29 @@ func record(m *message, md meta) Packet {
 		return p
 	}
 	if m.err != nil {
-		p.Malformed = m.err.Error()
+		p.Malformed = result.Text(m.err.Error(), result.MaxText)
 	}
 	f := m.raw[2:4]
 	p.DNSID = m.id()
 	p.Flags = Flags{IsResponse: f[0]&0x80 != 0, Authoritative: f[0]&0x04 != 0, Truncated: f[0]&0x02 != 0, RecursionDesired: f[0]&0x01 != 0,
 		RecursionAvailable: f[1]&0x80 != 0, AuthenticatedData: f[1]&0x20 != 0, CheckingDisabled: f[1]&0x10 != 0}
 	p.Opcode, p.OpcodeName = m.opcode(), opcodeName(m.opcode())
-	p.Rcode = m.rcode()
-	p.RcodeName = rcodeName(p.Rcode)
+	if p.Flags.IsResponse {
+		rc := m.rcode()
+		p.Rcode, p.RcodeName = &rc, rcodeName(rc)
+	}
 	for i := range p.Counts {
 		p.Counts[i] = m.count(i)
 	}
+	qs, rrs := m.layout()
+	var omitted [4]int
 	mdns := md.service == "MDNS"
-	for _, q := range m.layer.Questions {
-		qq := Question{Name: presentName(q.Name), Type: int(q.Type), TypeName: typeName(uint16(q.Type)), Class: int(q.Class)}
+	for i, q := range m.layer.Questions {
+		if i == maxSection {
+			omitted[0] = len(m.layer.Questions) - i
+			break
+		}
+		qq := Question{Name: m.nameAt(at(qs, i), q.Name), Type: int(q.Type), TypeName: typeName(uint16(q.Type)), Class: int(q.Class)}
 		if mdns {
 			qq.UnicastResponse = q.Class&0x8000 != 0
 			qq.Class &= 0x7fff
@@ -75,21 +90,52 @@ func record(m *message, md meta) Packet {
 		qq.ClassName = className(uint16(qq.Class))
 		p.Questions = append(p.Questions, qq)
 	}
-	for i := range m.layer.Answers {
-		p.Answers = append(p.Answers, rr(&m.layer.Answers[i], mdns))
-	}
-	for i := range m.layer.Authorities {
-		p.Authorities = append(p.Authorities, rr(&m.layer.Authorities[i], mdns))
-	}
-	for i := range m.layer.Additionals {
-		if m.layer.Additionals[i].Type == layers.DNSTypeOPT {
-			continue
+	// The records of the three sections are numbered in one sequence, as
+	// layout finds them.
+	base := 0
+	for sec, list := range [][]layers.DNSResourceRecord{m.layer.Answers, m.layer.Authorities, m.layer.Additionals} {
+		dst := [...]*[]RR{&p.Answers, &p.Authorities, &p.Additionals}[sec]
+		for i := range list {
+			r := &list[i]
+			if sec == 2 && r.Type == layers.DNSTypeOPT {
+				continue
+			}
+			if len(*dst) == maxSection {
+				omitted[sec+1]++
+				continue
+			}
+			*dst = append(*dst, m.rr(r, mdns, rrAtIndex(rrs, base+i)))
 		}
-		p.Additionals = append(p.Additionals, rr(&m.layer.Additionals[i], mdns))
+		base += len(list)
+	}
+	if omitted != [4]int{} {
+		p.Omitted = &omitted
 	}
 	p.EDNS = m.edns()
-	p.Summary = m.summary()
+	p.Summary = m.summary(qs, rrs)
 	return p
+}
+
+// cutRecords lists at most n records of each section of p (n >= 0),
+// counting the rest in omitted: the response budget's last resort for
+// large messages.
+func cutRecords(p *Packet, n int) bool {
+	cut := false
+	var omitted [4]int
+	if p.Omitted != nil {
+		omitted = *p.Omitted
+	}
+	for i, l := range []*[]RR{&p.Answers, &p.Authorities, &p.Additionals} {
+		if len(*l) > n {
+			omitted[i+1] += len(*l) - n
+			*l = (*l)[:n]
+			cut = true
+		}
+	}
+	if cut {
+		p.Omitted = &omitted
+	}
+	return cut
 }
 
 func (o *observer) status(t *txn) string {
@@ -104,8 +150,11 @@ func (o *observer) status(t *txn) string {
 
 func (o *observer) txOutput(t *txn) Transaction {
 	tr := Transaction{
-		Client: t.key.client.String(), Protocol: "UDP", DNSID: int(t.key.id), Name: t.name, QType: typeName(t.qtype),
+		Client: t.key.client.String(), Protocol: "UDP", DNSID: int(t.key.id), QType: typeName(t.qtype),
 		QueryPacket: t.queryFrame, QueryTime: result.FormatTime(t.queryTime), Status: o.status(t), Retransmissions: t.retrans,
+	}
+	if t.name != "" {
+		tr.Name = presentKey(t.name)
 	}
 	if t.key.server.IsValid() {
 		tr.Server = t.key.server.String()
@@ -137,7 +186,7 @@ func (c *config) txMatches(t *txn, o *observer) bool {
 	if c.serverIP.IsValid() && t.key.server.Addr() != c.serverIP {
 		return false
 	}
-	if c.domain != "" && !strings.Contains(t.name, c.domain) { // both lower case
+	if c.domain != "" && !strings.Contains(t.name, c.domain) { // both keys
 		return false
 	}
 	if c.qtype != nil && t.qtype != *c.qtype {
@@ -156,7 +205,8 @@ func (o *observer) settle() {
 		return
 	}
 	o.settled = true
-	for _, t := range o.txns {
+	o.answeredN, o.unanswerN = o.evAnswered, o.evUnanswered
+	for _, t := range o.transactions() {
 		switch o.status(t) {
 		case "answered":
 			o.answeredN++
@@ -175,16 +225,19 @@ func (o *observer) statistics() Statistics {
 	o.settle()
 	st := Statistics{Queries: o.queries, Responses: o.responses}
 	st.UniqueDomainsQueried = o.names.Distinct()
-	st.UniqueDomains = append([]string{}, o.names.Order()...)
-	st.ByService, st.ByTransport = o.byService, o.byTransport
-	st.RcodeCounts, st.OpcodeCounts, st.QTypeCounts = map[string]int{}, map[string]int{}, map[string]int{}
-	for r, n := range o.rcodes {
-		st.RcodeCounts[rcodeName(r)] += n
+	st.UniqueDomains = make([]string, 0, len(o.names.Order()))
+	for _, k := range o.names.Order() {
+		st.UniqueDomains = append(st.UniqueDomains, presentKey(k))
 	}
+	st.ByService, st.ByTransport = o.byService, o.byTransport
+	st.RcodeCounts = rcodeCounts(o.rcodes)
+	st.OpcodeCounts = map[string]int{}
 	for op, n := range o.opcodes {
 		st.OpcodeCounts[opcodeName(op)] += n
 	}
-	o.qtypes.All(func(k uint16, n int) { st.QTypeCounts[typeName(k)] += n })
+	st.QTypeCounts = topCounts(func(f func(string, int)) {
+		o.qtypes.All(func(k uint16, n int) { f(typeName(k), n) })
+	})
 	st.Answered, st.Unanswered = o.answeredN, o.unanswerN
 	st.Retransmissions, st.Unsolicited, st.TruncatedReplies = o.retransmits, o.unsolicited, o.truncated
 	st.ResponseTimeMs = o.allLat.Latency()
@@ -197,6 +250,52 @@ func (o *observer) statistics() Statistics {
 func (o *observer) findings() []result.Finding {
 	o.settle()
 	return o.run.Conclude(o)
+}
+
+// maxCodes is how many codes a count map names; the rest count under
+// "other".
+const maxCodes = 16
+
+// topCounts gathers counts by name (each passes every name and count):
+// the maxCodes largest by name, the rest summed under "other".
+func topCounts(each func(func(name string, n int))) map[string]int {
+	byName := map[string]int{}
+	each(func(name string, n int) { byName[name] += n })
+	if len(byName) <= maxCodes {
+		return byName
+	}
+	items := make([]result.TopItem, 0, len(byName))
+	for k, n := range byName {
+		items = append(items, result.TopItem{Key: k, Count: n})
+	}
+	slices.SortFunc(items, func(a, b result.TopItem) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	out := map[string]int{}
+	for i, it := range items {
+		if i < maxCodes && it.Key != "other" {
+			out[it.Key] = it.Count
+		} else {
+			out["other"] += it.Count
+		}
+	}
+	return out
+}
+
+// rcodeCounts names response-code counts (see topCounts).
+func rcodeCounts(m map[int]int) map[string]int {
+	return topCounts(func(f func(string, int)) {
+		for r, n := range m {
+			name := "other"
+			if r != otherRcode {
+				name = rcodeName(r)
+			}
+			f(name, n)
+		}
+	})
 }
 
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
@@ -216,9 +315,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if o.found == 0 {
 		out.Message = "No DNS packets found"
 	}
-	if o.txCapped > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("transaction limit of %d reached: %d later queries counted but not matched", c.maxTransactions, o.txCapped))
-	}
+	out.Warnings = append(out.Warnings, o.budgetWarnings()...)
 	out.Statistics = o.statistics()
 
 	out.Packets = o.page
@@ -228,7 +325,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	out.PacketsPage = result.PageOf(o.matched, c.offset, c.limit, len(out.Packets))
 
 	var txs []*txn
-	for _, t := range o.txns {
+	for _, t := range o.transactions() {
 		if c.txMatches(t, o) {
 			txs = append(txs, t)
 		}
@@ -248,18 +345,14 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		if i == maxUniqueListed {
 			break
 		}
-		sv := Server{Server: s.addr.String(), Queries: s.queries, Answered: s.answered, Unanswered: s.unanswered, RcodeCounts: map[string]int{},
-			ResponseTimeMs: s.lat.Latency(), Clients: len(s.clients)}
+		sv := Server{Server: s.addr.String(), Queries: s.queries, Answered: s.answered, Unanswered: s.unanswered, RcodeCounts: rcodeCounts(s.rcodes),
+			ResponseTimeMs: s.lat.Latency(), Clients: s.clients, ClientsCapped: s.clientsCapped}
 		if n := s.answered + s.unanswered; n > 0 {
 			sv.AnswerRate = float64(int(1000*float64(s.answered)/float64(n)+0.5)) / 1000
 		}
-		for r, n := range s.rcodes {
-			sv.RcodeCounts[rcodeName(r)] += n
-		}
 		out.Servers = append(out.Servers, sv)
 	}
-	str := func(s string) string { return s }
-	out.Top = TopLists{Names: o.names.Top(str), RegisteredDomains: o.regDomains.Top(str), Clients: o.clients.Top(netip.Addr.String),
+	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(netip.Addr.String),
 		Servers: o.serverTop.Top(netip.Addr.String), QTypes: o.qtypes.Top(typeName)}
 	out.Anomalies = o.findings()
 	return out

@@ -9,10 +9,10 @@ import (
 type Input struct {
 	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
 
-	Limit              int `json:"limit,omitempty" jsonschema:"DNS messages per page (default 20, at most 1000)"`
-	Offset             int `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
-	TransactionsLimit  int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, at most 1000)"`
-	TransactionsOffset int `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
+	Limit              *int `json:"limit,omitempty" jsonschema:"DNS messages per page (default 20, fewer if the response would pass 32 KiB; at most 1000; 0: none, just the page object)"`
+	Offset             int  `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
+	TransactionsLimit  *int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, fewer if the response would pass 32 KiB; at most 1000; 0: none)"`
+	TransactionsOffset int  `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
 
 	Domain    string `json:"domain,omitempty" jsonschema:"only messages whose question name contains this text (case-insensitive)"`
 	QType     string `json:"qtype,omitempty" jsonschema:"only this question type: A, AAAA, TXT, ... or a number"`
@@ -28,29 +28,34 @@ type Input struct {
 }
 
 // Output is the result of analyze_dns_packets. The keys mcpcap returns keep
-// their names and meaning; the rest are additions.
+// their names and meaning; the rest are additions. Keys come summary
+// first: identity and totals, notes and warnings, statistics, anomalies,
+// top lists and servers, then the paged lists, then the filters and
+// thresholds echoed.
 type Output struct {
-	File               string `json:"file" jsonschema:"the capture reference as given"`
-	AnalysisTimestamp  string `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
-	TotalPacketsInFile int    `json:"total_packets_in_file" jsonschema:"frames in the capture"`
-	DNSPacketsFound    int    `json:"dns_packets_found" jsonschema:"DNS, mDNS and LLMNR messages found (a TCP segment can carry several)"`
-	DNSPacketsAnalyzed int    `json:"dns_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
-	Note               string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
-	Message            string `json:"message,omitempty" jsonschema:"set when the capture holds no DNS"`
+	File               string   `json:"file" jsonschema:"the capture reference as given"`
+	AnalysisTimestamp  string   `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
+	TotalPacketsInFile int      `json:"total_packets_in_file" jsonschema:"frames in the capture"`
+	DNSPacketsFound    int      `json:"dns_packets_found" jsonschema:"DNS, mDNS and LLMNR messages found (a TCP segment can carry several)"`
+	DNSPacketsAnalyzed int      `json:"dns_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
+	Note               string   `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
+	Message            string   `json:"message,omitempty" jsonschema:"set when the capture holds no DNS"`
+	Warnings           []string `json:"warnings" jsonschema:"what limited the analysis: a damaged capture, state evicted under the state budget (--max-state-bytes), lists cut to keep the response small"`
 
-	Statistics Statistics `json:"statistics"`
+	Statistics Statistics       `json:"statistics"`
+	Anomalies  []result.Finding `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
 
-	Packets      []Packet            `json:"packets" jsonschema:"DNS messages that match the filters, paged by limit/offset"`
-	PacketsPage  result.Page         `json:"packets_page"`
-	Transactions []Transaction       `json:"transactions" jsonschema:"queries with their responses (id, 5-tuple and question), paged by transactions_limit/offset"`
-	TxPage       result.Page         `json:"transactions_page"`
-	Servers      []Server            `json:"servers" jsonschema:"DNS servers, busiest first (first 50)"`
-	ServersTotal int                 `json:"servers_total"`
-	Top          TopLists            `json:"top" jsonschema:"top names, registered domains, clients, servers and query types"`
-	Anomalies    []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters      Filters             `json:"filters"`
-	Thresholds   analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings     []string            `json:"warnings"`
+	Top          TopLists `json:"top" jsonschema:"top names, registered domains, clients, servers and query types"`
+	Servers      []Server `json:"servers" jsonschema:"DNS servers, busiest first (first 50)"`
+	ServersTotal int      `json:"servers_total"`
+
+	Packets      []Packet      `json:"packets" jsonschema:"DNS messages that match the filters, paged by limit/offset"`
+	PacketsPage  result.Page   `json:"packets_page"`
+	Transactions []Transaction `json:"transactions" jsonschema:"queries with their responses (id, 5-tuple and question), paged by transactions_limit/offset"`
+	TxPage       result.Page   `json:"transactions_page"`
+
+	Filters    Filters             `json:"filters"`
+	Thresholds analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
@@ -62,9 +67,9 @@ type Statistics struct {
 
 	ByService        map[string]int  `json:"by_service" jsonschema:"messages per service: DNS, MDNS, LLMNR"`
 	ByTransport      map[string]int  `json:"by_transport" jsonschema:"messages per transport: UDP, TCP"`
-	RcodeCounts      map[string]int  `json:"rcode_counts" jsonschema:"responses per response code"`
+	RcodeCounts      map[string]int  `json:"rcode_counts" jsonschema:"responses per response code (the 16 most frequent; the rest under other)"`
 	OpcodeCounts     map[string]int  `json:"opcode_counts"`
-	QTypeCounts      map[string]int  `json:"qtype_counts" jsonschema:"questions per type"`
+	QTypeCounts      map[string]int  `json:"qtype_counts" jsonschema:"queries per question type (the 16 most frequent; the rest under other)"`
 	Answered         int             `json:"answered" jsonschema:"unicast queries matched to a response"`
 	Unanswered       int             `json:"unanswered" jsonschema:"unicast queries with no response within the timeout"`
 	Retransmissions  int             `json:"retransmissions" jsonschema:"queries repeated for the same question by the same client to the same server while unanswered"`
@@ -121,7 +126,8 @@ type EDNS struct {
 	Version        int          `json:"version"`
 	DO             bool         `json:"do" jsonschema:"DNSSEC OK"`
 	ExtendedRcode  int          `json:"extended_rcode" jsonschema:"upper 8 bits of the response code"`
-	Options        []EDNSOption `json:"options"`
+	Options        []EDNSOption `json:"options" jsonschema:"the first 16"`
+	OptionsOmitted int          `json:"options_omitted,omitempty" jsonschema:"options past the first 16"`
 	ClientSubnet   string       `json:"client_subnet,omitempty" jsonschema:"ECS source prefix, e.g. 192.0.2.0/24"`
 	ClientCookie   string       `json:"client_cookie,omitempty"`
 	ServerCookie   string       `json:"server_cookie,omitempty"`
@@ -150,21 +156,24 @@ type Packet struct {
 	Flags           Flags      `json:"flags"`
 	Opcode          int        `json:"opcode"`
 	OpcodeName      string     `json:"opcode_name"`
-	Rcode           int        `json:"rcode" jsonschema:"response code, with the EDNS extension when present"`
-	RcodeName       string     `json:"rcode_name"`
+	Rcode           *int       `json:"rcode,omitempty" jsonschema:"response code, with the EDNS extension when present; responses only (a query has none)"`
+	RcodeName       string     `json:"rcode_name,omitempty" jsonschema:"responses only"`
 	Counts          [4]int     `json:"counts" jsonschema:"header counts: questions, answers, authority, additional"`
-	Questions       []Question `json:"questions"`
-	Answers         []RR       `json:"answers"`
-	Authorities     []RR       `json:"authorities"`
-	Additionals     []RR       `json:"additionals"`
-	EDNS            *EDNS      `json:"edns,omitempty"`
-	Summary         string     `json:"summary" jsonschema:"one line, like Wireshark's Info column"`
-	Size            int        `json:"size" jsonschema:"DNS message length in bytes"`
-	ResponseTimeMs  *float64   `json:"response_time_ms,omitempty" jsonschema:"for a response: time since its query"`
-	QueryPacket     *int       `json:"query_packet,omitempty" jsonschema:"for a response: frame of its query"`
-	InICMPError     bool       `json:"in_icmp_error,omitempty" jsonschema:"quoted inside an ICMP error"`
-	NonStandardPort bool       `json:"non_standard_port,omitempty"`
-	Malformed       string     `json:"malformed,omitempty" jsonschema:"why the message could not be fully decoded"`
+	Questions       []Question `json:"questions" jsonschema:"the first 10"`
+	Answers         []RR       `json:"answers" jsonschema:"the first 10 (fewer when the response would pass 32 KiB)"`
+	Authorities     []RR       `json:"authorities" jsonschema:"the first 10 (fewer when the response would pass 32 KiB)"`
+	Additionals     []RR       `json:"additionals" jsonschema:"the first 10, OPT excluded (fewer when the response would pass 32 KiB)"`
+	// Omitted counts the records of each section left out of the lists
+	// above: questions, answers, authorities, additionals.
+	Omitted         *[4]int  `json:"omitted,omitempty" jsonschema:"records decoded but not listed, per section (questions, answers, authorities, additionals); absent when none"`
+	EDNS            *EDNS    `json:"edns,omitempty"`
+	Summary         string   `json:"summary" jsonschema:"one line, like Wireshark's Info column"`
+	Size            int      `json:"size" jsonschema:"DNS message length in bytes"`
+	ResponseTimeMs  *float64 `json:"response_time_ms,omitempty" jsonschema:"for a response: time since its query"`
+	QueryPacket     *int     `json:"query_packet,omitempty" jsonschema:"for a response: frame of its query"`
+	InICMPError     bool     `json:"in_icmp_error,omitempty" jsonschema:"quoted inside an ICMP error"`
+	NonStandardPort bool     `json:"non_standard_port,omitempty"`
+	Malformed       string   `json:"malformed,omitempty" jsonschema:"why the message could not be fully decoded"`
 }
 
 // Transaction is one query and its response.
@@ -193,9 +202,10 @@ type Server struct {
 	Answered       int             `json:"answered"`
 	Unanswered     int             `json:"unanswered"`
 	AnswerRate     float64         `json:"answer_rate" jsonschema:"answered / (answered + unanswered)"`
-	RcodeCounts    map[string]int  `json:"rcode_counts"`
-	ResponseTimeMs *result.Latency `json:"response_time_ms"`
+	RcodeCounts    map[string]int  `json:"rcode_counts" jsonschema:"the 16 most frequent response codes; the rest under other"`
+	ResponseTimeMs *result.Latency `json:"response_time_ms" jsonschema:"median and p95 from a sample of 512 per server; count, min, max exact"`
 	Clients        int             `json:"clients" jsonschema:"distinct clients"`
+	ClientsCapped  bool            `json:"clients_capped,omitempty" jsonschema:"true when the state budget stopped tracking new clients: clients is a lower bound"`
 }
 
 // TopLists are bounded top-N lists with their totals.
