@@ -302,6 +302,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: --log-level %q: use debug, info, warn or error\n", *logLevel)
 		return ExitUsage
 	}
+	setMemoryLimit(env.MaxStateBytes, max(*maxConcurrent, 1))
 	if *callTimeout < 0 || *maxConcurrent < 0 || *queueTimeout < 0 {
 		fmt.Fprintf(a.Stderr, "mcpacket: --call-timeout, --max-concurrent and --queue-timeout must not be negative\n")
 		return ExitUsage
@@ -447,4 +448,19 @@ func jsonKeys(t reflect.Type) []string {
 		keys = append(keys, name)
 	}
 	return keys
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit from the state
+// budget, unless GOMEMLIMIT sets one: calls analyses that may run at once,
+// each holding up to budget bytes of state, plus 256 MiB for buffers and
+// results. Without it the collector lets the heap grow to about twice what
+// is live, so a call at its budget would take twice that in RSS.
+func setMemoryLimit(budget int64, calls int) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if budget <= 0 {
+		budget = analyzer.DefaultMaxStateBytes
+	}
+	debug.SetMemoryLimit(int64(calls)*budget + 256<<20)
 }
