@@ -6,7 +6,10 @@
 #
 # Cases: dhcp, dns, icmp, capinfos, and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
-# tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields).
+# tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
+# and overview (against tshark -qz io,phs -z conv,tcp -z conv,udp -z
+# endpoints,ip; it also times every module's own tool in the same run and
+# fails when the overview takes more than 1.5 times the slowest of them).
 #
 # The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
@@ -32,6 +35,7 @@ case "$module" in
   tcp-anomalies)       ours_args=(analyze tcp --tool analyze_tcp_anomalies); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-flow)            ours_args=(analyze tcp --tool analyze_traffic_flow --server-ip 198.18.0.239); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-retransmissions) ours_args=(analyze tcp --tool analyze_tcp_retransmissions); tshark_args=(-Y tcp.analysis.retransmission -T fields -e frame.number -e tcp.stream); rss_mb=150; speedup=20 ;;
+  overview) tshark_args=(-q -z io,phs -z conv,tcp -z conv,udp -z endpoints,ip); rss_mb=200; speedup=20 ;;
   *) echo "unknown case $module" >&2; exit 2 ;;
 esac
 
@@ -62,4 +66,18 @@ echo "mcpacket ${ours_args[*]} is ${ratio}x faster than tshark ${tshark_args[*]}
 fail=0
 if [ $((ours_kb / 1024)) -ge "$rss_mb" ]; then echo "FAIL: peak RSS over ${rss_mb} MB"; fail=1; fi
 if awk -v r="$ratio" -v s="$speedup" 'BEGIN { exit !(r < s) }'; then echo "FAIL: less than ${speedup}x faster"; fail=1; fi
+
+if [ "$module" = overview ]; then
+  # The overview runs every module in its one pass: it must take at most 1.5
+  # times the slowest module's own tool, timed in the same run.
+  slowest=0; slowest_name=
+  for m in $("$out/mcpacket" tools | awk '!/^ / && $1 != "overview" {print $1}'); do
+    read -r s kb < <(measure "$m" "$out/mcpacket" analyze "$m" "$capture" --json)
+    printf "%-10s %10s %12d\n" "$m" "$s" $((kb / 1024))
+    if awk -v a="$s" -v b="$slowest" 'BEGIN { exit !(a > b) }'; then slowest=$s; slowest_name=$m; fi
+  done
+  mratio=$(awk -v a="$ours_s" -v b="$slowest" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.01) }')
+  echo "overview takes ${mratio}x the slowest module tool (${slowest_name}, ${slowest} s)"
+  if awk -v r="$mratio" 'BEGIN { exit !(r > 1.5) }'; then echo "FAIL: more than 1.5x the slowest module"; fail=1; fi
+fi
 exit $fail

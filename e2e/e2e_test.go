@@ -165,6 +165,7 @@ func TestStdioTypeScriptClient(t *testing.T) {
 		{tool: "analyze_tcp_retransmissions", file: "tcp-retransmissions.pcap", key: "total_retransmissions"},
 		{tool: "analyze_traffic_flow", file: "tcp-normal.pcap", key: "client_to_server", args: map[string]any{"server_ip": "198.51.100.80"}},
 		{tool: "analyze_sip_packets", file: "sip-normal.pcap", key: "sip_packets_found"},
+		{tool: "analyze_overview", file: "tcp-port-scan.pcap", key: "flow_summary", args: map[string]any{"state": "REJ"}},
 	} {
 		t.Run(c.tool, func(t *testing.T) {
 			args := map[string]any{"pcap_file": filepath.Join(root, "testdata", "gen", c.file)}
@@ -241,6 +242,13 @@ func TestHTTPTypeScriptClient(t *testing.T) {
 	url := startHTTP(t, bin)
 	example := filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap")
 	checkCapinfos(t, runClient(t, dir, "http", url, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": example})))
+	// The overview over HTTP: a valid structured result within its budget.
+	ov := runClient(t, dir, "http", url, "analyze_overview", argsJSON(t, map[string]any{"pcap_file": example}))
+	if ov.IsError || ov.Valid == nil || !*ov.Valid || len(ov.Text) > 32<<10 {
+		t.Errorf("analyze_overview over HTTP: isError %v valid %v errors %s, %d bytes: %.300s", ov.IsError, ov.Valid, ov.ValidationErrors, len(ov.Text), ov.Text)
+	} else if fs, _ := ov.Structured["flow_summary"].(map[string]any); fs["total"] == float64(0) {
+		t.Errorf("analyze_overview over HTTP: no flows in %v", fs)
+	}
 	// Outside the capture directory (the repository): an isError result.
 	res := runClient(t, dir, "http", url, "analyze_capinfos", argsJSON(t, map[string]any{"pcap_file": "/etc/passwd"}))
 	if !res.IsError || !strings.Contains(res.Text, "outside the directories") {

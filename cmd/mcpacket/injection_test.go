@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,11 @@ func TestInjectionText(t *testing.T) {
 					continue
 				}
 				t.Run(name+"/"+tool.Name, func(t *testing.T) {
-					out, err := tool.Call(t.Context(), pcaptest.Env(0), []byte(`{"pcap_file":`+quote(file)+`,"limit":100}`))
+					args := `{"pcap_file":` + quote(file) + `}`
+					if slices.ContainsFunc(tool.Args(), func(a analyzerArg) bool { return a.Name == "limit" }) {
+						args = `{"pcap_file":` + quote(file) + `,"limit":100}`
+					}
+					out, err := tool.Call(t.Context(), pcaptest.Env(0), []byte(args))
 					if err != nil {
 						if strings.Contains(err.Error(), "required") {
 							t.Skip(err) // a tool that needs another argument (server_ip)

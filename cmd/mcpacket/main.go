@@ -13,21 +13,24 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
-// registry is the one list of modules, in the order tools are listed.
+// registry is the one list of modules, in the order tools are listed. The
+// overview comes first and runs every module that can share its pass.
 func registry() (*analyzer.Registry, error) {
-	return analyzer.NewRegistry(
+	mods := []analyzer.Module{
 		capinfos.New(capinfos.Options{}),
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
 		icmp.New(icmp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
-	)
+	}
+	return analyzer.NewRegistry(append([]analyzer.Module{overview.New(overview.Options{Modules: overview.Passers(mods...)})}, mods...)...)
 }
 
 func main() {

@@ -19,6 +19,9 @@ type Env struct {
 	// MaxDecompressedBytes, when > 0, caps what a gzip-compressed capture
 	// may expand to (--max-decompressed-bytes).
 	MaxDecompressedBytes int64
+	// MaxRecordBytes, when > 0, is the most of one record's data an
+	// analysis keeps; longer records are cut to it (--max-record-bytes).
+	MaxRecordBytes int
 	// MaxStateBytes bounds the memory one analysis holds in tables that
 	// grow with the capture (--max-state-bytes); 0 means
 	// DefaultMaxStateBytes. Modules divide it among their tables (see

@@ -6,10 +6,15 @@
 //
 // It is the first stage of the pipeline: capture yields raw frames with their
 // capture metadata, the engine decodes them, and protocol analyzers consume the
-// decoded packets. The decoding of each file format is pcapgo's; this package
-// adds format detection, mixed-link-type pcapng bookkeeping (every interface of
-// every section, with its statistics), and the Wireshark behaviour for a file
-// cut short: everything before the cut is returned, then a [DamagedError].
+// decoded packets. The readers of both formats are this package's own, in
+// pcap.go and pcapng.go, so that memory stays bounded whatever a file holds:
+// a record keeps at most [Options].MaxRecordBytes of its data (the rest is
+// skipped, as libpcap does past its maximum snapshot length), blocks are
+// streamed, never read whole, and pcapng sections, interfaces and their
+// option strings are described up to documented limits ([MaxSections],
+// [MaxInterfaces], [MaxOptionStringBytes]), then counted ([Info].Cuts says
+// what was left out). A file cut short behaves as in Wireshark: everything
+// before the cut is returned, then a [DamagedError].
 //
 // Opening the bytes themselves (a local path or an http(s) URL) is [Opener]'s
 // job, in source.go.
@@ -17,7 +22,6 @@ package capture
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -25,8 +29,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Format is a capture file format.
@@ -77,7 +79,7 @@ type Packet struct {
 	CaptureLength int       // bytes captured
 	Length        int       // bytes on the wire
 	LinkType      LinkType  // link-layer header type of Data
-	Interface     int       // index into Info.Interfaces (0 for classic pcap)
+	Interface     int       // interface index across the file (0 for classic pcap); past the end of Info.Interfaces when the file describes more than MaxInterfaces
 	Comments      []string  // pcapng packet comments; nil if none
 }
 
@@ -137,43 +139,128 @@ type Info struct {
 	Snaplen  uint32
 	// FCSBits is the FCS length in bits announced by a classic pcap header,
 	// or -1 when the header does not say.
-	FCSBits    int
-	Sections   []Section
-	Interfaces []Interface
+	FCSBits int
+	// Sections describes the first MaxSections pcapng sections (none for
+	// classic pcap); SectionCount counts them all.
+	Sections     []Section
+	SectionCount int
+	// Interfaces describes the first MaxInterfaces interfaces;
+	// InterfaceCount counts them all. Packet.Interface may be past the
+	// end of Interfaces.
+	Interfaces     []Interface
+	InterfaceCount int
+	// Cuts counts what the reader left out to keep its memory bounded.
+	Cuts Cuts
+}
+
+// Limits on what a Reader keeps of a pcapng file's descriptions. Past them,
+// blocks are still read, so packets keep their interface, link type and
+// timestamps, but they are counted rather than described.
+const (
+	// MaxSections is how many sections Info.Sections describes.
+	MaxSections = 256
+	// MaxInterfaces is how many interfaces Info.Interfaces describes.
+	MaxInterfaces = 4096
+	// MaxOptionStringBytes is the longest option string kept (names,
+	// descriptions, comments, filters); longer ones are cut to it.
+	MaxOptionStringBytes = 1024
+)
+
+// DefaultMaxRecordBytes is the default of Options.MaxRecordBytes: 256 KiB,
+// libpcap's largest snapshot length (MAXIMUM_SNAPLEN).
+const DefaultMaxRecordBytes = 256 << 10
+
+// Options bound what a Reader reads. The zero value means the defaults.
+type Options struct {
+	// MaxDecompressedBytes caps what a gzip-compressed capture may expand
+	// to; <= 0 means DefaultMaxDecompressedBytes. Past it, reading fails
+	// with an error wrapping ErrTooLarge.
+	MaxDecompressedBytes int64
+	// MaxRecordBytes is the most of one record's data a Reader keeps: a
+	// longer record is cut to it and the rest of its bytes skipped, never
+	// held, as libpcap and Wireshark do with records past their largest
+	// snapshot length. <= 0 means DefaultMaxRecordBytes.
+	MaxRecordBytes int
+}
+
+// Cuts counts what a Reader left out to keep its memory bounded.
+type Cuts struct {
+	Records        int // records longer than MaxRecordBytes, cut to it
+	MaxRecordBytes int // the limit they were cut to
+	Strings        int // option strings cut to MaxOptionStringBytes (or the per-packet comment budget)
+	Comments       int // packet comments dropped past 16 per packet or 4 KiB in all
+	// UntrackedInterfaces counts interfaces whose packets are read with
+	// LinkTypeUntracked: past 2^20 interfaces in one section, or past
+	// 65,535 distinct link type and timestamp settings.
+	UntrackedInterfaces int
+}
+
+// Notes describes, in sentences for the reader of an analysis, what the
+// reader left out of the capture's description or data; nil when nothing.
+func (i *Info) Notes() []string {
+	var out []string
+	c := i.Cuts
+	if c.Records > 0 {
+		out = append(out, fmt.Sprintf("%d record(s) longer than %d bytes were cut to that length (the server's --max-record-bytes); the rest of their bytes was skipped", c.Records, c.MaxRecordBytes))
+	}
+	if i.SectionCount > len(i.Sections) && i.Format == FormatPcapNG {
+		out = append(out, fmt.Sprintf("the file has %d sections; only the first %d are described", i.SectionCount, len(i.Sections)))
+	}
+	if i.InterfaceCount > len(i.Interfaces) {
+		out = append(out, fmt.Sprintf("the file describes %d interfaces; only the first %d are described in detail (their packets are all read)", i.InterfaceCount, len(i.Interfaces)))
+	}
+	if c.UntrackedInterfaces > 0 {
+		out = append(out, fmt.Sprintf("%d interface(s) past the reader's limits (2^20 per section, 65,535 distinct link type and timestamp settings): their packets are counted with link type %d, not decoded", c.UntrackedInterfaces, uint16(LinkTypeUntracked)))
+	}
+	if c.Strings > 0 {
+		out = append(out, fmt.Sprintf("%d option string(s) longer than %d bytes were cut", c.Strings, MaxOptionStringBytes))
+	}
+	if c.Comments > 0 {
+		out = append(out, fmt.Sprintf("%d packet comment(s) past 16 per packet (4 KiB in all) were dropped", c.Comments))
+	}
+	return out
 }
 
 // Reader reads packets from a capture stream.
 type Reader struct {
 	info    Info
-	pcap    *pcapgo.Reader
-	ng      *pcapgo.NgReader
+	pcap    *pcapReader
+	ng      *ngReader
 	packets int
 	done    error // sticky terminal error (io.EOF or *DamagedError)
-
-	// pcapng bookkeeping: pcapgo numbers interfaces per section.
-	secBase    int  // Info.Interfaces index of the current section's interface 0
-	secKnown   int  // interfaces of the current section already in Info.Interfaces
-	newSection bool // a section ended; the next sync records the new section
 }
 
 const peekSize = 64 << 10
 
 // NewReader reads the header of a capture from r and returns a Reader
-// positioned at the first packet. It returns an error wrapping ErrEmpty,
-// ErrNotCapture or ErrUnsupported when r holds no capture it can read, with a
-// message that says what was found. A gzip-compressed capture may expand to
-// DefaultMaxDecompressedBytes.
+// positioned at the first packet, with the default Options. It returns an
+// error wrapping ErrEmpty, ErrNotCapture or ErrUnsupported when r holds no
+// capture it can read, with a message that says what was found.
 func NewReader(r io.Reader) (*Reader, error) {
-	return NewReaderLimit(r, DefaultMaxDecompressedBytes)
+	return NewReaderOptions(r, Options{})
 }
 
 // NewReaderLimit is NewReader with a limit on the bytes a gzip-compressed
 // capture may expand to; past it, reading fails with an error wrapping
 // ErrTooLarge (a gzip bomb is stopped, not read to the end).
 func NewReaderLimit(r io.Reader, maxDecompressed int64) (*Reader, error) {
+	return NewReaderOptions(r, Options{MaxDecompressedBytes: maxDecompressed})
+}
+
+// NewReaderOptions is NewReader with the given Options.
+func NewReaderOptions(r io.Reader, opts Options) (*Reader, error) {
+	maxDecompressed := opts.MaxDecompressedBytes
+	if maxDecompressed <= 0 {
+		maxDecompressed = DefaultMaxDecompressedBytes
+	}
+	maxRecord := opts.MaxRecordBytes
+	if maxRecord <= 0 {
+		maxRecord = DefaultMaxRecordBytes
+	}
 	raw := &byteCounter{r: r}
 	br := bufio.NewReaderSize(raw, peekSize)
 	var rd Reader
+	rd.info.Cuts.MaxRecordBytes = maxRecord
 	magic, err := br.Peek(4)
 	if len(magic) == 0 {
 		if err == nil || errors.Is(err, io.EOF) {
@@ -198,9 +285,9 @@ func NewReaderLimit(r io.Reader, maxDecompressed int64) (*Reader, error) {
 	}
 	switch {
 	case string(magic) == "\x0a\x0d\x0d\x0a":
-		err = rd.openPcapNG(br)
+		err = rd.openPcapNG(br, maxRecord)
 	case isPcapMagic(magic):
-		err = rd.openPcap(br)
+		err = rd.openPcap(br, maxRecord)
 	default:
 		return nil, notCapture(&rd, magic)
 	}
@@ -223,35 +310,41 @@ var pcapMagics = map[string]struct {
 
 func isPcapMagic(m []byte) bool { _, ok := pcapMagics[string(m[:4])]; return ok }
 
-// notCapture builds the error for a stream that is no capture, naming what it
-// looks like when that is recognisable.
+// notCapture builds the error for a stream that is no capture, naming the
+// format it looks like when that is recognisable. It never quotes the
+// stream's bytes: the file may be anything the process can read, and its
+// first bytes are not the caller's to learn.
 func notCapture(rd *Reader, head []byte) error {
 	what := ""
 	if rd.info.Compressed != "" {
 		what = "gzip-compressed, but the content is not a capture; "
 	}
-	hint := ""
 	s := string(head)
+	guess := "its format is not recognised"
 	switch {
 	case strings.HasPrefix(s, "\xa1\xb2\xcd\x34") || strings.HasPrefix(s, "\x34\xcd\xb2\xa1"):
 		return fmt.Errorf("%w: modified (Kuznetzov) pcap is not read; convert it with `editcap -F pcap in out`", ErrUnsupported)
 	case strings.HasPrefix(s, "PK\x03\x04"):
-		hint = "; it is a zip archive: extract the capture first"
+		guess = "it is a zip archive: extract the capture first"
 	case strings.HasPrefix(s, "BZh"):
-		hint = "; it is bzip2-compressed: only gzip is read, decompress it first"
+		guess = "it is bzip2-compressed: only gzip is read, decompress it first"
 	case strings.HasPrefix(s, "\xfd7zX"):
-		hint = "; it is xz-compressed: only gzip is read, decompress it first"
+		guess = "it is xz-compressed: only gzip is read, decompress it first"
 	case strings.HasPrefix(s, "\x28\xb5\x2f\xfd"):
-		hint = "; it is zstd-compressed: only gzip is read, decompress it first"
+		guess = "it is zstd-compressed: only gzip is read, decompress it first"
 	case strings.HasPrefix(s, "snoo"):
-		hint = "; it is a Solaris snoop file: convert it with `editcap -F pcapng in out`"
-	case isText(head):
-		hint = "; it looks like text"
+		guess = "it is a Solaris snoop file: convert it with `editcap -F pcapng in out`"
+	case strings.HasPrefix(s, "\x7fELF"):
+		guess = "it is an executable (ELF)"
+	case strings.HasPrefix(s, "%PDF"):
+		guess = "it is a PDF document"
+	case len(head) >= 4 && isText(head):
+		guess = "it looks like text"
 	}
 	if len(head) < 4 {
-		return fmt.Errorf("%w: %sonly %d byte(s) (% x)%s", ErrNotCapture, what, len(head), head, hint)
+		return fmt.Errorf("%w: %sonly %d byte(s), too short for a capture header", ErrNotCapture, what, len(head))
 	}
-	return fmt.Errorf("%w: %sit starts with % x (%q)%s", ErrNotCapture, what, head[:4], printable(head[:4]), hint)
+	return fmt.Errorf("%w: %s%s", ErrNotCapture, what, guess)
 }
 
 func isText(b []byte) bool {
@@ -263,18 +356,7 @@ func isText(b []byte) bool {
 	return true
 }
 
-func printable(b []byte) string {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '.'
-		}
-		out[i] = c
-	}
-	return string(out)
-}
-
-func (rd *Reader) openPcap(br *bufio.Reader) error {
+func (rd *Reader) openPcap(br *bufio.Reader, maxRecord int) error {
 	hdr, _ := br.Peek(24)
 	if len(hdr) < 24 {
 		return fmt.Errorf("%w: pcap file header cut short (%d of 24 bytes)", ErrNotCapture, len(hdr))
@@ -294,36 +376,24 @@ func (rd *Reader) openPcap(br *bufio.Reader) error {
 	if network&0x03ff0000 != 0 {
 		return fmt.Errorf("%w: pcap link-type field has reserved bits set (0x%08x)", ErrUnsupported, network)
 	}
-	var src io.Reader = br
-	if minor != 4 {
-		// Wireshark reads every 2.x file; pcapgo takes 2.4 only. Hand it
-		// the header as 2.4, and for files older than 2.3, whose record
-		// headers hold the original length before the captured length,
-		// swap the two fields back as records stream by.
-		patched := append([]byte(nil), hdr...)
-		bo.PutUint16(patched[6:8], 4)
-		br.Discard(24)
-		var rest io.Reader = br
-		if minor < 3 {
-			rest = &swapLengths{r: br, bo: bo}
-		}
-		src = io.MultiReader(bytes.NewReader(patched), rest)
-	}
-	p, err := pcapgo.NewReader(src)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
-	}
-	rd.pcap = p
+	snaplen := bo.Uint32(hdr[16:20])
+	br.Discard(24)
+	// Wireshark reads every 2.x file. Those older than 2.3 hold the
+	// original length of a record before its captured length.
+	pr := &pcapReader{r: br, bo: bo, fracMul: 1000, swapped: minor < 3, snaplen: snaplen, maxBytes: maxRecord, cuts: &rd.info.Cuts}
+	rd.pcap = pr
 	rd.info.Format = FormatPcap
 	digits := 6
 	if m.nsec {
 		rd.info.Format = FormatNsecPcap
 		digits = 9
+		pr.fracMul = 1
 	}
 	rd.info.BigEndian = m.bigEndian
 	rd.info.Version = fmt.Sprintf("%d.%d", major, minor)
 	rd.info.LinkType = LinkType(network & 0xffff)
-	rd.info.Snaplen = p.Snaplen()
+	pr.link = rd.info.LinkType
+	rd.info.Snaplen = snaplen
 	rd.info.FCSBits = -1
 	if network&0x04000000 != 0 {
 		rd.info.FCSBits = int(network>>28) * 16
@@ -334,43 +404,40 @@ func (rd *Reader) openPcap(br *bufio.Reader) error {
 		TimestampDigits:     digits,
 		TimestampResolution: uint8(digits),
 	}}
+	rd.info.InterfaceCount = 1
+	rd.info.SectionCount = 1
 	return nil
 }
 
-func (rd *Reader) openPcapNG(br *bufio.Reader) error {
+func (rd *Reader) openPcapNG(br *bufio.Reader, maxRecord int) error {
 	hdr, _ := br.Peek(16)
 	if len(hdr) < 16 {
 		return fmt.Errorf("%w: pcapng section header cut short (%d of at least 28 bytes)", ErrNotCapture, len(hdr))
 	}
-	var bo binary.ByteOrder
-	switch {
-	case binary.LittleEndian.Uint32(hdr[8:12]) == 0x1a2b3c4d:
-		bo = binary.LittleEndian
-	case binary.BigEndian.Uint32(hdr[8:12]) == 0x1a2b3c4d:
-		bo, rd.info.BigEndian = binary.BigEndian, true
-	default:
-		return fmt.Errorf("%w: pcapng section header has no byte-order magic (found % x)", ErrNotCapture, hdr[8:12])
-	}
-	major, minor := bo.Uint16(hdr[12:14]), bo.Uint16(hdr[14:16])
-	if major != 1 || minor != 0 {
-		return fmt.Errorf("%w: pcapng section version %d.%d (only 1.0 is defined)", ErrUnsupported, major, minor)
-	}
+	rd.info.BigEndian = binary.BigEndian.Uint32(hdr[8:12]) == byteOrderMagic
 	rd.info.Format = FormatPcapNG
 	rd.info.Version = "1.0"
 	rd.info.FCSBits = -1
-	ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{
-		WantMixedLinkType:  true,
-		SectionEndCallback: rd.sectionEnd,
-		StatisticsCallback: rd.statistics,
-	})
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return fmt.Errorf("%w: pcapng section header is damaged (its length or an option length runs past the end of the file)", ErrNotCapture)
-		}
-		return fmt.Errorf("%w: pcapng section header: %v", ErrNotCapture, err)
+	nr := &ngReader{r: br, bo: binary.LittleEndian, info: &rd.info, maxBytes: maxRecord}
+	_, err := nr.blockHeader()
+	if err == nil {
+		err = nr.sectionHeader()
 	}
-	rd.ng = ng
-	rd.info.Sections = append(rd.info.Sections, Section(ng.SectionInfo()))
+	if err == nil {
+		err = nr.endBlock()
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, errNoBOM):
+		return fmt.Errorf("%w: it starts like pcapng, but its section header has no byte-order magic", ErrNotCapture)
+	case errors.Is(err, ErrUnsupported):
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.As(err, new(*overrun)):
+		return fmt.Errorf("%w: pcapng section header is damaged (its length or an option length runs past the end of the file)", ErrNotCapture)
+	default:
+		return fmt.Errorf("%w: pcapng section header is damaged: %v", ErrNotCapture, err)
+	}
+	rd.ng = nr
 	return nil
 }
 
@@ -389,9 +456,9 @@ func (rd *Reader) ReadPacket(p *Packet) error {
 	}
 	var err error
 	if rd.pcap != nil {
-		err = rd.readPcap(p)
+		err = rd.pcap.next(p)
 	} else {
-		err = rd.readPcapNG(p)
+		err = rd.ng.next(p)
 	}
 	if err != nil {
 		rd.finish(err)
@@ -402,9 +469,6 @@ func (rd *Reader) ReadPacket(p *Packet) error {
 }
 
 func (rd *Reader) finish(err error) {
-	if rd.ng != nil {
-		rd.syncInterfaces()
-	}
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		rd.done = err
@@ -417,175 +481,13 @@ func (rd *Reader) finish(err error) {
 	}
 }
 
-// cleanErr rewrites a pcapgo error for a person: pcapgo's messages start with
-// a capital letter and do not say which format they concern.
+// cleanErr names the format a reader error concerns.
 func cleanErr(f Format, err error) error {
-	msg := err.Error()
-	if msg != "" {
-		msg = strings.ToLower(msg[:1]) + msg[1:]
-	}
 	name := "pcap"
 	if f == FormatPcapNG {
 		name = "pcapng"
 	}
-	return fmt.Errorf("%s: %s", name, msg)
-}
-
-func (rd *Reader) readPcap(p *Packet) error {
-	data, ci, err := rd.pcap.ZeroCopyReadPacketData()
-	if err != nil {
-		return err
-	}
-	p.Data = data
-	p.Timestamp = ci.Timestamp
-	p.CaptureLength = ci.CaptureLength
-	p.Length = ci.Length
-	p.LinkType = rd.info.LinkType
-	p.Interface = 0
-	p.Comments = nil
-	return nil
-}
-
-func (rd *Reader) readPcapNG(p *Packet) error {
-	data, ci, opts, err := rd.ng.ZeroCopyReadPacketDataWithOptions()
-	if err != nil {
-		return err
-	}
-	if rd.newSection || rd.ng.NInterfaces() > rd.secKnown {
-		rd.syncInterfaces()
-	}
-	p.Data = data
-	p.Timestamp = ci.Timestamp
-	p.CaptureLength = ci.CaptureLength
-	p.Length = ci.Length
-	p.Interface = rd.secBase + ci.InterfaceIndex
-	p.LinkType = rd.info.Interfaces[p.Interface].LinkType
-	p.Comments = opts.Comments
-	return nil
-}
-
-// syncInterfaces records the interfaces of the current section that pcapgo has
-// read since the last call.
-func (rd *Reader) syncInterfaces() {
-	if rd.newSection {
-		rd.newSection = false
-		rd.info.Sections = append(rd.info.Sections, Section(rd.ng.SectionInfo()))
-	}
-	for i := rd.secKnown; i < rd.ng.NInterfaces(); i++ {
-		ngi, err := rd.ng.Interface(i)
-		if err != nil {
-			break
-		}
-		rd.addInterface(ngi)
-	}
-}
-
-func (rd *Reader) addInterface(ngi pcapgo.NgInterface) {
-	idx := len(rd.info.Interfaces)
-	res := uint8(ngi.TimestampResolution)
-	digits := int(res & 0x7f)
-	if res&0x80 != 0 {
-		// 2^-n: the decimal digits that resolve one tick.
-		digits = (int(res&0x7f)*3 + 9) / 10
-	}
-	rd.info.Interfaces = append(rd.info.Interfaces, Interface{
-		Index:               idx,
-		Section:             len(rd.info.Sections) - 1,
-		LinkType:            LinkType(ngi.LinkType),
-		Snaplen:             ngi.SnapLength,
-		Name:                ngi.Name,
-		Description:         ngi.Description,
-		Comment:             ngi.Comment,
-		Filter:              ngi.Filter,
-		OS:                  ngi.OS,
-		TimestampDigits:     digits,
-		TimestampResolution: res,
-		TimestampOffset:     ngi.TimestampOffset,
-	})
-	if idx == 0 {
-		rd.info.LinkType = LinkType(ngi.LinkType)
-		rd.info.Snaplen = ngi.SnapLength
-	}
-	rd.secKnown++
-}
-
-// sectionEnd is pcapgo's SectionEndCallback: the current section is over and
-// a new section header is being read.
-func (rd *Reader) sectionEnd(ifaces []pcapgo.NgInterface, _ pcapgo.NgSectionInfo) {
-	for i := rd.secKnown; i < len(ifaces); i++ {
-		rd.addInterface(ifaces[i])
-	}
-	rd.secBase += rd.secKnown
-	rd.secKnown = 0
-	rd.newSection = true
-}
-
-// statistics is pcapgo's StatisticsCallback for an Interface Statistics Block.
-func (rd *Reader) statistics(id int, st pcapgo.NgInterfaceStatistics) {
-	rd.syncInterfaces()
-	idx := rd.secBase + id
-	if idx < 0 || idx >= len(rd.info.Interfaces) {
-		return
-	}
-	prev := rd.info.Interfaces[idx].Stats
-	s := &InterfaceStats{Start: st.StartTime, End: st.EndTime, Comment: st.Comment, Blocks: 1}
-	if prev != nil {
-		s.Blocks = prev.Blocks + 1
-	}
-	if st.PacketsReceived != pcapgo.NgNoValue64 {
-		v := st.PacketsReceived
-		s.Received = &v
-	}
-	if st.PacketsDropped != pcapgo.NgNoValue64 {
-		v := st.PacketsDropped
-		s.Dropped = &v
-	}
-	rd.info.Interfaces[idx].Stats = s
-}
-
-// swapLengths streams classic pcap records (after the file header), swapping
-// the captured-length and original-length fields of each record header, as
-// files of format versions before 2.3 wrote them in the other order.
-type swapLengths struct {
-	r    io.Reader
-	bo   binary.ByteOrder
-	hdr  [16]byte
-	hdrN int   // header bytes held in hdr
-	hdrO int   // header bytes already handed out
-	left int64 // record data bytes still to pass through
-}
-
-func (s *swapLengths) Read(p []byte) (int, error) {
-	if s.left > 0 {
-		if int64(len(p)) > s.left {
-			p = p[:s.left]
-		}
-		n, err := s.r.Read(p)
-		s.left -= int64(n)
-		return n, err
-	}
-	if s.hdrO == s.hdrN {
-		// Read the next record header.
-		n, err := io.ReadFull(s.r, s.hdr[:])
-		if n < len(s.hdr) {
-			if n == 0 {
-				return 0, err
-			}
-			s.hdrN, s.hdrO = n, 0 // pass a cut header through as it is
-		} else {
-			capLen, origLen := s.bo.Uint32(s.hdr[12:16]), s.bo.Uint32(s.hdr[8:12])
-			s.bo.PutUint32(s.hdr[8:12], capLen)
-			s.bo.PutUint32(s.hdr[12:16], origLen)
-			s.hdrN, s.hdrO = 16, 0
-			s.left = int64(capLen)
-		}
-	}
-	n := copy(p, s.hdr[s.hdrO:s.hdrN])
-	s.hdrO += n
-	if s.hdrO == s.hdrN && s.hdrN < len(s.hdr) {
-		return n, io.ErrUnexpectedEOF
-	}
-	return n, nil
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // Gzip bombs: once this much has been decompressed, a stream that expands

@@ -3,6 +3,7 @@ package capture_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -229,6 +230,9 @@ func TestNotCapture(t *testing.T) {
 		{"kuznetzov", []byte{0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0}, capture.ErrUnsupported, "modified (Kuznetzov) pcap"},
 		{"pcap-header-cut", []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}, capture.ErrNotCapture, "pcap file header cut short"},
 		{"pcapng-no-bom", []byte("\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00"), capture.ErrNotCapture, "byte-order magic"},
+		{"shadow", []byte("root:$6$abcdefgh$ijkl:19000:0:99999:7:::\n"), capture.ErrNotCapture, "looks like text"},
+		{"binary", []byte{0x13, 0x37, 0xc0, 0xde, 0, 1, 2, 3}, capture.ErrNotCapture, "format is not recognised"},
+		{"elf", []byte("\x7fELF\x02\x01\x01\x00"), capture.ErrNotCapture, "executable"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -238,6 +242,13 @@ func TestNotCapture(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), c.message) {
 				t.Errorf("error %q does not contain %q", err, c.message)
+			}
+			// The message never quotes the file: not as text, not in hex.
+			if len(c.data) >= 4 && !bytes.HasPrefix(c.data, []byte{0x1f, 0x8b}) {
+				head := c.data[:4]
+				if strings.Contains(err.Error(), string(head)) || strings.Contains(err.Error(), fmt.Sprintf("% x", head)) || strings.Contains(err.Error(), fmt.Sprintf("%x", head)) {
+					t.Errorf("error %q quotes the file's first bytes", err)
+				}
 			}
 		})
 	}

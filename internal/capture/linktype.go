@@ -146,6 +146,9 @@ var linkTypeNames = map[LinkType]linkTypeName{
 	278: {"zwave-serial", "Z-Wave Serial API packets"},
 	279: {"mdb", "MDB (Multi-Drop Bus)"},
 	281: {"etw", "Event Tracing for Windows messages"},
+	// Not a registry value: packets of a pcapng interface this reader did
+	// not keep track of (see LinkTypeUntracked).
+	LinkTypeUntracked: {"untracked", "Interface past the reader's limits"},
 }
 
 // ShortName returns Wireshark's short name for the encapsulation ("ether",

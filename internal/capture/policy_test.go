@@ -142,7 +142,7 @@ func TestList(t *testing.T) {
 	}
 	var op Opener
 	must(t, op.SetRoots([]string{dir}))
-	files, truncated, err := op.List("")
+	files, truncated, err := op.List(t.Context(), "")
 	if err != nil || truncated {
 		t.Fatal(err, truncated)
 	}
@@ -155,11 +155,11 @@ func TestList(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("List = %v, want %v", got, want)
 	}
-	if files, _, err := op.List("b"); err != nil || len(files) != 2 {
+	if files, _, err := op.List(t.Context(), "b"); err != nil || len(files) != 2 {
 		t.Errorf("List(b) = %v, %v", files, err)
 	}
 	for _, bad := range []string{"..", "../x", "/etc", "nope"} {
-		if _, _, err := op.List(bad); err == nil {
+		if _, _, err := op.List(t.Context(), bad); err == nil {
 			t.Errorf("List(%q) succeeded", bad)
 		}
 	}
@@ -224,18 +224,22 @@ func TestDownloadRefusals(t *testing.T) {
 	}
 	src.Close()
 
+	const private = "refused: not a public address"
 	for _, c := range []struct{ url, want string }{
-		{inner.URL + "/x.pcap", "not a public address"},
-		{"http://[::1]:" + innerPort + "/x.pcap", "not a public address"},
-		{"http://localhost:" + innerPort + "/x.pcap", "not a public address"},
-		{"http://capture.example.com:" + innerPort + "/x.pcap", "not a public address"},
-		{"http://10.0.0.1/x.pcap", "not a public address"},
-		{"http://169.254.169.254/latest/meta-data/", "not a public address"},
-		{"http://[fd00::1]/x.pcap", "not a public address"},
-		{pub.URL + "/redirect", "not a public address"},
+		{inner.URL + "/x.pcap", private},
+		{"http://[::1]:" + innerPort + "/x.pcap", private},
+		{"http://localhost:" + innerPort + "/x.pcap", private},
+		{"http://capture.example.com:" + innerPort + "/x.pcap", private},
+		{"http://10.0.0.1/x.pcap", private},
+		{"http://169.254.169.254/latest/meta-data/", private},
+		{"http://[fd00::1]/x.pcap", private},
+		{"http://[::7f00:1]:" + innerPort + "/x.pcap", private},
+		{"http://[::ffff:0:7f00:1]:" + innerPort + "/x.pcap", private},
+		{pub.URL + "/redirect", private},
 		{pub.URL + "/ftp", "redirect to a ftp: URL refused"},
 		{pub.URL + "/big", "more than the limit of 1000 bytes"},
 		{"http://user:pw@" + ln.Addr().String() + "/x.pcap", "credentials"},
+		{"http://nothere.example.com/x.pcap", "the host name could not be resolved"},
 	} {
 		src, err := op.Open(t.Context(), c.url)
 		if err == nil {
@@ -244,7 +248,25 @@ func TestDownloadRefusals(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Open(%q) = %v, want %q", c.url, err, c.want)
+			continue
 		}
+		// The message names no address the URL did not: not the one a
+		// name resolved to, not the resolver's.
+		msg := strings.ReplaceAll(err.Error(), c.url, "")
+		for _, leak := range []string{"127.0.0.1", "::1", "127.0.0.2"} {
+			if strings.Contains(msg, leak) {
+				t.Errorf("Open(%q) = %q: names %s", c.url, err, leak)
+			}
+		}
+		if c.want == private && !errors.Is(err, ErrRefused) {
+			t.Errorf("Open(%q) = %v: not ErrRefused", c.url, err)
+		}
+	}
+	// The server log gets the facts: the error's Detail names the address.
+	_, err = op.Open(t.Context(), "http://capture.example.com:"+innerPort+"/x.pcap")
+	var d interface{ Detail() string }
+	if !errors.As(err, &d) || !strings.Contains(d.Detail(), "127.0.0.1") {
+		t.Errorf("refusal %v: no Detail naming the address", err)
 	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the loopback server got %d requests", n)
@@ -374,5 +396,32 @@ func TestGzipBombRatio(t *testing.T) {
 	}
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "gzip bomb") {
 		t.Errorf("after %d packets: %v", n, err)
+	}
+}
+
+// TestDownloadSlowHeaders: a server that accepts the connection but never
+// answers fails at the response-header timeout, and says so (it used to
+// name the whole-download deadline).
+func TestDownloadSlowHeaders(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	op := Opener{AllowPrivateURLs: true, DownloadTimeout: time.Minute, headerTimeout: 300 * time.Millisecond}
+	start := time.Now()
+	_, err = op.Open(t.Context(), "http://"+ln.Addr().String()+"/x.pcap")
+	if err == nil || !strings.Contains(err.Error(), "no response headers within 300ms") || strings.Contains(err.Error(), "1m0s") {
+		t.Errorf("Open = %v, want the header timeout named", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -2,6 +2,8 @@ package capture
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -9,68 +11,52 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
 
-// Non-public address ranges a download may not connect to unless
-// Opener.AllowPrivateURLs is set, beyond what netip.Addr's predicates
-// cover (loopback, private, link-local, multicast, unspecified).
-var blockedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // CGNAT shared address space
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"), // documentation
-	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the limited broadcast address
-	netip.MustParsePrefix("100::/64"),        // discard-only
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the operator
-}
-
-var (
-	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96") // well-known NAT64 (RFC 6052), IPv4 in the last 4 bytes
-	sixToFour   = netip.MustParsePrefix("2002::/16")    // 6to4 (RFC 3056), IPv4 in bytes 2-5
-)
-
-// PublicAddr reports whether a download may connect to a: a global unicast
-// address outside every special-purpose range. IPv4-mapped, well-known
-// NAT64 (RFC 6052) and 6to4 addresses are judged by the IPv4 address they
-// carry.
-func PublicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	if a.Is6() {
-		b := a.As16()
-		switch {
-		case nat64Prefix.Contains(a):
-			return PublicAddr(netip.AddrFrom4([4]byte(b[12:16])))
-		case sixToFour.Contains(a):
-			return PublicAddr(netip.AddrFrom4([4]byte(b[2:6])))
-		}
-	}
-	// Not global unicast: invalid, unspecified, loopback, link-local,
-	// multicast, the IPv4 broadcast address.
-	if !a.IsGlobalUnicast() || a.IsPrivate() {
-		return false
-	}
-	for _, p := range blockedPrefixes {
-		if p.Contains(a) {
-			return false
-		}
-	}
-	return true
-}
-
-// errPrivate is returned by the dialer for a non-public address.
+// errPrivate is what the dialer returns for a non-public address. Its
+// message names no address: what a name resolves to inside the server's
+// network is not the caller's to learn. The address goes to the server log
+// through the error's Detail.
 type errPrivate struct{ addr string }
 
 func (e *errPrivate) Error() string {
-	return fmt.Sprintf("connection to %s refused: not a public address (loopback, private, link-local, CGNAT, multicast or reserved); the server's --allow-private-urls permits it", e.addr)
+	return "not a public address (the URL leads to a loopback, private, link-local or other special-purpose address); the server's --allow-private-urls permits it"
 }
 
 func (e *errPrivate) Is(target error) bool { return target == ErrRefused }
+
+// detailed is an error whose message is written for the caller, with the
+// facts behind it (addresses, resolver answers) kept for the server log:
+// front ends log Detail, callers see Error.
+type detailed struct {
+	msg    string
+	detail string
+	kind   error // a sentinel errors.Is matches, or nil
+}
+
+func (e *detailed) Error() string        { return e.msg }
+func (e *detailed) Detail() string       { return e.detail }
+func (e *detailed) Is(target error) bool { return e.kind != nil && target == e.kind }
+
+// Transport timeouts of the default download client.
+const (
+	connectTimeout = 30 * time.Second
+	tlsTimeout     = 15 * time.Second
+	headerTimeout  = 30 * time.Second
+)
+
+// errTooManyRedirects ends a redirect chain.
+var errTooManyRedirects = errors.New("more than 5 redirects")
+
+func (o *Opener) headerWait() time.Duration {
+	if o.headerTimeout > 0 {
+		return o.headerTimeout
+	}
+	return headerTimeout
+}
 
 func (o *Opener) maxBytes() int64 {
 	if o.MaxDownloadBytes > 0 {
@@ -82,8 +68,7 @@ func (o *Opener) maxBytes() int64 {
 // checkRedirect allows at most 5 redirects, to http(s) only.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > 5 { // len(via) is the number of this redirect
-
-		return errors.New("more than 5 redirects")
+		return errTooManyRedirects
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return &refused{fmt.Sprintf("redirect to a %s: URL refused; only http(s) is fetched", req.URL.Scheme)}
@@ -102,7 +87,7 @@ func (o *Opener) client() *http.Client {
 	if o.publicForTest != nil {
 		public = o.publicForTest
 	}
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
+	d := &net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
 	proxy := http.ProxyFromEnvironment
 	if !o.AllowPrivateURLs {
 		// The check runs on the address actually dialled, after DNS
@@ -125,8 +110,8 @@ func (o *Opener) client() *http.Client {
 		Transport: &http.Transport{
 			Proxy:                 proxy,
 			DialContext:           d.DialContext,
-			TLSHandshakeTimeout:   15 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
+			TLSHandshakeTimeout:   tlsTimeout,
+			ResponseHeaderTimeout: o.headerWait(),
 			IdleConnTimeout:       30 * time.Second,
 			DisableKeepAlives:     true, // one download per client: nothing to keep
 			DisableCompression:    true, // the body is the capture as served; gzip captures are read as such
@@ -147,8 +132,9 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 	if timeout <= 0 {
 		timeout = DefaultDownloadTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	dl := &dlState{ref: ref, timeout: timeout, headerWait: o.headerWait(), call: ctx, dl: dctx}
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("capture URL %q: %v", ref, err)
@@ -159,17 +145,7 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 	resp, err := o.client().Do(req)
 	if err != nil {
 		cancel()
-		var priv *errPrivate
-		var ref2 *refused
-		switch {
-		case errors.As(err, &priv):
-			return nil, &refused{fmt.Sprintf("download %q: %v", ref, priv)}
-		case errors.As(err, &ref2):
-			return nil, &refused{fmt.Sprintf("download %q: %v", ref, ref2)}
-		case errors.Is(err, context.DeadlineExceeded):
-			return nil, fmt.Errorf("download %q: no answer within %v", ref, timeout)
-		}
-		return nil, fmt.Errorf("download %q: %v", ref, unwrapURLError(err))
+		return nil, dl.failed(err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
@@ -182,27 +158,99 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 		cancel()
 		return nil, errTooLarge(ref, max, resp.ContentLength)
 	}
-	body := &limitedBody{rc: resp.Body, left: max, max: max, ref: ref, timeout: timeout, cancel: cancel}
+	body := &limitedBody{rc: resp.Body, left: max, max: max, dl: dl, cancel: cancel}
 	return &Source{ReadCloser: body, Name: ref, Size: resp.ContentLength, Remote: true}, nil
 }
 
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+// dlState is what a download's errors are phrased from.
+type dlState struct {
+	ref        string
+	timeout    time.Duration
+	headerWait time.Duration
+	call       context.Context // the tool call's context
+	dl         context.Context // the call's context with the download deadline
+}
+
+// failed phrases a failed request or body read for the caller: what went
+// wrong in general terms, never an address or a resolver's name (those go
+// to the server log through Detail). It keeps the context error of a call
+// that ended, so that front ends can tell a cancelled call.
+func (d *dlState) failed(err error) error {
+	var (
+		priv *errPrivate
+		ref  *refused
+		dns  *net.DNSError
+		ne   net.Error
+	)
+	detail := fmt.Sprintf("download %q: %v", d.ref, err)
+	general := func(what string) error {
+		return &detailed{msg: fmt.Sprintf("download %q: %s", d.ref, what), detail: detail}
 	}
-	return err
+	switch {
+	case errors.As(err, &priv):
+		return &detailed{msg: fmt.Sprintf("download %q: refused: %v", d.ref, priv), detail: detail, kind: ErrRefused}
+	case errors.As(err, &ref):
+		return &refused{fmt.Sprintf("download %q: %v", d.ref, ref)}
+	case errors.Is(err, errTooManyRedirects):
+		return fmt.Errorf("download %q: %w", d.ref, errTooManyRedirects)
+	case errors.Is(err, ErrTooLarge):
+		return err
+	case d.call.Err() != nil:
+		return fmt.Errorf("download %q: stopped: %w", d.ref, d.call.Err())
+	case errors.Is(d.dl.Err(), context.DeadlineExceeded):
+		return general(fmt.Sprintf("not finished within %v (the server's --download-timeout)", d.timeout))
+	case errors.As(err, &dns):
+		if dns.IsTimeout {
+			return general("the host name could not be resolved: the lookup timed out")
+		}
+		return general("the host name could not be resolved")
+	case errors.As(err, &ne) && ne.Timeout():
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "awaiting response headers"):
+			return general(fmt.Sprintf("the server sent no response headers within %v", d.headerWait))
+		case strings.Contains(msg, "TLS handshake"):
+			return general(fmt.Sprintf("the TLS handshake did not finish within %v", tlsTimeout))
+		case strings.Contains(msg, "dial"):
+			return general(fmt.Sprintf("could not connect within %v", connectTimeout))
+		}
+		return general("the connection timed out")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return general("the server refused the connection")
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return general("the connection was reset")
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return general("the host is unreachable")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return general("the connection closed before the download finished")
+	}
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		record    tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &unknownCA):
+		return general("the server's TLS certificate is signed by an unknown authority")
+	case errors.As(err, &hostname):
+		return general("the server's TLS certificate is not valid for this host name")
+	case errors.As(err, &invalid):
+		return general("the server's TLS certificate is not valid (expired, not yet valid or not for serving)")
+	case errors.As(err, &record):
+		return general("the server does not speak TLS (try http://)")
+	}
+	return general("the download failed (the server log has the details)")
 }
 
 // limitedBody is a response body that fails once more than max bytes arrive,
-// and reports the download deadline in words.
+// and phrases read errors as dlState.failed does.
 type limitedBody struct {
-	rc      io.ReadCloser
-	left    int64
-	max     int64
-	ref     string
-	timeout time.Duration
-	cancel  context.CancelFunc
+	rc     io.ReadCloser
+	left   int64
+	max    int64
+	dl     *dlState
+	cancel context.CancelFunc
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -211,7 +259,10 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := b.rc.Read(one[:])
 		if n > 0 {
-			return 0, errTooLarge(b.ref, b.max, 0)
+			return 0, errTooLarge(b.dl.ref, b.max, 0)
+		}
+		if err != nil && err != io.EOF {
+			err = b.dl.failed(err)
 		}
 		return 0, err
 	}
@@ -220,8 +271,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("download %q: not finished within %v", b.ref, b.timeout)
+	if err != nil && err != io.EOF {
+		err = b.dl.failed(err)
 	}
 	return n, err
 }

@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -151,8 +153,10 @@ const (
 // header, gzip-compressed or not) under subdir of each capture directory,
 // or of the working directory when there are none. Hidden files and
 // directories are skipped. truncated is set when the scan stopped at its
-// limit.
-func (o *Opener) List(subdir string) (files []CaptureFile, truncated bool, err error) {
+// limit. Every file and directory is opened without blocking (a FIFO or
+// device swapped in after the directory was read is never waited on) and
+// judged by the file it opened, and the walk stops when ctx ends.
+func (o *Opener) List(ctx context.Context, subdir string) (files []CaptureFile, truncated bool, err error) {
 	roots := o.roots
 	if len(roots) == 0 {
 		wd, err := os.Getwd()
@@ -180,63 +184,85 @@ func (o *Opener) List(subdir string) (files []CaptureFile, truncated bool, err e
 			sub = filepath.Clean(s)
 		}
 	}
-	scanned := 0
+	l := &lister{ctx: ctx}
 	found := false
 	for _, rt := range roots {
-		fsys := rt.r.FS()
-		err := fs.WalkDir(fsys, filepath.ToSlash(sub), func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if p == filepath.ToSlash(sub) && errors.Is(err, fs.ErrNotExist) {
-					return fs.SkipAll
-				}
-				return nil // unreadable entries are skipped
-			}
-			if p == filepath.ToSlash(sub) {
-				found = true
-			}
-			if scanned++; scanned > maxListScanned {
-				truncated = true
-				return fs.SkipAll
-			}
-			name := d.Name()
-			if p != filepath.ToSlash(sub) && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				if strings.Count(p, "/") >= maxListDepth {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				return nil
-			}
-			format := sniff(fsys, p)
-			if format == "" {
-				return nil
-			}
-			files = append(files, CaptureFile{Path: filepath.Join(rt.names[0], filepath.FromSlash(p)), Size: info.Size(), Modified: info.ModTime().UTC(), Format: format})
-			return nil
-		})
+		l.rt = rt
+		ok, err := l.walk(sub)
 		if err != nil {
 			return nil, false, err
 		}
-		if truncated {
+		found = found || ok
+		if l.truncated {
 			break
 		}
 	}
 	if !found && sub != "." {
 		return nil, false, fmt.Errorf("subdir %q: no such directory in the capture directories (%s)", subdir, strings.Join(namesOf(roots), ", "))
 	}
-	slices.SortFunc(files, func(a, b CaptureFile) int { return strings.Compare(a.Path, b.Path) })
-	return files, truncated, nil
+	slices.SortFunc(l.files, func(a, b CaptureFile) int { return strings.Compare(a.Path, b.Path) })
+	return l.files, l.truncated, nil
+}
+
+// lister walks one capture directory for List.
+type lister struct {
+	ctx       context.Context
+	rt        root
+	scanned   int
+	truncated bool
+	files     []CaptureFile
+}
+
+// walk lists the captures in dir (relative to the root), to maxListDepth;
+// it reports whether dir could be opened as a directory.
+func (l *lister) walk(dir string) (bool, error) {
+	if err := l.ctx.Err(); err != nil {
+		return false, err
+	}
+	d, err := l.rt.r.OpenFile(dir, openFlags|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return false, nil // missing or unreadable: skipped
+	}
+	defer d.Close()
+	var ents []fs.DirEntry
+	for !l.truncated {
+		batch, err := d.ReadDir(256)
+		for _, e := range batch {
+			if l.scanned++; l.scanned > maxListScanned {
+				l.truncated = true
+				break
+			}
+			ents = append(ents, e)
+		}
+		if err != nil || len(batch) == 0 {
+			break
+		}
+	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		switch {
+		case e.IsDir():
+			if strings.Count(filepath.ToSlash(p), "/") < maxListDepth {
+				if _, err := l.walk(p); err != nil {
+					return true, err
+				}
+			}
+		case e.Type().IsRegular():
+			if f, ok := sniff(l.rt, p); ok {
+				f.Path = filepath.Join(l.rt.names[0], p)
+				l.files = append(l.files, f)
+			}
+		}
+		if l.truncated {
+			break
+		}
+	}
+	return true, nil
 }
 
 func namesOf(roots []root) []string {
@@ -247,36 +273,41 @@ func namesOf(roots []root) []string {
 	return out
 }
 
-// sniff names the capture format of the file at p, or "" when it is not a
-// capture.
-func sniff(fsys fs.FS, p string) string {
-	f, err := fsys.Open(p)
+// sniff opens the file at p under rt without blocking and, when it is a
+// regular file (judged on the open file, not the directory entry) holding
+// a capture, describes it.
+func sniff(rt root, p string) (CaptureFile, bool) {
+	f, err := rt.r.OpenFile(p, openFlags, 0)
 	if err != nil {
-		return ""
+		return CaptureFile{}, false
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || pseudoFS(f) {
+		return CaptureFile{}, false
+	}
+	out := CaptureFile{Size: st.Size(), Modified: st.ModTime().UTC()}
 	var head [4]byte
 	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return ""
+		return out, false
 	}
 	if head[0] == 0x1f && head[1] == 0x8b {
-		if _, err := f.(io.Seeker).Seek(0, io.SeekStart); err != nil {
-			return ""
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return out, false
 		}
 		zr, err := gzip.NewReader(io.LimitReader(f, 1<<16))
 		if err != nil {
-			return ""
+			return out, false
 		}
 		var inner [4]byte
 		if _, err := io.ReadFull(zr, inner[:]); err != nil {
-			return ""
+			return out, false
 		}
-		if k := kind(inner[:]); k != "" {
-			return k + ".gz"
-		}
-		return ""
+		out.Format = kind(inner[:]) + ".gz"
+		return out, out.Format != ".gz"
 	}
-	return kind(head[:])
+	out.Format = kind(head[:])
+	return out, out.Format != ""
 }
 
 func kind(magic []byte) string {

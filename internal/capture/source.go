@@ -88,6 +88,8 @@ type Opener struct {
 	roots []root
 	// publicForTest, when set, treats an address as public (tests only).
 	publicForTest func(net.IP) bool
+	// headerTimeout, when set, replaces headerTimeout (tests only).
+	headerTimeout time.Duration
 }
 
 // IsURL reports whether ref names a remote capture (an http or https URL).

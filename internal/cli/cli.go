@@ -7,18 +7,20 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -126,7 +128,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	case "analyze":
 		return a.analyze(ctx, args[1:])
 	case "tools":
-		return a.tools()
+		return a.tools(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK
@@ -156,6 +158,7 @@ type common struct {
 	maxPackets           int
 	maxDownloadBytes     int64
 	maxDecompressedBytes int64
+	maxRecordBytes       int
 	maxStateBytes        int64
 	downloadTimeout      time.Duration
 	roots                listFlag
@@ -174,6 +177,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.IntVar(&c.maxPackets, "max-packets", 0, "analyze at most this many packets of each module's protocol in detail; counts still cover the whole capture (0 = no limit)")
 	fs.Int64Var(&c.maxDownloadBytes, "max-download-bytes", capture.DefaultMaxDownloadBytes, "largest capture fetched from a URL, in bytes")
 	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
+	fs.IntVar(&c.maxRecordBytes, "max-record-bytes", capture.DefaultMaxRecordBytes, "most of one packet record kept, in bytes; a longer record is cut to it and the rest skipped, as libpcap does")
 	fs.Int64Var(&c.maxStateBytes, "max-state-bytes", analyzer.DefaultMaxStateBytes, "memory one analysis may hold in tables that grow with the capture (flows, transactions, hosts, names), in bytes; past it the oldest idle entries are evicted and the result says so")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
@@ -208,6 +212,9 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.maxDecompressedBytes <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--max-decompressed-bytes %d: must be positive", c.maxDecompressedBytes)
 	}
+	if c.maxRecordBytes != 0 && (c.maxRecordBytes < 64 || c.maxRecordBytes > 1<<30) {
+		return analyzer.Env{}, fmt.Errorf("--max-record-bytes %d: must be 64 to %d", c.maxRecordBytes, 1<<30)
+	}
 	if c.downloadTimeout <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--download-timeout %v: must be positive", c.downloadTimeout)
 	}
@@ -224,6 +231,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	return analyzer.Env{
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
+		MaxRecordBytes:       c.maxRecordBytes,
 		MaxStateBytes:        c.maxStateBytes,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)
@@ -232,8 +240,8 @@ func (c *common) env(version string) (analyzer.Env, error) {
 			}
 			return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
 		},
-		List: func(_ context.Context, subdir string) ([]analyzer.CaptureFile, bool, error) {
-			files, truncated, err := op.List(subdir)
+		List: func(ctx context.Context, subdir string) ([]analyzer.CaptureFile, bool, error) {
+			files, truncated, err := op.List(ctx, subdir)
 			out := make([]analyzer.CaptureFile, len(files))
 			for i, f := range files {
 				out[i] = analyzer.CaptureFile(f)
@@ -258,8 +266,15 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	callTimeout := fs.Duration("call-timeout", 10*time.Minute, "longest a tool call may run (0 = no limit)")
 	maxConcurrent := fs.Int("max-concurrent", 2*runtime.NumCPU(), "tool calls that may run at once; more wait for a slot (0 = no limit)")
 	queueTimeout := fs.Duration("queue-timeout", 30*time.Second, "how long a call waits for a slot before failing with 'server busy'")
+	maxConnections := fs.Int("max-connections", mcpserver.DefaultMaxConnections, "HTTP: connections held open at once; at the cap a new one replaces the quietest connection that has not sent a whole request or sits idle")
+	readTimeout := fs.Duration("read-timeout", mcpserver.DefaultReadTimeout, "HTTP: time for a request's headers to arrive, and again for its body (a tool call's own time is --call-timeout)")
+	maxMessageBytes := fs.Int("max-message-bytes", mcpserver.DefaultMaxBodyBytes, "largest request accepted: an HTTP body, or one stdio line (longer lines are dropped with an error)")
 	fs.Usage = func() {
-		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n\nFlags:\n")
+		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n"+
+			"Calls stop when their client cancels or leaves; JSON-RPC batches are refused. Over HTTP, the\n"+
+			"token is checked before a body is read, requests must arrive within --read-timeout, and at most\n"+
+			"--max-connections are held open (the quietest unfinished or idle one makes room for a new one).\n"+
+			"README.md, \"Access policy and limits\", has the details.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -291,6 +306,10 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: --call-timeout, --max-concurrent and --queue-timeout must not be negative\n")
 		return ExitUsage
 	}
+	if *maxConnections < 1 || *readTimeout <= 0 || *maxMessageBytes < 1024 {
+		fmt.Fprintf(a.Stderr, "mcpacket: --max-connections must be at least 1, --read-timeout positive and --max-message-bytes at least 1024\n")
+		return ExitUsage
+	}
 	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := mcpserver.New(reg, mcpserver.Config{Name: "mcpacket", Version: a.Version, Env: env, Logger: logger,
 		CallTimeout: *callTimeout, MaxConcurrent: *maxConcurrent, QueueTimeout: *queueTimeout})
@@ -304,7 +323,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	switch *transport {
 	case "stdio":
 		logger.Info("serving MCP over stdio", "modules", strings.Join(reg.Names(), ","), "version", a.Version)
-		if err := mcpserver.ServeStdio(ctx, srv, a.Stdin, a.Stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		if err := mcpserver.ServeStdio(ctx, srv, a.Stdin, a.Stdout, mcpserver.StdioOptions{Logger: logger, MaxMessageBytes: *maxMessageBytes}); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 			logger.Error("stdio server stopped", "error", err)
 			return ExitError
 		}
@@ -326,8 +345,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			fmt.Fprintf(a.Stderr, "mcpacket: --host %s is reachable from other machines: set --auth-token (or $MCPACKET_AUTH_TOKEN), or pass --insecure-no-auth to serve without authentication\n", *host)
 			return ExitUsage
 		}
-		h := mcpserver.HTTPHandler(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token})
-		return a.serveHTTP(ctx, h, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
+		hs := mcpserver.NewHTTPServer(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token,
+			MaxBodyBytes: int64(*maxMessageBytes), MaxConnections: *maxConnections, ReadTimeout: *readTimeout})
+		return a.serveHTTP(ctx, hs, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
 	}
 	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)
 	return ExitUsage
@@ -343,16 +363,11 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (a *App) serveHTTP(ctx context.Context, h http.Handler, addr, token string, logger *slog.Logger) int {
+func (a *App) serveHTTP(ctx context.Context, hs *mcpserver.HTTPServer, addr, token string, logger *slog.Logger) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: listen on %s: %v\n", addr, err)
 		return ExitError
-	}
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
 	}
 	// The address line is machine-readable: tests and scripts that pass
 	// --port 0 read the chosen port from it.
@@ -376,7 +391,31 @@ func (a *App) serveHTTP(ctx context.Context, h http.Handler, addr, token string,
 	return ExitOK
 }
 
-func (a *App) tools() int {
+func (a *App) tools(args []string) int {
+	if slices.Contains(args, "--json") || slices.Contains(args, "-json") {
+		type toolJSON struct {
+			Module     string   `json:"module"`
+			Name       string   `json:"name"`
+			Arguments  []string `json:"arguments"`
+			OutputKeys []string `json:"output_keys"`
+		}
+		var list []toolJSON
+		for _, m := range a.Registry.Modules() {
+			for _, t := range m.Tools() {
+				tj := toolJSON{Module: m.Name(), Name: t.Name, Arguments: []string{}, OutputKeys: jsonKeys(t.Out)}
+				for _, arg := range t.Args() {
+					tj.Arguments = append(tj.Arguments, arg.Name)
+				}
+				list = append(list, tj)
+			}
+		}
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list); err != nil {
+			return ExitError
+		}
+		return ExitOK
+	}
 	for _, m := range a.Registry.Modules() {
 		fmt.Fprintf(a.Stdout, "%s\n", m.Name())
 		for _, t := range m.Tools() {
@@ -387,4 +426,25 @@ func (a *App) tools() int {
 		}
 	}
 	return ExitOK
+}
+
+// jsonKeys lists the top-level JSON keys of a struct type in field order.
+func jsonKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			keys = append(keys, jsonKeys(f.Type)...)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		keys = append(keys, name)
+	}
+	return keys
 }

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,10 @@ type Options struct {
 	// MaxDecompressedBytes caps what a gzip-compressed capture may expand
 	// to; <= 0 means capture.DefaultMaxDecompressedBytes.
 	MaxDecompressedBytes int64
+	// MaxRecordBytes is the most of one record's data kept; longer records
+	// are cut to it (capture.Options.MaxRecordBytes); <= 0 means
+	// capture.DefaultMaxRecordBytes.
+	MaxRecordBytes int
 }
 
 // Result describes a finished pass.
@@ -79,7 +84,9 @@ type Result struct {
 	Packets int           // frames read
 	Bytes   int64         // source bytes read
 	// Warnings are problems reading the capture that did not stop the pass,
-	// such as a capture cut short ("capture truncated after packet N").
+	// such as a capture cut short ("capture truncated after packet N"),
+	// and what the reader left out to stay within its bounds
+	// (capture.Info.Notes).
 	Warnings []string
 	// Damaged is set when the capture stopped being readable before its
 	// end; Packets covers the frames before the damage.
@@ -105,11 +112,7 @@ const checkEvery = 4096
 // Result.Damaged and Result.Warnings).
 func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer) (*Result, error) {
 	cr := &countingReader{r: src, tee: opts.Tee}
-	maxDec := opts.MaxDecompressedBytes
-	if maxDec <= 0 {
-		maxDec = capture.DefaultMaxDecompressedBytes
-	}
-	rd, err := capture.NewReaderLimit(cr, maxDec)
+	rd, err := capture.NewReaderOptions(cr, capture.Options{MaxDecompressedBytes: opts.MaxDecompressedBytes, MaxRecordBytes: opts.MaxRecordBytes})
 	if err != nil {
 		if e := cr.failure(); e != nil {
 			return nil, e
@@ -140,8 +143,21 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	dec := newDecoder()
 	p := &dec.pkt
 	for {
-		b, ok := <-pipe.full
+		var (
+			b  *batch
+			ok bool
+		)
+		select {
+		case b, ok = <-pipe.full:
+		case <-ctx.Done():
+			// The reading goroutine may be blocked on a slow source;
+			// the caller's Close of the source ends it.
+			return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, ctx.Err())
+		}
 		if !ok {
+			if pipe.panicked != nil {
+				return nil, pipe.panicked
+			}
 			break
 		}
 		for i := range b.pkts {
@@ -190,6 +206,7 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 		break
 	}
 	pipe.wait()
+	res.Warnings = append(res.Warnings, res.Info.Notes()...)
 	for _, o := range observers {
 		if f, ok := o.(Flusher); ok {
 			f.Flush()
@@ -258,7 +275,24 @@ type pipeline struct {
 	quit chan struct{}
 	done chan struct{}
 	once sync.Once
+	// panicked is set, before full is closed, when reading panicked.
+	panicked *PanicError
 }
+
+// PanicError is a panic of the reading goroutine, turned into the error of
+// the pass: the process keeps running. Detail has the stack, for the
+// server log.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("internal error while reading the capture (%v); the server is still running, please report this with the capture if you can", e.Value)
+}
+
+// Detail returns the panic's stack.
+func (e *PanicError) Detail() string { return string(e.Stack) }
 
 // startReading starts a goroutine that reads frames from rd into batches.
 func startReading(rd *capture.Reader) *pipeline {
@@ -274,6 +308,11 @@ func startReading(rd *capture.Reader) *pipeline {
 func (pl *pipeline) read(rd *capture.Reader) {
 	defer close(pl.done)
 	defer close(pl.full)
+	defer func() {
+		if r := recover(); r != nil {
+			pl.panicked = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
 	for {
 		var b *batch
 		select {

@@ -403,3 +403,82 @@ func TestFragmentMemoryBounded(t *testing.T) {
 		t.Errorf("heap grew by %d MiB while reading fragments", grown>>20)
 	}
 }
+
+// panicReader panics once its first n bytes are read: a bug below the
+// reading goroutine.
+type panicReader struct {
+	r io.Reader
+	n int
+}
+
+func (p *panicReader) Read(b []byte) (int, error) {
+	if p.n <= 0 {
+		panic("simulated reader bug")
+	}
+	b = b[:min(len(b), p.n)]
+	n, err := p.r.Read(b)
+	p.n -= n
+	return n, err
+}
+
+// TestReaderPanic: a panic in the reading goroutine becomes the error of
+// the pass, with its stack as Detail, instead of ending the process.
+func TestReaderPanic(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 100))
+	_, err := engine.Run(t.Context(), &panicReader{r: bytes.NewReader(file), n: 24}, engine.Options{})
+	var pe *engine.PanicError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "simulated reader bug") || !strings.Contains(pe.Detail(), "panicReader") {
+		t.Fatalf("err = %v, want a PanicError naming the panic", err)
+	}
+}
+
+// slowReader gives its first n bytes, then blocks until closed.
+type slowReader struct {
+	r      io.Reader
+	n      int
+	closed chan struct{}
+}
+
+func (s *slowReader) Read(b []byte) (int, error) {
+	if s.n <= 0 {
+		<-s.closed
+		return 0, errors.New("closed")
+	}
+	b = b[:min(len(b), s.n)]
+	n, err := s.r.Read(b)
+	s.n -= n
+	return n, err
+}
+
+// TestCancelBlockedSource: when the source blocks (a slow download), a
+// cancelled pass returns at once, without waiting for the read.
+func TestCancelBlockedSource(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 100))
+	src := &slowReader{r: bytes.NewReader(file), n: len(file) / 2, closed: make(chan struct{})}
+	defer close(src.closed)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := engine.Run(ctx, src, engine.Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Run returned %v after the cancel, want at once", d-200*time.Millisecond)
+	}
+}
+
+// TestRecordCutWarning: a record cut to MaxRecordBytes is read, and the
+// pass says so.
+func TestRecordCutWarning(t *testing.T) {
+	fs := mixedFrames(t, 3)
+	fs[1].Data = append(fs[1].Data, make([]byte, 2000)...)
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs)
+	res, err := engine.Run(t.Context(), bytes.NewReader(file), engine.Options{MaxRecordBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packets != 3 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "longer than 1000 bytes") {
+		t.Errorf("packets %d, warnings %q", res.Packets, res.Warnings)
+	}
+}

@@ -20,7 +20,7 @@ type Packet struct {
 	Timestamp     time.Time        // capture time, UTC
 	CaptureLength int              // bytes captured
 	Length        int              // bytes on the wire
-	Interface     int              // index into capture.Info.Interfaces
+	Interface     int              // interface index across the file; past the end of capture.Info.Interfaces when the file describes more than it keeps
 	LinkType      capture.LinkType // link-layer header type of Data
 	Data          []byte           // the captured bytes
 	Comments      []string         // pcapng packet comments

@@ -99,7 +99,10 @@ func (r *Reassembler) evict() {
 		return
 	}
 	slices.Sort(seen)
-	cutoff := time.Unix(0, seen[min(excess, len(seen)-1)])
+	// Close every connection last seen at or before the excess-th oldest
+	// time: at least excess of them (more when times tie, as equally
+	// idle), even when a capture gives every packet the same timestamp.
+	cutoff := time.Unix(0, seen[min(excess, len(seen))-1]+1)
 	before := len(r.live)
 	r.asm.FlushCloseOlderThan(cutoff)
 	r.evicted += before - len(r.live)

@@ -60,3 +60,20 @@ func TestReassemblerConnCap(t *testing.T) {
 		t.Errorf("handler saw %d closed, want every one of %d", h.closed, conns)
 	}
 }
+
+// TestReassemblerConnCapSameTime opens connections that all carry the same
+// timestamp (a capture with a frozen clock): the cap holds all the same.
+func TestReassemblerConnCapSameTime(t *testing.T) {
+	r := engine.NewReassembler(&closeCounter{})
+	r.SetMaxConns(1000)
+	ts := time.Unix(1700000000, 0)
+	peak := 0
+	for i := range 20000 {
+		ip := &layers.IPv4{Version: 4, Protocol: layers.IPProtocolTCP, SrcIP: net.IPv4(10, 0, byte(i>>8), byte(i)).To4(), DstIP: net.IPv4(192, 0, 2, 53).To4()}
+		r.Add(&engine.Packet{Number: i + 1, Timestamp: ts, IPv4: ip, TCP: &layers.TCP{SrcPort: layers.TCPPort(1024 + i), DstPort: 53, Seq: 1, SYN: true}})
+		peak = max(peak, r.Conns())
+	}
+	if peak > 1001 || r.Evicted() < 19000 {
+		t.Errorf("peak %d connections, %d evicted; cap 1000", peak, r.Evicted())
+	}
+}

@@ -7,13 +7,10 @@ package mcpserver
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -21,7 +18,6 @@ import (
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
-	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -56,7 +52,9 @@ func Instructions(reg *analyzer.Registry) string {
 	var b strings.Builder
 	b.WriteString("mcpacket analyzes packet captures (pcap, pcapng, gzip-compressed or not) protocol by protocol. ")
 	b.WriteString("Every tool takes pcap_file: a local path or an http(s) URL. ")
-	if _, ok := reg.Tool("analyze_capinfos"); ok {
+	if _, ok := reg.Tool("analyze_overview"); ok {
+		b.WriteString("Start with analyze_overview: one pass gives the capture's essentials, protocol hierarchy, conversations, hosts, Zeek-style flows with Community IDs, and every module's findings ranked, each with the tool call that shows its details; then follow its next_steps. ")
+	} else if _, ok := reg.Tool("analyze_capinfos"); ok {
 		b.WriteString("Start with analyze_capinfos to learn what a capture holds (packet count, time span, link types), then call the protocol tool that fits the question. ")
 	}
 	b.WriteString("Summary statistics and anomaly lists always cover the whole capture; per-item lists are paged with limit/offset and say total, returned and truncated, so page on when truncated is true instead of assuming the list is complete. ")
@@ -231,6 +229,8 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 		if err != nil {
 			return toolError(err), nil
 		}
+		ctx, unlink := withRequest(ctx)
+		defer unlink()
 		if slots != nil {
 			wait := time.NewTimer(queue)
 			select {
@@ -254,8 +254,8 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 			env.Progress = progressSender(ctx, req.Session, tok, cfg.ProgressInterval)
 		}
 		start := time.Now()
-		out, err := t.Run(ctx, &env, in)
-		logger.Info("tool call", "tool", t.Name, "duration", time.Since(start), "error", err)
+		out, err := runTool(ctx, t, &env, in, logger)
+		logCall(logger, t.Name, time.Since(start), err)
 		if err != nil {
 			if cfg.CallTimeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				err = fmt.Errorf("%w (the server's --call-timeout of %v ended the call; a smaller capture or --max-packets helps)", err, cfg.CallTimeout)
@@ -278,6 +278,66 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 			StructuredContent: json.RawMessage(b),
 		}, nil
 	}
+}
+
+// runTool runs t in its own goroutine and returns when it does or when
+// ctx ends, whichever comes first: a call whose client cancelled or left,
+// or that ran past --call-timeout, returns (and frees its slot) at once,
+// even if the tool is stuck in a system call that ignores ctx. The tool is
+// told to stop through ctx; the log says when one had to be left behind
+// and when it finally ends. A panic in the tool is its error.
+func runTool(ctx context.Context, t analyzer.Tool, env *analyzer.Env, in any, logger *slog.Logger) (any, error) {
+	type result struct {
+		out any
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("tool panicked", "tool", t.Name, "panic", r, "stack", string(debug.Stack()))
+				done <- result{err: fmt.Errorf("internal error in %s: %v; the server is still running, please report this with the capture if you can", t.Name, r)}
+			}
+		}()
+		out, err := t.Run(ctx, env, in)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+	}
+	// Give the tool a moment to notice ctx and return its own error.
+	grace := time.NewTimer(200 * time.Millisecond)
+	defer grace.Stop()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			r.err = ctx.Err()
+		}
+		return nil, r.err
+	case <-grace.C:
+	}
+	abandoned := time.Now()
+	logger.Warn("tool call abandoned: it did not stop when its context ended; its slot is freed", "tool", t.Name, "cause", context.Cause(ctx))
+	go func() {
+		<-done
+		logger.Info("abandoned tool call ended", "tool", t.Name, "after", time.Since(abandoned))
+	}()
+	return nil, fmt.Errorf("%s: the call was stopped: %w", t.Name, ctx.Err())
+}
+
+// detailer is an error with facts for the server log that the caller's
+// message leaves out (an address a name resolved to, a resolver's answer).
+type detailer interface{ Detail() string }
+
+func logCall(logger *slog.Logger, tool string, d time.Duration, err error) {
+	attrs := []any{"tool", tool, "duration", d, "error", err}
+	var de detailer
+	if errors.As(err, &de) {
+		attrs = append(attrs, "detail", de.Detail())
+	}
+	logger.Info("tool call", attrs...)
 }
 
 func toolError(err error) *mcp.CallToolResult {
@@ -343,63 +403,3 @@ func promptHandler(p analyzer.Prompt) mcp.PromptHandler {
 		}, nil
 	}
 }
-
-// HTTPOptions configures the streamable HTTP handler.
-type HTTPOptions struct {
-	Logger *slog.Logger
-	// AuthToken, when set, is the bearer token every /mcp request must
-	// carry (Authorization: Bearer <token>); others get 401.
-	AuthToken string
-	// MaxBodyBytes caps a request body; 0 means 1 MiB.
-	MaxBodyBytes int64
-}
-
-// HTTPHandler returns an http.Handler serving srv over streamable HTTP at
-// /mcp, stateless (every request stands alone, so replicas need no shared
-// state), with the SDK's DNS-rebinding protection for loopback listeners and
-// cross-origin request protection. /healthz answers 200 for load balancers.
-func HTTPHandler(srv *mcp.Server, opts HTTPOptions) http.Handler {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	maxBody := opts.MaxBodyBytes
-	if maxBody <= 0 {
-		maxBody = 1 << 20
-	}
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{
-		Stateless:                    true,
-		Logger:                       logger,
-		PropagateRequestCancellation: true,
-		MaxRequestBodyBytes:          maxBody,
-	})
-	var h http.Handler = http.NewCrossOriginProtection().Handler(mcpHandler)
-	if opts.AuthToken != "" {
-		want := []byte(opts.AuthToken)
-		verify := func(_ context.Context, tok string, _ *http.Request) (*auth.TokenInfo, error) {
-			if subtle.ConstantTimeCompare([]byte(tok), want) != 1 {
-				return nil, auth.ErrInvalidToken
-			}
-			// A static token does not expire; the SDK wants an expiry.
-			return &auth.TokenInfo{Expiration: time.Now().Add(24 * time.Hour)}, nil
-		}
-		h = auth.RequireBearerToken(verify, nil)(h)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", h)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	return mux
-}
-
-// ServeStdio serves srv over r and w (newline-delimited JSON-RPC) until the
-// client closes r or ctx ends.
-func ServeStdio(ctx context.Context, srv *mcp.Server, r io.Reader, w io.Writer) error {
-	return srv.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(r), Writer: nopWriteCloser{w}})
-}
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }

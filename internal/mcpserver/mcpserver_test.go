@@ -25,7 +25,7 @@ type fakeModule struct{}
 
 type fakeIn struct {
 	PcapFile string `json:"pcap_file" jsonschema:"capture"`
-	Mode     string `json:"mode,omitempty" jsonschema:"ok, fail, panic, hang or block"`
+	Mode     string `json:"mode,omitempty" jsonschema:"ok, fail, panic, hang, block, stuck or watch"`
 	Limit    int    `json:"limit,omitempty" jsonschema:"items per page"`
 
 	Thresholds analyzer.Thresholds `json:"-"`
@@ -35,10 +35,15 @@ type fakeIn struct {
 var burstMin = analyzer.Param{Name: "burst_min", Detector: "fake_burst", Default: 5, Unit: "packets", Help: "packets in a burst", Min: 1, Max: 1000, Integer: true}
 
 // A "block" call signals blockEntered once it holds its slot, then waits
-// for blockRelease.
+// for blockRelease. A "stuck" call ignores its context: it waits for
+// stuckRelease, as a tool stuck in a system call would. A "watch" call
+// signals watchEntered, then waits for its context to end and sends when
+// it did on watchEnded.
 var (
 	blockEntered = make(chan struct{}, 1)
 	blockRelease = make(chan struct{})
+	watchEntered = make(chan struct{}, 16)
+	watchEnded   = make(chan time.Time, 16)
 )
 
 type fakeOut struct {
@@ -46,6 +51,30 @@ type fakeOut struct {
 	Bytes      int                 `json:"bytes"`
 	Counts     map[string]int      `json:"counts"`
 	Thresholds analyzer.Thresholds `json:"thresholds"`
+}
+
+// stuck is what "stuck" calls wait for; releaseStuck lets them go.
+var stuck struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func stuckCh() chan struct{} {
+	stuck.mu.Lock()
+	defer stuck.mu.Unlock()
+	if stuck.ch == nil {
+		stuck.ch = make(chan struct{})
+	}
+	return stuck.ch
+}
+
+func releaseStuck() {
+	stuck.mu.Lock()
+	defer stuck.mu.Unlock()
+	if stuck.ch != nil {
+		close(stuck.ch)
+		stuck.ch = nil
+	}
 }
 
 func (fakeModule) Name() string { return "fake" }
@@ -60,6 +89,14 @@ func (fakeModule) Tools() []analyzer.Tool {
 			case "hang":
 				<-ctx.Done()
 				return nil, fmt.Errorf("capture %q: analysis ran out of time: %w", in.PcapFile, ctx.Err())
+			case "stuck":
+				<-stuckCh()
+				return nil, errors.New("released")
+			case "watch":
+				watchEntered <- struct{}{}
+				<-ctx.Done()
+				watchEnded <- time.Now()
+				return nil, ctx.Err()
 			case "block":
 				blockEntered <- struct{}{}
 				select {

@@ -29,6 +29,9 @@ func Run(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options
 	if opts.MaxDecompressedBytes <= 0 {
 		opts.MaxDecompressedBytes = env.MaxDecompressedBytes
 	}
+	if opts.MaxRecordBytes <= 0 {
+		opts.MaxRecordBytes = env.MaxRecordBytes
+	}
 	if env.Progress != nil {
 		env.ReportProgress(0, float64(src.Size), "reading "+ref)
 		opts.Progress = func(p engine.Progress) {

@@ -27,7 +27,7 @@ func BenchmarkAnalyze(b *testing.B) {
 // BenchmarkDecode decodes one DHCP message (an OFFER with many options)
 // per iteration, with the checks every message gets.
 func BenchmarkDecode(b *testing.B) {
-	out := analyze(b, Input{PcapFile: filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-options.pcap"), Limit: 2})
+	out := analyze(b, Input{PcapFile: filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-options.pcap"), Limit: intp(2)})
 	_ = out
 	payload := offerPayload(b)
 	var m message
@@ -51,7 +51,7 @@ func BenchmarkWindows(b *testing.B) {
 	nu := nakStorm.New(th).(*nakStormUnit)
 	disc, nakMsg := &message{msgType: MsgDiscover}, &message{msgType: MsgNak}
 	p := &engine.Packet{Timestamp: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-	e := &event{p: p, full: true, maxTracked: DefaultMaxClients}
+	e := &event{p: p, full: true, lim: newLimits(nil, Options{})}
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Number++

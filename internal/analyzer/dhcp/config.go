@@ -26,8 +26,6 @@ type config struct {
 	txOffset, txLimit            int
 	cliOffset, cliLimit          int
 	limitSet, txLimitSet, cliSet bool
-	maxTransactions, maxClients  int
-	maxServers                   int
 	clientMAC                    *hwKey
 	xid                          *uint32
 	msgType                      *MsgType
@@ -37,19 +35,19 @@ type config struct {
 	th                           analyzer.Thresholds
 }
 
-func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
-	c := &config{maxPackets: maxPackets, maxTransactions: opts.MaxTransactions, maxClients: opts.MaxClients, maxServers: opts.MaxServers}
+func newConfig(in Input, maxPackets int) (*config, error) {
+	c := &config{maxPackets: maxPackets}
 	var err error
-	if c.offset, c.limit, err = result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, err = pageArgs("offset", in.Offset, "limit", in.Limit); err != nil {
 		return nil, err
 	}
-	if c.txOffset, c.txLimit, err = result.PageArgs(in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
-		return nil, fmt.Errorf("transactions: %w", err)
+	if c.txOffset, c.txLimit, err = pageArgs("transactions_offset", in.TransactionsOffset, "transactions_limit", in.TransactionsLimit); err != nil {
+		return nil, err
 	}
-	if c.cliOffset, c.cliLimit, err = result.PageArgs(in.ClientsOffset, in.ClientsLimit, DefaultLimit, MaxLimit); err != nil {
-		return nil, fmt.Errorf("clients: %w", err)
+	if c.cliOffset, c.cliLimit, err = pageArgs("clients_offset", in.ClientsOffset, "clients_limit", in.ClientsLimit); err != nil {
+		return nil, err
 	}
-	c.limitSet, c.txLimitSet, c.cliSet = in.Limit > 0, in.TransactionsLimit > 0, in.ClientsLimit > 0
+	c.limitSet, c.txLimitSet, c.cliSet = in.Limit != nil, in.TransactionsLimit != nil, in.ClientsLimit != nil
 
 	if s := strings.TrimSpace(in.ClientMAC); s != "" {
 		mac, err := net.ParseMAC(s)
@@ -98,6 +96,27 @@ func newConfig(in Input, opts Options, maxPackets int) (*config, error) {
 		c.th = analyzer.NewThresholds(params)
 	}
 	return c, nil
+}
+
+// pageArgs checks one list's paging arguments: an absent limit means
+// DefaultLimit, 0 means no items (the page object and the summary only),
+// and a limit above MaxLimit or a negative one is an error, as is a
+// negative offset. (result.PageArgs reads 0 as the default.)
+func pageArgs(offName string, offset int, limName string, limit *int) (int, int, error) {
+	if offset < 0 {
+		return 0, 0, fmt.Errorf("%s %d is negative; use 0 for the first page", offName, offset)
+	}
+	if limit == nil {
+		return offset, DefaultLimit, nil
+	}
+	switch n := *limit; {
+	case n < 0:
+		return 0, 0, fmt.Errorf("%s %d is negative; use 0 (no items, only the summary) to %d", limName, n, MaxLimit)
+	case n > MaxLimit:
+		return 0, 0, fmt.Errorf("%s %d is above the maximum of %d; page with %s instead", limName, n, MaxLimit, offName)
+	default:
+		return offset, n, nil
+	}
 }
 
 func base(s string) int {

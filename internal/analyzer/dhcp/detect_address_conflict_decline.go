@@ -28,7 +28,7 @@ var decline = analyzer.Detector[*event, *observer]{
 }
 
 // maxDeclineRecords is how many DECLINEs are described.
-const maxDeclineRecords = 100
+const maxDeclineRecords = result.MaxEvidence
 
 type declineRec struct {
 	frame int

@@ -2,6 +2,7 @@ package dhcp
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -63,7 +64,7 @@ type starvationUnit struct {
 	count map[hwKey]int // DISCOVERs in the window per MAC
 
 	inBurst    bool
-	burstMACs  map[hwKey]struct{} // at most maxTracked
+	burstMACs  map[hwKey]struct{} // at most limits.burstMACs
 	peak       int
 	frames     result.Evidence
 	start, end time.Time
@@ -77,11 +78,13 @@ func (u *starvationUnit) Observe(e *event) {
 	u.win.Push(discover{t, e.p.Number, e.hw})
 	u.count[e.hw]++
 	for u.win.Len() > 0 && t.Sub(u.win.Front().t) > u.window {
-		old := u.win.Front().hw
-		if u.count[old]--; u.count[old] <= 0 {
-			delete(u.count, old)
-		}
-		u.win.PopFront()
+		u.pop()
+	}
+	// Past its share of the state budget the window drops its oldest
+	// DISCOVER early, and says so.
+	for u.win.Len() > e.lim.starvationEvents {
+		u.pop()
+		cutWindow(&e.lim.starvationCut, &e.lim.starvationSpan, t.Sub(u.win.Front().t))
 	}
 	distinct := len(u.count)
 	if distinct < u.minClients {
@@ -94,23 +97,39 @@ func (u *starvationUnit) Observe(e *event) {
 			u.start = u.win.Front().t
 		}
 		for k := range u.count {
-			u.addMAC(k, e.maxTracked)
+			u.addMAC(k, e.lim)
 		}
 		for _, d := range u.win.All() {
 			u.frames.Add(d.frame)
 		}
 	} else {
-		u.addMAC(e.hw, e.maxTracked)
+		u.addMAC(e.hw, e.lim)
 		u.frames.Add(e.p.Number)
 	}
 	u.end = t
 	u.peak = max(u.peak, distinct)
 }
 
-func (u *starvationUnit) addMAC(k hwKey, limit int) {
-	if len(u.burstMACs) < limit {
-		u.burstMACs[k] = struct{}{}
+// pop expires the oldest DISCOVER of the window.
+func (u *starvationUnit) pop() {
+	old := u.win.Front().hw
+	if u.count[old]--; u.count[old] <= 0 {
+		delete(u.count, old)
 	}
+	u.win.PopFront()
+}
+
+// addMAC adds a MAC to the bursts' MACs, up to the table's share of the
+// state budget.
+func (u *starvationUnit) addMAC(k hwKey, lim *limits) {
+	if _, ok := u.burstMACs[k]; ok {
+		return
+	}
+	if len(u.burstMACs) >= lim.burstMACs {
+		lim.burstUntracked++
+		return
+	}
+	u.burstMACs[k] = struct{}{}
 }
 
 func (u *starvationUnit) Conclude(o *observer, add func(result.Finding)) {
@@ -128,8 +147,8 @@ func (u *starvationUnit) Conclude(o *observer, add func(result.Finding)) {
 		return
 	}
 	add(result.NewFinding(AnomalyStarvation, result.High,
-		fmt.Sprintf("DHCP starvation: up to %d distinct client MACs sent DISCOVERs within %.0f s (%d MACs in the burst), and only %d of them (%.0f%%) completed a lease; spoofed MACs are exhausting the address pool",
-			u.peak, u.windowSeconds, len(u.burstMACs), completed, 100*ratio),
+		fmt.Sprintf("DHCP starvation: up to %d distinct client MACs sent DISCOVERs within %s s (%d MACs in the burst), and only %d of them (%s) completed a lease; spoofed MACs are exhausting the address pool",
+			u.peak, strconv.FormatFloat(u.windowSeconds, 'f', -1, 64), len(u.burstMACs), completed, result.Percent(completed, len(u.burstMACs))),
 		u.frames, map[string]any{
 			"peak_distinct_macs": u.peak, "burst_macs": len(u.burstMACs), "completed_leases": completed,
 			"completion_ratio": round3(ratio), "burst_start": result.FormatTime(u.start), "burst_end": result.FormatTime(u.end),

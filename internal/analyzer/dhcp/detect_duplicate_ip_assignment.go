@@ -21,7 +21,7 @@ var duplicateIP = analyzer.Detector[*event, *observer]{
 }
 
 // maxDuplicates is how many duplicate assignments are described.
-const maxDuplicates = 50
+const maxDuplicates = 20
 
 // holder is the last client an address was ACKed to.
 type holder struct {
@@ -41,7 +41,7 @@ type duplicateRec struct {
 // duplicateIPUnit follows who holds each address, from the ACKs, RELEASEs
 // and DECLINEs of tracked clients.
 type duplicateIPUnit struct {
-	holders    map[netip.Addr]*holder // at most maxTracked
+	holders    map[netip.Addr]*holder // at most limits.holders
 	duplicates []duplicateRec         // the first maxDuplicates
 	n          int
 }
@@ -58,14 +58,14 @@ func (u *duplicateIPUnit) Observe(e *event) {
 		u.release(m.ciaddr, e.hw)
 	case MsgAck:
 		if addr, secs, ok := m.lease(); ok {
-			u.assign(addr, e.hw, e.p.Timestamp, secs, e.p.Number, e.maxTracked)
+			u.assign(addr, e.hw, e.p.Timestamp, secs, e.p.Number, e.lim)
 		}
 	}
 }
 
 // assign records that addr was ACKed to hw, and notes a duplicate when
 // another client still holds an unexpired, unreleased lease on it.
-func (u *duplicateIPUnit) assign(addr netip.Addr, hw hwKey, t time.Time, secs int64, frame, limit int) {
+func (u *duplicateIPUnit) assign(addr netip.Addr, hw hwKey, t time.Time, secs int64, frame int, lim *limits) {
 	h := u.holders[addr]
 	if h != nil && h.hw != hw && !h.released && (h.expiry.IsZero() || t.Before(h.expiry)) {
 		u.n++
@@ -78,7 +78,8 @@ func (u *duplicateIPUnit) assign(addr netip.Addr, hw hwKey, t time.Time, secs in
 		expiry = t.Add(time.Duration(secs) * time.Second)
 	}
 	if h == nil {
-		if len(u.holders) >= limit {
+		if len(u.holders) >= lim.holders {
+			lim.holdersUntracked++
 			return
 		}
 		h = &holder{}

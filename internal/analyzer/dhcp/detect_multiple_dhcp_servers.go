@@ -32,10 +32,19 @@ type domainServer struct {
 	firstFrame int
 }
 
+// Bounds of the findings: how many broadcast domains get a finding, and
+// how many servers each lists (the busiest).
+const (
+	maxDomainFindings = 5
+	maxDomainServers  = 10
+)
+
 // multipleServersUnit counts, per broadcast domain, the OFFERs and ACKs
-// each tracked server sent directly (not through a relay).
+// each tracked server sent directly (not through a relay). The domain and
+// server pairs it holds are bounded by limits.domainKeys.
 type multipleServersUnit struct {
 	domains map[domainKey]map[netip.Addr]*domainServer
+	pairs   int
 }
 
 func (u *multipleServersUnit) Observe(e *event) {
@@ -54,24 +63,35 @@ func (u *multipleServersUnit) Observe(e *event) {
 		u.domains = map[domainKey]map[netip.Addr]*domainServer{}
 	}
 	d := u.domains[dk]
-	if d == nil {
-		d = map[netip.Addr]*domainServer{}
-		u.domains[dk] = d
-	}
 	ds := d[e.server.id]
 	if ds == nil {
+		if u.pairs >= e.lim.domainKeys {
+			e.lim.domainsUntracked++
+			return
+		}
+		if d == nil {
+			d = map[netip.Addr]*domainServer{}
+			u.domains[dk] = d
+		}
 		ds = &domainServer{firstFrame: e.p.Number}
 		d[e.server.id] = ds
+		u.pairs++
 	}
 	ds.replies++
 }
 
 func (u *multipleServersUnit) Conclude(o *observer, add func(result.Finding)) {
+	var multi []domainKey
 	for _, dk := range sortedDomains(u.domains) {
-		d := u.domains[dk]
-		if len(d) < 2 {
-			continue
+		if len(u.domains[dk]) >= 2 {
+			multi = append(multi, dk)
 		}
+	}
+	for i, dk := range multi {
+		if i == maxDomainFindings {
+			break
+		}
+		d := u.domains[dk]
 		type entry struct {
 			id      netip.Addr
 			ds      *domainServer
@@ -102,10 +122,13 @@ func (u *multipleServersUnit) Conclude(o *observer, add func(result.Finding)) {
 		var servers []map[string]any
 		var frames []int
 		var rogues []string
-		for _, e := range es {
+		for i, e := range es {
 			differs := !slices.Equal(e.routers, ref.routers) || !slices.Equal(e.dns, ref.dns)
 			if differs {
 				rogues = append(rogues, e.id.String())
+			}
+			if i >= maxDomainServers {
+				continue
 			}
 			servers = append(servers, map[string]any{
 				"server_id": e.id.String(), "replies": e.ds.replies, "first_packet": e.ds.firstFrame,
@@ -115,11 +138,29 @@ func (u *multipleServersUnit) Conclude(o *observer, add func(result.Finding)) {
 		}
 		slices.Sort(frames)
 		sev, summary := result.Medium, fmt.Sprintf("%d DHCP servers answer clients directly in one broadcast domain (%s); they hand out the same router and DNS servers, which suggests redundant servers, but check that all are authorised", len(es), domainName(dk))
-		if len(rogues) > 0 {
-			sev = result.High
-			summary = fmt.Sprintf("%d DHCP servers answer clients directly in one broadcast domain (%s); %s hand(s) out a different router or DNS servers than %s, the busiest: possible rogue DHCP server", len(es), domainName(dk), strings.Join(rogues, ", "), ref.id)
+		nRogues := len(rogues)
+		if nRogues > maxDomainServers {
+			rogues = rogues[:maxDomainServers]
 		}
-		add(finding(AnomalyMultipleServers, sev, summary, frames, len(frames), map[string]any{"broadcast_domain": domainDetails(dk), "servers": servers, "possible_rogue_servers": orEmpty(rogues)}))
+		if nRogues > 0 {
+			sev = result.High
+			names := strings.Join(rogues, ", ")
+			if nRogues > len(rogues) {
+				names += fmt.Sprintf(" and %d more", nRogues-len(rogues))
+			}
+			summary = fmt.Sprintf("%d DHCP servers answer clients directly in one broadcast domain (%s); %s hand(s) out a different router or DNS servers than %s, the busiest: possible rogue DHCP server", len(es), domainName(dk), names, ref.id)
+		}
+		details := map[string]any{"broadcast_domain": domainDetails(dk), "servers": servers, "possible_rogue_servers": orEmpty(rogues)}
+		if nRogues > len(rogues) {
+			details["possible_rogue_servers_total"] = nRogues
+		}
+		if len(es) > maxDomainServers {
+			details["servers_total"] = len(es) // servers lists the busiest maxDomainServers
+		}
+		if len(multi) > maxDomainFindings {
+			details["domains_with_multiple_servers"] = len(multi) // one finding each for the first maxDomainFindings
+		}
+		add(finding(AnomalyMultipleServers, sev, summary, frames, len(frames), details))
 	}
 }
 

@@ -2,6 +2,7 @@ package dhcp
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -65,6 +66,12 @@ func (u *nakStormUnit) Observe(e *event) {
 	for u.win.Len() > 0 && t.Sub(u.win.Front().t) > u.window {
 		u.win.PopFront()
 	}
+	// Past its share of the state budget the window drops its oldest NAK
+	// early, and says so.
+	for u.win.Len() > e.lim.nakEvents {
+		u.win.PopFront()
+		cutWindow(&e.lim.nakCut, &e.lim.nakSpan, t.Sub(u.win.Front().t))
+	}
 	n := u.win.Len()
 	if n < u.min {
 		return
@@ -86,6 +93,6 @@ func (u *nakStormUnit) Conclude(_ *observer, add func(result.Finding)) {
 		return
 	}
 	add(result.NewFinding(AnomalyNakStorm, result.Medium,
-		fmt.Sprintf("NAK storm: %d NAKs within %.0f s (%d in the capture); clients are being refused addresses they ask for (wrong subnet, stale leases, or a misconfigured or rogue server)", u.peak, u.windowSeconds, u.total),
+		fmt.Sprintf("NAK storm: %d NAKs within %s s (%d in the capture); clients are being refused addresses they ask for (wrong subnet, stale leases, or a misconfigured or rogue server)", u.peak, strconv.FormatFloat(u.windowSeconds, 'f', -1, 64), u.total),
 		u.frames, map[string]any{"peak_naks": u.peak, "total_naks": u.total, "peak_start": result.FormatTime(u.peakStart), "peak_end": result.FormatTime(u.peakEnd), "window_seconds": u.windowSeconds}))
 }

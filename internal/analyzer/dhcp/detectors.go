@@ -52,9 +52,9 @@ type event struct {
 	// server is the record of the server a reply came from; nil for a
 	// request, or when the server limit left it untracked.
 	server *server
-	// maxTracked is Options.MaxClients: the bound on any per-client or
-	// per-address table a detector keeps.
-	maxTracked int
+	// lim holds the bounds of the detectors' tables (from the state
+	// budget), and counts what they left out.
+	lim *limits
 }
 
 // finding builds a finding whose evidence is a list the detector built

@@ -128,6 +128,7 @@ func TestWindowsAsBefore(t *testing.T) {
 		nu := nakStorm.New(th).(*nakStormUnit)
 		sr := &oldStarvation{min: max(minN, 2), win: time.Duration(winSec * float64(time.Second)), count: map[hwKey]int{}, macs: map[hwKey]struct{}{}}
 		nr := &oldNakStorm{min: minN, win: sr.win}
+		lim := newLimits(nil, Options{})
 		now := base
 		for i := range 200 + rng.IntN(200) {
 			now = now.Add(time.Duration(rng.IntN(800)-40) * time.Millisecond)
@@ -136,7 +137,7 @@ func TestWindowsAsBefore(t *testing.T) {
 				m.msgType = MsgNak
 			}
 			hw := keyOf([]byte{2, 0, 0, 0, 0, byte(rng.IntN(12))})
-			e := &event{p: &engine.Packet{Number: i + 1, Timestamp: now}, m: m, full: true, hw: hw, maxTracked: 1 << 20}
+			e := &event{p: &engine.Packet{Number: i + 1, Timestamp: now}, m: m, full: true, hw: hw, lim: lim}
 			su.Observe(e)
 			nu.Observe(e)
 			if m.msgType == MsgDiscover {

@@ -18,6 +18,8 @@ package dhcp
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -25,43 +27,29 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Options are the module's limits.
+// Options are the module's limits. Its tables are bounded by the call's
+// state budget (analyzer.Env.MaxStateBytes, see budget.go); a field set
+// here bounds its table further, by entries.
 type Options struct {
-	// MaxTransactions caps tracked transactions (default 200,000); later
-	// messages of new transactions are counted, not tracked.
+	// MaxTransactions caps live transactions; past it the longest idle
+	// tenth is evicted. 0: the state budget alone.
 	MaxTransactions int
-	// MaxClients caps tracked clients and lease holders (default 200,000).
+	// MaxClients caps tracked clients; later clients are counted, not
+	// tracked. 0: the state budget alone.
 	MaxClients int
-	// MaxServers caps tracked servers (default 10,000).
+	// MaxServers caps tracked servers. 0: the state budget alone.
 	MaxServers int
 }
 
-// Default limits.
-const (
-	DefaultMaxTransactions = 200000
-	DefaultMaxClients      = 200000
-	DefaultMaxServers      = 10000
-	// ResponseBudget is the largest JSON a call with default page sizes
-	// returns: pages shrink until the result fits.
-	ResponseBudget = 64 << 10
-)
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: pages shrink until the result fits.
+const ResponseBudget = 32 << 10
 
 // Module is the DHCP module.
 type Module struct{ opts Options }
 
 // New returns the DHCP module.
-func New(opts Options) *Module {
-	if opts.MaxTransactions <= 0 {
-		opts.MaxTransactions = DefaultMaxTransactions
-	}
-	if opts.MaxClients <= 0 {
-		opts.MaxClients = DefaultMaxClients
-	}
-	if opts.MaxServers <= 0 {
-		opts.MaxServers = DefaultMaxServers
-	}
-	return &Module{opts: opts}
-}
+func New(opts Options) *Module { return &Module{opts: opts} }
 
 // Name returns "dhcp".
 func (*Module) Name() string { return "dhcp" }
@@ -80,18 +68,18 @@ func (m *Module) tool() analyzer.Tool {
 			"out, and paged detail lists: packets (every option decoded by name), transactions (xid + client MAC: messages, outcome, " +
 			"offered/assigned address, latencies, retransmissions) and clients (hostname, vendor class, option-55 fingerprint, leases). " +
 			"Filter with client_mac, transaction_id, message_type, server_id, start_time, end_time; page with limit/offset, " +
-			"transactions_limit/offset, clients_limit/offset. Read anomalies and statistics first, then page into the details.",
+			"transactions_limit/offset, clients_limit/offset (a limit of 0 returns only the page object). Read anomalies and statistics first, then page into the details.",
 		OpenWorld: true,
 		Params:    params,
 	}, m.analyze, writeReport)
 }
 
 func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
-	cfg, err := newConfig(in, m.opts, env.MaxPackets)
+	cfg, err := newConfig(in, env.MaxPackets)
 	if err != nil {
 		return nil, err
 	}
-	obs := newObserver(cfg)
+	obs := newObserver(cfg, newLimits(env, m.opts))
 	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
 	if err != nil {
 		return nil, err
@@ -101,20 +89,56 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	return out, nil
 }
 
-// fitBudget shrinks the pages whose size the caller left to the default
-// until the JSON fits ResponseBudget. Every cut is disclosed in the page
-// objects (truncated, next_offset).
+// fitBudget shrinks the lists whose size the caller left to the default
+// until the JSON fits ResponseBudget: the summary and the findings stay
+// whole, and each round halves the largest list that may shrink (packets,
+// transactions, clients, servers). Every cut is disclosed in the page
+// objects (truncated, next_offset) or by servers_total.
 func fitBudget(out *Output, cfg *config) {
-	result.FitBudget(out, ResponseBudget,
-		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
-		func() bool {
+	type list struct {
+		size func() int
+		cut  func() bool
+	}
+	lists := []list{
+		{func() int { return jsonSize(out.Packets) }, func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) }},
+		{func() int { return jsonSize(out.Transactions) }, func() bool {
 			if !result.Halve(&out.Transactions, &out.TxPage, cfg.txLimitSet) {
 				return false
 			}
 			out.Statistics.Transactions = legacyTransactions(out.Transactions)
 			return true
-		},
-		func() bool { return result.Halve(&out.Clients, &out.ClientsPage, cfg.cliSet) })
+		}},
+		{func() int { return jsonSize(out.Clients) }, func() bool { return result.Halve(&out.Clients, &out.ClientsPage, cfg.cliSet) }},
+		{func() int { return jsonSize(out.Servers) }, func() bool {
+			if len(out.Servers) <= 1 {
+				return false
+			}
+			out.Servers = out.Servers[:len(out.Servers)/2] // servers_total says how many there are
+			return true
+		}},
+	}
+	var sizes []int // measured once, then again for the list cut
+	result.FitBudget(out, ResponseBudget, func() bool {
+		if sizes == nil {
+			for _, l := range lists {
+				sizes = append(sizes, l.size())
+			}
+		}
+		order := []int{0, 1, 2, 3}
+		slices.SortStableFunc(order, func(a, b int) int { return sizes[b] - sizes[a] })
+		for _, i := range order {
+			if lists[i].cut() {
+				sizes[i] = lists[i].size()
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func jsonSize(v any) int {
+	b, _ := json.Marshal(v)
+	return len(b)
 }
 
 var _ modkit.Passer = (*Module)(nil)
@@ -125,11 +149,11 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	if env == nil {
 		env = &analyzer.Env{}
 	}
-	cfg, err := newConfig(Input{Thresholds: analyzer.NewThresholds(params)}, m.opts, env.MaxPackets)
+	cfg, err := newConfig(Input{Thresholds: analyzer.NewThresholds(params)}, env.MaxPackets)
 	if err != nil {
 		return nil, err
 	}
-	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
+	return &pass{name: m.Name(), obs: newObserver(cfg, newLimits(env, m.opts))}, nil
 }
 
 type pass struct {
@@ -142,5 +166,6 @@ func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
 // Brief returns the statistics and the anomalies, without the packets,
 // transactions, clients and servers lists.
 func (p *pass) Brief(*engine.Result) modkit.Brief {
-	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.run.Conclude(p.obs)}
+	findings := p.obs.run.Conclude(p.obs)
+	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: findings}
 }

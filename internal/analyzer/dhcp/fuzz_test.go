@@ -69,7 +69,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("record does not marshal: %v", err)
 		}
 		// The observer takes any message without panicking.
-		o := newObserver(testConfig(t))
+		o := newObserver(testConfig(t), newLimits(nil, Options{}))
 		p := fakePacket()
 		p.UDP.Payload = data
 		o.Observe(p)
@@ -147,7 +147,7 @@ func fakePacket() *engine.Packet {
 }
 
 func testConfig(t *testing.T) *config {
-	c, err := newConfig(Input{}, New(Options{}).opts, 0)
+	c, err := newConfig(Input{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package dhcp
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -47,6 +48,7 @@ type txMsg struct {
 // txn is one transaction's state.
 type txn struct {
 	key        txKey
+	slot       int // index in observer.txOrder
 	first      time.Time
 	last       time.Time
 	firstFrame int
@@ -77,6 +79,7 @@ type lease struct {
 
 type client struct {
 	hw                                                               hwKey
+	clientIDLen                                                      int // length of option 61 as sent; clientID keeps its first maxShownBytes
 	first, last                                                      time.Time
 	firstFrame                                                       int
 	hostname, vendor, fqdn                                           string
@@ -93,7 +96,7 @@ type client struct {
 }
 
 type serverConfig struct {
-	sig        []byte
+	sig        uint64 // FNV-1a of the options that make the configuration
 	mask       netip.Addr
 	routers    []string
 	dns        []string
@@ -117,50 +120,63 @@ type server struct {
 // observer is the per-capture state of one analyze_dhcp_packets call.
 type observer struct {
 	cfg *config
+	lim *limits
 	msg message
 
 	found, analyzed, matched int
 	page                     []Packet
 
-	typeCounts   map[MsgType]int
-	short        int // messages too short for a BOOTP header
-	bootp        int
-	relayed      int
-	nonStd       int
-	malformed    int
-	untrackedTx  int
-	untrackedCli int
-	untrackedSrv int
+	typeCounts map[MsgType]int
+	short      int // messages too short for a BOOTP header
+	bootp      int
+	relayed    int
+	nonStd     int
+	malformed  int
+	dhcpv6     int // UDP 546/547: counted, not analyzed
 
-	txns    map[txKey]*txn
-	txOrder []*txn
+	// Transactions: the live ones, in order of appearance, and what the
+	// evicted ones leave in the statistics.
+	txns            map[txKey]*txn
+	txOrder         []txSlot // live transactions in order of appearance
+	txCreated       int
+	txSize          int64
+	evictedOutcomes map[string]int
+	sample          []int64          // evictIdle's, reused
+	d2o, r2a        result.Reservoir // latencies, added as each becomes known
+
 	clients map[hwKey]*client
 	cliOrd  []*client
+	cliSize int64
 	servers map[netip.Addr]*server
 	srvOrd  []*server
+	srvSize int64
 
 	// run is the detectors' work on this capture; ev is the event handed
 	// to them, reused for every message.
 	run *analyzer.Run[*event, *observer]
 	ev  event
-
-	sigBuf []byte
 }
 
 var _ engine.Observer = (*observer)(nil)
 
-func newObserver(cfg *config) *observer {
+func newObserver(cfg *config, lim *limits) *observer {
 	return &observer{
-		cfg:        cfg,
-		typeCounts: map[MsgType]int{},
-		txns:       map[txKey]*txn{},
-		clients:    map[hwKey]*client{},
-		servers:    map[netip.Addr]*server{},
-		run:        detectors.Start(cfg.th),
+		cfg:             cfg,
+		lim:             lim,
+		typeCounts:      map[MsgType]int{},
+		txns:            map[txKey]*txn{},
+		evictedOutcomes: map[string]int{},
+		d2o:             result.Reservoir{Cap: latencySamples},
+		r2a:             result.Reservoir{Cap: latencySamples},
+		clients:         map[hwKey]*client{},
+		servers:         map[netip.Addr]*server{},
+		run:             detectors.Start(cfg.th),
 	}
 }
 
 func isDHCPPort(p uint16) bool { return p == 67 || p == 68 }
+
+func isDHCPv6Port(p uint16) bool { return p == 546 || p == 547 }
 
 // Observe finds BOOTP/DHCP messages: UDP to or from port 67 or 68, or on any
 // other port when the payload is unmistakably DHCP.
@@ -173,6 +189,9 @@ func (o *observer) Observe(p *engine.Packet) {
 	nonStd := false
 	if isDHCPPort(sport) || isDHCPPort(dport) {
 		o.msg.decode(payload)
+	} else if isDHCPv6Port(sport) || isDHCPv6Port(dport) {
+		o.dhcpv6++ // DHCPv6 (RFC 8415): counted and mentioned in the note
+		return
 	} else if o.msg.unmistakablyBOOTP(payload) {
 		nonStd = true
 	} else {
@@ -191,7 +210,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	if len(m.problems) > 0 {
 		o.malformed++
 	}
-	o.ev = event{p: p, m: m, maxTracked: o.cfg.maxClients}
+	o.ev = event{p: p, m: m, lim: o.lim}
 	if m.short == 0 {
 		if !m.cookie || m.msgType == msgTypeNone {
 			o.bootp++
@@ -237,40 +256,50 @@ func (o *observer) track(p *engine.Packet, m *message) {
 	hw := keyOf(m.chaddr)
 	srv := serverOf(p, m)
 
-	// Transaction.
+	// Transaction: a new one past the table's share first evicts the
+	// longest idle tenth.
 	tk := txKey{m.xid, hw}
 	tx := o.txns[tk]
 	newTx := false
 	if tx == nil {
-		if len(o.txns) >= o.cfg.maxTransactions {
-			o.untrackedTx++
-		} else {
-			tx = &txn{key: tk, first: t, firstFrame: frame, lease: -1}
-			o.txns[tk] = tx
-			o.txOrder = append(o.txOrder, tx)
-			newTx = true
+		if o.txSize >= o.lim.txBytes || (o.lim.maxTx > 0 && len(o.txns) >= o.lim.maxTx) {
+			o.evictIdle()
 		}
+		tx = &txn{key: tk, first: t, firstFrame: frame, lease: -1}
+		o.txns[tk] = tx
+		tx.slot = len(o.txOrder)
+		o.txOrder = append(o.txOrder, txSlot{tx, t.UnixNano()})
+		o.txCreated++
+		o.txSize += int64(txEntryBytes)
+		newTx = true
 	}
-	if tx != nil {
-		o.updateTxn(tx, p, m, srv)
-	}
+	before := tx.size()
+	o.updateTxn(tx, p, m, srv)
+	o.txSize += tx.size() - before
+	o.txOrder[tx.slot].last = t.UnixNano()
 
-	// Client.
+	// Client: past the table's share, new clients are not tracked and the
+	// tracked ones' lists stop growing (their counters stay exact).
 	c := o.clients[hw]
 	if c == nil {
-		if len(o.clients) >= o.cfg.maxClients {
-			o.untrackedCli++
+		if o.cliSize >= o.lim.cliBytes || (o.lim.maxClients > 0 && len(o.clients) >= o.lim.maxClients) {
+			o.lim.cliUntracked++
 		} else {
 			c = &client{hw: hw, first: t, firstFrame: frame}
 			o.clients[hw] = c
 			o.cliOrd = append(o.cliOrd, c)
+			o.cliSize += int64(clientEntryBytes)
 		}
 	}
 	if c != nil {
 		if newTx {
 			c.txns++
 		}
-		o.updateClient(c, p, m, srv)
+		before := c.size()
+		if !o.updateClient(c, p, m, srv, o.cliSize < o.lim.cliBytes) {
+			o.lim.cliFrozen++
+		}
+		o.cliSize += c.size() - before
 	}
 
 	// Server.
@@ -279,6 +308,87 @@ func (o *observer) track(p *engine.Packet, m *message) {
 		s = o.updateServer(srv, hw, p, m)
 	}
 	o.ev.full, o.ev.hw, o.ev.client, o.ev.server = true, hw, c, s
+}
+
+// txSlot is a live transaction in the order list, with the time of its
+// last message (Unix nanoseconds), so that evictIdle reads a contiguous
+// list rather than every transaction.
+type txSlot struct {
+	tx   *txn
+	last int64
+}
+
+// evictIdle evicts about the longest idle tenth of the transactions (the
+// least recently updated), keeping what the statistics need of them: their
+// outcome (their latencies are already in the summaries). The idle time
+// that marks the tenth is estimated from a sample of at most evictSample
+// transactions spread over the table, so an eviction costs O(table), once
+// per tenth of the table's inserts.
+func (o *observer) evictIdle() {
+	n := len(o.txOrder)
+	if n == 0 {
+		return
+	}
+	target := max(n/10, 1)
+	step := max(n/evictSample, 1)
+	sample := o.sample[:0]
+	for i := 0; i < n; i += step {
+		sample = append(sample, o.txOrder[i].last)
+	}
+	slices.Sort(sample)
+	o.sample = sample
+	cut := sample[min(len(sample)*target/n, len(sample)-1)]
+	evicted := 0
+	pass := func(evict func(last int64) bool) {
+		keep := o.txOrder[:0]
+		for _, s := range o.txOrder {
+			if evict(s.last) {
+				tx := s.tx
+				o.evictedOutcomes[tx.outcome()]++
+				delete(o.txns, tx.key)
+				o.txSize -= int64(txEntryBytes) + tx.size()
+				evicted++
+				continue
+			}
+			s.tx.slot = len(keep)
+			keep = append(keep, s)
+		}
+		clear(o.txOrder[len(keep):])
+		o.txOrder = keep
+	}
+	pass(func(last int64) bool { return last < cut })
+	if evicted < target/2+1 {
+		// Many transactions were last heard exactly at cut: they make up
+		// the tenth, so that the next insert does not evict again.
+		pass(func(last int64) bool { return last == cut && evicted < target })
+	}
+	o.lim.txEvicted += evicted
+}
+
+// evictSample is how many transactions evictIdle samples.
+const evictSample = 1024
+
+// size is the bytes a transaction holds beyond its entry.
+func (tx *txn) size() int64 {
+	return int64(cap(tx.msgs)*txMsgBytes + cap(tx.offering)*addrBytes)
+}
+
+// size is the bytes a client holds beyond its entry.
+func (c *client) size() int64 {
+	return int64(len(c.hostname) + len(c.vendor) + len(c.fqdn) + cap(c.clientID) + cap(c.prl) +
+		cap(c.leases)*leaseBytes + (cap(c.addrs)+cap(c.servers))*addrBytes + cap(c.discoverFrames)*8)
+}
+
+// size is the bytes a server holds beyond its entry.
+func (s *server) size() int64 {
+	n := (cap(s.srcIPs))*addrBytes + len(s.clients)*servedBytes + cap(s.configs)*configBytes
+	for _, m := range s.srcMACs {
+		n += len(m) + 16
+	}
+	for _, c := range s.configs {
+		n += len(c.domain) + (len(c.routers)+len(c.dns))*(16+15)
+	}
+	return int64(n)
 }
 
 func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Addr) {
@@ -300,11 +410,13 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		tx.discovers++
 		if tx.firstDiscover.IsZero() {
 			tx.firstDiscover = t
+			o.addLatency(&o.d2o, tx.firstDiscover, tx.firstOffer)
 		}
 	case MsgOffer:
 		tx.offers++
 		if tx.firstOffer.IsZero() {
 			tx.firstOffer = t
+			o.addLatency(&o.d2o, tx.firstDiscover, tx.firstOffer)
 		}
 		tx.offered = m.yiaddr
 		if !tx.server.IsValid() {
@@ -317,6 +429,7 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		tx.requests++
 		if tx.firstRequest.IsZero() {
 			tx.firstRequest = t
+			o.addLatency(&o.r2a, tx.firstRequest, tx.answer)
 		}
 		if r := m.optIP(optRequestedIP); r.IsValid() {
 			tx.requested = r
@@ -338,6 +451,7 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		}
 		if tx.answer.IsZero() {
 			tx.answer = t
+			o.addLatency(&o.r2a, tx.firstRequest, tx.answer)
 		}
 		tx.server = srv
 		tx.decisive = m.msgType
@@ -356,6 +470,15 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 	}
 }
 
+// addLatency adds the time from one message to another to a summary, once
+// both are known; each transaction adds each of its latencies once, when
+// the later of its two messages arrives.
+func (o *observer) addLatency(r *result.Reservoir, from, to time.Time) {
+	if v := msPtr(from, to); v != nil {
+		r.Add(*v)
+	}
+}
+
 func containsAddr(list []netip.Addr, a netip.Addr) bool {
 	for _, x := range list {
 		if x == a {
@@ -365,34 +488,51 @@ func containsAddr(list []netip.Addr, a netip.Addr) bool {
 	return false
 }
 
-func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv netip.Addr) {
+// updateClient updates a client's record with one of its messages. With
+// grow false (the client table is at its share of the budget) its counters
+// are updated but nothing that takes memory: it reports false when such a
+// change was not kept.
+func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv netip.Addr, grow bool) (kept bool) {
 	t, frame := p.Timestamp, p.Number
+	kept = true
 	c.last = t
 	c.packets++
 	if m.op == 1 {
-		if v, ok := m.opt(optHostname); ok && (c.hostname == "" || c.hostname != string(v)) {
-			c.hostname = text(v)
+		if v, ok := m.opt(optHostname); ok && !sameText(c.hostname, v) {
+			c.hostname, kept = keepIf(grow, c.hostname, text(v), kept)
 		}
-		if v, ok := m.opt(optVendorClass); ok && c.vendor != string(v) {
-			c.vendor = text(v)
+		if v, ok := m.opt(optVendorClass); ok && !sameText(c.vendor, v) {
+			c.vendor, kept = keepIf(grow, c.vendor, text(v), kept)
 		}
-		if v, ok := m.opt(optClientID); ok && len(v) > 0 && !bytes.Equal(v, c.clientID) {
-			c.clientID = append(c.clientID[:0], v...)
-		}
-		if v, ok := m.opt(optClientFQDN); ok && len(v) >= 3 {
-			if f, err := clientFQDN(v); err == "" {
-				c.fqdn = f.Name
+		if v, ok := m.opt(optClientID); ok && len(v) > 0 && (len(v) != c.clientIDLen || !bytes.Equal(v[:min(len(v), maxShownBytes)], c.clientID)) {
+			if grow {
+				c.clientID, c.clientIDLen = append(c.clientID[:0], v[:min(len(v), maxShownBytes)]...), len(v)
+			} else {
+				kept = false
 			}
 		}
-		if v, ok := m.opt(optParamRequest); ok && len(v) > 0 && !bytes.Equal(v, c.prl) {
-			c.prl = append(c.prl[:0], v...)
+		if v, ok := m.opt(optClientFQDN); ok && len(v) >= 3 {
+			if f, err := clientFQDN(v); err == "" && f.Name != c.fqdn {
+				c.fqdn, kept = keepIf(grow, c.fqdn, f.Name, kept)
+			}
+		}
+		if v, ok := m.opt(optParamRequest); ok && len(v) > 0 && !bytes.Equal(v[:min(len(v), 255)], c.prl) {
+			if grow {
+				c.prl = append(c.prl[:0], v[:min(len(v), 255)]...)
+			} else {
+				kept = false
+			}
 		}
 		if r := m.optIP(optRequestedIP); r.IsValid() {
 			c.lastRequested = r
 		}
 	}
 	if m.op == 2 && srv.IsValid() && len(c.servers) < maxListed && !containsAddr(c.servers, srv) {
-		c.servers = append(c.servers, srv)
+		if grow || len(c.servers) < cap(c.servers) {
+			c.servers = append(c.servers, srv)
+		} else {
+			kept = false
+		}
 	}
 	switch m.msgType {
 	case MsgDiscover:
@@ -402,7 +542,11 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		}
 		c.lastDiscover = t
 		if len(c.discoverFrames) < result.MaxEvidence {
-			c.discoverFrames = append(c.discoverFrames, frame)
+			if grow || len(c.discoverFrames) < cap(c.discoverFrames) {
+				c.discoverFrames = append(c.discoverFrames, frame)
+			} else {
+				kept = false
+			}
 		}
 	case MsgOffer:
 		c.offers++
@@ -432,7 +576,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		c.acks++
 		addr, secs, ok := m.lease()
 		if !ok {
-			return
+			return kept
 		}
 		if n := len(c.leases); n > 0 && c.leases[n-1].addr == addr && !c.leases[n-1].released && !c.leases[n-1].declined {
 			l := &c.leases[n-1]
@@ -444,28 +588,59 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		} else {
 			c.leasesTotal++
 			if len(c.leases) < maxClientLeases {
-				c.leases = append(c.leases, lease{addr: addr, server: srv, start: t, lastAck: t, secs: secs, ackFrame: frame})
+				if grow || len(c.leases) < cap(c.leases) {
+					c.leases = append(c.leases, lease{addr: addr, server: srv, start: t, lastAck: t, secs: secs, ackFrame: frame})
+				} else {
+					kept = false
+				}
 			}
 		}
 		if len(c.addrs) < maxClientAddrs && !containsAddr(c.addrs, addr) {
-			c.addrs = append(c.addrs, addr)
+			if grow || len(c.addrs) < cap(c.addrs) {
+				c.addrs = append(c.addrs, addr)
+			} else {
+				kept = false
+			}
 		}
 	}
+	return kept
+}
+
+// sameText reports whether cur is text(v), without building it when v is
+// the same clean text (the common case: a client repeats its name).
+func sameText(cur string, v []byte) bool {
+	for len(v) > 0 && v[len(v)-1] == 0 {
+		v = v[:len(v)-1]
+	}
+	return cur == string(v) || cur == text(v)
+}
+
+// keepIf returns next when grow allows it, else old with kept false.
+func keepIf(grow bool, old, next string, kept bool) (string, bool) {
+	if grow || len(next) <= len(old) {
+		return next, kept
+	}
+	return old, false
 }
 
 // updateServer updates the record of the server a reply came from, and
-// returns it; nil when the server limit leaves it untracked.
+// returns it; nil when the server table's share of the budget leaves it
+// untracked.
 func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *message) *server {
 	s := o.servers[id]
 	if s == nil {
-		if len(o.servers) >= o.cfg.maxServers {
-			o.untrackedSrv++
+		if o.srvSize >= o.lim.srvBytes || (o.lim.maxServers > 0 && len(o.servers) >= o.lim.maxServers) {
+			o.lim.srvUntracked++
 			return nil
 		}
 		s = &server{id: id, first: p.Timestamp, firstFrame: p.Number, clients: map[hwKey]struct{}{}}
 		o.servers[id] = s
 		o.srvOrd = append(o.srvOrd, s)
+		o.srvSize += int64(serverEntryBytes)
 	}
+	before := s.size()
+	defer func() { o.srvSize += s.size() - before }()
+	grow := o.srvSize < o.lim.srvBytes
 	s.last = p.Timestamp
 	if src := p.SrcIP(); src.IsValid() && len(s.srcIPs) < maxListed && !containsAddr(s.srcIPs, src) {
 		s.srcIPs = append(s.srcIPs, src)
@@ -480,8 +655,12 @@ func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *me
 			s.srcMACs = append(s.srcMACs, ms)
 		}
 	}
-	if len(s.clients) < o.cfg.maxClients {
-		s.clients[hw] = struct{}{}
+	if _, ok := s.clients[hw]; !ok {
+		if grow {
+			s.clients[hw] = struct{}{}
+		} else {
+			o.lim.srvFrozen++
+		}
 	}
 	relayed := m.giaddr.IsValid() && !m.giaddr.IsUnspecified()
 	if relayed {
@@ -498,23 +677,37 @@ func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *me
 		s.other++
 	}
 	if m.msgType == MsgOffer || m.msgType == MsgAck {
-		o.noteConfig(s, m, p.Number)
+		o.noteConfig(s, m, p.Number, grow)
 	}
 	return s
 }
 
-// noteConfig records the configuration an OFFER or ACK hands out, once per
-// distinct configuration.
-func (o *observer) noteConfig(s *server, m *message, frame int) {
-	sig := o.sigBuf[:0]
-	for _, code := range []uint8{optSubnetMask, optRouter, optDNS, optDomainName, optLeaseTime} {
-		v, _ := m.opt(code)
-		sig = append(sig, code, byte(len(v)))
-		sig = append(sig, v...)
+// FNV-1a, 64 bits (hash/fnv without its allocation per use).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnv1a(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = (h ^ uint64(c)) * fnvPrime
 	}
-	o.sigBuf = sig
+	return h
+}
+
+// configOptions are the options whose values make a server's configuration.
+var configOptions = [...]uint8{optSubnetMask, optRouter, optDNS, optDomainName, optLeaseTime}
+
+// noteConfig records the configuration an OFFER or ACK hands out, once per
+// distinct configuration (at most maxListed per server).
+func (o *observer) noteConfig(s *server, m *message, frame int, grow bool) {
+	sig := uint64(fnvOffset)
+	for _, code := range configOptions {
+		v, _ := m.opt(code)
+		sig = fnv1a(fnv1a(sig, []byte{code, byte(len(v)), byte(len(v) >> 8)}), v)
+	}
 	for i := range s.configs {
-		if bytes.Equal(s.configs[i].sig, sig) {
+		if s.configs[i].sig == sig {
 			s.configs[i].packets++
 			return
 		}
@@ -522,13 +715,17 @@ func (o *observer) noteConfig(s *server, m *message, frame int) {
 	if len(s.configs) >= maxListed {
 		return
 	}
-	cfg := serverConfig{sig: append([]byte(nil), sig...), packets: 1, firstFrame: frame, lease: -1}
+	if !grow {
+		o.lim.srvFrozen++
+		return
+	}
+	cfg := serverConfig{sig: sig, packets: 1, firstFrame: frame, lease: -1}
 	cfg.mask = m.optIP(optSubnetMask)
 	if v, ok := m.opt(optRouter); ok && len(v)%4 == 0 {
-		cfg.routers = ipList(v)
+		cfg.routers = ipList(v[:min(len(v), 4*maxListed)])
 	}
 	if v, ok := m.opt(optDNS); ok && len(v)%4 == 0 {
-		cfg.dns = ipList(v)
+		cfg.dns = ipList(v[:min(len(v), 4*maxListed)])
 	}
 	if v, ok := m.opt(optDomainName); ok {
 		cfg.domain = text(v)

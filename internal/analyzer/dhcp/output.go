@@ -3,9 +3,11 @@ package dhcp
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -82,7 +84,15 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	for _, o := range m.opts {
 		r.OptionCodes = append(r.OptionCodes, int(o.code))
 		val, _ := decodeValue(o.code, o.data) // problems are already in m.problems
-		r.Options[optionName(o.code)] = val
+		name := optionName(o.code)
+		if v, n := capItems(val); n > 0 {
+			val = v
+			if r.OptionsCut == nil {
+				r.OptionsCut = map[string]int{}
+			}
+			r.OptionsCut[name] = n
+		}
+		r.Options[name] = val
 	}
 	u32 := func(code uint8) *int64 {
 		if v, ok := m.optU32(code); ok {
@@ -101,13 +111,51 @@ func record(p *engine.Packet, m *message, nonStd bool) Packet {
 	}
 	r.ServerID, r.RequestedIP = str(m.optIP(optServerID)), str(m.optIP(optRequestedIP))
 	if v, ok := m.opt(optClientID); ok && len(v) > 0 {
-		s := formatHW(v)
+		s := hwBound(v)
 		r.ClientID = &s
 	}
 	if v, ok := m.opt(optHostname); ok {
 		r.Hostname = text(v)
 	}
 	return r
+}
+
+// capItems cuts a list-valued option to its first maxOptionItems items;
+// n is how many it had when it was cut, 0 when it was not.
+func capItems(val any) (any, int) {
+	switch v := val.(type) {
+	case []string:
+		if len(v) > maxOptionItems {
+			return v[:maxOptionItems], len(v)
+		}
+	case []int:
+		if len(v) > maxOptionItems {
+			return v[:maxOptionItems], len(v)
+		}
+	case []Route:
+		if len(v) > maxOptionItems {
+			return v[:maxOptionItems], len(v)
+		}
+	case ParameterRequestList:
+		if len(v.Codes) > maxOptionItems {
+			return ParameterRequestList{Codes: v.Codes[:maxOptionItems], Names: v.Names[:maxOptionItems]}, len(v.Codes)
+		}
+	case []VendorEnterprise:
+		n := 0
+		if len(v) > maxOptionItems {
+			v, n = v[:maxOptionItems], len(v)
+		}
+		for i := range v {
+			if d := v[i].Data; len(d) > maxOptionItems {
+				v[i].Data, n = d[:maxOptionItems], max(n, len(d))
+			}
+			if so := v[i].SubOptions; len(so) > maxOptionItems {
+				v[i].SubOptions, n = so[:maxOptionItems], max(n, len(so))
+			}
+		}
+		return v, n
+	}
+	return val, 0
 }
 
 // cString is a NUL-terminated BOOTP field; empty when it holds nothing
@@ -238,6 +286,9 @@ func (c *client) output() Client {
 	}
 	if len(c.clientID) > 0 {
 		out.ClientID = formatHW(c.clientID)
+		if c.clientIDLen > len(c.clientID) {
+			out.ClientID += cutNote(c.clientIDLen)
+		}
 	}
 	if len(c.prl) > 0 {
 		out.Fingerprint = fingerprint(c.prl)
@@ -305,24 +356,21 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		Filters:             c.filters,
 		Thresholds:          c.th,
 		Warnings:            warnings,
-		Anomalies:           o.run.Conclude(o),
-		Statistics:          o.statistics(),
 	}
+	out.Anomalies = o.run.Conclude(o)
+	out.Statistics = o.statistics()
+	var notes []string
 	if c.maxPackets > 0 && o.found > c.maxPackets {
-		out.Note = modkit.MaxPacketsNote(c.maxPackets, "DHCP")
+		notes = append(notes, modkit.MaxPacketsNote(c.maxPackets, "DHCP"))
 	}
+	if o.dhcpv6 > 0 {
+		notes = append(notes, fmt.Sprintf("%d DHCPv6 messages (UDP 546/547): not analyzed by this tool", o.dhcpv6))
+	}
+	out.Note = strings.Join(notes, "; ")
 	if o.found == 0 {
 		out.Message = "No DHCP packets found"
 	}
-	if o.untrackedTx > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("transaction limit of %d reached: %d message(s) of later transactions counted but not tracked", c.maxTransactions, o.untrackedTx))
-	}
-	if o.untrackedCli > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("client limit of %d reached: %d message(s) of later clients counted but not tracked", c.maxClients, o.untrackedCli))
-	}
-	if o.untrackedSrv > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("server limit of %d reached: %d reply(ies) of later servers counted but not tracked", c.maxServers, o.untrackedSrv))
-	}
+	out.Warnings = append(out.Warnings, o.lim.warnings(len(o.clients), len(o.servers), c.th.Get(starvationWindowSeconds), c.th.Get(nakStormWindowSeconds))...)
 
 	// Packets: already the requested page of the matches.
 	out.Packets = o.page
@@ -333,9 +381,9 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 
 	// Transactions and clients: filter, then page.
 	var txs []*txn
-	for _, tx := range o.txOrder {
-		if c.txMatches(tx) {
-			txs = append(txs, tx)
+	for _, s := range o.txOrder {
+		if c.txMatches(s.tx) {
+			txs = append(txs, s.tx)
 		}
 	}
 	pageTx, pg := result.Paginate(txs, c.txOffset, c.txLimit)
@@ -401,20 +449,15 @@ func (o *observer) statistics() Statistics {
 	if o.short > 0 {
 		st.MessageTypeCounts["Malformed"] = o.short
 	}
-	st.TransactionCount = len(o.txns)
-	st.OutcomeCounts = map[string]int{}
-	var d2o, r2a []float64
-	for _, tx := range o.txOrder {
-		st.OutcomeCounts[tx.outcome()]++
-		if v := msPtr(tx.firstDiscover, tx.firstOffer); v != nil {
-			d2o = append(d2o, *v)
-		}
-		if v := msPtr(tx.firstRequest, tx.answer); v != nil {
-			r2a = append(r2a, *v)
-		}
+	st.TransactionCount = o.txCreated
+	st.OutcomeCounts = maps.Clone(o.evictedOutcomes)
+	for _, s := range o.txOrder {
+		st.OutcomeCounts[s.tx.outcome()]++
 	}
-	st.DiscoverToOfferMs, st.RequestToAckMs = result.LatencyOf(d2o), result.LatencyOf(r2a)
+	st.DiscoverToOfferMs, st.RequestToAckMs = o.d2o.Latency(), o.r2a.Latency()
 	st.BOOTPPackets, st.RelayedPackets, st.NonStandardPortPackets, st.MalformedPackets = o.bootp, o.relayed, o.nonStd, o.malformed
+	st.DHCPv6Packets = o.dhcpv6
+	st.StateLimits = o.lim.counts()
 	return st
 }
 
@@ -450,11 +493,15 @@ func (c *config) clientMatches(cl *client) bool {
 	return c.inRange(cl.first, cl.last)
 }
 
+// maxLegacyTransactions is how many transactions mcpcap's
+// statistics.transactions map shows: it repeats transactions[].
+const maxLegacyTransactions = 5
+
 // legacyTransactions is mcpcap's statistics.transactions map, "0x<xid>" to
-// messages, for the given transactions.
+// messages, for the first maxLegacyTransactions of the given transactions.
 func legacyTransactions(txs []Transaction) map[string][]TxMessage {
 	m := map[string][]TxMessage{}
-	for _, t := range txs {
+	for _, t := range txs[:min(len(txs), maxLegacyTransactions)] {
 		m[t.TransactionID] = append(m[t.TransactionID], t.Messages...)
 	}
 	return m

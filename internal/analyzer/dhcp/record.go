@@ -9,12 +9,12 @@ import (
 type Input struct {
 	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
 
-	Limit              int `json:"limit,omitempty" jsonschema:"packets per page (default 20, at most 1000)"`
-	Offset             int `json:"offset,omitempty" jsonschema:"index of the first packet to return, among those that match the filters (default 0)"`
-	TransactionsLimit  int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, at most 1000)"`
-	TransactionsOffset int `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
-	ClientsLimit       int `json:"clients_limit,omitempty" jsonschema:"clients per page (default 20, at most 1000)"`
-	ClientsOffset      int `json:"clients_offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
+	Limit              *int `json:"limit,omitempty" jsonschema:"packets per page (default 20, at most 1000; 0: none, just packets_page)"`
+	Offset             int  `json:"offset,omitempty" jsonschema:"index of the first packet to return, among those that match the filters (default 0)"`
+	TransactionsLimit  *int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, at most 1000; 0: none)"`
+	TransactionsOffset int  `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
+	ClientsLimit       *int `json:"clients_limit,omitempty" jsonschema:"clients per page (default 20, at most 1000; 0: none)"`
+	ClientsOffset      int  `json:"clients_offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
 
 	ClientMAC     string `json:"client_mac,omitempty" jsonschema:"only this client hardware address (chaddr), e.g. 00:0b:82:01:fc:42"`
 	TransactionID string `json:"transaction_id,omitempty" jsonschema:"only this transaction id, hex as 0x3d1d or decimal"`
@@ -29,51 +29,62 @@ type Input struct {
 	Thresholds analyzer.Thresholds `json:"-"`
 }
 
-// Output is the result of analyze_dhcp_packets. The keys mcpcap returns keep
-// their names and meaning; the rest are additions.
+// Output is the result of analyze_dhcp_packets: identity and totals first,
+// then what the reader must know (note, message, warnings), the summary
+// (statistics), the findings (anomalies), the servers, then the paged detail
+// lists, and last the filters and thresholds in effect. The keys mcpcap
+// returns keep their names and meaning; the rest are additions.
 type Output struct {
-	File                string `json:"file" jsonschema:"the capture reference as given"`
-	TotalPackets        int    `json:"total_packets" jsonschema:"frames in the capture"`
-	DHCPPacketsFound    int    `json:"dhcp_packets_found" jsonschema:"BOOTP/DHCP messages in the capture"`
-	DHCPPacketsAnalyzed int    `json:"dhcp_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
-	Note                string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
-	Message             string `json:"message,omitempty" jsonschema:"set when the capture holds no DHCP"`
+	File                string   `json:"file" jsonschema:"the capture reference as given"`
+	TotalPackets        int      `json:"total_packets" jsonschema:"frames in the capture"`
+	DHCPPacketsFound    int      `json:"dhcp_packets_found" jsonschema:"BOOTP/DHCP messages in the capture"`
+	DHCPPacketsAnalyzed int      `json:"dhcp_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
+	Note                string   `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list, or the capture holds DHCPv6 (not analyzed)"`
+	Message             string   `json:"message,omitempty" jsonschema:"set when the capture holds no DHCP"`
+	Warnings            []string `json:"warnings" jsonschema:"problems met while reading, and state-budget limits reached (what is partial)"`
 
-	Statistics Statistics `json:"statistics"`
+	Statistics Statistics       `json:"statistics"`
+	Anomalies  []result.Finding `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
 
-	Packets      []Packet            `json:"packets" jsonschema:"DHCP messages that match the filters, paged by limit/offset"`
-	PacketsPage  result.Page         `json:"packets_page"`
-	Transactions []Transaction       `json:"transactions" jsonschema:"exchanges by transaction id and client MAC, paged by transactions_limit/transactions_offset"`
-	TxPage       result.Page         `json:"transactions_page"`
-	Clients      []Client            `json:"clients" jsonschema:"clients by MAC with their leases, paged by clients_limit/clients_offset"`
-	ClientsPage  result.Page         `json:"clients_page"`
-	Servers      []Server            `json:"servers" jsonschema:"DHCP servers by server id, busiest first (first 50)"`
-	ServersTotal int                 `json:"servers_total" jsonschema:"servers seen"`
-	Anomalies    []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters      Filters             `json:"filters" jsonschema:"the filters applied to the packets, transactions and clients lists"`
-	Thresholds   analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings     []string            `json:"warnings" jsonschema:"problems met while reading, and limits reached"`
+	Servers      []Server `json:"servers" jsonschema:"DHCP servers by server id, busiest first (at most 50)"`
+	ServersTotal int      `json:"servers_total" jsonschema:"servers seen"`
+
+	Clients      []Client      `json:"clients" jsonschema:"clients by MAC with their leases, paged by clients_limit/clients_offset"`
+	ClientsPage  result.Page   `json:"clients_page"`
+	Transactions []Transaction `json:"transactions" jsonschema:"exchanges by transaction id and client MAC, paged by transactions_limit/transactions_offset"`
+	TxPage       result.Page   `json:"transactions_page"`
+	Packets      []Packet      `json:"packets" jsonschema:"DHCP messages that match the filters, paged by limit/offset"`
+	PacketsPage  result.Page   `json:"packets_page"`
+
+	Filters    Filters             `json:"filters" jsonschema:"the filters applied to the packets, transactions and clients lists"`
+	Thresholds analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
 type Statistics struct {
-	UniqueClientsCount int            `json:"unique_clients_count" jsonschema:"distinct client MACs (chaddr)"`
-	UniqueServersCount int            `json:"unique_servers_count" jsonschema:"distinct DHCP servers (server id)"`
+	UniqueClientsCount int            `json:"unique_clients_count" jsonschema:"distinct client MACs (chaddr) tracked"`
+	UniqueServersCount int            `json:"unique_servers_count" jsonschema:"distinct DHCP servers (server id) tracked"`
 	UniqueClients      []string       `json:"unique_clients" jsonschema:"client MACs in order of appearance (first 50)"`
 	UniqueServers      []string       `json:"unique_servers" jsonschema:"server ids in order of appearance (first 50)"`
 	MessageTypeCounts  map[string]int `json:"message_type_counts" jsonschema:"messages per type (BOOTP for messages without option 53, Malformed for messages too short to have a type)"`
-	TransactionCount   int            `json:"transaction_count" jsonschema:"transactions (transaction id + client MAC)"`
-	// Transactions is mcpcap's map from "0x<xid>" to its messages, for the
-	// transactions on the current transactions page.
-	Transactions map[string][]TxMessage `json:"transactions" jsonschema:"the transactions of the current transactions page as mcpcap shows them: transaction id to its messages"`
+	TransactionCount   int            `json:"transaction_count" jsonschema:"transactions (transaction id + client MAC), evicted ones included"`
 
 	OutcomeCounts          map[string]int  `json:"outcome_counts" jsonschema:"transactions per outcome"`
 	BOOTPPackets           int             `json:"bootp_packets" jsonschema:"messages without the DHCP magic cookie or without option 53"`
 	RelayedPackets         int             `json:"relayed_packets" jsonschema:"messages with a relay agent address (giaddr)"`
 	NonStandardPortPackets int             `json:"non_standard_port_packets" jsonschema:"DHCP messages found on ports other than 67/68"`
 	MalformedPackets       int             `json:"malformed_packets" jsonschema:"messages with a format problem"`
+	DHCPv6Packets          int             `json:"dhcpv6_packets" jsonschema:"UDP messages on the DHCPv6 ports 546/547: counted, not analyzed"`
 	DiscoverToOfferMs      *result.Latency `json:"discover_to_offer_ms" jsonschema:"first DISCOVER to first OFFER of each transaction; null when none"`
 	RequestToAckMs         *result.Latency `json:"request_to_ack_ms" jsonschema:"first REQUEST to ACK of each transaction; null when none"`
+	// StateLimits counts what the state budget evicted or left untracked;
+	// the warnings say what it makes partial.
+	StateLimits map[string]int `json:"state_limits,omitempty" jsonschema:"what the state budget (--max-state-bytes) evicted or left untracked, by kind; absent when nothing; the warnings say what is partial"`
+
+	// Transactions is mcpcap's map from "0x<xid>" to its messages, for the
+	// first transactions of the current transactions page: it repeats
+	// transactions[], so it is kept short.
+	Transactions map[string][]TxMessage `json:"transactions" jsonschema:"mcpcap's view of the first 5 transactions of the current transactions page: transaction id to its messages (transactions[] has them all)"`
 }
 
 // Packet is one BOOTP/DHCP message.
@@ -103,7 +114,7 @@ type Packet struct {
 
 	Protocol        string   `json:"protocol" jsonschema:"DHCP, or BOOTP without the magic cookie"`
 	OptionCodes     []int    `json:"option_codes" jsonschema:"option codes in the order sent"`
-	Hostname        string   `json:"hostname,omitempty" jsonschema:"option 12"`
+	Hostname        string   `json:"hostname,omitempty" jsonschema:"option 12 (untrusted text from the packet, escaped and bounded)"`
 	Hops            int      `json:"hops"`
 	Secs            int      `json:"secs" jsonschema:"seconds since the client began"`
 	Broadcast       bool     `json:"broadcast" jsonschema:"broadcast flag"`
@@ -114,6 +125,9 @@ type Packet struct {
 	VLANs           []int    `json:"vlans,omitempty" jsonschema:"802.1Q VLAN IDs, outermost first"`
 	NonStandardPort bool     `json:"non_standard_port,omitempty" jsonschema:"found on a port other than 67/68"`
 	Malformed       []string `json:"malformed,omitempty" jsonschema:"format problems, when any"`
+	// OptionsCut names the list-valued options shown cut to their first
+	// maxOptionItems items, with how many items each had.
+	OptionsCut map[string]int `json:"options_cut,omitempty" jsonschema:"list-valued options shown cut to their first 64 items: option name to the number of items in the packet"`
 }
 
 // TxMessage is one message of a transaction.

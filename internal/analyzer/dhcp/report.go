@@ -9,7 +9,9 @@ import (
 )
 
 // writeReport prints a readable DHCP report: servers, clients and leases,
-// transaction outcomes, anomalies.
+// transaction outcomes, anomalies. Text from packets (host names, vendor
+// classes, domains) is already escaped and bounded (result.Text); lines
+// with nothing to list are left out.
 func writeReport(w io.Writer, o *Output) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -23,8 +25,12 @@ func writeReport(w io.Writer, o *Output) error {
 	if o.Message != "" {
 		p("  %s\n", o.Message)
 	}
-	p("  message types: %s\n", modkit.Counts(st.MessageTypeCounts))
-	p("  %d transactions: %s\n", st.TransactionCount, modkit.Counts(st.OutcomeCounts))
+	if len(st.MessageTypeCounts) > 0 {
+		p("  message types: %s\n", modkit.Counts(st.MessageTypeCounts))
+	}
+	if st.TransactionCount > 0 {
+		p("  %d transactions: %s\n", st.TransactionCount, modkit.Counts(st.OutcomeCounts))
+	}
 	if l := st.DiscoverToOfferMs; l != nil {
 		p("  DISCOVER->OFFER ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
 	}
@@ -38,10 +44,18 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	for _, a := range o.Anomalies {
 		p("  [%s] %s: %s\n", a.Severity, a.Type, a.Summary)
-		p("      evidence frames: %s\n", frames(a.EvidenceFrames, a.EvidenceFramesTotal))
+		if len(a.EvidenceFrames) > 0 {
+			p("      evidence frames: %s\n", frames(a.EvidenceFrames, a.EvidenceFramesTotal))
+		}
 	}
 
-	p("\nServers (%d)\n", o.ServersTotal)
+	if o.ServersTotal > 0 {
+		p("\nServers (%d", o.ServersTotal)
+		if len(o.Servers) < o.ServersTotal {
+			p("; showing the busiest %d", len(o.Servers))
+		}
+		p(")\n")
+	}
 	for _, s := range o.Servers {
 		p("  %s  offers %d, acks %d, naks %d, clients %d", s.ServerID, s.Offers, s.Acks, s.Naks, s.ClientsServed)
 		if s.RelayedReplies > 0 {
@@ -57,11 +71,13 @@ func writeReport(w io.Writer, o *Output) error {
 		}
 	}
 
-	p("\nClients (%d; showing %d)\n", o.ClientsPage.Total, len(o.Clients))
+	if o.ClientsPage.Total > 0 {
+		p("\nClients (%d; %s)\n", o.ClientsPage.Total, shown(len(o.Clients)))
+	}
 	for _, c := range o.Clients {
 		p("  %s  %s", c.ClientMAC, dash(c.Hostname))
 		if c.VendorClass != "" {
-			p(", vendor %q", c.VendorClass)
+			p(", vendor \"%s\"", c.VendorClass)
 		}
 		if c.Fingerprint != "" {
 			p(", fingerprint %s", c.Fingerprint)
@@ -69,17 +85,22 @@ func writeReport(w io.Writer, o *Output) error {
 		p("\n")
 		for _, l := range c.Leases {
 			state := ""
-			if l.Released {
+			switch {
+			case l.Released:
 				state = ", released " + l.ReleasedAt
+			case l.Declined:
+				state = ", declined " + l.ReleasedAt
 			}
 			p("      %s from %s at %s (renewed %d)%s\n", l.Address, dash(l.ServerID), l.Start, l.Renewals, state)
 		}
 	}
-	if o.ClientsPage.Truncated {
+	if o.ClientsPage.Truncated && len(o.Clients) > 0 {
 		p("  ... %d more (use --clients-offset %d)\n", o.ClientsPage.Total-o.ClientsPage.Offset-o.ClientsPage.Returned, *o.ClientsPage.NextOffset)
 	}
 
-	p("\nTransactions (%d; showing %d)\n", o.TxPage.Total, len(o.Transactions))
+	if o.TxPage.Total > 0 {
+		p("\nTransactions (%d; %s)\n", o.TxPage.Total, shown(len(o.Transactions)))
+	}
 	for _, t := range o.Transactions {
 		p("  %s %s  %-9s %s", t.TransactionID, t.ClientMAC, t.Outcome, strings.Join(t.MessageTypes, " "))
 		if t.AssignedIP != "" {
@@ -95,7 +116,7 @@ func writeReport(w io.Writer, o *Output) error {
 		}
 		p("\n")
 	}
-	if o.TxPage.Truncated {
+	if o.TxPage.Truncated && len(o.Transactions) > 0 {
 		p("  ... %d more (use --transactions-offset %d)\n", o.TxPage.Total-o.TxPage.Offset-o.TxPage.Returned, *o.TxPage.NextOffset)
 	}
 	for _, w := range o.Warnings {
@@ -103,6 +124,13 @@ func writeReport(w io.Writer, o *Output) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func shown(n int) string {
+	if n == 0 {
+		return "none shown"
+	}
+	return fmt.Sprintf("showing %d", n)
 }
 
 func frames(f []int, total int) string {

@@ -7,7 +7,10 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // ParameterRequestList is option 55: the options a client asks for, in its
@@ -51,10 +54,12 @@ type VendorEnterprise struct {
 	SubOptions []SubValue `json:"sub_options,omitempty" jsonschema:"vendor sub-options (option 125)"`
 }
 
-// SubValue is an undecoded sub-option.
+// SubValue is a vendor sub-option: its bytes in hex, and as text beside
+// them when they are printable text.
 type SubValue struct {
 	Code int    `json:"code"`
 	Hex  string `json:"hex"`
+	Text string `json:"text,omitempty" jsonschema:"the value as text, when it is printable UTF-8 (untrusted data from the packet)"`
 }
 
 // Overload is option 52.
@@ -117,14 +122,14 @@ func optionProblem(code uint8, v []byte) string {
 func decodeValue(code uint8, v []byte) (val any, problem string) {
 	info, known := options[code]
 	if !known {
-		return hex.EncodeToString(v), ""
+		return hexBound(v), ""
 	}
 	bad := func(format string, args ...any) (any, string) {
-		return hex.EncodeToString(v), fmt.Sprintf("option %d (%s): ", code, info.Name) + fmt.Sprintf(format, args...)
+		return hexBound(v), fmt.Sprintf("option %d (%s): ", code, info.Name) + fmt.Sprintf(format, args...)
 	}
 	switch info.Kind {
 	case kHex:
-		return hex.EncodeToString(v), ""
+		return hexBound(v), ""
 	case kIP:
 		if len(v) != 4 {
 			return bad("length %d, want 4", len(v))
@@ -255,7 +260,7 @@ func decodeValue(code uint8, v []byte) (val any, problem string) {
 		}
 		return vs, ""
 	}
-	return hex.EncodeToString(v), ""
+	return hexBound(v), ""
 }
 
 func ipList(v []byte) []string {
@@ -266,44 +271,67 @@ func ipList(v []byte) []string {
 	return out
 }
 
-// text renders an option string: trailing NUL padding dropped, invalid UTF-8
-// and control characters escaped as \xNN.
+// Bounds of one value shown from a packet: text is cut by result.Text at
+// result.MaxText bytes; hex and hardware addresses show at most maxShownBytes
+// bytes; lists hold at most maxOptionItems items (the packet record's
+// options_cut says how many there were).
+const (
+	maxShownBytes  = result.MaxText
+	maxOptionItems = 64
+)
+
+// text renders an option string: trailing NUL padding dropped, then made
+// safe and bounded by result.TextBytes (valid UTF-8 kept, control and
+// format characters and invalid bytes escaped, cut at result.MaxText
+// bytes saying how long it was).
 func text(v []byte) string {
 	for len(v) > 0 && v[len(v)-1] == 0 {
 		v = v[:len(v)-1]
 	}
-	if utf8.Valid(v) && printableASCII(v) {
-		return string(v)
-	}
-	var b strings.Builder
-	for len(v) > 0 {
-		r, size := utf8.DecodeRune(v)
-		if (r == utf8.RuneError && size == 1) || r < 0x20 || r == 0x7f {
-			fmt.Fprintf(&b, "\\x%02x", v[0])
-		} else {
-			b.WriteString(string(v[:size]))
-		}
-		v = v[size:]
-	}
-	return b.String()
+	return result.TextBytes(v, result.MaxText)
 }
 
-func printableASCII(v []byte) bool {
-	for _, c := range v {
-		if c < 0x20 || c >= 0x7f {
+// printableText reports whether v is non-empty UTF-8 text without control
+// or format characters (nor U+FFFD, which stands for bytes already lost).
+func printableText(v []byte) bool {
+	if len(v) == 0 || !utf8.Valid(v) {
+		return false
+	}
+	for _, r := range string(v) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
 			return false
 		}
 	}
 	return true
 }
 
-// textOrHex renders bytes as text when they are all printable ASCII, else hex.
+// textOrHex renders bytes as text when they are printable text, else as
+// hex; both bounded.
 func textOrHex(v []byte) string {
-	if len(v) > 0 && printableASCII(v) {
-		return string(v)
+	if printableText(v) {
+		return result.TextBytes(v, result.MaxText)
 	}
-	return hex.EncodeToString(v)
+	return hexBound(v)
 }
+
+// hexBound is v in hex, at most maxShownBytes bytes of it, saying how long
+// v was when it is cut: "00ff...(cut: 4096 bytes)".
+func hexBound(v []byte) string {
+	if len(v) <= maxShownBytes {
+		return hex.EncodeToString(v)
+	}
+	return hex.EncodeToString(v[:maxShownBytes]) + cutNote(len(v))
+}
+
+// hwBound is formatHW, bounded as hexBound.
+func hwBound(v []byte) string {
+	if len(v) <= maxShownBytes {
+		return formatHW(v)
+	}
+	return formatHW(v[:maxShownBytes]) + cutNote(len(v))
+}
+
+func cutNote(n int) string { return "...(cut: " + strconv.Itoa(n) + " bytes)" }
 
 func paramRequestList(v []byte) ParameterRequestList {
 	p := ParameterRequestList{Codes: make([]int, len(v)), Names: make([]string, len(v))}
@@ -333,18 +361,18 @@ func clientIdentifier(v []byte) ClientIdentifier {
 		c.TypeName, c.ID = "text", textOrHex(id)
 	case v[0] == 255 && len(id) >= 4:
 		iaid := int64(binary.BigEndian.Uint32(id))
-		c.TypeName, c.IAID, c.DUID, c.ID = "IAID+DUID", &iaid, hex.EncodeToString(id[4:]), hex.EncodeToString(id)
+		c.TypeName, c.IAID, c.DUID, c.ID = "IAID+DUID", &iaid, hexBound(id[4:]), hexBound(id)
 		if duid := id[4:]; len(duid) >= 2 {
 			c.DUIDType = int(binary.BigEndian.Uint16(duid))
 			switch {
 			case c.DUIDType == 1 && len(duid) > 8: // type, hardware type, time, address
-				c.DUIDLink = formatHW(duid[8:])
+				c.DUIDLink = hwBound(duid[8:])
 			case c.DUIDType == 3 && len(duid) > 4: // type, hardware type, address
-				c.DUIDLink = formatHW(duid[4:])
+				c.DUIDLink = hwBound(duid[4:])
 			}
 		}
 	default:
-		c.TypeName, c.ID = hardwareTypeName(v[0]), formatHW(id)
+		c.TypeName, c.ID = hardwareTypeName(v[0]), hwBound(id)
 	}
 	return c
 }
@@ -396,7 +424,7 @@ func relayAgentInfo(v []byte) (RelayAgentInfo, string) {
 		case code == 1 || code == 2 || code == 6:
 			r[name] = textOrHex(data)
 		default:
-			r[name] = hex.EncodeToString(data)
+			r[name] = hexBound(data)
 		}
 		i += 2 + len(data)
 	}
@@ -450,13 +478,24 @@ func vendorEnterprises(code uint8, v []byte) ([]VendorEnterprise, string) {
 			if j+2 > len(data) || j+2+int(data[j+1]) > len(data) {
 				return out, fmt.Sprintf("enterprise %d sub-option runs past its block", e.Enterprise)
 			}
-			e.SubOptions = append(e.SubOptions, SubValue{Code: int(data[j]), Hex: hex.EncodeToString(data[j+2 : j+2+int(data[j+1])])})
+			sv := data[j+2 : j+2+int(data[j+1])]
+			e.SubOptions = append(e.SubOptions, subValue(int(data[j]), sv))
 			j += 2 + int(data[j+1])
 		}
 		out = append(out, e)
 		i += 5 + n
 	}
 	return out, ""
+}
+
+// subValue shows a vendor sub-option's bytes in hex, and as text beside
+// them when they are printable text.
+func subValue(code int, v []byte) SubValue {
+	sv := SubValue{Code: code, Hex: hexBound(v)}
+	if printableText(v) {
+		sv.Text = result.TextBytes(v, result.MaxText)
+	}
+	return sv
 }
 
 // domainList decodes a sequence of RFC 1035 names, with compression
@@ -483,7 +522,7 @@ func readName(v []byte, off int, pointers bool) (name string, next int, problem 
 		if off >= len(v) {
 			if !pointers && b.Len() > 0 {
 				// RFC 4702 §2.3.1: a partial name has no root label.
-				return b.String(), off, ""
+				return result.Text(b.String(), result.MaxText), off, ""
 			}
 			return "", 0, fmt.Sprintf("name at offset %d runs past the end", off)
 		}
@@ -496,7 +535,7 @@ func readName(v []byte, off int, pointers bool) (name string, next int, problem 
 			if b.Len() == 0 {
 				return ".", next, ""
 			}
-			return b.String(), next, ""
+			return result.Text(b.String(), result.MaxText), next, ""
 		case l&0xc0 == 0xc0 && pointers:
 			if off+1 >= len(v) {
 				return "", 0, "compression pointer cut short"

@@ -19,21 +19,21 @@ const (
 type config struct {
 	maxPackets    int
 	offset, limit int
-	limitSet      bool
+	limitSet      bool // the caller gave limit: the page is not cut to fit the response budget
+	lim           limits
 	src, dst      netip.Addr
-	icmpType      *uint8
+	icmpType      *typeFilter
 	times         result.TimeRange
 	filters       Filters
 	th            analyzer.Thresholds
 }
 
-func newConfig(in Input, maxPackets int) (*config, error) {
-	c := &config{maxPackets: maxPackets, th: in.Thresholds}
+func newConfig(in Input, env *analyzer.Env) (*config, error) {
+	c := &config{maxPackets: env.MaxPackets, th: in.Thresholds, lim: newLimits(env)}
 	var err error
-	if c.offset, c.limit, err = result.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, c.limitSet, err = pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	c.limitSet = in.Limit > 0
 	for _, f := range []struct {
 		name, val string
 		dst       *netip.Addr
@@ -47,12 +47,12 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		}
 	}
 	if s := strings.TrimSpace(in.ICMPType); s != "" {
-		t, ok := parseType(s)
+		t, byName, ok := parseType(s)
 		if !ok {
 			return nil, fmt.Errorf("icmp_type %q is not an ICMP type; use a number or a name such as echo request or destination unreachable", s)
 		}
 		c.icmpType = &t
-		c.filters.ICMPType = fmt.Sprint(t)
+		c.filters.ICMPType = t.String(byName)
 	}
 	if c.times, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
@@ -61,12 +61,72 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 	return c, nil
 }
 
+// pageArgs normalizes the paging arguments: an absent limit is def, a
+// limit of 0 asks for no items (the page object and the summary only), and
+// set says the caller gave a limit.
+func pageArgs(offset int, limit *int, def, max int) (off, lim int, set bool, err error) {
+	if limit != nil && *limit == 0 {
+		off, _, err = result.PageArgs(offset, 1, def, max)
+		return off, 0, true, err
+	}
+	l := 0
+	if limit != nil {
+		l = *limit
+	}
+	off, lim, err = result.PageArgs(offset, l, def, max)
+	return off, lim, limit != nil, err
+}
+
 func (c *config) matches(p *engine.Packet, m icmpMessage) bool {
 	if c.src.IsValid() && p.SrcIP() != c.src || c.dst.IsValid() && p.DstIP() != c.dst {
 		return false
 	}
-	if c.icmpType != nil && m.typ != *c.icmpType {
+	if c.icmpType != nil && !c.icmpType.matches(m.v6, m.typ) {
 		return false
 	}
 	return c.times.Contains(p.Timestamp)
+}
+
+// Shares of the state budget (--max-state-bytes), one per table that grows
+// with the capture, and the bytes one entry of each takes (measured by
+// TestStateEntryBytes, rounded up). They sum to less than 1; the rest is
+// the RTT sample and the page being built, both of fixed size.
+const (
+	sharePending  = 0.15 // outstanding echo requests
+	sharePairs    = 0.20 // host pairs, with their icmp_flood and icmp_tunneling_suspected state
+	shareSessions = 0.10 // echo sessions (source, destination, identifier)
+	shareAddrs    = 0.04 // each of: distinct sources, destinations, unreachable hosts
+	shareProbes   = 0.10 // low-TTL datagrams that may be traceroute probes
+	shareRoutes   = 0.05 // traceroutes
+	shareSweep    = 0.10 // ping_sweep's window: (source, destination) pairs probed within it
+	shareStorm    = 0.02 // unreachable_storm's window: times of destination unreachables
+	shareFlows    = 0.05 // fragmentation_needed_blackhole's flows
+	shareGateways = 0.01 // icmp_redirect's gateways
+
+	bytesPending = 256
+	bytesPair    = 1024
+	bytesSession = 200
+	bytesAddr    = 100
+	bytesProbe   = 256
+	bytesRoute   = maxHops * 200
+	bytesSweep   = 512
+	bytesStorm   = 16
+	bytesFlow    = 512
+	bytesGateway = 100
+)
+
+// limits are how many entries each table may hold, from the call's state
+// budget (analyzer.Env.StateItems).
+type limits struct {
+	pending, pairs, sessions, addrs, probes, routes, sweep, storm, flows, gateways int
+}
+
+func newLimits(env *analyzer.Env) limits {
+	n := env.StateItems
+	return limits{
+		pending: n(bytesPending, sharePending), pairs: n(bytesPair, sharePairs), sessions: n(bytesSession, shareSessions),
+		addrs: n(bytesAddr, shareAddrs), probes: n(bytesProbe, shareProbes), routes: n(bytesRoute, shareRoutes),
+		sweep: n(bytesSweep, shareSweep), storm: n(bytesStorm, shareStorm), flows: n(bytesFlow, shareFlows),
+		gateways: n(bytesGateway, shareGateways),
+	}
 }

@@ -24,8 +24,9 @@ var fragmentationNeededBlackhole = analyzer.Detector[*event, *observer]{
 }
 
 type blackholeDetector struct {
-	min   int
-	flows map[pairKey]*result.Evidence // messages per quoted source and destination, at most maxTracked
+	min     int
+	flows   map[pairKey]*result.Evidence // messages per quoted source and destination, at most lim.flows
+	refused int                          // messages about flows past the bound
 }
 
 // Observe counts a fragmentation-needed / packet-too-big message against
@@ -37,7 +38,8 @@ func (d *blackholeDetector) Observe(e *event) {
 	k := pairKey{e.quote.Src, e.quote.Dst}
 	ev := d.flows[k]
 	if ev == nil {
-		if len(d.flows) >= maxTracked {
+		if len(d.flows) >= e.lim.flows {
+			d.refused++
 			return
 		}
 		ev = &result.Evidence{}
@@ -46,8 +48,13 @@ func (d *blackholeDetector) Observe(e *event) {
 	ev.Add(e.p.Number)
 }
 
-// Conclude reports each flow with enough messages, in address order.
-func (d *blackholeDetector) Conclude(_ *observer, add func(result.Finding)) {
+// Conclude reports the flows with enough messages, the most messages
+// first (then in address order).
+func (d *blackholeDetector) Conclude(o *observer, add func(result.Finding)) {
+	if d.refused > 0 {
+		o.detWarnings = append(o.detWarnings, fmt.Sprintf("fragmentation_needed_blackhole: %s fragmentation-needed / packet-too-big messages about flows past the first %s were not counted per flow (state budget, --max-state-bytes)",
+			commas(d.refused), commas(len(d.flows))))
+	}
 	keys := make([]pairKey, 0, len(d.flows))
 	for k, ev := range d.flows {
 		if ev.Total() >= d.min {
@@ -60,10 +67,18 @@ func (d *blackholeDetector) Conclude(_ *observer, add func(result.Finding)) {
 		}
 		return keys[i].dst.Less(keys[j].dst)
 	})
-	for _, k := range keys {
+	var top topFindings
+	for i, k := range keys {
 		ev := d.flows[k]
-		add(result.NewFinding(AnomalyBlackhole, result.Medium,
-			fmt.Sprintf("%d fragmentation-needed / packet-too-big messages about %s -> %s: the sender keeps sending packets too big for the path, so path MTU discovery is not taking effect (the ICMP is filtered before the sender, or ignored)", ev.Total(), k.src, k.dst),
-			*ev, map[string]any{"source": k.src.String(), "destination": k.dst.String(), "messages": ev.Total()}))
+		top.offer(candidate{rank: float64(ev.Total()), order: int64(i), ev: *ev, make: func(ev result.Evidence) result.Finding {
+			return result.NewFinding(AnomalyBlackhole, result.Medium,
+				fmt.Sprintf("%d fragmentation-needed / packet-too-big messages about %s -> %s: the sender keeps sending packets too big for the path, so path MTU discovery is not taking effect (the ICMP is filtered before the sender, or ignored)", ev.Total(), k.src, k.dst),
+				ev, map[string]any{"source": k.src.String(), "destination": k.dst.String(), "messages": ev.Total()})
+		}})
 	}
+	top.conclude(add, func(n int, ev result.Evidence) result.Finding {
+		return result.NewFinding(AnomalyBlackhole, result.Medium,
+			fmt.Sprintf("%s more flows drew %d or more fragmentation-needed / packet-too-big messages each (%s messages; not listed one by one)", commas(n), d.min, commas(ev.Total())),
+			ev, map[string]any{"flows_not_listed": n, "messages": ev.Total()})
+	})
 }

@@ -53,13 +53,23 @@ func (d *floodDetector) Observe(e *event) {
 	}
 }
 
-// Conclude reports each flooding pair, in the order the pairs appeared.
+// Conclude reports the flooding pairs, the highest rate first (then in the
+// order the pairs appeared).
 func (d *floodDetector) Conclude(o *observer, add func(result.Finding)) {
+	var top topFindings
 	for i := range d.pairs {
 		if f, ps := &d.pairs[i], o.pairOrder[i]; int(f.peak) >= d.min {
-			add(result.NewFinding(AnomalyFlood, result.High,
-				fmt.Sprintf("ICMP flood: %s sent %d echo requests to %s within one second", ps.key.src, f.peak, ps.key.dst),
-				*d.ev[i], map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "peak_per_second": int(f.peak), "requests": ps.sent}))
+			peak := int(f.peak)
+			top.offer(candidate{rank: float64(peak), order: int64(i), ev: *d.ev[i], make: func(ev result.Evidence) result.Finding {
+				return result.NewFinding(AnomalyFlood, result.High,
+					fmt.Sprintf("ICMP flood: %s sent %d echo requests to %s within one second", ps.key.src, peak, ps.key.dst),
+					ev, map[string]any{"source": ps.key.src.String(), "destination": ps.key.dst.String(), "peak_per_second": peak, "requests": ps.sent})
+			}})
 		}
 	}
+	top.conclude(add, func(n int, ev result.Evidence) result.Finding {
+		return result.NewFinding(AnomalyFlood, result.High,
+			fmt.Sprintf("%s more host pairs flooded (%d or more echo requests within one second; not listed one by one)", commas(n), d.min),
+			ev, map[string]any{"pairs_not_listed": n})
+	})
 }

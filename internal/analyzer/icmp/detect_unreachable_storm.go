@@ -33,9 +33,11 @@ type stormDetector struct {
 	min           int
 	windowSeconds float64
 	window        time.Duration
-	win           result.Window[time.Time] // times of the unreachables in the window
-	peak          int                      // most in a window, once at least min
+	win           result.Window[int64] // times of the unreachables in the window (Unix ns), at most lim.storm
+	cut           int                  // times dropped before their time under the bound
+	peak          int                  // most in a window, once at least min
 	ev            result.Evidence
+	max           int
 }
 
 // Observe slides the window over destination unreachable messages.
@@ -43,9 +45,16 @@ func (d *stormDetector) Observe(e *event) {
 	if e.cut || !isUnreachable(e.msg.v6, e.msg.typ) {
 		return
 	}
-	now := e.p.Timestamp
+	if d.max == 0 {
+		d.max = e.lim.storm
+	}
+	now := e.p.Timestamp.UnixNano()
+	if d.win.Len() >= d.max {
+		d.win.PopFront() // the window is full: its oldest leaves before its time
+		d.cut++
+	}
 	d.win.Push(now)
-	for now.Sub(d.win.Front()) > d.window {
+	for time.Duration(now-d.win.Front()) > d.window {
 		d.win.PopFront()
 	}
 	if n := d.win.Len(); n >= d.min {
@@ -56,6 +65,10 @@ func (d *stormDetector) Observe(e *event) {
 
 // Conclude reports the storm, if there was one.
 func (d *stormDetector) Conclude(o *observer, add func(result.Finding)) {
+	if d.cut > 0 {
+		o.detWarnings = append(o.detWarnings, fmt.Sprintf("unreachable_storm: its window holds at most %s messages (state budget, --max-state-bytes); %s left it before their time, so its peak is a lower bound",
+			commas(d.max), commas(d.cut)))
+	}
 	if d.peak >= d.min {
 		add(result.NewFinding(AnomalyUnreachable, result.Medium,
 			fmt.Sprintf("%d destination unreachable messages within %.0f s: a scan answered by closed ports, a routing failure, or a reflection attack", d.peak, d.windowSeconds),

@@ -71,7 +71,7 @@ func FuzzMessage(f *testing.F) {
 				p.ICMPv4 = &l
 			}
 		}
-		c, err := newConfig(Input{Limit: 10, Thresholds: analyzer.NewThresholds(detectors.Params())}, 0)
+		c, err := newConfig(Input{Limit: intp(10), Thresholds: analyzer.NewThresholds(detectors.Params())}, pcaptest.Env(0))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ package icmp
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -20,8 +21,10 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// ResponseBudget is the largest JSON a call with default page sizes returns.
-const ResponseBudget = 64 << 10
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: spent on the summary and the findings first, then on the first
+// items of each list.
+const ResponseBudget = 32 << 10
 
 // Options are the module's limits; it has none yet, and takes them in the
 // form every module does.
@@ -47,14 +50,14 @@ func (m *Module) Tools() []analyzer.Tool {
 			"time-exceeded replies, anomalies with evidence frames (ping_sweep, icmp_flood, icmp_tunneling_suspected, icmp_redirect, " +
 			"unreachable_storm, fragmentation_needed_blackhole, malformed_icmp), and paged packets with type/code names, the " +
 			"decoded original datagram of each error, MTU, redirect gateway, neighbor discovery and MLD fields. Filter with src_ip, " +
-			"dst_ip, icmp_type, start_time, end_time; page with limit/offset.",
+			"dst_ip, icmp_type, start_time, end_time; page with limit/offset (limit 0: summary only).",
 		OpenWorld: true,
 		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
 func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
-	cfg, err := newConfig(in, env.MaxPackets)
+	cfg, err := newConfig(in, env)
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +68,43 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}
 	out := obs.output(in, res, modkit.Warnings(res, true))
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
-	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) })
+	fit(out, cfg.limitSet)
 	return out, nil
+}
+
+// fit cuts the lists of a response over ResponseBudget, the detail first:
+// the packets, then the traceroutes, then the host pairs, each by half a
+// round; the statistics and findings stay. The packets of a caller who set
+// limit are not cut, and come on top of the budget.
+func fit(out *Output, limitSet bool) {
+	budget := ResponseBudget
+	if limitSet {
+		b, _ := json.Marshal(out.Packets)
+		budget += len(b)
+	}
+	result.FitBudget(out, budget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
+		func() bool { return halve(&out.Traceroutes) },
+		func() bool { return halve(&out.HostPairs) },
+		func() bool { return !limitSet && len(out.Packets) == 1 && cutLast(&out.Packets, &out.PacketsPage) },
+	)
+}
+
+// halve cuts a list that has no page object (its total is beside it) to
+// half, down to none.
+func halve[T any](items *[]T) bool {
+	if len(*items) == 0 {
+		return false
+	}
+	*items = (*items)[:len(*items)/2]
+	return true
+}
+
+// cutLast empties a one-item page.
+func cutLast[T any](items *[]T, pg *result.Page) bool {
+	*items = (*items)[:0]
+	*pg = result.PageOf(pg.Total, pg.Offset, pg.Limit, 0)
+	return true
 }
 
 var _ modkit.Passer = (*Module)(nil)
@@ -75,7 +113,7 @@ var _ modkit.Passer = (*Module)(nil)
 // analyze_icmp_packets with its default arguments, without the packet list.
 func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	in := m.Tools()[0].NewInput().(*Input)
-	cfg, err := newConfig(*in, env.MaxPackets)
+	cfg, err := newConfig(*in, env)
 	if err != nil {
 		return nil, err
 	}

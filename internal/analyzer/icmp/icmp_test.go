@@ -35,7 +35,7 @@ func analyze(t testing.TB, in Input) *Output {
 func allPackets(t *testing.T, file string) []Packet {
 	var all []Packet
 	for offset := 0; ; {
-		out := analyze(t, Input{PcapFile: file, Limit: MaxLimit, Offset: offset})
+		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
 		all = append(all, out.Packets...)
 		if !out.PacketsPage.Truncated {
 			return all
@@ -166,7 +166,7 @@ func TestAnomalies(t *testing.T) {
 }
 
 func TestNormalCapture(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap"), Limit: 100})
+	out := analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap"), Limit: intp(100)})
 	if len(out.Traceroutes) != 1 {
 		t.Fatalf("traceroutes = %+v", out.Traceroutes)
 	}
@@ -175,7 +175,7 @@ func TestNormalCapture(t *testing.T) {
 	for _, h := range tr.Hops {
 		hops = append(hops, fmt.Sprintf("%d %s %d/%d", h.TTL, h.Router, h.Probes, len(h.RTTMs)))
 	}
-	if fmt.Sprint(hops) != "[1 10.0.0.254 3/3 2 192.0.2.1 3/3 3 192.0.2.33 3/3]" || !tr.Reached || tr.Protocol != "UDP" {
+	if fmt.Sprint(hops) != "[1 10.0.0.254 3/3 2 192.0.2.1 3/3 3 192.0.2.33 3/3 4 198.51.100.10 3/3]" || !tr.Reached || tr.Protocol != "UDP" {
 		t.Errorf("traceroute = %v reached %v %s", hops, tr.Reached, tr.Protocol)
 	}
 	var pair HostPair
@@ -225,7 +225,7 @@ func TestFiltersAndGolden(t *testing.T) {
 			t.Errorf("%+v: %d packets, want %d", c.in, out.PacketsPage.Total, c.total)
 		}
 	}
-	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: 1001}} {
+	for _, bad := range []Input{{ICMPType: "ping of death"}, {SrcIP: "nope"}, {Limit: intp(1001)}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
 			t.Errorf("%+v: no error", bad)

@@ -3,7 +3,7 @@ package icmp
 import (
 	"encoding/binary"
 	"net/netip"
-	"time"
+	"slices"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -12,13 +12,15 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Bounds on state kept in memory.
+// Fixed bounds; the tables that grow with the capture take theirs from the
+// state budget (see limits in config.go).
 const (
-	maxTracked      = 200000 // outstanding echo requests, probes, host pairs, sessions
-	maxUniqueListed = 50
-	maxRoutesListed = 20 // traceroutes in the output
-	maxHops         = 64
-	maxRoutes       = 1000
+	maxUniqueListed = 20 // addresses and echo sessions listed in statistics, host pairs in the output
+	maxRoutesListed = 10 // traceroutes in the output
+	maxHops         = 64 // hops kept per traceroute
+	maxHopRTTs      = 5  // round-trip times kept per hop
+	maxPairIDs      = 64 // distinct echo identifiers counted per host pair
+	maxListed       = 8  // entries of one list inside a packet record (prefixes, groups, ...)
 	reservoirSize   = 50000
 	probeMaxTTL     = 30 // packets with a TTL this low may be traceroute probes
 )
@@ -28,9 +30,11 @@ type echoKey struct {
 	id, seq  uint16
 }
 
+// echoReq is an outstanding echo request.
 type echoReq struct {
-	t     time.Time
-	frame int
+	nanos int64 // capture time, Unix nanoseconds
+	frame int32
+	ttl   uint8 // its TTL or hop limit, for a traceroute that reaches its destination
 }
 
 type pairKey struct{ src, dst netip.Addr }
@@ -40,7 +44,7 @@ type pairStat struct {
 	n                    int // its index in pairOrder
 	sent, recv, errored  int
 	rttMin, rttMax, rttS float64
-	ids                  map[uint16]struct{}
+	ids                  []uint16 // distinct echo identifiers, at most maxPairIDs
 }
 
 type sessKey struct {
@@ -62,14 +66,15 @@ type probeKey struct {
 }
 
 type probe struct {
-	ttl int
-	t   time.Time
+	nanos int64 // capture time, Unix nanoseconds
+	ttl   uint8
 }
 
 type route struct {
 	src, dst netip.Addr
 	proto    uint8
 	hops     []Hop
+	dest     *Hop // the destination's answers, once it answered
 	reached  bool
 }
 
@@ -89,19 +94,22 @@ type observer struct {
 	errors         int
 	malformed      int
 
-	pending   map[echoKey]echoReq
-	pairs     map[pairKey]*pairStat
-	pairOrder []*pairStat
-	sessions  map[sessKey]*session
-	rtt       result.Reservoir
+	pending        *lru[echoKey, echoReq] // outstanding echo requests, the longest outstanding evicted first
+	pairs          map[pairKey]*pairStat  // at most lim.pairs; later pairs are not tracked
+	pairOrder      []*pairStat
+	pairsRefused   int                  // echo requests of host pairs past the bound
+	sessions       map[sessKey]*session // at most lim.sessions; later ones are not tracked
+	sessionRefused int                  // echo requests of sessions past the bound
+	rtt            result.Reservoir
 
-	probes     map[probeKey]probe
-	probeOrder []probeKey
-	routes     map[pairKey]*route
-	routeOrder []*route
+	probes        *lru[probeKey, probe] // the longest idle evicted first
+	routes        map[pairKey]*route    // at most lim.routes; later ones are not tracked
+	routeOrder    []*route
+	routesRefused int // time-exceeded messages about traceroutes past the bound
 
-	run *analyzer.Run[*event, *observer] // the detectors
-	ev  event                            // the event being handed to them
+	run         *analyzer.Run[*event, *observer] // the detectors
+	ev          event                            // the event being handed to them
+	detWarnings []string                         // what the detectors' bounds cut, added when they conclude
 
 	// set by echoReply for the record of the reply being observed
 	lastRTT      float64
@@ -110,17 +118,15 @@ type observer struct {
 
 var _ engine.Observer = (*observer)(nil)
 
-// newAddrs counts addresses, remembering the first ones listed.
-func newAddrs() *result.Counter[netip.Addr] {
-	return result.NewCounter[netip.Addr](maxTracked, maxUniqueListed)
-}
-
 func newObserver(cfg *config) *observer {
+	addrs := func() *result.Counter[netip.Addr] {
+		return result.NewCounter[netip.Addr](cfg.lim.addrs, maxUniqueListed)
+	}
 	return &observer{
-		cfg: cfg, byVersion: map[string]int{}, sources: newAddrs(), dests: newAddrs(), unreach: newAddrs(),
-		unreachByCode: map[string]int{}, pending: map[echoKey]echoReq{}, pairs: map[pairKey]*pairStat{}, sessions: map[sessKey]*session{},
-		probes: map[probeKey]probe{}, routes: map[pairKey]*route{}, rtt: result.Reservoir{Cap: reservoirSize},
-		run: detectors.Start(cfg.th),
+		cfg: cfg, byVersion: map[string]int{}, sources: addrs(), dests: addrs(), unreach: addrs(),
+		unreachByCode: map[string]int{}, pending: newLRU[echoKey, echoReq](cfg.lim.pending), pairs: map[pairKey]*pairStat{},
+		sessions: map[sessKey]*session{}, probes: newLRU[probeKey, probe](cfg.lim.probes), routes: map[pairKey]*route{},
+		rtt: result.Reservoir{Cap: reservoirSize}, run: detectors.Start(cfg.th),
 	}
 }
 
@@ -130,13 +136,17 @@ func newObserver(cfg *config) *observer {
 type event struct {
 	p   *engine.Packet
 	msg icmpMessage
+	// lim are the call's table bounds, for detectors that keep tables.
+	lim *limits
 	// cut is set when the ICMP header did not decode: msg holds the type
 	// and code as far as the cut left them, and only malformed is set.
 	cut bool
 	// malformed says why the message is malformed, or is "".
 	malformed string
+	// src and dst are the message's addresses.
+	src, dst netip.Addr
 	// pair is the tracked host pair of an echo request, or of the request
-	// an echo reply answers; nil otherwise.
+	// an echo reply answers; nil otherwise, and for a pair past the bound.
 	pair *pairStat
 	// quote is the datagram an error quotes, when quoted is set (the
 	// quote is readable).
@@ -210,7 +220,7 @@ func (o *observer) Observe(p *engine.Packet) {
 			if len(raw) >= 2 {
 				m.typ, m.code = raw[0], raw[1]
 			}
-			o.ev = event{p: p, msg: m, cut: true, malformed: why}
+			o.ev = event{p: p, msg: m, lim: &o.cfg.lim, cut: true, malformed: why}
 			o.run.Observe(&o.ev)
 			o.maybePage(p, m, why)
 		}
@@ -222,7 +232,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	o.sources.Add(src)
 	o.dests.Add(dst)
 	o.typeCounts[b2i(m.v6)][m.typ]++
-	o.ev = event{p: p, msg: m}
+	o.ev = event{p: p, msg: m, lim: &o.cfg.lim, src: src, dst: dst}
 	e := &o.ev
 	switch {
 	case isEchoRequest(m.v6, m.typ):
@@ -286,10 +296,12 @@ func echoIDSeq(m icmpMessage) (uint16, uint16, bool) {
 	return binary.BigEndian.Uint16(m.rest[0:2]), binary.BigEndian.Uint16(m.rest[2:4]), true
 }
 
+// pair returns the host pair k, tracking it when the bound allows; nil
+// for a pair past the bound.
 func (o *observer) pair(k pairKey) *pairStat {
 	ps := o.pairs[k]
-	if ps == nil && len(o.pairs) < maxTracked {
-		ps = &pairStat{key: k, n: len(o.pairOrder), ids: map[uint16]struct{}{}}
+	if ps == nil && len(o.pairs) < o.cfg.lim.pairs {
+		ps = &pairStat{key: k, n: len(o.pairOrder)}
 		o.pairs[k] = ps
 		o.pairOrder = append(o.pairOrder, ps)
 	}
@@ -304,26 +316,38 @@ func (o *observer) echoRequest(p *engine.Packet, m icmpMessage, src, dst netip.A
 	if !ok {
 		return nil
 	}
-	if len(o.pending) < maxTracked {
-		o.pending[echoKey{src, dst, id, seq}] = echoReq{p.Timestamp, p.Number}
-	}
+	o.pending.Put(echoKey{src, dst, id, seq}, echoReq{p.Timestamp.UnixNano(), int32(p.Number), ttl(p)}, nil)
 	if s := o.session(sessKey{src, dst, id}); s != nil {
 		s.requests++
+	} else {
+		o.sessionRefused++
 	}
 	ps := o.pair(pairKey{src, dst})
 	if ps == nil {
+		o.pairsRefused++
 		return nil
 	}
 	ps.sent++
-	if len(ps.ids) < 64 {
-		ps.ids[id] = struct{}{}
+	if len(ps.ids) < maxPairIDs && !slices.Contains(ps.ids, id) {
+		ps.ids = append(ps.ids, id)
 	}
 	return ps
 }
 
+// ttl returns the TTL or hop limit of p.
+func ttl(p *engine.Packet) uint8 {
+	switch {
+	case p.IPv4 != nil:
+		return p.IPv4.TTL
+	case p.IPv6 != nil:
+		return p.IPv6.HopLimit
+	}
+	return 0
+}
+
 func (o *observer) session(k sessKey) *session {
 	s := o.sessions[k]
-	if s == nil && len(o.sessions) < maxTracked {
+	if s == nil && len(o.sessions) < o.cfg.lim.sessions {
 		s = &session{}
 		o.sessions[k] = s
 	}
@@ -339,14 +363,15 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		return nil
 	}
 	k := echoKey{dst, src, id, seq}
-	req, ok := o.pending[k]
-	if !ok {
+	r := o.pending.Get(k)
+	if r == nil {
 		return nil
 	}
-	delete(o.pending, k)
-	rtt := float64(p.Timestamp.Sub(req.t).Microseconds()) / 1000
+	req := *r
+	o.pending.Delete(k)
+	rtt := millis(p.Timestamp.UnixNano() - req.nanos)
 	o.rtt.Add(rtt)
-	o.lastRTT, o.lastReqFrame = rtt, req.frame
+	o.lastRTT, o.lastReqFrame = rtt, int(req.frame)
 	if s := o.sessions[sessKey{dst, src, id}]; s != nil {
 		s.replies++
 		s.rttSum += rtt
@@ -362,9 +387,15 @@ func (o *observer) echoReply(p *engine.Packet, m icmpMessage, src, dst netip.Add
 		ps.recv++
 		ps.rttS += rtt
 	}
-	o.noteRoute(dst, src)
+	if req.ttl > probeMaxTTL {
+		req.ttl = 0 // not a probe: its TTL says nothing of the path
+	}
+	o.noteReached(dst, src, int(req.ttl), rtt, true, p.Number)
 	return ps
 }
+
+// millis converts nanoseconds to milliseconds, to the microsecond.
+func millis(nanos int64) float64 { return float64(nanos/1000) / 1000 }
 
 // icmpError decodes the quoted datagram of an error and feeds paths. It
 // returns the datagram, or a reason when the quote is unreadable.
@@ -382,8 +413,8 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 	// An echo request answered by an error is not lost.
 	if (q.Protocol == 1 || q.Protocol == 58) && len(q.Transport) >= 8 {
 		k := echoKey{q.Src, q.Dst, binary.BigEndian.Uint16(q.Transport[4:6]), binary.BigEndian.Uint16(q.Transport[6:8])}
-		if _, ok := o.pending[k]; ok {
-			delete(o.pending, k)
+		if o.pending.Get(k) != nil {
+			o.pending.Delete(k)
 			if ps := o.pairs[pairKey{q.Src, q.Dst}]; ps != nil {
 				ps.errored++
 			}
@@ -391,7 +422,8 @@ func (o *observer) icmpError(p *engine.Packet, m icmpMessage, src, dst netip.Add
 	}
 	// A port unreachable from the destination ends a UDP traceroute.
 	if isUnreachable(m.v6, m.typ) && src == q.Dst {
-		o.noteRoute(q.Src, q.Dst)
+		pr, ok := o.probeOf(q)
+		o.noteReached(q.Src, q.Dst, int(pr.ttl), millis(p.Timestamp.UnixNano()-pr.nanos), ok, p.Number)
 	}
 	return q, ""
 }
@@ -413,32 +445,35 @@ func probeTag(v6 bool, id uint16, proto uint8, transport []byte) uint64 {
 // quoting it can be given its TTL and round-trip time.
 func (o *observer) noteProbe(p *engine.Packet) {
 	var k probeKey
-	var pr probe
+	pr := probe{nanos: p.Timestamp.UnixNano()}
 	switch {
 	case p.IPv4 != nil && p.IPv4.TTL <= probeMaxTTL && p.IPv4.TTL > 0:
 		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(false, p.IPv4.Id, 0, nil)}
-		pr = probe{int(p.IPv4.TTL), p.Timestamp}
+		pr.ttl = p.IPv4.TTL
 	case p.IPv6 != nil && p.IPv6.HopLimit <= probeMaxTTL && p.IPv6.HopLimit > 0:
 		proto, transport := uint8(p.IPv6.NextHeader), p.IPv6.Payload
 		k = probeKey{p.SrcIP(), p.DstIP(), probeTag(true, 0, proto, transport)}
-		pr = probe{int(p.IPv6.HopLimit), p.Timestamp}
+		pr.ttl = p.IPv6.HopLimit
 	default:
 		return
 	}
-	if len(o.probeOrder) >= maxTracked {
-		delete(o.probes, o.probeOrder[0])
-		o.probeOrder = o.probeOrder[1:]
-	}
-	if _, ok := o.probes[k]; !ok {
-		o.probeOrder = append(o.probeOrder, k)
-	}
-	o.probes[k] = pr
+	o.probes.Put(k, pr, nil)
 }
 
+// probeOf returns the remembered probe a quote shows, if any.
+func (o *observer) probeOf(q engine.Quoted) (probe, bool) {
+	if pr := o.probes.Get(probeKey{q.Src, q.Dst, probeTag(q.Src.Is6(), q.ID, q.Protocol, q.Transport)}); pr != nil {
+		return *pr, true
+	}
+	return probe{}, false
+}
+
+// route returns the traceroute from src to dst, tracking it when the
+// bound allows; nil past the bound.
 func (o *observer) route(src, dst netip.Addr, proto uint8) *route {
 	k := pairKey{src, dst}
 	r := o.routes[k]
-	if r == nil && len(o.routes) < maxRoutes {
+	if r == nil && len(o.routes) < o.cfg.lim.routes {
 		r = &route{src: src, dst: dst, proto: proto}
 		o.routes[k] = r
 		o.routeOrder = append(o.routeOrder, r)
@@ -449,29 +484,48 @@ func (o *observer) route(src, dst netip.Addr, proto uint8) *route {
 // noteHop records a time-exceeded reply from router for a probe.
 func (o *observer) noteHop(router netip.Addr, q engine.Quoted, p *engine.Packet) {
 	r := o.route(q.Src, q.Dst, q.Protocol)
-	if r == nil || len(r.hops) >= maxHops {
+	if r == nil {
+		o.routesRefused++
 		return
 	}
 	h := Hop{Router: router.String(), Packet: p.Number, Probes: 1, RTTMs: []float64{}}
-	v6 := q.Src.Is6()
-	if pr, ok := o.probes[probeKey{q.Src, q.Dst, probeTag(v6, q.ID, q.Protocol, q.Transport)}]; ok {
-		h.TTL = pr.ttl
-		h.RTTMs = append(h.RTTMs, float64(p.Timestamp.Sub(pr.t).Microseconds())/1000)
+	if pr, ok := o.probeOf(q); ok {
+		h.TTL = int(pr.ttl)
+		h.RTTMs = append(h.RTTMs, millis(p.Timestamp.UnixNano()-pr.nanos))
 	}
 	for i := range r.hops {
 		if hp := &r.hops[i]; hp.Router == h.Router && hp.TTL == h.TTL {
 			hp.Probes++
-			hp.RTTMs = append(hp.RTTMs, h.RTTMs...)
+			if len(hp.RTTMs) < maxHopRTTs {
+				hp.RTTMs = append(hp.RTTMs, h.RTTMs...)
+			}
 			return
 		}
 	}
-	r.hops = append(r.hops, h)
+	if len(r.hops) < maxHops {
+		r.hops = append(r.hops, h)
+	}
 }
 
-// noteRoute marks a traceroute as having reached its destination.
-func (o *observer) noteRoute(src, dst netip.Addr) {
-	if r := o.routes[pairKey{src, dst}]; r != nil {
-		r.reached = true
+// noteReached records an answer from the destination of the traceroute
+// from src to dst, if one is tracked: ttl is its probe's TTL (0 when not
+// known), and rtt the time from the probe when hasRTT.
+func (o *observer) noteReached(src, dst netip.Addr, ttl int, rtt float64, hasRTT bool, frame int) {
+	r := o.routes[pairKey{src, dst}]
+	if r == nil {
+		return
+	}
+	r.reached = true
+	if r.dest == nil {
+		r.dest = &Hop{Router: dst.String(), TTL: ttl, Packet: frame, Probes: 1, RTTMs: []float64{}}
+	} else {
+		r.dest.Probes++
+		if ttl > 0 && (r.dest.TTL == 0 || ttl < r.dest.TTL) {
+			r.dest.TTL = ttl
+		}
+	}
+	if hasRTT && len(r.dest.RTTMs) < maxHopRTTs {
+		r.dest.RTTMs = append(r.dest.RTTMs, rtt)
 	}
 }
 

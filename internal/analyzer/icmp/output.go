@@ -3,11 +3,13 @@ package icmp
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -162,7 +164,7 @@ func ndp(m icmpMessage) *NDP {
 		case layers.ICMPv6OptPrefixInfo:
 			if len(o.Data) >= 30 {
 				if a, ok := netip.AddrFromSlice(o.Data[14:30]); ok {
-					out.Prefixes = append(out.Prefixes, netip.PrefixFrom(a, int(o.Data[0])).String())
+					out.Prefixes, out.PrefixesTotal = appendCapped(out.Prefixes, out.PrefixesTotal, netip.PrefixFrom(a, int(o.Data[0])).String())
 				}
 			}
 		case layers.ICMPv6OptMTU:
@@ -172,13 +174,32 @@ func ndp(m icmpMessage) *NDP {
 		case layers.ICMPv6OptRecursiveDNSServer:
 			for i := 6; i+16 <= len(o.Data); i += 16 {
 				a, _ := netip.AddrFromSlice(o.Data[i : i+16])
-				out.RDNSS = append(out.RDNSS, a.String())
+				out.RDNSS, out.RDNSSTotal = appendCapped(out.RDNSS, out.RDNSSTotal, a.String())
 			}
 		default:
-			out.OtherOptions = append(out.OtherOptions, int(o.Type))
+			out.OtherOptions, out.OtherTotal = appendCapped(out.OtherOptions, out.OtherTotal, int(o.Type))
 		}
 	}
+	out.PrefixesTotal, out.RDNSSTotal, out.OtherTotal = cutTotal(out.PrefixesTotal), cutTotal(out.RDNSSTotal), cutTotal(out.OtherTotal)
 	return out
+}
+
+// appendCapped appends v to a list of a packet record kept to maxListed
+// items, counting every item in total.
+func appendCapped[T any](list []T, total int, v T) ([]T, int) {
+	if len(list) < maxListed {
+		list = append(list, v)
+	}
+	return list, total + 1
+}
+
+// cutTotal is the total shown beside a capped list: only when the list
+// was cut.
+func cutTotal(total int) int {
+	if total > maxListed {
+		return total
+	}
+	return 0
 }
 
 // mld decodes multicast listener queries and reports.
@@ -201,8 +222,9 @@ func mld(m icmpMessage) *MLD {
 		}
 		out := &MLD{Version: 2, Groups: []string{}}
 		for _, r := range l.MulticastAddressRecords {
-			out.Groups = append(out.Groups, r.MulticastAddress.String())
+			out.Groups, out.GroupsTotal = appendCapped(out.Groups, out.GroupsTotal, r.MulticastAddress.String())
 		}
+		out.GroupsTotal = cutTotal(out.GroupsTotal)
 		return out
 	}
 	return nil
@@ -234,13 +256,14 @@ func addrs(c *result.Counter[netip.Addr]) []string {
 // statistics cover the whole capture, whatever the filters and paging.
 func (o *observer) statistics() Statistics {
 	var st Statistics
-	st.ICMPTypeCounts, st.ByVersion, st.UnreachableByCo = o.typeCountsByName(), o.byVersion, o.unreachByCode
+	st.ICMPTypeCounts, st.ByVersion = foldCounts(o.typeCountsByName(), "types"), o.byVersion
+	st.UnreachableByCo = foldCounts(maps.Clone(o.unreachByCode), "codes")
 	st.UniqueSourcesCount, st.UniqueDestinationsCount = o.sources.Distinct(), o.dests.Distinct()
 	st.UniqueSources, st.UniqueDestinations = addrs(o.sources), addrs(o.dests)
 	st.UnreachableDestsCount, st.UnreachableDests = o.unreach.Distinct(), addrs(o.unreach)
 	st.EchoSessions = len(o.sessions)
 	st.EchoRequests, st.EchoReplies, st.Errors, st.Malformed = o.echoReqs, o.echoReps, o.errors, o.malformed
-	st.EchoLost = len(o.pending)
+	st.EchoLost = o.pending.Len() + o.pending.evicted
 	st.RTTMs = latency(&o.rtt)
 	type sk struct {
 		k sessKey
@@ -281,7 +304,7 @@ func (o *observer) statistics() Statistics {
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
 	c := o.cfg
 	out := &Output{File: in.PcapFile, TotalPackets: res.Packets, ICMPPacketsFound: o.found, ICMPPacketsAnalyzed: o.analyzed,
-		Filters: c.filters, Thresholds: c.th, Warnings: warnings}
+		Filters: c.filters, Thresholds: c.th}
 	if c.maxPackets > 0 && o.found > c.maxPackets {
 		out.Note = modkit.MaxPacketsNote(c.maxPackets, "ICMP")
 	}
@@ -305,8 +328,12 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			break
 		}
 		hp := HostPair{Source: ps.key.src.String(), Destination: ps.key.dst.String(), Sent: ps.sent, Received: ps.recv, Errored: ps.errored, Identifiers: len(ps.ids)}
-		if ps.sent > 0 {
-			hp.LossPercent = round3(100 * float64(max(ps.sent-ps.recv-ps.errored, 0)) / float64(ps.sent))
+		if lost := max(ps.sent-ps.recv-ps.errored, 0); lost > 0 {
+			// Never 0 for a loss: a share too small for three decimals
+			// keeps its digits.
+			if hp.LossPercent = round3(100 * float64(lost) / float64(ps.sent)); hp.LossPercent == 0 {
+				hp.LossPercent = 100 * float64(lost) / float64(ps.sent)
+			}
 		}
 		if ps.recv > 0 {
 			mn, mx, avg := ps.rttMin, ps.rttMax, round3(ps.rttS/float64(ps.recv))
@@ -314,27 +341,111 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		out.HostPairs = append(out.HostPairs, hp)
 	}
-	out.Traceroutes = []Traceroute{}
+	out.Traceroutes, out.TraceroutesTotal = []Traceroute{}, len(o.routeOrder)
 	for i, r := range o.routeOrder {
 		if i == maxRoutesListed {
 			break
 		}
-		tr := Traceroute{Source: r.src.String(), Destination: r.dst.String(), Protocol: protoName(r.proto), Reached: r.reached, Hops: slices.Clone(r.hops)}
-		// Order hops by probe TTL where known; number the rest in order.
-		known := true
-		for _, h := range tr.Hops {
-			known = known && h.TTL > 0
-		}
-		if known {
-			sort.SliceStable(tr.Hops, func(i, j int) bool { return tr.Hops[i].TTL < tr.Hops[j].TTL })
-		} else {
-			for i := range tr.Hops {
-				tr.Hops[i].TTL = i + 1
-			}
-		}
-		out.Traceroutes = append(out.Traceroutes, tr)
+		out.Traceroutes = append(out.Traceroutes, r.traceroute())
 	}
 	out.Anomalies = o.run.Conclude(o)
+	out.Warnings = append(warnings, o.stateWarnings()...)
+	return out
+}
+
+// traceroute is the path of r: its hops by probe TTL where every TTL is
+// known, numbered in order of appearance otherwise, then the destination
+// when it answered.
+func (r *route) traceroute() Traceroute {
+	tr := Traceroute{Source: r.src.String(), Destination: r.dst.String(), Protocol: protoName(r.proto), Reached: r.reached, Hops: slices.Clone(r.hops)}
+	known := true
+	for _, h := range tr.Hops {
+		known = known && h.TTL > 0
+	}
+	if known {
+		sort.SliceStable(tr.Hops, func(i, j int) bool { return tr.Hops[i].TTL < tr.Hops[j].TTL })
+	} else {
+		for i := range tr.Hops {
+			tr.Hops[i].TTL = i + 1
+		}
+	}
+	if r.dest != nil {
+		d := *r.dest
+		d.RTTMs = slices.Clone(d.RTTMs)
+		if last := len(tr.Hops); !known || d.TTL == 0 || last > 0 && d.TTL <= tr.Hops[last-1].TTL {
+			d.TTL = 1
+			if last > 0 {
+				d.TTL = tr.Hops[last-1].TTL + 1
+			}
+		}
+		tr.Hops = append(tr.Hops, d)
+	}
+	return tr
+}
+
+// stateWarnings says which tables reached their bound under the state
+// budget, and what is partial for it.
+func (o *observer) stateWarnings() []string {
+	var w []string
+	budget := "(state budget, --max-state-bytes)"
+	if n := o.pending.evicted; n > 0 {
+		w = append(w, fmt.Sprintf("%s echo requests were evicted unanswered, the longest outstanding first, past %s outstanding %s: they count in echo_unanswered, and a later reply to one is not matched",
+			commas(n), commas(o.cfg.lim.pending), budget))
+	}
+	if o.pairsRefused > 0 {
+		w = append(w, fmt.Sprintf("host pairs past the first %s were not tracked %s: their %s echo requests count in the statistics but not in host_pairs, icmp_flood or icmp_tunneling_suspected",
+			commas(len(o.pairs)), budget, commas(o.pairsRefused)))
+	}
+	if o.sessionRefused > 0 {
+		w = append(w, fmt.Sprintf("echo sessions past the first %s were not tracked %s: echo_sessions and echo_pairs leave out %s echo requests",
+			commas(len(o.sessions)), budget, commas(o.sessionRefused)))
+	}
+	for _, c := range []struct {
+		name string
+		n    *result.Counter[netip.Addr]
+	}{{"unique_sources_count", o.sources}, {"unique_destinations_count", o.dests}, {"unreachable_destinations_count", o.unreach}} {
+		if c.n.Capped() {
+			w = append(w, fmt.Sprintf("%s counts the first %s distinct addresses only %s: it is a lower bound", c.name, commas(c.n.Distinct()), budget))
+		}
+	}
+	if n := o.probes.evicted; n > 0 {
+		w = append(w, fmt.Sprintf("%s low-TTL datagrams (possible traceroute probes) were forgotten, the longest idle first, past %s %s: a time-exceeded reply to one shows no TTL or RTT",
+			commas(n), commas(o.cfg.lim.probes), budget))
+	}
+	if o.routesRefused > 0 {
+		w = append(w, fmt.Sprintf("traceroutes past the first %s were not tracked %s: %s time-exceeded messages are not in traceroutes",
+			commas(len(o.routes)), budget, commas(o.routesRefused)))
+	}
+	return append(w, o.detWarnings...)
+}
+
+// maxCountKeys is how many keys a count map of the statistics shows; a
+// capture of every type and code cannot make the summary grow past it.
+const maxCountKeys = 24
+
+// foldCounts keeps the maxCountKeys-1 largest counts of m (ties by name)
+// and folds the rest into one key, "Other <what> (N)", when m has more
+// than maxCountKeys keys.
+func foldCounts(m map[string]int, what string) map[string]int {
+	if len(m) <= maxCountKeys {
+		return m
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	out, other := map[string]int{}, 0
+	for i, k := range keys {
+		if i < maxCountKeys-1 {
+			out[k] = m[k]
+		} else {
+			other += m[k]
+		}
+	}
+	out[fmt.Sprintf("Other %s (%d)", what, len(keys)-(maxCountKeys-1))] = other
 	return out
 }
 

@@ -9,11 +9,11 @@ import (
 type Input struct {
 	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
 
-	Limit     int    `json:"limit,omitempty" jsonschema:"ICMP packets per page (default 20, at most 1000)"`
+	Limit     *int   `json:"limit,omitempty" jsonschema:"ICMP packets per page (default 20, at most 1000; 0: none, the summary only)"`
 	Offset    int    `json:"offset,omitempty" jsonschema:"index of the first packet to return, among those that match the filters (default 0)"`
 	SrcIP     string `json:"src_ip,omitempty" jsonschema:"only packets from this address"`
 	DstIP     string `json:"dst_ip,omitempty" jsonschema:"only packets to this address"`
-	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"only this type: a number, or a name such as echo request, destination unreachable, time exceeded, neighbor solicitation"`
+	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"only this type: a number (either family), or a name, which selects that type in each family that has it (echo request: ICMPv4 8 and ICMPv6 128; destination unreachable, time exceeded, neighbor solicitation)"`
 	StartTime string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime   string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
 
@@ -22,42 +22,45 @@ type Input struct {
 	Thresholds analyzer.Thresholds `json:"-"`
 }
 
-// Output is the result of analyze_icmp_packets. The keys mcpcap returns keep
-// their names and meaning (unreachable_destinations are the hosts that
-// could not be reached, read from the quoted datagram); the rest are
-// additions.
+// Output is the result of analyze_icmp_packets, summary first: identity
+// and totals, notes and warnings, statistics, anomalies, the per host pair
+// and traceroute lists, then the paged packets, filters and thresholds.
+// The keys mcpcap returns keep their names and meaning
+// (unreachable_destinations are the hosts that could not be reached, read
+// from the quoted datagram); the rest are additions.
 type Output struct {
-	File                string `json:"file" jsonschema:"the capture reference as given"`
-	AnalysisTimestamp   string `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
-	TotalPackets        int    `json:"total_packets" jsonschema:"frames in the capture"`
-	ICMPPacketsFound    int    `json:"icmp_packets_found" jsonschema:"ICMP and ICMPv6 messages in the capture"`
-	ICMPPacketsAnalyzed int    `json:"icmp_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
-	Note                string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
-	Message             string `json:"message,omitempty" jsonschema:"set when the capture holds no ICMP"`
+	File                string   `json:"file" jsonschema:"the capture reference as given"`
+	AnalysisTimestamp   string   `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
+	TotalPackets        int      `json:"total_packets" jsonschema:"frames in the capture"`
+	ICMPPacketsFound    int      `json:"icmp_packets_found" jsonschema:"ICMP and ICMPv6 messages in the capture"`
+	ICMPPacketsAnalyzed int      `json:"icmp_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
+	Note                string   `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
+	Message             string   `json:"message,omitempty" jsonschema:"set when the capture holds no ICMP"`
+	Warnings            []string `json:"warnings" jsonschema:"damage to the capture, and tables cut under the state budget (what is partial)"`
 
-	Statistics  Statistics          `json:"statistics"`
-	Packets     []Packet            `json:"packets" jsonschema:"ICMP messages that match the filters, paged by limit/offset"`
-	PacketsPage result.Page         `json:"packets_page"`
-	HostPairs   []HostPair          `json:"host_pairs" jsonschema:"echo statistics per host pair: sent, received, loss, RTT (busiest first, first 50)"`
-	PairsTotal  int                 `json:"host_pairs_total"`
-	Traceroutes []Traceroute        `json:"traceroutes" jsonschema:"paths reconstructed from time-exceeded replies, per source and destination (first 20)"`
-	Anomalies   []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first"`
-	Filters     Filters             `json:"filters"`
-	Thresholds  analyzer.Thresholds `json:"thresholds"`
-	Warnings    []string            `json:"warnings"`
+	Statistics       Statistics          `json:"statistics"`
+	Anomalies        []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first; per type the 5 most significant, the rest folded into one"`
+	HostPairs        []HostPair          `json:"host_pairs" jsonschema:"echo statistics per host pair: sent, received, loss, RTT (busiest first, first 20; fewer when the response would pass 32 KiB)"`
+	PairsTotal       int                 `json:"host_pairs_total"`
+	Traceroutes      []Traceroute        `json:"traceroutes" jsonschema:"paths reconstructed from time-exceeded replies, per source and destination (first 10; fewer when the response would pass 32 KiB)"`
+	TraceroutesTotal int                 `json:"traceroutes_total"`
+	Packets          []Packet            `json:"packets" jsonschema:"ICMP messages that match the filters, paged by limit/offset"`
+	PacketsPage      result.Page         `json:"packets_page"`
+	Filters          Filters             `json:"filters"`
+	Thresholds       analyzer.Thresholds `json:"thresholds"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
 type Statistics struct {
-	ICMPTypeCounts          map[string]int       `json:"icmp_type_counts" jsonschema:"messages per type name; ICMPv6 type names begin with \"ICMPv6 \""`
+	ICMPTypeCounts          map[string]int       `json:"icmp_type_counts" jsonschema:"messages per type name; ICMPv6 type names begin with \"ICMPv6 \"; past 24 types the rarest are summed under \"Other types (N)\""`
 	UniqueSourcesCount      int                  `json:"unique_sources_count"`
 	UniqueDestinationsCount int                  `json:"unique_destinations_count"`
-	UniqueSources           []string             `json:"unique_sources" jsonschema:"first 50, in order of appearance"`
-	UniqueDestinations      []string             `json:"unique_destinations" jsonschema:"first 50, in order of appearance"`
+	UniqueSources           []string             `json:"unique_sources" jsonschema:"first 20, in order of appearance"`
+	UniqueDestinations      []string             `json:"unique_destinations" jsonschema:"first 20, in order of appearance"`
 	EchoSessions            int                  `json:"echo_sessions" jsonschema:"echo exchanges: distinct (source, destination, identifier)"`
-	EchoPairs               map[string]EchoCount `json:"echo_pairs" jsonschema:"echo exchanges keyed 'source > destination id N' (busiest first 50)"`
+	EchoPairs               map[string]EchoCount `json:"echo_pairs" jsonschema:"echo exchanges keyed 'source > destination id N' (the 20 busiest)"`
 	UnreachableDestsCount   int                  `json:"unreachable_destinations_count" jsonschema:"distinct hosts reported unreachable"`
-	UnreachableDests        []string             `json:"unreachable_destinations" jsonschema:"hosts that could not be reached, from the datagram the error quotes (first 50)"`
+	UnreachableDests        []string             `json:"unreachable_destinations" jsonschema:"hosts that could not be reached, from the datagram the error quotes (first 20)"`
 
 	ByVersion       map[string]int  `json:"by_version" jsonschema:"ICMPv4 and ICMPv6 messages"`
 	EchoRequests    int             `json:"echo_requests"`
@@ -65,7 +68,7 @@ type Statistics struct {
 	EchoLost        int             `json:"echo_unanswered" jsonschema:"echo requests with no reply"`
 	RTTMs           *result.Latency `json:"rtt_ms" jsonschema:"echo round-trip times; null when none"`
 	Errors          int             `json:"errors" jsonschema:"error messages (unreachable, time exceeded, parameter problem, packet too big, redirect)"`
-	UnreachableByCo map[string]int  `json:"unreachable_by_code" jsonschema:"destination unreachable messages per code name"`
+	UnreachableByCo map[string]int  `json:"unreachable_by_code" jsonschema:"destination unreachable messages per code name (past 24, the rarest summed under \"Other codes (N)\")"`
 	Malformed       int             `json:"malformed"`
 }
 
@@ -127,18 +130,22 @@ type NDP struct {
 	Flags          []string `json:"flags,omitempty" jsonschema:"NA: router, solicited, override; RA: managed, other"`
 	SourceLinkAddr string   `json:"source_link_address,omitempty"`
 	TargetLinkAddr string   `json:"target_link_address,omitempty"`
-	Prefixes       []string `json:"prefixes,omitempty" jsonschema:"RA prefix information"`
+	Prefixes       []string `json:"prefixes,omitempty" jsonschema:"RA prefix information (first 8)"`
+	PrefixesTotal  int      `json:"prefixes_total,omitempty" jsonschema:"set when prefixes is cut: how many there were"`
 	MTU            *int     `json:"mtu,omitempty"`
-	RDNSS          []string `json:"dns_servers,omitempty" jsonschema:"RA recursive DNS servers (RFC 8106)"`
+	RDNSS          []string `json:"dns_servers,omitempty" jsonschema:"RA recursive DNS servers (RFC 8106; first 8)"`
+	RDNSSTotal     int      `json:"dns_servers_total,omitempty" jsonschema:"set when dns_servers is cut: how many there were"`
 	RouterLifetime *int     `json:"router_lifetime,omitempty" jsonschema:"RA router lifetime, seconds"`
 	CurHopLimit    *int     `json:"cur_hop_limit,omitempty"`
-	OtherOptions   []int    `json:"other_options,omitempty" jsonschema:"codes of other options"`
+	OtherOptions   []int    `json:"other_options,omitempty" jsonschema:"codes of other options (first 8)"`
+	OtherTotal     int      `json:"other_options_total,omitempty" jsonschema:"set when other_options is cut: how many there were"`
 }
 
 // MLD holds multicast listener discovery fields (RFC 2710, RFC 3810).
 type MLD struct {
-	Version int      `json:"version"`
-	Groups  []string `json:"groups" jsonschema:"multicast addresses queried or reported"`
+	Version     int      `json:"version"`
+	Groups      []string `json:"groups" jsonschema:"multicast addresses queried or reported (first 8)"`
+	GroupsTotal int      `json:"groups_total,omitempty" jsonschema:"set when groups is cut: how many there were"`
 }
 
 // HostPair is echo traffic between two hosts.
@@ -160,24 +167,24 @@ type Traceroute struct {
 	Source      string `json:"source"`
 	Destination string `json:"destination"`
 	Protocol    string `json:"protocol" jsonschema:"protocol of the probes: UDP, ICMP, TCP"`
-	Hops        []Hop  `json:"hops" jsonschema:"routers in hop order"`
-	Reached     bool   `json:"reached" jsonschema:"the destination answered (port unreachable or echo reply)"`
+	Hops        []Hop  `json:"hops" jsonschema:"routers in hop order, then the destination when it answered"`
+	Reached     bool   `json:"reached" jsonschema:"the destination answered (port unreachable or echo reply); its hop is the last"`
 }
 
 // Hop is one router on a path, with every probe it answered.
 type Hop struct {
 	TTL    int       `json:"ttl" jsonschema:"the probe TTL when the probes were captured; otherwise the order of appearance"`
-	Router string    `json:"router"`
-	RTTMs  []float64 `json:"rtt_ms" jsonschema:"probe to time-exceeded, per probe whose probe was captured"`
-	Probes int       `json:"probes" jsonschema:"time-exceeded messages from this router at this TTL"`
-	Packet int       `json:"packet" jsonschema:"frame of the first time-exceeded message"`
+	Router string    `json:"router" jsonschema:"the router that answered; on the last hop of a path that reached its destination, the destination"`
+	RTTMs  []float64 `json:"rtt_ms" jsonschema:"probe to answer, per answer whose probe was captured (first 5)"`
+	Probes int       `json:"probes" jsonschema:"answers from this router at this TTL (time exceeded; from the destination, unreachable or echo reply)"`
+	Packet int       `json:"packet" jsonschema:"frame of the first answer"`
 }
 
 // Filters echoes the filters applied.
 type Filters struct {
 	SrcIP     string `json:"src_ip,omitempty"`
 	DstIP     string `json:"dst_ip,omitempty"`
-	ICMPType  string `json:"icmp_type,omitempty"`
+	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"the type selected: a number, or per family for a name"`
 	StartTime string `json:"start_time,omitempty"`
 	EndTime   string `json:"end_time,omitempty"`
 }

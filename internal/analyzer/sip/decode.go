@@ -46,7 +46,7 @@ var (
 		hdrTo:     errors.New("sip: no To header"),
 		hdrVia:    errors.New("sip: no Via header"),
 	}
-	errBodyNotKept = errors.New("sip: body larger than 256 KiB not kept")
+	errBodyNotKept = errors.New("sip: message larger than 128 KiB: body not kept")
 	errJunk        = errors.New("sip: bytes that are not SIP on a SIP connection")
 	errHeaderLong  = errors.New("sip: header section longer than 64 KiB")
 )
@@ -55,7 +55,7 @@ var (
 const (
 	maxHeaders      = 256
 	maxHeaderBytes  = 64 << 10  // header section of a message on a stream
-	maxMessageBytes = 256 << 10 // a whole message on a stream, or a WebSocket message
+	maxMessageBytes = 128 << 10 // a whole message on a stream, or a WebSocket message: headers and a body of 64 KiB at least
 )
 
 // header is one header line: its id, its name as written, and its value
@@ -339,17 +339,18 @@ func parseCSeq(v []byte) (uint32, []byte, bool) {
 // offset of the body; clen is the Content-Length (0 when absent or not a
 // number: RFC 3261 §18.3 requires it on streams). complete is false while
 // the header section is unfinished; tooLong is set when it has run past
-// maxHeaderBytes.
-func streamFrame(b []byte) (hdrEnd, clen int, complete, tooLong bool) {
-	pos := 0
+// maxHeaderBytes. The scan starts at pos, the start of a line, with the
+// Content-Length seen before it (0, 0 for a new message); when the header
+// section is unfinished, next is where a later scan of b, grown, resumes.
+func streamFrame(b []byte, pos, clen int) (hdrEnd, clenOut, next int, complete, tooLong bool) {
 	for {
 		i := bytes.IndexByte(b[pos:], '\n')
 		if i < 0 {
-			return 0, 0, false, len(b) > maxHeaderBytes
+			return 0, clen, pos, false, len(b) > maxHeaderBytes
 		}
 		line := trimCR(b[pos : pos+i])
 		if len(line) == 0 && pos > 0 {
-			return pos + i + 1, clen, true, false
+			return pos + i + 1, clen, pos, true, false
 		}
 		if pos > 0 && line[0] != ' ' && line[0] != '\t' {
 			if colon := bytes.IndexByte(line, ':'); colon > 0 {
@@ -362,7 +363,7 @@ func streamFrame(b []byte) (hdrEnd, clen int, complete, tooLong bool) {
 		}
 		pos += i + 1
 		if pos > maxHeaderBytes {
-			return 0, 0, false, true
+			return 0, clen, pos, false, true
 		}
 	}
 }

@@ -138,9 +138,26 @@ func TestStreamFrame(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h, n, complete, tooLong := streamFrame(c.in)
+			h, n, _, complete, tooLong := streamFrame(c.in, 0, 0)
+			if !complete {
+				n = 0
+			}
 			if h != c.hdrEnd || n != c.clen || complete != c.complete || tooLong != c.tooLong {
 				t.Errorf("streamFrame = %d, %d, %v, %v; want %d, %d, %v, %v", h, n, complete, tooLong, c.hdrEnd, c.clen, c.complete, c.tooLong)
+			}
+			// Grown a byte at a time, resuming where each scan stopped, the
+			// scan ends the same way.
+			pos, clen := 0, 0
+			for end := 1; end <= len(c.in); end++ {
+				var done, long bool
+				h, n, pos, done, long = streamFrame(c.in[:end], pos, clen)
+				clen = n
+				if done || long {
+					if h != c.hdrEnd || n != c.clen || done != c.complete || long != c.tooLong {
+						t.Errorf("resumed at %d: streamFrame = %d, %d, %v, %v; want %d, %d, %v, %v", end, h, n, done, long, c.hdrEnd, c.clen, c.complete, c.tooLong)
+					}
+					break
+				}
 			}
 		})
 	}
@@ -158,8 +175,8 @@ func TestSDP(t *testing.T) {
 		t.Fatalf("session = %s (malformed %q)", got, s.Malformed)
 	}
 	media := fmt.Sprint(s.Media)
-	want := "[{audio 49170 RTP/AVP 198.51.100.1 [{0 PCMU/8000}] sendrecv false} {audio 49180 RTP/AVP 198.51.100.1 [{0 PCMU/8000}] sendrecv false} " +
-		"{video 51372 RTP/AVP 2001:db8::2 [{99 h263-1998/90000}] sendrecv false} {audio 0 RTP/AVP 198.51.100.1 [{8 PCMA/8000}] sendrecv false}]"
+	want := "[{audio 49170 RTP/AVP 198.51.100.1 [{0 PCMU/8000}] [] sendrecv false} {audio 49180 RTP/AVP 198.51.100.1 [{0 PCMU/8000}] [] sendrecv false} " +
+		"{video 51372 RTP/AVP 2001:db8::2 [{99 h263-1998/90000}] [] sendrecv false} {audio 0 RTP/AVP 198.51.100.1 [{8 PCMA/8000}] [] sendrecv false}]"
 	if media != want {
 		t.Errorf("media = %s\nwant    %s", media, want)
 	}
@@ -167,8 +184,16 @@ func TestSDP(t *testing.T) {
 	// own; SRTP by profile or crypto attribute; unknown dynamic types.
 	s = parseSDP([]byte("c=IN IP4 192.0.2.1/127\na=sendonly\nm=audio 5004 RTP/SAVP 96\nm=audio 5006/2 RTP/AVP 0 97\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:k\na=INACTIVE\n"))
 	media = fmt.Sprint(s.Media)
-	want = "[{audio 5004 RTP/SAVP 192.0.2.1 [{96 }] sendonly true} {audio 5006 RTP/AVP 192.0.2.1 [{0 PCMU/8000} {97 }] inactive true}]"
+	want = "[{audio 5004 RTP/SAVP 192.0.2.1 [{96 }] [] sendonly true} {audio 5006 RTP/AVP 192.0.2.1 [{0 PCMU/8000} {97 }] [] inactive true}]"
 	if media != want || s.Direction != "sendonly" {
+		t.Errorf("media = %s\nwant    %s", media, want)
+	}
+	// T.38 fax (RFC 3362 image/t38 over UDPTL) and other formats that are
+	// not RTP payload types are kept as formats.
+	s = parseSDP([]byte("c=IN IP4 192.0.2.1\r\nm=image 5004 udptl t38\r\na=T38FaxVersion:0\r\nm=application 9 TCP/BFCP *\r\n"))
+	media = fmt.Sprint(s.Media)
+	want = "[{image 5004 udptl 192.0.2.1 [] [t38] sendrecv false} {application 9 TCP/BFCP 192.0.2.1 [] [*] sendrecv false}]"
+	if media != want {
 		t.Errorf("media = %s\nwant    %s", media, want)
 	}
 	for _, bad := range []string{"m=audio\r\n", "m=audio port RTP/AVP 0\r\n", "v=0\r\nthis is not sdp\r\n", "m=audio 70000 RTP/AVP 0\r\n"} {

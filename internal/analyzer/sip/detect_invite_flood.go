@@ -42,7 +42,7 @@ type flood struct {
 	windowSec float64
 	window    int64 // ns
 	srcs      map[netip.Addr]*flooder
-	capped    bool // a source was not followed: more than maxSources
+	capped    int // INVITEs of sources not followed: more than lim.floodSources
 }
 
 // flooder is what the flood detector knows of one source.
@@ -63,8 +63,8 @@ func (u *flood) Observe(e *event) {
 	}
 	s := u.srcs[md.src.Addr()]
 	if s == nil {
-		if len(u.srcs) >= maxSources {
-			u.capped = true
+		if len(u.srcs) >= e.lim.floodSources {
+			u.capped++
 			return
 		}
 		s = &flooder{}
@@ -95,8 +95,8 @@ func (u *flood) Observe(e *event) {
 
 // Conclude reports each source that flooded.
 func (u *flood) Conclude(o *observer, add func(result.Finding)) {
-	if u.capped {
-		o.srcsCapped = true
+	if u.capped > 0 {
+		o.noteCapped("flood sources", fmt.Sprintf("the invite_flood detector followed %d sources and not %d INVITE(s) of further ones", len(u.srcs), u.capped))
 	}
 	for _, a := range sortedAddrs(u.srcs) {
 		s := u.srcs[a]

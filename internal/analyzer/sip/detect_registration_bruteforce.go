@@ -32,6 +32,9 @@ type bruteforce struct {
 	minFailures int
 	bySrc       map[netip.Addr]*authStat
 	byAOR       map[string]*authStat
+	others      int  // AORs and sources counted, all keys together
+	keysCap     int  // failures of sources or AORs not followed: more than lim.authKeys each
+	othersCap   bool // AORs or sources not counted: more than lim.authOthers
 }
 
 // authStat is what the brute-force detector knows of one AOR or source.
@@ -39,7 +42,8 @@ type authStat struct {
 	failures int
 	ev       result.Evidence
 	users    []string            // distinct usernames tried (first maxExamples)
-	others   map[string]struct{} // for a source: AORs tried; for an AOR: sources
+	others   map[uint64]struct{} // for a source: AORs tried; for an AOR: sources (hashed)
+	examples []string            // the first of them in order (maxExamples)
 	first    time.Time
 	last     time.Time
 }
@@ -59,32 +63,55 @@ func (u *bruteforce) Observe(e *event) {
 		if e.user != "" && len(s.users) < maxExamples && !slices.Contains(s.users, e.user) {
 			s.users = append(s.users, e.user)
 		}
-		if len(s.others) < maxTargets {
-			s.others[other] = struct{}{}
+		h := hashOf([]byte(other))
+		if _, ok := s.others[h]; ok || len(s.others) >= maxTargets {
+			return
+		}
+		if u.others >= e.lim.authOthers {
+			u.othersCap = true
+			return
+		}
+		u.others++
+		s.others[h] = struct{}{}
+		// The examples are the first in order, as sorting them all would
+		// give.
+		if i, _ := slices.BinarySearch(s.examples, other); i < maxExamples {
+			s.examples = slices.Insert(s.examples, i, other)
+			s.examples = s.examples[:min(len(s.examples), maxExamples)]
 		}
 	}
-	if s := u.bySrc[e.authSrc]; s != nil || len(u.bySrc) < maxAuthKeys {
+	if s := u.bySrc[e.authSrc]; s != nil || len(u.bySrc) < e.lim.authKeys {
 		if s == nil {
-			s = &authStat{others: map[string]struct{}{}}
+			s = &authStat{others: map[uint64]struct{}{}}
 			u.bySrc[e.authSrc] = s
 		}
 		note(s, e.aor)
+	} else {
+		u.keysCap++
 	}
 	if e.aor == "" {
 		return
 	}
-	if s := u.byAOR[e.aor]; s != nil || len(u.byAOR) < maxAuthKeys {
+	if s := u.byAOR[e.aor]; s != nil || len(u.byAOR) < e.lim.authKeys {
 		if s == nil {
-			s = &authStat{others: map[string]struct{}{}}
+			s = &authStat{others: map[uint64]struct{}{}}
 			u.byAOR[e.aor] = s
 		}
 		note(s, e.authSrc.String())
+	} else {
+		u.keysCap++
 	}
 }
 
 // Conclude reports each source, then each AOR tried from several sources,
 // with bruteforce_min_failures failures.
-func (u *bruteforce) Conclude(_ *observer, add func(result.Finding)) {
+func (u *bruteforce) Conclude(o *observer, add func(result.Finding)) {
+	if u.keysCap > 0 {
+		o.noteCapped("auth keys", fmt.Sprintf("the registration_bruteforce detector followed %d sources and %d AORs, and not %d failure(s) of further ones", len(u.bySrc), len(u.byAOR), u.keysCap))
+	}
+	if u.othersCap {
+		o.noteCapped("auth others", fmt.Sprintf("the registration_bruteforce detector stopped counting new AORs per source and sources per AOR at %d: aors_total and sources_total are lower bounds", u.others))
+	}
 	for _, a := range sortedAddrs(u.bySrc) {
 		s := u.bySrc[a]
 		if s.failures < u.minFailures {
@@ -93,7 +120,7 @@ func (u *bruteforce) Conclude(_ *observer, add func(result.Finding)) {
 		add(result.NewFinding(AnomalyBruteforce, result.High,
 			fmt.Sprintf("%s failed authentication %d times for %d AOR(s) between %s and %s: password guessing (or a client with a wrong password)",
 				a, s.failures, len(s.others), s.first.Format(time.TimeOnly), s.last.Format(time.TimeOnly)),
-			s.ev, map[string]any{"source": a.String(), "failures": s.failures, "aors": sortedKeys(s.others, maxExamples), "aors_total": len(s.others), "usernames": orEmpty(s.users)}))
+			s.ev, map[string]any{"source": a.String(), "failures": s.failures, "aors": orEmpty(s.examples), "aors_total": len(s.others), "usernames": orEmpty(s.users)}))
 	}
 	aors := make([]string, 0, len(u.byAOR))
 	for k := range u.byAOR {
@@ -107,20 +134,8 @@ func (u *bruteforce) Conclude(_ *observer, add func(result.Finding)) {
 		}
 		add(result.NewFinding(AnomalyBruteforce, result.High,
 			fmt.Sprintf("%s failed authentication %d times from %d sources: distributed password guessing against one account", aor, s.failures, len(s.others)),
-			s.ev, map[string]any{"aor": aor, "failures": s.failures, "sources": sortedKeys(s.others, maxExamples), "sources_total": len(s.others), "usernames": orEmpty(s.users)}))
+			s.ev, map[string]any{"aor": aor, "failures": s.failures, "sources": orEmpty(s.examples), "sources_total": len(s.others), "usernames": orEmpty(s.users)}))
 	}
-}
-
-func sortedKeys(m map[string]struct{}, n int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
 }
 
 func orEmpty(s []string) []string {

@@ -38,17 +38,21 @@ var sipScanner = analyzer.Detector[*event, *observer]{
 type scanner struct {
 	minTargets int
 	maxSuccess float64
+	lim        *limits
 	srcs       map[netip.Addr]*prober
-	capped     bool              // a source was not followed: more than maxSources
+	targets    int               // extensions and hosts remembered, all sources together
+	capped     int               // sources not followed: more than lim.scanSources
+	targetsCap bool              // targets not remembered: more than lim.scanTargets
 	scannerOf  map[string]string // user agent -> scanner name, "" for none
+	agentsCap  bool              // user agents not remembered: more than lim.agentNames
 }
 
 // prober is what the scanner detector knows of one source.
 type prober struct {
-	requests int // new OPTIONS, INVITE and REGISTER requests
-	positive int // answered 2xx or 18x
-	exts     map[string]struct{}
-	hosts    map[netip.Addr]struct{}
+	requests int                 // new OPTIONS, INVITE and REGISTER requests
+	positive int                 // answered 2xx or 18x
+	exts     map[uint64]struct{} // extensions, hashed
+	hosts    map[uint64]struct{} // hosts, hashed
 	probes   result.Evidence
 	scanner  string // a scanner's name found in its User-Agent
 	agent    string
@@ -61,6 +65,7 @@ type prober struct {
 // and the positive answers it gets.
 func (u *scanner) Observe(e *event) {
 	m, md := e.m, &e.md
+	u.lim = e.lim
 	switch {
 	case m == nil:
 	case m.request:
@@ -91,8 +96,8 @@ func (u *scanner) Observe(e *event) {
 func (u *scanner) source(a netip.Addr) *prober {
 	s := u.srcs[a]
 	if s == nil {
-		if len(u.srcs) >= maxSources {
-			u.capped = true
+		if len(u.srcs) >= u.lim.scanSources {
+			u.capped++
 			return nil
 		}
 		s = &prober{}
@@ -106,8 +111,10 @@ func (u *scanner) noteAgent(ua []byte, md *meta) {
 	name, ok := u.scannerOf[string(ua)]
 	if !ok {
 		name = scannerAgent(string(ua))
-		if len(u.scannerOf) < maxCounterKeys {
+		if len(u.scannerOf) < u.lim.agentNames {
 			u.scannerOf[string(ua)] = name
+		} else {
+			u.agentsCap = true // classified again each time: slower, not wrong
 		}
 	}
 	if name == "" {
@@ -131,23 +138,38 @@ func (u *scanner) noteProbe(md *meta, uri []byte) {
 	s.requests++
 	s.probes.Add(md.frame)
 	if s.exts == nil {
-		s.exts, s.hosts = map[string]struct{}{}, map[netip.Addr]struct{}{}
+		s.exts, s.hosts = map[uint64]struct{}{}, map[uint64]struct{}{}
 	}
 	if x := clip(uriUser(uri)); len(x) > 0 && len(s.exts) < maxTargets {
-		if _, ok := s.exts[string(x)]; !ok {
-			s.exts[string(x)] = struct{}{}
-		}
+		u.remember(s.exts, hashOf(x))
 	}
 	if len(s.hosts) < maxTargets {
-		s.hosts[md.dst.Addr()] = struct{}{}
+		u.remember(s.hosts, addrHash(md.dst.Addr()))
 	}
+}
+
+// remember adds a target to a source's set, within lim.scanTargets for all
+// sources together.
+func (u *scanner) remember(set map[uint64]struct{}, h uint64) {
+	if _, ok := set[h]; ok {
+		return
+	}
+	if u.targets >= u.lim.scanTargets {
+		u.targetsCap = true
+		return
+	}
+	u.targets++
+	set[h] = struct{}{}
 }
 
 // Conclude reports each source that named a scanning tool or swept
 // scanner_min_targets extensions or hosts with few answers.
 func (u *scanner) Conclude(o *observer, add func(result.Finding)) {
-	if u.capped {
-		o.srcsCapped = true
+	if u.capped > 0 {
+		o.noteCapped("scanner sources", fmt.Sprintf("the sip_scanner detector followed %d sources and not %d request(s) of further ones", len(u.srcs), u.capped))
+	}
+	if u.targetsCap {
+		o.noteCapped("scanner targets", fmt.Sprintf("the sip_scanner detector stopped remembering new extensions and hosts at %d for all sources together: distinct_extensions and distinct_hosts are lower bounds", u.targets))
 	}
 	for _, a := range sortedAddrs(u.srcs) {
 		s := u.srcs[a]
@@ -167,8 +189,8 @@ func (u *scanner) Conclude(o *observer, add func(result.Finding)) {
 			why = append(why, fmt.Sprintf("identifies itself as %q, a SIP scanning tool", s.agent))
 		}
 		if sweep {
-			why = append(why, fmt.Sprintf("probed %s extensions and %s hosts with %d OPTIONS/INVITE/REGISTER requests, of which %.0f%% got a 2xx or 18x answer",
-				atLeast(len(s.exts)), atLeast(len(s.hosts)), s.requests, 100*success))
+			why = append(why, fmt.Sprintf("probed %s extensions and %s hosts with %d OPTIONS/INVITE/REGISTER requests, of which %d (%s) got a 2xx or 18x answer",
+				atLeast(len(s.exts)), atLeast(len(s.hosts)), s.requests, s.positive, result.Percent(s.positive, s.requests)))
 		}
 		sev, ev := result.Medium, s.probes
 		if s.scanner != "" {

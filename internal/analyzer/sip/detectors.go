@@ -22,8 +22,9 @@ var detectors = analyzer.Detectors[*event, *observer]{
 // where it was carried and what call and registration tracking made of it,
 // or bytes on a SIP connection that are not SIP.
 type event struct {
-	m  *message // the message; nil for bytes that are not SIP
-	md meta     // where and when it was carried (for non-SIP bytes, the frame)
+	m   *message // the message; nil for bytes that are not SIP
+	md  meta     // where and when it was carried (for non-SIP bytes, the frame)
+	lim *limits  // the bounds of the detectors' tables
 
 	// initial is set for a request outside a dialog (no To tag).
 	initial bool
@@ -56,4 +57,25 @@ func sortedAddrs[V any](m map[netip.Addr]V) []netip.Addr {
 	}
 	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return out
+}
+
+// hashOf hashes a key a detector counts but need not show (an extension,
+// an AOR): 8 bytes in place of up to maxKeyBytes.
+func hashOf(b []byte) uint64 {
+	h := newHash()
+	h.bytes(b)
+	return h.sum
+}
+
+// addrHash hashes an address for the same purpose.
+func addrHash(a netip.Addr) uint64 {
+	h := newHash()
+	h.addrPort(netip.AddrPortFrom(a, 0))
+	return h.sum
+}
+
+// noteCapped records that a detector's table, bounded by the state
+// budget, refused entries, for the result's warnings.
+func (o *observer) noteCapped(key, warning string) {
+	o.capped[key] = warning + " under " + o.lim.budgetText()
 }

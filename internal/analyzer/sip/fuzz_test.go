@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -70,7 +71,7 @@ func tcpStreams(tb testing.TB) [][]byte {
 }
 
 func fuzzConfig(t *testing.T) *config {
-	c, err := newConfig(Input{}, New(Options{}).opts, 0)
+	c, err := newConfig(Input{}, New(Options{}).opts, &analyzer.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,6 +258,13 @@ func feed(t *testing.T, kind flowKind, pieces [][]byte) []string {
 			t.Fatalf("consumed %d of %d bytes", consumed, len(data))
 		}
 		held = append([]byte(nil), data[consumed:]...)
+		// What the handler holds itself is bounded, and charged.
+		for d := range st.dir {
+			ds := &st.dir[d]
+			if ds.held != cap(ds.pend)+cap(ds.frag) || ds.held > 4*maxMessageBytes+8192 || o.streamHeld != st.dir[0].held+st.dir[1].held {
+				t.Fatalf("direction %d holds %d bytes (pend %d/%d, frag %d/%d), %d charged in all", d, ds.held, len(ds.pend), cap(ds.pend), len(ds.frag), cap(ds.frag), o.streamHeld)
+			}
+		}
 	}
 	var lines []string
 	for _, p := range o.page {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -11,19 +12,15 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Bounds on state kept in memory.
+// Bounds on what is kept per entry; the number of entries comes from the
+// state budget (budget.go).
 const (
-	maxCounterKeys  = 50000  // distinct keys per counter (user agents, sources, destinations)
-	maxMethods      = 1000   // distinct methods counted; more are counted as (other)
-	maxKeyBytes     = 256    // Call-IDs, user agents and extensions are kept (and compared) by their first 256 bytes
-	maxCallIDs      = 200000 // distinct Call-IDs counted exactly
+	maxKeyBytes     = 256 // Call-IDs, user agents, tags and extensions are kept (and compared) by their first 256 bytes
 	maxUniqueListed = 50
-	maxTCPFlows     = 20000  // TCP connections carrying SIP followed at once
-	maxSources      = 20000  // sources the scanner and flood detectors follow
-	maxTargets      = 1000   // distinct extensions, and hosts, remembered per source
-	maxAuthKeys     = 20000  // AORs, and sources, the brute-force detector follows
-	maxRetransKeys  = 300000 // messages remembered for retransmission detection
-	maxCallMedia    = 4      // media endpoints kept per side of a call
+	maxTargets      = 1000 // distinct extensions, and hosts, counted per source
+	maxCallMedia    = 4    // media endpoints kept per side of a call, and per offer or answer of a transaction
+	maxCallCodecs   = 8    // codecs kept per media endpoint of a call
+	maxCallTx       = 8    // INVITE transactions kept per call (the first ones; all are counted)
 	maxExamples     = 5
 )
 
@@ -77,7 +74,7 @@ type call struct {
 	firstFrame, lastFrame  int
 	firstTime              time.Time
 	messages               int
-	invites, reinvites     int
+	invites                int
 	challenges             int
 	// The current initial INVITE transaction: the first, or the retry
 	// after a challenge.
@@ -92,9 +89,31 @@ type call struct {
 	cancelFrame            int
 	bye                    response
 	byeFromCaller          bool
-	media                  [2][]CallMedia // caller, callee
+	media                  [2][]CallMedia // in effect: caller, callee
 	credited               [2]netip.Addr  // sources credited with a positive answer
 	authFailCounted        bool
+
+	// Every INVITE transaction of the dialog, initial and re-INVITEs, by
+	// sender and CSeq: the first maxCallTx kept, all counted.
+	txs       []*inviteTx
+	txTotal   int
+	reinvites int      // re-INVITE transactions (To tag set)
+	reFailed  int      // re-INVITE transactions whose final response was a failure
+	reFail    inviteTx // the last of them
+	bytes     int      // charged to the call budget
+}
+
+// inviteTx is one INVITE transaction of a call.
+type inviteTx struct {
+	cseq          uint32
+	byCaller      bool // sent by the caller (From tag the caller's)
+	reinvite      bool
+	frame         int
+	t             time.Time
+	final         response
+	reason        string
+	offer, answer []CallMedia // the session descriptions of the request and of its responses (or ACK)
+	applied       bool        // a re-INVITE's media took effect (it was accepted)
 }
 
 // registration is the state of one REGISTER exchange.
@@ -120,6 +139,7 @@ type registration struct {
 
 type observer struct {
 	cfg   *config
+	lim   *limits
 	msg   message
 	reasm *engine.Reassembler
 	flows map[flowKey]flowKind
@@ -135,18 +155,29 @@ type observer struct {
 	statusCodes                                             map[int]int
 	transports                                              map[string]int
 	sources, dests                                          *result.Counter[netip.Addr]
-	seen                                                    map[uint64]struct{}
+	// Messages remembered for retransmission detection, in two
+	// generations: when the newer is full, the older is forgotten.
+	seen, seenOld map[uint64]struct{}
+	seenForgot    int
 
-	calls       map[string]*call
-	callOrder   []*call
-	callsCapped int
-	regs        map[string]*registration
-	regOrder    []*registration
-	regsCapped  int
+	calls        map[string]*call
+	callOrder    []*call
+	callsCapped  int
+	callsLeft    int // bytes of the call budget left
+	callsPartial int // INVITE transactions and media of tracked calls not kept: the call budget was spent
+	regs         map[string]*registration
+	regOrder     []*registration
+	regsCapped   int
 
-	flowsCapped int
-	wsDropped   int  // WebSocket messages not decoded: compressed or oversized
-	srcsCapped  bool // the scanner or flood detector followed maxSources sources only
+	flowsCapped   int
+	streamHeld    int       // bytes held for unfinished messages, all connections together
+	streamPeak    int       // the most held at once
+	streamDropped int       // unfinished messages dropped to keep within the stream budget
+	heldFirst     *dirState // directions holding bytes, longest idle first
+	heldLast      *dirState
+	wsDropped     int // WebSocket messages not decoded: compressed or oversized
+
+	capped map[string]string // detector tables that refused entries: what, and the warning's text
 
 	run *analyzer.Run[*event, *observer] // the detectors
 	ev  event                            // the event handed to them
@@ -157,14 +188,16 @@ var _ engine.Flusher = (*observer)(nil)
 var _ engine.StreamHandler = (*observer)(nil)
 
 func newObserver(cfg *config) *observer {
+	lim := &cfg.lim
 	return &observer{
-		cfg: cfg, flows: map[flowKey]flowKind{},
-		methods: result.NewCounter[string](maxMethods, 0), agents: result.NewCounter[string](maxCounterKeys, 0),
-		callIDs:     result.NewCounter[string](maxCallIDs, maxUniqueListed),
-		methodNames: newInterner(maxMethods), agentNames: newInterner(maxCounterKeys), callIDNames: newInterner(maxCallIDs),
+		cfg: cfg, lim: lim, flows: map[flowKey]flowKind{},
+		methods: result.NewCounter[string](maxMethods, 0), agents: result.NewCounter[string](lim.agents, 0),
+		callIDs:     result.NewCounter[string](lim.callIDs, maxUniqueListed),
+		methodNames: newInterner(maxMethods), agentNames: newInterner(lim.agents), callIDNames: newInterner(lim.callIDs),
 		statusCodes: map[int]int{}, transports: map[string]int{},
-		sources: result.NewCounter[netip.Addr](maxCounterKeys, 0), dests: result.NewCounter[netip.Addr](maxCounterKeys, 0),
+		sources: result.NewCounter[netip.Addr](lim.sources, 0), dests: result.NewCounter[netip.Addr](lim.dests, 0),
 		seen: map[uint64]struct{}{}, calls: map[string]*call{}, regs: map[string]*registration{},
+		callsLeft: lim.callBytes, capped: map[string]string{},
 		run: detectors.Start(cfg.th),
 	}
 }
@@ -184,7 +217,7 @@ func (o *observer) Observe(p *engine.Packet) {
 		md := meta{frame: p.Number, t: p.Timestamp, transport: "UDP",
 			src: netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort)), dst: netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))}
 		o.handle(&md)
-	case p.TCP != nil:
+	case p.TCP != nil && !p.Fragment: // the reassembler takes no fragment
 		pl := p.TCP.Payload
 		if len(pl) == 0 && len(o.flows) == 0 {
 			return
@@ -209,13 +242,17 @@ func (o *observer) Observe(p *engine.Packet) {
 		default:
 			return
 		}
-		if len(o.flows) >= maxTCPFlows {
+		// The reassembler closes the longest idle connections past
+		// lim.conns, and Closed forgets them here; the flow table's own
+		// bound is a backstop for connections it could not yet close.
+		if len(o.flows) >= o.lim.conns+o.lim.conns/4 {
 			o.flowsCapped++
 			return
 		}
 		o.flows[key] = kind
 		if o.reasm == nil {
 			o.reasm = engine.NewReassembler(o)
+			o.reasm.SetMaxConns(o.lim.conns)
 		}
 		o.reasm.Add(p)
 	}
@@ -234,6 +271,7 @@ var (
 	mOPTIONS  = []byte("OPTIONS")
 	mCANCEL   = []byte("CANCEL")
 	mBYE      = []byte("BYE")
+	mACK      = []byte("ACK")
 )
 
 // handle records the message in o.msg, and hands it to the detectors.
@@ -271,7 +309,7 @@ func (o *observer) handle(md *meta) {
 	if ua := clip(m.get(hdrUserAgent)); len(ua) > 0 {
 		o.agents.Add(o.agentNames.str(ua))
 	}
-	o.ev = event{m: m, md: *md}
+	o.ev = event{m: m, md: *md, lim: o.lim}
 	o.track(md, cid)
 	o.run.Observe(&o.ev)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
@@ -294,7 +332,7 @@ func clip(b []byte) []byte { return b[:min(len(b), maxKeyBytes)] }
 // noteJunk hands the detectors n bytes on a SIP connection that are not
 // SIP, at frame; problem, when set, is what else was wrong with them.
 func (o *observer) noteJunk(frame, n int, problem error) {
-	o.ev = event{md: meta{frame: frame}, junk: n, problem: problem}
+	o.ev = event{md: meta{frame: frame}, lim: o.lim, junk: n, problem: problem}
 	o.run.Observe(&o.ev)
 }
 
@@ -320,8 +358,13 @@ func (o *observer) retransmitted(md *meta) bool {
 	if _, ok := o.seen[h.sum]; ok {
 		return true
 	}
-	if len(o.seen) >= maxRetransKeys {
-		clear(o.seen)
+	if _, ok := o.seenOld[h.sum]; ok {
+		return true
+	}
+	if len(o.seen) >= max(1, o.lim.retrans/2) {
+		// The older generation is forgotten: the oldest messages first.
+		o.seenForgot += len(o.seenOld)
+		o.seenOld, o.seen = o.seen, make(map[uint64]struct{}, len(o.seen))
 	}
 	o.seen[h.sum] = struct{}{}
 	return false
@@ -391,30 +434,37 @@ func (o *observer) trackCall(md *meta, cid string) {
 		if !m.request || !bytes.Equal(m.method, mINVITE) || len(tag(m.get(hdrTo))) > 0 {
 			return
 		}
-		if len(o.callOrder) >= o.cfg.maxCalls {
+		from, _ := nameAddr(m.get(hdrFrom))
+		to, _ := nameAddr(m.get(hdrTo))
+		c = &call{id: cid, caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(clip(tag(m.get(hdrFrom)))),
+			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
+			firstFrame: md.frame, firstTime: md.t}
+		c.bytes = callBytes + len(c.id) + len(c.caller) + len(c.callee) + len(c.callerTag) + len(c.userAgent)
+		if len(o.callOrder) >= o.lim.maxCalls || c.bytes > o.callsLeft {
 			o.callsCapped++
 			return
 		}
-		from, _ := nameAddr(m.get(hdrFrom))
-		to, _ := nameAddr(m.get(hdrTo))
-		c = &call{id: cid, caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(tag(m.get(hdrFrom))),
-			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
-			firstFrame: md.frame, firstTime: md.t}
+		o.callsLeft -= c.bytes
 		o.calls[c.id] = c
 		o.callOrder = append(o.callOrder, c)
 	}
 	c.messages++
 	c.lastFrame = md.frame
-	fromCaller := string(tag(m.get(hdrFrom))) == c.callerTag
+	fromCaller := string(clip(tag(m.get(hdrFrom)))) == c.callerTag
 	if m.request {
 		switch {
 		case bytes.Equal(m.method, mINVITE):
-			if len(tag(m.get(hdrTo))) > 0 {
-				c.reinvites++
+			reinvite := len(tag(m.get(hdrTo))) > 0
+			if !reinvite {
+				c.invites++
+			}
+			if md.retrans {
 				break
 			}
-			c.invites++
-			if md.retrans {
+			if o.transaction(c, fromCaller, m.cseq) == nil {
+				o.openTx(c, md, fromCaller, reinvite)
+			}
+			if reinvite {
 				break
 			}
 			challenged := c.final.code == 401 || c.final.code == 407
@@ -438,59 +488,212 @@ func (o *observer) trackCall(md *meta, cid string) {
 				c.byeFromCaller = fromCaller
 			}
 		}
-	} else if bytes.Equal(m.cseqMethod, mINVITE) && m.cseq == c.txCSeq && !md.retrans {
-		r := response{frame: md.frame, t: md.t, code: m.status}
-		if c.firstResp.frame == 0 {
-			c.firstResp = r
-		}
-		if (m.status == 180 || m.status == 183) && c.ring.frame == 0 {
-			c.ring = r
-		}
-		if m.status >= 200 && c.final.frame == 0 {
-			c.final, c.finalReason = r, text(m.reason, 100)
-			if m.status == 401 || m.status == 407 {
-				c.challenges++
+	} else if bytes.Equal(m.cseqMethod, mINVITE) && !md.retrans {
+		if tx := o.transaction(c, fromCaller, m.cseq); tx != nil && m.status >= 200 && tx.final.frame == 0 {
+			tx.final, tx.reason = response{frame: md.frame, t: md.t, code: m.status}, text(m.reason, 100)
+			switch {
+			case !tx.reinvite:
+			case m.status/100 == 2:
+				o.applyTx(c, tx)
+			case m.status >= 300 && m.status != 401 && m.status != 407:
+				c.reFailed++
+				c.reFail = *tx
 			}
 		}
-		if m.status/100 == 2 && c.answer.frame == 0 {
-			c.answer = r
-		}
-		if m.status/100 == 2 || m.status == 180 || m.status == 183 {
-			if a := md.dst.Addr(); a != c.credited[0] && a != c.credited[1] {
-				c.credited[0], c.credited[1] = a, c.credited[0]
-				o.ev.positive = true
-			}
-		}
-		// Failed authentication: a 403, or a challenge to an INVITE
-		// that carried credentials (toll-fraud attempts guess them).
-		if (m.status == 403 || (m.status == 401 || m.status == 407) && c.txCreds) && !c.authFailCounted {
-			c.authFailCounted = true
-			o.authFailed(string(uriNoParams([]byte(c.caller))), md.dst.Addr(), c.txUser)
+		if m.cseq == c.txCSeq && fromCaller {
+			o.initialResponse(c, md)
 		}
 	}
 	if m.isSDP() && !md.retrans {
-		side := 1
-		if m.request == fromCaller {
-			side = 0
-		}
-		c.media[side] = c.media[side][:0]
-		sdp := parseSDP(m.body)
-		for _, med := range sdp.Media {
-			if len(c.media[side]) == maxCallMedia {
-				break
-			}
-			cm := CallMedia{Side: [2]string{"caller", "callee"}[side], Frame: md.frame, Type: med.Type, Address: med.Address, Port: med.Port,
-				Protocol: med.Protocol, Direction: med.Direction, Codecs: []string{}}
-			for _, cd := range med.Codecs {
-				name, _, _ := bytes.Cut([]byte(cd.Encoding), []byte{'/'})
-				if len(name) == 0 {
-					name = []byte("PT" + strconv.Itoa(cd.PayloadType))
-				}
-				cm.Codecs = append(cm.Codecs, string(name))
-			}
-			c.media[side] = append(c.media[side], cm)
+		o.trackMedia(c, md, fromCaller)
+	}
+}
+
+// initialResponse updates the call with a response to its current initial
+// INVITE transaction.
+func (o *observer) initialResponse(c *call, md *meta) {
+	m := &o.msg
+	r := response{frame: md.frame, t: md.t, code: m.status}
+	if c.firstResp.frame == 0 {
+		c.firstResp = r
+	}
+	if (m.status == 180 || m.status == 183) && c.ring.frame == 0 {
+		c.ring = r
+	}
+	if m.status >= 200 && c.final.frame == 0 {
+		c.final, c.finalReason = r, text(m.reason, 100)
+		if m.status == 401 || m.status == 407 {
+			c.challenges++
 		}
 	}
+	if m.status/100 == 2 && c.answer.frame == 0 {
+		c.answer = r
+	}
+	if m.status/100 == 2 || m.status == 180 || m.status == 183 {
+		if a := md.dst.Addr(); a != c.credited[0] && a != c.credited[1] {
+			c.credited[0], c.credited[1] = a, c.credited[0]
+			o.ev.positive = true
+		}
+	}
+	// Failed authentication: a 403, or a challenge to an INVITE that
+	// carried credentials (toll-fraud attempts guess them).
+	if (m.status == 403 || (m.status == 401 || m.status == 407) && c.txCreds) && !c.authFailCounted {
+		c.authFailCounted = true
+		o.authFailed(string(uriNoParams([]byte(c.caller))), md.dst.Addr(), c.txUser)
+	}
+}
+
+// transaction returns the INVITE transaction of c that the caller (or the
+// callee) sent with CSeq cseq, or nil. A proxy's copy of a request is the
+// same transaction: same sender, same CSeq.
+func (o *observer) transaction(c *call, byCaller bool, cseq uint32) *inviteTx {
+	for i := len(c.txs) - 1; i >= 0; i-- {
+		if tx := c.txs[i]; tx.cseq == cseq && tx.byCaller == byCaller {
+			return tx
+		}
+	}
+	return nil
+}
+
+// openTx starts an INVITE transaction of c. The first maxCallTx-1 are
+// kept, and the latest after them; when the call budget is spent, it is
+// counted and not kept.
+func (o *observer) openTx(c *call, md *meta, byCaller, reinvite bool) {
+	c.txTotal++
+	if reinvite {
+		c.reinvites++
+	}
+	tx := &inviteTx{cseq: o.msg.cseq, byCaller: byCaller, reinvite: reinvite, frame: md.frame, t: md.t}
+	if len(c.txs) == maxCallTx {
+		last := c.txs[maxCallTx-1]
+		last.offer, last.answer = o.replaceMedia(c, last.offer, nil), o.replaceMedia(c, last.answer, nil)
+		c.txs[maxCallTx-1] = tx
+		return
+	}
+	if !o.spend(c, txBytes) {
+		o.callsPartial++
+		return
+	}
+	c.txs = append(c.txs, tx)
+}
+
+// spend charges n bytes of c's state to the call budget, if it has them.
+func (o *observer) spend(c *call, n int) bool {
+	if n > o.callsLeft {
+		return false
+	}
+	o.callsLeft -= n
+	c.bytes += n
+	return true
+}
+
+// trackMedia notes the session description of the message being handled:
+// the offer or answer of its INVITE transaction, and the media in effect
+// for the side that sent it. A re-INVITE's media take effect only when it
+// is accepted (2xx): a refused re-INVITE (a T.38 fax switch answered 488)
+// leaves the call's media as they were.
+func (o *observer) trackMedia(c *call, md *meta, fromCaller bool) {
+	m := &o.msg
+	side := 1 // the sender of the message: the callee...
+	if m.request == fromCaller {
+		side = 0 // ... or the caller
+	}
+	media := o.callMedia(m.body, side, md.frame)
+	var tx *inviteTx
+	if bytes.Equal(m.cseqMethod, mINVITE) || (m.request && bytes.Equal(m.method, mACK)) {
+		tx = o.transaction(c, fromCaller, m.cseq)
+	}
+	if tx != nil {
+		switch {
+		case m.request && !bytes.Equal(m.method, mACK):
+			tx.offer = o.replaceMedia(c, tx.offer, media)
+		default: // a response, or the ACK of a late offer
+			tx.answer = o.replaceMedia(c, tx.answer, media)
+		}
+		if tx.reinvite && !(tx.final.code/100 == 2) {
+			return // in effect once accepted
+		}
+	}
+	c.media[side] = o.replaceMedia(c, c.media[side], media)
+	if tx != nil && tx.reinvite && !tx.applied {
+		o.applyTx(c, tx)
+	}
+}
+
+// applyTx puts an accepted re-INVITE's offer and answer in effect.
+func (o *observer) applyTx(c *call, tx *inviteTx) {
+	tx.applied = true
+	sender := 1
+	if tx.byCaller {
+		sender = 0
+	}
+	if len(tx.offer) > 0 {
+		c.media[sender] = o.replaceMedia(c, c.media[sender], tx.offer)
+	}
+	if len(tx.answer) > 0 {
+		c.media[1-sender] = o.replaceMedia(c, c.media[1-sender], tx.answer)
+	}
+}
+
+// replaceMedia returns media to keep in place of old, charged to the call
+// budget (what old took is given back); old is kept when the budget is
+// spent.
+func (o *observer) replaceMedia(c *call, old, media []CallMedia) []CallMedia {
+	n, was := 0, 0
+	for i := range media {
+		n += media[i].size()
+	}
+	for i := range old {
+		was += old[i].size()
+	}
+	o.callsLeft += was
+	c.bytes -= was
+	if !o.spend(c, n) {
+		o.spend(c, was)
+		o.callsPartial++
+		return old
+	}
+	return media
+}
+
+// callMedia reads the media endpoints of a session description for a call.
+func (o *observer) callMedia(body []byte, side, frame int) []CallMedia {
+	sdp := parseSDP(body)
+	out := make([]CallMedia, 0, min(len(sdp.Media), maxCallMedia))
+	for _, med := range sdp.Media {
+		if len(out) == maxCallMedia {
+			break
+		}
+		cm := CallMedia{Side: [2]string{"caller", "callee"}[side], Frame: frame, Type: med.Type, Address: med.Address, Port: med.Port,
+			Protocol: med.Protocol, Direction: med.Direction, Codecs: []string{}}
+		for _, cd := range med.Codecs {
+			if len(cm.Codecs) == maxCallCodecs {
+				break
+			}
+			name, _, _ := strings.Cut(cd.Encoding, "/")
+			if name == "" {
+				name = "PT" + strconv.Itoa(cd.PayloadType)
+			}
+			cm.Codecs = append(cm.Codecs, name)
+		}
+		for _, f := range med.Formats {
+			if len(cm.Codecs) == maxCallCodecs {
+				break
+			}
+			cm.Codecs = append(cm.Codecs, f)
+		}
+		out = append(out, cm)
+	}
+	return out
+}
+
+// size estimates the bytes a media endpoint takes.
+func (cm *CallMedia) size() int {
+	n := mediaBytes + len(cm.Type) + len(cm.Address) + len(cm.Protocol)
+	for _, c := range cm.Codecs {
+		n += 16 + len(c)
+	}
+	return n
 }
 
 // trackRegistration updates the registration of a REGISTER or of a
@@ -503,7 +706,7 @@ func (o *observer) trackRegistration(md *meta, cid string) {
 	r := o.regs[cid]
 	if m.request {
 		if r == nil {
-			if len(o.regOrder) >= o.cfg.maxRegs {
+			if len(o.regOrder) >= o.lim.regs {
 				o.regsCapped++
 				return
 			}

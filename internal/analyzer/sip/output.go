@@ -2,6 +2,7 @@ package sip
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -13,8 +14,12 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// maxHeaderNames bounds the headers map of a packet record.
-const maxHeaderNames = 40
+// maxHeaderNames and maxHeadersBytes bound the headers map of a packet
+// record: 40 names, 8 KiB of values.
+const (
+	maxHeaderNames  = 40
+	maxHeadersBytes = 8 << 10
+)
 
 // record builds the packet record of the message being handled.
 func record(m *message, md *meta) Packet {
@@ -59,22 +64,31 @@ func record(m *message, md *meta) Packet {
 			p.Summary += " (" + p.CSeqMethod + ")"
 		}
 	}
+	size := 0
 	for _, h := range m.headers {
 		name := hdrNames[h.id]
 		if h.id == hdrOther {
 			name = strings.ToLower(text(h.name, 64))
 		}
 		v := text(h.value, maxValue)
-		if old, ok := p.Headers[name]; ok {
-			if len(old)+2+len(v) > maxValue {
-				p.HeadersTruncated = true
-				continue
-			}
+		old, ok := p.Headers[name]
+		switch {
+		case size+len(name)+len(v) > maxHeadersBytes:
+			p.HeadersTruncated = true
+			continue
+		case ok && len(old)+2+len(v) > maxValue:
+			p.HeadersTruncated = true
+			continue
+		case ok:
 			v = old + ", " + v
-		} else if len(p.Headers) >= maxHeaderNames {
+		case len(p.Headers) >= maxHeaderNames:
 			p.HeadersTruncated = true
 			continue
 		}
+		if !ok {
+			size += len(name)
+		}
+		size += len(v) - len(old)
 		p.Headers[name] = v
 	}
 	if m.isSDP() {
@@ -156,7 +170,94 @@ func (o *observer) callOutput(c *call) Call {
 		}
 	}
 	out.Media = append(append(out.Media, c.media[0]...), c.media[1]...)
+	out.ReInvitesFailed, out.TransactionsTotal = c.reFailed, c.txTotal
+	out.Transactions = make([]InviteTransaction, 0, len(c.txs))
+	for _, tx := range c.txs {
+		out.Transactions = append(out.Transactions, txOutput(tx))
+	}
+	if c.reFailed > 0 {
+		out.ReInviteFailure = reInviteFailure(c)
+	}
 	return out
+}
+
+// txResult classifies an INVITE transaction by its final response.
+func txResult(code int) string {
+	switch {
+	case code == 0:
+		return "pending"
+	case code/100 == 2:
+		return "accepted"
+	case code == 401 || code == 407:
+		return "challenged"
+	case code == 487:
+		return "cancelled"
+	}
+	return "failed"
+}
+
+func txOutput(tx *inviteTx) InviteTransaction {
+	out := InviteTransaction{Kind: "initial", SentBy: "callee", CSeq: int(tx.cseq), Frame: tx.frame, Time: result.FormatTime(tx.t),
+		Result: txResult(tx.final.code), FinalReason: tx.reason, Offer: mediaLines(tx.offer), Answer: mediaLines(tx.answer)}
+	if tx.reinvite {
+		out.Kind = "re-INVITE"
+	}
+	if tx.byCaller {
+		out.SentBy = "caller"
+	}
+	if tx.final.frame != 0 {
+		code, frame := tx.final.code, tx.final.frame
+		out.FinalCode, out.FinalFrame = &code, &frame
+	}
+	return out
+}
+
+// mediaLines writes media endpoints one line each: "audio
+// 192.0.2.1:4000 RTP/AVP PCMU,PCMA sendrecv", "image 192.0.2.1:5004 udptl
+// t38 sendrecv".
+func mediaLines(ms []CallMedia) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.line())
+	}
+	return out
+}
+
+func (m *CallMedia) line() string {
+	var b strings.Builder
+	b.WriteString(m.Type)
+	b.WriteByte(' ')
+	if a, err := netip.ParseAddr(m.Address); err == nil {
+		b.WriteString(netip.AddrPortFrom(a, uint16(m.Port)).String())
+	} else {
+		fmt.Fprintf(&b, "%s:%d", m.Address, m.Port)
+	}
+	if m.Port == 0 {
+		b.WriteString(" (rejected)")
+	}
+	b.WriteString(" " + m.Protocol)
+	if len(m.Codecs) > 0 {
+		b.WriteString(" " + strings.Join(m.Codecs, ","))
+	}
+	b.WriteString(" " + m.Direction)
+	return b.String()
+}
+
+// reInviteFailure says what a call's failed re-INVITEs were.
+func reInviteFailure(c *call) string {
+	f := &c.reFail
+	s := fmt.Sprintf("%d of %d re-INVITE(s) failed; the last, from the %s at frame %d, got %d %s", c.reFailed, c.reinvites,
+		map[bool]string{true: "caller", false: "callee"}[f.byCaller], f.frame, f.final.code, f.reason)
+	if len(f.offer) > 0 {
+		s += " to an offer of " + strings.Join(mediaLines(f.offer), "; ")
+		for _, m := range f.offer {
+			if strings.EqualFold(m.Type, "image") && slices.ContainsFunc(m.Codecs, func(c string) bool { return strings.EqualFold(c, "t38") }) {
+				s += ": the switch to T.38 fax was refused"
+				break
+			}
+		}
+	}
+	return s
 }
 
 func (c *config) callMatches(cl *call) bool {
@@ -225,8 +326,28 @@ func (c *config) regMatches(r *registration) bool {
 	return true
 }
 
-// findings concludes the detectors.
-func (o *observer) findings() []result.Finding { return o.run.Conclude(o) }
+// maxFindingsPerType bounds the findings of one type (one per source,
+// AOR, ...) a result lists.
+const maxFindingsPerType = 10
+
+// findings concludes the detectors: at most maxFindingsPerType of each
+// type, a warning counting the rest.
+func (o *observer) findings() []result.Finding {
+	all := o.run.Conclude(o)
+	out := make([]result.Finding, 0, len(all))
+	per := map[string]int{}
+	for _, f := range all {
+		if per[f.Type]++; per[f.Type] <= maxFindingsPerType {
+			out = append(out, f)
+		}
+	}
+	for _, typ := range detectors.Types() {
+		if n := per[typ]; n > maxFindingsPerType {
+			o.capped["~findings "+typ] = fmt.Sprintf("%d %s findings: the first %d are listed", n, typ, maxFindingsPerType)
+		}
+	}
+	return out
+}
 
 func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
 	c := o.cfg
@@ -235,28 +356,16 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		TotalPacketsInFile: res.Packets,
 		SIPPacketsFound:    o.found,
 		SIPPacketsAnalyzed: o.analyzed,
-		Anomalies:          o.findings(), // before the warnings: the detectors say when they followed too many sources
+		Anomalies:          o.findings(), // before the warnings: the detectors say when their tables were full
 		Filters:            c.filters,
 		Thresholds:         c.th,
-		Warnings:           warnings,
+		Warnings:           append(warnings, o.budgetWarnings()...),
 	}
 	if c.maxPackets > 0 && o.found > c.maxPackets {
 		out.Note = modkit.MaxPacketsNote(c.maxPackets, "SIP")
 	}
 	if o.found == 0 {
 		out.Message = "No SIP packets found in this capture"
-	}
-	if o.callsCapped > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("call limit of %d reached: %d later calls counted as messages but not tracked", c.maxCalls, o.callsCapped))
-	}
-	if o.regsCapped > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("registration limit of %d reached: %d later REGISTERs counted as messages but not tracked", c.maxRegs, o.regsCapped))
-	}
-	if o.flowsCapped > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("more than %d TCP connections carried SIP at once: %d segments of further connections were not read", maxTCPFlows, o.flowsCapped))
-	}
-	if o.srcsCapped {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("more than %d SIP sources: the scanner and flood detectors followed the first %d", maxSources, maxSources))
 	}
 	if o.wsDropped > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d WebSocket message(s) not decoded: compressed (permessage-deflate) or larger than %d bytes", o.wsDropped, maxMessageBytes))
@@ -299,24 +408,75 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	return out
 }
 
+// budgetWarnings disclose every table the state budget bounded, and what
+// that did to the counts.
+func (o *observer) budgetWarnings() []string {
+	l, budget := o.lim, o.lim.budgetText()
+	var w []string
+	add := func(format string, args ...any) { w = append(w, fmt.Sprintf(format, args...)) }
+	if o.reasm != nil && o.reasm.Evicted() > 0 {
+		add("%d TCP connection(s) carrying SIP were closed early, the longest idle first, under %s, which follows %d at once: a message in flight on one of them was lost, and the connection was followed again from its next message",
+			o.reasm.Evicted(), budget, l.conns)
+	}
+	if o.flowsCapped > 0 {
+		add("more than %d TCP connections carried SIP at once: %d segment(s) of further connections were not read (counts for them are partial)", l.conns+l.conns/4, o.flowsCapped)
+	}
+	if o.streamDropped > 0 {
+		add("%d unfinished SIP message(s) held across TCP segments were dropped, the longest idle first, under %s, which holds %d bytes of them for all connections together: the rest of each was skipped",
+			o.streamDropped, budget, l.streamBytes)
+	}
+	if o.callsCapped > 0 {
+		why := budget
+		if len(o.callOrder) >= l.maxCalls {
+			why = fmt.Sprintf("the call limit of %d", l.maxCalls)
+		}
+		add("%d call(s) were not tracked under %s (%d calls tracked): their messages are counted, the call statistics are partial", o.callsCapped, why, len(o.callOrder))
+	}
+	if o.callsPartial > 0 {
+		add("%d INVITE transaction(s) or media descriptions of tracked calls were not kept under %s", o.callsPartial, budget)
+	}
+	if o.regsCapped > 0 {
+		add("%d REGISTER(s) of later registrations were not tracked under %s, which pays for %d registrations: the registration statistics are partial", o.regsCapped, budget, l.regs)
+	}
+	if o.callIDs.Capped() {
+		add("distinct Call-IDs past %d were not counted under %s: unique_call_ids is a lower bound", l.callIDs, budget)
+	}
+	for _, c := range []struct {
+		what string
+		n    int
+		ctr  interface{ Capped() bool }
+	}{{"user agents", l.agents, o.agents}, {"sources", l.sources, o.sources}, {"destinations", l.dests, o.dests}} {
+		if c.ctr.Capped() {
+			add("distinct %s past %d were not counted under %s: the top list's counts for them are in its total only", c.what, c.n, budget)
+		}
+	}
+	if o.methods.Capped() {
+		add("more than %d distinct methods: the rest are counted as (other)", maxMethods)
+	}
+	if o.seenForgot > 0 {
+		add("retransmission detection forgot %d older message(s) under %s (it remembers the last %d to %d): a retransmission of one of them counts as a new message",
+			o.seenForgot, budget, l.retrans/2, l.retrans)
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.capped)) {
+		w = append(w, o.capped[k])
+	}
+	return w
+}
+
 // statistics summarizes the whole capture, whatever the filters and paging.
 func (o *observer) statistics() Statistics {
 	var st Statistics
 	st.Requests, st.Responses = o.requests, o.responses
 	st.Methods, st.ResponseClasses, st.StatusCodes = map[string]int{}, map[string]int{}, map[string]int{}
-	kept := 0
-	o.methods.All(func(k string, n int) {
-		st.Methods[k] = n
-		kept += n
-	})
-	if o.methods.Capped() {
-		st.Methods["(other)"] = o.methods.Total() - kept
-	}
-
+	methods := map[string]int{}
+	o.methods.All(func(k string, n int) { methods[text([]byte(k), 64)] += n })
+	st.Methods = topCounts(methods, o.methods.Total())
+	codes := map[string]int{}
 	for code, n := range o.statusCodes {
-		st.StatusCodes[strconv.Itoa(code)] += n
+		codes[strconv.Itoa(code)] += n
 		st.ResponseClasses[strconv.Itoa(code/100)+"xx"] += n
 	}
+	st.StatusCodes = topCounts(codes, o.responses)
 	st.UniqueCallIDs, st.CallIDs, st.CallIDsCapped = o.callIDs.Distinct(), callIDList(o.callIDs.Order()), o.callIDs.Capped()
 	st.Transports = o.transports
 	st.UserAgents = []string{}
@@ -351,6 +511,9 @@ func (o *observer) statistics() Statistics {
 			cs.Unanswered++
 		case "in_progress":
 			cs.InProgress++
+		}
+		if cl.reFailed > 0 {
+			cs.ReInviteFailed++
 		}
 		if cl.ring.frame != 0 {
 			pdd = append(pdd, ms(cl.ring.t.Sub(cl.txTime)))
@@ -388,6 +551,40 @@ func callIDList(ids []string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = result.Text(id, maxValue)
+	}
+	return out
+}
+
+// maxCountKeys bounds the methods and status codes listed in statistics.
+const maxCountKeys = 30
+
+// topCounts keeps the maxCountKeys largest counts of m, and counts the rest
+// of total as "(other)".
+func topCounts(m map[string]int, total int) map[string]int {
+	if len(m) <= maxCountKeys && func() bool {
+		sum := 0
+		for _, n := range m {
+			sum += n
+		}
+		return sum == total
+	}() {
+		return m
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	out := map[string]int{}
+	kept := 0
+	for _, k := range keys[:min(len(keys), maxCountKeys)] {
+		out[k] = m[k]
+		kept += m[k]
+	}
+	if total > kept {
+		out["(other)"] = total - kept
 	}
 	return out
 }

@@ -9,12 +9,12 @@ import (
 type Input struct {
 	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
 
-	Limit               int `json:"limit,omitempty" jsonschema:"SIP messages per page (default 20, at most 1000)"`
-	Offset              int `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
-	CallsLimit          int `json:"calls_limit,omitempty" jsonschema:"calls per page (default 20, at most 1000)"`
-	CallsOffset         int `json:"calls_offset,omitempty" jsonschema:"index of the first call to return (default 0)"`
-	RegistrationsLimit  int `json:"registrations_limit,omitempty" jsonschema:"registrations per page (default 20, at most 1000)"`
-	RegistrationsOffset int `json:"registrations_offset,omitempty" jsonschema:"index of the first registration to return (default 0)"`
+	Limit               *int `json:"limit,omitempty" jsonschema:"SIP messages per page (default 20, fewer if the response would pass 32 KiB; 0: none, the summary only; at most 1000)"`
+	Offset              int  `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
+	CallsLimit          *int `json:"calls_limit,omitempty" jsonschema:"calls per page (default 20, fewer if the response would pass 32 KiB; 0: none; at most 1000)"`
+	CallsOffset         int  `json:"calls_offset,omitempty" jsonschema:"index of the first call to return (default 0)"`
+	RegistrationsLimit  *int `json:"registrations_limit,omitempty" jsonschema:"registrations per page (default 20, fewer if the response would pass 32 KiB; 0: none; at most 1000)"`
+	RegistrationsOffset int  `json:"registrations_offset,omitempty" jsonschema:"index of the first registration to return (default 0)"`
 
 	Method     string `json:"method,omitempty" jsonschema:"only requests with this method (any token: INVITE, REGISTER, OPTIONS, ...) and the responses to them (by CSeq method); messages only"`
 	StatusCode string `json:"status_code,omitempty" jsonschema:"only responses with this status code (404) or class (4xx); for calls and registrations, their final status"`
@@ -42,36 +42,39 @@ type Output struct {
 	SIPPacketsAnalyzed int    `json:"sip_packets_analyzed" jsonschema:"messages eligible for the packets list (all, or the first --max-packets)"`
 	Note               string `json:"note,omitempty" jsonschema:"set when --max-packets limited the packets list"`
 	Message            string `json:"message,omitempty" jsonschema:"set when the capture holds no SIP"`
+	// Warnings say what the analysis could not do in full: a damaged
+	// capture, tables bounded by the state budget, lists cut to fit.
+	Warnings []string `json:"warnings"`
 
-	Statistics Statistics `json:"statistics"`
+	Statistics Statistics       `json:"statistics"`
+	Anomalies  []result.Finding `json:"anomalies" jsonschema:"findings over the whole capture, most severe first: sip_scanner, registration_bruteforce, invite_flood, failed_calls_spike, malformed_sip"`
+	Top        TopLists         `json:"top" jsonschema:"top user agents, sources and destinations"`
 
-	Packets           []Packet            `json:"packets" jsonschema:"SIP messages that match the filters, paged by limit/offset"`
-	PacketsPage       result.Page         `json:"packets_page"`
-	Calls             []Call              `json:"calls" jsonschema:"INVITE dialogs by Call-ID, in order of their first INVITE, paged by calls_limit/offset"`
-	CallsPage         result.Page         `json:"calls_page"`
-	Registrations     []Registration      `json:"registrations" jsonschema:"REGISTER exchanges by Call-ID, in order of appearance, paged by registrations_limit/offset"`
-	RegistrationsPage result.Page         `json:"registrations_page"`
-	Top               TopLists            `json:"top" jsonschema:"top user agents, sources and destinations"`
-	Anomalies         []result.Finding    `json:"anomalies" jsonschema:"findings over the whole capture, most severe first: sip_scanner, registration_bruteforce, invite_flood, failed_calls_spike, malformed_sip"`
-	Filters           Filters             `json:"filters"`
-	Thresholds        analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
-	Warnings          []string            `json:"warnings"`
+	Calls             []Call         `json:"calls" jsonschema:"INVITE dialogs by Call-ID, in order of their first INVITE, paged by calls_limit/offset"`
+	CallsPage         result.Page    `json:"calls_page"`
+	Registrations     []Registration `json:"registrations" jsonschema:"REGISTER exchanges by Call-ID, in order of appearance, paged by registrations_limit/offset"`
+	RegistrationsPage result.Page    `json:"registrations_page"`
+	Packets           []Packet       `json:"packets" jsonschema:"SIP messages that match the filters, paged by limit/offset"`
+	PacketsPage       result.Page    `json:"packets_page"`
+
+	Filters    Filters             `json:"filters"`
+	Thresholds analyzer.Thresholds `json:"thresholds" jsonschema:"anomaly thresholds in effect"`
 }
 
 // Statistics cover the whole capture, whatever the filters and paging.
 type Statistics struct {
 	Requests        int            `json:"requests" jsonschema:"request messages"`
 	Responses       int            `json:"responses" jsonschema:"response messages"`
-	Methods         map[string]int `json:"methods" jsonschema:"requests per method"`
+	Methods         map[string]int `json:"methods" jsonschema:"requests per method (the 30 most frequent; the rest as (other))"`
 	ResponseClasses map[string]int `json:"response_classes" jsonschema:"responses per class: 1xx ... 6xx"`
 	UniqueCallIDs   int            `json:"unique_call_ids" jsonschema:"distinct Call-IDs"`
-	CallIDs         []string       `json:"call_ids" jsonschema:"distinct Call-IDs in order of appearance (first 50 of unique_call_ids)"`
-	CallIDsCapped   bool           `json:"call_ids_capped,omitempty" jsonschema:"true when more distinct Call-IDs existed than the counter keeps (200,000); unique_call_ids is then a lower bound"`
+	CallIDs         []string       `json:"call_ids" jsonschema:"distinct Call-IDs in order of appearance (the first 50 of unique_call_ids, fewer if the response would pass 32 KiB)"`
+	CallIDsCapped   bool           `json:"call_ids_capped,omitempty" jsonschema:"true when more distinct Call-IDs existed than the state budget lets the counter keep; unique_call_ids is then a lower bound"`
 	Transports      map[string]int `json:"transports" jsonschema:"messages per transport: UDP, TCP, WS (WebSocket over TCP)"`
-	UserAgents      []string       `json:"user_agents" jsonschema:"distinct User-Agent values, sorted (first 50 of user_agents_total)"`
+	UserAgents      []string       `json:"user_agents" jsonschema:"distinct User-Agent values, sorted (the first 50 of user_agents_total, fewer if the response would pass 32 KiB)"`
 	UserAgentsTotal int            `json:"user_agents_total" jsonschema:"distinct User-Agent values"`
 
-	StatusCodes     map[string]int    `json:"status_codes" jsonschema:"responses per status code"`
+	StatusCodes     map[string]int    `json:"status_codes" jsonschema:"responses per status code (the 30 most frequent; the rest as (other))"`
 	Retransmissions int               `json:"retransmissions" jsonschema:"messages repeating an earlier one (same Call-ID, CSeq, method or status, top Via branch, source and destination)"`
 	Malformed       int               `json:"malformed" jsonschema:"messages with a structural problem (see anomalies: malformed_sip)"`
 	NonStandardPort int               `json:"non_standard_port" jsonschema:"messages on neither port 5060 nor 5061"`
@@ -91,6 +94,7 @@ type CallStats struct {
 	Failed          int             `json:"failed" jsonschema:"other final 4xx-6xx"`
 	Unanswered      int             `json:"unanswered" jsonschema:"no final response within unanswered_call_timeout_seconds"`
 	InProgress      int             `json:"in_progress" jsonschema:"no final response yet when the capture ends"`
+	ReInviteFailed  int             `json:"re_invite_failed" jsonschema:"calls (of any state, mostly answered) with a re-INVITE that failed (final 3xx-6xx other than 401/407): a media change such as a switch to T.38 fax refused"`
 	PostDialDelayMs *result.Latency `json:"post_dial_delay_ms" jsonschema:"INVITE to first 180/183 (ringing or progress); null when none"`
 	SetupTimeMs     *result.Latency `json:"setup_time_ms" jsonschema:"INVITE to final response; null when none"`
 	DurationSeconds *result.Latency `json:"duration_seconds" jsonschema:"answered calls: answer to BYE; null when none"`
@@ -136,7 +140,7 @@ type Packet struct {
 	BodyLength      int    `json:"body_length" jsonschema:"body bytes"`
 	KnownSIPPort    bool   `json:"known_sip_port" jsonschema:"source or destination port is 5060 or 5061"`
 	// Headers holds every header, bounded.
-	Headers          map[string]string `json:"headers" jsonschema:"every header by lower-case full name (compact forms expanded; repeated headers joined with ', '); at most 40 names, values cut at 256 bytes"`
+	Headers          map[string]string `json:"headers" jsonschema:"every header by lower-case full name (compact forms expanded; repeated headers joined with ', '); at most 40 names and 8 KiB, values cut at 256 bytes"`
 	HeadersTruncated bool              `json:"headers_truncated,omitempty" jsonschema:"true when headers was cut"`
 	Summary          string            `json:"summary" jsonschema:"one line, like Wireshark's Info column"`
 
@@ -160,13 +164,14 @@ type SDP struct {
 
 // Media is one m= section of a session description.
 type Media struct {
-	Type      string  `json:"type" jsonschema:"audio, video, application, ..."`
-	Port      int     `json:"port" jsonschema:"transport port (RTP); 0 means the stream is rejected or disabled"`
-	Protocol  string  `json:"protocol" jsonschema:"RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF, ..."`
-	Address   string  `json:"address" jsonschema:"connection address: media-level c=, else session-level"`
-	Codecs    []Codec `json:"codecs" jsonschema:"payload formats in order of preference (first 32)"`
-	Direction string  `json:"direction" jsonschema:"sendrecv, sendonly, recvonly or inactive (default sendrecv)"`
-	Encrypted bool    `json:"encrypted,omitempty" jsonschema:"SRTP: a SAVP profile or a crypto attribute"`
+	Type      string   `json:"type" jsonschema:"audio, video, application, ..."`
+	Port      int      `json:"port" jsonschema:"transport port (RTP); 0 means the stream is rejected or disabled"`
+	Protocol  string   `json:"protocol" jsonschema:"RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF, ..."`
+	Address   string   `json:"address" jsonschema:"connection address: media-level c=, else session-level"`
+	Codecs    []Codec  `json:"codecs" jsonschema:"RTP payload formats in order of preference (first 32)"`
+	Formats   []string `json:"formats,omitempty" jsonschema:"formats that are not RTP payload types (first 8): t38 (image/udptl fax), a media type, ..."`
+	Direction string   `json:"direction" jsonschema:"sendrecv, sendonly, recvonly or inactive (default sendrecv)"`
+	Encrypted bool     `json:"encrypted,omitempty" jsonschema:"SRTP: a SAVP profile or a crypto attribute"`
 }
 
 // Codec is one payload format of a media section.
@@ -177,22 +182,26 @@ type Codec struct {
 
 // Call is one INVITE dialog, keyed by Call-ID.
 type Call struct {
-	CallID         string `json:"call_id"`
-	State          string `json:"state" jsonschema:"answered, busy, declined, cancelled, redirected, challenged, failed, unanswered or in_progress"`
-	Caller         string `json:"caller" jsonschema:"From URI of the first INVITE"`
-	Callee         string `json:"callee" jsonschema:"To URI of the first INVITE"`
-	CallerAddress  string `json:"caller_address" jsonschema:"ip:port that sent the first INVITE"`
-	CalleeAddress  string `json:"callee_address" jsonschema:"ip:port the first INVITE went to (a proxy or the callee)"`
-	Transport      string `json:"transport"`
-	UserAgent      string `json:"user_agent,omitempty" jsonschema:"User-Agent of the first INVITE"`
-	InviteFrame    int    `json:"invite_frame" jsonschema:"frame of the first INVITE"`
-	InviteTime     string `json:"invite_time"`
-	Invites        int    `json:"invites" jsonschema:"initial INVITEs seen, retransmissions, retries after a challenge and copies forwarded by proxies included"`
-	ReInvites      int    `json:"re_invites" jsonschema:"INVITEs within the dialog (To tag set)"`
-	AuthChallenges int    `json:"auth_challenges" jsonschema:"401/407 responses to the INVITE"`
-	FinalCode      *int   `json:"final_code" jsonschema:"final response to the last initial INVITE transaction (the answer code or failure code); null when none"`
-	FinalReason    string `json:"final_reason,omitempty"`
-	FinalFrame     *int   `json:"final_frame"`
+	CallID        string `json:"call_id"`
+	State         string `json:"state" jsonschema:"answered, busy, declined, cancelled, redirected, challenged, failed, unanswered or in_progress"`
+	Caller        string `json:"caller" jsonschema:"From URI of the first INVITE"`
+	Callee        string `json:"callee" jsonschema:"To URI of the first INVITE"`
+	CallerAddress string `json:"caller_address" jsonschema:"ip:port that sent the first INVITE"`
+	CalleeAddress string `json:"callee_address" jsonschema:"ip:port the first INVITE went to (a proxy or the callee)"`
+	Transport     string `json:"transport"`
+	UserAgent     string `json:"user_agent,omitempty" jsonschema:"User-Agent of the first INVITE"`
+	InviteFrame   int    `json:"invite_frame" jsonschema:"frame of the first INVITE"`
+	InviteTime    string `json:"invite_time"`
+	Invites       int    `json:"invites" jsonschema:"initial INVITEs seen, retransmissions, retries after a challenge and copies forwarded by proxies included"`
+	ReInvites     int    `json:"re_invites" jsonschema:"re-INVITE transactions: INVITEs within the dialog (To tag set), retransmissions and proxy copies not counted"`
+	// ReInvitesFailed and ReInviteFailure say when the dialog was answered
+	// but a change to it was refused.
+	ReInvitesFailed int    `json:"re_invites_failed" jsonschema:"re-INVITE transactions whose final response was a failure (3xx-6xx other than 401/407)"`
+	ReInviteFailure string `json:"re_invite_failure,omitempty" jsonschema:"what the failed re-INVITEs were: how many, their final responses, what the last one offered"`
+	AuthChallenges  int    `json:"auth_challenges" jsonschema:"401/407 responses to the INVITE"`
+	FinalCode       *int   `json:"final_code" jsonschema:"final response to the last initial INVITE transaction (the answer code or failure code); null when none"`
+	FinalReason     string `json:"final_reason,omitempty"`
+	FinalFrame      *int   `json:"final_frame"`
 	// Timing is measured from the first transmission of the INVITE
 	// transaction that received the final response (after a challenge, the
 	// retry with credentials).
@@ -205,9 +214,28 @@ type Call struct {
 	EndTime         string      `json:"end_time,omitempty" jsonschema:"time of the first BYE"`
 	EndedBy         string      `json:"ended_by,omitempty" jsonschema:"caller or callee: the side whose BYE ended the call"`
 	DurationSeconds *float64    `json:"duration_seconds,omitempty" jsonschema:"answer to BYE"`
-	Media           []CallMedia `json:"media" jsonschema:"media endpoints from the SDP offer and answer: where each side receives RTP (first 4 per side)"`
-	Messages        int         `json:"messages" jsonschema:"SIP messages with this Call-ID"`
-	LastFrame       int         `json:"last_frame"`
+	Media           []CallMedia `json:"media" jsonschema:"media in effect: where each side receives RTP (first 4 per side), from the last session description it sent in the initial INVITE transaction, in a re-INVITE transaction that was accepted, or in an UPDATE or PRACK"`
+	// Transactions are the dialog's INVITE transactions.
+	Transactions      []InviteTransaction `json:"invite_transactions" jsonschema:"every INVITE transaction of the dialog, initial and re-INVITEs, with the media offered and answered and the final response (the first 7 and the latest)"`
+	TransactionsTotal int                 `json:"invite_transactions_total" jsonschema:"INVITE transactions of the dialog"`
+	Messages          int                 `json:"messages" jsonschema:"SIP messages with this Call-ID"`
+	LastFrame         int                 `json:"last_frame"`
+}
+
+// InviteTransaction is one INVITE transaction of a call: the initial
+// INVITE (or its retry after a challenge) or a re-INVITE.
+type InviteTransaction struct {
+	Kind        string   `json:"kind" jsonschema:"initial or re-INVITE"`
+	SentBy      string   `json:"sent_by" jsonschema:"caller or callee"`
+	CSeq        int      `json:"cseq"`
+	Frame       int      `json:"frame" jsonschema:"frame of the INVITE's first transmission"`
+	Time        string   `json:"time"`
+	Result      string   `json:"result" jsonschema:"accepted (2xx), challenged (401/407), cancelled (487), failed (other 3xx-6xx) or pending (no final response)"`
+	FinalCode   *int     `json:"final_code" jsonschema:"final response; null when none"`
+	FinalReason string   `json:"final_reason,omitempty"`
+	FinalFrame  *int     `json:"final_frame,omitempty"`
+	Offer       []string `json:"offer,omitempty" jsonschema:"media the INVITE offered, one line each: type address:port protocol formats direction (image ... udptl t38 is T.38 fax); absent when it carried no session description"`
+	Answer      []string `json:"answer,omitempty" jsonschema:"media its responses (or the ACK) answered; absent when none did"`
 }
 
 // CallMedia is a media endpoint one side of a call announced in SDP.

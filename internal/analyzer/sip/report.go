@@ -6,36 +6,68 @@ import (
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// writeReport prints a readable SIP report.
+// writeReport prints a readable SIP report: the summary, warnings and
+// findings first, then calls, registrations and messages. Every string
+// from a packet in o is made safe already (text, result.Text): the report
+// holds no control byte but newline.
 func writeReport(w io.Writer, o *Output) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	st := o.Statistics
 	p("SIP analysis of %s\n", o.File)
 	p("  %d packets in the capture, %d SIP messages (%d requests, %d responses), %d Call-IDs\n", o.TotalPacketsInFile, o.SIPPacketsFound, st.Requests, st.Responses, st.UniqueCallIDs)
+	if o.Message != "" {
+		p("  %s\n", o.Message)
+	}
 	if o.Note != "" {
 		p("  note: %s\n", o.Note)
 	}
-	p("  transports: %s\n", modkit.Counts(st.Transports))
-	p("  methods: %s\n", modkit.Counts(st.Methods))
-	p("  status codes: %s\n", modkit.Counts(st.StatusCodes))
-	p("  %d retransmissions, %d malformed, %d on ports other than 5060/5061\n", st.Retransmissions, st.Malformed, st.NonStandardPort)
-	c := st.Calls
-	p("  calls: %d (answered %d, busy %d, declined %d, cancelled %d, redirected %d, challenged %d, failed %d, unanswered %d, in progress %d)\n",
-		c.Total, c.Answered, c.Busy, c.Declined, c.Cancelled, c.Redirected, c.Challenged, c.Failed, c.Unanswered, c.InProgress)
-	if l := c.PostDialDelayMs; l != nil {
-		p("  post-dial delay ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
+	for _, l := range []struct {
+		name string
+		m    map[string]int
+	}{{"transports", st.Transports}, {"methods", st.Methods}, {"status codes", st.StatusCodes}} {
+		if len(l.m) > 0 {
+			p("  %s: %s\n", l.name, modkit.Counts(l.m))
+		}
 	}
-	if l := c.SetupTimeMs; l != nil {
-		p("  setup time ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
+	if o.SIPPacketsFound > 0 {
+		p("  %d retransmissions, %d malformed, %d on ports other than 5060/5061\n", st.Retransmissions, st.Malformed, st.NonStandardPort)
 	}
-	r := st.Registrations
-	p("  registrations: %d (registered %d, unregistered %d, challenged %d, failed %d, unanswered %d; %d failed authentications)\n",
-		r.Total, r.Registered, r.Unregistered, r.Challenged, r.Failed, r.Unanswered, r.AuthFailures)
+	if c := st.Calls; c.Total > 0 {
+		var states []string
+		for _, s := range []struct {
+			name string
+			n    int
+		}{{"answered", c.Answered}, {"busy", c.Busy}, {"declined", c.Declined}, {"cancelled", c.Cancelled}, {"redirected", c.Redirected},
+			{"challenged", c.Challenged}, {"failed", c.Failed}, {"unanswered", c.Unanswered}, {"in progress", c.InProgress}} {
+			if s.n > 0 {
+				states = append(states, fmt.Sprintf("%s %d", s.name, s.n))
+			}
+		}
+		p("  calls: %d (%s)", c.Total, strings.Join(states, ", "))
+		if c.ReInviteFailed > 0 {
+			p("; %d with a failed re-INVITE", c.ReInviteFailed)
+		}
+		p("\n")
+		if l := c.PostDialDelayMs; l != nil {
+			p("  post-dial delay ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
+		}
+		if l := c.SetupTimeMs; l != nil {
+			p("  setup time ms: median %.1f, p95 %.1f, max %.1f (%d)\n", l.Median, l.P95, l.Max, l.Count)
+		}
+	}
+	if r := st.Registrations; r.Total > 0 {
+		p("  registrations: %d (registered %d, unregistered %d, challenged %d, failed %d, unanswered %d; %d failed authentications)\n",
+			r.Total, r.Registered, r.Unregistered, r.Challenged, r.Failed, r.Unanswered, r.AuthFailures)
+	}
 	if len(st.UserAgents) > 0 {
 		p("  user agents (%d): %s\n", st.UserAgentsTotal, strings.Join(st.UserAgents, "; "))
+	}
+	for _, w := range o.Warnings {
+		p("  warning: %s\n", w)
 	}
 	p("\nAnomalies (%d)\n", len(o.Anomalies))
 	if len(o.Anomalies) == 0 {
@@ -48,7 +80,9 @@ func writeReport(w io.Writer, o *Output) error {
 		}
 		p("\n")
 	}
-	p("\nCalls (%d; showing %d)\n", o.CallsPage.Total, len(o.Calls))
+	if o.CallsPage.Total > 0 {
+		p("\nCalls (%d; showing %d)\n", o.CallsPage.Total, len(o.Calls))
+	}
 	for _, cl := range o.Calls {
 		p("  %6d %s %s -> %s  %s", cl.InviteFrame, cl.InviteTime, cl.Caller, cl.Callee, cl.State)
 		if cl.FinalCode != nil {
@@ -61,14 +95,35 @@ func writeReport(w io.Writer, o *Output) error {
 			p(", %.1f s", *cl.DurationSeconds)
 		}
 		p("\n")
+		if cl.ReInviteFailure != "" {
+			p("         but %s\n", cl.ReInviteFailure)
+		}
 		for _, m := range cl.Media {
-			p("         %s media %s %s:%d %s\n", m.Side, m.Type, m.Address, m.Port, strings.Join(m.Codecs, ","))
+			p("         %s media %s\n", m.Side, m.line())
+		}
+		// The initial transaction is the call line; re-INVITEs each get
+		// one.
+		for _, tx := range cl.Transactions {
+			if tx.Kind != "re-INVITE" {
+				continue
+			}
+			p("         re-INVITE by the %s, frame %d: %s", tx.SentBy, tx.Frame, tx.Result)
+			if tx.FinalCode != nil {
+				p(" (%d %s)", *tx.FinalCode, tx.FinalReason)
+			}
+			if len(tx.Offer) > 0 {
+				p(", offer %s", strings.Join(tx.Offer, "; "))
+			}
+			if len(tx.Answer) > 0 {
+				p(", answer %s", strings.Join(tx.Answer, "; "))
+			}
+			p("\n")
 		}
 	}
-	if o.CallsPage.Truncated {
-		p("  ... use --calls-offset %d for more\n", *o.CallsPage.NextOffset)
+	more(p, o.CallsPage, "--calls-limit", "--calls-offset")
+	if o.RegistrationsPage.Total > 0 {
+		p("\nRegistrations (%d; showing %d)\n", o.RegistrationsPage.Total, len(o.Registrations))
 	}
-	p("\nRegistrations (%d; showing %d)\n", o.RegistrationsPage.Total, len(o.Registrations))
 	for _, rg := range o.Registrations {
 		p("  %6d %s %s from %s to %s: %s", rg.FirstFrame, rg.FirstTime, rg.AOR, rg.Client, rg.Registrar, rg.Result)
 		if rg.LastStatusCode != nil {
@@ -79,19 +134,25 @@ func writeReport(w io.Writer, o *Output) error {
 		}
 		p("\n")
 	}
-	if o.RegistrationsPage.Truncated {
-		p("  ... use --registrations-offset %d for more\n", *o.RegistrationsPage.NextOffset)
+	more(p, o.RegistrationsPage, "--registrations-limit", "--registrations-offset")
+	if o.PacketsPage.Total > 0 {
+		p("\nMessages (%d; showing %d)\n", o.PacketsPage.Total, len(o.Packets))
 	}
-	p("\nMessages (%d; showing %d)\n", o.PacketsPage.Total, len(o.Packets))
 	for _, m := range o.Packets {
 		p("  %6d %s %s:%d -> %s:%d %s  %s\n", m.PacketNumber, m.Timestamp, m.SourceIP, m.SourcePort, m.DestinationIP, m.DestinationPort, m.Transport, m.Summary)
 	}
-	if o.PacketsPage.Truncated {
-		p("  ... use --offset %d for more\n", *o.PacketsPage.NextOffset)
-	}
-	for _, w := range o.Warnings {
-		p("\nwarning: %s\n", w)
-	}
+	more(p, o.PacketsPage, "--limit", "--offset")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// more says how to see the rest of a list cut short.
+func more(p func(string, ...any), pg result.Page, limitFlag, offsetFlag string) {
+	switch {
+	case !pg.Truncated:
+	case pg.Returned == 0 && pg.Offset == 0:
+		p("  ... use %s N to list them\n", limitFlag)
+	default:
+		p("  ... use %s %d for more\n", offsetFlag, *pg.NextOffset)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // A session description (RFC 8866, formerly RFC 4566) is text, one
@@ -22,8 +24,9 @@ import (
 
 // Bounds on what one description may hold.
 const (
-	maxMedia  = 16
-	maxCodecs = 32
+	maxMedia   = 16
+	maxCodecs  = 32
+	maxFormats = 8
 )
 
 // SDP parse problems, shown in the description's malformed field.
@@ -109,14 +112,19 @@ func parseSDP(body []byte) SDP {
 				bad(sdpBadMedia)
 				continue
 			}
-			s.Media = append(s.Media, Media{Type: f[0], Port: port, Protocol: f[2], Codecs: []Codec{}})
+			s.Media = append(s.Media, Media{Type: result.Text(f[0], 32), Port: port, Protocol: result.Text(f[2], 32), Codecs: []Codec{}})
 			cur = &s.Media[len(s.Media)-1]
 			proto := strings.ToUpper(f[2])
 			cur.Encrypted = strings.Contains(proto, "SAVP")
 			rtpmap, formats = map[int]string{}, formats[:0]
+			rtp := strings.Contains(proto, "RTP")
 			for _, fs := range f[3:] {
-				if pt, err := strconv.Atoi(fs); err == nil && pt >= 0 && pt < 128 {
+				if pt, err := strconv.Atoi(fs); rtp && err == nil && pt >= 0 && pt < 128 {
 					formats = append(formats, pt)
+				} else if len(cur.Formats) < maxFormats {
+					// Not an RTP payload type: t38 (image, udptl), a
+					// media type, a BFCP or MSRP format.
+					cur.Formats = append(cur.Formats, result.Text(fs, 32))
 				}
 			}
 		case 'a':

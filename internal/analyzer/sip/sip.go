@@ -22,6 +22,9 @@ package sip
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -29,7 +32,8 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Options are the module's limits.
+// Options are the module's limits. The state budget of each call
+// (analyzer.Env MaxStateBytes) bounds every table further (budget.go).
 type Options struct {
 	// MaxCalls caps the calls tracked (default 100,000); messages of later
 	// calls are still counted.
@@ -45,7 +49,7 @@ const (
 )
 
 // ResponseBudget is the largest JSON a call with default page sizes returns.
-const ResponseBudget = 64 << 10
+const ResponseBudget = 32 << 10
 
 // Module is the SIP module.
 type Module struct{ opts Options }
@@ -75,16 +79,17 @@ func (m *Module) Tools() []analyzer.Tool {
 			"sources and destinations, anomalies with evidence frames (sip_scanner, registration_bruteforce, invite_flood, " +
 			"failed_calls_spike, malformed_sip), and paged detail: messages (start line, Call-ID, CSeq, From, To, Contact, Via, " +
 			"headers, parsed SDP), calls by Call-ID (caller, callee, final code, post-dial delay, setup time, duration, media " +
-			"endpoints and codecs) and registrations (AOR, contact, expiry, challenges, result). Filter with method, status_code " +
+			"in effect, every INVITE transaction incl. re-INVITEs with the media offered and answered, e.g. T.38 fax, and " +
+			"failed re-INVITEs) and registrations (AOR, contact, expiry, challenges, result). Filter with method, status_code " +
 			"(404 or 4xx), call_id, ip, src_ip, dst_ip, start_time, end_time; page with limit/offset, calls_limit/offset and " +
-			"registrations_limit/offset.",
+			"registrations_limit/offset (limit 0: the summary only; default responses stay under 32 KiB).",
 		OpenWorld: true,
 		Params:    detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 
 func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
-	cfg, err := newConfig(in, m.opts, env.MaxPackets)
+	cfg, err := newConfig(in, m.opts, env)
 	if err != nil {
 		return nil, err
 	}
@@ -99,12 +104,88 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	return out, nil
 }
 
-// fitBudget shrinks default-sized pages until the JSON fits ResponseBudget.
+// fitBudget shrinks the response until its JSON fits ResponseBudget. The
+// budget goes to the summary and the findings first: default-sized pages
+// (messages, registrations, calls) are halved in turn, down to none if need
+// be (their page objects say how many there were). With every page
+// default-sized, the summary's lists of Call-IDs and user agents and the
+// top lists are halved next (their totals stay), and only then, as a last
+// resort, the least severe findings, which a warning counts; a page size
+// the caller chose is honoured instead, whatever the size.
 func fitBudget(out *Output, cfg *config) {
-	result.FitBudget(out, ResponseBudget,
-		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
-		func() bool { return result.Halve(&out.Calls, &out.CallsPage, cfg.callSet) },
-		func() bool { return result.Halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) })
+	pages := []func() bool{
+		func() bool { return halve(&out.Packets, &out.PacketsPage, cfg.limitSet) },
+		func() bool { return halve(&out.Registrations, &out.RegistrationsPage, cfg.regSet) },
+		func() bool { return halve(&out.Calls, &out.CallsPage, cfg.callSet) },
+	}
+	turn := 0
+	inTurn := func() bool { // the next page in turn that can be cut
+		for range pages {
+			cut := pages[turn%len(pages)]
+			turn++
+			if cut() {
+				return true
+			}
+		}
+		return false
+	}
+	if cfg.limitSet || cfg.callSet || cfg.regSet {
+		fit(out, []func() bool{inTurn})
+		return
+	}
+	st := &out.Statistics
+	dropped := 0
+	fit(out, []func() bool{
+		inTurn,
+		func() bool { return halveList(&st.CallIDs) },
+		func() bool { return halveList(&st.UserAgents) },
+		func() bool {
+			return halveList(&out.Top.UserAgents.Items) || halveList(&out.Top.Sources.Items) || halveList(&out.Top.Destinations.Items)
+		},
+		func() bool {
+			if len(out.Anomalies) == 0 {
+				return false
+			}
+			out.Anomalies = out.Anomalies[:len(out.Anomalies)-1]
+			if dropped++; dropped == 1 {
+				out.Warnings = append(out.Warnings, "")
+			}
+			out.Warnings[len(out.Warnings)-1] = fmt.Sprintf("%d finding(s), the least severe, not listed to keep the response within %d KiB", dropped, ResponseBudget>>10)
+			return true
+		},
+	})
+}
+
+// fit applies the first cut that cuts anything until out fits
+// ResponseBudget or nothing more can be cut.
+func fit(out *Output, cuts []func() bool) {
+	for {
+		b, err := json.Marshal(out)
+		if err != nil || len(b) <= ResponseBudget || !slices.ContainsFunc(cuts, func(cut func() bool) bool { return cut() }) {
+			return
+		}
+	}
+}
+
+// halve cuts a default-sized page to half its items (one item to none),
+// and updates its page object; a page whose size the caller chose is not
+// cut.
+func halve[T any](items *[]T, pg *result.Page, fixed bool) bool {
+	if fixed || len(*items) == 0 {
+		return false
+	}
+	*items = (*items)[:len(*items)/2]
+	*pg = result.PageOf(pg.Total, pg.Offset, pg.Limit, len(*items))
+	return true
+}
+
+// halveList cuts a summary list whose total is given beside it.
+func halveList[T any](items *[]T) bool {
+	if len(*items) == 0 {
+		return false
+	}
+	*items = (*items)[:len(*items)/2]
+	return true
 }
 
 // NewPass returns the module's analysis for a pass shared with other
@@ -112,7 +193,7 @@ func fitBudget(out *Output, cfg *config) {
 // builds no detail list.
 func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	in := m.Tools()[0].NewInput().(*Input)
-	cfg, err := newConfig(*in, m.opts, env.MaxPackets)
+	cfg, err := newConfig(*in, m.opts, env)
 	if err != nil {
 		return nil, err
 	}

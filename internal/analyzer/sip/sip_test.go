@@ -19,6 +19,8 @@ import (
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
+func ptr(n int) *int { return &n }
+
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
@@ -32,7 +34,7 @@ func analyze(t testing.TB, in Input) *Output {
 func allPackets(t *testing.T, file string) []Packet {
 	var all []Packet
 	for offset := 0; ; {
-		out := analyze(t, Input{PcapFile: file, Limit: MaxLimit, Offset: offset})
+		out := analyze(t, Input{PcapFile: file, Limit: ptr(MaxLimit), Offset: offset})
 		all = append(all, out.Packets...)
 		if !out.PacketsPage.Truncated {
 			return all
@@ -198,7 +200,8 @@ func TestAnomalies(t *testing.T) {
 }
 
 // TestCorpusSilence: no detector fires on the corpus captures of ordinary
-// traffic; the exceptions are listed with their reason.
+// traffic; the exceptions are listed with their reason. On every capture,
+// the default response is at most 32 KiB.
 func TestCorpusSilence(t *testing.T) {
 	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
@@ -217,6 +220,9 @@ func TestCorpusSilence(t *testing.T) {
 		}
 		checked++
 		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
+		if b, _ := json.Marshal(out); len(b) > ResponseBudget {
+			t.Errorf("%s: default response of %d bytes", s.File, len(b))
+		}
 		var got []string
 		for _, a := range out.Anomalies {
 			got = append(got, a.Type)
@@ -316,7 +322,7 @@ func TestStreams(t *testing.T) {
 // (i, f, t, v, m, c, l, and o, k, s on a SUBSCRIBE) gives the same record
 // as one that writes them in full.
 func TestCompactForms(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallID: "call03-9b2e@10.0.1.3", Limit: 100})
+	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallID: "call03-9b2e@10.0.1.3", Limit: ptr(100)})
 	if len(out.Packets) != 7 {
 		t.Fatalf("%d messages of the compact call, want 7", len(out.Packets))
 	}
@@ -352,7 +358,7 @@ func TestCompactForms(t *testing.T) {
 // challenged (407) and retried, every phone challenged once when it
 // registers.
 func TestCallsAndRegistrations(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallsLimit: 100, RegistrationsLimit: 100})
+	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallsLimit: ptr(100), RegistrationsLimit: ptr(100)})
 	calls := map[string]Call{}
 	for _, c := range out.Calls {
 		calls[c.CallID] = c
@@ -411,11 +417,23 @@ func TestCallsAndRegistrations(t *testing.T) {
 
 func TestFiltersAndPaging(t *testing.T) {
 	file := genFile(t, "sip-normal.pcap")
+	// The default page is 20 messages, fewer when the response would pass
+	// 32 KiB (here it would).
 	all := analyze(t, Input{PcapFile: file})
-	if len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || all.PacketsPage.Total != 148 || *all.PacketsPage.NextOffset != DefaultLimit {
+	if pg := all.PacketsPage; len(all.Packets) != pg.Returned || pg.Returned == 0 || pg.Returned >= DefaultLimit || !pg.Truncated || pg.Total != 148 ||
+		*pg.NextOffset != pg.Returned || pg.Limit != DefaultLimit {
 		t.Fatalf("default page = %+v", all.PacketsPage)
 	}
-	next := analyze(t, Input{PcapFile: file, Offset: 140})
+	if full := analyze(t, Input{PcapFile: file, Limit: ptr(20)}); len(full.Packets) != 20 || *full.PacketsPage.NextOffset != 20 {
+		t.Errorf("limit 20: page = %+v", full.PacketsPage)
+	}
+	// Limit 0: no items, the page object and the summary only.
+	none := analyze(t, Input{PcapFile: file, Limit: ptr(0), CallsLimit: ptr(0), RegistrationsLimit: ptr(0)})
+	if len(none.Packets) != 0 || len(none.Calls) != 0 || len(none.Registrations) != 0 || none.PacketsPage.Total != 148 || !none.PacketsPage.Truncated ||
+		*none.PacketsPage.NextOffset != 0 || none.CallsPage.Total != 12 || none.RegistrationsPage.Total != 10 || none.Statistics.Requests != all.Statistics.Requests {
+		t.Errorf("limit 0: %d %d %d, pages %+v %+v %+v", len(none.Packets), len(none.Calls), len(none.Registrations), none.PacketsPage, none.CallsPage, none.RegistrationsPage)
+	}
+	next := analyze(t, Input{PcapFile: file, Offset: 140, Limit: ptr(20)})
 	if len(next.Packets) != 8 || next.PacketsPage.Truncated || next.PacketsPage.NextOffset != nil {
 		t.Errorf("last page = %+v", next.PacketsPage)
 	}
@@ -436,7 +454,7 @@ func TestFiltersAndPaging(t *testing.T) {
 		{Input{IP: "10.9.9.9"}, 0, 0, 0},
 	}
 	for _, c := range cases {
-		c.in.PcapFile, c.in.CallsLimit, c.in.RegistrationsLimit = file, 100, 100
+		c.in.PcapFile, c.in.CallsLimit, c.in.RegistrationsLimit = file, ptr(100), ptr(100)
 		out := analyze(t, c.in)
 		if out.PacketsPage.Total != c.packets || out.CallsPage.Total != c.calls || out.RegistrationsPage.Total != c.regs ||
 			out.Statistics.Requests != all.Statistics.Requests || len(out.Anomalies) != len(all.Anomalies) {
@@ -445,7 +463,7 @@ func TestFiltersAndPaging(t *testing.T) {
 		}
 	}
 	for _, bad := range []Input{{Method: "IN VITE"}, {StatusCode: "99"}, {StatusCode: "7xx"}, {StatusCode: "abc"}, {IP: "x"}, {SrcIP: "10.0.0"},
-		{StartTime: "soon"}, {StartTime: "2024-06-03T10:00:00Z", EndTime: "2024-06-03T09:00:00Z"}, {Limit: -1}, {CallsLimit: MaxLimit + 1},
+		{StartTime: "soon"}, {StartTime: "2024-06-03T10:00:00Z", EndTime: "2024-06-03T09:00:00Z"}, {Limit: ptr(-1)}, {CallsLimit: ptr(MaxLimit + 1)},
 		{RegistrationsOffset: -2}} {
 		bad.PcapFile = file
 		if _, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), bad); err == nil {
@@ -458,7 +476,7 @@ func TestFiltersAndPaging(t *testing.T) {
 // statistics.
 func TestMaxPackets(t *testing.T) {
 	file := genFile(t, "sip-normal.pcap")
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: 100})
+	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: ptr(100)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,13 +491,14 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Statistics.Calls.Total != 10 || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "call limit of 10") {
+	if out.Statistics.Calls.Total != 10 || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "the call limit of 10") {
 		t.Errorf("calls %d, warnings %q", out.Statistics.Calls.Total, out.Warnings)
 	}
 }
 
 // TestResponseBudget: a capture of large messages still gives a default
-// response under 64 KiB, and the cut is disclosed in the page objects.
+// response under 32 KiB, and the cut is disclosed in the page objects; a
+// record's headers are bounded.
 func TestResponseBudget(t *testing.T) {
 	var frames []pcaptest.Frame
 	start := time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
@@ -505,11 +524,15 @@ func TestResponseBudget(t *testing.T) {
 		t.Errorf("response %d bytes, packets page %+v", len(b), pg)
 	}
 	p := out.Packets[0]
-	if !p.HeadersTruncated || len(p.Headers) != maxHeaderNames {
-		t.Errorf("headers: %d kept, truncated %v", len(p.Headers), p.HeadersTruncated)
+	size := 0
+	for k, v := range p.Headers {
+		size += len(k) + len(v)
+	}
+	if !p.HeadersTruncated || len(p.Headers) > maxHeaderNames || size > maxHeadersBytes || size < maxHeadersBytes-300 {
+		t.Errorf("headers: %d kept, %d bytes, truncated %v", len(p.Headers), size, p.HeadersTruncated)
 	}
 	// An explicit limit is honoured, whatever the size.
-	if out := analyze(t, Input{PcapFile: file, Limit: 40}); len(out.Packets) != 40 {
+	if out := analyze(t, Input{PcapFile: file, Limit: ptr(40)}); len(out.Packets) != 40 {
 		t.Errorf("limit 40 gave %d packets", len(out.Packets))
 	}
 }
@@ -525,7 +548,7 @@ func TestWebSocketFrames(t *testing.T) {
 	stream = append(stream, wsTestFrame(0x41, true, msg, key)...)            // compressed
 	stream = append(stream, wsTestFrame(0x41, false, msg[:5], key)...)       // compressed, fragmented...
 	stream = append(stream, wsTestFrame(0x00, true, msg[5:], key)...)        // ...to its end
-	stream = append(stream, 0x82, 0xff, 0, 0, 0, 0, 0, 4, 0, 1, 1, 2, 3, 4)  // 256 KiB + 1, binary, masked...
+	stream = append(stream, 0x82, 0xff, 0, 0, 0, 0, 0, 2, 0, 1, 1, 2, 3, 4)  // 128 KiB + 1, binary, masked...
 	stream = append(stream, huge...)                                         // ...its payload
 	stream = append(stream, wsTestFrame(0x01, false, msg[:20], key)...)      // a fragmented text message,
 	stream = append(stream, wsTestFrame(0x09, true, []byte("ping"), key)...) // a ping inside it,
@@ -649,5 +672,27 @@ func TestBrief(t *testing.T) {
 				t.Errorf("brief %s summary %s\ntool statistics %s", briefs[0].Module, gotSt, wantSt)
 			}
 		})
+	}
+}
+
+// TestSummaryFirst: the JSON begins with identity and totals, then what
+// the analysis could not do, the summary and the findings, then the top
+// lists and the paged lists, and ends with the filters and thresholds.
+func TestSummaryFirst(t *testing.T) {
+	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap")})
+	b, _ := json.Marshal(out)
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.Token() // {
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	want := "[file analysis_timestamp total_packets_in_file sip_packets_found sip_packets_analyzed warnings statistics anomalies top " +
+		"calls calls_page registrations registrations_page packets packets_page filters thresholds]"
+	if fmt.Sprint(keys) != want {
+		t.Errorf("keys %v\nwant %s", keys, want)
 	}
 }

@@ -34,16 +34,61 @@ type connState struct {
 	dir  [2]dirState // from the client, from the server
 }
 
+// waitKind is what the bytes held for one direction wait for before they
+// are parsed again, so that a message arriving a few bytes per segment is
+// not parsed again from its start for every segment.
+type waitKind uint8
+
+const (
+	waitAny    waitKind = iota // any new byte
+	waitLine                   // a line end (or more than maxHeaderBytes held)
+	waitHeader                 // a line end; the header scan resumes where it stopped
+	waitLen                    // need bytes held in all
+)
+
 // dirState is the state of one direction of a connection.
 type dirState struct {
 	skip     int  // bytes still to discard: an oversized body or WebSocket payload
 	skipLine bool // discard up to the end of the current line (one too long to be SIP)
 	resync   bool // bytes were lost: skip quietly to the next start line
+	ws       bool // the connection carries WebSocket frames
 	upgraded bool // WebSocket: the HTTP upgrade request or response was read
 	dead     bool // WebSocket: the direction cannot be followed
 	frag     []byte
 	fragging bool // WebSocket: a fragmented message is being collected
 	fragDrop bool // ... and will be dropped (too large or compressed)
+
+	// pend holds the bytes of an unfinished message (or WebSocket frame)
+	// across segments: the module keeps them itself, in one buffer bounded
+	// by maxMessageBytes, rather than leaving them to the reassembler,
+	// whose pages of 1,900 bytes hold as little as one segment's bytes
+	// each. pendFrame and pendTime are where its first byte came from.
+	pend      []byte
+	pendFrame int
+	pendTime  time.Time
+	wait      waitKind
+	need      int // waitLen: bytes pend must reach
+	scanPos   int // waitHeader: offset in pend of the first line not scanned yet
+	scanClen  int // waitHeader: Content-Length seen so far
+
+	// held is the bytes this direction holds (pend and frag, by capacity),
+	// charged to the stream budget; directions holding bytes form a list
+	// from the longest idle (observer.heldFirst) to the latest.
+	held       int
+	prev, next *dirState
+	listed     bool
+}
+
+// ready reports whether the bytes held, with data just added to them, may
+// complete what they wait for.
+func (ds *dirState) ready(data []byte) bool {
+	switch ds.wait {
+	case waitLine, waitHeader:
+		return bytes.IndexByte(data, '\n') >= 0 || len(ds.pend) > maxHeaderBytes
+	case waitLen:
+		return len(ds.pend) >= ds.need
+	}
+	return true
 }
 
 type atFunc = func(offset int) (frame int, t time.Time)
@@ -52,7 +97,8 @@ type atFunc = func(offset int) (frame int, t time.Time)
 // messages back to back, split across segments or packed into one, framed
 // by Content-Length; or, after a WebSocket upgrade, WebSocket frames whose
 // messages each hold one SIP message. A message is reported at the frame
-// that completed it, as Wireshark does.
+// that completed it, as Wireshark does. The handler consumes every byte it
+// is offered and keeps an unfinished message itself (dirState.pend).
 func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
 	st, _ := c.State.(*connState)
 	if st == nil {
@@ -62,6 +108,8 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 			// What precedes the first start line is the rest of a message
 			// sent before the capture began: skip it quietly.
 			st.kind, st.dir[0].resync, st.dir[1].resync = flowSIP, true, true
+		case flowWS:
+			st.dir[0].ws, st.dir[1].ws = true, true
 		}
 		c.State = st
 	}
@@ -69,17 +117,121 @@ func (o *observer) Data(c *engine.StreamConn, fromClient bool, data []byte, at f
 	if !fromClient {
 		src, dst, d = dst, src, 1
 	}
+	ds := &st.dir[d]
+	buf, bufAt := data, atFunc(at)
+	if len(ds.pend) > 0 {
+		held := len(ds.pend)
+		ds.pend = append(ds.pend, data...)
+		if !ds.ready(data) {
+			o.charge(ds)
+			return
+		}
+		buf = ds.pend
+		frame, t := ds.pendFrame, ds.pendTime
+		bufAt = func(off int) (int, time.Time) {
+			if off < held {
+				return frame, t
+			}
+			return at(off - held)
+		}
+	}
+	wait := ds.wait
+	ds.wait = waitAny
 	var n int
 	if st.kind == flowWS {
-		n = o.wsData(&st.dir[d], fromClient, src, dst, data, at)
+		n = o.wsData(ds, fromClient, src, dst, buf, bufAt)
 	} else {
-		n = o.sipData(&st.dir[d], src, dst, data, at)
+		n = o.sipData(ds, wait, src, dst, buf, bufAt)
 	}
-	c.Consume(fromClient, n)
+	o.keep(ds, buf, n, bufAt)
+}
+
+// keep holds buf[n:], what Data could not use yet, in ds.pend, in a
+// buffer no larger than it needs to be, and charges it to the budget.
+func (o *observer) keep(ds *dirState, buf []byte, n int, at atFunc) {
+	rest := buf[n:]
+	switch {
+	case len(rest) == 0:
+		ds.pend = nil
+	case len(ds.pend) > 0 && &buf[0] == &ds.pend[0] && cap(ds.pend) <= 2*len(rest)+4096:
+		if n > 0 {
+			ds.pendFrame, ds.pendTime = at(n)
+		}
+		ds.pend = ds.pend[:copy(ds.pend, rest)]
+	default:
+		ds.pendFrame, ds.pendTime = at(n)
+		ds.pend = append(make([]byte, 0, len(rest)+len(rest)/4), rest...)
+	}
+	o.charge(ds)
+}
+
+// charge updates the bytes ds holds, and evicts the longest idle
+// direction's unfinished message while the stream budget is exceeded.
+func (o *observer) charge(ds *dirState) {
+	if len(ds.frag) == 0 && !ds.fragging {
+		ds.frag = nil
+	}
+	held := cap(ds.pend) + cap(ds.frag)
+	o.streamHeld += held - ds.held
+	ds.held = held
+	o.unlist(ds)
+	if held > 0 {
+		// The latest direction to hold bytes goes last.
+		ds.prev, ds.listed = o.heldLast, true
+		if o.heldLast != nil {
+			o.heldLast.next = ds
+		} else {
+			o.heldFirst = ds
+		}
+		o.heldLast = ds
+	}
+	for o.streamHeld > o.cfg.lim.streamBytes && o.heldFirst != nil {
+		o.drop(o.heldFirst)
+	}
+	o.streamPeak = max(o.streamPeak, o.streamHeld)
+}
+
+func (o *observer) unlist(ds *dirState) {
+	if !ds.listed {
+		return
+	}
+	if ds.prev != nil {
+		ds.prev.next = ds.next
+	} else {
+		o.heldFirst = ds.next
+	}
+	if ds.next != nil {
+		ds.next.prev = ds.prev
+	} else {
+		o.heldLast = ds.prev
+	}
+	ds.prev, ds.next, ds.listed = nil, nil, false
+}
+
+// drop forgets the unfinished message a direction holds, to keep within
+// the stream budget: the direction skips to the next start line (a
+// WebSocket direction, whose frame boundaries go with it, is no longer
+// followed).
+func (o *observer) drop(ds *dirState) {
+	o.streamDropped++
+	if ds.ws {
+		ds.dead = true
+	} else {
+		ds.resync, ds.skip, ds.skipLine = true, 0, false
+	}
+	ds.pend, ds.frag, ds.fragging, ds.fragDrop, ds.wait = nil, nil, false, false, waitAny
+	o.release(ds)
+}
+
+// release stops charging what ds holds.
+func (o *observer) release(ds *dirState) {
+	o.streamHeld -= ds.held
+	ds.held = 0
+	o.unlist(ds)
 }
 
 // Gap notes bytes lost from one direction: what follows may start in the
-// middle of a message.
+// middle of a message, and the message held is lost.
 func (o *observer) Gap(c *engine.StreamConn, fromClient bool, missing int) {
 	st, _ := c.State.(*connState)
 	if st == nil {
@@ -90,6 +242,8 @@ func (o *observer) Gap(c *engine.StreamConn, fromClient bool, missing int) {
 		d = 1
 	}
 	ds := &st.dir[d]
+	ds.pend, ds.wait = nil, waitAny
+	defer o.charge(ds)
 	if st.kind == flowWS {
 		// Frame boundaries are lost with the bytes.
 		ds.dead = ds.upgraded
@@ -102,11 +256,18 @@ func (o *observer) Gap(c *engine.StreamConn, fromClient bool, missing int) {
 // Closed forgets a connection.
 func (o *observer) Closed(c *engine.StreamConn) {
 	delete(o.flows, keyOf(c.Client, c.Server))
+	if st, _ := c.State.(*connState); st != nil {
+		for d := range st.dir {
+			o.release(&st.dir[d])
+			st.dir[d].pend, st.dir[d].frag = nil, nil
+		}
+	}
 }
 
 // sipData splits SIP messages off a stream and returns how many bytes it
-// consumed; an incomplete message is left for the next call.
-func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, at atFunc) int {
+// consumed; an incomplete message is left for the next call, with what it
+// waits for in ds.wait (wait is what it waited for before this call).
+func (o *observer) sipData(ds *dirState, wait waitKind, src, dst netip.AddrPort, data []byte, at atFunc) int {
 	off := 0
 	for off < len(data) {
 		if ds.skip > 0 {
@@ -136,7 +297,9 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 			if len(rest) > maxHeaderBytes { // no SIP line is this long
 				o.junkOrResync(ds, off, len(rest), at)
 				off, ds.skipLine = len(data), true
+				break
 			}
+			ds.wait = waitLine
 			break
 		}
 		var sl startLine
@@ -144,13 +307,16 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 			n := nextStart(rest)
 			o.junkOrResync(ds, off, n, at)
 			off += n
-			if n < len(rest) && !isStart(rest[n:]) {
-				break // a partial line: wait for the rest of it
-			}
-			continue
+			continue // a start line, or a partial line: the loop waits for its end
 		}
 		ds.resync = false
-		hdrEnd, clen, complete, tooLong := streamFrame(rest)
+		// The header scan resumes where it stopped when this message was
+		// held, unfinished, before.
+		pos, clen := 0, 0
+		if off == 0 && wait == waitHeader {
+			pos, clen = ds.scanPos, ds.scanClen
+		}
+		hdrEnd, clen, pos, complete, tooLong := streamFrame(rest, pos, clen)
 		if !complete {
 			if tooLong {
 				n := len(line) + 1
@@ -158,6 +324,7 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 				off += n
 				continue
 			}
+			ds.wait, ds.scanPos, ds.scanClen = waitHeader, pos, clen
 			break
 		}
 		if hdrEnd+clen > maxMessageBytes {
@@ -174,6 +341,7 @@ func (o *observer) sipData(ds *dirState, src, dst netip.AddrPort, data []byte, a
 		}
 		n := hdrEnd + clen
 		if n > len(rest) {
+			ds.wait, ds.need = waitLen, n
 			break
 		}
 		o.msg.parse(rest[:n], false)
@@ -314,6 +482,7 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 				ds.dead = true
 				return len(data)
 			}
+			ds.wait = waitLine
 			return 0
 		}
 		// The server must agree (101 Switching Protocols) for frames to
@@ -343,7 +512,7 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 			case h.opcode >= 8: // a control frame: not SIP
 			case h.fin:
 				o.wsDropped++
-				ds.frag, ds.fragging, ds.fragDrop = ds.frag[:0], false, false
+				ds.frag, ds.fragging, ds.fragDrop = nil, false, false
 			default:
 				ds.fragging, ds.fragDrop = true, true
 			}
@@ -353,6 +522,7 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 		}
 		end := off + h.hdrLen + int(h.payloadLen)
 		if end > len(data) {
+			ds.wait, ds.need = waitLen, end-off
 			break
 		}
 		payload := data[off+h.hdrLen : end]
@@ -369,7 +539,9 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 				if len(ds.frag)+len(payload) > maxMessageBytes {
 					ds.fragDrop = true
 				}
-				if !ds.fragDrop {
+				if ds.fragDrop {
+					ds.frag = nil
+				} else {
 					ds.frag = append(ds.frag, payload...)
 				}
 				if h.fin {
@@ -378,7 +550,7 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 					} else {
 						o.wsMessage(ds.frag, end, src, dst, at)
 					}
-					ds.frag, ds.fragging, ds.fragDrop = ds.frag[:0], false, false
+					ds.frag, ds.fragging, ds.fragDrop = nil, false, false
 				}
 			}
 		case 1, 2: // text, binary
@@ -393,7 +565,7 @@ func (o *observer) wsData(ds *dirState, fromClient bool, src, dst netip.AddrPort
 			case h.fin:
 				o.wsMessage(payload, end, src, dst, at)
 			default:
-				ds.frag, ds.fragging, ds.fragDrop = append(ds.frag[:0], payload...), true, false
+				ds.frag, ds.fragging, ds.fragDrop = append([]byte(nil), payload...), true, false
 			}
 		}
 		off = end

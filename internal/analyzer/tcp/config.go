@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Paging defaults and limits.
@@ -15,6 +16,23 @@ const (
 	DefaultDetailedLimit = 5
 	MaxLimit             = 1000
 )
+
+// pageArgs normalizes a paging argument pair whose limit may be absent
+// (nil: def, cut to fit the response budget) or 0 (no items, only the
+// page object). set reports whether the caller gave the limit, which the
+// budget then leaves alone.
+func pageArgs(offset int, limit *int, def, max int) (off, lim int, set bool, err error) {
+	if limit != nil && *limit == 0 {
+		off, _, err = result.PageArgs(offset, 1, def, max)
+		return off, 0, true, err
+	}
+	l := 0
+	if limit != nil {
+		l = *limit
+	}
+	off, lim, err = result.PageArgs(offset, l, def, max)
+	return off, lim, limit != nil, err
+}
 
 // Common are the arguments every TCP tool takes: the capture and which
 // connections to look at.
@@ -33,7 +51,7 @@ type ConnectionsInput struct {
 	Detailed bool   `json:"detailed,omitempty" jsonschema:"add per-direction detail to each connection: options, handshake timing, every analysis count, throughput, zero-window time (default false; pages are then 5 long)"`
 	State    string `json:"state,omitempty" jsonschema:"only connections whose tcp_state is this: syn_sent, refused, syn_received, established, half_closed, closed, reset, midstream; or active (mcpcap's state: neither FIN nor RST seen)"`
 	SortBy   string `json:"sort_by,omitempty" jsonschema:"order of the connections list: stream (default, capture order), bytes, packets, retransmissions, duration"`
-	Limit    int    `json:"limit,omitempty" jsonschema:"connections per page (default 20, or 5 with detailed; at most 1000)"`
+	Limit    *int   `json:"limit,omitempty" jsonschema:"connections per page (default 20, or 5 with detailed, cut to fit 32 KiB; 0 for none, just the summary and the page object; at most 1000)"`
 	Offset   int    `json:"offset,omitempty" jsonschema:"index of the first connection to return (default 0)"`
 }
 
@@ -42,35 +60,20 @@ type AnomaliesInput struct {
 	Common
 	AnalysisFlag string `json:"analysis_flag,omitempty" jsonschema:"only flagged segments with this Wireshark analysis flag: retransmission (any kind), fast_retransmission, spurious_retransmission, out_of_order, lost_segment, ack_lost_segment, duplicate_ack, zero_window, zero_window_probe, zero_window_probe_ack, window_full, window_update, keep_alive, keep_alive_ack, reused_ports"`
 	Stream       *int   `json:"stream,omitempty" jsonschema:"only flagged segments of this connection (Wireshark's tcp.stream)"`
-	Limit        int    `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20, at most 1000)"`
+	Limit        *int   `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	Offset       int    `json:"offset,omitempty" jsonschema:"index of the first flagged segment to return (default 0)"`
-	ThresholdArgs
-}
-
-// ThresholdArgs are the anomaly thresholds a caller may change.
-type ThresholdArgs struct {
-	ScanMinTargets        int     `json:"scan_min_targets,omitempty" jsonschema:"port_scan: distinct host:port targets one source sent SYNs to (default 20)"`
-	ScanMinFailedRate     float64 `json:"scan_min_failed_rate,omitempty" jsonschema:"port_scan: share of those attempts refused or unanswered (default 0.5)"`
-	SynFloodMinSyns       int     `json:"syn_flood_min_syns,omitempty" jsonschema:"syn_flood: connection attempts to one server port within one second (default 100)"`
-	SynFloodMaxCompletion float64 `json:"syn_flood_max_completion,omitempty" jsonschema:"syn_flood: share of those attempts that may complete the handshake (default 0.2)"`
-	RetransMinRate        float64 `json:"retrans_min_rate,omitempty" jsonschema:"high_retransmission_rate: share of a connection's segments (or of all) that are retransmissions (default 0.05)"`
-	RetransMinPackets     int     `json:"retrans_min_packets,omitempty" jsonschema:"high_retransmission_rate: segments a connection needs before its rate counts (default 50)"`
-	RstStormMin           int     `json:"rst_storm_min,omitempty" jsonschema:"rst_storm: established connections reset within the window (default 20)"`
-	RstStormWindowSec     float64 `json:"rst_storm_window_seconds,omitempty" jsonschema:"rst_storm: the window (default 10)"`
-	RstStormMinShare      float64 `json:"rst_storm_min_share,omitempty" jsonschema:"rst_storm: share of the connections that ended in the window that were reset (default 0.5)"`
-	ZeroWindowMinSec      float64 `json:"zero_window_min_seconds,omitempty" jsonschema:"zero_window_stall: how long a receiver's window stays zero (default 1)"`
-	HandshakeFailMin      int     `json:"handshake_fail_min,omitempty" jsonschema:"handshake_failures: failed connection attempts to one server port (default 5)"`
-	HandshakeFailMinRate  float64 `json:"handshake_fail_min_rate,omitempty" jsonschema:"handshake_failures: ...and at least this share of its attempts (default 0.5)"`
-	HalfOpenMin           int     `json:"half_open_min,omitempty" jsonschema:"half_open_connections: connections to one server left half open (SYN-ACK never acknowledged) (default 10)"`
+	// Thresholds are the detectors' thresholds (the tool's Params), set by
+	// the front end.
+	Thresholds analyzer.Thresholds `json:"-"`
 }
 
 // RetransmissionsInput is the argument object of analyze_tcp_retransmissions.
 type RetransmissionsInput struct {
 	Common
 	Threshold      float64 `json:"threshold,omitempty" jsonschema:"retransmission rate (retransmitted segments / segments) above which a connection or the capture is flagged (default 0.02)"`
-	Limit          int     `json:"limit,omitempty" jsonschema:"connections per page of by_connection (default 20, at most 1000)"`
+	Limit          *int    `json:"limit,omitempty" jsonschema:"connections per page of by_connection (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	Offset         int     `json:"offset,omitempty" jsonschema:"index of the first connection of by_connection to return (default 0)"`
-	SegmentsLimit  int     `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20, at most 1000)"`
+	SegmentsLimit  *int    `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	SegmentsOffset int     `json:"segments_offset,omitempty" jsonschema:"index of the first retransmitted segment to return (default 0)"`
 }
 
@@ -82,82 +85,8 @@ type FlowInput struct {
 	ClientIP   string `json:"client_ip,omitempty" jsonschema:"only connections from this client address"`
 	StartTime  string `json:"start_time,omitempty" jsonschema:"only connections active at or after this time (RFC 3339 or Unix seconds)"`
 	EndTime    string `json:"end_time,omitempty" jsonschema:"only connections active at or before this time (RFC 3339 or Unix seconds)"`
-	Limit      int    `json:"limit,omitempty" jsonschema:"clients per page (default 20, at most 1000)"`
+	Limit      *int   `json:"limit,omitempty" jsonschema:"clients per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
 	Offset     int    `json:"offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
-}
-
-// Thresholds are the anomaly thresholds in effect.
-type Thresholds struct {
-	ScanMinTargets        int     `json:"scan_min_targets"`
-	ScanMinFailedRate     float64 `json:"scan_min_failed_rate"`
-	SynFloodMinSyns       int     `json:"syn_flood_min_syns"`
-	SynFloodMaxCompletion float64 `json:"syn_flood_max_completion"`
-	RetransMinRate        float64 `json:"retrans_min_rate"`
-	RetransMinPackets     int     `json:"retrans_min_packets"`
-	RstStormMin           int     `json:"rst_storm_min"`
-	RstStormWindowSec     float64 `json:"rst_storm_window_seconds"`
-	RstStormMinShare      float64 `json:"rst_storm_min_share"`
-	ZeroWindowMinSec      float64 `json:"zero_window_min_seconds"`
-	HandshakeFailMin      int     `json:"handshake_fail_min"`
-	HandshakeFailMinRate  float64 `json:"handshake_fail_min_rate"`
-	HalfOpenMin           int     `json:"half_open_min"`
-}
-
-var defaultThresholds = Thresholds{
-	ScanMinTargets:        20,
-	ScanMinFailedRate:     0.5,
-	SynFloodMinSyns:       100,
-	SynFloodMaxCompletion: 0.2,
-	RetransMinRate:        0.05,
-	RetransMinPackets:     50,
-	RstStormMin:           20,
-	RstStormWindowSec:     10,
-	RstStormMinShare:      0.5,
-	ZeroWindowMinSec:      1,
-	HandshakeFailMin:      5,
-	HandshakeFailMinRate:  0.5,
-	HalfOpenMin:           10,
-}
-
-func (a ThresholdArgs) apply() (Thresholds, error) {
-	th := defaultThresholds
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{
-		{"scan_min_targets", float64(a.ScanMinTargets)}, {"scan_min_failed_rate", a.ScanMinFailedRate},
-		{"syn_flood_min_syns", float64(a.SynFloodMinSyns)}, {"syn_flood_max_completion", a.SynFloodMaxCompletion},
-		{"retrans_min_rate", a.RetransMinRate}, {"retrans_min_packets", float64(a.RetransMinPackets)},
-		{"rst_storm_min", float64(a.RstStormMin)}, {"rst_storm_window_seconds", a.RstStormWindowSec}, {"rst_storm_min_share", a.RstStormMinShare},
-		{"zero_window_min_seconds", a.ZeroWindowMinSec}, {"handshake_fail_min", float64(a.HandshakeFailMin)},
-		{"handshake_fail_min_rate", a.HandshakeFailMinRate}, {"half_open_min", float64(a.HalfOpenMin)},
-	} {
-		if f.v < 0 {
-			return th, fmt.Errorf("%s %v is negative", f.name, f.v)
-		}
-	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"scan_min_failed_rate", a.ScanMinFailedRate}, {"syn_flood_max_completion", a.SynFloodMaxCompletion}, {"retrans_min_rate", a.RetransMinRate}, {"handshake_fail_min_rate", a.HandshakeFailMinRate}, {"rst_storm_min_share", a.RstStormMinShare}} {
-		if f.v > 1 {
-			return th, fmt.Errorf("%s %v is a share and must be between 0 and 1", f.name, f.v)
-		}
-	}
-	analyzer.Override(a.ScanMinTargets, &th.ScanMinTargets)
-	analyzer.Override(a.ScanMinFailedRate, &th.ScanMinFailedRate)
-	analyzer.Override(a.SynFloodMinSyns, &th.SynFloodMinSyns)
-	analyzer.Override(a.SynFloodMaxCompletion, &th.SynFloodMaxCompletion)
-	analyzer.Override(a.RetransMinRate, &th.RetransMinRate)
-	analyzer.Override(a.RetransMinPackets, &th.RetransMinPackets)
-	analyzer.Override(a.RstStormMin, &th.RstStormMin)
-	analyzer.Override(a.RstStormWindowSec, &th.RstStormWindowSec)
-	analyzer.Override(a.RstStormMinShare, &th.RstStormMinShare)
-	analyzer.Override(a.ZeroWindowMinSec, &th.ZeroWindowMinSec)
-	analyzer.Override(a.HandshakeFailMin, &th.HandshakeFailMin)
-	analyzer.Override(a.HandshakeFailMinRate, &th.HandshakeFailMinRate)
-	analyzer.Override(a.HalfOpenMin, &th.HalfOpenMin)
-	return th, nil
 }
 
 // Filter echoes the connection filters applied (mcpcap's filter object,
@@ -185,7 +114,7 @@ type connFilter struct {
 func newConnFilter(c Common) (*connFilter, error) {
 	f := &connFilter{}
 	var err error
-	if f.serverIP, err = analyzer.ParseIP("server_ip", c.ServerIP); err != nil {
+	if f.serverIP, err = result.ParseIP("server_ip", c.ServerIP); err != nil {
 		return nil, err
 	}
 	if f.serverIP.IsValid() {
@@ -200,13 +129,13 @@ func newConnFilter(c Common) (*connFilter, error) {
 		p := c.ServerPort
 		f.echo.ServerPort = &p
 	}
-	if f.clientIP, err = analyzer.ParseIP("client_ip", c.ClientIP); err != nil {
+	if f.clientIP, err = result.ParseIP("client_ip", c.ClientIP); err != nil {
 		return nil, err
 	}
 	if f.clientIP.IsValid() {
 		f.echo.ClientIP = f.clientIP.String()
 	}
-	start, end, err := analyzer.ParseTimeRange(c.StartTime, c.EndTime)
+	start, end, err := result.ParseTimeRange(c.StartTime, c.EndTime)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +145,7 @@ func newConnFilter(c Common) (*connFilter, error) {
 	if !end.IsZero() {
 		f.end = end.UnixNano()
 	}
-	f.echo.StartTime, f.echo.EndTime = analyzer.FormatTime(start), analyzer.FormatTime(end)
+	f.echo.StartTime, f.echo.EndTime = result.FormatTime(start), result.FormatTime(end)
 	return f, nil
 }
 

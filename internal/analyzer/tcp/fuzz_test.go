@@ -82,7 +82,7 @@ func FuzzTracker(f *testing.F) {
 	f.Add([]byte{0x10, 0, 10, 5, 0x10, 0, 30, 5, 0x10, 0, 10, 5, 0x10, 1, 0, 0, 0x10, 1, 0, 0, 0x10, 1, 0, 0, 0x10, 0, 10, 5})
 	f.Add([]byte{0x02, 0, 0, 0, 0x14, 1, 0, 0, 0x02, 0, 99, 0, 0x02, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		o := newObserver(4, 0)
+		o := newObserver(limits{conns: 4, events: 1000, unacked: 1000}, 0, defaultThresholds())
 		streams := 0
 		o.trace = func(frame, stream int, _ aflag) {
 			if stream >= streams {
@@ -127,7 +127,7 @@ func FuzzTracker(f *testing.F) {
 		if total+o.t.untracked != o.tcpPackets {
 			t.Fatalf("%d segments in connections + %d untracked != %d", total, o.t.untracked, o.tcpPackets)
 		}
-		for _, v := range []any{r.summary(), r.anomalyStatistics(), r.anomalies(defaultThresholds), r.retransmissionsOutput("x", 0.02, 0, 10, 0, 10)} {
+		for _, v := range []any{r.summary(), r.anomalyStatistics(), o.run.Conclude(r), r.retransmissionsOutput("x", 0.02, 0, 10, 0, 10)} {
 			if _, err := json.Marshal(v); err != nil {
 				t.Fatal(err)
 			}

@@ -3,23 +3,55 @@ package tcp
 import (
 	"time"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 )
 
-// Bounds on state kept in memory.
+// Shares of the state budget (--max-state-bytes) and the bytes one entry of
+// each budgeted table takes (measured by TestStateEntryBytes, rounded up).
+// They sum to less than 1.
 const (
-	// DefaultMaxConnections is the default Options.MaxConnections.
-	DefaultMaxConnections = 200000
-	// maxEvents bounds the flagged segments remembered for listing (about
-	// 24 bytes each); later ones are counted only.
-	maxEvents = 500000
+	// A connection: its conn (two flows with their statistics), its map
+	// entry and slot in the stream list, and what a call builds from it
+	// (its view, its share of the detectors' per-server and per-scanner
+	// maps).
+	bytesConn = 2048
+	shareConn = 0.70
+	// A flagged segment remembered for listing (an event, with the
+	// slice's growth).
+	bytesEvent = 64
+	shareEvent = 0.10
+	// An unacknowledged segment's end sequence number (with growth).
+	bytesUnacked = 8
+	shareUnacked = 0.10
 )
 
-// event is one segment with analysis flags.
+// limits are the bounds of one analysis's tables.
+type limits struct {
+	conns   int // connections tracked; later ones are not (their segments are counted)
+	events  int // flagged segments remembered for listing
+	unacked int // unacknowledged segments remembered over all connections
+}
+
+// limitsFor derives the bounds from env's state budget; maxConns, when
+// set (Options.MaxConnections), lowers the connection bound.
+func limitsFor(env *analyzer.Env, maxConns int) limits {
+	l := limits{conns: env.StateItems(bytesConn, shareConn), events: env.StateItems(bytesEvent, shareEvent),
+		unacked: env.StateItems(bytesUnacked, shareUnacked)}
+	if maxConns > 0 {
+		l.conns = min(l.conns, maxConns)
+	}
+	return l
+}
+
+// event is one TCP segment placed in its connection, with its analysis
+// flags: what the detectors that observe see, and, when flagged, what the
+// observer keeps for the flagged-segment lists.
 type event struct {
 	frame  int32
 	stream int32
 	flags  aflag
+	tcp    uint16 // the segment's TCP header flags (flagSYN, ...)
 	dir    int8
 	seglen uint32
 	relSeq uint32
@@ -35,8 +67,11 @@ type observer struct {
 
 	tcpPackets int // frames with a TCP header (not counting ICMP quotes)
 
-	events        []event
+	events        []event // the flagged ones
+	maxEvents     int
 	eventsDropped int
+
+	run *analyzer.Run[event, *results] // the detectors' work on this capture
 
 	// trace, when set (by tests), sees every segment the tracker places:
 	// its frame, stream (-1 when untracked) and flags.
@@ -45,8 +80,11 @@ type observer struct {
 
 var _ engine.Observer = (*observer)(nil)
 
-func newObserver(maxConns, maxPackets int) *observer {
-	return &observer{t: newTracker(maxConns), maxPackets: maxPackets}
+// newObserver returns an observer whose tables are bounded by lim and that
+// analyses the first maxPackets TCP segments (0: all), with the detectors
+// at the thresholds th.
+func newObserver(lim limits, maxPackets int, th analyzer.Thresholds) *observer {
+	return &observer{t: newTracker(lim.conns, lim.unacked), maxEvents: lim.events, maxPackets: maxPackets, run: detectors.Start(th)}
 }
 
 // Observe handles one frame.
@@ -105,10 +143,11 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 		st.flagCounts[flagIndex(rest&-rest)]++
 	}
 	o.handshake(c, d, s, frame, ts)
+	e := event{frame: int32(frame), stream: int32(c.stream), flags: fl, tcp: s.flags, dir: int8(d), seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts}
+	o.run.Observe(e)
 	if fl != 0 {
-		if len(o.events) < maxEvents {
-			o.events = append(o.events, event{frame: int32(frame), stream: int32(c.stream), flags: fl, dir: int8(d),
-				seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts})
+		if len(o.events) < o.maxEvents {
+			o.events = append(o.events, e)
 		} else {
 			o.eventsDropped++
 		}

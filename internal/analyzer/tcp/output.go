@@ -8,8 +8,8 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // view is a connection oriented client to server, with its outcome.
@@ -111,6 +111,13 @@ func (v *view) packets() int { return v.c.f[0].st.packets + v.c.f[1].st.packets 
 func (v *view) bytes() int64 { return v.c.f[0].st.bytes + v.c.f[1].st.bytes }
 func (v *view) retrans() int { return v.c.f[0].st.retrans() + v.c.f[1].st.retrans() }
 
+// lossRetrans is retrans without the spurious retransmissions (data the
+// receiver had already acknowledged: duplicated frames, early timers),
+// which are not loss.
+func (v *view) lossRetrans() int {
+	return v.retrans() - v.c.f[0].st.count(aSpuriousRetransmission) - v.c.f[1].st.count(aSpuriousRetransmission)
+}
+
 // flagCounts is how many segments of both directions carried each flag.
 func (v *view) flagCounts() (out [numFlags]int) {
 	for d := range v.c.f {
@@ -138,10 +145,16 @@ func (v *view) handshakeRTT() *float64 {
 	return &ms
 }
 
-// analysisCounts turns per-flag counts into a map of the non-zero ones.
+// analysisCounts turns per-flag counts into a map of the non-zero ones (of
+// all of them when all). "retransmission" counts what Wireshark's
+// tcp.analysis.retransmission matches: plain, fast and spurious
+// retransmissions (the last two are also counted under their own names).
 func analysisCounts(counts *[numFlags]int, all bool) map[string]int {
 	m := map[string]int{}
 	for i, n := range counts {
+		if aflag(1<<i) == aRetransmission {
+			n += counts[flagIndex(aFastRetransmission)] + counts[flagIndex(aSpuriousRetransmission)]
+		}
 		if n > 0 || all {
 			m[flagNames[i]] = n
 		}
@@ -160,7 +173,7 @@ func (v *view) record(detailed bool) Connection {
 		RstCount: cs.rst + ss.rst, FinCount: cs.fin + ss.fin, DataPackets: cs.dataPackets + ss.dataPackets,
 		Retransmissions: v.retrans(), CloseReason: v.closeReason, PacketCount: cs.packets + ss.packets,
 		FirstPacket: c.firstFrame, LastPacket: c.lastFrame,
-		StartTime: analyzer.FormatTime(nsTime(c.firstTime)), EndTime: analyzer.FormatTime(nsTime(c.lastTime)),
+		StartTime: result.FormatTime(nsTime(c.firstTime)), EndTime: result.FormatTime(nsTime(c.lastTime)),
 		DurationSeconds: secondsOf(v.duration()),
 		BytesToServer:   cs.bytes, BytesToClient: ss.bytes, PayloadToServer: cs.payload, PayloadToClient: ss.payload,
 		HandshakeRTTMs: v.handshakeRTT(), ReusedPorts: c.reused, SeenOnlyInICMP: c.icmpOnly,
@@ -215,6 +228,8 @@ type results struct {
 	f     *connFilter
 	views []*view // matching connections, in stream order
 	match []*view // by stream number (streams are 0..n-1): nil when not matching
+
+	servers *[]*serverAttempts // see attempts; nil until asked for
 }
 
 func newResults(o *observer, f *connFilter) *results {
@@ -340,12 +355,12 @@ func (r *results) flagged(e *event) FlaggedSegment {
 	if d == v.sv {
 		dir = "server_to_client"
 	}
-	return FlaggedSegment{PacketNumber: int(e.frame), Timestamp: analyzer.FormatTime(nsTime(e.ts)), Stream: int(e.stream),
-		Src: ends[d].String(), Dst: ends[1-d].String(), Direction: dir, Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
+	return FlaggedSegment{PacketNumber: int(e.frame), Timestamp: result.FormatTime(nsTime(e.ts)), Stream: int(e.stream),
+		Src: ends[d].String(), Dst: ends[1-d].String(), Direction: dir, TCPFlags: tcpFlagString(e.tcp), Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
 }
 
-func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment, analyzer.Page) {
-	page, pg := analyzer.Paginate(evs, offset, limit)
+func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment, result.Page) {
+	page, pg := result.Paginate(evs, offset, limit)
 	out := make([]FlaggedSegment, len(page))
 	for i, e := range page {
 		out[i] = r.flagged(e)
@@ -357,10 +372,15 @@ func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment,
 func (r *results) warnings(base []string) []string {
 	out := append([]string{}, base...)
 	if n := r.o.t.untracked; n > 0 {
-		out = append(out, fmt.Sprintf("connection limit of %d reached: %d segments of later connections were counted but not tracked", r.o.t.max, n))
+		out = append(out, fmt.Sprintf("%d connections tracked under the state budget (--max-state-bytes): %d segments of later connections (%d of them SYNs) were counted "+
+			"but not tracked; connection counts, summaries and detectors cover the tracked connections only", r.o.t.max, n, r.o.t.untrackedSyns))
 	}
 	if n := r.o.eventsDropped; n > 0 {
-		out = append(out, fmt.Sprintf("%d flagged segments past the first %d are counted but not listed", n, maxEvents))
+		out = append(out, fmt.Sprintf("%d flagged segments past the first %d (state budget, --max-state-bytes) are counted in analysis_counts but not listed", n, r.o.maxEvents))
+	}
+	if n := r.o.t.budget.refused; n > 0 {
+		out = append(out, fmt.Sprintf("%d unacknowledged segments past the state budget (--max-state-bytes) were counted but not remembered; "+
+			"sequence analysis of connections with over 10,000 unacknowledged segments may differ from Wireshark's", n))
 	}
 	if n := r.o.skipped; n > 0 {
 		out = append(out, fmt.Sprintf("%s: %d later TCP segments were not analysed", modkit.MaxPacketsNote(r.o.maxPackets, "TCP"), n))

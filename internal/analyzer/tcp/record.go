@@ -1,22 +1,24 @@
 package tcp
 
-import "github.com/mcpacket/mcpacket/internal/analyzer"
+import (
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
 
 // ConnectionsOutput is the result of analyze_tcp_connections. mcpcap's keys
 // keep their names and meaning; the rest are additions.
 type ConnectionsOutput struct {
-	File              string  `json:"file" jsonschema:"the capture reference as given"`
-	AnalysisTimestamp string  `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
-	TotalPackets      int     `json:"total_packets" jsonschema:"frames in the capture"`
-	TCPPacketsFound   int     `json:"tcp_packets_found" jsonschema:"TCP segments of the connections that match the filters"`
-	Filter            Filter  `json:"filter"`
-	Message           string  `json:"message,omitempty" jsonschema:"set when no connection matched"`
-	Summary           Summary `json:"summary" jsonschema:"over the connections that match the filters"`
-
-	Connections []Connection  `json:"connections" jsonschema:"connections that match the filters, in sort_by order, paged by limit/offset"`
-	Page        analyzer.Page `json:"connections_page"`
-	Issues      []string      `json:"issues" jsonschema:"one line per anomaly found (see analyze_tcp_anomalies for evidence)"`
-	Warnings    []string      `json:"warnings"`
+	File              string       `json:"file" jsonschema:"the capture reference as given"`
+	AnalysisTimestamp string       `json:"analysis_timestamp" jsonschema:"when the analysis ran (RFC 3339 UTC)"`
+	TotalPackets      int          `json:"total_packets" jsonschema:"frames in the capture"`
+	TCPPacketsFound   int          `json:"tcp_packets_found" jsonschema:"TCP segments of the connections that match the filters"`
+	Message           string       `json:"message,omitempty" jsonschema:"set when no connection matched"`
+	Warnings          []string     `json:"warnings"`
+	Summary           Summary      `json:"summary" jsonschema:"over the connections that match the filters"`
+	Issues            []string     `json:"issues" jsonschema:"one line per anomaly found (see analyze_tcp_anomalies for evidence)"`
+	Connections       []Connection `json:"connections" jsonschema:"connections that match the filters, in sort_by order, paged by limit/offset"`
+	Page              result.Page  `json:"connections_page"`
+	Filter            Filter       `json:"filter"`
 }
 
 // Summary counts connections by outcome.
@@ -116,30 +118,20 @@ type Direction struct {
 	EndsInZeroWindow bool           `json:"ends_in_zero_window,omitempty" jsonschema:"its window was still zero at its last segment"`
 }
 
-// Anomaly is one finding with evidence.
-type Anomaly struct {
-	Type                string         `json:"type" jsonschema:"port_scan, syn_flood, high_retransmission_rate, rst_storm, zero_window_stall, handshake_failures, half_open_connections"`
-	Severity            string         `json:"severity" jsonschema:"high, medium or low"`
-	Summary             string         `json:"summary"`
-	EvidenceFrames      []int          `json:"evidence_frames" jsonschema:"frame numbers that show it (first 20)"`
-	EvidenceFramesTotal int            `json:"evidence_frames_total"`
-	Details             map[string]any `json:"details"`
-}
-
 // AnomaliesOutput is the result of analyze_tcp_anomalies.
 type AnomaliesOutput struct {
-	File              string            `json:"file"`
-	AnalysisTimestamp string            `json:"analysis_timestamp"`
-	Filter            Filter            `json:"filter"`
-	Statistics        AnomalyStatistics `json:"statistics"`
-	Patterns          []Pattern         `json:"patterns" jsonschema:"mcpcap's observations: rst_directional_asymmetry, packet_retransmission, handshake_completion, abnormal_termination, syn_response_imbalance"`
-	Summary           PatternSummary    `json:"summary"`
-	Anomalies         []Anomaly         `json:"anomalies" jsonschema:"detector findings with evidence frames, most severe first"`
-	AnalysisCounts    map[string]int    `json:"analysis_counts" jsonschema:"segments per Wireshark analysis flag (tcp.analysis.*), every flag listed"`
-	Segments          []FlaggedSegment  `json:"segments" jsonschema:"segments with analysis flags, in capture order, paged by limit/offset and filtered by analysis_flag and stream"`
-	SegmentsPage      analyzer.Page     `json:"segments_page"`
-	Thresholds        Thresholds        `json:"thresholds"`
-	Warnings          []string          `json:"warnings"`
+	File              string              `json:"file"`
+	AnalysisTimestamp string              `json:"analysis_timestamp"`
+	Warnings          []string            `json:"warnings"`
+	Statistics        AnomalyStatistics   `json:"statistics"`
+	AnalysisCounts    map[string]int      `json:"analysis_counts" jsonschema:"segments per Wireshark analysis flag (tcp.analysis.*), every flag listed"`
+	Summary           PatternSummary      `json:"summary"`
+	Anomalies         []result.Finding    `json:"anomalies" jsonschema:"detector findings with evidence frames, most severe first"`
+	Patterns          []Pattern           `json:"patterns" jsonschema:"mcpcap's observations: rst_directional_asymmetry, packet_retransmission, handshake_completion, abnormal_termination, syn_response_imbalance"`
+	Segments          []FlaggedSegment    `json:"segments" jsonschema:"segments with analysis flags, in capture order, paged by limit/offset and filtered by analysis_flag and stream"`
+	SegmentsPage      result.Page         `json:"segments_page"`
+	Filter            Filter              `json:"filter"`
+	Thresholds        analyzer.Thresholds `json:"thresholds" jsonschema:"the detectors' thresholds in effect"`
 }
 
 // AnomalyStatistics are mcpcap's statistics, counted correctly.
@@ -213,6 +205,7 @@ type FlaggedSegment struct {
 	Src          string   `json:"src" jsonschema:"ip:port of the sender"`
 	Dst          string   `json:"dst"`
 	Direction    string   `json:"direction" jsonschema:"client_to_server or server_to_client"`
+	TCPFlags     string   `json:"tcp_flags" jsonschema:"the segment's TCP header flags in Wireshark's order, e.g. SYN ACK, PSH ACK"`
 	Flags        []string `json:"flags" jsonschema:"Wireshark analysis flags of the segment"`
 	Seq          uint32   `json:"seq" jsonschema:"relative sequence number, as Wireshark shows it"`
 	Len          uint32   `json:"len" jsonschema:"payload bytes"`
@@ -227,14 +220,14 @@ type RetransmissionsOutput struct {
 	RetransmissionRate   float64          `json:"retransmission_rate"`
 	Threshold            float64          `json:"threshold"`
 	ExceedsThreshold     bool             `json:"exceeds_threshold"`
-	Breakdown            map[string]int   `json:"breakdown" jsonschema:"retransmission (plain, timeout-driven), fast_retransmission, spurious_retransmission, and the related out_of_order, lost_segment, duplicate_ack"`
-	ByConnection         []ConnRetrans    `json:"by_connection" jsonschema:"connections with retransmissions, most first, paged by limit/offset"`
-	ByConnectionPage     analyzer.Page    `json:"by_connection_page"`
-	Summary              RetransSummary   `json:"summary"`
-	Segments             []FlaggedSegment `json:"retransmitted_segments" jsonschema:"the retransmitted segments in capture order, paged by segments_limit/offset"`
-	SegmentsPage         analyzer.Page    `json:"retransmitted_segments_page"`
-	Filter               Filter           `json:"filter"`
 	Warnings             []string         `json:"warnings"`
+	Breakdown            map[string]int   `json:"breakdown" jsonschema:"retransmission (plain, timeout-driven), fast_retransmission, spurious_retransmission, and the related out_of_order, lost_segment, duplicate_ack"`
+	Summary              RetransSummary   `json:"summary"`
+	ByConnection         []ConnRetrans    `json:"by_connection" jsonschema:"connections with retransmissions, most first, paged by limit/offset"`
+	ByConnectionPage     result.Page      `json:"by_connection_page"`
+	Segments             []FlaggedSegment `json:"retransmitted_segments" jsonschema:"the retransmitted segments in capture order, paged by segments_limit/offset"`
+	SegmentsPage         result.Page      `json:"retransmitted_segments_page"`
+	Filter               Filter           `json:"filter"`
 }
 
 // ConnRetrans is one connection's retransmissions.
@@ -263,14 +256,14 @@ type FlowOutput struct {
 	File              string        `json:"file"`
 	AnalysisTimestamp string        `json:"analysis_timestamp"`
 	Server            string        `json:"server" jsonschema:"ip:port, or ip:any without server_port"`
+	Warnings          []string      `json:"warnings"`
 	ClientToServer    FlowDirection `json:"client_to_server"`
 	ServerToClient    FlowDirection `json:"server_to_client"`
 	Analysis          FlowAnalysis  `json:"analysis"`
 	Connections       FlowConns     `json:"connections"`
 	Clients           []FlowClient  `json:"clients" jsonschema:"clients of the server, most bytes first, paged by limit/offset"`
-	ClientsPage       analyzer.Page `json:"clients_page"`
+	ClientsPage       result.Page   `json:"clients_page"`
 	Filter            Filter        `json:"filter"`
-	Warnings          []string      `json:"warnings"`
 }
 
 // FlowDirection counts one direction of the server's traffic.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 type printer struct{ b strings.Builder }
@@ -20,7 +21,13 @@ func (p *printer) flush(w io.Writer, warnings []string) error {
 	return err
 }
 
-func (p *printer) anomalies(as []Anomaly) {
+// segment prints one flagged segment: its TCP header flags beside its
+// analysis flags.
+func (p *printer) segment(x FlaggedSegment) {
+	p.f("  %6d #%d %s -> %s [%s] seq %d len %d  %s\n", x.PacketNumber, x.Stream, x.Src, x.Dst, x.TCPFlags, x.Seq, x.Len, strings.Join(x.Flags, ","))
+}
+
+func (p *printer) anomalies(as []result.Finding) {
 	p.f("\nAnomalies (%d)\n", len(as))
 	if len(as) == 0 {
 		p.f("  none\n")
@@ -41,7 +48,9 @@ func writeConnections(w io.Writer, o *ConnectionsOutput) error {
 	if s.HandshakeRTTMsMedian != nil {
 		p.f("  median handshake RTT %.3f ms\n", *s.HandshakeRTTMsMedian)
 	}
-	p.f("  states: %s\n", modkit.Counts(s.ConnectionsByTCPState))
+	if len(s.ConnectionsByTCPState) > 0 {
+		p.f("  states: %s\n", modkit.Counts(s.ConnectionsByTCPState))
+	}
 	if len(o.Issues) > 0 {
 		p.f("\nIssues\n")
 		for _, i := range o.Issues {
@@ -50,7 +59,8 @@ func writeConnections(w io.Writer, o *ConnectionsOutput) error {
 	}
 	p.f("\nConnections (%d; showing %d)\n", o.Page.Total, len(o.Connections))
 	for _, c := range o.Connections {
-		p.f("  #%-5d %s -> %s  %s, %d pkts, %d/%d bytes, %.3f s", c.Stream, c.Client, c.Server, c.TCPState, c.PacketCount, c.BytesToServer, c.BytesToClient, c.DurationSeconds)
+		p.f("  #%-5d %s -> %s  %s, %d pkts, client→server %d B, server→client %d B, %.3f s", c.Stream, c.Client, c.Server, c.TCPState, c.PacketCount,
+			c.BytesToServer, c.BytesToClient, c.DurationSeconds)
 		if c.HandshakeRTTMs != nil {
 			p.f(", rtt %.3f ms", *c.HandshakeRTTMs)
 		}
@@ -71,7 +81,9 @@ func writeAnomalies(w io.Writer, o *AnomaliesOutput) error {
 	p.f("TCP anomalies in %s\n", o.File)
 	p.f("  %d connections, %d segments; handshakes %d ok, %d failed, %d not captured\n", s.TotalConnections, s.TotalPackets, s.Handshake.Successful, s.Handshake.Failed, s.Handshake.Incomplete)
 	p.f("  flags: SYN %d, SYN-ACK %d, FIN %d, RST %d, ACK %d\n", s.Flags.Syn, s.Flags.SynAck, s.Flags.Fin, s.Flags.Rst, s.Flags.Ack)
-	p.f("  RST direction: %s\n", modkit.Counts(s.RstDistribution.ByDirection))
+	if len(s.RstDistribution.ByDirection) > 0 {
+		p.f("  RST direction: %s\n", modkit.Counts(s.RstDistribution.ByDirection))
+	}
 	p.f("  retransmissions %d (rate %.3f)\n", s.Retransmissions.Total, s.Retransmissions.Rate)
 	nonzero := map[string]int{}
 	for k, n := range o.AnalysisCounts {
@@ -79,7 +91,9 @@ func writeAnomalies(w io.Writer, o *AnomaliesOutput) error {
 			nonzero[k] = n
 		}
 	}
-	p.f("  analysis flags: %s\n", modkit.Counts(nonzero))
+	if len(nonzero) > 0 {
+		p.f("  analysis flags: %s\n", modkit.Counts(nonzero))
+	}
 	p.anomalies(o.Anomalies)
 	if len(o.Patterns) > 0 {
 		p.f("\nPatterns\n")
@@ -89,7 +103,7 @@ func writeAnomalies(w io.Writer, o *AnomaliesOutput) error {
 	}
 	p.f("\nFlagged segments (%d; showing %d)\n", o.SegmentsPage.Total, len(o.Segments))
 	for _, x := range o.Segments {
-		p.f("  %6d #%d %s -> %s seq %d len %d  %s\n", x.PacketNumber, x.Stream, x.Src, x.Dst, x.Seq, x.Len, strings.Join(x.Flags, ","))
+		p.segment(x)
 	}
 	return p.flush(w, o.Warnings)
 }
@@ -99,7 +113,15 @@ func writeRetransmissions(w io.Writer, o *RetransmissionsOutput) error {
 	p.f("TCP retransmissions in %s\n", o.File)
 	p.f("  %d of %d segments (rate %.3f, threshold %.3f%s)\n", o.TotalRetransmissions, o.TotalPackets, o.RetransmissionRate, o.Threshold,
 		map[bool]string{true: ", exceeded", false: ""}[o.ExceedsThreshold])
-	p.f("  %s\n", modkit.Counts(o.Breakdown))
+	nonzero := map[string]int{}
+	for k, n := range o.Breakdown {
+		if n > 0 {
+			nonzero[k] = n
+		}
+	}
+	if len(nonzero) > 0 {
+		p.f("  %s\n", modkit.Counts(nonzero))
+	}
 	if o.Summary.WorstConnection != nil {
 		p.f("  worst: %s (rate %.3f); %d connection(s) above the threshold\n", *o.Summary.WorstConnection, o.Summary.WorstRetransRate, o.Summary.ConnectionsAboveThreshold)
 	}
@@ -109,7 +131,7 @@ func writeRetransmissions(w io.Writer, o *RetransmissionsOutput) error {
 	}
 	p.f("\nRetransmitted segments (%d; showing %d)\n", o.SegmentsPage.Total, len(o.Segments))
 	for _, x := range o.Segments {
-		p.f("  %6d #%d %s -> %s seq %d len %d  %s\n", x.PacketNumber, x.Stream, x.Src, x.Dst, x.Seq, x.Len, strings.Join(x.Flags, ","))
+		p.segment(x)
 	}
 	return p.flush(w, o.Warnings)
 }
@@ -120,15 +142,17 @@ func writeFlow(w io.Writer, o *FlowOutput) error {
 	for _, d := range []struct {
 		name string
 		d    FlowDirection
-	}{{"client -> server", o.ClientToServer}, {"server -> client", o.ServerToClient}} {
-		p.f("  %s: %d pkts, %d bytes, %d payload, SYN %d, FIN %d, RST %d, %d data, %d retrans\n", d.name, d.d.PacketCount, d.d.ByteCount,
+	}{{"client→server", o.ClientToServer}, {"server→client", o.ServerToClient}} {
+		p.f("  %s: %d pkts, %d B, %d B payload, SYN %d, FIN %d, RST %d, %d data, %d retrans\n", d.name, d.d.PacketCount, d.d.ByteCount,
 			d.d.PayloadBytes, d.d.SynCount, d.d.FinCount, d.d.RstCount, d.d.DataPackets, d.d.Retransmissions)
 	}
 	p.f("  %s\n", o.Analysis.Interpretation)
-	p.f("  states: %s\n", modkit.Counts(o.Connections.ByTCPState))
+	if len(o.Connections.ByTCPState) > 0 {
+		p.f("  states: %s\n", modkit.Counts(o.Connections.ByTCPState))
+	}
 	p.f("\nClients (%d; showing %d)\n", o.ClientsPage.Total, len(o.Clients))
 	for _, c := range o.Clients {
-		p.f("  %-40s %d conns, %d bytes sent, %d received, %d resets, %d retrans\n", c.Client, c.Connections, c.BytesSent, c.BytesRecv, c.Resets, c.Retrans)
+		p.f("  %-40s %d conns, client→server %d B, server→client %d B, %d resets, %d retrans\n", c.Client, c.Connections, c.BytesSent, c.BytesRecv, c.Resets, c.Retrans)
 	}
 	return p.flush(w, o.Warnings)
 }

@@ -21,6 +21,28 @@ const (
 	flagAE  = 0x100
 )
 
+// tcpFlagNames name the header flags in bit order, as Wireshark's Info
+// column does ("SYN, ACK").
+var tcpFlagNames = [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"}
+
+// tcpFlagString names the header flags set in f, "SYN ACK"; "none" for a
+// segment without any.
+func tcpFlagString(f uint16) string {
+	var b []byte
+	for i, n := range tcpFlagNames {
+		if f&(1<<i) != 0 {
+			if len(b) > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, n...)
+		}
+	}
+	if len(b) == 0 {
+		return "none"
+	}
+	return string(b)
+}
+
 // minHeaderLen is the length of a TCP header without options.
 const minHeaderLen = 20
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // anomalyStatistics are mcpcap's statistics of analyze_tcp_anomalies.
@@ -77,7 +78,8 @@ func (r *results) anomalyStatistics() AnomalyStatistics {
 }
 
 // patterns are mcpcap's observations, computed from correct counts.
-func (r *results) patterns(s *AnomalyStatistics, th Thresholds) ([]Pattern, PatternSummary) {
+func (r *results) patterns(s *AnomalyStatistics, th analyzer.Thresholds) ([]Pattern, PatternSummary) {
+	minRate := th.Get(retransMinRate)
 	ps := []Pattern{}
 	sum := PatternSummary{ByCategory: map[string]int{}, Notable: []Notable{}}
 	add := func(p Pattern) {
@@ -101,9 +103,9 @@ func (r *results) patterns(s *AnomalyStatistics, th Thresholds) ([]Pattern, Patt
 	if rt := s.Retransmissions; rt.Total > 0 {
 		add(Pattern{Pattern: "packet_retransmission", Category: "reliability",
 			Observations: map[string]any{"retransmissions": rt.Total, "rate": rt.Rate, "connections_affected": len(rt.ByConnection)},
-			Description:  fmt.Sprintf("%d of %d segments are retransmissions (%.2f%%)", rt.Total, s.TotalPackets, 100*rt.Rate)})
-		if rt.Rate >= th.RetransMinRate {
-			sum.Notable = append(sum.Notable, Notable{Type: "high_retransmission", Detail: fmt.Sprintf("retransmission rate %.1f%% is at or above %.1f%%", 100*rt.Rate, 100*th.RetransMinRate)})
+			Description:  fmt.Sprintf("%d of %d segments are retransmissions (%s)", rt.Total, s.TotalPackets, result.Percent(rt.Total, s.TotalPackets))})
+		if rt.Rate >= minRate {
+			sum.Notable = append(sum.Notable, Notable{Type: "high_retransmission", Detail: fmt.Sprintf("retransmission rate %.1f%% is at or above %.1f%%", 100*rt.Rate, 100*minRate)})
 		}
 	}
 	if hs := s.Handshake; hs.Successful+hs.Failed > 0 {
@@ -164,7 +166,7 @@ func (r *results) retransmissionsOutput(file string, threshold float64, offset, 
 	out.RetransmissionRate = round3(ratio(out.TotalRetransmissions, out.TotalPackets))
 	out.ExceedsThreshold = ratio(out.TotalRetransmissions, out.TotalPackets) > threshold
 	slices.SortStableFunc(rows, func(a, b ConnRetrans) int { return cmp.Compare(b.RetransCount, a.RetransCount) })
-	out.ByConnection, out.ByConnectionPage = analyzer.Paginate(rows, offset, limit)
+	out.ByConnection, out.ByConnectionPage = result.Paginate(rows, offset, limit)
 	evs := r.segments(func(e *event) bool { return e.flags&anyRetransmission != 0 })
 	out.Segments, out.SegmentsPage = pageFlagged(r, evs, segOffset, segLimit)
 	return out
@@ -215,7 +217,7 @@ func (r *results) flowOutput(in FlowInput, offset, limit int) *FlowOutput {
 		list = append(list, *clients[a])
 	}
 	slices.SortStableFunc(list, func(a, b FlowClient) int { return cmp.Compare(b.BytesSent+b.BytesRecv, a.BytesSent+a.BytesRecv) })
-	out.Clients, out.ClientsPage = analyzer.Paginate(list, offset, limit)
+	out.Clients, out.ClientsPage = result.Paginate(list, offset, limit)
 
 	an := &out.Analysis
 	if s2c.ByteCount > 0 {

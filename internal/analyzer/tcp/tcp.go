@@ -18,7 +18,9 @@
 // failing handshakes and half-open connections.
 //
 // One pass over the capture serves any of the tools; memory is bounded by
-// the number of connections tracked (Options.MaxConnections).
+// the call's state budget (analyzer.Env.StateItems), which bounds the
+// connections tracked, the flagged segments listed and the unacknowledged
+// segments remembered.
 package tcp
 
 import (
@@ -29,26 +31,27 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Options are the module's limits.
 type Options struct {
-	// MaxConnections caps the connections tracked (default 200,000);
-	// segments of later connections are counted but not analysed.
+	// MaxConnections, when set, lowers the number of connections tracked
+	// below what the call's state budget allows (--max-state-bytes; see
+	// the README's Limits); segments of later connections are counted but
+	// not analysed.
 	MaxConnections int
 }
 
-// ResponseBudget is the largest JSON a call with default page sizes returns.
-const ResponseBudget = 64 << 10
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: summary and findings first, then as many list items as fit.
+const ResponseBudget = 32 << 10
 
 // Module is the TCP module.
 type Module struct{ opts Options }
 
 // New returns the TCP module.
 func New(opts Options) *Module {
-	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = DefaultMaxConnections
-	}
 	return &Module{opts: opts}
 }
 
@@ -79,6 +82,7 @@ func (m *Module) Tools() []analyzer.Tool {
 				"(tcp.analysis.*), who sends resets, handshake outcomes, mcpcap's patterns, and the flagged segments themselves, paged and " +
 				"filtered by analysis_flag and stream. Thresholds are arguments." + filterHelp,
 			OpenWorld: true,
+			Params:    detectors.Params(),
 		}, m.anomalies, writeAnomalies),
 		analyzer.NewTool(analyzer.Tool{
 			Name:  "analyze_tcp_retransmissions",
@@ -99,9 +103,10 @@ func (m *Module) Tools() []analyzer.Tool {
 	}
 }
 
-// pass runs the engine once over the capture.
-func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string) (*observer, *engine.Result, error) {
-	obs := newObserver(m.opts.MaxConnections, env.MaxPackets)
+// pass runs the engine once over the capture, with the detectors at the
+// thresholds th.
+func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*observer, *engine.Result, error) {
+	obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, th)
 	res, err := modkit.Run(ctx, env, ref, engine.Options{}, obs)
 	if err != nil {
 		return nil, nil, err
@@ -126,16 +131,16 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if in.Detailed {
 		def = DefaultDetailedLimit
 	}
-	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, def, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, def, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
 	r := newResults(obs, f)
-	out := &ConnectionsOutput{File: in.PcapFile, AnalysisTimestamp: analyzer.FormatTime(env.Clock()), TotalPackets: res.Packets,
+	out := &ConnectionsOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), TotalPackets: res.Packets,
 		TCPPacketsFound: r.packets(), Filter: f.echo, Summary: r.summary(), Warnings: r.warnings(modkit.Warnings(res, true))}
 	if len(r.views) == 0 {
 		out.Message = "No TCP connections found"
@@ -143,23 +148,19 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 			out.Message = "No TCP connections match the filters"
 		}
 	}
-	views, pg := analyzer.Paginate(sortViews(r.views, sortBy), offset, limit)
+	views, pg := result.Paginate(sortViews(r.views, sortBy), offset, limit)
 	out.Connections = make([]Connection, len(views))
 	for i, v := range views {
 		out.Connections[i] = v.record(in.Detailed)
 	}
 	out.Page = pg
-	out.Issues = issues(r.anomalies(defaultThresholds))
-	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Connections, &out.Page, in.Limit > 0) })
+	out.Issues = issues(obs.run.Conclude(r))
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, fixed) })
 	return out, nil
 }
 
 func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesInput) (*AnomaliesOutput, error) {
 	f, err := newConnFilter(in.Common)
-	if err != nil {
-		return nil, err
-	}
-	th, err := in.ThresholdArgs.apply()
 	if err != nil {
 		return nil, err
 	}
@@ -173,18 +174,18 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 			flag = anyRetransmission // as tcp.analysis.retransmission matches
 		}
 	}
-	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	obs, res, err := m.pass(ctx, env, in.PcapFile, in.Thresholds)
 	if err != nil {
 		return nil, err
 	}
 	r := newResults(obs, f)
-	out := &AnomaliesOutput{File: in.PcapFile, AnalysisTimestamp: analyzer.FormatTime(env.Clock()), Filter: f.echo,
-		Statistics: r.anomalyStatistics(), Anomalies: r.anomalies(th), Thresholds: th, Warnings: r.warnings(modkit.Warnings(res, true))}
-	out.Patterns, out.Summary = r.patterns(&out.Statistics, th)
+	out := &AnomaliesOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), Filter: f.echo,
+		Statistics: r.anomalyStatistics(), Anomalies: obs.run.Conclude(r), Thresholds: thresholdsOutput(in.Thresholds), Warnings: r.warnings(modkit.Warnings(res, true))}
+	out.Patterns, out.Summary = r.patterns(&out.Statistics, in.Thresholds)
 	var counts [numFlags]int
 	for _, v := range r.views {
 		for d := range v.c.f {
@@ -198,7 +199,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 		return (flag == 0 || e.flags&flag != 0) && (in.Stream == nil || int(e.stream) == *in.Stream)
 	})
 	out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
-	analyzer.FitBudget(out, ResponseBudget, func() bool { return analyzer.Halve(&out.Segments, &out.SegmentsPage, in.Limit > 0) })
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, fixed) })
 	return out, nil
 }
 
@@ -214,25 +215,25 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	case threshold == 0:
 		threshold = 0.02
 	}
-	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	segOffset, segLimit, err := analyzer.PageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
+	segOffset, segLimit, segFixed, err := pageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
 	r := newResults(obs, f)
 	out := r.retransmissionsOutput(in.PcapFile, threshold, offset, limit, segOffset, segLimit)
-	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
-	analyzer.FitBudget(out, ResponseBudget,
-		func() bool { return analyzer.Halve(&out.Segments, &out.SegmentsPage, in.SegmentsLimit != 0) },
-		func() bool { return analyzer.Halve(&out.ByConnection, &out.ByConnectionPage, in.Limit != 0) })
+	result.FitBudget(out, ResponseBudget,
+		func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, segFixed) },
+		func() bool { return result.Halve(&out.ByConnection, &out.ByConnectionPage, fixed) })
 	return out, nil
 }
 
@@ -244,22 +245,22 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	if err != nil {
 		return nil, err
 	}
-	offset, limit, err := analyzer.PageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile)
+	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
 	r := newResults(obs, f)
 	out := r.flowOutput(in, offset, limit)
-	out.AnalysisTimestamp = analyzer.FormatTime(env.Clock())
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
 	out.Warnings = r.warnings(modkit.Warnings(res, true))
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Clients, &out.ClientsPage, fixed) })
 	return out, nil
 }
 
-// fits reports whether v's JSON is within ResponseBudget.
 // active reports whether any connection filter is set.
 func (f *connFilter) active() bool {
 	return f.serverIP.IsValid() || f.serverPort != 0 || f.clientIP.IsValid() || f.start != 0 || f.end != 0 || f.state != ""

@@ -181,17 +181,18 @@ func keyOf(x, y netip.AddrPort) connKey {
 // tracker assigns segments to conversations and runs Wireshark's sequence
 // analysis on them.
 type tracker struct {
-	byKey     map[connKey]*conn // the latest conversation of each address pair
-	conns     []*conn           // every conversation, in stream order
-	max       int               // conversations tracked at most
-	untracked int               // segments of conversations past max
-	last      *conn             // cache for back-to-back segments of one connection
-	lastKey   connKey
-	budget    unackedBudget
+	byKey         map[connKey]*conn // the latest conversation of each address pair
+	conns         []*conn           // every conversation, in stream order
+	max           int               // conversations tracked at most
+	untracked     int               // segments of conversations past max
+	untrackedSyns int               // of which SYNs without ACK
+	last          *conn             // cache for back-to-back segments of one connection
+	lastKey       connKey
+	budget        unackedBudget
 }
 
-func newTracker(maxConns int) *tracker {
-	return &tracker{byKey: map[connKey]*conn{}, max: maxConns, budget: unackedBudget{left: defaultUnackedBudget}}
+func newTracker(maxConns, maxUnackedTotal int) *tracker {
+	return &tracker{byKey: map[connKey]*conn{}, max: maxConns, budget: unackedBudget{left: maxUnackedTotal}}
 }
 
 func newFlow() flow {
@@ -228,6 +229,9 @@ func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn,
 		if c == nil {
 			if c = t.newConn(k, s, frame, ts); c == nil {
 				t.untracked++
+				if s.flags&(flagSYN|flagACK) == flagSYN {
+					t.untrackedSyns++
+				}
 				return nil, 0, 0
 			}
 			c.icmpOnly = inError
@@ -463,9 +467,10 @@ const maxUnacked = 10000
 // remembered, and a count can stay high; it only decides whether a SYN or
 // FIN is counted in a direction's next sequence number once 10,000 of its
 // segments are unacknowledged.
-type unackedBudget struct{ left int }
-
-const defaultUnackedBudget = 4 << 20
+type unackedBudget struct {
+	left    int // entries (uint32) still allowed
+	refused int // segments counted but not remembered
+}
 
 // unackedQueue holds the end sequence numbers of one direction's segments
 // not yet acknowledged, oldest first. Wireshark forgets every segment whose
@@ -482,6 +487,7 @@ func (q *unackedQueue) len() int { return q.stored + q.extra }
 
 func (q *unackedQueue) push(end uint32, b *unackedBudget) {
 	if b.left <= 0 {
+		b.refused++
 		q.extra++
 		return
 	}

@@ -26,7 +26,7 @@ type frameResult struct {
 // segment, the last).
 func trace(t testing.TB, file string) (*observer, map[int]frameResult) {
 	t.Helper()
-	obs := newObserver(DefaultMaxConnections, 0)
+	obs := newObserver(limitsFor(pcaptest.Env(0), 0), 0, defaultThresholds())
 	frames := map[int]frameResult{}
 	obs.trace = func(frame, stream int, fl aflag) { frames[frame] = frameResult{stream, fl} }
 	if _, err := modkit.Run(context.Background(), pcaptest.Env(0), file, engine.Options{}, obs); err != nil {
@@ -202,4 +202,40 @@ func TestAgreesWithLiveTshark(t *testing.T) {
 	if checked < 3000 || files2 < 20 {
 		t.Errorf("compared %d frames in %d captures", checked, files2)
 	}
+}
+
+// TestRetransmissionCounts checks issue 12's counts on the corpus:
+// analysis_counts.retransmission is the number of frames tshark flags
+// tcp.analysis.retransmission (fast and spurious included), and
+// high_retransmission_rate counts them without the spurious ones.
+func TestRetransmissionCounts(t *testing.T) {
+	dir := pcaptest.RequireCorpus(t)
+	withSpurious := 0
+	for _, s := range pcaptest.CorpusSummaries(t, dir) {
+		table := filepath.Join(dir, "truth", s.File+".tcp_anomalies.tsv")
+		if _, err := os.Stat(table); err != nil {
+			continue
+		}
+		want := 0
+		for _, row := range pcaptest.ReadTSV(t, table) {
+			if row["tcp.analysis.retransmission"] != "" {
+				want++
+			}
+		}
+		out := anomalies(t, AnomaliesInput{Common: Common{PcapFile: filepath.Join(dir, s.File)}})
+		c := out.AnalysisCounts
+		if c["retransmission"] != want {
+			t.Errorf("%s: analysis_counts.retransmission %d, tshark flags %d frames", s.File, c["retransmission"], want)
+		}
+		if c["spurious_retransmission"] > 0 {
+			withSpurious++
+		}
+		for _, a := range out.Anomalies {
+			if a.Type == AnomalyRetrans && a.Details["retransmissions"] != c["retransmission"]-c["spurious_retransmission"] {
+				t.Errorf("%s: high_retransmission_rate counts %v retransmissions, want %d (%d without %d spurious)", s.File,
+					a.Details["retransmissions"], c["retransmission"]-c["spurious_retransmission"], c["retransmission"], c["spurious_retransmission"])
+			}
+		}
+	}
+	t.Logf("%d captures with spurious retransmissions", withSpurious)
 }

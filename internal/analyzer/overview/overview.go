@@ -1,0 +1,233 @@
+// Package overview tells what is in a capture in one call, the way an
+// analyst starts: Wireshark's statistics (protocol hierarchy, conversations,
+// endpoints, I/O graph), Zeek's conn.log, a host list like NetworkMiner's,
+// and every module's findings ranked, with the calls to make next.
+//
+// It is the "overview" module; its one tool is analyze_overview. It reads the
+// capture once: the engine runs its own observers beside the shared-pass
+// observers of every module it is given (modkit.Passer), and each module's
+// brief supplies its findings. Its tables agree with tshark's
+// "-z io,phs", "-z conv,<type>" and "-z endpoints,<type>" and with the
+// Community ID that Wireshark and Zeek compute (README.md says where and
+// why they differ); flows follow Zeek's conn_state and history (package
+// flow). Every table is bounded (Options), and the answer fits 32 KiB by
+// default.
+package overview
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// Options are the module's limits and the modules it runs.
+type Options struct {
+	// Modules are the modules whose shared-pass analysis runs in the same
+	// pass; their findings are ranked together.
+	Modules []modkit.Passer
+	// MaxFlows caps the flow table (default 250,000); later flows are
+	// counted in the warnings, not listed.
+	MaxFlows int
+	// MaxConversations caps each conversation table (default 250,000).
+	MaxConversations int
+	// MaxHosts caps the addresses whose names are kept (default 50,000).
+	MaxHosts int
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxFlows         = 250000
+	DefaultMaxConversations = 250000
+	DefaultMaxHosts         = 50000
+)
+
+// ResponseBudget is the largest JSON a call with default list sizes
+// returns.
+const ResponseBudget = 32 << 10
+
+// Module is the overview module.
+type Module struct{ opts Options }
+
+// New returns the overview module.
+func New(opts Options) *Module {
+	if opts.MaxFlows <= 0 {
+		opts.MaxFlows = DefaultMaxFlows
+	}
+	if opts.MaxConversations <= 0 {
+		opts.MaxConversations = DefaultMaxConversations
+	}
+	if opts.MaxHosts <= 0 {
+		opts.MaxHosts = DefaultMaxHosts
+	}
+	opts.Modules = slices.Clone(opts.Modules)
+	return &Module{opts: opts}
+}
+
+// Passers returns the modules that can run in a shared pass, in order: what
+// New's Options.Modules takes.
+func Passers(mods ...analyzer.Module) []modkit.Passer {
+	var out []modkit.Passer
+	for _, m := range mods {
+		if p, ok := m.(modkit.Passer); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Name returns "overview".
+func (*Module) Name() string { return "overview" }
+
+// Prompts returns none.
+func (*Module) Prompts() []analyzer.Prompt { return nil }
+
+// Tools returns analyze_overview.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:  "analyze_overview",
+		Title: "Capture overview: protocols, conversations, hosts, flows, findings",
+		Description: "Start here on an unknown capture (pcap_file: local path or http(s) URL). One pass returns: capture essentials; " +
+			"every module's findings ranked by severity, each with the tool call that shows its details; 3-5 suggested next calls; " +
+			"the protocol hierarchy (as tshark -z io,phs); a time profile; conversations (eth, ipv4, ipv6, tcp, udp as tshark -z conv); " +
+			"hosts (bytes sent/received, MACs, names learned from DNS/mDNS/LLMNR/NetBIOS/DHCP, roles, services, TTL hint); and flows like " +
+			"Zeek's conn.log (stable id, Community ID, service, conn_state, history). Filter flows with address, port, protocol, service, " +
+			"state, start_time, end_time; each list pages with its own _limit/_offset.",
+		OpenWorld: true,
+	}, m.analyze, writeReport)}
+}
+
+// args are a call's checked arguments.
+type args struct {
+	in                 Input
+	findOff, findLim   int
+	protoOff, protoLim int
+	convOff, convLim   int
+	hostOff, hostLim   int
+	flowOff, flowLim   int
+	buckets            int
+	convTypes          []convType
+	flows              flowFilter
+	limitSet           [5]bool // findings, protocols, conversations, hosts, flows
+}
+
+func parseArgs(in Input) (*args, error) {
+	a := &args{in: in}
+	var err error
+	pages := []struct {
+		name           string
+		off, lim       int
+		def, max       int
+		outOff, outLim *int
+	}{
+		{"findings", in.FindingsOffset, in.FindingsLimit, 10, 500, &a.findOff, &a.findLim},
+		{"protocols", in.ProtocolsOffset, in.ProtocolsLimit, 60, maxNodes, &a.protoOff, &a.protoLim},
+		{"conversations", in.ConversationsOffset, in.ConversationsLimit, 5, 1000, &a.convOff, &a.convLim},
+		{"hosts", in.HostsOffset, in.HostsLimit, 10, 1000, &a.hostOff, &a.hostLim},
+		{"flows", in.FlowsOffset, in.FlowsLimit, 10, 1000, &a.flowOff, &a.flowLim},
+	}
+	for i, p := range pages {
+		*p.outOff, *p.outLim, err = result.PageArgs(p.off, p.lim, p.def, p.max)
+		if err != nil {
+			return nil, fmt.Errorf("%s_%s", p.name, err)
+		}
+		a.limitSet[i] = p.lim > 0
+	}
+	switch {
+	case in.Buckets == 0:
+		a.buckets = 60
+	case in.Buckets < 1 || in.Buckets > 1000:
+		return nil, fmt.Errorf("buckets must be a whole number from 1 to 1000; got %d", in.Buckets)
+	default:
+		a.buckets = in.Buckets
+	}
+	switch t := strings.ToLower(strings.TrimSpace(in.ConversationType)); t {
+	case "", "all":
+		a.convTypes = []convType{convEth, convIPv4, convIPv6, convTCP, convUDP}
+	default:
+		i := slices.Index(convTypeNames[:], t)
+		if i < 0 {
+			return nil, fmt.Errorf("conversation_type %q is not one of eth, ipv4, ipv6, tcp, udp", in.ConversationType)
+		}
+		a.convTypes = []convType{convType(i)}
+	}
+	switch strings.ToLower(in.ConversationsSort) {
+	case "", "bytes", "frames", "duration":
+	default:
+		return nil, fmt.Errorf("conversations_sort %q is not one of bytes, frames, duration", in.ConversationsSort)
+	}
+	if a.flows, err = newFlowFilter(in); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	a, err := parseArgs(in)
+	if err != nil {
+		return nil, err
+	}
+	own := &ownPass{obs: newObserver(m.opts)}
+	own.async = newAsync(own.obs)
+	defer own.async.stop()
+	passes := []modkit.Pass{own}
+	var ran []modkit.Passer
+	for _, pm := range m.opts.Modules {
+		p, err := pm.NewPass(env)
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", pm.Name(), err)
+		}
+		passes = append(passes, p)
+		ran = append(ran, pm)
+	}
+	res, briefs, err := modkit.RunPasses(ctx, env, in.PcapFile, passes...)
+	if err != nil {
+		return nil, err
+	}
+	own.async.stop() // (the engine flushed it; no fact is left)
+	out := build(a, own.obs, res, ran, briefs[1:], m.opts)
+	out.File = in.PcapFile
+	fitBudget(out, a)
+	return out, nil
+}
+
+// ownPass runs the overview's observer in the shared pass, its tables
+// updated in a goroutine of their own (async).
+type ownPass struct {
+	obs   *observer
+	async *async
+}
+
+func (p *ownPass) Observers() []engine.Observer { return []engine.Observer{p.async} }
+
+func (p *ownPass) Brief(*engine.Result) modkit.Brief {
+	return modkit.Brief{Module: "overview", Findings: []result.Finding{}}
+}
+
+// fitBudget shrinks the lists the caller did not size until the JSON fits
+// ResponseBudget: flows first, then hosts, conversations, protocols and
+// findings; each cut is disclosed in its page.
+func fitBudget(out *Output, a *args) {
+	cuts := []func() bool{
+		func() bool { return result.Halve(&out.Flows, &out.FlowsPage, a.limitSet[4]) },
+		func() bool { return result.Halve(&out.Hosts, &out.HostsPage, a.limitSet[3]) },
+		func() bool {
+			cut := false
+			for i := range out.Conversations {
+				c := &out.Conversations[i]
+				if result.Halve(&c.Items, &c.Page, a.limitSet[2]) {
+					cut = true
+				}
+			}
+			return cut
+		},
+		func() bool { return result.Halve(&out.Protocols, &out.ProtocolsPage, a.limitSet[1]) },
+		func() bool { return result.Halve(&out.Findings, &out.FindingsPage, a.limitSet[0]) },
+	}
+	result.FitBudget(out, ResponseBudget, cuts...)
+}

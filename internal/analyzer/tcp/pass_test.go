@@ -1,0 +1,52 @@
+package tcp
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// passCaptures are the captures the module's tests run on: the generated
+// TCP captures, the repository's TCP captures, and the corpus when given.
+func passCaptures(t *testing.T) []string {
+	files, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "tcp-*.pcap"))
+	more, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "tcp-*"))
+	files = append(files, more...)
+	if len(files) < 15 {
+		t.Fatalf("%d TCP captures in testdata", len(files))
+	}
+	if dir, ok := pcaptest.CorpusDir(t); ok {
+		for _, s := range pcaptest.CorpusSummaries(t, dir) {
+			if s.Counts["tcp"] > 0 {
+				files = append(files, filepath.Join(dir, s.File))
+			}
+		}
+	}
+	return files
+}
+
+// TestPass checks that the shared pass tells what analyze_tcp_anomalies
+// tells with its default arguments: the same statistics and findings.
+func TestPass(t *testing.T) {
+	m := New(Options{})
+	for _, f := range passCaptures(t) {
+		env := pcaptest.Env(0)
+		p, err := m.NewPass(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, briefs, err := modkit.RunPasses(t.Context(), env, f, p)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out := anomalies(t, AnomaliesInput{Common: Common{PcapFile: f}})
+		got, _ := json.Marshal(briefs[0])
+		want, _ := json.Marshal(modkit.Brief{Module: "tcp", Summary: out.Statistics, Findings: out.Anomalies})
+		if string(got) != string(want) {
+			t.Errorf("%s: brief\n%s\nwant\n%s", filepath.Base(f), got, want)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+)
+
+// pcapReader reads the records of a classic pcap file, after its file
+// header (draft-ietf-opsawg-pcap §5):
+//
+//	 0                   1                   2                   3
+//	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//	|                      Timestamp (Seconds)                      |
+//	|            Timestamp (Microseconds or nanoseconds)            |
+//	|              Captured Packet Length                           |
+//	|              Original Packet Length                           |
+//	/                          Packet Data                          /
+//
+// Files of versions before 2.3 hold the original length first.
+type pcapReader struct {
+	r        *bufio.Reader
+	bo       binary.ByteOrder
+	fracMul  uint32 // 1000 for microsecond timestamps, 1 for nanoseconds
+	swapped  bool   // lengths in the pre-2.3 order
+	snaplen  uint32
+	link     LinkType
+	maxBytes int // most of a record kept (Options.MaxRecordBytes)
+	hdr      [16]byte
+	buf      []byte
+	cuts     *Cuts
+}
+
+// snaplenSlack is how far past the file's snapshot length a record may go:
+// writers that do not cut to the snap length they declare exist (dpkt),
+// and tcpdump and Wireshark read their records up to their own maximum
+// snapshot length, libpcap's MAXIMUM_SNAPLEN. A longer record is damage.
+const snaplenSlack = 262144
+
+func (pr *pcapReader) next(p *Packet) error {
+	if n, err := io.ReadFull(pr.r, pr.hdr[:]); err != nil {
+		if n == 0 && err == io.EOF {
+			return io.EOF
+		}
+		return noEOF(err)
+	}
+	h := pr.hdr[:]
+	sec, frac := pr.bo.Uint32(h[0:4]), pr.bo.Uint32(h[4:8])
+	capLen, origLen := pr.bo.Uint32(h[8:12]), pr.bo.Uint32(h[12:16])
+	if pr.swapped {
+		capLen, origLen = origLen, capLen
+	}
+	if capLen > max(pr.snaplen, snaplenSlack) {
+		return fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, pr.snaplen)
+	}
+	if capLen > origLen {
+		return fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, origLen)
+	}
+	data, err := readRecord(pr.r, &pr.buf, int64(capLen), pr.maxBytes, pr.cuts)
+	if err != nil {
+		return err
+	}
+	// The fraction is scaled in 32 bits, as libpcap, Wireshark and pcapgo
+	// do, so that a microsecond field past a second gives the same time.
+	p.Data = data
+	p.Timestamp = time.Unix(int64(sec), int64(frac*pr.fracMul)).UTC()
+	p.CaptureLength = len(data)
+	p.Length = int(origLen)
+	p.LinkType = pr.link
+	p.Interface = 0
+	p.Comments = nil
+	return nil
+}
+
+// readRecord reads a record's n data bytes into *buf (reused), keeping at
+// most max of them: past max, the rest is skipped (streamed, never held)
+// and counted in cuts.
+func readRecord(r *bufio.Reader, buf *[]byte, n int64, max int, cuts *Cuts) ([]byte, error) {
+	keep := int(min(n, int64(max)))
+	if cap(*buf) < keep {
+		*buf = make([]byte, keep)
+	}
+	data := (*buf)[:keep]
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, noEOF(err)
+	}
+	if rest := n - int64(keep); rest > 0 {
+		if err := discard(r, rest); err != nil {
+			return nil, err
+		}
+		cuts.Records++
+	}
+	return data, nil
+}
+
+// discard skips n bytes of r; a stream that ends first is cut short.
+func discard(r *bufio.Reader, n int64) error {
+	for n > 0 {
+		step := int(min(n, 1<<30))
+		m, err := r.Discard(step)
+		n -= int64(m)
+		if err != nil {
+			return noEOF(err)
+		}
+	}
+	return nil
+}
+
+// noEOF turns the end of the stream inside a record into
+// io.ErrUnexpectedEOF: the file was cut short.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
