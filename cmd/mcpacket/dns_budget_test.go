@@ -32,7 +32,7 @@ import (
 // fixed margin, and the result says what was evicted.
 
 const (
-	budgetBytes  = 64 << 20
+	budgetBytes     = 64 << 20
 	dnsBudgetMargin = 64 << 20
 )
 
