@@ -18,7 +18,7 @@ const MaxText = 256
 // Text returns s, a string taken from a packet or a capture file, made safe
 // to show a model or a terminal: bytes that are not UTF-8 and control or
 // format characters (C0, DEL, C1, bidirectional overrides, zero-width
-// marks) are escaped as \xNN or \u{NNNN}, printable UTF-8 is kept as it is,
+// marks, and a literal U+FFFD, which would hide where bytes were lost) are escaped as \xNN or \u{NNNN}, printable UTF-8 is kept as it is,
 // and the result is cut to at most max bytes of the original (max <= 0:
 // MaxText), saying how long it was: "...(cut: 8342 bytes)".
 func Text(s string, max int) string {
@@ -88,7 +88,7 @@ func AppendText(dst, b []byte, max int) []byte {
 // zero-width marks).
 func unsafeRune(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) ||
-		r == '\u2028' || r == '\u2029'
+		r == '\u2028' || r == '\u2029' || r == utf8.RuneError
 }
 
 func hexDigit(b byte) byte { return "0123456789abcdef"[b&0xf] }
