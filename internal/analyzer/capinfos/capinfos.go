@@ -33,6 +33,8 @@ const (
 	DefaultLimit = 50
 	MaxLimit     = 1000
 	maxSections  = 100
+	// maxCountedInterfaces bounds the per-interface packet counts.
+	maxCountedInterfaces = 4096
 )
 
 // Options are the module's limits; it has none yet, and takes them in the
@@ -149,10 +151,15 @@ func (o *observer) Observe(p *engine.Packet) {
 	}
 	o.largest = max(o.largest, p.Length)
 	o.smallest = min(o.smallest, p.Length)
-	for p.Interface >= len(o.perInterface) {
-		o.perInterface = append(o.perInterface, 0)
+	// Packets are counted per described interface; the reader describes
+	// at most capture.MaxInterfaces of them, so this stays bounded however
+	// high an index a packet names.
+	if p.Interface < maxCountedInterfaces {
+		for p.Interface >= len(o.perInterface) {
+			o.perInterface = append(o.perInterface, 0)
+		}
+		o.perInterface[p.Interface]++
 	}
-	o.perInterface[p.Interface]++
 	o.perLink[p.LinkType]++
 	o.comments += len(p.Comments)
 	if p.UnsupportedLink {
@@ -248,7 +255,7 @@ func (o *observer) output(res *engine.Result) *Output {
 		out.TimestampPrecision = "mixed"
 	}
 
-	out.SectionCount = len(info.Sections)
+	out.SectionCount = max(len(info.Sections), info.SectionCount)
 	if info.Format != capture.FormatPcapNG {
 		out.SectionCount = 1
 	}
@@ -260,7 +267,7 @@ func (o *observer) output(res *engine.Result) *Output {
 			Application: result.Text(s.Application, 0), Comment: result.Text(s.Comment, 0)})
 	}
 
-	out.InterfaceCount = len(info.Interfaces)
+	out.InterfaceCount = max(len(info.Interfaces), info.InterfaceCount)
 	for i, ifc := range info.Interfaces {
 		it := Interface{
 			Index:              i,
