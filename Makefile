@@ -34,8 +34,8 @@ clients:
 test: clients
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) vet ./...
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/cmd/mcpacket$$')
-	$(GO) test -count=1 ./cmd/mcpacket
+	$(GO) test -race -count=1 -timeout 40m $$($(GO) list ./... | grep -v '/cmd/mcpacket$$')
+	$(GO) test -count=1 -timeout 30m ./cmd/mcpacket
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
