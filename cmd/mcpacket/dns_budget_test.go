@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -96,39 +96,43 @@ func ipv4Frame(buf []byte, proto byte, src, dst uint32, l4Len int) []byte {
 }
 
 // peakHeap runs f while sampling the heap every 50 ms and returns the
-// largest HeapAlloc seen.
-func peakHeap(f func()) uint64 {
+// largest HeapAlloc seen, and HeapAlloc before f (after a collection).
+func peakHeap(f func()) (peak, base uint64) {
 	runtime.GC()
-	var peak uint64
-	var mu sync.Mutex
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base = ms.HeapAlloc
+	var max atomic.Uint64
 	sample := func() {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		mu.Lock()
-		peak = max(peak, ms.HeapAlloc)
-		mu.Unlock()
+		for {
+			old := max.Load()
+			if ms.HeapAlloc <= old || max.CompareAndSwap(old, ms.HeapAlloc) {
+				return
+			}
+		}
 	}
+	done := make(chan struct{})
+	sampled := make(chan struct{})
 	go func() {
-		defer wg.Done()
+		defer close(sampled)
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
 		for {
+			sample()
 			select {
 			case <-done:
 				return
 			case <-tick.C:
-				sample()
 			}
 		}
 	}()
 	f()
 	sample()
 	close(done)
-	wg.Wait()
-	return peak
+	<-sampled
+	return max.Load(), base
 }
 
 // callDNSBudget runs analyze_dns_packets with default arguments and a
@@ -147,7 +151,7 @@ func callDNSBudget(t *testing.T, file string) map[string]any {
 	env.MaxStateBytes = budgetBytes
 	var out any
 	start, cpu := time.Now(), cpuTime()
-	peak := peakHeap(func() {
+	peak, _ := peakHeap(func() {
 		out, err = tool.Call(t.Context(), env, []byte(`{"pcap_file":`+quote(file)+`}`))
 	})
 	if err != nil {

@@ -9,9 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -131,38 +129,15 @@ func TestICMPStateBudget(t *testing.T) {
 		return &analyzer.Source{ReadCloser: pr, Name: ref, Size: -1}, nil
 	}}
 
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
 	start := time.Now()
-	out, err := tool.Call(t.Context(), env, []byte(`{"pcap_file":"worst.pcap"}`))
-	close(done)
-	<-sampled
+	var out any
+	peakAbs, base := peakHeap(func() {
+		out, err = tool.Call(t.Context(), env, []byte(`{"pcap_file":"worst.pcap"}`))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	heap := peak.Load() - min(base, peak.Load())
+	heap := peakAbs - min(base, peakAbs)
 	t.Logf("%d echo pairs in %v: peak heap %d MiB over a base of %d MiB (budget %d MiB)",
 		icmpWorstPairs, time.Since(start).Round(time.Millisecond), heap>>20, base>>20, budget>>20)
 	if heap > budget+margin {
@@ -192,7 +167,7 @@ func TestICMPStateBudget(t *testing.T) {
 	for _, want := range []string{"echo requests were evicted", "host pairs past", "echo sessions past",
 		"unique_sources_count", "unique_destinations_count", "unreachable_destinations_count", "low-TTL datagrams",
 		"traceroutes past", "ping_sweep:", "unreachable_storm:", "fragmentation_needed_blackhole:", "icmp_redirect:"} {
-		if !containsAny(res.Warnings, want) {
+		if !budgetWarned(res.Warnings, want) {
 			t.Errorf("no warning mentions %q", want)
 		}
 	}
@@ -201,7 +176,9 @@ func TestICMPStateBudget(t *testing.T) {
 	}
 }
 
-func containsAny(list []string, sub string) bool {
+// budgetWarned reports whether a warning names sub and the state-budget
+// flag that caused it.
+func budgetWarned(list []string, sub string) bool {
 	for _, s := range list {
 		if strings.Contains(s, sub) && strings.Contains(s, "--max-state-bytes") {
 			return true

@@ -10,10 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -100,39 +98,6 @@ func sipFlood(w io.Writer, flows, big, rounds int) error {
 	return bw.Flush()
 }
 
-// sipPeakHeap samples the heap every 50 ms while run runs, and returns its
-// highest HeapAlloc above what it was before.
-func sipPeakHeap(run func()) (peak uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > base {
-				peak = max(peak, ms.HeapAlloc-base)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	run()
-	close(done)
-	wg.Wait()
-	return peak
-}
-
 // TestSIPStateBudget feeds a million SIP over TCP flows with unfinished
 // messages, and 2,000 that each hold 56 KB of one, streamed from the
 // generator through a pipe, to analyze_sip_packets with a 64 MiB state
@@ -168,9 +133,10 @@ func TestSIPStateBudget(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	start := time.Now()
 	var out any
-	peak := sipPeakHeap(func() {
+	peak, base := peakHeap(func() {
 		out, err = tool.Call(t.Context(), env, []byte(`{"pcap_file":"sip-flood.pcap"}`))
 	})
+	peak -= min(base, peak) // what the call added
 	if err != nil {
 		t.Fatal(err)
 	}

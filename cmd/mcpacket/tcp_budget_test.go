@@ -9,9 +9,6 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"runtime"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,38 +120,15 @@ func TestTCPStateBudget(t *testing.T) {
 		return &analyzer.Source{ReadCloser: pr, Name: ref, Size: -1}, nil
 	}}
 
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
 	start := time.Now()
-	out, err := tool.Call(t.Context(), env, []byte(`{"pcap_file":"worst.pcap"}`))
-	close(done)
-	<-sampled
+	var out any
+	peakAbs, base := peakHeap(func() {
+		out, err = tool.Call(t.Context(), env, []byte(`{"pcap_file":"worst.pcap"}`))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	heap := peak.Load() - min(base, peak.Load())
+	heap := peakAbs - min(base, peakAbs)
 	t.Logf("%d connections in %v: peak heap %d MiB over a base of %d MiB (budget %d MiB)",
 		tcpWorstConns, time.Since(start).Round(time.Millisecond), heap>>20, base>>20, budget>>20)
 	if heap > budget+margin {
@@ -180,7 +154,7 @@ func TestTCPStateBudget(t *testing.T) {
 	if n := res.Statistics.TotalConnections; n == 0 || n >= tcpWorstConns {
 		t.Errorf("%d connections tracked, want some, fewer than %d", n, tcpWorstConns)
 	}
-	if !tcpWarned(res.Warnings, "connections tracked under the state budget") {
+	if !budgetWarned(res.Warnings, "connections tracked under the state budget") {
 		t.Errorf("no warning says connections were not tracked: %q", res.Warnings)
 	}
 	if len(res.Anomalies) == 0 {
@@ -189,13 +163,4 @@ func TestTCPStateBudget(t *testing.T) {
 	if len(b) > 32<<10 {
 		t.Errorf("result of %d bytes, want at most 32 KiB", len(b))
 	}
-}
-
-func tcpWarned(list []string, sub string) bool {
-	for _, s := range list {
-		if strings.Contains(s, sub) && strings.Contains(s, "--max-state-bytes") {
-			return true
-		}
-	}
-	return false
 }
