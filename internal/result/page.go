@@ -89,3 +89,24 @@ func FitBudget(out any, budget int, cuts ...func() bool) {
 		}
 	}
 }
+
+// Paging reads a list's paging arguments, named offsetName and limitName
+// for the messages: an absent limit (nil) means def, a default page the
+// response budget may shorten; 0 means no items, only the page object and
+// the summary; set reports whether the caller chose the size, which the
+// budget then leaves alone.
+func Paging(offsetName, limitName string, offset int, limit *int, def, max int) (off, lim int, set bool, err error) {
+	if offset < 0 {
+		return 0, 0, false, fmt.Errorf("%s %d is negative; use 0 for the first page", offsetName, offset)
+	}
+	if limit == nil {
+		return offset, def, false, nil
+	}
+	switch n := *limit; {
+	case n < 0:
+		return 0, 0, false, fmt.Errorf("%s %d is negative; use 0 (no items, the summary only) to %d", limitName, n, max)
+	case n > max:
+		return 0, 0, false, fmt.Errorf("%s %d is above the maximum of %d; page with %s instead", limitName, n, max, offsetName)
+	}
+	return offset, *limit, true, nil
+}

@@ -38,13 +38,13 @@ type config struct {
 func newConfig(in Input, maxPackets int) (*config, error) {
 	c := &config{maxPackets: maxPackets}
 	var err error
-	if c.offset, c.limit, err = pageArgs("offset", in.Offset, "limit", in.Limit); err != nil {
+	if c.offset, c.limit, _, err = result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.txOffset, c.txLimit, err = pageArgs("transactions_offset", in.TransactionsOffset, "transactions_limit", in.TransactionsLimit); err != nil {
+	if c.txOffset, c.txLimit, _, err = result.Paging("transactions_offset", "transactions_limit", in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.cliOffset, c.cliLimit, err = pageArgs("clients_offset", in.ClientsOffset, "clients_limit", in.ClientsLimit); err != nil {
+	if c.cliOffset, c.cliLimit, _, err = result.Paging("clients_offset", "clients_limit", in.ClientsOffset, in.ClientsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
 	c.limitSet, c.txLimitSet, c.cliSet = in.Limit != nil, in.TransactionsLimit != nil, in.ClientsLimit != nil
@@ -96,27 +96,6 @@ func newConfig(in Input, maxPackets int) (*config, error) {
 		c.th = analyzer.NewThresholds(params)
 	}
 	return c, nil
-}
-
-// pageArgs checks one list's paging arguments: an absent limit means
-// DefaultLimit, 0 means no items (the page object and the summary only),
-// and a limit above MaxLimit or a negative one is an error, as is a
-// negative offset. (result.PageArgs reads 0 as the default.)
-func pageArgs(offName string, offset int, limName string, limit *int) (int, int, error) {
-	if offset < 0 {
-		return 0, 0, fmt.Errorf("%s %d is negative; use 0 for the first page", offName, offset)
-	}
-	if limit == nil {
-		return offset, DefaultLimit, nil
-	}
-	switch n := *limit; {
-	case n < 0:
-		return 0, 0, fmt.Errorf("%s %d is negative; use 0 (no items, only the summary) to %d", limName, n, MaxLimit)
-	case n > MaxLimit:
-		return 0, 0, fmt.Errorf("%s %d is above the maximum of %d; page with %s instead", limName, n, MaxLimit, offName)
-	default:
-		return offset, n, nil
-	}
 }
 
 func base(s string) int {

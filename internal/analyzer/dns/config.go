@@ -40,10 +40,10 @@ func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
 		c.maxPackets = env.MaxPackets
 	}
 	var err error
-	if c.offset, c.limit, c.limitSet, err = pageArgs(in.Offset, in.Limit); err != nil {
+	if c.offset, c.limit, c.limitSet, err = result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.txOffset, c.txLimit, c.txSet, err = pageArgs(in.TransactionsOffset, in.TransactionsLimit); err != nil {
+	if c.txOffset, c.txLimit, c.txSet, err = result.Paging("transactions_offset", "transactions_limit", in.TransactionsOffset, in.TransactionsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, fmt.Errorf("transactions: %w", err)
 	}
 	if s := strings.TrimSpace(in.Domain); s != "" {
@@ -89,22 +89,6 @@ func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
 	}
 	c.timeout = time.Duration(c.th.Get(unansweredTimeout) * float64(time.Second))
 	return c, nil
-}
-
-// pageArgs reads a paging argument: absent (nil) is DefaultLimit, which
-// the response budget may lower; 0 is no items, just the page object; set
-// reports a limit the caller chose, which the budget leaves alone.
-func pageArgs(offset int, limit *int) (off, lim int, set bool, err error) {
-	if limit == nil {
-		off, lim, err = result.PageArgs(offset, DefaultLimit, DefaultLimit, MaxLimit)
-		return off, lim, false, err
-	}
-	if *limit == 0 {
-		off, _, err = result.PageArgs(offset, DefaultLimit, DefaultLimit, MaxLimit)
-		return off, 0, true, err
-	}
-	off, lim, err = result.PageArgs(offset, *limit, DefaultLimit, MaxLimit)
-	return off, lim, true, err
 }
 
 // unescapeName reads a name given in presentation form: \DDD is the byte

@@ -31,7 +31,7 @@ type config struct {
 func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	c := &config{maxPackets: env.MaxPackets, th: in.Thresholds, lim: newLimits(env)}
 	var err error
-	if c.offset, c.limit, c.limitSet, err = pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
+	if c.offset, c.limit, c.limitSet, err = result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -59,22 +59,6 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	}
 	c.filters.StartTime, c.filters.EndTime = result.FormatTime(c.times.Start), result.FormatTime(c.times.End)
 	return c, nil
-}
-
-// pageArgs normalizes the paging arguments: an absent limit is def, a
-// limit of 0 asks for no items (the page object and the summary only), and
-// set says the caller gave a limit.
-func pageArgs(offset int, limit *int, def, max int) (off, lim int, set bool, err error) {
-	if limit != nil && *limit == 0 {
-		off, _, err = result.PageArgs(offset, 1, def, max)
-		return off, 0, true, err
-	}
-	l := 0
-	if limit != nil {
-		l = *limit
-	}
-	off, lim, err = result.PageArgs(offset, l, def, max)
-	return off, lim, limit != nil, err
 }
 
 func (c *config) matches(p *engine.Packet, m icmpMessage) bool {

@@ -42,13 +42,13 @@ type config struct {
 func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
 	c := &config{maxPackets: env.MaxPackets}
 	var err error
-	if c.offset, c.limit, c.limitSet, err = pageArgs("offset", "limit", in.Offset, in.Limit); err != nil {
+	if c.offset, c.limit, c.limitSet, err = result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.callOffset, c.callLimit, c.callSet, err = pageArgs("calls_offset", "calls_limit", in.CallsOffset, in.CallsLimit); err != nil {
+	if c.callOffset, c.callLimit, c.callSet, err = result.Paging("calls_offset", "calls_limit", in.CallsOffset, in.CallsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
-	if c.regOffset, c.regLimit, c.regSet, err = pageArgs("registrations_offset", "registrations_limit", in.RegistrationsOffset, in.RegistrationsLimit); err != nil {
+	if c.regOffset, c.regLimit, c.regSet, err = result.Paging("registrations_offset", "registrations_limit", in.RegistrationsOffset, in.RegistrationsLimit, DefaultLimit, MaxLimit); err != nil {
 		return nil, err
 	}
 	if s := strings.TrimSpace(in.Method); s != "" {
@@ -98,26 +98,6 @@ func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
 	c.unansweredTimeout = seconds(c.th.Get(unansweredCallTimeout))
 	c.lim = newLimits(env, opts, c.th.Int(inviteFloodMin))
 	return c, nil
-}
-
-// pageArgs reads a page's arguments: an absent limit means DefaultLimit
-// (a default page, which the response budget may shorten), 0 means no
-// items (the page object and the summary only); set says the caller chose
-// the size.
-func pageArgs(offsetName, limitName string, offset int, limit *int) (off, lim int, set bool, err error) {
-	if offset < 0 {
-		return 0, 0, false, fmt.Errorf("%s %d is negative; use 0 for the first page", offsetName, offset)
-	}
-	if limit == nil {
-		return offset, DefaultLimit, false, nil
-	}
-	switch n := *limit; {
-	case n < 0:
-		return 0, 0, false, fmt.Errorf("%s %d is negative; use 0 (no items, the summary only) to %d", limitName, n, MaxLimit)
-	case n > MaxLimit:
-		return 0, 0, false, fmt.Errorf("%s %d is above the maximum of %d; page with %s instead", limitName, n, MaxLimit, offsetName)
-	}
-	return offset, *limit, true, nil
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -17,23 +17,6 @@ const (
 	MaxLimit             = 1000
 )
 
-// pageArgs normalizes a paging argument pair whose limit may be absent
-// (nil: def, cut to fit the response budget) or 0 (no items, only the
-// page object). set reports whether the caller gave the limit, which the
-// budget then leaves alone.
-func pageArgs(offset int, limit *int, def, max int) (off, lim int, set bool, err error) {
-	if limit != nil && *limit == 0 {
-		off, _, err = result.PageArgs(offset, 1, def, max)
-		return off, 0, true, err
-	}
-	l := 0
-	if limit != nil {
-		l = *limit
-	}
-	off, lim, err = result.PageArgs(offset, l, def, max)
-	return off, lim, limit != nil, err
-}
-
 // Common are the arguments every TCP tool takes: the capture and which
 // connections to look at.
 type Common struct {

@@ -131,7 +131,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if in.Detailed {
 		def = DefaultDetailedLimit
 	}
-	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, def, MaxLimit)
+	offset, limit, fixed, err := result.Paging("offset", "limit", in.Offset, in.Limit, def, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 			flag = anyRetransmission // as tcp.analysis.retransmission matches
 		}
 	}
-	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -215,11 +215,11 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	case threshold == 0:
 		threshold = 0.02
 	}
-	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	segOffset, segLimit, segFixed, err := pageArgs(in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
+	segOffset, segLimit, segFixed, err := result.Paging("segments_offset", "segments_limit", in.SegmentsOffset, in.SegmentsLimit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
@@ -245,7 +245,7 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	if err != nil {
 		return nil, err
 	}
-	offset, limit, fixed, err := pageArgs(in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	offset, limit, fixed, err := result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
