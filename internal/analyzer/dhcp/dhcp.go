@@ -153,19 +153,10 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pass{name: m.Name(), obs: newObserver(cfg, newLimits(env, m.opts))}, nil
-}
-
-type pass struct {
-	name string
-	obs  *observer
-}
-
-func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
-
-// Brief returns the statistics and the anomalies, without the packets,
-// transactions, clients and servers lists.
-func (p *pass) Brief(*engine.Result) modkit.Brief {
-	findings := p.obs.run.Conclude(p.obs)
-	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: findings}
+	obs := newObserver(cfg, newLimits(env, m.opts))
+	// The brief: the statistics and the anomalies, without the packets,
+	// transactions, clients and servers lists.
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs)}
+	}}, nil
 }

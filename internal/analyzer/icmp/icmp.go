@@ -118,18 +118,8 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		return nil, err
 	}
 	cfg.limit = 0 // a brief lists no packets
-	return &pass{name: m.Name(), obs: newObserver(cfg)}, nil
-}
-
-type pass struct {
-	name string
-	obs  *observer
-}
-
-// Observers returns the module's observer.
-func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
-
-// Brief returns the statistics and findings of analyze_icmp_packets.
-func (p *pass) Brief(*engine.Result) modkit.Brief {
-	return modkit.Brief{Module: p.name, Summary: p.obs.statistics(), Findings: p.obs.run.Conclude(p.obs)}
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs)}
+	}}, nil
 }

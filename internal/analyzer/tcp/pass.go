@@ -16,22 +16,11 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pass{name: m.Name(), f: f, obs: newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, defaultThresholds())}, nil
-}
-
-// pass is the module's analysis in a shared pass.
-type pass struct {
-	name string
-	f    *connFilter
-	obs  *observer
-}
-
-// Observers returns the module's observer.
-func (p *pass) Observers() []engine.Observer { return []engine.Observer{p.obs} }
-
-// Brief returns analyze_tcp_anomalies' statistics and findings, without
-// its patterns, analysis counts and flagged segments.
-func (p *pass) Brief(*engine.Result) modkit.Brief {
-	r := newResults(p.obs, p.f)
-	return modkit.Brief{Module: p.name, Summary: r.anomalyStatistics(), Findings: p.obs.run.Conclude(r)}
+	obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, defaultThresholds())
+	// The brief: analyze_tcp_anomalies' statistics and findings, without
+	// its patterns, analysis counts and flagged segments.
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		r := newResults(obs, f)
+		return modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r)}
+	}}, nil
 }
