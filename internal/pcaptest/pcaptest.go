@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -298,4 +300,40 @@ func CheckThresholdTable(t testing.TB, path string, params []analyzer.Param) {
 		return
 	}
 	t.Errorf("%s: the threshold table differs from the detectors' declarations (go test -update rewrites it):\n%s", path, diff(want, got))
+}
+
+// CheckText walks v, a decoded JSON value (a tool's output after
+// json.Marshal and json.Unmarshal into any), and fails on any string or key
+// holding a control or format character or U+FFFD (what invalid UTF-8 would
+// become), or longer than max bytes: text from a capture must reach a model
+// escaped and bounded (result.Text). It returns how many strings it checked.
+func CheckText(t testing.TB, path string, v any, max int) int {
+	t.Helper()
+	check := func(p, s string) {
+		if len(s) > max {
+			t.Errorf("%s: string of %d bytes: %.80q...", p, len(s), s)
+		}
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || r == '\ufffd' {
+				t.Errorf("%s: %U in %.120q", p, r, s)
+				return
+			}
+		}
+	}
+	n := 0
+	switch x := v.(type) {
+	case string:
+		check(path, x)
+		n++
+	case []any:
+		for i, e := range x {
+			n += CheckText(t, fmt.Sprintf("%s[%d]", path, i), e, max)
+		}
+	case map[string]any:
+		for k, e := range x {
+			check(path+"."+k+" (key)", k)
+			n += CheckText(t, path+"."+k, e, max)
+		}
+	}
+	return n
 }

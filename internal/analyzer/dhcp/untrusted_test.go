@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -109,7 +108,7 @@ func TestPacketTextIsData(t *testing.T) {
 	}
 	var v any
 	json.Unmarshal(b, &v)
-	checkStrings(t, "", v)
+	pcaptest.CheckText(t, "", v, maxString)
 
 	// The fields carry the text, escaped, and say when they were cut.
 	c := out.Clients[0]
@@ -136,36 +135,6 @@ func TestPacketTextIsData(t *testing.T) {
 	}
 	if !strings.Contains(report.String(), `vendor "\x1b[2J\x1b]0;pwned`) {
 		t.Errorf("report does not show the escaped host name:\n%s", report.String())
-	}
-}
-
-// checkStrings walks a decoded JSON value and fails on any string (or key)
-// with a control or format character, or longer than maxString.
-func checkStrings(t *testing.T, path string, v any) {
-	t.Helper()
-	check := func(p, s string) {
-		if len(s) > maxString {
-			t.Errorf("%s: string of %d bytes: %.80q...", p, len(s), s)
-		}
-		for _, r := range s {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || r == '\ufffd' {
-				t.Errorf("%s: %U in %.120q", p, r, s)
-				return
-			}
-		}
-	}
-	switch x := v.(type) {
-	case string:
-		check(path, x)
-	case []any:
-		for i, e := range x {
-			checkStrings(t, fmt.Sprintf("%s[%d]", path, i), e)
-		}
-	case map[string]any:
-		for k, e := range x {
-			check(path+"."+k+" (key)", k)
-			checkStrings(t, path+"."+k, e)
-		}
 	}
 }
 

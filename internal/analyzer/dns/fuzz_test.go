@@ -65,7 +65,7 @@ func FuzzDecode(f *testing.F) {
 		// each bounded (a name is at most about 1 KB escaped).
 		var v any
 		json.Unmarshal(b, &v)
-		checkStrings(t, "", v, 1100)
+		pcaptest.CheckText(t, "", v, 1100)
 		o := newObserver(fuzzConfig(t))
 		o.msg.decode(data)
 		o.handle(md)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -129,33 +128,6 @@ func hostileText(t *testing.T) string {
 	return writeCapture(t, q.b, r.b)
 }
 
-// checkStrings fails on any string of v (decoded JSON) with a control or
-// format character or U+FFFD, or longer than max bytes.
-func checkStrings(t *testing.T, path string, v any, max int) {
-	t.Helper()
-	switch x := v.(type) {
-	case string:
-		if len(x) > max {
-			t.Errorf("%s: %d bytes: %.80q...", path, len(x), x)
-		}
-		for _, r := range x {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || r == '\ufffd' {
-				t.Errorf("%s: %U in %.120q", path, r, x)
-				break
-			}
-		}
-	case []any:
-		for i, e := range x {
-			checkStrings(t, fmt.Sprintf("%s[%d]", path, i), e, max)
-		}
-	case map[string]any:
-		for k, e := range x {
-			checkStrings(t, path+"."+k, k, max)
-			checkStrings(t, path+"."+k, e, max)
-		}
-	}
-}
-
 // TestPacketText: names, character strings and every other text from a
 // message reach the output escaped and bounded, and the report holds no
 // control byte; names keep UTF-8 and escape only what presentation form
@@ -168,7 +140,7 @@ func TestPacketText(t *testing.T) {
 	json.Unmarshal(b, &v)
 	// A name is at most about 1 KB escaped; character strings maxData plus
 	// the cut note.
-	checkStrings(t, "", v, 1100)
+	pcaptest.CheckText(t, "", v, 1100)
 	if len(out.Packets) != 2 {
 		t.Fatalf("%d messages", len(out.Packets))
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -102,7 +101,7 @@ func TestPacketTextIsData(t *testing.T) {
 	}
 	var v any
 	json.Unmarshal(b, &v)
-	n := checkText(t, "", v)
+	n := pcaptest.CheckText(t, "", v, 2048)
 	if n < 100 {
 		t.Errorf("checked %d strings", n)
 	}
@@ -131,38 +130,4 @@ func TestPacketTextIsData(t *testing.T) {
 	if !strings.Contains(rep.String(), "Zoë") && !strings.Contains(rep.String(), "friendly-scanner") {
 		t.Errorf("report:\n%s", rep.String())
 	}
-}
-
-// checkText walks a decoded JSON value and fails on any string (or key)
-// with a control or format character or U+FFFD (what invalid UTF-8 would
-// become), or longer than 2 KiB; it returns how many strings it checked.
-func checkText(t *testing.T, path string, v any) int {
-	t.Helper()
-	check := func(p, s string) {
-		if len(s) > 2048 {
-			t.Errorf("%s: string of %d bytes: %.80q...", p, len(s), s)
-		}
-		for _, r := range s {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || r == '\ufffd' {
-				t.Errorf("%s: %U in %.120q", p, r, s)
-				return
-			}
-		}
-	}
-	n := 0
-	switch x := v.(type) {
-	case string:
-		check(path, x)
-		n++
-	case []any:
-		for i, e := range x {
-			n += checkText(t, fmt.Sprintf("%s[%d]", path, i), e)
-		}
-	case map[string]any:
-		for k, e := range x {
-			check(path+"."+k+" (key)", k)
-			n += 1 + checkText(t, path+"."+k, e)
-		}
-	}
-	return n
 }
