@@ -23,14 +23,18 @@ var allowed = map[string][]string{
 	// Protocol modules: the contract, the vocabulary, the engine and
 	// capture, shared plumbing, gopacket; never another protocol module or
 	// the MCP SDK.
-	"internal/analyzer/*": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "internal/flow", "gopacket"},
-	"internal/mcpserver":  {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
+	"internal/analyzer/*": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "internal/flow", "internal/dissect", "internal/dfilter", "gopacket"},
+	// Per-frame facts (stack, streams) and display filters, below the
+	// modules: the engine and the standard library.
+	"internal/dissect":   {"internal/engine", "internal/capture", "gopacket"},
+	"internal/dfilter":   {"internal/dissect", "internal/engine", "internal/capture", "gopacket"},
+	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
 	"internal/cli":      {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
 	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "gopacket"},
 	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
-	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
 }
 
 // families maps import path prefixes to the short names used above.

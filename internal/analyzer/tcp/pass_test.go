@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -48,5 +49,17 @@ func TestPass(t *testing.T) {
 		if string(got) != string(want) {
 			t.Errorf("%s: brief\n%s\nwant\n%s", filepath.Base(f), got, want)
 		}
+	}
+}
+
+// The analysis flags keep dissect's bit order, which filters rely on.
+func TestAnnotatorFlagOrder(t *testing.T) {
+	for i, n := range flagNames {
+		if dissect.TCPAnalysisNames[i] != n {
+			t.Fatalf("flag %d: tcp names it %s, dissect %s", i, n, dissect.TCPAnalysisNames[i])
+		}
+	}
+	if len(flagNames) != len(dissect.TCPAnalysisNames) {
+		t.Fatalf("tcp has %d flags, dissect %d", len(flagNames), len(dissect.TCPAnalysisNames))
 	}
 }

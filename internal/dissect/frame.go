@@ -1,0 +1,227 @@
+// Package dissect gives each frame of a capture the per-frame facts that
+// Wireshark shows and filters on but a single packet does not carry: the
+// protocol stack (frame.protocols), the conversation index of its TCP or
+// UDP flow (tcp.stream, udp.stream), the TCP analysis flags, and the raw
+// network header of the frame itself (not of a datagram reassembled at it).
+// It also renders a bounded layer tree and a one-line summary of a frame,
+// named as tshark names layers and fields.
+//
+// A Tracker is fed every frame of a capture in order; the Frame it fills is
+// reused for every frame and allocates nothing in steady state.
+package dissect
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Frame is one frame with what the Tracker worked out about it. It is valid
+// until the next call of Tracker.Frame.
+type Frame struct {
+	P *engine.Packet
+	// Relative is the time since the first frame; Delta since the previous one.
+	Relative, Delta time.Duration
+	// TCP is what the TCPAnalyzer said of the frame (Stream -1 when it
+	// has no TCP header or no analyzer runs).
+	TCP TCPInfo
+	// UDPStream is Wireshark's udp.stream, or -1.
+	UDPStream int
+	// Stack is the protocol stack, outermost first (frame.protocols).
+	Stack Stack
+	// IP4 and IP6 are the frame's own outer IPv4 or IPv6 header bytes (a
+	// fragment's own header even when the engine reassembled a datagram at
+	// this frame), or nil.
+	IP4, IP6 []byte
+	// Quote is the datagram quoted by an ICMP or ICMPv6 error, when
+	// HasQuote; QuoteRaw its bytes (IP header first).
+	Quote    engine.Quoted
+	QuoteRaw []byte
+	HasQuote bool
+	// App is the application payload the top protocol was found in (the UDP
+	// or TCP payload), or nil.
+	App []byte
+
+	scratch nameBuf
+}
+
+// TCPAnalyzer numbers TCP conversations and flags segments as the TCP
+// module does; the Tracker calls it for every frame.
+type TCPAnalyzer interface {
+	// Frame returns what the analysis says of the segment in p (or of
+	// the TCP header an ICMP error quotes).
+	Frame(p *engine.Packet) TCPInfo
+}
+
+// TCPInfo is the TCP analysis of one frame.
+type TCPInfo struct {
+	Stream int    // tcp.stream, or -1
+	Flags  uint32 // analysis flags, one bit per name in TCPAnalysisNames
+	// Seq and Ack are the relative sequence and acknowledgement numbers
+	// (tcp.seq, tcp.ack), when HasSeq and HasAck.
+	Seq, Ack       uint32
+	HasSeq, HasAck bool
+}
+
+// TCPAnalysisNames are the names of the TCP analysis flags, in bit order,
+// as the fields tcp.analysis.<name>.
+var TCPAnalysisNames = [...]string{
+	"retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
+	"lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
+	"zero_window_probe_ack", "window_full", "window_update", "keep_alive", "keep_alive_ack",
+	"reused_ports",
+}
+
+// udpKey is a UDP conversation's address and port pair, in canonical order.
+type udpKey struct{ a, b netip.AddrPort }
+
+// Tracker follows a capture frame by frame.
+type Tracker struct {
+	tcp       TCPAnalyzer
+	first     time.Time
+	prev      time.Time
+	started   bool
+	udp       map[udpKey]int32
+	maxUDP    int
+	udpFull   int // UDP datagrams of conversations past maxUDP
+	frame     Frame
+	wantStack bool
+}
+
+// Options tune a Tracker.
+type Options struct {
+	// TCP, when set, gives tcp.stream and the analysis flags.
+	TCP TCPAnalyzer
+	// UDPStreams numbers UDP conversations (udp.stream), at most
+	// MaxUDPConversations of them (0: 1,000,000); later ones get -1.
+	UDPStreams          bool
+	MaxUDPConversations int
+	// NoStack skips the protocol stack (Frame.Stack stays empty).
+	NoStack bool
+}
+
+// NewTracker returns a Tracker.
+func NewTracker(opts Options) *Tracker {
+	t := &Tracker{tcp: opts.TCP, maxUDP: opts.MaxUDPConversations, wantStack: !opts.NoStack}
+	if t.maxUDP <= 0 {
+		t.maxUDP = 1_000_000
+	}
+	if opts.UDPStreams {
+		t.udp = map[udpKey]int32{}
+	}
+	return t
+}
+
+// UDPUntracked is how many UDP datagrams belonged to conversations past the
+// cap (their udp.stream is -1).
+func (t *Tracker) UDPUntracked() int { return t.udpFull }
+
+// Frame works out the facts of p, the next frame of the capture.
+func (t *Tracker) Frame(p *engine.Packet) *Frame {
+	f := &t.frame
+	f.P = p
+	if !t.started {
+		t.first, t.prev, t.started = p.Timestamp, p.Timestamp, true
+	}
+	f.Relative, f.Delta = p.Timestamp.Sub(t.first), p.Timestamp.Sub(t.prev)
+	t.prev = p.Timestamp
+	f.IP4, f.IP6 = rawIP(p)
+	f.HasQuote, f.QuoteRaw = false, nil
+	if b, ok := p.ICMPErrorQuote(); ok {
+		if q, err := engine.DecodeQuoted(b); err == nil {
+			f.Quote, f.QuoteRaw, f.HasQuote = q, b, true
+		}
+	}
+	f.TCP = TCPInfo{Stream: -1}
+	if t.tcp != nil {
+		f.TCP = t.tcp.Frame(p)
+	}
+	f.UDPStream = -1
+	if t.udp != nil {
+		f.UDPStream = t.udpStream(f)
+	}
+	f.Stack.n = 0
+	f.App = nil
+	if t.wantStack {
+		classify(f)
+	}
+	return f
+}
+
+// udpStream numbers UDP conversations in order of their first datagram, as
+// Wireshark's conversation table does (one per address and port pair, both
+// directions).
+func (t *Tracker) udpStream(f *Frame) int {
+	p := f.P
+	var k udpKey
+	switch {
+	case p.UDP != nil:
+		k = orderKey(netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort)))
+	case f.HasQuote && f.Quote.Protocol == 17 && f.Quote.HasPorts:
+		k = orderKey(netip.AddrPortFrom(f.Quote.Src, f.Quote.SrcPort), netip.AddrPortFrom(f.Quote.Dst, f.Quote.DstPort))
+	default:
+		return -1
+	}
+	if n, ok := t.udp[k]; ok {
+		return int(n)
+	}
+	if len(t.udp) >= t.maxUDP {
+		t.udpFull++
+		return -1
+	}
+	n := int32(len(t.udp))
+	t.udp[k] = n
+	return int(n)
+}
+
+func orderKey(a, b netip.AddrPort) udpKey {
+	if a.Compare(b) > 0 {
+		a, b = b, a
+	}
+	return udpKey{a, b}
+}
+
+// rawIP returns the frame's own outermost IPv4 or IPv6 header and what
+// follows it.
+func rawIP(p *engine.Packet) (ip4, ip6 []byte) {
+	var b []byte
+	switch {
+	case p.NetworkPayload != nil && (p.EtherType == 0x0800 || p.EtherType == 0x86dd):
+		b = p.NetworkPayload
+	case p.LinkType == capture.LinkTypeRaw || p.LinkType == capture.LinkTypeRawOld || p.LinkType == capture.LinkTypeRawOld2 ||
+		p.LinkType == capture.LinkTypeIPv4 || p.LinkType == capture.LinkTypeIPv6:
+		b = p.Data
+	case p.IPv4 != nil && !p.Reassembled:
+		b = p.IPv4.Contents
+	case p.IPv6 != nil && !p.Reassembled:
+		b = p.IPv6.Contents
+	case p.Loopback != nil:
+		b = p.Loopback.Payload
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	switch b[0] >> 4 {
+	case 4:
+		if len(b) >= 20 && p.IPv4 != nil {
+			return b, nil
+		}
+	case 6:
+		if len(b) >= 40 && p.IPv6 != nil {
+			return nil, b
+		}
+	}
+	return nil, nil
+}
+
+// IP4Field helpers read the frame's own IPv4 header.
+func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
+
+// nameBuf is scratch space for one decoded name per frame (dns.qry.name).
+type nameBuf [256]byte
+
+// Scratch returns the frame's scratch buffer for a decoded name.
+func (f *Frame) Scratch() []byte { return f.scratch[:0] }

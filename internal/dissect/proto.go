@@ -1,0 +1,346 @@
+package dissect
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Proto is a protocol as Wireshark's filter names it.
+type Proto uint8
+
+// Protocols the stack names. Bare protocol tests in a display filter
+// (dns, tcp, ...) test for them.
+const (
+	ProtoNone Proto = iota
+	ProtoFrame
+	ProtoEth
+	ProtoEthertype
+	ProtoVLAN
+	ProtoSLL
+	ProtoNull
+	ProtoARP
+	ProtoIP
+	ProtoIPv6
+	ProtoICMP
+	ProtoICMPv6
+	ProtoTCP
+	ProtoUDP
+	ProtoDNS
+	ProtoMDNS
+	ProtoLLMNR
+	ProtoDHCP
+	ProtoDHCPv6
+	ProtoNTP
+	ProtoSIP
+	ProtoSDP
+	ProtoTLS
+	ProtoHTTP
+	ProtoQUIC
+	ProtoSSDP
+	ProtoNBNS
+	ProtoLLDP
+	ProtoCDP
+	ProtoLLC
+	ProtoSTP
+	ProtoIGMP
+	ProtoSCTP
+	ProtoGRE
+	ProtoESP
+	ProtoData
+	numProtos
+)
+
+var protoNames = [numProtos]string{
+	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
+	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "data",
+}
+
+func (p Proto) String() string {
+	if p < numProtos {
+		return protoNames[p]
+	}
+	return "?"
+}
+
+// ProtoByName returns the protocol a filter name stands for.
+func ProtoByName(name string) (Proto, bool) {
+	for i, n := range protoNames {
+		if n != "" && n == name {
+			return Proto(i), true
+		}
+	}
+	return ProtoNone, false
+}
+
+// ProtoNames lists every protocol name, for "did you mean" hints.
+func ProtoNames() []string { return append([]string(nil), protoNames[1:]...) }
+
+// maxStack bounds a frame's stack.
+const maxStack = 16
+
+// Stack is a frame's protocols, outermost first.
+type Stack struct {
+	p   [maxStack]Proto
+	n   int
+	set uint64
+}
+
+func (s *Stack) push(p Proto) {
+	s.set |= 1 << p
+	if s.n < maxStack {
+		s.p[s.n] = p
+		s.n++
+	}
+}
+
+// Has reports whether p is in the stack.
+func (s *Stack) Has(p Proto) bool { return s.set&(1<<p) != 0 }
+
+// Top is the innermost protocol.
+func (s *Stack) Top() Proto {
+	if s.n == 0 {
+		return ProtoNone
+	}
+	return s.p[s.n-1]
+}
+
+// String is the stack as frame.protocols writes it.
+func (s *Stack) String() string {
+	var b strings.Builder
+	for i := range s.n {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(s.p[i].String())
+	}
+	return b.String()
+}
+
+// classify fills f.Stack and f.App.
+func classify(f *Frame) {
+	p := f.P
+	s := &f.Stack
+	s.set = 0
+	s.push(ProtoFrame)
+	switch {
+	case p.Ethernet != nil:
+		s.push(ProtoEth)
+		if p.Ethernet.EthernetType >= 0x0600 || len(p.Ethernet.Contents) >= 14 && be16(p.Ethernet.Contents[12:]) >= 0x0600 {
+			s.push(ProtoEthertype)
+		} else {
+			s.push(ProtoLLC)
+		}
+	case p.LinuxSLL != nil || p.LinuxSLL2 != nil:
+		s.push(ProtoSLL)
+		s.push(ProtoEthertype)
+	case p.Loopback != nil:
+		s.push(ProtoNull)
+	}
+	if len(p.VLANs) > 0 {
+		s.push(ProtoVLAN)
+	}
+	switch p.EtherType {
+	case 0x0806:
+		s.push(ProtoARP)
+		return
+	case 0x88cc:
+		s.push(ProtoLLDP)
+		return
+	}
+	if p.EtherType == 0x2000 || isCDP(p) {
+		s.push(ProtoCDP)
+		return
+	}
+	if p.IPv4 == nil && p.IPv6 == nil {
+		if p.Ethernet != nil && p.EtherType == 0 && len(p.Ethernet.Payload) > 3 && p.Ethernet.Payload[0] == 0x42 && p.Ethernet.Payload[1] == 0x42 {
+			s.push(ProtoSTP)
+		}
+		return
+	}
+	if f.IP6 != nil || (f.IP4 == nil && p.IPv6 != nil) {
+		s.push(ProtoIPv6)
+	} else {
+		s.push(ProtoIP)
+	}
+	if p.Fragment {
+		s.push(ProtoData)
+		return
+	}
+	switch {
+	case p.ICMPv4 != nil:
+		s.push(ProtoICMP)
+		quoted(f, ProtoIP)
+	case p.ICMPv6 != nil:
+		s.push(ProtoICMPv6)
+		quoted(f, ProtoIPv6)
+	case p.UDP != nil:
+		s.push(ProtoUDP)
+		f.App = p.UDP.Payload
+		udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), p.UDP.Payload)
+	case p.TCP != nil:
+		s.push(ProtoTCP)
+		f.App = p.TCP.Payload
+		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload)
+	default:
+		var proto uint8
+		if p.IPv4 != nil {
+			proto = uint8(p.IPv4.Protocol)
+		} else {
+			proto = uint8(p.IPv6.NextHeader)
+		}
+		switch proto {
+		case 2:
+			s.push(ProtoIGMP)
+		case 132:
+			s.push(ProtoSCTP)
+		case 47:
+			s.push(ProtoGRE)
+		case 50:
+			s.push(ProtoESP)
+		default:
+			s.push(ProtoData)
+		}
+	}
+}
+
+// quoted adds the datagram an ICMP error quotes.
+func quoted(f *Frame, ip Proto) {
+	if !f.HasQuote {
+		return
+	}
+	s := &f.Stack
+	if f.Quote.Src.Is4() {
+		s.push(ProtoIP)
+	} else {
+		s.push(ProtoIPv6)
+	}
+	q := f.Quote
+	switch q.Protocol {
+	case 17:
+		if len(q.Transport) >= 8 {
+			s.push(ProtoUDP)
+			udpApp(s, q.SrcPort, q.DstPort, q.Transport[8:])
+		}
+	case 6:
+		if len(q.Transport) >= 4 {
+			s.push(ProtoTCP)
+		}
+	case 1:
+		s.push(ProtoICMP)
+	case 58:
+		s.push(ProtoICMPv6)
+	}
+}
+
+func isCDP(p *engine.Packet) bool {
+	// CDP rides LLC/SNAP with the Cisco OUI and PID 0x2000.
+	if p.Ethernet == nil || len(p.Ethernet.Payload) < 8 {
+		return false
+	}
+	b := p.Ethernet.Payload
+	return b[0] == 0xaa && b[1] == 0xaa && b[2] == 0x03 && b[3] == 0 && b[4] == 0 && b[5] == 0x0c && be16(b[6:]) == 0x2000
+}
+
+// udpApp classifies a UDP payload by port, the lower port first, as
+// Wireshark tries them.
+func udpApp(s *Stack, sp, dp uint16, pl []byte) {
+	lo, hi := sp, dp
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	for _, port := range [2]uint16{lo, hi} {
+		if pr := udpPort(port, pl); pr != ProtoNone {
+			s.push(pr)
+			if pr == ProtoSIP && bytes.Contains(pl, []byte("\r\n\r\nv=")) {
+				s.push(ProtoSDP)
+			}
+			return
+		}
+	}
+	if len(pl) > 0 {
+		s.push(ProtoData)
+	}
+}
+
+func udpPort(port uint16, pl []byte) Proto {
+	switch port {
+	case 53:
+		return ProtoDNS
+	case 5353:
+		return ProtoMDNS
+	case 5355:
+		return ProtoLLMNR
+	case 67, 68:
+		return ProtoDHCP
+	case 546, 547:
+		return ProtoDHCPv6
+	case 123:
+		if len(pl) > 0 {
+			return ProtoNTP
+		}
+	case 137:
+		return ProtoNBNS
+	case 1900:
+		return ProtoSSDP
+	case 5060:
+		if len(pl) > 0 {
+			return ProtoSIP
+		}
+	case 443:
+		if len(pl) > 0 && pl[0]&0x80 != 0 {
+			return ProtoQUIC
+		}
+	}
+	return ProtoNone
+}
+
+// tcpApp classifies a TCP segment's payload. Segments of a message that
+// spans several are left as tcp, as Wireshark shows them.
+func tcpApp(s *Stack, sp, dp uint16, pl []byte) {
+	if len(pl) == 0 {
+		return
+	}
+	lo, hi := sp, dp
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	for _, port := range [2]uint16{lo, hi} {
+		switch port {
+		case 80, 8080, 8000, 3128:
+			if httpStart(pl) {
+				s.push(ProtoHTTP)
+			}
+			return
+		case 53:
+			s.push(ProtoDNS)
+			return
+		case 443, 993, 995, 465, 8443:
+			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 {
+				s.push(ProtoTLS)
+			}
+			return
+		case 5060:
+			s.push(ProtoSIP)
+			return
+		}
+	}
+	if httpStart(pl) {
+		s.push(ProtoHTTP)
+		return
+	}
+	s.push(ProtoData)
+}
+
+var httpMethods = [...]string{"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "TRACE ", "PATCH ", "HTTP/1."}
+
+func httpStart(pl []byte) bool {
+	for _, m := range httpMethods {
+		if bytes.HasPrefix(pl, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
