@@ -14,6 +14,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
+	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/cli"
@@ -30,7 +31,11 @@ func registry() (*analyzer.Registry, error) {
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
 	}
-	return analyzer.NewRegistry(append([]analyzer.Module{overview.New(overview.Options{Modules: overview.Passers(mods...)})}, mods...)...)
+	all := append([]analyzer.Module{overview.New(overview.Options{Modules: overview.Passers(mods...)})}, mods...)
+	// The drill-down module filters on the TCP module's analysis
+	// (tcp.stream, tcp.analysis.*).
+	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator}))
+	return analyzer.NewRegistry(all...)
 }
 
 func main() {

@@ -38,6 +38,10 @@ type Tool struct {
 	// OpenWorld is set when the tool may reach outside the local machine
 	// (it accepts URLs).
 	OpenWorld bool
+	// NeedsOutputDir is set for a tool that writes files into the
+	// server's output directory (Env.OutputDir); front ends leave it out
+	// when no output directory is configured.
+	NeedsOutputDir bool
 	// Params are the tool's thresholds (see Detectors.Params): arguments
 	// beside the input struct's fields, held in its Thresholds field.
 	Params []Param
@@ -234,4 +238,34 @@ func (r *Registry) Select(spec string) (*Registry, error) {
 		}
 	}
 	return &Registry{modules: mods}, nil
+}
+
+// ForEnv returns the registry as a front end with env offers it: without
+// the tools that write files (NeedsOutputDir) when env has no output
+// directory. Modules with no such tool are kept as they are.
+func (r *Registry) ForEnv(env *Env) *Registry {
+	if env != nil && env.OutputDir != "" {
+		return r
+	}
+	mods := make([]Module, len(r.modules))
+	for i, m := range r.modules {
+		mods[i] = m
+		if slices.ContainsFunc(m.Tools(), func(t Tool) bool { return t.NeedsOutputDir }) {
+			mods[i] = noOutputModule{m}
+		}
+	}
+	return &Registry{modules: mods}
+}
+
+// noOutputModule hides a module's tools that write files.
+type noOutputModule struct{ Module }
+
+func (m noOutputModule) Tools() []Tool {
+	var out []Tool
+	for _, t := range m.Module.Tools() {
+		if !t.NeedsOutputDir {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -28,6 +28,9 @@ type Env struct {
 	// StateItems), evict the oldest idle entries past their share, and
 	// disclose evictions in the result.
 	MaxStateBytes int64
+	// OutputDir is the directory tools may write files into
+	// (--output-dir), or "" when they may write nothing.
+	OutputDir string
 	// Roots are the directories captures may be read from; nil when any
 	// readable file may be.
 	Roots []string

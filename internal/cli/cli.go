@@ -108,6 +108,8 @@ const usage = `mcpacket analyzes packet captures for LLM clients over MCP (Model
 Usage:
   mcpacket [serve] [flags]                      serve MCP over stdio (the default) or HTTP
   mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
+  mcpacket export packets <capture> --filter F -o OUT.pcapng
+                                                write the frames a display filter selects to a file
   mcpacket tools                                list modules, tools and prompts
   mcpacket version                              print the version
   mcpacket help [command]                       show help for a command
@@ -129,6 +131,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.analyze(ctx, args[1:])
 	case "tools":
 		return a.tools(args[1:])
+	case "export":
+		return a.export(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK
@@ -164,6 +168,7 @@ type common struct {
 	roots                listFlag
 	noRemote             bool
 	allowPrivateURLs     bool
+	outputDir            string
 }
 
 // listFlag is a repeatable string flag.
@@ -182,6 +187,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
+	fs.StringVar(&c.outputDir, "output-dir", "", "directory export_packets may write capture files into (never overwriting); without it the tool is absent")
 	fs.BoolVar(&c.allowPrivateURLs, "allow-private-urls", false, "let downloads reach loopback, private, link-local and other non-public addresses (refused by default)")
 }
 
@@ -228,11 +234,23 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if err := op.SetRoots(c.rootDirs()); err != nil {
 		return analyzer.Env{}, fmt.Errorf("--root: %v", err)
 	}
+	outDir := ""
+	if c.outputDir != "" {
+		abs, err := filepath.Abs(c.outputDir)
+		if err != nil {
+			return analyzer.Env{}, fmt.Errorf("--output-dir %q: %v", c.outputDir, err)
+		}
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			return analyzer.Env{}, fmt.Errorf("--output-dir %q: not an existing directory", c.outputDir)
+		}
+		outDir = abs
+	}
 	return analyzer.Env{
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
 		MaxRecordBytes:       c.maxRecordBytes,
 		MaxStateBytes:        c.maxStateBytes,
+		OutputDir:            outDir,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)
 			if err != nil {
@@ -297,6 +315,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitUsage
 	}
+	reg = reg.ForEnv(&env)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: --log-level %q: use debug, info, warn or error\n", *logLevel)

@@ -48,6 +48,18 @@ const (
 	ProtoSCTP
 	ProtoGRE
 	ProtoESP
+	ProtoSSH
+	ProtoPOP
+	ProtoIMAP
+	ProtoFTP
+	ProtoSNMP
+	ProtoMGCP
+	ProtoGQUIC
+	ProtoTextLines
+	ProtoJSON
+	ProtoGIF
+	ProtoJFIF
+	ProtoPNG
 	ProtoData
 	numProtos
 )
@@ -55,7 +67,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "data",
 }
 
 func (p Proto) String() string {
@@ -173,9 +185,15 @@ func classify(f *Frame) {
 	case p.ICMPv4 != nil:
 		s.push(ProtoICMP)
 		quoted(f, ProtoIP)
+		if t := p.ICMPv4.TypeCode.Type(); (t == 0 || t == 8) && len(p.ICMPv4.Payload) > 0 {
+			s.push(ProtoData) // echo data
+		}
 	case p.ICMPv6 != nil:
 		s.push(ProtoICMPv6)
 		quoted(f, ProtoIPv6)
+		if t := p.ICMPv6.TypeCode.Type(); (t == 128 || t == 129) && len(p.ICMPv6.Payload) > 4 {
+			s.push(ProtoData)
+		}
 	case p.UDP != nil:
 		s.push(ProtoUDP)
 		f.App = p.UDP.Payload
@@ -257,6 +275,9 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte) {
 			if pr == ProtoSIP && bytes.Contains(pl, []byte("\r\n\r\nv=")) {
 				s.push(ProtoSDP)
 			}
+			if pr == ProtoQUIC && len(pl) > 5 && pl[0]&0xb0 == 0x80 && pl[1] != 'Q' {
+				s.push(ProtoTLS) // an Initial: its CRYPTO frames carry the TLS handshake
+			}
 			return
 		}
 	}
@@ -290,9 +311,16 @@ func udpPort(port uint16, pl []byte) Proto {
 			return ProtoSIP
 		}
 	case 443:
-		if len(pl) > 0 && pl[0]&0x80 != 0 {
+		switch {
+		case len(pl) > 4 && pl[0]&0x80 != 0 && pl[1] == 'Q':
+			return ProtoGQUIC
+		case len(pl) > 0:
 			return ProtoQUIC
 		}
+	case 161, 162:
+		return ProtoSNMP
+	case 2427, 2727:
+		return ProtoMGCP
 	}
 	return ProtoNone
 }
@@ -310,17 +338,39 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte) {
 	for _, port := range [2]uint16{lo, hi} {
 		switch port {
 		case 80, 8080, 8000, 3128:
-			if httpStart(pl) {
+			if httpStart(pl) && httpComplete(pl) {
 				s.push(ProtoHTTP)
+				if body := httpBody(pl); body != ProtoNone {
+					s.push(body)
+				}
+			}
+			return
+		case 7000, 7001:
+			return // claimed by a Wireshark dissector that reassembles; shown as tcp
+		case 4433:
+			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
+				s.push(ProtoTLS)
 			}
 			return
 		case 53:
 			s.push(ProtoDNS)
 			return
 		case 443, 993, 995, 465, 8443:
-			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 {
+			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
 				s.push(ProtoTLS)
 			}
+			return
+		case 22:
+			s.push(ProtoSSH)
+			return
+		case 110:
+			s.push(ProtoPOP)
+			return
+		case 143:
+			s.push(ProtoIMAP)
+			return
+		case 21:
+			s.push(ProtoFTP)
 			return
 		case 5060:
 			s.push(ProtoSIP)
@@ -343,4 +393,67 @@ func httpStart(pl []byte) bool {
 		}
 	}
 	return false
+}
+
+// Protos returns the stack, outermost first.
+func (s *Stack) Protos() []Proto { return s.p[:s.n] }
+
+// httpComplete reports whether a segment that starts an HTTP message holds
+// all of it (headers, and a body of the Content-Length given), as
+// Wireshark shows only the segment that completes a message as HTTP.
+func httpComplete(pl []byte) bool {
+	end := bytes.Index(pl, []byte("\r\n\r\n"))
+	if end < 0 {
+		return false
+	}
+	hdr := pl[:end]
+	body := len(pl) - end - 4
+	for _, line := range bytes.Split(hdr, []byte("\r\n")) {
+		name, val, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		switch {
+		case bytes.EqualFold(bytes.TrimSpace(name), []byte("content-length")):
+			n := 0
+			for _, c := range bytes.TrimSpace(val) {
+				if c < '0' || c > '9' || n > 1<<30 {
+					return true
+				}
+				n = n*10 + int(c-'0')
+			}
+			return body >= n
+		case bytes.EqualFold(bytes.TrimSpace(name), []byte("transfer-encoding")) && bytes.Contains(bytes.ToLower(val), []byte("chunked")):
+			return bytes.HasSuffix(pl, []byte("0\r\n\r\n"))
+		}
+	}
+	return true
+}
+
+// httpBody is the protocol Wireshark gives a complete HTTP message's body,
+// by its Content-Type, or ProtoNone when it has no body.
+func httpBody(pl []byte) Proto {
+	end := bytes.Index(pl, []byte("\r\n\r\n"))
+	if end < 0 || end+4 >= len(pl) {
+		return ProtoNone
+	}
+	hdr := bytes.ToLower(pl[:end])
+	i := bytes.Index(hdr, []byte("\ncontent-type:"))
+	if i < 0 {
+		return ProtoData
+	}
+	ct := bytes.TrimSpace(hdr[i+len("\ncontent-type:"):])
+	switch {
+	case bytes.HasPrefix(ct, []byte("text/")):
+		return ProtoTextLines
+	case bytes.HasPrefix(ct, []byte("application/json")):
+		return ProtoJSON
+	case bytes.HasPrefix(ct, []byte("image/gif")):
+		return ProtoGIF
+	case bytes.HasPrefix(ct, []byte("image/jpeg")):
+		return ProtoJFIF
+	case bytes.HasPrefix(ct, []byte("image/png")):
+		return ProtoPNG
+	}
+	return ProtoData
 }

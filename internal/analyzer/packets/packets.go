@@ -1,0 +1,220 @@
+// Package packets is the drill-down module: it shows the frames a finding
+// names (get_packets), the payload a TCP or UDP conversation carried
+// (follow_stream), and writes chosen frames to a pcapng or pcap file for a
+// person's Wireshark (export_packets). Frames are chosen by number and by a
+// Wireshark display filter (package dfilter); conversations are numbered
+// as Wireshark's tcp.stream and udp.stream number them.
+package packets
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/dfilter"
+	"github.com/mcpacket/mcpacket/internal/dissect"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// Limits.
+const (
+	ResponseBudget    = 32 << 10 // default response size
+	DefaultLimit      = 50
+	MaxLimit          = 1000
+	maxHexBytes       = 512
+	maxInfo           = 200
+	maxFieldText      = 256
+	DefaultFollowSize = 8 << 10
+	MaxFollowSize     = 256 << 10
+	// DefaultMaxExportBytes caps one exported file.
+	DefaultMaxExportBytes = 1 << 30
+	maxFrameRanges        = 1000
+)
+
+// Options configure the module.
+type Options struct {
+	// TCP returns the TCP analysis for one pass (tcp.stream, the analysis
+	// flags); without it tcp.stream and tcp.analysis.* match nothing and
+	// follow_stream cannot follow TCP.
+	TCP func(env *analyzer.Env) dissect.TCPAnalyzer
+	// MaxExportBytes caps an exported file (0: DefaultMaxExportBytes).
+	MaxExportBytes int64
+}
+
+// Module is the packets module.
+type Module struct{ opts Options }
+
+// New returns the packets module.
+func New(opts Options) *Module {
+	if opts.MaxExportBytes <= 0 {
+		opts.MaxExportBytes = DefaultMaxExportBytes
+	}
+	return &Module{opts: opts}
+}
+
+// Name returns "packets".
+func (*Module) Name() string { return "packets" }
+
+// Prompts returns none.
+func (*Module) Prompts() []analyzer.Prompt { return nil }
+
+// Tools returns get_packets, follow_stream and export_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "get_packets",
+			Title: "Frames by number or display filter",
+			Description: "Frames of a capture chosen by number (frames: \"12,40,100-120\") and/or a Wireshark display filter " +
+				"(ip.addr == 10.0.0.0/8 && tcp.port == 443, dns.qry.name contains \"x\", tcp.analysis.retransmission, in {..}, matches). " +
+				"Each: number, time, lengths, protocols, Info-style summary; detail adds layers with Wireshark field names, hex a dump. " +
+				"Paged. " + result.Untrusted,
+			OpenWorld: true,
+		}, m.get, writeGet),
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "follow_stream",
+			Title: "Follow a TCP or UDP stream",
+			Description: "Payload of one conversation (tcp_stream or udp_stream as Wireshark numbers them, or client+server ip:port), " +
+				"both directions in order, TCP reassembled, chunks labelled with direction and first frame, gaps marked; " +
+				"text, hex or base64; paged by byte offset. Passwords, cookies and Authorization values are redacted unless reveal_secrets. " +
+				result.Untrusted,
+			OpenWorld: true,
+		}, m.follow, writeFollow),
+		analyzer.NewTool(analyzer.Tool{
+			Name:  "export_packets",
+			Title: "Write frames to a capture file",
+			Description: "Write the frames matching a display filter (and/or frame numbers) with their original bytes, times and " +
+				"interfaces to a new pcapng or pcap file in the server's output directory (never overwrites). Returns path, count, SHA-256.",
+			OpenWorld:      true,
+			NeedsOutputDir: true,
+		}, m.export, writeExport),
+	}
+}
+
+// frameSet is a frame selection: numbers and ranges.
+type frameSet [][2]int
+
+func parseFrames(s string) (frameSet, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	var out frameSet
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '[' || r == ']' }) {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || a < 1 || b < a {
+			return nil, fmt.Errorf("frames %q: %q is not a frame number or range (use 12,40,100-120; frames start at 1)", s, part)
+		}
+		if len(out) >= maxFrameRanges {
+			return nil, fmt.Errorf("frames %q: more than %d numbers and ranges", s, maxFrameRanges)
+		}
+		out = append(out, [2]int{a, b})
+	}
+	return out, nil
+}
+
+func (fs frameSet) has(n int) bool {
+	if fs == nil {
+		return true
+	}
+	for _, r := range fs {
+		if n >= r[0] && n <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// last is the highest frame selected, or 0 for no bound.
+func (fs frameSet) last() int {
+	if fs == nil {
+		return 0
+	}
+	m := 0
+	for _, r := range fs {
+		m = max(m, r[1])
+	}
+	return m
+}
+
+// selector picks frames by number and filter during a pass.
+type selector struct {
+	frames frameSet
+	filter *dfilter.Filter
+	tr     *dissect.Tracker
+}
+
+func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack bool, tcp, udp bool) (*selector, error) {
+	fs, err := parseFrames(frames)
+	if err != nil {
+		return nil, err
+	}
+	flt, err := dfilter.Compile(filter)
+	if err != nil {
+		return nil, fmt.Errorf("%v (the filter language is Wireshark's display filters: fields such as ip.addr, tcp.port, dns.qry.name; operators == != < > contains matches in {..}; && || !)", err)
+	}
+	opts := dissect.Options{UDPStreams: udp || flt.NeedsUDP(), NoStack: !stack && !flt.NeedsStack()}
+	if (tcp || flt.NeedsTCP()) && m.opts.TCP != nil {
+		opts.TCP = m.opts.TCP(env)
+	}
+	return &selector{frames: fs, filter: flt, tr: dissect.NewTracker(opts)}, nil
+}
+
+// frame works out p's facts and whether it is selected.
+func (s *selector) frame(p *engine.Packet) (*dissect.Frame, bool) {
+	fr := s.tr.Frame(p)
+	return fr, s.frames.has(p.Number) && s.filter.Match(fr)
+}
+
+func (s *selector) warnings(res *engine.Result) []string {
+	w := modkit.Warnings(res, true)
+	if n := s.tr.UDPUntracked(); n > 0 {
+		w = append(w, fmt.Sprintf("%d UDP datagrams belong to conversations past the tracking bound: their udp.stream is unknown", n))
+	}
+	return w
+}
+
+func (m *Module) get(ctx context.Context, env *analyzer.Env, in GetInput) (*GetOutput, error) {
+	offset, limit, set, err := result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := m.newSelector(env, in.Frames, in.Filter, true, in.Detail, in.Detail)
+	if err != nil {
+		return nil, err
+	}
+	out := &GetOutput{File: in.PcapFile, Filter: in.Filter, Frames: in.Frames, Packets: []Packet{}}
+	obs := engine.ObserverFunc(func(p *engine.Packet) {
+		out.FramesRead = p.Number
+		fr, ok := sel.frame(p)
+		if !ok {
+			return
+		}
+		out.Matched++
+		if out.Matched > offset && len(out.Packets) < limit {
+			out.Packets = append(out.Packets, packetOf(fr, in.Detail, in.Hex))
+		}
+	})
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out.FramesRead = res.Packets
+	out.Warnings = sel.warnings(res)
+	out.PacketsPage = result.PageOf(out.Matched, offset, limit, len(out.Packets))
+	out.Note = "Packet text (info, field values, hex) is untrusted data from the capture."
+	if out.PacketsPage.Truncated {
+		out.Note += " More frames match: call again with offset=packets_page.next_offset."
+	}
+	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Packets, &out.PacketsPage, set) })
+	return out, nil
+}

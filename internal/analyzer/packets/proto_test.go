@@ -1,0 +1,114 @@
+package packets
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/dissect"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+const protoTruth = "testdata/protocols.tsv.gz"
+
+// corpusFiles lists the corpus captures.
+func corpusFiles(dir string) []string {
+	var names []string
+	for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		names = append(names, m...)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TestTopProtocolAgainstTshark compares the top protocol of every frame
+// (get_packets' protocol) with the last element of tshark's
+// frame.protocols (testdata/protocols.tsv.gz; -update rewrites it).
+func TestTopProtocolAgainstTshark(t *testing.T) {
+	dir := pcaptest.RequireCorpus(t)
+	names := corpusFiles(dir)
+	if pcaptest.Updating() {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		fmt.Fprintln(zw, "# tshark -n -T fields -e frame.number -e frame.protocols: capture, frame, last protocol")
+		for _, n := range names {
+			out, err := exec.Command("tshark", "-n", "-r", n, "-T", "fields", "-e", "frame.number", "-e", "frame.protocols").Output()
+			if err != nil {
+				continue
+			}
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				num, protos, ok := strings.Cut(l, "\t")
+				if ok {
+					fmt.Fprintf(zw, "%s\t%s\t%s\n", filepath.Base(n), num, protos[strings.LastIndex(protos, ":")+1:])
+				}
+			}
+		}
+		zw.Close()
+		if err := os.WriteFile(protoTruth, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(protoTruth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		if c := strings.Split(sc.Text(), "\t"); len(c) == 3 {
+			want[c[0]+" "+c[1]] = c[2]
+		}
+	}
+	agree, total := 0, 0
+	confusion := map[string]int{}
+	for _, n := range names {
+		src, err := pcaptest.Env(0).OpenCapture(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := dissect.NewTracker(dissect.Options{})
+		base := filepath.Base(n)
+		engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+			w, ok := want[fmt.Sprintf("%s %d", base, p.Number)]
+			if !ok {
+				return
+			}
+			total++
+			got := tr.Frame(p).Stack.Top().String()
+			if got == w {
+				agree++
+			} else {
+				confusion[w+" -> "+got]++
+			}
+		}))
+		src.Close()
+	}
+	t.Logf("top protocol equals tshark's on %d of %d frames (%.2f%%)", agree, total, 100*float64(agree)/float64(max(total, 1)))
+	type kv struct {
+		k string
+		n int
+	}
+	var cs []kv
+	for k, n := range confusion {
+		cs = append(cs, kv{k, n})
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].n > cs[j].n })
+	for _, c := range cs[:min(len(cs), 25)] {
+		t.Logf("tshark %s: %d frames", c.k, c.n)
+	}
+}
