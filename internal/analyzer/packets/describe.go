@@ -169,10 +169,11 @@ func firstLine(b []byte) string {
 }
 
 // hexDump is a bounded hex+ASCII dump, 16 bytes a line.
-func hexDump(b []byte, max int) string {
-	var sb strings.Builder
+func hexDump(b []byte, max int) []string {
+	var out []string
 	n := min(len(b), max)
 	for off := 0; off < n; off += 16 {
+		var sb strings.Builder
 		end := min(off+16, n)
 		fmt.Fprintf(&sb, "%04x  ", off)
 		for i := off; i < off+16; i++ {
@@ -190,10 +191,10 @@ func hexDump(b []byte, max int) string {
 				sb.WriteByte('.')
 			}
 		}
-		sb.WriteByte('\n')
+		out = append(out, sb.String())
 	}
 	if n < len(b) {
-		fmt.Fprintf(&sb, "...(%d more bytes)\n", len(b)-n)
+		out = append(out, fmt.Sprintf("...(%d more bytes)", len(b)-n))
 	}
-	return sb.String()
+	return out
 }

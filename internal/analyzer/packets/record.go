@@ -28,19 +28,19 @@ type GetOutput struct {
 
 // Packet is one frame.
 type Packet struct {
-	Number         int     `json:"packet_number" jsonschema:"frame number (1-based, as Wireshark numbers)"`
-	Time           string  `json:"time" jsonschema:"capture time, RFC 3339 UTC"`
-	RelativeSecond float64 `json:"time_relative_seconds" jsonschema:"seconds since the first frame"`
-	Length         int     `json:"length" jsonschema:"bytes on the wire"`
-	CapturedLength int     `json:"captured_length" jsonschema:"bytes captured"`
-	Interface      int     `json:"interface" jsonschema:"interface index"`
-	Protocols      string  `json:"protocols" jsonschema:"protocol stack, as frame.protocols"`
-	Source         string  `json:"source,omitempty" jsonschema:"source address"`
-	Destination    string  `json:"destination,omitempty" jsonschema:"destination address"`
-	Protocol       string  `json:"protocol" jsonschema:"top protocol"`
-	Info           string  `json:"info" jsonschema:"one-line summary, like Wireshark's Info column (untrusted text)"`
-	Layers         []Layer `json:"layers,omitempty" jsonschema:"layers with Wireshark field names (detail)"`
-	Hex            string  `json:"hex,omitempty" jsonschema:"hex+ASCII dump (hex)"`
+	Number         int      `json:"packet_number" jsonschema:"frame number (1-based, as Wireshark numbers)"`
+	Time           string   `json:"time" jsonschema:"capture time, RFC 3339 UTC"`
+	RelativeSecond float64  `json:"time_relative_seconds" jsonschema:"seconds since the first frame"`
+	Length         int      `json:"length" jsonschema:"bytes on the wire"`
+	CapturedLength int      `json:"captured_length" jsonschema:"bytes captured"`
+	Interface      int      `json:"interface" jsonschema:"interface index"`
+	Protocols      string   `json:"protocols" jsonschema:"protocol stack, as frame.protocols"`
+	Source         string   `json:"source,omitempty" jsonschema:"source address"`
+	Destination    string   `json:"destination,omitempty" jsonschema:"destination address"`
+	Protocol       string   `json:"protocol" jsonschema:"top protocol"`
+	Info           string   `json:"info" jsonschema:"one-line summary, like Wireshark's Info column (untrusted text)"`
+	Layers         []Layer  `json:"layers,omitempty" jsonschema:"layers with Wireshark field names (detail)"`
+	Hex            []string `json:"hex,omitempty" jsonschema:"hex+ASCII dump lines (hex)"`
 }
 
 // Layer is one protocol layer of a frame.

@@ -28,10 +28,8 @@ func writeGet(w io.Writer, o *GetOutput) error {
 			}
 			fmt.Fprintf(w, "         %s: %s\n", l.Name, strings.Join(fs, " "))
 		}
-		if p.Hex != "" {
-			for _, line := range strings.Split(strings.TrimRight(p.Hex, "\n"), "\n") {
-				fmt.Fprintf(w, "         %s\n", line)
-			}
+		for _, line := range p.Hex {
+			fmt.Fprintf(w, "         %s\n", line)
 		}
 	}
 	if pg := o.PacketsPage; pg.NextOffset != nil {
