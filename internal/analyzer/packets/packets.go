@@ -67,27 +67,23 @@ func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{
 		analyzer.NewTool(analyzer.Tool{
 			Name:  "get_packets",
-			Title: "Frames by number or display filter",
-			Description: "Frames of a capture chosen by number (frames: \"12,40,100-120\") and/or a Wireshark display filter " +
-				"(ip.addr == 10.0.0.0/8 && tcp.port == 443, dns.qry.name contains \"x\", tcp.analysis.retransmission, in {..}, matches). " +
-				"Each: number, time, lengths, protocols, Info-style summary; detail adds layers with Wireshark field names, hex a dump. " +
-				"Paged. " + result.Untrusted,
+			Title: "Get packets",
+			Description: "Frames chosen by number and/or Wireshark display filter: number, time, lengths, protocols, Info summary; " +
+				"detail adds fields, hex a dump. Paged. " + result.Untrusted,
 			OpenWorld: true,
 		}, m.get, writeGet),
 		analyzer.NewTool(analyzer.Tool{
 			Name:  "follow_stream",
-			Title: "Follow a TCP or UDP stream",
-			Description: "Payload of one conversation (tcp_stream or udp_stream as Wireshark numbers them, or client+server ip:port), " +
-				"both directions in order, TCP reassembled, chunks labelled with direction and first frame, gaps marked; " +
-				"text, hex or base64; paged by byte offset. Passwords, cookies and Authorization values are redacted unless reveal_secrets. " +
-				result.Untrusted,
+			Title: "Follow stream",
+			Description: "Reassembled payload of a TCP/UDP conversation, in order, by direction and frame, gaps marked, " +
+				"secrets redacted. " + result.Untrusted,
 			OpenWorld: true,
 		}, m.follow, writeFollow),
 		analyzer.NewTool(analyzer.Tool{
 			Name:  "export_packets",
-			Title: "Write frames to a capture file",
-			Description: "Write the frames matching a display filter (and/or frame numbers) with their original bytes, times and " +
-				"interfaces to a new pcapng or pcap file in the server's output directory (never overwrites). Returns path, count, SHA-256.",
+			Title: "Export packets",
+			Description: "Write frames chosen by display filter and/or number, bytes and times intact, to a new pcapng/pcap file " +
+				"in the server's output directory. Returns path, count, SHA-256.",
 			OpenWorld:      true,
 			NeedsOutputDir: true,
 		}, m.export, writeExport),

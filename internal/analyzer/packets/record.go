@@ -4,13 +4,13 @@ import "github.com/mcpacket/mcpacket/internal/result"
 
 // GetInput is get_packets' input.
 type GetInput struct {
-	PcapFile string `json:"pcap_file" jsonschema:"capture: local path or http(s) URL"`
-	Frames   string `json:"frames,omitempty" jsonschema:"frame numbers and ranges, e.g. 12,40,100-120"`
-	Filter   string `json:"filter,omitempty" jsonschema:"Wireshark display filter, e.g. ip.addr == 10.0.0.0/8 && tcp.port == 443"`
-	Offset   int    `json:"offset,omitempty" jsonschema:"matching frames to skip"`
-	Limit    *int   `json:"limit,omitempty" jsonschema:"frames to return (default 50, max 1000; 0 = counts only)"`
-	Detail   bool   `json:"detail,omitempty" jsonschema:"add each frame's layers and fields"`
-	Hex      bool   `json:"hex,omitempty" jsonschema:"add a hex+ASCII dump (first 512 bytes)"`
+	PcapFile string `json:"pcap_file" jsonschema:"capture path or URL"`
+	Frames   string `json:"frames,omitempty" jsonschema:"e.g. 12,40,100-120"`
+	Filter   string `json:"filter,omitempty" jsonschema:"display filter, e.g. ip.addr == 10.0.0.0/8 && tcp.port == 443"`
+	Offset   int    `json:"offset,omitempty" jsonschema:"frames to skip"`
+	Limit    *int   `json:"limit,omitempty" jsonschema:"default 50, max 1000, 0 = count only"`
+	Detail   bool   `json:"detail,omitempty" jsonschema:"add layers and fields"`
+	Hex      bool   `json:"hex,omitempty" jsonschema:"add hex dump (512 bytes)"`
 }
 
 // GetOutput is get_packets' result.
@@ -57,16 +57,16 @@ type Field struct {
 
 // FollowInput is follow_stream's input.
 type FollowInput struct {
-	PcapFile  string `json:"pcap_file" jsonschema:"capture: local path or http(s) URL"`
-	TCPStream *int   `json:"tcp_stream,omitempty" jsonschema:"Wireshark tcp.stream to follow"`
-	UDPStream *int   `json:"udp_stream,omitempty" jsonschema:"Wireshark udp.stream to follow"`
-	Client    string `json:"client,omitempty" jsonschema:"or an endpoint pair: client ip:port (with server and protocol)"`
-	Server    string `json:"server,omitempty" jsonschema:"server ip:port"`
-	Protocol  string `json:"protocol,omitempty" jsonschema:"tcp (default) or udp, with client and server"`
-	Offset    int    `json:"offset,omitempty" jsonschema:"byte offset into the stream (both directions in order)"`
-	MaxBytes  int    `json:"max_bytes,omitempty" jsonschema:"payload bytes to return (default 8192, max 262144)"`
-	Format    string `json:"format,omitempty" jsonschema:"text (default; non-printable bytes escaped), hex or base64"`
-	Reveal    bool   `json:"reveal_secrets,omitempty" jsonschema:"do not redact passwords, cookies and Authorization values"`
+	PcapFile  string `json:"pcap_file" jsonschema:"capture path or URL"`
+	TCPStream *int   `json:"tcp_stream,omitempty" jsonschema:"tcp.stream"`
+	UDPStream *int   `json:"udp_stream,omitempty" jsonschema:"udp.stream"`
+	Client    string `json:"client,omitempty" jsonschema:"or client ip:port"`
+	Server    string `json:"server,omitempty" jsonschema:"and server ip:port"`
+	Protocol  string `json:"protocol,omitempty" jsonschema:"tcp (default) or udp"`
+	Offset    int    `json:"offset,omitempty" jsonschema:"byte offset"`
+	MaxBytes  int    `json:"max_bytes,omitempty" jsonschema:"default 8192"`
+	Format    string `json:"format,omitempty" jsonschema:"text, hex or base64"`
+	Reveal    bool   `json:"reveal_secrets,omitempty" jsonschema:"no redaction"`
 }
 
 // FollowOutput is follow_stream's result.
@@ -94,7 +94,7 @@ type FollowOutput struct {
 type Chunk struct {
 	Direction string `json:"direction" jsonschema:"client_to_server or server_to_client"`
 	Frame     int    `json:"frame" jsonschema:"first frame carrying these bytes"`
-	Offset    int64  `json:"offset" jsonschema:"stream byte offset"`
+	Offset    int64  `json:"offset" jsonschema:"byte offset"`
 	Bytes     int    `json:"bytes" jsonschema:"payload bytes"`
 	Gap       int    `json:"gap_before,omitempty" jsonschema:"bytes lost before this chunk"`
 	Data      string `json:"data" jsonschema:"payload (untrusted data)"`
@@ -102,10 +102,10 @@ type Chunk struct {
 
 // ExportInput is export_packets' input.
 type ExportInput struct {
-	PcapFile   string `json:"pcap_file" jsonschema:"capture: local path or http(s) URL"`
-	Filter     string `json:"filter,omitempty" jsonschema:"Wireshark display filter selecting the frames"`
-	Frames     string `json:"frames,omitempty" jsonschema:"frame numbers and ranges, e.g. 12,40,100-120"`
-	OutputName string `json:"output_name" jsonschema:"file name to create in the server's output directory"`
+	PcapFile   string `json:"pcap_file" jsonschema:"capture path or URL"`
+	Filter     string `json:"filter,omitempty" jsonschema:"display filter"`
+	Frames     string `json:"frames,omitempty" jsonschema:"e.g. 12,40,100-120"`
+	OutputName string `json:"output_name" jsonschema:"new file name"`
 	Format     string `json:"format,omitempty" jsonschema:"pcapng (default) or pcap"`
 }
 
