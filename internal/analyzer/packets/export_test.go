@@ -22,9 +22,9 @@ func testModule() *Module { return New(Options{TCP: tcp.NewAnnotator}) }
 // frameRec is what must survive an export: number in the source, time,
 // lengths, bytes.
 type frameRec struct {
-	ns            int64
+	ns             int64
 	length, caplen int
-	sum           string
+	sum            string
 }
 
 func readFrames(t *testing.T, path string, keep func(*engine.Packet) bool) []frameRec {
