@@ -4,7 +4,8 @@
 #
 #   bench/compare.sh [case] [packets]      e.g. bench/compare.sh dhcp 1000000
 #
-# Cases: dhcp, dns, icmp, capinfos, and the TCP tools tcp-connections,
+# Cases: dhcp, dns, icmp, capinfos, filter (get_packets with a display filter
+# against tshark -Y with the same filter), and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
 # tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
 # and overview (against tshark -qz io,phs -z conv,tcp -z conv,udp -z
@@ -35,6 +36,8 @@ case "$module" in
   tcp-anomalies)       ours_args=(analyze tcp --tool analyze_tcp_anomalies); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-flow)            ours_args=(analyze tcp --tool analyze_traffic_flow --server-ip 198.18.0.239); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-retransmissions) ours_args=(analyze tcp --tool analyze_tcp_retransmissions); tshark_args=(-Y tcp.analysis.retransmission -T fields -e frame.number -e tcp.stream); rss_mb=150; speedup=20 ;;
+  filter)   flt='ip.addr == 198.18.0.0/16 && udp.port == 53 && frame.len > 300'
+            ours_args=(analyze packets --tool get_packets --filter "$flt"); tshark_args=(-Y "$flt" -T fields -e frame.number); rss_mb=100; speedup=20 ;;
   overview) tshark_args=(-q -z io,phs -z conv,tcp -z conv,udp -z endpoints,ip); rss_mb=200; speedup=20 ;;
   *) echo "unknown case $module" >&2; exit 2 ;;
 esac

@@ -111,44 +111,55 @@ func addr16(b []byte) value { return value{a: netip.AddrFrom16([16]byte(b[:16]))
 // transport headers: the frame's own UDP or TCP header, then a quoted one.
 type ports struct{ src, dst uint16 }
 
-func udpPorts(f *dissect.Frame, out []ports) []ports {
+// portList is up to two port pairs (the frame's own, a quoted one),
+// returned by value so that reading them allocates nothing.
+type portList struct {
+	p [2]ports
+	n int
+}
+
+func udpPorts(f *dissect.Frame) (l portList) {
 	if f.P.UDP != nil {
-		out = append(out, ports{uint16(f.P.UDP.SrcPort), uint16(f.P.UDP.DstPort)})
+		l.p[l.n] = ports{uint16(f.P.UDP.SrcPort), uint16(f.P.UDP.DstPort)}
+		l.n++
 	}
 	if f.HasQuote && f.Quote.Protocol == 17 && f.Quote.HasPorts {
-		out = append(out, ports{f.Quote.SrcPort, f.Quote.DstPort})
+		l.p[l.n] = ports{f.Quote.SrcPort, f.Quote.DstPort}
+		l.n++
 	}
-	return out
+	return l
 }
 
-func tcpPorts(f *dissect.Frame, out []ports) []ports {
+func tcpPorts(f *dissect.Frame) (l portList) {
 	if f.P.TCP != nil {
-		out = append(out, ports{uint16(f.P.TCP.SrcPort), uint16(f.P.TCP.DstPort)})
+		l.p[l.n] = ports{uint16(f.P.TCP.SrcPort), uint16(f.P.TCP.DstPort)}
+		l.n++
 	}
 	if f.HasQuote && f.Quote.Protocol == 6 && f.Quote.HasPorts {
-		out = append(out, ports{f.Quote.SrcPort, f.Quote.DstPort})
+		l.p[l.n] = ports{f.Quote.SrcPort, f.Quote.DstPort}
+		l.n++
 	}
-	return out
+	return l
 }
 
-func portFields(proto string, pf func(*dissect.Frame, []ports) []ports) {
+func portFields(proto string, pf func(*dissect.Frame) portList) {
 	def(proto+".srcport", kUint, func(f *dissect.Frame, out []value) []value {
-		var buf [2]ports
-		for _, p := range pf(f, buf[:0]) {
+		l := pf(f)
+		for _, p := range l.p[:l.n] {
 			out = put(out, u(uint64(p.src)))
 		}
 		return out
 	})
 	def(proto+".dstport", kUint, func(f *dissect.Frame, out []value) []value {
-		var buf [2]ports
-		for _, p := range pf(f, buf[:0]) {
+		l := pf(f)
+		for _, p := range l.p[:l.n] {
 			out = put(out, u(uint64(p.dst)))
 		}
 		return out
 	})
 	def(proto+".port", kUint, func(f *dissect.Frame, out []value) []value {
-		var buf [2]ports
-		for _, p := range pf(f, buf[:0]) {
+		l := pf(f)
+		for _, p := range l.p[:l.n] {
 			out = put(put(out, u(uint64(p.src))), u(uint64(p.dst)))
 		}
 		return out
