@@ -9,6 +9,8 @@ func dnsPayload(f *dissect.Frame) []byte {
 		return nil
 	}
 	switch {
+	case f.HasQuote && f.P.UDP == nil && f.P.TCP == nil:
+		return f.Quote.QuotedPayload()
 	case f.P.UDP != nil:
 		return f.P.UDP.Payload
 	case f.P.TCP != nil && len(f.P.TCP.Payload) > 2:

@@ -220,7 +220,12 @@ func init() {
 			return out
 		})
 	}
-	arpField("arp.opcode", kUint, func(b []byte) value { return u(uint64(binary.BigEndian.Uint16(b[6:8]))) })
+	def("arp.opcode", kUint, func(f *dissect.Frame, out []value) []value {
+		if b := f.P.NetworkPayload; f.P.EtherType == 0x0806 && len(b) >= 8 {
+			out = put(out, u(uint64(binary.BigEndian.Uint16(b[6:8]))))
+		}
+		return out
+	})
 	arpField("arp.src.hw_mac", kMAC, func(b []byte) value { return value{b: b[8:14]} })
 	arpField("arp.src.proto_ipv4", kIP, func(b []byte) value { return addr4(b[14:18]) })
 	arpField("arp.dst.hw_mac", kMAC, func(b []byte) value { return value{b: b[18:24]} })
@@ -281,7 +286,16 @@ func init() {
 	for name, bit := range map[string]uint16{"fin": 0x01, "syn": 0x02, "reset": 0x04, "push": 0x08, "ack": 0x10, "urg": 0x20, "ece": 0x40, "cwr": 0x80} {
 		tcpHdr("tcp.flags."+name, func(f *dissect.Frame) uint64 { return b2u(tcpFlags(f)&bit != 0) })
 	}
-	tcpHdr("tcp.len", func(f *dissect.Frame) uint64 { return uint64(len(f.P.TCP.Payload)) })
+	defNeed("tcp.len", kUint, needTCP, func(f *dissect.Frame, out []value) []value {
+		switch {
+		case f.P.TCP == nil:
+		case f.TCP.HasLen:
+			out = put(out, u(uint64(f.TCP.Len)))
+		default:
+			out = put(out, u(uint64(len(f.P.TCP.Payload))))
+		}
+		return out
+	})
 	tcpHdr("tcp.hdr_len", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.DataOffset) * 4 })
 	tcpHdr("tcp.seq_raw", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.Seq) })
 	tcpHdr("tcp.window_size_value", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.Window) })
@@ -352,34 +366,49 @@ func init() {
 		if t := f.P.UDP; t != nil && len(t.Payload) > 0 {
 			out = put(out, value{b: t.Payload})
 		}
+		if pl := f.Quote.QuotedPayload(); f.HasQuote && len(pl) > 0 {
+			out = put(out, value{b: pl})
+		}
 		return out
 	})
 
 	// icmp
-	def("icmp.type", kUint, func(f *dissect.Frame, out []value) []value {
-		if c := f.P.ICMPv4; c != nil {
-			out = put(out, u(uint64(c.TypeCode.Type())))
-		}
-		return out
-	})
-	def("icmp.code", kUint, func(f *dissect.Frame, out []value) []value {
-		if c := f.P.ICMPv4; c != nil {
-			out = put(out, u(uint64(c.TypeCode.Code())))
-		}
-		return out
-	})
-	def("icmpv6.type", kUint, func(f *dissect.Frame, out []value) []value {
-		if c := f.P.ICMPv6; c != nil {
-			out = put(out, u(uint64(c.TypeCode.Type())))
-		}
-		return out
-	})
-	def("icmpv6.code", kUint, func(f *dissect.Frame, out []value) []value {
-		if c := f.P.ICMPv6; c != nil {
-			out = put(out, u(uint64(c.TypeCode.Code())))
-		}
-		return out
-	})
+	// The ICMP fields of the frame's own header, then of an ICMP header
+	// its error quotes (a traceroute's time exceeded quotes the echo).
+	icmpField := func(name string, v6 bool, code bool) {
+		def(name, kUint, func(f *dissect.Frame, out []value) []value {
+			var tc uint16
+			switch {
+			case !v6 && f.P.ICMPv4 != nil:
+				tc = uint16(f.P.ICMPv4.TypeCode)
+			case v6 && f.P.ICMPv6 != nil:
+				tc = uint16(f.P.ICMPv6.TypeCode)
+			default:
+				return out
+			}
+			pick := func(tc uint16) uint64 {
+				if code {
+					return uint64(tc & 0xff)
+				}
+				return uint64(tc >> 8)
+			}
+			out = put(out, u(pick(tc)))
+			q := &f.Quote
+			if proto := uint8(1); v6 {
+				proto = 58
+				if f.HasQuote && q.Protocol == proto && len(q.Transport) >= 2 {
+					out = put(out, u(pick(binary.BigEndian.Uint16(q.Transport))))
+				}
+			} else if f.HasQuote && q.Protocol == proto && len(q.Transport) >= 2 {
+				out = put(out, u(pick(binary.BigEndian.Uint16(q.Transport))))
+			}
+			return out
+		})
+	}
+	icmpField("icmp.type", false, false)
+	icmpField("icmp.code", false, true)
+	icmpField("icmpv6.type", true, false)
+	icmpField("icmpv6.code", true, true)
 
 	// application fields
 	defNeed("dns.qry.name", kString, needStack, dnsQueryNames)

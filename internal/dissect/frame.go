@@ -11,8 +11,10 @@
 package dissect
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -64,6 +66,10 @@ type TCPInfo struct {
 	// (tcp.seq, tcp.ack), when HasSeq and HasAck.
 	Seq, Ack       uint32
 	HasSeq, HasAck bool
+	// Len is the segment's payload length as its IP header gives it
+	// (tcp.len), when HasLen.
+	Len    uint32
+	HasLen bool
 }
 
 // TCPAnalysisNames are the names of the TCP analysis flags, in bit order,
@@ -85,6 +91,7 @@ type Tracker struct {
 	prev      time.Time
 	started   bool
 	udp       map[udpKey]int32
+	media     map[netip.AddrPort]struct{} // RTP/RTCP endpoints SDP announced
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
 	frame     Frame
@@ -111,6 +118,7 @@ func NewTracker(opts Options) *Tracker {
 	}
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
+		t.media = map[netip.AddrPort]struct{}{}
 	}
 	return t
 }
@@ -142,6 +150,9 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 	f.UDPStream = -1
 	if t.udp != nil {
 		f.UDPStream = t.udpStream(f)
+		if pl := p.Payload(); len(pl) > 0 && len(t.media) < maxMedia {
+			t.noteSDP(pl)
+		}
 	}
 	f.Stack.n = 0
 	f.App = nil
@@ -164,6 +175,18 @@ func (t *Tracker) udpStream(f *Frame) int {
 		k = orderKey(netip.AddrPortFrom(f.Quote.Src, f.Quote.SrcPort), netip.AddrPortFrom(f.Quote.Dst, f.Quote.DstPort))
 	default:
 		return -1
+	}
+	if p.UDP != nil && len(t.media) > 0 {
+		// A media stream SDP announced is a conversation of its
+		// announced endpoint with any peer (Wireshark's RTP setup):
+		// the sender's when announced, else the receiver's.
+		src := netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))
+		dst := netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))
+		if _, ok := t.media[src]; ok {
+			k = udpKey{a: src}
+		} else if _, ok := t.media[dst]; ok {
+			k = udpKey{a: dst}
+		}
 	}
 	if n, ok := t.udp[k]; ok {
 		return int(n)
@@ -225,3 +248,37 @@ type nameBuf [256]byte
 
 // Scratch returns the frame's scratch buffer for a decoded name.
 func (f *Frame) Scratch() []byte { return f.scratch[:0] }
+
+// maxMedia bounds the SDP-announced endpoints remembered.
+const maxMedia = 100000
+
+// noteSDP remembers the RTP and RTCP endpoints an SDP body in pl announces
+// (c= address, m= port and the port after it).
+func (t *Tracker) noteSDP(pl []byte) {
+	if !bytes.Contains(pl, []byte("\nm=")) || !bytes.Contains(pl, []byte("\nc=IN IP")) {
+		return
+	}
+	var addr netip.Addr
+	for _, line := range bytes.Split(pl, []byte("\n")) {
+		line = bytes.TrimRight(line, "\r")
+		switch {
+		case bytes.HasPrefix(line, []byte("c=IN IP")) && len(line) > 9:
+			if f := bytes.Fields(line[9:]); len(f) > 0 {
+				if a, err := netip.ParseAddr(string(f[0])); err == nil {
+					addr = a
+				}
+			}
+		case bytes.HasPrefix(line, []byte("m=")) && addr.IsValid():
+			f := bytes.Fields(line[2:])
+			if len(f) < 2 {
+				continue
+			}
+			port, err := strconv.Atoi(string(f[1]))
+			if err != nil || port <= 0 || port > 65534 {
+				continue
+			}
+			t.media[netip.AddrPortFrom(addr, uint16(port))] = struct{}{}
+			t.media[netip.AddrPortFrom(addr, uint16(port+1))] = struct{}{}
+		}
+	}
+}

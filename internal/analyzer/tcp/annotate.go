@@ -47,6 +47,7 @@ func (a *Annotator) Frame(p *engine.Packet) dissect.TCPInfo {
 		return info
 	}
 	info.Stream, info.Flags = c.stream, uint32(fl)
+	info.Len, info.HasLen = s.seglen, s.haveLen
 	if f := &c.f[d]; f.baseSet {
 		info.Seq, info.HasSeq = s.seq-f.baseSeq, true
 	}
