@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	// Per-frame facts (stack, streams) and display filters, below the
 	// modules: the engine and the standard library.
 	"internal/dissect":   {"internal/engine", "internal/capture", "gopacket"},
-	"internal/dfilter":   {"internal/dissect", "internal/engine", "internal/capture", "gopacket"},
+	"internal/dfilter":   {"internal/analyzer", "internal/result", "internal/dissect", "internal/engine", "internal/capture", "gopacket"},
 	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).

@@ -164,14 +164,16 @@ func (t Tool) unknownArg(name string) error {
 func closest(s string, names []string) string {
 	best, bestD := "", len(s)/2+2
 	for _, n := range names {
-		if d := editDistance(s, n); d < bestD {
+		if d := EditDistance(s, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, for "did you
+// mean" hints.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

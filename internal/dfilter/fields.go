@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/dissect"
 )
 
@@ -516,7 +517,10 @@ func closest(name string) []string {
 	}
 	var cs []cand
 	for n := range fields {
-		d := editDistance(name, n)
+		d := 1 << 20
+		if len(name) <= 64 && len(n) <= 64 {
+			d = analyzer.EditDistance(name, n)
+		}
 		if d <= max(2, len(name)/3) {
 			cs = append(cs, cand{n, d})
 		}
@@ -556,27 +560,4 @@ func indexByte(s string, c byte) int {
 		}
 	}
 	return -1
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -1,8 +1,6 @@
 package dfilter_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -43,20 +41,9 @@ type truth struct {
 }
 
 func readTruth(t testing.TB) *truth {
-	f, err := os.Open("testdata/truth.tsv.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tr := &truth{sel: map[string]map[int][]int{}}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
+	for _, line := range pcaptest.GzipLines(t, "testdata/truth.tsv.gz") {
+		cols := strings.Split(line, "\t")
 		switch {
 		case strings.HasPrefix(cols[0], "# tshark"):
 			fmt.Sscanf(cols[0][strings.Index(cols[0], "filters"):], "filters %d", &tr.filters)

@@ -6,10 +6,12 @@ package pcaptest
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,4 +338,23 @@ func CheckText(t testing.TB, path string, v any, max int) int {
 		}
 	}
 	return n
+}
+
+// GzipLines returns the lines of a gzip-compressed text file (a committed
+// truth file).
+func GzipLines(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return strings.Split(strings.TrimRight(string(text), "\n"), "\n")
 }

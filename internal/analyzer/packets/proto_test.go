@@ -1,7 +1,6 @@
 package packets
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -58,19 +57,9 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err := os.Open(protoTruth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]string{}
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		if c := strings.Split(sc.Text(), "\t"); len(c) == 3 {
+	for _, line := range pcaptest.GzipLines(t, protoTruth) {
+		if c := strings.Split(line, "\t"); len(c) == 3 {
 			want[c[0]+" "+c[1]] = c[2]
 		}
 	}
