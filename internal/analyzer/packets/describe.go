@@ -137,9 +137,15 @@ func info(fr *dissect.Frame) string {
 				fl = append(fl, f.name)
 			}
 		}
-		s := fmt.Sprintf("%d → %d [%s] Seq=%d", t.SrcPort, t.DstPort, strings.Join(fl, ", "), relOr(fr.TCP.HasSeq, fr.TCP.Seq, t.Seq))
+		// Relative numbers when the TCP analysis ran (detail, or a filter
+		// on its fields), else the raw ones, marked.
+		raw := ""
+		if !fr.TCP.HasSeq {
+			raw = "(raw)"
+		}
+		s := fmt.Sprintf("%d → %d [%s] Seq%s=%d", t.SrcPort, t.DstPort, strings.Join(fl, ", "), raw, relOr(fr.TCP.HasSeq, fr.TCP.Seq, t.Seq))
 		if t.ACK {
-			s += fmt.Sprintf(" Ack=%d", relOr(fr.TCP.HasAck, fr.TCP.Ack, t.Ack))
+			s += fmt.Sprintf(" Ack%s=%d", raw, relOr(fr.TCP.HasAck, fr.TCP.Ack, t.Ack))
 		}
 		return s + fmt.Sprintf(" Win=%d Len=%d", t.Window, len(t.Payload))
 	case p.UDP != nil:

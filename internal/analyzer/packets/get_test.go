@@ -108,3 +108,58 @@ func TestRedactSecrets(t *testing.T) {
 		t.Errorf("redacted %d: %q", n, s)
 	}
 }
+
+// follow_stream pages tile the stream: the pages' bytes, in order, are the
+// whole stream in every format, and the default page fits the budget.
+func TestFollowPaging(t *testing.T) {
+	m := testModule()
+	env := pcaptest.Env(0)
+	src := pcaptest.Testdata(t, "http-download.pcap.gz")
+	zero := 0
+	walk := func(size int) (string, int, *FollowOutput) {
+		var b strings.Builder
+		var first *FollowOutput
+		pages := 0
+		for off := 0; ; pages++ {
+			out, err := m.follow(context.Background(), env, FollowInput{PcapFile: src, TCPStream: &zero, Offset: off, MaxBytes: size, Format: "hex", Reveal: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = out
+			}
+			for _, c := range out.Chunks {
+				b.WriteString(c.Data)
+			}
+			if out.NextOffset == nil {
+				return b.String(), pages + 1, first
+			}
+			off = int(*out.NextOffset)
+		}
+	}
+	big, bigPages, whole := walk(MaxFollowSize)
+	small, smallPages, _ := walk(1000)
+	if whole.TotalBytes == 0 || whole.ClientBytes+whole.ServerBytes != whole.TotalBytes {
+		t.Fatalf("totals %d = %d + %d", whole.TotalBytes, whole.ClientBytes, whole.ServerBytes)
+	}
+	if len(big) != int(whole.TotalBytes)*2 || small != big || smallPages <= bigPages {
+		t.Errorf("pages of 1000 bytes give %d hex chars in %d pages, of %d bytes %d in %d; the stream has %d bytes", len(small), smallPages, MaxFollowSize, len(big), bigPages, whole.TotalBytes)
+	}
+	def, err := m.follow(context.Background(), env, FollowInput{PcapFile: src, TCPStream: &zero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(def)
+	var v any
+	json.Unmarshal(b, &v)
+	pcaptest.CheckText(t, "follow", v, 64<<10)
+	if len(b) > ResponseBudget || def.Format != "text" {
+		t.Errorf("default follow: %d bytes, format %q", len(b), def.Format)
+	}
+	for _, bad := range []FollowInput{{}, {TCPStream: &zero, UDPStream: &zero}, {Client: "1.2.3.4"}, {TCPStream: &zero, Format: "rot13"}, {TCPStream: ptr(99999)}} {
+		bad.PcapFile = src
+		if _, err := m.follow(context.Background(), env, bad); err == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}
