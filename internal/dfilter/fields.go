@@ -239,7 +239,11 @@ func init() {
 	ip4("ip.src", kIP, func(h []byte, out []value) []value { return put(out, addr4(h[12:16])) })
 	ip4("ip.dst", kIP, func(h []byte, out []value) []value { return put(out, addr4(h[16:20])) })
 	ip4("ip.addr", kIP, func(h []byte, out []value) []value { return put(put(out, addr4(h[12:16])), addr4(h[16:20])) })
-	ip4("ip.version", kUint, func(h []byte, out []value) []value { return put(out, u(uint64(h[0]>>4))) })
+	// IPv6 headers carry ip.version too, as in Wireshark.
+	def("ip.version", kUint, func(f *dissect.Frame, out []value) []value {
+		v := func(h []byte, out []value) []value { return put(out, u(uint64(h[0]>>4))) }
+		return ip6Hdr(f, ip4Hdr(f, out, v), v)
+	})
 	ip4("ip.hdr_len", kUint, func(h []byte, out []value) []value { return put(out, u(uint64(h[0]&0xf)*4)) })
 	ip4("ip.dsfield", kUint, func(h []byte, out []value) []value { return put(out, u(uint64(h[1]))) })
 	ip4("ip.len", kUint, func(h []byte, out []value) []value { return put(out, u(uint64(binary.BigEndian.Uint16(h[2:4])))) })
@@ -300,12 +304,7 @@ func init() {
 	tcpHdr("tcp.hdr_len", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.DataOffset) * 4 })
 	tcpHdr("tcp.seq_raw", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.Seq) })
 	tcpHdr("tcp.window_size_value", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.Window) })
-	def("tcp.ack_raw", kUint, func(f *dissect.Frame, out []value) []value {
-		if t := f.P.TCP; t != nil && t.ACK {
-			out = put(out, u(uint64(t.Ack)))
-		}
-		return out
-	})
+	tcpHdr("tcp.ack_raw", func(f *dissect.Frame) uint64 { return uint64(f.P.TCP.Ack) })
 	defNeed("tcp.seq", kUint, needTCP, func(f *dissect.Frame, out []value) []value {
 		if f.P.TCP != nil && f.TCP.HasSeq {
 			out = put(out, u(uint64(f.TCP.Seq)))
@@ -313,8 +312,12 @@ func init() {
 		return out
 	})
 	defNeed("tcp.ack", kUint, needTCP, func(f *dissect.Frame, out []value) []value {
-		if f.P.TCP != nil && f.TCP.HasAck {
+		switch t := f.P.TCP; {
+		case t == nil:
+		case f.TCP.HasAck:
 			out = put(out, u(uint64(f.TCP.Ack)))
+		case !t.ACK:
+			out = put(out, u(uint64(t.Ack))) // shown raw without the ACK flag
 		}
 		return out
 	})
@@ -354,6 +357,9 @@ func init() {
 	def("udp.length", kUint, func(f *dissect.Frame, out []value) []value {
 		if f.P.UDP != nil {
 			out = put(out, u(uint64(f.P.UDP.Length)))
+		}
+		if q := &f.Quote; f.HasQuote && q.Protocol == 17 && len(q.Transport) >= 6 {
+			out = put(out, u(uint64(binary.BigEndian.Uint16(q.Transport[4:6]))))
 		}
 		return out
 	})
