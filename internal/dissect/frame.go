@@ -47,7 +47,17 @@ type Frame struct {
 	// or TCP payload), or nil.
 	App []byte
 
-	scratch nameBuf
+	scratch   nameBuf
+	stackDone bool
+}
+
+// Classify fills Stack and App if the Tracker did not (Options.NoStack):
+// a caller that needs the stack of only some frames asks for it.
+func (f *Frame) Classify() {
+	if !f.stackDone {
+		classify(f)
+		f.stackDone = true
+	}
 }
 
 // TCPAnalyzer numbers TCP conversations and flags segments as the TCP
@@ -154,10 +164,10 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 			t.noteSDP(pl)
 		}
 	}
-	f.Stack.n = 0
-	f.App = nil
+	f.Stack.n, f.Stack.set = 0, 0
+	f.App, f.stackDone = nil, false
 	if t.wantStack {
-		classify(f)
+		f.Classify()
 	}
 	return f
 }

@@ -30,6 +30,7 @@ var layerFields = map[dissect.Proto][]string{
 
 // packetOf describes a selected frame.
 func packetOf(fr *dissect.Frame, detail, hex bool) Packet {
+	fr.Classify()
 	p := fr.P
 	pk := Packet{
 		Number: p.Number, Time: result.FormatTime(p.Timestamp), RelativeSecond: fr.Relative.Seconds(),

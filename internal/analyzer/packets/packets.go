@@ -184,7 +184,7 @@ func (m *Module) get(ctx context.Context, env *analyzer.Env, in GetInput) (*GetO
 	if err != nil {
 		return nil, err
 	}
-	sel, err := m.newSelector(env, in.Frames, in.Filter, true, in.Detail, in.Detail)
+	sel, err := m.newSelector(env, in.Frames, in.Filter, false, in.Detail, in.Detail)
 	if err != nil {
 		return nil, err
 	}
