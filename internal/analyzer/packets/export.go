@@ -137,7 +137,7 @@ func checkOutputName(name string) error {
 
 func (m *Module) export(ctx context.Context, env *analyzer.Env, in ExportInput) (*ExportOutput, error) {
 	if env.OutputDir == "" {
-		return nil, fmt.Errorf("this server has no output directory; start it with --output-dir DIR to export packets")
+		return nil, fmt.Errorf("capture %q: exporting needs the server's output directory (--output-dir DIR is required for export_packets)", in.PcapFile)
 	}
 	format := strings.ToLower(strings.TrimSpace(in.Format))
 	switch format {
@@ -146,6 +146,9 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in ExportInput) 
 	case "pcapng", "pcap":
 	default:
 		return nil, fmt.Errorf("format %q: use pcapng or pcap", in.Format)
+	}
+	if in.OutputName == "" {
+		in.OutputName = defaultOutputName(in.PcapFile, format)
 	}
 	if err := checkOutputName(in.OutputName); err != nil {
 		return nil, err
@@ -199,4 +202,16 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in ExportInput) 
 		SHA256: hex.EncodeToString(cw.h.Sum(nil)), Format: format, FramesRead: res.Packets,
 		Warnings: sel.warnings(res), Filter: in.Filter,
 	}, nil
+}
+
+// defaultOutputName is "<capture name>-export.<format>".
+func defaultOutputName(capture, format string) string {
+	base := filepath.Base(strings.ReplaceAll(capture, "\\", "/"))
+	for _, ext := range []string{".gz", ".pcapng", ".pcap", ".cap"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	if base == "" || base == "." || base == "/" || len(base) > 100 {
+		base = "capture"
+	}
+	return base + "-export." + format
 }

@@ -153,7 +153,7 @@ func TestExportConfined(t *testing.T) {
 	env := pcaptest.Env(0)
 	env.OutputDir = out
 	src := pcaptest.Testdata(t, "http-download.pcap.gz")
-	for _, name := range []string{"../escape.pcapng", "/tmp/abs.pcapng", "sub/x.pcapng", "..", ".", "", `a\b.pcapng`} {
+	for _, name := range []string{"../escape.pcapng", "/tmp/abs.pcapng", "sub/x.pcapng", "..", ".", `a\b.pcapng`} {
 		if _, err := m.export(context.Background(), env, ExportInput{PcapFile: src, OutputName: name}); err == nil {
 			t.Errorf("output_name %q was accepted", name)
 		}
@@ -177,6 +177,9 @@ func TestExportConfined(t *testing.T) {
 	after, _ := os.ReadFile(filepath.Join(out, "a.pcapng"))
 	if string(before) != string(after) {
 		t.Errorf("the refused export changed the existing file")
+	}
+	if res, err := m.export(context.Background(), env, ExportInput{PcapFile: src, Frames: "1"}); err != nil || filepath.Base(res.Path) != "http-download-export.pcapng" || res.Packets != 1 {
+		t.Errorf("default output name: %v %+v", err, res)
 	}
 	small := New(Options{TCP: tcp.NewAnnotator, MaxExportBytes: 100})
 	if _, err := small.export(context.Background(), env, ExportInput{PcapFile: src, OutputName: "big.pcapng"}); err == nil || !strings.Contains(err.Error(), "larger than") {

@@ -110,18 +110,25 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 	if err != nil {
 		return nil, err
 	}
-	sel, err := m.newSelector(env, "", "", false, proto == "tcp", proto == "udp")
+	sel, err := m.newSelector(env, "", "", false, proto != "udp", proto != "tcp")
 	if err != nil {
 		return nil, err
 	}
 	f := &follower{lo: int64(in.Offset), hi: int64(in.Offset + size), maxPieces: 100000}
 	var asm *engine.Reassembler
-	if proto == "tcp" {
-		asm = engine.NewReassembler(f)
-	}
 	found := false
 	obs := engine.ObserverFunc(func(p *engine.Packet) {
 		fr := sel.tr.Frame(p)
+		if proto == "any" {
+			switch {
+			case p.TCP != nil && fr.TCP.Stream >= 0:
+				proto, stream = "tcp", fr.TCP.Stream
+			case p.UDP != nil && fr.UDPStream >= 0:
+				proto, stream = "udp", fr.UDPStream
+			default:
+				return
+			}
+		}
 		var s int
 		switch proto {
 		case "tcp":
@@ -132,6 +139,13 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 		default:
 			s = fr.UDPStream
 			if p.UDP == nil {
+				// Known only from an ICMP error's quote: the
+				// conversation exists, with no payload here.
+				if s == stream && s >= 0 && !found && fr.HasQuote {
+					found = true
+					f.client = netip.AddrPortFrom(fr.Quote.Src, fr.Quote.SrcPort)
+					f.server = netip.AddrPortFrom(fr.Quote.Dst, fr.Quote.DstPort)
+				}
 				return
 			}
 		}
@@ -150,7 +164,10 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 			f.client = netip.AddrPortFrom(p.SrcIP(), src)
 			f.server = netip.AddrPortFrom(p.DstIP(), dst)
 		}
-		if asm != nil {
+		if proto == "tcp" {
+			if asm == nil {
+				asm = engine.NewReassembler(f)
+			}
 			asm.Add(p)
 			return
 		}
@@ -164,6 +181,9 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 		asm.Flush()
 	}
 	if !found {
+		if proto == "any" {
+			return nil, fmt.Errorf("capture %q has no TCP or UDP conversation to follow", in.PcapFile)
+		}
 		if stream >= 0 {
 			return nil, fmt.Errorf("%s stream %d: no such conversation in %q (streams are numbered from 0 in order of their first frame; get_packets with filter %q lists the frames)", proto, stream, in.PcapFile, proto)
 		}
@@ -199,6 +219,9 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 	return out, nil
 }
 
+// maxChunk is the most payload bytes one chunk holds.
+const maxChunk = 1024
+
 // fillChunks formats the pieces inside [out.Offset, hi).
 func fillChunks(out *FollowOutput, pieces []piece, hi int64, format string, redact bool) {
 	out.Chunks, out.Returned, out.Redacted, out.NextOffset = []Chunk{}, 0, 0, nil
@@ -217,23 +240,34 @@ func fillChunks(out *FollowOutput, pieces []piece, hi int64, format string, reda
 		if !pc.fromClient {
 			dir = "server_to_client"
 		}
-		ch := Chunk{Direction: dir, Frame: pc.frame, Offset: pc.offset, Bytes: len(data), Gap: pc.gap}
-		shown := data
-		if redact {
-			var n int
-			shown, n = redactSecrets(data)
-			out.Redacted += n
+		// Chunks hold at most maxChunk bytes, so that every string stays
+		// bounded (4 KiB escaped).
+		off := pc.offset
+		for first := true; first || len(data) > 0; first = false {
+			part := data[:min(len(data), maxChunk)]
+			data = data[len(part):]
+			ch := Chunk{Direction: dir, Frame: pc.frame, Offset: off, Bytes: len(part)}
+			off += int64(len(part))
+			if first {
+				ch.Gap = pc.gap
+			}
+			shown := part
+			if redact {
+				var n int
+				shown, n = redactSecrets(part)
+				out.Redacted += n
+			}
+			switch format {
+			case "hex":
+				ch.Data = hex.EncodeToString(shown)
+			case "base64":
+				ch.Data = base64.StdEncoding.EncodeToString(shown)
+			default:
+				ch.Data = result.TextBytes(shown, len(shown)+1)
+			}
+			out.Chunks = append(out.Chunks, ch)
+			out.Returned += len(part)
 		}
-		switch format {
-		case "hex":
-			ch.Data = hex.EncodeToString(shown)
-		case "base64":
-			ch.Data = base64.StdEncoding.EncodeToString(shown)
-		default:
-			ch.Data = result.TextBytes(shown, len(shown)+1)
-		}
-		out.Chunks = append(out.Chunks, ch)
-		out.Returned += len(data)
 	}
 	if end := out.Offset + int64(out.Returned); end < out.TotalBytes {
 		out.NextOffset = &end
@@ -292,8 +326,11 @@ func (m *Module) followTarget(in FollowInput) (proto string, stream int, pr pair
 			n++
 		}
 	}
-	if n != 1 {
-		return "", 0, pr, fmt.Errorf("give exactly one of tcp_stream, udp_stream, or client and server")
+	switch {
+	case n == 0:
+		return "any", -1, pr, nil // the capture's first conversation
+	case n > 1:
+		return "", 0, pr, fmt.Errorf("give one of tcp_stream, udp_stream, or client and server, not several")
 	}
 	switch {
 	case in.TCPStream != nil:
@@ -321,7 +358,7 @@ func (m *Module) followTarget(in FollowInput) (proto string, stream int, pr pair
 		}
 		pr = pair{netip.AddrPortFrom(a.Addr().Unmap(), a.Port()), netip.AddrPortFrom(b.Addr().Unmap(), b.Port())}
 	}
-	if proto == "tcp" && m.opts.TCP == nil {
+	if proto != "udp" && m.opts.TCP == nil {
 		return "", 0, pr, fmt.Errorf("this server has no TCP analysis to follow TCP streams with")
 	}
 	return proto, stream, pr, nil

@@ -153,10 +153,14 @@ func TestFollowPaging(t *testing.T) {
 	var v any
 	json.Unmarshal(b, &v)
 	pcaptest.CheckText(t, "follow", v, 64<<10)
+	first, err := m.follow(context.Background(), env, FollowInput{PcapFile: src})
+	if err != nil || first.Protocol != def.Protocol || first.Stream != def.Stream || first.TotalBytes != def.TotalBytes {
+		t.Errorf("no stream given: %v; want the first conversation, tcp stream 0", err)
+	}
 	if len(b) > ResponseBudget || def.Format != "text" {
 		t.Errorf("default follow: %d bytes, format %q", len(b), def.Format)
 	}
-	for _, bad := range []FollowInput{{}, {TCPStream: &zero, UDPStream: &zero}, {Client: "1.2.3.4"}, {TCPStream: &zero, Format: "rot13"}, {TCPStream: ptr(99999)}} {
+	for _, bad := range []FollowInput{{TCPStream: &zero, UDPStream: &zero}, {Client: "1.2.3.4"}, {TCPStream: &zero, Format: "rot13"}, {TCPStream: ptr(99999)}} {
 		bad.PcapFile = src
 		if _, err := m.follow(context.Background(), env, bad); err == nil {
 			t.Errorf("%+v was accepted", bad)

@@ -58,7 +58,7 @@ type Field struct {
 // FollowInput is follow_stream's input.
 type FollowInput struct {
 	PcapFile  string `json:"pcap_file" jsonschema:"capture path or URL"`
-	TCPStream *int   `json:"tcp_stream,omitempty" jsonschema:"tcp.stream"`
+	TCPStream *int   `json:"tcp_stream,omitempty" jsonschema:"tcp.stream (default: the first conversation)"`
 	UDPStream *int   `json:"udp_stream,omitempty" jsonschema:"udp.stream"`
 	Client    string `json:"client,omitempty" jsonschema:"or client ip:port"`
 	Server    string `json:"server,omitempty" jsonschema:"and server ip:port"`
@@ -105,7 +105,7 @@ type ExportInput struct {
 	PcapFile   string `json:"pcap_file" jsonschema:"capture path or URL"`
 	Filter     string `json:"filter,omitempty" jsonschema:"display filter"`
 	Frames     string `json:"frames,omitempty" jsonschema:"e.g. 12,40,100-120"`
-	OutputName string `json:"output_name" jsonschema:"new file name"`
+	OutputName string `json:"output_name,omitempty" jsonschema:"new file name (default <capture>-export.pcapng)"`
 	Format     string `json:"format,omitempty" jsonschema:"pcapng (default) or pcap"`
 }
 
