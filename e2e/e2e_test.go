@@ -36,14 +36,20 @@ type clientResult struct {
 // setup builds the binary and checks the npm clients are installed.
 func setup(t *testing.T) (bin, dir string) {
 	t.Helper()
-	root := pcaptest.Root(t)
-	dir = filepath.Join(root, "e2e")
+	dir = filepath.Join(pcaptest.Root(t), "e2e")
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Fatal("node is not installed; the end-to-end tests need Node.js 20+ (see README)")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
 		t.Fatal("MCP clients are not installed: run `npm ci --prefix e2e` (make test does it)")
 	}
+	return build(t), dir
+}
+
+// build builds the mcpacket binary into a temporary directory.
+func build(t *testing.T) (bin string) {
+	t.Helper()
+	root := pcaptest.Root(t)
 	bin = filepath.Join(t.TempDir(), "mcpacket")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/mcpacket")
 	cmd.Dir = root
@@ -51,7 +57,7 @@ func setup(t *testing.T) (bin, dir string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return bin, dir
+	return bin
 }
 
 func runClient(t *testing.T, dir string, args ...string) clientResult {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -375,5 +376,23 @@ func TestTerminalSafe(t *testing.T) {
 	want := "ok\tline\nevil\\x1b[2J\\x07 \\u{202e}小\\xff\n"
 	if b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+// TestBannerURL checks the URL the HTTP banner prints is one a client can
+// use: a server on every interface is reached at the loopback address.
+func TestBannerURL(t *testing.T) {
+	for _, tc := range []struct {
+		addr *net.TCPAddr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "http://127.0.0.1:8080/mcp"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "http://127.0.0.1:8080/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 9}, "http://[::1]:9/mcp (all interfaces: from another machine use its address in place of [::1])"},
+		{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 80}, "http://192.0.2.7:80/mcp"},
+	} {
+		if got := bannerURL(tc.addr); got != tc.want {
+			t.Errorf("bannerURL(%v) = %q, want %q", tc.addr, got, tc.want)
+		}
 	}
 }
