@@ -355,19 +355,16 @@ func (a *App) serve(ctx context.Context, args []string) int {
 }
 
 // bannerURL is the URL a client on this machine can use for addr. A
-// server listening on every interface (0.0.0.0, ::) is reached here at the
-// loopback address, and from elsewhere at this machine's address, which
-// the line says: "http://0.0.0.0:8080/mcp" is not a URL a client can use.
+// server listening on every interface (0.0.0.0, ::; Go listens on both
+// families) is reached here at 127.0.0.1, and from elsewhere at this
+// machine's address, which the line says: "http://0.0.0.0:8080/mcp" is not
+// a URL a client can use.
 func bannerURL(addr net.Addr) string {
 	ta, ok := addr.(*net.TCPAddr)
 	if !ok || !ta.IP.IsUnspecified() {
 		return "http://" + addr.String() + "/mcp"
 	}
-	local := "127.0.0.1"
-	if ta.IP.To4() == nil {
-		local = "[::1]"
-	}
-	return fmt.Sprintf("http://%s:%d/mcp (all interfaces: from another machine use its address in place of %s)", local, ta.Port, local)
+	return fmt.Sprintf("http://127.0.0.1:%d/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)", ta.Port)
 }
 
 // loopbackHost reports whether a listen address is reachable from this

@@ -388,7 +388,7 @@ func TestBannerURL(t *testing.T) {
 	}{
 		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "http://127.0.0.1:8080/mcp"},
 		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "http://127.0.0.1:8080/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)"},
-		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 9}, "http://[::1]:9/mcp (all interfaces: from another machine use its address in place of [::1])"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 9}, "http://127.0.0.1:9/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)"},
 		{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 80}, "http://192.0.2.7:80/mcp"},
 	} {
 		if got := bannerURL(tc.addr); got != tc.want {
