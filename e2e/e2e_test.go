@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,7 +225,14 @@ func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
-	re := regexp.MustCompile(`at (http://\S+/mcp)`)
+	return "http://" + bannerAddr(t, stderr) + "/mcp", cmd.Process.Pid
+}
+
+// bannerAddr reads a starting HTTP server's stderr up to its address line
+// and returns the host:port it names.
+func bannerAddr(t *testing.T, stderr io.Reader) string {
+	t.Helper()
+	re := regexp.MustCompile(`at http://(\S+)/mcp`)
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -235,12 +243,12 @@ func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
 		}
 	}()
 	select {
-	case u := <-found:
-		return u, cmd.Process.Pid
-	case <-time.After(20 * time.Second):
+	case a := <-found:
+		return a
+	case <-time.After(30 * time.Second):
 		t.Fatal("server did not print its address")
 	}
-	return "", 0
+	return ""
 }
 
 func TestHTTPTypeScriptClient(t *testing.T) {

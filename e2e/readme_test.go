@@ -271,22 +271,7 @@ func serve(t, owner *testing.T, bin string, env, args []string) string {
 		}
 		return ""
 	}
-	re := regexp.MustCompile(`at http://(\S+)/mcp`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	var addr string
-	select {
-	case addr = <-found:
-	case <-time.After(30 * time.Second):
-		t.Fatal("no address line from the HTTP server")
-	}
+	addr := bannerAddr(t, stderr)
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		t.Fatalf("banner address %q: %v", addr, err)
 	}
