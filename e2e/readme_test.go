@@ -99,7 +99,9 @@ func TestREADMECommands(t *testing.T) {
 				if strings.HasPrefix(args[len(args)-2], "http://127.0.0.1:") {
 					args = append(args, "--allow-private-urls")
 				}
-				out := run(t, root, env, append([]string{bin}, args[1:]...)...)
+				// In a directory of its own: a command that writes a file
+				// (export packets -o out.pcapng) writes it there.
+				out := run(t, t.TempDir(), env, append([]string{bin}, args[1:]...)...)
 				checkExample(t, line, out)
 			case args[0] == "claude":
 				home := t.TempDir()
