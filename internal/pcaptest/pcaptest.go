@@ -127,6 +127,12 @@ func ReadTSV(t testing.TB, path string) []map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ParseTSV(data)
+}
+
+// ParseTSV parses a tshark -T fields table with a header row into maps
+// keyed by field name.
+func ParseTSV(data []byte) []map[string]string {
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) == 0 {
 		return nil

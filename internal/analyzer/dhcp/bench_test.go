@@ -15,13 +15,7 @@ import (
 // LAN capture, or the file named by $MCPACKET_BENCH_CAPTURE (for example a
 // bench-gen capture; see bench/).
 func BenchmarkAnalyze(b *testing.B) {
-	file := pcaptest.BenchCapture(b, filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-normal-lan.pcap"))
-	m := New(Options{})
-	for b.Loop() {
-		if _, err := m.analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: file}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	pcaptest.BenchTool(b, "dhcp-normal-lan.pcap", New(Options{}).analyze, func(file string) Input { return Input{PcapFile: file} })
 }
 
 // BenchmarkDecode decodes one DHCP message (an OFFER with many options)

@@ -1,0 +1,235 @@
+package pcaptest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// This file holds the loops every protocol module's tests run: its
+// captures, paging through a whole list, agreement with tshark (the corpus
+// truth tables and tshark run live), the findings of the generated
+// captures, silence on the corpus, golden outputs and the shared-pass
+// brief. Each takes what is module-specific as a function.
+
+// GenFile returns the path of a generated capture under the repository's
+// testdata/gen.
+func GenFile(t testing.TB, name string) string {
+	t.Helper()
+	return filepath.Join(Root(t), "testdata", "gen", name)
+}
+
+// ModuleCaptures returns the captures of the calling package's testdata
+// (testdata/*.pcap*) followed by the generated captures matching
+// genPattern (such as "dns-*.pcap") and then extra. It fails the test when
+// either set is empty.
+func ModuleCaptures(t testing.TB, genPattern string, extra ...string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	gen, _ := filepath.Glob(GenFile(t, genPattern))
+	if len(files) == 0 || len(gen) == 0 {
+		t.Fatalf("captures: %d in testdata, %d generated", len(files), len(gen))
+	}
+	return append(append(files, gen...), extra...)
+}
+
+// AllPages calls page with offset 0, then with each next offset, until a
+// page is not truncated, and returns the items of every page. It fails when
+// their number is not the total the last page gives.
+func AllPages[P any](t testing.TB, page func(offset int) ([]P, result.Page)) []P {
+	t.Helper()
+	var all []P
+	for offset := 0; ; {
+		items, pg := page(offset)
+		all = append(all, items...)
+		if !pg.Truncated {
+			if len(all) != pg.Total {
+				t.Fatalf("paged %d items, total says %d", len(all), pg.Total)
+			}
+			return all
+		}
+		offset = *pg.NextOffset
+	}
+}
+
+// Compare checks what a module finds in file against rows of a tshark -T
+// fields table of it, and returns how many items it compared.
+type Compare func(t *testing.T, file string, rows []map[string]string) int
+
+// CorpusTruth runs compare on every corpus capture that has a truth table
+// truth/<capture>.<table>.tsv and returns the items compared and the
+// tables read. It skips the test when the corpus is absent.
+func CorpusTruth(t *testing.T, table string, compare Compare) (checked, tables int) {
+	t.Helper()
+	dir := RequireCorpus(t)
+	paths, _ := filepath.Glob(filepath.Join(dir, "truth", "*."+table+".tsv"))
+	for _, p := range paths {
+		file := strings.TrimSuffix(filepath.Base(p), "."+table+".tsv")
+		checked += compare(t, filepath.Join(dir, file), ReadTSV(t, p))
+	}
+	return checked, len(paths)
+}
+
+// Tshark runs the installed tshark on file with args (a -T fields table
+// with a header row), in the C locale and UTC, and returns its rows.
+// tshark's exit status is an error only when strict: it exits non-zero on
+// a capture cut short after printing what it read.
+func Tshark(t testing.TB, bin, file string, strict bool, args ...string) []map[string]string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-r", file}, args...)...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
+	out, err := cmd.Output()
+	if err != nil && strict {
+		t.Fatalf("tshark -r %s: %v", file, err)
+	}
+	return ParseTSV(out)
+}
+
+// LiveTshark runs tshark with args on each file and compare on its rows,
+// and returns the items compared. It skips the test when tshark is not
+// installed. strict is as for Tshark.
+func LiveTshark(t *testing.T, files []string, strict bool, args []string, compare Compare) int {
+	t.Helper()
+	bin, ok := LookPath("tshark")
+	if !ok {
+		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
+	}
+	checked := 0
+	for _, f := range files {
+		checked += compare(t, f, Tshark(t, bin, f, strict, args...))
+	}
+	return checked
+}
+
+// CorpusSilence runs types on every corpus capture that keep accepts (nil:
+// every capture tshark reads without error and with packets) and checks
+// that it gives exactly the finding types expected lists for the capture
+// (none for a capture it does not list), in any order. It returns how many
+// captures it checked, and skips the test when the corpus is absent.
+func CorpusSilence(t *testing.T, expected map[string][]string, keep func(CorpusSummary) bool, types func(file string) []string) int {
+	t.Helper()
+	dir := RequireCorpus(t)
+	if keep == nil {
+		keep = func(s CorpusSummary) bool { return s.TsharkExit == 0 && s.Packets > 0 }
+	}
+	checked := 0
+	for _, s := range CorpusSummaries(t, dir) {
+		if !keep(s) {
+			continue
+		}
+		checked++
+		got := slices.Sorted(slices.Values(types(filepath.Join(dir, s.File))))
+		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
+		}
+	}
+	return checked
+}
+
+// FindingTypes returns the type of each finding, in order.
+func FindingTypes(fs []result.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Type)
+	}
+	return out
+}
+
+// CheckFindings runs findings on each generated capture want names (in a
+// subtest named after it) and checks that exactly the finding types it
+// lists are reported, each with its severity, evidence frames, a summary
+// and details.
+func CheckFindings(t *testing.T, want map[string]map[string]string, findings func(t *testing.T, file string) []result.Finding) {
+	t.Helper()
+	for file, types := range want {
+		t.Run(file, func(t *testing.T) {
+			got := map[string]string{}
+			for _, a := range findings(t, GenFile(t, file)) {
+				got[a.Type] = a.Severity.String()
+				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
+					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(types) {
+				t.Errorf("anomalies = %v, want %v", got, types)
+			}
+		})
+	}
+}
+
+// GoldenOutputs runs output on each file (in a subtest named after its
+// base name, which output should set as the output's file name so the
+// golden files do not depend on where the repository is), compares its
+// JSON with testdata/golden/<name>.json and checks that it fits in budget
+// bytes.
+func GoldenOutputs(t *testing.T, files []string, budget int, output func(t *testing.T, file, name string) any) {
+	t.Helper()
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			out := output(t, file, name)
+			GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
+			if b, _ := json.Marshal(out); len(b) > budget {
+				t.Errorf("default response is %d bytes, over %d", len(b), budget)
+			}
+		})
+	}
+}
+
+// CheckBrief runs m alone in a shared pass over each file (in a subtest
+// named after it) and checks that its brief is want(file): the module's
+// name and the summary and findings its tool gives with default arguments,
+// compared as JSON.
+func CheckBrief(t *testing.T, m modkit.Passer, files []string, want func(t *testing.T, file string) modkit.Brief) {
+	t.Helper()
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			env := Env(0)
+			p, err := m.NewPass(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want(t, file)
+			if len(briefs) != 1 || briefs[0].Module != w.Module {
+				t.Fatalf("briefs = %+v, want one of module %s", briefs, w.Module)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want any
+			}{{"findings", briefs[0].Findings, w.Findings}, {"summary", briefs[0].Summary, w.Summary}} {
+				got, _ := json.Marshal(c.got)
+				want, _ := json.Marshal(c.want)
+				if string(got) != string(want) {
+					t.Errorf("brief %s:\n%s\nwant the tool's\n%s", c.name, got, want)
+				}
+			}
+		})
+	}
+}
+
+// BenchTool benchmarks a tool function: run on the input in makes for the
+// generated capture gen, or for $MCPACKET_BENCH_CAPTURE (BenchCapture),
+// with a fresh default environment each time.
+func BenchTool[In, Out any](b *testing.B, gen string, run func(context.Context, *analyzer.Env, In) (Out, error), in func(file string) In) {
+	b.Helper()
+	input := in(BenchCapture(b, GenFile(b, gen)))
+	for b.Loop() {
+		if _, err := run(context.Background(), Env(0), input); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
