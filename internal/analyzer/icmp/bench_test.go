@@ -1,7 +1,6 @@
 package icmp
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -11,5 +10,7 @@ import (
 // BenchmarkAnalyze runs the tool on the generated normal capture, or on
 // $MCPACKET_BENCH_CAPTURE (a bench-gen capture; see bench/).
 func BenchmarkAnalyze(b *testing.B) {
-	pcaptest.BenchTool(b, "icmp-normal.pcap", New(Options{}).analyze, func(file string) Input { return Input{PcapFile: file, Thresholds: analyzer.NewThresholds(detectors.Params())} })
+	pcaptest.BenchTool(b, "icmp-normal.pcap", New(Options{}).analyze, func(file string) Input {
+		return Input{PcapFile: file, Thresholds: analyzer.NewThresholds(detectors.Params())}
+	})
 }

@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
