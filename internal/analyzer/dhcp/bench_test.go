@@ -1,8 +1,6 @@
 package dhcp
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,7 +19,7 @@ func BenchmarkAnalyze(b *testing.B) {
 // BenchmarkDecode decodes one DHCP message (an OFFER with many options)
 // per iteration, with the checks every message gets.
 func BenchmarkDecode(b *testing.B) {
-	out := analyze(b, Input{PcapFile: filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-options.pcap"), Limit: intp(2)})
+	out := analyze(b, Input{PcapFile: pcaptest.GenFile(b, "dhcp-options.pcap"), Limit: intp(2)})
 	_ = out
 	payload := offerPayload(b)
 	var m message
