@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
