@@ -67,9 +67,10 @@ func AllPages[P any](t testing.TB, page func(offset int) ([]P, result.Page)) []P
 type Compare func(t *testing.T, file string, rows []map[string]string) int
 
 // CorpusTruth runs compare on every corpus capture that has a truth table
-// truth/<capture>.<table>.tsv and returns the items compared and the
-// tables read. It skips the test when the corpus is absent.
-func CorpusTruth(t *testing.T, table string, compare Compare) (checked, tables int) {
+// truth/<capture>.<table>.tsv, fails when it compared fewer than min items
+// in all, and returns the items compared and the tables read. It skips the
+// test when the corpus is absent.
+func CorpusTruth(t *testing.T, table string, min int, compare Compare) (checked, tables int) {
 	t.Helper()
 	dir := RequireCorpus(t)
 	paths, _ := filepath.Glob(filepath.Join(dir, "truth", "*."+table+".tsv"))
@@ -77,28 +78,30 @@ func CorpusTruth(t *testing.T, table string, compare Compare) (checked, tables i
 		file := strings.TrimSuffix(filepath.Base(p), "."+table+".tsv")
 		checked += compare(t, filepath.Join(dir, file), ReadTSV(t, p))
 	}
+	t.Logf("%d items of %d %s truth tables agree with tshark", checked, len(paths), table)
+	if checked < min {
+		t.Errorf("checked %d items of the corpus %s truth tables; the corpus has at least %d", checked, table, min)
+	}
 	return checked, len(paths)
 }
 
 // Tshark runs the installed tshark on file with args (a -T fields table
 // with a header row), in the C locale and UTC, and returns its rows.
-// tshark's exit status is an error only when strict: it exits non-zero on
-// a capture cut short after printing what it read.
-func Tshark(t testing.TB, bin, file string, strict bool, args ...string) []map[string]string {
+func Tshark(t testing.TB, bin, file string, args ...string) []map[string]string {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-r", file}, args...)...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
 	out, err := cmd.Output()
-	if err != nil && strict {
+	if err != nil {
 		t.Fatalf("tshark -r %s: %v", file, err)
 	}
 	return ParseTSV(out)
 }
 
 // LiveTshark runs tshark with args on each file and compare on its rows,
-// and returns the items compared. It skips the test when tshark is not
-// installed. strict is as for Tshark.
-func LiveTshark(t *testing.T, files []string, strict bool, args []string, compare Compare) int {
+// fails when it compared fewer than min items in all, and returns the
+// items compared. It skips the test when tshark is not installed.
+func LiveTshark(t *testing.T, files []string, min int, args []string, compare Compare) int {
 	t.Helper()
 	bin, ok := LookPath("tshark")
 	if !ok {
@@ -106,9 +109,24 @@ func LiveTshark(t *testing.T, files []string, strict bool, args []string, compar
 	}
 	checked := 0
 	for _, f := range files {
-		checked += compare(t, f, Tshark(t, bin, f, strict, args...))
+		checked += compare(t, f, Tshark(t, bin, f, args...))
+	}
+	t.Logf("%d items in %d captures agree with tshark", checked, len(files))
+	if checked < min {
+		t.Errorf("compared %d items with tshark, want at least %d", checked, min)
 	}
 	return checked
+}
+
+// Run calls a tool function with a default environment and fails the test
+// on an error.
+func Run[In, Out any](t testing.TB, run func(context.Context, *analyzer.Env, In) (Out, error), in In) Out {
+	t.Helper()
+	out, err := run(context.Background(), Env(0), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // CorpusSilence runs types on every corpus capture that keep accepts (nil:

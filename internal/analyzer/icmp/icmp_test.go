@@ -21,11 +21,7 @@ func analyze(t testing.TB, in Input) *Output {
 	if len(in.Thresholds.Params()) == 0 {
 		in.Thresholds = analyzer.NewThresholds(detectors.Params())
 	}
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).analyze, in)
 }
 
 func allPackets(t *testing.T, file string) []Packet {
@@ -68,18 +64,11 @@ func compareWithTshark(t *testing.T, file string, rows []map[string]string) int 
 }
 
 func TestAgreesWithTshark(t *testing.T) {
-	checked, _ := pcaptest.CorpusTruth(t, "icmp", compareWithTshark)
-	t.Logf("%d ICMP packets agree with tshark", checked)
-	if checked < 240 {
-		t.Errorf("checked %d packets", checked)
-	}
+	pcaptest.CorpusTruth(t, "icmp", 240, compareWithTshark)
 }
 
 func TestAgreesWithLiveTshark(t *testing.T) {
-	checked := pcaptest.LiveTshark(t, pcaptest.ModuleCaptures(t, "icmp-*.pcap"), true, tsharkFields, compareWithTshark)
-	if checked < 100 {
-		t.Errorf("compared %d packets with tshark", checked)
-	}
+	pcaptest.LiveTshark(t, pcaptest.ModuleCaptures(t, "icmp-*.pcap"), 100, tsharkFields, compareWithTshark)
 }
 
 func TestCorpusSilence(t *testing.T) {

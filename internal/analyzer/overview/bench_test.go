@@ -1,7 +1,6 @@
 package overview
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"

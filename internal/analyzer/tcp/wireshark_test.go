@@ -143,7 +143,7 @@ func TestAgreesWithLiveTshark(t *testing.T) {
 	gen, _ := filepath.Glob(filepath.Join(root, "testdata", "gen", "*.pcap"))
 	files = slices.DeleteFunc(append(files, gen...), func(f string) bool { return strings.Contains(f, "malformed-") })
 	files2 := 0
-	checked := pcaptest.LiveTshark(t, files, true, tsharkAnalysisFields(), func(t *testing.T, f string, rows []map[string]string) int {
+	checked := pcaptest.LiveTshark(t, files, 3000, tsharkAnalysisFields(), func(t *testing.T, f string, rows []map[string]string) int {
 		checked := 0
 		obs, frames := trace(t, f)
 		streams := map[string]bool{}
