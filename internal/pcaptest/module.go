@@ -129,12 +129,12 @@ func Run[In, Out any](t testing.TB, run func(context.Context, *analyzer.Env, In)
 	return out
 }
 
-// CorpusSilence runs types on every corpus capture that keep accepts (nil:
-// every capture tshark reads without error and with packets) and checks
-// that it gives exactly the finding types expected lists for the capture
+// CorpusSilence runs findings on every corpus capture that keep accepts
+// (nil: every capture tshark reads without error and with packets) and
+// checks that their types are exactly those expected lists for the capture
 // (none for a capture it does not list), in any order. It returns how many
 // captures it checked, and skips the test when the corpus is absent.
-func CorpusSilence(t *testing.T, expected map[string][]string, keep func(CorpusSummary) bool, types func(file string) []string) int {
+func CorpusSilence(t *testing.T, expected map[string][]string, keep func(CorpusSummary) bool, findings func(t *testing.T, file string) []result.Finding) int {
 	t.Helper()
 	dir := RequireCorpus(t)
 	if keep == nil {
@@ -146,7 +146,7 @@ func CorpusSilence(t *testing.T, expected map[string][]string, keep func(CorpusS
 			continue
 		}
 		checked++
-		got := slices.Sorted(slices.Values(types(filepath.Join(dir, s.File))))
+		got := slices.Sorted(slices.Values(FindingTypes(findings(t, filepath.Join(dir, s.File)))))
 		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
 		}

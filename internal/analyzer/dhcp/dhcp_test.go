@@ -38,6 +38,12 @@ func analyze(t testing.TB, in Input) *Output {
 	return pcaptest.Run(t, New(Options{}).analyze, in)
 }
 
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
+}
+
 // allPackets pages through every DHCP packet of a capture.
 func allPackets(t *testing.T, file string) []Packet {
 	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
@@ -142,9 +148,7 @@ func TestAnomalies(t *testing.T) {
 		"dhcp-unanswered-discover.pcap": {AnomalyUnansweredDiscover: "medium"},
 		"dhcp-malformed.pcap":           {AnomalyMalformed: "low"},
 	}
-	pcaptest.CheckFindings(t, want, func(t *testing.T, file string) []result.Finding {
-		return analyze(t, Input{PcapFile: file}).Anomalies
-	})
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 // TestAnomalyEvidence checks what the detectors report, beyond their type.
@@ -212,9 +216,7 @@ func TestCorpusSilence(t *testing.T) {
 		// unicast OFFER/ACK is captured (frames 68, 72).
 		"mixed-android-ndpi.pcap": {AnomalyUnansweredDiscover},
 	}
-	pcaptest.CorpusSilence(t, expected, nil, func(file string) []string {
-		return pcaptest.FindingTypes(analyze(t, Input{PcapFile: file}).Anomalies)
-	})
+	pcaptest.CorpusSilence(t, expected, nil, findings)
 }
 
 // TestGeneratedCapturesUpToDate regenerates testdata/gen and compares.

@@ -22,6 +22,12 @@ func analyze(t testing.TB, in Input) *Output {
 	return pcaptest.Run(t, New(Options{}).analyze, in)
 }
 
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
+}
+
 // allPackets pages through every DNS message of a capture.
 func allPackets(t *testing.T, file string) []Packet {
 	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
@@ -135,9 +141,7 @@ func TestAnomalies(t *testing.T) {
 		"dns-amplification.pcap":    {AnomalyLargeResponse: "high"},
 		"dns-malformed.pcap":        {AnomalyMalformed: "low"},
 	}
-	pcaptest.CheckFindings(t, want, func(t *testing.T, file string) []result.Finding {
-		return analyze(t, Input{PcapFile: file}).Anomalies
-	})
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 // TestCorpusSilence: no detector fires on the corpus captures of ordinary
@@ -154,9 +158,7 @@ func TestCorpusSilence(t *testing.T) {
 		// up: it answers LLMNR, NBNS and SMB): a genuine unanswered server.
 		"mixed-smb-dhcpv6-ipv6-suricata.pcap": {AnomalyUnanswered},
 	}
-	pcaptest.CorpusSilence(t, expected, nil, func(file string) []string {
-		return pcaptest.FindingTypes(analyze(t, Input{PcapFile: file}).Anomalies)
-	})
+	pcaptest.CorpusSilence(t, expected, nil, findings)
 }
 
 func TestTCPAndTransactions(t *testing.T) {

@@ -24,6 +24,12 @@ func analyze(t testing.TB, in Input) *Output {
 	return pcaptest.Run(t, New(Options{}).analyze, in)
 }
 
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
+}
+
 func allPackets(t *testing.T, file string) []Packet {
 	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
 		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
@@ -76,9 +82,7 @@ func TestCorpusSilence(t *testing.T) {
 		// zeek's test of ICMP headers cut by the snaplen.
 		"icmp-header-truncated-zeek.pcap": {AnomalyMalformed},
 	}
-	pcaptest.CorpusSilence(t, expected, nil, func(file string) []string {
-		return pcaptest.FindingTypes(analyze(t, Input{PcapFile: file}).Anomalies)
-	})
+	pcaptest.CorpusSilence(t, expected, nil, findings)
 }
 
 func TestAnomalies(t *testing.T) {
@@ -92,9 +96,7 @@ func TestAnomalies(t *testing.T) {
 		"icmp-blackhole.pcap":         {AnomalyBlackhole: "medium"},
 		"icmp-malformed.pcap":         {AnomalyMalformed: "low"},
 	}
-	pcaptest.CheckFindings(t, want, func(t *testing.T, file string) []result.Finding {
-		return analyze(t, Input{PcapFile: file}).Anomalies
-	})
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 func TestNormalCapture(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
@@ -18,56 +16,20 @@ import (
 
 // testCaptures lists the module's captures and the generated SIP captures.
 func testCaptures(tb testing.TB) []string {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(tb), "testdata", "gen", "sip-*.pcap"))
-	return append(files, gen...)
+	return pcaptest.ModuleCaptures(tb, "sip-*.pcap")
 }
 
 // sipPayloads returns the UDP payloads of the test captures that start
 // with a SIP start line, as seeds.
 func sipPayloads(tb testing.TB) [][]byte {
-	var out [][]byte
-	for _, file := range testCaptures(tb) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		engine.Run(tb.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.UDP != nil && len(out) < 400 && isStart(p.UDP.Payload) {
-				out = append(out, append([]byte(nil), p.UDP.Payload...))
-			}
-		}))
-	}
-	return out
+	return pcaptest.UDPPayloads(tb, testCaptures(tb), 400, func(p *engine.Packet) bool { return isStart(p.UDP.Payload) })
 }
 
 // tcpStreams returns, per direction of each TCP connection of the test
 // captures, the payload bytes in capture order (the generator writes
 // them in order, without loss), as seeds.
 func tcpStreams(tb testing.TB) [][]byte {
-	streams := map[string][]byte{}
-	var order []string
-	for _, file := range testCaptures(tb) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		engine.Run(tb.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.TCP == nil || len(p.TCP.Payload) == 0 {
-				return
-			}
-			k := file + p.SrcIP().String() + p.TCP.SrcPort.String() + p.DstIP().String() + p.TCP.DstPort.String()
-			if _, ok := streams[k]; !ok {
-				order = append(order, k)
-			}
-			streams[k] = append(streams[k], p.TCP.Payload...)
-		}))
-	}
-	var out [][]byte
-	for _, k := range order {
-		out = append(out, streams[k])
-	}
-	return out
+	return pcaptest.TCPStreams(tb, testCaptures(tb), func(*engine.Packet) bool { return true })
 }
 
 func fuzzConfig(t *testing.T) *config {

@@ -25,6 +25,12 @@ func analyze(t testing.TB, in Input) *Output {
 	return pcaptest.Run(t, New(Options{}).analyze, in)
 }
 
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
+}
+
 // allPackets pages through every SIP message of a capture.
 func allPackets(t *testing.T, file string) []Packet {
 	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
@@ -145,9 +151,7 @@ func TestAnomalies(t *testing.T) {
 		"sip-failed-calls-spike.pcap": {AnomalyFailedCalls: "medium"},
 		"sip-malformed.pcap":          {AnomalyMalformed: "low"},
 	}
-	pcaptest.CheckFindings(t, want, func(t *testing.T, file string) []result.Finding {
-		return analyze(t, Input{PcapFile: file}).Anomalies
-	})
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 // TestCorpusSilence: no detector fires on the corpus captures of ordinary
@@ -163,12 +167,12 @@ func TestCorpusSilence(t *testing.T) {
 		// a header name (tshark flags both frames malformed too).
 		"sip-requests-pcapplusplus.pcap": {AnomalyMalformed},
 	}
-	checked := pcaptest.CorpusSilence(t, expected, nil, func(file string) []string {
+	checked := pcaptest.CorpusSilence(t, expected, nil, func(t *testing.T, file string) []result.Finding {
 		out := analyze(t, Input{PcapFile: file})
 		if b, _ := json.Marshal(out); len(b) > ResponseBudget {
 			t.Errorf("%s: default response of %d bytes", filepath.Base(file), len(b))
 		}
-		return pcaptest.FindingTypes(out.Anomalies)
+		return out.Anomalies
 	})
 	if checked < 100 {
 		t.Errorf("checked %d corpus captures", checked)
