@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -342,4 +343,13 @@ func CheckText(t testing.TB, path string, v any, max int) int {
 		}
 	}
 	return n
+}
+
+// LiveHeap returns the heap in use after a collection, to measure what a
+// table holds (LiveHeap after filling it, less LiveHeap before).
+func LiveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
