@@ -353,3 +353,14 @@ func LiveHeap() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
 }
+
+// EnvFile returns the file the environment variable name gives, and skips
+// the test or benchmark, saying why it wants one, when it is not set.
+func EnvFile(tb testing.TB, name, why string) string {
+	tb.Helper()
+	file := os.Getenv(name)
+	if file == "" {
+		tb.Skipf("%s not set: %s", name, why)
+	}
+	return file
+}
