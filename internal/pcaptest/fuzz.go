@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
 )
@@ -72,6 +73,31 @@ func SeedCaptures(f *testing.F, maxSize int) {
 	for _, file := range files {
 		if b, err := os.ReadFile(file); err == nil && len(b) <= maxSize {
 			f.Add(b)
+		}
+	}
+}
+
+// FeedStream hands pieces of the client's direction of c to o's Data one
+// after the other, at frame 1 and one second past the epoch, keeping what
+// it leaves unconsumed as the reassembler does. It fails the test when o
+// consumes more than it was given. after, when not nil, runs after each
+// piece.
+func FeedStream(tb testing.TB, o interface {
+	Data(c *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time))
+}, c *engine.StreamConn, pieces [][]byte, after func()) {
+	tb.Helper()
+	var held []byte
+	for _, p := range pieces {
+		data := append(held, p...)
+		c.Consume(true, len(data))
+		o.Data(c, true, data, func(int) (int, time.Time) { return 1, time.Unix(1, 0) })
+		consumed := c.Consumed(true)
+		if consumed < 0 || consumed > len(data) {
+			tb.Fatalf("consumed %d of %d bytes", consumed, len(data))
+		}
+		held = append([]byte(nil), data[consumed:]...)
+		if after != nil {
+			after()
 		}
 	}
 }

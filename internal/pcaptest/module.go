@@ -1,6 +1,7 @@
 package pcaptest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -248,6 +249,51 @@ func BenchTool[In, Out any](b *testing.B, gen string, run func(context.Context, 
 	for b.Loop() {
 		if _, err := run(context.Background(), Env(0), input); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TopKeys returns the keys of the JSON object b holds, in order.
+func TopKeys(t testing.TB, b []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not a JSON object: %.80s", b)
+	}
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+// GeneratorUpToDate runs the capture generator at dir (relative to the
+// repository root) into a temporary directory and fails unless it writes
+// at least min captures, each the same to the byte as the committed one in
+// dir.
+func GeneratorUpToDate(t *testing.T, dir string, min int) {
+	t.Helper()
+	root := Root(t)
+	tmp := t.TempDir()
+	cmd := exec.Command("go", "run", "./"+dir, "-out", tmp)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run ./%s: %v\n%s", dir, err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(tmp, "*.pcap"))
+	if len(files) < min {
+		t.Fatalf("generator wrote %d captures", len(files))
+	}
+	for _, f := range files {
+		want, _ := os.ReadFile(f)
+		got, err := os.ReadFile(filepath.Join(root, dir, filepath.Base(f)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s/%s differs from what the generator writes (run go run ./%s)", dir, filepath.Base(f), dir)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -221,24 +220,7 @@ func TestCorpusSilence(t *testing.T) {
 
 // TestGeneratedCapturesUpToDate regenerates testdata/gen and compares.
 func TestGeneratedCapturesUpToDate(t *testing.T) {
-	root := pcaptest.Root(t)
-	tmp := t.TempDir()
-	cmd := exec.Command("go", "run", "./testdata/gen", "-out", tmp)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go run ./testdata/gen: %v\n%s", err, out)
-	}
-	files, _ := filepath.Glob(filepath.Join(tmp, "*.pcap"))
-	if len(files) < 10 {
-		t.Fatalf("generator wrote %d captures", len(files))
-	}
-	for _, f := range files {
-		want, _ := os.ReadFile(f)
-		got, err := os.ReadFile(filepath.Join(root, "testdata", "gen", filepath.Base(f)))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("testdata/gen/%s differs from what the generator writes (run go run ./testdata/gen)", filepath.Base(f))
-		}
-	}
+	pcaptest.GeneratorUpToDate(t, "testdata/gen", 10)
 }
 
 func TestFiltersAndPaging(t *testing.T) {

@@ -100,14 +100,7 @@ func FuzzTCPStream(f *testing.F) {
 func feed(t *testing.T, pieces [][]byte) int {
 	o := newObserver(fuzzConfig(t))
 	c := &engine.StreamConn{Client: netip.MustParseAddrPort("10.0.0.1:40000"), Server: netip.MustParseAddrPort("10.0.0.53:53")}
-	var held []byte
-	for _, p := range pieces {
-		data := append(held, p...)
-		c.Consume(true, len(data))
-		o.Data(c, true, data, func(int) (int, time.Time) { return 1, time.Unix(1, 0) })
-		consumed := c.Consumed(true)
-		held = append([]byte(nil), data[consumed:]...)
-	}
+	pcaptest.FeedStream(t, o, c, pieces, nil)
 	return o.found
 }
 

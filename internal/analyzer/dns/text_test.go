@@ -297,15 +297,7 @@ func TestLimitZero(t *testing.T) {
 // warnings, the statistics and the anomalies; the paged lists come after.
 func TestOutputKeyOrder(t *testing.T) {
 	b, _ := json.Marshal(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dns-normal.pcap")}))
-	var keys []string
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.Token()
-	for dec.More() {
-		k, _ := dec.Token()
-		keys = append(keys, k.(string))
-		var skip json.RawMessage
-		dec.Decode(&skip)
-	}
+	keys := pcaptest.TopKeys(t, b)
 	want := "file analysis_timestamp total_packets_in_file dns_packets_found dns_packets_analyzed warnings statistics anomalies top servers servers_total packets packets_page transactions transactions_page filters thresholds"
 	if got := strings.Join(keys, " "); got != want {
 		t.Errorf("keys\n%s\nwant\n%s", got, want)

@@ -210,16 +210,7 @@ func feed(t *testing.T, kind flowKind, pieces [][]byte) []string {
 	st := &connState{kind: kind}
 	st.dir[0].upgraded = true
 	c.State = st
-	var held []byte
-	for _, p := range pieces {
-		data := append(held, p...)
-		c.Consume(true, len(data))
-		o.Data(c, true, data, func(int) (int, time.Time) { return 1, time.Unix(1, 0) })
-		consumed := c.Consumed(true)
-		if consumed < 0 || consumed > len(data) {
-			t.Fatalf("consumed %d of %d bytes", consumed, len(data))
-		}
-		held = append([]byte(nil), data[consumed:]...)
+	pcaptest.FeedStream(t, o, c, pieces, func() {
 		// What the handler holds itself is bounded, and charged.
 		for d := range st.dir {
 			ds := &st.dir[d]
@@ -227,7 +218,7 @@ func feed(t *testing.T, kind flowKind, pieces [][]byte) []string {
 				t.Fatalf("direction %d holds %d bytes (pend %d/%d, frag %d/%d), %d charged in all", d, ds.held, len(ds.pend), cap(ds.pend), len(ds.frag), cap(ds.frag), o.streamHeld)
 			}
 		}
-	}
+	})
 	var lines []string
 	for _, p := range o.page {
 		lines = append(lines, p.StartLine+"|"+p.CallID+"|"+strconv.Itoa(p.BodyLength))

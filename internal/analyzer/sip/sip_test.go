@@ -589,15 +589,7 @@ func TestBrief(t *testing.T) {
 func TestSummaryFirst(t *testing.T) {
 	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "sip-normal.pcap")})
 	b, _ := json.Marshal(out)
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.Token() // {
-	var keys []string
-	for dec.More() {
-		k, _ := dec.Token()
-		keys = append(keys, k.(string))
-		var skip json.RawMessage
-		dec.Decode(&skip)
-	}
+	keys := pcaptest.TopKeys(t, b)
 	want := "[file analysis_timestamp total_packets_in_file sip_packets_found sip_packets_analyzed warnings statistics anomalies top " +
 		"calls calls_page registrations registrations_page packets packets_page filters thresholds]"
 	if fmt.Sprint(keys) != want {
