@@ -13,11 +13,7 @@ import (
 func analyze(t testing.TB, in Input, mods ...analyzer.Module) *Output {
 	t.Helper()
 	m := New(Options{Modules: Passers(mods...)})
-	out, err := m.analyze(t.Context(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, m.analyze, in)
 }
 
 func genFile(t testing.TB, name string) string {

@@ -15,11 +15,7 @@ import (
 
 func connections(t testing.TB, in ConnectionsInput) *ConnectionsOutput {
 	t.Helper()
-	out, err := New(Options{}).connections(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze_tcp_connections %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).connections, in)
 }
 
 // anomalies runs analyze_tcp_anomalies; thresholds not set are at their
@@ -29,46 +25,27 @@ func anomalies(t testing.TB, in AnomaliesInput) *AnomaliesOutput {
 	if in.Thresholds.Params() == nil {
 		in.Thresholds = defaultThresholds()
 	}
-	out, err := New(Options{}).anomalies(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze_tcp_anomalies %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).anomalies, in)
 }
 
 func retransmissions(t testing.TB, in RetransmissionsInput) *RetransmissionsOutput {
 	t.Helper()
-	out, err := New(Options{}).retransmissions(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze_tcp_retransmissions %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).retransmissions, in)
 }
 
 func flowOf(t testing.TB, in FlowInput) *FlowOutput {
 	t.Helper()
-	out, err := New(Options{}).flow(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze_traffic_flow %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).flow, in)
 }
 
 // allConnections pages through every connection.
 func allConnections(t *testing.T, in ConnectionsInput) []Connection {
-	var all []Connection
 	in.Limit = ptr(3)
-	for {
+	return pcaptest.AllPages(t, func(offset int) ([]Connection, result.Page) {
+		in.Offset = offset
 		out := connections(t, in)
-		all = append(all, out.Connections...)
-		if !out.Page.Truncated {
-			if out.Page.Total != len(all) {
-				t.Fatalf("paged %d connections, total says %d", len(all), out.Page.Total)
-			}
-			return all
-		}
-		in.Offset = *out.Page.NextOffset
-	}
+		return out.Connections, out.Page
+	})
 }
 
 func types(as []result.Finding) []string {
