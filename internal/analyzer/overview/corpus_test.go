@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -152,13 +153,13 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 				byPair[k] = append(byPair[k], r)
 			}
 			for k := range byPair {
-				slices.SortStableFunc(byPair[k], func(x, y convRow) int { return cmpFloat(x.relStart, y.relStart) })
+				slices.SortStableFunc(byPair[k], func(x, y convRow) int { return cmp.Compare(x.relStart, y.relStart) })
 			}
 			var ours []conv
 			for i := range int32(tab.convs.len()) {
 				ours = append(ours, *tab.convs.at(i))
 			}
-			slices.SortStableFunc(ours, func(x, y conv) int { return cmpInt(x.first, y.first) })
+			slices.SortStableFunc(ours, func(x, y conv) int { return cmp.Compare(x.first, y.first) })
 			for i := range ours {
 				c := &ours[i]
 				a, b := convEndpoint(typ, c.key.a, c.key.pa), convEndpoint(typ, c.key.b, c.key.pb)
@@ -362,26 +363,6 @@ func readLinesIfExists(file string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // eachConvCapture runs check in a subtest for each corpus capture of files
