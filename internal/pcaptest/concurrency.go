@@ -15,17 +15,22 @@ type SyncBuffer struct {
 }
 
 // Write appends p.
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+func (s *SyncBuffer) Write(p []byte) (n int, err error) {
+	s.locked(func() { n, err = s.b.Write(p) })
+	return n, err
 }
 
 // String returns what was written.
-func (s *SyncBuffer) String() string {
+func (s *SyncBuffer) String() (str string) {
+	s.locked(func() { str = s.b.String() })
+	return str
+}
+
+// locked runs f holding the buffer's lock.
+func (s *SyncBuffer) locked(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.String()
+	f()
 }
 
 // Receive returns the next value of ch, and fails the test when none comes

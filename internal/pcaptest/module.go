@@ -205,6 +205,25 @@ func GoldenOutputs(t *testing.T, files []string, budget int, output func(t *test
 	}
 }
 
+// Brief runs m alone in a shared pass over file, with a default
+// environment, and returns its brief.
+func Brief(t testing.TB, m modkit.Passer, file string) modkit.Brief {
+	t.Helper()
+	env := Env(0)
+	p, err := m.NewPass(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(briefs) != 1 {
+		t.Fatalf("%d briefs from one pass", len(briefs))
+	}
+	return briefs[0]
+}
+
 // CheckBrief runs m alone in a shared pass over each file (in a subtest
 // named after it) and checks that its brief is want(file): the module's
 // name and the summary and findings its tool gives with default arguments,
@@ -213,23 +232,14 @@ func CheckBrief(t *testing.T, m modkit.Passer, files []string, want func(t *test
 	t.Helper()
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			env := Env(0)
-			p, err := m.NewPass(env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := want(t, file)
-			if len(briefs) != 1 || briefs[0].Module != w.Module {
-				t.Fatalf("briefs = %+v, want one of module %s", briefs, w.Module)
+			b, w := Brief(t, m, file), want(t, file)
+			if b.Module != w.Module {
+				t.Fatalf("brief of module %q, want %s", b.Module, w.Module)
 			}
 			for _, c := range []struct {
 				name      string
 				got, want any
-			}{{"findings", briefs[0].Findings, w.Findings}, {"summary", briefs[0].Summary, w.Summary}} {
+			}{{"findings", b.Findings, w.Findings}, {"summary", b.Summary, w.Summary}} {
 				got, _ := json.Marshal(c.got)
 				want, _ := json.Marshal(c.want)
 				if string(got) != string(want) {
