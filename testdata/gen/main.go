@@ -39,6 +39,42 @@ var captures = map[string]func(*capWriter){
 	"dhcp-unanswered-discover.pcap": unanswered,
 	"dhcp-malformed.pcap":           malformed,
 	"dhcp-options.pcap":             allOptions,
+	// DNS (dns.go)
+	"dns-normal.pcap":           dnsNormal,
+	"dns-tunnel.pcap":           dnsTunnel,
+	"dns-dga.pcap":              dnsDGA,
+	"dns-nxdomain-typos.pcap":   dnsTypos,
+	"dns-slow-server.pcap":      dnsSlow,
+	"dns-unanswered.pcap":       dnsUnanswered,
+	"dns-nonstandard-port.pcap": dnsNonStandard,
+	"dns-amplification.pcap":    dnsAmplification,
+	"dns-malformed.pcap":        dnsMalformed,
+	// ICMP (icmp.go)
+	"icmp-normal.pcap":            icmpNormal,
+	"icmp-sweep.pcap":             icmpSweep,
+	"icmp-flood.pcap":             icmpFlood,
+	"icmp-tunnel.pcap":            icmpTunnel,
+	"icmp-redirect.pcap":          icmpRedirect,
+	"icmp-unreachable-storm.pcap": icmpUnreachableStorm,
+	"icmp-blackhole.pcap":         icmpBlackhole,
+	"icmp-malformed.pcap":         icmpMalformed,
+	// SIP (sip.go)
+	"sip-normal.pcap":             sipNormal,
+	"sip-scanner-agent.pcap":      sipScannerAgent,
+	"sip-scanner-sweep.pcap":      sipScannerSweep,
+	"sip-bruteforce.pcap":         sipBruteforce,
+	"sip-invite-flood.pcap":       sipInviteFlood,
+	"sip-failed-calls-spike.pcap": sipFailedCallsSpike,
+	"sip-malformed.pcap":          sipMalformed,
+	// TCP (tcp.go)
+	"tcp-normal.pcap":             tcpTimeline(tcpNormal),
+	"tcp-port-scan.pcap":          tcpTimeline(tcpPortScan),
+	"tcp-syn-flood.pcap":          tcpTimeline(tcpSynFlood),
+	"tcp-retransmissions.pcap":    tcpTimeline(tcpLossy),
+	"tcp-rst-storm.pcap":          tcpTimeline(tcpRstStorm),
+	"tcp-zero-window.pcap":        tcpTimeline(tcpZeroWindow),
+	"tcp-handshake-failures.pcap": tcpTimeline(tcpHandshakeFailures),
+	"tcp-half-open.pcap":          tcpTimeline(tcpHalfOpen),
 }
 
 // capWriter is the capture a builder writes, its frames timed from
