@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -257,25 +256,6 @@ func (m slowModule) Tools() []analyzer.Tool {
 }
 func (slowModule) Prompts() []analyzer.Prompt { return nil }
 
-// syncBuffer is a bytes.Buffer safe for the server's writes and the test's
-// reads at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServeHTTPGracefulShutdown stops "mcpacket serve --transport http" (as
 // SIGINT or SIGTERM does, through the context) while a call is in flight:
 // the call finishes with its result, new connections are refused, and the
@@ -286,7 +266,7 @@ func TestServeHTTPGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr pcaptest.SyncBuffer
 	app := &App{Registry: reg, Version: "test", Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
