@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,14 +37,20 @@ type clientResult struct {
 // setup builds the binary and checks the npm clients are installed.
 func setup(t *testing.T) (bin, dir string) {
 	t.Helper()
-	root := pcaptest.Root(t)
-	dir = filepath.Join(root, "e2e")
+	dir = filepath.Join(pcaptest.Root(t), "e2e")
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Fatal("node is not installed; the end-to-end tests need Node.js 20+ (see README)")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
 		t.Fatal("MCP clients are not installed: run `npm ci --prefix e2e` (make test does it)")
 	}
+	return build(t), dir
+}
+
+// build builds the mcpacket binary into a temporary directory.
+func build(t *testing.T) (bin string) {
+	t.Helper()
+	root := pcaptest.Root(t)
 	bin = filepath.Join(t.TempDir(), "mcpacket")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/mcpacket")
 	cmd.Dir = root
@@ -51,7 +58,7 @@ func setup(t *testing.T) (bin, dir string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return bin, dir
+	return bin
 }
 
 func runClient(t *testing.T, dir string, args ...string) clientResult {
@@ -218,7 +225,14 @@ func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
-	re := regexp.MustCompile(`at (http://\S+/mcp)`)
+	return "http://" + bannerAddr(t, stderr) + "/mcp", cmd.Process.Pid
+}
+
+// bannerAddr reads a starting HTTP server's stderr up to its address line
+// and returns the host:port it names.
+func bannerAddr(t *testing.T, stderr io.Reader) string {
+	t.Helper()
+	re := regexp.MustCompile(`at http://(\S+)/mcp`)
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -229,12 +243,12 @@ func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
 		}
 	}()
 	select {
-	case u := <-found:
-		return u, cmd.Process.Pid
-	case <-time.After(20 * time.Second):
+	case a := <-found:
+		return a
+	case <-time.After(30 * time.Second):
 		t.Fatal("server did not print its address")
 	}
-	return "", 0
+	return ""
 }
 
 func TestHTTPTypeScriptClient(t *testing.T) {

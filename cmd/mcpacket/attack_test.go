@@ -2,11 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"io"
 	"net"
 	"net/http"
@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 // serverProc is "mcpacket serve" in a child process.
 type serverProc struct {
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *pcaptest.SyncBuffer
 	url  string // HTTP: the /mcp URL
 }
 
@@ -70,7 +70,7 @@ func startServer(t *testing.T, args ...string) *serverProc {
 	js, _ := json.Marshal(append([]string{"serve"}, args...))
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "MCPACKET_TEST_ROLE=serve", "MCPACKET_TEST_ARGS="+string(js))
-	p := &serverProc{cmd: cmd, logs: &syncBuffer{}}
+	p := &serverProc{cmd: cmd, logs: &pcaptest.SyncBuffer{}}
 	cmd.Stderr = p.logs
 	t.Cleanup(func() {
 		if cmd.Process != nil {
@@ -400,22 +400,9 @@ func TestAttackAbandonedCall(t *testing.T) {
 					leave = func() { stdin.Close(); stdout.Close() } // the client is gone
 				}
 			}
-			select {
-			case <-started:
-			case <-time.After(15 * time.Second):
-				t.Fatal("the download did not start")
-			}
+			pcaptest.Receive(t, started, 15*time.Second, "start of the download")
 			time.Sleep(time.Second) // the call is well under way
-			at := time.Now()
-			leave()
-			select {
-			case end := <-stopped:
-				if d := end.Sub(at); d > time.Second {
-					t.Errorf("the download stopped %v after the client left, want within a second", d)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the download still runs 10 s after the client left")
-			}
+			pcaptest.StopsAfter(t, "the download", "the client left", stopped, 10*time.Second, leave)
 		})
 	}
 }
@@ -523,22 +510,4 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"testing"
 
@@ -13,10 +12,7 @@ import (
 // the server and the CLI do, on $MCPACKET_BENCH_CAPTURE (a bench-gen
 // capture; see bench/). It is skipped without one.
 func BenchmarkOverview(b *testing.B) {
-	file := os.Getenv("MCPACKET_BENCH_CAPTURE")
-	if file == "" {
-		b.Skip("MCPACKET_BENCH_CAPTURE not set: no bench-gen capture to run the overview on")
-	}
+	file := pcaptest.EnvFile(b, "MCPACKET_BENCH_CAPTURE", "no bench-gen capture to run the overview on")
 	reg, err := registry()
 	if err != nil {
 		b.Fatal(err)

@@ -3,71 +3,24 @@
 package main
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
-	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // The DNS module's worst cases under a small state budget (issue 10): two
 // million distinct DNS-over-TCP connections, some with an unfinished
 // message, and a million distinct names from many clients to many servers.
-// Each capture is generated into a temporary directory (MCPACKET_BUDGET_DIR
-// keeps it elsewhere, to measure the binary on it) and
-// analyzed with a 64 MiB budget: the heap stays under the budget plus a
-// fixed margin, and the result says what was evicted.
 
-const (
-	budgetBytes     = 64 << 20
-	dnsBudgetMargin = 64 << 20
-)
-
-// budgetCapture writes a pcap of n frames made by frame
-// (which returns the frame's bytes in a buffer it may reuse) to name in
-// MCPACKET_BUDGET_DIR or a temporary directory.
-func budgetCapture(t *testing.T, name string, n int, frame func(i int) []byte) string {
-	t.Helper()
-	dir := os.Getenv("MCPACKET_BUDGET_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	path := filepath.Join(dir, name)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := pcapgo.NewWriterNanos(bw)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
+// dnsCapture is a worst case of n frames made by frame (which returns the
+// frame's bytes in a buffer it may reuse), a microsecond apart.
+func dnsCapture(name string, n int, frame func(i int) []byte) worstCapture {
 	base := time.Unix(1700000000, 0)
-	for i := range n {
-		b := frame(i)
-		ci := gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(i) * time.Microsecond), CaptureLength: len(b), Length: len(b)}
-		if err := w.WritePacket(ci, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return framesCapture(name, n, true, func(i int) ([]byte, time.Time) {
+		return frame(i), base.Add(time.Duration(i) * time.Microsecond)
+	})
 }
 
 // ipv4Frame fills buf with an Ethernet/IPv4 frame around an L4 header and
@@ -95,97 +48,17 @@ func ipv4Frame(buf []byte, proto byte, src, dst uint32, l4Len int) []byte {
 	return buf[:34+l4Len]
 }
 
-// peakHeap runs f while sampling the heap every 50 ms and returns the
-// largest HeapAlloc seen, and HeapAlloc before f (after a collection).
-func peakHeap(f func()) (peak, base uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base = ms.HeapAlloc
-	var max atomic.Uint64
-	sample := func() {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		for {
-			old := max.Load()
-			if ms.HeapAlloc <= old || max.CompareAndSwap(old, ms.HeapAlloc) {
-				return
-			}
-		}
-	}
-	done := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			sample()
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f()
-	sample()
-	close(done)
-	<-sampled
-	return max.Load(), base
-}
-
-// callDNSBudget runs analyze_dns_packets with default arguments and a
-// budgetBytes state budget, and checks the peak heap and the response size.
-func callDNSBudget(t *testing.T, file string) map[string]any {
+// callDNSBudget runs analyze_dns_packets on c with default arguments and a
+// budgetState state budget, checks the peak heap, and returns the result.
+func callDNSBudget(t *testing.T, c worstCapture) ([]byte, map[string]any) {
 	t.Helper()
-	reg, err := registry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tool, ok := reg.Tool("analyze_dns_packets")
-	if !ok {
-		t.Fatal("no analyze_dns_packets")
-	}
-	env := pcaptest.Env(0)
-	env.MaxStateBytes = budgetBytes
-	var out any
-	start, cpu := time.Now(), cpuTime()
-	peak, _ := peakHeap(func() {
-		out, err = tool.Call(t.Context(), env, []byte(`{"pcap_file":`+quote(file)+`}`))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %.1f s (%.1f s of CPU), peak heap %d MiB (budget %d MiB)", filepath.Base(file), time.Since(start).Seconds(), (cpuTime() - cpu).Seconds(), peak>>20, budgetBytes>>20)
-	if peak > budgetBytes+dnsBudgetMargin {
-		t.Errorf("peak heap %d MiB, over the %d MiB budget plus %d MiB", peak>>20, budgetBytes>>20, dnsBudgetMargin>>20)
-	}
-	b, _ := json.Marshal(out)
-	if len(b) > 32<<10 {
-		t.Errorf("default response is %d bytes, over 32 KiB", len(b))
+	b, peaks := budgetCall(t, "analyze_dns_packets", c)
+	if peaks.alloc > budgetState+budgetMargin {
+		t.Errorf("peak heap %d MiB, over the %d MiB budget plus %d MiB", peaks.alloc>>20, budgetState>>20, budgetMargin>>20)
 	}
 	var m map[string]any
 	json.Unmarshal(b, &m)
-	return m
-}
-
-// cpuTime is the CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func wantWarnings(t *testing.T, out map[string]any, want ...string) {
-	t.Helper()
-	ws, _ := out["warnings"].([]any)
-	all := fmt.Sprint(ws)
-	for _, w := range want {
-		if !strings.Contains(all, w) {
-			t.Errorf("no warning says %q; warnings: %s", w, all)
-		}
-	}
+	return b, m
 }
 
 // TestDNSBudgetTCPFlows: 2,000,000 distinct SYNs to TCP port 53 within
@@ -195,9 +68,6 @@ func wantWarnings(t *testing.T, out map[string]any, want ...string) {
 // connections past the budget's cap are closed the longest idle first, and
 // unfinished messages past its bound are dropped; both are said.
 func TestDNSBudgetTCPFlows(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the state-budget worst cases take seconds")
-	}
 	const (
 		flows    = 2_000_000
 		big      = 1000 // connections with a large unfinished message
@@ -230,7 +100,7 @@ func TestDNSBudgetTCPFlows(t *testing.T) {
 		}
 		return ipv4Frame(buf, 6, src, 0xc0000235, 20+n)
 	}
-	file := budgetCapture(t, "dns-tcp-flows.pcap", phaseA+big*(1+segments), func(i int) []byte {
+	c := dnsCapture("dns-tcp-flows.pcap", phaseA+big*(1+segments), func(i int) []byte {
 		if i < phaseA { // per 2 flows: 2 SYNs, then 3 bytes from the second
 			k := i % 3
 			flow := i/3*2 + min(k, 1)
@@ -253,8 +123,8 @@ func TestDNSBudgetTCPFlows(t *testing.T) {
 		}
 		return data(flow, src, 1001+uint32(seg*1450), 1450, prefix)
 	})
-	out := callDNSBudget(t, file)
-	wantWarnings(t, out, "DNS-over-TCP connections closed early under the state budget", "unfinished DNS-over-TCP messages dropped under the state budget")
+	b, _ := callDNSBudget(t, c)
+	wantWarnings(t, b, false, "DNS-over-TCP connections closed early under the state budget", "unfinished DNS-over-TCP messages dropped under the state budget")
 }
 
 // TestDNSBudgetNames: 1,000,000 queries, each for a distinct long name,
@@ -263,13 +133,10 @@ func TestDNSBudgetTCPFlows(t *testing.T) {
 // and counted; the top lists, the per-server tables and the detectors stop
 // taking new keys at their bounds; every one of these is said.
 func TestDNSBudgetNames(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the state-budget worst cases take seconds")
-	}
 	const names = 1_000_000
 	buf := make([]byte, 2048)
 	const hexd = "0123456789abcdef"
-	file := budgetCapture(t, "dns-names.pcap", names+names/2, func(i int) []byte {
+	c := dnsCapture("dns-names.pcap", names+names/2, func(i int) []byte {
 		// Frames: per 2 names, query, query, response to the second.
 		q := i / 3 * 2
 		resp := i%3 == 2
@@ -327,8 +194,8 @@ func TestDNSBudgetNames(t *testing.T) {
 		binary.BigEndian.PutUint16(udp[6:], 0)
 		return ipv4Frame(buf, 17, src, dst, 8+n)
 	})
-	out := callDNSBudget(t, file)
-	wantWarnings(t, out, "DNS transactions evicted under the state budget", "top question names", "top registered domains",
+	b, out := callDNSBudget(t, c)
+	wantWarnings(t, b, false, "DNS transactions evicted under the state budget", "top question names", "top registered domains",
 		"not tracked per server", "client counts are partial", "not remembered past")
 	st, _ := out["statistics"].(map[string]any)
 	if q, _ := st["queries"].(float64); q != names {

@@ -134,15 +134,7 @@ func TestOverviewFindingsAreModulesFindings(t *testing.T) {
 			if !ok || m.Name() == "overview" {
 				continue
 			}
-			pass, err := p.NewPass(env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, briefs, err := modkit.RunPasses(t.Context(), env, f, pass)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, fd := range briefs[0].Findings {
+			for _, fd := range pcaptest.Brief(t, p, f).Findings {
 				want = append(want, fmt.Sprintf("%s %s %s %d %q", m.Name(), fd.Type, fd.Severity, fd.EvidenceFramesTotal, fd.Summary))
 			}
 		}

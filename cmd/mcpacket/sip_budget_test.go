@@ -3,20 +3,14 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // The worst case of SIP state (issue 10): SIP over TCP flows that each
@@ -32,14 +26,10 @@ import (
 // body bytes, the connections taking turns, none finishing. Packets are a
 // microsecond apart: no connection idles long enough to be closed.
 func sipFlood(w io.Writer, flows, big, rounds int) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1) // Ethernet
-	bw.Write(hdr)
+	ps, err := newPcapStream(w, false)
+	if err != nil {
+		return err
+	}
 	n := 0
 	frame := make([]byte, 0, 2048)
 	packet := func(client uint32, sport uint16, seq uint32, payload []byte) {
@@ -64,13 +54,9 @@ func sipFlood(w io.Writer, flows, big, rounds int) error {
 		frame = binary.BigEndian.AppendUint32(frame, 1)
 		frame = append(frame, 5<<4, 0x18, 0xff, 0xff, 0, 0, 0, 0) // PSH ACK
 		frame = append(frame, payload...)
-		var rec [16]byte
-		binary.LittleEndian.PutUint32(rec[0:], 1700000000+uint32(n/1000000))
-		binary.LittleEndian.PutUint32(rec[4:], uint32(n%1000000))
-		binary.LittleEndian.PutUint32(rec[8:], uint32(len(frame)))
-		binary.LittleEndian.PutUint32(rec[12:], uint32(len(frame)))
-		bw.Write(rec[:])
-		bw.Write(frame)
+		if err == nil {
+			err = ps.frame(time.Unix(1700000000+int64(n/1000000), int64(n%1000000)*1000), frame)
+		}
 		n++
 	}
 	client := func(i int) uint32 { return 10<<24 | uint32(i) }
@@ -95,7 +81,10 @@ func sipFlood(w io.Writer, flows, big, rounds int) error {
 			next[i] += uint32(len(body))
 		}
 	}
-	return bw.Flush()
+	if err != nil {
+		return err
+	}
+	return ps.flush()
 }
 
 // TestSIPStateBudget feeds a million SIP over TCP flows with unfinished
@@ -104,92 +93,18 @@ func sipFlood(w io.Writer, flows, big, rounds int) error {
 // budget: the heap stays under the budget and a fixed margin, and the
 // result says what was evicted.
 func TestSIPStateBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a million flows: not in -short")
-	}
-	const budget = 64 << 20
-	reg, err := registry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tool, ok := reg.Tool("analyze_sip_packets")
-	if !ok {
-		t.Fatal("no analyze_sip_packets")
-	}
-	env := pcaptest.Env(0)
-	env.MaxStateBytes = budget
-	genErr := make(chan error, 1)
-	env.Open = func(ctx context.Context, ref string) (*analyzer.Source, error) {
-		r, w := io.Pipe()
-		go func() {
-			err := sipFlood(w, 1_000_000, 2000, 40)
-			w.CloseWithError(err)
-			genErr <- err
-		}()
-		return &analyzer.Source{ReadCloser: r, Name: ref, Size: -1}, nil
-	}
 	// Less garbage between collections, so the heap measured is close to
 	// what the analysis holds.
 	defer debug.SetGCPercent(debug.SetGCPercent(25))
-	start := time.Now()
-	var out any
-	peak, base := peakHeap(func() {
-		out, err = tool.Call(t.Context(), env, []byte(`{"pcap_file":"sip-flood.pcap"}`))
-	})
-	peak -= min(base, peak) // what the call added
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := <-genErr; err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(out)
+	b, peaks := budgetCall(t, "analyze_sip_packets", worstCapture{"sip-flood.pcap", func(w io.Writer) error { return sipFlood(w, 1_000_000, 2000, 40) }})
+	peaks.checkAdded(t)
 	var res struct {
-		Found    int      `json:"sip_packets_found"`
-		Total    int      `json:"total_packets_in_file"`
-		Warnings []string `json:"warnings"`
+		Found int `json:"sip_packets_found"`
+		Total int `json:"total_packets_in_file"`
 	}
 	json.Unmarshal(b, &res)
-	t.Logf("%d packets in %v, peak heap %d MiB over a budget of %d MiB; %d bytes of JSON; warnings:\n  %s",
-		res.Total, time.Since(start).Round(time.Millisecond), peak>>20, budget>>20, len(b), strings.Join(res.Warnings, "\n  "))
 	if res.Total != 1_000_000+2000*41 {
 		t.Errorf("%d packets read", res.Total)
 	}
-	if peak > budget+64<<20 {
-		t.Errorf("peak heap %d MiB: over the budget of %d MiB and a margin of 64 MiB", peak>>20, budget>>20)
-	}
-	warned := func(s string) bool {
-		for _, w := range res.Warnings {
-			if strings.Contains(w, s) && strings.Contains(w, "--max-state-bytes") {
-				return true
-			}
-		}
-		return false
-	}
-	if !warned("TCP connection(s) carrying SIP were closed early") || !warned("unfinished SIP message(s) held across TCP segments were dropped") {
-		t.Errorf("evictions not disclosed: %q", res.Warnings)
-	}
-	if len(b) > 32<<10 {
-		t.Errorf("default response is %d bytes", len(b))
-	}
-}
-
-// TestSIPFloodCapture writes the capture of TestSIPStateBudget to the file
-// MCPACKET_SIP_FLOOD names, to measure the binary on it:
-//
-//	MCPACKET_SIP_FLOOD=/tmp/sip-flood.pcap go test -run TestSIPFloodCapture ./cmd/mcpacket/
-//	/usr/bin/time -f %M ./mcpacket analyze sip /tmp/sip-flood.pcap --json
-func TestSIPFloodCapture(t *testing.T) {
-	file := os.Getenv("MCPACKET_SIP_FLOOD")
-	if file == "" {
-		t.Skip("set MCPACKET_SIP_FLOOD to a file to write the capture to")
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := sipFlood(f, 1_000_000, 2000, 40); err != nil {
-		t.Fatal(err)
-	}
+	wantWarnings(t, b, true, "TCP connection(s) carrying SIP were closed early", "unfinished SIP message(s) held across TCP segments were dropped")
 }

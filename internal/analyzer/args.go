@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -100,6 +101,12 @@ func (t Tool) Decode(args []byte) (any, error) {
 	for _, name := range names {
 		raw := bytes.TrimSpace(obj[name])
 		a, ok := byName[name]
+		if name == ThresholdsArg && len(t.Params) > 0 {
+			if err := t.decodeThresholds(v, raw); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if !ok {
 			return nil, t.unknownArg(name)
 		}
@@ -107,17 +114,10 @@ func (t Tool) Decode(args []byte) (any, error) {
 			delete(obj, name)
 			continue
 		}
-		if a.Param != nil {
-			var f float64
-			if err := json.Unmarshal(raw, &f); err != nil {
-				return nil, fmt.Errorf("%s must be %s", name, a.Param.Range())
-			}
-			th := v.FieldByIndex(mustThresholds(v))
-			ths := th.Interface().(Thresholds)
-			if _, err := ths.Set(name, f); err != nil {
+		if a.Param != nil { // a threshold by itself, as the CLI's flags and earlier versions give it
+			if err := t.setThreshold(v, *a.Param, name, raw); err != nil {
 				return nil, err
 			}
-			th.Set(reflect.ValueOf(ths))
 			continue
 		}
 		dst := reflect.New(a.Type)
@@ -127,6 +127,60 @@ func (t Tool) Decode(args []byte) (any, error) {
 		v.FieldByIndex(a.index).Set(dst.Elem())
 	}
 	return in, t.checkRequired(obj)
+}
+
+// ThresholdsArg is the JSON argument that holds a tool's thresholds, an
+// object of numbers by name ({"burst_min": 7}); on the command line each
+// threshold is a flag of its own.
+const ThresholdsArg = "thresholds"
+
+// decodeThresholds sets the thresholds given as a JSON object in raw.
+func (t Tool) decodeThresholds(v reflect.Value, raw json.RawMessage) error {
+	if string(raw) == "null" {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return fmt.Errorf("%s must be an object of numbers by threshold name, e.g. {%q: %s}", ThresholdsArg, t.Params[0].Name, formatNum(t.Params[0].Default))
+	}
+	names := slices.Sorted(maps.Keys(obj))
+	for _, name := range names {
+		i := slices.IndexFunc(t.Params, func(p Param) bool { return p.Name == name })
+		if i < 0 {
+			return t.unknownThreshold(name)
+		}
+		if err := t.setThreshold(v, t.Params[i], name, obj[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setThreshold sets threshold p of the input v from its JSON value.
+func (t Tool) setThreshold(v reflect.Value, p Param, name string, raw json.RawMessage) error {
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return fmt.Errorf("%s must be %s", name, p.Range())
+	}
+	th := v.FieldByIndex(mustThresholds(v))
+	ths := th.Interface().(Thresholds)
+	if _, err := ths.Set(name, f); err != nil {
+		return err
+	}
+	th.Set(reflect.ValueOf(ths))
+	return nil
+}
+
+func (t Tool) unknownThreshold(name string) error {
+	var names []string
+	for _, p := range t.Params {
+		names = append(names, p.Name)
+	}
+	msg := fmt.Sprintf("%s has no threshold %q", t.Name, name)
+	if near := closest(name, names); near != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", near)
+	}
+	return fmt.Errorf("%s; its thresholds are: %s", msg, strings.Join(names, ", "))
 }
 
 func mustThresholds(v reflect.Value) []int {
@@ -150,7 +204,12 @@ func (t Tool) checkRequired(given map[string]json.RawMessage) error {
 func (t Tool) unknownArg(name string) error {
 	var names []string
 	for _, a := range t.Args() {
-		names = append(names, a.Name)
+		if a.Param == nil {
+			names = append(names, a.Name)
+		}
+	}
+	if len(t.Params) > 0 {
+		names = append(names, ThresholdsArg)
 	}
 	msg := fmt.Sprintf("%s has no argument %q", t.Name, name)
 	if near := closest(name, names); near != "" {

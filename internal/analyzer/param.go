@@ -155,7 +155,7 @@ func appendFloat(b []byte, v float64) []byte {
 // one row per parameter with its detector, default, unit, bounds and help.
 func ThresholdTable(params []Param) string {
 	var b strings.Builder
-	b.WriteString("| argument | detector | default | unit | allowed | what it sets |\n")
+	b.WriteString("| threshold | detector | default | unit | allowed | what it sets |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- |\n")
 	for _, p := range params {
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |\n", p.Name, p.Detector, formatNum(p.Default), p.Unit, p.Range(), p.Help)

@@ -14,3 +14,21 @@ func CapturePrompt(tmpl string) func(map[string]string) (string, error) {
 		return strings.ReplaceAll(tmpl, "{{capture}}", target), nil
 	}
 }
+
+// CaptureArg is the one argument of a module's analysis prompts: the
+// capture, which the prompt asks the user for when it is absent.
+var CaptureArg = PromptArg{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}
+
+// PromptSpec is one analysis prompt: name, title, description and a
+// template whose {{capture}} names the capture.
+type PromptSpec struct{ Name, Title, Description, Template string }
+
+// CapturePrompts builds a module's analysis prompts, each taking the
+// capture (CaptureArg) and rendered by CapturePrompt.
+func CapturePrompts(specs ...PromptSpec) []Prompt {
+	out := make([]Prompt, len(specs))
+	for i, s := range specs {
+		out[i] = Prompt{Name: s.Name, Title: s.Title, Description: s.Description, Args: []PromptArg{CaptureArg}, Render: CapturePrompt(s.Template)}
+	}
+	return out
+}

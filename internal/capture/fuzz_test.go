@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -18,12 +16,7 @@ import (
 // packet's data is as long as its capture length; reading ends with io.EOF,
 // a DamagedError, or ErrTooLarge.
 func FuzzReader(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(pcaptest.Root(f), "testdata", "*.pcap*"))
-	for _, file := range files {
-		if b, err := os.ReadFile(file); err == nil && len(b) <= 64<<10 {
-			f.Add(b)
-		}
-	}
+	pcaptest.SeedCaptures(f, 64<<10)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rd, err := capture.NewReaderLimit(bytes.NewReader(data), 1<<20)
 		if err != nil {

@@ -373,6 +373,19 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	return ExitUsage
 }
 
+// bannerURL is the URL a client on this machine can use for addr. A
+// server listening on every interface (0.0.0.0, ::; Go listens on both
+// families) is reached here at 127.0.0.1, and from elsewhere at this
+// machine's address, which the line says: "http://0.0.0.0:8080/mcp" is not
+// a URL a client can use.
+func bannerURL(addr net.Addr) string {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok || !ta.IP.IsUnspecified() {
+		return "http://" + addr.String() + "/mcp"
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)", ta.Port)
+}
+
 // loopbackHost reports whether a listen address is reachable from this
 // machine only.
 func loopbackHost(host string) bool {
@@ -391,7 +404,7 @@ func (a *App) serveHTTP(ctx context.Context, hs *mcpserver.HTTPServer, addr, tok
 	}
 	// The address line is machine-readable: tests and scripts that pass
 	// --port 0 read the chosen port from it.
-	fmt.Fprintf(a.Stderr, "mcpacket: serving MCP over streamable HTTP at http://%s/mcp\n", ln.Addr())
+	fmt.Fprintf(a.Stderr, "mcpacket: serving MCP over streamable HTTP at %s\n", bannerURL(ln.Addr()))
 	logger.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "version", a.Version, "auth", token != "")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

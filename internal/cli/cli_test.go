@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -256,25 +256,6 @@ func (m slowModule) Tools() []analyzer.Tool {
 }
 func (slowModule) Prompts() []analyzer.Prompt { return nil }
 
-// syncBuffer is a bytes.Buffer safe for the server's writes and the test's
-// reads at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServeHTTPGracefulShutdown stops "mcpacket serve --transport http" (as
 // SIGINT or SIGTERM does, through the context) while a call is in flight:
 // the call finishes with its result, new connections are refused, and the
@@ -285,7 +266,7 @@ func TestServeHTTPGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr pcaptest.SyncBuffer
 	app := &App{Registry: reg, Version: "test", Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
@@ -375,5 +356,23 @@ func TestTerminalSafe(t *testing.T) {
 	want := "ok\tline\nevil\\x1b[2J\\x07 \\u{202e}小\\xff\n"
 	if b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+// TestBannerURL checks the URL the HTTP banner prints is one a client can
+// use: a server on every interface is reached at the loopback address.
+func TestBannerURL(t *testing.T) {
+	for _, tc := range []struct {
+		addr *net.TCPAddr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "http://127.0.0.1:8080/mcp"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "http://127.0.0.1:8080/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 9}, "http://127.0.0.1:9/mcp (all interfaces: from another machine use its address in place of 127.0.0.1)"},
+		{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 80}, "http://192.0.2.7:80/mcp"},
+	} {
+		if got := bannerURL(tc.addr); got != tc.want {
+			t.Errorf("bannerURL(%v) = %q, want %q", tc.addr, got, tc.want)
+		}
 	}
 }

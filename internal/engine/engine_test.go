@@ -404,20 +404,22 @@ func TestFragmentMemoryBounded(t *testing.T) {
 	}
 }
 
-// panicReader panics once its first n bytes are read: a bug below the
-// reading goroutine.
-type panicReader struct {
-	r io.Reader
-	n int
+// cutReader gives the first n bytes of r, then returns what rest
+// returns: rest panics (a bug below the reading goroutine) or blocks (a
+// slow download).
+type cutReader struct {
+	r    io.Reader
+	n    int
+	rest func() error
 }
 
-func (p *panicReader) Read(b []byte) (int, error) {
-	if p.n <= 0 {
-		panic("simulated reader bug")
+func (c *cutReader) Read(b []byte) (int, error) {
+	if c.n <= 0 {
+		return 0, c.rest()
 	}
-	b = b[:min(len(b), p.n)]
-	n, err := p.r.Read(b)
-	p.n -= n
+	b = b[:min(len(b), c.n)]
+	n, err := c.r.Read(b)
+	c.n -= n
 	return n, err
 }
 
@@ -425,37 +427,20 @@ func (p *panicReader) Read(b []byte) (int, error) {
 // the pass, with its stack as Detail, instead of ending the process.
 func TestReaderPanic(t *testing.T) {
 	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 100))
-	_, err := engine.Run(t.Context(), &panicReader{r: bytes.NewReader(file), n: 24}, engine.Options{})
+	_, err := engine.Run(t.Context(), &cutReader{r: bytes.NewReader(file), n: 24, rest: func() error { panic("simulated reader bug") }}, engine.Options{})
 	var pe *engine.PanicError
-	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "simulated reader bug") || !strings.Contains(pe.Detail(), "panicReader") {
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "simulated reader bug") || !strings.Contains(pe.Detail(), "cutReader") {
 		t.Fatalf("err = %v, want a PanicError naming the panic", err)
 	}
-}
-
-// slowReader gives its first n bytes, then blocks until closed.
-type slowReader struct {
-	r      io.Reader
-	n      int
-	closed chan struct{}
-}
-
-func (s *slowReader) Read(b []byte) (int, error) {
-	if s.n <= 0 {
-		<-s.closed
-		return 0, errors.New("closed")
-	}
-	b = b[:min(len(b), s.n)]
-	n, err := s.r.Read(b)
-	s.n -= n
-	return n, err
 }
 
 // TestCancelBlockedSource: when the source blocks (a slow download), a
 // cancelled pass returns at once, without waiting for the read.
 func TestCancelBlockedSource(t *testing.T) {
 	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 100))
-	src := &slowReader{r: bytes.NewReader(file), n: len(file) / 2, closed: make(chan struct{})}
-	defer close(src.closed)
+	closed := make(chan struct{})
+	defer close(closed)
+	src := &cutReader{r: bytes.NewReader(file), n: len(file) / 2, rest: func() error { <-closed; return errors.New("closed") }}
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()

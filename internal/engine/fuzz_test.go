@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,12 +20,7 @@ import (
 // sentinels, or a result whose packet count equals the frames observed, with
 // frame numbers 1..n in order; a damaged capture is reported, not an error.
 func FuzzRun(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(pcaptest.Root(f), "testdata", "*.pcap*"))
-	for _, file := range files {
-		if b, err := os.ReadFile(file); err == nil && len(b) <= 64<<10 {
-			f.Add(b)
-		}
-	}
+	pcaptest.SeedCaptures(f, 64<<10)
 	f.Add(pcaptest.Pcap(f, layers.LinkTypeEthernet, false, mixedFrames(f, 6)))
 	f.Add(pcaptest.PcapNG(f, []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeRaw}, mixedFrames(f, 6)))
 	f.Add(pcaptest.Gzip(f, pcaptest.Pcap(f, layers.LinkTypeLinuxSLL2, true, mixedFrames(f, 3))))

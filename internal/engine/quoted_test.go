@@ -1,10 +1,8 @@
 package engine_test
 
 import (
-	"bytes"
 	"encoding/binary"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -47,18 +45,12 @@ func FuzzDecodeQuoted(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(root, "internal", "analyzer", "icmp", "testdata", "*.pcap*"))
 	gen, _ := filepath.Glob(filepath.Join(root, "testdata", "gen", "*.pcap*"))
 	seeds := 0
-	for _, file := range append(files, gen...) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
+	pcaptest.EachPacket(f, append(files, gen...), func(_ string, p *engine.Packet) {
+		if q, ok := p.ICMPErrorQuote(); ok && seeds < 200 {
+			f.Add(append([]byte(nil), q...))
+			seeds++
 		}
-		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if q, ok := p.ICMPErrorQuote(); ok && seeds < 200 {
-				f.Add(append([]byte(nil), q...))
-				seeds++
-			}
-		}))
-	}
+	})
 	if seeds == 0 {
 		f.Fatal("no ICMP error in the test captures to seed from")
 	}

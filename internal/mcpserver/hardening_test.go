@@ -2,16 +2,15 @@ package mcpserver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,21 +66,14 @@ func TestStdioCancel(t *testing.T) {
 			defer cancel()
 			go cs.CallTool(ctx, &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a", "mode": "watch"}})
 			<-watchEntered
-			at := time.Now()
-			if how == "cancel" {
-				cancel()
-			} else {
-				cw.Close()
-				cr.Close()
-			}
-			select {
-			case ended := <-watchEnded:
-				if d := ended.Sub(at); d > time.Second {
-					t.Errorf("the call stopped %v after the %s", d, how)
+			pcaptest.StopsAfter(t, "the call", "the "+how, watchEnded, 5*time.Second, func() {
+				if how == "cancel" {
+					cancel()
+				} else {
+					cw.Close()
+					cr.Close()
 				}
-			case <-time.After(5 * time.Second):
-				t.Fatalf("the call still runs 5s after the %s", how)
-			}
+			})
 		})
 	}
 }
@@ -181,7 +173,7 @@ func TestHTTPBatchRefused(t *testing.T) {
 // slow connections do not keep an authenticated client out, and the server
 // never holds more than the cap.
 func TestHTTPConnectionCap(t *testing.T) {
-	var logs syncBuffer
+	var logs pcaptest.SyncBuffer
 	addr := httpServer(t, Config{}, HTTPOptions{AuthToken: "s3cret", MaxConnections: 16,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	var conns []net.Conn
@@ -235,21 +227,8 @@ func TestHTTPDisconnectCancels(t *testing.T) {
 					resp.Body.Close()
 				}
 			}()
-			select {
-			case <-watchEntered:
-			case <-time.After(5 * time.Second):
-				t.Fatal("the call did not start")
-			}
-			at := time.Now()
-			cancel()
-			select {
-			case ended := <-watchEnded:
-				if d := ended.Sub(at); d > time.Second {
-					t.Errorf("the call stopped %v after the client left", d)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("the call still runs 5s after its client left")
-			}
+			pcaptest.Receive(t, watchEntered, 5*time.Second, "start of the call")
+			pcaptest.StopsAfter(t, "the call", "the client left", watchEnded, 5*time.Second, cancel)
 		})
 	}
 }
@@ -259,7 +238,7 @@ func TestHTTPDisconnectCancels(t *testing.T) {
 // start, or from the end where some clients put it), the log says why, and
 // the next request is served. A batch is refused.
 func TestStdioOversizedLine(t *testing.T) {
-	var logs syncBuffer
+	var logs pcaptest.SyncBuffer
 	srv := newTestServer(t)
 	cr, sw := io.Pipe()
 	sr, cw := io.Pipe()
@@ -305,22 +284,4 @@ func TestStdioOversizedLine(t *testing.T) {
 		t.Errorf("log: %s", logs.String())
 	}
 	cw.Close()
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -467,11 +467,14 @@ func TestArgumentErrors(t *testing.T) {
 		{"wrong type", map[string]any{"pcap_file": "a.pcap", "limit": "ten"}, "limit must be a whole number"},
 		{"fraction for an integer", map[string]any{"pcap_file": "a.pcap", "limit": 2.5}, "limit must be a whole number"},
 		{"string for a string list? no: number for a string", map[string]any{"pcap_file": 7}, "pcap_file must be a string"},
-		{"threshold out of bounds", map[string]any{"pcap_file": "a.pcap", "burst_min": 0}, "burst_min must be a whole number from 1 to 1000; got 0"},
+		{"threshold out of bounds", map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"burst_min": 0}}, "burst_min must be a whole number from 1 to 1000; got 0"},
+		{"threshold unknown", map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"brust_min": 3}}, `analyze_fake has no threshold "brust_min" (did you mean burst_min?); its thresholds are: burst_min`},
+		{"thresholds not an object", map[string]any{"pcap_file": "a.pcap", "thresholds": 3}, `thresholds must be an object of numbers by threshold name, e.g. {"burst_min": 5}`},
+		{"threshold out of bounds, given alone", map[string]any{"pcap_file": "a.pcap", "burst_min": 0}, "burst_min must be a whole number from 1 to 1000; got 0"},
 		{"threshold not whole", map[string]any{"pcap_file": "a.pcap", "burst_min": 2.5}, "burst_min must be a whole number from 1 to 1000; got 2.5"},
-		{"threshold wrong type", map[string]any{"pcap_file": "a.pcap", "burst_min": "many"}, "burst_min must be a whole number from 1 to 1000"},
+		{"threshold wrong type", map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"burst_min": "many"}}, "burst_min must be a whole number from 1 to 1000"},
 		{"missing required", map[string]any{"mode": "ok"}, "pcap_file is required: capture"},
-		{"unknown field", map[string]any{"pcap_file": "a.pcap", "limt": 3}, `analyze_fake has no argument "limt" (did you mean limit?); its arguments are: pcap_file, mode, limit, burst_min`},
+		{"unknown field", map[string]any{"pcap_file": "a.pcap", "limt": 3}, `analyze_fake has no argument "limt" (did you mean limit?); its arguments are: pcap_file, mode, limit, thresholds`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: tc.args})
@@ -491,10 +494,10 @@ func TestArgumentErrors(t *testing.T) {
 	}
 }
 
-// TestThresholdArguments checks that a declared threshold is published in
-// the input schema with its text and bounds, reaches the tool's typed input,
-// and comes back in the output; the text content keeps the output struct's
-// key order.
+// TestThresholdArguments checks that the declared thresholds are published
+// as one thresholds object naming them, that a value given there reaches the
+// tool's typed input, and that it comes back in the output; the text
+// content keeps the output struct's key order.
 func TestThresholdArguments(t *testing.T) {
 	cs := connect(t, newTestServer(t), nil)
 	var tool *mcp.Tool
@@ -509,18 +512,22 @@ func TestThresholdArguments(t *testing.T) {
 	b, _ := json.Marshal(tool.InputSchema)
 	var schema struct {
 		Properties map[string]struct {
-			Type        string  `json:"type"`
-			Description string  `json:"description"`
-			Minimum     float64 `json:"minimum"`
-			Maximum     float64 `json:"maximum"`
+			Type                 string `json:"type"`
+			Description          string `json:"description"`
+			AdditionalProperties struct {
+				Type string `json:"type"`
+			} `json:"additionalProperties"`
 		} `json:"properties"`
 	}
 	json.Unmarshal(b, &schema)
-	p := schema.Properties["burst_min"]
-	if p.Type != "integer" || p.Minimum != 1 || p.Maximum != 1000 || p.Description != burstMin.SchemaText() {
-		t.Errorf("burst_min schema %+v", p)
+	p := schema.Properties["thresholds"]
+	if p.Type != "object" || p.AdditionalProperties.Type != "number" || !strings.HasSuffix(p.Description, ": burst_min") {
+		t.Errorf("thresholds schema %+v", p)
 	}
-	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a.pcap", "burst_min": 7}})
+	if _, ok := schema.Properties["burst_min"]; ok {
+		t.Error("burst_min published as an argument of its own; it belongs in thresholds")
+	}
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "analyze_fake", Arguments: map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"burst_min": 7}}})
 	if err != nil || res.IsError {
 		t.Fatalf("%v %s", err, textOf(res))
 	}

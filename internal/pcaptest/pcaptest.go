@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,6 +130,12 @@ func ReadTSV(t testing.TB, path string) []map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ParseTSV(data)
+}
+
+// ParseTSV parses a tshark -T fields table with a header row into maps
+// keyed by field name.
+func ParseTSV(data []byte) []map[string]string {
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) == 0 {
 		return nil
@@ -357,4 +364,24 @@ func GzipLines(t testing.TB, path string) []string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return strings.Split(strings.TrimRight(string(text), "\n"), "\n")
+}
+
+// LiveHeap returns the heap in use after a collection, to measure what a
+// table holds (LiveHeap after filling it, less LiveHeap before).
+func LiveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// EnvFile returns the file the environment variable name gives, and skips
+// the test or benchmark, saying why it wants one, when it is not set.
+func EnvFile(tb testing.TB, name, why string) string {
+	tb.Helper()
+	file := os.Getenv(name)
+	if file == "" {
+		tb.Skipf("%s not set: %s", name, why)
+	}
+	return file
 }

@@ -13,22 +13,6 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-func init() {
-	for name, f := range map[string]func(*capWriter){
-		"dns-normal.pcap":           dnsNormal,
-		"dns-tunnel.pcap":           dnsTunnel,
-		"dns-dga.pcap":              dnsDGA,
-		"dns-nxdomain-typos.pcap":   dnsTypos,
-		"dns-slow-server.pcap":      dnsSlow,
-		"dns-unanswered.pcap":       dnsUnanswered,
-		"dns-nonstandard-port.pcap": dnsNonStandard,
-		"dns-amplification.pcap":    dnsAmplification,
-		"dns-malformed.pcap":        dnsMalformed,
-	} {
-		captures[name] = f
-	}
-}
-
 var (
 	resolver = host{mac(0x00, 0x50, 0x56, 0x00, 0x00, 0x35), ip(10, 0, 0, 53)}
 	lanHost  = func(i int) host { return host{clientMAC(i), ip(10, 0, 1, byte(i))} }

@@ -10,21 +10,6 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-func init() {
-	for name, f := range map[string]func(*capWriter){
-		"icmp-normal.pcap":            icmpNormal,
-		"icmp-sweep.pcap":             icmpSweep,
-		"icmp-flood.pcap":             icmpFlood,
-		"icmp-tunnel.pcap":            icmpTunnel,
-		"icmp-redirect.pcap":          icmpRedirect,
-		"icmp-unreachable-storm.pcap": icmpUnreachableStorm,
-		"icmp-blackhole.pcap":         icmpBlackhole,
-		"icmp-malformed.pcap":         icmpMalformed,
-	} {
-		captures[name] = f
-	}
-}
-
 var (
 	gateway = host{mac(0x00, 0x00, 0x5e, 0x00, 0x01, 0x01), ip(10, 0, 0, 254)}
 	farHost = host{gateway.mac, ip(198, 51, 100, 10)}

@@ -10,30 +10,20 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"log"
 	"math/rand/v2"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/mcpacket/mcpacket/testdata/gen/genkit"
 )
 
 func main() {
-	out := flag.String("out", "testdata/gen", "directory to write the captures to")
-	flag.Parse()
-	for name, build := range captures {
-		var w capWriter
-		build(&w)
-		if err := os.WriteFile(filepath.Join(*out, name), w.bytes(), 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
+	genkit.Main("testdata/gen", captures)
 }
 
 // captures maps each file name to the function that writes it.
@@ -49,34 +39,53 @@ var captures = map[string]func(*capWriter){
 	"dhcp-unanswered-discover.pcap": unanswered,
 	"dhcp-malformed.pcap":           malformed,
 	"dhcp-options.pcap":             allOptions,
+	// DNS (dns.go)
+	"dns-normal.pcap":           dnsNormal,
+	"dns-tunnel.pcap":           dnsTunnel,
+	"dns-dga.pcap":              dnsDGA,
+	"dns-nxdomain-typos.pcap":   dnsTypos,
+	"dns-slow-server.pcap":      dnsSlow,
+	"dns-unanswered.pcap":       dnsUnanswered,
+	"dns-nonstandard-port.pcap": dnsNonStandard,
+	"dns-amplification.pcap":    dnsAmplification,
+	"dns-malformed.pcap":        dnsMalformed,
+	// ICMP (icmp.go)
+	"icmp-normal.pcap":            icmpNormal,
+	"icmp-sweep.pcap":             icmpSweep,
+	"icmp-flood.pcap":             icmpFlood,
+	"icmp-tunnel.pcap":            icmpTunnel,
+	"icmp-redirect.pcap":          icmpRedirect,
+	"icmp-unreachable-storm.pcap": icmpUnreachableStorm,
+	"icmp-blackhole.pcap":         icmpBlackhole,
+	"icmp-malformed.pcap":         icmpMalformed,
+	// SIP (sip.go)
+	"sip-normal.pcap":             sipNormal,
+	"sip-scanner-agent.pcap":      sipScannerAgent,
+	"sip-scanner-sweep.pcap":      sipScannerSweep,
+	"sip-bruteforce.pcap":         sipBruteforce,
+	"sip-invite-flood.pcap":       sipInviteFlood,
+	"sip-failed-calls-spike.pcap": sipFailedCallsSpike,
+	"sip-malformed.pcap":          sipMalformed,
+	// TCP (tcp.go)
+	"tcp-normal.pcap":             tcpTimeline(tcpNormal),
+	"tcp-port-scan.pcap":          tcpTimeline(tcpPortScan),
+	"tcp-syn-flood.pcap":          tcpTimeline(tcpSynFlood),
+	"tcp-retransmissions.pcap":    tcpTimeline(tcpLossy),
+	"tcp-rst-storm.pcap":          tcpTimeline(tcpRstStorm),
+	"tcp-zero-window.pcap":        tcpTimeline(tcpZeroWindow),
+	"tcp-handshake-failures.pcap": tcpTimeline(tcpHandshakeFailures),
+	"tcp-half-open.pcap":          tcpTimeline(tcpHalfOpen),
 }
 
-// epoch is the start of every generated capture.
-var epoch = time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
+// capWriter is the capture a builder writes, its frames timed from
+// genkit.Epoch.
+type capWriter struct{ genkit.Capture }
 
-type capWriter struct {
-	buf bytes.Buffer
-	w   *pcapgo.Writer
-}
-
-func (c *capWriter) frame(t time.Duration, data []byte) { c.cut(t, data, len(data)) }
+func (c *capWriter) frame(t time.Duration, data []byte) { c.Write(t, data, len(data)) }
 
 // cut writes a frame captured short of its length on the wire, as a small
 // snaplen does.
-func (c *capWriter) cut(t time.Duration, data []byte, wireLen int) {
-	if c.w == nil {
-		c.w = pcapgo.NewWriterNanos(&c.buf)
-		if err := c.w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-			log.Fatal(err)
-		}
-	}
-	ci := gopacket.CaptureInfo{Timestamp: epoch.Add(t), CaptureLength: len(data), Length: wireLen}
-	if err := c.w.WritePacket(ci, data); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func (c *capWriter) bytes() []byte { return c.buf.Bytes() }
+func (c *capWriter) cut(t time.Duration, data []byte, wireLen int) { c.Write(t, data, wireLen) }
 
 var (
 	bcastMAC = mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff)

@@ -12,20 +12,6 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-func init() {
-	for name, f := range map[string]func(*capWriter){
-		"sip-normal.pcap":             sipNormal,
-		"sip-scanner-agent.pcap":      sipScannerAgent,
-		"sip-scanner-sweep.pcap":      sipScannerSweep,
-		"sip-bruteforce.pcap":         sipBruteforce,
-		"sip-invite-flood.pcap":       sipInviteFlood,
-		"sip-failed-calls-spike.pcap": sipFailedCallsSpike,
-		"sip-malformed.pcap":          sipMalformed,
-	} {
-		captures[name] = f
-	}
-}
-
 var (
 	pbx      = host{mac(0x00, 0x50, 0x56, 0x00, 0x50, 0x60), ip(10, 0, 0, 10)}
 	carrier  = host{gateway.mac, ip(192, 0, 2, 50)}

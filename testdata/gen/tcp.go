@@ -10,21 +10,6 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-func init() {
-	for name, f := range map[string]func(*capWriter){
-		"tcp-normal.pcap":             tcpTimeline(tcpNormal),
-		"tcp-port-scan.pcap":          tcpTimeline(tcpPortScan),
-		"tcp-syn-flood.pcap":          tcpTimeline(tcpSynFlood),
-		"tcp-retransmissions.pcap":    tcpTimeline(tcpLossy),
-		"tcp-rst-storm.pcap":          tcpTimeline(tcpRstStorm),
-		"tcp-zero-window.pcap":        tcpTimeline(tcpZeroWindow),
-		"tcp-handshake-failures.pcap": tcpTimeline(tcpHandshakeFailures),
-		"tcp-half-open.pcap":          tcpTimeline(tcpHalfOpen),
-	} {
-		captures[name] = f
-	}
-}
-
 var (
 	webServer = host{gateway.mac, ip(198, 51, 100, 80)}
 	dbServer  = host{mac(0x02, 0xdb, 0, 0, 0, 5), ip(10, 0, 0, 5)}

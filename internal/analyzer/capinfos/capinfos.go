@@ -57,14 +57,10 @@ func (m *Module) Tools() []analyzer.Tool {
 
 func (m *Module) capinfosTool() analyzer.Tool {
 	return analyzer.NewTool(analyzer.Tool{
-		Name:  "analyze_capinfos",
-		Title: "Capture file summary (capinfos)",
-		Description: "Describe a packet capture file, like Wireshark's capinfos: format (pcap/pcapng, gzip), " +
-			"link-layer encapsulation, packet count, data size, first/last packet time (RFC 3339 UTC), duration, " +
-			"byte/bit/packet rates, snaplen and packets cut by it, time order, SHA-256, and for pcapng the sections " +
-			"and interfaces (name, filter, OS, drop statistics). Call this first on an unknown capture to learn " +
-			"what it holds before calling a protocol tool. pcap_file is a local path or an http(s) URL.",
-		OpenWorld: true,
+		Name:        "analyze_capinfos",
+		Title:       "Capture file summary (capinfos)",
+		Description: "File facts like Wireshark's capinfos: format, link types, packets, bytes, first/last time, duration, rates, snaplen, time order, SHA-256, pcapng interfaces.",
+		OpenWorld:   true,
 	}, m.analyze, writeReport)
 }
 

@@ -14,9 +14,9 @@ import (
 
 // ListInput is the argument object of list_captures.
 type ListInput struct {
-	Subdir string `json:"subdir,omitempty" jsonschema:"only captures below this directory: a path relative to a capture directory, or an absolute path inside one (default: all of them)"`
-	Limit  int    `json:"limit,omitempty" jsonschema:"captures per page (default 50, at most 1000)"`
-	Offset int    `json:"offset,omitempty" jsonschema:"index of the first capture to return (default 0)"`
+	Subdir string `json:"subdir,omitempty" jsonschema:"only below this directory of a capture root"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"captures per page (default 50)"`
+	Offset int    `json:"offset,omitempty"`
 }
 
 // ListOutput is the result of list_captures.
@@ -38,11 +38,9 @@ type CaptureFile struct {
 
 func listTool() analyzer.Tool {
 	return analyzer.NewTool(analyzer.Tool{
-		Name:  "list_captures",
-		Title: "List capture files",
-		Description: "List the packet capture files (pcap, pcapng, gzip-compressed or not, recognised by content) this server can read: " +
-			"under its capture directories, or its working directory when it has none, optionally below subdir. Each has the path " +
-			"to pass as pcap_file, its size, modification time and format. Paged with limit/offset.",
+		Name:        "list_captures",
+		Title:       "List capture files",
+		Description: "List the captures this server can read: the path to pass as pcap_file, size, modification time, format.",
 	}, list, writeList)
 }
 

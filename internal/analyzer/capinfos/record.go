@@ -4,9 +4,9 @@ import "github.com/mcpacket/mcpacket/internal/result"
 
 // Input is the argument object of analyze_capinfos.
 type Input struct {
-	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
-	Limit    int    `json:"limit,omitempty" jsonschema:"interfaces to return per page (default 50, at most 1000)"`
-	Offset   int    `json:"offset,omitempty" jsonschema:"index of the first interface to return (default 0)"`
+	PcapFile string `json:"pcap_file" jsonschema:"path or http(s) URL"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"interfaces per page (default 50)"`
+	Offset   int    `json:"offset,omitempty"`
 }
 
 // Output is the result of analyze_capinfos. The first block of fields has the

@@ -1,8 +1,6 @@
 package dhcp
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,19 +13,13 @@ import (
 // LAN capture, or the file named by $MCPACKET_BENCH_CAPTURE (for example a
 // bench-gen capture; see bench/).
 func BenchmarkAnalyze(b *testing.B) {
-	file := pcaptest.BenchCapture(b, filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-normal-lan.pcap"))
-	m := New(Options{})
-	for b.Loop() {
-		if _, err := m.analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: file}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	pcaptest.BenchTool(b, "dhcp-normal-lan.pcap", New(Options{}).analyze, func(file string) Input { return Input{PcapFile: file} })
 }
 
 // BenchmarkDecode decodes one DHCP message (an OFFER with many options)
 // per iteration, with the checks every message gets.
 func BenchmarkDecode(b *testing.B) {
-	out := analyze(b, Input{PcapFile: filepath.Join(pcaptest.Root(b), "testdata", "gen", "dhcp-options.pcap"), Limit: intp(2)})
+	out := analyze(b, Input{PcapFile: pcaptest.GenFile(b, "dhcp-options.pcap"), Limit: intp(2)})
 	_ = out
 	payload := offerPayload(b)
 	var m message

@@ -3,7 +3,6 @@ package dhcp
 import (
 	"encoding/json"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +35,7 @@ func hasWarning(out *Output, substr string) bool {
 // and latencies as without the bound), the list shows the live ones, and
 // the warnings and state_limits say so.
 func TestTransactionEviction(t *testing.T) {
-	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
+	file := pcaptest.GenFile(t, "dhcp-normal-lan.pcap")
 	full := analyze(t, Input{PcapFile: file})
 	out := analyzeWith(t, Options{MaxTransactions: 10}, Input{PcapFile: file})
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
@@ -64,8 +63,7 @@ func TestTransactionEviction(t *testing.T) {
 // TestClientAndServerBounds: past their tables' bounds later clients and
 // servers are counted, not tracked, and the warnings say what is partial.
 func TestClientAndServerBounds(t *testing.T) {
-	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
-	out := analyzeWith(t, Options{MaxClients: 5}, Input{PcapFile: filepath.Join(gen, "dhcp-normal-lan.pcap")})
+	out := analyzeWith(t, Options{MaxClients: 5}, Input{PcapFile: pcaptest.GenFile(t, "dhcp-normal-lan.pcap")})
 	if out.Statistics.UniqueClientsCount != 5 || out.ClientsPage.Total != 5 || out.Statistics.StateLimits["client_messages_untracked"] == 0 ||
 		!hasWarning(out, "client table full under the state budget (--max-state-bytes) at 5 clients") {
 		t.Errorf("clients %d, state_limits %v, warnings %q", out.Statistics.UniqueClientsCount, out.Statistics.StateLimits, out.Warnings)
@@ -73,7 +71,7 @@ func TestClientAndServerBounds(t *testing.T) {
 	if out.DHCPPacketsFound != 202 || out.Statistics.TransactionCount != 59 {
 		t.Errorf("counts must cover the capture: %d packets, %d transactions", out.DHCPPacketsFound, out.Statistics.TransactionCount)
 	}
-	out = analyzeWith(t, Options{MaxServers: 1}, Input{PcapFile: filepath.Join(gen, "dhcp-rogue-server.pcap")})
+	out = analyzeWith(t, Options{MaxServers: 1}, Input{PcapFile: pcaptest.GenFile(t, "dhcp-rogue-server.pcap")})
 	if out.ServersTotal != 1 || out.Statistics.StateLimits["server_replies_untracked"] == 0 || !hasWarning(out, "server table full") {
 		t.Errorf("servers %d, state_limits %v, warnings %q", out.ServersTotal, out.Statistics.StateLimits, out.Warnings)
 	}

@@ -73,41 +73,18 @@ func TestThresholdArgs(t *testing.T) {
 // dhcpCaptures are the captures that exercise the module: its testdata,
 // the generated dhcp captures and the example.
 func dhcpCaptures(t *testing.T) []string {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-*.pcap"))
-	return append(append(files, gen...), filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
+	return pcaptest.ModuleCaptures(t, "dhcp-*.pcap", filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
 }
 
 // TestBrief: in a shared pass the module reports the tool's statistics and
 // anomalies.
 func TestBrief(t *testing.T) {
-	m := New(Options{})
-	for _, file := range dhcpCaptures(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			env := pcaptest.Env(0)
-			p, err := m.NewPass(env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := analyze(t, Input{PcapFile: file})
-			js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-			if got, want := js(briefs[0].Findings), js(out.Anomalies); got != want {
-				t.Errorf("brief findings\n%s\nwant the tool's anomalies\n%s", got, want)
-			}
-			st := out.Statistics
-			st.Transactions = map[string][]TxMessage{}
-			if got, want := js(briefs[0].Summary), js(st); got != want {
-				t.Errorf("brief summary\n%s\nwant the tool's statistics\n%s", got, want)
-			}
-			if briefs[0].Module != "dhcp" {
-				t.Errorf("module %q", briefs[0].Module)
-			}
-		})
-	}
+	pcaptest.CheckBrief(t, New(Options{}), dhcpCaptures(t), func(t *testing.T, file string) modkit.Brief {
+		out := analyze(t, Input{PcapFile: file})
+		st := out.Statistics
+		st.Transactions = map[string][]TxMessage{}
+		return modkit.Brief{Module: "dhcp", Summary: st, Findings: out.Anomalies}
+	})
 }
 
 // TestWindowsAsBefore feeds random DISCOVERs and NAKs, with clock steps

@@ -59,18 +59,11 @@ func (m *Module) Tools() []analyzer.Tool { return []analyzer.Tool{m.tool()} }
 
 func (m *Module) tool() analyzer.Tool {
 	return analyzer.NewTool(analyzer.Tool{
-		Name:  "analyze_dhcp_packets",
-		Title: "DHCP analysis",
-		Description: "Analyze BOOTP/DHCPv4 in a capture (pcap_file: local path or http(s) URL). Returns statistics over the whole " +
-			"capture (clients, servers, message types, transaction outcomes, DISCOVER->OFFER and REQUEST->ACK latency), anomalies " +
-			"with evidence frame numbers (multiple_dhcp_servers / possible rogue, dhcp_starvation, duplicate_ip_assignment, nak_storm, " +
-			"address_conflict_decline, chaddr_mismatch, unanswered_discover, malformed_dhcp), servers with the configuration they hand " +
-			"out, and paged detail lists: packets (every option decoded by name), transactions (xid + client MAC: messages, outcome, " +
-			"offered/assigned address, latencies, retransmissions) and clients (hostname, vendor class, option-55 fingerprint, leases). " +
-			"Filter with client_mac, transaction_id, message_type, server_id, start_time, end_time; page with limit/offset, " +
-			"transactions_limit/offset, clients_limit/offset (a limit of 0 returns only the page object). Read anomalies and statistics first, then page into the details.",
-		OpenWorld: true,
-		Params:    params,
+		Name:        "analyze_dhcp_packets",
+		Title:       "DHCP analysis",
+		Description: "DHCPv4/BOOTP: statistics, servers and what they hand out, findings (rogue servers, starvation, duplicate IPs, NAK storms, declines, chaddr mismatch, unanswered DISCOVERs, malformed), then packets, transactions and clients.",
+		OpenWorld:   true,
+		Params:      params,
 	}, m.analyze, writeReport)
 }
 

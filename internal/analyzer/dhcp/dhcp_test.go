@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,27 +34,21 @@ func thresholds(t testing.TB, kv ...any) analyzer.Thresholds {
 
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).analyze, in)
+}
+
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
 }
 
 // allPackets pages through every DHCP packet of a capture.
 func allPackets(t *testing.T, file string) []Packet {
-	var all []Packet
-	for offset := 0; ; {
+	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
 		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
-		all = append(all, out.Packets...)
-		if !out.PacketsPage.Truncated {
-			if len(all) != out.PacketsPage.Total {
-				t.Fatalf("paged %d packets, total says %d", len(all), out.PacketsPage.Total)
-			}
-			return all
-		}
-		offset = *out.PacketsPage.NextOffset
-	}
+		return out.Packets, out.PacketsPage
+	})
 }
 
 func intp(n int) *int { return &n }
@@ -113,71 +105,30 @@ func compareWithTshark(t *testing.T, file string, rows []map[string]string) int 
 // TestAgreesWithTshark checks every DHCP packet of the shared corpus against
 // tshark's output there (../shared/corpus/truth/*.dhcp.tsv).
 func TestAgreesWithTshark(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
-	tables, _ := filepath.Glob(filepath.Join(dir, "truth", "*.dhcp.tsv"))
-	if len(tables) < 15 {
-		t.Fatalf("found %d DHCP truth tables, want at least 15", len(tables))
-	}
-	checked := 0
-	for _, table := range tables {
-		file := strings.TrimSuffix(filepath.Base(table), ".dhcp.tsv")
-		checked += compareWithTshark(t, filepath.Join(dir, file), pcaptest.ReadTSV(t, table))
-	}
-	t.Logf("%d DHCP packets agree with tshark", checked)
-	if checked < 10000 {
-		t.Errorf("checked %d packets; the corpus has more than 10,000", checked)
+	_, tables := pcaptest.CorpusTruth(t, "dhcp", 10000, compareWithTshark)
+	if tables < 15 {
+		t.Fatalf("found %d DHCP truth tables, want at least 15", tables)
 	}
 }
 
 // TestAgreesWithLiveTshark runs tshark on the repository's DHCP captures
 // (third-party and generated) and compares.
 func TestAgreesWithLiveTshark(t *testing.T) {
-	bin, ok := pcaptest.LookPath("tshark")
-	if !ok {
-		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-*.pcap"))
-	files = append(append(files, gen...), filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
-	checked := 0
-	for _, f := range files {
-		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkFields...)...)
-		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("tshark %s: %v", f, err)
-		}
-		tsv := filepath.Join(t.TempDir(), "out.tsv")
-		os.WriteFile(tsv, out, 0o644)
-		checked += compareWithTshark(t, f, pcaptest.ReadTSV(t, tsv))
-	}
-	if checked < 900 {
-		t.Errorf("compared %d packets with tshark, want at least 900", checked)
-	}
+	pcaptest.LiveTshark(t, dhcpCaptures(t), 900, tsharkFields, compareWithTshark)
 }
 
 // TestGolden compares the default output for each DHCP capture in testdata
 // with its golden file (go test -update rewrites them).
 func TestGolden(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	files = append(files, filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-*.pcap"))
-	files = append(files, gen...)
+	files := dhcpCaptures(t)
 	if len(files) < 5 {
 		t.Fatalf("only %d captures", len(files))
 	}
-	for _, file := range files {
-		name := filepath.Base(file)
-		t.Run(name, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: file})
-			out.File = name
-			pcaptest.GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
-			b, _ := json.Marshal(out)
-			if len(b) > ResponseBudget {
-				t.Errorf("default response is %d bytes, over %d", len(b), ResponseBudget)
-			}
-		})
-	}
+	pcaptest.GoldenOutputs(t, files, ResponseBudget, func(t *testing.T, file, name string) any {
+		out := analyze(t, Input{PcapFile: file})
+		out.File = name
+		return out
+	})
 }
 
 // TestAnomalies runs every generated capture and checks that exactly the
@@ -196,27 +147,11 @@ func TestAnomalies(t *testing.T) {
 		"dhcp-unanswered-discover.pcap": {AnomalyUnansweredDiscover: "medium"},
 		"dhcp-malformed.pcap":           {AnomalyMalformed: "low"},
 	}
-	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
-	for file, types := range want {
-		t.Run(file, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: filepath.Join(gen, file)})
-			got := map[string]string{}
-			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity.String()
-				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
-					t.Errorf("%s: evidence %v, summary %q, details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(types) {
-				t.Errorf("anomalies = %v, want %v", got, types)
-			}
-		})
-	}
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 // TestAnomalyEvidence checks what the detectors report, beyond their type.
 func TestAnomalyEvidence(t *testing.T) {
-	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
 	find := func(out *Output, typ string) result.Finding {
 		for _, a := range out.Anomalies {
 			if a.Type == typ {
@@ -226,29 +161,29 @@ func TestAnomalyEvidence(t *testing.T) {
 		t.Fatalf("no %s anomaly", typ)
 		return result.Finding{}
 	}
-	rogue := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-rogue-server.pcap")}), AnomalyMultipleServers)
+	rogue := find(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-rogue-server.pcap")}), AnomalyMultipleServers)
 	if r := rogue.Details["possible_rogue_servers"].([]string); len(r) != 1 || r[0] != "10.0.0.66" {
 		t.Errorf("rogue servers = %v, want [10.0.0.66]", r)
 	}
-	dup := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-duplicate-ip.pcap")}), AnomalyDuplicateIP)
+	dup := find(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-duplicate-ip.pcap")}), AnomalyDuplicateIP)
 	if fmt.Sprint(dup.EvidenceFrames) != "[4 8]" {
 		t.Errorf("duplicate evidence = %v, want the two ACKs [4 8]", dup.EvidenceFrames)
 	}
-	starv := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-starvation.pcap")}), AnomalyStarvation)
+	starv := find(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-starvation.pcap")}), AnomalyStarvation)
 	if starv.Details["burst_macs"] != 400 || starv.Details["completed_leases"] != 0 || starv.EvidenceFramesTotal < 400 {
 		t.Errorf("starvation details = %v, evidence total %d", starv.Details, starv.EvidenceFramesTotal)
 	}
-	un := find(analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-unanswered-discover.pcap")}), AnomalyUnansweredDiscover)
+	un := find(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-unanswered-discover.pcap")}), AnomalyUnansweredDiscover)
 	if un.Details["clients_total"] != 2 || un.Details["discovers_total"] != 17 {
 		t.Errorf("unanswered details = %v", un.Details)
 	}
 	// Thresholds are arguments: a stricter one makes a detector fire on
 	// the normal capture, a looser one silences it on its attack capture.
-	out := analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-normal-lan.pcap"), Thresholds: thresholds(t, "decline_min", 1)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-normal-lan.pcap"), Thresholds: thresholds(t, "decline_min", 1)})
 	if find(out, AnomalyDecline).EvidenceFramesTotal != 1 {
 		t.Error("decline_min=1 on the normal capture: want its one DECLINE reported")
 	}
-	out = analyze(t, Input{PcapFile: filepath.Join(gen, "dhcp-nak-storm.pcap"), Thresholds: thresholds(t, "nak_storm_min", 30)})
+	out = analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-nak-storm.pcap"), Thresholds: thresholds(t, "nak_storm_min", 30)})
 	if len(out.Anomalies) != 0 {
 		t.Errorf("nak_storm_min=30: anomalies %v, want none", out.Anomalies)
 	}
@@ -261,7 +196,6 @@ func TestAnomalyEvidence(t *testing.T) {
 // TestCorpusSilence: on the corpus captures of ordinary traffic no detector
 // fires. The captures where one does are listed with the reason.
 func TestCorpusSilence(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
 		// 10,000 DISCOVERs from one client with a bogus chaddr (a flood).
 		"dhcp-discover-flood-10000-suricata.pcap": {AnomalyChaddrMismatch, AnomalyUnansweredDiscover},
@@ -281,46 +215,16 @@ func TestCorpusSilence(t *testing.T) {
 		// unicast OFFER/ACK is captured (frames 68, 72).
 		"mixed-android-ndpi.pcap": {AnomalyUnansweredDiscover},
 	}
-	for _, s := range pcaptest.CorpusSummaries(t, dir) {
-		if s.TsharkExit != 0 || s.Packets == 0 {
-			continue
-		}
-		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
-		var got []string
-		for _, a := range out.Anomalies {
-			got = append(got, a.Type)
-		}
-		slices.Sort(got)
-		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: anomalies %v, want %v", s.File, got, expected[s.File])
-		}
-	}
+	pcaptest.CorpusSilence(t, expected, nil, findings)
 }
 
 // TestGeneratedCapturesUpToDate regenerates testdata/gen and compares.
 func TestGeneratedCapturesUpToDate(t *testing.T) {
-	root := pcaptest.Root(t)
-	tmp := t.TempDir()
-	cmd := exec.Command("go", "run", "./testdata/gen", "-out", tmp)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go run ./testdata/gen: %v\n%s", err, out)
-	}
-	files, _ := filepath.Glob(filepath.Join(tmp, "*.pcap"))
-	if len(files) < 10 {
-		t.Fatalf("generator wrote %d captures", len(files))
-	}
-	for _, f := range files {
-		want, _ := os.ReadFile(f)
-		got, err := os.ReadFile(filepath.Join(root, "testdata", "gen", filepath.Base(f)))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("testdata/gen/%s differs from what the generator writes (run go run ./testdata/gen)", filepath.Base(f))
-		}
-	}
+	pcaptest.GeneratorUpToDate(t, "testdata/gen", 10)
 }
 
 func TestFiltersAndPaging(t *testing.T) {
-	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
+	file := pcaptest.GenFile(t, "dhcp-normal-lan.pcap")
 	// The default page is cut to fit ResponseBudget, and says so; an
 	// explicit limit is honoured.
 	all := analyze(t, Input{PcapFile: file})
@@ -399,7 +303,7 @@ func TestFiltersAndPaging(t *testing.T) {
 // TestMaxPackets: --max-packets limits the packets list, with mcpcap's note,
 // while statistics still cover the capture.
 func TestMaxPackets(t *testing.T) {
-	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
+	file := pcaptest.GenFile(t, "dhcp-normal-lan.pcap")
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: intp(100)})
 	if err != nil {
 		t.Fatal(err)
@@ -413,13 +317,13 @@ func TestMaxPackets(t *testing.T) {
 // TestBudget: with default page sizes a response stays under 64 KiB even
 // when every page is full of large messages; the cut is disclosed.
 func TestBudget(t *testing.T) {
-	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-starvation.pcap")
+	file := pcaptest.GenFile(t, "dhcp-starvation.pcap")
 	out := analyze(t, Input{PcapFile: file})
 	b, _ := json.Marshal(out)
 	if len(b) > ResponseBudget {
 		t.Errorf("%d bytes", len(b))
 	}
-	big := analyze(t, Input{PcapFile: filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-options.pcap")})
+	big := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-options.pcap")})
 	b, _ = json.Marshal(big)
 	if len(b) > ResponseBudget {
 		t.Errorf("%d bytes", len(b))
@@ -432,7 +336,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestOptionDecoding(t *testing.T) {
-	out := analyze(t, Input{PcapFile: filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-options.pcap"), Limit: intp(100)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dhcp-options.pcap"), Limit: intp(100)})
 	if len(out.Packets) != 7 {
 		t.Fatalf("%d packets, want 7", len(out.Packets))
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -19,24 +17,7 @@ import (
 // dhcpPayloads returns the UDP payloads of the DHCP messages in the test
 // captures, as fuzz seeds.
 func dhcpPayloads(f *testing.F) [][]byte {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(f), "testdata", "gen", "dhcp-*.pcap"))
-	var out [][]byte
-	for _, file := range append(files, gen...) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		_, err = engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.UDP != nil && len(out) < 400 {
-				out = append(out, append([]byte(nil), p.UDP.Payload...))
-			}
-		}))
-		if err != nil {
-			f.Fatal(err)
-		}
-	}
-	return out
+	return pcaptest.UDPPayloads(f, pcaptest.ModuleCaptures(f, "dhcp-*.pcap"), 400, func(*engine.Packet) bool { return true })
 }
 
 // FuzzDecode feeds arbitrary bytes to the BOOTP/DHCP decoder and the record

@@ -1,7 +1,6 @@
 package dhcp
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -47,15 +46,7 @@ func TestDefaultSize(t *testing.T) {
 		if len(b) > ResponseBudget {
 			t.Errorf("%s: default response is %d bytes, over %d", filepath.Base(file), len(b), ResponseBudget)
 		}
-		var keys []string
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.Token() // {
-		for dec.More() {
-			k, _ := dec.Token()
-			keys = append(keys, k.(string))
-			var skip json.RawMessage
-			dec.Decode(&skip)
-		}
+		keys := pcaptest.TopKeys(t, b)
 		if got := strings.Join(without(keys, "note", "message"), ","); got != strings.Join(wantOrder, ",") {
 			t.Fatalf("%s: keys in order %s, want %s", filepath.Base(file), got, strings.Join(wantOrder, ","))
 		}
@@ -75,7 +66,7 @@ func without(keys []string, drop ...string) []string {
 // TestLimitZero: a limit of 0 returns no items of that list, just its page
 // object, and the summary; an absent limit is the default.
 func TestLimitZero(t *testing.T) {
-	file := filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")
+	file := pcaptest.GenFile(t, "dhcp-normal-lan.pcap")
 	out := analyze(t, Input{PcapFile: file, Limit: intp(0), TransactionsLimit: intp(0), ClientsLimit: intp(0)})
 	if len(out.Packets) != 0 || len(out.Transactions) != 0 || len(out.Clients) != 0 || len(out.Statistics.Transactions) != 0 {
 		t.Errorf("limit 0: %d packets, %d transactions, %d clients, %d legacy transactions", len(out.Packets), len(out.Transactions), len(out.Clients), len(out.Statistics.Transactions))
@@ -131,7 +122,7 @@ func TestDHCPv6Counted(t *testing.T) {
 	if out.Statistics.DHCPv6Packets != 3 || out.Note != "3 DHCPv6 messages (UDP 546/547): not analyzed by this tool" || out.Message != "No DHCP packets found" {
 		t.Errorf("dhcpv6 %d, note %q, message %q", out.Statistics.DHCPv6Packets, out.Note, out.Message)
 	}
-	out, err := New(Options{}).analyze(t.Context(), pcaptest.Env(1), Input{PcapFile: filepath.Join(pcaptest.Root(t), "testdata", "gen", "dhcp-normal-lan.pcap")})
+	out, err := New(Options{}).analyze(t.Context(), pcaptest.Env(1), Input{PcapFile: pcaptest.GenFile(t, "dhcp-normal-lan.pcap")})
 	if err != nil || out.Statistics.DHCPv6Packets != 0 || strings.Contains(out.Note, "DHCPv6") {
 		t.Errorf("no DHCPv6: note %q, %v", out.Note, err)
 	}

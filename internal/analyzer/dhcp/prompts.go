@@ -6,12 +6,11 @@ import (
 
 // Prompts returns the module's three analysis prompts, with mcpcap's names.
 func (*Module) Prompts() []analyzer.Prompt {
-	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
-	return []analyzer.Prompt{
-		{Name: "dhcp_network_analysis", Title: "DHCP network health review", Description: "Review how well DHCP serves the network: servers, leases, latency and failures.", Args: arg, Render: analyzer.CapturePrompt(networkPrompt)},
-		{Name: "dhcp_security_analysis", Title: "DHCP security review", Description: "Look for rogue servers, starvation, spoofing and address conflicts.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
-		{Name: "dhcp_forensic_investigation", Title: "DHCP forensic timeline", Description: "Reconstruct which device held which address when, for an investigation.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
-	}
+	return analyzer.CapturePrompts(
+		analyzer.PromptSpec{Name: "dhcp_network_analysis", Title: "DHCP network health review", Description: "Review how well DHCP serves the network: servers, leases, latency and failures.", Template: networkPrompt},
+		analyzer.PromptSpec{Name: "dhcp_security_analysis", Title: "DHCP security review", Description: "Look for rogue servers, starvation, spoofing and address conflicts.", Template: securityPrompt},
+		analyzer.PromptSpec{Name: "dhcp_forensic_investigation", Title: "DHCP forensic timeline", Description: "Reconstruct which device held which address when, for an investigation.", Template: forensicPrompt},
+	)
 }
 
 const networkPrompt = `You are reviewing DHCP service health in {{capture}}.

@@ -7,21 +7,21 @@ import (
 
 // Input is the argument object of analyze_dhcp_packets.
 type Input struct {
-	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	PcapFile string `json:"pcap_file" jsonschema:"path or http(s) URL"`
 
-	Limit              *int `json:"limit,omitempty" jsonschema:"packets per page (default 20, at most 1000; 0: none, just packets_page)"`
-	Offset             int  `json:"offset,omitempty" jsonschema:"index of the first packet to return, among those that match the filters (default 0)"`
-	TransactionsLimit  *int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, at most 1000; 0: none)"`
-	TransactionsOffset int  `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
-	ClientsLimit       *int `json:"clients_limit,omitempty" jsonschema:"clients per page (default 20, at most 1000; 0: none)"`
-	ClientsOffset      int  `json:"clients_offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
+	Limit              *int `json:"limit,omitempty" jsonschema:"packets per page (default 20; 0: none)"`
+	Offset             int  `json:"offset,omitempty"`
+	TransactionsLimit  *int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20)"`
+	TransactionsOffset int  `json:"transactions_offset,omitempty"`
+	ClientsLimit       *int `json:"clients_limit,omitempty" jsonschema:"clients per page (default 20)"`
+	ClientsOffset      int  `json:"clients_offset,omitempty"`
 
-	ClientMAC     string `json:"client_mac,omitempty" jsonschema:"only this client hardware address (chaddr), e.g. 00:0b:82:01:fc:42"`
-	TransactionID string `json:"transaction_id,omitempty" jsonschema:"only this transaction id, hex as 0x3d1d or decimal"`
-	MessageType   string `json:"message_type,omitempty" jsonschema:"only this message type: DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM, BOOTP (no option 53), or a number"`
-	ServerID      string `json:"server_id,omitempty" jsonschema:"only messages of this DHCP server (option 54, or the source of a reply without it)"`
-	StartTime     string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
-	EndTime       string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
+	ClientMAC     string `json:"client_mac,omitempty" jsonschema:"client MAC (chaddr)"`
+	TransactionID string `json:"transaction_id,omitempty" jsonschema:"xid: 0x3d1d or decimal"`
+	MessageType   string `json:"message_type,omitempty" jsonschema:"DISCOVER, OFFER, REQUEST, ACK, NAK, ..., BOOTP, or a number"`
+	ServerID      string `json:"server_id,omitempty" jsonschema:"server (option 54, or a reply's source)"`
+	StartTime     string `json:"start_time,omitempty" jsonschema:"only from this time"`
+	EndTime       string `json:"end_time,omitempty" jsonschema:"only up to this time"`
 
 	// Thresholds are the detectors' thresholds (see detectors.go), set by
 	// the front end from their declarations; the zero value means the

@@ -43,7 +43,7 @@ func TestBudgetShares(t *testing.T) {
 func TestTransactionEviction(t *testing.T) {
 	for name, room := range map[string]int{"dns-normal.pcap": 3, "dns-unanswered.pcap": 16, "dns-slow-server.pcap": 3, "dns-dga.pcap": 3} {
 		t.Run(name, func(t *testing.T) {
-			file := genFile(t, name)
+			file := pcaptest.GenFile(t, name)
 			want := analyze(t, Input{PcapFile: file})
 			got, err := New(Options{MaxTransactions: room}).analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: file})
 			if err != nil {
@@ -74,7 +74,7 @@ func TestTransactionEviction(t *testing.T) {
 			}
 		})
 	}
-	got, err := New(Options{MaxTransactions: 3}).analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: genFile(t, "dns-unanswered.pcap")})
+	got, err := New(Options{MaxTransactions: 3}).analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: pcaptest.GenFile(t, "dns-unanswered.pcap")})
 	if err != nil {
 		t.Fatal(err)
 	}

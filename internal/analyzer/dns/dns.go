@@ -48,18 +48,11 @@ func (*Module) Name() string { return "dns" }
 // Tools returns analyze_dns_packets.
 func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
-		Name:  "analyze_dns_packets",
-		Title: "DNS analysis",
-		Description: "Analyze DNS, mDNS and LLMNR in a capture (pcap_file: local path or http(s) URL), over UDP and TCP. Returns " +
-			"statistics over the whole capture (queries, responses, rcodes, qtypes, answered/unanswered/retransmitted queries, response " +
-			"times), per-server statistics (answer rate, rcode mix, latency min/median/p95/max), top domains, registered domains, clients, " +
-			"servers and qtypes, anomalies with evidence frames (dns_tunneling_suspected, dga_suspected, high_nxdomain_rate, " +
-			"slow_dns_server, unanswered_queries, dns_non_standard_port, large_response, malformed_dns), and paged detail: messages " +
-			"(flags, opcode, rcode names, every section with decoded records, EDNS0) and transactions (query, response, time). Filter " +
-			"with domain, qtype, rcode, client_ip, server_ip, start_time, end_time; page with limit/offset and transactions_limit/offset " +
-			"(limit 0: summary only).",
-		OpenWorld: true,
-		Params:    detectors.Params(),
+		Name:        "analyze_dns_packets",
+		Title:       "DNS analysis",
+		Description: "DNS, mDNS and LLMNR over UDP/TCP: statistics, per-server latency and rcodes, top domains, findings (tunneling, DGA, NXDOMAIN rate, slow or unanswering servers, non-standard port, large responses, malformed), then messages and transactions.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 

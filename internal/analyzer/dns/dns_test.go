@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,30 +12,28 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 func intp(n int) *int { return &n }
 
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).analyze, in)
+}
+
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
 }
 
 // allPackets pages through every DNS message of a capture.
 func allPackets(t *testing.T, file string) []Packet {
-	var all []Packet
-	for offset := 0; ; {
+	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
 		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
-		all = append(all, out.Packets...)
-		if !out.PacketsPage.Truncated {
-			return all
-		}
-		offset = *out.PacketsPage.NextOffset
-	}
+		return out.Packets, out.PacketsPage
+	})
 }
 
 // tsharkFields is the command that made the corpus truth tables (the
@@ -122,47 +118,14 @@ func tsharkName(n string) string {
 // TestAgreesWithTshark checks every DNS message of the shared corpus against
 // tshark's output (../shared/corpus/truth/*.dns.tsv).
 func TestAgreesWithTshark(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
-	tables, _ := filepath.Glob(filepath.Join(dir, "truth", "*.dns.tsv"))
-	checked := 0
-	for _, table := range tables {
-		file := strings.TrimSuffix(filepath.Base(table), ".dns.tsv")
-		checked += compareWithTshark(t, filepath.Join(dir, file), pcaptest.ReadTSV(t, table))
-	}
-	t.Logf("%d DNS messages agree with tshark", checked)
-	if checked < 900 {
-		t.Errorf("checked %d messages; the corpus has more than 900", checked)
-	}
+	pcaptest.CorpusTruth(t, "dns", 900, compareWithTshark)
 }
 
 // TestAgreesWithLiveTshark runs tshark on the repository's captures.
 func TestAgreesWithLiveTshark(t *testing.T) {
-	bin, ok := pcaptest.LookPath("tshark")
-	if !ok {
-		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	more, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "dns-*.pcap"))
-	checked := 0
-	for _, f := range append(append(files, more...), gen...) {
-		if strings.Contains(f, "malformed-") {
-			continue
-		}
-		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkFields...)...)
-		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-		out, _ := cmd.Output()
-		tsv := filepath.Join(t.TempDir(), "out.tsv")
-		os.WriteFile(tsv, out, 0o644)
-		checked += compareWithTshark(t, f, pcaptest.ReadTSV(t, tsv))
-	}
-	if checked < 50 {
-		t.Errorf("compared %d messages with tshark", checked)
-	}
-}
-
-func genFile(t testing.TB, name string) string {
-	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
+	more, _ := filepath.Glob(pcaptest.Testdata(t, "*.pcap*"))
+	files := slices.DeleteFunc(pcaptest.ModuleCaptures(t, "dns-*.pcap", more...), func(f string) bool { return strings.Contains(f, "malformed-") })
+	pcaptest.LiveTshark(t, files, 50, tsharkFields, compareWithTshark)
 }
 
 // TestAnomalies: each generated capture fires exactly its detectors.
@@ -178,27 +141,12 @@ func TestAnomalies(t *testing.T) {
 		"dns-amplification.pcap":    {AnomalyLargeResponse: "high"},
 		"dns-malformed.pcap":        {AnomalyMalformed: "low"},
 	}
-	for file, types := range want {
-		t.Run(file, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: genFile(t, file)})
-			got := map[string]string{}
-			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity.String()
-				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
-					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(types) {
-				t.Errorf("anomalies = %v, want %v", got, types)
-			}
-		})
-	}
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 // TestCorpusSilence: no detector fires on the corpus captures of ordinary
 // traffic; the exceptions are listed with their reason.
 func TestCorpusSilence(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
 		// tcpdump's crafted 63 KB responses with a bad label or a forward
 		// pointer, sent with no query.
@@ -210,24 +158,11 @@ func TestCorpusSilence(t *testing.T) {
 		// up: it answers LLMNR, NBNS and SMB): a genuine unanswered server.
 		"mixed-smb-dhcpv6-ipv6-suricata.pcap": {AnomalyUnanswered},
 	}
-	for _, s := range pcaptest.CorpusSummaries(t, dir) {
-		if s.TsharkExit != 0 || s.Packets == 0 {
-			continue
-		}
-		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
-		var got []string
-		for _, a := range out.Anomalies {
-			got = append(got, a.Type)
-		}
-		slices.Sort(got)
-		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
-		}
-	}
+	pcaptest.CorpusSilence(t, expected, nil, findings)
 }
 
 func TestTCPAndTransactions(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "dns-normal.pcap"), Limit: intp(1000), TransactionsLimit: intp(1000)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dns-normal.pcap"), Limit: intp(1000), TransactionsLimit: intp(1000)})
 	var tcp []Packet
 	for _, p := range out.Packets {
 		if p.Protocol == "TCP" {
@@ -276,7 +211,7 @@ func frames(ps []Packet) []int {
 }
 
 func TestFiltersAndPaging(t *testing.T) {
-	file := genFile(t, "dns-normal.pcap")
+	file := pcaptest.GenFile(t, "dns-normal.pcap")
 	all := analyze(t, Input{PcapFile: file})
 	if len(all.Packets) != DefaultLimit || !all.PacketsPage.Truncated || all.PacketsPage.Total != 309 {
 		t.Fatalf("default page = %+v", all.PacketsPage)
@@ -309,23 +244,11 @@ func TestFiltersAndPaging(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "dns-*.pcap"))
-	if len(files) == 0 || len(gen) == 0 {
-		t.Fatalf("captures: %d in testdata, %d generated", len(files), len(gen))
-	}
-	for _, file := range append(files, gen...) {
-		name := filepath.Base(file)
-		t.Run(name, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: file})
-			out.File = name
-			pcaptest.GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
-			b, _ := json.Marshal(out)
-			if len(b) > ResponseBudget {
-				t.Errorf("default response is %d bytes", len(b))
-			}
-		})
-	}
+	pcaptest.GoldenOutputs(t, pcaptest.ModuleCaptures(t, "dns-*.pcap"), ResponseBudget, func(t *testing.T, file, name string) any {
+		out := analyze(t, Input{PcapFile: file})
+		out.File = name
+		return out
+	})
 }
 
 func TestPrompts(t *testing.T) {
@@ -337,7 +260,7 @@ func TestPrompts(t *testing.T) {
 // it and the bounds.
 func TestThresholds(t *testing.T) {
 	tool := New(Options{}).Tools()[0]
-	file := genFile(t, "dns-normal.pcap")
+	file := pcaptest.GenFile(t, "dns-normal.pcap")
 	args, _ := json.Marshal(map[string]any{"pcap_file": file, "nxdomain_max_rate": 0.01, "tunnel_min_subdomains": 7})
 	in, err := tool.Decode(args)
 	if err != nil {
@@ -385,34 +308,8 @@ func TestREADMEThresholds(t *testing.T) {
 // the same statistics, on every capture of its testdata and every generated
 // DNS capture.
 func TestBrief(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "dns-*.pcap"))
-	m := New(Options{})
-	for _, file := range append(files, gen...) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			env := pcaptest.Env(0)
-			p, err := m.NewPass(env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, briefs, err := modkit.RunPasses(t.Context(), env, file, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := analyze(t, Input{PcapFile: file})
-			if briefs[0].Module != "dns" {
-				t.Errorf("brief of module %q", briefs[0].Module)
-			}
-			got, _ := json.Marshal(briefs[0].Findings)
-			want, _ := json.Marshal(out.Anomalies)
-			if string(got) != string(want) {
-				t.Errorf("brief findings:\n%s\ntool anomalies:\n%s", got, want)
-			}
-			got, _ = json.Marshal(briefs[0].Summary)
-			want, _ = json.Marshal(out.Statistics)
-			if string(got) != string(want) {
-				t.Errorf("brief summary:\n%s\ntool statistics:\n%s", got, want)
-			}
-		})
-	}
+	pcaptest.CheckBrief(t, New(Options{}), pcaptest.ModuleCaptures(t, "dns-*.pcap"), func(t *testing.T, file string) modkit.Brief {
+		out := analyze(t, Input{PcapFile: file})
+		return modkit.Brief{Module: "dns", Summary: out.Statistics, Findings: out.Anomalies}
+	})
 }

@@ -1,11 +1,9 @@
 package dns
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -17,21 +15,9 @@ import (
 
 // dnsPayloads returns the DNS messages of the test captures, as seeds.
 func dnsPayloads(f *testing.F) [][]byte {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(f), "testdata", "gen", "dns-*.pcap"))
-	var out [][]byte
-	for _, file := range append(files, gen...) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.UDP != nil && len(out) < 300 && serviceOf(uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)) != "" {
-				out = append(out, append([]byte(nil), p.UDP.Payload...))
-			}
-		}))
-	}
-	return out
+	return pcaptest.UDPPayloads(f, pcaptest.ModuleCaptures(f, "dns-*.pcap"), 300, func(p *engine.Packet) bool {
+		return serviceOf(uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)) != ""
+	})
 }
 
 // FuzzDecode feeds arbitrary bytes to the DNS message decoder and the
@@ -86,29 +72,12 @@ func FuzzTCPStream(f *testing.F) {
 	// Seeds: each direction of the DNS-over-TCP connections of the test
 	// captures, cut in the middle.
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	streams := map[string][]byte{}
-	var order []string
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.TCP == nil || len(p.TCP.Payload) == 0 || (p.TCP.SrcPort != 53 && p.TCP.DstPort != 53) {
-				return
-			}
-			k := file + p.SrcIP().String() + p.TCP.SrcPort.String()
-			if _, ok := streams[k]; !ok {
-				order = append(order, k)
-			}
-			streams[k] = append(streams[k], p.TCP.Payload...)
-		}))
-	}
-	if len(order) == 0 {
+	streams := pcaptest.TCPStreams(f, files, func(p *engine.Packet) bool { return p.TCP.SrcPort == 53 || p.TCP.DstPort == 53 })
+	if len(streams) == 0 {
 		f.Fatal("no DNS over TCP in the test captures to seed from")
 	}
-	for _, k := range order {
-		f.Add(streams[k], len(streams[k])/2)
+	for _, s := range streams {
+		f.Add(s, len(s)/2)
 	}
 	two := []byte{0, 12, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 2, 1}
 	f.Add(two, 5)
@@ -131,14 +100,7 @@ func FuzzTCPStream(f *testing.F) {
 func feed(t *testing.T, pieces [][]byte) int {
 	o := newObserver(fuzzConfig(t))
 	c := &engine.StreamConn{Client: netip.MustParseAddrPort("10.0.0.1:40000"), Server: netip.MustParseAddrPort("10.0.0.53:53")}
-	var held []byte
-	for _, p := range pieces {
-		data := append(held, p...)
-		c.Consume(true, len(data))
-		o.Data(c, true, data, func(int) (int, time.Time) { return 1, time.Unix(1, 0) })
-		consumed := c.Consumed(true)
-		held = append([]byte(nil), data[consumed:]...)
-	}
+	pcaptest.FeedStream(t, o, c, pieces, nil)
 	return o.found
 }
 

@@ -6,12 +6,11 @@ import (
 
 // Prompts returns the module's three prompts, with mcpcap's names.
 func (*Module) Prompts() []analyzer.Prompt {
-	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
-	return []analyzer.Prompt{
-		{Name: "security_analysis", Title: "DNS security review", Description: "Look for DNS tunneling, DGA malware, amplification and DNS on unusual ports.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
-		{Name: "network_troubleshooting", Title: "DNS troubleshooting", Description: "Find failing, slow and unanswered name resolution.", Args: arg, Render: analyzer.CapturePrompt(troublePrompt)},
-		{Name: "forensic_investigation", Title: "DNS forensic timeline", Description: "Reconstruct which host looked up what, when, and what it was told.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
-	}
+	return analyzer.CapturePrompts(
+		analyzer.PromptSpec{Name: "security_analysis", Title: "DNS security review", Description: "Look for DNS tunneling, DGA malware, amplification and DNS on unusual ports.", Template: securityPrompt},
+		analyzer.PromptSpec{Name: "network_troubleshooting", Title: "DNS troubleshooting", Description: "Find failing, slow and unanswered name resolution.", Template: troublePrompt},
+		analyzer.PromptSpec{Name: "forensic_investigation", Title: "DNS forensic timeline", Description: "Reconstruct which host looked up what, when, and what it was told.", Template: forensicPrompt},
+	)
 }
 
 const securityPrompt = `You are hunting for malicious DNS activity in {{capture}}.

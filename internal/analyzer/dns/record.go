@@ -7,20 +7,20 @@ import (
 
 // Input is the argument object of analyze_dns_packets.
 type Input struct {
-	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	PcapFile string `json:"pcap_file" jsonschema:"path or http(s) URL"`
 
-	Limit              *int `json:"limit,omitempty" jsonschema:"DNS messages per page (default 20, fewer if the response would pass 32 KiB; at most 1000; 0: none, just the page object)"`
-	Offset             int  `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
-	TransactionsLimit  *int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20, fewer if the response would pass 32 KiB; at most 1000; 0: none)"`
-	TransactionsOffset int  `json:"transactions_offset,omitempty" jsonschema:"index of the first transaction to return (default 0)"`
+	Limit              *int `json:"limit,omitempty" jsonschema:"messages per page (default 20; 0: none)"`
+	Offset             int  `json:"offset,omitempty"`
+	TransactionsLimit  *int `json:"transactions_limit,omitempty" jsonschema:"transactions per page (default 20)"`
+	TransactionsOffset int  `json:"transactions_offset,omitempty"`
 
-	Domain    string `json:"domain,omitempty" jsonschema:"only messages whose question name contains this text (case-insensitive)"`
-	QType     string `json:"qtype,omitempty" jsonschema:"only this question type: A, AAAA, TXT, ... or a number"`
-	RCode     string `json:"rcode,omitempty" jsonschema:"only responses with this response code: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or a number"`
-	ClientIP  string `json:"client_ip,omitempty" jsonschema:"only messages to or from this client (the side that sent the query)"`
-	ServerIP  string `json:"server_ip,omitempty" jsonschema:"only messages to or from this server (the side that answered)"`
-	StartTime string `json:"start_time,omitempty" jsonschema:"only messages at or after this time (RFC 3339 or Unix seconds)"`
-	EndTime   string `json:"end_time,omitempty" jsonschema:"only messages at or before this time (RFC 3339 or Unix seconds)"`
+	Domain    string `json:"domain,omitempty" jsonschema:"question name contains this (any case)"`
+	QType     string `json:"qtype,omitempty" jsonschema:"A, AAAA, TXT, ... or a number"`
+	RCode     string `json:"rcode,omitempty" jsonschema:"NOERROR, NXDOMAIN, ... or a number"`
+	ClientIP  string `json:"client_ip,omitempty" jsonschema:"the querying host"`
+	ServerIP  string `json:"server_ip,omitempty" jsonschema:"the answering host"`
+	StartTime string `json:"start_time,omitempty" jsonschema:"only from this time"`
+	EndTime   string `json:"end_time,omitempty" jsonschema:"only up to this time"`
 
 	// Thresholds are the detectors' thresholds for this call (see
 	// detectors.go), filled by the front end from their declarations.

@@ -265,7 +265,7 @@ func TestPresentName(t *testing.T) {
 // TestQueryHasNoRcode: a query has no response code; a response carries
 // its code even when it is NOERROR.
 func TestQueryHasNoRcode(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "dns-normal.pcap"), Limit: intp(2)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dns-normal.pcap"), Limit: intp(2)})
 	b, _ := json.Marshal(out.Packets)
 	var ps []map[string]any
 	json.Unmarshal(b, &ps)
@@ -280,7 +280,7 @@ func TestQueryHasNoRcode(t *testing.T) {
 // TestLimitZero: limit 0 lists nothing and keeps the page objects and the
 // summary.
 func TestLimitZero(t *testing.T) {
-	file := genFile(t, "dns-normal.pcap")
+	file := pcaptest.GenFile(t, "dns-normal.pcap")
 	all := analyze(t, Input{PcapFile: file})
 	none := analyze(t, Input{PcapFile: file, Limit: intp(0), TransactionsLimit: intp(0)})
 	if len(none.Packets) != 0 || len(none.Transactions) != 0 || none.PacketsPage.Total != 309 || none.TxPage.Total != all.TxPage.Total || none.PacketsPage.Returned != 0 {
@@ -296,16 +296,8 @@ func TestLimitZero(t *testing.T) {
 // TestOutputKeyOrder: the JSON begins with identity and totals, then
 // warnings, the statistics and the anomalies; the paged lists come after.
 func TestOutputKeyOrder(t *testing.T) {
-	b, _ := json.Marshal(analyze(t, Input{PcapFile: genFile(t, "dns-normal.pcap")}))
-	var keys []string
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.Token()
-	for dec.More() {
-		k, _ := dec.Token()
-		keys = append(keys, k.(string))
-		var skip json.RawMessage
-		dec.Decode(&skip)
-	}
+	b, _ := json.Marshal(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "dns-normal.pcap")}))
+	keys := pcaptest.TopKeys(t, b)
 	want := "file analysis_timestamp total_packets_in_file dns_packets_found dns_packets_analyzed warnings statistics anomalies top servers servers_total packets packets_page transactions transactions_page filters thresholds"
 	if got := strings.Join(keys, " "); got != want {
 		t.Errorf("keys\n%s\nwant\n%s", got, want)

@@ -25,14 +25,6 @@ func addrN(n int, v6 bool) netip.Addr {
 	return netip.AddrFrom4([4]byte{10, byte(n >> 16), byte(n >> 8), byte(n)})
 }
 
-// liveBytes returns the live heap after a collection.
-func liveBytes() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
 // TestStateEntryBytes measures what one entry of each budgeted table takes
 // on the heap, at sizes just past a growth of its map (the worst point),
 // and checks that the per-entry figure the budget divides by (config.go)
@@ -155,9 +147,9 @@ func TestStateEntryBytes(t *testing.T) {
 			// Just past a doubling of the map (7/8 load of 2^k slots), and
 			// between two.
 			for _, n := range []int{1<<15*7/8 + 64, 1 << 15, 1<<16*7/8 + 64} {
-				before := liveBytes()
+				before := pcaptest.LiveHeap()
 				held := c.fill(n)
-				after := liveBytes()
+				after := pcaptest.LiveHeap()
 				runtime.KeepAlive(held)
 				per := float64(int64(after)-int64(before)) / float64(n/max(c.per, 1))
 				worst = max(worst, per)

@@ -1,11 +1,8 @@
 package icmp
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,29 +20,21 @@ import (
 // message's; the output marshals to JSON.
 func FuzzMessage(f *testing.F) {
 	// Seeds: every ICMP and ICMPv6 message of the test captures.
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(f), "testdata", "gen", "icmp-*.pcap"))
 	seeds := 0
-	for _, file := range append(files, gen...) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
+	pcaptest.EachPacket(f, pcaptest.ModuleCaptures(f, "icmp-*.pcap"), func(_ string, p *engine.Packet) {
+		if seeds >= 300 {
+			return
 		}
-		engine.Run(f.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if seeds >= 300 {
-				return
-			}
-			switch {
-			case p.ICMPv4 != nil:
-				f.Add(false, append(append([]byte(nil), p.ICMPv4.Contents...), p.ICMPv4.Payload...))
-			case p.ICMPv6 != nil:
-				f.Add(true, append(append([]byte(nil), p.ICMPv6.Contents...), p.ICMPv6.Payload...))
-			default:
-				return
-			}
-			seeds++
-		}))
-	}
+		switch {
+		case p.ICMPv4 != nil:
+			f.Add(false, append(append([]byte(nil), p.ICMPv4.Contents...), p.ICMPv4.Payload...))
+		case p.ICMPv6 != nil:
+			f.Add(true, append(append([]byte(nil), p.ICMPv6.Contents...), p.ICMPv6.Payload...))
+		default:
+			return
+		}
+		seeds++
+	})
 	if seeds == 0 {
 		f.Fatal("no ICMP message in the test captures to seed from")
 	}

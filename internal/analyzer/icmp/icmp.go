@@ -42,17 +42,11 @@ func (*Module) Name() string { return "icmp" }
 // Tools returns analyze_icmp_packets.
 func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
-		Name:  "analyze_icmp_packets",
-		Title: "ICMP and ICMPv6 analysis",
-		Description: "Analyze ICMP and ICMPv6 in a capture (pcap_file: local path or http(s) URL). Returns statistics over the whole " +
-			"capture (types, sources, destinations, echo requests/replies/losses, RTT, errors, unreachable hosts taken from the quoted " +
-			"datagram), echo statistics per host pair (sent, received, loss, min/avg/max RTT), traceroute paths rebuilt from " +
-			"time-exceeded replies, anomalies with evidence frames (ping_sweep, icmp_flood, icmp_tunneling_suspected, icmp_redirect, " +
-			"unreachable_storm, fragmentation_needed_blackhole, malformed_icmp), and paged packets with type/code names, the " +
-			"decoded original datagram of each error, MTU, redirect gateway, neighbor discovery and MLD fields. Filter with src_ip, " +
-			"dst_ip, icmp_type, start_time, end_time; page with limit/offset (limit 0: summary only).",
-		OpenWorld: true,
-		Params:    detectors.Params(),
+		Name:        "analyze_icmp_packets",
+		Title:       "ICMP and ICMPv6 analysis",
+		Description: "ICMP and ICMPv6: statistics, echo loss and RTT per host pair, traceroute paths, findings (ping sweep, flood, tunneling, redirects, unreachable storm, PMTU blackhole, malformed), then packets with their quoted datagrams.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 

@@ -2,14 +2,10 @@ package icmp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -25,23 +21,20 @@ func analyze(t testing.TB, in Input) *Output {
 	if len(in.Thresholds.Params()) == 0 {
 		in.Thresholds = analyzer.NewThresholds(detectors.Params())
 	}
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).analyze, in)
+}
+
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
 }
 
 func allPackets(t *testing.T, file string) []Packet {
-	var all []Packet
-	for offset := 0; ; {
+	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
 		out := analyze(t, Input{PcapFile: file, Limit: intp(MaxLimit), Offset: offset})
-		all = append(all, out.Packets...)
-		if !out.PacketsPage.Truncated {
-			return all
-		}
-		offset = *out.PacketsPage.NextOffset
-	}
+		return out.Packets, out.PacketsPage
+	})
 }
 
 var tsharkFields = []string{"-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-E", "occurrence=f", "-Y", "icmp || icmpv6",
@@ -77,64 +70,19 @@ func compareWithTshark(t *testing.T, file string, rows []map[string]string) int 
 }
 
 func TestAgreesWithTshark(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
-	tables, _ := filepath.Glob(filepath.Join(dir, "truth", "*.icmp.tsv"))
-	checked := 0
-	for _, table := range tables {
-		file := strings.TrimSuffix(filepath.Base(table), ".icmp.tsv")
-		checked += compareWithTshark(t, filepath.Join(dir, file), pcaptest.ReadTSV(t, table))
-	}
-	t.Logf("%d ICMP packets agree with tshark", checked)
-	if checked < 240 {
-		t.Errorf("checked %d packets", checked)
-	}
+	pcaptest.CorpusTruth(t, "icmp", 240, compareWithTshark)
 }
 
 func TestAgreesWithLiveTshark(t *testing.T) {
-	bin, ok := pcaptest.LookPath("tshark")
-	if !ok {
-		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "icmp-*.pcap"))
-	checked := 0
-	for _, f := range append(files, gen...) {
-		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkFields...)...)
-		cmd.Env = append(os.Environ(), "LC_ALL=C")
-		out, _ := cmd.Output()
-		tsv := filepath.Join(t.TempDir(), "out.tsv")
-		os.WriteFile(tsv, out, 0o644)
-		checked += compareWithTshark(t, f, pcaptest.ReadTSV(t, tsv))
-	}
-	if checked < 100 {
-		t.Errorf("compared %d packets with tshark", checked)
-	}
+	pcaptest.LiveTshark(t, pcaptest.ModuleCaptures(t, "icmp-*.pcap"), 100, tsharkFields, compareWithTshark)
 }
 
 func TestCorpusSilence(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
 		// zeek's test of ICMP headers cut by the snaplen.
 		"icmp-header-truncated-zeek.pcap": {AnomalyMalformed},
 	}
-	for _, s := range pcaptest.CorpusSummaries(t, dir) {
-		if s.TsharkExit != 0 || s.Packets == 0 {
-			continue
-		}
-		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
-		var got []string
-		for _, a := range out.Anomalies {
-			got = append(got, a.Type)
-		}
-		slices.Sort(got)
-		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
-		}
-	}
-}
-
-func genFile(t testing.TB, name string) string {
-	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
+	pcaptest.CorpusSilence(t, expected, nil, findings)
 }
 
 func TestAnomalies(t *testing.T) {
@@ -148,25 +96,11 @@ func TestAnomalies(t *testing.T) {
 		"icmp-blackhole.pcap":         {AnomalyBlackhole: "medium"},
 		"icmp-malformed.pcap":         {AnomalyMalformed: "low"},
 	}
-	for file, types := range want {
-		t.Run(file, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: genFile(t, file)})
-			got := map[string]string{}
-			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity.String()
-				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
-					t.Errorf("%s: evidence %v", a.Type, a.EvidenceFrames)
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(types) {
-				t.Errorf("anomalies = %v, want %v", got, types)
-			}
-		})
-	}
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 func TestNormalCapture(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap"), Limit: intp(100)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "icmp-normal.pcap"), Limit: intp(100)})
 	if len(out.Traceroutes) != 1 {
 		t.Fatalf("traceroutes = %+v", out.Traceroutes)
 	}
@@ -209,7 +143,7 @@ func TestNormalCapture(t *testing.T) {
 }
 
 func TestFiltersAndGolden(t *testing.T) {
-	file := genFile(t, "icmp-normal.pcap")
+	file := pcaptest.GenFile(t, "icmp-normal.pcap")
 	for _, c := range []struct {
 		in    Input
 		total int
@@ -231,20 +165,11 @@ func TestFiltersAndGolden(t *testing.T) {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "icmp-*.pcap"))
-	if len(files) == 0 || len(gen) == 0 {
-		t.Fatalf("captures: %d in testdata, %d generated", len(files), len(gen))
-	}
-	for _, f := range append(files, gen...) {
-		name := filepath.Base(f)
-		out := analyze(t, Input{PcapFile: f})
+	pcaptest.GoldenOutputs(t, pcaptest.ModuleCaptures(t, "icmp-*.pcap"), ResponseBudget, func(t *testing.T, file, name string) any {
+		out := analyze(t, Input{PcapFile: file})
 		out.File = name
-		pcaptest.GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
-		if b, _ := json.Marshal(out); len(b) > ResponseBudget {
-			t.Errorf("%s: %d bytes", name, len(b))
-		}
-	}
+		return out
+	})
 }
 
 func TestPrompts(t *testing.T) {
@@ -256,7 +181,7 @@ func TestPrompts(t *testing.T) {
 // error that names the threshold.
 func TestThresholds(t *testing.T) {
 	tool := New(Options{}).Tools()[0]
-	file := genFile(t, "icmp-sweep.pcap")
+	file := pcaptest.GenFile(t, "icmp-sweep.pcap")
 	for _, c := range []struct {
 		args  string
 		sweep bool
@@ -300,33 +225,8 @@ func TestREADMEThresholds(t *testing.T) {
 // tool's anomalies, and its summary the tool's statistics, on every test
 // capture.
 func TestBrief(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "icmp-*.pcap"))
-	m := New(Options{})
-	for _, f := range append(files, gen...) {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			pass, err := m.NewPass(pcaptest.Env(0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, briefs, err := modkit.RunPasses(t.Context(), pcaptest.Env(0), f, pass)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := analyze(t, Input{PcapFile: f})
-			if len(briefs) != 1 || briefs[0].Module != "icmp" {
-				t.Fatalf("briefs = %+v", briefs)
-			}
-			for _, c := range []struct {
-				name      string
-				got, want any
-			}{{"findings", briefs[0].Findings, out.Anomalies}, {"summary", briefs[0].Summary, out.Statistics}} {
-				got, _ := json.Marshal(c.got)
-				want, _ := json.Marshal(c.want)
-				if string(got) != string(want) {
-					t.Errorf("brief %s:\n%s\nwant the tool's\n%s", c.name, got, want)
-				}
-			}
-		})
-	}
+	pcaptest.CheckBrief(t, New(Options{}), pcaptest.ModuleCaptures(t, "icmp-*.pcap"), func(t *testing.T, file string) modkit.Brief {
+		out := analyze(t, Input{PcapFile: file})
+		return modkit.Brief{Module: "icmp", Summary: out.Statistics, Findings: out.Anomalies}
+	})
 }

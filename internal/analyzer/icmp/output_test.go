@@ -136,7 +136,7 @@ func busyCapture(t testing.TB) string {
 // The summary and the findings stay whole; the lists are cut, and say so.
 func TestDefaultResponseSize(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "icmp-*.pcap"))
+	gen, _ := filepath.Glob(pcaptest.GenFile(t, "icmp-*.pcap"))
 	files = append(files, gen...)
 	if dir, ok := pcaptest.CorpusDir(t); ok {
 		corpus, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
@@ -224,7 +224,7 @@ func checkBusy(t *testing.T, out *Output) {
 // TestLimitZero: limit 0 returns no packets, the page object and the
 // whole summary; an absent limit is the default page.
 func TestLimitZero(t *testing.T) {
-	file := genFile(t, "icmp-normal.pcap")
+	file := pcaptest.GenFile(t, "icmp-normal.pcap")
 	none := analyze(t, Input{PcapFile: file, Limit: intp(0)})
 	def := analyze(t, Input{PcapFile: file})
 	if len(none.Packets) != 0 || none.PacketsPage.Total != def.PacketsPage.Total || none.PacketsPage.Limit != 0 || !none.PacketsPage.Truncated ||
@@ -257,16 +257,8 @@ func TestLimitZero(t *testing.T) {
 // totals, notes and warnings, statistics, anomalies, the top lists, the
 // paged packets, then filters and thresholds.
 func TestSummaryFirst(t *testing.T) {
-	b, _ := json.Marshal(analyze(t, Input{PcapFile: genFile(t, "icmp-normal.pcap")}))
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.Token()
-	var keys []string
-	for dec.More() {
-		k, _ := dec.Token()
-		keys = append(keys, k.(string))
-		var skip json.RawMessage
-		dec.Decode(&skip)
-	}
+	b, _ := json.Marshal(analyze(t, Input{PcapFile: pcaptest.GenFile(t, "icmp-normal.pcap")}))
+	keys := pcaptest.TopKeys(t, b)
 	want := "[file analysis_timestamp total_packets icmp_packets_found icmp_packets_analyzed warnings statistics anomalies host_pairs host_pairs_total traceroutes traceroutes_total packets packets_page filters thresholds]"
 	if fmt.Sprint(keys) != want {
 		t.Errorf("keys %v\nwant %s", keys, want)
@@ -280,10 +272,10 @@ func TestReport(t *testing.T) {
 		file      string
 		want, not []string
 	}{
-		{genFile(t, "icmp-normal.pcap"), []string{"4  198.51.100.10  15.000 ms  15.000 ms  15.000 ms  (destination)", ", reached\n", "unreachable hosts: 198.51.100.10"}, nil},
-		{genFile(t, "icmp-flood.pcap"), nil, []string{"unreachable hosts:", "Traceroute"}},
+		{pcaptest.GenFile(t, "icmp-normal.pcap"), []string{"4  198.51.100.10  15.000 ms  15.000 ms  15.000 ms  (destination)", ", reached\n", "unreachable hosts: 198.51.100.10"}, nil},
+		{pcaptest.GenFile(t, "icmp-flood.pcap"), nil, []string{"unreachable hosts:", "Traceroute"}},
 		{filepath.Join("testdata", "icmp-5-pings-zeek.pcap"), nil, []string{"unreachable hosts:", "lost"}},
-		{genFile(t, "icmp-sweep.pcap"), []string{"of the requests unanswered (", "lost 1 of 1 (100%)"}, []string{"(0%)"}},
+		{pcaptest.GenFile(t, "icmp-sweep.pcap"), []string{"of the requests unanswered (", "lost 1 of 1 (100%)"}, []string{"(0%)"}},
 	} {
 		var b strings.Builder
 		if err := writeReport(&b, analyze(t, Input{PcapFile: c.file})); err != nil {

@@ -6,12 +6,11 @@ import (
 
 // Prompts returns the module's three prompts, with mcpcap's names.
 func (*Module) Prompts() []analyzer.Prompt {
-	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
-	return []analyzer.Prompt{
-		{Name: "icmp_network_diagnostics", Title: "ICMP network diagnostics", Description: "Reachability, loss, latency, paths and MTU problems from ICMP.", Args: arg, Render: analyzer.CapturePrompt(diagPrompt)},
-		{Name: "icmp_security_analysis", Title: "ICMP security review", Description: "Sweeps, floods, tunnels and redirects.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
-		{Name: "icmp_forensic_investigation", Title: "ICMP forensic timeline", Description: "Who probed or reached whom, and when.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
-	}
+	return analyzer.CapturePrompts(
+		analyzer.PromptSpec{Name: "icmp_network_diagnostics", Title: "ICMP network diagnostics", Description: "Reachability, loss, latency, paths and MTU problems from ICMP.", Template: diagPrompt},
+		analyzer.PromptSpec{Name: "icmp_security_analysis", Title: "ICMP security review", Description: "Sweeps, floods, tunnels and redirects.", Template: securityPrompt},
+		analyzer.PromptSpec{Name: "icmp_forensic_investigation", Title: "ICMP forensic timeline", Description: "Who probed or reached whom, and when.", Template: forensicPrompt},
+	)
 }
 
 const diagPrompt = `You are diagnosing reachability and path problems from ICMP in {{capture}}.

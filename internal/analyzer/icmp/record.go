@@ -7,15 +7,15 @@ import (
 
 // Input is the argument object of analyze_icmp_packets.
 type Input struct {
-	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	PcapFile string `json:"pcap_file" jsonschema:"path or http(s) URL"`
 
-	Limit     *int   `json:"limit,omitempty" jsonschema:"ICMP packets per page (default 20, at most 1000; 0: none, the summary only)"`
-	Offset    int    `json:"offset,omitempty" jsonschema:"index of the first packet to return, among those that match the filters (default 0)"`
-	SrcIP     string `json:"src_ip,omitempty" jsonschema:"only packets from this address"`
-	DstIP     string `json:"dst_ip,omitempty" jsonschema:"only packets to this address"`
-	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"only this type: a number (either family), or a name, which selects that type in each family that has it (echo request: ICMPv4 8 and ICMPv6 128; destination unreachable, time exceeded, neighbor solicitation)"`
-	StartTime string `json:"start_time,omitempty" jsonschema:"only packets at or after this time (RFC 3339 or Unix seconds)"`
-	EndTime   string `json:"end_time,omitempty" jsonschema:"only packets at or before this time (RFC 3339 or Unix seconds)"`
+	Limit     *int   `json:"limit,omitempty" jsonschema:"packets per page (default 20; 0: none)"`
+	Offset    int    `json:"offset,omitempty"`
+	SrcIP     string `json:"src_ip,omitempty" jsonschema:"source address"`
+	DstIP     string `json:"dst_ip,omitempty" jsonschema:"destination address"`
+	ICMPType  string `json:"icmp_type,omitempty" jsonschema:"type number, or a name matching both families (echo request: v4 8, v6 128)"`
+	StartTime string `json:"start_time,omitempty" jsonschema:"only from this time"`
+	EndTime   string `json:"end_time,omitempty" jsonschema:"only up to this time"`
 
 	// Thresholds are the detectors' thresholds (see detectors.go), filled
 	// by the front end from their declarations.

@@ -1,9 +1,6 @@
 package overview
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,11 +13,7 @@ import (
 func analyze(t testing.TB, in Input, mods ...analyzer.Module) *Output {
 	t.Helper()
 	m := New(Options{Modules: Passers(mods...)})
-	out, err := m.analyze(t.Context(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, m.analyze, in)
 }
 
 func genFile(t testing.TB, name string) string {
@@ -83,22 +76,5 @@ func TestGeneratedCapturesUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the generator")
 	}
-	root := pcaptest.Root(t)
-	tmp := t.TempDir()
-	cmd := exec.Command("go", "run", "./internal/analyzer/overview/testdata/gen", "-out", tmp)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go run: %v\n%s", err, out)
-	}
-	files, _ := filepath.Glob(filepath.Join(tmp, "*.pcap"))
-	if len(files) < 20 {
-		t.Fatalf("generator wrote %d captures", len(files))
-	}
-	for _, f := range files {
-		want, _ := os.ReadFile(f)
-		got, err := os.ReadFile(genFile(t, filepath.Base(f)))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("testdata/gen/%s differs from what the generator writes (go run ./internal/analyzer/overview/testdata/gen)", filepath.Base(f))
-		}
-	}
+	pcaptest.GeneratorUpToDate(t, "internal/analyzer/overview/testdata/gen", 20)
 }

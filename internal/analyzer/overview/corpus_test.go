@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -131,82 +132,72 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 	dir, files := corpusCaptures(t)
 	var captures, convs int
 	var frames uint64
-	for _, name := range files {
-		t.Run(name, func(t *testing.T) {
-			if reason, ok := knownConvGaps[name]; ok {
-				t.Skipf("known gap: %s", reason)
+	eachConvCapture(t, dir, files, ".conv.txt", readConv, func(t *testing.T, name string, truth map[convType][]convRow, o *observer) {
+		ok := true
+		for typ := range numConvTypes {
+			if reason, gap := knownConvGaps[name+" "+typ.String()]; gap {
+				t.Logf("%s: known gap: %s", typ, reason)
+				continue
 			}
-			truth := readConv(t, filepath.Join(dir, "truth", name+".conv.txt"))
-			o, _, err := runObserver(t, filepath.Join(dir, name), nil)
-			if err != nil {
-				t.Skipf("engine cannot read it: %v", err)
+			want := truth[typ]
+			tab := o.convs[typ]
+			if tab.convs.len() != len(want) {
+				t.Errorf("%s: %d conversations, tshark %d", typ, tab.convs.len(), len(want))
+				ok = false
 			}
-			ok := true
-			for typ := range numConvTypes {
-				if reason, gap := knownConvGaps[name+" "+typ.String()]; gap {
-					t.Logf("%s: known gap: %s", typ, reason)
+			// tshark's TCP conversations can repeat a pair (ports
+			// reused): match rows of a pair in order of start.
+			byPair := map[string][]convRow{}
+			for _, r := range want {
+				k := pairString(r.a, r.b)
+				byPair[k] = append(byPair[k], r)
+			}
+			for k := range byPair {
+				slices.SortStableFunc(byPair[k], func(x, y convRow) int { return cmp.Compare(x.relStart, y.relStart) })
+			}
+			var ours []conv
+			for i := range int32(tab.convs.len()) {
+				ours = append(ours, *tab.convs.at(i))
+			}
+			slices.SortStableFunc(ours, func(x, y conv) int { return cmp.Compare(x.first, y.first) })
+			for i := range ours {
+				c := &ours[i]
+				a, b := convEndpoint(typ, c.key.a, c.key.pa), convEndpoint(typ, c.key.b, c.key.pb)
+				ab, ba := 0, 1
+				if !c.aFirst {
+					a, b, ab, ba = b, a, 1, 0
+				}
+				k := pairString(a, b)
+				rows := byPair[k]
+				if len(rows) == 0 {
+					t.Errorf("%s %s <-> %s: not in tshark's table", typ, a, b)
+					ok = false
 					continue
 				}
-				want := truth[typ]
-				tab := o.convs[typ]
-				if tab.convs.len() != len(want) {
-					t.Errorf("%s: %d conversations, tshark %d", typ, tab.convs.len(), len(want))
+				w := rows[0]
+				byPair[k] = rows[1:]
+				got := fmt.Sprintf("A %s, %d frames %s ->, %d frames %s <-", a, c.frames[ab], tsharkSize(c.bytes[ab]), c.frames[ba], tsharkSize(c.bytes[ba]))
+				exp := fmt.Sprintf("A %s, %d frames %s ->, %d frames %s <-", w.a, w.framesAB, w.bytesAB, w.framesBA, w.bytesBA)
+				if got != exp {
+					t.Errorf("%s %s: %s; tshark %s", typ, k, got, exp)
 					ok = false
+					continue
 				}
-				// tshark's TCP conversations can repeat a pair (ports
-				// reused): match rows of a pair in order of start.
-				byPair := map[string][]convRow{}
-				for _, r := range want {
-					k := pairString(r.a, r.b)
-					byPair[k] = append(byPair[k], r)
+				rel := float64(c.first-o.frame1) / 1e9
+				dur := float64(c.last-c.first) / 1e9
+				if math.Abs(rel-w.relStart) > 1e-6 || math.Abs(dur-w.duration) > 0.00006 {
+					t.Errorf("%s %s: start %.9f duration %.4f, tshark %.9f and %.4f", typ, k, rel, dur, w.relStart, w.duration)
+					ok = false
+					continue
 				}
-				for k := range byPair {
-					slices.SortStableFunc(byPair[k], func(x, y convRow) int { return cmpFloat(x.relStart, y.relStart) })
-				}
-				var ours []conv
-				for i := range int32(tab.convs.len()) {
-					ours = append(ours, *tab.convs.at(i))
-				}
-				slices.SortStableFunc(ours, func(x, y conv) int { return cmpInt(x.first, y.first) })
-				for i := range ours {
-					c := &ours[i]
-					a, b := convEndpoint(typ, c.key.a, c.key.pa), convEndpoint(typ, c.key.b, c.key.pb)
-					ab, ba := 0, 1
-					if !c.aFirst {
-						a, b, ab, ba = b, a, 1, 0
-					}
-					k := pairString(a, b)
-					rows := byPair[k]
-					if len(rows) == 0 {
-						t.Errorf("%s %s <-> %s: not in tshark's table", typ, a, b)
-						ok = false
-						continue
-					}
-					w := rows[0]
-					byPair[k] = rows[1:]
-					got := fmt.Sprintf("A %s, %d frames %s ->, %d frames %s <-", a, c.frames[ab], tsharkSize(c.bytes[ab]), c.frames[ba], tsharkSize(c.bytes[ba]))
-					exp := fmt.Sprintf("A %s, %d frames %s ->, %d frames %s <-", w.a, w.framesAB, w.bytesAB, w.framesBA, w.bytesBA)
-					if got != exp {
-						t.Errorf("%s %s: %s; tshark %s", typ, k, got, exp)
-						ok = false
-						continue
-					}
-					rel := float64(c.first-o.frame1) / 1e9
-					dur := float64(c.last-c.first) / 1e9
-					if math.Abs(rel-w.relStart) > 1e-6 || math.Abs(dur-w.duration) > 0.00006 {
-						t.Errorf("%s %s: start %.9f duration %.4f, tshark %.9f and %.4f", typ, k, rel, dur, w.relStart, w.duration)
-						ok = false
-						continue
-					}
-					convs++
-					frames += c.frames[0] + c.frames[1]
-				}
+				convs++
+				frames += c.frames[0] + c.frames[1]
 			}
-			if ok {
-				captures++
-			}
-		})
-	}
+		}
+		if ok {
+			captures++
+		}
+	})
 	t.Logf("conversations: %d of %d captures agree in all five tables; %d conversations (%d frames) equal", captures, len(files), convs, frames)
 }
 
@@ -215,73 +206,63 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 func TestEndpointsAgreeWithTshark(t *testing.T) {
 	dir, files := corpusCaptures(t)
 	var captures, endpoints int
-	for _, name := range files {
-		t.Run(name, func(t *testing.T) {
-			if reason, ok := knownConvGaps[name]; ok {
-				t.Skipf("known gap: %s", reason)
+	eachConvCapture(t, dir, files, ".endpoints.txt", readEndpoints, func(t *testing.T, name string, truth map[convType][]endpointRow, o *observer) {
+		ours := map[convType]map[string]endpointRow{}
+		for typ := range numConvTypes {
+			m := map[string]endpointRow{}
+			if typ == convIPv4 || typ == convIPv6 {
+				continue
 			}
-			truth := readEndpoints(t, filepath.Join(dir, "truth", name+".endpoints.txt"))
-			o, _, err := runObserver(t, filepath.Join(dir, name), nil)
-			if err != nil {
-				t.Skipf("engine cannot read it: %v", err)
+			for k, e := range o.convs[typ].endpoints() {
+				s := endpointString(typ, k)
+				m[s] = endpointRow{addr: s, packets: e.txFrames + e.rxFrames, bytes: e.txBytes + e.rxBytes,
+					txp: e.txFrames, txb: e.txBytes, rxp: e.rxFrames, rxb: e.rxBytes}
 			}
-			ours := map[convType]map[string]endpointRow{}
-			for typ := range numConvTypes {
-				m := map[string]endpointRow{}
-				if typ == convIPv4 || typ == convIPv6 {
+			ours[typ] = m
+		}
+		ours[convIPv4], ours[convIPv6] = map[string]endpointRow{}, map[string]endpointRow{}
+		for _, h := range o.hostAggs() {
+			typ := convIPv6
+			if h.addr.Is4() {
+				typ = convIPv4
+			}
+			s := h.addr.String()
+			ours[typ][s] = endpointRow{addr: s, packets: h.tx[0] + h.rx[0], bytes: h.bytes(), txp: h.tx[0], txb: h.tx[1], rxp: h.rx[0], rxb: h.rx[1]}
+		}
+		ok := true
+		for typ := range numConvTypes {
+			want := truth[typ]
+			if len(want) != len(ours[typ]) {
+				t.Errorf("%s: %d endpoints, tshark %d", typ, len(ours[typ]), len(want))
+				ok = false
+			}
+			for _, w := range want {
+				addr := w.addr
+				if typ == convTCP || typ == convUDP {
+					a, p, _ := strings.Cut(addr, " ")
+					addr = parseEndpointAddr(a) + " " + p
+				} else {
+					addr = parseEndpointAddr(addr)
+				}
+				g, found := ours[typ][addr]
+				w.addr = addr
+				if !found {
+					t.Errorf("%s endpoint %s: missing", typ, addr)
+					ok = false
 					continue
 				}
-				for k, e := range o.convs[typ].endpoints() {
-					s := endpointString(typ, k)
-					m[s] = endpointRow{addr: s, packets: e.txFrames + e.rxFrames, bytes: e.txBytes + e.rxBytes,
-						txp: e.txFrames, txb: e.txBytes, rxp: e.rxFrames, rxb: e.rxBytes}
-				}
-				ours[typ] = m
-			}
-			ours[convIPv4], ours[convIPv6] = map[string]endpointRow{}, map[string]endpointRow{}
-			for _, h := range o.hostAggs() {
-				typ := convIPv6
-				if h.addr.Is4() {
-					typ = convIPv4
-				}
-				s := h.addr.String()
-				ours[typ][s] = endpointRow{addr: s, packets: h.tx[0] + h.rx[0], bytes: h.bytes(), txp: h.tx[0], txb: h.tx[1], rxp: h.rx[0], rxb: h.rx[1]}
-			}
-			ok := true
-			for typ := range numConvTypes {
-				want := truth[typ]
-				if len(want) != len(ours[typ]) {
-					t.Errorf("%s: %d endpoints, tshark %d", typ, len(ours[typ]), len(want))
+				if g != w {
+					t.Errorf("%s endpoint %s: %+v, tshark %+v", typ, addr, g, w)
 					ok = false
+					continue
 				}
-				for _, w := range want {
-					addr := w.addr
-					if typ == convTCP || typ == convUDP {
-						a, p, _ := strings.Cut(addr, " ")
-						addr = parseEndpointAddr(a) + " " + p
-					} else {
-						addr = parseEndpointAddr(addr)
-					}
-					g, found := ours[typ][addr]
-					w.addr = addr
-					if !found {
-						t.Errorf("%s endpoint %s: missing", typ, addr)
-						ok = false
-						continue
-					}
-					if g != w {
-						t.Errorf("%s endpoint %s: %+v, tshark %+v", typ, addr, g, w)
-						ok = false
-						continue
-					}
-					endpoints++
-				}
+				endpoints++
 			}
-			if ok {
-				captures++
-			}
-		})
-	}
+		}
+		if ok {
+			captures++
+		}
+	})
 	t.Logf("endpoints: %d of %d captures agree in all five tables; %d endpoints equal", captures, len(files), endpoints)
 }
 
@@ -384,22 +365,23 @@ func readLinesIfExists(file string) []string {
 	return strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// eachConvCapture runs check in a subtest for each corpus capture of files
+// with its tshark table <capture><suffix> read by read and the observer
+// after a pass over the capture. Captures with a known gap, and those the
+// engine cannot read, are skipped.
+func eachConvCapture[T any](t *testing.T, dir string, files []string, suffix string, read func(testing.TB, string) T, check func(t *testing.T, name string, truth T, o *observer)) {
+	t.Helper()
+	for _, name := range files {
+		t.Run(name, func(t *testing.T) {
+			if reason, ok := knownConvGaps[name]; ok {
+				t.Skipf("known gap: %s", reason)
+			}
+			truth := read(t, filepath.Join(dir, "truth", name+suffix))
+			o, _, err := runObserver(t, filepath.Join(dir, name), nil)
+			if err != nil {
+				t.Skipf("engine cannot read it: %v", err)
+			}
+			check(t, name, truth, o)
+		})
 	}
-	return 0
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

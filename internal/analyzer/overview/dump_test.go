@@ -3,6 +3,7 @@ package overview
 import (
 	"bufio"
 	"fmt"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"os"
 	"strings"
 	"testing"
@@ -13,10 +14,7 @@ import (
 // TestDumpPaths prints each frame's protocol path for the capture named by
 // OVERVIEW_DUMP, to compare with tshark -T fields -e frame.protocols.
 func TestDumpPaths(t *testing.T) {
-	file := os.Getenv("OVERVIEW_DUMP")
-	if file == "" {
-		t.Skip("set OVERVIEW_DUMP to a capture to print its frames' protocol paths")
-	}
+	file := pcaptest.EnvFile(t, "OVERVIEW_DUMP", "set it to a capture to print its frames' protocol paths")
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)

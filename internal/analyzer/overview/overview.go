@@ -90,15 +90,10 @@ func (*Module) Prompts() []analyzer.Prompt { return nil }
 // Tools returns analyze_overview.
 func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
-		Name:  "analyze_overview",
-		Title: "Capture overview: protocols, conversations, hosts, flows, findings",
-		Description: "Start here on an unknown capture (pcap_file: local path or http(s) URL). One pass returns: capture essentials; " +
-			"every module's findings ranked by severity, each with the tool call that shows its details; 3-5 suggested next calls; " +
-			"the protocol hierarchy (as tshark -z io,phs); a time profile; conversations (eth, ipv4, ipv6, tcp, udp as tshark -z conv); " +
-			"hosts (bytes sent/received, MACs, names learned from DNS/mDNS/LLMNR/NetBIOS/DHCP, roles, services, TTL hint); and flows like " +
-			"Zeek's conn.log (stable id, Community ID, service, conn_state, history). Filter flows with address, port, protocol, service, " +
-			"state, start_time, end_time; each list pages with its own _limit/_offset.",
-		OpenWorld: true,
+		Name:        "analyze_overview",
+		Title:       "Capture overview",
+		Description: "Start here. One pass: capture facts, every module's findings ranked (each with the call that details it), suggested next calls, protocol hierarchy, time profile, conversations, hosts, and flows as Zeek's conn.log with Community ID.",
+		OpenWorld:   true,
 	}, m.analyze, writeReport)}
 }
 

@@ -5,35 +5,35 @@ import "github.com/mcpacket/mcpacket/internal/result"
 // Input is the argument object of analyze_overview. Every list has its own
 // limit and offset; the flow filters select flows only.
 type Input struct {
-	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	PcapFile string `json:"pcap_file" jsonschema:"path or http(s) URL"`
 
-	FindingsLimit  int `json:"findings_limit,omitempty" jsonschema:"findings to return (default 10, at most 500)"`
-	FindingsOffset int `json:"findings_offset,omitempty" jsonschema:"index of the first finding to return (default 0)"`
+	FindingsLimit  int `json:"findings_limit,omitempty" jsonschema:"findings (default 10)"`
+	FindingsOffset int `json:"findings_offset,omitempty"`
 
-	ProtocolsLimit  int `json:"protocols_limit,omitempty" jsonschema:"protocol hierarchy nodes to return (default 60, at most 2000)"`
-	ProtocolsOffset int `json:"protocols_offset,omitempty" jsonschema:"index of the first protocol hierarchy node to return (default 0)"`
+	ProtocolsLimit  int `json:"protocols_limit,omitempty" jsonschema:"hierarchy nodes (default 60)"`
+	ProtocolsOffset int `json:"protocols_offset,omitempty"`
 
-	Buckets int `json:"buckets,omitempty" jsonschema:"time profile buckets (default 60, 1 to 1000)"`
+	Buckets int `json:"buckets,omitempty" jsonschema:"time profile buckets (default 60)"`
 
-	ConversationType    string `json:"conversation_type,omitempty" jsonschema:"list only this conversation type: eth, ipv4, ipv6, tcp or udp (default: all five)"`
-	ConversationsSort   string `json:"conversations_sort,omitempty" jsonschema:"order of conversations: bytes (default), frames or duration, largest first"`
-	ConversationsLimit  int    `json:"conversations_limit,omitempty" jsonschema:"conversations to return per type (default 5, at most 1000)"`
-	ConversationsOffset int    `json:"conversations_offset,omitempty" jsonschema:"index of the first conversation to return in each type (default 0)"`
+	ConversationType    string `json:"conversation_type,omitempty" jsonschema:"eth, ipv4, ipv6, tcp or udp"`
+	ConversationsSort   string `json:"conversations_sort,omitempty" jsonschema:"bytes (default), frames or duration"`
+	ConversationsLimit  int    `json:"conversations_limit,omitempty" jsonschema:"conversations per type (default 5)"`
+	ConversationsOffset int    `json:"conversations_offset,omitempty"`
 
-	HostsLimit  int `json:"hosts_limit,omitempty" jsonschema:"hosts to return, most bytes first (default 10, at most 1000)"`
-	HostsOffset int `json:"hosts_offset,omitempty" jsonschema:"index of the first host to return (default 0)"`
+	HostsLimit  int `json:"hosts_limit,omitempty" jsonschema:"hosts (default 10)"`
+	HostsOffset int `json:"hosts_offset,omitempty"`
 
-	Address   string `json:"address,omitempty" jsonschema:"flows with this IP address at either end"`
-	Port      int    `json:"port,omitempty" jsonschema:"flows with this port at either end (ICMP flows carry type and code as ports, as in Zeek)"`
-	Protocol  string `json:"protocol,omitempty" jsonschema:"flows of this transport: tcp, udp or icmp"`
-	Service   string `json:"service,omitempty" jsonschema:"flows whose content showed this service: dns, dhcp, sip, tls, http, ssh, quic, ntp; none for flows with no service found"`
-	State     string `json:"state,omitempty" jsonschema:"flows in this Zeek conn_state: S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR or OTH"`
-	StartTime string `json:"start_time,omitempty" jsonschema:"flows active at or after this time: RFC 3339 or Unix seconds"`
-	EndTime   string `json:"end_time,omitempty" jsonschema:"flows active at or before this time: RFC 3339 or Unix seconds"`
-	FlowsSort string `json:"flows_sort,omitempty" jsonschema:"order of flows: bytes (default, payload both ways), packets, duration, or start (capture order)"`
+	Address   string `json:"address,omitempty" jsonschema:"flows with this IP"`
+	Port      int    `json:"port,omitempty" jsonschema:"flows with this port (ICMP: type, code)"`
+	Protocol  string `json:"protocol,omitempty" jsonschema:"tcp, udp or icmp"`
+	Service   string `json:"service,omitempty" jsonschema:"dns, dhcp, sip, tls, http, ssh, quic, ntp, or none"`
+	State     string `json:"state,omitempty" jsonschema:"Zeek conn_state: S0, SF, REJ, RSTO, ..."`
+	StartTime string `json:"start_time,omitempty" jsonschema:"flows active from this time"`
+	EndTime   string `json:"end_time,omitempty" jsonschema:"flows active up to this time"`
+	FlowsSort string `json:"flows_sort,omitempty" jsonschema:"bytes (default), packets, duration or start"`
 
-	FlowsLimit  int `json:"flows_limit,omitempty" jsonschema:"flows to return (default 10, at most 1000)"`
-	FlowsOffset int `json:"flows_offset,omitempty" jsonschema:"index of the first flow to return (default 0)"`
+	FlowsLimit  int `json:"flows_limit,omitempty" jsonschema:"flows (default 10)"`
+	FlowsOffset int `json:"flows_offset,omitempty"`
 }
 
 // Output is the result of analyze_overview: what the capture holds, most

@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
@@ -10,13 +9,7 @@ import (
 // BenchmarkAnalyze runs the tool on the generated normal capture, or on
 // $MCPACKET_BENCH_CAPTURE (a bench-gen capture; see bench/).
 func BenchmarkAnalyze(b *testing.B) {
-	file := pcaptest.BenchCapture(b, genFile(b, "sip-normal.pcap"))
-	m := New(Options{})
-	for b.Loop() {
-		if _, err := m.analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: file}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	pcaptest.BenchTool(b, "sip-normal.pcap", New(Options{}).analyze, func(file string) Input { return Input{PcapFile: file} })
 }
 
 // BenchmarkParse times the message parser on every SIP message of the

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
@@ -18,56 +16,20 @@ import (
 
 // testCaptures lists the module's captures and the generated SIP captures.
 func testCaptures(tb testing.TB) []string {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(tb), "testdata", "gen", "sip-*.pcap"))
-	return append(files, gen...)
+	return pcaptest.ModuleCaptures(tb, "sip-*.pcap")
 }
 
 // sipPayloads returns the UDP payloads of the test captures that start
 // with a SIP start line, as seeds.
 func sipPayloads(tb testing.TB) [][]byte {
-	var out [][]byte
-	for _, file := range testCaptures(tb) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		engine.Run(tb.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.UDP != nil && len(out) < 400 && isStart(p.UDP.Payload) {
-				out = append(out, append([]byte(nil), p.UDP.Payload...))
-			}
-		}))
-	}
-	return out
+	return pcaptest.UDPPayloads(tb, testCaptures(tb), 400, func(p *engine.Packet) bool { return isStart(p.UDP.Payload) })
 }
 
 // tcpStreams returns, per direction of each TCP connection of the test
 // captures, the payload bytes in capture order (the generator writes
 // them in order, without loss), as seeds.
 func tcpStreams(tb testing.TB) [][]byte {
-	streams := map[string][]byte{}
-	var order []string
-	for _, file := range testCaptures(tb) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		engine.Run(tb.Context(), bytes.NewReader(b), engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
-			if p.TCP == nil || len(p.TCP.Payload) == 0 {
-				return
-			}
-			k := file + p.SrcIP().String() + p.TCP.SrcPort.String() + p.DstIP().String() + p.TCP.DstPort.String()
-			if _, ok := streams[k]; !ok {
-				order = append(order, k)
-			}
-			streams[k] = append(streams[k], p.TCP.Payload...)
-		}))
-	}
-	var out [][]byte
-	for _, k := range order {
-		out = append(out, streams[k])
-	}
-	return out
+	return pcaptest.TCPStreams(tb, testCaptures(tb), func(*engine.Packet) bool { return true })
 }
 
 func fuzzConfig(t *testing.T) *config {
@@ -248,16 +210,7 @@ func feed(t *testing.T, kind flowKind, pieces [][]byte) []string {
 	st := &connState{kind: kind}
 	st.dir[0].upgraded = true
 	c.State = st
-	var held []byte
-	for _, p := range pieces {
-		data := append(held, p...)
-		c.Consume(true, len(data))
-		o.Data(c, true, data, func(int) (int, time.Time) { return 1, time.Unix(1, 0) })
-		consumed := c.Consumed(true)
-		if consumed < 0 || consumed > len(data) {
-			t.Fatalf("consumed %d of %d bytes", consumed, len(data))
-		}
-		held = append([]byte(nil), data[consumed:]...)
+	pcaptest.FeedStream(t, o, c, pieces, func() {
 		// What the handler holds itself is bounded, and charged.
 		for d := range st.dir {
 			ds := &st.dir[d]
@@ -265,7 +218,7 @@ func feed(t *testing.T, kind flowKind, pieces [][]byte) []string {
 				t.Fatalf("direction %d holds %d bytes (pend %d/%d, frag %d/%d), %d charged in all", d, ds.held, len(ds.pend), cap(ds.pend), len(ds.frag), cap(ds.frag), o.streamHeld)
 			}
 		}
-	}
+	})
 	var lines []string
 	for _, p := range o.page {
 		lines = append(lines, p.StartLine+"|"+p.CallID+"|"+strconv.Itoa(p.BodyLength))

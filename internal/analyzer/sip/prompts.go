@@ -6,12 +6,11 @@ import (
 
 // Prompts returns the module's three prompts, with mcpcap's names.
 func (*Module) Prompts() []analyzer.Prompt {
-	arg := []analyzer.PromptArg{{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"}}
-	return []analyzer.Prompt{
-		{Name: "sip_security_analysis", Title: "SIP security review", Description: "Look for SIP scanners, password guessing, INVITE floods, toll fraud and malformed signalling.", Args: arg, Render: analyzer.CapturePrompt(securityPrompt)},
-		{Name: "sip_troubleshooting_analysis", Title: "SIP troubleshooting", Description: "Find why calls or registrations fail, are slow to ring, or have no audio.", Args: arg, Render: analyzer.CapturePrompt(troublePrompt)},
-		{Name: "sip_forensic_investigation", Title: "SIP forensic timeline", Description: "Reconstruct who registered, who called whom, when, and what media was negotiated.", Args: arg, Render: analyzer.CapturePrompt(forensicPrompt)},
-	}
+	return analyzer.CapturePrompts(
+		analyzer.PromptSpec{Name: "sip_security_analysis", Title: "SIP security review", Description: "Look for SIP scanners, password guessing, INVITE floods, toll fraud and malformed signalling.", Template: securityPrompt},
+		analyzer.PromptSpec{Name: "sip_troubleshooting_analysis", Title: "SIP troubleshooting", Description: "Find why calls or registrations fail, are slow to ring, or have no audio.", Template: troublePrompt},
+		analyzer.PromptSpec{Name: "sip_forensic_investigation", Title: "SIP forensic timeline", Description: "Reconstruct who registered, who called whom, when, and what media was negotiated.", Template: forensicPrompt},
+	)
 }
 
 const securityPrompt = `You are reviewing the SIP signalling in {{capture}} for attacks on a VoIP system.

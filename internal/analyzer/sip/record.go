@@ -7,23 +7,23 @@ import (
 
 // Input is the argument object of analyze_sip_packets.
 type Input struct {
-	PcapFile string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
+	PcapFile string `json:"pcap_file" jsonschema:"path or http(s) URL"`
 
-	Limit               *int `json:"limit,omitempty" jsonschema:"SIP messages per page (default 20, fewer if the response would pass 32 KiB; 0: none, the summary only; at most 1000)"`
-	Offset              int  `json:"offset,omitempty" jsonschema:"index of the first message to return, among those that match the filters (default 0)"`
-	CallsLimit          *int `json:"calls_limit,omitempty" jsonschema:"calls per page (default 20, fewer if the response would pass 32 KiB; 0: none; at most 1000)"`
-	CallsOffset         int  `json:"calls_offset,omitempty" jsonschema:"index of the first call to return (default 0)"`
-	RegistrationsLimit  *int `json:"registrations_limit,omitempty" jsonschema:"registrations per page (default 20, fewer if the response would pass 32 KiB; 0: none; at most 1000)"`
-	RegistrationsOffset int  `json:"registrations_offset,omitempty" jsonschema:"index of the first registration to return (default 0)"`
+	Limit               *int `json:"limit,omitempty" jsonschema:"messages per page (default 20; 0: none)"`
+	Offset              int  `json:"offset,omitempty"`
+	CallsLimit          *int `json:"calls_limit,omitempty" jsonschema:"calls per page (default 20)"`
+	CallsOffset         int  `json:"calls_offset,omitempty"`
+	RegistrationsLimit  *int `json:"registrations_limit,omitempty" jsonschema:"registrations per page (default 20)"`
+	RegistrationsOffset int  `json:"registrations_offset,omitempty"`
 
-	Method     string `json:"method,omitempty" jsonschema:"only requests with this method (any token: INVITE, REGISTER, OPTIONS, ...) and the responses to them (by CSeq method); messages only"`
-	StatusCode string `json:"status_code,omitempty" jsonschema:"only responses with this status code (404) or class (4xx); for calls and registrations, their final status"`
-	CallID     string `json:"call_id,omitempty" jsonschema:"only messages, calls and registrations with this Call-ID (exact)"`
-	IP         string `json:"ip,omitempty" jsonschema:"only messages from or to this address; calls and registrations with it at either end"`
-	SrcIP      string `json:"src_ip,omitempty" jsonschema:"only messages from this address; calls from this caller, registrations from this client"`
-	DstIP      string `json:"dst_ip,omitempty" jsonschema:"only messages to this address; calls to this callee address, registrations to this registrar"`
-	StartTime  string `json:"start_time,omitempty" jsonschema:"only messages (and calls, registrations that began) at or after this time (RFC 3339 or Unix seconds)"`
-	EndTime    string `json:"end_time,omitempty" jsonschema:"only messages (and calls, registrations that began) at or before this time (RFC 3339 or Unix seconds)"`
+	Method     string `json:"method,omitempty" jsonschema:"requests with this method, and their responses"`
+	StatusCode string `json:"status_code,omitempty" jsonschema:"404 or 4xx (final status for calls, registrations)"`
+	CallID     string `json:"call_id,omitempty" jsonschema:"this Call-ID (exact)"`
+	IP         string `json:"ip,omitempty" jsonschema:"this address at either end"`
+	SrcIP      string `json:"src_ip,omitempty" jsonschema:"from this address (caller, registering client)"`
+	DstIP      string `json:"dst_ip,omitempty" jsonschema:"to this address (callee, registrar)"`
+	StartTime  string `json:"start_time,omitempty" jsonschema:"only from this time"`
+	EndTime    string `json:"end_time,omitempty" jsonschema:"only up to this time"`
 
 	// Thresholds are the detectors' thresholds (see detectors.go), set by
 	// the front end from their declarations; the zero value means every

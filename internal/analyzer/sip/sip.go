@@ -71,20 +71,11 @@ func (*Module) Name() string { return "sip" }
 // Tools returns analyze_sip_packets.
 func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
-		Name:  "analyze_sip_packets",
-		Title: "SIP analysis",
-		Description: "Analyze SIP signalling in a capture (pcap_file: local path or http(s) URL), over UDP, TCP and WebSocket on any port. " +
-			"Returns statistics over the whole capture (requests, responses, methods, response classes and codes, Call-IDs, transports, " +
-			"user agents, retransmissions, call outcomes with post-dial delay and setup time, registration results), top user agents, " +
-			"sources and destinations, anomalies with evidence frames (sip_scanner, registration_bruteforce, invite_flood, " +
-			"failed_calls_spike, malformed_sip), and paged detail: messages (start line, Call-ID, CSeq, From, To, Contact, Via, " +
-			"headers, parsed SDP), calls by Call-ID (caller, callee, final code, post-dial delay, setup time, duration, media " +
-			"in effect, every INVITE transaction incl. re-INVITEs with the media offered and answered, e.g. T.38 fax, and " +
-			"failed re-INVITEs) and registrations (AOR, contact, expiry, challenges, result). Filter with method, status_code " +
-			"(404 or 4xx), call_id, ip, src_ip, dst_ip, start_time, end_time; page with limit/offset, calls_limit/offset and " +
-			"registrations_limit/offset (limit 0: the summary only; default responses stay under 32 KiB).",
-		OpenWorld: true,
-		Params:    detectors.Params(),
+		Name:        "analyze_sip_packets",
+		Title:       "SIP analysis",
+		Description: "SIP over UDP/TCP/WebSocket: statistics, calls (outcome, delays, media, re-INVITEs), registrations, findings (scanners, registration brute force, INVITE flood, failed-call spike, malformed), then messages.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
 	}, m.analyze, writeReport)}
 }
 

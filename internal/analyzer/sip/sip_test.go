@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,30 +15,28 @@ import (
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 func ptr(n int) *int { return &n }
 
 func analyze(t testing.TB, in Input) *Output {
 	t.Helper()
-	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(0), in)
-	if err != nil {
-		t.Fatalf("analyze %s: %v", in.PcapFile, err)
-	}
-	return out
+	return pcaptest.Run(t, New(Options{}).analyze, in)
+}
+
+// findings runs the tool with default arguments on file and returns its
+// anomalies.
+func findings(t *testing.T, file string) []result.Finding {
+	return analyze(t, Input{PcapFile: file}).Anomalies
 }
 
 // allPackets pages through every SIP message of a capture.
 func allPackets(t *testing.T, file string) []Packet {
-	var all []Packet
-	for offset := 0; ; {
+	return pcaptest.AllPages(t, func(offset int) ([]Packet, result.Page) {
 		out := analyze(t, Input{PcapFile: file, Limit: ptr(MaxLimit), Offset: offset})
-		all = append(all, out.Packets...)
-		if !out.PacketsPage.Truncated {
-			return all
-		}
-		offset = *out.PacketsPage.NextOffset
-	}
+		return out.Packets, out.PacketsPage
+	})
 }
 
 // tsharkFields is the command that made the corpus truth tables.
@@ -104,27 +100,25 @@ var outOfScope = map[string]string{
 // (../shared/corpus/truth/*.sip.tsv), and that captures where tshark sees
 // no SIP give none.
 func TestAgreesWithTshark(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
-	tables, _ := filepath.Glob(filepath.Join(dir, "truth", "*.sip.tsv"))
-	checked, files := 0, 0
-	for _, table := range tables {
-		file := strings.TrimSuffix(filepath.Base(table), ".sip.tsv")
+	files := 0
+	pcaptest.CorpusTruth(t, "sip", 179, func(t *testing.T, path string, rows []map[string]string) int {
+		file := filepath.Base(path)
 		if why, ok := outOfScope[file]; ok {
-			if out := analyze(t, Input{PcapFile: filepath.Join(dir, file)}); out.SIPPacketsFound != 0 {
+			if out := analyze(t, Input{PcapFile: path}); out.SIPPacketsFound != 0 {
 				t.Errorf("%s (out of scope: %s): %d SIP messages found; update outOfScope", file, why, out.SIPPacketsFound)
 			}
-			continue
+			return 0
 		}
-		n := compareWithTshark(t, filepath.Join(dir, file), pcaptest.ReadTSV(t, table))
+		n := compareWithTshark(t, path, rows)
 		t.Logf("%s: %d messages agree with tshark", file, n)
-		checked += n
 		files++
-	}
-	t.Logf("%d SIP messages in %d captures agree with tshark", checked, files)
-	if checked < 179 || files < 11 {
-		t.Errorf("checked %d messages in %d captures; the corpus has 179 over UDP, TCP and WebSocket in 11", checked, files)
+		return n
+	})
+	if files < 11 {
+		t.Errorf("checked SIP in %d captures; the corpus has it over UDP, TCP and WebSocket in 11", files)
 	}
 	// No SIP where tshark sees none.
+	dir := pcaptest.RequireCorpus(t)
 	quiet := 0
 	for _, s := range pcaptest.CorpusSummaries(t, dir) {
 		if s.Counts["sip"] > 0 || s.TsharkExit != 0 || s.Packets == 0 {
@@ -143,32 +137,7 @@ func TestAgreesWithTshark(t *testing.T) {
 
 // TestAgreesWithLiveTshark runs tshark on the repository's captures.
 func TestAgreesWithLiveTshark(t *testing.T) {
-	bin, ok := pcaptest.LookPath("tshark")
-	if !ok {
-		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "sip-*.pcap"))
-	checked := 0
-	for _, f := range append(files, gen...) {
-		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkFields...)...)
-		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("tshark -r %s: %v", f, err)
-		}
-		tsv := filepath.Join(t.TempDir(), "out.tsv")
-		os.WriteFile(tsv, out, 0o644)
-		checked += compareWithTshark(t, f, pcaptest.ReadTSV(t, tsv))
-	}
-	t.Logf("%d SIP messages agree with tshark", checked)
-	if checked < 500 {
-		t.Errorf("compared %d messages with tshark", checked)
-	}
-}
-
-func genFile(t testing.TB, name string) string {
-	return filepath.Join(pcaptest.Root(t), "testdata", "gen", name)
+	pcaptest.LiveTshark(t, pcaptest.ModuleCaptures(t, "sip-*.pcap"), 500, tsharkFields, compareWithTshark)
 }
 
 // TestAnomalies: each generated capture fires exactly its detectors.
@@ -182,28 +151,13 @@ func TestAnomalies(t *testing.T) {
 		"sip-failed-calls-spike.pcap": {AnomalyFailedCalls: "medium"},
 		"sip-malformed.pcap":          {AnomalyMalformed: "low"},
 	}
-	for file, types := range want {
-		t.Run(file, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: genFile(t, file)})
-			got := map[string]string{}
-			for _, a := range out.Anomalies {
-				got[a.Type] = a.Severity.String()
-				if len(a.EvidenceFrames) == 0 || a.Summary == "" || a.Details == nil {
-					t.Errorf("%s: evidence %v summary %q details %v", a.Type, a.EvidenceFrames, a.Summary, a.Details)
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(types) {
-				t.Errorf("anomalies = %v, want %v", got, types)
-			}
-		})
-	}
+	pcaptest.CheckFindings(t, want, findings)
 }
 
 // TestCorpusSilence: no detector fires on the corpus captures of ordinary
 // traffic; the exceptions are listed with their reason. On every capture,
 // the default response is at most 32 KiB.
 func TestCorpusSilence(t *testing.T) {
-	dir := pcaptest.RequireCorpus(t)
 	expected := map[string][]string{
 		// Content-Length: bad / xyz (zeek's crafted trace).
 		"sip-invalid-content-length-zeek.pcap": {AnomalyMalformed},
@@ -213,48 +167,24 @@ func TestCorpusSilence(t *testing.T) {
 		// a header name (tshark flags both frames malformed too).
 		"sip-requests-pcapplusplus.pcap": {AnomalyMalformed},
 	}
-	checked := 0
-	for _, s := range pcaptest.CorpusSummaries(t, dir) {
-		if s.TsharkExit != 0 || s.Packets == 0 {
-			continue
-		}
-		checked++
-		out := analyze(t, Input{PcapFile: filepath.Join(dir, s.File)})
+	checked := pcaptest.CorpusSilence(t, expected, nil, func(t *testing.T, file string) []result.Finding {
+		out := analyze(t, Input{PcapFile: file})
 		if b, _ := json.Marshal(out); len(b) > ResponseBudget {
-			t.Errorf("%s: default response of %d bytes", s.File, len(b))
+			t.Errorf("%s: default response of %d bytes", filepath.Base(file), len(b))
 		}
-		var got []string
-		for _, a := range out.Anomalies {
-			got = append(got, a.Type)
-		}
-		slices.Sort(got)
-		if want := slices.Sorted(slices.Values(expected[s.File])); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: anomalies %v, want %v", s.File, got, want)
-		}
-	}
+		return out.Anomalies
+	})
 	if checked < 100 {
 		t.Errorf("checked %d corpus captures", checked)
 	}
 }
 
 func TestGolden(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "sip-*.pcap"))
-	if len(files) == 0 || len(gen) == 0 {
-		t.Fatalf("captures: %d in testdata, %d generated", len(files), len(gen))
-	}
-	for _, file := range append(files, gen...) {
-		name := filepath.Base(file)
-		t.Run(name, func(t *testing.T) {
-			out := analyze(t, Input{PcapFile: file})
-			out.File = name
-			pcaptest.GoldenJSON(t, filepath.Join("testdata", "golden", name+".json"), out)
-			b, _ := json.Marshal(out)
-			if len(b) > ResponseBudget {
-				t.Errorf("default response is %d bytes", len(b))
-			}
-		})
-	}
+	pcaptest.GoldenOutputs(t, pcaptest.ModuleCaptures(t, "sip-*.pcap"), ResponseBudget, func(t *testing.T, file, name string) any {
+		out := analyze(t, Input{PcapFile: file})
+		out.File = name
+		return out
+	})
 }
 
 func TestPrompts(t *testing.T) {
@@ -276,7 +206,7 @@ func byTransport(ps []Packet, transport string) []Packet {
 // capture, which testdata/gen/sip.go builds to split messages across
 // segments and pack several into one.
 func TestStreams(t *testing.T) {
-	all := allPackets(t, genFile(t, "sip-normal.pcap"))
+	all := allPackets(t, pcaptest.GenFile(t, "sip-normal.pcap"))
 	tcp, ws := byTransport(all, "TCP"), byTransport(all, "WS")
 	if len(tcp) != 17 || len(ws) != 11 {
 		t.Fatalf("%d TCP and %d WebSocket messages, want 17 and 11", len(tcp), len(ws))
@@ -322,7 +252,7 @@ func TestStreams(t *testing.T) {
 // (i, f, t, v, m, c, l, and o, k, s on a SUBSCRIBE) gives the same record
 // as one that writes them in full.
 func TestCompactForms(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallID: "call03-9b2e@10.0.1.3", Limit: ptr(100)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "sip-normal.pcap"), CallID: "call03-9b2e@10.0.1.3", Limit: ptr(100)})
 	if len(out.Packets) != 7 {
 		t.Fatalf("%d messages of the compact call, want 7", len(out.Packets))
 	}
@@ -345,7 +275,7 @@ func TestCompactForms(t *testing.T) {
 	if len(out.Calls) != 1 || out.Calls[0].State != "answered" || out.Calls[0].Caller != "sip:1003@pbx.example.com" {
 		t.Errorf("compact call = %+v", out.Calls)
 	}
-	sub := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), Method: "subscribe"})
+	sub := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "sip-normal.pcap"), Method: "subscribe"})
 	if len(sub.Packets) != 2 || sub.Packets[0].Headers["event"] != "dialog" || sub.Packets[0].Headers["supported"] != "timer" {
 		t.Errorf("SUBSCRIBE with o: and k: = %+v", sub.Packets)
 	}
@@ -358,7 +288,7 @@ func TestCompactForms(t *testing.T) {
 // challenged (407) and retried, every phone challenged once when it
 // registers.
 func TestCallsAndRegistrations(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap"), CallsLimit: ptr(100), RegistrationsLimit: ptr(100)})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "sip-normal.pcap"), CallsLimit: ptr(100), RegistrationsLimit: ptr(100)})
 	calls := map[string]Call{}
 	for _, c := range out.Calls {
 		calls[c.CallID] = c
@@ -416,7 +346,7 @@ func TestCallsAndRegistrations(t *testing.T) {
 }
 
 func TestFiltersAndPaging(t *testing.T) {
-	file := genFile(t, "sip-normal.pcap")
+	file := pcaptest.GenFile(t, "sip-normal.pcap")
 	// The default page is 20 messages, fewer when the response would pass
 	// 32 KiB (here it would).
 	all := analyze(t, Input{PcapFile: file})
@@ -475,7 +405,7 @@ func TestFiltersAndPaging(t *testing.T) {
 // TestMaxPackets: --max-packets limits the messages listed, not the
 // statistics.
 func TestMaxPackets(t *testing.T) {
-	file := genFile(t, "sip-normal.pcap")
+	file := pcaptest.GenFile(t, "sip-normal.pcap")
 	out, err := New(Options{}).analyze(context.Background(), pcaptest.Env(10), Input{PcapFile: file, Limit: ptr(100)})
 	if err != nil {
 		t.Fatal(err)
@@ -487,7 +417,7 @@ func TestMaxPackets(t *testing.T) {
 
 // TestLimits: the call and registration limits hold, and say so.
 func TestLimits(t *testing.T) {
-	out, err := New(Options{MaxCalls: 10, MaxRegistrations: 5}).analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: genFile(t, "sip-invite-flood.pcap")})
+	out, err := New(Options{MaxCalls: 10, MaxRegistrations: 5}).analyze(context.Background(), pcaptest.Env(0), Input{PcapFile: pcaptest.GenFile(t, "sip-invite-flood.pcap")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +558,7 @@ func TestThresholds(t *testing.T) {
 	}
 	// The flood capture has no flood of 10,000 INVITEs.
 	flood := tool.NewInput().(*Input)
-	flood.PcapFile = genFile(t, "sip-invite-flood.pcap")
+	flood.PcapFile = pcaptest.GenFile(t, "sip-invite-flood.pcap")
 	if err := tool.SetArg(flood, "invite_flood_min", "10000"); err != nil {
 		t.Fatal(err)
 	}
@@ -647,49 +577,19 @@ func TestREADMEThresholds(t *testing.T) {
 // TestBrief: the module's part of a shared pass finds what its tool
 // finds, on every capture of the module.
 func TestBrief(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
-	gen, _ := filepath.Glob(genFile(t, "sip-*.pcap"))
-	m := New(Options{})
-	for _, file := range append(files, gen...) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			p, err := m.NewPass(pcaptest.Env(0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, briefs, err := modkit.RunPasses(t.Context(), pcaptest.Env(0), file, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := analyze(t, Input{PcapFile: file})
-			got, _ := json.Marshal(briefs[0].Findings)
-			want, _ := json.Marshal(out.Anomalies)
-			if string(got) != string(want) {
-				t.Errorf("brief findings %s\ntool anomalies %s", got, want)
-			}
-			gotSt, _ := json.Marshal(briefs[0].Summary)
-			wantSt, _ := json.Marshal(out.Statistics)
-			if string(gotSt) != string(wantSt) || briefs[0].Module != "sip" {
-				t.Errorf("brief %s summary %s\ntool statistics %s", briefs[0].Module, gotSt, wantSt)
-			}
-		})
-	}
+	pcaptest.CheckBrief(t, New(Options{}), pcaptest.ModuleCaptures(t, "sip-*.pcap"), func(t *testing.T, file string) modkit.Brief {
+		out := analyze(t, Input{PcapFile: file})
+		return modkit.Brief{Module: "sip", Summary: out.Statistics, Findings: out.Anomalies}
+	})
 }
 
 // TestSummaryFirst: the JSON begins with identity and totals, then what
 // the analysis could not do, the summary and the findings, then the top
 // lists and the paged lists, and ends with the filters and thresholds.
 func TestSummaryFirst(t *testing.T) {
-	out := analyze(t, Input{PcapFile: genFile(t, "sip-normal.pcap")})
+	out := analyze(t, Input{PcapFile: pcaptest.GenFile(t, "sip-normal.pcap")})
 	b, _ := json.Marshal(out)
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.Token() // {
-	var keys []string
-	for dec.More() {
-		k, _ := dec.Token()
-		keys = append(keys, k.(string))
-		var skip json.RawMessage
-		dec.Decode(&skip)
-	}
+	keys := pcaptest.TopKeys(t, b)
 	want := "[file analysis_timestamp total_packets_in_file sip_packets_found sip_packets_analyzed warnings statistics anomalies top " +
 		"calls calls_page registrations registrations_page packets packets_page filters thresholds]"
 	if fmt.Sprint(keys) != want {

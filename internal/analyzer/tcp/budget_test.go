@@ -1,18 +1,11 @@
 package tcp
 
 import (
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"net/netip"
 	"runtime"
 	"testing"
 )
-
-// liveBytes returns the live heap after a collection.
-func liveBytes() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
 
 // TestStateEntryBytes measures what one entry of each budgeted table takes
 // on the heap and checks that the per-entry figure the budget divides by
@@ -26,7 +19,7 @@ func TestStateEntryBytes(t *testing.T) {
 	}
 	const n = 100_000
 	server := netip.AddrPortFrom(netip.MustParseAddr("2001:db8::80"), 80)
-	before := liveBytes()
+	before := pcaptest.LiveHeap()
 	o := newObserver(limits{conns: 1 << 30, events: 1 << 30, unacked: 1 << 30}, 0, defaultThresholds())
 	for i := range n {
 		src := netip.AddrPortFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 12: byte(i >> 24), 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)}), 1024)
@@ -39,7 +32,7 @@ func TestStateEntryBytes(t *testing.T) {
 	}
 	r := newResults(o, &connFilter{})
 	fs := o.run.Conclude(r)
-	after := liveBytes()
+	after := pcaptest.LiveHeap()
 	per := int(after-before) / n
 	t.Logf("%d connections, %d flagged segments, %d findings: %d bytes per connection (with its events and unacked entries)", len(o.t.conns), len(o.events), len(fs), per)
 	if per > bytesConn {

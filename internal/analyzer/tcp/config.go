@@ -20,31 +20,31 @@ const (
 // Common are the arguments every TCP tool takes: the capture and which
 // connections to look at.
 type Common struct {
-	PcapFile   string `json:"pcap_file" jsonschema:"the capture: a local path (absolute, or relative to the server's working directory) or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
-	ServerIP   string `json:"server_ip,omitempty" jsonschema:"only connections with this address as an endpoint, which is then taken as the server side"`
-	ServerPort int    `json:"server_port,omitempty" jsonschema:"only connections with this port as an endpoint, which is then taken as the server side (with server_ip, that address and port)"`
-	ClientIP   string `json:"client_ip,omitempty" jsonschema:"only connections from this client address"`
-	StartTime  string `json:"start_time,omitempty" jsonschema:"only connections active at or after this time (RFC 3339 or Unix seconds)"`
-	EndTime    string `json:"end_time,omitempty" jsonschema:"only connections active at or before this time (RFC 3339 or Unix seconds)"`
+	PcapFile   string `json:"pcap_file" jsonschema:"path or http(s) URL"`
+	ServerIP   string `json:"server_ip,omitempty" jsonschema:"connections with this endpoint, taken as the server"`
+	ServerPort int    `json:"server_port,omitempty" jsonschema:"connections with this port, taken as the server's"`
+	ClientIP   string `json:"client_ip,omitempty" jsonschema:"connections from this client"`
+	StartTime  string `json:"start_time,omitempty" jsonschema:"connections active from this time"`
+	EndTime    string `json:"end_time,omitempty" jsonschema:"connections active up to this time"`
 }
 
 // ConnectionsInput is the argument object of analyze_tcp_connections.
 type ConnectionsInput struct {
 	Common
-	Detailed bool   `json:"detailed,omitempty" jsonschema:"add per-direction detail to each connection: options, handshake timing, every analysis count, throughput, zero-window time (default false; pages are then 5 long)"`
-	State    string `json:"state,omitempty" jsonschema:"only connections whose tcp_state is this: syn_sent, refused, syn_received, established, half_closed, closed, reset, midstream; or active (mcpcap's state: neither FIN nor RST seen)"`
-	SortBy   string `json:"sort_by,omitempty" jsonschema:"order of the connections list: stream (default, capture order), bytes, packets, retransmissions, duration"`
-	Limit    *int   `json:"limit,omitempty" jsonschema:"connections per page (default 20, or 5 with detailed, cut to fit 32 KiB; 0 for none, just the summary and the page object; at most 1000)"`
-	Offset   int    `json:"offset,omitempty" jsonschema:"index of the first connection to return (default 0)"`
+	Detailed bool   `json:"detailed,omitempty" jsonschema:"add options, timing and throughput per direction (pages of 5)"`
+	State    string `json:"state,omitempty" jsonschema:"syn_sent, refused, syn_received, established, half_closed, closed, reset, midstream, or active"`
+	SortBy   string `json:"sort_by,omitempty" jsonschema:"stream (default), bytes, packets, retransmissions, duration"`
+	Limit    *int   `json:"limit,omitempty" jsonschema:"connections per page (default 20; 0: none)"`
+	Offset   int    `json:"offset,omitempty"`
 }
 
 // AnomaliesInput is the argument object of analyze_tcp_anomalies.
 type AnomaliesInput struct {
 	Common
-	AnalysisFlag string `json:"analysis_flag,omitempty" jsonschema:"only flagged segments with this Wireshark analysis flag: retransmission (any kind), fast_retransmission, spurious_retransmission, out_of_order, lost_segment, ack_lost_segment, duplicate_ack, zero_window, zero_window_probe, zero_window_probe_ack, window_full, window_update, keep_alive, keep_alive_ack, reused_ports"`
-	Stream       *int   `json:"stream,omitempty" jsonschema:"only flagged segments of this connection (Wireshark's tcp.stream)"`
-	Limit        *int   `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
-	Offset       int    `json:"offset,omitempty" jsonschema:"index of the first flagged segment to return (default 0)"`
+	AnalysisFlag string `json:"analysis_flag,omitempty" jsonschema:"flagged segments with this flag: retransmission, fast_retransmission, spurious_retransmission, out_of_order, lost_segment, ack_lost_segment, duplicate_ack, zero_window, zero_window_probe, zero_window_probe_ack, window_full, window_update, keep_alive, keep_alive_ack, reused_ports"`
+	Stream       *int   `json:"stream,omitempty" jsonschema:"flagged segments of this tcp.stream"`
+	Limit        *int   `json:"limit,omitempty" jsonschema:"flagged segments per page (default 20; 0: none)"`
+	Offset       int    `json:"offset,omitempty"`
 	// Thresholds are the detectors' thresholds (the tool's Params), set by
 	// the front end.
 	Thresholds analyzer.Thresholds `json:"-"`
@@ -53,23 +53,23 @@ type AnomaliesInput struct {
 // RetransmissionsInput is the argument object of analyze_tcp_retransmissions.
 type RetransmissionsInput struct {
 	Common
-	Threshold      float64 `json:"threshold,omitempty" jsonschema:"retransmission rate (retransmitted segments / segments) above which a connection or the capture is flagged (default 0.02)"`
-	Limit          *int    `json:"limit,omitempty" jsonschema:"connections per page of by_connection (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
-	Offset         int     `json:"offset,omitempty" jsonschema:"index of the first connection of by_connection to return (default 0)"`
-	SegmentsLimit  *int    `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
-	SegmentsOffset int     `json:"segments_offset,omitempty" jsonschema:"index of the first retransmitted segment to return (default 0)"`
+	Threshold      float64 `json:"threshold,omitempty" jsonschema:"rate that flags a connection or the capture (default 0.02)"`
+	Limit          *int    `json:"limit,omitempty" jsonschema:"connections per page (default 20; 0: none)"`
+	Offset         int     `json:"offset,omitempty"`
+	SegmentsLimit  *int    `json:"segments_limit,omitempty" jsonschema:"retransmitted segments per page (default 20)"`
+	SegmentsOffset int     `json:"segments_offset,omitempty"`
 }
 
 // FlowInput is the argument object of analyze_traffic_flow.
 type FlowInput struct {
-	PcapFile   string `json:"pcap_file" jsonschema:"the capture: a local path or an http(s) URL; pcap or pcapng, optionally gzip-compressed"`
-	ServerIP   string `json:"server_ip" jsonschema:"the server whose traffic to describe (required)"`
-	ServerPort int    `json:"server_port,omitempty" jsonschema:"only its connections on this port"`
-	ClientIP   string `json:"client_ip,omitempty" jsonschema:"only connections from this client address"`
-	StartTime  string `json:"start_time,omitempty" jsonschema:"only connections active at or after this time (RFC 3339 or Unix seconds)"`
-	EndTime    string `json:"end_time,omitempty" jsonschema:"only connections active at or before this time (RFC 3339 or Unix seconds)"`
-	Limit      *int   `json:"limit,omitempty" jsonschema:"clients per page (default 20, cut to fit 32 KiB; 0 for none; at most 1000)"`
-	Offset     int    `json:"offset,omitempty" jsonschema:"index of the first client to return (default 0)"`
+	PcapFile   string `json:"pcap_file" jsonschema:"path or http(s) URL"`
+	ServerIP   string `json:"server_ip" jsonschema:"the server"`
+	ServerPort int    `json:"server_port,omitempty" jsonschema:"only this port of it"`
+	ClientIP   string `json:"client_ip,omitempty" jsonschema:"connections from this client"`
+	StartTime  string `json:"start_time,omitempty" jsonschema:"connections active from this time"`
+	EndTime    string `json:"end_time,omitempty" jsonschema:"connections active up to this time"`
+	Limit      *int   `json:"limit,omitempty" jsonschema:"clients per page (default 20; 0: none)"`
+	Offset     int    `json:"offset,omitempty"`
 }
 
 // Filter echoes the connection filters applied (mcpcap's filter object,

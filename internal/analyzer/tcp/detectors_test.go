@@ -57,7 +57,7 @@ func TestThresholdArgs(t *testing.T) {
 		t.Errorf("analyze_tcp_connections takes half_open_min; it never did")
 	}
 
-	file := genFile(t, "tcp-half-open.pcap")
+	file := pcaptest.GenFile(t, "tcp-half-open.pcap")
 	in := tl.NewInput().(*AnomaliesInput)
 	in.PcapFile = file
 	if err := tl.SetArg(in, "half_open_min", "16"); err != nil {

@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -32,24 +31,10 @@ func passCaptures(t *testing.T) []string {
 // TestPass checks that the shared pass tells what analyze_tcp_anomalies
 // tells with its default arguments: the same statistics and findings.
 func TestPass(t *testing.T) {
-	m := New(Options{})
-	for _, f := range passCaptures(t) {
-		env := pcaptest.Env(0)
-		p, err := m.NewPass(env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, briefs, err := modkit.RunPasses(t.Context(), env, f, p)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out := anomalies(t, AnomaliesInput{Common: Common{PcapFile: f}})
-		got, _ := json.Marshal(briefs[0])
-		want, _ := json.Marshal(modkit.Brief{Module: "tcp", Summary: out.Statistics, Findings: out.Anomalies})
-		if string(got) != string(want) {
-			t.Errorf("%s: brief\n%s\nwant\n%s", filepath.Base(f), got, want)
-		}
-	}
+	pcaptest.CheckBrief(t, New(Options{}), passCaptures(t), func(t *testing.T, file string) modkit.Brief {
+		out := anomalies(t, AnomaliesInput{Common: Common{PcapFile: file}})
+		return modkit.Brief{Module: "tcp", Summary: out.Statistics, Findings: out.Anomalies}
+	})
 }
 
 // The analysis flags keep dissect's bit order, which filters rely on.

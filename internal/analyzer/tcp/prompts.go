@@ -9,7 +9,7 @@ import (
 // Prompts returns the module's two prompts, with mcpcap's names.
 func (*Module) Prompts() []analyzer.Prompt {
 	args := []analyzer.PromptArg{
-		{Name: "pcap_file", Description: "the capture to analyze: a local path or an http(s) URL (optional; ask the user if absent)"},
+		analyzer.CaptureArg,
 		{Name: "server_ip", Description: "the server the user cares about (optional)"},
 	}
 	return []analyzer.Prompt{

@@ -58,47 +58,33 @@ func New(opts Options) *Module {
 // Name returns "tcp".
 func (*Module) Name() string { return "tcp" }
 
-const filterHelp = " Filter connections with server_ip, server_port (which also name the server side), client_ip, start_time, end_time."
-
 // Tools returns the four tools, with mcpcap's names.
 func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{
 		analyzer.NewTool(analyzer.Tool{
-			Name:  "analyze_tcp_connections",
-			Title: "TCP connections",
-			Description: "List the TCP connections in a capture (pcap_file: local path or http(s) URL) as Wireshark delimits them (stream = tcp.stream), " +
-				"oriented client to server, with handshake outcome and RTT, state (syn_sent, refused, syn_received, established, half_closed, " +
-				"closed, reset, midstream), who reset it and when, packets, bytes and payload per direction, retransmissions and every Wireshark " +
-				"analysis count. Summary first (handshakes, resets, closes, states); then the connections, paged (limit/offset), sorted by " +
-				"stream, bytes, packets, retransmissions or duration, filtered by state. detailed=true adds options (MSS, window scale, SACK, " +
-				"timestamps), handshake timing, throughput and zero-window time per direction." + filterHelp,
-			OpenWorld: true,
+			Name:        "analyze_tcp_connections",
+			Title:       "TCP connections",
+			Description: "TCP connections as Wireshark's tcp.stream, client to server: handshake and RTT, state, resets, packets and bytes each way, analysis counts; sortable; detailed=true adds options and timing.",
+			OpenWorld:   true,
 		}, m.connections, writeConnections),
 		analyzer.NewTool(analyzer.Tool{
-			Name:  "analyze_tcp_anomalies",
-			Title: "TCP anomalies",
-			Description: "Find TCP problems and attacks in a capture: detectors with evidence frames (port_scan, syn_flood, high_retransmission_rate, " +
-				"rst_storm, zero_window_stall, handshake_failures, half_open_connections), counts of every Wireshark analysis flag " +
-				"(tcp.analysis.*), who sends resets, handshake outcomes, mcpcap's patterns, and the flagged segments themselves, paged and " +
-				"filtered by analysis_flag and stream. Thresholds are arguments." + filterHelp,
-			OpenWorld: true,
-			Params:    detectors.Params(),
+			Name:        "analyze_tcp_anomalies",
+			Title:       "TCP anomalies",
+			Description: "TCP findings (port scan, SYN flood, retransmission rate, RST storm, zero-window stall, handshake failures, half-open), tcp.analysis flag counts, and the flagged segments.",
+			OpenWorld:   true,
+			Params:      detectors.Params(),
 		}, m.anomalies, writeAnomalies),
 		analyzer.NewTool(analyzer.Tool{
-			Name:  "analyze_tcp_retransmissions",
-			Title: "TCP retransmissions",
-			Description: "Measure TCP retransmissions in a capture as Wireshark flags them (tcp.analysis.retransmission, with fast and spurious " +
-				"retransmissions broken out): the overall rate against a threshold (default 0.02), connections ranked by retransmissions " +
-				"(paged), the worst connection, and the retransmitted segments themselves (paged with segments_limit/offset)." + filterHelp,
-			OpenWorld: true,
+			Name:        "analyze_tcp_retransmissions",
+			Title:       "TCP retransmissions",
+			Description: "TCP retransmissions as Wireshark flags them (fast and spurious apart): the rate against threshold, connections ranked, the segments.",
+			OpenWorld:   true,
 		}, m.retransmissions, writeRetransmissions),
 		analyzer.NewTool(analyzer.Tool{
-			Name:  "analyze_traffic_flow",
-			Title: "TCP traffic flow of a server",
-			Description: "Describe the TCP traffic of one server (server_ip required, server_port optional) in a capture: packets, bytes, payload, " +
-				"SYN/FIN/RST, data segments, retransmissions and analysis flags client-to-server and server-to-client, byte asymmetry, who " +
-				"resets, which way the data flows, its connections by state and port, and its clients (paged), with an observational summary.",
-			OpenWorld: true,
+			Name:        "analyze_traffic_flow",
+			Title:       "TCP traffic flow of a server",
+			Description: "One server's TCP traffic (server_ip): packets, bytes, flags and analysis flags each way, asymmetry, resets, connections by state and port, its clients.",
+			OpenWorld:   true,
 		}, m.flow, writeFlow),
 	}
 }

@@ -3,7 +3,6 @@ package tcp
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -139,31 +138,16 @@ func tsharkAnalysisFields() []string {
 // compares every TCP frame: its stream (tcp.stream) and every analysis
 // flag, and the number of streams.
 func TestAgreesWithLiveTshark(t *testing.T) {
-	bin, ok := pcaptest.LookPath("tshark")
-	if !ok {
-		t.Skip("tshark is not installed (apt-get install tshark); .ci/run installs it")
-	}
 	root := pcaptest.Root(t)
 	files, _ := filepath.Glob(filepath.Join(root, "testdata", "*.pcap*"))
 	gen, _ := filepath.Glob(filepath.Join(root, "testdata", "gen", "*.pcap"))
-	checked, files2 := 0, 0
-	for _, f := range append(files, gen...) {
-		if strings.Contains(f, "malformed-") {
-			continue
-		}
-		cmd := exec.Command(bin, append([]string{"-r", f}, tsharkAnalysisFields()...)...)
-		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("tshark %s: %v", f, err)
-		}
-		tsv := filepath.Join(t.TempDir(), "out.tsv")
-		if err := os.WriteFile(tsv, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	files = slices.DeleteFunc(append(files, gen...), func(f string) bool { return strings.Contains(f, "malformed-") })
+	files2 := 0
+	checked := pcaptest.LiveTshark(t, files, 3000, tsharkAnalysisFields(), func(t *testing.T, f string, rows []map[string]string) int {
+		checked := 0
 		obs, frames := trace(t, f)
 		streams := map[string]bool{}
-		for _, row := range pcaptest.ReadTSV(t, tsv) {
+		for _, row := range rows {
 			n, _ := strconv.Atoi(row["frame.number"])
 			ss := strings.Split(row["tcp.stream"], ",")
 			stream := ss[len(ss)-1]
@@ -197,7 +181,8 @@ func TestAgreesWithLiveTshark(t *testing.T) {
 		if len(streams) > 0 {
 			files2++
 		}
-	}
+		return checked
+	})
 	t.Logf("%d TCP frames in %d captures agree with tshark", checked, files2)
 	if checked < 3000 || files2 < 20 {
 		t.Errorf("compared %d frames in %d captures", checked, files2)

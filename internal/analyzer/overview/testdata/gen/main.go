@@ -10,53 +10,30 @@
 package main
 
 import (
-	"bytes"
-	"flag"
 	"log"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/mcpacket/mcpacket/testdata/gen/genkit"
 )
 
 func main() {
-	out := flag.String("out", "internal/analyzer/overview/testdata/gen", "directory to write the captures to")
-	flag.Parse()
-	for name, build := range captures {
-		var w capWriter
-		build(&w)
-		if err := os.WriteFile(filepath.Join(*out, name), w.buf.Bytes(), 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
+	genkit.Main("internal/analyzer/overview/testdata/gen", captures)
 }
 
-// epoch is the start of every generated capture.
-var epoch = time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
-
+// capWriter is the capture a builder writes.
 type capWriter struct {
-	buf bytes.Buffer
-	w   *pcapgo.Writer
-	t   time.Duration
+	genkit.Capture
+	t time.Duration
 }
 
 // frame writes a frame 10 ms after the previous one.
 func (c *capWriter) frame(data []byte) {
-	if c.w == nil {
-		c.w = pcapgo.NewWriterNanos(&c.buf)
-		if err := c.w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-			log.Fatal(err)
-		}
-	}
 	c.t += 10 * time.Millisecond
-	ci := gopacket.CaptureInfo{Timestamp: epoch.Add(c.t), CaptureLength: len(data), Length: len(data)}
-	if err := c.w.WritePacket(ci, data); err != nil {
-		log.Fatal(err)
-	}
+	c.Write(c.t, data, len(data))
 }
 
 type host struct {
