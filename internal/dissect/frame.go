@@ -49,6 +49,20 @@ type Frame struct {
 
 	scratch   nameBuf
 	stackDone bool
+	media     map[netip.AddrPort]Proto
+}
+
+// mediaOf is RTP or RTCP when the frame's UDP datagram comes from or goes
+// to an endpoint SDP announced, as Wireshark's SDP sets up RTP.
+func (f *Frame) mediaOf() Proto {
+	p := f.P
+	if len(f.media) == 0 || p.UDP == nil {
+		return ProtoNone
+	}
+	if pr, ok := f.media[netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))]; ok {
+		return pr
+	}
+	return f.media[netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))]
 }
 
 // Classify fills Stack and App if the Tracker did not (Options.NoStack):
@@ -101,7 +115,7 @@ type Tracker struct {
 	prev      time.Time
 	started   bool
 	udp       map[udpKey]int32
-	media     map[netip.AddrPort]struct{} // RTP/RTCP endpoints SDP announced
+	media     map[netip.AddrPort]Proto // RTP/RTCP endpoints SDP announced
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
 	frame     Frame
@@ -126,9 +140,10 @@ func NewTracker(opts Options) *Tracker {
 	if t.maxUDP <= 0 {
 		t.maxUDP = 1_000_000
 	}
+	t.media = map[netip.AddrPort]Proto{}
+	t.frame.media = t.media
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
-		t.media = map[netip.AddrPort]struct{}{}
 	}
 	return t
 }
@@ -160,9 +175,9 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 	f.UDPStream = -1
 	if t.udp != nil {
 		f.UDPStream = t.udpStream(f)
-		if pl := p.Payload(); len(pl) > 0 && len(t.media) < maxMedia {
-			t.noteSDP(pl)
-		}
+	}
+	if pl := p.Payload(); len(pl) > 0 && len(t.media) < maxMedia {
+		t.noteSDP(pl)
 	}
 	f.Stack.n, f.Stack.set = 0, 0
 	f.App, f.stackDone = nil, false
@@ -287,8 +302,8 @@ func (t *Tracker) noteSDP(pl []byte) {
 			if err != nil || port <= 0 || port > 65534 {
 				continue
 			}
-			t.media[netip.AddrPortFrom(addr, uint16(port))] = struct{}{}
-			t.media[netip.AddrPortFrom(addr, uint16(port+1))] = struct{}{}
+			t.media[netip.AddrPortFrom(addr, uint16(port))] = ProtoRTP
+			t.media[netip.AddrPortFrom(addr, uint16(port+1))] = ProtoRTCP
 		}
 	}
 }

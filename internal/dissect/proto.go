@@ -60,6 +60,8 @@ const (
 	ProtoGIF
 	ProtoJFIF
 	ProtoPNG
+	ProtoRTP
+	ProtoRTCP
 	ProtoData
 	numProtos
 )
@@ -67,7 +69,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "rtp", "rtcp", "data",
 }
 
 func (p Proto) String() string {
@@ -197,6 +199,10 @@ func classify(f *Frame) {
 	case p.UDP != nil:
 		s.push(ProtoUDP)
 		f.App = p.UDP.Payload
+		if pr := f.mediaOf(); pr != ProtoNone && len(p.UDP.Payload) > 0 {
+			s.push(pr) // RTP or RTCP that SDP announced
+			return
+		}
 		udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), p.UDP.Payload)
 	case p.TCP != nil:
 		s.push(ProtoTCP)
