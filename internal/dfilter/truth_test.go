@@ -201,7 +201,7 @@ func knownReason(filter, capture string) string {
 	case strings.HasPrefix(capture, "dhcp-malformed-bootp-asan"):
 		return "first fragment of a datagram never completed: tshark dissects its UDP header"
 	case strings.HasPrefix(filter, "udp.stream"):
-		return "RTP/RTCP conversations announced by SDP in a SIP message split across TCP segments"
+		return "tshark starts new conversations for SNMP and MGCP requests on a pair it has seen"
 	case strings.HasPrefix(filter, "tls"):
 		return "TLS records spanning segments (no TLS reassembly), or a connection seen midstream"
 	case strings.HasPrefix(filter, "http"):

@@ -241,11 +241,11 @@ func TestFollowAgainstTshark(t *testing.T) {
 var followKnown = map[string]string{}
 
 func init() {
-	// udp.stream of the RTP/RTCP media this call's SDP announces is
-	// numbered otherwise than tshark numbers it from stream 4 on (the
-	// dfilter known differences list the same capture), so streams 4-21
-	// hold other conversations than tshark's of the same number.
+	// In this capture tshark starts new udp.streams for SNMP and MGCP
+	// requests on pairs it has seen (their dissectors set up
+	// conversations), so from stream 4 on the numbers name other
+	// conversations (the dfilter known differences list it too).
 	for s := 4; s <= 21; s++ {
-		followKnown["sip-rtp-rtcp-call-heplify.pcap udp "+strconv.Itoa(s)] = "udp.stream numbering of SDP-announced RTP/RTCP differs from tshark's"
+		followKnown["sip-rtp-rtcp-call-heplify.pcap udp "+strconv.Itoa(s)] = "tshark numbers SNMP/MGCP request conversations anew"
 	}
 }
