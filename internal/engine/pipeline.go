@@ -50,15 +50,17 @@ type pipeline struct {
 	rd    *capture.Reader
 	units [][]Observer
 
-	mu      sync.Mutex
-	cond    sync.Cond
-	waiting int      // goroutines waiting on cond
-	free    []*batch // batches to read into
-	window  []*batch // read batches some unit has yet to see; window[0] is number base
-	base    int
-	next    []int  // per unit, the number of the batch it sees next
-	busy    []bool // per unit, whether a goroutine is calling it
-	stopped bool   // cancel, or a panic: every goroutine leaves
+	mu sync.Mutex
+	// The reading goroutine waits on readable for a free batch; the
+	// observing ones wait on observable for a batch to see.
+	readable, observable    sync.Cond
+	readWaits, observeWaits int      // goroutines waiting on each
+	free                    []*batch // batches to read into
+	window                  []*batch // read batches some unit has yet to see; window[0] is number base
+	base                    int
+	next                    []int  // per unit, the number of the batch it sees next
+	busy                    []bool // per unit, whether a goroutine is calling it
+	stopped                 bool   // cancel, or a panic: every goroutine leaves
 	// Set by the reading goroutine when it ends, with why.
 	readDone    bool
 	readErr     error
@@ -98,7 +100,7 @@ func (e *PanicError) Detail() string { return string(e.Stack) }
 func startPass(rd *capture.Reader, units [][]Observer) *pipeline {
 	pl := &pipeline{rd: rd, units: units, next: make([]int, len(units)), busy: make([]bool, len(units)),
 		readerDone: make(chan struct{}), unsupported: map[capture.LinkType]int{}}
-	pl.cond.L = &pl.mu
+	pl.readable.L, pl.observable.L = &pl.mu, &pl.mu
 	for range batchesAhead {
 		pl.free = append(pl.free, newBatch())
 	}
@@ -106,18 +108,10 @@ func startPass(rd *capture.Reader, units [][]Observer) *pipeline {
 	return pl
 }
 
-// wait waits on cond; mu is held.
-func (pl *pipeline) wait() {
-	pl.waiting++
-	pl.cond.Wait()
-	pl.waiting--
-}
-
-// wake wakes the waiting goroutines, if any; mu is held.
-func (pl *pipeline) wake() {
-	if pl.waiting > 0 {
-		pl.cond.Broadcast()
-	}
+// wakeAll wakes every waiting goroutine; mu is held.
+func (pl *pipeline) wakeAll() {
+	pl.readable.Broadcast()
+	pl.observable.Broadcast()
 }
 
 // cancel stops every goroutine of the pass. It returns at once: the
@@ -126,7 +120,7 @@ func (pl *pipeline) wake() {
 func (pl *pipeline) cancel() {
 	pl.mu.Lock()
 	pl.stopped = true
-	pl.wake()
+	pl.wakeAll()
 	pl.mu.Unlock()
 }
 
@@ -143,7 +137,7 @@ func (pl *pipeline) read() {
 		if pe != nil {
 			pl.stopped = true
 		}
-		pl.wake()
+		pl.wakeAll()
 		pl.mu.Unlock()
 	}()
 	dec := newDecoder()
@@ -151,7 +145,9 @@ func (pl *pipeline) read() {
 	for {
 		pl.mu.Lock()
 		for len(pl.free) == 0 && !pl.stopped {
-			pl.wait()
+			pl.readWaits++
+			pl.readable.Wait()
+			pl.readWaits--
 		}
 		if pl.stopped {
 			pl.mu.Unlock()
@@ -181,7 +177,9 @@ func (pl *pipeline) read() {
 		pl.mu.Lock()
 		pl.window = append(pl.window, b)
 		pl.release()
-		pl.wake()
+		if pl.observeWaits > 0 {
+			pl.observable.Broadcast()
+		}
 		pl.mu.Unlock()
 		if err != nil {
 			return
@@ -213,20 +211,23 @@ func (b *batch) fill(rd *capture.Reader) error {
 }
 
 // release returns to the free list the batches at the start of the window
-// that every unit has seen; mu is held.
-func (pl *pipeline) release() {
+// that every unit has seen, and reports whether there were any; mu is held.
+func (pl *pipeline) release() bool {
+	released := false
 	for len(pl.window) > 0 {
 		for _, k := range pl.next {
 			if k <= pl.base {
-				return
+				return released
 			}
 		}
+		released = true
 		pl.free = append(pl.free, pl.window[0])
 		n := copy(pl.window, pl.window[1:])
 		pl.window[n] = nil
 		pl.window = pl.window[:n]
 		pl.base++
 	}
+	return released
 }
 
 // pick returns a unit that is idle and has a batch to see, the one
@@ -267,7 +268,9 @@ func (pl *pipeline) work(tick func()) bool {
 			if pl.readDone && len(pl.window) == 0 {
 				return true
 			}
-			pl.wait()
+			pl.observeWaits++
+			pl.observable.Wait()
+			pl.observeWaits--
 			if tick != nil {
 				pl.mu.Unlock()
 				tick()
@@ -277,6 +280,9 @@ func (pl *pipeline) work(tick func()) bool {
 		}
 		b := pl.window[pl.next[u]-pl.base]
 		pl.busy[u] = true
+		if pl.observeWaits > 0 && pl.pick() >= 0 {
+			pl.observable.Signal() // more to do than this goroutine takes
+		}
 		pl.mu.Unlock()
 		ok := pl.call(pl.units[u], b)
 		if tick != nil {
@@ -287,9 +293,14 @@ func (pl *pipeline) work(tick func()) bool {
 		pl.next[u]++
 		if !ok {
 			pl.stopped = true
+			pl.wakeAll()
 		}
-		pl.release()
-		pl.wake()
+		if pl.release() && pl.readWaits > 0 {
+			pl.readable.Signal()
+		}
+		if pl.readDone && len(pl.window) == 0 {
+			pl.observable.Broadcast() // the end: the others leave too
+		}
 	}
 	return false
 }
