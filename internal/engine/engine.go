@@ -9,7 +9,7 @@
 // (Options.Concurrent) are called on up to GOMAXPROCS goroutines at once.
 // Each observer sees every frame in file order, one call at a time. Memory
 // does not grow with the capture: the engine holds a few batches of decoded
-// frames (about 10 MiB), and observers bound their own state.
+// frames (about 6 MiB), and observers bound their own state.
 package engine
 
 import (

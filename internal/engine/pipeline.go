@@ -13,11 +13,12 @@ import (
 // Batches of frames handed from the reading goroutine to the observing
 // ones: a batch holds up to batchPackets frames or about batchBytes of
 // them, and batchesAhead batches cycle, so a pass holds at most that many
-// decoded (about 1 MiB each).
+// decoded (about 350 KiB each: small enough that a batch's frames stay in
+// a core's cache while the units on that core see them).
 const (
-	batchPackets = 256
-	batchBytes   = 512 << 10
-	batchesAhead = 8
+	batchPackets = 64
+	batchBytes   = 128 << 10
+	batchesAhead = 16
 )
 
 // batch is a run of frames whose bytes live in one slab, each decoded into
