@@ -4,9 +4,10 @@
 // tool call needs.
 //
 // It sits between capture (bytes to frames) and the protocol analyzers (frames
-// to records). A second goroutine reads and decodes frames ahead in batches
-// while the caller's goroutine observes them; observers that share no state
-// (Options.Concurrent) are called on up to GOMAXPROCS goroutines at once.
+// to records). A second goroutine reads frames ahead in batches while the
+// caller's goroutine decodes and observes them; for observers that share no
+// state (Options.Concurrent), the reading goroutine decodes each batch once
+// and the observers are called on up to GOMAXPROCS goroutines at once.
 // Each observer sees every frame in file order, one call at a time. Memory
 // does not grow with the capture: the engine holds a few batches of decoded
 // frames (about 6 MiB), and observers bound their own state.
@@ -138,8 +139,8 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 		}
 	}
 
-	// One goroutine reads and decodes frames in batches while this one
-	// (and, for concurrent observers, more) observes the batches before.
+	// One goroutine reads frames in batches while this one (and, for
+	// concurrent observers, more) decodes and observes the batches before.
 	observers = withInterests(observers)
 	var units [][]Observer
 	switch {

@@ -22,27 +22,30 @@ const (
 )
 
 // batch is a run of frames whose bytes live in one slab, each decoded into
-// a frame of its own; err, on the last batch, is why reading stopped
-// (io.EOF at the end).
+// a frame of its own when the reading goroutine decodes; first is the
+// number of its first frame.
 type batch struct {
 	pkts   []capture.Packet
 	ends   []int
 	slab   []byte
 	frames []frame
-	err    error
+	first  int
 }
 
-func newBatch() *batch {
+func newBatch(decoded bool) *batch {
 	b := &batch{pkts: make([]capture.Packet, 0, batchPackets), ends: make([]int, 0, batchPackets),
-		slab: make([]byte, 0, 64<<10), frames: make([]frame, batchPackets)}
-	for i := range b.frames {
-		b.frames[i].init()
+		slab: make([]byte, 0, 64<<10)}
+	if decoded {
+		b.frames = make([]frame, batchPackets)
+		for i := range b.frames {
+			b.frames[i].init()
+		}
 	}
 	return b
 }
 
-// pipeline is one pass's goroutines: one reads and decodes batches of
-// frames, in file order; the observing ones (the caller's and, for
+// pipeline is one pass's goroutines: one reads batches of frames, in file
+// order (and decodes them, for more than one unit); the observing ones (the caller's and, for
 // concurrent observers, up to GOMAXPROCS-1 more) call each unit of
 // observers on each batch. A unit sees the batches one after another, in
 // order, one goroutine at a time; different units may be on different
@@ -69,10 +72,17 @@ type pipeline struct {
 	// observerPanic is the first panic of an observer.
 	observerPanic *observerPanic
 
+	// dec, for a pass of one unit, decodes each frame on the observing
+	// goroutine, right before the unit sees it, into the same memory every
+	// time (the way a DecodingLayerParser is meant to be used); otherwise
+	// the reading goroutine decodes each batch into its frames once, for
+	// every unit.
+	dec *decoder
+
 	readerDone chan struct{}
-	packets    atomic.Int64 // frames read and decoded
-	// What decoding found; written by the reading goroutine, read after it
-	// ended.
+	packets    atomic.Int64 // frames read
+	// What decoding found; written by the decoding goroutine, read after
+	// it ended.
 	unsupported  map[capture.LinkType]int
 	decodeErrors int
 	truncated    int
@@ -102,8 +112,11 @@ func startPass(rd *capture.Reader, units [][]Observer) *pipeline {
 	pl := &pipeline{rd: rd, units: units, next: make([]int, len(units)), busy: make([]bool, len(units)),
 		readerDone: make(chan struct{}), unsupported: map[capture.LinkType]int{}}
 	pl.readable.L, pl.observable.L = &pl.mu, &pl.mu
+	if len(units) == 1 {
+		pl.dec = newDecoder()
+	}
 	for range batchesAhead {
-		pl.free = append(pl.free, newBatch())
+		pl.free = append(pl.free, newBatch(pl.dec == nil))
 	}
 	go pl.read()
 	return pl
@@ -141,7 +154,10 @@ func (pl *pipeline) read() {
 		pl.wakeAll()
 		pl.mu.Unlock()
 	}()
-	dec := newDecoder()
+	var dec *decoder
+	if pl.dec == nil {
+		dec = newDecoder()
+	}
 	n := 0
 	for {
 		pl.mu.Lock()
@@ -159,20 +175,14 @@ func (pl *pipeline) read() {
 		pl.mu.Unlock()
 
 		err = b.fill(pl.rd)
-		for i := range b.pkts {
-			n++
-			dec.frame = &b.frames[i]
-			dec.decode(&b.pkts[i], n)
-			switch p := &dec.pkt; {
-			case p.UnsupportedLink:
-				pl.unsupported[p.LinkType]++
-			case p.DecodeErr != nil:
-				pl.decodeErrors++
-			}
-			if dec.pkt.Truncated {
-				pl.truncated++
+		b.first = n + 1
+		if pl.dec == nil {
+			for i := range b.pkts {
+				dec.frame = &b.frames[i]
+				pl.decode(dec, &b.pkts[i], n+1+i)
 			}
 		}
+		n += len(b.pkts)
 		pl.packets.Store(int64(n))
 
 		pl.mu.Lock()
@@ -188,10 +198,24 @@ func (pl *pipeline) read() {
 	}
 }
 
+// decode decodes raw, frame number, with dec and counts what it found.
+func (pl *pipeline) decode(dec *decoder, raw *capture.Packet, number int) {
+	dec.decode(raw, number)
+	switch p := &dec.pkt; {
+	case p.UnsupportedLink:
+		pl.unsupported[p.LinkType]++
+	case p.DecodeErr != nil:
+		pl.decodeErrors++
+	}
+	if dec.pkt.Truncated {
+		pl.truncated++
+	}
+}
+
 // fill reads frames from rd into b, up to its bounds; it returns why
 // reading stopped before them, if it did.
 func (b *batch) fill(rd *capture.Reader) error {
-	b.pkts, b.ends, b.slab, b.err = b.pkts[:0], b.ends[:0], b.slab[:0], nil
+	b.pkts, b.ends, b.slab = b.pkts[:0], b.ends[:0], b.slab[:0]
 	var raw capture.Packet
 	var err error
 	for len(b.pkts) < batchPackets && len(b.slab) < batchBytes {
@@ -318,6 +342,15 @@ func (pl *pipeline) call(unit []Observer, b *batch) (ok bool) {
 			pl.mu.Unlock()
 		}
 	}()
+	if pl.dec != nil {
+		for i := range b.pkts {
+			pl.decode(pl.dec, &b.pkts[i], b.first+i)
+			for _, o := range unit {
+				o.Observe(&pl.dec.pkt)
+			}
+		}
+		return true
+	}
 	if len(unit) == 1 {
 		o := unit[0]
 		for i := range b.pkts {
