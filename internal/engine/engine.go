@@ -5,10 +5,12 @@
 //
 // It sits between capture (bytes to frames) and the protocol analyzers (frames
 // to records). A second goroutine reads frames ahead in batches while the
-// caller's goroutine decodes and observes, so a pass uses two cores; memory
-// does not grow with the capture: the engine holds a few batches of frames
-// (about 2 MiB), and observers bound their own state. Observers are called
-// from one goroutine, in file order.
+// caller's goroutine decodes and observes them; for observers that share no
+// state (Options.Concurrent), the reading goroutine decodes each batch once
+// and the observers are called on up to GOMAXPROCS goroutines at once.
+// Each observer sees every frame in file order, one call at a time. Memory
+// does not grow with the capture: the engine holds a few batches of decoded
+// frames (about 6 MiB), and observers bound their own state.
 package engine
 
 import (
@@ -17,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,12 @@ type Options struct {
 	// MaxDecompressedBytes caps what a gzip-compressed capture may expand
 	// to; <= 0 means capture.DefaultMaxDecompressedBytes.
 	MaxDecompressedBytes int64
+	// Concurrent tells that the observers share no state, so the engine
+	// may call different observers at the same time, on up to GOMAXPROCS
+	// goroutines. Each observer still sees every frame in file order, one
+	// call at a time, and is flushed after its last. Without it, each
+	// frame goes to every observer in turn, on one goroutine.
+	Concurrent bool
 	// MaxRecordBytes is the most of one record's data kept; longer records
 	// are cut to it (capture.Options.MaxRecordBytes); <= 0 means
 	// capture.DefaultMaxRecordBytes.
@@ -102,14 +109,12 @@ type Result struct {
 	TruncatedFrames int
 }
 
-// checkEvery is how many frames pass between context and progress checks.
-const checkEvery = 4096
-
 // Run reads the capture in src to its end, calling every observer on every
 // frame in file order. It returns an error when src holds no readable capture,
 // when src itself fails (a download cut off or over its limit), or when ctx
 // is done; a capture damaged part way through is not an error (see
-// Result.Damaged and Result.Warnings).
+// Result.Damaged and Result.Warnings). A panic of an observer is a panic of
+// Run, on the caller's goroutine, whichever goroutine the observer ran on.
 func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer) (*Result, error) {
 	cr := &countingReader{r: src, tee: opts.Tee}
 	rd, err := capture.NewReaderOptions(cr, capture.Options{MaxDecompressedBytes: opts.MaxDecompressedBytes, MaxRecordBytes: opts.MaxRecordBytes})
@@ -128,84 +133,63 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	if total <= 0 {
 		total = -1
 	}
-	lastReport := time.Now()
 	report := func(done bool) {
 		if opts.Progress != nil {
 			opts.Progress(Progress{Packets: res.Packets, Bytes: cr.n.Load(), Total: total, Done: done})
 		}
 	}
 
-	// One goroutine reads frames in batches while this one decodes and
-	// observes the previous batch: two cores share the pass.
+	// One goroutine reads frames in batches while this one (and, for
+	// concurrent observers, more) decodes and observes the batches before.
 	observers = withInterests(observers)
-	pipe := startReading(rd)
-	defer pipe.cancel()
-	dec := newDecoder()
-	p := &dec.pkt
-	for {
-		var (
-			b  *batch
-			ok bool
-		)
-		select {
-		case b, ok = <-pipe.full:
-		case <-ctx.Done():
-			// The reading goroutine may be blocked on a slow source;
-			// the caller's Close of the source ends it.
-			return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, ctx.Err())
+	var units [][]Observer
+	switch {
+	case opts.Concurrent:
+		for _, o := range observers {
+			units = append(units, []Observer{o})
 		}
-		if !ok {
-			if pipe.panicked != nil {
-				return nil, pipe.panicked
-			}
-			break
-		}
-		for i := range b.pkts {
-			if res.Packets%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
-				}
-				if opts.Progress != nil && time.Since(lastReport) >= interval {
-					lastReport = time.Now()
-					report(false)
-				}
-			}
-			res.Packets++
-			dec.decode(&b.pkts[i], res.Packets)
-			switch {
-			case p.UnsupportedLink:
-				res.UnsupportedLinkTypes[p.LinkType]++
-			case p.DecodeErr != nil:
-				res.DecodeErrors++
-			}
-			if p.Truncated {
-				res.TruncatedFrames++
-			}
-			for _, o := range observers {
-				o.Observe(p)
-			}
-		}
-		err := b.err
-		pipe.free <- b
-		if err == nil {
-			continue
-		}
-		if e := cr.failure(); e != nil {
-			return nil, e
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
-		}
-		var de *capture.DamagedError
-		if errors.As(err, &de) {
-			res.Damaged = de
-			res.Warnings = append(res.Warnings, de.Error())
-		} else if err != io.EOF {
-			return nil, err
-		}
-		break
+	case len(observers) > 0:
+		units = [][]Observer{observers}
 	}
-	pipe.wait()
+	ps := startPass(rd, units)
+	defer ps.cancel()
+	defer context.AfterFunc(ctx, ps.cancel)()
+	lastReport := time.Now()
+	tick := func() {
+		if opts.Progress != nil && time.Since(lastReport) >= interval {
+			lastReport = time.Now()
+			res.Packets = int(ps.packets.Load())
+			report(false)
+		}
+	}
+	finished := ps.observe(tick)
+	if ps.observerPanic != nil {
+		panic(ps.observerPanic.value)
+	}
+	if ps.readerPanic != nil {
+		return nil, ps.readerPanic
+	}
+	if !finished {
+		return nil, fmt.Errorf("analysis stopped after %d packets: %w", ps.packets.Load(), ctx.Err())
+	}
+	<-ps.readerDone
+	res.Packets, res.DecodeErrors, res.TruncatedFrames = int(ps.packets.Load()), ps.decodeErrors, ps.truncated
+	for lt, n := range ps.unsupported {
+		res.UnsupportedLinkTypes[lt] = n
+	}
+	if e := cr.failure(); e != nil {
+		return nil, e
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("analysis stopped after %d packets: %w", res.Packets, err)
+	}
+	var de *capture.DamagedError
+	if errors.As(ps.readErr, &de) {
+		res.Damaged = de
+		res.Warnings = append(res.Warnings, de.Error())
+	} else if ps.readErr != io.EOF {
+		return nil, ps.readErr
+	}
 	res.Warnings = append(res.Warnings, res.Info.Notes()...)
 	for _, o := range observers {
 		if f, ok := o.(Flusher); ok {
@@ -252,118 +236,12 @@ func (c *countingReader) failure() error {
 	return c.err
 }
 
-// Batches of frames handed from the reading goroutine to the decoding one.
-const (
-	batchPackets = 256
-	batchBytes   = 512 << 10
-	batchesAhead = 4
-)
-
-// batch is a run of frames whose bytes live in one slab; err, on the last
-// batch, is why reading stopped (io.EOF at the end).
-type batch struct {
-	pkts []capture.Packet
-	ends []int
-	slab []byte
-	err  error
-}
-
-// pipeline is the reading goroutine and the batches it cycles.
-type pipeline struct {
-	free chan *batch
-	full chan *batch
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
-	// panicked is set, before full is closed, when reading panicked.
-	panicked *PanicError
-}
-
-// PanicError is a panic of the reading goroutine, turned into the error of
-// the pass: the process keeps running. Detail has the stack, for the
-// server log.
-type PanicError struct {
-	Value any
-	Stack []byte
-}
-
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("internal error while reading the capture (%v); the server is still running, please report this with the capture if you can", e.Value)
-}
-
-// Detail returns the panic's stack.
-func (e *PanicError) Detail() string { return string(e.Stack) }
-
-// startReading starts a goroutine that reads frames from rd into batches.
-func startReading(rd *capture.Reader) *pipeline {
-	pl := &pipeline{free: make(chan *batch, batchesAhead), full: make(chan *batch, batchesAhead),
-		quit: make(chan struct{}), done: make(chan struct{})}
-	for range batchesAhead {
-		pl.free <- &batch{pkts: make([]capture.Packet, 0, batchPackets), ends: make([]int, 0, batchPackets), slab: make([]byte, 0, 64<<10)}
-	}
-	go pl.read(rd)
-	return pl
-}
-
-func (pl *pipeline) read(rd *capture.Reader) {
-	defer close(pl.done)
-	defer close(pl.full)
-	defer func() {
-		if r := recover(); r != nil {
-			pl.panicked = &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	for {
-		var b *batch
-		select {
-		case b = <-pl.free:
-		case <-pl.quit:
-			return
-		}
-		b.pkts, b.ends, b.slab, b.err = b.pkts[:0], b.ends[:0], b.slab[:0], nil
-		var raw capture.Packet
-		for len(b.pkts) < batchPackets && len(b.slab) < batchBytes {
-			if err := rd.ReadPacket(&raw); err != nil {
-				b.err = err
-				break
-			}
-			b.slab = append(b.slab, raw.Data...)
-			b.ends = append(b.ends, len(b.slab))
-			raw.Data = nil
-			b.pkts = append(b.pkts, raw)
-		}
-		start := 0
-		for i, end := range b.ends {
-			b.pkts[i].Data = b.slab[start:end:end]
-			start = end
-		}
-		select {
-		case pl.full <- b:
-		case <-pl.quit:
-			return
-		}
-		if b.err != nil {
-			return
-		}
-	}
-}
-
-// cancel tells the reading goroutine to stop. It returns at once: the
-// goroutine may be blocked reading a slow source, which the caller closes.
-func (pl *pipeline) cancel() {
-	pl.once.Do(func() { close(pl.quit) })
-}
-
-// wait waits for the reading goroutine to end, so that nothing reads the
-// source (or writes Options.Tee) after a successful Run returns.
-func (pl *pipeline) wait() {
-	pl.cancel()
-	<-pl.done
-}
-
-// decoder holds one instance of every layer the engine decodes and one
-// DecodingLayerParser per first layer, all sharing those instances.
-type decoder struct {
+// frame is one decoded frame: its Packet and one instance of every layer
+// the engine decodes, which the Packet points to. A batch holds a frame per
+// record, so that the frames of a batch stay decoded while observers on
+// other goroutines read them; a frame is decoded again only when its batch
+// is reused.
+type frame struct {
 	pkt     Packet
 	eth     layers.Ethernet
 	sll     layers.LinuxSLL
@@ -389,7 +267,70 @@ type decoder struct {
 	fddi    fddiLayer
 	nflog   nflogLayer
 	mpls    mplsLayer
-	decoded []gopacket.LayerType
+	ip4re   layers.IPv4 // a reassembled datagram's header
+	ip6re   layers.IPv6
+
+	byIndex []gopacket.DecodingLayer // the layers above, in layerOrder's order
+}
+
+// layerOrder lists f's layers in the order they are registered: for a
+// layer type more than one can decode, the later one decodes it (the
+// fragment decoder, after the IPv6 extension skipper, takes the fragment
+// header).
+func (f *frame) layerOrder() []gopacket.DecodingLayer {
+	return []gopacket.DecodingLayer{
+		&f.eth, &f.sll, &f.sll2, &f.loop, &f.vlan, &f.ip4, &f.ip6,
+		&f.ip6ext, &f.ip6frag, &f.udp, &f.tcp, &f.icmp4, &f.icmp6,
+		&f.radio, &f.dot11, &f.d11data, &f.d11qos, &f.llc, &f.snap,
+		&f.ppp, &f.pppoe, &f.fddi, &f.nflog, &f.mpls,
+	}
+}
+
+func newFrame() *frame {
+	f := &frame{}
+	f.init()
+	return f
+}
+
+// init readies a zero frame (one of a batch's).
+func (f *frame) init() {
+	f.vlan.pkt = &f.pkt
+	f.pkt.VLANs = make([]uint16, 0, maxVLANs)
+	f.byIndex = f.layerOrder()
+}
+
+// layerIndex maps a layer type to 1 + the index in frame.layerOrder of the
+// layer that decodes it, 0 for none: the engine's DecodingLayerContainer,
+// shared by every frame.
+var layerIndex = func() []uint8 {
+	var idx []uint8
+	for i, l := range (&frame{}).layerOrder() {
+		for _, t := range l.CanDecode().LayerTypes() {
+			if int(t) >= len(idx) {
+				idx = append(idx, make([]uint8, int(t)+1-len(idx))...)
+			}
+			idx[t] = uint8(i + 1)
+		}
+	}
+	return idx
+}()
+
+// firstLayers are the layers a decode may start with: those of the link
+// types (firstLayer) and of reassembled datagrams.
+var firstLayers = []gopacket.LayerType{
+	layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
+	layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
+	layers.LayerTypeRadioTap, layers.LayerTypeDot11, layers.LayerTypePPP, layers.LayerTypeFDDI, layerTypeNFLOG,
+	layers.LayerTypeUDP, layers.LayerTypeTCP, layers.LayerTypeICMPv4, layers.LayerTypeICMPv6, // reassembled datagrams
+}
+
+// decoder decodes frames, each into a frame of its own (by default its
+// own one), and reassembles IP fragments across them. It is gopacket's
+// DecodingLayerParser with the layers looked up in the frame being decoded.
+type decoder struct {
+	*frame    // the frame being decoded
+	decoded   []gopacket.LayerType
+	truncated bool // a layer of the current decode reported truncation
 
 	defrag4 *ip4defrag.IPv4Defragmenter
 	defrag6 *ip6defrag.IPv6Defragmenter
@@ -399,43 +340,48 @@ type decoder struct {
 	// many datagrams a capture leaves incomplete.
 	heldFrags int
 	heldBytes int
-	ip4re     layers.IPv4
-	ip6re     layers.IPv6
 	lastGC    time.Time
-
-	byFirst map[gopacket.LayerType]*gopacket.DecodingLayerParser
 }
 
+var _ gopacket.DecodeFeedback = (*decoder)(nil)
+
 func newDecoder() *decoder {
-	d := &decoder{decoded: make([]gopacket.LayerType, 0, 16)}
-	d.vlan.pkt = &d.pkt
-	d.pkt.VLANs = make([]uint16, 0, maxVLANs)
-	// One container of the reused layers serves every parser (they only
-	// look layers up in it). The extension skipper covers every IPv6
-	// extension header; the fragment decoder, put after it, takes over the
-	// fragment header.
-	var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
-	for _, l := range []gopacket.DecodingLayer{
-		&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6,
-		&d.ip6ext, &d.ip6frag, &d.udp, &d.tcp, &d.icmp4, &d.icmp6,
-		&d.radio, &d.dot11, &d.d11data, &d.d11qos, &d.llc, &d.snap,
-		&d.ppp, &d.pppoe, &d.fddi, &d.nflog, &d.mpls,
-	} {
-		dlc = dlc.Put(l)
+	return &decoder{frame: newFrame(), decoded: make([]gopacket.LayerType, 0, 16)}
+}
+
+// SetTruncated records that a layer was cut short (gopacket.DecodeFeedback).
+func (d *decoder) SetTruncated() { d.truncated = true }
+
+// layers decodes data from layer type first on, into the current frame,
+// the way a DecodingLayerParser with IgnoreUnsupported does: it stops at a
+// layer it has no decoder for, or at an empty payload, and returns the
+// first layer's error, or a panic of a layer turned into an error.
+func (d *decoder) layers(first gopacket.LayerType, data []byte) (err error) {
+	d.truncated = false
+	d.decoded = d.decoded[:0]
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	typ := first
+	for {
+		var l gopacket.DecodingLayer
+		if int(typ) < len(layerIndex) && layerIndex[typ] != 0 {
+			l = d.byIndex[layerIndex[typ]-1]
+		}
+		if l == nil {
+			return nil
+		}
+		if err := l.DecodeFromBytes(data, d); err != nil {
+			return err
+		}
+		d.decoded = append(d.decoded, typ)
+		typ = l.NextLayerType()
+		if data = l.LayerPayload(); len(data) == 0 {
+			return nil
+		}
 	}
-	d.byFirst = map[gopacket.LayerType]*gopacket.DecodingLayerParser{}
-	for _, first := range []gopacket.LayerType{
-		layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
-		layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
-		layers.LayerTypeRadioTap, layers.LayerTypeDot11, layers.LayerTypePPP, layers.LayerTypeFDDI, layerTypeNFLOG,
-		layers.LayerTypeUDP, layers.LayerTypeTCP, layers.LayerTypeICMPv4, layers.LayerTypeICMPv6, // reassembled datagrams
-	} {
-		p := gopacket.NewDecodingLayerParser(first)
-		p.SetDecodingLayerContainer(dlc)
-		p.IgnoreUnsupported = true
-		d.byFirst[first] = p
-	}
-	return d
 }
 
 // firstLayer picks the layer a frame of link type lt starts with, or
@@ -473,6 +419,7 @@ func firstLayer(lt capture.LinkType, data []byte) gopacket.LayerType {
 	return gopacket.LayerTypeZero
 }
 
+// decode decodes raw, frame number, into the current frame.
 func (d *decoder) decode(raw *capture.Packet, number int) {
 	p := &d.pkt
 	p.reset()
@@ -490,9 +437,8 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 		p.UnsupportedLink = true
 		return
 	}
-	parser := d.byFirst[first]
-	err := parser.DecodeLayers(raw.Data, &d.decoded)
-	p.Truncated = parser.Truncated
+	err := d.layers(first, raw.Data)
+	p.Truncated = d.truncated
 	p.DecodeErr = err
 	d.setLayers()
 	if p.Fragment && p.UDP == nil && p.TCP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil {
@@ -686,11 +632,10 @@ func (d *decoder) defragment() {
 		return
 	}
 	p.Fragment, p.Reassembled = false, true
-	parser := d.byFirst[proto.LayerType()]
-	if parser == nil {
+	if !slices.Contains(firstLayers, proto.LayerType()) {
 		return
 	}
-	if err := parser.DecodeLayers(payload, &d.decoded); err != nil && p.DecodeErr == nil {
+	if err := d.layers(proto.LayerType(), payload); err != nil && p.DecodeErr == nil {
 		p.DecodeErr = err
 	}
 	d.setLayers()

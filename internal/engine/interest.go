@@ -103,3 +103,24 @@ func withInterests(obs []Observer) []Observer {
 	}
 	return out
 }
+
+// Serial returns an observer that shows each frame to every one of obs in
+// turn (each behind its Interest), and flushes them in turn: observers that
+// share state, as one unit of a concurrent pass (Options.Concurrent).
+func Serial(obs ...Observer) Observer { return serial(withInterests(obs)) }
+
+type serial []Observer
+
+func (s serial) Observe(p *Packet) {
+	for _, o := range s {
+		o.Observe(p)
+	}
+}
+
+func (s serial) Flush() {
+	for _, o := range s {
+		if f, ok := o.(Flusher); ok {
+			f.Flush()
+		}
+	}
+}

@@ -35,13 +35,21 @@ type Passer interface {
 }
 
 // RunPasses makes one engine pass over ref running the observers of every
-// pass, and returns each pass's brief in order.
+// pass, and returns each pass's brief in order. Passes share no state, so
+// the engine runs them concurrently; the observers of one pass see each
+// frame in turn, on one goroutine.
 func RunPasses(ctx context.Context, env *analyzer.Env, ref string, passes ...Pass) (*engine.Result, []Brief, error) {
 	var obs []engine.Observer
 	for _, p := range passes {
-		obs = append(obs, p.Observers()...)
+		switch o := p.Observers(); len(o) {
+		case 0:
+		case 1:
+			obs = append(obs, o[0])
+		default:
+			obs = append(obs, engine.Serial(o...))
+		}
 	}
-	res, err := Run(ctx, env, ref, engine.Options{}, obs...)
+	res, err := Run(ctx, env, ref, engine.Options{Concurrent: true}, obs...)
 	if err != nil {
 		return nil, nil, err
 	}

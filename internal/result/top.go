@@ -54,18 +54,19 @@ func NewCounter[K comparable](max, ordered int) *Counter[K] {
 // Add counts one occurrence of k.
 func (c *Counter[K]) Add(k K) {
 	c.total++
-	if n, ok := c.counts[k]; ok {
-		c.counts[k] = n + 1
+	if n := len(c.counts); n < c.max {
+		// Room for k: one map update whether it is new or not.
+		c.counts[k]++
+		if len(c.counts) > n && len(c.order) < c.ordered {
+			c.order = append(c.order, k)
+		}
 		return
 	}
-	if len(c.counts) >= c.max {
-		c.capped = true
+	if _, ok := c.counts[k]; ok {
+		c.counts[k]++
 		return
 	}
-	c.counts[k] = 1
-	if len(c.order) < c.ordered {
-		c.order = append(c.order, k)
-	}
+	c.capped = true
 }
 
 // Count returns how often k was counted (0 for a key past the cap).
