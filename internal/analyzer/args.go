@@ -149,6 +149,9 @@ func (t Tool) decodeThresholds(v reflect.Value, raw json.RawMessage) error {
 		if i < 0 {
 			return t.unknownThreshold(name)
 		}
+		if string(bytes.TrimSpace(obj[name])) == "null" { // as a null argument: the default
+			continue
+		}
 		if err := t.setThreshold(v, t.Params[i], name, obj[name]); err != nil {
 			return err
 		}

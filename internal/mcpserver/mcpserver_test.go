@@ -469,6 +469,7 @@ func TestArgumentErrors(t *testing.T) {
 		{"string for a string list? no: number for a string", map[string]any{"pcap_file": 7}, "pcap_file must be a string"},
 		{"threshold out of bounds", map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"burst_min": 0}}, "burst_min must be a whole number from 1 to 1000; got 0"},
 		{"threshold unknown", map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"brust_min": 3}}, `analyze_fake has no threshold "brust_min" (did you mean burst_min?); its thresholds are: burst_min`},
+		{"threshold null is its default, the other still checked", map[string]any{"pcap_file": "a.pcap", "thresholds": map[string]any{"burst_min": nil, "x": 1}}, `analyze_fake has no threshold "x"; its thresholds are: burst_min`},
 		{"thresholds not an object", map[string]any{"pcap_file": "a.pcap", "thresholds": 3}, `thresholds must be an object of numbers by threshold name, e.g. {"burst_min": 5}`},
 		{"threshold out of bounds, given alone", map[string]any{"pcap_file": "a.pcap", "burst_min": 0}, "burst_min must be a whole number from 1 to 1000; got 0"},
 		{"threshold not whole", map[string]any{"pcap_file": "a.pcap", "burst_min": 2.5}, "burst_min must be a whole number from 1 to 1000; got 2.5"},
