@@ -161,6 +161,11 @@ func shCommands(t *testing.T, path string) []string {
 	return out
 }
 
+var (
+	shellVar    = regexp.MustCompile(`\$([A-Z_]+)`)
+	shellAssign = regexp.MustCompile(`^[A-Z_]+=`)
+)
+
 // splitCommand splits a shell command into its leading VAR=value
 // assignments and its words, honouring single and double quotes and
 // expanding $VAR from vars inside double quotes and bare words.
@@ -169,7 +174,7 @@ func splitCommand(line string, vars map[string]string) (env, args []string) {
 	var cur strings.Builder
 	inWord, quote := false, byte(0)
 	expand := func(s string) string {
-		return regexp.MustCompile(`\$([A-Z_]+)`).ReplaceAllStringFunc(s, func(v string) string { return vars[v[1:]] })
+		return shellVar.ReplaceAllStringFunc(s, func(v string) string { return vars[v[1:]] })
 	}
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -208,7 +213,7 @@ func splitCommand(line string, vars map[string]string) (env, args []string) {
 	if inWord {
 		words = append(words, cur.String())
 	}
-	for len(words) > 0 && regexp.MustCompile(`^[A-Z_]+=`).MatchString(words[0]) {
+	for len(words) > 0 && shellAssign.MatchString(words[0]) {
 		env = append(env, words[0])
 		words = words[1:]
 	}

@@ -209,14 +209,6 @@ func typeOnly(s *jsonschema.Schema) *jsonschema.Schema {
 	return out
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // handler runs an analyzer tool for the SDK. The arguments are decoded into
 // the tool's typed input by the tool's own declarations, so that a wrong
 // argument gets an isError result that names it and says what is allowed;

@@ -63,14 +63,15 @@ func (e *exporter) write(p *engine.Packet) {
 	}
 	ci := gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: len(p.Data), Length: max(p.Length, len(p.Data))}
 	lt := layers.LinkType(p.LinkType)
-	if e.pcapng {
-		if e.ng == nil {
-			e.ng, e.err = pcapgo.NewNgWriterInterface(e.buf, pcapgo.NgInterface{LinkType: lt, TimestampResolution: 9}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "mcpacket export_packets"}})
-			if e.err != nil {
-				return
-			}
+	if e.ng == nil && e.pc == nil {
+		if e.start(lt); e.err != nil {
+			return
+		}
+		if e.pcapng {
 			e.ifaces[p.Interface] = 0
 		}
+	}
+	if e.pcapng {
 		idx, ok := e.ifaces[p.Interface]
 		if !ok {
 			if idx, e.err = e.ng.AddInterface(pcapgo.NgInterface{LinkType: lt, TimestampResolution: 9}); e.err != nil {
@@ -81,12 +82,6 @@ func (e *exporter) write(p *engine.Packet) {
 		ci.InterfaceIndex = idx
 		e.err = e.ng.WritePacket(ci, p.Data)
 	} else {
-		if e.pc == nil {
-			e.pc, e.pcLink = pcapgo.NewWriterNanos(e.buf), lt
-			if e.err = e.pc.WriteFileHeader(0, lt); e.err != nil {
-				return
-			}
-		}
 		if lt != e.pcLink {
 			e.err = fmt.Errorf("frame %d has link type %d, frame(s) before it %d: a pcap file holds one link type; export as pcapng", p.Number, lt, e.pcLink)
 			return
@@ -98,18 +93,26 @@ func (e *exporter) write(p *engine.Packet) {
 	}
 }
 
+// start writes the file's header, with lt as the link type of its first
+// interface (pcapng) or of the whole file (pcap).
+func (e *exporter) start(lt layers.LinkType) {
+	if e.pcapng {
+		e.ng, e.err = pcapgo.NewNgWriterInterface(e.buf, pcapgo.NgInterface{LinkType: lt, TimestampResolution: 9},
+			pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "mcpacket export_packets"}})
+		return
+	}
+	e.pc, e.pcLink = pcapgo.NewWriterNanos(e.buf), lt
+	e.err = e.pc.WriteFileHeader(0, lt)
+}
+
 // finish writes what an export of no frame still needs (the headers) and
 // flushes.
 func (e *exporter) finish() error {
 	if e.err != nil {
 		return e.err
 	}
-	switch {
-	case e.pcapng && e.ng == nil:
-		e.ng, e.err = pcapgo.NewNgWriterInterface(e.buf, pcapgo.NgInterface{LinkType: layers.LinkTypeEthernet, TimestampResolution: 9}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "mcpacket export_packets"}})
-	case !e.pcapng && e.pc == nil:
-		e.pc = pcapgo.NewWriterNanos(e.buf)
-		e.err = e.pc.WriteFileHeader(0, layers.LinkTypeEthernet)
+	if e.ng == nil && e.pc == nil {
+		e.start(layers.LinkTypeEthernet)
 	}
 	if e.err != nil {
 		return e.err
