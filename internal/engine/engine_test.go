@@ -238,7 +238,10 @@ func TestCancel(t *testing.T) {
 func TestProgress(t *testing.T) {
 	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 20000))
 	var reports []engine.Progress
-	res, err := engine.Run(t.Context(), bytes.NewReader(file), engine.Options{
+	// The source pauses now and then, as a download or a disk does, so
+	// that the pass lasts long enough to be reported on however busy the
+	// machine is.
+	res, err := engine.Run(t.Context(), &pausingReader{r: bytes.NewReader(file)}, engine.Options{
 		Size:             int64(len(file)),
 		ProgressInterval: time.Nanosecond,
 		Progress:         func(p engine.Progress) { reports = append(reports, p) },
@@ -273,6 +276,15 @@ func TestSourceError(t *testing.T) {
 }
 
 type errReader struct{ err error }
+
+// pausingReader reads at most 16 KiB at a time and sleeps a millisecond
+// before each read.
+type pausingReader struct{ r io.Reader }
+
+func (p *pausingReader) Read(b []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	return p.r.Read(b[:min(len(b), 16<<10)])
+}
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 

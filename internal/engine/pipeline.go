@@ -19,6 +19,10 @@ const (
 	batchPackets = 64
 	batchBytes   = 128 << 10
 	batchesAhead = 16
+	// wakeBatches is how many batches wake a waiting goroutine: the
+	// reading one when that many are free, the observing ones when that
+	// many are read.
+	wakeBatches = batchesAhead / 2
 )
 
 // batch is a run of frames whose bytes live in one slab, each decoded into
@@ -188,7 +192,10 @@ func (pl *pipeline) read() {
 		pl.mu.Lock()
 		pl.window = append(pl.window, b)
 		pl.release()
-		if pl.observeWaits > 0 {
+		// Waiting observers are woken when a few batches are ready, not
+		// at each one: a goroutine woken per batch spends more on the
+		// wake-up than on the batch.
+		if pl.observeWaits > 0 && (len(pl.window) >= wakeBatches || len(pl.units) == 0 || err != nil) {
 			pl.observable.Broadcast()
 		}
 		pl.mu.Unlock()
@@ -320,7 +327,7 @@ func (pl *pipeline) work(tick func()) bool {
 			pl.stopped = true
 			pl.wakeAll()
 		}
-		if pl.release() && pl.readWaits > 0 {
+		if pl.release() && pl.readWaits > 0 && (len(pl.free) >= wakeBatches || pl.stopped) {
 			pl.readable.Signal()
 		}
 		if pl.readDone && len(pl.window) == 0 {
