@@ -59,18 +59,18 @@ type span struct{ off, end int32 }
 // h1Msg is one parsed header block. Its slices point into the parser's
 // buffer: valid until the next message is read.
 type h1Msg struct {
-	block      []byte
-	request    bool
-	method     []byte
-	target     []byte
-	version    []byte
-	status     int
-	reason     []byte
-	fields     []field
-	clen       int64 // Content-Length, or -1
-	chunked    bool  // Transfer-Encoding ends with chunked
-	te         bool  // Transfer-Encoding present
-	err        error // malformed (the message is still reported when its start line parsed)
+	block   []byte
+	request bool
+	method  []byte
+	target  []byte
+	version []byte
+	status  int
+	reason  []byte
+	fields  []field
+	clen    int64 // Content-Length, or -1
+	chunked bool  // Transfer-Encoding ends with chunked
+	te      bool  // Transfer-Encoding present
+	err     error // malformed (the message is still reported when its start line parsed)
 }
 
 func (m *h1Msg) bytesOf(s span) []byte { return m.block[s.off:s.end] }
@@ -140,13 +140,13 @@ const (
 
 // h1Parser parses one direction of an HTTP/1 connection.
 type h1Parser struct {
-	st       h1State
-	buf      []byte // header block or chunk line being collected
-	scan     int    // offset in buf from which to look for the end
-	left     int64  // bytes of body or chunk left
-	bodyCut  bool   // bytes of the current body were lost
-	msg      h1Msg
-	h        h1Handler
+	st      h1State
+	buf     []byte // header block or chunk line being collected
+	scan    int    // offset in buf from which to look for the end
+	left    int64  // bytes of body or chunk left
+	bodyCut bool   // bytes of the current body were lost
+	msg     h1Msg
+	h       h1Handler
 }
 
 // push parses data; it never holds on to data.
@@ -412,8 +412,10 @@ func (p *h1Parser) findStart(data []byte, i int) int {
 }
 
 // looksLikeStart reports whether b begins an HTTP/1 request or status line:
-// "HTTP/1." or a method token followed by a space. Only the first line is
-// looked at, and only as far as b goes.
+// "HTTP/1.", a method Wireshark knows followed by a space or the line end,
+// or any method token whose line ends in an HTTP/1 version. A line ending
+// in another protocol's version (SIP/2.0, RTSP/1.0) is not HTTP. Only the
+// first line is looked at, and only as far as b goes.
 func looksLikeStart(b []byte) bool {
 	if len(b) >= 7 && string(b[:7]) == "HTTP/1." {
 		return true
@@ -422,16 +424,40 @@ func looksLikeStart(b []byte) bool {
 	for n < len(b) && n < 24 && isUpperToken(b[n]) {
 		n++
 	}
-	if n < 3 || n >= len(b) || b[n] != ' ' {
+	if n < 3 || n >= len(b) {
 		return false
 	}
-	// The line must end in an HTTP/1 version when it is all here.
-	line := b
-	if k := bytes.IndexByte(b, '\n'); k >= 0 {
-		line = bytes.TrimSuffix(b[:k], []byte{'\r'})
-		return bytes.HasSuffix(line, []byte(" HTTP/1.1")) || bytes.HasSuffix(line, []byte(" HTTP/1.0"))
+	known := knownMethods[string(b[:n])]
+	if c := b[n]; c != ' ' && !(known && (c == '\r' || c == '\n')) {
+		return false
 	}
-	return true
+	k := bytes.IndexByte(b, '\n')
+	if k < 0 {
+		return known || len(b) < 256
+	}
+	line := bytes.TrimSuffix(b[:k], []byte{'\r'})
+	if bytes.HasSuffix(line, []byte(" HTTP/1.1")) || bytes.HasSuffix(line, []byte(" HTTP/1.0")) {
+		return true
+	}
+	if !known {
+		return false
+	}
+	sp := bytes.LastIndexByte(line, ' ')
+	return sp < 0 || !(bytes.HasPrefix(line[sp+1:], []byte("SIP/")) || bytes.HasPrefix(line[sp+1:], []byte("RTSP/")))
+}
+
+// knownMethods are the request methods Wireshark's HTTP dissector knows
+// (packet-http.c), RFC 9110's and WebDAV's among them.
+var knownMethods = map[string]bool{
+	"GET": true, "PUT": true, "COPY": true, "HEAD": true, "LOCK": true, "MOVE": true, "POLL": true, "POST": true,
+	"BCOPY": true, "BMOVE": true, "MKCOL": true, "TRACE": true, "LABEL": true, "MERGE": true, "PATCH": true,
+	"DELETE": true, "SEARCH": true, "UNLOCK": true, "REPORT": true, "UPDATE": true, "NOTIFY": true,
+	"BDELETE": true, "CONNECT": true, "OPTIONS": true, "CHECKIN": true,
+	"PROPFIND": true, "CHECKOUT": true, "CCM_POST": true, "M-SEARCH": true,
+	"SUBSCRIBE": true, "PROPPATCH": true, "BPROPFIND": true,
+	"BPROPPATCH": true, "UNCHECKOUT": true, "MKACTIVITY": true,
+	"MKWORKSPACE": true, "UNSUBSCRIBE": true, "RPC_CONNECT": true, "RPC_IN_DATA": true, "RPC_OUT_DATA": true,
+	"VERSION-CONTROL": true, "BASELINE-CONTROL": true,
 }
 
 func isUpperToken(c byte) bool { return ('A' <= c && c <= 'Z') || c == '-' || c == '_' }
@@ -439,7 +465,7 @@ func isUpperToken(c byte) bool { return ('A' <= c && c <= 'Z') || c == '-' || c 
 // isRequestStart reports whether a TCP payload starts an HTTP/1 message
 // whose whole first line it holds: the sniffer's test.
 func isRequestStart(b []byte) bool {
-	if len(b) < 8 || !(('A' <= b[0] && b[0] <= 'Z')) {
+	if len(b) < 8 || !('A' <= b[0] && b[0] <= 'Z') {
 		return false
 	}
 	k := bytes.IndexByte(b[:min(len(b), 8192)], '\n')

@@ -348,7 +348,7 @@ func (h *h2Conn) requestFields(s *h2Stream, fields []hpack.HeaderField) {
 		case ":method":
 			r.Method = result.Text(f.Value, 32)
 		case ":path":
-			r.URI = result.Text(f.Value, 0)
+			r.URI = result.Text(f.Value, maxURI)
 		case ":authority":
 			r.Host = result.Text(f.Value, 0)
 		case ":scheme":
@@ -541,7 +541,6 @@ func (h *h2Conn) close() {
 		h.finish(s, 0)
 	}
 }
-
 
 func (s *Summary) h2Code(m *map[string]int, code string) {
 	if *m == nil {

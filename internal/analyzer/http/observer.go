@@ -27,6 +27,9 @@ func keyOf(x, y netip.AddrPort) flowKey {
 	return flowKey{x, y}
 }
 
+// maxURI bounds a request target kept (longer ones are cut, saying so).
+const maxURI = 4096
+
 type atFunc = func(offset int) (frame int, t time.Time)
 
 // conn is the state of one followed connection.
@@ -60,18 +63,18 @@ type dirState struct {
 
 // txn is a transaction being assembled.
 type txn struct {
-	rec                Transaction
-	client, server     netip.AddrPort
-	when               time.Time // the request's first byte (the response's when no request was seen)
-	reqEnd             time.Time
-	reqDone, respDone  bool
-	reqFile, respFile  *File
-	reqProblem         string
-	creds              []credential
-	head, connect      bool
-	h2c                bool
-	emitted            bool
-	reqHdrs, respHdrs  []string
+	rec               Transaction
+	client, server    netip.AddrPort
+	when              time.Time // the request's first byte (the response's when no request was seen)
+	reqEnd            time.Time
+	reqDone, respDone bool
+	reqFile, respFile *File
+	reqProblem        string
+	creds             []credential
+	head, connect     bool
+	h2c               bool
+	emitted           bool
+	reqHdrs, respHdrs []string
 }
 
 type observer struct {
@@ -322,7 +325,7 @@ func (d *dirState) requestHeader(m *h1Msg) bodyMode {
 	}
 	r.Client, r.Server = result.AddrPort(c.client), result.AddrPort(c.server)
 	r.Method = result.TextBytes(m.method, 32)
-	r.URI = result.TextBytes(m.target, 0)
+	r.URI = result.TextBytes(m.target, maxURI)
 	r.Host = result.TextBytes(m.get("host"), 0)
 	r.UserAgent = result.TextBytes(m.get("user-agent"), 0)
 	r.Referer = result.TextBytes(m.get("referer"), 0)
@@ -365,7 +368,7 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 		t = c.pending[0]
 	}
 	if m.status >= 100 && m.status < 200 && m.status != 101 {
-		d.interim = true
+		d.interim, d.cur = true, t
 		if t != nil {
 			t.rec.Interim = append(t.rec.Interim, Interim{Status: m.status})
 		}
@@ -496,7 +499,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	t := d.cur
 	if d.interim {
-		d.interim = false
+		d.interim, d.cur = false, nil
 		if t != nil && len(t.rec.Interim) > 0 {
 			t.rec.Interim[len(t.rec.Interim)-1].Frame = frame
 		}

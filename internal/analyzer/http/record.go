@@ -111,13 +111,13 @@ type Transaction struct {
 	Referer   string `json:"referer,omitempty"`
 	ServerSW  string `json:"server_software,omitempty" jsonschema:"Server header"`
 
-	RequestFrame  int     `json:"request_frame,omitempty" jsonschema:"frame that completed the request (where Wireshark shows it)"`
-	ResponseFrame int     `json:"response_frame,omitempty" jsonschema:"frame that completed the response"`
-	RequestTime   string  `json:"request_time,omitempty"`
+	RequestFrame  int    `json:"request_frame,omitempty" jsonschema:"frame that completed the request (where Wireshark shows it)"`
+	ResponseFrame int    `json:"response_frame,omitempty" jsonschema:"frame that completed the response"`
+	RequestTime   string `json:"request_time,omitempty"`
 	// The frames that carried the HEADERS of an HTTP/2 stream.
-	RequestHeadersFrame  int `json:"request_headers_frame,omitempty" jsonschema:"HTTP/2: frame carrying the request HEADERS (or PUSH_PROMISE)"`
-	ResponseHeadersFrame int `json:"response_headers_frame,omitempty" jsonschema:"HTTP/2: frame carrying the response HEADERS"`
-	LatencyMs     float64 `json:"latency_ms,omitempty" jsonschema:"request sent to first response byte"`
+	RequestHeadersFrame  int     `json:"request_headers_frame,omitempty" jsonschema:"HTTP/2: frame carrying the request HEADERS (or PUSH_PROMISE)"`
+	ResponseHeadersFrame int     `json:"response_headers_frame,omitempty" jsonschema:"HTTP/2: frame carrying the response HEADERS"`
+	LatencyMs            float64 `json:"latency_ms,omitempty" jsonschema:"request sent to first response byte"`
 
 	Request  Side `json:"request"`
 	Response Side `json:"response"`
