@@ -229,3 +229,64 @@ func TestFileHashes(t *testing.T) {
 		return n
 	})
 }
+
+// TestAgreesWithTsharkH2 compares the pseudo-headers of every HTTP/2
+// HEADERS and PUSH_PROMISE frame tshark decoded in the corpus (with the
+// Decode-As the truth README lists) with the module's: per TCP frame, the
+// :method, :path, :authority and :status values.
+func TestAgreesWithTsharkH2(t *testing.T) {
+	cols := []string{"http2.headers.method", "http2.headers.path", "http2.headers.authority", "http2.headers.status"}
+	pcaptest.CorpusTruth(t, "http2", 24, func(t *testing.T, path string, rows []map[string]string) int {
+		file := filepath.Base(path)
+		txs, _, _ := everything(t, path)
+		got := map[int]map[string][]string{}
+		add := func(frame int, col, v string) {
+			if frame == 0 || v == "" {
+				return
+			}
+			if got[frame] == nil {
+				got[frame] = map[string][]string{}
+			}
+			got[frame][col] = append(got[frame][col], v)
+		}
+		for _, tx := range txs {
+			if tx.Protocol != "HTTP/2" {
+				continue
+			}
+			if tx.RequestHeadersFrame != 0 {
+				add(tx.RequestHeadersFrame, cols[0], tx.Method)
+				add(tx.RequestHeadersFrame, cols[1], tx.URI)
+				add(tx.RequestHeadersFrame, cols[2], tx.Host)
+			}
+			for _, in := range tx.Interim {
+				add(in.Frame, cols[3], strconv.Itoa(in.Status))
+			}
+			if tx.Status != 0 {
+				add(tx.ResponseHeadersFrame, cols[3], strconv.Itoa(tx.Status))
+			}
+		}
+		n, bad := 0, 0
+		for _, row := range rows {
+			if row[cols[0]] == "" && row[cols[3]] == "" {
+				continue // no HEADERS with pseudo-headers in this frame
+			}
+			frame, _ := strconv.Atoi(row["frame.number"])
+			ok := true
+			for _, col := range cols {
+				if want, have := sorted(split(row[col])), sorted(got[frame][col]); !slices.Equal(want, have) {
+					ok = false
+					if bad < 5 {
+						t.Errorf("%s frame %d %s: tshark %q, module %q", file, frame, col, want, have)
+					}
+				}
+			}
+			if ok {
+				n++
+			} else {
+				bad++
+			}
+		}
+		t.Logf("%s: %d HEADERS frames agree", file, n)
+		return n
+	})
+}

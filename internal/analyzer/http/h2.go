@@ -277,7 +277,7 @@ func (h *h2Conn) headers(d *h2Dir, frame int, when time.Time) {
 		r := &s.t.rec
 		if !s.reqHdrs {
 			s.reqHdrs = true
-			r.RequestHeadersFrame = frame
+			r.RequestHeadersFrame = d.blockFrame
 			h.requestFields(s, d.fields)
 			if o.cfg.headers {
 				s.t.reqHdrs = h2Lines(d.fields, o.cfg.reveal)
@@ -306,13 +306,12 @@ func (h *h2Conn) headers(d *h2Dir, frame int, when time.Time) {
 	}
 	switch {
 	case !s.respHdr && status >= 100 && status < 200:
-		r.Interim = append(r.Interim, Interim{Status: status, Frame: frame})
-		r.ResponseHeadersFrame = frame
+		r.Interim = append(r.Interim, Interim{Status: status, Frame: d.blockFrame})
 	case !s.respHdr:
 		s.respHdr = true
 		o.found++
 		o.sum.Responses++
-		r.ResponseHeadersFrame = frame
+		r.ResponseHeadersFrame = d.blockFrame
 		r.Status = status
 		var side Side
 		for _, f := range d.fields {

@@ -481,7 +481,23 @@ func (d *dirState) body(p []byte, end int) {
 	d.sink.write(p)
 }
 
-func (d *dirState) tunnel([]byte, int) {}
+// tunnel receives the bytes after a protocol switch: HTTP/2 after a 101 to
+// h2c, or inside a CONNECT tunnel that starts with the HTTP/2 preface;
+// anything else (WebSocket, TLS) is not followed.
+func (d *dirState) tunnel(p []byte, off int) {
+	c := d.c
+	if len(p) == 0 {
+		return
+	}
+	if c.h2 == nil {
+		if !d.fromClient || !bytes.HasPrefix(p, []byte(h2Preface[:min(len(p), len(h2Preface))])) {
+			return
+		}
+		c.h2 = newH2Conn(c, nil)
+	}
+	at := d.at
+	c.h2.push(d.fromClient, p, func(o int) (int, time.Time) { return at(o + off) })
+}
 
 func (d *dirState) junk(off, n int, err error) {
 	if err != nil {
