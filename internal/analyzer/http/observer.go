@@ -584,6 +584,9 @@ func (o *observer) file(t *txn, s *bodySink, download, complete bool) *File {
 		Decoded: decoded && s.decoded != nil, Complete: complete, SHA256: sha, MD5: md,
 		Name: fileName(r.URI, side.disposition),
 	}
+	if !download && strings.Contains(strings.ToLower(side.ContentType), "x-www-form-urlencoded") {
+		t.creds = append(t.creds, formCredentials(dg.head, "form")...)
+	}
 	if s.decErr != nil {
 		f.DecodeProblem = result.Text(s.decErr.Error(), 0)
 		if s.decCut {
