@@ -129,3 +129,36 @@ func TestPrompts(t *testing.T) {
 }
 
 var _ = analyzer.Param{}
+
+// TestCorpusSilence runs the detectors on every corpus capture with HTTP
+// and lists what fires; each expected finding is true of its capture.
+func TestCorpusSilence(t *testing.T) {
+	n := pcaptest.CorpusSilence(t, corpusExpected, func(s pcaptest.CorpusSummary) bool {
+		return s.TsharkExit == 0 && s.Packets > 0 && (s.Counts["http"] > 0 || s.Counts["http2"] > 0)
+	}, func(t *testing.T, file string) []result.Finding { return analyze(t, input(file)).Anomalies })
+	t.Logf("%d corpus captures with HTTP checked", n)
+}
+
+// corpusExpected are the findings true of corpus captures, each checked by
+// hand: every other corpus capture with HTTP stays silent.
+var corpusExpected = map[string][]string{
+	// 1000 requests from python-requests/2.28.1.
+	"http-1000-requests-ipv6-zeek.pcap.gz": {AnomalySuspiciousAgent},
+	// Microsoft BITS downloads (a tool malware uses too; low).
+	"http-byteranges-206-zeek.pcap":           {AnomalySuspiciousAgent},
+	"http-cab-downloads-multi-conn-zeek.pcap": {AnomalySuspiciousAgent},
+	// A request with no User-Agent (frame 1).
+	"tcp-retransmit-timeout-zeek.pcapng": {AnomalySuspiciousAgent},
+	// HTTP servers on ports outside the standard list (the finding names
+	// each server and port).
+	"http-docker-upgrade-chunked-zeek.pcap":    {AnomalyNonStandardPort},
+	"mixed-web-dns-3.8MB-pcapplusplus.pcap":    {AnomalyNonStandardPort},
+	"sip-register-tcp-retrans-heplify.pcap":    {AnomalyNonStandardPort},
+	"tcp-retrans-wireshark-sample-arkime.pcap": {AnomalyNonStandardPort},
+	// gRPC on 6233 through a CONNECT with no User-Agent.
+	"http2-h2c-errorcode-suricata.pcap": {AnomalyNonStandardPort, AnomalySuspiciousAgent},
+	// The capture sends deliberately broken request lines with no User-Agent.
+	"http-methods-zeek.pcap": {AnomalyMalformed, AnomalySuspiciousAgent},
+	// Two qq.com login forms with password fields posted over HTTP.
+	"linktype-80211-http-arkime.pcap": {AnomalyCleartextCredentials, AnomalyCleartextCredentials},
+}

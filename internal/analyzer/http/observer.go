@@ -510,7 +510,7 @@ func (d *dirState) junk(off, n int, err error) {
 func (d *dirState) done(end int, complete bool, err error) {
 	c, o := d.c, d.c.o
 	frame, when := d.frameAt(end)
-	if err != nil {
+	if err != nil && err != errGap { // lost bytes are the capture's fault, not the message's
 		o.malformed(frame, err.Error())
 	}
 	t := d.cur
