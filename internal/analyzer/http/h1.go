@@ -183,6 +183,12 @@ func (p *h1Parser) push(data []byte) {
 				return
 			}
 			i += n
+			if !looksLikeStart(p.buf) {
+				// A start decided on too few bytes, wrong once complete.
+				p.h.junk(i-1, 1, nil)
+				p.st, p.buf = stResync, p.buf[:0]
+				continue
+			}
 			p.startMessage(i)
 		case stBody:
 			n := int(min(int64(len(data)-i), p.left))
@@ -420,9 +426,15 @@ func looksLikeStart(b []byte) bool {
 	if len(b) >= 7 && string(b[:7]) == "HTTP/1." {
 		return true
 	}
+	if len(b) < 7 && string(b) == "HTTP/1."[:len(b)] {
+		return true // undecided: the header block is checked when complete
+	}
 	n := 0
 	for n < len(b) && n < 24 && isUpperToken(b[n]) {
 		n++
+	}
+	if n == len(b) && n < 24 {
+		return true // undecided, as above
 	}
 	if n < 3 || n >= len(b) {
 		return false
