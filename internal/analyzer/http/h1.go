@@ -145,12 +145,17 @@ type h1Parser struct {
 	scan    int    // offset in buf from which to look for the end
 	left    int64  // bytes of body or chunk left
 	bodyCut bool   // bytes of the current body were lost
+	bol     bool   // the previous push ended a line (resynchronising looks at line starts)
 	msg     h1Msg
 	h       h1Handler
 }
 
 // push parses data; it never holds on to data.
 func (p *h1Parser) push(data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	defer func() { p.bol = data[len(data)-1] == '\n' }()
 	i := 0
 	for i < len(data) {
 		switch p.st {
@@ -405,7 +410,7 @@ func (p *h1Parser) findStart(data []byte, i int) int {
 		return -1
 	}
 	for j := i; j < len(data); {
-		if (j == 0 || data[j-1] == '\n') && looksLikeStart(data[j:]) {
+		if ((j == 0 && p.bol) || (j > 0 && data[j-1] == '\n')) && looksLikeStart(data[j:]) {
 			return j
 		}
 		k := bytes.IndexByte(data[j:], '\n')
