@@ -355,6 +355,7 @@ func (p *h1Parser) collectLine(data []byte) (int, int) {
 // gap reports missing bytes: a body of known length goes on, cut; any
 // other state loses the message.
 func (p *h1Parser) gap(missing int) {
+	p.bol = true // what follows a hole may start a message
 	switch p.st {
 	case stBody:
 		if int64(missing) < p.left {
