@@ -57,12 +57,7 @@ func (h *httpConn) close() { h.k.close(h.t) }
 func get(path, hostName, ua string, extra ...string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n", path, hostName)
-	if ua != "" {
-		fmt.Fprintf(&b, "User-Agent: %s\r\n", ua)
-	}
-	for _, e := range extra {
-		b.WriteString(e + "\r\n")
-	}
+	fields(&b, "User-Agent", ua, extra)
 	b.WriteString("Accept: */*\r\n\r\n")
 	return b.Bytes()
 }
@@ -74,15 +69,21 @@ func post(path, hostName, ua, ctype string, body []byte) []byte {
 	return b.Bytes()
 }
 
-func response(code int, reason, ctype string, body []byte, extra ...string) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\nServer: nginx/1.24.0\r\n", code, reason)
-	if ctype != "" {
-		fmt.Fprintf(&b, "Content-Type: %s\r\n", ctype)
+// fields writes the field "name: value" unless value is empty, then the
+// extra field lines.
+func fields(b *bytes.Buffer, name, value string, extra []string) {
+	if value != "" {
+		fmt.Fprintf(b, "%s: %s\r\n", name, value)
 	}
 	for _, e := range extra {
 		b.WriteString(e + "\r\n")
 	}
+}
+
+func response(code int, reason, ctype string, body []byte, extra ...string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\nServer: nginx/1.24.0\r\n", code, reason)
+	fields(&b, "Content-Type", ctype, extra)
 	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
 	b.Write(body)
 	return b.Bytes()

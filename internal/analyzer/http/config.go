@@ -64,18 +64,13 @@ func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
 		}
 		c.filters.Status = s
 	}
-	for _, f := range []struct {
-		name, val string
-		dst       *netip.Addr
-		echo      *string
-	}{{"client_ip", in.ClientIP, &c.clientIP, &c.filters.ClientIP}, {"server_ip", in.ServerIP, &c.serverIP, &c.filters.ServerIP}} {
-		if *f.dst, err = result.ParseIP(f.name, f.val); err != nil {
-			return nil, err
-		}
-		if f.dst.IsValid() {
-			*f.echo = f.dst.String()
-		}
+	if c.clientIP, err = result.ParseIP("client_ip", in.ClientIP); err != nil {
+		return nil, err
 	}
+	if c.serverIP, err = result.ParseIP("server_ip", in.ServerIP); err != nil {
+		return nil, err
+	}
+	c.filters.ClientIP, c.filters.ServerIP = result.Addr(c.clientIP), result.Addr(c.serverIP)
 	if c.when, err = result.NewTimeRange(in.StartTime, in.EndTime); err != nil {
 		return nil, err
 	}

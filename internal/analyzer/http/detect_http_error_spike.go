@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -73,15 +74,11 @@ func (u *spikeUnit) Observe(e *event) {
 }
 
 func (u *spikeUnit) Conclude(_ *observer, add func(result.Finding)) {
-	keys := make([]netip.AddrPort, 0, len(u.servers))
-	for k, s := range u.servers {
-		if s.peak >= u.min {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	for _, k := range keys {
+	for _, k := range slices.SortedFunc(maps.Keys(u.servers), netip.AddrPort.Compare) {
 		s := u.servers[k]
+		if s.peak < u.min {
+			continue
+		}
 		codes := map[string]int{}
 		for c, n := range s.statuses {
 			codes[statusKey(c)] = n

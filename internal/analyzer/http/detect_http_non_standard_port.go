@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 
@@ -54,15 +55,11 @@ func (u *portUnit) Observe(e *event) {
 }
 
 func (u *portUnit) Conclude(_ *observer, add func(result.Finding)) {
-	keys := make([]netip.AddrPort, 0, len(u.servers))
-	for k, s := range u.servers {
-		if s.ev.Total() >= u.min {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b netip.AddrPort) int { return a.Compare(b) })
-	for _, k := range keys {
+	for _, k := range slices.SortedFunc(maps.Keys(u.servers), netip.AddrPort.Compare) {
 		s := u.servers[k]
+		if s.ev.Total() < u.min {
+			continue
+		}
 		add(result.NewFinding(AnomalyNonStandardPort, result.Low,
 			fmt.Sprintf("%d %s transaction(s) with %s on TCP port %d", s.ev.Total(), s.proto, k.Addr(), k.Port()),
 			s.ev, map[string]any{"server": k.String(), "port": k.Port(), "transactions": s.ev.Total(), "example": s.example}))

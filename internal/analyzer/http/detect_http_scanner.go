@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -107,12 +108,7 @@ func scannerTool(ua string) string {
 }
 
 func (u *scannerUnit) Conclude(_ *observer, add func(result.Finding)) {
-	addrs := make([]netip.Addr, 0, len(u.clients))
-	for a := range u.clients {
-		addrs = append(addrs, a)
-	}
-	slices.SortFunc(addrs, func(a, b netip.Addr) int { return a.Compare(b) })
-	for _, a := range addrs {
+	for _, a := range slices.SortedFunc(maps.Keys(u.clients), netip.Addr.Compare) {
 		c := u.clients[a]
 		switch {
 		case c.tool != "":

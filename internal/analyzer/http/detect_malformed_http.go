@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -46,11 +47,7 @@ func (u *malformedUnit) Conclude(_ *observer, add func(result.Finding)) {
 	if u.ev.Total() < u.min {
 		return
 	}
-	kinds := make([]string, 0, len(u.kinds))
-	for k := range u.kinds {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
+	kinds := slices.Sorted(maps.Keys(u.kinds))
 	add(result.NewFinding(AnomalyMalformed, result.Medium,
 		fmt.Sprintf("%d malformed HTTP message(s) or frame(s)", u.ev.Total()),
 		u.ev, map[string]any{"count": u.ev.Total(), "problems": u.kinds, "kinds": kinds}))

@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -110,18 +111,9 @@ func (u *agentUnit) Conclude(o *observer, add func(result.Finding)) {
 		s.ev.Add(u.once[ua])
 		u.byAgent[ua] = s
 	}
-	agents := make([]string, 0, len(u.byAgent))
-	for ua := range u.byAgent {
-		agents = append(agents, ua)
-	}
-	slices.Sort(agents)
-	for _, ua := range agents {
+	for _, ua := range slices.Sorted(maps.Keys(u.byAgent)) {
 		s := u.byAgent[ua]
-		clients := make([]string, 0, len(s.clients))
-		for c := range s.clients {
-			clients = append(clients, c)
-		}
-		slices.Sort(clients)
+		clients := slices.Sorted(maps.Keys(s.clients))
 		name := ua
 		if name == "" {
 			name = "(none)"

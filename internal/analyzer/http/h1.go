@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // The HTTP/1.x message syntax (RFC 9112):
@@ -85,22 +86,9 @@ func (m *h1Msg) get(name string) []byte {
 	return nil
 }
 
-// equalFold reports whether b equals the lower-case ASCII s, ignoring case.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
+// equalFold reports whether b equals the lower-case ASCII s, ignoring case
+// (the length test first keeps the conversion on the stack).
+func equalFold(b []byte, s string) bool { return len(b) == len(s) && strings.EqualFold(string(b), s) }
 
 // h1Handler receives what the parser reads. Offsets are into the data of
 // the current push.
@@ -196,24 +184,15 @@ func (p *h1Parser) push(data []byte) {
 			}
 			p.startMessage(i)
 		case stBody:
-			n := int(min(int64(len(data)-i), p.left))
-			p.left -= int64(n)
-			i += n
-			p.h.body(data[i-n:i], i)
-			if p.left == 0 {
+			if i = p.bodyBytes(data, i); p.left == 0 {
 				p.finish(i, true, nil)
 			}
 		case stClose:
 			p.h.body(data[i:], len(data))
 			return
 		case stChunkLine:
-			n, end := p.collectLine(data[i:])
-			i += n
-			if end < 0 {
-				if len(p.buf) > maxChunkLine {
-					p.fail(i, errChunkSize)
-					return
-				}
+			var end int
+			if i, end = p.boundedLine(data, i, maxChunkLine, errChunkSize); end < 0 {
 				continue
 			}
 			size, ok := parseChunkSize(p.buf[:end])
@@ -228,11 +207,7 @@ func (p *h1Parser) push(data []byte) {
 			}
 			p.st, p.left = stChunkData, size
 		case stChunkData:
-			n := int(min(int64(len(data)-i), p.left))
-			p.left -= int64(n)
-			i += n
-			p.h.body(data[i-n:i], i)
-			if p.left == 0 {
+			if i = p.bodyBytes(data, i); p.left == 0 {
 				p.st, p.buf = stChunkCRLF, p.buf[:0]
 			}
 		case stChunkCRLF:
@@ -248,12 +223,8 @@ func (p *h1Parser) push(data []byte) {
 			}
 		case stTrailer:
 			// The trailer section: field lines up to an empty line.
-			n, end := p.collectLine(data[i:])
-			i += n
-			if end < 0 {
-				if len(p.buf) > maxHeaderBytes {
-					p.fail(i, errHeaderTooLarge)
-				}
+			var end int
+			if i, end = p.boundedLine(data, i, maxHeaderBytes, errHeaderTooLarge); end < 0 {
 				continue
 			}
 			if end == 0 || (end == 1 && p.buf[0] == '\r') {
@@ -268,6 +239,15 @@ func (p *h1Parser) push(data []byte) {
 			return
 		}
 	}
+}
+
+// bodyBytes hands the handler the body bytes of data from offset i, up to
+// what is left of the body or chunk, and returns the offset after them.
+func (p *h1Parser) bodyBytes(data []byte, i int) int {
+	n := int(min(int64(len(data)-i), p.left))
+	p.left -= int64(n)
+	p.h.body(data[i:i+n], i+n)
+	return i + n
 }
 
 // fail ends the current message as malformed at offset i and looks for the
@@ -350,6 +330,19 @@ func (p *h1Parser) collectLine(data []byte) (int, int) {
 	}
 	p.buf = append(p.buf, data[:k]...)
 	return k + 1, len(p.buf)
+}
+
+// boundedLine collects a line from data offset i (collectLine) and
+// returns the offset after what it took and the line's length, or -1 when
+// the line goes on in the next push; a line longer than limit fails the
+// message with err.
+func (p *h1Parser) boundedLine(data []byte, i, limit int, err error) (int, int) {
+	n, end := p.collectLine(data[i:])
+	i += n
+	if end < 0 && len(p.buf) > limit {
+		p.fail(i, err)
+	}
+	return i, end
 }
 
 // gap reports missing bytes: a body of known length goes on, cut; any

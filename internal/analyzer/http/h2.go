@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,10 +109,7 @@ func newH2Conn(c *conn, upgraded *txn) *h2Conn {
 
 // push parses the bytes of one direction.
 func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
-	d := &h.dir[1]
-	if fromClient {
-		d = &h.dir[0]
-	}
+	d := dirOf(&h.dir, fromClient)
 	if d.dead {
 		return
 	}
@@ -225,7 +223,7 @@ func (h *h2Conn) frame(d *h2Dir, frame int, when time.Time) {
 			h.headers(d, frame, when)
 		}
 	case *http2.RSTStreamFrame:
-		o.sum.h2Code(&o.sum.H2Resets, f.ErrCode.String())
+		countKey(&o.sum.H2Resets, f.ErrCode.String())
 		if s := h.streams[f.StreamID]; s != nil {
 			s.t.rec.Reset = f.ErrCode.String()
 			if s.t.rec.Problem == "" && f.ErrCode != http2.ErrCodeNo {
@@ -234,7 +232,7 @@ func (h *h2Conn) frame(d *h2Dir, frame int, when time.Time) {
 			h.finish(s, frame)
 		}
 	case *http2.GoAwayFrame:
-		o.sum.h2Code(&o.sum.H2GoAways, f.ErrCode.String())
+		countKey(&o.sum.H2GoAways, f.ErrCode.String())
 	}
 }
 
@@ -417,18 +415,13 @@ func (h *h2Conn) trailers(s *h2Stream, fields []hpack.HeaderField) {
 	}
 }
 
+// h2Lines lists the fields of a header block in order, secrets redacted.
 func h2Lines(fields []hpack.HeaderField, reveal bool) []string {
-	out := make([]string, 0, min(len(fields), 64))
-	for i, f := range fields {
-		if i == 64 {
-			out = append(out, "...")
+	out := make([]string, 0, min(len(fields), maxHeaderLines+1))
+	for _, f := range fields {
+		if out = appendFieldLine(out, []byte(f.Name), []byte(f.Value), reveal); len(out) > maxHeaderLines {
 			break
 		}
-		v := []byte(f.Value)
-		if !reveal && isSecretField([]byte(f.Name)) {
-			v = redactAuth(v)
-		}
-		out = append(out, result.Text(f.Name, 64)+": "+result.TextBytes(v, 0))
 	}
 	return out
 }
@@ -459,28 +452,16 @@ func (h *h2Conn) endSide(s *h2Stream, fromClient bool, frame int, when time.Time
 		s.reqEnd, t.reqDone = true, true
 		t.rec.RequestFrame = frame
 		t.reqEnd = when
-		if s.reqSink != nil {
-			t.reqFile = o.file(t, s.reqSink, false, true)
-			s.reqSink = nil
-			if t.reqFile != nil {
-				t.rec.Request.BodyBytes = t.reqFile.WireSize
-				o.sum.BytesRequest += t.reqFile.WireSize
-			}
-		}
+		o.endBody(t, s.reqSink, false, true)
+		s.reqSink = nil
 	} else {
 		if s.respEnd {
 			return
 		}
 		s.respEnd, t.respDone = true, true
 		t.rec.ResponseFrame = frame
-		if s.respSink != nil {
-			t.respFile = o.file(t, s.respSink, true, true)
-			s.respSink = nil
-			if t.respFile != nil {
-				t.rec.Response.BodyBytes = t.respFile.WireSize
-				o.sum.BytesResponse += t.respFile.WireSize
-			}
-		}
+		o.endBody(t, s.respSink, true, true)
+		s.respSink = nil
 	}
 	if s.reqEnd && s.respEnd {
 		t.rec.Complete = t.rec.Problem == ""
@@ -492,22 +473,8 @@ func (h *h2Conn) endSide(s *h2Stream, fromClient bool, frame int, when time.Time
 func (h *h2Conn) finish(s *h2Stream, frame int) {
 	o := h.c.o
 	delete(h.streams, s.id)
-	for i, sink := range []*bodySink{s.reqSink, s.respSink} {
-		if sink == nil {
-			continue
-		}
-		f := o.file(s.t, sink, i == 1, false)
-		if f == nil {
-			continue
-		}
-		if i == 0 {
-			s.t.reqFile = f
-			s.t.rec.Request.BodyBytes = f.WireSize
-		} else {
-			s.t.respFile = f
-			s.t.rec.Response.BodyBytes = f.WireSize
-		}
-	}
+	o.endBody(s.t, s.reqSink, false, false) // bodies cut by the stream's end
+	o.endBody(s.t, s.respSink, true, false)
 	s.reqSink, s.respSink = nil, nil
 	if !s.respHdr && s.t.rec.Problem == "" {
 		s.t.rec.Problem = "unanswered"
@@ -517,35 +484,15 @@ func (h *h2Conn) finish(s *h2Stream, frame int) {
 }
 
 // gap: the direction's frames can no longer be delimited.
-func (h *h2Conn) gap(fromClient bool) {
-	d := &h.dir[1]
-	if fromClient {
-		d = &h.dir[0]
-	}
-	d.dead = true
-}
+func (h *h2Conn) gap(fromClient bool) { dirOf(&h.dir, fromClient).dead = true }
 
 // close ends the connection: open streams are reported as they stand.
 func (h *h2Conn) close() {
-	ids := make([]uint32, 0, len(h.streams))
-	for id := range h.streams {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(h.streams)) {
 		s := h.streams[id]
 		if s.t.rec.Problem == "" && !(s.reqEnd && s.respEnd) && s.respHdr {
 			s.t.rec.Problem = "stream not ended"
 		}
 		h.finish(s, 0)
-	}
-}
-
-func (s *Summary) h2Code(m *map[string]int, code string) {
-	if *m == nil {
-		*m = map[string]int{}
-	}
-	if len(*m) < 16 {
-		(*m)[code]++
 	}
 }

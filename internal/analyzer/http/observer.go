@@ -206,10 +206,7 @@ func (o *observer) Data(sc *engine.StreamConn, fromClient bool, data []byte, at 
 	if c.swapped {
 		fromClient = !fromClient
 	}
-	d := &c.dir[1]
-	if fromClient {
-		d = &c.dir[0]
-	}
+	d := dirOf(&c.dir, fromClient)
 	d.at = at
 	if c.h2 != nil {
 		c.h2.push(fromClient, data, at)
@@ -237,10 +234,7 @@ func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
 		c.h2.gap(fromClient)
 		return
 	}
-	d := &c.dir[1]
-	if fromClient {
-		d = &c.dir[0]
-	}
+	d := dirOf(&c.dir, fromClient)
 	d.p.gap(missing)
 }
 
@@ -276,6 +270,14 @@ func (o *observer) Closed(sc *engine.StreamConn) {
 			o.emit(c, t)
 		}
 	}
+}
+
+// dirOf picks one direction's state from a pair held client side first.
+func dirOf[T any](dirs *[2]T, fromClient bool) *T {
+	if fromClient {
+		return &dirs[0]
+	}
+	return &dirs[1]
 }
 
 // frameAt is the frame and time of the byte before data offset end, or of
@@ -407,7 +409,7 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 			up = "unknown"
 		}
 		r.Upgrade = up
-		o.sum.upgrade(up)
+		countKey(&o.sum.Upgrades, up)
 		c.dir[0].p.st = stTunnel
 		if strings.HasPrefix(up, "h2c") {
 			c.h2 = newH2Conn(c, t)
@@ -428,12 +430,14 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 	return bodyClose
 }
 
-func (s *Summary) upgrade(p string) {
-	if s.Upgrades == nil {
-		s.Upgrades = map[string]int{}
+// countKey counts k in a summary's count map, made on first use; past 16
+// keys a new one is not counted (the maps are for a glance).
+func countKey(m *map[string]int, k string) {
+	if *m == nil {
+		*m = map[string]int{}
 	}
-	if len(s.Upgrades) < 16 {
-		s.Upgrades[p]++
+	if _, ok := (*m)[k]; ok || len(*m) < 16 {
+		(*m)[k]++
 	}
 }
 
@@ -449,21 +453,30 @@ func fillSide(s *Side, m *h1Msg) {
 	s.disposition = result.TextBytes(m.get("content-disposition"), 0)
 }
 
+// maxHeaderLines bounds the header lines listed per message.
+const maxHeaderLines = 64
+
 // headerLines lists the field lines of m in order, secrets redacted.
 func headerLines(m *h1Msg, reveal bool) []string {
-	out := make([]string, 0, min(len(m.fields), 64))
-	for i, f := range m.fields {
-		if i == 64 {
-			out = append(out, "...")
+	out := make([]string, 0, min(len(m.fields), maxHeaderLines+1))
+	for _, f := range m.fields {
+		if out = appendFieldLine(out, m.bytesOf(f.name), m.bytesOf(f.value), reveal); len(out) > maxHeaderLines {
 			break
 		}
-		name, value := m.bytesOf(f.name), m.bytesOf(f.value)
-		if !reveal && isSecretField(name) {
-			value = redactAuth(value)
-		}
-		out = append(out, result.TextBytes(name, 64)+": "+result.TextBytes(value, 0))
 	}
 	return out
+}
+
+// appendFieldLine adds one field line to a headers list, a secret's value
+// redacted unless reveal; past maxHeaderLines it adds "..." instead.
+func appendFieldLine(out []string, name, value []byte, reveal bool) []string {
+	if len(out) == maxHeaderLines {
+		return append(out, "...")
+	}
+	if !reveal && isSecretField(name) {
+		value = redactAuth(value)
+	}
+	return append(out, result.TextBytes(name, 64)+": "+result.TextBytes(value, 0))
 }
 
 func (d *dirState) body(p []byte, end int) {
@@ -525,23 +538,18 @@ func (d *dirState) done(end int, complete bool, err error) {
 		return
 	}
 	d.cur = nil
-	var f *File
-	if d.sink != nil {
-		f = o.file(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
-		d.sink = nil
+	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
+	d.sink = nil
+	if !complete && t.rec.Problem == "" {
+		t.rec.Problem = "request cut"
+		if !d.fromClient {
+			t.rec.Problem = "response cut"
+		}
 	}
 	if d.fromClient {
 		t.rec.RequestFrame = frame
 		t.reqEnd = when
 		t.reqDone = true
-		t.reqFile = f
-		if !complete && t.rec.Problem == "" {
-			t.rec.Problem = "request cut"
-		}
-		if f != nil {
-			t.rec.Request.BodyBytes = f.WireSize
-			o.sum.BytesRequest += f.WireSize
-		}
 		if t.respDone {
 			o.emit(c, t)
 		}
@@ -549,18 +557,30 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	t.rec.ResponseFrame = frame
 	t.respDone = true
-	t.respFile = f
-	if !complete && t.rec.Problem == "" {
-		t.rec.Problem = "response cut"
-	}
-	if f != nil {
-		t.rec.Response.BodyBytes = f.WireSize
-		o.sum.BytesResponse += f.WireSize
-	}
 	t.rec.Complete = complete && t.reqDone && t.rec.Problem == ""
 	if t.reqDone || c.dir[0].cur != t {
 		o.emit(c, t)
 	}
+}
+
+// endBody concludes a body being read (s nil: none) as t's request body or,
+// for a download, its response body: the file, the side's body bytes, the
+// summary's totals.
+func (o *observer) endBody(t *txn, s *bodySink, download, complete bool) {
+	if s == nil {
+		return
+	}
+	f := o.file(t, s, download, complete)
+	if f == nil {
+		return
+	}
+	dst, side, total := &t.reqFile, &t.rec.Request, &o.sum.BytesRequest
+	if download {
+		dst, side, total = &t.respFile, &t.rec.Response, &o.sum.BytesResponse
+	}
+	*dst = f
+	side.BodyBytes = f.WireSize
+	*total += f.WireSize
 }
 
 // file concludes a body: its hashes, type and name.
