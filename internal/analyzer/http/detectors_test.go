@@ -2,10 +2,12 @@ package http
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
@@ -161,4 +163,19 @@ var corpusExpected = map[string][]string{
 	"http-methods-zeek.pcap": {AnomalyMalformed, AnomalySuspiciousAgent},
 	// Two qq.com login forms with password fields posted over HTTP.
 	"linktype-80211-http-arkime.pcap": {AnomalyCleartextCredentials, AnomalyCleartextCredentials},
+}
+
+// TestBrief: in a shared pass the module finds what its tool finds, with
+// the same summary, on every generated HTTP capture and the repository's
+// captures that carry HTTP.
+func TestBrief(t *testing.T) {
+	files, _ := filepath.Glob(pcaptest.GenFile(t, "http-*.pcap"))
+	if len(files) == 0 {
+		t.Fatal("no generated HTTP captures")
+	}
+	files = append(files, pcaptest.Testdata(t, "http-download.pcap.gz"), pcaptest.Testdata(t, "tcp-http-rst.pcap"))
+	pcaptest.CheckBrief(t, New(Options{}), files, func(t *testing.T, file string) modkit.Brief {
+		out := analyze(t, input(file))
+		return modkit.Brief{Module: "http", Summary: out.Summary, Findings: out.Anomalies}
+	})
 }
