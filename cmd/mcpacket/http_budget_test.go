@@ -52,15 +52,7 @@ func writeHTTPDownload(w io.Writer, size int64, sum *string) error {
 		rec = append(rec, 0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0)
 		rec = append(rec, src[:]...)
 		rec = append(rec, dst[:]...)
-		binary.BigEndian.PutUint16(rec[ip+2:], uint16(40+len(payload)))
-		var c uint32
-		for i := ip; i < ip+20; i += 2 {
-			c += uint32(binary.BigEndian.Uint16(rec[i:]))
-		}
-		for c > 0xffff {
-			c = c&0xffff + c>>16
-		}
-		binary.BigEndian.PutUint16(rec[ip+10:], ^uint16(c))
+		binary.BigEndian.PutUint16(rec[ip+2:], uint16(40+len(payload))) // checksums left zero, as in the tcp worst case
 		rec = binary.BigEndian.AppendUint16(rec, sp)
 		rec = binary.BigEndian.AppendUint16(rec, dp)
 		rec = binary.BigEndian.AppendUint32(rec, seq)

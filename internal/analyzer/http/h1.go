@@ -152,15 +152,21 @@ func (p *h1Parser) push(data []byte) {
 			if j == len(data) {
 				return // blank lines only
 			}
-			if j < 0 {
-				if p.st == stStart {
+			if j < 0 && p.st == stStart {
+				// No message here: the bytes up to the next line that
+				// starts one are junk, in this push as in later ones.
+				p.st = stResync
+				if j = p.findStart(data, i); j < 0 {
 					p.h.junk(i, len(data)-i, nil)
-					p.st = stResync
+					return
 				}
+				p.h.junk(i, j-i, nil)
+			}
+			if j < 0 {
 				return
 			}
 			if j > i && p.st == stStart {
-				p.h.junk(i, j-i, nil)
+				p.h.junk(i, j-i, nil) // empty lines before a request
 			}
 			p.st, p.buf, p.scan, p.bodyCut = stHeader, p.buf[:0], 0, false
 			p.h.begin(j)
