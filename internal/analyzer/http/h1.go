@@ -128,14 +128,15 @@ const (
 
 // h1Parser parses one direction of an HTTP/1 connection.
 type h1Parser struct {
-	st      h1State
-	buf     []byte // header block or chunk line being collected
-	scan    int    // offset in buf from which to look for the end
-	left    int64  // bytes of body or chunk left
-	bodyCut bool   // bytes of the current body were lost
-	bol     bool   // the previous push ended a line (resynchronising looks at line starts)
-	msg     h1Msg
-	h       h1Handler
+	st       h1State
+	buf      []byte // header block or chunk line being collected
+	scan     int    // offset in buf from which to look for the end
+	left     int64  // bytes of body or chunk left
+	bodyCut  bool   // bytes of the current body were lost
+	bol      bool   // the previous push ended a line (resynchronising looks at line starts)
+	lineSeen bool   // the start line of the block being collected has ended and was checked
+	msg      h1Msg
+	h        h1Handler
 }
 
 // push parses data; it never holds on to data.
@@ -168,10 +169,18 @@ func (p *h1Parser) push(data []byte) {
 			if j > i && p.st == stStart {
 				p.h.junk(i, j-i, nil) // empty lines before a request
 			}
-			p.st, p.buf, p.scan, p.bodyCut = stHeader, p.buf[:0], 0, false
+			p.st, p.buf, p.scan, p.bodyCut, p.lineSeen = stHeader, p.buf[:0], 0, false, false
 			p.h.begin(j)
 			i = j
 		case stHeader:
+			if k, ok := p.checkStartLine(data[i:]); !ok {
+				// A start decided on too few bytes, wrong once its line
+				// ended: what follows that line may start a message.
+				p.h.junk(i+k, 1, nil)
+				p.st, p.buf = stResync, p.buf[:0]
+				i += k + 1
+				continue
+			}
 			n, end := p.collectBlock(data[i:])
 			if end < 0 {
 				if len(p.buf) > maxHeaderBytes {
@@ -182,12 +191,6 @@ func (p *h1Parser) push(data []byte) {
 				return
 			}
 			i += n
-			if !looksLikeStart(p.buf) {
-				// A start decided on too few bytes, wrong once complete.
-				p.h.junk(i-1, 1, nil)
-				p.st, p.buf = stResync, p.buf[:0]
-				continue
-			}
 			p.startMessage(i)
 		case stBody:
 			if i = p.bodyBytes(data, i); p.left == 0 {
@@ -245,6 +248,29 @@ func (p *h1Parser) push(data []byte) {
 			return
 		}
 	}
+}
+
+// checkStartLine checks the start line of the header block being
+// collected once it ends in data (at offset k, returned): a start is
+// decided on the bytes of the push that began it, which may stop before
+// its line does.
+func (p *h1Parser) checkStartLine(data []byte) (k int, ok bool) {
+	if p.lineSeen {
+		return 0, true
+	}
+	if k = bytes.IndexByte(data, '\n'); k < 0 {
+		return 0, true
+	}
+	p.lineSeen = true
+	line := data[:k+1]
+	if n := len(p.buf); n > 0 {
+		if n+len(line) > maxHeaderBytes {
+			return 0, true // the block is over its bound: collectBlock says so
+		}
+		line = append(p.buf, line...)
+		defer func() { p.buf = p.buf[:n] }()
+	}
+	return k, looksLikeStart(line)
 }
 
 // bodyBytes hands the handler the body bytes of data from offset i, up to
