@@ -23,7 +23,15 @@ packets=${2:-1000000}
 gen=${BENCH_GEN:-../shared/bench-gen}
 out=bench/out
 mkdir -p "$out"
+# BENCH_MIX=full uses the full protocol mix (bench-gen -mix full), which the
+# http case needs; the default is the wave 1 mix.
+mix=${BENCH_MIX:-}
 capture="$out/mix-$packets.pcap"
+mixargs=()
+if [ -n "$mix" ]; then
+  capture="$out/$mix-$packets.pcap"
+  mixargs=(-mix "$mix")
+fi
 
 ours_args=(analyze "$module")
 case "$module" in
@@ -31,6 +39,8 @@ case "$module" in
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
   icmp)     tshark_args=(-Y icmp -T json); rss_mb=100; speedup=50 ;;
   sip)      tshark_args=(-Y sip -T fields -e frame.number -e sip.Method -e sip.Status-Code -e sip.Call-ID); rss_mb=150; speedup=20 ;;
+  http)     [ -n "$mix" ] || { capture="$out/full-$packets.pcap"; mixargs=(-mix full); }
+            tshark_args=(-Y http -T fields -e frame.number -e http.request.method -e http.host -e http.response.code); rss_mb=150; speedup=20 ;;
   capinfos) tshark_args=(-q -z io,stat,0); rss_mb=100; speedup=1 ;;
   tcp-connections)     ours_args=(analyze tcp --tool analyze_tcp_connections); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-anomalies)       ours_args=(analyze tcp --tool analyze_tcp_anomalies); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
@@ -44,7 +54,7 @@ esac
 
 if [ ! -s "$capture" ]; then
   echo "generating $capture with $gen ($packets packets, seed 1)"
-  (cd "$gen" && go run . -n "$packets" -seed 1 -o "$OLDPWD/$capture")
+  (cd "$gen" && go run . -n "$packets" -seed 1 "${mixargs[@]}" -o "$OLDPWD/$capture")
 fi
 CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
 

@@ -12,6 +12,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
+	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
@@ -27,6 +28,7 @@ func registry() (*analyzer.Registry, error) {
 		capinfos.New(capinfos.Options{}),
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
+		http.New(http.Options{}),
 		icmp.New(icmp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),

@@ -1,0 +1,231 @@
+package http
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	nethttp "net/http"
+)
+
+// maxDecodedBytes bounds the bytes a content-coded body is decoded to for
+// hashing and sniffing (a decompression bomb costs time, never memory):
+// past it the decoded hashes are dropped and the body is reported as
+// decode_cut.
+const maxDecodedBytes = 256 << 20
+
+// sniffBytes is how much of the start of a body is kept to sniff its type.
+const sniffBytes = 512
+
+// coding is a Content-Encoding the module decodes.
+type coding uint8
+
+const (
+	codingIdentity coding = iota
+	codingGzip
+	codingDeflate
+	codingOther // not decoded (br, compress, zstd, ...)
+)
+
+func codingOf(v []byte) coding {
+	v = bytes.TrimSpace(v)
+	switch {
+	case len(v) == 0 || equalFold(v, "identity"):
+		return codingIdentity
+	case equalFold(v, "gzip") || equalFold(v, "x-gzip"):
+		return codingGzip
+	case equalFold(v, "deflate"):
+		return codingDeflate
+	}
+	return codingOther
+}
+
+// digest is the streaming SHA-256 and MD5 of a byte stream, with its size
+// and first bytes.
+type digest struct {
+	sha, md5 hash.Hash
+	size     int64
+	head     []byte
+}
+
+func newDigest() *digest {
+	return &digest{sha: sha256.New(), md5: md5.New()}
+}
+
+func (d *digest) Write(p []byte) (int, error) {
+	d.size += int64(len(p))
+	if len(d.head) < sniffBytes {
+		d.head = append(d.head, p[:min(len(p), sniffBytes-len(d.head))]...)
+	}
+	d.sha.Write(p)
+	d.md5.Write(p)
+	return len(p), nil
+}
+
+func (d *digest) sums() (sha, md string) {
+	return hex.EncodeToString(d.sha.Sum(nil)), hex.EncodeToString(d.md5.Sum(nil))
+}
+
+// bodySink takes a body as it arrives (transfer coding removed) and hashes
+// it, decoding its content coding on the way. It holds no body: a coded
+// body is decoded by a goroutine reading from a pipe, so that the
+// decompressor pulls what the parser pushes.
+type bodySink struct {
+	wire    *digest // the body as sent
+	decoded *digest // the body decoded; nil for identity
+	pw      *io.PipeWriter
+	done    chan struct{}
+	decErr  error
+	decCut  bool
+	coding  coding
+}
+
+// errDecodedTooLarge stops a decoder past maxDecodedBytes.
+var errDecodedTooLarge = errors.New("http: decoded body larger than the cap")
+
+func newBodySink(c coding) *bodySink {
+	s := &bodySink{wire: newDigest(), coding: c}
+	if c == codingGzip || c == codingDeflate {
+		s.decoded = newDigest()
+		pr, pw := io.Pipe()
+		s.pw, s.done = pw, make(chan struct{})
+		go s.decode(pr)
+	}
+	return s
+}
+
+func (s *bodySink) decode(pr *io.PipeReader) {
+	defer close(s.done)
+	br := bufio.NewReaderSize(pr, 4096)
+	var r io.Reader
+	var err error
+	switch s.coding {
+	case codingGzip:
+		var zr *gzip.Reader
+		if zr, err = gzip.NewReader(br); err == nil {
+			zr.Multistream(true)
+			r = zr
+		}
+	case codingDeflate:
+		// "deflate" is zlib (RFC 9110 §8.4.1.2), but servers send raw
+		// deflate too: tell them apart by the zlib header.
+		hdr, _ := br.Peek(2)
+		if len(hdr) == 2 && hdr[0]&0x0f == 8 && (uint16(hdr[0])<<8|uint16(hdr[1]))%31 == 0 {
+			r, err = zlib.NewReader(br)
+		} else {
+			r = flate.NewReader(br)
+		}
+	}
+	if err == nil {
+		_, err = io.Copy(capWriter{s}, r)
+	}
+	if err != nil {
+		s.decErr = err
+		if errors.Is(err, errDecodedTooLarge) {
+			s.decCut = true
+		}
+	}
+	pr.CloseWithError(err)
+	io.Copy(io.Discard, pr) // unblock a writer after an error
+}
+
+type capWriter struct{ s *bodySink }
+
+func (w capWriter) Write(p []byte) (int, error) {
+	if w.s.decoded.size+int64(len(p)) > maxDecodedBytes {
+		return 0, errDecodedTooLarge
+	}
+	return w.s.decoded.Write(p)
+}
+
+func (s *bodySink) write(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	s.wire.Write(p)
+	if s.pw != nil {
+		s.pw.Write(p)
+	}
+}
+
+// finish waits for the decoder; it returns whether the body was decoded
+// completely (true for identity).
+func (s *bodySink) finish() {
+	if s.pw != nil {
+		s.pw.Close()
+		<-s.done
+		s.pw = nil
+	}
+}
+
+// result is what a body was: the digest of the decoded body when it
+// decoded completely, else of the body as sent.
+func (s *bodySink) result() (d *digest, decoded bool) {
+	if s.decoded != nil && s.decErr == nil {
+		return s.decoded, true
+	}
+	return s.wire, false
+}
+
+// sniff names the type of a body from its first bytes: executables and
+// scripts by their magic, the rest as net/http.DetectContentType does.
+func sniff(head []byte) string {
+	switch {
+	case len(head) == 0:
+		return ""
+	case isPE(head):
+		return "application/x-dosexec"
+	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		return "application/x-executable"
+	case isMachO(head):
+		return "application/x-mach-binary"
+	case bytes.HasPrefix(head, []byte("#!")):
+		return "text/x-script"
+	}
+	return nethttp.DetectContentType(head)
+}
+
+// isPE: an MZ header whose e_lfanew points at "PE\0\0" when that lies in
+// the bytes kept, or an MZ header alone otherwise.
+func isPE(b []byte) bool {
+	if len(b) < 2 || b[0] != 'M' || b[1] != 'Z' {
+		return false
+	}
+	if len(b) < 0x40 {
+		return len(b) >= 2
+	}
+	off := int(b[0x3c]) | int(b[0x3d])<<8 | int(b[0x3e])<<16 | int(b[0x3f])<<24
+	if off >= 0 && off+4 <= len(b) {
+		return string(b[off:off+4]) == "PE\x00\x00"
+	}
+	return true
+}
+
+func isMachO(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	switch string(b[:4]) {
+	case "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe":
+		return true
+	case "\xca\xfe\xba\xbe": // a fat binary, unless a Java class (its next word is a version, large)
+		return len(b) >= 8 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] > 0 && b[7] < 20
+	}
+	return false
+}
+
+// executable reports whether a sniffed type is a program or a script.
+func executable(t string) bool {
+	switch t {
+	case "application/x-dosexec", "application/x-executable", "application/x-mach-binary", "text/x-script":
+		return true
+	}
+	return false
+}

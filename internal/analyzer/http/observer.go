@@ -1,0 +1,767 @@
+package http
+
+import (
+	"bytes"
+	"net/netip"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// h2Preface is the client connection preface of HTTP/2 (RFC 9113 §3.4).
+const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+// flowKey is a TCP connection's two ends, in a fixed order.
+type flowKey struct{ a, b netip.AddrPort }
+
+func keyOf(x, y netip.AddrPort) flowKey {
+	if x.Compare(y) > 0 {
+		x, y = y, x
+	}
+	return flowKey{x, y}
+}
+
+// maxURI bounds a request target kept (longer ones are cut, saying so).
+const maxURI = 4096
+
+type atFunc = func(offset int) (frame int, t time.Time)
+
+// conn is the state of one followed connection.
+type conn struct {
+	o       *observer
+	key     flowKey
+	client  netip.AddrPort // the side that sent requests
+	server  netip.AddrPort
+	dir     [2]dirState // from the client, from the server
+	pending []*txn      // requests awaiting their responses, oldest first
+	h2      *h2Conn     // set once the connection speaks HTTP/2
+	swapped bool        // the reassembler's client is our server
+	counted bool
+}
+
+// dirState is one direction of a connection and the HTTP/1 handler for it.
+type dirState struct {
+	c          *conn
+	fromClient bool
+	p          h1Parser
+	at         atFunc
+	lastFrame  int // frame of the last byte seen in this direction
+	lastTime   time.Time
+	msgFrame   int // first byte of the message being read
+	msgTime    time.Time
+	cur        *txn // the transaction whose message is being read
+	interim    bool // the message is a 1xx response
+	sink       *bodySink
+	seenMsg    bool
+}
+
+// txn is a transaction being assembled.
+type txn struct {
+	rec               Transaction
+	client, server    netip.AddrPort
+	when              time.Time // the request's first byte (the response's when no request was seen)
+	reqEnd            time.Time
+	reqDone, respDone bool
+	reqFile, respFile *File
+	reqProblem        string
+	creds             []credential
+	head, connect     bool
+	h2c               bool
+	emitted           bool
+	reqHdrs, respHdrs []string
+}
+
+type observer struct {
+	cfg   *config
+	reasm *engine.Reassembler
+	conns map[flowKey]*conn
+
+	found        int // messages
+	capped       int // connections not followed: the table was full
+	lastTime     time.Time
+	sum          Summary
+	latencies    result.Reservoir
+	hosts        *result.Counter[string]
+	uris         *result.Counter[string]
+	methods      *result.Counter[string]
+	statuses     *result.Counter[string]
+	agents       *result.Counter[string]
+	servers      *result.Counter[string]
+	ctypes       *result.Counter[string]
+	grpcMethods  *result.Counter[string]
+	hostClients  map[string]map[netip.Addr]struct{}
+	pairsLeft    int
+	pairsDropped int
+
+	matched, fMatched int
+	page              []Transaction
+	files             []File
+
+	run *analyzer.Run[*event, *observer]
+	ev  event
+}
+
+var (
+	_ engine.Observer      = (*observer)(nil)
+	_ engine.Flusher       = (*observer)(nil)
+	_ engine.StreamHandler = (*observer)(nil)
+	_ engine.Interested    = (*observer)(nil)
+)
+
+func newObserver(cfg *config) *observer {
+	k := cfg.lim.keys
+	return &observer{
+		cfg: cfg, conns: map[flowKey]*conn{},
+		hosts: result.NewCounter[string](k, 0), uris: result.NewCounter[string](k, 0),
+		methods: result.NewCounter[string](256, 0), statuses: result.NewCounter[string](1000, 0),
+		agents: result.NewCounter[string](k, 0), servers: result.NewCounter[string](k, 0),
+		ctypes: result.NewCounter[string](k, 0), grpcMethods: result.NewCounter[string](k, 0),
+		hostClients: map[string]map[netip.Addr]struct{}{}, pairsLeft: cfg.lim.pairs,
+		run: detectors.Start(cfg.th),
+	}
+}
+
+// Interest asks for TCP only.
+func (o *observer) Interest() engine.Interest {
+	return engine.Interest{IPProtocols: []layers.IPProtocol{layers.IPProtocolTCP}}
+}
+
+// Observe follows every TCP connection whose first payload seen starts an
+// HTTP/1 message or the HTTP/2 preface, on any port. A frame of any other
+// connection costs a map lookup at most.
+func (o *observer) Observe(p *engine.Packet) {
+	if p.TCP == nil || p.Fragment {
+		return
+	}
+	pl := p.TCP.Payload
+	if len(o.conns) == 0 && len(pl) == 0 {
+		return
+	}
+	src := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort))
+	dst := netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
+	key := keyOf(src, dst)
+	if len(o.conns) > 0 {
+		if _, ok := o.conns[key]; ok {
+			o.reasm.Add(p)
+			return
+		}
+	}
+	if len(pl) == 0 {
+		return
+	}
+	c0 := pl[0]
+	if c0 < 'A' || c0 > 'Z' {
+		return
+	}
+	h2 := bytes.HasPrefix(pl, []byte(h2Preface[:min(len(pl), len(h2Preface))])) && len(pl) >= 14
+	if !h2 && !isRequestStart(pl) {
+		return
+	}
+	if len(o.conns) >= o.cfg.lim.conns+o.cfg.lim.conns/4 {
+		o.capped++
+		return
+	}
+	c := &conn{o: o, key: key, client: src, server: dst}
+	if bytes.HasPrefix(pl, []byte("HTTP/")) {
+		c.client, c.server = dst, src // a response seen first
+	}
+	c.dir[0] = dirState{c: c, fromClient: true}
+	c.dir[1] = dirState{c: c}
+	c.dir[0].p.h, c.dir[1].p.h = &c.dir[0], &c.dir[1]
+	if h2 {
+		c.h2 = newH2Conn(c, nil)
+	}
+	o.conns[key] = c
+	if o.reasm == nil {
+		o.reasm = engine.NewReassembler(o)
+		o.reasm.SetMaxConns(o.cfg.lim.conns)
+	}
+	o.reasm.Add(p)
+}
+
+// Flush delivers what TCP reassembly still holds.
+func (o *observer) Flush() {
+	if o.reasm != nil {
+		o.reasm.Flush()
+	}
+}
+
+// Data receives the reassembled bytes of a followed connection.
+func (o *observer) Data(sc *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
+	c, _ := sc.State.(*conn)
+	if c == nil {
+		c = o.conns[keyOf(sc.Client, sc.Server)]
+		if c == nil {
+			return
+		}
+		c.swapped = sc.Client != c.client
+		sc.State = c
+	}
+	if c.swapped {
+		fromClient = !fromClient
+	}
+	d := dirOf(&c.dir, fromClient)
+	d.at = at
+	if c.h2 != nil {
+		c.h2.push(fromClient, data, at)
+	} else {
+		d.p.push(data)
+	}
+	if len(data) > 0 {
+		d.lastFrame, d.lastTime = at(len(data) - 1)
+		if d.lastTime.After(o.lastTime) {
+			o.lastTime = d.lastTime
+		}
+	}
+}
+
+// Gap reports bytes never captured.
+func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
+	c, _ := sc.State.(*conn)
+	if c == nil {
+		return
+	}
+	if c.swapped {
+		fromClient = !fromClient
+	}
+	if c.h2 != nil {
+		c.h2.gap(fromClient)
+		return
+	}
+	d := dirOf(&c.dir, fromClient)
+	d.p.gap(missing)
+}
+
+// Closed ends a connection: messages in progress end, requests left
+// unanswered are reported.
+func (o *observer) Closed(sc *engine.StreamConn) {
+	c, _ := sc.State.(*conn)
+	if c == nil {
+		c = o.conns[keyOf(sc.Client, sc.Server)]
+		if c == nil {
+			return
+		}
+	}
+	delete(o.conns, c.key)
+	if c.h2 != nil {
+		c.h2.close()
+	} else {
+		c.dir[0].p.close()
+		c.dir[1].p.close()
+	}
+	for _, t := range c.pending {
+		if !t.emitted {
+			if t.rec.Problem == "" {
+				t.rec.Problem = "unanswered"
+			}
+			o.sum.Unanswered++
+			o.emit(c, t)
+		}
+	}
+	c.pending = nil
+	for i := range c.dir {
+		if t := c.dir[i].cur; t != nil && !t.emitted {
+			o.emit(c, t)
+		}
+	}
+}
+
+// dirOf picks one direction's state from a pair held client side first.
+func dirOf[T any](dirs *[2]T, fromClient bool) *T {
+	if fromClient {
+		return &dirs[0]
+	}
+	return &dirs[1]
+}
+
+// frameAt is the frame and time of the byte before data offset end, or of
+// the last byte seen when end is not in this push.
+func (d *dirState) frameAt(end int) (int, time.Time) {
+	if end > 0 && d.at != nil {
+		return d.at(end - 1)
+	}
+	return d.lastFrame, d.lastTime
+}
+
+func (d *dirState) begin(off int) {
+	if off >= 0 && d.at != nil {
+		d.msgFrame, d.msgTime = d.at(off)
+	} else {
+		d.msgFrame, d.msgTime = d.lastFrame, d.lastTime
+	}
+}
+
+// header handles a header block.
+func (d *dirState) header(m *h1Msg, end int) bodyMode {
+	c, o := d.c, d.c.o
+	d.seenMsg = true
+	d.sink = nil
+	o.found++
+	if !c.counted {
+		c.counted = true
+		o.sum.Connections++
+	}
+	if m.err != nil {
+		o.malformed(d.msgFrame, m.err.Error())
+	}
+	if d.fromClient {
+		return d.requestHeader(m)
+	}
+	return d.responseHeader(m)
+}
+
+func (d *dirState) requestHeader(m *h1Msg) bodyMode {
+	c, o := d.c, d.c.o
+	o.sum.Requests++
+	t := &txn{client: c.client, server: c.server, when: d.msgTime}
+	r := &t.rec
+	r.Protocol = string(m.version)
+	if !bytes.HasPrefix(m.version, []byte("HTTP/1.")) {
+		r.Protocol = result.TextBytes(m.version, 16)
+	}
+	r.Client, r.Server = result.AddrPort(c.client), result.AddrPort(c.server)
+	r.Method = result.TextBytes(m.method, 32)
+	r.URI = result.TextBytes(m.target, maxURI)
+	r.Host = result.TextBytes(m.get("host"), 0)
+	r.UserAgent = result.TextBytes(m.get("user-agent"), 0)
+	r.Referer = result.TextBytes(m.get("referer"), 0)
+	r.RequestTime = result.FormatTime(d.msgTime)
+	fillSide(&r.Request, m)
+	t.head = string(m.method) == "HEAD"
+	t.connect = string(m.method) == "CONNECT"
+	t.creds = findCredentials(m)
+	if o.cfg.headers {
+		t.reqHdrs = headerLines(m, o.cfg.reveal)
+	}
+	if m.err != nil {
+		r.Problem = "malformed request"
+	}
+	if len(c.pending) >= maxPending {
+		old := c.pending[0]
+		c.pending = c.pending[1:]
+		old.rec.Problem = "unanswered"
+		o.sum.Unanswered++
+		o.emit(c, old)
+	}
+	c.pending = append(c.pending, t)
+	d.cur = t
+	switch {
+	case m.te && m.chunked:
+		return bodyChunked
+	case m.te:
+		o.malformed(d.msgFrame, errTransferCoding.Error())
+		return bodyClose
+	case m.clen > 0:
+		return bodyLength
+	}
+	return bodyNone
+}
+
+func (d *dirState) responseHeader(m *h1Msg) bodyMode {
+	c, o := d.c, d.c.o
+	var t *txn
+	if len(c.pending) > 0 {
+		t = c.pending[0]
+	}
+	if m.status >= 100 && m.status < 200 && m.status != 101 {
+		d.interim, d.cur = true, t
+		if t != nil {
+			t.rec.Interim = append(t.rec.Interim, Interim{Status: m.status})
+		}
+		return bodyNone
+	}
+	o.sum.Responses++
+	if t != nil {
+		c.pending = c.pending[1:]
+	} else {
+		t = &txn{client: c.client, server: c.server, when: d.msgTime, reqDone: true}
+		t.rec.Client, t.rec.Server = result.AddrPort(c.client), result.AddrPort(c.server)
+		t.rec.Protocol = result.TextBytes(m.version, 16)
+		t.rec.Problem = "no request seen"
+	}
+	r := &t.rec
+	r.Status = m.status
+	r.Reason = result.TextBytes(m.reason, 0)
+	r.ServerSW = result.TextBytes(m.get("server"), 0)
+	fillSide(&r.Response, m)
+	if o.cfg.headers {
+		t.respHdrs = headerLines(m, o.cfg.reveal)
+	}
+	if !t.reqEnd.IsZero() && !d.msgTime.Before(t.reqEnd) {
+		ms := float64(d.msgTime.Sub(t.reqEnd)) / float64(time.Millisecond)
+		r.LatencyMs = float64(int64(ms*1000+0.5)) / 1000
+		o.latencies.Add(ms)
+	}
+	if m.err != nil && r.Problem == "" {
+		r.Problem = "malformed response"
+	}
+	d.cur = t
+	switch {
+	case m.status == 101:
+		up := strings.ToLower(result.TextBytes(m.get("upgrade"), 64))
+		if up == "" {
+			up = "unknown"
+		}
+		r.Upgrade = up
+		countKey(&o.sum.Upgrades, up)
+		c.dir[0].p.st = stTunnel
+		if strings.HasPrefix(up, "h2c") {
+			c.h2 = newH2Conn(c, t)
+		}
+		return bodyTunnel
+	case t.head || m.status == 204 || m.status == 304:
+		return bodyNone
+	case t.connect && m.status/100 == 2:
+		c.dir[0].p.st = stTunnel
+		return bodyTunnel
+	case m.te && m.chunked:
+		return bodyChunked
+	case m.te:
+		return bodyClose
+	case m.clen >= 0:
+		return bodyLength
+	}
+	return bodyClose
+}
+
+// countKey counts k in a summary's count map, made on first use; past 16
+// keys a new one is not counted (the maps are for a glance).
+func countKey(m *map[string]int, k string) {
+	if *m == nil {
+		*m = map[string]int{}
+	}
+	if _, ok := (*m)[k]; ok || len(*m) < 16 {
+		(*m)[k]++
+	}
+}
+
+// fillSide records what a message declares of its body.
+func fillSide(s *Side, m *h1Msg) {
+	s.ContentType = result.TextBytes(m.get("content-type"), 0)
+	if m.clen >= 0 {
+		n := m.clen
+		s.ContentLength = &n
+	}
+	s.ContentEncoding = result.TextBytes(m.get("content-encoding"), 64)
+	s.TransferEncoding = result.TextBytes(m.get("transfer-encoding"), 64)
+	s.disposition = result.TextBytes(m.get("content-disposition"), 0)
+}
+
+// maxHeaderLines bounds the header lines listed per message.
+const maxHeaderLines = 64
+
+// headerLines lists the field lines of m in order, secrets redacted.
+func headerLines(m *h1Msg, reveal bool) []string {
+	out := make([]string, 0, min(len(m.fields), maxHeaderLines+1))
+	for _, f := range m.fields {
+		if out = appendFieldLine(out, m.bytesOf(f.name), m.bytesOf(f.value), reveal); len(out) > maxHeaderLines {
+			break
+		}
+	}
+	return out
+}
+
+// appendFieldLine adds one field line to a headers list, a secret's value
+// redacted unless reveal; past maxHeaderLines it adds "..." instead.
+func appendFieldLine(out []string, name, value []byte, reveal bool) []string {
+	if len(out) == maxHeaderLines {
+		return append(out, "...")
+	}
+	if !reveal && isSecretField(name) {
+		value = redactAuth(value)
+	}
+	return append(out, result.TextBytes(name, 64)+": "+result.TextBytes(value, 0))
+}
+
+func (d *dirState) body(p []byte, end int) {
+	t := d.cur
+	if t == nil || d.interim {
+		return
+	}
+	if d.sink == nil {
+		enc := t.rec.Response.ContentEncoding
+		if d.fromClient {
+			enc = t.rec.Request.ContentEncoding
+		}
+		d.sink = newBodySink(codingOf([]byte(enc)))
+	}
+	d.sink.write(p)
+}
+
+// tunnel receives the bytes after a protocol switch: HTTP/2 after a 101 to
+// h2c, or inside a CONNECT tunnel that starts with the HTTP/2 preface;
+// anything else (WebSocket, TLS) is not followed.
+func (d *dirState) tunnel(p []byte, off int) {
+	c := d.c
+	if len(p) == 0 {
+		return
+	}
+	if c.h2 == nil {
+		if !d.fromClient || !bytes.HasPrefix(p, []byte(h2Preface[:min(len(p), len(h2Preface))])) {
+			return
+		}
+		c.h2 = newH2Conn(c, nil)
+	}
+	at := d.at
+	c.h2.push(d.fromClient, p, func(o int) (int, time.Time) { return at(o + off) })
+}
+
+func (d *dirState) junk(off, n int, err error) {
+	if err != nil {
+		frame, _ := d.frameAt(off + 1)
+		d.c.o.malformed(frame, err.Error())
+	}
+}
+
+// done ends the message being read.
+func (d *dirState) done(end int, complete bool, err error) {
+	c, o := d.c, d.c.o
+	frame, when := d.frameAt(end)
+	if err != nil && err != errGap { // lost bytes are the capture's fault, not the message's
+		o.malformed(frame, err.Error())
+	}
+	t := d.cur
+	if d.interim {
+		d.interim, d.cur = false, nil
+		if t != nil && len(t.rec.Interim) > 0 {
+			t.rec.Interim[len(t.rec.Interim)-1].Frame = frame
+		}
+		return
+	}
+	if t == nil {
+		return
+	}
+	d.cur = nil
+	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
+	d.sink = nil
+	if !complete && t.rec.Problem == "" {
+		t.rec.Problem = "request cut"
+		if !d.fromClient {
+			t.rec.Problem = "response cut"
+		}
+	}
+	if d.fromClient {
+		t.rec.RequestFrame = frame
+		t.reqEnd = when
+		t.reqDone = true
+		if t.respDone {
+			o.emit(c, t)
+		}
+		return
+	}
+	t.rec.ResponseFrame = frame
+	t.respDone = true
+	t.rec.Complete = complete && t.reqDone && t.rec.Problem == ""
+	if t.reqDone || c.dir[0].cur != t {
+		o.emit(c, t)
+	}
+}
+
+// endBody concludes a body being read (s nil: none) as t's request body or,
+// for a download, its response body: the file, the side's body bytes, the
+// summary's totals.
+func (o *observer) endBody(t *txn, s *bodySink, download, complete bool) {
+	if s == nil {
+		return
+	}
+	f := o.file(t, s, download, complete)
+	if f == nil {
+		return
+	}
+	dst, side, total := &t.reqFile, &t.rec.Request, &o.sum.BytesRequest
+	if download {
+		dst, side, total = &t.respFile, &t.rec.Response, &o.sum.BytesResponse
+	}
+	*dst = f
+	side.BodyBytes = f.WireSize
+	*total += f.WireSize
+}
+
+// file concludes a body: its hashes, type and name.
+func (o *observer) file(t *txn, s *bodySink, download, complete bool) *File {
+	s.finish()
+	dg, decoded := s.result()
+	if s.wire.size == 0 {
+		return nil
+	}
+	sha, md := dg.sums()
+	r := &t.rec
+	side := &r.Request
+	dir := "upload"
+	if download {
+		side, dir = &r.Response, "download"
+	}
+	f := &File{
+		Direction: dir, Host: r.Host, URI: r.URI, Client: r.Client, Server: r.Server,
+		DeclaredType: side.ContentType, SniffedType: sniff(dg.head),
+		Size: dg.size, WireSize: s.wire.size, Encoding: side.ContentEncoding,
+		Decoded: decoded && s.decoded != nil, Complete: complete, SHA256: sha, MD5: md,
+		Name: fileName(r.URI, side.disposition),
+	}
+	if !download && strings.Contains(strings.ToLower(side.ContentType), "x-www-form-urlencoded") {
+		t.creds = append(t.creds, formCredentials(dg.head, "form")...)
+	}
+	if s.decErr != nil {
+		f.DecodeProblem = result.Text(s.decErr.Error(), 0)
+		if s.decCut {
+			f.DecodeProblem = "decoded body over the cap: hashes are of the body as sent"
+		}
+	} else if s.coding == codingOther {
+		f.DecodeProblem = "content coding not decoded: hashes are of the body as sent"
+	}
+	return f
+}
+
+// fileName is the name a body was sent under: Content-Disposition's
+// filename, else the last segment of the URI's path.
+func fileName(uri, disposition string) string {
+	if disposition != "" {
+		if _, v, ok := strings.Cut(strings.ToLower(disposition), "filename="); ok {
+			i := strings.Index(strings.ToLower(disposition), "filename=") + len("filename=")
+			v = disposition[i:]
+			v = strings.TrimSpace(v)
+			if strings.HasPrefix(v, "\"") {
+				if e := strings.IndexByte(v[1:], '"'); e >= 0 {
+					return v[1 : e+1]
+				}
+			}
+			if e := strings.IndexAny(v, "; "); e >= 0 {
+				v = v[:e]
+			}
+			if v != "" {
+				return v
+			}
+		}
+	}
+	p, _, _ := strings.Cut(uri, "?")
+	if i := strings.Index(p, "://"); i >= 0 { // absolute form (proxies)
+		p = p[i+3:]
+		if j := strings.IndexByte(p, '/'); j >= 0 {
+			p = p[j:]
+		} else {
+			p = "/"
+		}
+	}
+	if b := path.Base(p); b != "/" && b != "." && b != "" {
+		return b
+	}
+	return "index"
+}
+
+// malformed counts a malformed message or bytes at frame.
+func (o *observer) malformed(frame int, what string) {
+	o.sum.Malformed++
+	o.ev = event{o: o, malformed: what, frame: frame}
+	o.run.Observe(&o.ev)
+}
+
+// emit concludes a transaction: aggregates, detectors, the page.
+func (o *observer) emit(c *conn, t *txn) {
+	if t.emitted {
+		return
+	}
+	t.emitted = true
+	r := &t.rec
+	o.sum.Transactions++
+	if !nonStandardPortOK(t.server.Port()) {
+		o.sum.NonStandardPorts++
+	}
+	if r.Method != "" {
+		o.methods.Add(r.Method)
+		if r.Host != "" {
+			o.hosts.Add(strings.ToLower(r.Host))
+			o.noteClient(strings.ToLower(r.Host), t.client.Addr())
+		}
+		u, _, _ := strings.Cut(r.URI, "?")
+		o.uris.Add(u)
+		if r.UserAgent != "" {
+			o.agents.Add(r.UserAgent)
+		}
+	}
+	if r.Status > 0 {
+		o.statuses.Add(statusKey(r.Status))
+	}
+	if r.ServerSW != "" {
+		o.servers.Add(r.ServerSW)
+	}
+	if ct := r.Response.ContentType; ct != "" {
+		base, _, _ := strings.Cut(ct, ";")
+		o.ctypes.Add(strings.ToLower(strings.TrimSpace(base)))
+	}
+	if r.GRPC != nil {
+		o.sum.GRPC++
+		o.grpcMethods.Add(r.GRPC.Service + "/" + r.GRPC.Method)
+	}
+	files := 0
+	for _, f := range []*File{t.reqFile, t.respFile} {
+		if f != nil {
+			files++
+			f.Frame = r.RequestFrame
+			if f.Direction == "download" {
+				f.Frame = r.ResponseFrame
+			}
+		}
+	}
+	o.sum.Files += files
+	o.ev = event{o: o, t: t}
+	o.run.Observe(&o.ev)
+	r.Request.Headers, r.Response.Headers = t.reqHdrs, t.respHdrs
+	if !o.cfg.matches(t) {
+		return
+	}
+	if idx := o.matched; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
+		o.page = append(o.page, *r)
+	}
+	o.matched++
+	for _, f := range []*File{t.reqFile, t.respFile} {
+		if f == nil {
+			continue
+		}
+		if idx := o.fMatched; idx >= o.cfg.fOffset && idx < o.cfg.fOffset+o.cfg.fLimit {
+			o.files = append(o.files, *f)
+		}
+		o.fMatched++
+	}
+}
+
+// noteClient counts a distinct client of host, within the pair budget.
+func (o *observer) noteClient(host string, client netip.Addr) {
+	m := o.hostClients[host]
+	if m == nil {
+		if o.pairsLeft <= 0 {
+			o.pairsDropped++
+			return
+		}
+		m = map[netip.Addr]struct{}{}
+		o.hostClients[host] = m
+	}
+	if _, ok := m[client]; ok {
+		return
+	}
+	if o.pairsLeft <= 0 {
+		o.pairsDropped++
+		return
+	}
+	o.pairsLeft--
+	m[client] = struct{}{}
+}
+
+func statusKey(s int) string {
+	b := []byte{byte('0' + s/100%10), byte('0' + s/10%10), byte('0' + s%10)}
+	return string(b)
+}
+
+// standardPorts are the server ports HTTP is expected on.
+func nonStandardPortOK(p uint16) bool {
+	switch p {
+	case 80, 8080, 8000, 8008, 8088, 3128, 8888:
+		return true
+	}
+	return false
+}
