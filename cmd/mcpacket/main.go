@@ -13,6 +13,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/ntp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
@@ -28,6 +29,7 @@ func registry() (*analyzer.Registry, error) {
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
 		icmp.New(icmp.Options{}),
+		ntp.New(ntp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
 	}

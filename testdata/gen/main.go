@@ -58,6 +58,13 @@ var captures = map[string]func(*capWriter){
 	"icmp-unreachable-storm.pcap": icmpUnreachableStorm,
 	"icmp-blackhole.pcap":         icmpBlackhole,
 	"icmp-malformed.pcap":         icmpMalformed,
+	// NTP (ntp.go)
+	"ntp-normal.pcap":         ntpNormal,
+	"ntp-amplification.pcap":  ntpAmplification,
+	"ntp-kiss-of-death.pcap":  ntpKissOfDeath,
+	"ntp-unsynchronized.pcap": ntpUnsynchronized,
+	"ntp-large-offset.pcap":   ntpLargeOffset,
+	"ntp-malformed.pcap":      ntpMalformed,
 	// SIP (sip.go)
 	"sip-normal.pcap":             sipNormal,
 	"sip-scanner-agent.pcap":      sipScannerAgent,
