@@ -165,7 +165,18 @@ func ntpNormal(w *capWriter) {
 	w.frame(t+3*time.Millisecond, udp4(ntpServer1, admin, 123, 50123, rawUDP(ntpControl(true, 2, 2, 0,
 		[]byte(`version="ntpd 4.2.8p15", processor="x86_64", system="Linux", leap=00, stratum=2, precision=-23, refid=192.0.2.1`)))))
 	w.frame(t+time.Second, udp4(admin, ntpServer1, 50124, 123, rawUDP(ntpPrivate(false, false, 0, 1, 0, 0))))
-	w.frame(t+time.Second+time.Millisecond, udp4(ntpServer1, admin, 123, 50124, rawUDP(ntpPrivate(true, false, 0, 1, 2, 32))))
+	peers := ntpPrivate(true, false, 0, 1, 2, 72)
+	for i, p := range []struct {
+		addr    net.IP
+		stratum byte
+	}{{ip(192, 0, 2, 1), 1}, {ntpServer2.ip, 1}} {
+		it := peers[8+i*72:]
+		copy(it[0:4], ntpServer1.ip)
+		copy(it[4:8], p.addr)
+		binary.BigEndian.PutUint16(it[8:], 123)
+		it[10], it[13] = p.stratum, 0xff
+	}
+	w.frame(t+time.Second+time.Millisecond, udp4(ntpServer1, admin, 123, 50124, rawUDP(peers)))
 }
 
 // ntpAmplification: spoofed monlist requests "from" 203.0.113.7 port 80

@@ -50,7 +50,6 @@ const (
 // Malformed messages: the decoder's complaints, shown in a packet's
 // malformed field and counted by malformed_ntp.
 var (
-	errEmpty          = errors.New("ntp: empty UDP payload")
 	errShortHeader    = errors.New("ntp: shorter than the 48-byte header")
 	errShortControl   = errors.New("ntp: control message shorter than its 12-byte header")
 	errControlCount   = errors.New("ntp: control message count runs past the end of the datagram")
@@ -76,6 +75,7 @@ type message struct {
 	ctl control
 	// mode 7
 	priv private
+	data []byte // its items, a slice of the datagram: valid during Observe only
 }
 
 // control is a mode 6 header.
@@ -126,10 +126,10 @@ func (m *message) isResponse() bool {
 // m holding what came before the fault: always the version and mode when b
 // is not empty.
 func decode(b []byte, m *message) error {
-	m.size, m.hasHeader = len(b), false
+	m.size, m.hasHeader, m.data = len(b), false, nil
 	if len(b) == 0 {
 		m.version, m.mode, m.leap = 0, 0, 0
-		return errEmpty
+		return errShortHeader
 	}
 	m.version, m.mode, m.leap = (b[0]>>3)&7, Mode(b[0]&7), b[0]>>6
 	switch m.mode {
@@ -162,6 +162,7 @@ func decode(b []byte, m *message) error {
 		if int(p.items)*int(p.itemSize) > len(b)-privateLen {
 			return errPrivateItems
 		}
+		m.data = b[privateLen : privateLen+int(p.items)*int(p.itemSize)]
 	default:
 		if len(b) < headerLen {
 			return errShortHeader
@@ -181,6 +182,35 @@ func decode(b []byte, m *message) error {
 		return errVersion
 	}
 	return nil
+}
+
+// peerSummary is the size of ntpd's struct info_peer_summary, the item of
+// a PEER_LIST_SUM response (ntp_request.h):
+//
+//	0 dstadr(4) 4 srcadr(4) 8 srcport(2) 10 stratum 11 hpoll 12 ppoll
+//	13 reach 14 flags 15 hmode 16 delay(4) 20 offset(8) 28 dispersion(4)
+//	32 v6_flag(4) 36 unused(4) 40 dstadr6(16) 56 srcadr6(16)
+const peerSummary = 72
+
+// peers decodes the items of a PEER_LIST_SUM response, at most max; n is
+// how many there are.
+func peers(m *message, max int) (out []Peer, n int) {
+	p := m.priv
+	if m.mode != ModePrivate || !p.response || p.reqcode != 1 || p.itemSize < peerSummary {
+		return nil, 0
+	}
+	for i := 0; i < int(p.items); i++ {
+		it := m.data[i*int(p.itemSize):]
+		if len(out) == max {
+			continue
+		}
+		a := netip.AddrFrom4([4]byte(it[4:8]))
+		if binary.BigEndian.Uint32(it[32:36]) != 0 {
+			a = netip.AddrFrom16([16]byte(it[56:72]))
+		}
+		out = append(out, Peer{Address: a.String(), Port: int(binary.BigEndian.Uint16(it[8:10])), Stratum: int(it[10]), Reach: int(it[13])})
+	}
+	return out, int(p.items)
 }
 
 // trailerOK reports whether n bytes after the header can be what RFC 5905

@@ -133,8 +133,8 @@ type event struct {
 
 // Observe decodes one datagram on port 123 and counts it.
 func (o *observer) Observe(p *engine.Packet) {
-	if p.UDP == nil {
-		return
+	if p.UDP == nil || len(p.UDP.Payload) == 0 {
+		return // not NTP, as tshark sees it
 	}
 	o.found++
 	m := &o.msg

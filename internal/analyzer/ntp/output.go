@@ -10,6 +10,9 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
+// maxPeersListed is how many peers a PEER_LIST_SUM record lists.
+const maxPeersListed = 8
+
 func intp(v int) *int             { return &v }
 func floatp(v float64) *float64   { return &v }
 func ms(seconds float64) *float64 { return floatp(round3(seconds * 1000)) }
@@ -48,6 +51,15 @@ func record(p *engine.Packet, m *message, e *event) Packet {
 		v := m.priv
 		r.Private = &Private{Response: v.response, More: v.more, Authenticated: v.auth, Sequence: int(v.seq), Implementation: int(v.impl),
 			RequestCode: int(v.reqcode), RequestName: privateCodeName(v.reqcode), Error: int(v.errCode), Items: int(v.items), ItemSize: int(v.itemSize)}
+		if e.malformed == nil {
+			var n int
+			r.Private.Peers, n = peers(m, maxPeersListed)
+			if n > len(r.Private.Peers) {
+				r.Private.PeersTotal = n
+			}
+		}
+	case !m.hasHeader && m.mode < ModeControl && m.size >= 2 && p.UDP != nil:
+		r.Stratum = intp(int(p.UDP.Payload[1])) // a header cut short: its stratum, as tshark shows it
 	case m.hasHeader:
 		h := &m.hdr
 		r.Leap = leapNames[m.leap]

@@ -157,6 +157,18 @@ type Private struct {
 	Error          int    `json:"error"`
 	Items          int    `json:"items"`
 	ItemSize       int    `json:"item_size"`
+	// Peers are the items of a PEER_LIST_SUM response (ntpdc's peers).
+	Peers      []Peer `json:"peers,omitempty" jsonschema:"items of a PEER_LIST_SUM response (first 8)"`
+	PeersTotal int    `json:"peers_total,omitempty" jsonschema:"set when peers is cut: how many there were"`
+}
+
+// Peer is one item of a mode 7 PEER_LIST_SUM response: a peer of the
+// server (ntpd's struct info_peer_summary).
+type Peer struct {
+	Address string `json:"address"`
+	Port    int    `json:"port"`
+	Stratum int    `json:"stratum"`
+	Reach   int    `json:"reach" jsonschema:"reachability register: the last 8 polls, one bit each"`
 }
 
 // Filters echoes the filters applied.
