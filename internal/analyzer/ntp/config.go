@@ -84,13 +84,13 @@ const (
 	shareVictims = 0.05 // ntp_amplification's destinations and requesters
 	shareDetSrv  = 0.02 // each of ntp_kiss_of_death's and ntp_unsynchronized_server's servers
 
-	bytesPending = 160
+	bytesPending = 256
 	bytesServer  = 2560
 	bytesPair    = 112
 	bytesAddr    = 100
-	bytesClient  = 512
-	bytesVictim  = 768
-	bytesDetSrv  = 768
+	bytesClient  = 1024
+	bytesVictim  = 1024
+	bytesDetSrv  = 1280
 )
 
 // limits are how many entries each table may hold, from the call's state

@@ -196,8 +196,8 @@ const peerSummary = 72
 // how many there are.
 func peers(m *message, max int) (out []Peer, n int) {
 	p := m.priv
-	if m.mode != ModePrivate || !p.response || p.reqcode != 1 || p.itemSize < peerSummary {
-		return nil, 0
+	if m.mode != ModePrivate || !p.response || p.reqcode != 1 || p.itemSize < peerSummary || len(m.data) < int(p.items)*int(p.itemSize) {
+		return nil, 0 // not a PEER_LIST_SUM response, or one whose items run past the datagram
 	}
 	for i := 0; i < int(p.items); i++ {
 		it := m.data[i*int(p.itemSize):]
