@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -338,4 +339,43 @@ func TestGeneratorUpToDate(t *testing.T) {
 		t.Skip("runs the generator")
 	}
 	pcaptest.GeneratorUpToDate(t, "testdata/gen", 6)
+}
+
+// TestBenchCapture checks the tool against the true counts bench-gen
+// writes beside a -mix full capture ($MCPACKET_BENCH_CAPTURE, with its
+// .json sidecar): packets, requests, responses, unanswered requests and
+// requests per server.
+func TestBenchCapture(t *testing.T) {
+	file := pcaptest.EnvFile(t, "MCPACKET_BENCH_CAPTURE", "set it to a bench-gen -mix full capture with its .json sidecar")
+	raw, err := os.ReadFile(file + ".json")
+	if err != nil {
+		t.Skipf("no sidecar: %v", err)
+	}
+	var truth struct {
+		NTP *struct {
+			Packets          int            `json:"packets"`
+			ClientRequests   int            `json:"client_requests"`
+			ServerResponses  int            `json:"server_responses"`
+			Unanswered       int            `json:"unanswered"`
+			RequestsByServer map[string]int `json:"requests_by_server"`
+		} `json:"ntp"`
+	}
+	if err := json.Unmarshal(raw, &truth); err != nil || truth.NTP == nil {
+		t.Skipf("sidecar without ntp (not -mix full): %v", err)
+	}
+	out := analyze(t, Input{PcapFile: file, Limit: intp(0)})
+	st, w := out.Statistics, truth.NTP
+	if out.NTPPacketsFound != w.Packets || st.Requests != w.ClientRequests || st.Responses != w.ServerResponses || st.Unanswered != w.Unanswered || st.Exchanges != w.ServerResponses {
+		t.Errorf("packets %d requests %d responses %d exchanges %d unanswered %d; truth %+v", out.NTPPacketsFound, st.Requests, st.Responses, st.Exchanges, st.Unanswered, *w)
+	}
+	got := map[string]int{}
+	for _, s := range out.Servers {
+		got[s.Address] = s.Requests
+	}
+	if fmt.Sprint(got) != fmt.Sprint(w.RequestsByServer) {
+		t.Errorf("requests by server %v, truth %v", got, w.RequestsByServer)
+	}
+	if len(out.Anomalies) != 0 {
+		t.Errorf("anomalies on the bench capture: %v", pcaptest.FindingTypes(out.Anomalies))
+	}
 }
