@@ -13,6 +13,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/lldp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/ntp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
@@ -29,6 +30,7 @@ func registry() (*analyzer.Registry, error) {
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
 		icmp.New(icmp.Options{}),
+		lldp.New(lldp.Options{}),
 		ntp.New(ntp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
