@@ -65,6 +65,10 @@ var captures = map[string]func(*capWriter){
 	"ntp-unsynchronized.pcap": ntpUnsynchronized,
 	"ntp-large-offset.pcap":   ntpLargeOffset,
 	"ntp-malformed.pcap":      ntpMalformed,
+	// LLDP and CDP (lldp.go)
+	"lldp-normal.pcap":    lldpNormal,
+	"lldp-spoofing.pcap":  lldpSpoofing,
+	"lldp-malformed.pcap": lldpMalformed,
 	// SIP (sip.go)
 	"sip-normal.pcap":             sipNormal,
 	"sip-scanner-agent.pcap":      sipScannerAgent,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -25,7 +26,47 @@ const (
 	protoCDP  = "CDP"
 )
 
-var errNoLayer = errors.New("lldp: gopacket decoded no discovery layer")
+var (
+	errNoLayer   = errors.New("lldp: gopacket decoded no discovery layer")
+	errMandatory = errors.New("lldp: the first TLVs are not chassis id, port id and TTL (IEEE 802.1AB §8.2)")
+)
+
+// mandatoryFirst reports whether an LLDPDU begins with the chassis id,
+// port id and TTL TLVs, in that order, as IEEE 802.1AB requires; gopacket
+// accepts them anywhere and a missing TTL.
+func mandatoryFirst(b []byte) bool {
+	for want := 1; want <= 3; want++ {
+		if len(b) < 2 || int(b[0]>>1) != want {
+			return false
+		}
+		n := 2 + (int(b[0]&1)<<8 | int(b[1]))
+		if len(b) < n {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// partialIDs reads the chassis and port ids of an LLDPDU gopacket could
+// not decode, when its first two TLVs are whole: what tshark shows of it.
+func partialIDs(b []byte, a *announcement) {
+	for want := 1; want <= 2; want++ {
+		if len(b) < 2 || int(b[0]>>1) != want {
+			return
+		}
+		n := 2 + (int(b[0]&1)<<8 | int(b[1]))
+		if len(b) < n || n < 4 {
+			return
+		}
+		if want == 1 {
+			a.chassisSubtype, a.chassisID = b[2], clone(b[3:n])
+		} else {
+			a.portSubtype, a.portID = b[2], clone(b[3:n])
+		}
+		b = b[n:]
+	}
+}
 
 // announcement is one decoded LLDP or CDP frame.
 type announcement struct {
@@ -70,6 +111,7 @@ func decodeLLDP(b []byte, a *announcement) error {
 	pkt := gopacket.NewPacket(b, layers.LayerTypeLinkLayerDiscovery, gopacket.DecodeOptions{NoCopy: true, SkipDecodeRecovery: false})
 	l, _ := pkt.Layer(layers.LayerTypeLinkLayerDiscovery).(*layers.LinkLayerDiscovery)
 	if l == nil {
+		partialIDs(b, a)
 		if el := pkt.ErrorLayer(); el != nil {
 			return fmt.Errorf("lldp: %w", el.Error())
 		}
@@ -91,13 +133,18 @@ func decodeLLDP(b []byte, a *announcement) error {
 		}
 	}
 	info, _ := pkt.Layer(layers.LayerTypeLinkLayerDiscoveryInfo).(*layers.LinkLayerDiscoveryInfo)
+	if info != nil {
+		a.sysName, a.sysDesc, a.portDesc = info.SysName, info.SysDescription, info.PortDescription
+	}
 	if el := pkt.ErrorLayer(); el != nil {
 		return fmt.Errorf("lldp: %w", el.Error())
+	}
+	if !mandatoryFirst(b) {
+		return errMandatory
 	}
 	if info == nil {
 		return nil
 	}
-	a.sysName, a.sysDesc, a.portDesc = info.SysName, info.SysDescription, info.PortDescription
 	if i, err := info.Decode8021(); err == nil && i.PVID != 0 {
 		a.vlan = int(i.PVID)
 	}
@@ -168,6 +215,7 @@ func decodeCDP(b []byte, a *announcement) error {
 	pkt := gopacket.NewPacket(b, layers.LayerTypeCiscoDiscovery, gopacket.DecodeOptions{NoCopy: true})
 	c, _ := pkt.Layer(layers.LayerTypeCiscoDiscovery).(*layers.CiscoDiscovery)
 	if c == nil {
+		partialCDP(b, a)
 		if el := pkt.ErrorLayer(); el != nil {
 			return fmt.Errorf("cdp: %w", el.Error())
 		}
@@ -196,8 +244,9 @@ func decodeCDP(b []byte, a *announcement) error {
 	}
 	info, _ := pkt.Layer(layers.LayerTypeCiscoDiscoveryInfo).(*layers.CiscoDiscoveryInfo)
 	if info != nil {
-		a.chassisID, a.portID = []byte(info.DeviceID), []byte(info.PortID)
-		a.sysName, a.sysDesc, a.platform, a.vtpDomain = info.SysName, info.Version, info.Platform, info.VTPDomain
+		// CDP strings may end in NULs (C strings), which tshark does not show.
+		a.chassisID, a.portID = []byte(cstr(info.DeviceID)), []byte(cstr(info.PortID))
+		a.sysName, a.sysDesc, a.platform, a.vtpDomain = cstr(info.SysName), cstr(info.Version), cstr(info.Platform), cstr(info.VTPDomain)
 		if info.NativeVLAN != 0 {
 			a.vlan = int(info.NativeVLAN)
 		}
@@ -212,5 +261,33 @@ func decodeCDP(b []byte, a *announcement) error {
 	}
 	return nil
 }
+
+// partialCDP reads the version and the whole TLVs before the first broken
+// one of a CDP frame gopacket could not decode: the device id, port id and
+// platform, as tshark shows them.
+func partialCDP(b []byte, a *announcement) {
+	if len(b) < 4 {
+		return
+	}
+	a.cdpVersion, a.ttl = int(b[0]), int(b[1])
+	for b = b[4:]; len(b) >= 4; {
+		t, n := binary.BigEndian.Uint16(b), int(binary.BigEndian.Uint16(b[2:]))
+		if n < 4 || n > len(b) {
+			return
+		}
+		switch v := cstr(string(b[4:n])); t {
+		case 0x0001:
+			a.chassisID = []byte(v)
+		case 0x0003:
+			a.portID = []byte(v)
+		case 0x0006:
+			a.platform = v
+		}
+		b = b[n:]
+	}
+}
+
+// cstr drops the NULs that end a C string.
+func cstr(s string) string { return strings.TrimRight(s, "\x00") }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }

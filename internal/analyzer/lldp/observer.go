@@ -162,7 +162,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	if err != nil {
 		o.malformed++
 	}
-	if len(a.chassisID) > 0 {
+	if err == nil && len(a.chassisID) > 0 { // a malformed frame's ids are shown, not counted
 		o.ev.key = identity{proto, a.chassisSubtype, string(a.chassisID)}
 		o.ev.port = a.port()
 		o.count(p, a, &o.ev)
