@@ -19,7 +19,19 @@ const (
 	maxMgmt          = 8
 	maxStations      = 8
 	maxDevicesListed = 20
+	maxMorePorts     = 64 // ports counted (not kept) past maxPorts
+	maxMoreMACs      = 56 // source MACs counted (not listed) past maxMACs
 )
+
+// hashPort is an FNV-1a hash of a port id, to count ports not kept.
+func hashPort(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
 
 type mac [6]byte
 
@@ -51,9 +63,9 @@ type device struct {
 	key       identity
 	last      announcement // its last announcement (copies)
 	ports     []*portStat
-	portsMore int
+	moreIDs   []uint64 // hashes of the ports past maxPorts, counted up to maxMorePorts
 	macs      []mac
-	macsMore  int
+	moreMACs  []mac // past maxMACs, counted up to maxMoreMACs
 	mgmt      []string
 	frames    int
 	first, at time.Time
@@ -204,14 +216,16 @@ func (o *observer) count(p *engine.Packet, a *announcement, e *event) {
 		}
 		d.ports = append(d.ports, &portStat{id: e.port, subtype: st, desc: result.Text(a.portDesc, maxText), vlan: a.vlan, voiceVLAN: a.medVLAN, frames: 1})
 	default:
-		d.portsMore++
+		if h := hashPort(e.port); !slices.Contains(d.moreIDs, h) && len(d.moreIDs) < maxMorePorts {
+			d.moreIDs = append(d.moreIDs, h)
+		}
 	}
 	if e.hasSrc {
 		if !slices.Contains(d.macs, e.src) {
 			if len(d.macs) < maxMACs {
 				d.macs = append(d.macs, e.src)
-			} else {
-				d.macsMore++
+			} else if !slices.Contains(d.moreMACs, e.src) && len(d.moreMACs) < maxMoreMACs {
+				d.moreMACs = append(d.moreMACs, e.src)
 			}
 		}
 	}

@@ -85,7 +85,7 @@ func (o *observer) device(d *device) Device {
 	out := Device{
 		Protocol: a.proto, ChassisID: a.chassis(), SystemName: result.Text(a.sysName, maxText), SystemDescription: result.Text(a.sysDesc, maxDesc),
 		Platform: result.Text(a.platform, maxText), VTPDomain: result.Text(a.vtpDomain, maxText), Capabilities: []string{}, EnabledCapabilities: []string{},
-		ManagementAddresses: append([]string{}, d.mgmt...), PortsTotal: len(d.ports) + d.portsMore, SourceMACsTotal: len(d.macs) + d.macsMore,
+		ManagementAddresses: append([]string{}, d.mgmt...), PortsTotal: len(d.ports) + len(d.moreIDs), SourceMACsTotal: len(d.macs) + len(d.moreMACs),
 		TTLSeconds: a.ttl, PoE: a.poe, MEDDeviceClass: a.medClass, MEDInventory: result.Text(a.medModel, maxText), Frames: d.frames,
 		FirstSeen: result.FormatTime(d.first), LastSeen: result.FormatTime(d.at), SourceMACs: []string{},
 	}

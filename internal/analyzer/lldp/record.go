@@ -69,9 +69,9 @@ type Device struct {
 	EnabledCapabilities []string `json:"enabled_capabilities"`
 	ManagementAddresses []string `json:"management_addresses" jsonschema:"first 8"`
 	Ports               []Port   `json:"ports" jsonschema:"the ports it announced from (first 16)"`
-	PortsTotal          int      `json:"ports_total"`
+	PortsTotal          int      `json:"ports_total" jsonschema:"distinct ports, counted up to 80"`
 	SourceMACs          []string `json:"source_macs" jsonschema:"source MAC addresses of its announcements (first 8)"`
-	SourceMACsTotal     int      `json:"source_macs_total"`
+	SourceMACsTotal     int      `json:"source_macs_total" jsonschema:"distinct source MACs, counted up to 64"`
 	TTLSeconds          int      `json:"ttl_seconds" jsonschema:"time to live of its last announcement"`
 	PoE                 string   `json:"poe,omitempty" jsonschema:"power over Ethernet, as LLDP 802.3/MED or CDP says"`
 	MEDDeviceClass      string   `json:"med_device_class,omitempty" jsonschema:"LLDP-MED device class"`
