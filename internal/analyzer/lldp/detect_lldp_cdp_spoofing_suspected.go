@@ -1,7 +1,6 @@
 package lldp
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -126,23 +125,16 @@ func (d *spoofDetector) Observe(e *event) {
 	}
 }
 
-type spoofCandidate struct {
-	rank  int
-	order int
-	ev    result.Evidence
-	f     func() result.Finding
-}
-
 // Conclude reports each device port announced from spoof_min_macs source
 // MACs, each source MAC announcing spoof_min_identities identities, and
 // each DHCP client MAC that announced a switch or router.
 func (d *spoofDetector) Conclude(o *observer, add func(result.Finding)) {
-	var cs []spoofCandidate
+	var cs []result.Candidate
 	for pk, pm := range d.ports {
 		if pm.n < d.minMACs {
 			continue
 		}
-		cs = append(cs, spoofCandidate{pm.n, pm.order, pm.ev, func() result.Finding {
+		cs = append(cs, result.Candidate{Rank: float64(pm.n), Order: pm.order, Ev: pm.ev, Make: func() result.Finding {
 			macs := make([]string, 0, min(len(pm.macs), maxMACs))
 			for _, m := range pm.macs[:min(len(pm.macs), maxMACs)] {
 				macs = append(macs, m.String())
@@ -154,7 +146,7 @@ func (d *spoofDetector) Conclude(o *observer, add func(result.Finding)) {
 	}
 	for m, an := range d.macs {
 		if len(an.ids) >= d.minIDs {
-			cs = append(cs, spoofCandidate{len(an.ids), 1<<20 + an.order, an.ev, func() result.Finding {
+			cs = append(cs, result.Candidate{Rank: float64(len(an.ids)), Order: 1<<20 + an.order, Ev: an.ev, Make: func() result.Finding {
 				ids := an.ids[:min(len(an.ids), maxMACs)]
 				return result.NewFinding(AnomalySpoofing, result.High,
 					fmt.Sprintf("source MAC %s announced %d device identities (%v...): a discovery table flood, or a host forging devices", m, len(an.ids), ids[:min(len(ids), 3)]),
@@ -163,30 +155,16 @@ func (d *spoofDetector) Conclude(o *observer, add func(result.Finding)) {
 		}
 		if first, ok := d.hosts[m]; ok && an.infra {
 			ev := an.infraEv
-			cs = append(cs, spoofCandidate{1, 1<<21 + an.order, ev, func() result.Finding {
+			cs = append(cs, result.Candidate{Rank: 1, Order: 1<<21 + an.order, Ev: ev, Make: func() result.Finding {
 				return result.NewFinding(AnomalySpoofing, result.High,
 					fmt.Sprintf("%s announced itself as switch or router %s, but the same MAC asked for an address by DHCP (frame %d) as an end host does: announcements from a host port", m, an.infraID, first),
 					ev, map[string]any{"kind": "infrastructure_from_host_port", "source_mac": m.String(), "device": an.infraID, "dhcp_frame": first})
 			}})
 		}
 	}
-	slices.SortFunc(cs, func(a, b spoofCandidate) int {
-		if a.rank != b.rank {
-			return cmp.Compare(b.rank, a.rank)
-		}
-		return cmp.Compare(a.order, b.order)
+	result.AddTop(cs, maxFindings, add, func(n int, ev result.Evidence) result.Finding {
+		return result.NewFinding(AnomalySpoofing, result.High, fmt.Sprintf("%d more suspected discovery spoofing case(s)", n), ev, map[string]any{"cases": n})
 	})
-	var rest result.Evidence
-	for i, c := range cs {
-		if i < maxFindings {
-			add(c.f())
-		} else {
-			rest.Merge(c.ev)
-		}
-	}
-	if n := len(cs) - maxFindings; n > 0 {
-		add(result.NewFinding(AnomalySpoofing, result.High, fmt.Sprintf("%d more suspected discovery spoofing case(s)", n), rest, map[string]any{"cases": n}))
-	}
 	if d.refused > 0 {
 		o.detWarnings = append(o.detWarnings, fmt.Sprintf("%s: device ports or MACs past the state budget (--max-state-bytes) were not tracked; %d frames not examined", AnomalySpoofing, d.refused))
 	}

@@ -31,17 +31,8 @@ func writeReport(w io.Writer, o *Output) error {
 	if st.Malformed > 0 {
 		p("; malformed %d", st.Malformed)
 	}
-	p("\n\nAnomalies (%d)\n", len(o.Anomalies))
-	if len(o.Anomalies) == 0 {
-		p("  none\n")
-	}
-	for _, a := range o.Anomalies {
-		p("  [%s] %s: %s\n      evidence frames: %v", a.Severity, a.Type, a.Summary, a.EvidenceFrames)
-		if a.EvidenceFramesTotal > len(a.EvidenceFrames) {
-			p(" (first %d of %d)", len(a.EvidenceFrames), a.EvidenceFramesTotal)
-		}
-		p("\n")
-	}
+	p("\n")
+	modkit.Findings(&b, o.Anomalies)
 	p("\nDevices (%d", o.DevicesTotal)
 	if o.DevicesTotal > len(o.Devices) {
 		p("; showing %d", len(o.Devices))

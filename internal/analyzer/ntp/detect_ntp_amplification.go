@@ -85,12 +85,12 @@ func (d *ampDetector) Observe(e *event) {
 // Conclude reports each destination that received at least amp_min_bytes
 // of responses, amp_min_ratio times what it asked for.
 func (d *ampDetector) Conclude(o *observer, add func(result.Finding)) {
-	var cs []candidate
+	var cs []result.Candidate
 	for a, h := range d.hosts {
 		if float64(h.respBytes) < d.minBytes || float64(h.respBytes) < d.minRatio*float64(h.reqBytes) {
 			continue
 		}
-		cs = append(cs, candidate{rank: float64(h.respBytes), order: h.order, ev: h.ev, make: func() result.Finding {
+		cs = append(cs, result.Candidate{Rank: float64(h.respBytes), Order: h.order, Ev: h.ev, Make: func() result.Finding {
 			details := map[string]any{
 				"victim": result.Addr(a), "response_bytes": h.respBytes, "response_packets": h.respPackets, "request_bytes": h.reqBytes,
 				"monlist_responses": h.monlist, "servers": h.servers.list(), "servers_total": h.servers.n, "amplification": nil,
@@ -106,7 +106,7 @@ func (d *ampDetector) Conclude(o *observer, add func(result.Finding)) {
 					result.Addr(a), h.respBytes, h.monlist, h.servers.n, factor), h.ev, details)
 		}})
 	}
-	addTop(cs, add, func(n int, ev result.Evidence) result.Finding {
+	result.AddTop(cs, maxFindings, add, func(n int, ev result.Evidence) result.Finding {
 		return result.NewFinding(AnomalyAmplification, result.High, fmt.Sprintf("%d more destination(s) received amplified NTP mode 6/7 responses", n), ev, map[string]any{"victims": n})
 	})
 	if d.refused > 0 {

@@ -2,6 +2,7 @@ package ntp
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -38,31 +39,16 @@ func (d *kodDetector) Observe(e *event) {
 	if !isKiss(string(text)) {
 		return
 	}
-	ps := d.servers.get(e.src.Addr(), e.lim.detServers)
-	if ps == nil {
-		return
-	}
-	ps.n++
-	ps.why[string(text)]++
-	ps.clients.add(e.dst.Addr())
-	ps.ev.Add(e.p.Number)
+	d.servers.note(e.src.Addr(), e.dst.Addr(), string(text), e.p.Number, e.lim.detServers)
 }
 
 // Conclude reports each server that sent kod_min_messages kisses.
 func (d *kodDetector) Conclude(o *observer, add func(result.Finding)) {
-	var cs []candidate
-	for a, ps := range d.servers.m {
-		if ps.n < d.min {
-			continue
-		}
-		cs = append(cs, candidate{rank: float64(ps.n), order: ps.order, ev: ps.ev, make: func() result.Finding {
-			return result.NewFinding(AnomalyKissOfDeath, result.Medium,
-				fmt.Sprintf("server %s sent %d kiss-o'-death response(s) (%s) to %d client(s): it denies or rate-limits them, and they stop or slow their time sync", result.Addr(a), ps.n, counts(ps.why), ps.clients.n),
-				ps.ev, map[string]any{"server": result.Addr(a), "messages": ps.n, "codes": ps.why, "clients": ps.clients.list(), "clients_total": ps.clients.n})
-		}})
-	}
-	addTop(cs, add, func(n int, ev result.Evidence) result.Finding {
+	d.servers.conclude(o, AnomalyKissOfDeath, d.min, add, func(a netip.Addr, ps *perServer) result.Finding {
+		return result.NewFinding(AnomalyKissOfDeath, result.Medium,
+			fmt.Sprintf("server %s sent %d kiss-o'-death response(s) (%s) to %d client(s): it denies or rate-limits them, and they stop or slow their time sync", result.Addr(a), ps.n, counts(ps.why), ps.clients.n),
+			ps.ev, map[string]any{"server": result.Addr(a), "messages": ps.n, "codes": ps.why, "clients": ps.clients.list(), "clients_total": ps.clients.n})
+	}, func(n int, ev result.Evidence) result.Finding {
 		return result.NewFinding(AnomalyKissOfDeath, result.Medium, fmt.Sprintf("%d more server(s) sent kiss-o'-death responses", n), ev, map[string]any{"servers": n})
 	})
-	d.servers.warn(o, AnomalyKissOfDeath)
 }

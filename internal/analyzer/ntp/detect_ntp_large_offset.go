@@ -82,12 +82,12 @@ func (d *offsetDetector) Observe(e *event) {
 // Conclude reports each client with offset_min_exchanges large offsets
 // that agree.
 func (d *offsetDetector) Conclude(o *observer, add func(result.Finding)) {
-	var cs []candidate
+	var cs []result.Candidate
 	for a, c := range d.clients {
 		if c.exchanges < d.min || c.pos > 0 && c.neg > 0 || c.hi > 2*c.lo {
 			continue
 		}
-		cs = append(cs, candidate{rank: c.hi, order: c.order, ev: c.ev, make: func() result.Finding {
+		cs = append(cs, result.Candidate{Rank: c.hi, Order: c.order, Ev: c.ev, Make: func() result.Finding {
 			// The offset is the server's time minus the client's: a positive
 			// offset means the client is behind.
 			dir := "ahead of"
@@ -101,7 +101,7 @@ func (d *offsetDetector) Conclude(o *observer, add func(result.Finding)) {
 					"min_abs_offset_seconds": round3(c.lo), "server": result.Addr(c.worstServer), "servers": c.servers.list()})
 		}})
 	}
-	addTop(cs, add, func(n int, ev result.Evidence) result.Finding {
+	result.AddTop(cs, maxFindings, add, func(n int, ev result.Evidence) result.Finding {
 		return result.NewFinding(AnomalyLargeOffset, result.Medium, fmt.Sprintf("%d more client(s) with a large clock offset", n), ev, map[string]any{"clients": n})
 	})
 	if d.refused > 0 {

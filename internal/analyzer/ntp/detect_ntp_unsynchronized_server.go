@@ -2,6 +2,7 @@ package ntp
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -52,34 +53,17 @@ func (d *unsyncDetector) Observe(e *event) {
 	default:
 		return
 	}
-	ps := d.servers.get(e.src.Addr(), e.lim.detServers)
-	if ps == nil {
-		return
-	}
-	ps.n++
-	if len(ps.why) < 16 {
-		ps.why[why]++
-	}
-	ps.clients.add(e.dst.Addr())
-	ps.ev.Add(e.p.Number)
+	d.servers.note(e.src.Addr(), e.dst.Addr(), why, e.p.Number, e.lim.detServers)
 }
 
 // Conclude reports each server that answered unsync_min_responses times
 // while unsynchronized.
 func (d *unsyncDetector) Conclude(o *observer, add func(result.Finding)) {
-	var cs []candidate
-	for a, ps := range d.servers.m {
-		if ps.n < d.min {
-			continue
-		}
-		cs = append(cs, candidate{rank: float64(ps.n), order: ps.order, ev: ps.ev, make: func() result.Finding {
-			return result.NewFinding(AnomalyUnsynchronized, result.Medium,
-				fmt.Sprintf("server %s answered %d request(s) from %d client(s) while unsynchronized (%s): the clients get no usable time from it", result.Addr(a), ps.n, ps.clients.n, counts(ps.why)),
-				ps.ev, map[string]any{"server": result.Addr(a), "responses": ps.n, "reasons": ps.why, "clients": ps.clients.list(), "clients_total": ps.clients.n})
-		}})
-	}
-	addTop(cs, add, func(n int, ev result.Evidence) result.Finding {
+	d.servers.conclude(o, AnomalyUnsynchronized, d.min, add, func(a netip.Addr, ps *perServer) result.Finding {
+		return result.NewFinding(AnomalyUnsynchronized, result.Medium,
+			fmt.Sprintf("server %s answered %d request(s) from %d client(s) while unsynchronized (%s): the clients get no usable time from it", result.Addr(a), ps.n, ps.clients.n, counts(ps.why)),
+			ps.ev, map[string]any{"server": result.Addr(a), "responses": ps.n, "reasons": ps.why, "clients": ps.clients.list(), "clients_total": ps.clients.n})
+	}, func(n int, ev result.Evidence) result.Finding {
 		return result.NewFinding(AnomalyUnsynchronized, result.Medium, fmt.Sprintf("%d more unsynchronized server(s) answered clients", n), ev, map[string]any{"servers": n})
 	})
-	d.servers.warn(o, AnomalyUnsynchronized)
 }

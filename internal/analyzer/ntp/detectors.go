@@ -28,37 +28,6 @@ var detectors = analyzer.Detectors[*event, *observer]{
 // anomalies list grow without bound.
 const maxFindings = 5
 
-// candidate is a finding not yet listed, ranked by rank (larger first,
-// then earlier first).
-type candidate struct {
-	rank  float64
-	order int
-	ev    result.Evidence
-	make  func() result.Finding
-}
-
-// addTop adds the maxFindings best candidates, then one finding made by
-// rest from the count and merged evidence of the others.
-func addTop(cs []candidate, add func(result.Finding), rest func(n int, ev result.Evidence) result.Finding) {
-	slices.SortStableFunc(cs, func(a, b candidate) int {
-		if a.rank != b.rank {
-			return cmp.Compare(b.rank, a.rank)
-		}
-		return cmp.Compare(a.order, b.order)
-	})
-	var restEv result.Evidence
-	for i, c := range cs {
-		if i < maxFindings {
-			add(c.make())
-			continue
-		}
-		restEv.Merge(c.ev)
-	}
-	if n := len(cs) - maxFindings; n > 0 {
-		add(rest(n, restEv))
-	}
-}
-
 // hostSet counts distinct addresses, listing the first few.
 type hostSet struct {
 	first []netip.Addr
@@ -128,6 +97,35 @@ func (s *servers) get(a netip.Addr, bound int) *perServer {
 		s.m[a] = ps
 	}
 	return ps
+}
+
+// note counts one message of server a (to client c, in frame), for the
+// reason why; it does nothing for a server past bound.
+func (s *servers) note(a, c netip.Addr, why string, frame, bound int) {
+	ps := s.get(a, bound)
+	if ps == nil {
+		return
+	}
+	ps.n++
+	if _, ok := ps.why[why]; ok || len(ps.why) < 16 {
+		ps.why[why]++
+	}
+	ps.clients.add(c)
+	ps.ev.Add(frame)
+}
+
+// conclude adds a finding, made by f, for each server with min messages
+// or more (the most first, maxFindings of them), then one that rest makes
+// for the others; and the table's warning under typ.
+func (s *servers) conclude(o *observer, typ string, min int, add func(result.Finding), f func(a netip.Addr, ps *perServer) result.Finding, rest func(n int, ev result.Evidence) result.Finding) {
+	var cs []result.Candidate
+	for a, ps := range s.m {
+		if ps.n >= min {
+			cs = append(cs, result.Candidate{Rank: float64(ps.n), Order: ps.order, Ev: ps.ev, Make: func() result.Finding { return f(a, ps) }})
+		}
+	}
+	result.AddTop(cs, maxFindings, add, rest)
+	s.warn(o, typ)
 }
 
 // warn adds a warning when the table refused servers.

@@ -51,17 +51,7 @@ func writeReport(w io.Writer, o *Output) error {
 	if st.Malformed > 0 {
 		p("  malformed: %d\n", st.Malformed)
 	}
-	p("\nAnomalies (%d)\n", len(o.Anomalies))
-	if len(o.Anomalies) == 0 {
-		p("  none\n")
-	}
-	for _, a := range o.Anomalies {
-		p("  [%s] %s: %s\n      evidence frames: %v", a.Severity, a.Type, a.Summary, a.EvidenceFrames)
-		if a.EvidenceFramesTotal > len(a.EvidenceFrames) {
-			p(" (first %d of %d)", len(a.EvidenceFrames), a.EvidenceFramesTotal)
-		}
-		p("\n")
-	}
+	modkit.Findings(&b, o.Anomalies)
 	if len(o.Servers) > 0 {
 		p("\nServers (%d", o.ServersTotal)
 		if o.ServersTotal > len(o.Servers) {
