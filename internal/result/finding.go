@@ -120,7 +120,7 @@ type Candidate struct {
 // AddTop adds the max most significant candidates, in rank order, then
 // one finding that rest makes from the number and the merged evidence of
 // the others: a detector's findings of one type, bounded whatever the
-// capture holds.
+// capture holds. It sorts cs in place.
 func AddTop(cs []Candidate, max int, add func(Finding), rest func(n int, ev Evidence) Finding) {
 	slices.SortStableFunc(cs, func(a, b Candidate) int {
 		if a.Rank != b.Rank {
