@@ -205,7 +205,7 @@ func TestDevices(t *testing.T) {
 		t.Errorf("phone = %+v", phone)
 	}
 	if len(out.Neighbors) != 2 || out.Neighbors[0].PortID != "Gi1/0/5" || out.Neighbors[0].SourceMAC != "00:1b:54:aa:00:05" ||
-		fmt.Sprint(out.Neighbors[0].Stations) != "[10.0.20.31 24:a4:3c:44:55:66 52:54:00:77:88:99]" {
+		fmt.Sprint(out.Neighbors[0].Stations) != "[00:04:f2:11:22:33 (SEP0004F2112233) 24:a4:3c:44:55:66 (ap-2nd-floor) 52:54:00:77:88:99 (files01)]" {
 		t.Errorf("neighbors = %+v", out.Neighbors)
 	}
 }

@@ -1,6 +1,7 @@
 package lldp
 
 import (
+	"cmp"
 	"net"
 	"slices"
 	"time"
@@ -105,7 +106,7 @@ type observer struct {
 	neighbors        map[neighborKey]*neighbor
 	neighborOrder    []*neighbor
 	neighborsRefused int
-	stations         map[stationKey][]string // station chassis ids per link, at most maxStations each
+	stations         map[stationKey][]string // stations per link ("MAC (name)"), at most maxStations each
 
 	ann announcement // the frame being observed, decoded
 
@@ -235,7 +236,11 @@ func (o *observer) count(p *engine.Packet, a *announcement, e *event) {
 	}
 	if a.hasCaps && !a.infrastructure() || a.medClass != "" && !a.infrastructure() {
 		sk := stationKey{p.Interface, vlan}
-		if id := a.chassis(); !slices.Contains(o.stations[sk], id) && len(o.stations[sk]) < maxStations && len(o.stations) < o.cfg.lim.neighbors {
+		id := e.src.String()
+		if name := cmp.Or(result.Text(a.sysName, maxText), a.chassis()); e.hasSrc && name != "" {
+			id += " (" + name + ")"
+		}
+		if e.hasSrc && !slices.Contains(o.stations[sk], id) && len(o.stations[sk]) < maxStations && len(o.stations) < o.cfg.lim.neighbors {
 			o.stations[sk] = append(o.stations[sk], id)
 		}
 		return

@@ -102,7 +102,7 @@ type Neighbor struct {
 	Device    string   `json:"device" jsonschema:"system name, else chassis id"`
 	PortID    string   `json:"port_id"`
 	SourceMAC string   `json:"source_mac"`
-	Stations  []string `json:"stations" jsonschema:"chassis ids of stations (not bridge or router) announcing on the same link and tag (first 8)"`
+	Stations  []string `json:"stations" jsonschema:"hosts behind the port: the source MAC (and system name) of each station (not bridge or router) announcing on the same link and tag (first 8)"`
 	Frames    int      `json:"frames"`
 }
 
