@@ -2,6 +2,7 @@ package lldp
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"net"
 	"runtime"
 	"slices"
@@ -65,6 +66,10 @@ func TestBoundedState(t *testing.T) {
 	}
 	if out.Devices[0].PortsTotal != maxPorts+3 { // eth0, eth, ethx, ... ethxx...x (17 x)
 		t.Errorf("ports_total %d", out.Devices[0].PortsTotal)
+	}
+	fit(out, false)
+	if b, _ := json.Marshal(out); len(b) > ResponseBudget {
+		t.Errorf("response of %d bytes after fit, over %d", len(b), ResponseBudget)
 	}
 	for _, want := range []string{"devices past the first 40", "neighbour rows past the first 40", "source MACs past 40", AnomalySpoofing + ": device ports or MACs past"} {
 		if !slices.ContainsFunc(out.Warnings, func(w string) bool { return strings.Contains(w, want) }) {

@@ -31,3 +31,17 @@ func BenchmarkObserve(b *testing.B) {
 		o.Observe(resp)
 	}
 }
+
+// BenchmarkOtherFrame times what the module costs on a frame it does not
+// want, as the overview runs it on every frame: the engine's interest
+// check.
+func BenchmarkOtherFrame(b *testing.B) {
+	in := testObserver(b, limits{pending: 1000, servers: 1000, pairs: 1000, addrs: 1000, clients: 1000, victims: 1000, detServers: 1000}).Interest()
+	p := datagram(1, 0, netip.AddrPortFrom(addrN(1), 40000), netip.AddrPortFrom(addrN(2), 53), []byte{0})
+	b.ReportAllocs()
+	for b.Loop() {
+		if in.Matches(p) {
+			b.Fatal("matched a DNS datagram")
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ntp
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -87,6 +88,11 @@ func TestBoundedState(t *testing.T) {
 		if !slices.ContainsFunc(out.Warnings, func(w string) bool { return strings.Contains(w, want) }) {
 			t.Errorf("no warning %q in %q", want, out.Warnings)
 		}
+	}
+	// The response of such a capture still fits the default budget.
+	fit(out, false)
+	if b, _ := json.Marshal(out); len(b) > ResponseBudget {
+		t.Errorf("response of %d bytes after fit, over %d", len(b), ResponseBudget)
 	}
 	// The findings stay bounded too: five listed, the rest folded into one.
 	for _, typ := range []string{AnomalyKissOfDeath, AnomalyUnsynchronized} {
