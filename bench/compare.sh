@@ -4,7 +4,7 @@
 #
 #   bench/compare.sh [case] [packets]      e.g. bench/compare.sh dhcp 1000000
 #
-# Cases: dhcp, dns, icmp, capinfos, filter (get_packets with a display filter
+# Cases: dhcp, dns, icmp, http, ntp, lldp, capinfos, filter (get_packets with a display filter
 # against tshark -Y with the same filter), and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
 # tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
@@ -12,7 +12,10 @@
 # endpoints,ip; it also times every module's own tool in the same run and
 # fails when the overview takes more than 1.5 times the slowest of them).
 #
-# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/.
+# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/:
+# bench/out/mix-<packets>.pcap (the wave 1 mix), or with BENCH_MIX=full
+# bench/out/full-<packets>.pcap (-mix full: ARP, NTP, DHCPv6, LLDP and the
+# rest). Cases that need the full mix (http, ntp, lldp) use it whatever BENCH_MIX says.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
 # its RSS budget or not fast enough against tshark (the acceptance bars).
 set -euo pipefail
@@ -23,15 +26,7 @@ packets=${2:-1000000}
 gen=${BENCH_GEN:-../shared/bench-gen}
 out=bench/out
 mkdir -p "$out"
-# BENCH_MIX=full uses the full protocol mix (bench-gen -mix full), which the
-# http case needs; the default is the wave 1 mix.
-mix=${BENCH_MIX:-}
-capture="$out/mix-$packets.pcap"
-mixargs=()
-if [ -n "$mix" ]; then
-  capture="$out/$mix-$packets.pcap"
-  mixargs=(-mix "$mix")
-fi
+mix=${BENCH_MIX:-wave1}
 
 ours_args=(analyze "$module")
 case "$module" in
@@ -39,8 +34,7 @@ case "$module" in
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
   icmp)     tshark_args=(-Y icmp -T json); rss_mb=100; speedup=50 ;;
   sip)      tshark_args=(-Y sip -T fields -e frame.number -e sip.Method -e sip.Status-Code -e sip.Call-ID); rss_mb=150; speedup=20 ;;
-  http)     [ -n "$mix" ] || { capture="$out/full-$packets.pcap"; mixargs=(-mix full); }
-            tshark_args=(-Y http -T fields -e frame.number -e http.request.method -e http.host -e http.response.code); rss_mb=150; speedup=20 ;;
+  http)     tshark_args=(-Y http -T fields -e frame.number -e http.request.method -e http.host -e http.response.code); rss_mb=150; speedup=20; mix=full ;;
   capinfos) tshark_args=(-q -z io,stat,0); rss_mb=100; speedup=1 ;;
   tcp-connections)     ours_args=(analyze tcp --tool analyze_tcp_connections); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
   tcp-anomalies)       ours_args=(analyze tcp --tool analyze_tcp_anomalies); tshark_args=(-q -z conv,tcp); rss_mb=150; speedup=20 ;;
@@ -49,12 +43,18 @@ case "$module" in
   filter)   flt='ip.addr == 198.18.0.0/16 && udp.port == 53 && frame.len > 300'
             ours_args=(analyze packets --tool get_packets --filter "$flt"); tshark_args=(-Y "$flt" -T fields -e frame.number); rss_mb=100; speedup=20 ;;
   overview) tshark_args=(-q -z io,phs -z conv,tcp -z conv,udp -z endpoints,ip); rss_mb=200; speedup=20 ;;
+  ntp)      tshark_args=(-Y ntp -T fields -e frame.number -e ntp.flags.vn -e ntp.flags.mode -e ntp.stratum); rss_mb=100; speedup=50; mix=full ;;
+  lldp)     tshark_args=(-Y "lldp || cdp" -T fields -e frame.number -e lldp.chassis.id.mac -e lldp.port.id -e lldp.tlv.system.name -e cdp.deviceid -e cdp.portid); rss_mb=100; speedup=50; mix=full ;;
   *) echo "unknown case $module" >&2; exit 2 ;;
 esac
 
+case "$mix" in
+  full)  capture="$out/full-$packets.pcap"; mix_args=(-mix full) ;;
+  *)     capture="$out/mix-$packets.pcap"; mix_args=() ;;
+esac
 if [ ! -s "$capture" ]; then
-  echo "generating $capture with $gen ($packets packets, seed 1)"
-  (cd "$gen" && go run . -n "$packets" -seed 1 "${mixargs[@]}" -o "$OLDPWD/$capture")
+  echo "generating $capture with $gen ($packets packets, seed 1 ${mix_args[*]})"
+  (cd "$gen" && go run . -n "$packets" -seed 1 "${mix_args[@]}" -o "$OLDPWD/$capture")
 fi
 CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
 

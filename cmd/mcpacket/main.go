@@ -14,6 +14,8 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/lldp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/ntp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
@@ -30,6 +32,8 @@ func registry() (*analyzer.Registry, error) {
 		dns.New(dns.Options{}),
 		http.New(http.Options{}),
 		icmp.New(icmp.Options{}),
+		lldp.New(lldp.Options{}),
+		ntp.New(ntp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
 	}

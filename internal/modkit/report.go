@@ -2,8 +2,11 @@ package modkit
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
+
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Counts renders counts for a report as "key n, key n", largest first
@@ -22,4 +25,22 @@ func Counts(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Findings writes a report's anomalies section: a heading with their
+// number, then each finding with its severity, type, summary and evidence
+// frames (and how many there are when only the first are listed), or
+// "none".
+func Findings(w io.Writer, fs []result.Finding) {
+	fmt.Fprintf(w, "\nAnomalies (%d)\n", len(fs))
+	if len(fs) == 0 {
+		fmt.Fprint(w, "  none\n")
+	}
+	for _, a := range fs {
+		fmt.Fprintf(w, "  [%s] %s: %s\n      evidence frames: %v", a.Severity, a.Type, a.Summary, a.EvidenceFrames)
+		if a.EvidenceFramesTotal > len(a.EvidenceFrames) {
+			fmt.Fprintf(w, " (first %d of %d)", len(a.EvidenceFrames), a.EvidenceFramesTotal)
+		}
+		fmt.Fprint(w, "\n")
+	}
 }

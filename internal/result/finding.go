@@ -107,3 +107,36 @@ func (e *Evidence) Frames() []int {
 
 // Total returns how many frames were added.
 func (e *Evidence) Total() int { return e.n }
+
+// Candidate is a finding not yet listed, ranked among the findings of its
+// type: the larger Rank first, then the smaller Order.
+type Candidate struct {
+	Rank  float64
+	Order int
+	Ev    Evidence       // its evidence, merged into the folded finding when it is not listed
+	Make  func() Finding // builds it, when it is listed
+}
+
+// AddTop adds the max most significant candidates, in rank order, then
+// one finding that rest makes from the number and the merged evidence of
+// the others: a detector's findings of one type, bounded whatever the
+// capture holds. It sorts cs in place.
+func AddTop(cs []Candidate, max int, add func(Finding), rest func(n int, ev Evidence) Finding) {
+	slices.SortStableFunc(cs, func(a, b Candidate) int {
+		if a.Rank != b.Rank {
+			return cmp.Compare(b.Rank, a.Rank)
+		}
+		return cmp.Compare(a.Order, b.Order)
+	})
+	var restEv Evidence
+	for i, c := range cs {
+		if i < max {
+			add(c.Make())
+			continue
+		}
+		restEv.Merge(c.Ev)
+	}
+	if n := len(cs) - max; n > 0 {
+		add(rest(n, restEv))
+	}
+}

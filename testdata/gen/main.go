@@ -58,6 +58,17 @@ var captures = map[string]func(*capWriter){
 	"icmp-unreachable-storm.pcap": icmpUnreachableStorm,
 	"icmp-blackhole.pcap":         icmpBlackhole,
 	"icmp-malformed.pcap":         icmpMalformed,
+	// NTP (ntp.go)
+	"ntp-normal.pcap":         ntpNormal,
+	"ntp-amplification.pcap":  ntpAmplification,
+	"ntp-kiss-of-death.pcap":  ntpKissOfDeath,
+	"ntp-unsynchronized.pcap": ntpUnsynchronized,
+	"ntp-large-offset.pcap":   ntpLargeOffset,
+	"ntp-malformed.pcap":      ntpMalformed,
+	// LLDP and CDP (lldp.go)
+	"lldp-normal.pcap":    lldpNormal,
+	"lldp-spoofing.pcap":  lldpSpoofing,
+	"lldp-malformed.pcap": lldpMalformed,
 	// SIP (sip.go)
 	"sip-normal.pcap":             sipNormal,
 	"sip-scanner-agent.pcap":      sipScannerAgent,

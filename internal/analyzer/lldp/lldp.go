@@ -1,0 +1,108 @@
+// Package lldp analyzes the link-layer discovery protocols: LLDP (IEEE
+// 802.1AB, with its 802.1, 802.3 and LLDP-MED extensions) and Cisco's CDP.
+//
+// It is the "lldp" module. Its tool, analyze_network_devices, lists the
+// devices that announce themselves on the wire: chassis or device id,
+// system name and description, port id and description, native or port
+// VLAN, capabilities (supported and enabled), management addresses,
+// platform and software version (CDP), power over Ethernet and LLDP-MED
+// data, TTL and when they were seen; a neighbour table of the device
+// ports the capture's links attach to; and detectors for discovery
+// spoofing and malformed frames. The frames are link-layer: the observer
+// asks the engine for their EtherTypes (engine.Interest: 0x88cc, and
+// 0x2000 behind LLC/SNAP) and decodes Packet.NetworkPayload with
+// gopacket's layers.
+package lldp
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns.
+const ResponseBudget = 32 << 10
+
+// Options are the module's limits; it has none yet.
+type Options struct{}
+
+// Module is the LLDP/CDP module.
+type Module struct{ opts Options }
+
+// New returns the LLDP/CDP module.
+func New(opts Options) *Module { return &Module{opts: opts} }
+
+// Name returns "lldp".
+func (*Module) Name() string { return "lldp" }
+
+// Tools returns analyze_network_devices.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:        "analyze_network_devices",
+		Title:       "LLDP and CDP device discovery",
+		Description: "LLDP and CDP: the devices announcing themselves (chassis/device id, system name and description, ports, VLANs, capabilities, management addresses, platform, PoE/MED), the device ports the capture's links attach to, findings (discovery spoofing, malformed frames), then frames.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, env)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	fit(out, cfg.limitSet)
+	return out, nil
+}
+
+// fit cuts the lists of a response over ResponseBudget: the frames, then
+// the neighbours, then the devices, each by half a round.
+func fit(out *Output, limitSet bool) {
+	budget := ResponseBudget
+	if limitSet {
+		b, _ := json.Marshal(out.Packets)
+		budget += len(b)
+	}
+	result.FitBudget(out, budget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
+		func() bool { return halve(&out.Neighbors) },
+		func() bool { return halve(&out.Devices) },
+	)
+}
+
+func halve[T any](items *[]T) bool {
+	if len(*items) == 0 {
+		return false
+	}
+	*items = (*items)[:len(*items)/2]
+	return true
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_network_devices with its default arguments, without the frames.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+	}}, nil
+}

@@ -1,0 +1,86 @@
+// Package ntp analyzes NTP traffic (RFC 5905, with the mode 6 control
+// messages of RFC 9327 and ntpd's mode 7 private messages).
+//
+// It is the "ntp" module. Its tool, analyze_ntp_packets, decodes every
+// datagram on UDP port 123: mode, version, stratum, reference id (text for
+// stratum 0 and 1, an address above), poll, precision, root delay and
+// dispersion, leap indicator and the four timestamps for modes 1 to 5
+// (with gopacket's layers.NTP), and the headers of mode 6 and mode 7
+// messages (decoded here: gopacket lacks them). It matches client requests
+// to server responses by the origin timestamp and gives each exchange's
+// clock offset and round-trip delay (RFC 5905 §8), summarizes each server,
+// and detects NTP reflection (amplification), kiss-o'-death, servers that
+// answer while unsynchronized, clients with a large clock offset, and
+// malformed messages.
+package ntp
+
+import (
+	"context"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: spent on the summary and the findings first, then on the first
+// items of each list.
+const ResponseBudget = 32 << 10
+
+// Options are the module's limits; it has none yet, and takes them in the
+// form every module does.
+type Options struct{}
+
+// Module is the NTP module.
+type Module struct{ opts Options }
+
+// New returns the NTP module.
+func New(opts Options) *Module { return &Module{opts: opts} }
+
+// Name returns "ntp".
+func (*Module) Name() string { return "ntp" }
+
+// Tools returns analyze_ntp_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:        "analyze_ntp_packets",
+		Title:       "NTP analysis",
+		Description: "NTP on UDP 123: modes, versions, stratum, reference ids, client/server exchanges with clock offset and round-trip delay (RFC 5905), per-server summary, findings (amplification, kiss-o'-death, unsynchronized server, large client offset, malformed), then packets.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, env)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	fit(out, cfg.limitSet)
+	return out, nil
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_ntp_packets with its default arguments, without the packet list.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // a brief lists no packets
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+	}}, nil
+}
