@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/arp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
@@ -25,6 +26,7 @@ import (
 func registry() (*analyzer.Registry, error) {
 	mods := []analyzer.Module{
 		capinfos.New(capinfos.Options{}),
+		arp.New(arp.Options{}),
 		dhcp.New(dhcp.Options{}),
 		dns.New(dns.Options{}),
 		icmp.New(icmp.Options{}),
