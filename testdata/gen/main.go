@@ -66,6 +66,15 @@ var captures = map[string]func(*capWriter){
 	"sip-invite-flood.pcap":       sipInviteFlood,
 	"sip-failed-calls-spike.pcap": sipFailedCallsSpike,
 	"sip-malformed.pcap":          sipMalformed,
+	// ARP (arp.go)
+	"arp-normal.pcap":           arpNormal,
+	"arp-spoofing.pcap":         arpSpoofing,
+	"arp-flapping.pcap":         arpFlapping,
+	"arp-scan.pcap":             arpScan,
+	"arp-gratuitous-flood.pcap": arpGratuitousFlood,
+	"arp-ip-conflict.pcap":      arpConflict,
+	"arp-unanswered.pcap":       arpUnanswered,
+	"arp-malformed.pcap":        arpMalformed,
 	// TCP (tcp.go)
 	"tcp-normal.pcap":             tcpTimeline(tcpNormal),
 	"tcp-port-scan.pcap":          tcpTimeline(tcpPortScan),

@@ -29,11 +29,27 @@ var arpSpoofing = analyzer.Detector[*event, *observer]{
 }
 
 // spoofed reports whether the changes of binding b make it arp_spoofing
-// rather than an ip_conflict, and the role of its address when it is a
-// server.
-func (o *observer) spoofed(b *binding, minChanges int) (bool, string) {
-	role := o.servers[b.ip]
-	return b.changes >= minChanges || b.changes > 0 && role != "", role
+// rather than an ip_conflict, and why: the role of its address when it is
+// a server, or the MAC that diverted traffic when that MAC claimed it.
+func (o *observer) spoofed(b *binding, minChanges int) (spoof bool, role string, mitm *mac) {
+	if b.changes == 0 {
+		return false, "", nil
+	}
+	for _, d := range o.diversions {
+		if containsMAC(b.macs[1:], d.attacker) {
+			return true, "", &d.attacker
+		}
+	}
+	role = o.servers[b.ip]
+	return b.changes >= minChanges || role != "", role, nil
+}
+
+// bindingEvidence is the first claim of b's address and every claim by
+// another MAC.
+func bindingEvidence(b *binding) result.Evidence {
+	ev := evidenceOf(b.firstFrame)
+	ev.Merge(b.dupEv)
+	return ev
 }
 
 // divertedClaim reports whether a diversion's finding already tells of
@@ -50,21 +66,23 @@ func (o *observer) divertedClaim(b *binding) bool {
 func concludeSpoofing(o *observer, minChanges int, add func(result.Finding)) {
 	var cands []candidate
 	for i, d := range o.diversions {
-		cands = append(cands, candidate{rank: 2, order: i, ev: evidenceOf(d.prevFrame, d.claimFrame, d.frame), make: o.diversionFinding(d)})
+		ev := evidenceOf(d.prevFrame, d.frame)
+		if b := o.bindings[d.claimed]; b != nil && b.macs[0] != d.attacker {
+			ev.Merge(b.dupEv)
+		} else {
+			ev.Merge(evidenceOf(d.claimFrame))
+		}
+		cands = append(cands, candidate{rank: 2, order: i, ev: ev, make: o.diversionFinding(d)})
 	}
 	for _, b := range o.bindingOrder {
 		if b.changes == 0 || o.divertedClaim(b) {
 			continue
 		}
-		spoof, role := o.spoofed(b, minChanges)
+		spoof, role, mitm := o.spoofed(b, minChanges)
 		if !spoof {
 			continue
 		}
-		var frames []int
-		for _, c := range b.changeLog {
-			frames = append(frames, c.prevFrame, c.frame)
-		}
-		cands = append(cands, candidate{rank: 1 + float64(b.changes)/1e6, order: len(o.diversions) + b.order, ev: evidenceOf(frames...), make: bindingFinding(b, role)})
+		cands = append(cands, candidate{rank: 1 + float64(b.changes)/1e6, order: len(o.diversions) + b.order, ev: bindingEvidence(b), make: bindingFinding(b, role, mitm)})
 	}
 	emit(cands, add, func(n int, ev result.Evidence) result.Finding {
 		return result.NewFinding(AnomalySpoofing, result.High, fmt.Sprintf("%d more addresses spoofed in ARP (not listed one by one)", n),
@@ -108,15 +126,20 @@ func (o *observer) diversionFinding(d diversion) func(result.Evidence) result.Fi
 
 // bindingFinding tells of an address flapping between MACs, or of a
 // server's address claimed by a second MAC.
-func bindingFinding(b *binding, role string) func(result.Evidence) result.Finding {
+func bindingFinding(b *binding, role string, mitm *mac) func(result.Evidence) result.Finding {
 	return func(ev result.Evidence) result.Finding {
 		why := fmt.Sprintf("moved between MACs %d times", b.changes)
 		reason := "binding flapping"
-		if role != "" {
+		first := b.changeLog[0]
+		switch {
+		case mitm != nil:
+			why = fmt.Sprintf("was claimed by %s, the MAC that diverted traffic (see the finding of that diversion)", *mitm)
+			reason = "address claimed by a man in the middle"
+			first.to = *mitm
+		case role != "":
 			why = fmt.Sprintf("is a %s seen in the capture and was claimed by a second MAC (%d changes)", role, b.changes)
 			reason = "server address claimed by a second MAC"
 		}
-		first := b.changeLog[0]
 		return result.NewFinding(AnomalySpoofing, result.High,
 			fmt.Sprintf("%s %s: first %s, then %s (frame %d); %s is the likely impostor", b.ip, why, first.from, first.to, first.frame, first.to),
 			ev, map[string]any{"ip": b.ip.String(), "macs": macStrings(b.macs), "attacker_mac": first.to.String(), "original_mac": first.from.String(),

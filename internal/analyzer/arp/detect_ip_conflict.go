@@ -39,14 +39,10 @@ func concludeConflicts(o *observer, minChanges int, add func(result.Finding)) {
 		if b.changes == 0 || o.divertedClaim(b) {
 			continue
 		}
-		if spoof, _ := o.spoofed(b, minChanges); spoof {
+		if spoof, _, _ := o.spoofed(b, minChanges); spoof {
 			continue
 		}
-		var frames []int
-		for _, c := range b.changeLog {
-			frames = append(frames, c.prevFrame, c.frame)
-		}
-		cands = append(cands, candidate{rank: 1, order: len(o.conflicts) + b.order, ev: evidenceOf(frames...), make: func(ev result.Evidence) result.Finding {
+		cands = append(cands, candidate{rank: 1, order: len(o.conflicts) + b.order, ev: bindingEvidence(b), make: func(ev result.Evidence) result.Finding {
 			c := b.changeLog[0]
 			return result.NewFinding(AnomalyConflict, result.Medium,
 				fmt.Sprintf("%s claimed by %s (frame %d), then by %s (frame %d): duplicate use of the address, or a new device taking it over", b.ip, c.from, c.prevFrame, c.to, c.frame),

@@ -12,7 +12,7 @@ import (
 // answer: hosts down, or a wrong address configured (a gateway, a server).
 const AnomalyUnanswered = "unanswered_arp"
 
-var unansweredMinRequests = analyzer.Param{Name: "unanswered_min_requests", Default: 3, Unit: "requests",
+var unansweredMinRequests = analyzer.Param{Name: "unanswered_min_requests", Default: 5, Unit: "requests",
 	Help: "requests for one address, none answered in the capture", Min: 1, Max: 1000000, Integer: true}
 
 var unansweredARP = analyzer.Detector[*event, *observer]{

@@ -32,7 +32,8 @@ type binding struct {
 	first, last           int64 // Unix ns
 	firstFrame, lastFrame int
 	frames, changes       int
-	changeLog             []change // the first maxChanges changes
+	changeLog             []change        // the first maxChanges changes
+	dupEv                 result.Evidence // claims by another MAC than the first (tshark's arp.duplicate-address-detected)
 	order                 int
 }
 
@@ -264,7 +265,7 @@ func (o *observer) targetSide(m *message, grat, probe bool, nanos int64, frame i
 			t.probing, t.probeMAC, t.probeNs, t.probeFrame = true, m.sha, nanos, frame
 		}
 	case grat:
-	case m.op == opRequest:
+	case m.op == opRequest && !m.tpa.IsUnspecified():
 		if t := o.target(m.tpa, true); t != nil {
 			t.requests++
 			t.reqEv.Add(frame)
@@ -333,6 +334,9 @@ func (o *observer) claim(m *message, nanos int64, frame int) {
 			b.macs = append(b.macs, m.sha)
 		}
 		b.mac = m.sha
+	}
+	if m.sha != b.macs[0] {
+		b.dupEv.Add(frame)
 	}
 	b.last, b.lastFrame = nanos, frame
 	b.frames++
