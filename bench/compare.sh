@@ -12,7 +12,13 @@
 # endpoints,ip; it also times every module's own tool in the same run and
 # fails when the overview takes more than 1.5 times the slowest of them).
 #
-# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/.
+# arp runs analyze_arp_packets against tshark -Y arp -T fields (opcode, sender and
+# target MAC and IPv4) on the full mix.
+#
+# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/:
+# bench/out/mix-<packets>.pcap (the wave-1 mix), or with BENCH_MIX=full (the
+# default of the cases that need protocols only the full mix has: arp)
+# bench/out/full-<packets>.pcap, written with -mix full.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
 # its RSS budget or not fast enough against tshark (the acceptance bars).
 set -euo pipefail
@@ -23,10 +29,12 @@ packets=${2:-1000000}
 gen=${BENCH_GEN:-../shared/bench-gen}
 out=bench/out
 mkdir -p "$out"
-capture="$out/mix-$packets.pcap"
+mix=${BENCH_MIX:-}
 
 ours_args=(analyze "$module")
 case "$module" in
+  arp)      tshark_args=(-Y arp -T fields -e frame.number -e arp.opcode -e arp.src.hw_mac -e arp.src.proto_ipv4 -e arp.dst.hw_mac -e arp.dst.proto_ipv4)
+            rss_mb=100; speedup=50; mix=${mix:-full} ;;
   dhcp)     tshark_args=(-Y dhcp -T json); rss_mb=100; speedup=50 ;;
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
   icmp)     tshark_args=(-Y icmp -T json); rss_mb=100; speedup=50 ;;
@@ -42,9 +50,15 @@ case "$module" in
   *) echo "unknown case $module" >&2; exit 2 ;;
 esac
 
+capture="$out/mix-$packets.pcap"
+mix_args=()
+if [ -n "$mix" ]; then
+  capture="$out/$mix-$packets.pcap"
+  mix_args=(-mix "$mix")
+fi
 if [ ! -s "$capture" ]; then
-  echo "generating $capture with $gen ($packets packets, seed 1)"
-  (cd "$gen" && go run . -n "$packets" -seed 1 -o "$OLDPWD/$capture")
+  echo "generating $capture with $gen ($packets packets, seed 1${mix:+, mix $mix})"
+  (cd "$gen" && go run . -n "$packets" -seed 1 "${mix_args[@]}" -o "$OLDPWD/$capture")
 fi
 CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
 
