@@ -2,6 +2,7 @@ package arp
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -74,5 +76,46 @@ func TestStateBudget(t *testing.T) {
 	}
 	if len(out.Packets) == 0 || len(out.Bindings) == 0 {
 		t.Errorf("fit left %d packets and %d bindings", len(out.Packets), len(out.Bindings))
+	}
+}
+
+// TestRouterIsNoScanner: a MAC asking for 40 addresses is a scanner,
+// unless it is the next hop of other hosts' traffic toward 10 or more
+// destinations (a router resolving the hosts it forwards to).
+func TestRouterIsNoScanner(t *testing.T) {
+	router := net.HardwareAddr{0, 0, 0x5e, 0, 1, 1}
+	host := net.HardwareAddr{2, 0, 0, 0, 0, 9}
+	start := time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
+	build := func(forwarding bool) string {
+		var frames []pcaptest.Frame
+		add := func(ls ...gopacket.SerializableLayer) {
+			frames = append(frames, pcaptest.Frame{Time: start.Add(time.Duration(len(frames)) * time.Millisecond), Data: pcaptest.Serialize(t, ls...)})
+		}
+		if forwarding {
+			for i := range routerMinDestinations {
+				ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{10, 0, 0, 9}, DstIP: net.IP{198, 51, 100, byte(i)}}
+				u := &layers.UDP{SrcPort: 5000, DstPort: 443}
+				u.SetNetworkLayerForChecksum(ip)
+				add(&layers.Ethernet{SrcMAC: host, DstMAC: router, EthernetType: layers.EthernetTypeIPv4}, ip, u)
+			}
+		}
+		for i := range 40 {
+			add(&layers.Ethernet{SrcMAC: router, DstMAC: net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, EthernetType: layers.EthernetTypeARP},
+				&layers.ARP{AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4, HwAddressSize: 6, ProtAddressSize: 4, Operation: layers.ARPRequest,
+					SourceHwAddress: router, SourceProtAddress: net.IP{10, 0, 0, 1}, DstHwAddress: make(net.HardwareAddr, 6), DstProtAddress: net.IP{10, 0, 1, byte(i)}})
+		}
+		path := filepath.Join(t.TempDir(), "router.pcap")
+		if err := os.WriteFile(path, pcaptest.Pcap(t, layers.LinkTypeEthernet, true, frames), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, c := range []struct {
+		forwarding bool
+		want       string
+	}{{false, "[arp_scan]"}, {true, "[]"}} {
+		if got := fmt.Sprint(pcaptest.FindingTypes(findings(t, build(c.forwarding)))); got != c.want {
+			t.Errorf("forwarding %v: findings %s, want %s", c.forwarding, got, c.want)
+		}
 	}
 }

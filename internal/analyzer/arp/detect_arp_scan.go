@@ -42,11 +42,37 @@ func (d *scanDetector) Observe(e *event) {
 	d.ws.add(m.sha, m.tpa, e.p.Timestamp.UnixNano(), e.p.Number, e.lim.scan)
 }
 
-// Conclude reports the scans, the most addresses first.
+// routerMinDestinations is how many destinations of other hosts' IPv4
+// traffic a MAC must be the next hop toward to count as a router: a
+// router resolving the hosts it forwards to is not scanning.
+const routerMinDestinations = 10
+
+// routers returns the MACs that are the next hop of other hosts' IPv4
+// traffic toward routerMinDestinations destinations or more.
+func (o *observer) routers() map[mac]bool {
+	dests := map[mac]int{}
+	for k, r := range o.routes {
+		if mac(k[:6]) != r.hop {
+			dests[r.hop]++
+		}
+	}
+	out := map[mac]bool{}
+	for m, n := range dests {
+		if n >= routerMinDestinations {
+			out[m] = true
+		}
+	}
+	return out
+}
+
+// Conclude reports the scans, the most addresses first; a router's
+// requests are not a scan.
 func (d *scanDetector) Conclude(o *observer, add func(result.Finding)) {
 	if w := d.ws.warning(AnomalyScan, o.cfg.lim.scan); w != "" {
 		o.detWarnings = append(o.detWarnings, w)
 	}
+	routers := o.routers()
+	d.ws.drop(func(w *window) bool { return routers[w.sender] })
 	emit(d.ws.candidates(func(w *window) func(result.Evidence) result.Finding {
 		return func(ev result.Evidence) result.Finding {
 			start, end := result.FormatTime(time.Unix(0, w.start).UTC()), result.FormatTime(time.Unix(0, w.end).UTC())

@@ -2,7 +2,9 @@ package arp
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -87,6 +89,12 @@ func (ws *windows) fired() []*window {
 		}
 	}
 	return out
+}
+
+// drop forgets the windows of the senders skip reports true for.
+func (ws *windows) drop(skip func(w *window) bool) {
+	ws.done = slices.DeleteFunc(ws.done, skip)
+	maps.DeleteFunc(ws.m, func(_ mac, w *window) bool { return skip(w) })
 }
 
 // candidates makes a candidate finding of each window that fired.
