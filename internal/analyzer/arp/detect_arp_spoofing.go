@@ -64,7 +64,7 @@ func (o *observer) divertedClaim(b *binding) bool {
 }
 
 func concludeSpoofing(o *observer, minChanges int, add func(result.Finding)) {
-	var cands []candidate
+	var cands []result.Candidate
 	for i, d := range o.diversions {
 		ev := evidenceOf(d.prevFrame, d.frame)
 		if b := o.bindings[d.claimed]; b != nil && b.macs[0] != d.attacker {
@@ -72,7 +72,7 @@ func concludeSpoofing(o *observer, minChanges int, add func(result.Finding)) {
 		} else {
 			ev.Merge(evidenceOf(d.claimFrame))
 		}
-		cands = append(cands, candidate{rank: 2, order: i, ev: ev, make: o.diversionFinding(d)})
+		cands = append(cands, result.Candidate{Rank: 2, Order: i, Evidence: ev, Make: o.diversionFinding(d)})
 	}
 	for _, b := range o.bindingOrder {
 		if b.changes == 0 || o.divertedClaim(b) {
@@ -82,7 +82,7 @@ func concludeSpoofing(o *observer, minChanges int, add func(result.Finding)) {
 		if !spoof {
 			continue
 		}
-		cands = append(cands, candidate{rank: 1 + float64(b.changes)/1e6, order: len(o.diversions) + b.order, ev: bindingEvidence(b), make: bindingFinding(b, role, mitm)})
+		cands = append(cands, result.Candidate{Rank: 1 + float64(b.changes)/1e6, Order: len(o.diversions) + b.order, Evidence: bindingEvidence(b), Make: bindingFinding(b, role, mitm)})
 	}
 	emit(cands, add, func(n int, ev result.Evidence) result.Finding {
 		return result.NewFinding(AnomalySpoofing, result.High, fmt.Sprintf("%d more addresses spoofed in ARP (not listed one by one)", n),

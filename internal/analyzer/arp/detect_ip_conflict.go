@@ -24,9 +24,9 @@ var ipConflict = analyzer.Detector[*event, *observer]{
 }
 
 func concludeConflicts(o *observer, minChanges int, add func(result.Finding)) {
-	var cands []candidate
+	var cands []result.Candidate
 	for i, c := range o.conflicts {
-		cands = append(cands, candidate{rank: 1, order: i, ev: evidenceOf(c.probeFrame, c.frame), make: func(ev result.Evidence) result.Finding {
+		cands = append(cands, result.Candidate{Rank: 1, Order: i, Evidence: evidenceOf(c.probeFrame, c.frame), Make: func(ev result.Evidence) result.Finding {
 			how := fmt.Sprintf("%s used it (frame %d) while %s was probing for it (frame %d)", c.other, c.frame, c.prober, c.probeFrame)
 			if c.simultaneousProbes {
 				how = fmt.Sprintf("%s and %s probed for it at the same time (frames %d and %d)", c.prober, c.other, c.probeFrame, c.frame)
@@ -42,7 +42,7 @@ func concludeConflicts(o *observer, minChanges int, add func(result.Finding)) {
 		if spoof, _, _ := o.spoofed(b, minChanges); spoof {
 			continue
 		}
-		cands = append(cands, candidate{rank: 1, order: len(o.conflicts) + b.order, ev: bindingEvidence(b), make: func(ev result.Evidence) result.Finding {
+		cands = append(cands, result.Candidate{Rank: 1, Order: len(o.conflicts) + b.order, Evidence: bindingEvidence(b), Make: func(ev result.Evidence) result.Finding {
 			c := b.changeLog[0]
 			return result.NewFinding(AnomalyConflict, result.Medium,
 				fmt.Sprintf("%s claimed by %s (frame %d), then by %s (frame %d): duplicate use of the address, or a new device taking it over", b.ip, c.from, c.prevFrame, c.to, c.frame),

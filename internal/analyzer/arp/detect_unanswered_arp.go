@@ -21,12 +21,12 @@ var unansweredARP = analyzer.Detector[*event, *observer]{
 	New: func(th analyzer.Thresholds) analyzer.Unit[*event, *observer] {
 		min := th.Int(unansweredMinRequests)
 		return analyzer.Concluder[*event, *observer](func(o *observer, add func(result.Finding)) {
-			var cands []candidate
+			var cands []result.Candidate
 			for a, t := range o.targets {
 				if t.answered || t.requests < min {
 					continue
 				}
-				cands = append(cands, candidate{rank: float64(t.requests), order: t.reqEv.Frames()[0], ev: t.reqEv, make: func(ev result.Evidence) result.Finding {
+				cands = append(cands, result.Candidate{Rank: float64(t.requests), Order: t.reqEv.Frames()[0], Evidence: t.reqEv, Make: func(ev result.Evidence) result.Finding {
 					return unansweredFinding(o, a, t, ev)
 				}})
 			}

@@ -1,7 +1,6 @@
 package arp
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -25,35 +24,10 @@ var detectors = analyzer.Detectors[*event, *observer]{
 // capture cannot make the anomalies list grow without bound.
 const maxFindings = 5
 
-// candidate is a finding not yet listed: the larger rank first, then the
-// earlier order.
-type candidate struct {
-	rank  float64
-	order int
-	ev    result.Evidence
-	make  func(ev result.Evidence) result.Finding
-}
-
 // emit adds the maxFindings most significant candidates, then one finding
-// made by rest for the others (their count and merged evidence).
-func emit(cands []candidate, add func(result.Finding), rest func(n int, ev result.Evidence) result.Finding) {
-	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if a.rank != b.rank {
-			return cmp.Compare(b.rank, a.rank)
-		}
-		return cmp.Compare(a.order, b.order)
-	})
-	var restEv result.Evidence
-	for i, c := range cands {
-		if i < maxFindings {
-			add(c.make(c.ev))
-			continue
-		}
-		restEv.Merge(c.ev)
-	}
-	if n := len(cands) - maxFindings; n > 0 {
-		add(rest(n, restEv))
-	}
+// made by rest for the others.
+func emit(cands []result.Candidate, add func(result.Finding), rest func(n int, ev result.Evidence) result.Finding) {
+	result.EmitTop(cands, maxFindings, add, rest)
 }
 
 // evidenceOf returns evidence of the given frames, in order, without

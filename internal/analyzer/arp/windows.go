@@ -98,10 +98,10 @@ func (ws *windows) drop(skip func(w *window) bool) {
 }
 
 // candidates makes a candidate finding of each window that fired.
-func (ws *windows) candidates(make func(w *window) func(result.Evidence) result.Finding) []candidate {
-	var out []candidate
+func (ws *windows) candidates(make func(w *window) func(result.Evidence) result.Finding) []result.Candidate {
+	var out []result.Candidate
 	for _, w := range ws.fired() {
-		out = append(out, candidate{rank: float64(w.n), order: w.order, ev: w.ev, make: make(w)})
+		out = append(out, result.Candidate{Rank: float64(w.n), Order: w.order, Evidence: w.ev, Make: make(w)})
 	}
 	return out
 }
