@@ -12,6 +12,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/arp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dhcpv6"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
@@ -28,6 +29,7 @@ func registry() (*analyzer.Registry, error) {
 		capinfos.New(capinfos.Options{}),
 		arp.New(arp.Options{}),
 		dhcp.New(dhcp.Options{}),
+		dhcpv6.New(dhcpv6.Options{}),
 		dns.New(dns.Options{}),
 		icmp.New(icmp.Options{}),
 		sip.New(sip.Options{}),
