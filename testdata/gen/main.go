@@ -75,6 +75,13 @@ var captures = map[string]func(*capWriter){
 	"arp-ip-conflict.pcap":      arpConflict,
 	"arp-unanswered.pcap":       arpUnanswered,
 	"arp-malformed.pcap":        arpMalformed,
+	// DHCPv6 (dhcpv6.go)
+	"dhcpv6-normal.pcap":       dhcpv6Normal,
+	"dhcpv6-rogue-server.pcap": dhcpv6Rogue,
+	"dhcpv6-starvation.pcap":   dhcpv6Starvation,
+	"dhcpv6-no-addrs.pcap":     dhcpv6NoAddrs,
+	"dhcpv6-unanswered.pcap":   dhcpv6Unanswered,
+	"dhcpv6-malformed.pcap":    dhcpv6Malformed,
 	// TCP (tcp.go)
 	"tcp-normal.pcap":             tcpTimeline(tcpNormal),
 	"tcp-port-scan.pcap":          tcpTimeline(tcpPortScan),

@@ -43,13 +43,13 @@ var unansweredSolicit = analyzer.Detector[*event, *observer]{
 				}
 				cands = append(cands, result.Candidate{Rank: float64(ev.Total()), Order: i, Evidence: *ev, Make: func(ev result.Evidence) result.Finding {
 					duid := hex.EncodeToString([]byte(c))
-					return result.NewFinding(AnomalyUnansweredSolicit, result.Medium,
+					return result.NewFinding(AnomalyUnansweredSolicit, result.Low,
 						fmt.Sprintf("client %s sent %d SOLICITs that no server answered: no DHCPv6 server on the link, or a relay or firewall dropping them", duid, ev.Total()),
 						ev, map[string]any{"client_duid": duid, "solicits": ev.Total()})
 				}})
 			}
 			emit(cands, add, func(n int, ev result.Evidence) result.Finding {
-				return result.NewFinding(AnomalyUnansweredSolicit, result.Medium, fmt.Sprintf("%d more clients with unanswered SOLICITs (not listed one by one)", n),
+				return result.NewFinding(AnomalyUnansweredSolicit, result.Low, fmt.Sprintf("%d more clients with unanswered SOLICITs (not listed one by one)", n),
 					ev, map[string]any{"findings_not_listed": n})
 			})
 		})

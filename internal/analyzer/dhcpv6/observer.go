@@ -352,5 +352,5 @@ func (o *observer) record(p *engine.Packet, m *message) Packet {
 }
 
 // xidString writes a transaction id as tshark does (dhcpv6.xid): hex
-// without leading zeros.
-func xidString(x uint32) string { return fmt.Sprintf("0x%x", x) }
+// with six digits.
+func xidString(x uint32) string { return fmt.Sprintf("0x%06x", x) }
