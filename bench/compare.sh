@@ -13,11 +13,12 @@
 # fails when the overview takes more than 1.5 times the slowest of them).
 #
 # arp runs analyze_arp_packets against tshark -Y arp -T fields (opcode, sender and
-# target MAC and IPv4) on the full mix.
+# target MAC and IPv4), dhcpv6 analyze_dhcpv6_packets against tshark -Y dhcpv6 -T
+# fields (message type, transaction id, IA addresses and prefixes), on the full mix.
 #
 # The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/:
 # bench/out/mix-<packets>.pcap (the wave-1 mix), or with BENCH_MIX=full (the
-# default of the cases that need protocols only the full mix has: arp)
+# default of the cases that need protocols only the full mix has: arp, dhcpv6)
 # bench/out/full-<packets>.pcap, written with -mix full.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
 # its RSS budget or not fast enough against tshark (the acceptance bars).
@@ -34,6 +35,8 @@ mix=${BENCH_MIX:-}
 ours_args=(analyze "$module")
 case "$module" in
   arp)      tshark_args=(-Y arp -T fields -e frame.number -e arp.opcode -e arp.src.hw_mac -e arp.src.proto_ipv4 -e arp.dst.hw_mac -e arp.dst.proto_ipv4)
+            rss_mb=100; speedup=50; mix=${mix:-full} ;;
+  dhcpv6)   tshark_args=(-Y dhcpv6 -T fields -e frame.number -e dhcpv6.msgtype -e dhcpv6.xid -e dhcpv6.iaaddr.ip -e dhcpv6.iaprefix.pref_addr)
             rss_mb=100; speedup=50; mix=${mix:-full} ;;
   dhcp)     tshark_args=(-Y dhcp -T json); rss_mb=100; speedup=50 ;;
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
