@@ -257,3 +257,25 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestStarvationCompletion: a burst of clients that get their REPLYs is
+// not starvation; the same burst counts when the completion share allows.
+func TestStarvationCompletion(t *testing.T) {
+	tool := New(Options{}).Tools()[0]
+	file := pcaptest.GenFile(t, "dhcpv6-normal.pcap")
+	for _, c := range []struct {
+		args string
+		want string
+	}{
+		{`"starvation_min_clients": 5`, "[]"},
+		{`"starvation_min_clients": 5, "starvation_max_completion": 1`, "[dhcpv6_starvation]"},
+	} {
+		in, err := tool.Decode([]byte(`{"pcap_file": "` + file + `", ` + c.args + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(pcaptest.FindingTypes(analyze(t, *in.(*Input)).Anomalies)); got != c.want {
+			t.Errorf("%s: %s, want %s", c.args, got, c.want)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type txn struct {
 
 type client struct {
 	key                    string
+	replied                bool // a REPLY came for it
 	duid                   *DUID
 	first, last            int64
 	messages, transactions int
@@ -87,9 +88,10 @@ type observer struct {
 
 // event is what the observer hands its detectors: one DHCPv6 message.
 type event struct {
-	p   *engine.Packet
-	m   *message
-	lim *limits
+	p       *engine.Packet
+	m       *message
+	lim     *limits
+	clients map[string]*client // for dhcpv6_starvation's completion share
 }
 
 var (
@@ -125,7 +127,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	if m.hasXID && len(m.types) > 0 && m.inner != typeRelayForw && m.inner != typeRelayRepl {
 		o.account(p, m, nanos, frame)
 	}
-	o.ev = event{p: p, m: m, lim: &o.cfg.lim}
+	o.ev = event{p: p, m: m, lim: &o.cfg.lim, clients: o.clients}
 	o.run.Observe(&o.ev)
 	o.maybePage(p, m)
 }
@@ -216,6 +218,7 @@ func (o *observer) account(p *engine.Packet, m *message, nanos int64, frame int)
 				c.fqdn = r.FQDN
 			}
 			if m.inner == typeReply {
+				c.replied = true
 				c.addrs = addUnique(c.addrs, addrs...)
 				c.prefixes = addUnique(c.prefixes, prefixes...)
 			}
