@@ -78,19 +78,9 @@ func fit(out *Output, limitSet bool) {
 	}
 	result.FitBudget(out, budget,
 		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
-		func() bool { return halve(&out.Hosts) },
-		func() bool { return halve(&out.Bindings) },
+		func() bool { return result.HalveList(&out.Hosts) },
+		func() bool { return result.HalveList(&out.Bindings) },
 	)
-}
-
-// halve cuts a list that has no page object (its total is beside it) to
-// half, down to none.
-func halve[T any](items *[]T) bool {
-	if len(*items) == 0 {
-		return false
-	}
-	*items = (*items)[:len(*items)/2]
-	return true
 }
 
 var _ modkit.Passer = (*Module)(nil)

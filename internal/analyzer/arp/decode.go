@@ -1,7 +1,6 @@
 package arp
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -164,12 +163,4 @@ func decode(b []byte, l *layers.ARP, m *message) {
 	case m.hasMAC && m.sha.multicast() && (m.op == opRequest || m.op == opReply):
 		m.malformed = "sender MAC " + m.sha.String() + " is a broadcast or multicast address"
 	}
-}
-
-// hexCut writes up to 32 bytes of b in hex, with an ellipsis when cut.
-func hexCut(b []byte) string {
-	if len(b) > 32 {
-		return hex.EncodeToString(b[:32]) + "…"
-	}
-	return hex.EncodeToString(b)
 }

@@ -481,13 +481,13 @@ func (o *observer) record(p *engine.Packet, m *message) Packet {
 			r.EthMismatch = true
 		}
 	} else {
-		r.SenderHW = hexCut(m.rawSHA)
+		r.SenderHW = result.HexCut(m.rawSHA, 32)
 	}
 	if m.hasIP {
 		r.SenderIP, r.TargetIP = m.spa.String(), m.tpa.String()
 		r.Gratuitous, r.Probe = m.gratuitous(), m.probe()
 	} else {
-		r.SenderProto = hexCut(m.rawSPA)
+		r.SenderProto = result.HexCut(m.rawSPA, 32)
 	}
 	return r
 }
@@ -497,5 +497,5 @@ func netHW(b []byte) string {
 	if m, ok := macOf(b); ok {
 		return m.String()
 	}
-	return hexCut(b)
+	return result.HexCut(b, 32)
 }

@@ -2,7 +2,6 @@ package dhcpv6
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -212,7 +211,7 @@ func decode(b []byte, l *layers.DHCPv6, m *message) {
 					r.InterfaceID = result.TextBytes(o.Data, maxShown)
 				case optRemoteID:
 					if len(o.Data) >= 4 {
-						r.RemoteID = fmt.Sprintf("%d:%s", binary.BigEndian.Uint32(o.Data), hexCut(o.Data[4:]))
+						r.RemoteID = fmt.Sprintf("%d:%s", binary.BigEndian.Uint32(o.Data), result.HexCut(o.Data[4:], maxShown))
 					}
 				}
 			}
@@ -433,10 +432,10 @@ func status(d []byte) *Status {
 // bytes in hex.
 func duid(d []byte) *DUID {
 	if len(d) < 2 {
-		return &DUID{Hex: hexCut(d)}
+		return &DUID{Hex: result.HexCut(d, maxShown)}
 	}
 	t := binary.BigEndian.Uint16(d)
-	out := &DUID{Type: int(t), TypeName: layers.DHCPv6DUIDType(t).String(), Hex: hexCut(d)}
+	out := &DUID{Type: int(t), TypeName: layers.DHCPv6DUIDType(t).String(), Hex: result.HexCut(d, maxShown)}
 	switch {
 	case t == 1 && len(d) >= 8:
 		out.LinkLayerAddress = hwString(d[8:])
@@ -484,22 +483,13 @@ func addr16(b []byte) string {
 
 func hwString(b []byte) string {
 	if len(b) > 16 {
-		return hexCut(b)
+		return result.HexCut(b, maxShown)
 	}
 	parts := make([]string, len(b))
 	for i, c := range b {
 		parts[i] = fmt.Sprintf("%02x", c)
 	}
 	return strings.Join(parts, ":")
-}
-
-// hexCut writes up to maxShown bytes of b in hex, with an ellipsis when
-// cut.
-func hexCut(b []byte) string {
-	if len(b) > maxShown {
-		return hex.EncodeToString(b[:maxShown]) + "…"
-	}
-	return hex.EncodeToString(b)
 }
 
 func intp(v int) *int { return &v }

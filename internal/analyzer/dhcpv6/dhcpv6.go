@@ -80,20 +80,10 @@ func fit(out *Output, limitSet bool) {
 	}
 	result.FitBudget(out, budget,
 		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
-		func() bool { return halve(&out.Transactions) },
-		func() bool { return halve(&out.Clients) },
-		func() bool { return halve(&out.Servers) },
+		func() bool { return result.HalveList(&out.Transactions) },
+		func() bool { return result.HalveList(&out.Clients) },
+		func() bool { return result.HalveList(&out.Servers) },
 	)
-}
-
-// halve cuts a list that has no page object (its total is beside it) to
-// half, down to none.
-func halve[T any](items *[]T) bool {
-	if len(*items) == 0 {
-		return false
-	}
-	*items = (*items)[:len(*items)/2]
-	return true
 }
 
 var _ modkit.Passer = (*Module)(nil)
