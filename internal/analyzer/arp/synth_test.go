@@ -119,3 +119,43 @@ func TestRouterIsNoScanner(t *testing.T) {
 		}
 	}
 }
+
+// TestServerAddressClaimed: a DNS server's address claimed by a second
+// MAC once is arp_spoofing (the server named); an ordinary host's address
+// claimed the same way is an ip_conflict.
+func TestServerAddressClaimed(t *testing.T) {
+	start := time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
+	build := func(dns bool) string {
+		var frames []pcaptest.Frame
+		add := func(ls ...gopacket.SerializableLayer) {
+			frames = append(frames, pcaptest.Frame{Time: start.Add(time.Duration(len(frames)) * time.Second), Data: pcaptest.Serialize(t, ls...)})
+		}
+		server, client := net.IP{10, 0, 0, 53}, net.IP{10, 0, 0, 9}
+		owner, impostor, cmac := net.HardwareAddr{0, 0x1b, 0x21, 0, 0, 0x53}, net.HardwareAddr{2, 0xba, 0xd0, 0, 0, 0x53}, net.HardwareAddr{2, 0, 0, 0, 0, 9}
+		if dns {
+			ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: server, DstIP: client}
+			u := &layers.UDP{SrcPort: 53, DstPort: 40000}
+			u.SetNetworkLayerForChecksum(ip)
+			add(&layers.Ethernet{SrcMAC: owner, DstMAC: cmac, EthernetType: layers.EthernetTypeIPv4}, ip, u, gopacket.Payload(make([]byte, 12)))
+		}
+		for _, m := range []net.HardwareAddr{owner, impostor} {
+			add(&layers.Ethernet{SrcMAC: m, DstMAC: cmac, EthernetType: layers.EthernetTypeARP},
+				&layers.ARP{AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4, HwAddressSize: 6, ProtAddressSize: 4, Operation: layers.ARPReply,
+					SourceHwAddress: m, SourceProtAddress: server, DstHwAddress: cmac, DstProtAddress: client})
+		}
+		path := filepath.Join(t.TempDir(), "claim.pcap")
+		if err := os.WriteFile(path, pcaptest.Pcap(t, layers.LinkTypeEthernet, true, frames), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, c := range []struct {
+		dns            bool
+		typ, role, why string
+	}{{true, AnomalySpoofing, "DNS server", "server address claimed by a second MAC"}, {false, AnomalyConflict, "", "address claimed by a second MAC"}} {
+		fs := findings(t, build(c.dns))
+		if len(fs) != 1 || fs[0].Type != c.typ || fs[0].Details["reason"] != c.why || c.role != "" && fs[0].Details["role"] != c.role {
+			t.Errorf("dns %v: findings %+v, want one %s (%s)", c.dns, fs, c.typ, c.why)
+		}
+	}
+}
