@@ -4,7 +4,7 @@
 #
 #   bench/compare.sh [case] [packets]      e.g. bench/compare.sh dhcp 1000000
 #
-# Cases: dhcp, dns, icmp, http, ntp, lldp, capinfos, filter (get_packets with a display filter
+# Cases: dhcp, dns, icmp, arp, dhcpv6, http, ntp, lldp, capinfos, filter (get_packets with a display filter
 # against tshark -Y with the same filter), and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
 # tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
@@ -12,10 +12,14 @@
 # endpoints,ip; it also times every module's own tool in the same run and
 # fails when the overview takes more than 1.5 times the slowest of them).
 #
+# arp runs analyze_arp_packets against tshark -Y arp -T fields (opcode, sender and
+# target MAC and IPv4), dhcpv6 analyze_dhcpv6_packets against tshark -Y dhcpv6 -T
+# fields (message type, transaction id, IA addresses and prefixes), on the full mix.
+#
 # The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/:
 # bench/out/mix-<packets>.pcap (the wave 1 mix), or with BENCH_MIX=full
 # bench/out/full-<packets>.pcap (-mix full: ARP, NTP, DHCPv6, LLDP and the
-# rest). Cases that need the full mix (http, ntp, lldp) use it whatever BENCH_MIX says.
+# rest). Cases that need the full mix (arp, dhcpv6, http, ntp, lldp) use it whatever BENCH_MIX says.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
 # its RSS budget or not fast enough against tshark (the acceptance bars).
 set -euo pipefail
@@ -30,6 +34,10 @@ mix=${BENCH_MIX:-wave1}
 
 ours_args=(analyze "$module")
 case "$module" in
+  arp)      tshark_args=(-Y arp -T fields -e frame.number -e arp.opcode -e arp.src.hw_mac -e arp.src.proto_ipv4 -e arp.dst.hw_mac -e arp.dst.proto_ipv4)
+            rss_mb=100; speedup=50; mix=full ;;
+  dhcpv6)   tshark_args=(-Y dhcpv6 -T fields -e frame.number -e dhcpv6.msgtype -e dhcpv6.xid -e dhcpv6.iaaddr.ip -e dhcpv6.iaprefix.pref_addr)
+            rss_mb=100; speedup=50; mix=full ;;
   dhcp)     tshark_args=(-Y dhcp -T json); rss_mb=100; speedup=50 ;;
   dns)      tshark_args=(-Y dns -T json); rss_mb=100; speedup=50 ;;
   icmp)     tshark_args=(-Y icmp -T json); rss_mb=100; speedup=50 ;;

@@ -167,6 +167,8 @@ func TestStdioTypeScriptClient(t *testing.T) {
 	}{
 		{tool: "analyze_dns_packets", file: "dns-tunnel.pcap", key: "dns_packets_found"},
 		{tool: "analyze_icmp_packets", file: "icmp-normal.pcap", key: "icmp_packets_found"},
+		{tool: "analyze_arp_packets", file: "arp-spoofing.pcap", key: "arp_packets_found"},
+		{tool: "analyze_dhcpv6_packets", file: "dhcpv6-normal.pcap", key: "dhcpv6_packets_found"},
 		{tool: "analyze_tcp_connections", file: "tcp-normal.pcap", key: "tcp_packets_found", args: map[string]any{"detailed": true}},
 		{tool: "analyze_tcp_anomalies", file: "tcp-port-scan.pcap", key: "analysis_counts"},
 		{tool: "analyze_tcp_retransmissions", file: "tcp-retransmissions.pcap", key: "total_retransmissions"},

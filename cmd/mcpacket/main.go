@@ -9,8 +9,10 @@ import (
 	"os"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/arp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dhcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dhcpv6"
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/icmp"
@@ -28,7 +30,9 @@ import (
 func registry() (*analyzer.Registry, error) {
 	mods := []analyzer.Module{
 		capinfos.New(capinfos.Options{}),
+		arp.New(arp.Options{}),
 		dhcp.New(dhcp.Options{}),
+		dhcpv6.New(dhcpv6.Options{}),
 		dns.New(dns.Options{}),
 		http.New(http.Options{}),
 		icmp.New(icmp.Options{}),

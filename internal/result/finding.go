@@ -111,10 +111,10 @@ func (e *Evidence) Total() int { return e.n }
 // Candidate is a finding not yet listed, ranked among the findings of its
 // type: the larger Rank first, then the smaller Order.
 type Candidate struct {
-	Rank  float64
-	Order int
-	Ev    Evidence       // its evidence, merged into the folded finding when it is not listed
-	Make  func() Finding // builds it, when it is listed
+	Rank     float64
+	Order    int
+	Evidence Evidence                  // merged into the folded finding when it is not listed
+	Make     func(ev Evidence) Finding // builds it from its evidence, when it is listed
 }
 
 // AddTop adds the max most significant candidates, in rank order, then
@@ -131,10 +131,10 @@ func AddTop(cs []Candidate, max int, add func(Finding), rest func(n int, ev Evid
 	var restEv Evidence
 	for i, c := range cs {
 		if i < max {
-			add(c.Make())
+			add(c.Make(c.Evidence))
 			continue
 		}
-		restEv.Merge(c.Ev)
+		restEv.Merge(c.Evidence)
 	}
 	if n := len(cs) - max; n > 0 {
 		add(rest(n, restEv))

@@ -13,7 +13,7 @@ func TestAddTop(t *testing.T) {
 	for i, rank := range []float64{3, 9, 1, 9, 5, 2} {
 		var ev Evidence
 		ev.Add(100 + i)
-		cs = append(cs, Candidate{Rank: rank, Order: i, Ev: ev, Make: func() Finding {
+		cs = append(cs, Candidate{Rank: rank, Order: i, Evidence: ev, Make: func(Evidence) Finding {
 			return NewFinding("t", Low, fmt.Sprint(i), ev, nil)
 		}})
 	}

@@ -110,3 +110,14 @@ func Paging(offsetName, limitName string, offset int, limit *int, def, max int) 
 	}
 	return offset, *limit, true, nil
 }
+
+// HalveList cuts a list that has no page object (its total is given beside
+// it) to half its length, down to none, for a response over its byte
+// budget; it reports false when the list is already empty.
+func HalveList[T any](items *[]T) bool {
+	if len(*items) == 0 {
+		return false
+	}
+	*items = (*items)[:len(*items)/2]
+	return true
+}

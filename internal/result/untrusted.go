@@ -1,6 +1,7 @@
 package result
 
 import (
+	"encoding/hex"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -92,3 +93,12 @@ func unsafeRune(r rune) bool {
 }
 
 func hexDigit(b byte) byte { return "0123456789abcdef"[b&0xf] }
+
+// HexCut writes up to max bytes of b in lower-case hex, with an ellipsis
+// when b is longer: opaque packet bytes shown bounded.
+func HexCut(b []byte, max int) string {
+	if len(b) > max {
+		return hex.EncodeToString(b[:max]) + "…"
+	}
+	return hex.EncodeToString(b)
+}

@@ -77,6 +77,22 @@ var captures = map[string]func(*capWriter){
 	"sip-invite-flood.pcap":       sipInviteFlood,
 	"sip-failed-calls-spike.pcap": sipFailedCallsSpike,
 	"sip-malformed.pcap":          sipMalformed,
+	// ARP (arp.go)
+	"arp-normal.pcap":           arpNormal,
+	"arp-spoofing.pcap":         arpSpoofing,
+	"arp-flapping.pcap":         arpFlapping,
+	"arp-scan.pcap":             arpScan,
+	"arp-gratuitous-flood.pcap": arpGratuitousFlood,
+	"arp-ip-conflict.pcap":      arpConflict,
+	"arp-unanswered.pcap":       arpUnanswered,
+	"arp-malformed.pcap":        arpMalformed,
+	// DHCPv6 (dhcpv6.go)
+	"dhcpv6-normal.pcap":       dhcpv6Normal,
+	"dhcpv6-rogue-server.pcap": dhcpv6Rogue,
+	"dhcpv6-starvation.pcap":   dhcpv6Starvation,
+	"dhcpv6-no-addrs.pcap":     dhcpv6NoAddrs,
+	"dhcpv6-unanswered.pcap":   dhcpv6Unanswered,
+	"dhcpv6-malformed.pcap":    dhcpv6Malformed,
 	// TCP (tcp.go)
 	"http-normal.pcap":            httpNormal,
 	"http-scanner.pcap":           httpScanner,

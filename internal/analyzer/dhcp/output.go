@@ -364,7 +364,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		notes = append(notes, modkit.MaxPacketsNote(c.maxPackets, "DHCP"))
 	}
 	if o.dhcpv6 > 0 {
-		notes = append(notes, fmt.Sprintf("%d DHCPv6 messages (UDP 546/547): not analyzed by this tool", o.dhcpv6))
+		notes = append(notes, fmt.Sprintf("%d DHCPv6 messages (UDP 546/547): not analyzed by this tool; analyze_dhcpv6_packets does", o.dhcpv6))
 	}
 	out.Note = strings.Join(notes, "; ")
 	if o.found == 0 {

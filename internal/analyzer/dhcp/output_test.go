@@ -119,7 +119,7 @@ func TestDHCPv6Counted(t *testing.T) {
 		{Time: t0, Data: frame(546, 547)}, {Time: t0.Add(time.Second), Data: frame(547, 546)}, {Time: t0.Add(2 * time.Second), Data: frame(546, 547)},
 	}), 0o644)
 	out := analyze(t, Input{PcapFile: file})
-	if out.Statistics.DHCPv6Packets != 3 || out.Note != "3 DHCPv6 messages (UDP 546/547): not analyzed by this tool" || out.Message != "No DHCP packets found" {
+	if out.Statistics.DHCPv6Packets != 3 || out.Note != "3 DHCPv6 messages (UDP 546/547): not analyzed by this tool; analyze_dhcpv6_packets does" || out.Message != "No DHCP packets found" {
 		t.Errorf("dhcpv6 %d, note %q, message %q", out.Statistics.DHCPv6Packets, out.Note, out.Message)
 	}
 	out, err := New(Options{}).analyze(t.Context(), pcaptest.Env(1), Input{PcapFile: pcaptest.GenFile(t, "dhcp-normal-lan.pcap")})

@@ -134,7 +134,7 @@ func (d *spoofDetector) Conclude(o *observer, add func(result.Finding)) {
 		if pm.n < d.minMACs {
 			continue
 		}
-		cs = append(cs, result.Candidate{Rank: float64(pm.n), Order: pm.order, Ev: pm.ev, Make: func() result.Finding {
+		cs = append(cs, result.Candidate{Rank: float64(pm.n), Order: pm.order, Evidence: pm.ev, Make: func(result.Evidence) result.Finding {
 			macs := make([]string, 0, min(len(pm.macs), maxMACs))
 			for _, m := range pm.macs[:min(len(pm.macs), maxMACs)] {
 				macs = append(macs, m.String())
@@ -146,7 +146,7 @@ func (d *spoofDetector) Conclude(o *observer, add func(result.Finding)) {
 	}
 	for m, an := range d.macs {
 		if len(an.ids) >= d.minIDs {
-			cs = append(cs, result.Candidate{Rank: float64(len(an.ids)), Order: 1<<20 + an.order, Ev: an.ev, Make: func() result.Finding {
+			cs = append(cs, result.Candidate{Rank: float64(len(an.ids)), Order: 1<<20 + an.order, Evidence: an.ev, Make: func(result.Evidence) result.Finding {
 				ids := an.ids[:min(len(an.ids), maxMACs)]
 				return result.NewFinding(AnomalySpoofing, result.High,
 					fmt.Sprintf("source MAC %s announced %d device identities (%v...): a discovery table flood, or a host forging devices", m, len(an.ids), ids[:min(len(ids), 3)]),
@@ -155,7 +155,7 @@ func (d *spoofDetector) Conclude(o *observer, add func(result.Finding)) {
 		}
 		if first, ok := d.hosts[m]; ok && an.infra {
 			ev := an.infraEv
-			cs = append(cs, result.Candidate{Rank: 1, Order: 1<<21 + an.order, Ev: ev, Make: func() result.Finding {
+			cs = append(cs, result.Candidate{Rank: 1, Order: 1<<21 + an.order, Evidence: ev, Make: func(result.Evidence) result.Finding {
 				return result.NewFinding(AnomalySpoofing, result.High,
 					fmt.Sprintf("%s announced itself as switch or router %s, but the same MAC asked for an address by DHCP (frame %d) as an end host does: announcements from a host port", m, an.infraID, first),
 					ev, map[string]any{"kind": "infrastructure_from_host_port", "source_mac": m.String(), "device": an.infraID, "dhcp_frame": first})

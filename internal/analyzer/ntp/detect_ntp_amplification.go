@@ -90,7 +90,7 @@ func (d *ampDetector) Conclude(o *observer, add func(result.Finding)) {
 		if float64(h.respBytes) < d.minBytes || float64(h.respBytes) < d.minRatio*float64(h.reqBytes) {
 			continue
 		}
-		cs = append(cs, result.Candidate{Rank: float64(h.respBytes), Order: h.order, Ev: h.ev, Make: func() result.Finding {
+		cs = append(cs, result.Candidate{Rank: float64(h.respBytes), Order: h.order, Evidence: h.ev, Make: func(result.Evidence) result.Finding {
 			details := map[string]any{
 				"victim": result.Addr(a), "response_bytes": h.respBytes, "response_packets": h.respPackets, "request_bytes": h.reqBytes,
 				"monlist_responses": h.monlist, "servers": h.servers.list(), "servers_total": h.servers.n, "amplification": nil,

@@ -87,7 +87,7 @@ func (d *offsetDetector) Conclude(o *observer, add func(result.Finding)) {
 		if c.exchanges < d.min || c.pos > 0 && c.neg > 0 || c.hi > 2*c.lo {
 			continue
 		}
-		cs = append(cs, result.Candidate{Rank: c.hi, Order: c.order, Ev: c.ev, Make: func() result.Finding {
+		cs = append(cs, result.Candidate{Rank: c.hi, Order: c.order, Evidence: c.ev, Make: func(result.Evidence) result.Finding {
 			// The offset is the server's time minus the client's: a positive
 			// offset means the client is behind.
 			dir := "ahead of"

@@ -121,7 +121,7 @@ func (s *servers) conclude(o *observer, typ string, min int, add func(result.Fin
 	var cs []result.Candidate
 	for a, ps := range s.m {
 		if ps.n >= min {
-			cs = append(cs, result.Candidate{Rank: float64(ps.n), Order: ps.order, Ev: ps.ev, Make: func() result.Finding { return f(a, ps) }})
+			cs = append(cs, result.Candidate{Rank: float64(ps.n), Order: ps.order, Evidence: ps.ev, Make: func(result.Evidence) result.Finding { return f(a, ps) }})
 		}
 	}
 	result.AddTop(cs, maxFindings, add, rest)

@@ -1,0 +1,101 @@
+// Package arp analyzes ARP (RFC 826) and RARP (RFC 903): requests,
+// replies, gratuitous ARP and RFC 5227 probes and announcements, the IPv4
+// address to MAC bindings over time and the MAC to addresses view.
+//
+// It is the "arp" module. Its tool, analyze_arp_packets, decodes each
+// message with gopacket's layers.ARP (the engine hands the module every
+// ARP frame by EtherType, whatever the link layer: Ethernet, VLAN tags,
+// LLC/SNAP, Linux cooked) and reports spoofing (traffic diverted after an
+// unsolicited claim, flapping bindings, servers' addresses claimed),
+// scans, gratuitous floods, address conflicts, unanswered requests and
+// malformed messages.
+package arp
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: spent on the summary and the findings first, then on the first
+// items of each list.
+const ResponseBudget = 32 << 10
+
+// Options are the module's limits; it has none yet, and takes them in the
+// form every module does.
+type Options struct{}
+
+// Module is the ARP module.
+type Module struct{ opts Options }
+
+// New returns the ARP module.
+func New(opts Options) *Module { return &Module{opts: opts} }
+
+// Name returns "arp".
+func (*Module) Name() string { return "arp" }
+
+// Tools returns analyze_arp_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:        "analyze_arp_packets",
+		Title:       "ARP analysis",
+		Description: "ARP and RARP: statistics, IP-to-MAC bindings over time, MAC-to-IPs view, findings (spoofing with the attacker's MAC, scan, gratuitous flood, IP conflict, unanswered, malformed), then packets.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, env)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	fit(out, cfg.limitSet)
+	return out, nil
+}
+
+// fit cuts the lists of a response over ResponseBudget, the detail first:
+// the packets, then the hosts, then the bindings, each by half a round;
+// the statistics and findings stay. The packets of a caller who set limit
+// are not cut, and come on top of the budget.
+func fit(out *Output, limitSet bool) {
+	budget := ResponseBudget
+	if limitSet {
+		b, _ := json.Marshal(out.Packets)
+		budget += len(b)
+	}
+	result.FitBudget(out, budget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
+		func() bool { return result.HalveList(&out.Hosts) },
+		func() bool { return result.HalveList(&out.Bindings) },
+	)
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_arp_packets with its default arguments, without the packet list.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // a brief lists no packets
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs)}
+	}}, nil
+}

@@ -1,0 +1,104 @@
+// Package dhcpv6 analyzes DHCPv6 (RFC 8415): every message type, relay
+// messages decoded recursively, options by name (DUIDs, IA_NA, IA_TA and
+// IA_PD with their addresses, prefixes and lifetimes, status codes, DNS
+// servers, domain list, FQDN, vendor options, rapid commit, SOL_MAX_RT,
+// ...), transactions by transaction id with outcome and latency, clients
+// by DUID with what they hold, and servers with what they hand out.
+//
+// It is the "dhcpv6" module. Its tool, analyze_dhcpv6_packets, decodes
+// each message with gopacket's layers.DHCPv6 (UDP ports 546 and 547) and
+// decodes the options inside options that gopacket leaves as bytes. Its
+// detectors report several servers (rogue), unanswered SOLICITs,
+// starvation, NoAddrsAvail storms and malformed messages.
+package dhcpv6
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/result"
+)
+
+// ResponseBudget is the largest JSON a call with default page sizes
+// returns: spent on the summary and the findings first, then on the first
+// items of each list.
+const ResponseBudget = 32 << 10
+
+// Options are the module's limits; it has none yet, and takes them in the
+// form every module does.
+type Options struct{}
+
+// Module is the DHCPv6 module.
+type Module struct{ opts Options }
+
+// New returns the DHCPv6 module.
+func New(opts Options) *Module { return &Module{opts: opts} }
+
+// Name returns "dhcpv6".
+func (*Module) Name() string { return "dhcpv6" }
+
+// Tools returns analyze_dhcpv6_packets.
+func (m *Module) Tools() []analyzer.Tool {
+	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
+		Name:        "analyze_dhcpv6_packets",
+		Title:       "DHCPv6 analysis",
+		Description: "DHCPv6: statistics, servers and what they hand out, clients by DUID with addresses and prefixes, transactions with outcome and latency, findings (multiple/rogue servers, starvation, NoAddrsAvail storm, unanswered SOLICIT, malformed), then messages with options by name.",
+		OpenWorld:   true,
+		Params:      detectors.Params(),
+	}, m.analyze, writeReport)}
+}
+
+func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Output, error) {
+	cfg, err := newConfig(in, env)
+	if err != nil {
+		return nil, err
+	}
+	obs := newObserver(cfg)
+	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	if err != nil {
+		return nil, err
+	}
+	out := obs.output(in, res, modkit.Warnings(res, true))
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	fit(out, cfg.limitSet)
+	return out, nil
+}
+
+// fit cuts the lists of a response over ResponseBudget, the detail first:
+// the packets, then the transactions, clients and servers, each by half a
+// round;
+// the statistics and findings stay. The packets of a caller who set limit
+// are not cut, and come on top of the budget.
+func fit(out *Output, limitSet bool) {
+	budget := ResponseBudget
+	if limitSet {
+		b, _ := json.Marshal(out.Packets)
+		budget += len(b)
+	}
+	result.FitBudget(out, budget,
+		func() bool { return result.Halve(&out.Packets, &out.PacketsPage, limitSet) },
+		func() bool { return result.HalveList(&out.Transactions) },
+		func() bool { return result.HalveList(&out.Clients) },
+		func() bool { return result.HalveList(&out.Servers) },
+	)
+}
+
+var _ modkit.Passer = (*Module)(nil)
+
+// NewPass returns the module's part of a pass shared with other modules:
+// analyze_dhcpv6_packets with its default arguments, without the packet list.
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.limit = 0 // a brief lists no packets
+	obs := newObserver(cfg)
+	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs)}
+	}}, nil
+}
