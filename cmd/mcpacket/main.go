@@ -17,6 +17,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
@@ -30,6 +31,7 @@ func registry() (*analyzer.Registry, error) {
 		icmp.New(icmp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
+		tls.New(tls.Options{}),
 	}
 	all := append([]analyzer.Module{overview.New(overview.Options{Modules: overview.Passers(mods...)})}, mods...)
 	// The drill-down module filters on the TCP module's analysis
