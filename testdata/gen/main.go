@@ -75,6 +75,16 @@ var captures = map[string]func(*capWriter){
 	"tcp-zero-window.pcap":        tcpTimeline(tcpZeroWindow),
 	"tcp-handshake-failures.pcap": tcpTimeline(tcpHandshakeFailures),
 	"tcp-half-open.pcap":          tcpTimeline(tcpHalfOpen),
+	// TLS (tls.go)
+	"tls-normal.pcap":            tcpTimeline(tlsNormal),
+	"tls-expired-cert.pcap":      tcpTimeline(tlsExpired),
+	"tls-self-signed.pcap":       tcpTimeline(tlsSelfSigned),
+	"tls-name-mismatch.pcap":     tcpTimeline(tlsNameMismatch),
+	"tls-weak-tls10.pcap":        tcpTimeline(tlsWeak),
+	"tls-non-standard-port.pcap": tcpTimeline(tlsOddPort),
+	"tls-missing-sni.pcap":       tcpTimeline(tlsNoSNI),
+	"tls-handshake-failure.pcap": tcpTimeline(tlsFailure),
+	"tls-malformed.pcap":         tcpTimeline(tlsMalformed),
 }
 
 // capWriter is the capture a builder writes, its frames timed from
