@@ -27,6 +27,7 @@ type tcpConn struct {
 	s    *session
 	p    [2]recordParser // by engine direction
 	bulk bool            // handshake over both ways: no more reassembly, TCP payload bytes counted
+	last int             // last frame
 	fin  [2]bool
 }
 
@@ -103,17 +104,17 @@ func (o *observer) tcp(p *engine.Packet) {
 			return
 		}
 		s := o.newSession(false, src, dst, p)
-		if s == nil {
-			return
-		}
-		c = &tcpConn{key: k, s: s}
+		c = &tcpConn{key: k, s: s} // s nil past the session cap: the connection is remembered as counted
 		if len(o.tcpConns) >= o.cfg.lim.conns {
 			o.evictConns()
 		}
 		o.tcpConns[k] = c
 	}
+	if c.s == nil {
+		return
+	}
 	o.tlsPackets++
-	c.s.lastFrame = p.Number
+	c.s.lastFrame, c.last = p.Number, p.Number
 	if c.bulk {
 		r := dirServer
 		if src == c.s.client {
@@ -148,11 +149,11 @@ func (o *observer) evictConns() {
 	cut := len(o.tcpConns) / 10
 	var oldest []int
 	for _, c := range o.tcpConns {
-		oldest = append(oldest, c.s.lastFrame)
+		oldest = append(oldest, c.last)
 	}
 	limit := nth(oldest, cut)
 	for k, c := range o.tcpConns {
-		if c.s.lastFrame <= limit {
+		if c.last <= limit {
 			delete(o.tcpConns, k)
 			o.connsEvicted++
 		}
@@ -190,7 +191,7 @@ func (o *observer) newSession(quic bool, src, dst netip.AddrPort, p *engine.Pack
 // TCP connection.
 func (o *observer) parserOf(s *session, dir int) *recordParser {
 	k := keyOf(s.client, s.server)
-	if c := o.tcpConns[k]; c != nil && c.s == s {
+	if c := o.tcpConns[k]; c != nil && c.s == s && s != nil {
 		return &c.p[dir]
 	}
 	return nil
@@ -201,7 +202,7 @@ func (o *observer) Data(sc *engine.StreamConn, fromClient bool, data []byte, at 
 	c, _ := sc.State.(*tcpConn)
 	if c == nil {
 		c = o.tcpConns[keyOf(sc.Client, sc.Server)]
-		if c == nil {
+		if c == nil || c.s == nil {
 			return
 		}
 		// The engine's client is the sender of the first segment fed,
@@ -211,6 +212,9 @@ func (o *observer) Data(sc *engine.StreamConn, fromClient bool, data []byte, at 
 	dir := 0
 	if !fromClient {
 		dir = 1
+	}
+	if c.s.role(dir) == dirServer {
+		c.s.serverSpoke = true
 	}
 	n := c.p[dir].feed(c.s, dir, data, at)
 	sc.Consume(fromClient, n)

@@ -382,7 +382,7 @@ func (o *observer) udp(p *engine.Packet) {
 		if len(o.quic) == 0 || b[0]&0x40 == 0 {
 			return
 		}
-		if qc := o.quic[keyOf(src, dst)]; qc != nil {
+		if qc := o.quic[keyOf(src, dst)]; qc != nil && qc.s != nil {
 			o.tlsPackets++
 			qc.s.lastFrame = p.Number
 			if src == qc.first {
@@ -412,16 +412,19 @@ func (o *observer) udp(p *engine.Packet) {
 				return // a connection is picked up from its first Initial
 			}
 			s := o.newSession(true, src, dst, p)
+			if len(o.quic) >= o.cfg.lim.conns {
+				o.connsEvicted += len(o.quic)
+				clear(o.quic)
+			}
+			qc = &quicConn{s: s, first: src} // s nil past the session cap: remembered as counted
+			o.quic[k] = qc
 			if s == nil {
 				return
 			}
-			if len(o.quic) >= o.cfg.lim.conns {
-				clear(o.quic)
-				o.connsEvicted += o.cfg.lim.conns
-			}
-			qc = &quicConn{s: s, first: src}
-			o.quic[k] = qc
 			s.qVersion = h.version
+		}
+		if qc.s == nil {
+			return
 		}
 		o.quicPacket(qc, h, b[off:off+h.size], src, p)
 		off += h.size

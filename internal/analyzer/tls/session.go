@@ -48,6 +48,8 @@ type session struct {
 	encBytes    [2]int64
 	hsTypes     [2][]uint8 // plaintext handshake message types in order (first 16)
 
+	serverSpoke bool // the server sent bytes (a ServerHello the capture missed is no failure)
+
 	malformed      string
 	malformedFrame int
 
@@ -273,7 +275,7 @@ func (s *session) failed() (bool, string) {
 			return true, "fatal alert " + alertName(a.desc) + " from the " + who
 		}
 	}
-	if s.ch != nil && s.sh == nil && !s.quic {
+	if s.ch != nil && s.sh == nil && !s.quic && !s.serverSpoke {
 		return true, "no ServerHello"
 	}
 	return false, ""

@@ -29,6 +29,7 @@ type recordParser struct {
 	dead      bool   // the stream stopped looking like TLS; nothing more is parsed
 	records   int
 	sslv2     bool // the direction speaks SSL 2.0 records
+	hsSkip    int  // bytes of an oversized handshake message still to pass
 }
 
 // feed parses data, contiguous bytes of one direction, and returns how many
@@ -100,8 +101,10 @@ func (p *recordParser) feed(s msgSink, dir int, data []byte, at func(int) (int, 
 		}
 		typ, n := b[0], int(b[3])<<8|int(b[4])
 		if typ < ctChangeCipherSpec || typ > ctHeartbeat || b[1] != 3 || b[2] > 4 || n > maxRecord {
-			frame, _ := at(off)
-			s.badInput(dir, "bytes that are not a TLS record header where one was due", frame)
+			if p.records > 0 {
+				frame, _ := at(off)
+				s.badInput(dir, "bytes that are not a TLS record header where one was due", frame)
+			} // else the capture begins inside a record: nothing to judge
 			p.dead = true
 			return len(data)
 		}
@@ -151,6 +154,11 @@ func (p *recordParser) passed(s msgSink, dir int, frame int, t time.Time) {
 // handshake takes the fragment of one handshake record and hands each
 // message it completes to s.
 func (p *recordParser) handshake(s msgSink, dir int, frag []byte, frame int, t time.Time) {
+	if p.hsSkip > 0 { // the rest of a message too large to hold
+		n := min(p.hsSkip, len(frag))
+		p.hsSkip -= n
+		frag = frag[n:]
+	}
 	buf := frag
 	if len(p.hs) > 0 {
 		p.hs = append(p.hs, frag...)
@@ -159,8 +167,10 @@ func (p *recordParser) handshake(s msgSink, dir int, frag []byte, frame int, t t
 	for len(buf) >= 4 {
 		n := int(buf[1])<<16 | int(buf[2])<<8 | int(buf[3])
 		if n > maxHandshake {
-			s.badInput(dir, "a handshake message announcing more than 128 KiB", frame)
-			p.dead, p.hs = true, nil
+			// Too large to hold (a certificate chain of hundreds of
+			// KiB): passed over, not decoded.
+			p.hsSkip = 4 + n - len(buf)
+			p.hs = p.hs[:0]
 			return
 		}
 		if len(buf) < 4+n {

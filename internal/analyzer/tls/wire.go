@@ -58,8 +58,9 @@ const (
 // TLS 1.2 allows for compression and encryption).
 const maxRecord = 1<<14 + 2048
 
-// maxHandshake caps one handshake message held for reassembly.
-const maxHandshake = 1 << 17
+// maxHandshake caps one handshake message held for reassembly; larger
+// ones (certificate chains of hundreds of KiB) are passed over.
+const maxHandshake = 1 << 18
 
 // Decoding errors: a message too short for what its lengths announce.
 var (
