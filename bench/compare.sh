@@ -8,11 +8,14 @@
 # against tshark -Y with the same filter), and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
 # tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
+# tls (against tshark -Y "tls.handshake || quic" -T fields, on the full mix),
 # and overview (against tshark -qz io,phs -z conv,tcp -z conv,udp -z
 # endpoints,ip; it also times every module's own tool in the same run and
 # fails when the overview takes more than 1.5 times the slowest of them).
 #
-# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/.
+# The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/:
+# mix-<n>.pcap, or <mix>-<n>.pcap made with -mix <mix> when BENCH_MIX is set
+# (the tls case uses the full mix by default).
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
 # its RSS budget or not fast enough against tshark (the acceptance bars).
 set -euo pipefail
@@ -23,7 +26,9 @@ packets=${2:-1000000}
 gen=${BENCH_GEN:-../shared/bench-gen}
 out=bench/out
 mkdir -p "$out"
+mix=${BENCH_MIX:-}
 capture="$out/mix-$packets.pcap"
+if [ -n "$mix" ]; then capture="$out/$mix-$packets.pcap"; fi
 
 ours_args=(analyze "$module")
 case "$module" in
@@ -38,13 +43,16 @@ case "$module" in
   tcp-retransmissions) ours_args=(analyze tcp --tool analyze_tcp_retransmissions); tshark_args=(-Y tcp.analysis.retransmission -T fields -e frame.number -e tcp.stream); rss_mb=150; speedup=20 ;;
   filter)   flt='ip.addr == 198.18.0.0/16 && udp.port == 53 && frame.len > 300'
             ours_args=(analyze packets --tool get_packets --filter "$flt"); tshark_args=(-Y "$flt" -T fields -e frame.number); rss_mb=100; speedup=20 ;;
+  tls)      mix=${mix:-full}; capture="$out/$mix-$packets.pcap"
+            tshark_args=(-Y "tls.handshake || quic" -T fields -e frame.number -e tls.handshake.extensions_server_name); rss_mb=150; speedup=20 ;;
   overview) tshark_args=(-q -z io,phs -z conv,tcp -z conv,udp -z endpoints,ip); rss_mb=200; speedup=20 ;;
   *) echo "unknown case $module" >&2; exit 2 ;;
 esac
 
 if [ ! -s "$capture" ]; then
   echo "generating $capture with $gen ($packets packets, seed 1)"
-  (cd "$gen" && go run . -n "$packets" -seed 1 -o "$OLDPWD/$capture")
+  mixarg=(); if [ -n "$mix" ]; then mixarg=(-mix "$mix"); fi
+  (cd "$gen" && go run . -n "$packets" -seed 1 "${mixarg[@]}" -o "$OLDPWD/$capture")
 fi
 CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
 
