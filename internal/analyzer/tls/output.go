@@ -26,6 +26,12 @@ func (o *observer) summary() Summary {
 		Certificates: len(o.certOrder) + o.certsDropped, Malformed: o.malformedCount}
 	ciphers := result.NewCounter[uint16](1<<16, 0)
 	for _, s := range o.sessions {
+		if s.ch != nil && s.ch.sni != "" {
+			if sm.names == nil {
+				sm.names = map[connKey]string{}
+			}
+			sm.names[keyOf(s.client, s.server)] = text(s.ch.sni)
+		}
 		if s.quic {
 			sm.QUICSessions++
 		} else {

@@ -1,6 +1,8 @@
 package tls
 
 import (
+	"net/netip"
+
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
@@ -73,6 +75,16 @@ type Summary struct {
 	Malformed          int            `json:"malformed" jsonschema:"sessions with a record or message that did not decode"`
 	QUICRetries        int            `json:"quic_retries"`
 	QUICVersionNeg     int            `json:"quic_version_negotiations"`
+
+	names map[connKey]string // the SNI of each session's connection, for FlowName
+}
+
+// FlowName returns the server name (SNI, escaped) the client of the TCP
+// connection or QUIC flow between a and b asked for, in either order, or
+// "": the hook by which the overview's flow table can show it (the
+// summary is the module's brief in a shared pass).
+func (s *Summary) FlowName(a, b netip.AddrPort) string {
+	return s.names[keyOf(a, b)]
 }
 
 // TopLists are the aggregates.

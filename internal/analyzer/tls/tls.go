@@ -87,6 +87,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	}
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.summary(), Findings: obs.findings()}
+		sm := obs.summary()
+		return modkit.Brief{Module: m.Name(), Summary: &sm, Findings: obs.findings()}
 	}}, nil
 }

@@ -2,6 +2,7 @@ package tls
 
 import (
 	"encoding/json"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -157,4 +158,21 @@ func TestREADMEThresholds(t *testing.T) {
 
 func TestPrompts(t *testing.T) {
 	pcaptest.CheckPrompts(t, New(Options{}).Prompts(), "analyze_tls_sessions", "tls_security_analysis", "tls_troubleshooting_analysis", "tls_forensic_investigation")
+}
+
+// TestBriefFlowName: the brief's summary names each session's flow by its
+// SNI, in either order of the ends (the overview's hook).
+func TestBriefFlowName(t *testing.T) {
+	b := pcaptest.Brief(t, New(Options{}), pcaptest.GenFile(t, "tls-normal.pcap"))
+	sm, ok := b.Summary.(*Summary)
+	if !ok {
+		t.Fatalf("brief summary is %T", b.Summary)
+	}
+	c, s := netip.MustParseAddrPort("192.168.1.22:50000"), netip.MustParseAddrPort("203.0.113.20:443")
+	if sm.FlowName(c, s) != "www.example.com" || sm.FlowName(s, c) != "www.example.com" || sm.FlowName(c, netip.MustParseAddrPort("203.0.113.20:444")) != "" {
+		t.Errorf("flow names: %v", sm.names)
+	}
+	if sm.Sessions != 3 || len(b.Findings) != 0 {
+		t.Errorf("brief: %+v", b)
+	}
 }
