@@ -238,9 +238,11 @@ func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
 	c.p[dir].dead = true
 }
 
-// Closed forgets a connection.
+// Closed forgets a connection, unless it is no longer reassembled (its
+// stream then idles out in the reassembler while its packets are still
+// counted here).
 func (o *observer) Closed(sc *engine.StreamConn) {
-	if c, _ := sc.State.(*tcpConn); c != nil && o.tcpConns[c.key] == c {
+	if c, _ := sc.State.(*tcpConn); c != nil && !c.bulk && o.tcpConns[c.key] == c {
 		delete(o.tcpConns, c.key)
 	}
 }

@@ -49,7 +49,7 @@ func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
 		Name:        "analyze_tls_sessions",
 		Title:       "TLS and QUIC analysis",
-		Description: "TLS over TCP (any port) and QUIC without keys: per session SNI, ALPN, versions, cipher suites, certificates (TLS <= 1.2), JA3/JA3S/JA4, alerts and timing; aggregates per SNI, registered domain and fingerprint; findings (deprecated versions, weak ciphers, expired, self-signed or mismatched certificates, non-standard ports, missing SNI, handshake failures, malformed TLS); then sessions and certificates, paged.",
+		Description: "TLS over TCP (any port) and QUIC, no keys needed: per session SNI, ALPN, versions, ciphers, certificates, JA3/JA3S/JA4, alerts, timing; top names and fingerprints; findings (old versions, weak ciphers, bad certificates, odd ports, missing SNI, failed handshakes, malformed); sessions and certificates paged.",
 		OpenWorld:   true,
 		Params:      detectors.Params(),
 	}, m.analyze, writeReport)}
