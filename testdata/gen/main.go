@@ -85,6 +85,13 @@ var captures = map[string]func(*capWriter){
 	"tls-missing-sni.pcap":       tcpTimeline(tlsNoSNI),
 	"tls-handshake-failure.pcap": tcpTimeline(tlsFailure),
 	"tls-malformed.pcap":         tcpTimeline(tlsMalformed),
+	// TLS recorded from Go's crypto/tls (tlsgo.go)
+	"tls-go-normal.pcap":        tcpTimeline(goNormal),
+	"tls-go-tls13.pcap":         tcpTimeline(goTLS13),
+	"tls-go-expired-cert.pcap":  tcpTimeline(goExpired),
+	"tls-go-self-signed.pcap":   tcpTimeline(goSelfSigned),
+	"tls-go-name-mismatch.pcap": tcpTimeline(goNameMismatch),
+	"tls-go-tls10-rc4.pcap":     tcpTimeline(goWeak),
 }
 
 // capWriter is the capture a builder writes, its frames timed from

@@ -154,8 +154,10 @@ func (s *session) clientHello(h *hello, frame int, t time.Time) {
 		return
 	}
 	s.ch, s.chFrame, s.chTime = h, frame, t
-	s.ja3Full, s.ja3 = h.ja3()
-	s.ja4 = ja4(h, s.quic)
+	if h.err == nil {
+		s.ja3Full, s.ja3 = h.ja3()
+		s.ja4 = ja4(h, s.quic)
+	}
 	s.o.clientHello(s)
 }
 
@@ -168,7 +170,9 @@ func (s *session) serverHello(h *hello, frame int, t time.Time) {
 		return
 	}
 	s.sh, s.shFrame, s.shTime = h, frame, t
-	s.ja3sFull, s.ja3s = h.ja3s()
+	if h.err == nil {
+		s.ja3sFull, s.ja3s = h.ja3s()
+	}
 }
 
 func (s *session) sslv2Hello(dir int, body []byte, frame int, t time.Time) {

@@ -35,7 +35,26 @@ func TestGeneratedDetectors(t *testing.T) {
 		"tls-missing-sni.pcap":       {AnomalyMissingSNI: "low"},
 		"tls-handshake-failure.pcap": {AnomalyHandshakeFailures: "medium"},
 		"tls-malformed.pcap":         {AnomalyMalformed: "low"},
+		// Recorded from Go's crypto/tls client and server.
+		"tls-go-normal.pcap":        {},
+		"tls-go-tls13.pcap":         {},
+		"tls-go-expired-cert.pcap":  {AnomalyExpiredCert: "high"},
+		"tls-go-self-signed.pcap":   {AnomalySelfSigned: "medium"},
+		"tls-go-name-mismatch.pcap": {AnomalyNameMismatch: "medium"},
+		"tls-go-tls10-rc4.pcap":     {AnomalyDeprecatedVersion: "medium", AnomalyWeakCipher: "high"},
 	}, findings)
+}
+
+// TestGeneratedTshark: on every generated TLS capture, the hellos and
+// certificates agree with the installed tshark's, as on the corpus.
+func TestGeneratedTshark(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", "tls-*.pcap"))
+	args := []string{"-n", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,",
+		"-Y", "tls.handshake.type==1 || tls.handshake.type==2 || tls.handshake.type==11", "-e", "frame.number"}
+	for _, c := range tlsColumns {
+		args = append(args, "-e", c)
+	}
+	pcaptest.LiveTshark(t, files, 30, args, compareTLS)
 }
 
 // TestGeneratedSessions checks what the normal capture's sessions say:

@@ -147,7 +147,8 @@ type hello struct {
 	earlyData     bool     // early_data present
 	ticketLen     int      // session_ticket extension length (-1: absent)
 	compression   []byte
-	extensionsRaw bool // an extensions block was present
+	extensionsRaw bool  // an extensions block was present
+	err           error // why it did not fully decode (no fingerprint then, as Wireshark gives none)
 }
 
 // parseHello decodes a ClientHello or ServerHello body (the handshake
@@ -165,7 +166,8 @@ func parseHello(typ uint8, b []byte) (*hello, error) {
 	if typ == hsServerHello && h.version>>8 == 0x7f && h.version&0xff < 22 {
 		// TLS 1.3 drafts before 22: no session id, no compression.
 		h.ciphers = []uint16{r.u16()}
-		return h, h.extensionsBlock(&r)
+		h.err = h.extensionsBlock(&r)
+		return h, h.err
 	}
 	sid := r.vec8()
 	h.sessionIDLen = len(sid)
@@ -181,7 +183,8 @@ func parseHello(typ uint8, b []byte) (*hello, error) {
 		h.compression = []byte{r.u8()}
 		h.hrr = string(random) == hrrRandom
 	}
-	return h, h.extensionsBlock(&r)
+	h.err = h.extensionsBlock(&r)
+	return h, h.err
 }
 
 // extensionsBlock decodes the extensions that end a hello, if any.
@@ -301,6 +304,7 @@ func parseSSLv2Hello(b []byte) (*hello, error) {
 	r.skip(sidLen)
 	r.skip(chLen)
 	if r.err != nil {
+		h.err = r.err
 		return h, r.err
 	}
 	for i := 0; i+2 < len(cs); i += 3 {

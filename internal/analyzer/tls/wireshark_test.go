@@ -50,6 +50,8 @@ func frameFields(items []traceItem) map[string]string {
 				for _, c := range h.ciphers {
 					ciphers = append(ciphers, fmt.Sprintf("0x%04x", c))
 				}
+			}
+			if !h.sslv2 && h.err == nil { // Wireshark gives no fingerprint of a hello that did not decode
 				if h.typ == hsClientHello {
 					_, j := h.ja3()
 					ja3 = append(ja3, j)
