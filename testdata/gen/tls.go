@@ -4,9 +4,9 @@ package main
 // byte (ClientHello, ServerHello, Certificate, ServerHelloDone, alerts,
 // ChangeCipherSpec and application data records) over simulated TCP
 // connections, with certificates made by crypto/x509 from fixed Ed25519
-// keys, so that every run writes the same bytes. (Go's crypto/tls cannot
-// be recorded deterministically: its key shares and randoms come from the
-// system's random source whatever Config.Rand says.)
+// keys: the cases Go's crypto/tls will not produce (a fatal alert to every
+// hello, a malformed hello, a hello without SNI, several sessions per
+// capture). tlsgo.go records real crypto/tls sessions.
 
 import (
 	"crypto/ed25519"
