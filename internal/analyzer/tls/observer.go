@@ -276,8 +276,5 @@ func (o *observer) cert(der []byte, session, frame int, fromClient bool) *certIn
 	return ci
 }
 
-// clientHello is told of each session's first ClientHello.
-func (o *observer) clientHello(s *session) {}
-
 // text renders a string from the capture.
 func text(s string) string { return result.Text(s, 256) }

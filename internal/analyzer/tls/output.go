@@ -276,6 +276,7 @@ func (s *session) present(listCiphers bool) Session {
 			for _, e := range h.exts {
 				out.Extensions = append(out.Extensions, int(e))
 			}
+			out.JA3String = s.ja3Full
 		}
 	}
 	if h := s.sh; h != nil {

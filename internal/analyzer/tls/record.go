@@ -130,6 +130,7 @@ type Session struct {
 	Resumption   string   `json:"resumption,omitempty" jsonschema:"psk, ticket, session_id, or empty for a full handshake"`
 	HRR          bool     `json:"hello_retry_request,omitempty"`
 	JA3          string   `json:"ja3,omitempty"`
+	JA3String    string   `json:"ja3_string,omitempty" jsonschema:"the string JA3 hashes (with list_ciphers)"`
 	JA3S         string   `json:"ja3s,omitempty"`
 	JA4          string   `json:"ja4,omitempty"`
 	ClientHelloP int      `json:"client_hello_packet,omitempty"`

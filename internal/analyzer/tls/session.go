@@ -158,7 +158,6 @@ func (s *session) clientHello(h *hello, frame int, t time.Time) {
 		s.ja3Full, s.ja3 = h.ja3()
 		s.ja4 = ja4(h, s.quic)
 	}
-	s.o.clientHello(s)
 }
 
 func (s *session) serverHello(h *hello, frame int, t time.Time) {
@@ -186,7 +185,6 @@ func (s *session) sslv2Hello(dir int, body []byte, frame int, t time.Time) {
 	if s.ch == nil {
 		s.ch, s.chFrame, s.chTime = h, frame, t
 		s.ja4 = ja4(h, false)
-		s.o.clientHello(s)
 	}
 	if s.o.trace != nil {
 		s.o.trace(traceItem{frame: frame, typ: hsClientHello, hello: h})

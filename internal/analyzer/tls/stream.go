@@ -72,27 +72,20 @@ func (p *recordParser) feed(s msgSink, dir int, data []byte, at func(int) (int, 
 			off += hdr + n
 			continue
 		}
-		if p.records == 0 && isSSLv2ServerHello(b) {
+		if server, client := isSSLv2ServerHello(b), isSSLv2Hello(b); p.records == 0 && (server || client) {
 			n := int(b[0]&0x7f)<<8 | int(b[1])
 			if len(b) < 2+n {
 				return off
 			}
 			frame, t := at(off + 1 + n)
-			s.sslv2ServerHello(dir, b[2:2+n], frame, t)
-			p.records++
-			p.sslv2 = true
-			off += 2 + n
-			continue
-		}
-		if p.records == 0 && isSSLv2Hello(b) {
-			n := int(b[0]&0x7f)<<8 | int(b[1])
-			if len(b) < 2+n {
-				return off
+			if server {
+				s.sslv2ServerHello(dir, b[2:2+n], frame, t)
+				p.sslv2 = true
+			} else {
+				s.sslv2Hello(dir, b[2:2+n], frame, t)
+				p.sslv2 = b[3] == 0 && b[4] == 2 // SSL 2.0 proper, not an SSLv2-compatible TLS hello
 			}
-			frame, t := at(off + 1 + n)
-			s.sslv2Hello(dir, b[2:2+n], frame, t)
 			p.records++
-			p.sslv2 = b[3] == 0 && b[4] == 2 // SSL 2.0 proper, not an SSLv2-compatible TLS hello
 			off += 2 + n
 			continue
 		}

@@ -128,27 +128,26 @@ func parseSSLv2ServerHello(b []byte) (h *hello, cert []byte, err error) {
 // hello is a decoded ClientHello or ServerHello: every field the analysis
 // and the fingerprints use. Slices are owned by the hello.
 type hello struct {
-	typ           uint8  // hsClientHello or hsServerHello
-	version       uint16 // legacy_version (client_version / server_version)
-	sslv2         bool   // an SSLv2-format CLIENT-HELLO
-	hrr           bool   // a ServerHello that is a HelloRetryRequest
-	sessionIDLen  int
-	sessionID     []byte   // up to 32 bytes
-	ciphers       []uint16 // offered (client) or the one selected (server)
-	exts          []uint16 // extension types in order
-	sni           string   // first host_name of server_name (raw bytes)
-	alpn          []string // offered (client) or selected (server)
-	versions      []uint16 // supported_versions: offered, or the selected one
-	groups        []uint16 // supported_groups
-	pointFormats  []uint8
-	sigAlgs       []uint16
-	keyShares     []uint16 // key_share groups (client: offered; server: selected)
-	psk           bool     // pre_shared_key present
-	earlyData     bool     // early_data present
-	ticketLen     int      // session_ticket extension length (-1: absent)
-	compression   []byte
-	extensionsRaw bool  // an extensions block was present
-	err           error // why it did not fully decode (no fingerprint then, as Wireshark gives none)
+	typ          uint8  // hsClientHello or hsServerHello
+	version      uint16 // legacy_version (client_version / server_version)
+	sslv2        bool   // an SSLv2-format CLIENT-HELLO
+	hrr          bool   // a ServerHello that is a HelloRetryRequest
+	sessionIDLen int
+	sessionID    []byte   // up to 32 bytes
+	ciphers      []uint16 // offered (client) or the one selected (server)
+	exts         []uint16 // extension types in order
+	sni          string   // first host_name of server_name (raw bytes)
+	alpn         []string // offered (client) or selected (server)
+	versions     []uint16 // supported_versions: offered, or the selected one
+	groups       []uint16 // supported_groups
+	pointFormats []uint8
+	sigAlgs      []uint16
+	keyShares    []uint16 // key_share groups (client: offered; server: selected)
+	psk          bool     // pre_shared_key present
+	earlyData    bool     // early_data present
+	ticketLen    int      // session_ticket extension length (-1: absent)
+	compression  []byte
+	err          error // why it did not fully decode (no fingerprint then, as Wireshark gives none)
 }
 
 // parseHello decodes a ClientHello or ServerHello body (the handshake
@@ -199,7 +198,6 @@ func (h *hello) extensionsBlock(r *reader) error {
 	if r.err != nil {
 		return r.err
 	}
-	h.extensionsRaw = true
 	er := reader{b: exts}
 	for er.len() > 0 && er.err == nil {
 		t := er.u16()
