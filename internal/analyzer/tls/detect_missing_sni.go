@@ -20,7 +20,7 @@ var missingSNI = analyzer.Detector[*session, *observer]{
 			var ss []*session
 			for _, s := range o.sessions {
 				a := s.server.Addr()
-				if s.ch == nil || s.ch.sslv2 || s.ch.sni != "" || !a.IsGlobalUnicast() || a.IsPrivate() {
+				if s.ch == nil || s.ch.sslv2 || s.dtls || s.ch.sni != "" || !a.IsGlobalUnicast() || a.IsPrivate() {
 					continue
 				}
 				ss = append(ss, s)

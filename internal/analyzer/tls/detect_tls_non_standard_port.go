@@ -39,7 +39,7 @@ var nonStandardPort = analyzer.Detector[*session, *observer]{
 			idx := map[uint16]*hit{}
 			seen := map[netip.AddrPort]bool{}
 			for _, s := range o.sessions {
-				if s.ch == nil || standardPorts[s.server.Port()] {
+				if s.ch == nil || s.dtls || standardPorts[s.server.Port()] { // DTLS (WebRTC, VPNs) uses any port
 					continue
 				}
 				h := idx[s.server.Port()]

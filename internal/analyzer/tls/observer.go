@@ -39,6 +39,7 @@ type observer struct {
 	tcpConns map[connKey]*tcpConn
 	reasm    *engine.Reassembler
 	quic     map[connKey]*quicConn
+	dtls     map[connKey]*dtlsConn
 	quicSeen bool
 
 	sessions        []*session
@@ -68,7 +69,7 @@ var (
 )
 
 func newObserver(cfg *config) *observer {
-	return &observer{cfg: cfg, tcpConns: map[connKey]*tcpConn{}, quic: map[connKey]*quicConn{}, certs: map[[32]byte]*certInfo{}}
+	return &observer{cfg: cfg, tcpConns: map[connKey]*tcpConn{}, quic: map[connKey]*quicConn{}, dtls: map[connKey]*dtlsConn{}, certs: map[[32]byte]*certInfo{}}
 }
 
 // Interest: TCP and UDP only.

@@ -242,6 +242,9 @@ func (s *session) present(listCiphers bool) Session {
 		JA3: s.ja3, JA3S: s.ja3s, JA4: s.ja4, ClientHelloP: s.chFrame, ServerHelloP: s.shFrame,
 		BytesToSrv: s.encBytes[dirClient], BytesToCli: s.encBytes[dirServer], CCS: s.ccs[0] || s.ccs[1],
 		Finished: s.finished[0] || s.finished[1], Malformed: s.malformed}
+	if s.dtls {
+		out.Transport = "dtls"
+	}
 	if s.quic {
 		out.Transport = "quic"
 		out.QUICVersion = quicVersionName(s.qVersion)

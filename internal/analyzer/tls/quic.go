@@ -378,6 +378,10 @@ func (o *observer) udp(p *engine.Packet) {
 		return
 	}
 	src, dst := netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))
+	if b[0] == ctHandshake && b[1] == 0xfe {
+		o.dtlsRecord(b, src, dst, p)
+		return
+	}
 	if b[0]&0x80 == 0 {
 		if len(o.quic) == 0 || b[0]&0x40 == 0 {
 			return

@@ -11,6 +11,7 @@ type session struct {
 	o         *observer
 	id        int
 	quic      bool
+	dtls      bool
 	client    netip.AddrPort
 	server    netip.AddrPort
 	flip      bool // the engine's direction 0 is the server's
@@ -113,7 +114,7 @@ func (s *session) handshake(dir int, typ uint8, body []byte, frame int, t time.T
 	switch typ {
 	case hsClientHello, hsServerHello:
 		var err error
-		h, err = parseHello(typ, body)
+		h, err = parseHelloOf(typ, body, s.dtls)
 		if err != nil {
 			s.malformedAt("a "+hsName(typ)+" that does not decode: "+err.Error(), frame)
 		}
@@ -157,6 +158,9 @@ func (s *session) clientHello(h *hello, frame int, t time.Time) {
 	if h.err == nil {
 		s.ja3Full, s.ja3 = h.ja3()
 		s.ja4 = ja4(h, s.quic)
+		if s.dtls {
+			s.ja4 = "d" + s.ja4[1:]
+		}
 	}
 }
 
@@ -277,7 +281,7 @@ func (s *session) failed() (bool, string) {
 			return true, "fatal alert " + alertName(a.desc) + " from the " + who
 		}
 	}
-	if s.ch != nil && s.sh == nil && !s.quic && !s.serverSpoke {
+	if s.ch != nil && s.sh == nil && !s.quic && !s.dtls && !s.serverSpoke {
 		return true, "no ServerHello"
 	}
 	return false, ""

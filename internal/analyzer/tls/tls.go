@@ -5,7 +5,8 @@
 // TCP port from the content (streams reassembled, records split over
 // segments and several handshake messages per record handled) and QUIC on
 // any UDP port (long header packets parsed, Initial packets decrypted with
-// the version's initial secrets, CRYPTO frames put back in order). Per
+// the version's initial secrets, CRYPTO frames put back in order), and
+// DTLS hellos that fit in one datagram. Per
 // session it reports the server name, ALPN, versions, cipher suites, key
 // share groups, resumption, HelloRetryRequest, alerts, handshake timing,
 // encrypted bytes each way, the certificate chain (TLS <= 1.2, decoded

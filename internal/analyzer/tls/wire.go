@@ -152,7 +152,11 @@ type hello struct {
 
 // parseHello decodes a ClientHello or ServerHello body (the handshake
 // message without its 4-byte header).
-func parseHello(typ uint8, b []byte) (*hello, error) {
+func parseHello(typ uint8, b []byte) (*hello, error) { return parseHelloOf(typ, b, false) }
+
+// parseHelloOf decodes a hello of TLS, or of DTLS (RFC 6347 §4.2.1: a
+// cookie follows a ClientHello's session id).
+func parseHelloOf(typ uint8, b []byte, dtls bool) (*hello, error) {
 	h := &hello{typ: typ, ticketLen: -1}
 	r := reader{b: b}
 	h.version = r.u16()
@@ -172,6 +176,9 @@ func parseHello(typ uint8, b []byte) (*hello, error) {
 	h.sessionIDLen = len(sid)
 	h.sessionID = append([]byte(nil), sid[:min(len(sid), 32)]...)
 	if typ == hsClientHello {
+		if dtls {
+			r.vec8() // cookie
+		}
 		cs := r.vec16()
 		for i := 0; i+1 < len(cs); i += 2 {
 			h.ciphers = append(h.ciphers, binary.BigEndian.Uint16(cs[i:]))
