@@ -66,6 +66,7 @@ func FuzzHello(f *testing.F) {
 			ja4(h, true)
 			h.maxVersion()
 		}
+		parseHelloOf(hsClientHello, b, true) // DTLS: a cookie after the session id
 		parseSSLv2Hello(b)
 		parseSSLv2ServerHello(b)
 	})
