@@ -25,6 +25,7 @@ const (
 	shareConn    = 0.25
 	bytesCert    = 4096 // a decoded certificate
 	shareCert    = 0.10
+	shareHeld    = 0.10 // bytes of unfinished handshake messages and out-of-order CRYPTO data
 )
 
 // limits are the bounds of one analysis's tables.
@@ -32,13 +33,15 @@ type limits struct {
 	sessions int // sessions kept; later ones are counted only
 	conns    int // live TCP connections and QUIC connections tracked
 	certs    int // distinct certificates kept
+	held     int // bytes held for unfinished messages over all sessions
 }
 
 func newLimits(env *analyzer.Env, maxSessions int) limits {
 	if env == nil {
 		env = &analyzer.Env{}
 	}
-	l := limits{sessions: env.StateItems(bytesSession, shareSession), conns: env.StateItems(bytesConn, shareConn), certs: env.StateItems(bytesCert, shareCert)}
+	l := limits{sessions: env.StateItems(bytesSession, shareSession), conns: env.StateItems(bytesConn, shareConn), certs: env.StateItems(bytesCert, shareCert),
+		held: env.StateItems(1, shareHeld)}
 	if maxSessions > 0 {
 		l.sessions = min(l.sessions, maxSessions)
 	}

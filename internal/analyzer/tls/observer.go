@@ -52,6 +52,8 @@ type observer struct {
 	certsDropped int
 
 	malformedCount int
+	held           int // bytes held for unfinished handshake messages and out-of-order CRYPTO data
+	heldRefused    int // messages passed over because held reached its bound
 	lastTime       time.Time
 	firstTime      time.Time
 	tlsPackets     int // frames of TLS or QUIC sessions seen
@@ -155,6 +157,11 @@ func (o *observer) evictConns() {
 	limit := nth(oldest, cut)
 	for k, c := range o.tcpConns {
 		if c.last <= limit {
+			if c.s != nil {
+				c.p[0].release(c.s)
+				c.p[1].release(c.s)
+				c.p[0].dead, c.p[1].dead = true, true
+			}
 			delete(o.tcpConns, k)
 			o.connsEvicted++
 		}
@@ -241,9 +248,14 @@ func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
 
 // Closed forgets a connection, unless it is no longer reassembled (its
 // stream then idles out in the reassembler while its packets are still
-// counted here).
+// counted here), and gives back what its parsers held.
 func (o *observer) Closed(sc *engine.StreamConn) {
-	if c, _ := sc.State.(*tcpConn); c != nil && !c.bulk && o.tcpConns[c.key] == c {
+	c, _ := sc.State.(*tcpConn)
+	if c != nil && c.s != nil {
+		c.p[0].release(c.s)
+		c.p[1].release(c.s)
+	}
+	if c != nil && !c.bulk && o.tcpConns[c.key] == c {
 		delete(o.tcpConns, c.key)
 	}
 }
@@ -275,6 +287,17 @@ func (o *observer) cert(der []byte, session, frame int, fromClient bool) *certIn
 	}
 	ci.addSession(session)
 	return ci
+}
+
+// hold takes n bytes of the budget of unfinished messages (n < 0 gives
+// them back), and reports false when that would pass its bound.
+func (o *observer) hold(n int) bool {
+	if n > 0 && o.held+n > o.cfg.lim.held {
+		o.heldRefused++
+		return false
+	}
+	o.held += n
+	return true
 }
 
 // text renders a string from the capture.

@@ -91,6 +91,9 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	if o.connsEvicted > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d connections were evicted before their end to stay within the state budget; their later records were not parsed", o.connsEvicted))
 	}
+	if o.heldRefused > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%d handshake messages or CRYPTO frames were passed over, undecoded, because the bytes held for unfinished messages reached their share of the state budget (--max-state-bytes)", o.heldRefused))
+	}
 	if o.certsDropped > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d certificates past the state budget were not kept for listing", o.certsDropped))
 	}

@@ -327,7 +327,7 @@ func (c *cryptoStream) add(s *session, dir int, f cryptoFrame, frame int, t time
 		return
 	}
 	if f.offset > c.next {
-		if c.held+len(f.data) > maxCrypto {
+		if c.held+len(f.data) > maxCrypto || !s.hold(len(f.data)) {
 			return
 		}
 		c.held += len(f.data)
@@ -346,6 +346,7 @@ func (c *cryptoStream) add(s *session, dir int, f cryptoFrame, frame int, t time
 				c.deliver(s, dir, pf.data[c.next-pf.offset:], frame, t)
 			}
 			c.held -= len(pf.data)
+			s.hold(-len(pf.data))
 			c.pending = append(c.pending[:i], c.pending[i+1:]...)
 			progress = true
 			i--
@@ -368,6 +369,19 @@ type quicConn struct {
 	version    uint32
 	keys       [2]*initialKeys
 	crypto     [2]cryptoStream
+}
+
+// release gives back what the connection's CRYPTO streams hold.
+func (qc *quicConn) release() {
+	if qc.s == nil {
+		return
+	}
+	for i := range qc.crypto {
+		c := &qc.crypto[i]
+		qc.s.hold(-c.held)
+		c.held, c.pending = 0, nil
+		c.p.release(qc.s)
+	}
 }
 
 // udp looks for QUIC long header packets on any port, and counts short
@@ -418,6 +432,9 @@ func (o *observer) udp(p *engine.Packet) {
 			s := o.newSession(true, src, dst, p)
 			if len(o.quic) >= o.cfg.lim.conns {
 				o.connsEvicted += len(o.quic)
+				for _, c := range o.quic {
+					c.release()
+				}
 				clear(o.quic)
 			}
 			qc = &quicConn{s: s, first: src} // s nil past the session cap: remembered as counted
@@ -470,6 +487,7 @@ func (o *observer) quicPacket(qc *quicConn, h *longHeader, pkt []byte, src netip
 			// A client Initial to a new DCID that no Retry asked for: a
 			// new connection attempt on the same UDP ports.
 			if ns := o.newSession(true, qc.first, s.server, p); ns != nil {
+				qc.release()
 				*qc = quicConn{s: ns, first: qc.first}
 				s = ns
 				s.qVersion = h.version

@@ -249,6 +249,8 @@ func (s *session) encryptedHandshake(dir int, frame int, t time.Time) {
 	s.finished[s.role(dir)] = true
 }
 
+func (s *session) hold(n int) bool { return s.o.hold(n) }
+
 func (s *session) badInput(dir int, why string, frame int) { s.malformedAt(why, frame) }
 
 func (s *session) malformedAt(why string, frame int) {

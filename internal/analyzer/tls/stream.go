@@ -11,6 +11,9 @@ type msgSink interface {
 	sslv2Hello(dir int, body []byte, frame int, t time.Time)
 	sslv2ServerHello(dir int, body []byte, frame int, t time.Time)
 	sslv2Message(dir int, typ uint8, frame int, t time.Time)
+	// hold asks for n more bytes of the analysis's budget of unfinished
+	// messages (n < 0 gives them back); false: over budget.
+	hold(n int) bool
 	changeCipherSpec(dir int, frame int, t time.Time)
 	alert(dir int, level, desc uint8, encrypted bool, frame int, t time.Time)
 	appData(dir int, n int, frame int, t time.Time)
@@ -30,6 +33,7 @@ type recordParser struct {
 	records   int
 	sslv2     bool // the direction speaks SSL 2.0 records
 	hsSkip    int  // bytes of an oversized handshake message still to pass
+	held      int  // bytes of the analysis's budget this parser holds (hold)
 }
 
 // feed parses data, contiguous bytes of one direction, and returns how many
@@ -163,7 +167,7 @@ func (p *recordParser) handshake(s msgSink, dir int, frag []byte, frame int, t t
 			// Too large to hold (a certificate chain of hundreds of
 			// KiB): passed over, not decoded.
 			p.hsSkip = 4 + n - len(buf)
-			p.hs = p.hs[:0]
+			p.release(s)
 			return
 		}
 		if len(buf) < 4+n {
@@ -173,13 +177,34 @@ func (p *recordParser) handshake(s msgSink, dir int, frag []byte, frame int, t t
 		buf = buf[4+n:]
 	}
 	if len(buf) == 0 {
-		p.hs = p.hs[:0]
+		p.release(s)
 		return
 	}
-	// Keep the unfinished message (copy: frag belongs to the caller).
+	// Keep the unfinished message (copy: frag belongs to the caller),
+	// within the analysis's budget of held bytes.
+	want := 4 + len(buf)
+	if len(buf) >= 4 {
+		want = 4 + (int(buf[1])<<16 | int(buf[2])<<8 | int(buf[3]))
+	}
+	if want > p.held && !s.hold(want-p.held) {
+		if len(buf) >= 4 {
+			p.hsSkip = want - len(buf)
+		}
+		p.release(s)
+		return
+	}
+	p.held = max(p.held, want)
 	if len(p.hs) > 0 {
 		p.hs = append(p.hs[:0], buf...)
 	} else {
-		p.hs = append([]byte(nil), buf...)
+		p.hs = append(make([]byte, 0, want), buf...)
 	}
+}
+
+// release gives back the bytes held for an unfinished message.
+func (p *recordParser) release(s msgSink) {
+	if p.held > 0 {
+		s.hold(-p.held)
+	}
+	p.hs, p.held = nil, 0
 }
