@@ -4,10 +4,11 @@
 #
 #   bench/compare.sh [case] [packets]      e.g. bench/compare.sh dhcp 1000000
 #
-# Cases: dhcp, dns, icmp, arp, dhcpv6, http, ntp, lldp, capinfos, filter (get_packets with a display filter
+# Cases: dhcp, dns, icmp, arp, dhcpv6, http, ntp, lldp, tls, capinfos, filter (get_packets with a display filter
 # against tshark -Y with the same filter), and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
 # tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
+# tls (against tshark -Y "tls.handshake || quic" -T fields, on the full mix),
 # and overview (against tshark -qz io,phs -z conv,tcp -z conv,udp -z
 # endpoints,ip; it also times every module's own tool in the same run and
 # fails when the overview takes more than 1.5 times the slowest of them).
@@ -19,7 +20,7 @@
 # The capture comes from ../shared/bench-gen (seed 1), cached under bench/out/:
 # bench/out/mix-<packets>.pcap (the wave 1 mix), or with BENCH_MIX=full
 # bench/out/full-<packets>.pcap (-mix full: ARP, NTP, DHCPv6, LLDP and the
-# rest). Cases that need the full mix (arp, dhcpv6, http, ntp, lldp) use it whatever BENCH_MIX says.
+# rest). Cases that need the full mix (arp, dhcpv6, http, ntp, lldp, tls) use it whatever BENCH_MIX says.
 # Needs GNU time (/usr/bin/time) and tshark. Exits non-zero when mcpacket is over
 # its RSS budget or not fast enough against tshark (the acceptance bars).
 set -euo pipefail
@@ -50,6 +51,7 @@ case "$module" in
   tcp-retransmissions) ours_args=(analyze tcp --tool analyze_tcp_retransmissions); tshark_args=(-Y tcp.analysis.retransmission -T fields -e frame.number -e tcp.stream); rss_mb=150; speedup=20 ;;
   filter)   flt='ip.addr == 198.18.0.0/16 && udp.port == 53 && frame.len > 300'
             ours_args=(analyze packets --tool get_packets --filter "$flt"); tshark_args=(-Y "$flt" -T fields -e frame.number); rss_mb=100; speedup=20 ;;
+  tls)      tshark_args=(-Y "tls.handshake || quic" -T fields -e frame.number -e tls.handshake.extensions_server_name); rss_mb=150; speedup=20; mix=full ;;
   overview) tshark_args=(-q -z io,phs -z conv,tcp -z conv,udp -z endpoints,ip); rss_mb=200; speedup=20 ;;
   ntp)      tshark_args=(-Y ntp -T fields -e frame.number -e ntp.flags.vn -e ntp.flags.mode -e ntp.stratum); rss_mb=100; speedup=50; mix=full ;;
   lldp)     tshark_args=(-Y "lldp || cdp" -T fields -e frame.number -e lldp.chassis.id.mac -e lldp.port.id -e lldp.tlv.system.name -e cdp.deviceid -e cdp.portid); rss_mb=100; speedup=50; mix=full ;;

@@ -22,6 +22,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"github.com/mcpacket/mcpacket/internal/cli"
 )
 
@@ -40,6 +41,7 @@ func registry() (*analyzer.Registry, error) {
 		ntp.New(ntp.Options{}),
 		sip.New(sip.Options{}),
 		tcp.New(tcp.Options{}),
+		tls.New(tls.Options{}),
 	}
 	all := append([]analyzer.Module{overview.New(overview.Options{Modules: overview.Passers(mods...)})}, mods...)
 	// The drill-down module filters on the TCP module's analysis

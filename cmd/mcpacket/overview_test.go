@@ -167,3 +167,23 @@ func TestOverviewCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOverviewFlowServerNames: the overview's flow table shows the server
+// name of TLS flows, from the tls module's brief (its hook).
+func TestOverviewFlowServerNames(t *testing.T) {
+	_, tool := overviewTool(t)
+	out := runOverview(t, tool, filepath.Join(pcaptest.Root(t), "testdata", "gen", "tls-normal.pcap"))
+	named := 0
+	for _, f := range out.Flows {
+		if f.Service != "tls" {
+			continue
+		}
+		if f.ServerName != "www.example.com" {
+			t.Errorf("flow %s %s:%d -> %s:%d: server name %q", f.ID, f.OrigIP, f.OrigPort, f.RespIP, f.RespPort, f.ServerName)
+		}
+		named++
+	}
+	if named != 3 {
+		t.Errorf("%d TLS flows named, want 3", named)
+	}
+}

@@ -111,6 +111,23 @@ var captures = map[string]func(*capWriter){
 	"tcp-zero-window.pcap":        tcpTimeline(tcpZeroWindow),
 	"tcp-handshake-failures.pcap": tcpTimeline(tcpHandshakeFailures),
 	"tcp-half-open.pcap":          tcpTimeline(tcpHalfOpen),
+	// TLS (tls.go)
+	"tls-normal.pcap":            tcpTimeline(tlsNormal),
+	"tls-expired-cert.pcap":      tcpTimeline(tlsExpired),
+	"tls-self-signed.pcap":       tcpTimeline(tlsSelfSigned),
+	"tls-name-mismatch.pcap":     tcpTimeline(tlsNameMismatch),
+	"tls-weak-tls10.pcap":        tcpTimeline(tlsWeak),
+	"tls-non-standard-port.pcap": tcpTimeline(tlsOddPort),
+	"tls-missing-sni.pcap":       tcpTimeline(tlsNoSNI),
+	"tls-handshake-failure.pcap": tcpTimeline(tlsFailure),
+	"tls-malformed.pcap":         tcpTimeline(tlsMalformed),
+	// TLS recorded from Go's crypto/tls (tlsgo.go)
+	"tls-go-normal.pcap":        tcpTimeline(goNormal),
+	"tls-go-tls13.pcap":         tcpTimeline(goTLS13),
+	"tls-go-expired-cert.pcap":  tcpTimeline(goExpired),
+	"tls-go-self-signed.pcap":   tcpTimeline(goSelfSigned),
+	"tls-go-name-mismatch.pcap": tcpTimeline(goNameMismatch),
+	"tls-go-tls10-rc4.pcap":     tcpTimeline(goWeak),
 }
 
 // capWriter is the capture a builder writes, its frames timed from

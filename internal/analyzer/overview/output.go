@@ -47,6 +47,7 @@ func build(a *args, o *observer, res *engine.Result, mods []modkit.Passer, brief
 	out.Hosts = o.hostRows(hosts[hs:min(len(hosts), hs+a.hostLim)], briefs)
 	out.HostsPage = result.PageOf(len(hosts), hs, a.hostLim, len(out.Hosts))
 	out.FlowSummary, out.Flows, out.FlowsPage = o.flowRows(a)
+	nameFlows(out.Flows, briefs)
 	out.NextSteps = nextSteps(a, mods, findings, hosts, nodes, out.FlowSummary)
 	out.Summary = summary(out, findings, hosts, nodes)
 
@@ -69,6 +70,35 @@ func build(a *args, o *observer, res *engine.Result, mods []modkit.Passer, brief
 		out.Warnings = append(out.Warnings, fmt.Sprintf("the protocol hierarchy reached %d nodes: %d frames are counted only down to the last node it had room for", maxNodes, o.tree.cut))
 	}
 	return out
+}
+
+// flowNamer is a module brief's summary that names flows: the tls
+// module's names a TLS, QUIC or DTLS flow by the server name its client
+// asked for (already escaped).
+type flowNamer interface {
+	FlowName(a, b netip.AddrPort) string
+}
+
+// nameFlows sets the server name of the flows listed from the briefs
+// that name flows.
+func nameFlows(flows []Flow, briefs []modkit.Brief) {
+	for _, b := range briefs {
+		n, ok := b.Summary.(flowNamer)
+		if !ok {
+			continue
+		}
+		for i := range flows {
+			f := &flows[i]
+			oa, err1 := netip.ParseAddr(f.OrigIP)
+			ra, err2 := netip.ParseAddr(f.RespIP)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			if name := n.FlowName(netip.AddrPortFrom(oa, uint16(f.OrigPort)), netip.AddrPortFrom(ra, uint16(f.RespPort))); name != "" {
+				f.ServerName = name
+			}
+		}
+	}
 }
 
 func mainTool(m modkit.Passer) string {

@@ -221,6 +221,7 @@ type Flow struct {
 	CommunityID     string  `json:"community_id" jsonschema:"Community ID v1 (seed 0, base64), as Zeek and Wireshark compute it"`
 	Proto           string  `json:"proto" jsonschema:"tcp, udp or icmp"`
 	Service         string  `json:"service,omitempty" jsonschema:"service its content showed"`
+	ServerName      string  `json:"server_name,omitempty" jsonschema:"the server name (TLS, QUIC or DTLS SNI) its client asked for, from the tls module"`
 	OrigIP          string  `json:"orig_ip"`
 	OrigPort        int     `json:"orig_port" jsonschema:"for ICMP, the message type"`
 	RespIP          string  `json:"resp_ip"`
