@@ -49,7 +49,7 @@ func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
 		Name:        "analyze_http_transactions",
 		Title:       "HTTP analysis",
-		Description: "HTTP/1.x and cleartext HTTP/2 (h2c, gRPC) on any port: requests paired with responses, latency, files transferred with SHA-256/MD5 and sniffed type, aggregates, findings (scanners, cleartext credentials, executable downloads, 5xx spikes, suspicious user agents, non-standard ports, large uploads, malformed), then transactions and files, paged.",
+		Description: "HTTP/1.x and cleartext HTTP/2 (h2c, gRPC) on any port: requests paired with responses, latency, files transferred with SHA-256/MD5 and sniffed type, aggregates, findings (scanners, cleartext credentials, executable downloads, 5xx spikes, suspicious user agents, non-standard ports, large uploads, malformed), then transactions and files.",
 		OpenWorld:   true,
 		Params:      detectors.Params(),
 	}, m.analyze, writeReport)}
