@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dhcpv6"
+	"github.com/mcpacket/mcpacket/internal/analyzer/lldp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/cli"
 	"github.com/mcpacket/mcpacket/internal/modkit"
@@ -185,5 +187,68 @@ func TestOverviewFlowServerNames(t *testing.T) {
 	}
 	if named != 3 {
 		t.Errorf("%d TLS flows named, want 3", named)
+	}
+}
+
+// TestOverviewHostFacts: the overview's hosts carry what the modules learnt
+// of them beyond their traffic (their Brief.Hosts): the system name and
+// capabilities an LLDP/CDP device announced, on the host with its MAC, and
+// the DHCPv6 server role, on each address a server answered from. The
+// expected names and addresses come from the modules' own tools.
+func TestOverviewHostFacts(t *testing.T) {
+	reg, tool := overviewTool(t)
+	call := func(name, file string) any {
+		tl, ok := reg.Tool(name)
+		if !ok {
+			t.Fatalf("%s is not registered", name)
+		}
+		raw, _ := json.Marshal(map[string]any{"pcap_file": file})
+		out, err := tl.Call(t.Context(), pcaptest.Env(0), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	gen := filepath.Join(pcaptest.Root(t), "testdata", "gen")
+
+	file := filepath.Join(gen, "lldp-normal.pcap")
+	named := 0
+	hosts := runOverview(t, tool, file).Hosts
+	for _, d := range call("analyze_network_devices", file).(*lldp.Output).Devices {
+		for _, h := range hosts {
+			if !slices.ContainsFunc(h.MACs, func(m string) bool { return slices.Contains(d.SourceMACs, m) }) {
+				continue
+			}
+			named++
+			want := overview.HostName{Name: d.SystemName, Source: strings.ToLower(d.Protocol)}
+			if !slices.Contains(h.Names, want) {
+				t.Errorf("host %s (%v): names %v, want %v among them", h.IP, h.MACs, h.Names, want)
+			}
+			if !slices.ContainsFunc(h.Roles, func(r string) bool { return strings.HasSuffix(r, "("+want.Source+")") }) {
+				t.Errorf("host %s: roles %v, want the device's capabilities", h.IP, h.Roles)
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no host of lldp-normal.pcap sent an announcement; the test checks nothing")
+	}
+
+	file = filepath.Join(gen, "dhcpv6-normal.pcap")
+	hosts = runOverview(t, tool, file).Hosts
+	servers := 0
+	for _, s := range call("analyze_dhcpv6_packets", file).(*dhcpv6.Output).Servers {
+		for _, a := range s.Addresses {
+			i := slices.IndexFunc(hosts, func(h overview.Host) bool { return h.IP == a })
+			if i < 0 {
+				continue
+			}
+			servers++
+			if !slices.Contains(hosts[i].Roles, "dhcpv6 server") {
+				t.Errorf("host %s: roles %v, want dhcpv6 server", a, hosts[i].Roles)
+			}
+		}
+	}
+	if servers == 0 {
+		t.Error("no DHCPv6 server address among the hosts; the test checks nothing")
 	}
 }

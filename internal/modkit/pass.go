@@ -2,6 +2,7 @@ package modkit
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -15,6 +16,20 @@ type Brief struct {
 	Module   string           `json:"module"`
 	Summary  any              `json:"summary"`
 	Findings []result.Finding `json:"findings"`
+	// Hosts is what the module learnt of hosts beyond their traffic (a
+	// name a device announced, a role it plays); the overview adds it to
+	// its host table.
+	Hosts []HostFact `json:"-"`
+}
+
+// HostFact is one thing a module knows of a host, by IP address, by MAC
+// address, or both.
+type HostFact struct {
+	Addr   netip.Addr // the zero Addr when only the MAC is known
+	MAC    string     // lower-case and colon-separated, or empty
+	Name   string     // a name from the packets (escaped with result.Text), or empty
+	Source string     // the protocol the name comes from: "lldp", "cdp", ...
+	Role   string     // e.g. "dhcpv6 server", or empty
 }
 
 // Pass is one module's analysis of one capture in a pass shared with other

@@ -3,6 +3,7 @@ package dhcpv6
 import (
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -108,4 +109,18 @@ func (o *observer) stateWarnings() []string {
 		}
 	}
 	return append(w, o.detWarnings...)
+}
+
+// hostFacts tells the overview which addresses answered as DHCPv6
+// servers.
+func (o *observer) hostFacts() []modkit.HostFact {
+	var out []modkit.HostFact
+	for _, s := range o.serverOrder {
+		for _, ip := range s.ips {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				out = append(out, modkit.HostFact{Addr: a, Role: "dhcpv6 server"})
+			}
+		}
+	}
+	return out
 }

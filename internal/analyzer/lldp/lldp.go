@@ -103,6 +103,6 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	cfg.limit = 0
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings(), Hosts: obs.hostFacts()}
 	}}, nil
 }

@@ -2,6 +2,7 @@ package lldp
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
@@ -161,4 +162,25 @@ func (o *observer) limitWarnings() []string {
 		w = append(w, fmt.Sprintf("source MACs past %d were not counted (state budget, --max-state-bytes): source_macs is a lower bound", o.cfg.lim.macs))
 	}
 	return w
+}
+
+// hostFacts tells the overview the name each device announced, from the
+// MAC addresses it announced from and at its management addresses, and
+// what it said it is (its enabled capabilities).
+func (o *observer) hostFacts() []modkit.HostFact {
+	var out []modkit.HostFact
+	for _, d := range o.deviceOrder {
+		name, src := result.Text(d.last.sysName, maxText), strings.ToLower(d.last.proto)
+		role := "network device (" + src + ")"
+		if caps := capNames(d.last.proto, d.last.capsEnabled); d.last.hasCaps && len(caps) > 0 {
+			role = strings.Join(caps, ", ") + " (" + src + ")"
+		}
+		for _, m := range d.macs {
+			out = append(out, modkit.HostFact{MAC: m.String(), Name: name, Source: src, Role: role})
+		}
+		for _, a := range d.last.mgmt {
+			out = append(out, modkit.HostFact{Addr: a, Name: name, Source: src, Role: role})
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package overview
 import (
 	"cmp"
 	"encoding/json"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -144,6 +145,7 @@ func (o *observer) hostRows(aggs []*hostAgg, briefs []modkit.Brief) []Host {
 		}
 	}
 	roles := briefRoles(briefs)
+	byAddr, byMAC := hostFacts(briefs)
 	out := make([]Host, 0, len(aggs))
 	for _, h := range aggs {
 		row := Host{
@@ -186,6 +188,18 @@ func (o *observer) hostRows(aggs []*hostAgg, briefs []modkit.Brief) []Host {
 		for _, r := range roles[h.addr] {
 			addRole(r)
 		}
+		facts := byAddr[h.addr]
+		for _, m := range h.macs {
+			facts = append(facts, byMAC[m]...)
+		}
+		for _, f := range facts {
+			if f.Role != "" {
+				addRole(f.Role)
+			}
+			if n := (HostName{Name: f.Name, Source: f.Source}); f.Name != "" && !slices.Contains(row.Names, n) {
+				row.Names = append(row.Names, n)
+			}
+		}
 		if h.ttl > 0 {
 			row.TTL = ttlHint(h.ttl)
 		}
@@ -208,6 +222,23 @@ func ttlHint(ttl uint8) *TTLHint {
 		h.Initial, h.Hint = 255, "initial TTL 255: network equipment (routers, switches) or Solaris"
 	}
 	return h
+}
+
+// hostFacts indexes what the modules' briefs know of hosts by IP address
+// and by MAC address.
+func hostFacts(briefs []modkit.Brief) (byAddr map[netip.Addr][]modkit.HostFact, byMAC map[[6]byte][]modkit.HostFact) {
+	byAddr, byMAC = map[netip.Addr][]modkit.HostFact{}, map[[6]byte][]modkit.HostFact{}
+	for _, b := range briefs {
+		for _, f := range b.Hosts {
+			if f.Addr.IsValid() {
+				byAddr[f.Addr.Unmap()] = append(byAddr[f.Addr.Unmap()], f)
+			}
+			if hw, err := net.ParseMAC(f.MAC); err == nil && len(hw) == 6 {
+				byMAC[[6]byte(hw)] = append(byMAC[[6]byte(hw)], f)
+			}
+		}
+	}
+	return byAddr, byMAC
 }
 
 // briefRoles reads the modules' summaries for servers they name: any IP

@@ -189,7 +189,7 @@ type Host struct {
 // HostName is a name learned for a host.
 type HostName struct {
 	Name   string `json:"name"`
-	Source string `json:"source" jsonschema:"dns (A/AAAA answer), dns_ptr, mdns, llmnr, netbios or dhcp"`
+	Source string `json:"source" jsonschema:"dns (A/AAAA answer), dns_ptr, mdns, llmnr, netbios, dhcp, lldp or cdp"`
 }
 
 // Service is a port a host answered on.
