@@ -151,7 +151,7 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	case len(observers) > 0:
 		units = [][]Observer{observers}
 	}
-	ps := startPass(rd, units)
+	ps := startPass(rd, units, ctx.Done())
 	defer ps.cancel()
 	defer context.AfterFunc(ctx, ps.cancel)()
 	lastReport := time.Now()

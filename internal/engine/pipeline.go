@@ -84,6 +84,11 @@ type pipeline struct {
 	dec *decoder
 
 	readerDone chan struct{}
+	// done is the call's context's Done: an observing goroutine checks
+	// it before each batch, so that a pass cancelled from an observer
+	// (or while the goroutine that cancel wakes waits for a core) stops
+	// within a batch.
+	done <-chan struct{}
 	packets    atomic.Int64 // frames read
 	// What decoding found; written by the decoding goroutine, read after
 	// it ended.
@@ -112,9 +117,9 @@ func (e *PanicError) Detail() string { return string(e.Stack) }
 
 // startPass starts the goroutine that reads and decodes rd's frames into
 // batches for units.
-func startPass(rd *capture.Reader, units [][]Observer) *pipeline {
+func startPass(rd *capture.Reader, units [][]Observer, done <-chan struct{}) *pipeline {
 	pl := &pipeline{rd: rd, units: units, next: make([]int, len(units)), busy: make([]bool, len(units)),
-		readerDone: make(chan struct{}), unsupported: map[capture.LinkType]int{}}
+		readerDone: make(chan struct{}), unsupported: map[capture.LinkType]int{}, done: done}
 	pl.readable.L, pl.observable.L = &pl.mu, &pl.mu
 	if len(units) == 1 {
 		pl.dec = newDecoder()
@@ -295,6 +300,13 @@ func (pl *pipeline) work(tick func()) bool {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	for !pl.stopped {
+		select {
+		case <-pl.done:
+			pl.stopped = true
+			pl.wakeAll()
+			return false
+		default:
+		}
 		u := pl.pick()
 		if u < 0 {
 			if pl.readDone && len(pl.window) == 0 {

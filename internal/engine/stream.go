@@ -43,7 +43,12 @@ type StreamConn struct {
 // Reassembly limits.
 const (
 	maxBufferedPagesTotal   = 8192 // about 16 MiB of out-of-order data in all
-	maxBufferedPagesPerConn = 128
+	// maxBufferedPagesPerConn is how many segments past a hole a
+	// connection buffers before the hole is given up as never captured
+	// and the bytes after it are delivered (a Gap). tshark does not wait
+	// at all; 128 kept a lost segment's later messages back so long that
+	// an HTTP client's next requests were given up as unanswered.
+	maxBufferedPagesPerConn = 16
 	streamIdleTimeout       = 2 * time.Minute
 	flushEvery              = 30 * time.Second // of capture time
 )
