@@ -88,8 +88,8 @@ type pipeline struct {
 	// it before each batch, so that a pass cancelled from an observer
 	// (or while the goroutine that cancel wakes waits for a core) stops
 	// within a batch.
-	done <-chan struct{}
-	packets    atomic.Int64 // frames read
+	done    <-chan struct{}
+	packets atomic.Int64 // frames read
 	// What decoding found; written by the decoding goroutine, read after
 	// it ended.
 	unsupported  map[capture.LinkType]int

@@ -42,7 +42,7 @@ type StreamConn struct {
 
 // Reassembly limits.
 const (
-	maxBufferedPagesTotal   = 8192 // about 16 MiB of out-of-order data in all
+	maxBufferedPagesTotal = 8192 // about 16 MiB of out-of-order data in all
 	// maxBufferedPagesPerConn is how many segments past a hole a
 	// connection buffers before the hole is given up as never captured
 	// and the bytes after it are delivered (a Gap). tshark does not wait
