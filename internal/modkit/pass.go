@@ -2,6 +2,7 @@ package modkit
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"slices"
 
@@ -25,11 +26,11 @@ type Brief struct {
 // HostFact is one thing a module knows of a host, by IP address, by MAC
 // address, or both.
 type HostFact struct {
-	Addr   netip.Addr // the zero Addr when only the MAC is known
-	MAC    string     // lower-case and colon-separated, or empty
-	Name   string     // a name from the packets (escaped with result.Text), or empty
-	Source string     // the protocol the name comes from: "lldp", "cdp", ...
-	Role   string     // e.g. "dhcpv6 server", or empty
+	Addr   netip.Addr       // the zero Addr when only the MAC is known
+	MAC    net.HardwareAddr // nil when only the address is known
+	Name   string           // a name from the packets (escaped with result.Text), or empty
+	Source string           // the protocol the name comes from: "lldp", "cdp", ...
+	Role   string           // e.g. "dhcpv6 server", or empty
 }
 
 // Pass is one module's analysis of one capture in a pass shared with other

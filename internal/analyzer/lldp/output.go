@@ -2,6 +2,7 @@ package lldp
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -176,7 +177,7 @@ func (o *observer) hostFacts() []modkit.HostFact {
 			role = strings.Join(caps, ", ") + " (" + src + ")"
 		}
 		for _, m := range d.macs {
-			out = append(out, modkit.HostFact{MAC: m.String(), Name: name, Source: src, Role: role})
+			out = append(out, modkit.HostFact{MAC: net.HardwareAddr(m[:]), Name: name, Source: src, Role: role})
 		}
 		for _, a := range d.last.mgmt {
 			out = append(out, modkit.HostFact{Addr: a, Name: name, Source: src, Role: role})

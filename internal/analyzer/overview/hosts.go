@@ -3,7 +3,6 @@ package overview
 import (
 	"cmp"
 	"encoding/json"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -233,8 +232,8 @@ func hostFacts(briefs []modkit.Brief) (byAddr map[netip.Addr][]modkit.HostFact, 
 			if f.Addr.IsValid() {
 				byAddr[f.Addr.Unmap()] = append(byAddr[f.Addr.Unmap()], f)
 			}
-			if hw, err := net.ParseMAC(f.MAC); err == nil && len(hw) == 6 {
-				byMAC[[6]byte(hw)] = append(byMAC[[6]byte(hw)], f)
+			if len(f.MAC) == 6 {
+				byMAC[[6]byte(f.MAC)] = append(byMAC[[6]byte(f.MAC)], f)
 			}
 		}
 	}
