@@ -163,11 +163,16 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 		}
 	}
 	finished := ps.observe(tick)
-	if ps.observerPanic != nil {
-		panic(ps.observerPanic.value)
+	// The reading goroutine may still run (a cancelled pass does not wait
+	// for it): read what it sets under the lock.
+	ps.mu.Lock()
+	observerPanic, readerPanic := ps.observerPanic, ps.readerPanic
+	ps.mu.Unlock()
+	if observerPanic != nil {
+		panic(observerPanic.value)
 	}
-	if ps.readerPanic != nil {
-		return nil, ps.readerPanic
+	if readerPanic != nil {
+		return nil, readerPanic
 	}
 	if !finished {
 		return nil, fmt.Errorf("analysis stopped after %d packets: %w", ps.packets.Load(), ctx.Err())
