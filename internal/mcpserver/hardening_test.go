@@ -285,3 +285,44 @@ func TestStdioOversizedLine(t *testing.T) {
 	}
 	cw.Close()
 }
+
+// TestHTTPCapEvictsSilentFirst: at the cap, a connection that has not sent
+// a whole request header is closed before one idle between requests, even
+// one quiet for less time. The idle one belongs to a client that has been
+// served; closing it under that client's next request failed an
+// authenticated call during TestAttackSlowConnections (connection reset).
+func TestHTTPCapEvictsSilentFirst(t *testing.T) {
+	lim := &connLimiter{max: 2, logger: slog.New(slog.DiscardHandler), conns: map[*trackedConn]struct{}{}}
+	conn := func() (*trackedConn, net.Conn) {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return &trackedConn{Conn: a, lim: lim}, b
+	}
+	idle, idlePeer := conn()
+	silent, silentPeer := conn()
+	lim.admit(idle)
+	lim.admit(silent)
+	lim.connState(idle, http.StateIdle)
+	idle.active.Store(time.Now().Add(-time.Minute).UnixNano()) // quiet longer than the silent one
+	next, _ := conn()
+	if !lim.admit(next) {
+		t.Fatal("a new connection was refused while one could be evicted")
+	}
+	closed := func(peer net.Conn) bool {
+		peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err := peer.Read(make([]byte, 1))
+		return err == io.EOF
+	}
+	if !closed(silentPeer) || closed(idlePeer) {
+		t.Errorf("evicted the wrong connection: silent closed %v, idle closed %v", closed(silentPeer), closed(idlePeer))
+	}
+	if _, ok := lim.conns[idle]; !ok {
+		t.Error("the idle connection left the table")
+	}
+	// With no silent connection left, an idle one makes room.
+	lim.connState(next, http.StateIdle)
+	last, _ := conn()
+	if !lim.admit(last) || !closed(idlePeer) {
+		t.Error("the idle connection, quiet longest, was not evicted once no silent one remained")
+	}
+}

@@ -38,9 +38,9 @@ type HTTPOptions struct {
 	// MaxConnections caps the connections held open; 0 means
 	// DefaultMaxConnections. At the cap, a new connection evicts the one
 	// that has been quiet longest among those that have not sent a whole
-	// request header (a slow or silent client) or sit idle between
-	// requests; when every connection is serving a request, the new one
-	// is closed at once.
+	// request header (a slow or silent client), or else among those idle
+	// between requests; when every connection is serving a request, the
+	// new one is closed at once.
 	MaxConnections int
 	// ReadTimeout bounds the reading of a request's headers, and then of
 	// its body; 0 means DefaultReadTimeout. It does not bound the
@@ -284,6 +284,19 @@ func (l *connLimiter) connState(nc net.Conn, st http.ConnState) {
 	}
 }
 
+// quieter reports whether a is to be evicted before b: a connection that
+// has not sent a whole request header goes before one idle between
+// requests (a client that has been served, whose next request on a closed
+// keep-alive connection would fail), and among equals the one quiet
+// longest.
+func quieter(a, b *trackedConn) bool {
+	an, bn := http.ConnState(a.state.Load()) == http.StateNew, http.ConnState(b.state.Load()) == http.StateNew
+	if an != bn {
+		return an
+	}
+	return a.active.Load() < b.active.Load()
+}
+
 // admit takes c under the cap, evicting the quietest evictable connection
 // when it is reached; it reports false when no connection can make room.
 func (l *connLimiter) admit(c *trackedConn) bool {
@@ -293,7 +306,7 @@ func (l *connLimiter) admit(c *trackedConn) bool {
 	var victim *trackedConn
 	if len(l.conns) >= l.max {
 		for o := range l.conns {
-			if o.evictable() && (victim == nil || o.active.Load() < victim.active.Load()) {
+			if o.evictable() && (victim == nil || quieter(o, victim)) {
 				victim = o
 			}
 		}
