@@ -101,17 +101,6 @@ var tsharkH1Errors = map[string]map[int]string{
 	},
 }
 
-// knownDifferences are captures where the module differs from tshark on at
-// most max frames (and max+1 exported objects), for a reason of its own
-// (README, Limits).
-var knownDifferences = map[string]struct {
-	max int
-	why string
-}{
-	"http-1000-requests-ipv6-zeek.pcap.gz": {0, "frames 5 and 6, the first response's header, were never captured: tshark still exports " +
-		"the body frame 7 continues as that response's object (%2f, 615 bytes); without the header the module cannot tell where the body ends"},
-}
-
 func split(v string) []string {
 	if v == "" {
 		return nil
@@ -146,7 +135,7 @@ func TestAgreesWithTshark(t *testing.T) {
 				have = split(strings.Join(have, ","))
 				if !slices.Equal(sorted(want), sorted(have)) {
 					ok = false
-					if _, known := knownDifferences[file]; !known && bad < 5 {
+					if bad < 5 {
 						t.Errorf("%s frame %d %s: tshark %q, module %q", file, frame, col, want, have)
 					}
 				}
@@ -157,9 +146,7 @@ func TestAgreesWithTshark(t *testing.T) {
 				bad++
 			}
 		}
-		if k, ok := knownDifferences[file]; ok && bad <= k.max {
-			t.Logf("%s: %d frames differ, at most %d known: %s", file, bad, k.max, k.why)
-		} else if bad > 0 {
+		if bad > 0 {
 			t.Errorf("%s: %d of %d frames differ", file, bad, len(rows))
 		}
 		if udp > 0 {
@@ -185,8 +172,8 @@ func TestFileHashes(t *testing.T) {
 		// tshark also writes an object for the payload of a segment that
 		// is no HTTP message (named object<frame>, a frame its HTTP table
 		// does not list: "OPTIONSHTTP/1.1", a body seen without its
-		// header), and an empty one for a message with no body; neither is
-		// a file.
+		// header that follows no request), and an empty one for a message
+		// with no body; neither is a file.
 		messages := map[string]bool{}
 		if tsv := path + ".http.tsv"; true {
 			dir := filepath.Join(filepath.Dir(path), "truth", filepath.Base(tsv))
@@ -213,14 +200,12 @@ func TestFileHashes(t *testing.T) {
 				n++
 				continue
 			}
-			if _, known := knownDifferences[file]; !known && bad < 5 {
+			if bad < 5 {
 				t.Errorf("%s: object %s (%s bytes, sha256 %s) not among the module's files", file, row["filename"], row["bytes"], row["sha256"])
 			}
 			bad++
 		}
-		if k, ok := knownDifferences[file]; ok && bad <= k.max+1 {
-			t.Logf("%s: %d objects missing, known: %s", file, bad, k.why)
-		} else if bad > 0 {
+		if bad > 0 {
 			t.Errorf("%s: %d of %d objects missing", file, bad, len(rows))
 		}
 		if skipped > 0 {

@@ -15,6 +15,7 @@ type recorder struct {
 	n        int // bytes in the current push
 	messages int
 	bodyBuf  bytes.Buffer
+	orphans  bytes.Buffer
 }
 
 func (r *recorder) check(off int) {
@@ -39,6 +40,7 @@ func (r *recorder) header(m *h1Msg, end int) bodyMode {
 func (r *recorder) body(p []byte, end int)        { r.check(end); r.bodyBuf.Write(p) }
 func (r *recorder) done(end int, _ bool, _ error) { r.check(end) }
 func (r *recorder) tunnel(_ []byte, off int)      { r.check(off) }
+func (r *recorder) orphan(p []byte, end int)      { r.check(end); r.orphans.Write(p) }
 func (r *recorder) junk(off, n int, _ error) {
 	r.check(off)
 	if n < 0 {
@@ -149,4 +151,33 @@ func FuzzH2(f *testing.F) {
 			t.Fatalf("%d transactions, %d matched with no filter", o.sum.Transactions, o.matched)
 		}
 	})
+}
+
+// TestOrphanAfterHole: the bytes after a hole between messages, up to the
+// next start line, go to orphan (a body whose header was lost), in pieces
+// of any size; bytes that follow no hole never do.
+func TestOrphanAfterHole(t *testing.T) {
+	body := "<html>\n<p>GET / is no start line</p>\nGETTING neither\n</html>\n"
+	next := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	for _, n := range []int{1, 7, len(body) + len(next)} {
+		r := &recorder{t: t}
+		p := &h1Parser{h: r}
+		p.gap(238)
+		data := []byte(body + next)
+		for len(data) > 0 {
+			k := min(n, len(data))
+			r.n = k
+			p.push(data[:k])
+			data = data[k:]
+		}
+		if r.orphans.String() != body || r.messages != 1 || r.bodyBuf.String() != "ok" {
+			t.Errorf("pieces of %d: orphan %q, %d messages, body %q", n, r.orphans.String(), r.messages, r.bodyBuf.String())
+		}
+		r = &recorder{t: t, n: len(body)}
+		p = &h1Parser{h: r}
+		p.push([]byte(body))
+		if r.orphans.Len() != 0 {
+			t.Errorf("orphan without a hole: %q", r.orphans.String())
+		}
+	}
 }

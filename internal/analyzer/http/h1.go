@@ -109,6 +109,10 @@ type h1Handler interface {
 	tunnel(p []byte, off int)
 	// junk reports n bytes that are not HTTP/1, at data offset off.
 	junk(off, n int, err error)
+	// orphan receives the bytes that follow a hole between messages up to
+	// the next header block, ending at data offset end: a body whose
+	// header was in the hole, or nothing of HTTP.
+	orphan(p []byte, end int)
 }
 
 type h1State uint8
@@ -135,6 +139,7 @@ type h1Parser struct {
 	bodyCut  bool   // bytes of the current body were lost
 	bol      bool   // the previous push ended a line (resynchronising looks at line starts)
 	lineSeen bool   // the start line of the block being collected has ended and was checked
+	holed    bool   // bytes were lost between messages, and no header block came since
 	msg      h1Msg
 	h        h1Handler
 }
@@ -158,10 +163,20 @@ func (p *h1Parser) push(data []byte) {
 				// starts one are junk, in this push as in later ones.
 				p.st = stResync
 				if j = p.findStart(data, i); j < 0 {
-					p.h.junk(i, len(data)-i, nil)
+					p.notMessage(data, i, len(data))
 					return
 				}
-				p.h.junk(i, j-i, nil)
+				p.notMessage(data, i, j)
+			} else if p.st == stResync && p.holed {
+				// Still after a hole: what comes before a start line
+				// goes on with the orphan.
+				end := j
+				if j < 0 {
+					end = len(data)
+				}
+				if end > i {
+					p.h.orphan(data[i:end], end)
+				}
 			}
 			if j < 0 {
 				return
@@ -177,6 +192,9 @@ func (p *h1Parser) push(data []byte) {
 				// A start decided on too few bytes, wrong once its line
 				// ended: what follows that line may start a message.
 				p.h.junk(i+k, 1, nil)
+				if p.holed {
+					p.h.orphan(append(p.buf, data[i:i+k+1]...), i+k+1)
+				}
 				p.st, p.buf = stResync, p.buf[:0]
 				i += k + 1
 				continue
@@ -250,6 +268,15 @@ func (p *h1Parser) push(data []byte) {
 	}
 }
 
+// notMessage reports data[i:j], bytes before any start line, as junk, and
+// as an orphan after a hole.
+func (p *h1Parser) notMessage(data []byte, i, j int) {
+	p.h.junk(i, j-i, nil)
+	if p.holed {
+		p.h.orphan(data[i:j], j)
+	}
+}
+
 // checkStartLine checks the start line of the header block being
 // collected once it ends in data (at offset k, returned): a start is
 // decided on the bytes of the push that began it, which may stop before
@@ -299,6 +326,7 @@ func (p *h1Parser) finish(i int, complete bool, err error) {
 // startMessage parses the header block in p.buf, which ended at offset i of
 // the data, and sets the body state.
 func (p *h1Parser) startMessage(i int) {
+	p.holed = false
 	m := &p.msg
 	parseBlock(m, p.buf)
 	mode := p.h.header(m, i)
@@ -391,7 +419,9 @@ func (p *h1Parser) gap(missing int) {
 		p.fail(-1, errGap)
 	case stClose:
 		p.bodyCut = true
-	case stStart, stResync, stTunnel:
+	case stStart, stResync:
+		p.holed = true
+	case stTunnel:
 	default:
 		p.fail(-1, errGap)
 	}

@@ -59,6 +59,8 @@ type dirState struct {
 	interim    bool // the message is a 1xx response
 	sink       *bodySink
 	seenMsg    bool
+	headless   bool // cur's response body is being read without its header, lost in a hole
+	orphanEnd  int  // the frame of its last byte
 }
 
 // txn is a transaction being assembled.
@@ -235,7 +237,8 @@ func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
 		return
 	}
 	d := dirOf(&c.dir, fromClient)
-	d.p.gap(missing)
+	d.p.gap(missing) // a body read without its header goes on, cut
+
 }
 
 // Closed ends a connection: messages in progress end, requests left
@@ -252,6 +255,7 @@ func (o *observer) Closed(sc *engine.StreamConn) {
 	if c.h2 != nil {
 		c.h2.close()
 	} else {
+		c.dir[1].endHeadless()
 		c.dir[0].p.close()
 		c.dir[1].p.close()
 	}
@@ -300,6 +304,7 @@ func (d *dirState) begin(off int) {
 // header handles a header block.
 func (d *dirState) header(m *h1Msg, end int) bodyMode {
 	c, o := d.c, d.c.o
+	d.endHeadless()
 	d.seenMsg = true
 	d.sink = nil
 	o.found++
@@ -510,6 +515,46 @@ func (d *dirState) tunnel(p []byte, off int) {
 	}
 	at := d.at
 	c.h2.push(d.fromClient, p, func(o int) (int, time.Time) { return at(o + off) })
+}
+
+// orphan takes the bytes that follow a hole in the server's direction as
+// the body of the oldest request waiting for a response, when one waits:
+// its header was lost in the hole (Wireshark exports such bytes as that
+// request's object too). The body is cut; it ends at the next header block
+// or the connection's end.
+func (d *dirState) orphan(p []byte, end int) {
+	c := d.c
+	if d.fromClient || (!d.headless && (d.cur != nil || len(c.pending) == 0)) {
+		return
+	}
+	if !d.headless {
+		t := c.pending[0]
+		c.pending = c.pending[1:]
+		d.cur, d.headless = t, true
+		d.sink = newBodySink(codingOf(nil))
+		if t.rec.Problem == "" {
+			t.rec.Problem = "response header not captured"
+		}
+	}
+	d.sink.write(p)
+	d.orphanEnd, _ = d.frameAt(end)
+}
+
+// endHeadless ends a body read without its header.
+func (d *dirState) endHeadless() {
+	if !d.headless {
+		return
+	}
+	d.headless = false
+	t := d.cur
+	d.cur = nil
+	d.c.o.endBody(t, d.sink, true, false)
+	d.sink = nil
+	t.rec.ResponseFrame = d.orphanEnd
+	t.respDone = true
+	if t.reqDone {
+		d.c.o.emit(d.c, t)
+	}
 }
 
 func (d *dirState) junk(off, n int, err error) {

@@ -126,7 +126,7 @@ type Transaction struct {
 	Upgrade  string    `json:"upgrade,omitempty" jsonschema:"protocol switched to (101): websocket, h2c, ..."`
 	GRPC     *GRPC     `json:"grpc,omitempty"`
 	Reset    string    `json:"reset,omitempty" jsonschema:"HTTP/2 RST_STREAM error code"`
-	Problem  string    `json:"problem,omitempty" jsonschema:"what was wrong: malformed, cut, unanswered"`
+	Problem  string    `json:"problem,omitempty" jsonschema:"what was wrong: malformed, cut, unanswered, response header not captured"`
 	Complete bool      `json:"complete" jsonschema:"both messages seen whole"`
 }
 
