@@ -11,10 +11,10 @@ import (
 )
 
 // Batches of frames handed from the reading goroutine to the observing
-// ones: a batch holds up to batchPackets frames or about batchBytes of
-// them, and batchesAhead batches cycle, so a pass holds at most that many
-// decoded (about 350 KiB each: small enough that a batch's frames stay in
-// a core's cache while the units on that core see them).
+// ones: a batch holds up to batchPackets frames or batchBytes of them (a
+// larger frame alone), and batchesAhead batches cycle, so a pass holds at
+// most that many decoded (about 350 KiB each: small enough that a batch's
+// frames stay in a core's cache while the units on that core see them).
 const (
 	batchPackets = 64
 	batchBytes   = 128 << 10
@@ -38,7 +38,7 @@ type batch struct {
 
 func newBatch(decoded bool) *batch {
 	b := &batch{pkts: make([]capture.Packet, 0, batchPackets), ends: make([]int, 0, batchPackets),
-		slab: make([]byte, 0, 64<<10)}
+		slab: make([]byte, 0, batchBytes)}
 	if decoded {
 		b.frames = make([]frame, batchPackets)
 		for i := range b.frames {
@@ -56,6 +56,7 @@ func newBatch(decoded bool) *batch {
 // batches at once. A batch is reused once every unit has seen it.
 type pipeline struct {
 	rd    *capture.Reader
+	held  heldFrame // the reading goroutine's
 	units [][]Observer
 
 	mu sync.Mutex
@@ -183,7 +184,7 @@ func (pl *pipeline) read() {
 		pl.free = pl.free[:len(pl.free)-1]
 		pl.mu.Unlock()
 
-		err = b.fill(pl.rd)
+		err = b.fill(pl.rd, &pl.held)
 		b.first = n + 1
 		if pl.dec == nil {
 			for i := range b.pkts {
@@ -224,14 +225,31 @@ func (pl *pipeline) decode(dec *decoder, raw *capture.Packet, number int) {
 	}
 }
 
-// fill reads frames from rd into b, up to its bounds; it returns why
-// reading stopped before them, if it did.
-func (b *batch) fill(rd *capture.Reader) error {
+// heldFrame is a frame read for a batch that had no room for it: the
+// next batch starts with it. Its bytes are the reader's, valid until the
+// next read.
+type heldFrame struct {
+	p  capture.Packet
+	ok bool
+}
+
+// fill reads frames from rd into b, up to its bounds: batchPackets frames,
+// or as many as its slab holds (a frame larger than the slab alone grows
+// it), so that a batch's memory does not depend on its frames' sizes. A
+// frame that does not fit is held for the next batch. It returns why
+// reading stopped before the bounds, if it did.
+func (b *batch) fill(rd *capture.Reader, held *heldFrame) error {
 	b.pkts, b.ends, b.slab = b.pkts[:0], b.ends[:0], b.slab[:0]
 	var raw capture.Packet
 	var err error
-	for len(b.pkts) < batchPackets && len(b.slab) < batchBytes {
-		if err = rd.ReadPacket(&raw); err != nil {
+	for len(b.pkts) < batchPackets {
+		if held.ok {
+			raw, held.ok = held.p, false
+		} else if err = rd.ReadPacket(&raw); err != nil {
+			break
+		}
+		if len(b.pkts) > 0 && len(b.slab)+len(raw.Data) > cap(b.slab) {
+			held.p, held.ok = raw, true
 			break
 		}
 		b.slab = append(b.slab, raw.Data...)
