@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"debug/buildinfo"
 	"encoding/json"
-	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -18,8 +17,6 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
-
-var update = flag.Bool("update", false, "rewrite packaging/manifest.json")
 
 // TestManifestIsGenerated: the committed packaging/manifest.json is what
 // mcpbgen writes for a binary built from this tree, so the tools and
@@ -39,7 +36,7 @@ func TestManifestIsGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(root, "packaging", "manifest.json")
-	if *update {
+	if pcaptest.Updating() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -60,9 +57,16 @@ func TestManifestIsGenerated(t *testing.T) {
 			t.Errorf("manifest has no tool %s", want)
 		}
 	}
+	// Each prompt takes the capture, and its text is the server's with
+	// the manifest's placeholder for each argument.
 	for _, p := range m.Prompts {
-		if !strings.Contains(p.Text, "${arguments.pcap_file}") || !slices.Equal(p.Arguments, []string{"pcap_file"}) {
-			t.Errorf("prompt %s: text does not name ${arguments.pcap_file} or arguments %v", p.Name, p.Arguments)
+		if !slices.Contains(p.Arguments, "pcap_file") {
+			t.Errorf("prompt %s: arguments %v, no pcap_file", p.Name, p.Arguments)
+		}
+		for _, a := range p.Arguments {
+			if !strings.Contains(p.Text, "${arguments."+a+"}") {
+				t.Errorf("prompt %s: text does not use its argument %s:\n%s", p.Name, a, p.Text)
+			}
 		}
 	}
 }
