@@ -48,6 +48,7 @@ if ! "${podman[@]}" image exists "$go_image" && ! timeout 60 "${podman[@]}" pull
 	fi
 fi
 
+# As the README: docker build -t mcpacket .
 echo "--- podman build (Dockerfile, build stage on $go_image)"
 # The host's module and build caches are lent to the build stage's RUN
 # steps (they only make it faster); --network host reaches the Go proxy.
