@@ -38,16 +38,7 @@ func TestServeDirsAndHealthcheck(t *testing.T) {
 		done <- app.Run(ctx, []string{"serve", "--transport", "http", "--port", "0", "--", dirA, dirB})
 	}()
 	defer func() { stop(); <-done }()
-	addrRE := regexp.MustCompile(`at (http://\S+)/mcp`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; {
-		if m := addrRE.FindStringSubmatch(stderr.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("server did not announce its address; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	base := strings.TrimSuffix(announcedURL(t, &stderr), "/mcp")
 
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: base + "/mcp"}, nil)
 	if err != nil {
@@ -95,5 +86,21 @@ func TestServeDirsAndHealthcheck(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant stdout containing %q, stderr containing %q", code, c.code, stdout, stderr, c.stdout, c.stderr)
 			}
 		})
+	}
+}
+
+// announcedURL waits for an HTTP server started with --port 0 to print
+// its address line and returns the /mcp URL in it.
+func announcedURL(t *testing.T, stderr *pcaptest.SyncBuffer) string {
+	t.Helper()
+	addrRE := regexp.MustCompile(`at (http://\S+/mcp)`)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if m := addrRE.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not announce its address; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
