@@ -13,6 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v busybox >/dev/null; then
 	echo "--- installing podman, buildah, runc, busybox-static (Debian)"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman buildah runc busybox-static >/dev/null ||
 		{ echo "container: SKIPPED: podman could not be installed from Debian"; exit 0; }
 fi
