@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: all build install test example clients bench fuzz
+.PHONY: all build install test example clients bench fuzz mcpb image snapshot
 
 all: build
 
@@ -39,3 +39,18 @@ test: clients
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+# Release packaging (packaging/README.md). The MCP Bundle for Claude Desktop,
+# dist/mcpacket-<version>.mcpb: five static binaries, a manifest generated
+# from the binary, validated and packed by the pinned mcpb CLI (Node.js, npm).
+mcpb:
+	VERSION=$(VERSION) packaging/build-mcpb.sh
+
+# The container image of ./Dockerfile, built and run with podman (Debian's).
+image:
+	VERSION=$(VERSION) packaging/container.sh
+
+# Release archives and checksums for the five platforms, as a snapshot
+# (goreleaser v2.15.1: go install github.com/goreleaser/goreleaser/v2@v2.15.1).
+snapshot:
+	goreleaser release --snapshot --clean --skip=publish

@@ -83,6 +83,25 @@ func TestREADMECommands(t *testing.T) {
 				if !regexp.MustCompile(`(?m)^make test$`).Match(ciRun) {
 					t.Error(".ci/run does not run `make test`")
 				}
+			case line == "make mcpb" || args[0] == "docker":
+				// Release packaging, run by CI rather than here (minutes
+				// of cross-compiling; podman, as root): .ci/run builds and
+				// tests the bundle (make mcpb) and builds and runs the image
+				// (make image: packaging/container.sh, which repeats these
+				// README lines where it runs their podman equivalents).
+				target := map[bool]string{true: "mcpb", false: "image"}[line == "make mcpb"]
+				if !regexp.MustCompile(`(?m)^make -s ` + target + `$`).Match(ciRun) {
+					t.Errorf(".ci/run does not run make %s", target)
+				}
+				if args[0] == "docker" {
+					script, err := os.ReadFile(filepath.Join(root, "packaging", "container.sh"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !strings.Contains(string(script), line) {
+						t.Errorf("packaging/container.sh does not repeat (and run the podman equivalent of) %q", line)
+					}
+				}
 			case strings.HasPrefix(line, "CGO_ENABLED=0 go install "):
 				gobin := t.TempDir()
 				run(t, root, append(env, "GOBIN="+gobin), args...)

@@ -34,6 +34,10 @@ var allowed = map[string][]string{
 	"internal/cli":      {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
 	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
 	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
+	// Release packaging: the bundle manifest generator (it speaks to the
+	// binary over stdio) and the registry entry's tests; standard library.
+	"packaging":         {},
+	"packaging/mcpbgen": {},
 	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
 }
 

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -219,7 +218,7 @@ func (l *lister) walk(dir string) (bool, error) {
 	if err := l.ctx.Err(); err != nil {
 		return false, err
 	}
-	d, err := l.rt.r.OpenFile(dir, openFlags|syscall.O_DIRECTORY, 0)
+	d, err := l.rt.r.OpenFile(dir, openFlags|dirFlag, 0)
 	if err != nil {
 		return false, nil // missing or unreadable: skipped
 	}

@@ -106,12 +106,15 @@ func isTerminal(f *os.File) bool {
 const usage = `mcpacket analyzes packet captures for LLM clients over MCP (Model Context Protocol).
 
 Usage:
-  mcpacket [serve] [flags]                      serve MCP over stdio (the default) or HTTP
+  mcpacket [serve] [flags] [DIR...]             serve MCP over stdio (the default) or HTTP;
+                                                each DIR is a --root
   mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
   mcpacket export packets <capture> --filter F -o OUT.pcapng
                                                 write the frames a display filter selects to a file
   mcpacket tools                                list modules, tools and prompts
   mcpacket version                              print the version
+  mcpacket healthcheck [URL]                    exit 0 if a server's /healthz answers ok
+                                                (for container HEALTHCHECKs)
   mcpacket help [command]                       show help for a command
 
 A capture is a local path or an http(s) URL to a pcap or pcapng file,
@@ -133,6 +136,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.tools(args[1:])
 	case "export":
 		return a.export(ctx, args[1:])
+	case "healthcheck":
+		return a.healthcheck(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK
@@ -288,7 +293,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	readTimeout := fs.Duration("read-timeout", mcpserver.DefaultReadTimeout, "HTTP: time for a request's headers to arrive, and again for its body (a tool call's own time is --call-timeout)")
 	maxMessageBytes := fs.Int("max-message-bytes", mcpserver.DefaultMaxBodyBytes, "largest request accepted: an HTTP body, or one stdio line (longer lines are dropped with an error)")
 	fs.Usage = func() {
-		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n"+
+		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags] [--] [DIR...]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n"+
+			"Each DIR after the flags is a capture directory, as --root DIR is.\n"+
 			"Calls stop when their client cancels or leaves; JSON-RPC batches are refused. Over HTTP, the\n"+
 			"token is checked before a body is read, requests must arrive within --read-timeout, and at most\n"+
 			"--max-connections are held open (the quietest unfinished or idle one makes room for a new one).\n"+
@@ -301,10 +307,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		}
 		return ExitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(a.Stderr, "mcpacket serve: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
-	}
+	// Directories after the flags are roots too ("serve -- DIR..."): an MCP
+	// Bundle's multiple-folder setting expands to one argument per folder.
+	c.roots = append(c.roots, fs.Args()...)
 	reg, err := a.Registry.Select(c.modules)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: --modules: %v\n", err)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -275,16 +274,7 @@ func TestServeHTTPGracefulShutdown(t *testing.T) {
 		done <- app.Run(ctx, []string{"serve", "--transport", "http", "--port", "0", "--root", t.TempDir()})
 	}()
 
-	addrRE := regexp.MustCompile(`at (http://\S+/mcp)`)
-	var url string
-	for deadline := time.Now().Add(10 * time.Second); url == ""; {
-		if mm := addrRE.FindStringSubmatch(stderr.String()); mm != nil {
-			url = mm[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("server did not announce its address; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	url := announcedURL(t, &stderr)
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
