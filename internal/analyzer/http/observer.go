@@ -401,7 +401,7 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 	if !t.reqEnd.IsZero() && !d.msgTime.Before(t.reqEnd) {
 		ms := float64(d.msgTime.Sub(t.reqEnd)) / float64(time.Millisecond)
 		r.LatencyMs = float64(int64(ms*1000+0.5)) / 1000
-		o.latencies.Add(ms)
+		o.latencies.AddAt(d.msgTime.UnixNano(), ms)
 	}
 	if m.err != nil && r.Problem == "" {
 		r.Problem = "malformed response"
