@@ -110,6 +110,8 @@ Usage:
   mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
   mcpacket export packets <capture> --filter F -o OUT.pcapng
                                                 write the frames a display filter selects to a file
+  mcpacket plot <capture> --chart timeline -o OUT.png
+                                                draw a chart of the capture (PNG or SVG)
   mcpacket tools                                list modules, tools and prompts
   mcpacket version                              print the version
   mcpacket help [command]                       show help for a command
@@ -133,6 +135,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.tools(args[1:])
 	case "export":
 		return a.export(ctx, args[1:])
+	case "plot":
+		return a.plot(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK

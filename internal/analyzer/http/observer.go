@@ -125,9 +125,13 @@ func newObserver(cfg *config) *observer {
 		agents: result.NewCounter[string](k, 0), servers: result.NewCounter[string](k, 0),
 		ctypes: result.NewCounter[string](k, 0), grpcMethods: result.NewCounter[string](k, 0),
 		hostClients: map[string]map[netip.Addr]struct{}{}, pairsLeft: cfg.lim.pairs,
-		run: detectors.Start(cfg.th),
+		run: detectors.Start(cfg.th), latencies: result.Reservoir{Cap: latencySample},
 	}
 }
+
+// latencySample is how many response latencies the summary's median and
+// p95 (and plot_traffic's latency chart) are drawn from.
+const latencySample = 50000
 
 // Interest asks for TCP only.
 func (o *observer) Interest() engine.Interest {
