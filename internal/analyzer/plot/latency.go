@@ -3,6 +3,8 @@ package plot
 import (
 	"context"
 	"fmt"
+	"image/color"
+	"math"
 	"slices"
 	"time"
 
@@ -106,6 +108,13 @@ func latencyBuckets(samples []result.Sample, d *latencyData, n int) []LatencyBuc
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
+// minDrawnMs is the smallest latency the log axis shows; smaller values
+// (a response in the same microsecond) are drawn at it.
+const minDrawnMs = 0.001
+
+// maxDots is the sampled values drawn per series.
+const maxDots = 4000
+
 func drawLatency(c chart, _ vg.Length) ([]*plot.Plot, error) {
 	d := c.latency
 	bw := float64(d.width) / 1e9
@@ -116,27 +125,32 @@ func drawLatency(c chart, _ vg.Length) ([]*plot.Plot, error) {
 		}
 	}
 	div, unit := timeAxis(bw * float64(max(n, 1)))
-	p := newPlot(c.title, fmt.Sprintf("time since %s (%s)", result.FormatTime(time.Unix(0, d.first)), unit), "response time (ms)")
-	p.Y.Min = 0
+	p := newPlot(c.title+fmt.Sprintf(" (dots: sampled values; lines: median per %s)", seconds(bw)),
+		fmt.Sprintf("time since %s (%s)", result.FormatTime(time.Unix(0, d.first)), unit), "response time (ms, log scale)")
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	top, low := minDrawnMs, math.Inf(1)
 	for i, s := range d.series {
 		col := colour(i)
 		samples := d.samples[i]
-		step := max(1, len(samples)/maxDrawn)
+		step := max(1, (len(samples)+maxDots-1)/maxDots)
 		pts := make(plotter.XYs, 0, len(samples)/step+1)
 		for j := 0; j < len(samples); j += step {
-			pts = append(pts, plotter.XY{X: float64(samples[j].At-d.first) / 1e9 / div, Y: samples[j].Value})
+			v := max(samples[j].Value, minDrawnMs)
+			top, low = max(top, v), min(low, v)
+			pts = append(pts, plotter.XY{X: float64(samples[j].At-d.first) / 1e9 / div, Y: v})
 		}
-		sc, err := plotter.NewScatter(pts)
-		if err != nil {
-			return nil, err
+		if len(pts) > 0 {
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: color.NRGBA{col.R, col.G, col.B, 70}, Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
 		}
-		faint := col
-		faint.A = 90
-		sc.GlyphStyle = draw.GlyphStyle{Color: faint, Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
-		p.Add(sc)
 		med := make(plotter.XYs, 0, len(s.Buckets))
 		for _, b := range s.Buckets {
-			med = append(med, plotter.XY{X: (float64(b.Index) + 0.5) * bw / div, Y: b.MedianMs})
+			med = append(med, plotter.XY{X: (float64(b.Index) + 0.5) * bw / div, Y: max(b.MedianMs, minDrawnMs)})
 		}
 		if len(med) > 0 {
 			ln, err := plotter.NewLine(med)
@@ -146,8 +160,15 @@ func drawLatency(c chart, _ vg.Length) ([]*plot.Plot, error) {
 			ln.Color = col
 			ln.LineStyle.Width = vg.Points(2)
 			p.Add(ln)
-			p.Legend.Add(fmt.Sprintf("%s (median per %s)", s.Name, seconds(bw)), ln)
+			p.Legend.Add(s.Name, ln)
 		}
 	}
+	p.Y.Min = minDrawnMs
+	if !math.IsInf(low, 1) {
+		p.Y.Min = math.Pow(10, math.Floor(math.Log10(low)))
+	}
+	// Room above the values for the legend.
+	p.Y.Max = top * math.Pow(10, 0.3*float64(len(d.series)))
+	p.X.Min = 0
 	return []*plot.Plot{p}, nil
 }

@@ -220,5 +220,14 @@ func endpoint(addr string, port *int) string {
 
 // seconds writes a duration given in seconds.
 func seconds(s float64) string {
-	return time.Duration(s * float64(time.Second)).String()
+	d := time.Duration(s * float64(time.Second))
+	switch {
+	case d >= 10*time.Second:
+		d = d.Round(100 * time.Millisecond)
+	case d >= time.Second:
+		d = d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		d = d.Round(time.Microsecond)
+	}
+	return d.String()
 }

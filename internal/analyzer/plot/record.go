@@ -56,12 +56,12 @@ type Image struct {
 // Timeline is packets and bytes per time bucket, the packets stacked by
 // innermost protocol: the overview's time_profile.
 type Timeline struct {
-	StartTime     string     `json:"start_time" jsonschema:"start of the first bucket, RFC 3339 UTC"`
-	BucketSeconds float64    `json:"bucket_seconds" jsonschema:"width of each bucket"`
-	Packets       []uint64   `json:"packets" jsonschema:"frames per bucket"`
-	Bytes         []uint64   `json:"bytes" jsonschema:"bytes per bucket"`
-	Stacks        []Stack    `json:"stacks" jsonschema:"frames per bucket of the top innermost protocols, then other; they add up to packets"`
-	Busiest       *Busiest   `json:"busiest,omitempty" jsonschema:"the bucket with the most frames"`
+	StartTime     string   `json:"start_time" jsonschema:"start of the first bucket, RFC 3339 UTC"`
+	BucketSeconds float64  `json:"bucket_seconds" jsonschema:"width of each bucket"`
+	Packets       []uint64 `json:"packets" jsonschema:"frames per bucket"`
+	Bytes         []uint64 `json:"bytes" jsonschema:"bytes per bucket"`
+	Stacks        []Stack  `json:"stacks" jsonschema:"frames per bucket of the top innermost protocols, then other; they add up to packets"`
+	Busiest       *Busiest `json:"busiest,omitempty" jsonschema:"the bucket with the most frames"`
 }
 
 // Stack is one protocol's layer of the timeline.

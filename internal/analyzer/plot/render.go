@@ -313,4 +313,3 @@ func drawConversations(c chart, h vg.Length) ([]*plot.Plot, error) {
 	p.Y.Tick.Label.Font.Size = vg.Points(9)
 	return []*plot.Plot{p}, nil
 }
-
