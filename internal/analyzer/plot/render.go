@@ -218,7 +218,23 @@ func drawTimeline(c chart, h vg.Length) ([]*plot.Plot, error) {
 	for _, p := range []*plot.Plot{top, bytesPlot} {
 		p.X.Min, p.X.Max = 0, w*float64(n)
 	}
+	// Room above the data for the legend.
+	top.Y.Max = headroom(run, len(t.Stacks))
+	bytesPlot.Y.Max = headroom(bv, 1)
 	return []*plot.Plot{top, bytesPlot}, nil
+}
+
+// headroom is an axis maximum that leaves room for a legend of n rows
+// above the largest value.
+func headroom(vals []float64, n int) float64 {
+	var top float64
+	for _, v := range vals {
+		top = max(top, v)
+	}
+	if top == 0 {
+		return 1
+	}
+	return top * (1.05 + 0.06*float64(n))
 }
 
 // swatch is a legend entry of a filled colour.

@@ -164,5 +164,11 @@ func drawSequence(c chart, _ vg.Length) ([]*plot.Plot, error) {
 			p.Legend.Add(names[dir]+" retransmission", sc)
 		}
 	}
+	ys := make([]float64, 0, len(d.segs))
+	for _, s := range d.segs {
+		ys = append(ys, float64(s.seq)+float64(s.len))
+	}
+	p.Y.Min = 0
+	p.Y.Max = headroom(ys, 4)
 	return []*plot.Plot{p}, nil
 }
