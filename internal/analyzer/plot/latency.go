@@ -113,7 +113,7 @@ func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 const minDrawnMs = 0.001
 
 // maxDots is the sampled values drawn per series.
-const maxDots = 4000
+const maxDots = 2500
 
 func drawLatency(c chart, _ vg.Length) ([]*plot.Plot, error) {
 	d := c.latency

@@ -3,8 +3,6 @@ package plot_test
 import (
 	"bytes"
 	"encoding/json"
-	"image"
-	"image/png"
 	"math"
 	"slices"
 	"strings"
@@ -81,48 +79,18 @@ func overviewOut(t *testing.T, file string, args map[string]any) overview.Output
 	return *call(t, ov.Tools()[0], a).(*overview.Output)
 }
 
-// checkPicture decodes the output's PNG and checks its size and that it is
-// not blank: the grey levels of its pixels vary.
+// checkPicture checks the output's one picture: a PNG of the asked size,
+// not blank, described by the output's image key.
 func checkPicture(t *testing.T, out *plot.Output, w, h int) {
 	t.Helper()
 	imgs := out.Images()
 	if len(imgs) != 1 || imgs[0].MIMEType != "image/png" {
 		t.Fatalf("images: %d, want one PNG", len(imgs))
 	}
-	img, err := png.Decode(bytes.NewReader(imgs[0].Data))
-	if err != nil {
-		t.Fatalf("decoding the PNG: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
-		t.Errorf("picture is %dx%d, want %dx%d", b.Dx(), b.Dy(), w, h)
-	}
+	pcaptest.CheckPNG(t, imgs[0].Data, w, h)
 	if out.Image.Width != w || out.Image.Height != h || out.Image.Bytes != len(imgs[0].Data) || out.Image.MIMEType != "image/png" {
 		t.Errorf("image = %+v", out.Image)
 	}
-	if v := variance(img); v < minVariance {
-		t.Errorf("picture is blank: grey variance %.1f, want at least %v", v, minVariance)
-	}
-}
-
-// minVariance is the least grey-level variance of a drawn chart: a blank
-// (all white) picture has 0, a chart with axes, labels and data over a
-// white background well over 100.
-const minVariance = 100
-
-func variance(img image.Image) float64 {
-	b := img.Bounds()
-	var sum, sq float64
-	n := float64(b.Dx() * b.Dy())
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			v := (float64(r) + float64(g) + float64(bl)) / 3 / 257
-			sum += v
-			sq += v * v
-		}
-	}
-	mean := sum / n
-	return sq/n - mean*mean
 }
 
 func TestTimeline(t *testing.T) {
