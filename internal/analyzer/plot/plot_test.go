@@ -91,6 +91,12 @@ func checkPicture(t *testing.T, out *plot.Output, w, h int) {
 	if out.Image.Width != w || out.Image.Height != h || out.Image.Bytes != len(imgs[0].Data) || out.Image.MIMEType != "image/png" {
 		t.Errorf("image = %+v", out.Image)
 	}
+	if b, _ := json.Marshal(out); len(b) > 32<<10 || !bytes.HasPrefix(b, []byte(`{"file":`)) {
+		t.Errorf("JSON of %d bytes, want at most 32 KiB with the file first: %.80s", len(b), b)
+	}
+	if len(out.Summary) == 0 {
+		t.Error("no summary")
+	}
 }
 
 func TestTimeline(t *testing.T) {
