@@ -147,6 +147,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 				return a.serve(ctx, []string{"-h"})
 			case "analyze":
 				return a.analyze(ctx, []string{"-h"})
+			case "plot":
+				return a.plot(ctx, []string{"-h"})
 			}
 		}
 		fmt.Fprint(a.Stdout, usage)
