@@ -64,11 +64,7 @@ const maxNodes = 2000
 
 // overview calls the overview tool for the sections the chart draws.
 func (m *Module) overview(ctx context.Context, env *analyzer.Env, a *args) (*overviewOut, error) {
-	call := map[string]any{
-		"pcap_file":      a.in.PcapFile,
-		"findings_limit": 0, "hosts_limit": 0, "flows_limit": 0,
-		"protocols_limit": 0, "conversations_limit": 0,
-	}
+	call := map[string]any{"pcap_file": a.in.PcapFile}
 	switch a.chart {
 	case "timeline":
 		call["buckets"], call["protocol_series"] = a.buckets, true
