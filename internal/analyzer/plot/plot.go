@@ -16,6 +16,7 @@
 package plot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -86,10 +87,9 @@ func (m *Module) Tools() []analyzer.Tool {
 	return []analyzer.Tool{analyzer.NewTool(analyzer.Tool{
 		Name:  "plot_traffic",
 		Title: "Plot traffic",
-		Description: "A chart of the capture as an image (PNG, or SVG) after its plotted series as JSON: " +
-			"timeline (packets per time bucket stacked by protocol, and bytes), protocols (hierarchy as bars), " +
-			"conversations (top talkers, bytes each way), latency (DNS, DHCP, TCP handshake, HTTP response times over time), " +
-			"tcp_sequence (one tcp_stream's sequence numbers over time, Stevens graph).",
+		Description: "A chart as an image (PNG or SVG), its series as JSON first: timeline (frames per bucket by protocol, bytes), " +
+			"protocols (hierarchy bars), conversations (top talkers), latency (DNS, DHCP, TCP handshake, HTTP response times), " +
+			"tcp_sequence (a tcp_stream's Stevens graph).",
 		OpenWorld: true,
 	}, m.plot, writeReport)}
 }
@@ -106,7 +106,7 @@ type args struct {
 }
 
 func parseArgs(in Input) (*args, error) {
-	a := &args{in: in, chart: strings.ToLower(strings.TrimSpace(in.Chart))}
+	a := &args{in: in, chart: cmp.Or(strings.ToLower(strings.TrimSpace(in.Chart)), "timeline")}
 	if !slices.Contains(Charts, a.chart) {
 		return nil, fmt.Errorf("chart %q is not one of %s", in.Chart, strings.Join(Charts, ", "))
 	}

@@ -8,7 +8,7 @@ import (
 // Input is the argument object of plot_traffic.
 type Input struct {
 	PcapFile  string `json:"pcap_file" jsonschema:"path or http(s) URL"`
-	Chart     string `json:"chart" jsonschema:"timeline, protocols, conversations, latency or tcp_sequence"`
+	Chart     string `json:"chart,omitempty" jsonschema:"timeline (default), protocols, conversations, latency or tcp_sequence"`
 	Width     int    `json:"width,omitempty" jsonschema:"pixels (default 1000)"`
 	Height    int    `json:"height,omitempty" jsonschema:"pixels (default 600)"`
 	Format    string `json:"format,omitempty" jsonschema:"png (default) or svg"`
