@@ -293,6 +293,9 @@ func hbars(p *plot.Plot, height vg.Length, labels []string, rows [][]float64, na
 		top = max(top, sum)
 	}
 	p.X.Max = top * 1.05
+	if len(rows) > 1 {
+		p.X.Max = top * 1.25 // room at the right for the legend
+	}
 	p.X.Tick.Marker = countTicks{}
 	return nil
 }
