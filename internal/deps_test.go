@@ -24,6 +24,9 @@ var allowed = map[string][]string{
 	// capture, shared plumbing, gopacket; never another protocol module or
 	// the MCP SDK.
 	"internal/analyzer/*": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "internal/flow", "internal/dissect", "internal/dfilter", "gopacket"},
+	// Charts: a module like the others, that also renders with gonum's
+	// plot (pure Go, fonts embedded).
+	"internal/analyzer/plot": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "internal/dissect", "gopacket", "gonum-plot"},
 	// Per-frame facts (stack, streams) and display filters, below the
 	// modules: the engine and the standard library.
 	"internal/dissect":   {"internal/engine", "internal/capture", "gopacket"},
@@ -38,7 +41,7 @@ var allowed = map[string][]string{
 	// binary over stdio) and the registry entry's tests; standard library.
 	"packaging":         {},
 	"packaging/mcpbgen": {},
-	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
 }
 
 // families maps import path prefixes to the short names used above.
@@ -50,6 +53,13 @@ var families = []struct{ prefix, name string }{
 	{"github.com/segmentio/", "mcp-sdk"},
 	{"github.com/golang-jwt/", "mcp-sdk"},
 	{"golang.org/x/oauth2", "mcp-sdk"},
+	{"gonum.org/v1/plot", "gonum-plot"},
+	{"git.sr.ht/~sbinet/gg", "gonum-plot"},
+	{"github.com/ajstarks/svgo", "gonum-plot"},
+	{"github.com/golang/freetype", "gonum-plot"},
+	{"codeberg.org/go-fonts/", "gonum-plot"},
+	{"codeberg.org/go-latex/", "gonum-plot"},
+	{"codeberg.org/go-pdf/", "gonum-plot"},
 }
 
 const module = "github.com/mcpacket/mcpacket/"

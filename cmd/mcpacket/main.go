@@ -20,6 +20,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/ntp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/overview"
 	"github.com/mcpacket/mcpacket/internal/analyzer/packets"
+	"github.com/mcpacket/mcpacket/internal/analyzer/plot"
 	"github.com/mcpacket/mcpacket/internal/analyzer/sip"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
@@ -47,6 +48,13 @@ func registry() (*analyzer.Registry, error) {
 	// The drill-down module filters on the TCP module's analysis
 	// (tcp.stream, tcp.analysis.*).
 	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator}))
+	// Charts draw the overview's sections (its own tables only, without
+	// the other modules' pass) and the latency modules' samples.
+	all = append(all, plot.New(plot.Options{
+		Overview: overview.New(overview.Options{}).Tools()[0],
+		Latency:  overview.Passers(mods...),
+		TCP:      tcp.NewAnnotator,
+	}))
 	return analyzer.NewRegistry(all...)
 }
 

@@ -269,3 +269,17 @@ func (m noOutputModule) Tools() []Tool {
 	}
 	return out
 }
+
+// Image is a picture a tool returns beside its JSON output.
+type Image struct {
+	MIMEType string // "image/png" or "image/svg+xml"
+	Data     []byte
+}
+
+// Imager is implemented by a tool's output that carries pictures (a
+// chart). Front ends send the output's JSON first, then each image: the
+// MCP server as image content, the CLI as a file. The images are not part
+// of the JSON (their fields are json:"-").
+type Imager interface {
+	Images() []Image
+}

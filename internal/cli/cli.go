@@ -111,6 +111,8 @@ Usage:
   mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
   mcpacket export packets <capture> --filter F -o OUT.pcapng
                                                 write the frames a display filter selects to a file
+  mcpacket plot <capture> --chart timeline -o OUT.png
+                                                draw a chart of the capture (PNG or SVG)
   mcpacket tools                                list modules, tools and prompts
   mcpacket version                              print the version
   mcpacket healthcheck [URL]                    exit 0 if a server's /healthz answers ok
@@ -138,6 +140,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.export(ctx, args[1:])
 	case "healthcheck":
 		return a.healthcheck(ctx, args[1:])
+	case "plot":
+		return a.plot(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "mcpacket %s\n", a.Version)
 		return ExitOK
@@ -148,6 +152,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 				return a.serve(ctx, []string{"-h"})
 			case "analyze":
 				return a.analyze(ctx, []string{"-h"})
+			case "plot":
+				return a.plot(ctx, []string{"-h"})
 			}
 		}
 		fmt.Fprint(a.Stdout, usage)

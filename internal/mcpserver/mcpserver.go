@@ -213,7 +213,9 @@ func typeOnly(s *jsonschema.Schema) *jsonschema.Schema {
 // the tool's typed input by the tool's own declarations, so that a wrong
 // argument gets an isError result that names it and says what is allowed;
 // the typed output is written once: the text content is its JSON in struct
-// order (summary first) and the structured content the same object.
+// order (summary first) and the structured content the same object; an
+// output with pictures (analyzer.Imager) adds them as image content after
+// the text.
 func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger *slog.Logger, slots chan struct{}) mcp.ToolHandler {
 	queue := cfg.QueueTimeout
 	if queue <= 0 {
@@ -274,10 +276,13 @@ func handler(t analyzer.Tool, outSchema *jsonschema.Resolved, cfg Config, logger
 		if err := outSchema.Validate(check); err != nil {
 			return nil, fmt.Errorf("mcpserver: %s: output does not match its schema: %w", t.Name, err)
 		}
-		return &mcp.CallToolResult{
-			Content:           []mcp.Content{&mcp.TextContent{Text: string(b)}},
-			StructuredContent: json.RawMessage(b),
-		}, nil
+		content := []mcp.Content{&mcp.TextContent{Text: string(b)}}
+		if im, ok := out.(analyzer.Imager); ok {
+			for _, img := range im.Images() {
+				content = append(content, &mcp.ImageContent{MIMEType: img.MIMEType, Data: img.Data})
+			}
+		}
+		return &mcp.CallToolResult{Content: content, StructuredContent: json.RawMessage(b)}, nil
 	}
 }
 

@@ -21,6 +21,23 @@ type Brief struct {
 	// name a device announced, a role it plays); the overview adds it to
 	// its host table.
 	Hosts []HostFact `json:"-"`
+	// Latencies are the response times the module measured, each with
+	// the sample behind its summary (plot_traffic's latency chart).
+	Latencies []Latencies `json:"-"`
+}
+
+// Latencies is one kind of response time a module measures (DNS query to
+// response, TCP handshake, ...): the module's own summary and the sample
+// of timed values its quantiles come from, in time order.
+type Latencies struct {
+	Name    string // "dns response", "tcp handshake rtt", ...
+	Summary *result.Latency
+	Samples []result.Sample // milliseconds, at the time of the response
+}
+
+// LatenciesOf is the Latencies of a reservoir filled with AddAt.
+func LatenciesOf(name string, r *result.Reservoir) Latencies {
+	return Latencies{Name: name, Summary: r.Latency(), Samples: r.Samples()}
 }
 
 // HostFact is one thing a module knows of a host, by IP address, by MAC

@@ -37,10 +37,43 @@ type Reservoir struct {
 	sum      float64
 	min, max float64
 	rng      *rand.Rand
+	at       []int64 // with AddAt: each kept value's time, Unix nanoseconds
+}
+
+// Sample is one value of a reservoir's sample and when it was measured.
+type Sample struct {
+	At    int64   // Unix nanoseconds
+	Value float64 // in the reservoir's unit (milliseconds for latencies)
 }
 
 // Add records one value.
-func (r *Reservoir) Add(v float64) {
+func (r *Reservoir) Add(v float64) { r.add(v, 0, false) }
+
+// AddAt records one value measured at time at (Unix nanoseconds): the
+// sample keeps the time with the value, for Samples. Use either Add or
+// AddAt on one reservoir.
+func (r *Reservoir) AddAt(at int64, v float64) { r.add(v, at, true) }
+
+// Samples returns the values of the sample that AddAt recorded, with their
+// times, in time order: the values the quantiles of Latency come from.
+func (r *Reservoir) Samples() []Sample {
+	out := make([]Sample, len(r.at))
+	for i, t := range r.at {
+		out[i] = Sample{At: t, Value: r.vals[i]}
+	}
+	slices.SortStableFunc(out, func(a, b Sample) int {
+		switch {
+		case a.At < b.At:
+			return -1
+		case a.At > b.At:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func (r *Reservoir) add(v float64, at int64, timed bool) {
 	if r.n == 0 || v < r.min {
 		r.min = v
 	}
@@ -54,6 +87,9 @@ func (r *Reservoir) Add(v float64) {
 	}
 	if len(r.vals) < r.Cap {
 		r.vals = append(r.vals, v)
+		if timed {
+			r.at = append(r.at, at)
+		}
 		return
 	}
 	if r.rng == nil {
@@ -61,6 +97,9 @@ func (r *Reservoir) Add(v float64) {
 	}
 	if i := r.rng.IntN(r.n); i < r.Cap {
 		r.vals[i] = v
+		if timed && i < len(r.at) {
+			r.at[i] = at
+		}
 	}
 }
 

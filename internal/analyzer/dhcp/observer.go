@@ -475,7 +475,7 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 // the later of its two messages arrives.
 func (o *observer) addLatency(r *result.Reservoir, from, to time.Time) {
 	if v := msPtr(from, to); v != nil {
-		r.Add(*v)
+		r.AddAt(to.UnixNano(), *v)
 	}
 }
 

@@ -90,6 +90,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	cfg.limit = 0 // no page of messages
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings(),
+			Latencies: []modkit.Latencies{modkit.LatenciesOf("dns response", &obs.allLat)}}
 	}}, nil
 }

@@ -691,7 +691,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	o.done.push(t)
 	o.answered, o.ev.answered = t, t
 	ms := t.responseMs()
-	o.allLat.Add(ms)
+	o.allLat.AddAt(md.t.UnixNano(), ms)
 	if s := o.server(md.src.Addr(), t.multicast()); s != nil {
 		s.answered++
 		if _, ok := s.rcodes[rc]; !ok && len(s.rcodes) >= maxRcodeKeys {

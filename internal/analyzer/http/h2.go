@@ -324,7 +324,7 @@ func (h *h2Conn) headers(d *h2Dir, frame int, when time.Time) {
 		if !s.t.reqEnd.IsZero() && !when.Before(s.t.reqEnd) {
 			ms := float64(when.Sub(s.t.reqEnd)) / float64(time.Millisecond)
 			r.LatencyMs = float64(int64(ms*1000+0.5)) / 1000
-			o.latencies.Add(ms)
+			o.latencies.AddAt(when.UnixNano(), ms)
 		}
 		if o.cfg.headers {
 			s.t.respHdrs = h2Lines(d.fields, o.cfg.reveal)

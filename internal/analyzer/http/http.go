@@ -89,6 +89,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	cfg.limit, cfg.fLimit = 0, 0
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.summary(), Findings: obs.findings()}
+		return modkit.Brief{Module: m.Name(), Summary: obs.summary(), Findings: obs.findings(),
+			Latencies: []modkit.Latencies{modkit.LatenciesOf("http response", &obs.latencies)}}
 	}}, nil
 }

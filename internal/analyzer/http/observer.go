@@ -125,9 +125,13 @@ func newObserver(cfg *config) *observer {
 		agents: result.NewCounter[string](k, 0), servers: result.NewCounter[string](k, 0),
 		ctypes: result.NewCounter[string](k, 0), grpcMethods: result.NewCounter[string](k, 0),
 		hostClients: map[string]map[netip.Addr]struct{}{}, pairsLeft: cfg.lim.pairs,
-		run: detectors.Start(cfg.th),
+		run: detectors.Start(cfg.th), latencies: result.Reservoir{Cap: latencySample},
 	}
 }
+
+// latencySample is how many response latencies the summary's median and
+// p95 (and plot_traffic's latency chart) are drawn from.
+const latencySample = 50000
 
 // Interest asks for TCP only.
 func (o *observer) Interest() engine.Interest {
@@ -401,7 +405,7 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 	if !t.reqEnd.IsZero() && !d.msgTime.Before(t.reqEnd) {
 		ms := float64(d.msgTime.Sub(t.reqEnd)) / float64(time.Millisecond)
 		r.LatencyMs = float64(int64(ms*1000+0.5)) / 1000
-		o.latencies.Add(ms)
+		o.latencies.AddAt(d.msgTime.UnixNano(), ms)
 	}
 	if m.err != nil && r.Problem == "" {
 		r.Problem = "malformed response"

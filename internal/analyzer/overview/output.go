@@ -38,7 +38,7 @@ func build(a *args, o *observer, res *engine.Result, mods []modkit.Passer, brief
 
 	nodes := o.protocolNodes()
 	out.Protocols, out.ProtocolsPage = result.Paginate(nodes, a.protoOff, a.protoLim)
-	out.TimeProfile = o.timeProfile(a.buckets)
+	out.TimeProfile = o.timeProfile(a.buckets, a.in.ProtocolSeries)
 	for _, t := range a.convTypes {
 		out.Conversations = append(out.Conversations, o.conversations(t, a))
 	}
@@ -165,7 +165,7 @@ func (o *observer) protocolNodes() []ProtocolNode {
 }
 
 // timeProfile gives n buckets over the capture.
-func (o *observer) timeProfile(n int) TimeProfile {
+func (o *observer) timeProfile(n int, series bool) TimeProfile {
 	tp := TimeProfile{Packets: []uint64{}, Bytes: []uint64{}, TopProtocols: [][]string{}}
 	slots, w := o.tp.buckets(n, o.first, o.last)
 	if len(slots) == 0 {
@@ -187,6 +187,9 @@ func (o *observer) timeProfile(n int) TimeProfile {
 			busiest = i
 		}
 	}
+	if series {
+		tp.ByProtocol = protocolSeries(slots)
+	}
 	b := slots[busiest]
 	bk := &Bucket{Index: busiest, StartTime: result.FormatTime(time.Unix(0, b.start)), Packets: b.packets, Bytes: b.bytes, TopProtocols: []string{}}
 	for _, t := range topProtos(b.protos) {
@@ -194,6 +197,31 @@ func (o *observer) timeProfile(n int) TimeProfile {
 	}
 	tp.Busiest = bk
 	return tp
+}
+
+// protocolSeries is the frames of each innermost protocol per slot, the
+// protocol with most frames first; frames of no protocol are "none".
+func protocolSeries(slots []slot) []ProtocolSeries {
+	var cols [numProtos][]uint64
+	var totals [numProtos]uint64
+	for i, s := range slots {
+		for p, n := range s.protos {
+			if cols[p] == nil {
+				cols[p] = make([]uint64, len(slots))
+			}
+			cols[p][i] += n
+			totals[p] += n
+		}
+	}
+	out := []ProtocolSeries{}
+	for p, col := range cols {
+		if col != nil {
+			name := cmp.Or(proto(p).String(), "none")
+			out = append(out, ProtocolSeries{Protocol: name, Frames: totals[p], Packets: col})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ProtocolSeries) int { return cmp.Compare(b.Frames, a.Frames) })
+	return out
 }
 
 type protoCount struct {

@@ -14,6 +14,9 @@ type Input struct {
 	ProtocolsOffset int `json:"protocols_offset,omitempty"`
 
 	Buckets int `json:"buckets,omitempty" jsonschema:"time profile buckets (default 60)"`
+	// ProtocolSeries adds time_profile.by_protocol (for plot_traffic's
+	// timeline).
+	ProtocolSeries bool `json:"protocol_series,omitempty" jsonschema:"add frames per bucket of each innermost protocol"`
 
 	ConversationType    string `json:"conversation_type,omitempty" jsonschema:"eth, ipv4, ipv6, tcp or udp"`
 	ConversationsSort   string `json:"conversations_sort,omitempty" jsonschema:"bytes (default), frames or duration"`
@@ -129,6 +132,16 @@ type TimeProfile struct {
 	Bytes         []uint64   `json:"bytes" jsonschema:"bytes per bucket"`
 	TopProtocols  [][]string `json:"top_protocols" jsonschema:"per bucket, its most frequent innermost protocols (at most 3)"`
 	Busiest       *Bucket    `json:"busiest,omitempty" jsonschema:"the bucket with the most frames"`
+	// ByProtocol is set when the input asks for protocol_series.
+	ByProtocol []ProtocolSeries `json:"by_protocol,omitempty" jsonschema:"with protocol_series: frames per bucket of each innermost protocol, most frames first"`
+}
+
+// ProtocolSeries is the frames of one innermost protocol per time bucket;
+// the series of all protocols add up to the packets per bucket.
+type ProtocolSeries struct {
+	Protocol string   `json:"protocol" jsonschema:"innermost protocol, as the hierarchy names it (none: no IP or link layer decoded)"`
+	Frames   uint64   `json:"frames" jsonschema:"its frames over the whole capture"`
+	Packets  []uint64 `json:"packets" jsonschema:"its frames per bucket"`
 }
 
 // Bucket is one bucket of the time profile.

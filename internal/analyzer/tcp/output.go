@@ -145,6 +145,18 @@ func (v *view) handshakeRTT() *float64 {
 	return &ms
 }
 
+// handshakeLatencies is the handshake RTT of every complete handshake (the
+// values behind the summary's median), at the time of the client's ACK.
+func (r *results) handshakeLatencies() modkit.Latencies {
+	res := result.Reservoir{Cap: len(r.views)}
+	for _, v := range r.views {
+		if rtt := v.handshakeRTT(); rtt != nil {
+			res.AddAt(v.c.ackTime, *rtt)
+		}
+	}
+	return modkit.LatenciesOf("tcp handshake rtt", &res)
+}
+
 // analysisCounts turns per-flag counts into a map of the non-zero ones (of
 // all of them when all). "retransmission" counts what Wireshark's
 // tcp.analysis.retransmission matches: plain, fast and spurious

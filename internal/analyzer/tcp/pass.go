@@ -21,6 +21,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	// its patterns, analysis counts and flagged segments.
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
 		r := newResults(obs, f)
-		return modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r)}
+		return modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r),
+			Latencies: []modkit.Latencies{r.handshakeLatencies()}}
 	}}, nil
 }
