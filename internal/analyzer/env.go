@@ -37,6 +37,12 @@ type Env struct {
 	// List, when set, lists the captures under the server's capture
 	// directories (or its working directory) below subdir.
 	List func(ctx context.Context, subdir string) (files []CaptureFile, truncated bool, err error)
+	// Upload, when set, stores an uploaded capture (--upload-dir): with
+	// appendTo false, r is a new capture stored under a name made from
+	// name; with appendTo true, r is appended to the upload name.
+	Upload func(ctx context.Context, name string, r io.Reader, appendTo bool) (*Upload, error)
+	// MaxUploadCallBytes caps the data one upload_capture call carries.
+	MaxUploadCallBytes int64
 	// Progress, when set, receives progress: done out of total (total <= 0
 	// when unknown), with a short message.
 	Progress func(done, total float64, message string)
@@ -60,6 +66,16 @@ type CaptureFile struct {
 	Size     int64     // bytes
 	Modified time.Time // modification time
 	Format   string    // pcap, pcapng, pcap.gz or pcapng.gz
+	Expires  time.Time // for an upload, when it expires; else zero
+}
+
+// Upload is a capture stored by Env.Upload.
+type Upload struct {
+	Name    string    // the generated name: pass it as pcap_file
+	Path    string    // absolute path on the server
+	Size    int64     // bytes
+	Format  string    // pcap, pcapng, pcap.gz or pcapng.gz
+	Expires time.Time // when it is removed unless written to again
 }
 
 // Source is an opened capture byte stream.

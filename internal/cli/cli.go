@@ -169,6 +169,7 @@ type common struct {
 	noRemote             bool
 	allowPrivateURLs     bool
 	outputDir            string
+	opener               *capture.Opener // set by env
 }
 
 // listFlag is a repeatable string flag.
@@ -234,6 +235,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if err := op.SetRoots(c.rootDirs()); err != nil {
 		return analyzer.Env{}, fmt.Errorf("--root: %v", err)
 	}
+	c.opener = op
 	outDir := ""
 	if c.outputDir != "" {
 		abs, err := filepath.Abs(c.outputDir)
@@ -275,6 +277,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	fs.SetOutput(a.Stderr)
 	var c common
 	c.register(fs, a.Registry.Names())
+	var uploads uploadFlags
+	uploads.register(fs)
 	transport := fs.String("transport", "stdio", "transport: stdio or http (streamable HTTP at /mcp)")
 	host := fs.String("host", "127.0.0.1", "HTTP listen address")
 	port := fs.Int("port", 8080, "HTTP listen port")
@@ -312,6 +316,12 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	}
 	env, err := c.env(a.Version)
 	if err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
+		return ExitUsage
+	}
+	ctx, stopUploads := context.WithCancel(ctx)
+	defer stopUploads()
+	if _, err := uploads.setup(ctx, c.opener, &env, *maxMessageBytes); err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitUsage
 	}
@@ -366,7 +376,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			return ExitUsage
 		}
 		hs := mcpserver.NewHTTPServer(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token,
-			MaxBodyBytes: int64(*maxMessageBytes), MaxConnections: *maxConnections, ReadTimeout: *readTimeout})
+			MaxBodyBytes: int64(*maxMessageBytes), MaxConnections: *maxConnections, ReadTimeout: *readTimeout,
+			MaxUploadBytes: uploads.maxBytes, Upload: httpUpload(env)})
 		return a.serveHTTP(ctx, hs, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
 	}
 	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)

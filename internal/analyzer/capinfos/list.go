@@ -34,6 +34,7 @@ type CaptureFile struct {
 	SizeBytes int64  `json:"size_bytes"`
 	Modified  string `json:"modified" jsonschema:"modification time, RFC 3339 UTC"`
 	Format    string `json:"format" jsonschema:"pcap, pcapng, pcap.gz or pcapng.gz"`
+	Expires   string `json:"expires,omitempty" jsonschema:"for an upload, when the server removes it, RFC 3339 UTC"`
 }
 
 func listTool() analyzer.Tool {
@@ -64,6 +65,9 @@ func list(ctx context.Context, env *analyzer.Env, in ListInput) (*ListOutput, er
 	all := make([]CaptureFile, len(files))
 	for i, f := range files {
 		all[i] = CaptureFile{Path: f.Path, SizeBytes: f.Size, Modified: result.FormatTime(f.Modified), Format: f.Format}
+		if !f.Expires.IsZero() {
+			all[i].Expires = result.FormatTime(f.Expires)
+		}
 	}
 	out.Captures, out.Page = result.Paginate(all, offset, limit)
 	return out, nil
@@ -73,7 +77,11 @@ func writeList(w io.Writer, o *ListOutput) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Captures in %s (%d)\n", strings.Join(o.Directories, ", "), o.Page.Total)
 	for _, c := range o.Captures {
-		fmt.Fprintf(&b, "  %-9s %12d  %s  %s\n", c.Format, c.SizeBytes, c.Modified, c.Path)
+		fmt.Fprintf(&b, "  %-9s %12d  %s  %s", c.Format, c.SizeBytes, c.Modified, c.Path)
+		if c.Expires != "" {
+			fmt.Fprintf(&b, "  (upload, expires %s)", c.Expires)
+		}
+		b.WriteString("\n")
 	}
 	if o.Page.Truncated {
 		fmt.Fprintf(&b, "  ... %d more (offset %d)\n", o.Page.Total-o.Page.Offset-o.Page.Returned, *o.Page.NextOffset)
