@@ -37,6 +37,9 @@ type Env struct {
 	// List, when set, lists the captures under the server's capture
 	// directories (or its working directory) below subdir.
 	List func(ctx context.Context, subdir string) (files []CaptureFile, truncated bool, err error)
+	// ListObjects, when set, lists the object storage places the server
+	// reads captures from (--s3-allow), each with some of its objects.
+	ListObjects func(ctx context.Context) []ObjectListing
 	// Upload, when set, stores an uploaded capture (--upload-dir): with
 	// appendTo false, r is a new capture stored under a name made from
 	// name; with appendTo true, r is appended to the upload name.
@@ -67,6 +70,14 @@ type CaptureFile struct {
 	Modified time.Time // modification time
 	Format   string    // pcap, pcapng, pcap.gz or pcapng.gz
 	Expires  time.Time // for an upload, when it expires; else zero
+}
+
+// ObjectListing is what one allowed object storage place holds.
+type ObjectListing struct {
+	Prefix    string        // s3://bucket/prefix
+	Objects   []CaptureFile // some of its objects: Path is the s3:// reference
+	Truncated bool          // it holds more than Objects
+	Error     string        // why it could not be listed, if so
 }
 
 // Upload is a capture stored by Env.Upload.

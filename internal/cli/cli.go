@@ -169,6 +169,7 @@ type common struct {
 	noRemote             bool
 	allowPrivateURLs     bool
 	outputDir            string
+	s3                   s3Flags
 	opener               *capture.Opener // set by env
 }
 
@@ -190,6 +191,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
 	fs.StringVar(&c.outputDir, "output-dir", "", "directory export_packets may write capture files into (never overwriting); without it the tool is absent")
 	fs.BoolVar(&c.allowPrivateURLs, "allow-private-urls", false, "let downloads reach loopback, private, link-local and other non-public addresses (refused by default)")
+	c.s3.register(fs)
 }
 
 // rootDirs are the --root directories, or those of $MCPACKET_ROOTS.
@@ -247,7 +249,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 		}
 		outDir = abs
 	}
-	return analyzer.Env{
+	env := analyzer.Env{
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
 		MaxRecordBytes:       c.maxRecordBytes,
@@ -269,7 +271,11 @@ func (c *common) env(version string) (analyzer.Env, error) {
 			return out, truncated, err
 		},
 		Roots: op.Roots(),
-	}, nil
+	}
+	if err := c.s3.setup(op, &env); err != nil {
+		return analyzer.Env{}, err
+	}
+	return env, nil
 }
 
 func (a *App) serve(ctx context.Context, args []string) int {
