@@ -31,10 +31,10 @@ var allowed = map[string][]string{
 	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
-	"internal/cli":      {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/cli": {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket"},
 	// S3-compatible object storage: the MinIO client and the standard
 	// library; it implements capture.ObjectStore without importing capture.
-	"internal/s3store": {"minio"},
+	"internal/s3store":  {"minio"},
 	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
 	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
 	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket"},
