@@ -106,17 +106,27 @@ func (o *Opener) openInRoots(ref string) (*Source, error) {
 	if !filepath.IsLocal(ref) {
 		return nil, o.outside(ref)
 	}
+	var expired error
 	for _, rt := range o.roots {
 		src, err := o.openIn(rt, ref, ref)
 		if !errors.Is(err, fs.ErrNotExist) {
 			return src, err
 		}
+		if ne := (*notExist)(nil); errors.As(err, &ne) && ne.expired {
+			expired = err
+		}
+	}
+	if expired != nil {
+		return nil, expired
 	}
 	return nil, fmt.Errorf("capture %q: no such file in the capture directories (%s); list_captures lists them", ref, strings.Join(o.Roots(), ", "))
 }
 
 // notExist is a "no such file" that errors.Is matches with fs.ErrNotExist.
-type notExist struct{ msg string }
+type notExist struct {
+	msg     string
+	expired bool // an upload that expired
+}
 
 func (e *notExist) Error() string        { return e.msg }
 func (e *notExist) Is(target error) bool { return target == fs.ErrNotExist }
@@ -127,7 +137,7 @@ func (o *Opener) openIn(rt root, rel, ref string) (*Source, error) {
 	mapErr := func(err error) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return &notExist{fmt.Sprintf("capture %q: no such file", ref)}
+			return &notExist{msg: fmt.Sprintf("capture %q: no such file", ref)}
 		case errors.Is(err, fs.ErrPermission):
 			return fmt.Errorf("capture %q: permission denied", ref)
 		}
@@ -142,7 +152,7 @@ func (o *Opener) openIn(rt root, rel, ref string) (*Source, error) {
 	}
 	if rt.uploads != nil && st.Mode().IsRegular() && rt.uploads.expired(st.ModTime()) {
 		rt.r.Remove(rel)
-		return nil, &notExist{fmt.Sprintf("capture %q: no such file: the upload expired (uploads are kept %v after their last write)", ref, rt.uploads.TTL())}
+		return nil, &notExist{fmt.Sprintf("capture %q: no such file: the upload expired (uploads are kept %v after their last write)", ref, rt.uploads.TTL()), true}
 	}
 	if !st.Mode().IsRegular() && !st.IsDir() {
 		return nil, errNotRegular(ref)
