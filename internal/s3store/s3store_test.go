@@ -372,4 +372,3 @@ func TestS3StreamGigabyte(t *testing.T) {
 		t.Errorf("heap grew by %d MiB while streaming 1 GB; want it flat (under 64 MiB)", grew>>20)
 	}
 }
-
