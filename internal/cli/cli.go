@@ -114,8 +114,8 @@ Usage:
   mcpacket version                              print the version
   mcpacket help [command]                       show help for a command
 
-A capture is a local path or an http(s) URL to a pcap or pcapng file,
-optionally gzip-compressed. Run "mcpacket help serve" or "mcpacket help analyze"
+A capture is a local path, an http(s) URL or an s3://bucket/key object
+(with --s3-allow) of a pcap or pcapng file, optionally gzip-compressed. Run "mcpacket help serve" or "mcpacket help analyze"
 for the flags of each command.
 `
 
@@ -302,6 +302,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			"Calls stop when their client cancels or leaves; JSON-RPC batches are refused. Over HTTP, the\n"+
 			"token is checked before a body is read, requests must arrive within --read-timeout, and at most\n"+
 			"--max-connections are held open (the quietest unfinished or idle one makes room for a new one).\n"+
+			"With --upload-dir, clients upload captures (POST /captures?name=NAME over HTTP, or the\n"+
+			"upload_capture tool) and pass the returned name as pcap_file; with --s3-allow, tools read\n"+
+			"s3://bucket/key objects under the allowed prefixes.\n"+
 			"README.md, \"Access policy and limits\", has the details.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
