@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,10 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/capinfos"
 	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/cli"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"github.com/mcpacket/mcpacket/internal/s3store"
 )
@@ -370,5 +374,53 @@ func TestS3StreamGigabyte(t *testing.T) {
 	t.Logf("1 GB object streamed: %d packets, heap in use at most %.1f MiB (%.1f MiB over the start)", rd.Packets(), float64(peak.Load())/(1<<20), float64(grew)/(1<<20))
 	if grew > 64<<20 {
 		t.Errorf("heap grew by %d MiB while streaming 1 GB; want it flat (under 64 MiB)", grew>>20)
+	}
+}
+
+// TestS3ThroughCLI runs the command line's analyze on an s3:// reference
+// and lists the allowed place, with the flags a user gives.
+func TestS3ThroughCLI(t *testing.T) {
+	endpoint := startWeed(t)
+	example, err := os.ReadFile(filepath.Join(pcaptest.Root(t), "examples", "dhcp.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, endpoint, "captures", "cli/dhcp.pcap", bytes.NewReader(example), int64(len(example)))
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
+	reg, err := analyzer.NewRegistry(capinfos.New(capinfos.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		app := &cli.App{Registry: reg, Version: "test", Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
+		code := app.Run(t.Context(), append(args, "--s3-allow", "captures/cli", "--s3-endpoint", endpoint, "--json"))
+		return code, stdout.String(), stderr.String()
+	}
+	code, out, errs := run("analyze", "capinfos", "s3://captures/cli/dhcp.pcap")
+	var ci struct {
+		PacketCount int    `json:"packet_count"`
+		SHA256      string `json:"sha256"`
+	}
+	json.Unmarshal([]byte(out), &ci)
+	if code != 0 || ci.PacketCount != 4 || ci.SHA256 != fmt.Sprintf("%x", sha256.Sum256(example)) {
+		t.Errorf("analyze capinfos s3://: exit %d, %.300s %s", code, out, errs)
+	}
+	code, out, errs = run("analyze", "capinfos", "s3://captures/team/dhcp.pcap")
+	if code == 0 || !strings.Contains(errs+out, "outside the object storage") {
+		t.Errorf("analyze outside --s3-allow: exit %d, %.300s %s", code, out, errs)
+	}
+	code, out, errs = run("analyze", "list_captures")
+	var ls struct {
+		ObjectStorage []struct {
+			Prefix  string
+			Objects []struct{ Path string }
+		} `json:"object_storage"`
+	}
+	json.Unmarshal([]byte(out), &ls)
+	if code != 0 || len(ls.ObjectStorage) != 1 || ls.ObjectStorage[0].Prefix != "s3://captures/cli/" ||
+		len(ls.ObjectStorage[0].Objects) != 1 || ls.ObjectStorage[0].Objects[0].Path != "s3://captures/cli/dhcp.pcap" {
+		t.Errorf("list_captures: exit %d, %.500s %s", code, out, errs)
 	}
 }
