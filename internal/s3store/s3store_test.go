@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,24 +327,7 @@ func TestS3StreamGigabyte(t *testing.T) {
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	peak := pcaptest.WatchHeap()
 	src, err := op.Open(t.Context(), "s3://captures/team/big.pcap")
 	if err != nil {
 		t.Fatal(err)
@@ -360,8 +342,7 @@ func TestS3StreamGigabyte(t *testing.T) {
 	for rerr = rd.ReadPacket(&p); rerr == nil; rerr = rd.ReadPacket(&p) {
 	}
 	src.Close()
-	close(stop)
-	<-done
+	top := peak()
 	if rd.Packets() != gen.packets {
 		t.Errorf("read %d packets, the object holds %d (%v)", rd.Packets(), gen.packets, rerr)
 	}
@@ -370,8 +351,8 @@ func TestS3StreamGigabyte(t *testing.T) {
 	if !bytes.Equal(h.Sum(nil), want.Sum(nil)) {
 		t.Errorf("the bytes read differ from those stored")
 	}
-	grew := int64(peak.Load()) - int64(base.HeapInuse)
-	t.Logf("1 GB object streamed: %d packets, heap in use at most %.1f MiB (%.1f MiB over the start)", rd.Packets(), float64(peak.Load())/(1<<20), float64(grew)/(1<<20))
+	grew := int64(top) - int64(base.HeapInuse)
+	t.Logf("1 GB object streamed: %d packets, heap in use at most %.1f MiB (%.1f MiB over the start)", rd.Packets(), float64(top)/(1<<20), float64(grew)/(1<<20))
 	if grew > 64<<20 {
 		t.Errorf("heap grew by %d MiB while streaming 1 GB; want it flat (under 64 MiB)", grew>>20)
 	}
