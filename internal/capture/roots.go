@@ -143,7 +143,7 @@ func (o *Opener) openIn(rt root, rel, ref string) (*Source, error) {
 		}
 		return o.outside(ref)
 	}
-	if rt.uploads != nil && strings.HasPrefix(rel, ".") {
+	if rt.uploads != nil && strings.HasPrefix(filepath.Clean(rel), ".") {
 		return nil, mapErr(fs.ErrNotExist) // an upload in progress is nobody's to read
 	}
 	st, err := rt.r.Stat(rel)

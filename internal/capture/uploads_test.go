@@ -181,7 +181,7 @@ func (c *cutReader) Read(p []byte) (int, error) {
 }
 
 func TestUploadCutLeavesNothing(t *testing.T) {
-	u, _, _ := newUploads(t, capture.UploadOptions{})
+	u, op, _ := newUploads(t, capture.UploadOptions{})
 	body := append(example(t), make([]byte, 300<<10)...)
 	_, err := u.Put(t.Context(), "cut.pcap", &cutReader{bytes.NewReader(body)})
 	if err == nil || !strings.Contains(err.Error(), "nothing kept") {
@@ -189,6 +189,14 @@ func TestUploadCutLeavesNothing(t *testing.T) {
 	}
 	if got := entries(t, u.Dir()); len(got) != 0 {
 		t.Errorf("cut upload left %q", got)
+	}
+	// An upload in progress is nobody's to read, by any path.
+	os.WriteFile(filepath.Join(u.Dir(), ".partial", "up-1"), example(t), 0o600)
+	for _, ref := range []string{".partial/up-1", "x/../.partial/up-1", "./.partial/up-1", filepath.Join(u.Dir(), ".partial", "up-1")} {
+		if src, err := op.Open(t.Context(), ref); err == nil {
+			src.Close()
+			t.Errorf("%s: opened", ref)
+		}
 	}
 	// Bytes left under .partial by a server that died are removed by the
 	// next one.
