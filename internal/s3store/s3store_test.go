@@ -124,7 +124,7 @@ func startWeed(t *testing.T) string {
 		cmd := exec.Command(bin, "server",
 			"-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+dir,
 			"-master.telemetry=false", "-master.telemetry.url=http://127.0.0.1:1/",
-			"-master.volumeSizeLimitMB=1100", "-volume.max=4",
+			"-master.volumeSizeLimitMB=1100", "-volume.max=100",
 			fmt.Sprintf("-master.port=%d", ports[0]), fmt.Sprintf("-master.port.grpc=%d", ports[1]),
 			fmt.Sprintf("-volume.port=%d", ports[2]), fmt.Sprintf("-volume.port.grpc=%d", ports[3]),
 			"-filer", fmt.Sprintf("-filer.port=%d", ports[4]), fmt.Sprintf("-filer.port.grpc=%d", ports[5]),
