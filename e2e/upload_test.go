@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -26,24 +24,10 @@ func uploadServer(t *testing.T, bin string, extra ...string) (url, dir string) {
 	return url, dir
 }
 
-// post sends body to POST /captures?name=name and returns the status and
-// response body.
+// post sends body to the server of mcpURL as POST /captures?name=name.
 func post(t *testing.T, mcpURL, name, token string, body []byte) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, strings.TrimSuffix(mcpURL, "/mcp")+"/captures?name="+name, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return pcaptest.PostCapture(t, strings.TrimSuffix(mcpURL, "/mcp"), name, token, body)
 }
 
 // stored lists the files an upload directory holds, .partial's included.

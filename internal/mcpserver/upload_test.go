@@ -1,7 +1,6 @@
 package mcpserver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // statusErr is an upload error carrying its HTTP status, as the store's are.
@@ -48,19 +48,8 @@ func TestUploadEndpoint(t *testing.T) {
 	}
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Shutdown(context.Background()) })
-	url := "http://" + ln.Addr().String() + "/captures"
 	do := func(name, token string, body []byte) (int, string) {
-		req, _ := http.NewRequest(http.MethodPost, url+"?name="+name, bytes.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return pcaptest.PostCapture(t, "http://"+ln.Addr().String(), name, token, body)
 	}
 
 	if code, _ := do("a.pcap", "", []byte("x")); code != http.StatusUnauthorized || calls.Load() != 0 {
