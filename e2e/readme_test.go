@@ -64,6 +64,7 @@ func TestREADMECommands(t *testing.T) {
 			a = strings.ReplaceAll(a, "/abs/path/capture.pcapng", example)
 			a = strings.ReplaceAll(a, "capture.pcapng", example)
 			a = strings.ReplaceAll(a, "/srv/captures", captures)
+			a = strings.ReplaceAll(a, "/srv/uploads", filepath.Join(captures, "..", "uploads"))
 			a = strings.ReplaceAll(a, "https://example.org/trace.pcap.gz", web.URL+"/trace.pcap.gz")
 			if server != "" {
 				a = strings.ReplaceAll(a, "127.0.0.1:8080", server)
@@ -122,6 +123,13 @@ func TestREADMECommands(t *testing.T) {
 				// (export packets -o out.pcapng) writes it there.
 				out := run(t, t.TempDir(), env, append([]string{bin}, args[1:]...)...)
 				checkExample(t, line, out)
+			case args[0] == "curl":
+				if _, err := exec.LookPath("curl"); err != nil {
+					t.Skip("curl is not installed: README upload command skipped")
+				}
+				if out := run(t, t.TempDir(), env, args...); !strings.Contains(out, `"pcap_file":"up-`) {
+					t.Errorf("upload answered %s", out)
+				}
 			case args[0] == "claude":
 				home := t.TempDir()
 				claude := filepath.Join(dir, "node_modules", ".bin", "claude")

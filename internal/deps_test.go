@@ -34,14 +34,17 @@ var allowed = map[string][]string{
 	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
-	"internal/cli":      {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/cli": {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket"},
+	// S3-compatible object storage: the MinIO client and the standard
+	// library; it implements capture.ObjectStore without importing capture.
+	"internal/s3store":  {"minio"},
 	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
 	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
 	// Release packaging: the bundle manifest generator (it speaks to the
 	// binary over stdio) and the registry entry's tests; standard library.
 	"packaging":         {},
 	"packaging/mcpbgen": {},
-	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
 }
 
 // families maps import path prefixes to the short names used above.
@@ -60,6 +63,18 @@ var families = []struct{ prefix, name string }{
 	{"codeberg.org/go-fonts/", "gonum-plot"},
 	{"codeberg.org/go-latex/", "gonum-plot"},
 	{"codeberg.org/go-pdf/", "gonum-plot"},
+	// github.com/minio/minio-go/v7 and what it imports.
+	{"github.com/minio/", "minio"},
+	{"github.com/klauspost/", "minio"},
+	{"github.com/cespare/xxhash", "minio"},
+	{"github.com/dustin/go-humanize", "minio"},
+	{"github.com/google/uuid", "minio"},
+	{"github.com/philhofer/fwd", "minio"},
+	{"github.com/rs/xid", "minio"},
+	{"github.com/tinylib/msgp", "minio"},
+	{"github.com/zeebo/xxh3", "minio"},
+	{"go.yaml.in/yaml/", "minio"},
+	{"gopkg.in/ini.v1", "minio"},
 }
 
 const module = "github.com/mcpacket/mcpacket/"

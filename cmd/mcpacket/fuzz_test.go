@@ -73,7 +73,7 @@ func FuzzTools(f *testing.F) {
 	var tools []analyzer.Tool
 	for _, m := range reg.Modules() {
 		for _, t := range m.Tools() {
-			if t.Name != "list_captures" {
+			if hasPcapArg(t) { // not list_captures, upload_capture
 				tools = append(tools, t)
 			}
 		}

@@ -10,9 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -321,29 +319,12 @@ func TestHostileCaptures(t *testing.T) {
 	}
 
 	// A watchdog samples the heap while the calls run.
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	peak := pcaptest.WatchHeap()
 
 	calls := 0
 	for _, m := range reg.Modules() {
 		for _, tool := range m.Tools() {
-			if tool.Name == "list_captures" {
+			if !hasPcapArg(tool) { // list_captures, upload_capture
 				continue
 			}
 			for _, f := range files {
@@ -376,11 +357,10 @@ func TestHostileCaptures(t *testing.T) {
 			}
 		}
 	}
-	close(stop)
-	<-done
-	t.Logf("%d calls on %d hostile, malformed and corpus captures; peak heap in use %d MiB", calls, len(files), peak.Load()>>20)
-	if peak.Load() > 256<<20 {
-		t.Errorf("peak heap %d MiB", peak.Load()>>20)
+	top := peak()
+	t.Logf("%d calls on %d hostile, malformed and corpus captures; peak heap in use %d MiB", calls, len(files), top>>20)
+	if top > 256<<20 {
+		t.Errorf("peak heap %d MiB", top>>20)
 	}
 }
 

@@ -42,6 +42,10 @@ type Tool struct {
 	// server's output directory (Env.OutputDir); front ends leave it out
 	// when no output directory is configured.
 	NeedsOutputDir bool
+	// NeedsUploads is set for a tool that stores uploads (Env.Upload);
+	// front ends leave it out when the server keeps none. Such a tool is
+	// not read-only.
+	NeedsUploads bool
 	// Params are the tool's thresholds (see Detectors.Params): arguments
 	// beside the input struct's fields, held in its Thresholds field.
 	Params []Param
@@ -242,28 +246,35 @@ func (r *Registry) Select(spec string) (*Registry, error) {
 
 // ForEnv returns the registry as a front end with env offers it: without
 // the tools that write files (NeedsOutputDir) when env has no output
-// directory. Modules with no such tool are kept as they are.
+// directory, nor those that store uploads (NeedsUploads) when it keeps
+// none. Modules with no such tool are kept as they are.
 func (r *Registry) ForEnv(env *Env) *Registry {
-	if env != nil && env.OutputDir != "" {
+	out := env != nil && env.OutputDir != ""
+	up := env != nil && env.Upload != nil
+	if out && up {
 		return r
 	}
+	hidden := func(t Tool) bool { return (t.NeedsOutputDir && !out) || (t.NeedsUploads && !up) }
 	mods := make([]Module, len(r.modules))
 	for i, m := range r.modules {
 		mods[i] = m
-		if slices.ContainsFunc(m.Tools(), func(t Tool) bool { return t.NeedsOutputDir }) {
-			mods[i] = noOutputModule{m}
+		if slices.ContainsFunc(m.Tools(), hidden) {
+			mods[i] = hidingModule{m, hidden}
 		}
 	}
 	return &Registry{modules: mods}
 }
 
-// noOutputModule hides a module's tools that write files.
-type noOutputModule struct{ Module }
+// hidingModule hides the tools of a module the front end cannot offer.
+type hidingModule struct {
+	Module
+	hidden func(Tool) bool
+}
 
-func (m noOutputModule) Tools() []Tool {
+func (m hidingModule) Tools() []Tool {
 	var out []Tool
 	for _, t := range m.Module.Tools() {
-		if !t.NeedsOutputDir {
+		if !m.hidden(t) {
 			out = append(out, t)
 		}
 	}

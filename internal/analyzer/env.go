@@ -37,6 +37,15 @@ type Env struct {
 	// List, when set, lists the captures under the server's capture
 	// directories (or its working directory) below subdir.
 	List func(ctx context.Context, subdir string) (files []CaptureFile, truncated bool, err error)
+	// ListObjects, when set, lists the object storage places the server
+	// reads captures from (--s3-allow), each with some of its objects.
+	ListObjects func(ctx context.Context) []ObjectListing
+	// Upload, when set, stores an uploaded capture (--upload-dir): with
+	// appendTo false, r is a new capture stored under a name made from
+	// name; with appendTo true, r is appended to the upload name.
+	Upload func(ctx context.Context, name string, r io.Reader, appendTo bool) (*Upload, error)
+	// MaxUploadCallBytes caps the data one upload_capture call carries.
+	MaxUploadCallBytes int64
 	// Progress, when set, receives progress: done out of total (total <= 0
 	// when unknown), with a short message.
 	Progress func(done, total float64, message string)
@@ -60,6 +69,24 @@ type CaptureFile struct {
 	Size     int64     // bytes
 	Modified time.Time // modification time
 	Format   string    // pcap, pcapng, pcap.gz or pcapng.gz
+	Expires  time.Time // for an upload, when it expires; else zero
+}
+
+// ObjectListing is what one allowed object storage place holds.
+type ObjectListing struct {
+	Prefix    string        // s3://bucket/prefix
+	Objects   []CaptureFile // some of its objects: Path is the s3:// reference
+	Truncated bool          // it holds more than Objects
+	Error     string        // why it could not be listed, if so
+}
+
+// Upload is a capture stored by Env.Upload.
+type Upload struct {
+	Name    string    // the generated name: pass it as pcap_file
+	Path    string    // absolute path on the server
+	Size    int64     // bytes
+	Format  string    // pcap, pcapng, pcap.gz or pcapng.gz
+	Expires time.Time // when it is removed unless written to again
 }
 
 // Source is an opened capture byte stream.

@@ -2,7 +2,6 @@ package capture
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -19,8 +18,9 @@ import (
 // so that no path (.., an absolute symlink, a link out of the tree) escapes
 // it.
 type root struct {
-	names []string // the directory as given (made absolute) and with symlinks resolved
-	r     *os.Root
+	names   []string // the directory as given (made absolute) and with symlinks resolved
+	r       *os.Root
+	uploads *Uploads // set for the upload directory, whose files expire
 }
 
 // SetRoots confines local captures to the given directories: a path is read
@@ -49,6 +49,18 @@ func (o *Opener) SetRoots(dirs []string) error {
 		}
 		o.roots = append(o.roots, root{names: names, r: r})
 	}
+	return nil
+}
+
+// SetUploads adds the upload directory of u to the capture directories:
+// an upload's name resolves as pcap_file, and an expired upload is removed
+// when it is asked for rather than read.
+func (o *Opener) SetUploads(u *Uploads) error {
+	r, err := os.OpenRoot(u.Dir())
+	if err != nil {
+		return fmt.Errorf("upload directory %q: %v", u.Dir(), unwrapPathError(err))
+	}
+	o.roots = append(o.roots, root{names: []string{u.Dir()}, r: r, uploads: u})
 	return nil
 }
 
@@ -93,17 +105,27 @@ func (o *Opener) openInRoots(ref string) (*Source, error) {
 	if !filepath.IsLocal(ref) {
 		return nil, o.outside(ref)
 	}
+	var expired error
 	for _, rt := range o.roots {
 		src, err := o.openIn(rt, ref, ref)
 		if !errors.Is(err, fs.ErrNotExist) {
 			return src, err
 		}
+		if ne := (*notExist)(nil); errors.As(err, &ne) && ne.expired {
+			expired = err
+		}
+	}
+	if expired != nil {
+		return nil, expired
 	}
 	return nil, fmt.Errorf("capture %q: no such file in the capture directories (%s); list_captures lists them", ref, strings.Join(o.Roots(), ", "))
 }
 
 // notExist is a "no such file" that errors.Is matches with fs.ErrNotExist.
-type notExist struct{ msg string }
+type notExist struct {
+	msg     string
+	expired bool // an upload that expired
+}
 
 func (e *notExist) Error() string        { return e.msg }
 func (e *notExist) Is(target error) bool { return target == fs.ErrNotExist }
@@ -114,15 +136,22 @@ func (o *Opener) openIn(rt root, rel, ref string) (*Source, error) {
 	mapErr := func(err error) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return &notExist{fmt.Sprintf("capture %q: no such file", ref)}
+			return &notExist{msg: fmt.Sprintf("capture %q: no such file", ref)}
 		case errors.Is(err, fs.ErrPermission):
 			return fmt.Errorf("capture %q: permission denied", ref)
 		}
 		return o.outside(ref)
 	}
+	if rt.uploads != nil && strings.HasPrefix(filepath.Clean(rel), ".") {
+		return nil, mapErr(fs.ErrNotExist) // an upload in progress is nobody's to read
+	}
 	st, err := rt.r.Stat(rel)
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	if rt.uploads != nil && st.Mode().IsRegular() && rt.uploads.expired(st.ModTime()) {
+		rt.r.Remove(rel)
+		return nil, &notExist{fmt.Sprintf("capture %q: no such file: the upload expired (uploads are kept %v after their last write)", ref, rt.uploads.TTL()), true}
 	}
 	if !st.Mode().IsRegular() && !st.IsDir() {
 		return nil, errNotRegular(ref)
@@ -140,6 +169,7 @@ type CaptureFile struct {
 	Size     int64     // bytes
 	Modified time.Time // modification time
 	Format   string    // pcap, pcapng, pcap.gz or pcapng.gz
+	Expires  time.Time // for an upload, when it expires; else zero
 }
 
 // List limits.
@@ -253,6 +283,12 @@ func (l *lister) walk(dir string) (bool, error) {
 			}
 		case e.Type().IsRegular():
 			if f, ok := sniff(l.rt, p); ok {
+				if u := l.rt.uploads; u != nil {
+					if u.expired(f.Modified) {
+						continue
+					}
+					f.Expires = u.expires(f.Modified).UTC()
+				}
 				f.Path = filepath.Join(l.rt.names[0], p)
 				l.files = append(l.files, f)
 			}
@@ -286,26 +322,16 @@ func sniff(rt root, p string) (CaptureFile, bool) {
 		return CaptureFile{}, false
 	}
 	out := CaptureFile{Size: st.Size(), Modified: st.ModTime().UTC()}
-	var head [4]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
+	head := make([]byte, 4, uploadHead)
+	if _, err := io.ReadFull(f, head); err != nil {
 		return out, false
 	}
 	if head[0] == 0x1f && head[1] == 0x8b {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return out, false
-		}
-		zr, err := gzip.NewReader(io.LimitReader(f, 1<<16))
-		if err != nil {
-			return out, false
-		}
-		var inner [4]byte
-		if _, err := io.ReadFull(zr, inner[:]); err != nil {
-			return out, false
-		}
-		out.Format = kind(inner[:]) + ".gz"
-		return out, out.Format != ".gz"
+		// A gzip stream: its content decides, from the first 64 KiB.
+		n, _ := io.ReadFull(f, head[4:cap(head)])
+		head = head[:4+n]
 	}
-	out.Format = kind(head[:])
+	out.Format = formatOf(head)
 	return out, out.Format != ""
 }
 

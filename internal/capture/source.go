@@ -84,6 +84,9 @@ type Opener struct {
 	Resolver *net.Resolver
 	// UserAgent is sent with downloads.
 	UserAgent string
+	// Objects, when set, opens s3:// references (--s3-allow), with the
+	// download limits above.
+	Objects ObjectStore
 
 	roots []root
 	// publicForTest, when set, treats an address as public (tests only).
@@ -111,8 +114,14 @@ func (o *Opener) Open(ctx context.Context, ref string) (*Source, error) {
 		}
 		return o.download(ctx, ref)
 	}
+	if IsObjectRef(ref) {
+		if o.NoRemote {
+			return nil, &refused{fmt.Sprintf("capture %q: this server reads local captures only (--no-remote)", ref)}
+		}
+		return o.openObject(ctx, ref)
+	}
 	if i := strings.Index(ref, "://"); i > 0 && !strings.ContainsAny(ref[:i], `/\.`) {
-		return nil, fmt.Errorf("capture %q: only local paths and http(s) URLs are supported, not %s://", ref, ref[:i])
+		return nil, fmt.Errorf("capture %q: only local paths and http(s) URLs are supported (and s3:// objects where the server allows them), not %s://", ref, ref[:i])
 	}
 	if strings.ContainsRune(ref, 0) {
 		return nil, fmt.Errorf("capture %q: a path cannot contain a NUL byte", ref)

@@ -119,8 +119,8 @@ Usage:
                                                 (for container HEALTHCHECKs)
   mcpacket help [command]                       show help for a command
 
-A capture is a local path or an http(s) URL to a pcap or pcapng file,
-optionally gzip-compressed. Run "mcpacket help serve" or "mcpacket help analyze"
+A capture is a local path, an http(s) URL or an s3://bucket/key object
+(with --s3-allow) of a pcap or pcapng file, optionally gzip-compressed. Run "mcpacket help serve" or "mcpacket help analyze"
 for the flags of each command.
 `
 
@@ -180,6 +180,8 @@ type common struct {
 	noRemote             bool
 	allowPrivateURLs     bool
 	outputDir            string
+	s3                   s3Flags
+	opener               *capture.Opener // set by env
 }
 
 // listFlag is a repeatable string flag.
@@ -200,6 +202,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
 	fs.StringVar(&c.outputDir, "output-dir", "", "directory export_packets may write capture files into (never overwriting); without it the tool is absent")
 	fs.BoolVar(&c.allowPrivateURLs, "allow-private-urls", false, "let downloads reach loopback, private, link-local and other non-public addresses (refused by default)")
+	c.s3.register(fs)
 }
 
 // rootDirs are the --root directories, or those of $MCPACKET_ROOTS.
@@ -245,6 +248,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if err := op.SetRoots(c.rootDirs()); err != nil {
 		return analyzer.Env{}, fmt.Errorf("--root: %v", err)
 	}
+	c.opener = op
 	outDir := ""
 	if c.outputDir != "" {
 		abs, err := filepath.Abs(c.outputDir)
@@ -256,7 +260,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 		}
 		outDir = abs
 	}
-	return analyzer.Env{
+	env := analyzer.Env{
 		MaxPackets:           c.maxPackets,
 		MaxDecompressedBytes: c.maxDecompressedBytes,
 		MaxRecordBytes:       c.maxRecordBytes,
@@ -278,7 +282,11 @@ func (c *common) env(version string) (analyzer.Env, error) {
 			return out, truncated, err
 		},
 		Roots: op.Roots(),
-	}, nil
+	}
+	if err := c.s3.setup(op, &env); err != nil {
+		return analyzer.Env{}, err
+	}
+	return env, nil
 }
 
 func (a *App) serve(ctx context.Context, args []string) int {
@@ -286,6 +294,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	fs.SetOutput(a.Stderr)
 	var c common
 	c.register(fs, a.Registry.Names())
+	var uploads uploadFlags
+	uploads.register(fs)
 	transport := fs.String("transport", "stdio", "transport: stdio or http (streamable HTTP at /mcp)")
 	host := fs.String("host", "127.0.0.1", "HTTP listen address")
 	port := fs.Int("port", 8080, "HTTP listen port")
@@ -304,6 +314,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			"Calls stop when their client cancels or leaves; JSON-RPC batches are refused. Over HTTP, the\n"+
 			"token is checked before a body is read, requests must arrive within --read-timeout, and at most\n"+
 			"--max-connections are held open (the quietest unfinished or idle one makes room for a new one).\n"+
+			"With --upload-dir, clients upload captures (POST /captures?name=NAME over HTTP, or the\n"+
+			"upload_capture tool) and pass the returned name as pcap_file; with --s3-allow, tools read\n"+
+			"s3://bucket/key objects under the allowed prefixes.\n"+
 			"README.md, \"Access policy and limits\", has the details.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -323,6 +336,12 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	}
 	env, err := c.env(a.Version)
 	if err != nil {
+		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
+		return ExitUsage
+	}
+	ctx, stopUploads := context.WithCancel(ctx)
+	defer stopUploads()
+	if _, err := uploads.setup(ctx, c.opener, &env, *maxMessageBytes); err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitUsage
 	}
@@ -377,7 +396,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			return ExitUsage
 		}
 		hs := mcpserver.NewHTTPServer(srv, mcpserver.HTTPOptions{Logger: logger, AuthToken: token,
-			MaxBodyBytes: int64(*maxMessageBytes), MaxConnections: *maxConnections, ReadTimeout: *readTimeout})
+			MaxBodyBytes: int64(*maxMessageBytes), MaxConnections: *maxConnections, ReadTimeout: *readTimeout,
+			MaxUploadBytes: uploads.maxBytes, Upload: httpUpload(env)})
 		return a.serveHTTP(ctx, hs, net.JoinHostPort(*host, strconv.Itoa(*port)), token, logger)
 	}
 	fmt.Fprintf(a.Stderr, "mcpacket: --transport %q: use stdio or http\n", *transport)

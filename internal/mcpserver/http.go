@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 )
 
 // Defaults for HTTPOptions.
@@ -49,6 +51,14 @@ type HTTPOptions struct {
 	// IdleTimeout closes a keep-alive connection idle that long; 0 means
 	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// Upload, when set, serves POST /captures: the request body, a capture,
+	// is passed to it as it arrives, under the same token as /mcp, each
+	// read within ReadTimeout. Errors with an HTTPStatus() int method set
+	// the response status.
+	Upload func(ctx context.Context, name string, body io.Reader) (*analyzer.Upload, error)
+	// MaxUploadBytes, when > 0, refuses an upload whose Content-Length is
+	// larger before its body is read.
+	MaxUploadBytes int64
 }
 
 func (o *HTTPOptions) defaults() {
@@ -92,6 +102,9 @@ func HTTPHandler(srv *mcp.Server, opts HTTPOptions) http.Handler {
 	h = &guard{next: h, opts: opts}
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", h)
+	if opts.Upload != nil {
+		mux.Handle("POST /captures", &uploadHandler{opts: opts})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -116,9 +129,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.SetReadDeadline(time.Now())
 		http.Error(w, msg, code)
 	}
-	if g.opts.AuthToken != "" && !validBearer(r.Header.Get("Authorization"), g.opts.AuthToken) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="mcpacket"`)
-		refuse(http.StatusUnauthorized, "unauthorized: this server needs Authorization: Bearer <token>")
+	if !authorized(w, r, g.opts.AuthToken, refuse) {
 		return
 	}
 	if r.ContentLength > g.opts.MaxBodyBytes {
@@ -158,6 +169,17 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// SDK's session context; cancellation does not).
 	r = r.WithContext(context.WithValue(r.Context(), requestKey{}, r.Context()))
 	g.next.ServeHTTP(w, r)
+}
+
+// authorized checks a request's bearer token, refusing it with 401 when it
+// lacks the token the server needs.
+func authorized(w http.ResponseWriter, r *http.Request, token string, refuse func(int, string)) bool {
+	if token != "" && !validBearer(r.Header.Get("Authorization"), token) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mcpacket"`)
+		refuse(http.StatusUnauthorized, "unauthorized: this server needs Authorization: Bearer <token>")
+		return false
+	}
+	return true
 }
 
 // requestKey keys the context of the HTTP request a call came in.

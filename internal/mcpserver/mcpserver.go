@@ -144,9 +144,19 @@ func ToolDef(t analyzer.Tool) (*mcp.Tool, error) {
 		OutputSchema: out,
 		// Read-only says it all: the destructive and idempotent hints
 		// mean something only for a tool that writes, and the title is
-		// the tool's own.
-		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: new(t.OpenWorld)},
+		// the tool's own. A tool that stores uploads adds files and
+		// replaces none.
+		Annotations: annotations(t),
 	}, nil
+}
+
+// annotations are a tool's hints: read-only, or for a tool that stores
+// uploads, additive (never destructive) and not idempotent.
+func annotations(t analyzer.Tool) *mcp.ToolAnnotations {
+	if t.NeedsUploads {
+		return &mcp.ToolAnnotations{DestructiveHint: new(false), OpenWorldHint: new(false)}
+	}
+	return &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: new(t.OpenWorld)}
 }
 
 // thresholdsSchema is the schema of the thresholds argument: one object

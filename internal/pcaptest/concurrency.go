@@ -2,7 +2,9 @@ package pcaptest
 
 import (
 	"bytes"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,5 +59,33 @@ func StopsAfter(t testing.TB, what, how string, stopped <-chan time.Time, wait t
 	end := Receive(t, stopped, wait, what+"'s end after "+how)
 	if d := end.Sub(at); d > time.Second {
 		t.Errorf("%s stopped %v after %s, want within a second", what, d, how)
+	}
+}
+
+// WatchHeap samples the heap in use every 20 ms until the returned
+// function is called; that returns the highest sample, in bytes.
+func WatchHeap() (peak func() uint64) {
+	var top atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > top.Load() {
+				top.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		return top.Load()
 	}
 }

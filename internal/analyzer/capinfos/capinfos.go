@@ -50,9 +50,10 @@ func New(opts Options) *Module { return &Module{opts: opts} }
 // Name returns "capinfos", the module name mcpcap uses.
 func (*Module) Name() string { return "capinfos" }
 
-// Tools returns analyze_capinfos and list_captures.
+// Tools returns analyze_capinfos, list_captures and upload_capture (which
+// front ends offer only when the server keeps uploads).
 func (m *Module) Tools() []analyzer.Tool {
-	return []analyzer.Tool{m.capinfosTool(), listTool()}
+	return []analyzer.Tool{m.capinfosTool(), listTool(), uploadTool()}
 }
 
 func (m *Module) capinfosTool() analyzer.Tool {

@@ -26,6 +26,16 @@ type ListOutput struct {
 	Captures    []CaptureFile `json:"captures" jsonschema:"capture files found (by their first bytes, not their names), by path"`
 	Page        result.Page   `json:"captures_page"`
 	ScanLimited bool          `json:"scan_limited" jsonschema:"true when the directories hold more entries than one call looks at; narrow with subdir"`
+	// ObjectStorage lists the s3:// places the server reads captures from.
+	ObjectStorage []ObjectPlace `json:"object_storage,omitempty" jsonschema:"the S3 buckets and prefixes this server reads (s3://bucket/prefix/), each with its first objects: pass an object's path as pcap_file"`
+}
+
+// ObjectPlace is one allowed object storage place.
+type ObjectPlace struct {
+	Prefix    string        `json:"prefix" jsonschema:"s3://bucket/prefix/"`
+	Objects   []CaptureFile `json:"objects" jsonschema:"its first objects by key (not checked to be captures)"`
+	Truncated bool          `json:"truncated" jsonschema:"true when it holds more objects than listed"`
+	Error     string        `json:"error,omitempty" jsonschema:"why it could not be listed"`
 }
 
 // CaptureFile is one capture found.
@@ -34,6 +44,7 @@ type CaptureFile struct {
 	SizeBytes int64  `json:"size_bytes"`
 	Modified  string `json:"modified" jsonschema:"modification time, RFC 3339 UTC"`
 	Format    string `json:"format" jsonschema:"pcap, pcapng, pcap.gz or pcapng.gz"`
+	Expires   string `json:"expires,omitempty" jsonschema:"for an upload, when the server removes it, RFC 3339 UTC"`
 }
 
 func listTool() analyzer.Tool {
@@ -61,9 +72,21 @@ func list(ctx context.Context, env *analyzer.Env, in ListInput) (*ListOutput, er
 		wd, _ := os.Getwd()
 		out.Directories = []string{wd}
 	}
+	if env.ListObjects != nil && in.Subdir == "" {
+		for _, l := range env.ListObjects(ctx) {
+			p := ObjectPlace{Prefix: l.Prefix, Objects: []CaptureFile{}, Truncated: l.Truncated, Error: l.Error}
+			for _, o := range l.Objects {
+				p.Objects = append(p.Objects, CaptureFile{Path: o.Path, SizeBytes: o.Size, Modified: result.FormatTime(o.Modified)})
+			}
+			out.ObjectStorage = append(out.ObjectStorage, p)
+		}
+	}
 	all := make([]CaptureFile, len(files))
 	for i, f := range files {
 		all[i] = CaptureFile{Path: f.Path, SizeBytes: f.Size, Modified: result.FormatTime(f.Modified), Format: f.Format}
+		if !f.Expires.IsZero() {
+			all[i].Expires = result.FormatTime(f.Expires)
+		}
 	}
 	out.Captures, out.Page = result.Paginate(all, offset, limit)
 	return out, nil
@@ -73,7 +96,24 @@ func writeList(w io.Writer, o *ListOutput) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Captures in %s (%d)\n", strings.Join(o.Directories, ", "), o.Page.Total)
 	for _, c := range o.Captures {
-		fmt.Fprintf(&b, "  %-9s %12d  %s  %s\n", c.Format, c.SizeBytes, c.Modified, c.Path)
+		fmt.Fprintf(&b, "  %-9s %12d  %s  %s", c.Format, c.SizeBytes, c.Modified, c.Path)
+		if c.Expires != "" {
+			fmt.Fprintf(&b, "  (upload, expires %s)", c.Expires)
+		}
+		b.WriteString("\n")
+	}
+	for _, p := range o.ObjectStorage {
+		fmt.Fprintf(&b, "Objects in %s (%d listed", p.Prefix, len(p.Objects))
+		if p.Truncated {
+			b.WriteString(", more not listed")
+		}
+		b.WriteString(")\n")
+		if p.Error != "" {
+			fmt.Fprintf(&b, "  error: %s\n", p.Error)
+		}
+		for _, c := range p.Objects {
+			fmt.Fprintf(&b, "  %12d  %s  %s\n", c.SizeBytes, c.Modified, c.Path)
+		}
 	}
 	if o.Page.Truncated {
 		fmt.Fprintf(&b, "  ... %d more (offset %d)\n", o.Page.Total-o.Page.Offset-o.Page.Returned, *o.Page.NextOffset)
