@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
 )
+
+// exportMemoryLimit is the Go runtime's soft memory limit for an export
+// (peak RSS stays under 300 MB on the bench captures; docs/scale.md).
+const exportMemoryLimit = 224 << 20
 
 // exportRecords runs: mcpacket export records <capture|dir|glob>... -o DIR
 // [--format parquet|jsonl] [--tables a,b]. It is export_records, once per
@@ -55,6 +60,11 @@ func (a *App) exportRecords(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: %v\n", err)
 		return ExitUsage
+	}
+	// Exports run on sensors and batch nodes beside other work: hold the
+	// heap near what the modules' tables need (GOMEMLIMIT overrides).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(exportMemoryLimit)
 	}
 	refs, err := expandCaptures(ctx, fs.Args())
 	if err != nil {
