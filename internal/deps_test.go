@@ -31,10 +31,13 @@ var allowed = map[string][]string{
 	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
-	"internal/cli":      {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/cli": {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "mcp-sdk", "jsonschema", "gopacket"},
+	// Records for engines that scale out: the modules' rows written as
+	// Parquet (parquet-go and what it brings) or JSON Lines.
+	"internal/records":  {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "gopacket", "parquet"},
 	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
 	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
-	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "mcp-sdk", "jsonschema", "gopacket"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/records", "mcp-sdk", "jsonschema", "gopacket", "parquet"},
 }
 
 // families maps import path prefixes to the short names used above.
@@ -46,6 +49,13 @@ var families = []struct{ prefix, name string }{
 	{"github.com/segmentio/", "mcp-sdk"},
 	{"github.com/golang-jwt/", "mcp-sdk"},
 	{"golang.org/x/oauth2", "mcp-sdk"},
+	{"github.com/parquet-go/", "parquet"},
+	{"github.com/andybalholm/brotli", "parquet"},
+	{"github.com/google/uuid", "parquet"},
+	{"github.com/klauspost/compress", "parquet"},
+	{"github.com/pierrec/lz4", "parquet"},
+	{"github.com/twpayne/go-geom", "parquet"},
+	{"google.golang.org/protobuf", "parquet"},
 }
 
 const module = "github.com/mcpacket/mcpacket/"
