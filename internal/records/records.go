@@ -109,6 +109,10 @@ type FindingRow struct {
 	Details     string    `parquet:"details,json" json:"details"`
 }
 
+// Tables lists every table export_records can write, in order
+// (docs/records.md documents them).
+func (m *Module) Tables() []modkit.Table { return m.tables() }
+
 // tables lists every table the module can write, in order.
 func (m *Module) tables() []modkit.Table {
 	var out []modkit.Table
