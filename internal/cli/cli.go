@@ -110,6 +110,9 @@ Usage:
   mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
   mcpacket export packets <capture> --filter F -o OUT.pcapng
                                                 write the frames a display filter selects to a file
+  mcpacket export records <capture|dir|glob>... -o DIR [--format parquet|jsonl]
+                                                write flows, per-protocol records and findings as
+                                                Parquet or JSON Lines tables (docs/records.md)
   mcpacket tools                                list modules, tools and prompts
   mcpacket version                              print the version
   mcpacket help [command]                       show help for a command

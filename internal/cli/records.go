@@ -17,6 +17,10 @@ import (
 // (peak RSS stays under 300 MB on the bench captures; docs/scale.md).
 const exportMemoryLimit = 224 << 20
 
+// exportStateBytes is an export's --max-state-bytes unless the flag is
+// given.
+const exportStateBytes = 64 << 20
+
 // exportRecords runs: mcpacket export records <capture|dir|glob>... -o DIR
 // [--format parquet|jsonl] [--tables a,b]. It is export_records, once per
 // capture, with the output directory taken from -o.
@@ -38,7 +42,7 @@ func (a *App) exportRecords(ctx context.Context, args []string) int {
 			"Write each capture's flows, per-protocol records and findings as Hive-partitioned tables\n"+
 			"(DIR/table=T/date=D/part-<capture hash>.parquet) for DuckDB, Spark or Trino; docs/records.md\n"+
 			"lists the columns. A directory means every capture under it; a capture exported into DIR before\n"+
-			"is skipped.\n\nFlags:\n")
+			"is skipped. Without --max-state-bytes an export holds at most 64 MiB of module state.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(interleave(fs, args)); err != nil {
@@ -54,6 +58,15 @@ func (a *App) exportRecords(ctx context.Context, args []string) int {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fmt.Fprintf(a.Stderr, "mcpacket: -o %q: %v\n", *out, err)
 		return ExitUsage
+	}
+	// An export's modules hold a smaller state budget than an analysis'
+	// unless told otherwise: exports run many at once beside other work,
+	// and a table at its bound evicts its oldest idle entries (the export's
+	// warnings say so).
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "max-state-bytes" })
+	if !explicit {
+		c.maxStateBytes = exportStateBytes
 	}
 	c.outputDir = *out
 	env, err := c.env(a.Version)
