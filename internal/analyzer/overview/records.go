@@ -48,7 +48,11 @@ func (*Module) Tables() []modkit.Table { return []modkit.Table{modkit.TableOf[Fl
 // The flow table is bounded (Options.MaxFlows); flows past it are counted
 // in the export's warnings, as in analyze_overview.
 func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
-	own := &ownPass{obs: newObserver(m.opts)}
+	// Only the flow table is exported: the conversation and host tables
+	// are kept minimal, so an export's memory is the flow table's.
+	opts := m.opts
+	opts.MaxConversations, opts.MaxHosts = 1, 1
+	own := &ownPass{obs: newObserver(opts)}
 	own.async = newAsync(own.obs)
 	return &modkit.SimplePass{Obs: own.Observers(), Conclude: func(res *engine.Result) modkit.Brief {
 		own.async.stop()
