@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
 )
 
 // Records are a module's rows for engines that scale past one machine
@@ -45,4 +46,17 @@ type Recorder interface {
 	// with its records put into sink as they become final, the last
 	// ones by the time its Brief returns.
 	RecordPass(env *analyzer.Env, sink Sink) (Pass, error)
+}
+
+// RecordObservers is RecordPass for a module whose observer hands out its
+// rows as it goes: the pass newPass returns (a *SimplePass), with set
+// called on each of its observers to give it the sink.
+func RecordObservers[O engine.Observer](p Pass, err error, set func(O)) (Pass, error) {
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range p.(*SimplePass).Obs {
+		set(o.(O))
+	}
+	return p, nil
 }

@@ -51,13 +51,7 @@ func (*Module) Tables() []modkit.Table { return []modkit.Table{modkit.TableOf[Ro
 // is decoded.
 func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
 	p, err := m.NewPass(env)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range p.(*modkit.SimplePass).Obs {
-		o.(*observer).sink = sink
-	}
-	return p, nil
+	return modkit.RecordObservers(p, err, func(o *observer) { o.sink = sink })
 }
 
 // putRow hands the message in hand to the sink.
