@@ -8,6 +8,9 @@
 # against tshark -Y with the same filter), and the TCP tools tcp-connections,
 # tcp-anomalies, tcp-flow (each against tshark -qz conv,tcp) and
 # tcp-retransmissions (against tshark -Y tcp.analysis.retransmission -T fields),
+# export (mcpacket export records to Parquet and to JSON Lines, against the
+# overview's own pass on the same capture: export throughput must be at least
+# half the overview's and its peak RSS under 300 MB),
 # tls (against tshark -Y "tls.handshake || quic" -T fields, on the full mix),
 # and overview (against tshark -qz io,phs -z conv,tcp -z conv,udp -z
 # endpoints,ip; it also times every module's own tool in the same run and
@@ -52,6 +55,7 @@ case "$module" in
   filter)   flt='ip.addr == 198.18.0.0/16 && udp.port == 53 && frame.len > 300'
             ours_args=(analyze packets --tool get_packets --filter "$flt"); tshark_args=(-Y "$flt" -T fields -e frame.number); rss_mb=100; speedup=20 ;;
   tls)      tshark_args=(-Y "tls.handshake || quic" -T fields -e frame.number -e tls.handshake.extensions_server_name); rss_mb=150; speedup=20; mix=full ;;
+  export)   tshark_args=(); rss_mb=300; speedup=0 ;;
   overview) tshark_args=(-q -z io,phs -z conv,tcp -z conv,udp -z endpoints,ip); rss_mb=200; speedup=20 ;;
   ntp)      tshark_args=(-Y ntp -T fields -e frame.number -e ntp.flags.vn -e ntp.flags.mode -e ntp.stratum); rss_mb=100; speedup=50; mix=full ;;
   lldp)     tshark_args=(-Y "lldp || cdp" -T fields -e frame.number -e lldp.chassis.id.mac -e lldp.port.id -e lldp.tlv.system.name -e cdp.deviceid -e cdp.portid); rss_mb=100; speedup=50; mix=full ;;
@@ -75,6 +79,26 @@ measure() { # label, command...: prints "seconds kilobytes"
 }
 
 cat "$capture" > /dev/null # warm the page cache for both tools
+if [ "$module" = export ]; then
+  # Records to Parquet and to JSON Lines beside the overview's one pass.
+  echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "capture: $capture ($(stat -L -c %s "$capture") bytes, $packets packets)"
+  printf "%-16s %10s %12s %10s\n" run seconds peak_RSS_MB MB/s
+  mb=$(awk -v b="$(stat -L -c %s "$capture")" 'BEGIN { printf "%.1f", b / 1048576 }')
+  read -r ov_s ov_kb < <(measure overview "$out/mcpacket" analyze overview "$capture" --json)
+  printf "%-16s %10s %12d %10.1f\n" overview "$ov_s" $((ov_kb / 1024)) "$(awk -v m="$mb" -v s="$ov_s" 'BEGIN { print m / s }')"
+  fail=0
+  for fmt in parquet jsonl; do
+    rm -rf "$out/records-$fmt"
+    read -r s kb < <(measure "export-$fmt" "$out/mcpacket" export records "$capture" -o "$out/records-$fmt" --format "$fmt")
+    printf "%-16s %10s %12d %10.1f\n" "export $fmt" "$s" $((kb / 1024)) "$(awk -v m="$mb" -v s="$s" 'BEGIN { print m / s }')"
+    rel=$(awk -v a="$ov_s" -v b="$s" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.01) }')
+    echo "export $fmt throughput is ${rel}x the overview's"
+    if [ $((kb / 1024)) -ge "$rss_mb" ]; then echo "FAIL: export $fmt peak RSS over ${rss_mb} MB"; fail=1; fi
+    if awk -v r="$rel" 'BEGIN { exit !(r < 0.5) }'; then echo "FAIL: export $fmt under half the overview's throughput"; fail=1; fi
+  done
+  exit $fail
+fi
 read -r ours_s ours_kb < <(measure mcpacket "$out/mcpacket" "${ours_args[@]}" "$capture" --json)
 read -r tshark_s tshark_kb < <(measure tshark tshark -r "$capture" "${tshark_args[@]}")
 

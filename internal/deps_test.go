@@ -34,17 +34,20 @@ var allowed = map[string][]string{
 	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
-	"internal/cli": {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/cli": {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "common", "mcp-sdk", "jsonschema", "gopacket"},
 	// S3-compatible object storage: the MinIO client and the standard
 	// library; it implements capture.ObjectStore without importing capture.
-	"internal/s3store":  {"minio"},
+	"internal/s3store":  {"minio", "common"},
 	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
 	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
 	// Release packaging: the bundle manifest generator (it speaks to the
 	// binary over stdio) and the registry entry's tests; standard library.
 	"packaging":         {},
 	"packaging/mcpbgen": {},
-	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/s3store", "minio", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/s3store", "internal/records", "minio", "parquet", "common", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
+	// Records for engines that scale out: the modules' rows written as
+	// Parquet (parquet-go and what it brings) or JSON Lines.
+	"internal/records": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "gopacket", "parquet", "common"},
 }
 
 // families maps import path prefixes to the short names used above.
@@ -65,16 +68,24 @@ var families = []struct{ prefix, name string }{
 	{"codeberg.org/go-pdf/", "gonum-plot"},
 	// github.com/minio/minio-go/v7 and what it imports.
 	{"github.com/minio/", "minio"},
-	{"github.com/klauspost/", "minio"},
+	// Libraries both minio-go and parquet-go import.
+	{"github.com/google/uuid", "common"},
+	{"github.com/klauspost/compress", "common"},
+	{"github.com/klauspost/cpuid", "minio"},
+	{"github.com/klauspost/crc32", "minio"},
 	{"github.com/cespare/xxhash", "minio"},
 	{"github.com/dustin/go-humanize", "minio"},
-	{"github.com/google/uuid", "minio"},
 	{"github.com/philhofer/fwd", "minio"},
 	{"github.com/rs/xid", "minio"},
 	{"github.com/tinylib/msgp", "minio"},
 	{"github.com/zeebo/xxh3", "minio"},
 	{"go.yaml.in/yaml/", "minio"},
 	{"gopkg.in/ini.v1", "minio"},
+	{"github.com/parquet-go/", "parquet"},
+	{"github.com/andybalholm/brotli", "parquet"},
+	{"github.com/pierrec/lz4", "parquet"},
+	{"github.com/twpayne/go-geom", "parquet"},
+	{"google.golang.org/protobuf", "parquet"},
 }
 
 const module = "github.com/mcpacket/mcpacket/"

@@ -25,6 +25,8 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"github.com/mcpacket/mcpacket/internal/cli"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/records"
 )
 
 // registry is the one list of modules, in the order tools are listed. The
@@ -44,7 +46,8 @@ func registry() (*analyzer.Registry, error) {
 		tcp.New(tcp.Options{}),
 		tls.New(tls.Options{}),
 	}
-	all := append([]analyzer.Module{overview.New(overview.Options{Modules: overview.Passers(mods...)})}, mods...)
+	ov := overview.New(overview.Options{Modules: overview.Passers(mods...)})
+	all := append([]analyzer.Module{ov}, mods...)
 	// The drill-down module filters on the TCP module's analysis
 	// (tcp.stream, tcp.analysis.*).
 	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator}))
@@ -55,6 +58,15 @@ func registry() (*analyzer.Registry, error) {
 		Latency:  overview.Passers(mods...),
 		TCP:      tcp.NewAnnotator,
 	}))
+	// Records for engines that scale out: the overview's flows, every
+	// module's rows and findings (export_records).
+	recs := []modkit.Recorder{ov}
+	for _, m := range mods {
+		if r, ok := m.(modkit.Recorder); ok {
+			recs = append(recs, r)
+		}
+	}
+	all = append(all, records.New(records.Options{Recorders: recs, Modules: overview.Passers(mods...)}))
 	return analyzer.NewRegistry(all...)
 }
 

@@ -111,6 +111,9 @@ Usage:
   mcpacket analyze <module> <capture> [flags]   run a module's tool and print a report
   mcpacket export packets <capture> --filter F -o OUT.pcapng
                                                 write the frames a display filter selects to a file
+  mcpacket export records <capture|dir|glob>... -o DIR [--format parquet|jsonl]
+                                                write flows, per-protocol records and findings as
+                                                Parquet or JSON Lines tables (docs/records.md)
   mcpacket plot <capture> --chart timeline -o OUT.png
                                                 draw a chart of the capture (PNG or SVG)
   mcpacket tools                                list modules, tools and prompts
@@ -120,8 +123,8 @@ Usage:
   mcpacket help [command]                       show help for a command
 
 A capture is a local path, an http(s) URL or an s3://bucket/key object
-(with --s3-allow) of a pcap or pcapng file, optionally gzip-compressed. Run "mcpacket help serve" or "mcpacket help analyze"
-for the flags of each command.
+(with --s3-allow) of a pcap or pcapng file, optionally gzip-compressed. Run
+"mcpacket help serve" or "mcpacket help analyze" for the flags of each command.
 `
 
 // Run runs one command line.

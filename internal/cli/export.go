@@ -12,8 +12,11 @@ import (
 // export runs: mcpacket export packets <capture> [--filter F] [--frames L] -o OUT [--format pcapng|pcap]
 // It is export_packets with the output directory taken from -o.
 func (a *App) export(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "records" {
+		return a.exportRecords(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "packets" {
-		fmt.Fprintf(a.Stderr, "Usage: mcpacket export packets <capture> --filter FILTER -o OUT.pcapng\n")
+		fmt.Fprintf(a.Stderr, "Usage: mcpacket export packets <capture> --filter FILTER -o OUT.pcapng\n       mcpacket export records <capture|dir|glob>... -o DIR [--format parquet|jsonl] [--tables a,b]\n")
 		return ExitUsage
 	}
 	tool, ok := a.Registry.Tool("export_packets")

@@ -72,6 +72,12 @@ type Passer interface {
 // the engine runs them concurrently; the observers of one pass see each
 // frame in turn, on one goroutine.
 func RunPasses(ctx context.Context, env *analyzer.Env, ref string, passes ...Pass) (*engine.Result, []Brief, error) {
+	return RunPassesWith(ctx, env, ref, engine.Options{}, passes...)
+}
+
+// RunPassesWith is RunPasses with engine options (a Tee, say); the passes
+// run concurrently whatever opts.Concurrent says.
+func RunPassesWith(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options, passes ...Pass) (*engine.Result, []Brief, error) {
 	var obs []engine.Observer
 	for _, p := range passes {
 		switch o := p.Observers(); len(o) {
@@ -82,7 +88,8 @@ func RunPasses(ctx context.Context, env *analyzer.Env, ref string, passes ...Pas
 			obs = append(obs, engine.Serial(o...))
 		}
 	}
-	res, err := Run(ctx, env, ref, engine.Options{Concurrent: true}, obs...)
+	opts.Concurrent = true
+	res, err := Run(ctx, env, ref, opts, obs...)
 	if err != nil {
 		return nil, nil, err
 	}

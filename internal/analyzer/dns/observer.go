@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/result"
 	"golang.org/x/net/publicsuffix"
 )
@@ -128,6 +129,13 @@ type observer struct {
 	found, analyzed, matched int
 	page                     []Packet
 	answered                 *txn // the transaction the message in hand answered, if any
+
+	// sink, when set, receives every message as a Row (records.go);
+	// row and its lists are reused from message to message.
+	sink       modkit.Sink
+	row        Row
+	rowAnswers []string
+	rowTTLs    []int64
 
 	queries, responses, malformed, inICMP, nonStd, truncated, unsolicited int
 	byService, byTransport                                                map[string]int
@@ -441,6 +449,9 @@ func (o *observer) handle(md meta) {
 		o.track(md)
 	}
 	o.run.Observe(e)
+	if o.sink != nil {
+		o.putRow(md)
+	}
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -81,6 +82,8 @@ type txn struct {
 
 type observer struct {
 	cfg   *config
+	sink  modkit.Sink // when set, receives every transaction as a Row (records.go)
+	row   Row
 	reasm *engine.Reassembler
 	conns map[flowKey]*conn
 
@@ -760,6 +763,9 @@ func (o *observer) emit(c *conn, t *txn) {
 	o.sum.Files += files
 	o.ev = event{o: o, t: t}
 	o.run.Observe(&o.ev)
+	if o.sink != nil {
+		o.putRow(t)
+	}
 	r.Request.Headers, r.Response.Headers = t.reqHdrs, t.respHdrs
 	if !o.cfg.matches(t) {
 		return

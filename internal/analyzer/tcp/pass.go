@@ -11,7 +11,11 @@ var _ modkit.Passer = (*Module)(nil)
 // NewPass returns the module's part of a pass shared with other modules:
 // what analyze_tcp_anomalies runs with its default arguments (no filters,
 // the thresholds at their defaults).
-func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) { return m.sharedPass(env, nil) }
+
+// sharedPass is NewPass, with every connection put into sink (when not nil) as a
+// Row when the pass ends.
+func (m *Module) sharedPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
 	f, err := newConnFilter(Common{})
 	if err != nil {
 		return nil, err
@@ -21,6 +25,13 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	// its patterns, analysis counts and flagged segments.
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
 		r := newResults(obs, f)
+		if sink != nil {
+			var row Row
+			for _, v := range r.views {
+				row = v.row()
+				sink.Put("tcp", &row)
+			}
+		}
 		return modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r),
 			Latencies: []modkit.Latencies{r.handshakeLatencies()}}
 	}}, nil
