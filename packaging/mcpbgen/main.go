@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -136,7 +137,7 @@ var Targets = []struct{ GOOS, GOARCH, File string }{
 const repoURL = "https://github.com/mcpacket/mcpacket"
 
 // serveArgs are the arguments of "mcpacket" in the bundle: stdio, the
-// optional output folder (empty: export_packets is absent), and the
+// optional output folder (empty: the tools that write files are absent), and the
 // capture folders, one argument each after "--" (a multiple directory
 // setting expands to one argument per folder), each a --root.
 var serveArgs = []string{"serve", "--output-dir=${user_config.output_folder}", "--", "${user_config.capture_folders}"}
@@ -161,9 +162,24 @@ func BundleVersion(v string) string {
 // Generate returns the manifest of the binary bin, indented, with a final
 // newline.
 func Generate(ctx context.Context, bin, version string) ([]byte, error) {
-	tools, prompts, err := ask(ctx, bin)
+	tools, prompts, err := ask(ctx, bin, true)
 	if err != nil {
 		return nil, err
+	}
+	// The tools only offered with an output folder: those the server does
+	// not list without one. The setting's description names them.
+	without, _, err := ask(ctx, bin, false)
+	if err != nil {
+		return nil, err
+	}
+	var writers []string
+	for _, t := range tools {
+		if !slices.ContainsFunc(without, func(w Tool) bool { return w.Name == t.Name }) {
+			writers = append(writers, t.Name)
+		}
+	}
+	if len(writers) == 0 {
+		return nil, fmt.Errorf("%s: lists the same tools with and without --output-dir; the output_folder setting would do nothing", bin)
 	}
 	m := Manifest{
 		ManifestVersion: "0.3",
@@ -207,7 +223,7 @@ func Generate(ctx context.Context, bin, version string) ([]byte, error) {
 			},
 			"output_folder": {
 				Type: "directory", Title: "Output folder (optional)", Required: false, Default: "",
-				Description: "Folder export_packets may write new capture files into (it never overwrites). Empty: the tool is not offered.",
+				Description: "Folder " + strings.Join(writers, " and ") + " may write new files into (never overwriting). Empty: " + map[bool]string{true: "the tool is", false: "these tools are"}[len(writers) == 1] + " not offered.",
 			},
 		},
 	}
@@ -221,15 +237,19 @@ func Generate(ctx context.Context, bin, version string) ([]byte, error) {
 // ask serves bin over stdio and returns its tools and prompts. The prompt
 // texts are the binary's own, rendered with the capture argument as the
 // manifest's ${arguments.pcap_file} placeholder.
-func ask(ctx context.Context, bin string) ([]Tool, []Prompt, error) {
+func ask(ctx context.Context, bin string, withOutput bool) ([]Tool, []Prompt, error) {
 	outDir, err := os.MkdirTemp("", "mcpbgen")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer os.RemoveAll(outDir)
-	// With an output folder, as the bundle's setting allows, so the tools
+	// With an output folder, as the bundle's setting allows, the tools
 	// that write files are listed too.
-	cmd := exec.CommandContext(ctx, bin, "serve", "--output-dir", outDir, "--", outDir)
+	args := []string{"serve", "--", outDir}
+	if withOutput {
+		args = []string{"serve", "--output-dir", outDir, "--", outDir}
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, nil, err
