@@ -30,11 +30,16 @@ clients:
 # oracles; the tests that need them skip when they are absent. .ci/run installs them.
 # The packages run with the race detector, except cmd/mcpacket, whose hostile
 # capture test times every tool call against a 10 s bound that holds for the
-# binary as built, not for a race-instrumented one.
+# binary as built, not for a race-instrumented one. The race run makes each
+# pass use 4 workers (MCPACKET_WORKERS, the default of --workers); the
+# internal packages (every golden file and tshark agreement test) run again
+# with 1, where one goroutine decodes and observes: the results must not
+# depend on it.
 test: clients
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 40m $$($(GO) list ./... | grep -v '/cmd/mcpacket$$')
+	MCPACKET_WORKERS=4 $(GO) test -race -count=1 -timeout 40m $$($(GO) list ./... | grep -v '/cmd/mcpacket$$')
+	MCPACKET_WORKERS=1 $(GO) test -count=1 -timeout 30m ./internal/...
 	$(GO) test -count=1 -timeout 30m ./cmd/mcpacket
 
 bench:

@@ -28,6 +28,10 @@ type Env struct {
 	// StateItems), evict the oldest idle entries past their share, and
 	// disclose evictions in the result.
 	MaxStateBytes int64
+	// Workers, when > 0, is how many goroutines one pass observes frames
+	// on (--workers; engine.Options.Workers); 0 means the engine's
+	// default.
+	Workers int
 	// OutputDir is the directory tools may write files into
 	// (--output-dir), or "" when they may write nothing.
 	OutputDir string

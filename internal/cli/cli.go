@@ -178,6 +178,7 @@ type common struct {
 	maxDecompressedBytes int64
 	maxRecordBytes       int
 	maxStateBytes        int64
+	workers              int
 	downloadTimeout      time.Duration
 	roots                listFlag
 	noRemote             bool
@@ -200,6 +201,7 @@ func (c *common) register(fs *flag.FlagSet, names []string) {
 	fs.Int64Var(&c.maxDecompressedBytes, "max-decompressed-bytes", capture.DefaultMaxDecompressedBytes, "largest size a gzip-compressed capture may expand to, in bytes")
 	fs.IntVar(&c.maxRecordBytes, "max-record-bytes", capture.DefaultMaxRecordBytes, "most of one packet record kept, in bytes; a longer record is cut to it and the rest skipped, as libpcap does")
 	fs.Int64Var(&c.maxStateBytes, "max-state-bytes", analyzer.DefaultMaxStateBytes, "memory one analysis may hold in tables that grow with the capture (flows, transactions, hosts, names), in bytes; past it the oldest idle entries are evicted and the result says so")
+	fs.IntVar(&c.workers, "workers", 0, "goroutines one analysis observes packets on, each running some of the pass's modules; 1 runs a pass on one core; the results are the same (0 = $MCPACKET_WORKERS, else the cores usable)")
 	fs.DurationVar(&c.downloadTimeout, "download-timeout", capture.DefaultDownloadTimeout, "deadline for fetching a capture from a URL, start to end")
 	fs.Var(&c.roots, "root", "directory captures may be read from (repeatable; also $MCPACKET_ROOTS, a list separated by "+string(filepath.ListSeparator)+"); when set, paths outside every root are refused")
 	fs.BoolVar(&c.noRemote, "no-remote", false, "refuse http(s) URLs: read local captures only")
@@ -241,6 +243,9 @@ func (c *common) env(version string) (analyzer.Env, error) {
 	if c.downloadTimeout <= 0 {
 		return analyzer.Env{}, fmt.Errorf("--download-timeout %v: must be positive", c.downloadTimeout)
 	}
+	if c.workers < 0 || c.workers > 1024 {
+		return analyzer.Env{}, fmt.Errorf("--workers %d: must be 0 (the default) to 1024", c.workers)
+	}
 	op := &capture.Opener{
 		MaxDownloadBytes: c.maxDownloadBytes,
 		DownloadTimeout:  c.downloadTimeout,
@@ -268,6 +273,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 		MaxDecompressedBytes: c.maxDecompressedBytes,
 		MaxRecordBytes:       c.maxRecordBytes,
 		MaxStateBytes:        c.maxStateBytes,
+		Workers:              c.workers,
 		OutputDir:            outDir,
 		Open: func(ctx context.Context, ref string) (*analyzer.Source, error) {
 			s, err := op.Open(ctx, ref)

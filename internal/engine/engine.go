@@ -7,7 +7,9 @@
 // to records). A second goroutine reads frames ahead in batches while the
 // caller's goroutine decodes and observes them; for observers that share no
 // state (Options.Concurrent), the reading goroutine decodes each batch once
-// and the observers are called on up to GOMAXPROCS goroutines at once.
+// and the observers are called on up to Options.Workers goroutines at once
+// (default GOMAXPROCS); with one worker, the caller's goroutine decodes and
+// observes every frame.
 // Each observer sees every frame in file order, one call at a time. Memory
 // does not grow with the capture: the engine holds a few batches of decoded
 // frames (about 6 MiB), and observers bound their own state.
@@ -19,7 +21,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,7 +79,7 @@ type Options struct {
 	// to; <= 0 means capture.DefaultMaxDecompressedBytes.
 	MaxDecompressedBytes int64
 	// Concurrent tells that the observers share no state, so the engine
-	// may call different observers at the same time, on up to GOMAXPROCS
+	// may call different observers at the same time, on up to Workers
 	// goroutines. Each observer still sees every frame in file order, one
 	// call at a time, and is flushed after its last. Without it, each
 	// frame goes to every observer in turn, on one goroutine.
@@ -83,6 +88,25 @@ type Options struct {
 	// are cut to it (capture.Options.MaxRecordBytes); <= 0 means
 	// capture.DefaultMaxRecordBytes.
 	MaxRecordBytes int
+	// Workers is how many goroutines observe frames at once; <= 0 means
+	// DefaultWorkers(). With 1, the caller's goroutine decodes each frame
+	// and calls every observer on it in turn, while a goroutine only reads
+	// frames ahead (so that a pass over a blocked source can still be
+	// cancelled at once); with more, the reading goroutine decodes too,
+	// and up to Workers goroutines observe, different observers at once
+	// when they are Concurrent. Every observer sees the same frames in the
+	// same order either way, so the results do not depend on it.
+	Workers int
+}
+
+// DefaultWorkers is the number of observing goroutines of a pass that does
+// not say: $MCPACKET_WORKERS when it is a positive number, else
+// GOMAXPROCS (the cores the process may use).
+func DefaultWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("MCPACKET_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // Result describes a finished pass.
@@ -140,18 +164,23 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	}
 
 	// One goroutine reads frames in batches while this one (and, for
-	// concurrent observers, more) decodes and observes the batches before.
+	// concurrent observers, more) decodes and observes the batches before;
+	// with one worker, this goroutine does it all.
 	observers = withInterests(observers)
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = DefaultWorkers()
+	}
 	var units [][]Observer
 	switch {
-	case opts.Concurrent:
+	case opts.Concurrent && workers > 1:
 		for _, o := range observers {
 			units = append(units, []Observer{o})
 		}
 	case len(observers) > 0:
 		units = [][]Observer{observers}
 	}
-	ps := startPass(rd, units, ctx.Done())
+	ps := newPass(rd, units, ctx.Done(), workers)
 	defer ps.cancel()
 	defer context.AfterFunc(ctx, ps.cancel)()
 	lastReport := time.Now()
@@ -162,6 +191,7 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 			report(false)
 		}
 	}
+	go ps.read()
 	finished := ps.observe(tick)
 	// The reading goroutine may still run (a cancelled pass does not wait
 	// for it): read what it sets under the lock.

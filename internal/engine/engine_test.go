@@ -10,7 +10,9 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -477,5 +479,77 @@ func TestRecordCutWarning(t *testing.T) {
 	}
 	if res.Packets != 3 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "longer than 1000 bytes") {
 		t.Errorf("packets %d, warnings %q", res.Packets, res.Warnings)
+	}
+}
+
+// seqObserver records what it sees of each frame, and counts how many
+// observers are inside Observe at once across the pass.
+type seqObserver struct {
+	seen         []string
+	inside, most *atomic.Int32
+	spin         int
+}
+
+func (o *seqObserver) Observe(p *engine.Packet) {
+	if n := o.inside.Add(1); n > o.most.Load() {
+		o.most.Store(n) // racy maximum: good enough, it only grows
+	}
+	x := 0
+	for i := range o.spin { // some work, so observers overlap when they may
+		x += i
+	}
+	s := fmt.Sprintf("%d %d %v", p.Number, len(p.Data), p.TCP != nil)
+	if x < 0 {
+		s = ""
+	}
+	o.seen = append(o.seen, s)
+	o.inside.Add(-1)
+}
+
+// TestWorkers: each observer sees the same frames in the same order with
+// one worker or many, and no more observers run at once than the pass
+// has workers; with one, only one at a time.
+func TestWorkers(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 3000))
+	run := func(workers int) ([][]string, int32) {
+		var inside, most atomic.Int32
+		obs := make([]engine.Observer, 6)
+		seqs := make([]*seqObserver, len(obs))
+		for i := range obs {
+			seqs[i] = &seqObserver{inside: &inside, most: &most, spin: 2000}
+			obs[i] = seqs[i]
+		}
+		res, err := engine.Run(t.Context(), bytes.NewReader(file), engine.Options{Concurrent: true, Workers: workers}, obs...)
+		if err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
+		}
+		if res.Packets != 3000 {
+			t.Fatalf("workers %d: %d packets", workers, res.Packets)
+		}
+		out := make([][]string, len(seqs))
+		for i, s := range seqs {
+			out[i] = s.seen
+		}
+		return out, most.Load()
+	}
+	want, most := run(1)
+	if most != 1 {
+		t.Errorf("workers 1: %d observers ran at once", most)
+	}
+	for i := 1; i < len(want); i++ {
+		if !slices.Equal(want[i], want[0]) {
+			t.Fatalf("workers 1: observer %d saw other frames than observer 0", i)
+		}
+	}
+	for _, w := range []int{2, 4} {
+		got, most := run(w)
+		if most > int32(w) {
+			t.Errorf("workers %d: %d observers ran at once", w, most)
+		}
+		for i := range got {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("workers %d: observer %d saw %d frames, not as with one worker", w, i, len(got[i]))
+			}
+		}
 	}
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -49,15 +48,16 @@ func newBatch(decoded bool) *batch {
 }
 
 // pipeline is one pass's goroutines: one reads batches of frames, in file
-// order (and decodes them, for more than one unit); the observing ones (the caller's and, for
-// concurrent observers, up to GOMAXPROCS-1 more) call each unit of
+// order (and decodes them, for more than one unit); the observing ones (the
+// caller's and, for concurrent observers, up to workers-1 more) call each unit of
 // observers on each batch. A unit sees the batches one after another, in
 // order, one goroutine at a time; different units may be on different
 // batches at once. A batch is reused once every unit has seen it.
 type pipeline struct {
-	rd    *capture.Reader
-	held  heldFrame // the reading goroutine's
-	units [][]Observer
+	rd      *capture.Reader
+	held    heldFrame // the reading goroutine's
+	units   [][]Observer
+	workers int // the most goroutines observing at once
 
 	mu sync.Mutex
 	// The reading goroutine waits on readable for a free batch; the
@@ -116,10 +116,11 @@ func (e *PanicError) Error() string {
 // Detail returns the panic's stack.
 func (e *PanicError) Detail() string { return string(e.Stack) }
 
-// startPass starts the goroutine that reads and decodes rd's frames into
-// batches for units.
-func startPass(rd *capture.Reader, units [][]Observer, done <-chan struct{}) *pipeline {
-	pl := &pipeline{rd: rd, units: units, next: make([]int, len(units)), busy: make([]bool, len(units)),
+// newPass prepares a pass of rd's frames for units on up to workers
+// observing goroutines; observe runs it once read runs on a goroutine of
+// its own.
+func newPass(rd *capture.Reader, units [][]Observer, done <-chan struct{}, workers int) *pipeline {
+	pl := &pipeline{rd: rd, units: units, workers: max(workers, 1), next: make([]int, len(units)), busy: make([]bool, len(units)),
 		readerDone: make(chan struct{}), unsupported: map[capture.LinkType]int{}, done: done}
 	pl.readable.L, pl.observable.L = &pl.mu, &pl.mu
 	if len(units) == 1 {
@@ -128,7 +129,6 @@ func startPass(rd *capture.Reader, units [][]Observer, done <-chan struct{}) *pi
 	for range batchesAhead {
 		pl.free = append(pl.free, newBatch(pl.dec == nil))
 	}
-	go pl.read()
 	return pl
 }
 
@@ -301,7 +301,7 @@ func (pl *pipeline) pick() int {
 // unit has seen every batch (it returns true) or the pass is stopped. tick
 // is called on this goroutine after each batch it observes.
 func (pl *pipeline) observe(tick func()) bool {
-	workers := min(runtime.GOMAXPROCS(0), len(pl.units))
+	workers := min(pl.workers, len(pl.units))
 	var wg sync.WaitGroup
 	for range workers - 1 {
 		wg.Go(func() { pl.work(nil) })

@@ -32,6 +32,9 @@ func Run(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options
 	if opts.MaxRecordBytes <= 0 {
 		opts.MaxRecordBytes = env.MaxRecordBytes
 	}
+	if opts.Workers <= 0 {
+		opts.Workers = env.Workers
+	}
 	if env.Progress != nil {
 		env.ReportProgress(0, float64(src.Size), "reading "+ref)
 		opts.Progress = func(p engine.Progress) {

@@ -167,9 +167,8 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	own := &ownPass{obs: newObserver(m.opts)}
-	own.async = newAsync(own.obs)
-	defer own.async.stop()
+	own := newOwnPass(env, m.opts)
+	defer own.stop()
 	passes := []modkit.Pass{own}
 	var ran []modkit.Passer
 	for _, pm := range m.opts.Modules {
@@ -184,7 +183,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	own.async.stop() // (the engine flushed it; no fact is left)
+	own.stop() // (the engine flushed it; no fact is left)
 	out := build(a, own.obs, res, ran, briefs[1:], m.opts)
 	out.File = in.PcapFile
 	fitBudget(out, a)
@@ -192,13 +191,42 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 }
 
 // ownPass runs the overview's observer in the shared pass, its tables
-// updated in a goroutine of their own (async).
+// updated in a goroutine of their own (async) unless the pass has a single
+// worker (analyzer.Env.Workers), which then does it all.
 type ownPass struct {
 	obs   *observer
-	async *async
+	async *async // nil for one worker
 }
 
-func (p *ownPass) Observers() []engine.Observer { return []engine.Observer{p.async} }
+func newOwnPass(env *analyzer.Env, opts Options) *ownPass {
+	own := &ownPass{obs: newObserver(opts)}
+	workers := 0
+	if env != nil {
+		workers = env.Workers
+	}
+	if workers <= 0 {
+		workers = engine.DefaultWorkers()
+	}
+	if workers > 1 {
+		own.async = newAsync(own.obs)
+	}
+	return own
+}
+
+func (p *ownPass) Observers() []engine.Observer {
+	if p.async == nil {
+		return []engine.Observer{p.obs}
+	}
+	return []engine.Observer{p.async}
+}
+
+// stop ends the async worker, if any, once every fact is applied; safe to
+// call more than once.
+func (p *ownPass) stop() {
+	if p.async != nil {
+		p.async.stop()
+	}
+}
 
 func (p *ownPass) Brief(*engine.Result) modkit.Brief {
 	return modkit.Brief{Module: "overview", Findings: []result.Finding{}}

@@ -52,10 +52,9 @@ func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 	// are kept minimal, so an export's memory is the flow table's.
 	opts := m.opts
 	opts.MaxConversations, opts.MaxHosts = 1, 1
-	own := &ownPass{obs: newObserver(opts)}
-	own.async = newAsync(own.obs)
+	own := newOwnPass(env, opts)
 	return &modkit.SimplePass{Obs: own.Observers(), Conclude: func(res *engine.Result) modkit.Brief {
-		own.async.stop()
+		own.stop()
 		var r FlowRow
 		for i := range int32(own.obs.flows.recs.len()) {
 			f := own.obs.flows.recs.at(i)
