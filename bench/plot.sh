@@ -9,22 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=${1:-3}
-packets=${2:-1000000}
-gen=${BENCH_GEN:-../shared/bench-gen}
-out=bench/out
-mkdir -p "$out"
-capture="$out/full-$packets.pcap"
-if [ ! -s "$capture" ]; then
-  echo "generating $capture with $gen ($packets packets, seed 1 -mix full)"
-  (cd "$gen" && go run . -n "$packets" -seed 1 -mix full -o "$OLDPWD/$capture")
-fi
-CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
-cat "$capture" > /dev/null # warm the page cache
-
-echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "capture: $capture ($(stat -L -c %s "$capture") bytes, $packets packets)"
+. bench/lib.sh
+setup_full "${2:-1000000}"
 printf "%-14s %14s %8s %12s %10s\n" chart median_wall_s cpu_s peak_RSS_MB png_bytes
-median() { printf "%s\n" "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 fail=0
 for chart in timeline protocols conversations latency tcp_sequence; do
   extra=()

@@ -10,20 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=${1:-3}
-packets=${2:-1000000}
-gen=${BENCH_GEN:-../shared/bench-gen}
-out=bench/out
-mkdir -p "$out"
-capture="$out/full-$packets.pcap"
-if [ ! -s "$capture" ]; then
-  echo "generating $capture with $gen ($packets packets, seed 1 -mix full)"
-  (cd "$gen" && go run . -n "$packets" -seed 1 -mix full -o "$OLDPWD/$capture")
-fi
-CGO_ENABLED=0 go build -o "$out/mcpacket" ./cmd/mcpacket
-cat "$capture" > /dev/null # warm the page cache
-
-echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "capture: $capture ($(stat -L -c %s "$capture") bytes, $packets packets)"
+. bench/lib.sh
+setup_full "${2:-1000000}"
 printf "%-4s %-8s %8s %8s %12s\n" run workers wall_s cpu_s peak_RSS_MB
 declare -a w1 w2
 for i in $(seq "$runs"); do
@@ -37,7 +25,6 @@ for i in $(seq "$runs"); do
     echo "FAIL: --workers 1 and --workers 2 answered differently (run $i)"; exit 1
   fi
 done
-median() { printf "%s\n" "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 m1=$(median "${w1[@]}"); m2=$(median "${w2[@]}")
 ratio=$(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.01) }')
 echo "median wall: --workers 1 ${m1} s, --workers 2 ${m2} s: ${ratio}x; the same JSON each run"
