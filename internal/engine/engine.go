@@ -165,7 +165,7 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 
 	// One goroutine reads frames in batches while this one (and, for
 	// concurrent observers, more) decodes and observes the batches before;
-	// with one worker, this goroutine does it all.
+	// with one worker, only this one observes (and decodes).
 	observers = withInterests(observers)
 	workers := opts.Workers
 	if workers <= 0 {
