@@ -125,7 +125,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// the body: the read deadline in the past ends the server's own
 	// attempt to drain it.
 	refuse := func(code int, msg string) {
-		w.Header().Set("Connection", "close")
+		closeAfter(w, r)
 		rc.SetReadDeadline(time.Now())
 		http.Error(w, msg, code)
 	}
@@ -228,6 +228,7 @@ func NewHTTPServer(srv *mcp.Server, opts HTTPOptions) *HTTPServer {
 			IdleTimeout:       opts.IdleTimeout,
 			MaxHeaderBytes:    64 << 10,
 			ConnState:         lim.connState,
+			ConnContext:       withConn,
 			ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 		},
 		lim: lim,
@@ -264,7 +265,32 @@ type trackedConn struct {
 	lim    *connLimiter
 	state  atomic.Int32 // http.ConnState
 	active atomic.Int64 // when it last sent bytes, Unix nanoseconds
-	once   sync.Once
+	// refused is set when a request on it was refused (closeAfter): the
+	// server closes it once the refusal is sent, after a short linger.
+	refused atomic.Bool
+	once    sync.Once
+}
+
+// connKey keys the *trackedConn of a request's connection in its context.
+type connKey struct{}
+
+// withConn is the server's ConnContext: it puts the connection in the
+// context of every request on it.
+func withConn(ctx context.Context, nc net.Conn) context.Context {
+	if c, ok := nc.(*trackedConn); ok {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	return ctx
+}
+
+// closeAfter marks r's connection as refused: it is closed once the
+// answer is sent, so at the connection cap it goes first (before a client
+// waiting between requests on its keep-alive connection).
+func closeAfter(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	if c, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+		c.refused.Store(true)
+	}
 }
 
 func (c *trackedConn) Read(p []byte) (int, error) {
@@ -288,7 +314,7 @@ func (c *trackedConn) Close() error {
 // has not sent a whole request header yet, or sits idle between requests.
 func (c *trackedConn) evictable() bool {
 	st := http.ConnState(c.state.Load())
-	return st == http.StateNew || st == http.StateIdle
+	return st == http.StateNew || st == http.StateIdle || c.refused.Load()
 }
 
 func (l *connLimiter) connState(nc net.Conn, st http.ConnState) {
@@ -306,12 +332,15 @@ func (l *connLimiter) connState(nc net.Conn, st http.ConnState) {
 	}
 }
 
-// quieter reports whether a is to be evicted before b: a connection that
-// has not sent a whole request header goes before one idle between
-// requests (a client that has been served, whose next request on a closed
-// keep-alive connection would fail), and among equals the one quiet
-// longest.
+// quieter reports whether a is to be evicted before b: a refused
+// connection (closing anyway) goes first, then one that has not sent a
+// whole request header, then one idle between requests (a client that has
+// been served, whose next request on a closed keep-alive connection would
+// fail), and among equals the one quiet longest.
 func quieter(a, b *trackedConn) bool {
+	if ar, br := a.refused.Load(), b.refused.Load(); ar != br {
+		return ar
+	}
 	an, bn := http.ConnState(a.state.Load()) == http.StateNew, http.ConnState(b.state.Load()) == http.StateNew
 	if an != bn {
 		return an

@@ -31,7 +31,7 @@ type UploadResponse struct {
 func (h *uploadHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	refuse := func(code int, msg string) {
-		w.Header().Set("Connection", "close")
+		closeAfter(w, r)
 		rc.SetReadDeadline(time.Now())
 		http.Error(w, msg, code)
 	}
