@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -324,5 +325,43 @@ func TestHTTPCapEvictsSilentFirst(t *testing.T) {
 	last, _ := conn()
 	if !lim.admit(last) || !closed(idlePeer) {
 		t.Error("the idle connection, quiet longest, was not evicted once no silent one remained")
+	}
+}
+
+// TestHTTPCapEvictsRefusedFirst: a connection whose request was refused
+// (closeAfter: it closes once the refusal is sent) goes before a client
+// idle between requests, even a quieter one, though it is busy.
+func TestHTTPCapEvictsRefusedFirst(t *testing.T) {
+	lim := &connLimiter{max: 2, logger: slog.New(slog.DiscardHandler), conns: map[*trackedConn]struct{}{}}
+	conn := func() (*trackedConn, net.Conn) {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return &trackedConn{Conn: a, lim: lim}, b
+	}
+	idle, idlePeer := conn()
+	refused, refusedPeer := conn()
+	lim.admit(idle)
+	lim.admit(refused)
+	lim.connState(idle, http.StateIdle)
+	idle.active.Store(time.Now().Add(-time.Minute).UnixNano())
+	lim.connState(refused, http.StateActive)
+	// The refusal, as guard and the upload handler make it.
+	r := httptest.NewRequestWithContext(withConn(t.Context(), refused), http.MethodPost, "/mcp", nil)
+	w := httptest.NewRecorder()
+	closeAfter(w, r)
+	if w.Header().Get("Connection") != "close" || !refused.refused.Load() {
+		t.Fatalf("closeAfter: Connection %q, refused %v", w.Header().Get("Connection"), refused.refused.Load())
+	}
+	next, _ := conn()
+	if !lim.admit(next) {
+		t.Fatal("a new connection was refused while a refused one could be evicted")
+	}
+	closed := func(peer net.Conn) bool {
+		peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err := peer.Read(make([]byte, 1))
+		return err == io.EOF
+	}
+	if !closed(refusedPeer) || closed(idlePeer) {
+		t.Errorf("evicted the wrong connection: refused closed %v, idle closed %v", closed(refusedPeer), closed(idlePeer))
 	}
 }
