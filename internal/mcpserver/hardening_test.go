@@ -287,35 +287,45 @@ func TestStdioOversizedLine(t *testing.T) {
 	cw.Close()
 }
 
+// fullCap is a connection limiter holding two connections, both admitted:
+// idle, between requests and quiet for a minute, and other, new; conn
+// makes more. Each comes with the peer end its client holds.
+func fullCap(t *testing.T) (lim *connLimiter, conn func() (*trackedConn, net.Conn), idle, other *trackedConn, idlePeer, otherPeer net.Conn) {
+	lim = &connLimiter{max: 2, logger: slog.New(slog.DiscardHandler), conns: map[*trackedConn]struct{}{}}
+	conn = func() (*trackedConn, net.Conn) {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return &trackedConn{Conn: a, lim: lim}, b
+	}
+	idle, idlePeer = conn()
+	other, otherPeer = conn()
+	lim.admit(idle)
+	lim.admit(other)
+	lim.connState(idle, http.StateIdle)
+	idle.active.Store(time.Now().Add(-time.Minute).UnixNano()) // quiet longer than the other
+	return
+}
+
+// peerClosed reports whether the server closed the connection of peer.
+func peerClosed(peer net.Conn) bool {
+	peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	_, err := peer.Read(make([]byte, 1))
+	return err == io.EOF
+}
+
 // TestHTTPCapEvictsSilentFirst: at the cap, a connection that has not sent
 // a whole request header is closed before one idle between requests, even
 // one quiet for less time. The idle one belongs to a client that has been
 // served; closing it under that client's next request failed an
 // authenticated call during TestAttackSlowConnections (connection reset).
 func TestHTTPCapEvictsSilentFirst(t *testing.T) {
-	lim := &connLimiter{max: 2, logger: slog.New(slog.DiscardHandler), conns: map[*trackedConn]struct{}{}}
-	conn := func() (*trackedConn, net.Conn) {
-		a, b := net.Pipe()
-		t.Cleanup(func() { a.Close(); b.Close() })
-		return &trackedConn{Conn: a, lim: lim}, b
-	}
-	idle, idlePeer := conn()
-	silent, silentPeer := conn()
-	lim.admit(idle)
-	lim.admit(silent)
-	lim.connState(idle, http.StateIdle)
-	idle.active.Store(time.Now().Add(-time.Minute).UnixNano()) // quiet longer than the silent one
+	lim, conn, idle, _, idlePeer, silentPeer := fullCap(t)
 	next, _ := conn()
 	if !lim.admit(next) {
 		t.Fatal("a new connection was refused while one could be evicted")
 	}
-	closed := func(peer net.Conn) bool {
-		peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		_, err := peer.Read(make([]byte, 1))
-		return err == io.EOF
-	}
-	if !closed(silentPeer) || closed(idlePeer) {
-		t.Errorf("evicted the wrong connection: silent closed %v, idle closed %v", closed(silentPeer), closed(idlePeer))
+	if !peerClosed(silentPeer) || peerClosed(idlePeer) {
+		t.Errorf("evicted the wrong connection: silent closed %v, idle closed %v", peerClosed(silentPeer), peerClosed(idlePeer))
 	}
 	if _, ok := lim.conns[idle]; !ok {
 		t.Error("the idle connection left the table")
@@ -323,27 +333,18 @@ func TestHTTPCapEvictsSilentFirst(t *testing.T) {
 	// With no silent connection left, an idle one makes room.
 	lim.connState(next, http.StateIdle)
 	last, _ := conn()
-	if !lim.admit(last) || !closed(idlePeer) {
+	if !lim.admit(last) || !peerClosed(idlePeer) {
 		t.Error("the idle connection, quiet longest, was not evicted once no silent one remained")
 	}
 }
 
 // TestHTTPCapEvictsRefusedFirst: a connection whose request was refused
-// (closeAfter: it closes once the refusal is sent) goes before a client
-// idle between requests, even a quieter one, though it is busy.
+// (closeAfter: it closes once the refusal is sent, after a linger) goes
+// before a client idle between requests, even a quieter one, though it is
+// busy. Refused slow-body connections filling the cap evicted the
+// authenticated client's in TestAttackSlowConnections.
 func TestHTTPCapEvictsRefusedFirst(t *testing.T) {
-	lim := &connLimiter{max: 2, logger: slog.New(slog.DiscardHandler), conns: map[*trackedConn]struct{}{}}
-	conn := func() (*trackedConn, net.Conn) {
-		a, b := net.Pipe()
-		t.Cleanup(func() { a.Close(); b.Close() })
-		return &trackedConn{Conn: a, lim: lim}, b
-	}
-	idle, idlePeer := conn()
-	refused, refusedPeer := conn()
-	lim.admit(idle)
-	lim.admit(refused)
-	lim.connState(idle, http.StateIdle)
-	idle.active.Store(time.Now().Add(-time.Minute).UnixNano())
+	lim, conn, _, refused, idlePeer, refusedPeer := fullCap(t)
 	lim.connState(refused, http.StateActive)
 	// The refusal, as guard and the upload handler make it.
 	r := httptest.NewRequestWithContext(withConn(t.Context(), refused), http.MethodPost, "/mcp", nil)
@@ -356,12 +357,7 @@ func TestHTTPCapEvictsRefusedFirst(t *testing.T) {
 	if !lim.admit(next) {
 		t.Fatal("a new connection was refused while a refused one could be evicted")
 	}
-	closed := func(peer net.Conn) bool {
-		peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		_, err := peer.Read(make([]byte, 1))
-		return err == io.EOF
-	}
-	if !closed(refusedPeer) || closed(idlePeer) {
-		t.Errorf("evicted the wrong connection: refused closed %v, idle closed %v", closed(refusedPeer), closed(idlePeer))
+	if !peerClosed(refusedPeer) || peerClosed(idlePeer) {
+		t.Errorf("evicted the wrong connection: refused closed %v, idle closed %v", peerClosed(refusedPeer), peerClosed(idlePeer))
 	}
 }
