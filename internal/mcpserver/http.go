@@ -311,7 +311,8 @@ func (c *trackedConn) Close() error {
 }
 
 // evictable reports whether the connection may be closed to make room: it
-// has not sent a whole request header yet, or sits idle between requests.
+// has not sent a whole request header yet, sits idle between requests, or
+// was refused (it closes anyway).
 func (c *trackedConn) evictable() bool {
 	st := http.ConnState(c.state.Load())
 	return st == http.StateNew || st == http.StateIdle || c.refused.Load()
