@@ -89,7 +89,7 @@ type Options struct {
 	// capture.DefaultMaxRecordBytes.
 	MaxRecordBytes int
 	// Workers is how many goroutines observe frames at once; <= 0 means
-	// DefaultWorkers(). With 1, the caller's goroutine decodes each frame
+	// Workers(0). With 1, the caller's goroutine decodes each frame
 	// and calls every observer on it in turn, while a goroutine only reads
 	// frames ahead (so that a pass over a blocked source can still be
 	// cancelled at once); with more, the reading goroutine decodes too,
@@ -99,10 +99,13 @@ type Options struct {
 	Workers int
 }
 
-// DefaultWorkers is the number of observing goroutines of a pass that does
-// not say: $MCPACKET_WORKERS when it is a positive number, else
-// GOMAXPROCS (the cores the process may use).
-func DefaultWorkers() int {
+// Workers is the number of observing goroutines of a pass asking for n
+// (Options.Workers): n when positive, else $MCPACKET_WORKERS when it is a
+// positive number, else GOMAXPROCS (the cores the process may use).
+func Workers(n int) int {
+	if n > 0 {
+		return n
+	}
 	if n, err := strconv.Atoi(os.Getenv("MCPACKET_WORKERS")); err == nil && n > 0 {
 		return n
 	}
@@ -167,10 +170,7 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	// concurrent observers, more) decodes and observes the batches before;
 	// with one worker, only this one observes (and decodes).
 	observers = withInterests(observers)
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = DefaultWorkers()
-	}
+	workers := Workers(opts.Workers)
 	var units [][]Observer
 	switch {
 	case opts.Concurrent && workers > 1:

@@ -491,8 +491,8 @@ type seqObserver struct {
 }
 
 func (o *seqObserver) Observe(p *engine.Packet) {
-	if n := o.inside.Add(1); n > o.most.Load() {
-		o.most.Store(n) // racy maximum: good enough, it only grows
+	n := o.inside.Add(1)
+	for m := o.most.Load(); n > m && !o.most.CompareAndSwap(m, n); m = o.most.Load() {
 	}
 	x := 0
 	for i := range o.spin { // some work, so observers overlap when they may

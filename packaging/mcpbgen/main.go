@@ -234,9 +234,9 @@ func Generate(ctx context.Context, bin, version string) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ask serves bin over stdio and returns its tools and prompts. The prompt
-// texts are the binary's own, rendered with the capture argument as the
-// manifest's ${arguments.pcap_file} placeholder.
+// ask serves bin over stdio and returns its tools and, withOutput, its
+// prompts. The prompt texts are the binary's own, rendered with the
+// capture argument as the manifest's ${arguments.pcap_file} placeholder.
 func ask(ctx context.Context, bin string, withOutput bool) ([]Tool, []Prompt, error) {
 	outDir, err := os.MkdirTemp("", "mcpbgen")
 	if err != nil {
@@ -300,6 +300,9 @@ func ask(ctx context.Context, bin string, withOutput bool) ([]Tool, []Prompt, er
 		if cursor = page.NextCursor; cursor == "" {
 			break
 		}
+	}
+	if !withOutput {
+		return tools, nil, nil // (the prompts do not depend on it)
 	}
 	for cursor := ""; ; {
 		var page struct {

@@ -204,10 +204,7 @@ func newOwnPass(env *analyzer.Env, opts Options) *ownPass {
 	if env != nil {
 		workers = env.Workers
 	}
-	if workers <= 0 {
-		workers = engine.DefaultWorkers()
-	}
-	if workers > 1 {
+	if engine.Workers(workers) > 1 {
 		own.async = newAsync(own.obs)
 	}
 	return own
