@@ -28,6 +28,14 @@ func Text(s string, max int) string {
 	}
 	clean := true
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // printable ASCII, the common case, without decoding
+			if c < 0x20 || c == 0x7f {
+				clean = false
+				break
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
 			clean = false
@@ -56,6 +64,14 @@ func AppendText(dst, b []byte, max int) []byte {
 	}
 	n := 0
 	for n < len(b) {
+		if c := b[n]; c >= 0x20 && c < 0x7f { // printable ASCII
+			if n+1 > max {
+				break
+			}
+			dst = append(dst, c)
+			n++
+			continue
+		}
 		r, size := utf8.DecodeRune(b[n:])
 		if n+size > max {
 			break

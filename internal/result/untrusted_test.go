@@ -1,6 +1,7 @@
 package result
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -45,6 +46,12 @@ func FuzzText(f *testing.F) {
 			max = -max + 1
 		}
 		got := Text(s, max)
+		if want := refText(s, max); got != want {
+			t.Fatalf("Text(%q, %d) = %q, rune by rune %q", s, max, got, want)
+		}
+		if got, want := TextBytes([]byte(s), max), string(refAppend(nil, []byte(s), max)); got != want {
+			t.Fatalf("TextBytes(%q, %d) = %q, rune by rune %q", s, max, got, want)
+		}
 		if !utf8.ValidString(got) {
 			t.Fatalf("Text(%q) = %q: not UTF-8", s, got)
 		}
@@ -78,4 +85,44 @@ func TestCounterAndReservoir(t *testing.T) {
 	if l := r.Latency(); l.Count != 3 || l.Min != 1 || l.Max != 3 || r.Mean() != 2 {
 		t.Errorf("reservoir: %+v mean %v", l, r.Mean())
 	}
+}
+
+// refText is Text decoding every rune, without the ASCII fast path: the
+// oracle FuzzText holds Text and AppendText to.
+func refText(s string, max int) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+		}
+	}
+	if clean && len(s) <= max {
+		return s
+	}
+	return string(refAppend(nil, []byte(s), max))
+}
+
+func refAppend(dst, b []byte, max int) []byte {
+	n := 0
+	for n < len(b) {
+		r, size := utf8.DecodeRune(b[n:])
+		if n+size > max {
+			break
+		}
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = fmt.Appendf(dst, `\x%02x`, b[n])
+		case unsafeRune(r) && r < 0x100:
+			dst = fmt.Appendf(dst, `\x%02x`, r)
+		case unsafeRune(r):
+			dst = fmt.Appendf(dst, `\u{%x}`, r)
+		default:
+			dst = append(dst, b[n:n+size]...)
+		}
+		n += size
+	}
+	if n < len(b) {
+		dst = fmt.Appendf(dst, "...(cut: %d bytes)", len(b))
+	}
+	return dst
 }
