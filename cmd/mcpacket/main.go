@@ -49,8 +49,9 @@ func registry() (*analyzer.Registry, error) {
 	ov := overview.New(overview.Options{Modules: overview.Passers(mods...)})
 	all := append([]analyzer.Module{ov}, mods...)
 	// The drill-down module filters on the TCP module's analysis
-	// (tcp.stream, tcp.analysis.*).
-	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator}))
+	// (tcp.stream, tcp.analysis.*) and names frames by the HTTP messages
+	// the HTTP module's reassembly ends in them.
+	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator, App: http.NewAnnotator}))
 	// Charts draw the overview's sections (its own tables only, without
 	// the other modules' pass) and the latency modules' samples.
 	all = append(all, plot.New(plot.Options{

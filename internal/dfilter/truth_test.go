@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/dfilter"
 	"github.com/mcpacket/mcpacket/internal/dissect"
@@ -87,7 +88,7 @@ func selectAll(t testing.TB, path string, fs []*dfilter.Filter) ([][]int, error)
 		return nil, err
 	}
 	defer src.Close()
-	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), UDPStreams: true})
+	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), App: http.NewAnnotator(&analyzer.Env{}), UDPStreams: true})
 	out := make([][]int, len(fs))
 	_, err = engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 		fr := tr.Frame(p)
@@ -205,7 +206,7 @@ func knownReason(filter, capture string) string {
 	case strings.HasPrefix(filter, "tls"):
 		return "TLS records spanning segments (no TLS reassembly), or a connection seen midstream"
 	case strings.HasPrefix(filter, "http"):
-		return "HTTP messages spanning segments (no HTTP reassembly), or HTTP on a port tshark does not try"
+		return "an HTTP message tshark ends in another frame (a body that ends at the close, retransmitted or out-of-order segments, HTTP/2 after an upgrade), or HTTP on a port tshark does not try"
 	case strings.HasPrefix(filter, "sip"):
 		return "SIP over SCTP or WebSocket, split across segments, or after junk"
 	case strings.HasPrefix(filter, "dns"):

@@ -30,6 +30,8 @@ type Frame struct {
 	// TCP is what the TCPAnalyzer said of the frame (Stream -1 when it
 	// has no TCP header or no analyzer runs).
 	TCP TCPInfo
+	// Msg is what the AppAnalyzer said of the frame (zero without one).
+	Msg AppInfo
 	// UDPStream is Wireshark's udp.stream, or -1.
 	UDPStream int
 	// Stack is the protocol stack, outermost first (frame.protocols).
@@ -82,6 +84,24 @@ type TCPAnalyzer interface {
 	Frame(p *engine.Packet) TCPInfo
 }
 
+// AppAnalyzer follows application messages over TCP reassembly as a
+// protocol module does, so a frame is named by the message it completes
+// (Wireshark shows a message reassembled from several segments in the
+// frame of its last byte, and the segments before it as tcp); the
+// Tracker calls it for every frame.
+type AppAnalyzer interface {
+	Frame(p *engine.Packet) AppInfo
+}
+
+// AppInfo is what an AppAnalyzer says of one frame.
+type AppInfo struct {
+	// HTTPFollowed: the frame's TCP connection carries HTTP/1 that the
+	// analyzer reassembles; HTTPDone: an HTTP/1 message ends in this frame,
+	// HTTPBody whether it has a body, HTTPBodyType the body's Content-Type.
+	HTTPFollowed, HTTPDone, HTTPBody bool
+	HTTPBodyType                     string
+}
+
 // TCPInfo is the TCP analysis of one frame.
 type TCPInfo struct {
 	Stream int    // tcp.stream, or -1
@@ -111,6 +131,7 @@ type udpKey struct{ a, b netip.AddrPort }
 // Tracker follows a capture frame by frame.
 type Tracker struct {
 	tcp       TCPAnalyzer
+	app       AppAnalyzer
 	first     time.Time
 	prev      time.Time
 	started   bool
@@ -126,6 +147,9 @@ type Tracker struct {
 type Options struct {
 	// TCP, when set, gives tcp.stream and the analysis flags.
 	TCP TCPAnalyzer
+	// App, when set, names frames by the application messages they
+	// complete over TCP reassembly (HTTP/1).
+	App AppAnalyzer
 	// UDPStreams numbers UDP conversations (udp.stream), at most
 	// MaxUDPConversations of them (0: 1,000,000); later ones get -1.
 	UDPStreams          bool
@@ -136,7 +160,7 @@ type Options struct {
 
 // NewTracker returns a Tracker.
 func NewTracker(opts Options) *Tracker {
-	t := &Tracker{tcp: opts.TCP, maxUDP: opts.MaxUDPConversations, wantStack: !opts.NoStack}
+	t := &Tracker{tcp: opts.TCP, app: opts.App, maxUDP: opts.MaxUDPConversations, wantStack: !opts.NoStack}
 	if t.maxUDP <= 0 {
 		t.maxUDP = 1_000_000
 	}
@@ -171,6 +195,10 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 	f.TCP = TCPInfo{Stream: -1}
 	if t.tcp != nil {
 		f.TCP = t.tcp.Frame(p)
+	}
+	f.Msg = AppInfo{}
+	if t.app != nil {
+		f.Msg = t.app.Frame(p)
 	}
 	f.UDPStream = -1
 	if t.udp != nil {

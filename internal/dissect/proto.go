@@ -207,7 +207,7 @@ func classify(f *Frame) {
 	case p.TCP != nil:
 		s.push(ProtoTCP)
 		f.App = p.TCP.Payload
-		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload)
+		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload, f.Msg)
 	default:
 		var proto uint8
 		if p.IPv4 != nil {
@@ -333,7 +333,7 @@ func udpPort(port uint16, pl []byte) Proto {
 
 // tcpApp classifies a TCP segment's payload. Segments of a message that
 // spans several are left as tcp, as Wireshark shows them.
-func tcpApp(s *Stack, sp, dp uint16, pl []byte) {
+func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	if len(pl) == 0 {
 		return
 	}
@@ -344,6 +344,17 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte) {
 	for _, port := range [2]uint16{lo, hi} {
 		switch port {
 		case 80, 8080, 8000, 3128:
+			if msg.HTTPFollowed {
+				// Reassembled: HTTP where a message ends, its body's
+				// protocol when the message is this segment alone.
+				if msg.HTTPDone {
+					s.push(ProtoHTTP)
+					if msg.HTTPBody {
+						s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
+					}
+				}
+				return
+			}
 			if httpStart(pl) && httpComplete(pl) {
 				s.push(ProtoHTTP)
 				if body := httpBody(pl); body != ProtoNone {
@@ -448,7 +459,12 @@ func httpBody(pl []byte) Proto {
 	if i < 0 {
 		return ProtoData
 	}
-	ct := bytes.TrimSpace(hdr[i+len("\ncontent-type:"):])
+	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):]))
+}
+
+// bodyProto is the protocol Wireshark gives a body of content type ct
+// (lower case).
+func bodyProto(ct []byte) Proto {
 	switch {
 	case bytes.HasPrefix(ct, []byte("text/")):
 		return ProtoTextLines

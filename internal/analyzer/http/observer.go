@@ -110,6 +110,12 @@ type observer struct {
 
 	run *analyzer.Run[*event, *observer]
 	ev  event
+
+	// ended is the frame the latest HTTP/1 message ended in, endedBody
+	// whether it had a body, endedType the body's Content-Type (Annotator).
+	ended     int
+	endedBody bool
+	endedType string
 }
 
 var (
@@ -575,6 +581,9 @@ func (d *dirState) junk(off, n int, err error) {
 func (d *dirState) done(end int, complete bool, err error) {
 	c, o := d.c, d.c.o
 	frame, when := d.frameAt(end)
+	if frame >= o.ended {
+		o.ended, o.endedBody, o.endedType = frame, false, ""
+	}
 	if err != nil && err != errGap { // lost bytes are the capture's fault, not the message's
 		o.malformed(frame, err.Error())
 	}
@@ -592,6 +601,12 @@ func (d *dirState) done(end int, complete bool, err error) {
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
 	d.sink = nil
+	if side := &t.rec.Response; frame == o.ended {
+		if d.fromClient {
+			side = &t.rec.Request
+		}
+		o.endedBody, o.endedType = side.BodyBytes > 0, side.ContentType
+	}
 	if !complete && t.rec.Problem == "" {
 		t.rec.Problem = "request cut"
 		if !d.fromClient {

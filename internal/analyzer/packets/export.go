@@ -156,7 +156,7 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in ExportInput) 
 	if err := checkOutputName(in.OutputName); err != nil {
 		return nil, err
 	}
-	sel, err := m.newSelector(env, in.Frames, in.Filter, false, false, false)
+	sel, err := m.newSelector(env, in.Frames, in.Filter, false, false, false, false)
 	if err != nil {
 		return nil, err
 	}

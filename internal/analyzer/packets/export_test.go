@@ -12,12 +12,13 @@ import (
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testModule() *Module { return New(Options{TCP: tcp.NewAnnotator}) }
+func testModule() *Module { return New(Options{TCP: tcp.NewAnnotator, App: http.NewAnnotator}) }
 
 // frameRec is what must survive an export: number in the source, time,
 // lengths, bytes.

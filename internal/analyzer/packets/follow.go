@@ -110,7 +110,7 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 	if err != nil {
 		return nil, err
 	}
-	sel, err := m.newSelector(env, "", "", false, proto != "udp", proto != "tcp")
+	sel, err := m.newSelector(env, "", "", false, false, proto != "udp", proto != "tcp")
 	if err != nil {
 		return nil, err
 	}

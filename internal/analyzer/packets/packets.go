@@ -41,6 +41,10 @@ type Options struct {
 	// flags); without it tcp.stream and tcp.analysis.* match nothing and
 	// follow_stream cannot follow TCP.
 	TCP func(env *analyzer.Env) dissect.TCPAnalyzer
+	// App returns the application reassembly for one pass (HTTP/1
+	// messages over several segments); without it a bare http selects
+	// only segments that hold a whole message.
+	App func(env *analyzer.Env) dissect.AppAnalyzer
 	// MaxExportBytes caps an exported file (0: DefaultMaxExportBytes).
 	MaxExportBytes int64
 }
@@ -149,7 +153,10 @@ type selector struct {
 	tr     *dissect.Tracker
 }
 
-func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack bool, tcp, udp bool) (*selector, error) {
+// newSelector prepares the selection of one pass: stack says every frame's
+// protocol stack is worked out, summaries that selected frames' stacks are
+// (get_packets), tcp and udp that conversations are numbered.
+func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack, summaries bool, tcp, udp bool) (*selector, error) {
 	fs, err := parseFrames(frames)
 	if err != nil {
 		return nil, err
@@ -161,6 +168,9 @@ func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack boo
 	opts := dissect.Options{UDPStreams: udp || flt.NeedsUDP(), NoStack: !stack && !flt.NeedsStack()}
 	if (tcp || flt.NeedsTCP()) && m.opts.TCP != nil {
 		opts.TCP = m.opts.TCP(env)
+	}
+	if (!opts.NoStack || summaries) && m.opts.App != nil {
+		opts.App = m.opts.App(env)
 	}
 	return &selector{frames: fs, filter: flt, tr: dissect.NewTracker(opts)}, nil
 }
@@ -184,7 +194,7 @@ func (m *Module) get(ctx context.Context, env *analyzer.Env, in GetInput) (*GetO
 	if err != nil {
 		return nil, err
 	}
-	sel, err := m.newSelector(env, in.Frames, in.Filter, false, in.Detail, in.Detail)
+	sel, err := m.newSelector(env, in.Frames, in.Filter, false, true, in.Detail, in.Detail)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +71,7 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := dissect.NewTracker(dissect.Options{})
+		tr := dissect.NewTracker(dissect.Options{App: http.NewAnnotator(pcaptest.Env(0))})
 		base := filepath.Base(n)
 		engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 			w, ok := want[fmt.Sprintf("%s %d", base, p.Number)]

@@ -1,0 +1,52 @@
+package http
+
+import (
+	"net/netip"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/dissect"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Annotator gives other modules, frame by frame, where this module's
+// reassembly ends HTTP/1 messages, so that a display filter's bare "http"
+// selects the frames Wireshark shows as HTTP: the frame of a message's
+// last byte, not the segments before it. It is a dissect.AppAnalyzer;
+// cmd/mcpacket hands it to the modules that filter.
+type Annotator struct{ o *observer }
+
+var _ dissect.AppAnalyzer = (*Annotator)(nil)
+
+// NewAnnotator returns an Annotator for one pass over a capture: the
+// module at its default arguments, listing nothing, with the connection
+// bounds it takes from env's state budget.
+func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
+	if env == nil {
+		env = &analyzer.Env{}
+	}
+	in := New(Options{}).Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, Options{}, env)
+	if err != nil {
+		panic("http: default arguments refused: " + err.Error()) // the tool's own defaults
+	}
+	cfg.limit, cfg.fLimit = 0, 0
+	return &Annotator{o: newObserver(cfg)}
+}
+
+// Frame follows p and says whether its connection is followed as HTTP/1
+// and whether a message ended in it.
+func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
+	if p.TCP == nil || p.Fragment {
+		return dissect.AppInfo{}
+	}
+	a.o.Observe(p)
+	src := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort))
+	dst := netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
+	ended := a.o.ended == p.Number
+	c := a.o.conns[keyOf(src, dst)] // gone when this frame closed it
+	info := dissect.AppInfo{HTTPFollowed: ended || c != nil && c.h2 == nil, HTTPDone: ended}
+	if ended {
+		info.HTTPBody, info.HTTPBodyType = a.o.endedBody, a.o.endedType
+	}
+	return info
+}
