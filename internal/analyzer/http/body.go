@@ -61,6 +61,9 @@ func newDigest() *digest {
 
 func (d *digest) Write(p []byte) (int, error) {
 	d.size += int64(len(p))
+	if d.sha == nil { // sizes only (the Annotator)
+		return len(p), nil
+	}
 	if len(d.head) < sniffBytes {
 		d.head = append(d.head, p[:min(len(p), sniffBytes-len(d.head))]...)
 	}
@@ -70,6 +73,9 @@ func (d *digest) Write(p []byte) (int, error) {
 }
 
 func (d *digest) sums() (sha, md string) {
+	if d.sha == nil {
+		return "", ""
+	}
 	return hex.EncodeToString(d.sha.Sum(nil)), hex.EncodeToString(d.md5.Sum(nil))
 }
 
@@ -90,7 +96,12 @@ type bodySink struct {
 // errDecodedTooLarge stops a decoder past maxDecodedBytes.
 var errDecodedTooLarge = errors.New("http: decoded body larger than the cap")
 
-func newBodySink(c coding) *bodySink {
+// newBodySink returns the sink of a body in content coding c; with
+// sizeOnly it only counts the body's bytes (no digests, no decoding).
+func newBodySink(c coding, sizeOnly bool) *bodySink {
+	if sizeOnly {
+		return &bodySink{wire: &digest{}, coding: c}
+	}
 	s := &bodySink{wire: newDigest(), coding: c}
 	if c == codingGzip || c == codingDeflate {
 		s.decoded = newDigest()

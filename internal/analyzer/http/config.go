@@ -17,6 +17,7 @@ const (
 )
 
 type config struct {
+	sizeOnly             bool // bodies counted, not hashed or decoded (the Annotator)
 	maxPackets           int
 	lim                  limits
 	offset, limit        int

@@ -507,7 +507,7 @@ func (d *dirState) body(p []byte, end int) {
 		if d.fromClient {
 			enc = t.rec.Request.ContentEncoding
 		}
-		d.sink = newBodySink(codingOf([]byte(enc)))
+		d.sink = newBodySink(codingOf([]byte(enc)), d.c.o.cfg.sizeOnly)
 	}
 	d.sink.write(p)
 }
@@ -544,7 +544,7 @@ func (d *dirState) orphan(p []byte, end int) {
 		t := c.pending[0]
 		c.pending = c.pending[1:]
 		d.cur, d.headless = t, true
-		d.sink = newBodySink(codingOf(nil))
+		d.sink = newBodySink(codingOf(nil), d.c.o.cfg.sizeOnly)
 		if t.rec.Problem == "" {
 			t.rec.Problem = "response header not captured"
 		}

@@ -169,7 +169,10 @@ func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack, su
 	if (tcp || flt.NeedsTCP()) && m.opts.TCP != nil {
 		opts.TCP = m.opts.TCP(env)
 	}
-	if (!opts.NoStack || summaries) && m.opts.App != nil {
+	// HTTP reassembly costs about what analyze_http does: it runs when the
+	// filter tests protocols, or for summaries when frame numbers bound
+	// the pass; otherwise summaries name HTTP by segment.
+	if m.opts.App != nil && (!opts.NoStack || summaries && fs != nil) {
 		opts.App = m.opts.App(env)
 	}
 	return &selector{frames: fs, filter: flt, tr: dissect.NewTracker(opts)}, nil
