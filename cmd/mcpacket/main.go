@@ -25,6 +25,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"github.com/mcpacket/mcpacket/internal/cli"
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/records"
 )
@@ -50,8 +51,10 @@ func registry() (*analyzer.Registry, error) {
 	all := append([]analyzer.Module{ov}, mods...)
 	// The drill-down module filters on the TCP module's analysis
 	// (tcp.stream, tcp.analysis.*) and names frames by the HTTP messages
-	// the HTTP module's reassembly ends in them.
-	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator, App: http.NewAnnotator}))
+	// and TLS records the HTTP and TLS modules' reassembly ends in them.
+	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator, App: func(env *analyzer.Env) dissect.AppAnalyzer {
+		return dissect.Apps{http.NewAnnotator(env), tls.NewAnnotator(env)}
+	}}))
 	// Charts draw the overview's sections (its own tables only, without
 	// the other modules' pass) and the latency modules' samples.
 	all = append(all, plot.New(plot.Options{

@@ -13,6 +13,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"github.com/mcpacket/mcpacket/internal/dfilter"
 	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -88,7 +89,7 @@ func selectAll(t testing.TB, path string, fs []*dfilter.Filter) ([][]int, error)
 		return nil, err
 	}
 	defer src.Close()
-	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), App: http.NewAnnotator(&analyzer.Env{}), UDPStreams: true})
+	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), App: dissect.Apps{http.NewAnnotator(&analyzer.Env{}), tls.NewAnnotator(&analyzer.Env{})}, UDPStreams: true})
 	out := make([][]int, len(fs))
 	_, err = engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 		fr := tr.Frame(p)
@@ -204,7 +205,7 @@ func knownReason(filter, capture string) string {
 	case strings.HasPrefix(filter, "udp.stream"):
 		return "tshark starts new conversations for SNMP and MGCP requests on a pair it has seen"
 	case strings.HasPrefix(filter, "tls"):
-		return "TLS records spanning segments (no TLS reassembly), or a connection seen midstream"
+		return "TLS inside QUIC (tshark decrypts Initial packets and shows TLS where a handshake message ends), after STARTTLS, SSL 2.0 records, or a connection seen midstream"
 	case strings.HasPrefix(filter, "http"):
 		return "an HTTP message tshark ends in another frame (a body that ends at the close, retransmitted or out-of-order segments, HTTP/2 after an upgrade), or HTTP on a port tshark does not try"
 	case strings.HasPrefix(filter, "sip"):

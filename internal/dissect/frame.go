@@ -93,6 +93,24 @@ type AppAnalyzer interface {
 	Frame(p *engine.Packet) AppInfo
 }
 
+// Apps is several AppAnalyzers as one: each fills its own fields.
+type Apps []AppAnalyzer
+
+// Frame merges what each analyzer says of p.
+func (as Apps) Frame(p *engine.Packet) AppInfo {
+	var out AppInfo
+	for _, a := range as {
+		i := a.Frame(p)
+		if i.HTTPFollowed {
+			out.HTTPFollowed, out.HTTPDone, out.HTTPBody, out.HTTPBodyType = true, i.HTTPDone, i.HTTPBody, i.HTTPBodyType
+		}
+		if i.TLSFollowed {
+			out.TLSFollowed, out.TLSDone = true, i.TLSDone
+		}
+	}
+	return out
+}
+
 // AppInfo is what an AppAnalyzer says of one frame.
 type AppInfo struct {
 	// HTTPFollowed: the frame's TCP connection carries HTTP/1 that the
@@ -100,6 +118,9 @@ type AppInfo struct {
 	// HTTPBody whether it has a body, HTTPBodyType the body's Content-Type.
 	HTTPFollowed, HTTPDone, HTTPBody bool
 	HTTPBodyType                     string
+	// TLSFollowed: the frame's TCP connection carries TLS records that the
+	// analyzer frames; TLSDone: a record ends in this frame.
+	TLSFollowed, TLSDone bool
 }
 
 // TCPInfo is the TCP analysis of one frame.
@@ -148,7 +169,7 @@ type Options struct {
 	// TCP, when set, gives tcp.stream and the analysis flags.
 	TCP TCPAnalyzer
 	// App, when set, names frames by the application messages they
-	// complete over TCP reassembly (HTTP/1).
+	// complete over TCP reassembly (HTTP/1, TLS records; see Apps).
 	App AppAnalyzer
 	// UDPStreams numbers UDP conversations (udp.stream), at most
 	// MaxUDPConversations of them (0: 1,000,000); later ones get -1.

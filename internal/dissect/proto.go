@@ -365,6 +365,12 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		case 7000, 7001:
 			return // claimed by a Wireshark dissector that reassembles; shown as tcp
 		case 4433:
+			if msg.TLSFollowed {
+				if msg.TLSDone {
+					s.push(ProtoTLS) // a record reassembled from several segments ends here
+				}
+				return
+			}
 			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
 				s.push(ProtoTLS)
 			}
@@ -373,6 +379,12 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			s.push(ProtoDNS)
 			return
 		case 443, 993, 995, 465, 8443:
+			if msg.TLSFollowed {
+				if msg.TLSDone {
+					s.push(ProtoTLS) // a record reassembled from several segments ends here
+				}
+				return
+			}
 			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
 				s.push(ProtoTLS)
 			}

@@ -14,11 +14,17 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
+	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-func testModule() *Module { return New(Options{TCP: tcp.NewAnnotator, App: http.NewAnnotator}) }
+func testModule() *Module {
+	return New(Options{TCP: tcp.NewAnnotator, App: func(env *analyzer.Env) dissect.AppAnalyzer {
+		return dissect.Apps{http.NewAnnotator(env), tls.NewAnnotator(env)}
+	}})
+}
 
 // frameRec is what must survive an export: number in the source, time,
 // lengths, bytes.

@@ -1,0 +1,159 @@
+package tls
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/dissect"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
+
+// Annotator gives other modules, frame by frame, where the records of TLS
+// over TCP end, so that a display filter's bare "tls" selects the frames
+// Wireshark shows as TLS: the frame of a record's last byte, not the
+// segments before it. It follows the connections this module follows (a
+// first payload that is a ClientHello, ServerHello or SSLv2 hello) and
+// frames their records, handshake and encrypted alike, without parsing
+// them. It is a dissect.AppAnalyzer; cmd/mcpacket hands it to the modules
+// that filter.
+type Annotator struct {
+	reasm *engine.Reassembler
+	conns map[connKey]*recordFramers
+	max   int
+	ended int // the frame the latest record ended in
+}
+
+// recordFramers are a connection's two directions.
+type recordFramers [2]recordFramer
+
+// recordFramer splits one direction into records.
+type recordFramer struct {
+	skip    int  // bytes of a record body still to pass
+	records int  // records begun
+	dead    bool // the bytes stopped looking like records, or some were lost
+}
+
+var (
+	_ dissect.AppAnalyzer  = (*Annotator)(nil)
+	_ engine.StreamHandler = (*Annotator)(nil)
+)
+
+// NewAnnotator returns an Annotator for one pass over a capture, following
+// as many connections at once as this module does under env's state
+// budget.
+func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
+	if env == nil {
+		env = &analyzer.Env{}
+	}
+	return &Annotator{conns: map[connKey]*recordFramers{}, max: newLimits(env, 0).conns}
+}
+
+// Frame follows p and says whether its connection is followed as TLS and
+// whether a record ended in it.
+func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
+	if p.TCP == nil || p.Fragment {
+		return dissect.AppInfo{}
+	}
+	src, dst := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
+	k := keyOf(src, dst)
+	if a.conns[k] == nil {
+		if pl := p.TCP.Payload; len(pl) == 0 || !looksLikeRecord(pl) || len(a.conns) >= a.max {
+			return dissect.AppInfo{}
+		}
+		a.conns[k] = &recordFramers{}
+		if a.reasm == nil {
+			a.reasm = engine.NewReassembler(a)
+			a.reasm.SetMaxConns(a.max)
+		}
+	}
+	a.reasm.Add(p)
+	ended := a.ended == p.Number
+	return dissect.AppInfo{TLSFollowed: ended || a.conns[k] != nil, TLSDone: ended}
+}
+
+// Data frames the bytes of one direction of a followed connection.
+func (a *Annotator) Data(sc *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
+	c, _ := sc.State.(*recordFramers)
+	if c == nil {
+		if c = a.conns[keyOf(sc.Client, sc.Server)]; c == nil {
+			return
+		}
+		sc.State = c
+	}
+	d := 0
+	if !fromClient {
+		d = 1
+	}
+	sc.Consume(fromClient, c[d].feed(data, func(off int) {
+		frame, _ := at(off)
+		a.ended = max(a.ended, frame)
+	}))
+}
+
+// Gap: bytes were lost, so the records after them cannot be found.
+func (a *Annotator) Gap(sc *engine.StreamConn, fromClient bool, _ int) {
+	if c, _ := sc.State.(*recordFramers); c != nil {
+		d := 0
+		if !fromClient {
+			d = 1
+		}
+		c[d].dead = true
+	}
+}
+
+// Closed forgets a connection.
+func (a *Annotator) Closed(sc *engine.StreamConn) {
+	if c, _ := sc.State.(*recordFramers); c != nil {
+		delete(a.conns, keyOf(sc.Client, sc.Server))
+	}
+}
+
+// feed passes the records in data, calling end with the offset of each
+// record's last byte, and returns how many bytes it consumed: an
+// unfinished record header is offered again with more.
+func (f *recordFramer) feed(data []byte, end func(off int)) int {
+	off := 0
+	for off < len(data) && !f.dead {
+		if f.skip > 0 {
+			n := min(f.skip, len(data)-off)
+			f.skip -= n
+			off += n
+			if f.skip == 0 {
+				end(off - 1)
+			}
+			continue
+		}
+		b := data[off:]
+		var hdr, n int
+		switch {
+		case b[0]&0x80 != 0: // an SSL 2.0 record with a two-byte header
+			if len(b) < 2 {
+				return off
+			}
+			hdr, n = 2, int(b[0]&0x7f)<<8|int(b[1])
+		case b[0] >= ctChangeCipherSpec && b[0] <= ctHeartbeat:
+			if len(b) < 5 {
+				return off
+			}
+			if b[1] != 3 {
+				f.dead = true
+				return len(data)
+			}
+			hdr, n = 5, int(b[3])<<8|int(b[4])
+		default:
+			f.dead = true // no longer records (or never were)
+			return len(data)
+		}
+		f.records++
+		off += hdr
+		f.skip = n
+		if n == 0 {
+			end(off - 1)
+		}
+	}
+	if f.dead {
+		return len(data)
+	}
+	return off
+}

@@ -1,0 +1,69 @@
+package tls
+
+import (
+	"context"
+	"maps"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// TestAnnotator checks the frames the Annotator says TLS records end in
+// against a plain walk of each direction's payload (the generated
+// captures have no loss or reordering): a record's header gives its
+// length, and the frame holding its last byte is where it ends.
+func TestAnnotator(t *testing.T) {
+	for _, name := range []string{"tls-go-normal.pcap", "tls-go-tls13.pcap", "tls-handshake-failure.pcap", "tls-missing-sni.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			path := pcaptest.GenFile(t, name)
+			want := map[int]bool{}
+			type walk struct {
+				buf    []byte // unread bytes of this direction
+				frames []int  // the frame of each byte of buf
+			}
+			dirs := map[[2]netip.AddrPort]*walk{}
+			a := NewAnnotator(pcaptest.Env(0))
+			got := map[int]bool{}
+			env := pcaptest.Env(0)
+			src, err := env.OpenCapture(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if _, err := engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+				if info := a.Frame(p); info.TLSDone {
+					got[p.Number] = true
+				}
+				if p.TCP == nil || len(p.TCP.Payload) == 0 {
+					return
+				}
+				k := [2]netip.AddrPort{netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))}
+				w := dirs[k]
+				if w == nil {
+					w = &walk{}
+					dirs[k] = w
+				}
+				for range p.TCP.Payload {
+					w.frames = append(w.frames, p.Number)
+				}
+				w.buf = append(w.buf, p.TCP.Payload...)
+				for len(w.buf) >= 5 && 5+(int(w.buf[3])<<8|int(w.buf[4])) <= len(w.buf) {
+					n := 5 + (int(w.buf[3])<<8 | int(w.buf[4]))
+					want[w.frames[n-1]] = true
+					w.buf, w.frames = w.buf[n:], w.frames[n:]
+				}
+			})); err != nil {
+				t.Fatal(err)
+			}
+			if len(want) < 4 {
+				t.Fatalf("the walk found records ending in %d frames only", len(want))
+			}
+			if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
+				t.Errorf("records end in frames %v, the walk says %v", g, w)
+			}
+		})
+	}
+}
