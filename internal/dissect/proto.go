@@ -341,6 +341,13 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	if hi < lo {
 		lo, hi = hi, lo
 	}
+	if msg.TLSFollowed && (lo == 25 || lo == 587 || lo == 110 || lo == 143 || lo == 21) {
+		// TLS after STARTTLS (SMTP, POP, IMAP) or AUTH TLS (FTP)
+		if msg.TLSDone {
+			s.push(ProtoTLS)
+		}
+		return
+	}
 	for _, port := range [2]uint16{lo, hi} {
 		switch port {
 		case 80, 8080, 8000, 3128:
