@@ -50,10 +50,10 @@ func registry() (*analyzer.Registry, error) {
 	ov := overview.New(overview.Options{Modules: overview.Passers(mods...)})
 	all := append([]analyzer.Module{ov}, mods...)
 	// The drill-down module filters on the TCP module's analysis
-	// (tcp.stream, tcp.analysis.*) and names frames by the HTTP messages
-	// and TLS records the HTTP and TLS modules' reassembly ends in them.
+	// (tcp.stream, tcp.analysis.*) and names frames by the HTTP messages,
+	// TLS records and DNS-over-TCP messages the HTTP, TLS and DNS modules end in them.
 	all = append(all, packets.New(packets.Options{TCP: tcp.NewAnnotator, App: func(env *analyzer.Env) dissect.AppAnalyzer {
-		return dissect.Apps{http.NewAnnotator(env), tls.NewAnnotator(env)}
+		return dissect.Apps{http.NewAnnotator(env), tls.NewAnnotator(env), dns.NewAnnotator(env)}
 	}}))
 	// Charts draw the overview's sections (its own tables only, without
 	// the other modules' pass) and the latency modules' samples.

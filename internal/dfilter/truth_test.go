@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
@@ -89,7 +90,7 @@ func selectAll(t testing.TB, path string, fs []*dfilter.Filter) ([][]int, error)
 		return nil, err
 	}
 	defer src.Close()
-	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), App: dissect.Apps{http.NewAnnotator(&analyzer.Env{}), tls.NewAnnotator(&analyzer.Env{})}, UDPStreams: true})
+	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), App: dissect.Apps{http.NewAnnotator(&analyzer.Env{}), tls.NewAnnotator(&analyzer.Env{}), dns.NewAnnotator(&analyzer.Env{})}, UDPStreams: true})
 	out := make([][]int, len(fs))
 	_, err = engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 		fr := tr.Frame(p)
@@ -211,7 +212,7 @@ func knownReason(filter, capture string) string {
 	case strings.HasPrefix(filter, "sip"):
 		return "SIP over SCTP or WebSocket, split across segments, or after junk"
 	case strings.HasPrefix(filter, "dns"):
-		return "DNS over TCP spanning segments, or a message tshark rejects as malformed"
+		return "a message tshark rejects as malformed"
 	}
 	return "protocol detection by port and signature (see the packets README, Limits)"
 }

@@ -107,6 +107,9 @@ func (as Apps) Frame(p *engine.Packet) AppInfo {
 		if i.TLSFollowed {
 			out.TLSFollowed, out.TLSDone = true, i.TLSDone
 		}
+		if i.DNSFollowed {
+			out.DNSFollowed, out.DNSDone = true, i.DNSDone
+		}
 	}
 	return out
 }
@@ -121,6 +124,9 @@ type AppInfo struct {
 	// TLSFollowed: the frame's TCP connection carries TLS records that the
 	// analyzer frames; TLSDone: a record ends in this frame.
 	TLSFollowed, TLSDone bool
+	// DNSFollowed: the frame is DNS over TCP that the analyzer frames;
+	// DNSDone: a message ends in this frame.
+	DNSFollowed, DNSDone bool
 }
 
 // TCPInfo is the TCP analysis of one frame.
@@ -169,7 +175,7 @@ type Options struct {
 	// TCP, when set, gives tcp.stream and the analysis flags.
 	TCP TCPAnalyzer
 	// App, when set, names frames by the application messages they
-	// complete over TCP reassembly (HTTP/1, TLS records; see Apps).
+	// complete over TCP reassembly (HTTP/1, TLS records, DNS; see Apps).
 	App AppAnalyzer
 	// UDPStreams numbers UDP conversations (udp.stream), at most
 	// MaxUDPConversations of them (0: 1,000,000); later ones get -1.

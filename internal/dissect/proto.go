@@ -383,7 +383,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			}
 			return
 		case 53:
-			s.push(ProtoDNS)
+			if !msg.DNSFollowed || msg.DNSDone {
+				s.push(ProtoDNS)
+			}
 			return
 		case 443, 993, 995, 465, 8443:
 			if msg.TLSFollowed {

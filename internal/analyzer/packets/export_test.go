@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
@@ -22,7 +23,7 @@ import (
 
 func testModule() *Module {
 	return New(Options{TCP: tcp.NewAnnotator, App: func(env *analyzer.Env) dissect.AppAnalyzer {
-		return dissect.Apps{http.NewAnnotator(env), tls.NewAnnotator(env)}
+		return dissect.Apps{http.NewAnnotator(env), tls.NewAnnotator(env), dns.NewAnnotator(env)}
 	}})
 }
 

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"os"
@@ -72,7 +73,7 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := dissect.NewTracker(dissect.Options{App: dissect.Apps{http.NewAnnotator(pcaptest.Env(0)), tls.NewAnnotator(pcaptest.Env(0))}})
+		tr := dissect.NewTracker(dissect.Options{App: dissect.Apps{http.NewAnnotator(pcaptest.Env(0)), tls.NewAnnotator(pcaptest.Env(0)), dns.NewAnnotator(pcaptest.Env(0))}})
 		base := filepath.Base(n)
 		engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 			w, ok := want[fmt.Sprintf("%s %d", base, p.Number)]

@@ -1,0 +1,58 @@
+package dns
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// TestAnnotator checks that the frames the Annotator says DNS-over-TCP
+// messages end in are the frames the tool gives those messages (a query
+// split over two segments, a response over two, two messages in one
+// segment), and that port-53 segments are followed.
+func TestAnnotator(t *testing.T) {
+	path := pcaptest.GenFile(t, "dns-normal.pcap")
+	limit := MaxLimit
+	out := analyze(t, Input{PcapFile: path, Limit: &limit})
+	want := map[int]bool{}
+	for _, p := range out.Packets {
+		if p.Protocol == "TCP" {
+			want[p.PacketNumber] = true
+		}
+	}
+	if len(want) < 3 {
+		t.Fatalf("the tool found DNS over TCP in %d frames", len(want))
+	}
+	env := pcaptest.Env(0)
+	src, err := env.OpenCapture(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := NewAnnotator(env)
+	got := map[int]bool{}
+	partial := 0
+	if _, err := engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+		info := a.Frame(p)
+		if p.TCP != nil && (p.TCP.SrcPort == 53 || p.TCP.DstPort == 53) && !info.DNSFollowed {
+			t.Errorf("frame %d: a port-53 segment not followed", p.Number)
+		}
+		if info.DNSDone {
+			got[p.Number] = true
+		} else if info.DNSFollowed && len(p.TCP.Payload) > 0 {
+			partial++
+		}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
+		t.Errorf("messages end in frames %v, the tool's TCP messages in %v", g, w)
+	}
+	if partial != 2 {
+		t.Errorf("%d segments with part of a message, want 2 (the split query and response)", partial)
+	}
+}
