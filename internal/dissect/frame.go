@@ -110,6 +110,9 @@ func (as Apps) Frame(p *engine.Packet) AppInfo {
 		if i.DNSFollowed {
 			out.DNSFollowed, out.DNSDone = true, i.DNSDone
 		}
+		if i.QUICLong {
+			out.QUICLong, out.QUICTLSDone = true, i.QUICTLSDone
+		}
 	}
 	return out
 }
@@ -127,6 +130,10 @@ type AppInfo struct {
 	// DNSFollowed: the frame is DNS over TCP that the analyzer frames;
 	// DNSDone: a message ends in this frame.
 	DNSFollowed, DNSDone bool
+	// QUICLong: the frame is a UDP datagram with a QUIC long header that
+	// the analyzer decrypts where it can; QUICTLSDone: a TLS handshake
+	// message its CRYPTO frames carry ends in it.
+	QUICLong, QUICTLSDone bool
 }
 
 // TCPInfo is the TCP analysis of one frame.

@@ -203,7 +203,7 @@ func classify(f *Frame) {
 			s.push(pr) // RTP or RTCP that SDP announced
 			return
 		}
-		udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), p.UDP.Payload)
+		udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), p.UDP.Payload, f.Msg)
 	case p.TCP != nil:
 		s.push(ProtoTCP)
 		f.App = p.TCP.Payload
@@ -246,7 +246,7 @@ func quoted(f *Frame, ip Proto) {
 	case 17:
 		if len(q.Transport) >= 8 {
 			s.push(ProtoUDP)
-			udpApp(s, q.SrcPort, q.DstPort, q.Transport[8:])
+			udpApp(s, q.SrcPort, q.DstPort, q.Transport[8:], AppInfo{})
 		}
 	case 6:
 		if len(q.Transport) >= 4 {
@@ -270,7 +270,7 @@ func isCDP(p *engine.Packet) bool {
 
 // udpApp classifies a UDP payload by port, the lower port first, as
 // Wireshark tries them.
-func udpApp(s *Stack, sp, dp uint16, pl []byte) {
+func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	lo, hi := sp, dp
 	if hi < lo {
 		lo, hi = hi, lo
@@ -281,7 +281,12 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte) {
 			if pr == ProtoSIP && bytes.Contains(pl, []byte("\r\n\r\nv=")) {
 				s.push(ProtoSDP)
 			}
-			if pr == ProtoQUIC && len(pl) > 5 && pl[0]&0xb0 == 0x80 && pl[1] != 'Q' {
+			switch {
+			case pr == ProtoQUIC && msg.QUICLong:
+				if msg.QUICTLSDone {
+					s.push(ProtoTLS) // its CRYPTO frames end a TLS handshake message
+				}
+			case pr == ProtoQUIC && len(pl) > 5 && pl[0]&0xb0 == 0x80 && pl[1] != 'Q':
 				s.push(ProtoTLS) // an Initial: its CRYPTO frames carry the TLS handshake
 			}
 			return

@@ -22,6 +22,11 @@ type Annotator struct {
 	conns map[connKey]*recordFramers
 	max   int
 	ended int // the frame the latest record ended in
+
+	// quic decrypts QUIC Initial packets as the module does; quicEnded is
+	// the frame the latest handshake message carried in them ended in.
+	quic      *observer
+	quicEnded int
 }
 
 // recordFramers are a connection's two directions.
@@ -46,12 +51,32 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 	if env == nil {
 		env = &analyzer.Env{}
 	}
-	return &Annotator{conns: map[connKey]*recordFramers{}, max: newLimits(env, 0).conns}
+	a := &Annotator{conns: map[connKey]*recordFramers{}, max: newLimits(env, 0).conns}
+	in := New(Options{}).Tools()[0].NewInput().(*Input)
+	if cfg, err := newConfig(*in, Options{}, env); err == nil {
+		cfg.limit = 0
+		a.quic = newObserver(cfg)
+		a.quic.trace = func(it traceItem) {
+			if it.quic {
+				a.quicEnded = max(a.quicEnded, it.frame)
+			}
+		}
+	}
+	return a
 }
 
 // Frame follows p and says whether its connection is followed as TLS and
 // whether a record ended in it.
 func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
+	if p.UDP != nil && !p.Fragment && a.quic != nil {
+		// QUIC: Wireshark shows TLS in an Initial packet whose CRYPTO
+		// frames end a handshake message.
+		if pl := p.UDP.Payload; len(pl) < 7 || pl[0]&0x80 == 0 {
+			return dissect.AppInfo{}
+		}
+		a.quic.Observe(p)
+		return dissect.AppInfo{QUICLong: true, QUICTLSDone: a.quicEnded == p.Number}
+	}
 	if p.TCP == nil || p.Fragment {
 		return dissect.AppInfo{}
 	}
