@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"testing"
@@ -27,16 +26,10 @@ func TestAnnotator(t *testing.T) {
 	if len(want) < 3 {
 		t.Fatalf("the tool found DNS over TCP in %d frames", len(want))
 	}
-	env := pcaptest.Env(0)
-	src, err := env.OpenCapture(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a := NewAnnotator(env)
+	a := NewAnnotator(pcaptest.Env(0))
 	got := map[int]bool{}
 	partial := 0
-	if _, err := engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+	pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
 		info := a.Frame(p)
 		if p.TCP != nil && (p.TCP.SrcPort == 53 || p.TCP.DstPort == 53) && !info.DNSFollowed {
 			t.Errorf("frame %d: a port-53 segment not followed", p.Number)
@@ -46,9 +39,7 @@ func TestAnnotator(t *testing.T) {
 		} else if info.DNSFollowed && len(p.TCP.Payload) > 0 {
 			partial++
 		}
-	})); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
 		t.Errorf("messages end in frames %v, the tool's TCP messages in %v", g, w)
 	}

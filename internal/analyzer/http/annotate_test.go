@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"testing"
@@ -35,16 +34,10 @@ func TestAnnotator(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatal("the tool found no HTTP message")
 			}
-			env := pcaptest.Env(0)
-			src, err := env.OpenCapture(context.Background(), path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-			a := NewAnnotator(env)
+			a := NewAnnotator(pcaptest.Env(0))
 			got := map[int]bool{}
 			bodies := 0
-			if _, err := engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+			pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
 				info := a.Frame(p)
 				if info.HTTPDone {
 					got[p.Number] = true
@@ -55,9 +48,7 @@ func TestAnnotator(t *testing.T) {
 				if info.HTTPBody {
 					bodies++
 				}
-			})); err != nil {
-				t.Fatal(err)
-			}
+			})
 			if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
 				t.Errorf("messages end in frames %v, the tool's transactions in %v", g, w)
 			}

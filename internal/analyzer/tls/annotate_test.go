@@ -1,7 +1,6 @@
 package tls
 
 import (
-	"context"
 	"maps"
 	"net/netip"
 	"slices"
@@ -27,13 +26,7 @@ func TestAnnotator(t *testing.T) {
 			dirs := map[[2]netip.AddrPort]*walk{}
 			a := NewAnnotator(pcaptest.Env(0))
 			got := map[int]bool{}
-			env := pcaptest.Env(0)
-			src, err := env.OpenCapture(context.Background(), path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-			if _, err := engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
+			pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
 				if info := a.Frame(p); info.TLSDone {
 					got[p.Number] = true
 				}
@@ -55,9 +48,7 @@ func TestAnnotator(t *testing.T) {
 					want[w.frames[n-1]] = true
 					w.buf, w.frames = w.buf[n:], w.frames[n:]
 				}
-			})); err != nil {
-				t.Fatal(err)
-			}
+			})
 			if len(want) < 4 {
 				t.Fatalf("the walk found records ending in %d frames only", len(want))
 			}
