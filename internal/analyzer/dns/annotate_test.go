@@ -12,7 +12,7 @@ import (
 // TestAnnotator checks that the frames the Annotator says DNS-over-TCP
 // messages end in are the frames the tool gives those messages (a query
 // split over two segments, a response over two, two messages in one
-// segment), and that port-53 segments are followed.
+// segment), and that port-53 segments with payload are followed.
 func TestAnnotator(t *testing.T) {
 	path := pcaptest.GenFile(t, "dns-normal.pcap")
 	limit := MaxLimit
@@ -31,8 +31,8 @@ func TestAnnotator(t *testing.T) {
 	partial := 0
 	pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
 		info := a.Frame(p)
-		if p.TCP != nil && (p.TCP.SrcPort == 53 || p.TCP.DstPort == 53) && !info.DNSFollowed {
-			t.Errorf("frame %d: a port-53 segment not followed", p.Number)
+		if p.TCP != nil && len(p.TCP.Payload) > 0 && (p.TCP.SrcPort == 53 || p.TCP.DstPort == 53) && !info.DNSFollowed {
+			t.Errorf("frame %d: a port-53 segment with payload not followed", p.Number)
 		}
 		if info.DNSDone {
 			got[p.Number] = true
@@ -64,7 +64,7 @@ func FuzzLengthFramer(f *testing.F) {
 		for _, push := range [][]byte{data[:cut], data[cut:]} {
 			in := append(held, push...)
 			last := -1
-			n := fr.feed(in, func(off int) {
+			n := fr.Feed(in, func(off int) {
 				if off <= last || off < 0 || off >= len(in) {
 					t.Fatalf("end at %d (after %d) in %d bytes", off, last, len(in))
 				}

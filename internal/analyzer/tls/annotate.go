@@ -1,9 +1,6 @@
 package tls
 
 import (
-	"net/netip"
-	"time"
-
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -18,19 +15,13 @@ import (
 // them. It is a dissect.AppAnalyzer; cmd/mcpacket hands it to the modules
 // that filter.
 type Annotator struct {
-	reasm *engine.Reassembler
-	conns map[connKey]*recordFramers
-	max   int
-	ended int // the frame the latest record ended in
+	ends *dissect.Ends[recordFramer, *recordFramer]
 
 	// quic decrypts QUIC Initial packets as the module does; quicEnded is
 	// the frame the latest handshake message carried in them ended in.
 	quic      *observer
 	quicEnded int
 }
-
-// recordFramers are a connection's two directions.
-type recordFramers [2]recordFramer
 
 // recordFramer splits one direction into records.
 type recordFramer struct {
@@ -39,10 +30,7 @@ type recordFramer struct {
 	dead    bool // the bytes stopped looking like records, or some were lost
 }
 
-var (
-	_ dissect.AppAnalyzer  = (*Annotator)(nil)
-	_ engine.StreamHandler = (*Annotator)(nil)
-)
+var _ dissect.AppAnalyzer = (*Annotator)(nil)
 
 // NewAnnotator returns an Annotator for one pass over a capture, following
 // as many connections at once as this module does under env's state
@@ -51,7 +39,7 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 	if env == nil {
 		env = &analyzer.Env{}
 	}
-	a := &Annotator{conns: map[connKey]*recordFramers{}, max: newLimits(env, 0).conns}
+	a := &Annotator{ends: dissect.NewEnds[recordFramer](newLimits(env, 0).conns)}
 	in := New(Options{}).Tools()[0].NewInput().(*Input)
 	if cfg, err := newConfig(*in, Options{}, env); err == nil {
 		cfg.limit = 0
@@ -66,7 +54,8 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 }
 
 // Frame follows p and says whether its connection is followed as TLS and
-// whether a record ended in it.
+// whether a record ended in it; for a QUIC long-header packet, whether a
+// handshake message ended in it.
 func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
 	if p.UDP != nil && !p.Fragment && a.quic != nil {
 		// QUIC: Wireshark shows TLS in an Initial packet whose CRYPTO
@@ -77,67 +66,23 @@ func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
 		a.quic.Observe(p)
 		return dissect.AppInfo{QUICLong: true, QUICTLSDone: a.quicEnded == p.Number}
 	}
-	if p.TCP == nil || p.Fragment {
+	if p.TCP == nil {
 		return dissect.AppInfo{}
 	}
-	src, dst := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
-	k := keyOf(src, dst)
-	if a.conns[k] == nil {
-		if pl := p.TCP.Payload; len(pl) == 0 || !looksLikeRecord(pl) || len(a.conns) >= a.max {
-			return dissect.AppInfo{}
-		}
-		a.conns[k] = &recordFramers{}
-		if a.reasm == nil {
-			a.reasm = engine.NewReassembler(a)
-			a.reasm.SetMaxConns(a.max)
-		}
-	}
-	a.reasm.Add(p)
-	ended := a.ended == p.Number
-	return dissect.AppInfo{TLSFollowed: ended || a.conns[k] != nil, TLSDone: ended}
+	followed, ended := a.ends.Frame(p, func() bool {
+		pl := p.TCP.Payload
+		return len(pl) > 0 && looksLikeRecord(pl)
+	})
+	return dissect.AppInfo{TLSFollowed: followed, TLSDone: ended}
 }
 
-// Data frames the bytes of one direction of a followed connection.
-func (a *Annotator) Data(sc *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
-	c, _ := sc.State.(*recordFramers)
-	if c == nil {
-		if c = a.conns[keyOf(sc.Client, sc.Server)]; c == nil {
-			return
-		}
-		sc.State = c
-	}
-	d := 0
-	if !fromClient {
-		d = 1
-	}
-	sc.Consume(fromClient, c[d].feed(data, func(off int) {
-		frame, _ := at(off)
-		a.ended = max(a.ended, frame)
-	}))
-}
+// Lost: the records after lost bytes cannot be found.
+func (f *recordFramer) Lost() { f.dead = true }
 
-// Gap: bytes were lost, so the records after them cannot be found.
-func (a *Annotator) Gap(sc *engine.StreamConn, fromClient bool, _ int) {
-	if c, _ := sc.State.(*recordFramers); c != nil {
-		d := 0
-		if !fromClient {
-			d = 1
-		}
-		c[d].dead = true
-	}
-}
-
-// Closed forgets a connection.
-func (a *Annotator) Closed(sc *engine.StreamConn) {
-	if c, _ := sc.State.(*recordFramers); c != nil {
-		delete(a.conns, keyOf(sc.Client, sc.Server))
-	}
-}
-
-// feed passes the records in data, calling end with the offset of each
+// Feed passes the records in data, calling end with the offset of each
 // record's last byte, and returns how many bytes it consumed: an
 // unfinished record header is offered again with more.
-func (f *recordFramer) feed(data []byte, end func(off int)) int {
+func (f *recordFramer) Feed(data []byte, end func(off int)) int {
 	off := 0
 	for off < len(data) && !f.dead {
 		if f.skip > 0 {

@@ -77,7 +77,7 @@ func FuzzRecordFramer(f *testing.F) {
 		for _, push := range [][]byte{data[:cut], data[cut:]} {
 			in := append(held, push...)
 			last := -1
-			n := fr.feed(in, func(off int) {
+			n := fr.Feed(in, func(off int) {
 				if off <= last || off < 0 || off >= len(in) {
 					t.Fatalf("end at %d (after %d) in %d bytes", off, last, len(in))
 				}
