@@ -217,6 +217,12 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in Input) (*Outp
 		})},
 		Conclude: func(*engine.Result) modkit.Brief { return modkit.Brief{} },
 	})
+	// Each pass lets go of its tables once it has concluded, so that the
+	// modules concluding after it (the overview's flows first) do not
+	// add their briefs and rows on top of every table of the capture.
+	for i, p := range passes {
+		passes[i] = &releasing{p}
+	}
 	h := sha256.New()
 	res, briefs, err := modkit.RunPassesWith(ctx, env, in.PcapFile, engine.Options{Tee: h}, passes...)
 	if err != nil {
@@ -285,4 +291,16 @@ func (m *Module) passes(env *analyzer.Env, want map[string]bool, sink modkit.Sin
 		passes, names = append(passes, p), append(names, pm.Name())
 	}
 	return passes, names, nil
+}
+
+// releasing is a pass that drops its pass once it has concluded: what the
+// brief needs it keeps, the module's tables go to the collector.
+type releasing struct{ p modkit.Pass }
+
+func (r *releasing) Observers() []engine.Observer { return r.p.Observers() }
+
+func (r *releasing) Brief(res *engine.Result) modkit.Brief {
+	b := r.p.Brief(res)
+	r.p = nil
+	return b
 }

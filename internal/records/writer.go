@@ -26,6 +26,13 @@ const (
 // them out as a row group: what bounds an export's memory per open file.
 const rowsPerGroup = 32 << 10
 
+// pageBufferSize is how many bytes of values each column of a Parquet
+// writer buffers before it encodes them as a page. The writer allocates
+// this much per column up front (parquet-go's default is 256 KiB): with
+// six tables of 20 to 30 columns open at once that is over 30 MiB, so a
+// smaller page keeps an export's memory to its modules' state.
+const pageBufferSize = 64 << 10
+
 // writer is a modkit.Sink writing the rows of one capture under a root
 // directory, one file per table and date:
 // table=<table>/date=<YYYY-MM-DD>/part-<capture>.<format>. Files are
@@ -138,7 +145,8 @@ func (w *writer) open(key fileKey, ti *tableInfo) (*partFile, error) {
 	}
 	pf := &partFile{tmp: tmp, f: f, buf: bufio.NewWriterSize(f, 256<<10)}
 	if w.format == Parquet {
-		pf.pw = parquet.NewWriter(pf.buf, ti.schema, parquet.Compression(&parquet.Snappy), parquet.CreatedBy("mcpacket", "", ""))
+		pf.pw = parquet.NewWriter(pf.buf, ti.schema, parquet.Compression(&parquet.Snappy), parquet.PageBufferSize(pageBufferSize),
+			parquet.CreatedBy("mcpacket", "", ""))
 	} else {
 		pf.enc = json.NewEncoder(pf.buf)
 		pf.enc.SetEscapeHTML(false)
