@@ -357,8 +357,8 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		switch port {
 		case 80, 8080, 8000, 3128:
 			if msg.HTTPFollowed {
-				// Reassembled: HTTP where a message ends, its body's
-				// protocol when the message is this segment alone.
+				// Reassembled: HTTP where a message ends, then its
+				// body's protocol from the message's Content-Type.
 				if msg.HTTPDone {
 					s.push(ProtoHTTP)
 					if msg.HTTPBody {

@@ -42,8 +42,8 @@ type Options struct {
 	// follow_stream cannot follow TCP.
 	TCP func(env *analyzer.Env) dissect.TCPAnalyzer
 	// App returns the application reassembly for one pass (HTTP/1
-	// messages over several segments); without it a bare http selects
-	// only segments that hold a whole message.
+	// messages, TLS records, DNS over TCP, TLS in QUIC Initials); without
+	// it a bare http, tls or dns selects segments by their own bytes.
 	App func(env *analyzer.Env) dissect.AppAnalyzer
 	// MaxExportBytes caps an exported file (0: DefaultMaxExportBytes).
 	MaxExportBytes int64
@@ -169,9 +169,9 @@ func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack, su
 	if (tcp || flt.NeedsTCP()) && m.opts.TCP != nil {
 		opts.TCP = m.opts.TCP(env)
 	}
-	// HTTP reassembly costs about what analyze_http does: it runs when the
+	// The reassembly costs about what analyze_http does: it runs when the
 	// filter tests protocols, or for summaries when frame numbers bound
-	// the pass; otherwise summaries name HTTP by segment.
+	// the pass; otherwise summaries name protocols by segment.
 	if m.opts.App != nil && (!opts.NoStack || summaries && fs != nil) {
 		opts.App = m.opts.App(env)
 	}
