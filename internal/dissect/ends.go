@@ -110,3 +110,47 @@ func (e *Ends[S, P]) Gap(sc *engine.StreamConn, fromClient bool, _ int) {
 func (e *Ends[S, P]) Closed(sc *engine.StreamConn) {
 	delete(e.conns, connOf(sc.Client, sc.Server))
 }
+
+// Lengths is the state of a Splitter whose messages start with a header
+// giving their length; the splitter supplies the header's reading.
+type Lengths struct {
+	skip int  // bytes of a message still to pass
+	dead bool // the bytes stopped looking like messages, or some were lost
+}
+
+// Lost: the headers after lost bytes cannot be found.
+func (l *Lengths) Lost() { l.dead = true }
+
+// Split passes the messages in data, calling end with the offset of each
+// one's last byte, and returns how many bytes it consumed. header reads
+// the header at the start of b: its size and the length of the message
+// after it; more when b is too short to tell, bad when b is no header
+// (nothing more is split).
+func (l *Lengths) Split(data []byte, end func(off int), header func(b []byte) (hdr, n int, more, bad bool)) int {
+	off := 0
+	for off < len(data) && !l.dead {
+		if l.skip > 0 {
+			n := min(l.skip, len(data)-off)
+			l.skip -= n
+			off += n
+			if l.skip == 0 {
+				end(off - 1)
+			}
+			continue
+		}
+		hdr, n, more, bad := header(data[off:])
+		switch {
+		case bad:
+			l.dead = true
+		case more:
+			return off
+		default:
+			off += hdr
+			l.skip = n
+			if n == 0 {
+				end(off - 1)
+			}
+		}
+	}
+	return len(data)
+}

@@ -17,10 +17,7 @@ type Annotator struct {
 }
 
 // lengthFramer splits one direction into length-prefixed messages.
-type lengthFramer struct {
-	skip int  // bytes of a message still to pass
-	dead bool // bytes were lost: the prefixes after them cannot be found
-}
+type lengthFramer struct{ dissect.Lengths }
 
 var _ dissect.AppAnalyzer = (*Annotator)(nil)
 
@@ -41,32 +38,12 @@ func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
 	return dissect.AppInfo{DNSFollowed: followed, DNSDone: ended}
 }
 
-// Lost: the prefixes after lost bytes cannot be found.
-func (f *lengthFramer) Lost() { f.dead = true }
-
-// Feed passes the messages in data, calling end with the offset of each
-// one's last byte, and returns how many bytes it consumed: a length
-// prefix cut in two is offered again with more.
+// Feed passes the messages in data (see dissect.Lengths.Split).
 func (f *lengthFramer) Feed(data []byte, end func(off int)) int {
-	off := 0
-	for off < len(data) && !f.dead {
-		if f.skip > 0 {
-			n := min(f.skip, len(data)-off)
-			f.skip -= n
-			off += n
-			if f.skip == 0 {
-				end(off - 1)
-			}
-			continue
+	return f.Split(data, end, func(b []byte) (hdr, n int, more, bad bool) {
+		if len(b) < 2 {
+			return 0, 0, true, false
 		}
-		if len(data)-off < 2 {
-			return off
-		}
-		f.skip = int(data[off])<<8 | int(data[off+1])
-		off += 2
-		if f.skip == 0 {
-			end(off - 1)
-		}
-	}
-	return len(data)
+		return 2, int(b[0])<<8 | int(b[1]), false, false
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -48,32 +49,8 @@ func TestAnnotator(t *testing.T) {
 	}
 }
 
-// FuzzLengthFramer feeds the framer arbitrary bytes in two pushes: it
-// never consumes more than it is offered, reports ends inside the data in
-// increasing order, and offers back at most one byte of a prefix.
+// FuzzLengthFramer fuzzes the length framer (pcaptest.FuzzSplitter): at
+// most one byte of a prefix is offered back.
 func FuzzLengthFramer(f *testing.F) {
-	f.Add([]byte{0, 2, 1, 2, 0, 0, 0}, 3)
-	f.Fuzz(func(t *testing.T, data []byte, cut int) {
-		var fr lengthFramer
-		if len(data) == 0 {
-			cut = 0
-		} else {
-			cut = (cut%len(data) + len(data)) % len(data)
-		}
-		held := []byte{}
-		for _, push := range [][]byte{data[:cut], data[cut:]} {
-			in := append(held, push...)
-			last := -1
-			n := fr.Feed(in, func(off int) {
-				if off <= last || off < 0 || off >= len(in) {
-					t.Fatalf("end at %d (after %d) in %d bytes", off, last, len(in))
-				}
-				last = off
-			})
-			if n < 0 || n > len(in) || len(in)-n > 1 {
-				t.Fatalf("consumed %d of %d", n, len(in))
-			}
-			held = append([]byte{}, in[n:]...)
-		}
-	})
+	pcaptest.FuzzSplitter(f, [][]byte{{0, 2, 1, 2, 0, 0, 0}}, func() dissect.Splitter { return new(lengthFramer) }, 1)
 }

@@ -24,11 +24,7 @@ type Annotator struct {
 }
 
 // recordFramer splits one direction into records.
-type recordFramer struct {
-	skip    int  // bytes of a record body still to pass
-	records int  // records begun
-	dead    bool // the bytes stopped looking like records, or some were lost
-}
+type recordFramer struct{ dissect.Lengths }
 
 var _ dissect.AppAnalyzer = (*Annotator)(nil)
 
@@ -76,54 +72,25 @@ func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
 	return dissect.AppInfo{TLSFollowed: followed, TLSDone: ended}
 }
 
-// Lost: the records after lost bytes cannot be found.
-func (f *recordFramer) Lost() { f.dead = true }
-
-// Feed passes the records in data, calling end with the offset of each
-// record's last byte, and returns how many bytes it consumed: an
-// unfinished record header is offered again with more.
+// Feed passes the records in data, TLS's and SSL 2.0's with a two-byte
+// header (see dissect.Lengths.Split).
 func (f *recordFramer) Feed(data []byte, end func(off int)) int {
-	off := 0
-	for off < len(data) && !f.dead {
-		if f.skip > 0 {
-			n := min(f.skip, len(data)-off)
-			f.skip -= n
-			off += n
-			if f.skip == 0 {
-				end(off - 1)
-			}
-			continue
-		}
-		b := data[off:]
-		var hdr, n int
+	return f.Split(data, end, func(b []byte) (hdr, n int, more, bad bool) {
 		switch {
 		case b[0]&0x80 != 0: // an SSL 2.0 record with a two-byte header
 			if len(b) < 2 {
-				return off
+				return 0, 0, true, false
 			}
-			hdr, n = 2, int(b[0]&0x7f)<<8|int(b[1])
+			return 2, int(b[0]&0x7f)<<8 | int(b[1]), false, false
 		case b[0] >= ctChangeCipherSpec && b[0] <= ctHeartbeat:
 			if len(b) < 5 {
-				return off
+				return 0, 0, true, false
 			}
 			if b[1] != 3 {
-				f.dead = true
-				return len(data)
+				return 0, 0, false, true
 			}
-			hdr, n = 5, int(b[3])<<8|int(b[4])
-		default:
-			f.dead = true // no longer records (or never were)
-			return len(data)
+			return 5, int(b[3])<<8 | int(b[4]), false, false
 		}
-		f.records++
-		off += hdr
-		f.skip = n
-		if n == 0 {
-			end(off - 1)
-		}
-	}
-	if f.dead {
-		return len(data)
-	}
-	return off
+		return 0, 0, false, true // no longer records (or never were)
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -59,34 +60,8 @@ func TestAnnotator(t *testing.T) {
 	}
 }
 
-// FuzzRecordFramer feeds the framer arbitrary bytes in two pushes, as
-// reassembly does: it never consumes more than it is offered, reports
-// ends inside the data in increasing order, and offers back at most a
-// record header.
+// FuzzRecordFramer fuzzes the record framer (pcaptest.FuzzSplitter): at
+// most a record header is offered back.
 func FuzzRecordFramer(f *testing.F) {
-	f.Add([]byte{22, 3, 1, 0, 2, 1, 0, 23, 3, 3, 0, 0}, 3)
-	f.Add([]byte{0x80, 5, 1, 3, 1, 0, 0}, 1)
-	f.Fuzz(func(t *testing.T, data []byte, cut int) {
-		var fr recordFramer
-		if len(data) == 0 {
-			cut = 0
-		} else {
-			cut = (cut%len(data) + len(data)) % len(data)
-		}
-		held := []byte{}
-		for _, push := range [][]byte{data[:cut], data[cut:]} {
-			in := append(held, push...)
-			last := -1
-			n := fr.Feed(in, func(off int) {
-				if off <= last || off < 0 || off >= len(in) {
-					t.Fatalf("end at %d (after %d) in %d bytes", off, last, len(in))
-				}
-				last = off
-			})
-			if n < 0 || n > len(in) || len(in)-n > 4 {
-				t.Fatalf("consumed %d of %d", n, len(in))
-			}
-			held = append([]byte{}, in[n:]...)
-		}
-	})
+	pcaptest.FuzzSplitter(f, [][]byte{{22, 3, 1, 0, 2, 1, 0, 23, 3, 3, 0, 0}, {0x80, 5, 1, 3, 1, 0, 0}}, func() dissect.Splitter { return new(recordFramer) }, 4)
 }
