@@ -1,17 +1,18 @@
 package pcaptest
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/mcpacket/mcpacket/internal/dissect"
-)
+// Feeder is what FuzzSplitter fuzzes: a dissect.Splitter's Feed.
+type Feeder interface {
+	Feed(data []byte, end func(off int)) int
+}
 
 // FuzzSplitter fuzzes a dissect.Splitter (a fresh one from newSplitter per
 // input) with arbitrary bytes in two pushes, as reassembly offers them:
 // it must never consume more than it is offered, must report message ends
 // inside the data in increasing order, and may offer back at most maxHeld
 // bytes (an unfinished header).
-func FuzzSplitter(f *testing.F, seeds [][]byte, newSplitter func() dissect.Splitter, maxHeld int) {
+func FuzzSplitter(f *testing.F, seeds [][]byte, newSplitter func() Feeder, maxHeld int) {
 	for _, s := range seeds {
 		f.Add(s, len(s)/2)
 	}

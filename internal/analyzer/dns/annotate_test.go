@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -52,5 +51,5 @@ func TestAnnotator(t *testing.T) {
 // FuzzLengthFramer fuzzes the length framer (pcaptest.FuzzSplitter): at
 // most one byte of a prefix is offered back.
 func FuzzLengthFramer(f *testing.F) {
-	pcaptest.FuzzSplitter(f, [][]byte{{0, 2, 1, 2, 0, 0, 0}}, func() dissect.Splitter { return new(lengthFramer) }, 1)
+	pcaptest.FuzzSplitter(f, [][]byte{{0, 2, 1, 2, 0, 0, 0}}, func() pcaptest.Feeder { return new(lengthFramer) }, 1)
 }

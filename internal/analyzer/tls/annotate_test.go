@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -63,5 +62,5 @@ func TestAnnotator(t *testing.T) {
 // FuzzRecordFramer fuzzes the record framer (pcaptest.FuzzSplitter): at
 // most a record header is offered back.
 func FuzzRecordFramer(f *testing.F) {
-	pcaptest.FuzzSplitter(f, [][]byte{{22, 3, 1, 0, 2, 1, 0, 23, 3, 3, 0, 0}, {0x80, 5, 1, 3, 1, 0, 0}}, func() dissect.Splitter { return new(recordFramer) }, 4)
+	pcaptest.FuzzSplitter(f, [][]byte{{22, 3, 1, 0, 2, 1, 0, 23, 3, 3, 0, 0}, {0x80, 5, 1, 3, 1, 0, 0}}, func() pcaptest.Feeder { return new(recordFramer) }, 4)
 }
