@@ -10,10 +10,11 @@ import (
 // Splitter splits one direction of a TCP connection into messages (TLS
 // records, length-prefixed DNS messages).
 type Splitter interface {
-	// Feed passes the messages in data, calling end with the offset of
-	// each one's last byte, and returns how many bytes it consumed: the
-	// rest (an unfinished header) is offered again with more.
-	Feed(data []byte, end func(off int)) int
+	// Feed passes the messages in data and returns how many bytes it
+	// consumed (the rest, an unfinished header, is offered again with
+	// more) and the offset of the last byte of the last message that
+	// ended in data, or -1.
+	Feed(data []byte) (n, last int)
 	// Lost says bytes were lost before the next data.
 	Lost()
 }
@@ -26,31 +27,17 @@ type Ends[S any, P interface {
 	Splitter
 }] struct {
 	reasm *engine.Reassembler
-	conns map[[2]netip.AddrPort]*[2]S
+	conns map[udpKey]*[2]S // by address and port pair (orderKey)
 	max   int
 	ended int // the frame the latest message ended in
 }
-
-var _ engine.StreamHandler = (*Ends[nopSplitter, *nopSplitter])(nil)
-
-type nopSplitter struct{}
-
-func (*nopSplitter) Feed(data []byte, _ func(int)) int { return len(data) }
-func (*nopSplitter) Lost()                             {}
 
 // NewEnds returns an Ends following at most max connections at once.
 func NewEnds[S any, P interface {
 	*S
 	Splitter
 }](max int) *Ends[S, P] {
-	return &Ends[S, P]{conns: map[[2]netip.AddrPort]*[2]S{}, max: max}
-}
-
-func connOf(a, b netip.AddrPort) [2]netip.AddrPort {
-	if a.Compare(b) > 0 {
-		a, b = b, a
-	}
-	return [2]netip.AddrPort{a, b}
+	return &Ends[S, P]{conns: map[udpKey]*[2]S{}, max: max}
 }
 
 // Frame follows p, a TCP segment, when its connection is followed or
@@ -61,7 +48,7 @@ func (e *Ends[S, P]) Frame(p *engine.Packet, start func() bool) (followed, ended
 	if p.TCP == nil || p.Fragment {
 		return false, false
 	}
-	k := connOf(netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort)))
+	k := orderKey(netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort)))
 	if e.conns[k] == nil {
 		if len(e.conns) >= e.max || !start() {
 			return false, false
@@ -88,15 +75,17 @@ func dirIndex(fromClient bool) int {
 func (e *Ends[S, P]) Data(sc *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
 	c, _ := sc.State.(*[2]S)
 	if c == nil {
-		if c = e.conns[connOf(sc.Client, sc.Server)]; c == nil {
+		if c = e.conns[orderKey(sc.Client, sc.Server)]; c == nil {
 			return
 		}
 		sc.State = c
 	}
-	sc.Consume(fromClient, P(&c[dirIndex(fromClient)]).Feed(data, func(off int) {
-		frame, _ := at(off)
+	n, last := P(&c[dirIndex(fromClient)]).Feed(data)
+	sc.Consume(fromClient, n)
+	if last >= 0 {
+		frame, _ := at(last)
 		e.ended = max(e.ended, frame)
-	}))
+	}
 }
 
 // Gap: bytes were lost.
@@ -108,7 +97,7 @@ func (e *Ends[S, P]) Gap(sc *engine.StreamConn, fromClient bool, _ int) {
 
 // Closed forgets a connection.
 func (e *Ends[S, P]) Closed(sc *engine.StreamConn) {
-	delete(e.conns, connOf(sc.Client, sc.Server))
+	delete(e.conns, orderKey(sc.Client, sc.Server))
 }
 
 // Lengths is the state of a Splitter whose messages start with a header
@@ -121,20 +110,19 @@ type Lengths struct {
 // Lost: the headers after lost bytes cannot be found.
 func (l *Lengths) Lost() { l.dead = true }
 
-// Split passes the messages in data, calling end with the offset of each
-// one's last byte, and returns how many bytes it consumed. header reads
+// Split passes the messages in data as Splitter.Feed does. header reads
 // the header at the start of b: its size and the length of the message
 // after it; more when b is too short to tell, bad when b is no header
 // (nothing more is split).
-func (l *Lengths) Split(data []byte, end func(off int), header func(b []byte) (hdr, n int, more, bad bool)) int {
-	off := 0
+func (l *Lengths) Split(data []byte, header func(b []byte) (hdr, n int, more, bad bool)) (consumed, last int) {
+	off, last := 0, -1
 	for off < len(data) && !l.dead {
 		if l.skip > 0 {
 			n := min(l.skip, len(data)-off)
 			l.skip -= n
 			off += n
 			if l.skip == 0 {
-				end(off - 1)
+				last = off - 1
 			}
 			continue
 		}
@@ -143,14 +131,14 @@ func (l *Lengths) Split(data []byte, end func(off int), header func(b []byte) (h
 		case bad:
 			l.dead = true
 		case more:
-			return off
+			return off, last
 		default:
 			off += hdr
 			l.skip = n
 			if n == 0 {
-				end(off - 1)
+				last = off - 1
 			}
 		}
 	}
-	return len(data)
+	return len(data), last
 }

@@ -90,31 +90,19 @@ type TCPAnalyzer interface {
 // frame of its last byte, and the segments before it as tcp); the
 // Tracker calls it for every frame.
 type AppAnalyzer interface {
-	Frame(p *engine.Packet) AppInfo
+	// Frame follows p and fills the fields of info it owns (info starts
+	// zero for each frame).
+	Frame(p *engine.Packet, info *AppInfo)
 }
 
-// Apps is several AppAnalyzers as one: each fills its own fields.
+// Apps is several AppAnalyzers as one, each filling its own fields.
 type Apps []AppAnalyzer
 
-// Frame merges what each analyzer says of p.
-func (as Apps) Frame(p *engine.Packet) AppInfo {
-	var out AppInfo
+// Frame runs each analyzer on p.
+func (as Apps) Frame(p *engine.Packet, info *AppInfo) {
 	for _, a := range as {
-		i := a.Frame(p)
-		if i.HTTPFollowed {
-			out.HTTPFollowed, out.HTTPDone, out.HTTPBody, out.HTTPBodyType = true, i.HTTPDone, i.HTTPBody, i.HTTPBodyType
-		}
-		if i.TLSFollowed {
-			out.TLSFollowed, out.TLSDone = true, i.TLSDone
-		}
-		if i.DNSFollowed {
-			out.DNSFollowed, out.DNSDone = true, i.DNSDone
-		}
-		if i.QUICLong {
-			out.QUICLong, out.QUICTLSDone = true, i.QUICTLSDone
-		}
+		a.Frame(p, info)
 	}
-	return out
 }
 
 // AppInfo is what an AppAnalyzer says of one frame.
@@ -159,7 +147,8 @@ var TCPAnalysisNames = [...]string{
 	"reused_ports",
 }
 
-// udpKey is a UDP conversation's address and port pair, in canonical order.
+// udpKey is a conversation's address and port pair, in canonical order
+// (orderKey): a UDP conversation's, or a TCP connection's in Ends.
 type udpKey struct{ a, b netip.AddrPort }
 
 // Tracker follows a capture frame by frame.
@@ -232,7 +221,7 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 	}
 	f.Msg = AppInfo{}
 	if t.app != nil {
-		f.Msg = t.app.Frame(p)
+		t.app.Frame(p, &f.Msg)
 	}
 	f.UDPStream = -1
 	if t.udp != nil {

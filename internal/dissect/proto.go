@@ -346,13 +346,6 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	if hi < lo {
 		lo, hi = hi, lo
 	}
-	if msg.TLSFollowed && (lo == 25 || lo == 587 || lo == 110 || lo == 143 || lo == 21) {
-		// TLS after STARTTLS (SMTP, POP, IMAP) or AUTH TLS (FTP)
-		if msg.TLSDone {
-			s.push(ProtoTLS)
-		}
-		return
-	}
 	for _, port := range [2]uint16{lo, hi} {
 		switch port {
 		case 80, 8080, 8000, 3128:
@@ -376,44 +369,37 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			return
 		case 7000, 7001:
 			return // claimed by a Wireshark dissector that reassembles; shown as tcp
-		case 4433:
-			if msg.TLSFollowed {
-				if msg.TLSDone {
-					s.push(ProtoTLS) // a record reassembled from several segments ends here
-				}
-				return
-			}
-			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
-				s.push(ProtoTLS)
-			}
-			return
 		case 53:
 			if !msg.DNSFollowed || msg.DNSDone {
 				s.push(ProtoDNS)
 			}
 			return
-		case 443, 993, 995, 465, 8443:
-			if msg.TLSFollowed {
-				if msg.TLSDone {
-					s.push(ProtoTLS) // a record reassembled from several segments ends here
-				}
-				return
-			}
-			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
-				s.push(ProtoTLS)
+		case 443, 993, 995, 465, 8443, 4433:
+			if !reassembledTLS(s, msg) && len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
+				s.push(ProtoTLS) // whole records in this segment
 			}
 			return
 		case 22:
 			s.push(ProtoSSH)
 			return
+		case 25, 587: // SMTP, TLS after STARTTLS; plain SMTP is not named
+			if reassembledTLS(s, msg) {
+				return
+			}
 		case 110:
-			s.push(ProtoPOP)
+			if !reassembledTLS(s, msg) { // TLS after STARTTLS
+				s.push(ProtoPOP)
+			}
 			return
 		case 143:
-			s.push(ProtoIMAP)
+			if !reassembledTLS(s, msg) { // TLS after STARTTLS
+				s.push(ProtoIMAP)
+			}
 			return
 		case 21:
-			s.push(ProtoFTP)
+			if !reassembledTLS(s, msg) { // TLS after AUTH TLS
+				s.push(ProtoFTP)
+			}
 			return
 		case 5060:
 			s.push(ProtoSIP)
@@ -425,6 +411,19 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		return
 	}
 	s.push(ProtoData)
+}
+
+// reassembledTLS names a segment of a connection the TLS annotator follows
+// (tls on the frame a record ends in, the segments before it tcp) and
+// reports whether it did.
+func reassembledTLS(s *Stack, msg AppInfo) bool {
+	if !msg.TLSFollowed {
+		return false
+	}
+	if msg.TLSDone {
+		s.push(ProtoTLS)
+	}
+	return true
 }
 
 var httpMethods = [...]string{"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "TRACE ", "PATCH ", "HTTP/1."}

@@ -30,17 +30,15 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 
 // Frame follows p when it is TCP to or from port 53 and says whether a
 // message ended in it.
-func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
-	if p.TCP == nil || (p.TCP.SrcPort != 53 && p.TCP.DstPort != 53) {
-		return dissect.AppInfo{}
+func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
+	if p.TCP != nil && (p.TCP.SrcPort == 53 || p.TCP.DstPort == 53) {
+		info.DNSFollowed, info.DNSDone = a.ends.Frame(p, func() bool { return true })
 	}
-	followed, ended := a.ends.Frame(p, func() bool { return true })
-	return dissect.AppInfo{DNSFollowed: followed, DNSDone: ended}
 }
 
 // Feed passes the messages in data (see dissect.Lengths.Split).
-func (f *lengthFramer) Feed(data []byte, end func(off int)) int {
-	return f.Split(data, end, func(b []byte) (hdr, n int, more, bad bool) {
+func (f *lengthFramer) Feed(data []byte) (n, last int) {
+	return f.Split(data, func(b []byte) (hdr, n int, more, bad bool) {
 		if len(b) < 2 {
 			return 0, 0, true, false
 		}

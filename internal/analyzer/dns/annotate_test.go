@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -30,7 +31,8 @@ func TestAnnotator(t *testing.T) {
 	got := map[int]bool{}
 	partial := 0
 	pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
-		info := a.Frame(p)
+		var info dissect.AppInfo
+		a.Frame(p, &info)
 		if p.TCP != nil && len(p.TCP.Payload) > 0 && (p.TCP.SrcPort == 53 || p.TCP.DstPort == 53) && !info.DNSFollowed {
 			t.Errorf("frame %d: a port-53 segment with payload not followed", p.Number)
 		}

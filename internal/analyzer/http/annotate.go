@@ -36,18 +36,20 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 
 // Frame follows p and says whether its connection is followed as HTTP/1
 // and whether a message ended in it.
-func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
+func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	if p.TCP == nil || p.Fragment {
-		return dissect.AppInfo{}
+		return
 	}
 	a.o.Observe(p)
-	src := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort))
-	dst := netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
-	ended := a.o.ended == p.Number
-	c := a.o.conns[keyOf(src, dst)] // gone when this frame closed it
-	info := dissect.AppInfo{HTTPFollowed: ended || c != nil && c.h2 == nil, HTTPDone: ended}
-	if ended {
+	if a.o.ended == p.Number {
+		info.HTTPFollowed, info.HTTPDone = true, true
 		info.HTTPBody, info.HTTPBodyType = a.o.endedBody, a.o.endedType
+		return
 	}
-	return info
+	if len(a.o.conns) > 0 { // a frame that closed its connection ends a message or is not followed
+		src := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort))
+		dst := netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
+		c := a.o.conns[keyOf(src, dst)]
+		info.HTTPFollowed = c != nil && c.h2 == nil
+	}
 }

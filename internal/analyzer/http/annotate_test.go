@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -38,7 +39,8 @@ func TestAnnotator(t *testing.T) {
 			got := map[int]bool{}
 			bodies := 0
 			pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
-				info := a.Frame(p)
+				var info dissect.AppInfo
+				a.Frame(p, &info)
 				if info.HTTPDone {
 					got[p.Number] = true
 					if !info.HTTPFollowed {

@@ -52,30 +52,28 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 // Frame follows p and says whether its connection is followed as TLS and
 // whether a record ended in it; for a QUIC long-header packet, whether a
 // handshake message ended in it.
-func (a *Annotator) Frame(p *engine.Packet) dissect.AppInfo {
+func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	if p.UDP != nil && !p.Fragment && a.quic != nil {
 		// QUIC: Wireshark shows TLS in an Initial packet whose CRYPTO
 		// frames end a handshake message.
-		if pl := p.UDP.Payload; len(pl) < 7 || pl[0]&0x80 == 0 {
-			return dissect.AppInfo{}
+		if pl := p.UDP.Payload; len(pl) >= 7 && pl[0]&0x80 != 0 {
+			a.quic.Observe(p)
+			info.QUICLong, info.QUICTLSDone = true, a.quicEnded == p.Number
 		}
-		a.quic.Observe(p)
-		return dissect.AppInfo{QUICLong: true, QUICTLSDone: a.quicEnded == p.Number}
+		return
 	}
-	if p.TCP == nil {
-		return dissect.AppInfo{}
+	if p.TCP != nil {
+		info.TLSFollowed, info.TLSDone = a.ends.Frame(p, func() bool {
+			pl := p.TCP.Payload
+			return len(pl) > 0 && looksLikeRecord(pl)
+		})
 	}
-	followed, ended := a.ends.Frame(p, func() bool {
-		pl := p.TCP.Payload
-		return len(pl) > 0 && looksLikeRecord(pl)
-	})
-	return dissect.AppInfo{TLSFollowed: followed, TLSDone: ended}
 }
 
 // Feed passes the records in data, TLS's and SSL 2.0's with a two-byte
 // header (see dissect.Lengths.Split).
-func (f *recordFramer) Feed(data []byte, end func(off int)) int {
-	return f.Split(data, end, func(b []byte) (hdr, n int, more, bad bool) {
+func (f *recordFramer) Feed(data []byte) (n, last int) {
+	return f.Split(data, func(b []byte) (hdr, n int, more, bad bool) {
 		switch {
 		case b[0]&0x80 != 0: // an SSL 2.0 record with a two-byte header
 			if len(b) < 2 {

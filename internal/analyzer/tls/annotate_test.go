@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
@@ -27,7 +28,8 @@ func TestAnnotator(t *testing.T) {
 			a := NewAnnotator(pcaptest.Env(0))
 			got := map[int]bool{}
 			pcaptest.EachPacket(t, []string{path}, func(_ string, p *engine.Packet) {
-				if info := a.Frame(p); info.TLSDone {
+				var info dissect.AppInfo
+				if a.Frame(p, &info); info.TLSDone {
 					got[p.Number] = true
 				}
 				if p.TCP == nil || len(p.TCP.Payload) == 0 {
