@@ -59,8 +59,17 @@ func (pr *pcapReader) next(p *Packet) error {
 	if capLen > origLen {
 		return fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, origLen)
 	}
-	data, err := readRecord(pr.r, &pr.buf, int64(capLen), pr.maxBytes, pr.cuts)
-	if err != nil {
+	var data []byte
+	var err error
+	if n := int(capLen); n <= pr.maxBytes && n <= pr.r.Size() {
+		// Most records: their bytes straight from the buffered reader,
+		// valid until its next read (nothing else of the record follows
+		// them), with no copy.
+		if data, err = pr.r.Peek(n); err != nil {
+			return noEOF(err)
+		}
+		pr.r.Discard(n)
+	} else if data, err = readRecord(pr.r, &pr.buf, int64(capLen), pr.maxBytes, pr.cuts); err != nil {
 		return err
 	}
 	// The fraction is scaled in 32 bits, as libpcap, Wireshark and pcapgo
