@@ -15,39 +15,40 @@ var allowed = map[string][]string{
 	"internal/engine":  {"internal/capture", "gopacket"},
 	// The shared output vocabulary: standard library only.
 	"internal/result": {},
+	"internal/rescache": {},
 	// Flow naming (Community ID, Zeek's conn_state): standard library only.
 	"internal/flow": {},
 	// The contract: the vocabulary and the standard library.
 	"internal/analyzer": {"internal/result"},
-	"internal/modkit":   {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "gopacket"},
+	"internal/modkit":   {"internal/analyzer", "internal/result", "internal/rescache", "internal/engine", "internal/capture", "gopacket"},
 	// Protocol modules: the contract, the vocabulary, the engine and
 	// capture, shared plumbing, gopacket; never another protocol module or
 	// the MCP SDK.
-	"internal/analyzer/*": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "internal/flow", "internal/dissect", "internal/dfilter", "gopacket"},
+	"internal/analyzer/*": {"internal/analyzer", "internal/result", "internal/rescache", "internal/engine", "internal/capture", "internal/modkit", "internal/flow", "internal/dissect", "internal/dfilter", "gopacket"},
 	// Charts: a module like the others, that also renders with gonum's
 	// plot (pure Go, fonts embedded).
-	"internal/analyzer/plot": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "internal/dissect", "gopacket", "gonum-plot"},
+	"internal/analyzer/plot": {"internal/analyzer", "internal/result", "internal/rescache", "internal/engine", "internal/capture", "internal/modkit", "internal/dissect", "gopacket", "gonum-plot"},
 	// Per-frame facts (stack, streams) and display filters, below the
 	// modules: the engine and the standard library.
 	"internal/dissect":   {"internal/engine", "internal/capture", "gopacket"},
-	"internal/dfilter":   {"internal/analyzer", "internal/result", "internal/dissect", "internal/engine", "internal/capture", "gopacket"},
+	"internal/dfilter":   {"internal/analyzer", "internal/result", "internal/rescache", "internal/dissect", "internal/engine", "internal/capture", "gopacket"},
 	"internal/mcpserver": {"internal/analyzer", "internal/result", "mcp-sdk", "jsonschema"},
 	// The CLI serves through mcpserver; it reaches the SDK only through it
 	// (TestSDKImportedOnlyByMCPServer checks the direct imports).
-	"internal/cli": {"internal/analyzer", "internal/result", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "common", "mcp-sdk", "jsonschema", "gopacket"},
+	"internal/cli": {"internal/analyzer", "internal/result", "internal/rescache", "internal/capture", "internal/mcpserver", "internal/s3store", "minio", "common", "mcp-sdk", "jsonschema", "gopacket"},
 	// S3-compatible object storage: the MinIO client and the standard
 	// library; it implements capture.ObjectStore without importing capture.
 	"internal/s3store":  {"minio", "common"},
-	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
-	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "gopacket", "mcp-sdk"},
+	"internal/pcaptest": {"internal/analyzer", "internal/result", "internal/rescache", "internal/capture", "internal/engine", "internal/modkit", "gopacket"},
+	"e2e":               {"internal/pcaptest", "internal/analyzer", "internal/result", "internal/rescache", "gopacket", "mcp-sdk"},
 	// Release packaging: the bundle manifest generator (it speaks to the
 	// binary over stdio) and the registry entry's tests; standard library.
 	"packaging":         {},
 	"packaging/mcpbgen": {},
-	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/s3store", "internal/records", "minio", "parquet", "common", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
+	"cmd/mcpacket":      {"internal/analyzer", "internal/result", "internal/rescache", "internal/analyzer/*", "internal/dissect", "internal/dfilter", "internal/capture", "internal/engine", "internal/modkit", "internal/flow", "internal/mcpserver", "internal/cli", "internal/s3store", "internal/records", "minio", "parquet", "common", "mcp-sdk", "jsonschema", "gopacket", "gonum-plot"},
 	// Records for engines that scale out: the modules' rows written as
 	// Parquet (parquet-go and what it brings) or JSON Lines.
-	"internal/records": {"internal/analyzer", "internal/result", "internal/engine", "internal/capture", "internal/modkit", "gopacket", "parquet", "common"},
+	"internal/records": {"internal/analyzer", "internal/result", "internal/rescache", "internal/engine", "internal/capture", "internal/modkit", "gopacket", "parquet", "common"},
 }
 
 // families maps import path prefixes to the short names used above.

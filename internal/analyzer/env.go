@@ -53,6 +53,10 @@ type Env struct {
 	// Progress, when set, receives progress: done out of total (total <= 0
 	// when unknown), with a short message.
 	Progress func(done, total float64, message string)
+	// Cache, when set, keeps analysis results between calls (--cache-bytes):
+	// a module that can answer a later page or a narrower filter from an
+	// earlier pass over the same capture keeps that pass's result in it.
+	Cache Cache
 	// Now, when set, is the wall clock for the few outputs that report when
 	// an analysis ran (mcpcap's analysis_timestamp); analyses themselves use
 	// packet time only. Tests set it for reproducible output.
@@ -99,6 +103,25 @@ type Source struct {
 	Name   string // the reference as given
 	Size   int64  // bytes, or -1 when unknown
 	Remote bool   // fetched over http(s)
+	// Identity names these exact bytes, or is "" when nothing can: a
+	// local file's device, inode, size and modification time; a URL's or
+	// object's validators (ETag, Last-Modified) and length. Results kept
+	// in a Cache are keyed by it, so a file that changes is read again.
+	Identity string
+}
+
+// Cache keeps analysis results between calls, keyed by the capture's
+// Identity and what else shapes the analysis, up to a bound in bytes; the
+// least recently used go first. Values are shared by the calls that get
+// them: no one may change a value once it is Put.
+type Cache interface {
+	// Get returns the value kept under key.
+	Get(key string) (any, bool)
+	// Put keeps v, of about size bytes, under key, unless it alone is
+	// over the bound; it reports whether it kept it.
+	Put(key string, v any, size int64) bool
+	// Bound is the most the cache holds, in bytes.
+	Bound() int64
 }
 
 // OpenCapture opens ref with e.Open, with a clear error when the front end

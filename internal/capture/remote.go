@@ -159,7 +159,7 @@ func (o *Opener) download(ctx context.Context, ref string) (*Source, error) {
 		return nil, errTooLarge(ref, max, resp.ContentLength)
 	}
 	body := &limitedBody{rc: resp.Body, left: max, max: max, dl: dl, cancel: cancel}
-	return &Source{ReadCloser: body, Name: ref, Size: resp.ContentLength, Remote: true}, nil
+	return &Source{ReadCloser: body, Name: ref, Size: resp.ContentLength, Remote: true, Identity: urlIdentity(resp)}, nil
 }
 
 // dlState is what a download's errors are phrased from.
@@ -281,4 +281,15 @@ func (b *limitedBody) Close() error {
 	err := b.rc.Close()
 	b.cancel()
 	return err
+}
+
+// urlIdentity names a response's body by its final URL and the validators
+// the server sent (RFC 9110 §8.8), with its length; "" when the server sent
+// no validator, since then nothing tells one version from the next.
+func urlIdentity(resp *http.Response) string {
+	etag, modified := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if etag == "" && modified == "" || resp.Request == nil || resp.Request.URL == nil {
+		return ""
+	}
+	return fmt.Sprintf("url %q etag %q modified %q length %d", resp.Request.URL.String(), etag, modified, resp.ContentLength)
 }

@@ -58,6 +58,10 @@ type Source struct {
 	Name   string // the reference as the caller gave it
 	Size   int64  // total bytes when known, else -1
 	Remote bool   // fetched over http(s)
+	// Identity names these exact bytes, or is "" when nothing does (see
+	// analyzer.Source.Identity): a file's device, inode, size and
+	// modification time; a download's final URL with its validators.
+	Identity string
 }
 
 // Opener turns a capture reference (a local path, or an http/https URL) into a
@@ -178,7 +182,7 @@ func checkOpened(f *os.File, ref string) (*Source, error) {
 		f.Close()
 		return nil, &refused{fmt.Sprintf("capture %q: is on a kernel pseudo file system (such as /proc or /sys), not a capture", ref)}
 	}
-	return &Source{ReadCloser: f, Name: ref, Size: st.Size()}, nil
+	return &Source{ReadCloser: f, Name: ref, Size: st.Size(), Identity: fileIdentity(f, st)}, nil
 }
 
 func errNotRegular(ref string) error {

@@ -107,7 +107,7 @@ func (a *App) analyze(ctx context.Context, args []string) int {
 			}
 		}
 	}
-	setMemoryLimit(env.MaxStateBytes, 1)
+	setMemoryLimit(env.MaxStateBytes, 1, 0)
 	var progress *progressLine
 	if a.StderrIsTerminal {
 		progress = &progressLine{w: a.Stderr}

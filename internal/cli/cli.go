@@ -29,6 +29,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/mcpserver"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 )
 
 // Exit codes.
@@ -280,7 +281,7 @@ func (c *common) env(version string) (analyzer.Env, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
+			return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote, Identity: s.Identity}, nil
 		},
 		List: func(ctx context.Context, subdir string) ([]analyzer.CaptureFile, bool, error) {
 			files, truncated, err := op.List(ctx, subdir)
@@ -317,6 +318,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	maxConnections := fs.Int("max-connections", mcpserver.DefaultMaxConnections, "HTTP: connections held open at once; at the cap a new one replaces the quietest connection that has not sent a whole request or sits idle")
 	readTimeout := fs.Duration("read-timeout", mcpserver.DefaultReadTimeout, "HTTP: time for a request's headers to arrive, and again for its body (a tool call's own time is --call-timeout)")
 	maxMessageBytes := fs.Int("max-message-bytes", mcpserver.DefaultMaxBodyBytes, "largest request accepted: an HTTP body, or one stdio line (longer lines are dropped with an error)")
+	cacheBytes := fs.Int64("cache-bytes", defaultCacheBytes(), "memory for results kept between calls, so that later pages and narrower filters on the same capture need no new pass (least recently used first out; 0 = none); the default is an eighth of RAM")
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags] [--] [DIR...]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n"+
 			"Each DIR after the flags is a capture directory, as --root DIR is.\n"+
@@ -360,7 +362,14 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "mcpacket: --log-level %q: use debug, info, warn or error\n", *logLevel)
 		return ExitUsage
 	}
-	setMemoryLimit(env.MaxStateBytes, max(*maxConcurrent, 1))
+	if *cacheBytes < 0 {
+		fmt.Fprintf(a.Stderr, "mcpacket: --cache-bytes %d: must be 0 (no cache) or more\n", *cacheBytes)
+		return ExitUsage
+	}
+	if *cacheBytes > 0 {
+		env.Cache = rescache.New(*cacheBytes)
+	}
+	setMemoryLimit(env.MaxStateBytes, max(*maxConcurrent, 1), *cacheBytes)
 	if *callTimeout < 0 || *maxConcurrent < 0 || *queueTimeout < 0 {
 		fmt.Fprintf(a.Stderr, "mcpacket: --call-timeout, --max-concurrent and --queue-timeout must not be negative\n")
 		return ExitUsage
@@ -527,12 +536,21 @@ func jsonKeys(t reflect.Type) []string {
 // each holding up to budget bytes of state, plus 256 MiB for buffers and
 // results. Without it the collector lets the heap grow to about twice what
 // is live, so a call at its budget would take twice that in RSS.
-func setMemoryLimit(budget int64, calls int) {
+func setMemoryLimit(budget int64, calls int, cache int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	if budget <= 0 {
 		budget = analyzer.DefaultMaxStateBytes
 	}
-	debug.SetMemoryLimit(int64(calls)*budget + 256<<20)
+	debug.SetMemoryLimit(int64(calls)*budget + cache + 256<<20)
+}
+
+// defaultCacheBytes is --cache-bytes unless given: an eighth of the
+// machine's memory, or 1 GiB where that is unknown.
+func defaultCacheBytes() int64 {
+	if ram := physicalRAM(); ram > 0 {
+		return ram / 8
+	}
+	return 1 << 30
 }

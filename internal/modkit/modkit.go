@@ -25,6 +25,11 @@ func Run(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options
 		return nil, err
 	}
 	defer src.Close()
+	return runSource(ctx, env, src, ref, opts, obs...)
+}
+
+// runSource is Run on a capture already open.
+func runSource(ctx context.Context, env *analyzer.Env, src *analyzer.Source, ref string, opts engine.Options, obs ...engine.Observer) (*engine.Result, error) {
 	opts.Size = src.Size
 	if opts.MaxDecompressedBytes <= 0 {
 		opts.MaxDecompressedBytes = env.MaxDecompressedBytes

@@ -24,6 +24,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 )
 
 // update rewrites golden files instead of comparing with them.
@@ -228,7 +229,7 @@ func Env(maxPackets int) *analyzer.Env {
 		if err != nil {
 			return nil, err
 		}
-		return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote}, nil
+		return &analyzer.Source{ReadCloser: s.ReadCloser, Name: s.Name, Size: s.Size, Remote: s.Remote, Identity: s.Identity}, nil
 	}}
 }
 
@@ -384,4 +385,42 @@ func EnvFile(tb testing.TB, name, why string) string {
 		tb.Skipf("%s not set: %s", name, why)
 	}
 	return file
+}
+
+// CheckCache checks that tool answers each of calls (JSON arguments beside
+// pcap_file, all with the same analysis arguments) on capture the same
+// with a result cache as without one, and that the cache answered every
+// call after the first: the first pass keeps what any page of any filter
+// needs.
+func CheckCache(t testing.TB, tool analyzer.Tool, capture string, calls ...string) {
+	t.Helper()
+	ctx := context.Background()
+	cached := Env(0)
+	cache := rescache.New(1 << 30)
+	cached.Cache = cache
+	for i, args := range calls {
+		ref, _ := json.Marshal(capture)
+		full := `{"pcap_file":` + string(ref)
+		if strings.TrimSpace(args) != "" && strings.TrimSpace(args) != "{}" {
+			full += "," + strings.TrimPrefix(strings.TrimSpace(args), "{")
+		} else {
+			full += "}"
+		}
+		want, err := tool.Call(ctx, Env(0), []byte(full))
+		if err != nil {
+			t.Fatalf("%s %s: %v", tool.Name, full, err)
+		}
+		got, err := tool.Call(ctx, cached, []byte(full))
+		if err != nil {
+			t.Fatalf("%s %s with a cache: %v", tool.Name, full, err)
+		}
+		wb, _ := json.Marshal(want)
+		gb, _ := json.Marshal(got)
+		if !bytes.Equal(wb, gb) {
+			t.Errorf("%s %s: answer from the cache differs from a new pass:\ncached: %.2000s\nfresh:  %.2000s", tool.Name, full, gb, wb)
+		}
+		if st := cache.Stats(); st.Misses != 1 || st.Hits != int64(i) {
+			t.Errorf("%s %s: cache after call %d: %d misses, %d hits; want 1 miss (the first call), then hits", tool.Name, full, i+1, st.Misses, st.Hits)
+		}
+	}
 }

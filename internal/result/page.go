@@ -121,3 +121,53 @@ func HalveList[T any](items *[]T) bool {
 	*items = (*items)[:len(*items)/2]
 	return true
 }
+
+// Kept is a detail list kept whole for later calls (analyzer.Cache): every
+// item with the key its filters test, in order, so that any page of any
+// filter can be cut from it without another pass. It holds at most Max
+// items; past that it gives up the list (Cut), since a partial list could
+// not answer every page.
+type Kept[K, R any] struct {
+	Max   int
+	Cut   bool
+	items []keptItem[K, R]
+}
+
+type keptItem[K, R any] struct {
+	key K
+	rec R
+}
+
+// Add keeps rec with key, unless the list was given up; past Max it gives
+// the list up and frees it.
+func (k *Kept[K, R]) Add(key K, rec R) {
+	if k.Cut {
+		return
+	}
+	if len(k.items) >= k.Max {
+		k.Cut, k.items = true, nil
+		return
+	}
+	k.items = append(k.items, keptItem[K, R]{key, rec})
+}
+
+// Len returns the number of items kept.
+func (k *Kept[K, R]) Len() int { return len(k.items) }
+
+// Select returns the items whose key match accepts, from offset, at most
+// limit of them, with how many matched in all: the page and total a pass
+// that filtered and paged as it went would have made.
+func (k *Kept[K, R]) Select(match func(K) bool, offset, limit int) (page []R, matched int) {
+	page = []R{}
+	for i := range k.items {
+		it := &k.items[i]
+		if !match(it.key) {
+			continue
+		}
+		if matched >= offset && matched < offset+limit {
+			page = append(page, it.rec)
+		}
+		matched++
+	}
+	return page, matched
+}

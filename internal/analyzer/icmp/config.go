@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -61,14 +62,26 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	return c, nil
 }
 
-func (c *config) matches(p *engine.Packet, m icmpMessage) bool {
-	if c.src.IsValid() && p.SrcIP() != c.src || c.dst.IsValid() && p.DstIP() != c.dst {
+// msgKey is what the filters test of a message.
+type msgKey struct {
+	src, dst netip.Addr
+	ts       time.Time
+	v6       bool
+	typ      uint8
+}
+
+func keyOf(p *engine.Packet, m icmpMessage) msgKey {
+	return msgKey{src: p.SrcIP(), dst: p.DstIP(), ts: p.Timestamp, v6: m.v6, typ: m.typ}
+}
+
+func (c *config) matches(k msgKey) bool {
+	if c.src.IsValid() && k.src != c.src || c.dst.IsValid() && k.dst != c.dst {
 		return false
 	}
-	if c.icmpType != nil && !c.icmpType.matches(m.v6, m.typ) {
+	if c.icmpType != nil && !c.icmpType.matches(k.v6, k.typ) {
 		return false
 	}
-	return c.times.Contains(p.Timestamp)
+	return c.times.Contains(k.ts)
 }
 
 // Shares of the state budget (--max-state-bytes), one per table that grows

@@ -1,0 +1,63 @@
+package modkit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/rescache"
+)
+
+// Pass is what a cached tool's pass makes: the observers to run and the
+// function that concludes them into the value the tool answers from.
+// keep tells the tool to build a value that can answer any selection (every
+// page, every filter) because it will be cached; conclude reports whether
+// the value it made is such a value (false when it had to give up, say, a
+// list over its bound).
+type CachedPass[V any] struct {
+	Observers []engine.Observer
+	Conclude  func(res *engine.Result) (v V, complete bool)
+}
+
+// RunCached answers from env.Cache when it holds the value of an earlier
+// pass over the same capture (its Source.Identity) with the same key (the
+// tool and every argument that shapes the analysis, not those that only
+// select from it); otherwise it makes the pass build(keep) returns, and
+// keeps the concluded value when keep was asked and the value is complete.
+// hit reports an answer from the cache. The value is shared with later
+// calls: the caller reads it and builds its answer anew.
+func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, opts engine.Options, build func(keep bool) CachedPass[V]) (v V, hit bool, err error) {
+	src, err := env.OpenCapture(ctx, ref)
+	if err != nil {
+		return v, false, err
+	}
+	defer src.Close()
+	full := ""
+	if env.Cache != nil && src.Identity != "" {
+		full = CacheKey(env, src.Identity, key)
+		if got, ok := env.Cache.Get(full); ok {
+			if v, ok := got.(V); ok {
+				env.ReportProgress(float64(max(src.Size, 0)), float64(src.Size), "answered from the result of an earlier pass over "+ref)
+				return v, true, nil
+			}
+		}
+	}
+	pass := build(full != "")
+	res, err := runSource(ctx, env, src, ref, opts, pass.Observers...)
+	if err != nil {
+		return v, false, err
+	}
+	v, complete := pass.Conclude(res)
+	if full != "" && complete {
+		env.Cache.Put(full, v, rescache.SizeOf(v))
+	}
+	return v, false, nil
+}
+
+// CacheKey is the cache key of a value made from the capture identity names
+// under key, with the server-wide limits that change an analysis.
+func CacheKey(env *analyzer.Env, identity, key string) string {
+	return fmt.Sprintf("%s\x00%s\x00max-packets %d state %d record %d decompressed %d", identity, key,
+		env.MaxPackets, env.MaxStateBytes, env.MaxRecordBytes, env.MaxDecompressedBytes)
+}
