@@ -14,7 +14,7 @@ var allowed = map[string][]string{
 	"internal/capture": {"gopacket"},
 	"internal/engine":  {"internal/capture", "gopacket"},
 	// The shared output vocabulary: standard library only.
-	"internal/result": {},
+	"internal/result":   {},
 	"internal/rescache": {},
 	// Flow naming (Community ID, Zeek's conn_state): standard library only.
 	"internal/flow": {},

@@ -82,8 +82,8 @@ func (c *Cache) Bound() int64 { return c.bound }
 
 // Stats are a cache's counters.
 type Stats struct {
-	Entries                           int
-	Bytes, Bound                      int64
+	Entries                          int
+	Bytes, Bound                     int64
 	Hits, Misses, Evictions, Refused int64
 }
 
