@@ -140,3 +140,24 @@ func AddTop(cs []Candidate, max int, add func(Finding), rest func(n int, ev Evid
 		add(rest(n, restEv))
 	}
 }
+
+// CloneFindings returns a copy of fs that a caller may cut and edit (a
+// response fitted to its budget) without touching fs: each finding and
+// its details map are copied; the values in the map are shared.
+func CloneFindings(fs []Finding) []Finding {
+	if fs == nil {
+		return nil
+	}
+	out := make([]Finding, len(fs))
+	for i, f := range fs {
+		if f.Details != nil {
+			d := make(map[string]any, len(f.Details))
+			for k, v := range f.Details {
+				d[k] = v
+			}
+			f.Details = d
+		}
+		out[i] = f
+	}
+	return out
+}

@@ -32,6 +32,7 @@ type config struct {
 	timeout            time.Duration
 	filters            Filters
 	th                 analyzer.Thresholds // the detectors' thresholds
+	keyAll             bool                // keys carry every field: the pass is kept for the result cache
 }
 
 func newConfig(in Input, opts Options, env *analyzer.Env) (*config, error) {
@@ -132,33 +133,57 @@ func (c *config) nameBuf(name []byte) []byte {
 	return c.nameScratch
 }
 
+// pktKey is what the packet filters test of a message. A key made for the
+// result cache (keyAll) has every field; otherwise only those the call's
+// filters test, so that a call without filters spends nothing on them.
+type pktKey struct {
+	t              time.Time
+	client, server netip.Addr
+	name           []byte // the first question's name as a key (appendKey)
+	hasQ           bool   // the message has a question
+	qtype          uint16 // the first question's type
+	rcode          int    // the response code of a well-formed response, else -1
+}
+
+// keyOf makes the key of message m; its name is in c's scratch buffer
+// (valid until the next call) unless the key is kept.
+func (c *config) keyOf(m *message, md meta) pktKey {
+	k := pktKey{t: md.t, rcode: -1}
+	if c.keyAll || c.clientIP.IsValid() || c.serverIP.IsValid() {
+		k.client, k.server = clientServer(m, md)
+	}
+	if c.keyAll || c.domain != "" || c.qtype != nil {
+		var name []byte
+		if name, k.qtype, k.hasQ = m.firstQuestion(); k.hasQ && (c.keyAll || c.domain != "") {
+			k.name = c.nameBuf(name)
+		}
+	}
+	if (c.keyAll || c.rcode != nil) && m.ok() && m.isResponse() {
+		k.rcode = m.rcode()
+	}
+	return k
+}
+
 // matches applies the packet filters.
-func (c *config) matches(m *message, md meta) bool {
-	if !c.when.Contains(md.t) {
+func (c *config) matches(k pktKey) bool {
+	if !c.when.Contains(k.t) {
 		return false
 	}
-	if c.clientIP.IsValid() || c.serverIP.IsValid() {
-		cl, sv := clientServer(m, md)
-		if c.clientIP.IsValid() && cl != c.clientIP {
-			return false
-		}
-		if c.serverIP.IsValid() && sv != c.serverIP {
-			return false
-		}
+	if c.clientIP.IsValid() && k.client != c.clientIP || c.serverIP.IsValid() && k.server != c.serverIP {
+		return false
 	}
 	if c.domain != "" || c.qtype != nil {
-		name, qt, ok := m.firstQuestion()
-		if !ok {
+		if !k.hasQ {
 			return false
 		}
-		if c.domain != "" && !bytes.Contains(c.nameBuf(name), []byte(c.domain)) {
+		if c.domain != "" && !bytes.Contains(k.name, []byte(c.domain)) {
 			return false
 		}
-		if c.qtype != nil && qt != *c.qtype {
+		if c.qtype != nil && k.qtype != *c.qtype {
 			return false
 		}
 	}
-	if c.rcode != nil && (!m.ok() || !m.isResponse() || m.rcode() != *c.rcode) {
+	if c.rcode != nil && k.rcode != *c.rcode {
 		return false
 	}
 	return true

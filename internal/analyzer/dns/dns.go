@@ -17,6 +17,9 @@ package dns
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -61,16 +64,68 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	obs := newObserver(cfg)
-	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	th, _ := json.Marshal(cfg.th)
+	key := fmt.Sprintf("analyze_dns_packets %s max-transactions %d", th, m.opts.MaxTransactions)
+	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+		obs := newObserver(cfg)
+		if keep {
+			cfg.keyAll = true
+			obs.kept, obs.keptNames = &result.Kept[pktKey, Packet]{Max: keptMax(env)}, map[string][]byte{}
+		}
+		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+			out := obs.output(in, res, modkit.Warnings(res, true))
+			out.AnalysisTimestamp = result.FormatTime(env.Clock())
+			v := &passValue{out: out}
+			if !keep || obs.kept.Cut {
+				return v, false
+			}
+			v.packets, v.txs = obs.kept, &result.Kept[txSel, Transaction]{Max: keptMax(env)}
+			for _, t := range obs.transactions() {
+				v.txs.Add(selOf(t), obs.txOutput(t))
+			}
+			return v, !v.txs.Cut
+		}}
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := obs.output(in, res, modkit.Warnings(res, true))
-	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	out := v.answer(in, cfg)
 	fitBudget(out, cfg)
 	return out, nil
 }
+
+// passValue is what a pass leaves for the result cache: the output of the
+// call that made it and, when it was made to be cached, every message and
+// every transaction with what the filters test of them.
+type passValue struct {
+	out     *Output
+	packets *result.Kept[pktKey, Packet]
+	txs     *result.Kept[txSel, Transaction]
+}
+
+// answer is the output for in (whose config is cfg) from v, its lists
+// selected from the kept ones when there are any. v is not changed (a
+// cached value serves later calls): what fitting the response edits in
+// place (findings, warnings) is copied.
+func (v *passValue) answer(in Input, cfg *config) *Output {
+	out := *v.out
+	out.File, out.Filters = in.PcapFile, cfg.filters
+	out.Anomalies, out.Warnings = result.CloneFindings(out.Anomalies), slices.Clone(out.Warnings)
+	if v.packets != nil {
+		var n int
+		out.Packets, n = v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+		out.PacketsPage = result.PageOf(n, cfg.offset, cfg.limit, len(out.Packets))
+		out.Transactions, n = v.txs.Select(cfg.txMatches, cfg.txOffset, cfg.txLimit)
+		out.TxPage = result.PageOf(n, cfg.txOffset, cfg.txLimit, len(out.Transactions))
+	}
+	return &out
+}
+
+// bytesKept is about what one kept message or transaction takes, with its
+// records and key; a pass keeps at most the cache's bound of them.
+const bytesKept = 1024
+
+func keptMax(env *analyzer.Env) int { return int(env.Cache.Bound() / bytesKept) }
 
 var _ modkit.Passer = (*Module)(nil)
 

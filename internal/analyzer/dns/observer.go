@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"slices"
@@ -128,6 +129,10 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	// For the result cache (nil when not kept): every analyzed message
+	// with its filter key, and one copy of each name those keys hold.
+	kept      *result.Kept[pktKey, Packet]
+	keptNames map[string][]byte
 	answered                 *txn // the transaction the message in hand answered, if any
 
 	// sink, when set, receives every message as a Row (records.go);
@@ -456,18 +461,41 @@ func (o *observer) handle(md meta) {
 		return
 	}
 	o.analyzed++
-	if !o.cfg.matches(m, md) {
+	k := o.cfg.keyOf(m, md)
+	in := o.cfg.matches(k)
+	if in {
+		o.matched++
+	}
+	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
+	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	o.matched++
-	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		r := record(m, md)
-		if t := o.answered; t != nil { // link a response to its query
-			ms, qf := t.responseMs(), t.queryFrame
-			r.ResponseTimeMs, r.QueryPacket = &ms, &qf
-		}
+	r := record(m, md)
+	if t := o.answered; t != nil { // link a response to its query
+		ms, qf := t.responseMs(), t.queryFrame
+		r.ResponseTimeMs, r.QueryPacket = &ms, &qf
+	}
+	if onPage {
 		o.page = append(o.page, r)
 	}
+	if o.kept != nil && !o.kept.Cut {
+		k.name = o.keptName(k.name)
+		o.kept.Add(k, r)
+	}
+}
+
+// keptName is a copy of a name key for a kept message, one per distinct
+// name.
+func (o *observer) keptName(name []byte) []byte {
+	if name == nil {
+		return nil
+	}
+	if s, ok := o.keptNames[string(name)]; ok {
+		return s
+	}
+	s := bytes.Clone(name)
+	o.keptNames[string(s)] = s
+	return s
 }
 
 // track updates statistics and transactions with a message that has a

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -176,23 +177,40 @@ func (o *observer) txOutput(t *txn) Transaction {
 	return tr
 }
 
-func (c *config) txMatches(t *txn, o *observer) bool {
-	if !c.when.Contains(t.queryTime) {
+// txSel is what the filters test of a transaction.
+type txSel struct {
+	t              time.Time
+	client, server netip.Addr
+	name           string // the question's name as a key
+	qtype          uint16
+	rcode          int // of the response; -1 when unanswered
+}
+
+func selOf(t *txn) txSel {
+	k := txSel{t: t.queryTime, client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype, rcode: -1}
+	if t.answered {
+		k.rcode = t.rcode
+	}
+	return k
+}
+
+func (c *config) txMatches(k txSel) bool {
+	if !c.when.Contains(k.t) {
 		return false
 	}
-	if c.clientIP.IsValid() && t.key.client.Addr() != c.clientIP {
+	if c.clientIP.IsValid() && k.client != c.clientIP {
 		return false
 	}
-	if c.serverIP.IsValid() && t.key.server.Addr() != c.serverIP {
+	if c.serverIP.IsValid() && k.server != c.serverIP {
 		return false
 	}
-	if c.domain != "" && !strings.Contains(t.name, c.domain) { // both keys
+	if c.domain != "" && !strings.Contains(k.name, c.domain) { // both keys
 		return false
 	}
-	if c.qtype != nil && t.qtype != *c.qtype {
+	if c.qtype != nil && k.qtype != *c.qtype {
 		return false
 	}
-	if c.rcode != nil && (!t.answered || t.rcode != *c.rcode) {
+	if c.rcode != nil && k.rcode != *c.rcode {
 		return false
 	}
 	return true
@@ -326,7 +344,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 
 	var txs []*txn
 	for _, t := range o.transactions() {
-		if c.txMatches(t, o) {
+		if c.txMatches(selOf(t)) {
 			txs = append(txs, t)
 		}
 	}
