@@ -133,7 +133,7 @@ type observer struct {
 	// with its filter key, and one copy of each name those keys hold.
 	kept      *result.Kept[pktKey, Packet]
 	keptNames map[string][]byte
-	answered                 *txn // the transaction the message in hand answered, if any
+	answered  *txn // the transaction the message in hand answered, if any
 
 	// sink, when set, receives every message as a Row (records.go);
 	// row and its lists are reused from message to message.
