@@ -48,7 +48,7 @@ func setup(t *testing.T) (bin, dir string) {
 }
 
 // build builds the mcpacket binary into a temporary directory.
-func build(t *testing.T) (bin string) {
+func build(t testing.TB) (bin string) {
 	t.Helper()
 	root := pcaptest.Root(t)
 	bin = filepath.Join(t.TempDir(), "mcpacket")
@@ -207,14 +207,14 @@ func TestStdioTypeScriptClient(t *testing.T) {
 
 // startHTTP starts "mcpacket serve --transport http" on a free port and
 // returns its /mcp URL.
-func startHTTP(t *testing.T, bin string, extra ...string) string {
+func startHTTP(t testing.TB, bin string, extra ...string) string {
 	t.Helper()
 	url, _ := startHTTPPid(t, bin, extra...)
 	return url
 }
 
 // startHTTPPid is startHTTP that also returns the server's process ID.
-func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
+func startHTTPPid(t testing.TB, bin string, extra ...string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	args := []string{"serve", "--transport", "http", "--host", "127.0.0.1", "--port", "0", "--root", pcaptest.Root(t)}
@@ -232,7 +232,7 @@ func startHTTPPid(t *testing.T, bin string, extra ...string) (string, int) {
 
 // bannerAddr reads a starting HTTP server's stderr up to its address line
 // and returns the host:port it names.
-func bannerAddr(t *testing.T, stderr io.Reader) string {
+func bannerAddr(t testing.TB, stderr io.Reader) string {
 	t.Helper()
 	re := regexp.MustCompile(`at http://(\S+)/mcp`)
 	found := make(chan string, 1)

@@ -7,6 +7,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/rescache"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // Pass is what a cached tool's pass makes: the observers to run and the
@@ -50,9 +51,36 @@ func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, o
 	}
 	v, complete := pass.Conclude(res)
 	if full != "" && complete {
-		env.Cache.Put(full, v, rescache.SizeOf(v))
+		env.Cache.Put(full, v, sizeOf(v))
 	}
 	return v, false, nil
+}
+
+// Sized is a cached value that estimates its own size: walking every item
+// of a long list (rescache.SizeOf) would cost as much as the pass.
+type Sized interface {
+	CacheSize() int64
+}
+
+func sizeOf(v any) int64 {
+	if s, ok := v.(Sized); ok {
+		return s.CacheSize()
+	}
+	return rescache.SizeOf(v)
+}
+
+// KeptSize estimates the bytes a kept list holds from up to 256 of its
+// items, spread over it.
+func KeptSize[K, R any](k *result.Kept[K, R]) int64 {
+	if k == nil || k.Len() == 0 {
+		return 0
+	}
+	var sum, n int64
+	k.Sample(256, func(key K, rec R) {
+		sum += rescache.SizeOf(key) + rescache.SizeOf(rec)
+		n++
+	})
+	return sum / n * int64(k.Len())
 }
 
 // CacheKey is the cache key of a value made from the capture identity names

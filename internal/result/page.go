@@ -126,11 +126,13 @@ func HalveList[T any](items *[]T) bool {
 // item with the key its filters test, in order, so that any page of any
 // filter can be cut from it without another pass. It holds at most Max
 // items; past that it gives up the list (Cut), since a partial list could
-// not answer every page.
+// not answer every page. Items are stored in fixed-size chunks, so that
+// keeping many never copies them to grow.
 type Kept[K, R any] struct {
-	Max   int
-	Cut   bool
-	items []keptItem[K, R]
+	Max    int
+	Cut    bool
+	n      int
+	chunks [][]keptItem[K, R]
 }
 
 type keptItem[K, R any] struct {
@@ -138,36 +140,58 @@ type keptItem[K, R any] struct {
 	rec R
 }
 
+const keptChunk = 4096
+
 // Add keeps rec with key, unless the list was given up; past Max it gives
 // the list up and frees it.
 func (k *Kept[K, R]) Add(key K, rec R) {
 	if k.Cut {
 		return
 	}
-	if len(k.items) >= k.Max {
-		k.Cut, k.items = true, nil
+	if k.n >= k.Max {
+		k.Cut, k.chunks, k.n = true, nil, 0
 		return
 	}
-	k.items = append(k.items, keptItem[K, R]{key, rec})
+	if k.n%keptChunk == 0 {
+		k.chunks = append(k.chunks, make([]keptItem[K, R], 0, keptChunk))
+	}
+	last := &k.chunks[len(k.chunks)-1]
+	*last = append(*last, keptItem[K, R]{key, rec})
+	k.n++
 }
 
 // Len returns the number of items kept.
-func (k *Kept[K, R]) Len() int { return len(k.items) }
+func (k *Kept[K, R]) Len() int { return k.n }
 
 // Select returns the items whose key match accepts, from offset, at most
 // limit of them, with how many matched in all: the page and total a pass
 // that filtered and paged as it went would have made.
 func (k *Kept[K, R]) Select(match func(K) bool, offset, limit int) (page []R, matched int) {
 	page = []R{}
-	for i := range k.items {
-		it := &k.items[i]
-		if !match(it.key) {
-			continue
+	for _, c := range k.chunks {
+		for i := range c {
+			it := &c[i]
+			if !match(it.key) {
+				continue
+			}
+			if matched >= offset && matched < offset+limit {
+				page = append(page, it.rec)
+			}
+			matched++
 		}
-		if matched >= offset && matched < offset+limit {
-			page = append(page, it.rec)
-		}
-		matched++
 	}
 	return page, matched
+}
+
+// Sample calls f with up to n items spread evenly over the list, for an
+// estimate of what the whole holds (see Size in package rescache).
+func (k *Kept[K, R]) Sample(n int, f func(key K, rec R)) {
+	if k.n == 0 || n <= 0 {
+		return
+	}
+	step := max(k.n/n, 1)
+	for i := 0; i < k.n; i += step {
+		it := &k.chunks[i/keptChunk][i%keptChunk]
+		f(it.key, it.rec)
+	}
 }

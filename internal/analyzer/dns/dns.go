@@ -24,6 +24,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -70,7 +71,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		obs := newObserver(cfg)
 		if keep {
 			cfg.keyAll = true
-			obs.kept, obs.keptNames = &result.Kept[pktKey, Packet]{Max: keptMax(env)}, map[string][]byte{}
+			obs.kept, obs.keptNames = &result.Kept[pktKey, keptMsg]{Max: keptMax(env)}, map[string][]byte{}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res, modkit.Warnings(res, true))
@@ -99,9 +100,12 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 // every transaction with what the filters test of them.
 type passValue struct {
 	out     *Output
-	packets *result.Kept[pktKey, Packet]
+	packets *result.Kept[pktKey, keptMsg]
 	txs     *result.Kept[txSel, Transaction]
 }
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.packets) + modkit.KeptSize(v.txs) }
 
 // answer is the output for in (whose config is cfg) from v, its lists
 // selected from the kept ones when there are any. v is not changed (a
@@ -112,8 +116,11 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 	out.File, out.Filters = in.PcapFile, cfg.filters
 	out.Anomalies, out.Warnings = result.CloneFindings(out.Anomalies), slices.Clone(out.Warnings)
 	if v.packets != nil {
-		var n int
-		out.Packets, n = v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+		msgs, n := v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+		out.Packets = make([]Packet, len(msgs))
+		for i, k := range msgs {
+			out.Packets[i] = k.record()
+		}
 		out.PacketsPage = result.PageOf(n, cfg.offset, cfg.limit, len(out.Packets))
 		out.Transactions, n = v.txs.Select(cfg.txMatches, cfg.txOffset, cfg.txLimit)
 		out.TxPage = result.PageOf(n, cfg.txOffset, cfg.txLimit, len(out.Transactions))

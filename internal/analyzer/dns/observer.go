@@ -131,7 +131,7 @@ type observer struct {
 	page                     []Packet
 	// For the result cache (nil when not kept): every analyzed message
 	// with its filter key, and one copy of each name those keys hold.
-	kept      *result.Kept[pktKey, Packet]
+	kept      *result.Kept[pktKey, keptMsg]
 	keptNames map[string][]byte
 	answered  *txn // the transaction the message in hand answered, if any
 
@@ -470,18 +470,43 @@ func (o *observer) handle(md meta) {
 	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	r := record(m, md)
+	km := keptMsg{md: md}
 	if t := o.answered; t != nil { // link a response to its query
 		ms, qf := t.responseMs(), t.queryFrame
-		r.ResponseTimeMs, r.QueryPacket = &ms, &qf
+		km.responseMs, km.queryFrame = &ms, &qf
 	}
 	if onPage {
-		o.page = append(o.page, r)
+		o.page = append(o.page, km.recordOf(m))
 	}
 	if o.kept != nil && !o.kept.Cut {
-		k.name = o.keptName(k.name)
-		o.kept.Add(k, r)
+		k.name, km.raw = o.keptName(k.name), bytes.Clone(m.raw)
+		o.kept.Add(k, km)
 	}
+}
+
+// keptMsg is a message kept for the result cache: its bytes and what the
+// pass knew of it, from which its record is made when a page shows it
+// (making every message's record in the pass would cost more than the
+// pass).
+type keptMsg struct {
+	md         meta
+	raw        []byte
+	responseMs *float64 // for a response, its query's
+	queryFrame *int
+}
+
+// recordOf is the record of k's message m (decoded).
+func (k *keptMsg) recordOf(m *message) Packet {
+	r := record(m, k.md)
+	r.ResponseTimeMs, r.QueryPacket = k.responseMs, k.queryFrame
+	return r
+}
+
+// record decodes k's message again and returns its record.
+func (k keptMsg) record() Packet {
+	var m message
+	m.decode(k.raw)
+	return k.recordOf(&m)
 }
 
 // keptName is a copy of a name key for a kept message, one per distinct

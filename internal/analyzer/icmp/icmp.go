@@ -18,6 +18,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -59,7 +60,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, "analyze_icmp_packets "+string(th), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
 		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: keptMax(env)}
+			obs.kept = &result.Kept[msgKey, msgInfo]{Max: keptMax(env)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res, modkit.Warnings(res, true))
@@ -80,8 +81,11 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 // the packets list with what the filters test.
 type passValue struct {
 	out  *Output
-	kept *result.Kept[msgKey, Packet]
+	kept *result.Kept[msgKey, msgInfo]
 }
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.kept) }
 
 // answer is the output for in (whose config is cfg) from v: its packets
 // list selected from the kept messages when there are any, else v's own.
@@ -90,8 +94,11 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 	out := *v.out
 	out.File, out.Filters = in.PcapFile, cfg.filters
 	if v.kept != nil && !v.kept.Cut {
-		var matched int
-		out.Packets, matched = v.kept.Select(cfg.matches, cfg.offset, cfg.limit)
+		msgs, matched := v.kept.Select(cfg.matches, cfg.offset, cfg.limit)
+		out.Packets = make([]Packet, len(msgs))
+		for i, in := range msgs {
+			out.Packets[i] = in.record()
+		}
 		out.PacketsPage = result.PageOf(matched, cfg.offset, cfg.limit, len(out.Packets))
 	}
 	return &out

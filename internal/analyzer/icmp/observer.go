@@ -83,7 +83,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
-	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
+	kept                     *result.Kept[msgKey, msgInfo] // every message, for the result cache (nil when not cached)
 
 	typeCounts     [2][256]int // by [ICMPv6][type]
 	byVersion      map[string]int
@@ -290,12 +290,12 @@ func (o *observer) maybePage(p *engine.Packet, m icmpMessage, why string) {
 	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	rec := o.record(p, m, why)
+	info := o.info(p, m, why)
 	if onPage {
-		o.page = append(o.page, rec)
+		o.page = append(o.page, info.record())
 	}
-	if o.kept != nil {
-		o.kept.Add(k, rec)
+	if o.kept != nil && !o.kept.Cut {
+		o.kept.Add(k, info.keep())
 	}
 }
 

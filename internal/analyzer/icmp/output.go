@@ -1,6 +1,7 @@
 package icmp
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -30,18 +32,59 @@ func protoName(p uint8) string {
 	return strconv.Itoa(int(p))
 }
 
-// record builds the packet record of the message being observed.
-func (o *observer) record(p *engine.Packet, m icmpMessage, why string) Packet {
-	r := Packet{
-		PacketNumber: p.Number, Timestamp: result.FormatTime(p.Timestamp), SrcIP: p.SrcIP().String(), DstIP: p.DstIP().String(),
-		PacketSize: p.Length, ICMPType: int(m.typ), ICMPCode: int(m.code), ICMPTypeName: typeName(m.v6, m.typ),
-		ICMPCodeName: codeName(m.v6, m.typ, m.code), Checksum: int(m.checksum), Malformed: why,
-	}
+// msgInfo is what a packet record is made of: the message and the little
+// the observer knew of it, without the strings (made only for records
+// shown). Its slices are the frame's until kept (keep copies them).
+type msgInfo struct {
+	number, length int
+	ts             time.Time
+	src, dst       netip.Addr
+	ipVersion      int
+	ttl            uint8 // TTL or hop limit
+	m              icmpMessage
+	quote          []byte // the datagram an error quotes
+	why            string // why the message is malformed
+	rtt            float64
+	reqFrame       int // for an echo reply, its request's frame (0 when none)
+}
+
+// info returns what the record of the message being observed is made of.
+func (o *observer) info(p *engine.Packet, m icmpMessage, why string) msgInfo {
+	in := msgInfo{number: p.Number, length: p.Length, ts: p.Timestamp, src: p.SrcIP(), dst: p.DstIP(), m: m, why: why}
 	switch {
 	case p.IPv4 != nil:
-		r.IPVersion, r.TTL = 4, intp(int(p.IPv4.TTL))
+		in.ipVersion, in.ttl = 4, p.IPv4.TTL
 	case p.IPv6 != nil:
-		r.IPVersion, r.HopLimit = 6, intp(int(p.IPv6.HopLimit))
+		in.ipVersion, in.ttl = 6, p.IPv6.HopLimit
+	}
+	if isError(m.v6, m.typ) {
+		in.quote, _ = p.ICMPErrorQuote()
+	}
+	if o.lastReqFrame > 0 && isEchoReply(m.v6, m.typ) {
+		in.rtt, in.reqFrame = o.lastRTT, o.lastReqFrame
+	}
+	return in
+}
+
+// keep returns in with its own copies of the frame's bytes.
+func (in msgInfo) keep() msgInfo {
+	in.m.rest, in.quote = bytes.Clone(in.m.rest), bytes.Clone(in.quote)
+	return in
+}
+
+// record builds the packet record of a message.
+func (in msgInfo) record() Packet {
+	m, why := in.m, in.why
+	r := Packet{
+		PacketNumber: in.number, Timestamp: result.FormatTime(in.ts), SrcIP: in.src.String(), DstIP: in.dst.String(),
+		PacketSize: in.length, ICMPType: int(m.typ), ICMPCode: int(m.code), ICMPTypeName: typeName(m.v6, m.typ),
+		ICMPCodeName: codeName(m.v6, m.typ, m.code), Checksum: int(m.checksum), Malformed: why,
+	}
+	switch in.ipVersion {
+	case 4:
+		r.IPVersion, r.TTL = 4, intp(int(in.ttl))
+	case 6:
+		r.IPVersion, r.HopLimit = 6, intp(int(in.ttl))
 	}
 	if len(m.rest) >= 4 {
 		r.PayloadSize = len(m.rest) - 4
@@ -53,14 +96,14 @@ func (o *observer) record(p *engine.Packet, m icmpMessage, why string) Packet {
 		if id, seq, ok := echoIDSeq(m); ok {
 			r.ICMPID, r.ICMPSeq = intp(int(id)), intp(int(seq))
 		}
-		if o.lastReqFrame > 0 && isEchoReply(m.v6, m.typ) {
-			rtt, f := o.lastRTT, o.lastReqFrame
+		if in.reqFrame > 0 {
+			rtt, f := in.rtt, in.reqFrame
 			r.RTTMs, r.RequestPacket = &rtt, &f
 		}
 	}
 	if isError(m.v6, m.typ) {
-		if quote, _ := p.ICMPErrorQuote(); len(quote) > 0 {
-			if q, err := engine.DecodeQuoted(quote); err == nil {
+		if len(in.quote) > 0 {
+			if q, err := engine.DecodeQuoted(in.quote); err == nil {
 				r.Original = quoted(q)
 			}
 		}

@@ -1,0 +1,65 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// cachedCalls are, per tool, a first call, a second page of its main list
+// and a call with a narrower filter: the calls a model makes as it pages
+// and refines. The filters select what the 1M bench-gen capture (seed 1)
+// holds.
+var cachedCalls = []struct {
+	tool            string
+	page2, refilter map[string]any
+}{
+	{"analyze_dns_packets", map[string]any{"offset": 20}, map[string]any{"qtype": "TXT", "limit": 50}},
+	{"analyze_icmp_packets", map[string]any{"offset": 20}, map[string]any{"icmp_type": "echo reply", "limit": 50}},
+}
+
+// BenchmarkCachedCalls times, over MCP with one server and a real client
+// (the Go SDK over streamable HTTP), each tool's first call on
+// $MCPACKET_BENCH_CAPTURE, then its second page and a re-filtered call,
+// which the result cache answers; it reports the two as a share of the
+// first call. bench/cache.sh runs it on the 1M bench-gen capture.
+func BenchmarkCachedCalls(b *testing.B) {
+	capture := os.Getenv("MCPACKET_BENCH_CAPTURE")
+	if capture == "" {
+		b.Skip("set MCPACKET_BENCH_CAPTURE to a capture (bench/cache.sh does)")
+	}
+	capture, _ = filepath.Abs(capture)
+	bin := build(b)
+	url := startHTTP(b, bin, "--root", filepath.Dir(capture))
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "cache-bench", Version: "0"}, nil).Connect(b.Context(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	call := func(tool string, args map[string]any) time.Duration {
+		a := map[string]any{"pcap_file": capture}
+		for k, v := range args {
+			a[k] = v
+		}
+		t0 := time.Now()
+		res, err := cs.CallTool(b.Context(), &mcp.CallToolParams{Name: tool, Arguments: a})
+		if err != nil || res.IsError {
+			b.Fatalf("%s %v: %v %v", tool, a, err, res)
+		}
+		return time.Since(t0)
+	}
+	for b.Loop() {
+		for _, c := range cachedCalls {
+			first := call(c.tool, nil)
+			page2 := call(c.tool, c.page2)
+			refilter := call(c.tool, c.refilter)
+			fmt.Printf("%-28s first %8.3f s  page 2 %7.3f s (%5.1f%%)  re-filtered %7.3f s (%5.1f%%)\n", c.tool, first.Seconds(),
+				page2.Seconds(), 100*page2.Seconds()/first.Seconds(), refilter.Seconds(), 100*refilter.Seconds()/first.Seconds())
+			b.ReportMetric(100*max(page2, refilter).Seconds()/first.Seconds(), "%-of-first-"+c.tool)
+		}
+	}
+}
