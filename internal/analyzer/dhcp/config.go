@@ -105,27 +105,108 @@ func base(s string) int {
 	return 10
 }
 
+// msgKey is what the packet filters test of a message. A message too
+// short for a BOOTP header (full false) has no client, transaction, type
+// or server: only the time filter can select it.
+type msgKey struct {
+	full   bool
+	hw     hwKey
+	xid    uint32
+	typ    MsgType
+	server netip.Addr // serverOf
+	ts     time.Time
+}
+
+// msgKeyOf is the key of message m of packet p.
+func msgKeyOf(p *engine.Packet, m *message) msgKey {
+	if m.short > 0 {
+		return msgKey{ts: p.Timestamp}
+	}
+	return msgKey{full: true, hw: keyOf(m.chaddr), xid: m.xid, typ: m.msgType, server: serverOf(p, m), ts: p.Timestamp}
+}
+
 // matches applies the packet filters to one message.
-func (c *config) matches(p *engine.Packet, m *message) bool {
-	if c.clientMAC != nil && (m.short > 0 || keyOf(m.chaddr) != *c.clientMAC) {
+func (c *config) matches(k msgKey) bool {
+	if c.clientMAC != nil && (!k.full || k.hw != *c.clientMAC) {
 		return false
 	}
-	if c.xid != nil && (m.short > 0 || m.xid != *c.xid) {
+	if c.xid != nil && (!k.full || k.xid != *c.xid) {
 		return false
 	}
-	if c.msgType != nil && (m.short > 0 || m.msgType != *c.msgType) {
+	if c.msgType != nil && (!k.full || k.typ != *c.msgType) {
 		return false
 	}
-	if c.serverID.IsValid() && (m.short > 0 || serverOf(p, m) != c.serverID) {
+	if c.serverID.IsValid() && (!k.full || k.server != c.serverID) {
 		return false
 	}
-	if !c.start.IsZero() && p.Timestamp.Before(c.start) {
+	if !c.start.IsZero() && k.ts.Before(c.start) {
 		return false
 	}
-	if !c.end.IsZero() && p.Timestamp.After(c.end) {
+	if !c.end.IsZero() && k.ts.After(c.end) {
 		return false
 	}
 	return true
+}
+
+// txListKey is what the filters test of a transaction: its key, the types
+// of its messages kept (the first maxTxMessages), the server that answered
+// it and those that offered, and when it began and ended.
+type txListKey struct {
+	id          txKey
+	types       [4]uint64 // a set of MsgType
+	server      netip.Addr
+	offering    []netip.Addr
+	first, last time.Time
+}
+
+// listKey is tx's key for the filters.
+func (tx *txn) listKey() txListKey {
+	k := txListKey{id: tx.key, server: tx.server, offering: tx.offering, first: tx.first, last: tx.last}
+	for _, m := range tx.msgs {
+		k.types[m.typ/64] |= 1 << (m.typ % 64)
+	}
+	return k
+}
+
+// txMatches applies the filters to a transaction.
+func (c *config) txMatches(k txListKey) bool {
+	if c.clientMAC != nil && k.id.hw != *c.clientMAC {
+		return false
+	}
+	if c.xid != nil && k.id.xid != *c.xid {
+		return false
+	}
+	if c.msgType != nil && k.types[*c.msgType/64]&(1<<(*c.msgType%64)) == 0 {
+		return false
+	}
+	if c.serverID.IsValid() && k.server != c.serverID && !containsAddr(k.offering, c.serverID) {
+		return false
+	}
+	return c.inRange(k.first, k.last)
+}
+
+// clientListKey is what the filters test of a client: its MAC, the
+// servers that answered it (the first maxListed), and when it was seen.
+type clientListKey struct {
+	hw          hwKey
+	servers     []netip.Addr
+	first, last time.Time
+}
+
+// listKey is cl's key for the filters.
+func (cl *client) listKey() clientListKey {
+	return clientListKey{hw: cl.hw, servers: cl.servers, first: cl.first, last: cl.last}
+}
+
+// clientMatches applies the filters to a client.
+func (c *config) clientMatches(k clientListKey) bool {
+	if c.clientMAC != nil && k.hw != *c.clientMAC {
+		return false
+	}
+	if c.serverID.IsValid() && !containsAddr(k.servers, c.serverID) {
+		return false
+	}
+	return c.inRange(k.first, k.last)
 }
 
 // inRange reports whether the interval [a, b] meets the time filter.

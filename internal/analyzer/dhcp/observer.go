@@ -125,6 +125,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
 
 	typeCounts map[MsgType]int
 	short      int // messages too short for a BOOTP header
@@ -225,12 +226,21 @@ func (o *observer) Observe(p *engine.Packet) {
 		return
 	}
 	o.analyzed++
-	if !o.cfg.matches(p, m) {
+	k := msgKeyOf(p, m)
+	in := o.cfg.matches(k)
+	if in {
+		o.matched++
+	}
+	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
+	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	o.matched++
-	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		o.page = append(o.page, record(p, m, nonStd))
+	rec := record(p, m, nonStd)
+	if onPage {
+		o.page = append(o.page, rec)
+	}
+	if o.kept != nil {
+		o.kept.Add(k, rec)
 	}
 }
 

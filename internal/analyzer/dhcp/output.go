@@ -382,7 +382,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	// Transactions and clients: filter, then page.
 	var txs []*txn
 	for _, s := range o.txOrder {
-		if c.txMatches(s.tx) {
+		if c.txMatches(s.tx.listKey()) {
 			txs = append(txs, s.tx)
 		}
 	}
@@ -395,7 +395,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	out.Statistics.Transactions = legacyTransactions(out.Transactions)
 	var cls []*client
 	for _, cl := range o.cliOrd {
-		if c.clientMatches(cl) {
+		if c.clientMatches(cl.listKey()) {
 			cls = append(cls, cl)
 		}
 	}
@@ -459,38 +459,6 @@ func (o *observer) statistics() Statistics {
 	st.DHCPv6Packets = o.dhcpv6
 	st.StateLimits = o.lim.counts()
 	return st
-}
-
-func (c *config) txMatches(tx *txn) bool {
-	if c.clientMAC != nil && tx.key.hw != *c.clientMAC {
-		return false
-	}
-	if c.xid != nil && tx.key.xid != *c.xid {
-		return false
-	}
-	if c.msgType != nil {
-		found := false
-		for _, m := range tx.msgs {
-			found = found || m.typ == *c.msgType
-		}
-		if !found {
-			return false
-		}
-	}
-	if c.serverID.IsValid() && tx.server != c.serverID && !containsAddr(tx.offering, c.serverID) {
-		return false
-	}
-	return c.inRange(tx.first, tx.last)
-}
-
-func (c *config) clientMatches(cl *client) bool {
-	if c.clientMAC != nil && cl.hw != *c.clientMAC {
-		return false
-	}
-	if c.serverID.IsValid() && !containsAddr(cl.servers, c.serverID) {
-		return false
-	}
-	return c.inRange(cl.first, cl.last)
 }
 
 // maxLegacyTransactions is how many transactions mcpcap's

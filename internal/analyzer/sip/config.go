@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -119,25 +118,55 @@ func (c *config) addrsMatch(src, dst netip.Addr) bool {
 		(!c.srcIP.IsValid() || src == c.srcIP) && (!c.dstIP.IsValid() || dst == c.dstIP)
 }
 
+// msgKey is what the message filters test of a message.
+type msgKey struct {
+	t        time.Time
+	src, dst netip.Addr
+	callID   string // the whole Call-ID
+	method   string // a request's method, a response's CSeq method
+	request  bool
+	status   int
+}
+
 // matches applies the message filters.
-func (c *config) matches(m *message, md *meta) bool {
-	if !c.times.Contains(md.t) || !c.addrsMatch(md.src.Addr(), md.dst.Addr()) {
+func (c *config) matches(k msgKey) bool {
+	if !c.times.Contains(k.t) || !c.addrsMatch(k.src, k.dst) {
 		return false
 	}
-	if c.callID != "" && string(m.get(hdrCallID)) != c.callID {
+	if c.callID != "" && k.callID != c.callID {
 		return false
 	}
-	if c.method != "" {
-		method := m.method
-		if !m.request {
-			method = m.cseqMethod
-		}
-		if !bytes.EqualFold(method, []byte(c.method)) {
+	if c.method != "" && !strings.EqualFold(k.method, c.method) {
+		return false
+	}
+	if c.status != 0 || c.class != 0 {
+		if k.request || !c.statusMatches(k.status) {
 			return false
 		}
 	}
+	return true
+}
+
+// listKey is what the filters test of a call or a registration: when it
+// began, its Call-ID, its two ends (caller and callee, client and
+// registrar) and its final status code (0 while it has none).
+type listKey struct {
+	t        time.Time
+	id       string
+	src, dst netip.Addr
+	code     int
+}
+
+// listMatches applies the filters to a call or a registration.
+func (c *config) listMatches(k listKey) bool {
+	if !c.times.Contains(k.t) || (c.callID != "" && k.id != c.callID) {
+		return false
+	}
+	if !c.addrsMatch(k.src, k.dst) {
+		return false
+	}
 	if c.status != 0 || c.class != 0 {
-		if m.request || !c.statusMatches(m.status) {
+		if k.code == 0 || !c.statusMatches(k.code) {
 			return false
 		}
 	}

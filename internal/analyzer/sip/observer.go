@@ -147,6 +147,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
 	lastTime                 time.Time
 
 	requests, responses, malformed, retransmissions, nonStd int
@@ -316,13 +317,44 @@ func (o *observer) handle(md *meta) {
 		return
 	}
 	o.analyzed++
-	if !o.cfg.matches(m, md) {
+	k := o.msgKeyOf(md, cid)
+	in := o.cfg.matches(k)
+	if in {
+		o.matched++
+	}
+	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
+	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	o.matched++
-	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		o.page = append(o.page, record(m, md))
+	rec := record(m, md)
+	if onPage {
+		o.page = append(o.page, rec)
 	}
+	if o.kept != nil {
+		o.kept.Add(k, rec)
+	}
+}
+
+// msgKeyOf is the key of the message being handled, whose Call-ID handle
+// interned as cid (cut to maxKeyBytes). Its strings are interned, so that
+// a key allocates nothing in the usual case; a Call-ID or method longer
+// than maxKeyBytes, which no counter keeps, is copied whole.
+func (o *observer) msgKeyOf(md *meta, cid string) msgKey {
+	m := &o.msg
+	k := msgKey{t: md.t, src: md.src.Addr(), dst: md.dst.Addr(), callID: cid, request: m.request, status: m.status}
+	if id := m.get(hdrCallID); len(id) > maxKeyBytes {
+		k.callID = string(id)
+	}
+	method := m.cseqMethod
+	if m.request {
+		method = m.method
+	}
+	if len(method) > maxKeyBytes {
+		k.method = string(method)
+	} else {
+		k.method = o.methodNames.str(method)
+	}
+	return k
 }
 
 // clip cuts a value kept as a key to maxKeyBytes, so that keys cannot

@@ -260,19 +260,13 @@ func reInviteFailure(c *call) string {
 	return s
 }
 
-func (c *config) callMatches(cl *call) bool {
-	if !c.times.Contains(cl.firstTime) || (c.callID != "" && cl.id != c.callID) {
-		return false
+// listKey is cl's key for the filters.
+func (cl *call) listKey() listKey {
+	k := listKey{t: cl.firstTime, id: cl.id, src: cl.callerAddr.Addr(), dst: cl.calleeAddr.Addr()}
+	if cl.final.frame != 0 {
+		k.code = cl.final.code
 	}
-	if !c.addrsMatch(cl.callerAddr.Addr(), cl.calleeAddr.Addr()) {
-		return false
-	}
-	if c.status != 0 || c.class != 0 {
-		if cl.final.frame == 0 || !c.statusMatches(cl.final.code) {
-			return false
-		}
-	}
-	return true
+	return k
 }
 
 func (r *registration) result() string {
@@ -311,19 +305,9 @@ func regOutput(r *registration) Registration {
 	return out
 }
 
-func (c *config) regMatches(r *registration) bool {
-	if !c.times.Contains(r.firstTime) || (c.callID != "" && r.id != c.callID) {
-		return false
-	}
-	if !c.addrsMatch(r.client.Addr(), r.registrar.Addr()) {
-		return false
-	}
-	if c.status != 0 || c.class != 0 {
-		if r.lastCode == 0 || !c.statusMatches(r.lastCode) {
-			return false
-		}
-	}
-	return true
+// listKey is r's key for the filters.
+func (r *registration) listKey() listKey {
+	return listKey{t: r.firstTime, id: r.id, src: r.client.Addr(), dst: r.registrar.Addr(), code: r.lastCode}
 }
 
 // maxFindingsPerType bounds the findings of one type (one per source,
@@ -380,7 +364,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 
 	var calls []*call
 	for _, cl := range o.callOrder {
-		if c.callMatches(cl) {
+		if c.listMatches(cl.listKey()) {
 			calls = append(calls, cl)
 		}
 	}
@@ -392,7 +376,7 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 	}
 	var regs []*registration
 	for _, r := range o.regOrder {
-		if c.regMatches(r) {
+		if c.listMatches(r.listKey()) {
 			regs = append(regs, r)
 		}
 	}
