@@ -1,10 +1,13 @@
 package http
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 )
 
 // TestCache: later pages and other filters of transactions and files are
@@ -36,5 +39,35 @@ func TestCache(t *testing.T) {
 			}
 			pcaptest.CheckCache(t, tool, f, withHeaders...)
 		})
+	}
+}
+
+// TestCacheKeyHeaders: a call with other headers or reveal_secrets after a
+// cached pass makes a pass of its own and answers as a new pass does.
+func TestCacheKeyHeaders(t *testing.T) {
+	tool := New(Options{}).Tools()[0]
+	ref, _ := json.Marshal(pcaptest.GenFile(t, "http-credentials.pcap"))
+	env := pcaptest.Env(0)
+	cache := rescache.New(1 << 30)
+	env.Cache = cache
+	calls := []string{`}`, `,"headers":true}`, `,"headers":true,"reveal_secrets":true}`, `,"reveal_secrets":true,"method":"POST"}`, `,"headers":true,"limit":1}`}
+	for i, c := range calls {
+		args := []byte(`{"pcap_file":` + string(ref) + c)
+		want, err := tool.Call(t.Context(), pcaptest.Env(0), args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tool.Call(t.Context(), env, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wb, _ := json.Marshal(want)
+		gb, _ := json.Marshal(got)
+		if !bytes.Equal(wb, gb) {
+			t.Errorf("%s: answer with a cache differs from a new pass:\ncached: %.2000s\nfresh:  %.2000s", args, gb, wb)
+		}
+		if st, misses := cache.Stats(), int64(min(i+1, 4)); st.Misses != misses {
+			t.Errorf("%s: %d misses, want %d (a pass per headers and reveal_secrets)", args, st.Misses, misses)
+		}
 	}
 }
