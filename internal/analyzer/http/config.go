@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -96,31 +97,45 @@ func parseStatus(s string) (lo, hi int, err error) {
 	return n, n, nil
 }
 
-// matches applies the filters to a finished transaction.
-func (c *config) matches(t *txn) bool {
-	if !c.when.Contains(t.when) {
-		return false
-	}
+// txKey is what the filters test of a finished transaction.
+type txKey struct {
+	when                time.Time
+	client, server      netip.Addr
+	host, uri, method   string
+	status              int
+	reqCType, respCType string
+}
+
+func txKeyOf(t *txn) txKey {
 	r := &t.rec
-	if c.clientIP.IsValid() && t.client.Addr() != c.clientIP {
+	return txKey{when: t.when, client: t.client.Addr(), server: t.server.Addr(), host: r.Host, uri: r.URI, method: r.Method,
+		status: r.Status, reqCType: r.Request.ContentType, respCType: r.Response.ContentType}
+}
+
+// matches applies the filters to a finished transaction.
+func (c *config) matches(k txKey) bool {
+	if !c.when.Contains(k.when) {
 		return false
 	}
-	if c.serverIP.IsValid() && t.server.Addr() != c.serverIP {
+	if c.clientIP.IsValid() && k.client != c.clientIP {
 		return false
 	}
-	if c.host != "" && !strings.Contains(strings.ToLower(r.Host), c.host) {
+	if c.serverIP.IsValid() && k.server != c.serverIP {
 		return false
 	}
-	if c.uri != "" && !strings.Contains(r.URI, c.uri) {
+	if c.host != "" && !strings.Contains(strings.ToLower(k.host), c.host) {
 		return false
 	}
-	if c.method != "" && r.Method != c.method {
+	if c.uri != "" && !strings.Contains(k.uri, c.uri) {
 		return false
 	}
-	if c.statusLo > 0 && (r.Status < c.statusLo || r.Status > c.statusHi) {
+	if c.method != "" && k.method != c.method {
 		return false
 	}
-	if c.ctype != "" && !strings.Contains(strings.ToLower(r.Request.ContentType), c.ctype) && !strings.Contains(strings.ToLower(r.Response.ContentType), c.ctype) {
+	if c.statusLo > 0 && (k.status < c.statusLo || k.status > c.statusHi) {
+		return false
+	}
+	if c.ctype != "" && !strings.Contains(strings.ToLower(k.reqCType), c.ctype) && !strings.Contains(strings.ToLower(k.respCType), c.ctype) {
 		return false
 	}
 	return true

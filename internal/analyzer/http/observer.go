@@ -107,6 +107,10 @@ type observer struct {
 	matched, fMatched int
 	page              []Transaction
 	files             []File
+	// keptTx and keptFiles are every transaction and file with what the
+	// filters test, for the result cache (nil when not cached).
+	keptTx    *result.Kept[txKey, Transaction]
+	keptFiles *result.Kept[txKey, File]
 
 	run *analyzer.Run[*event, *observer]
 	ev  event
@@ -782,7 +786,11 @@ func (o *observer) emit(c *conn, t *txn) {
 		o.putRow(t)
 	}
 	r.Request.Headers, r.Response.Headers = t.reqHdrs, t.respHdrs
-	if !o.cfg.matches(t) {
+	k := txKeyOf(t)
+	if o.keptTx != nil {
+		o.keep(k, t)
+	}
+	if !o.cfg.matches(k) {
 		return
 	}
 	if idx := o.matched; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
@@ -797,6 +805,17 @@ func (o *observer) emit(c *conn, t *txn) {
 			o.files = append(o.files, *f)
 		}
 		o.fMatched++
+	}
+}
+
+// keep adds a concluded transaction and its files, with what the filters
+// test of it, to the lists kept for the result cache.
+func (o *observer) keep(k txKey, t *txn) {
+	o.keptTx.Add(k, t.rec)
+	for _, f := range []*File{t.reqFile, t.respFile} {
+		if f != nil {
+			o.keptFiles.Add(k, *f)
+		}
 	}
 }
 

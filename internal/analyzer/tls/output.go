@@ -98,20 +98,22 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d certificates past the state budget were not kept for listing", o.certsDropped))
 	}
 
+	matched, certs := o.selection()
+	out.Top, out.Fingerprints = o.aggregates(matched)
+	out.Sessions, out.SessionsPage = o.presentSessions(matched, cfg.offset, cfg.limit)
+	out.Certificates, out.CertificatesPage = o.presentCerts(certs, cfg.certOffset, cfg.certLimit)
+	return out
+}
+
+// selection is the sessions that match the filters, in order of start,
+// and their distinct certificates, in order of first appearance.
+func (o *observer) selection() ([]*session, []*certInfo) {
 	var matched []*session
 	for _, s := range o.sessions {
-		if cfg.matches(s) {
+		if o.cfg.matches(s) {
 			matched = append(matched, s)
 		}
 	}
-	out.Top, out.Fingerprints = o.aggregates(matched)
-	page, pg := result.Paginate(matched, cfg.offset, cfg.limit)
-	out.Sessions = make([]Session, 0, len(page))
-	for _, s := range page {
-		out.Sessions = append(out.Sessions, s.present(cfg.listCiphers))
-	}
-	out.SessionsPage = pg
-
 	var certs []*certInfo
 	seen := map[*certInfo]bool{}
 	for _, s := range matched {
@@ -122,13 +124,27 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 			}
 		}
 	}
-	cpage, cpg := result.Paginate(certs, cfg.certOffset, cfg.certLimit)
-	out.Certificates = make([]Certificate, 0, len(cpage))
-	for _, c := range cpage {
-		out.Certificates = append(out.Certificates, c.present(o.lastTime))
+	return matched, certs
+}
+
+// presentSessions renders the page of ss from offset, at most limit.
+func (o *observer) presentSessions(ss []*session, offset, limit int) ([]Session, result.Page) {
+	page, pg := result.Paginate(ss, offset, limit)
+	out := make([]Session, 0, len(page))
+	for _, s := range page {
+		out = append(out, s.present(o.cfg.listCiphers))
 	}
-	out.CertificatesPage = cpg
-	return out
+	return out, pg
+}
+
+// presentCerts renders the page of certs from offset, at most limit.
+func (o *observer) presentCerts(certs []*certInfo, offset, limit int) ([]Certificate, result.Page) {
+	page, pg := result.Paginate(certs, offset, limit)
+	out := make([]Certificate, 0, len(page))
+	for _, c := range page {
+		out = append(out, c.present(o.lastTime))
+	}
+	return out, pg
 }
 
 // aggregates are the top lists and fingerprints of ss.
