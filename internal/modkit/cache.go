@@ -89,3 +89,18 @@ func CacheKey(env *analyzer.Env, identity, key string) string {
 	return fmt.Sprintf("%s\x00%s\x00max-packets %d state %d record %d decompressed %d", identity, key,
 		env.MaxPackets, env.MaxStateBytes, env.MaxRecordBytes, env.MaxDecompressedBytes)
 }
+
+// SliceSize estimates the bytes a list holds from up to 256 of its items,
+// spread over it.
+func SliceSize[T any](s []T) int64 {
+	if len(s) == 0 {
+		return 0
+	}
+	step := max(len(s)/256, 1)
+	var sum, n int64
+	for i := 0; i < len(s); i += step {
+		sum += rescache.SizeOf(s[i])
+		n++
+	}
+	return sum / n * int64(len(s))
+}

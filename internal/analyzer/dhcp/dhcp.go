@@ -25,6 +25,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -106,6 +107,11 @@ type passValue struct {
 	packets      *result.Kept[msgKey, Packet]
 	transactions *result.Kept[txListKey, Transaction]
 	clients      *result.Kept[clientListKey, Client]
+}
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 {
+	return rescache.SizeOf(v.out) + modkit.KeptSize(v.packets) + modkit.KeptSize(v.transactions) + modkit.KeptSize(v.clients)
 }
 
 // keepLists keeps every transaction and client obs tracked, in the order

@@ -105,7 +105,9 @@ type passValue struct {
 }
 
 // CacheSize estimates what v holds, for the cache's bound.
-func (v *passValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.packets) + modkit.KeptSize(v.txs) }
+func (v *passValue) CacheSize() int64 {
+	return rescache.SizeOf(v.out) + modkit.KeptSize(v.packets) + modkit.KeptSize(v.txs)
+}
 
 // answer is the output for in (whose config is cfg) from v, its lists
 // selected from the kept ones when there are any. v is not changed (a

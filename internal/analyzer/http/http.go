@@ -24,6 +24,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -106,6 +107,11 @@ type passValue struct {
 	out   *Output
 	tx    *result.Kept[txKey, Transaction]
 	files *result.Kept[txKey, File]
+}
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 {
+	return rescache.SizeOf(v.out) + modkit.KeptSize(v.tx) + modkit.KeptSize(v.files)
 }
 
 // kept reports whether v holds both lists whole.

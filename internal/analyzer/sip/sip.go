@@ -29,6 +29,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -119,6 +120,11 @@ type passValue struct {
 	packets       *result.Kept[msgKey, Packet]
 	calls         *result.Kept[listKey, Call]
 	registrations *result.Kept[listKey, Registration]
+}
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 {
+	return rescache.SizeOf(v.out) + modkit.KeptSize(v.packets) + modkit.KeptSize(v.calls) + modkit.KeptSize(v.registrations)
 }
 
 // keepLists keeps every call and registration obs tracked, in the order

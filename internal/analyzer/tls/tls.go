@@ -27,6 +27,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -111,6 +112,11 @@ type passValue struct {
 	kept     bool
 	sessions []Session
 	certs    []Certificate
+}
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 {
+	return rescache.SizeOf(v.out) + modkit.SliceSize(v.sessions) + modkit.SliceSize(v.certs)
 }
 
 // keep presents every matching session and certificate of obs into v,
