@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -68,20 +69,31 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	return c, nil
 }
 
-func (c *config) matches(p *engine.Packet, m *message) bool {
-	if c.opcode != nil && m.op != *c.opcode {
+// msgKey is what the filters test of a message.
+type msgKey struct {
+	ts            time.Time
+	spa, tpa      netip.Addr
+	op            uint16
+	hasIP, hasMAC bool
+	sha, tha, src mac // src: the link-layer source, zero when it is not 6 bytes
+}
+
+func keyOf(p *engine.Packet, m *message) msgKey {
+	src, _ := macOf(p.SrcMAC())
+	return msgKey{ts: p.Timestamp, spa: m.spa, tpa: m.tpa, op: m.op, hasIP: m.hasIP, hasMAC: m.hasMAC, sha: m.sha, tha: m.tha, src: src}
+}
+
+func (c *config) matches(k msgKey) bool {
+	if c.opcode != nil && k.op != *c.opcode {
 		return false
 	}
-	if c.ip.IsValid() && !(m.hasIP && (m.spa == c.ip || m.tpa == c.ip)) {
+	if c.ip.IsValid() && !(k.hasIP && (k.spa == c.ip || k.tpa == c.ip)) {
 		return false
 	}
-	if c.mac != nil {
-		src, _ := macOf(p.SrcMAC())
-		if !(m.hasMAC && (m.sha == *c.mac || m.tha == *c.mac)) && src != *c.mac {
-			return false
-		}
+	if c.mac != nil && !(k.hasMAC && (k.sha == *c.mac || k.tha == *c.mac)) && k.src != *c.mac {
+		return false
 	}
-	return c.times.Contains(p.Timestamp)
+	return c.times.Contains(k.ts)
 }
 
 // Shares of the state budget (--max-state-bytes), one per table that grows

@@ -114,6 +114,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
 
 	opCounts                                       map[uint16]int
 	requests, replies, gratuitous, probes, announc int
@@ -452,12 +453,21 @@ func (o *observer) maybePage(p *engine.Packet, m *message) {
 		return
 	}
 	o.analyzed++
-	if !o.cfg.matches(p, m) {
+	k := keyOf(p, m)
+	in := o.cfg.matches(k)
+	if in {
+		o.matched++
+	}
+	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
+	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	o.matched++
-	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		o.page = append(o.page, o.record(p, m))
+	rec := o.record(p, m)
+	if onPage {
+		o.page = append(o.page, rec)
+	}
+	if o.kept != nil {
+		o.kept.Add(k, rec)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -63,17 +65,38 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	return c, nil
 }
 
-func (c *config) matches(p *engine.Packet, m *message) bool {
-	if c.msgType != nil && !containsType(m.types, *c.msgType) {
+// msgKey is what the filters test of a message. keyOf takes its slices
+// from the message being decoded, which the next message reuses: a key
+// kept past it is own's copy.
+type msgKey struct {
+	ts                   time.Time
+	src, dst             netip.Addr
+	clientKey, serverKey string
+	types                []uint8      // the relay chain's, outermost first
+	addrs                []netip.Addr // the IA addresses
+}
+
+func keyOf(p *engine.Packet, m *message) msgKey {
+	return msgKey{ts: p.Timestamp, src: p.SrcIP(), dst: p.DstIP(), clientKey: m.clientKey, serverKey: m.serverKey, types: m.types, addrs: m.addrs}
+}
+
+// own returns k with its own copies of its slices.
+func (k msgKey) own() msgKey {
+	k.types, k.addrs = slices.Clone(k.types), slices.Clone(k.addrs)
+	return k
+}
+
+func (c *config) matches(k msgKey) bool {
+	if c.msgType != nil && !containsType(k.types, *c.msgType) {
 		return false
 	}
-	if c.duid != "" && m.clientKey != c.duid && m.serverKey != c.duid {
+	if c.duid != "" && k.clientKey != c.duid && k.serverKey != c.duid {
 		return false
 	}
-	if c.addr.IsValid() && p.SrcIP() != c.addr && p.DstIP() != c.addr && !containsAddr(m.addrs, c.addr) {
+	if c.addr.IsValid() && k.src != c.addr && k.dst != c.addr && !containsAddr(k.addrs, c.addr) {
 		return false
 	}
-	return c.times.Contains(p.Timestamp)
+	return c.times.Contains(k.ts)
 }
 
 func containsType(ts []uint8, t uint8) bool {

@@ -3,6 +3,7 @@ package lldp
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -56,14 +57,29 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	return c, nil
 }
 
-func (c *config) matches(p *engine.Packet, a *announcement) bool {
-	if c.proto != "" && a.proto != c.proto {
+// frameKey is what the filters test of a frame: its protocol, time and
+// the names the device filter looks in (the chassis id as bytes, made
+// text only when that filter is set).
+type frameKey struct {
+	ts             time.Time
+	proto, sysName string
+	chassisSubtype uint8
+	chassisID      []byte // the announcement's own copy, never changed
+}
+
+func keyOf(p *engine.Packet, a *announcement) frameKey {
+	return frameKey{ts: p.Timestamp, proto: a.proto, sysName: a.sysName, chassisSubtype: a.chassisSubtype, chassisID: a.chassisID}
+}
+
+func (c *config) matches(k frameKey) bool {
+	if c.proto != "" && k.proto != c.proto {
 		return false
 	}
-	if c.device != "" && !strings.Contains(strings.ToLower(a.sysName), c.device) && !strings.Contains(strings.ToLower(a.chassis()), c.device) {
+	if c.device != "" && !strings.Contains(strings.ToLower(k.sysName), c.device) &&
+		!strings.Contains(strings.ToLower(chassisText(k.proto, k.chassisSubtype, k.chassisID)), c.device) {
 		return false
 	}
-	return c.times.Contains(p.Timestamp)
+	return c.times.Contains(k.ts)
 }
 
 // Shares of the state budget (--max-state-bytes), one per table that grows

@@ -84,11 +84,15 @@ func presentID(mac, network bool, id []byte) string {
 }
 
 // chassis returns the chassis id (LLDP) or device id (CDP) as text.
-func (a *announcement) chassis() string {
-	if a.proto == protoCDP {
-		return result.TextBytes(a.chassisID, maxText)
+func (a *announcement) chassis() string { return chassisText(a.proto, a.chassisSubtype, a.chassisID) }
+
+// chassisText returns an LLDP chassis id of the given subtype, or a CDP
+// device id, as text.
+func chassisText(proto string, subtype uint8, id []byte) string {
+	if proto == protoCDP {
+		return result.TextBytes(id, maxText)
 	}
-	return presentID(a.chassisSubtype == 4, a.chassisSubtype == 5, a.chassisID)
+	return presentID(subtype == 4, subtype == 5, id)
 }
 
 // port returns the port id as text.

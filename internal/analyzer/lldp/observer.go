@@ -94,6 +94,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	kept                     *result.Kept[frameKey, Packet] // every frame, for the result cache (nil when not cached)
 
 	byProto    map[string]int
 	malformed  int
@@ -264,11 +265,20 @@ func (o *observer) maybePage(p *engine.Packet, a *announcement, e *event) {
 		return
 	}
 	o.analyzed++
-	if !o.cfg.matches(p, a) {
+	k := keyOf(p, a)
+	in := o.cfg.matches(k)
+	if in {
+		o.matched++
+	}
+	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
+	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	o.matched++
-	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		o.page = append(o.page, record(p, a, e))
+	rec := record(p, a, e)
+	if onPage {
+		o.page = append(o.page, rec)
+	}
+	if o.kept != nil {
+		o.kept.Add(k, rec)
 	}
 }

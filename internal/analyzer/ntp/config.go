@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -61,14 +62,26 @@ func newConfig(in Input, env *analyzer.Env) (*config, error) {
 	return c, nil
 }
 
-func (c *config) matches(p *engine.Packet, m *message, src, dst netip.Addr) bool {
-	if c.ip.IsValid() && src != c.ip && dst != c.ip {
+// msgKey is what the filters test of a message.
+type msgKey struct {
+	ts       time.Time
+	src, dst netip.Addr
+	mode     Mode
+	hasMode  bool // the datagram was not empty, so its first byte gave the mode
+}
+
+func keyOf(p *engine.Packet, m *message, e *event) msgKey {
+	return msgKey{ts: p.Timestamp, src: e.src.Addr(), dst: e.dst.Addr(), mode: m.mode, hasMode: m.size != 0}
+}
+
+func (c *config) matches(k msgKey) bool {
+	if c.ip.IsValid() && k.src != c.ip && k.dst != c.ip {
 		return false
 	}
-	if c.mode != nil && (m.size == 0 || m.mode != *c.mode) {
+	if c.mode != nil && (!k.hasMode || k.mode != *c.mode) {
 		return false
 	}
-	return c.times.Contains(p.Timestamp)
+	return c.times.Contains(k.ts)
 }
 
 // Shares of the state budget (--max-state-bytes), one per table that grows

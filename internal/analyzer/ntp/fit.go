@@ -2,6 +2,8 @@ package ntp
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"github.com/mcpacket/mcpacket/internal/result"
 )
@@ -33,16 +35,26 @@ func halve[T any](items *[]T) bool {
 }
 
 // cutFindingDetails drops the address lists of the findings (their
-// totals stay), the last thing to go.
+// totals stay), the last thing to go. It gives out new findings with new
+// details rather than change them: the findings of a cached pass serve
+// later calls.
 func cutFindingDetails(out *Output) bool {
+	fs := slices.Clone(out.Anomalies)
 	cut := false
-	for _, f := range out.Anomalies {
+	for i := range fs {
+		cloned := false
 		for _, k := range []string{"servers", "clients"} {
-			if l, ok := f.Details[k].([]string); ok && len(l) > 1 {
-				f.Details[k] = l[:1]
+			if l, ok := fs[i].Details[k].([]string); ok && len(l) > 1 {
+				if !cloned {
+					fs[i].Details, cloned = maps.Clone(fs[i].Details), true
+				}
+				fs[i].Details[k] = l[:1]
 				cut = true
 			}
 		}
+	}
+	if cut {
+		out.Anomalies = fs
 	}
 	return cut
 }

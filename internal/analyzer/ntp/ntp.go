@@ -16,6 +16,7 @@ package ntp
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -57,16 +58,56 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	obs := newObserver(cfg)
-	res, err := modkit.Run(ctx, env, in.PcapFile, engine.Options{}, obs)
+	th, _ := json.Marshal(cfg.th)
+	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, "analyze_ntp_packets "+string(th), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+		obs := newObserver(cfg)
+		if keep {
+			obs.kept = &result.Kept[msgKey, Packet]{Max: keptMax(env)}
+		}
+		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+			out := obs.output(in, res, modkit.Warnings(res, true))
+			out.AnalysisTimestamp = result.FormatTime(env.Clock())
+			return &passValue{out: out, kept: obs.kept}, obs.kept != nil && !obs.kept.Cut
+		}}
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := obs.output(in, res, modkit.Warnings(res, true))
-	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	out := v.answer(in, cfg)
 	fit(out, cfg.limitSet)
 	return out, nil
 }
+
+// passValue is what a pass leaves for the result cache: the output of the
+// call that made it and, when it was made to be cached, every message of
+// the packets list with what the filters test.
+type passValue struct {
+	out  *Output
+	kept *result.Kept[msgKey, Packet]
+}
+
+// answer is the output for in (whose config is cfg) from v: its packets
+// list selected from the kept messages when there are any, else v's own.
+// The filters select only packets; the statistics, servers and findings
+// cover the whole capture whatever they are. v is not changed: a cached
+// value serves later calls.
+func (v *passValue) answer(in Input, cfg *config) *Output {
+	out := *v.out
+	out.File, out.Filters = in.PcapFile, cfg.filters
+	if v.kept != nil && !v.kept.Cut {
+		var matched int
+		out.Packets, matched = v.kept.Select(cfg.matches, cfg.offset, cfg.limit)
+		out.PacketsPage = result.PageOf(matched, cfg.offset, cfg.limit, len(out.Packets))
+	}
+	return &out
+}
+
+// bytesKept is about what one kept message takes (its Packet record, with
+// its strings, and its key); a pass keeps at most the cache's bound of
+// them.
+const bytesKept = 800
+
+func keptMax(env *analyzer.Env) int { return int(env.Cache.Bound() / bytesKept) }
 
 var _ modkit.Passer = (*Module)(nil)
 

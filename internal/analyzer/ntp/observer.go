@@ -69,6 +69,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
+	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
 
 	byMode                                      [8]int
 	byVersion                                   [8]int
@@ -338,12 +339,21 @@ func (o *observer) maybePage(p *engine.Packet, m *message, e *event) {
 		return
 	}
 	o.analyzed++
-	if !o.cfg.matches(p, m, e.src.Addr(), e.dst.Addr()) {
+	k := keyOf(p, m, e)
+	in := o.cfg.matches(k)
+	if in {
+		o.matched++
+	}
+	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
+	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	o.matched++
-	if idx := o.matched - 1; idx >= o.cfg.offset && idx < o.cfg.offset+o.cfg.limit {
-		o.page = append(o.page, record(p, m, e))
+	rec := record(p, m, e)
+	if onPage {
+		o.page = append(o.page, rec)
+	}
+	if o.kept != nil {
+		o.kept.Add(k, rec)
 	}
 }
 
