@@ -19,6 +19,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -83,6 +84,9 @@ type passValue struct {
 	out  *Output
 	kept *result.Kept[msgKey, Packet]
 }
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *passValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.kept) }
 
 // answer is the output for in (whose config is cfg) from v: its packets
 // list selected from the kept messages when there are any, else v's own.
