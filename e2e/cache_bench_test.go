@@ -18,8 +18,17 @@ var cachedCalls = []struct {
 	tool            string
 	page2, refilter map[string]any
 }{
+	{"analyze_overview", map[string]any{"flows_offset": 10}, map[string]any{"protocol": "udp", "port": 53, "flows_limit": 20}},
 	{"analyze_dns_packets", map[string]any{"offset": 20}, map[string]any{"qtype": "TXT", "limit": 50}},
 	{"analyze_icmp_packets", map[string]any{"offset": 20}, map[string]any{"icmp_type": "echo reply", "limit": 50}},
+	{"analyze_dhcp_packets", map[string]any{"offset": 20}, map[string]any{"message_type": "ACK", "limit": 50}},
+	{"analyze_sip_packets", map[string]any{"offset": 20}, map[string]any{"method": "INVITE", "limit": 50}},
+	{"analyze_http_transactions", map[string]any{"offset": 20}, map[string]any{"method": "POST", "limit": 50}},
+	{"analyze_tls_sessions", map[string]any{"offset": 20}, map[string]any{"version": "TLS 1.3", "limit": 50}},
+	{"analyze_arp_packets", map[string]any{"offset": 20}, map[string]any{"opcode": "reply", "limit": 50}},
+	{"analyze_ntp_packets", map[string]any{"offset": 20}, map[string]any{"mode": "server", "limit": 50}},
+	{"analyze_dhcpv6_packets", map[string]any{"offset": 20}, map[string]any{"msg_type": "REPLY", "limit": 50}},
+	{"analyze_network_devices", map[string]any{"offset": 20}, map[string]any{"protocol": "lldp", "limit": 50}},
 }
 
 // BenchmarkCachedCalls times, over MCP with one server and a real client

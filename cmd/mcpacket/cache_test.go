@@ -71,3 +71,20 @@ func TestCacheBound(t *testing.T) {
 		t.Errorf("cache stats %+v: want hits, evictions (older values making room) and refusals (values over the bound)", st)
 	}
 }
+
+// TestOverviewCache: every page, sort and filter of the overview's lists
+// (and another time profile) is answered from its first pass, as a new
+// pass answers it.
+func TestOverviewCache(t *testing.T) {
+	_, tool := overviewTool(t)
+	for _, name := range []string{"dns-normal.pcap", "tcp-port-scan.pcap", "sip-normal.pcap", "dhcp-normal-lan.pcap", "http-normal.pcap"} {
+		f := pcaptest.GenFile(t, name)
+		t.Run(name, func(t *testing.T) {
+			pcaptest.CheckCache(t, tool, f, `{}`, `{"flows_offset":3,"flows_limit":4}`, `{"findings_limit":2,"findings_offset":1}`,
+				`{"protocols_offset":2,"protocols_limit":5}`, `{"buckets":7,"protocol_series":true}`, `{"conversation_type":"tcp","conversations_sort":"frames","conversations_limit":3,"conversations_offset":1}`,
+				`{"hosts_limit":2,"hosts_offset":1}`, `{"protocol":"udp","flows_sort":"packets"}`, `{"protocol":"tcp","state":"SF","flows_sort":"duration"}`,
+				`{"service":"dns","address":"10.0.0.53"}`, `{"port":53,"flows_sort":"start"}`, `{"service":"none"}`,
+				`{"start_time":"2020-01-01T00:00:00Z","end_time":"2030-01-01T00:00:00Z","flows_limit":100}`, `{"flows_offset":100000}`)
+		})
+	}
+}

@@ -19,6 +19,8 @@ import (
 type CachedPass[V any] struct {
 	Observers []engine.Observer
 	Conclude  func(res *engine.Result) (v V, complete bool)
+	// Err, when set, is why the pass cannot run: RunCached returns it.
+	Err error
 }
 
 // RunCached answers from env.Cache when it holds the value of an earlier
@@ -45,6 +47,9 @@ func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, o
 		}
 	}
 	pass := build(full != "")
+	if pass.Err != nil {
+		return v, false, pass.Err
+	}
 	res, err := runSource(ctx, env, src, ref, opts, pass.Observers...)
 	if err != nil {
 		return v, false, err

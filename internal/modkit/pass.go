@@ -78,6 +78,22 @@ func RunPasses(ctx context.Context, env *analyzer.Env, ref string, passes ...Pas
 // RunPassesWith is RunPasses with engine options (a Tee, say); the passes
 // run concurrently whatever opts.Concurrent says.
 func RunPassesWith(ctx context.Context, env *analyzer.Env, ref string, opts engine.Options, passes ...Pass) (*engine.Result, []Brief, error) {
+	opts.Concurrent = true
+	res, err := Run(ctx, env, ref, opts, PassObservers(passes)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	briefs := make([]Brief, len(passes))
+	for i, p := range passes {
+		briefs[i] = p.Brief(res)
+	}
+	return res, briefs, nil
+}
+
+// PassObservers are the observers of a pass shared by passes: each pass's
+// own, as one unit (engine.Serial) when it has several; the engine runs the
+// units concurrently (engine.Options.Concurrent).
+func PassObservers(passes []Pass) []engine.Observer {
 	var obs []engine.Observer
 	for _, p := range passes {
 		switch o := p.Observers(); len(o) {
@@ -88,16 +104,7 @@ func RunPassesWith(ctx context.Context, env *analyzer.Env, ref string, opts engi
 			obs = append(obs, engine.Serial(o...))
 		}
 	}
-	opts.Concurrent = true
-	res, err := Run(ctx, env, ref, opts, obs...)
-	if err != nil {
-		return nil, nil, err
-	}
-	briefs := make([]Brief, len(passes))
-	for i, p := range passes {
-		briefs[i] = p.Brief(res)
-	}
-	return res, briefs, nil
+	return obs
 }
 
 // Passes returns a shared-pass analysis for every module of reg that can

@@ -167,27 +167,53 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	own := newOwnPass(env, m.opts)
-	defer own.stop()
-	passes := []modkit.Pass{own}
-	var ran []modkit.Passer
-	for _, pm := range m.opts.Modules {
-		p, err := pm.NewPass(env)
-		if err != nil {
-			return nil, fmt.Errorf("module %s: %w", pm.Name(), err)
-		}
-		passes = append(passes, p)
-		ran = append(ran, pm)
+	// Every argument selects from the pass (the lists' pages, sorts and
+	// filters, the time profile's buckets); the modules and table bounds
+	// shape it.
+	names := make([]string, len(m.opts.Modules))
+	for i, pm := range m.opts.Modules {
+		names[i] = pm.Name()
 	}
-	res, briefs, err := modkit.RunPasses(ctx, env, in.PcapFile, passes...)
+	key := fmt.Sprintf("analyze_overview modules %v flows %d conversations %d hosts %d", names, m.opts.MaxFlows, m.opts.MaxConversations, m.opts.MaxHosts)
+	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(bool) modkit.CachedPass[*passValue] {
+		own := newOwnPass(env, m.opts)
+		passes := []modkit.Pass{own}
+		var ran []modkit.Passer
+		for _, pm := range m.opts.Modules {
+			p, err := pm.NewPass(env)
+			if err != nil {
+				own.stop()
+				return modkit.CachedPass[*passValue]{Err: fmt.Errorf("module %s: %w", pm.Name(), err)}
+			}
+			passes = append(passes, p)
+			ran = append(ran, pm)
+		}
+		return modkit.CachedPass[*passValue]{Observers: modkit.PassObservers(passes), Conclude: func(res *engine.Result) (*passValue, bool) {
+			own.stop() // (the engine flushed it; no fact is left)
+			briefs := make([]modkit.Brief, len(passes))
+			for i, p := range passes {
+				briefs[i] = p.Brief(res)
+			}
+			return &passValue{obs: own.obs, res: res, ran: ran, briefs: briefs[1:]}, true
+		}}
+	})
 	if err != nil {
 		return nil, err
 	}
-	own.stop() // (the engine flushed it; no fact is left)
-	out := build(a, own.obs, res, ran, briefs[1:], m.opts)
+	out := build(a, v.obs, v.res, v.ran, v.briefs, m.opts)
 	out.File = in.PcapFile
 	fitBudget(out, a)
 	return out, nil
+}
+
+// passValue is what the pass leaves for the result cache: the overview's
+// tables and every module's brief, from which build makes the answer to
+// any arguments (it reads them and changes nothing).
+type passValue struct {
+	obs    *observer
+	res    *engine.Result
+	ran    []modkit.Passer
+	briefs []modkit.Brief
 }
 
 // ownPass runs the overview's observer in the shared pass, its tables
