@@ -2,6 +2,8 @@ package tcp
 
 import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -80,6 +82,9 @@ type connsValue struct {
 	kept *result.Kept[struct{}, *keptConn]
 }
 
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *connsValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.kept) }
+
 // answer is the output for in (with its filter f and page) from v: the
 // connections sorted, paged and detailed from the kept ones when there are
 // any, else v's own.
@@ -147,6 +152,9 @@ type anomaliesValue struct {
 	segs *result.Kept[segKey, keptSegment]
 }
 
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *anomaliesValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.segs) }
+
 // answer is the output for in (with its filters f and sf and page) from v:
 // the segments selected from the kept ones when there are any, else v's
 // own.
@@ -168,6 +176,11 @@ type retransValue struct {
 	segs  *result.Kept[segKey, keptSegment]
 }
 
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *retransValue) CacheSize() int64 {
+	return rescache.SizeOf(v.out) + modkit.KeptSize(v.conns) + modkit.KeptSize(v.segs)
+}
+
 // answer is the output for in (with its filter f and pages) from v: both
 // lists paged from the kept ones when there are any, else v's own.
 func (v *retransValue) answer(in RetransmissionsInput, f *connFilter, offset, limit, segOffset, segLimit int) *RetransmissionsOutput {
@@ -186,6 +199,9 @@ type flowValue struct {
 	out     *FlowOutput
 	clients *result.Kept[struct{}, FlowClient]
 }
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *flowValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.clients) }
 
 // answer is the output for in (with its filter f and page) from v: the
 // clients paged from the kept ones when there are any, else v's own.
