@@ -173,49 +173,6 @@ func (f *connFilter) matches(v *view) bool {
 	return true
 }
 
-// key is what the filter's selection depends on, for the result cache's
-// key: every count, summary and finding of a call is over the connections
-// the filter selects (and server_ip and server_port orient them), so each
-// filter is an analysis of its own, not a selection from a shared one.
-func (f *connFilter) key() string {
-	return fmt.Sprintf("server %s port %d client %s from %d to %d state %q", f.serverIP, f.serverPort, f.clientIP, f.start, f.end, f.state)
-}
-
-// segKey is what analyze_tcp_anomalies' segment filters test of a flagged
-// segment.
-type segKey struct {
-	flags  aflag
-	stream int32
-}
-
-func (e *event) key() segKey { return segKey{flags: e.flags, stream: e.stream} }
-
-// segFilter selects the flagged segments listed by analyze_tcp_anomalies:
-// those with the analysis flag (any when 0) of the stream (any when nil).
-// It selects only: the statistics and findings cover every segment.
-type segFilter struct {
-	flag   aflag
-	stream *int
-}
-
-func newSegFilter(in AnomaliesInput) (segFilter, error) {
-	sf := segFilter{stream: in.Stream}
-	if s := strings.ToLower(strings.TrimSpace(in.AnalysisFlag)); s != "" {
-		var ok bool
-		if sf.flag, ok = parseFlag(s); !ok {
-			return sf, fmt.Errorf("analysis_flag %q is not a Wireshark TCP analysis flag; use one of %s", s, strings.Join(flagNames[:], ", "))
-		}
-		if sf.flag == aRetransmission {
-			sf.flag = anyRetransmission // as tcp.analysis.retransmission matches
-		}
-	}
-	return sf, nil
-}
-
-func (sf segFilter) matches(k segKey) bool {
-	return (sf.flag == 0 || k.flags&sf.flag != 0) && (sf.stream == nil || int(k.stream) == *sf.stream)
-}
-
 // sortKeys are the orders of the connections list.
 var sortKeys = []string{"stream", "bytes", "packets", "retransmissions", "duration"}
 

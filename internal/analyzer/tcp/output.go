@@ -317,36 +317,24 @@ func (r *results) summary() Summary {
 	return s
 }
 
-// connOrder is what sort_by orders a connection by.
-type connOrder struct{ bytes, packets, retrans, duration int64 }
-
-func (v *view) order() connOrder {
-	return connOrder{bytes: v.bytes(), packets: int64(v.packets()), retrans: int64(v.retrans()), duration: v.duration()}
-}
-
-// by is the value of sort_by s (0 for stream, which keeps stream order).
-func (o connOrder) by(s string) int64 {
-	switch s {
-	case "bytes":
-		return o.bytes
-	case "packets":
-		return o.packets
-	case "retransmissions":
-		return o.retrans
-	case "duration":
-		return o.duration
+// sortViews orders views for the connections list.
+func sortViews(vs []*view, by string) []*view {
+	out := slices.Clone(vs)
+	key := func(v *view) int64 {
+		switch by {
+		case "bytes":
+			return v.bytes()
+		case "packets":
+			return int64(v.packets())
+		case "retransmissions":
+			return int64(v.retrans())
+		case "duration":
+			return v.duration()
+		}
+		return 0
 	}
-	return 0
-}
-
-// sortConns orders connections, given in stream order, for the connections
-// list: a copy of cs, largest first by sort_by, ties in stream order. A
-// fresh pass sorts its views with it and the result cache its kept
-// connections, so both give the same order.
-func sortConns[T any](cs []T, by string, order func(T) connOrder) []T {
-	out := slices.Clone(cs)
 	if by != "stream" {
-		sort.SliceStable(out, func(i, j int) bool { return order(out[i]).by(by) > order(out[j]).by(by) })
+		sort.SliceStable(out, func(i, j int) bool { return key(out[i]) > key(out[j]) })
 	}
 	return out
 }
@@ -371,30 +359,16 @@ func (r *results) segments(keep func(e *event) bool) []*event {
 	return out
 }
 
-// segEnds is what listing a flagged segment needs of its connection: its
-// two ends (the first is the one that sent the first packet) and the
-// index of the server's.
-type segEnds struct {
-	ends [2]netip.AddrPort
-	sv   int
-}
-
-func (v *view) segEnds() segEnds { return segEnds{ends: [2]netip.AddrPort{v.c.a, v.c.b}, sv: v.sv} }
-
 func (r *results) flagged(e *event) FlaggedSegment {
-	s := r.match[int(e.stream)].segEnds()
-	return e.flagged(&s)
-}
-
-// flagged lists e, a segment of the connection whose ends are s.
-func (e *event) flagged(s *segEnds) FlaggedSegment {
+	v := r.match[int(e.stream)]
+	ends := [2]netip.AddrPort{v.c.a, v.c.b}
 	d := int(e.dir)
 	dir := "client_to_server"
-	if d == s.sv {
+	if d == v.sv {
 		dir = "server_to_client"
 	}
 	return FlaggedSegment{PacketNumber: int(e.frame), Timestamp: result.FormatTime(nsTime(e.ts)), Stream: int(e.stream),
-		Src: s.ends[d].String(), Dst: s.ends[1-d].String(), Direction: dir, TCPFlags: tcpFlagString(e.tcp), Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
+		Src: ends[d].String(), Dst: ends[1-d].String(), Direction: dir, TCPFlags: tcpFlagString(e.tcp), Flags: e.flags.names(), Seq: e.relSeq, Len: e.seglen}
 }
 
 func pageFlagged(r *results, evs []*event, offset, limit int) ([]FlaggedSegment, result.Page) {

@@ -127,11 +127,7 @@ func (r *results) patterns(s *AnomalyStatistics, th analyzer.Thresholds) ([]Patt
 	return ps, sum
 }
 
-// retransmissionsOutput is analyze_tcp_retransmissions' output without its
-// lists, and the lists whole for the caller to page: the connections with
-// retransmissions, most first, and the retransmitted segments in capture
-// order.
-func (r *results) retransmissionsOutput(file string, threshold float64) (*RetransmissionsOutput, []ConnRetrans, []*event) {
+func (r *results) retransmissionsOutput(file string, threshold float64, offset, limit, segOffset, segLimit int) *RetransmissionsOutput {
 	out := &RetransmissionsOutput{File: file, Threshold: threshold, Filter: r.f.echo, Breakdown: map[string]int{}}
 	var counts [numFlags]int
 	var rows []ConnRetrans
@@ -170,15 +166,16 @@ func (r *results) retransmissionsOutput(file string, threshold float64) (*Retran
 	out.RetransmissionRate = round3(ratio(out.TotalRetransmissions, out.TotalPackets))
 	out.ExceedsThreshold = ratio(out.TotalRetransmissions, out.TotalPackets) > threshold
 	slices.SortStableFunc(rows, func(a, b ConnRetrans) int { return cmp.Compare(b.RetransCount, a.RetransCount) })
-	return out, rows, r.segments(func(e *event) bool { return e.flags&anyRetransmission != 0 })
+	out.ByConnection, out.ByConnectionPage = result.Paginate(rows, offset, limit)
+	evs := r.segments(func(e *event) bool { return e.flags&anyRetransmission != 0 })
+	out.Segments, out.SegmentsPage = pageFlagged(r, evs, segOffset, segLimit)
+	return out
 }
 
 // flagIndex is the bit number of a single flag.
 func flagIndex(f aflag) int { return bits.TrailingZeros16(uint16(f)) }
 
-// flowOutput is analyze_traffic_flow's output without its clients, and
-// the clients whole (most bytes first) for the caller to page.
-func (r *results) flowOutput(in FlowInput) (*FlowOutput, []FlowClient) {
+func (r *results) flowOutput(in FlowInput, offset, limit int) *FlowOutput {
 	out := &FlowOutput{File: in.PcapFile, Filter: r.f.echo}
 	port := "any"
 	if r.f.serverPort != 0 {
@@ -220,6 +217,7 @@ func (r *results) flowOutput(in FlowInput) (*FlowOutput, []FlowClient) {
 		list = append(list, *clients[a])
 	}
 	slices.SortStableFunc(list, func(a, b FlowClient) int { return cmp.Compare(b.BytesSent+b.BytesRecv, a.BytesSent+a.BytesRecv) })
+	out.Clients, out.ClientsPage = result.Paginate(list, offset, limit)
 
 	an := &out.Analysis
 	if s2c.ByteCount > 0 {
@@ -244,8 +242,8 @@ func (r *results) flowOutput(in FlowInput) (*FlowOutput, []FlowClient) {
 	default:
 		an.DataFlowDirection = "balanced"
 	}
-	an.Interpretation = interpret(out, len(list))
-	return out, list
+	an.Interpretation = interpret(out)
+	return out
 }
 
 func addDir(d *FlowDirection, st *dirStats, counts *[numFlags]int) {
@@ -262,15 +260,14 @@ func addDir(d *FlowDirection, st *dirStats, counts *[numFlags]int) {
 	}
 }
 
-// interpret states what the flow counts show, without diagnosing; the
-// server had that many clients.
-func interpret(o *FlowOutput, clients int) string {
+// interpret states what the flow counts show, without diagnosing.
+func interpret(o *FlowOutput) string {
 	c2s, s2c := o.ClientToServer, o.ServerToClient
 	if o.Connections.Total == 0 {
 		return fmt.Sprintf("No TCP connections with %s were found.", o.Server)
 	}
 	text := fmt.Sprintf("%d connection(s) with %s from %d client(s). Clients sent %d segments (%d payload bytes); the server sent %d segments (%d payload bytes).",
-		o.Connections.Total, o.Server, clients, c2s.PacketCount, c2s.PayloadBytes, s2c.PacketCount, s2c.PayloadBytes)
+		o.Connections.Total, o.Server, o.ClientsPage.Total, c2s.PacketCount, c2s.PayloadBytes, s2c.PacketCount, s2c.PayloadBytes)
 	switch o.Analysis.DataFlowDirection {
 	case "server_heavy":
 		text += " Most payload flowed from the server to its clients."

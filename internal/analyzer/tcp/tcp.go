@@ -27,8 +27,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -92,23 +90,37 @@ func (m *Module) Tools() []analyzer.Tool {
 	}
 }
 
-// pass answers a call from the result cache when it holds the value of an
-// earlier pass over the capture with the same key (the tool and its
-// analysis arguments), else runs the engine once over the capture, with
-// the detectors at the thresholds th, and concludes it with the
-// connections f selects (see modkit.RunCached). conclude makes the call's
-// value, and when keep is set also keeps what any page and selection of
-// the tool needs; it reports whether it could keep all of that.
-func pass[V any](ctx context.Context, env *analyzer.Env, m *Module, ref, key string, th analyzer.Thresholds, f *connFilter,
-	conclude func(obs *observer, r *results, res *engine.Result, keep bool) (V, bool)) (V, error) {
-	key = fmt.Sprintf("%s %s max-connections %d", key, f.key(), m.opts.MaxConnections)
-	v, _, err := modkit.RunCached(ctx, env, ref, key, engine.Options{}, func(keep bool) modkit.CachedPass[V] {
+// pass runs the engine once over the capture, with the detectors at the
+// thresholds th, unless the result cache holds such a pass already (see
+// modkit.RunCached). The four tools share it: each concludes from the
+// observer's tables (every connection, whatever the filters) without
+// changing them, so one pass answers any tool, filter and page.
+func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*observer, *engine.Result, error) {
+	thj, _ := json.Marshal(th)
+	key := fmt.Sprintf("tcp thresholds %s max-connections %d", thj, m.opts.MaxConnections)
+	p, _, err := modkit.RunCached(ctx, env, ref, key, engine.Options{}, func(bool) modkit.CachedPass[*tcpPass] {
 		obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, th)
-		return modkit.CachedPass[V]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (V, bool) {
-			return conclude(obs, newResults(obs, f), res, keep)
+		return modkit.CachedPass[*tcpPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tcpPass, bool) {
+			return &tcpPass{obs: obs, res: res}, true
 		}}
 	})
-	return v, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.obs, p.res, nil
+}
+
+// tcpPass is a pass the result cache keeps: its observer's tables and the
+// engine's result.
+type tcpPass struct {
+	obs *observer
+	res *engine.Result
+}
+
+// CacheSize estimates what p holds from its tables' sizes (the bytes per
+// entry the state budget counts).
+func (p *tcpPass) CacheSize() int64 {
+	return int64(len(p.obs.t.conns))*bytesConn + int64(cap(p.obs.events))*bytesEvent + 64<<10
 }
 
 func (m *Module) connections(ctx context.Context, env *analyzer.Env, in ConnectionsInput) (*ConnectionsOutput, error) {
@@ -132,32 +144,26 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if err != nil {
 		return nil, err
 	}
-	v, err := pass(ctx, env, m, in.PcapFile, "analyze_tcp_connections", defaultThresholds(), f, func(obs *observer, r *results, res *engine.Result, keep bool) (*connsValue, bool) {
-		out := &ConnectionsOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), TotalPackets: res.Packets,
-			TCPPacketsFound: r.packets(), Filter: f.echo, Summary: r.summary(), Warnings: r.warnings(modkit.Warnings(res, true))}
-		if len(r.views) == 0 {
-			out.Message = "No TCP connections found"
-			if f.active() {
-				out.Message = "No TCP connections match the filters"
-			}
-		}
-		views, pg := result.Paginate(sortConns(r.views, sortBy, (*view).order), offset, limit)
-		out.Connections = make([]Connection, len(views))
-		for i, v := range views {
-			out.Connections[i] = v.record(in.Detailed)
-		}
-		out.Page = pg
-		out.Issues = issues(obs.run.Conclude(r))
-		cv := &connsValue{out: out}
-		if keep {
-			cv.kept = keepConns(r.views, keptMax(env, bytesKeptConn))
-		}
-		return cv, cv.kept != nil && !cv.kept.Cut
-	})
+	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
-	out := v.answer(in, f, offset, limit)
+	r := newResults(obs, f)
+	out := &ConnectionsOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), TotalPackets: res.Packets,
+		TCPPacketsFound: r.packets(), Filter: f.echo, Summary: r.summary(), Warnings: r.warnings(modkit.Warnings(res, true))}
+	if len(r.views) == 0 {
+		out.Message = "No TCP connections found"
+		if f.active() {
+			out.Message = "No TCP connections match the filters"
+		}
+	}
+	views, pg := result.Paginate(sortViews(r.views, sortBy), offset, limit)
+	out.Connections = make([]Connection, len(views))
+	for i, v := range views {
+		out.Connections[i] = v.record(in.Detailed)
+	}
+	out.Page = pg
+	out.Issues = issues(obs.run.Conclude(r))
 	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, fixed) })
 	return out, nil
 }
@@ -167,40 +173,41 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 	if err != nil {
 		return nil, err
 	}
-	sf, err := newSegFilter(in)
-	if err != nil {
-		return nil, err
+	var flag aflag
+	if s := strings.ToLower(strings.TrimSpace(in.AnalysisFlag)); s != "" {
+		var ok bool
+		if flag, ok = parseFlag(s); !ok {
+			return nil, fmt.Errorf("analysis_flag %q is not a Wireshark TCP analysis flag; use one of %s", s, strings.Join(flagNames[:], ", "))
+		}
+		if flag == aRetransmission {
+			flag = anyRetransmission // as tcp.analysis.retransmission matches
+		}
 	}
 	offset, limit, fixed, err := result.Paging("offset", "limit", in.Offset, in.Limit, DefaultLimit, MaxLimit)
 	if err != nil {
 		return nil, err
 	}
-	th, _ := json.Marshal(in.Thresholds)
-	v, err := pass(ctx, env, m, in.PcapFile, "analyze_tcp_anomalies "+string(th), in.Thresholds, f, func(obs *observer, r *results, res *engine.Result, keep bool) (*anomaliesValue, bool) {
-		out := &AnomaliesOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), Filter: f.echo,
-			Statistics: r.anomalyStatistics(), Anomalies: obs.run.Conclude(r), Thresholds: thresholdsOutput(in.Thresholds), Warnings: r.warnings(modkit.Warnings(res, true))}
-		out.Patterns, out.Summary = r.patterns(&out.Statistics, in.Thresholds)
-		var counts [numFlags]int
-		for _, v := range r.views {
-			for d := range v.c.f {
-				for i, n := range v.c.f[d].st.flagCounts {
-					counts[i] += n
-				}
-			}
-		}
-		out.AnalysisCounts = analysisCounts(&counts, true)
-		evs := r.segments(func(e *event) bool { return sf.matches(e.key()) })
-		out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
-		av := &anomaliesValue{out: out}
-		if keep {
-			av.segs = r.keepSegments(r.segments(func(*event) bool { return true }), keptMax(env, bytesKeptSegment))
-		}
-		return av, av.segs != nil && !av.segs.Cut
-	})
+	obs, res, err := m.pass(ctx, env, in.PcapFile, in.Thresholds)
 	if err != nil {
 		return nil, err
 	}
-	out := v.answer(in, f, sf, offset, limit)
+	r := newResults(obs, f)
+	out := &AnomaliesOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), Filter: f.echo,
+		Statistics: r.anomalyStatistics(), Anomalies: obs.run.Conclude(r), Thresholds: thresholdsOutput(in.Thresholds), Warnings: r.warnings(modkit.Warnings(res, true))}
+	out.Patterns, out.Summary = r.patterns(&out.Statistics, in.Thresholds)
+	var counts [numFlags]int
+	for _, v := range r.views {
+		for d := range v.c.f {
+			for i, n := range v.c.f[d].st.flagCounts {
+				counts[i] += n
+			}
+		}
+	}
+	out.AnalysisCounts = analysisCounts(&counts, true)
+	evs := r.segments(func(e *event) bool {
+		return (flag == 0 || e.flags&flag != 0) && (in.Stream == nil || int(e.stream) == *in.Stream)
+	})
+	out.Segments, out.SegmentsPage = pageFlagged(r, evs, offset, limit)
 	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, fixed) })
 	return out, nil
 }
@@ -225,30 +232,14 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
-	// The threshold counts the connections above it and decides
-	// exceeds_threshold: an analysis argument.
-	key := "analyze_tcp_retransmissions threshold " + strconv.FormatFloat(threshold, 'g', -1, 64)
-	v, err := pass(ctx, env, m, in.PcapFile, key, defaultThresholds(), f, func(_ *observer, r *results, res *engine.Result, keep bool) (*retransValue, bool) {
-		out, rows, evs := r.retransmissionsOutput(in.PcapFile, threshold)
-		out.ByConnection, out.ByConnectionPage = result.Paginate(rows, offset, limit)
-		out.Segments, out.SegmentsPage = pageFlagged(r, evs, segOffset, segLimit)
-		out.AnalysisTimestamp = result.FormatTime(env.Clock())
-		out.Warnings = r.warnings(modkit.Warnings(res, true))
-		rv := &retransValue{out: out}
-		if keep {
-			// The call's page is a slice of rows, whose whole array the
-			// cached value would hold beside the kept copy: the page gets
-			// an array of its own.
-			out.ByConnection = slices.Clone(out.ByConnection)
-			rv.conns = keepList(rows, keptMax(env, bytesKeptRetrans))
-			rv.segs = r.keepSegments(evs, keptMax(env, bytesKeptSegment))
-		}
-		return rv, keep && !rv.conns.Cut && !rv.segs.Cut
-	})
+	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
-	out := v.answer(in, f, offset, limit, segOffset, segLimit)
+	r := newResults(obs, f)
+	out := r.retransmissionsOutput(in.PcapFile, threshold, offset, limit, segOffset, segLimit)
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	out.Warnings = r.warnings(modkit.Warnings(res, true))
 	result.FitBudget(out, ResponseBudget,
 		func() bool { return result.Halve(&out.Segments, &out.SegmentsPage, segFixed) },
 		func() bool { return result.Halve(&out.ByConnection, &out.ByConnectionPage, fixed) })
@@ -267,22 +258,14 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	if err != nil {
 		return nil, err
 	}
-	v, err := pass(ctx, env, m, in.PcapFile, "analyze_traffic_flow", defaultThresholds(), f, func(_ *observer, r *results, res *engine.Result, keep bool) (*flowValue, bool) {
-		out, clients := r.flowOutput(in)
-		out.Clients, out.ClientsPage = result.Paginate(clients, offset, limit)
-		out.AnalysisTimestamp = result.FormatTime(env.Clock())
-		out.Warnings = r.warnings(modkit.Warnings(res, true))
-		fv := &flowValue{out: out}
-		if keep {
-			out.Clients = slices.Clone(out.Clients) // as for the retransmissions' connections
-			fv.clients = keepList(clients, keptMax(env, bytesKeptClient))
-		}
-		return fv, fv.clients != nil && !fv.clients.Cut
-	})
+	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
-	out := v.answer(in, f, offset, limit)
+	r := newResults(obs, f)
+	out := r.flowOutput(in, offset, limit)
+	out.AnalysisTimestamp = result.FormatTime(env.Clock())
+	out.Warnings = r.warnings(modkit.Warnings(res, true))
 	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Clients, &out.ClientsPage, fixed) })
 	return out, nil
 }
