@@ -24,9 +24,10 @@ var detectors = analyzer.Detectors[*session, *observer]{
 	malformedTLS,
 }
 
-// findings runs the detectors over the sessions kept.
-func (o *observer) findings() []result.Finding {
-	return detectors.Start(o.cfg.th).Conclude(o)
+// findings runs the detectors, at the thresholds th, over the sessions
+// kept.
+func (o *observer) findings(th analyzer.Thresholds) []result.Finding {
+	return detectors.Start(th).Conclude(o)
 }
 
 // byServer groups matching sessions by server address, in order of first

@@ -74,10 +74,12 @@ func (o *observer) summary() Summary {
 	return sm
 }
 
-// output builds the tool's result.
-func (o *observer) output(in Input, res *engine.Result, warnings []string) *Output {
-	cfg := o.cfg
-	out := &Output{File: in.PcapFile, TotalPacketsInFile: res.Packets, Warnings: warnings, Summary: o.summary(), Anomalies: o.findings(),
+// output builds the tool's result for a call's configuration cfg (its
+// filters, pages and thresholds; the tables' bounds are the observer's).
+// It reads the observer and changes nothing, so one pass (the result
+// cache's) serves any number of calls, at once.
+func (o *observer) output(cfg *config, in Input, res *engine.Result, warnings []string) *Output {
+	out := &Output{File: in.PcapFile, TotalPacketsInFile: res.Packets, Warnings: warnings, Summary: o.summary(), Anomalies: o.findings(cfg.th),
 		Filters: cfg.filters, Thresholds: cfg.th}
 	if len(o.sessions) == 0 {
 		out.Message = "No TLS or QUIC handshakes found in the capture"
@@ -98,19 +100,19 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d certificates past the state budget were not kept for listing", o.certsDropped))
 	}
 
-	matched, certs := o.selection()
+	matched, certs := o.selection(cfg)
 	out.Top, out.Fingerprints = o.aggregates(matched)
-	out.Sessions, out.SessionsPage = o.presentSessions(matched, cfg.offset, cfg.limit)
+	out.Sessions, out.SessionsPage = o.presentSessions(matched, cfg.offset, cfg.limit, cfg.listCiphers)
 	out.Certificates, out.CertificatesPage = o.presentCerts(certs, cfg.certOffset, cfg.certLimit)
 	return out
 }
 
-// selection is the sessions that match the filters, in order of start,
+// selection is the sessions that match cfg's filters, in order of start,
 // and their distinct certificates, in order of first appearance.
-func (o *observer) selection() ([]*session, []*certInfo) {
+func (o *observer) selection(cfg *config) ([]*session, []*certInfo) {
 	var matched []*session
 	for _, s := range o.sessions {
-		if o.cfg.matches(s) {
+		if cfg.matches(s) {
 			matched = append(matched, s)
 		}
 	}
@@ -128,11 +130,11 @@ func (o *observer) selection() ([]*session, []*certInfo) {
 }
 
 // presentSessions renders the page of ss from offset, at most limit.
-func (o *observer) presentSessions(ss []*session, offset, limit int) ([]Session, result.Page) {
+func (o *observer) presentSessions(ss []*session, offset, limit int, listCiphers bool) ([]Session, result.Page) {
 	page, pg := result.Paginate(ss, offset, limit)
 	out := make([]Session, 0, len(page))
 	for _, s := range page {
-		out = append(out, s.present(o.cfg.listCiphers))
+		out = append(out, s.present(listCiphers))
 	}
 	return out, pg
 }

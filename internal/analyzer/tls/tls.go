@@ -19,15 +19,11 @@ package tls
 
 import (
 	"context"
-	"encoding/json"
-	"net/netip"
-	"slices"
-	"time"
+	"fmt"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
-	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -66,107 +62,38 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, cacheKey(cfg, m.opts), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	// What the observer keeps depends only on the tables' bounds: every
+	// filter, page, presentation and threshold applies to its tables when
+	// the answer is built, so one pass answers them all.
+	key := fmt.Sprintf("analyze_tls_sessions bounds %+v", cfg.lim)
+	p, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(bool) modkit.CachedPass[*tlsPass] {
 		obs := newObserver(cfg)
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
-			out := obs.output(in, res, modkit.Warnings(res, true))
-			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			v := &passValue{out: out}
-			if keep {
-				v.kept = v.keep(obs, env.Cache.Bound())
-			}
-			return v, v.kept
+		return modkit.CachedPass[*tlsPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tlsPass, bool) {
+			return &tlsPass{obs: obs, res: res, at: result.FormatTime(env.Clock())}, true
 		}}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := v.answer(in, cfg)
+	out := p.obs.output(cfg, in, p.res, modkit.Warnings(p.res, true))
+	out.AnalysisTimestamp = p.at
 	fitBudget(out, cfg)
 	return out, nil
 }
 
-// cacheKey names what shapes the analysis for the result cache: the tool,
-// list_ciphers (it changes the session objects), the thresholds, the
-// module's limit and the filters. The filters are in it because they
-// choose the sessions the top lists and fingerprints count, not only the
-// sessions and certificates listed; only the paging arguments are left
-// out, so one pass answers every page of its filters.
-func cacheKey(cfg *config, opts Options) string {
-	b, _ := json.Marshal(struct {
-		ListCiphers            bool
-		SNI, JA3, JA4, Version string
-		ServerIP, ClientIP     netip.Addr
-		Start, End             time.Time
-		MaxSessions            int
-		Thresholds             analyzer.Thresholds
-	}{cfg.listCiphers, cfg.sni, cfg.ja3, cfg.ja4, cfg.version, cfg.serverIP, cfg.clientIP, cfg.when.Start.UTC(), cfg.when.End.UTC(), opts.MaxSessions, cfg.th})
-	return "analyze_tls_sessions " + string(b)
+// tlsPass is a pass the result cache keeps: the observer's tables, the
+// engine's result and when the pass ran.
+type tlsPass struct {
+	obs *observer
+	res *engine.Result
+	at  string
 }
 
-// passValue is what a pass leaves for the result cache: the output of the
-// call that made it and, when it was made to be cached (kept), every
-// session and certificate of its filters, presented.
-type passValue struct {
-	out      *Output
-	kept     bool
-	sessions []Session
-	certs    []Certificate
+// CacheSize estimates what p holds: its sessions and certificates at the
+// bytes per entry the state budget counts, and a little for the rest.
+func (p *tlsPass) CacheSize() int64 {
+	return int64(len(p.obs.sessions))*bytesSession + int64(len(p.obs.certs))*bytesCert + 64<<10
 }
-
-// CacheSize estimates what v holds, for the cache's bound.
-func (v *passValue) CacheSize() int64 {
-	return rescache.SizeOf(v.out) + modkit.SliceSize(v.sessions) + modkit.SliceSize(v.certs)
-}
-
-// keep presents every matching session and certificate of obs into v,
-// unless either list would take more than half of bound (by the
-// bytes-per-item estimates); it reports whether it kept them.
-func (v *passValue) keep(obs *observer, bound int64) bool {
-	matched, certs := obs.selection()
-	if int64(len(matched)) > bound/2/bytesKeptSession(obs.cfg) || int64(len(certs)) > bound/2/bytesKeptCert {
-		return false
-	}
-	v.sessions, _ = obs.presentSessions(matched, 0, len(matched))
-	v.certs, _ = obs.presentCerts(certs, 0, len(certs))
-	return true
-}
-
-// answer is the output for in (whose config is cfg) from v: its pages of
-// sessions and certificates cut anew from the kept lists when there are
-// any, else v's own. v is not changed: a cached value serves later calls.
-func (v *passValue) answer(in Input, cfg *config) *Output {
-	out := *v.out
-	out.File, out.Filters = in.PcapFile, cfg.filters
-	if v.kept {
-		out.Sessions, out.SessionsPage = pageOf(v.sessions, cfg.offset, cfg.limit)
-		out.Certificates, out.CertificatesPage = pageOf(v.certs, cfg.certOffset, cfg.certLimit)
-	}
-	return &out
-}
-
-// pageOf is the page of a kept list from offset, at most limit, in a
-// slice of its own.
-func pageOf[T any](items []T, offset, limit int) ([]T, result.Page) {
-	page, pg := result.Paginate(items, offset, limit)
-	return slices.Clone(page), pg
-}
-
-// bytesKeptSession is about what one kept session takes (its Session
-// record with its strings and lists): 960 to 1180 bytes measured
-// (rescache.SizeOf) on the generated captures, up to 2110 with
-// list_ciphers, which browsers' longer cipher and extension lists exceed.
-func bytesKeptSession(cfg *config) int64 {
-	if cfg.listCiphers {
-		return 2500
-	}
-	return 1300
-}
-
-// bytesKeptCert is about what one kept certificate takes: 580 to 620 bytes
-// measured on the generated captures, whose certificates have few names; a
-// public site's has up to 60 SANs and longer subjects.
-const bytesKeptCert = 2000
 
 var _ modkit.Passer = (*Module)(nil)
 
@@ -185,6 +112,6 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
 		sm := obs.summary()
-		return modkit.Brief{Module: m.Name(), Summary: &sm, Findings: obs.findings()}
+		return modkit.Brief{Module: m.Name(), Summary: &sm, Findings: obs.findings(cfg.th)}
 	}}, nil
 }
