@@ -15,20 +15,24 @@ import (
 // and refines. The filters select what the 1M bench-gen capture (seed 1)
 // holds.
 var cachedCalls = []struct {
-	tool            string
-	page2, refilter map[string]any
+	tool                   string
+	page2, refilter, first map[string]any // first: arguments of all three calls
 }{
-	{"analyze_overview", map[string]any{"flows_offset": 10}, map[string]any{"protocol": "udp", "port": 53, "flows_limit": 20}},
-	{"analyze_dns_packets", map[string]any{"offset": 20}, map[string]any{"qtype": "TXT", "limit": 50}},
-	{"analyze_icmp_packets", map[string]any{"offset": 20}, map[string]any{"icmp_type": "echo reply", "limit": 50}},
-	{"analyze_dhcp_packets", map[string]any{"offset": 20}, map[string]any{"message_type": "ACK", "limit": 50}},
-	{"analyze_sip_packets", map[string]any{"offset": 20}, map[string]any{"method": "INVITE", "limit": 50}},
-	{"analyze_http_transactions", map[string]any{"offset": 20}, map[string]any{"method": "POST", "limit": 50}},
-	{"analyze_tls_sessions", map[string]any{"offset": 20}, map[string]any{"version": "TLS 1.3", "limit": 50}},
-	{"analyze_arp_packets", map[string]any{"offset": 20}, map[string]any{"opcode": "reply", "limit": 50}},
-	{"analyze_ntp_packets", map[string]any{"offset": 20}, map[string]any{"mode": "server", "limit": 50}},
-	{"analyze_dhcpv6_packets", map[string]any{"offset": 20}, map[string]any{"msg_type": "REPLY", "limit": 50}},
-	{"analyze_network_devices", map[string]any{"offset": 20}, map[string]any{"protocol": "lldp", "limit": 50}},
+	{"analyze_overview", map[string]any{"flows_offset": 10}, map[string]any{"protocol": "udp", "port": 53, "flows_limit": 20}, nil},
+	{"analyze_dns_packets", map[string]any{"offset": 20}, map[string]any{"qtype": "TXT", "limit": 50}, nil},
+	{"analyze_icmp_packets", map[string]any{"offset": 20}, map[string]any{"icmp_type": "echo reply", "limit": 50}, nil},
+	{"analyze_dhcp_packets", map[string]any{"offset": 20}, map[string]any{"message_type": "ACK", "limit": 50}, nil},
+	{"analyze_sip_packets", map[string]any{"offset": 20}, map[string]any{"method": "INVITE", "limit": 50}, nil},
+	{"analyze_http_transactions", map[string]any{"offset": 20}, map[string]any{"method": "POST", "limit": 50}, nil},
+	{"analyze_tls_sessions", map[string]any{"offset": 20}, map[string]any{"version": "TLS 1.3", "limit": 50}, nil},
+	{"analyze_arp_packets", map[string]any{"offset": 20}, map[string]any{"opcode": "reply", "limit": 50}, nil},
+	{"analyze_ntp_packets", map[string]any{"offset": 20}, map[string]any{"mode": "server", "limit": 50}, nil},
+	{"analyze_dhcpv6_packets", map[string]any{"offset": 20}, map[string]any{"msg_type": "REPLY", "limit": 50}, nil},
+	{"analyze_network_devices", map[string]any{"offset": 20}, map[string]any{"protocol": "lldp", "limit": 50}, nil},
+	{"analyze_tcp_connections", map[string]any{"offset": 20}, map[string]any{"state": "reset", "sort_by": "bytes"}, nil},
+	{"analyze_tcp_anomalies", map[string]any{"offset": 20}, map[string]any{"analysis_flag": "retransmission", "limit": 50}, nil},
+	{"analyze_tcp_retransmissions", map[string]any{"offset": 20}, map[string]any{"server_port": 443}, nil},
+	{"analyze_traffic_flow", map[string]any{"offset": 5}, map[string]any{"client_ip": "10.1.4.214"}, map[string]any{"server_ip": "198.18.1.191"}},
 }
 
 // BenchmarkCachedCalls times, over MCP with one server and a real client
@@ -49,8 +53,11 @@ func BenchmarkCachedCalls(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer cs.Close()
-	call := func(tool string, args map[string]any) time.Duration {
+	call := func(tool string, first, args map[string]any) time.Duration {
 		a := map[string]any{"pcap_file": capture}
+		for k, v := range first {
+			a[k] = v
+		}
 		for k, v := range args {
 			a[k] = v
 		}
@@ -63,9 +70,9 @@ func BenchmarkCachedCalls(b *testing.B) {
 	}
 	for b.Loop() {
 		for _, c := range cachedCalls {
-			first := call(c.tool, nil)
-			page2 := call(c.tool, c.page2)
-			refilter := call(c.tool, c.refilter)
+			first := call(c.tool, c.first, nil)
+			page2 := call(c.tool, c.first, c.page2)
+			refilter := call(c.tool, c.first, c.refilter)
 			fmt.Printf("%-28s first %8.3f s  page 2 %7.3f s (%5.1f%%)  re-filtered %7.3f s (%5.1f%%)\n", c.tool, first.Seconds(),
 				page2.Seconds(), 100*page2.Seconds()/first.Seconds(), refilter.Seconds(), 100*refilter.Seconds()/first.Seconds())
 			b.ReportMetric(100*max(page2, refilter).Seconds()/first.Seconds(), "%-of-first-"+c.tool)

@@ -27,7 +27,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
+	"sync"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -95,7 +97,7 @@ func (m *Module) Tools() []analyzer.Tool {
 // modkit.RunCached). The four tools share it: each concludes from the
 // observer's tables (every connection, whatever the filters) without
 // changing them, so one pass answers any tool, filter and page.
-func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*observer, *engine.Result, error) {
+func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*tcpPass, error) {
 	thj, _ := json.Marshal(th)
 	key := fmt.Sprintf("tcp thresholds %s max-connections %d", thj, m.opts.MaxConnections)
 	p, _, err := modkit.RunCached(ctx, env, ref, key, engine.Options{}, func(bool) modkit.CachedPass[*tcpPass] {
@@ -104,17 +106,49 @@ func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th ana
 			return &tcpPass{obs: obs, res: res}, true
 		}}
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return p.obs, p.res, nil
+	return p, err
 }
 
 // tcpPass is a pass the result cache keeps: its observer's tables and the
-// engine's result.
+// engine's result, with the findings of the connection filters calls have
+// asked for (the detectors are most of what answering a later page costs).
 type tcpPass struct {
 	obs *observer
 	res *engine.Result
+
+	mu       sync.Mutex
+	findings map[connSelection][]result.Finding // at most maxMemo
+}
+
+// connSelection is what the findings depend on of a call's connection
+// filter.
+type connSelection struct {
+	serverIP, clientIP netip.Addr
+	serverPort         uint16
+	start, end         int64
+	state              string
+}
+
+const maxMemo = 64
+
+// conclude returns the findings over r, the connections f selects, from
+// the findings of an earlier call with the same filter when there was one;
+// the caller gets a copy it may cut.
+func (p *tcpPass) conclude(f *connFilter, r *results) []result.Finding {
+	k := connSelection{serverIP: f.serverIP, clientIP: f.clientIP, serverPort: f.serverPort, start: f.start, end: f.end, state: f.state}
+	p.mu.Lock()
+	fs, ok := p.findings[k]
+	p.mu.Unlock()
+	if !ok {
+		fs = p.obs.run.Conclude(r)
+		p.mu.Lock()
+		if p.findings == nil || len(p.findings) >= maxMemo {
+			p.findings = map[connSelection][]result.Finding{}
+		}
+		p.findings[k] = fs
+		p.mu.Unlock()
+	}
+	return result.CloneFindings(fs)
 }
 
 // CacheSize estimates what p holds from its tables' sizes (the bytes per
@@ -144,10 +178,11 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 	if err != nil {
 		return nil, err
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
+	p, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
+	obs, res := p.obs, p.res
 	r := newResults(obs, f)
 	out := &ConnectionsOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), TotalPackets: res.Packets,
 		TCPPacketsFound: r.packets(), Filter: f.echo, Summary: r.summary(), Warnings: r.warnings(modkit.Warnings(res, true))}
@@ -163,7 +198,7 @@ func (m *Module) connections(ctx context.Context, env *analyzer.Env, in Connecti
 		out.Connections[i] = v.record(in.Detailed)
 	}
 	out.Page = pg
-	out.Issues = issues(obs.run.Conclude(r))
+	out.Issues = issues(p.conclude(f, r))
 	result.FitBudget(out, ResponseBudget, func() bool { return result.Halve(&out.Connections, &out.Page, fixed) })
 	return out, nil
 }
@@ -187,13 +222,14 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 	if err != nil {
 		return nil, err
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile, in.Thresholds)
+	p, err := m.pass(ctx, env, in.PcapFile, in.Thresholds)
 	if err != nil {
 		return nil, err
 	}
+	obs, res := p.obs, p.res
 	r := newResults(obs, f)
 	out := &AnomaliesOutput{File: in.PcapFile, AnalysisTimestamp: result.FormatTime(env.Clock()), Filter: f.echo,
-		Statistics: r.anomalyStatistics(), Anomalies: obs.run.Conclude(r), Thresholds: thresholdsOutput(in.Thresholds), Warnings: r.warnings(modkit.Warnings(res, true))}
+		Statistics: r.anomalyStatistics(), Anomalies: p.conclude(f, r), Thresholds: thresholdsOutput(in.Thresholds), Warnings: r.warnings(modkit.Warnings(res, true))}
 	out.Patterns, out.Summary = r.patterns(&out.Statistics, in.Thresholds)
 	var counts [numFlags]int
 	for _, v := range r.views {
@@ -232,10 +268,11 @@ func (m *Module) retransmissions(ctx context.Context, env *analyzer.Env, in Retr
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
+	p, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
+	obs, res := p.obs, p.res
 	r := newResults(obs, f)
 	out := r.retransmissionsOutput(in.PcapFile, threshold, offset, limit, segOffset, segLimit)
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
@@ -258,10 +295,11 @@ func (m *Module) flow(ctx context.Context, env *analyzer.Env, in FlowInput) (*Fl
 	if err != nil {
 		return nil, err
 	}
-	obs, res, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
+	p, err := m.pass(ctx, env, in.PcapFile, defaultThresholds())
 	if err != nil {
 		return nil, err
 	}
+	obs, res := p.obs, p.res
 	r := newResults(obs, f)
 	out := r.flowOutput(in, offset, limit)
 	out.AnalysisTimestamp = result.FormatTime(env.Clock())
