@@ -318,7 +318,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	maxConnections := fs.Int("max-connections", mcpserver.DefaultMaxConnections, "HTTP: connections held open at once; at the cap a new one replaces the quietest connection that has not sent a whole request or sits idle")
 	readTimeout := fs.Duration("read-timeout", mcpserver.DefaultReadTimeout, "HTTP: time for a request's headers to arrive, and again for its body (a tool call's own time is --call-timeout)")
 	maxMessageBytes := fs.Int("max-message-bytes", mcpserver.DefaultMaxBodyBytes, "largest request accepted: an HTTP body, or one stdio line (longer lines are dropped with an error)")
-	cacheBytes := fs.Int64("cache-bytes", defaultCacheBytes(), "memory for results kept between calls, so that later pages and narrower filters on the same capture need no new pass (least recently used first out; 0 = none); the default is an eighth of RAM")
+	cacheBytes := fs.Int64("cache-bytes", defaultCacheBytes(), "memory for results kept between calls, so that later pages and narrower filters on the same capture need no new pass (least recently used first out; 0 = none); the default is an eighth of the memory the process may use: the machine's, or its container's limit")
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: mcpacket serve [flags] [--] [DIR...]\n\nServe the MCP tools and prompts over stdio (default) or streamable HTTP.\n"+
 			"Each DIR after the flags is a capture directory, as --root DIR is.\n"+
@@ -547,7 +547,8 @@ func setMemoryLimit(budget int64, calls int, cache int64) {
 }
 
 // defaultCacheBytes is --cache-bytes unless given: an eighth of the
-// machine's memory, or 1 GiB where that is unknown.
+// memory the process may use (physicalRAM), or 1 GiB where that is
+// unknown.
 func defaultCacheBytes() int64 {
 	if ram := physicalRAM(); ram > 0 {
 		return ram / 8
