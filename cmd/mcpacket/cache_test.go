@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"github.com/mcpacket/mcpacket/internal/rescache"
 )
@@ -87,4 +90,66 @@ func TestOverviewCache(t *testing.T) {
 				`{"start_time":"2020-01-01T00:00:00Z","end_time":"2030-01-01T00:00:00Z","flows_limit":100}`, `{"flows_offset":100000}`)
 		})
 	}
+}
+
+// TestCacheConcurrent: calls answered at once from the same cached passes
+// (the race detector watches in make test) give what new passes give.
+func TestCacheConcurrent(t *testing.T) {
+	reg, err := registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := pcaptest.Env(0)
+	env.Cache = rescache.New(1 << 30)
+	type call struct {
+		tool analyzer.Tool
+		in   []byte
+		want []byte
+	}
+	var calls []call
+	for _, c := range []struct{ tool, capture, args string }{
+		{"analyze_dns_packets", "dns-normal.pcap", `,"offset":%d,"transactions_offset":%d}`},
+		{"analyze_icmp_packets", "icmp-normal.pcap", `,"offset":%d,"limit":%d}`},
+		{"analyze_dhcp_packets", "dhcp-normal-lan.pcap", `,"offset":%d,"clients_offset":%d}`},
+		{"analyze_sip_packets", "sip-normal.pcap", `,"offset":%d,"calls_offset":%d}`},
+		{"analyze_http_transactions", "http-normal.pcap", `,"offset":%d,"files_offset":%d}`},
+		{"analyze_tcp_connections", "tcp-port-scan.pcap", `,"offset":%d,"limit":%d}`},
+		{"analyze_tcp_anomalies", "tcp-port-scan.pcap", `,"offset":%d,"limit":%d}`},
+		{"analyze_overview", "dns-normal.pcap", `,"flows_offset":%d,"hosts_offset":%d}`},
+	} {
+		tool, ok := reg.Tool(c.tool)
+		if !ok {
+			t.Fatalf("%s not registered", c.tool)
+		}
+		ref, _ := json.Marshal(pcaptest.GenFile(t, c.capture))
+		for i := range 4 {
+			in := []byte(`{"pcap_file":` + string(ref) + fmt.Sprintf(c.args, i*3, i+1))
+			want, err := tool.Call(t.Context(), pcaptest.Env(0), in)
+			if err != nil {
+				t.Fatalf("%s %s: %v", c.tool, in, err)
+			}
+			wb, _ := json.Marshal(want)
+			if _, err := tool.Call(t.Context(), env, in); err != nil { // fills the cache
+				t.Fatal(err)
+			}
+			calls = append(calls, call{tool, in, wb})
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range calls {
+				c := calls[(i+g*7)%len(calls)]
+				got, err := c.tool.Call(t.Context(), env, c.in)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if gb, _ := json.Marshal(got); !bytes.Equal(gb, c.want) {
+					t.Errorf("%s %s: a cached answer given at once with others differs from a new pass", c.tool.Name, c.in)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
