@@ -175,14 +175,19 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		names[i] = pm.Name()
 	}
 	key := fmt.Sprintf("analyze_overview modules %v flows %d conversations %d hosts %d", names, m.opts.MaxFlows, m.opts.MaxConversations, m.opts.MaxHosts)
+	var own *ownPass
+	defer func() {
+		if own != nil {
+			own.stop() // a pass that failed leaves its async worker running otherwise
+		}
+	}()
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(bool) modkit.CachedPass[*passValue] {
-		own := newOwnPass(env, m.opts)
+		own = newOwnPass(env, m.opts)
 		passes := []modkit.Pass{own}
 		var ran []modkit.Passer
 		for _, pm := range m.opts.Modules {
 			p, err := pm.NewPass(env)
 			if err != nil {
-				own.stop()
 				return modkit.CachedPass[*passValue]{Err: fmt.Errorf("module %s: %w", pm.Name(), err)}
 			}
 			passes = append(passes, p)
