@@ -109,3 +109,34 @@ func SliceSize[T any](s []T) int64 {
 	}
 	return sum / n * int64(len(s))
 }
+
+// KeptMax is how many items of about perItem bytes a kept list may hold:
+// no more than the cache's bound.
+func KeptMax(env *analyzer.Env, perItem int) int {
+	return int(env.Cache.Bound() / int64(max(perItem, 1)))
+}
+
+// Listed is the cached value of a tool with one list kept whole: the
+// output of the call that made it and, when it was made to be cached, the
+// list's items with what the filters test.
+type Listed[O, K, R any] struct {
+	Out  *O
+	Kept *result.Kept[K, R] // nil when the pass was not kept
+}
+
+// CacheSize estimates what v holds, for the cache's bound.
+func (v *Listed[O, K, R]) CacheSize() int64 { return rescache.SizeOf(v.Out) + KeptSize(v.Kept) }
+
+// Complete reports whether v holds the whole list.
+func (v *Listed[O, K, R]) Complete() bool { return v.Kept != nil && !v.Kept.Cut }
+
+// Page is the page of the items match selects from offset, at most limit,
+// and its page object; ok is false when v holds no whole list (the
+// output's own page stands).
+func (v *Listed[O, K, R]) Page(match func(K) bool, offset, limit int) (items []R, pg result.Page, ok bool) {
+	if !v.Complete() {
+		return nil, result.Page{}, false
+	}
+	items, n := v.Kept.Select(match, offset, limit)
+	return items, result.PageOf(n, offset, limit, len(items)), true
+}

@@ -81,7 +81,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg, newLimits(env, m.opts))
 		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: keptMax(env, bytesKeptPacket)}
+			obs.kept = &result.Kept[msgKey, Packet]{Max: modkit.KeptMax(env, bytesKeptPacket)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			v := &passValue{out: obs.output(in, res, modkit.Warnings(res, true)), packets: obs.kept}
@@ -117,13 +117,13 @@ func (v *passValue) CacheSize() int64 {
 // keepLists keeps every transaction and client obs tracked, in the order
 // the output lists them.
 func (v *passValue) keepLists(obs *observer, env *analyzer.Env) {
-	v.transactions = &result.Kept[txListKey, Transaction]{Max: keptMax(env, bytesKeptTransaction)}
+	v.transactions = &result.Kept[txListKey, Transaction]{Max: modkit.KeptMax(env, bytesKeptTransaction)}
 	for _, s := range obs.txOrder {
 		if v.transactions.Add(s.tx.listKey(), s.tx.output()); v.transactions.Cut {
 			break
 		}
 	}
-	v.clients = &result.Kept[clientListKey, Client]{Max: keptMax(env, bytesKeptClient)}
+	v.clients = &result.Kept[clientListKey, Client]{Max: modkit.KeptMax(env, bytesKeptClient)}
 	for _, cl := range obs.cliOrd {
 		if v.clients.Add(cl.listKey(), cl.output()); v.clients.Cut {
 			break
@@ -168,8 +168,6 @@ const (
 	bytesKeptTransaction = 1500
 	bytesKeptClient      = 1200
 )
-
-func keptMax(env *analyzer.Env, perItem int) int { return int(env.Cache.Bound() / int64(perItem)) }
 
 // fitBudget shrinks the lists whose size the caller left to the default
 // until the JSON fits ResponseBudget: the summary and the findings stay

@@ -19,7 +19,6 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
-	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -61,55 +60,37 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, "analyze_dhcpv6_packets "+string(th), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
 		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: keptMax(env)}
+			obs.kept = &result.Kept[msgKey, Packet]{Max: modkit.KeptMax(env, bytesKept)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res, modkit.Warnings(res, true))
 			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			return &passValue{out: out, kept: obs.kept}, obs.kept != nil && !obs.kept.Cut
+			v := &passValue{Out: out, Kept: obs.kept}
+			return v, v.Complete()
 		}}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := v.answer(in, cfg)
-	fit(out, cfg.limitSet)
-	return out, nil
+	out := *v.Out // v is shared with later calls: the answer is a copy
+	out.File, out.Filters = in.PcapFile, cfg.filters
+	if items, pg, ok := v.Page(cfg.matches, cfg.offset, cfg.limit); ok {
+		out.Packets, out.PacketsPage = items, pg
+	}
+	fit(&out, cfg.limitSet)
+	return &out, nil
 }
 
 // passValue is what a pass leaves for the result cache: the output of the
-// call that made it and, when it was made to be cached, every message of
-// the packets list with what the filters test.
-type passValue struct {
-	out  *Output
-	kept *result.Kept[msgKey, Packet]
-}
-
-// CacheSize estimates what v holds, for the cache's bound.
-func (v *passValue) CacheSize() int64 { return rescache.SizeOf(v.out) + modkit.KeptSize(v.kept) }
-
-// answer is the output for in (whose config is cfg) from v: its packets
-// list selected from the kept messages when there are any, else v's own.
-// The filters select only packets; the statistics, servers, clients,
-// transactions and findings cover the whole capture whatever they are. v
-// is not changed: a cached value serves later calls.
-func (v *passValue) answer(in Input, cfg *config) *Output {
-	out := *v.out
-	out.File, out.Filters = in.PcapFile, cfg.filters
-	if v.kept != nil && !v.kept.Cut {
-		var matched int
-		out.Packets, matched = v.kept.Select(cfg.matches, cfg.offset, cfg.limit)
-		out.PacketsPage = result.PageOf(matched, cfg.offset, cfg.limit, len(out.Packets))
-	}
-	return &out
-}
+// call that made it and, when it was made to be cached, every packet of the
+// list with what the filters test (the filters select only packets; the
+// rest of the output covers the whole capture whatever they are).
+type passValue = modkit.Listed[Output, msgKey, Packet]
 
 // bytesKept is about what one kept message takes (its Packet record, with
 // its options and strings, and its key); a pass keeps at most the cache's
 // bound of them.
 const bytesKept = 1600
-
-func keptMax(env *analyzer.Env) int { return int(env.Cache.Bound() / bytesKept) }
 
 // fit cuts the lists of a response over ResponseBudget, the detail first:
 // the packets, then the transactions, clients and servers, each by half a

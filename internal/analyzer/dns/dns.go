@@ -71,7 +71,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		obs := newObserver(cfg)
 		if keep {
 			cfg.keyAll = true
-			obs.kept, obs.keptNames = &result.Kept[pktKey, keptMsg]{Max: keptMax(env)}, map[string][]byte{}
+			obs.kept, obs.keptNames = &result.Kept[pktKey, keptMsg]{Max: modkit.KeptMax(env, bytesKept)}, map[string][]byte{}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res, modkit.Warnings(res, true))
@@ -80,7 +80,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 			if !keep || obs.kept.Cut {
 				return v, false
 			}
-			v.packets, v.txs = obs.kept, &result.Kept[txSel, Transaction]{Max: keptMax(env)}
+			v.packets, v.txs = obs.kept, &result.Kept[txSel, Transaction]{Max: modkit.KeptMax(env, bytesKept)}
 			for _, t := range obs.transactions() {
 				v.txs.Add(selOf(t), obs.txOutput(t))
 			}
@@ -133,8 +133,6 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 // bytesKept is about what one kept message or transaction takes, with its
 // records and key; a pass keeps at most the cache's bound of them.
 const bytesKept = 1024
-
-func keptMax(env *analyzer.Env) int { return int(env.Cache.Bound() / bytesKept) }
 
 var _ modkit.Passer = (*Module)(nil)
 

@@ -92,7 +92,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
 		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: keptMax(env, bytesKeptPacket)}
+			obs.kept = &result.Kept[msgKey, Packet]{Max: modkit.KeptMax(env, bytesKeptPacket)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res, modkit.Warnings(res, true))
@@ -130,13 +130,13 @@ func (v *passValue) CacheSize() int64 {
 // keepLists keeps every call and registration obs tracked, in the order
 // the output lists them.
 func (v *passValue) keepLists(obs *observer, env *analyzer.Env) {
-	v.calls = &result.Kept[listKey, Call]{Max: keptMax(env, bytesKeptCall)}
+	v.calls = &result.Kept[listKey, Call]{Max: modkit.KeptMax(env, bytesKeptCall)}
 	for _, cl := range obs.callOrder {
 		if v.calls.Add(cl.listKey(), obs.callOutput(cl)); v.calls.Cut {
 			break
 		}
 	}
-	v.registrations = &result.Kept[listKey, Registration]{Max: keptMax(env, bytesKeptRegistration)}
+	v.registrations = &result.Kept[listKey, Registration]{Max: modkit.KeptMax(env, bytesKeptRegistration)}
 	for _, r := range obs.regOrder {
 		if v.registrations.Add(r.listKey(), regOutput(r)); v.registrations.Cut {
 			break
@@ -181,8 +181,6 @@ const (
 	bytesKeptCall         = 2500
 	bytesKeptRegistration = 1000
 )
-
-func keptMax(env *analyzer.Env, perItem int) int { return int(env.Cache.Bound() / int64(perItem)) }
 
 // fitBudget shrinks the response until its JSON fits ResponseBudget. The
 // budget goes to the summary and the findings first: default-sized pages
