@@ -140,3 +140,23 @@ func (v *Listed[O, K, R]) Page(match func(K) bool, offset, limit int) (items []R
 	items, n := v.Kept.Select(match, offset, limit)
 	return items, result.PageOf(n, offset, limit, len(items)), true
 }
+
+// RunListed is RunCached for a tool with one list kept whole (Listed):
+// start makes the pass's observers, which add every item of the list to
+// kept when it is not nil (the pass is to be cached), and the function
+// that concludes the call's output.
+func RunListed[O, K, R any](ctx context.Context, env *analyzer.Env, ref, key string, perItem int,
+	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O)) (*Listed[O, K, R], error) {
+	v, _, err := RunCached(ctx, env, ref, key, engine.Options{}, func(keep bool) CachedPass[*Listed[O, K, R]] {
+		var kept *result.Kept[K, R]
+		if keep {
+			kept = &result.Kept[K, R]{Max: KeptMax(env, perItem)}
+		}
+		obs, conclude := start(kept)
+		return CachedPass[*Listed[O, K, R]]{Observers: obs, Conclude: func(res *engine.Result) (*Listed[O, K, R], bool) {
+			v := &Listed[O, K, R]{Out: conclude(res), Kept: kept}
+			return v, v.Complete()
+		}}
+	})
+	return v, err
+}

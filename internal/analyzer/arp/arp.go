@@ -56,17 +56,16 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	th, _ := json.Marshal(cfg.th)
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, "analyze_arp_packets "+string(th), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	// The filters select only the packets list (the rest covers the whole
+	// capture): the result cache keeps that list whole and pages it anew.
+	v, err := modkit.RunListed(ctx, env, in.PcapFile, "analyze_arp_packets "+string(th), bytesKept, func(kept *result.Kept[msgKey, Packet]) ([]engine.Observer, func(*engine.Result) *Output) {
 		obs := newObserver(cfg)
-		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: modkit.KeptMax(env, bytesKept)}
-		}
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+		obs.kept = kept
+		return []engine.Observer{obs}, func(res *engine.Result) *Output {
 			out := obs.output(in, res, modkit.Warnings(res, true))
 			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			v := &passValue{Out: out, Kept: obs.kept}
-			return v, v.Complete()
-		}}
+			return out
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -79,12 +78,6 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	fit(&out, cfg.limitSet)
 	return &out, nil
 }
-
-// passValue is what a pass leaves for the result cache: the output of the
-// call that made it and, when it was made to be cached, every packet of the
-// list with what the filters test (the filters select only packets; the
-// rest of the output covers the whole capture whatever they are).
-type passValue = modkit.Listed[Output, msgKey, Packet]
 
 // bytesKept is about what one kept message takes (its Packet record, with
 // its strings, and its key); a pass keeps at most the cache's bound of them.

@@ -56,17 +56,16 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	th, _ := json.Marshal(in.Thresholds)
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, "analyze_icmp_packets "+string(th), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	// The filters select only the packets list (the rest covers the whole
+	// capture): the result cache keeps that list whole and pages it anew.
+	v, err := modkit.RunListed(ctx, env, in.PcapFile, "analyze_icmp_packets "+string(th), bytesKept, func(kept *result.Kept[msgKey, msgInfo]) ([]engine.Observer, func(*engine.Result) *Output) {
 		obs := newObserver(cfg)
-		if keep {
-			obs.kept = &result.Kept[msgKey, msgInfo]{Max: modkit.KeptMax(env, bytesKept)}
-		}
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+		obs.kept = kept
+		return []engine.Observer{obs}, func(res *engine.Result) *Output {
 			out := obs.output(in, res, modkit.Warnings(res, true))
 			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			v := &passValue{Out: out, Kept: obs.kept}
-			return v, v.Complete()
-		}}
+			return out
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -82,12 +81,6 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	fit(&out, cfg.limitSet)
 	return &out, nil
 }
-
-// passValue is what a pass leaves for the result cache: the output of the
-// call that made it and, when it was made to be cached, every message of
-// the packets list with what the filters test and what its record is made
-// of (made only for the page shown).
-type passValue = modkit.Listed[Output, msgKey, msgInfo]
 
 // bytesKept is about what one kept message takes (its msgInfo, with its
 // bytes, and its key); a pass keeps at most the cache's bound of them.
