@@ -10,12 +10,12 @@ import (
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
-// Pass is what a cached tool's pass makes: the observers to run and the
-// function that concludes them into the value the tool answers from.
-// keep tells the tool to build a value that can answer any selection (every
-// page, every filter) because it will be cached; conclude reports whether
-// the value it made is such a value (false when it had to give up, say, a
-// list over its bound).
+// CachedPass is what a cached tool's pass makes (see RunCached): the
+// observers to run and the function that concludes them into the value
+// the tool answers from. Asked to keep, the tool builds a value that can
+// answer any selection (every page, every filter), since it will be
+// cached; Conclude reports whether the value it made is such a value
+// (false when it had to give up, say, a list over its bound).
 type CachedPass[V any] struct {
 	Observers []engine.Observer
 	Conclude  func(res *engine.Result) (v V, complete bool)
