@@ -81,7 +81,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg, newLimits(env, m.opts))
 		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: modkit.KeptMax(env, bytesKeptPacket)}
+			obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			v := &passValue{out: obs.output(in, res, modkit.Warnings(res, true)), packets: obs.kept}
@@ -104,7 +104,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 // packets, transactions and clients lists with what the filters test.
 type passValue struct {
 	out          *Output
-	packets      *result.Kept[msgKey, Packet]
+	packets      *result.Kept[msgKey, keptMsg]
 	transactions *result.Kept[txListKey, Transaction]
 	clients      *result.Kept[clientListKey, Client]
 }
@@ -147,8 +147,11 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 	if !v.complete() {
 		return &out
 	}
-	var n int
-	out.Packets, n = v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+	msgs, n := v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+	out.Packets = make([]Packet, len(msgs))
+	for i := range msgs {
+		out.Packets[i] = msgs[i].record()
+	}
 	out.PacketsPage = result.PageOf(n, cfg.offset, cfg.limit, len(out.Packets))
 	out.Transactions, n = v.transactions.Select(cfg.txMatches, cfg.txOffset, cfg.txLimit)
 	out.TxPage = result.PageOf(n, cfg.txOffset, cfg.txLimit, len(out.Transactions))
@@ -159,12 +162,12 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 }
 
 // About what one kept item takes, with its key (rescache.SizeOf over the
-// test captures: packets 1.2 to 2.3 KB, transactions 0.7 to 1.5 KB,
-// clients 0.5 to 1.2 KB): a packet record with its decoded options, a
+// test captures: transactions 0.7 to 1.5 KB, clients 0.5 to 1.2 KB): a
+// message's frame and bytes (a BOOTP message is at least 300), a
 // transaction with its messages, a client with its leases. A pass keeps at
 // most the cache's bound of each list.
 const (
-	bytesKeptPacket      = 2400
+	bytesKeptPacket      = 700
 	bytesKeptTransaction = 1500
 	bytesKeptClient      = 1200
 )

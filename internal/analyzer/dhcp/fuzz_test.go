@@ -33,10 +33,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add(append(make([]byte, 236), 0x63, 0x82, 0x53, 0x63)) // cookie, no options
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m1, m2 message
+		f := frameOf(fakePacket())
 		m1.decode(data)
-		r1 := record(fakePacket(), &m1, false)
+		r1 := record(&f, &m1, false)
 		m2.decode(data)
-		r2 := record(fakePacket(), &m2, false)
+		r2 := record(&f, &m2, false)
 		if !reflect.DeepEqual(r1, r2) {
 			t.Fatalf("decoding twice differs:\n%+v\n%+v", r1, r2)
 		}

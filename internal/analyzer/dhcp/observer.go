@@ -125,7 +125,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
-	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
+	kept                     *result.Kept[msgKey, keptMsg] // every message, for the result cache (nil when not cached)
 
 	typeCounts map[MsgType]int
 	short      int // messages too short for a BOOTP header
@@ -235,12 +235,12 @@ func (o *observer) Observe(p *engine.Packet) {
 	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	rec := record(p, m, nonStd)
+	f := frameOf(p)
 	if onPage {
-		o.page = append(o.page, rec)
+		o.page = append(o.page, record(&f, m, nonStd))
 	}
-	if o.kept != nil {
-		o.kept.Add(k, rec)
+	if o.kept != nil && !o.kept.Cut {
+		o.kept.Add(k, keepMsg(f, payload, nonStd))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"sort"
@@ -17,25 +18,64 @@ import (
 
 const maxUniqueListed = 50
 
+// frameInfo is what a packet record takes of its frame. Its slices are the
+// frame's, valid while the frame is observed, until keep copies them.
+type frameInfo struct {
+	number       int
+	ts           time.Time
+	src, dst     netip.Addr
+	sport, dport uint16
+	hasPorts     bool
+	mac          net.HardwareAddr
+	vlans        []uint16
+}
+
+func frameOf(p *engine.Packet) frameInfo {
+	f := frameInfo{number: p.Number, ts: p.Timestamp, src: p.SrcIP(), dst: p.DstIP(), mac: p.SrcMAC(), vlans: p.VLANs}
+	f.sport, f.dport, f.hasPorts = p.Ports()
+	return f
+}
+
+// keptMsg is a message kept for the result cache: what its frame gave and
+// its bytes, from which its record is made when a page shows it (making
+// every message's record in the pass would cost more than the pass).
+type keptMsg struct {
+	frame  frameInfo
+	raw    []byte
+	nonStd bool
+}
+
+func keepMsg(f frameInfo, payload []byte, nonStd bool) keptMsg {
+	f.mac, f.vlans = bytes.Clone(f.mac), slices.Clone(f.vlans)
+	return keptMsg{frame: f, raw: bytes.Clone(payload), nonStd: nonStd}
+}
+
+// record decodes k's message again and returns its record.
+func (k *keptMsg) record() Packet {
+	var m message
+	m.decode(k.raw)
+	return record(&k.frame, &m, k.nonStd)
+}
+
 // record builds the packet record of the message being observed.
-func record(p *engine.Packet, m *message, nonStd bool) Packet {
+func record(f *frameInfo, m *message, nonStd bool) Packet {
 	r := Packet{
-		PacketNumber:    p.Number,
-		Timestamp:       result.FormatTime(p.Timestamp),
+		PacketNumber:    f.number,
+		Timestamp:       result.FormatTime(f.ts),
 		Options:         map[string]any{},
 		OptionCodes:     []int{},
 		NonStandardPort: nonStd,
 	}
-	if a := p.SrcIP(); a.IsValid() {
-		r.SrcIP, r.DstIP = a.String(), p.DstIP().String()
+	if f.src.IsValid() {
+		r.SrcIP, r.DstIP = f.src.String(), f.dst.String()
 	}
-	if s, d, ok := p.Ports(); ok {
-		r.SrcPort, r.DstPort = int(s), int(d)
+	if f.hasPorts {
+		r.SrcPort, r.DstPort = int(f.sport), int(f.dport)
 	}
-	if mac := p.SrcMAC(); len(mac) > 0 {
-		r.SrcMAC = mac.String()
+	if len(f.mac) > 0 {
+		r.SrcMAC = f.mac.String()
 	}
-	for _, v := range p.VLANs {
+	for _, v := range f.vlans {
 		r.VLANs = append(r.VLANs, int(v))
 	}
 	if len(m.problems) > 0 {
