@@ -147,7 +147,7 @@ type observer struct {
 
 	found, analyzed, matched int
 	page                     []Packet
-	kept                     *result.Kept[msgKey, Packet] // every message, for the result cache (nil when not cached)
+	kept                     *result.Kept[msgKey, keptMsg] // every message, for the result cache (nil when not cached)
 	lastTime                 time.Time
 
 	requests, responses, malformed, retransmissions, nonStd int
@@ -326,13 +326,42 @@ func (o *observer) handle(md *meta) {
 	if !onPage && (o.kept == nil || o.kept.Cut) {
 		return
 	}
-	rec := record(m, md)
 	if onPage {
-		o.page = append(o.page, rec)
+		o.page = append(o.page, record(m, md))
 	}
-	if o.kept != nil {
-		o.kept.Add(k, rec)
+	if o.kept != nil && !o.kept.Cut {
+		o.kept.Add(k, keepMsg(m, md))
 	}
+}
+
+// keptMsg is a message kept for the result cache: its bytes and what the
+// pass knew of it, from which its record is made when a page shows it
+// (making every message's record in the pass would cost more than the
+// pass).
+type keptMsg struct {
+	md       meta
+	raw      []byte
+	datagram bool // parsed as a datagram (UDP, WebSocket): its body cut to Content-Length
+	bodyLen  int  // Content-Length of a body not kept (its headers alone were parsed), else -1
+}
+
+func keepMsg(m *message, md *meta) keptMsg {
+	k := keptMsg{md: *md, raw: bytes.Clone(m.raw), datagram: md.transport != "TCP", bodyLen: -1}
+	if m.bodyLen != len(m.body) {
+		k.bodyLen = m.bodyLen
+	}
+	return k
+}
+
+// record parses k's message again, as the pass did, and returns its record.
+func (k *keptMsg) record() Packet {
+	var m message
+	m.parse(k.raw, k.datagram)
+	if k.bodyLen >= 0 {
+		m.bodyLen = k.bodyLen
+		m.fail(errBodyNotKept)
+	}
+	return record(&m, &k.md)
 }
 
 // msgKeyOf is the key of the message being handled, whose Call-ID handle

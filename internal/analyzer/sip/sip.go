@@ -92,7 +92,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
 		if keep {
-			obs.kept = &result.Kept[msgKey, Packet]{Max: modkit.KeptMax(env, bytesKeptPacket)}
+			obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res, modkit.Warnings(res, true))
@@ -117,7 +117,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 // packets, calls and registrations lists with what the filters test.
 type passValue struct {
 	out           *Output
-	packets       *result.Kept[msgKey, Packet]
+	packets       *result.Kept[msgKey, keptMsg]
 	calls         *result.Kept[listKey, Call]
 	registrations *result.Kept[listKey, Registration]
 }
@@ -161,8 +161,11 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 	if !v.complete() {
 		return &out
 	}
-	var n int
-	out.Packets, n = v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+	msgs, n := v.packets.Select(cfg.matches, cfg.offset, cfg.limit)
+	out.Packets = make([]Packet, len(msgs))
+	for i := range msgs {
+		out.Packets[i] = msgs[i].record()
+	}
 	out.PacketsPage = result.PageOf(n, cfg.offset, cfg.limit, len(out.Packets))
 	out.Calls, n = v.calls.Select(cfg.listMatches, cfg.callOffset, cfg.callLimit)
 	out.CallsPage = result.PageOf(n, cfg.callOffset, cfg.callLimit, len(out.Calls))
@@ -172,12 +175,13 @@ func (v *passValue) answer(in Input, cfg *config) *Output {
 }
 
 // About what one kept item takes, with its key (rescache.SizeOf over the
-// test captures: messages 1.2 to 2.6 KB, calls 1.0 to 2.7 KB,
-// registrations 0.6 to 0.9 KB): a message record with its headers and
-// session description, a call with its transactions and media, a
-// registration. A pass keeps at most the cache's bound of each list.
+// test captures: calls 1.0 to 2.7 KB, registrations 0.6 to 0.9 KB): a
+// message's bytes and what the pass knew of it (a SIP message is a few
+// hundred bytes to a kilobyte or so), a call with its transactions and
+// media, a registration. A pass keeps at most the cache's bound of each
+// list.
 const (
-	bytesKeptPacket       = 3000
+	bytesKeptPacket       = 1500
 	bytesKeptCall         = 2500
 	bytesKeptRegistration = 1000
 )
