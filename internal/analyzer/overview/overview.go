@@ -17,12 +17,14 @@ package overview
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
+	"github.com/mcpacket/mcpacket/internal/rescache"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -220,6 +222,24 @@ type passValue struct {
 	ran    []modkit.Passer
 	briefs []modkit.Brief
 }
+
+// CacheSize estimates what v holds, for the cache's bound: its chunked
+// tables by their records' sizes (walking every record, as rescache.SizeOf
+// would, costs a good part of the pass), the rest by walking it.
+func (v *passValue) CacheSize() int64 {
+	o := v.obs
+	chunk := func(n int, t reflect.Type) int64 { return int64((n+chunkSize-1)/chunkSize*chunkSize) * int64(t.Size()) }
+	n := chunk(o.flows.recs.len(), reflect.TypeFor[flowRec]()) + int64(o.flows.recs.len())*tcpStateBytes +
+		chunk(o.pairs.len(), reflect.TypeFor[pairRec]()) + rescache.SizeOf(o.pairIdx)
+	for _, t := range o.convs {
+		n += chunk(t.convs.len(), reflect.TypeFor[conv]()) + chunk(t.sides.len(), reflect.TypeFor[[2]side]()) + rescache.SizeOf(t.index)
+	}
+	return n + rescache.SizeOf(o.names) + rescache.SizeOf(o.tree) + rescache.SizeOf(o.tp) + rescache.SizeOf(v.briefs)
+}
+
+// tcpStateBytes is about what a TCP flow's state (flow.Conn's) takes
+// beside its record.
+const tcpStateBytes = 64
 
 // ownPass runs the overview's observer in the shared pass, its tables
 // updated in a goroutine of their own (async) unless the pass has a single
