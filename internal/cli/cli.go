@@ -533,8 +533,8 @@ func jsonKeys(t reflect.Type) []string {
 
 // setMemoryLimit gives the Go runtime a soft memory limit from the state
 // budget, unless GOMEMLIMIT sets one: calls analyses that may run at once,
-// each holding up to budget bytes of state, plus 256 MiB for buffers and
-// results. Without it the collector lets the heap grow to about twice what
+// each holding up to budget bytes of state, the result cache's bound
+// (cache), and 256 MiB for buffers and results. Without it the collector lets the heap grow to about twice what
 // is live, so a call at its budget would take twice that in RSS.
 func setMemoryLimit(budget int64, calls int, cache int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
