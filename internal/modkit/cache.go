@@ -28,12 +28,12 @@ type CachedPass[V any] struct {
 // tool and every argument that shapes the analysis, not those that only
 // select from it); otherwise it makes the pass build(keep) returns, and
 // keeps the concluded value when keep was asked and the value is complete.
-// hit reports an answer from the cache. The value is shared with later
-// calls: the caller reads it and builds its answer anew.
-func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, opts engine.Options, build func(keep bool) CachedPass[V]) (v V, hit bool, err error) {
+// The value is shared with later calls: the caller reads it and builds its
+// answer anew.
+func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, opts engine.Options, build func(keep bool) CachedPass[V]) (v V, err error) {
 	src, err := env.OpenCapture(ctx, ref)
 	if err != nil {
-		return v, false, err
+		return v, err
 	}
 	defer src.Close()
 	full := ""
@@ -42,23 +42,23 @@ func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, o
 		if got, ok := env.Cache.Get(full); ok {
 			if v, ok := got.(V); ok {
 				env.ReportProgress(float64(max(src.Size, 0)), float64(src.Size), "answered from the result of an earlier pass over "+ref)
-				return v, true, nil
+				return v, nil
 			}
 		}
 	}
 	pass := build(full != "")
 	if pass.Err != nil {
-		return v, false, pass.Err
+		return v, pass.Err
 	}
 	res, err := runSource(ctx, env, src, ref, opts, pass.Observers...)
 	if err != nil {
-		return v, false, err
+		return v, err
 	}
 	v, complete := pass.Conclude(res)
 	if full != "" && complete {
 		env.Cache.Put(full, v, sizeOf(v))
 	}
-	return v, false, nil
+	return v, nil
 }
 
 // Sized is a cached value that estimates its own size: walking every item
@@ -128,7 +128,7 @@ type Listed[O, K, R any] struct {
 func (v *Listed[O, K, R]) CacheSize() int64 { return rescache.SizeOf(v.Out) + KeptSize(v.Kept) }
 
 // Complete reports whether v holds the whole list.
-func (v *Listed[O, K, R]) Complete() bool { return v.Kept != nil && !v.Kept.Cut }
+func (v *Listed[O, K, R]) Complete() bool { return v.Kept.Whole() }
 
 // Page is the page of the items match selects from offset, at most limit,
 // and its page object; ok is false when v holds no whole list (the
@@ -147,7 +147,7 @@ func (v *Listed[O, K, R]) Page(match func(K) bool, offset, limit int) (items []R
 // that concludes the call's output.
 func RunListed[O, K, R any](ctx context.Context, env *analyzer.Env, ref, key string, perItem int,
 	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O)) (*Listed[O, K, R], error) {
-	v, _, err := RunCached(ctx, env, ref, key, engine.Options{}, func(keep bool) CachedPass[*Listed[O, K, R]] {
+	v, err := RunCached(ctx, env, ref, key, engine.Options{}, func(keep bool) CachedPass[*Listed[O, K, R]] {
 		var kept *result.Kept[K, R]
 		if keep {
 			kept = &result.Kept[K, R]{Max: KeptMax(env, perItem)}

@@ -160,6 +160,23 @@ func (k *Kept[K, R]) Add(key K, rec R) {
 	k.n++
 }
 
+// Whole reports whether k holds its whole list: it was kept (k is not nil)
+// and not given up.
+func (k *Kept[K, R]) Whole() bool { return k != nil && !k.Cut }
+
+// KeepAll keeps every item of items, in order, with its key and record, in
+// a list of at most max items; past that it gives up at once, making no
+// more records.
+func KeepAll[T, K, R any](max int, items []T, key func(T) K, rec func(T) R) *Kept[K, R] {
+	k := &Kept[K, R]{Max: max}
+	for _, it := range items {
+		if k.Add(key(it), rec(it)); k.Cut {
+			break
+		}
+	}
+	return k
+}
+
 // Len returns the number of items kept.
 func (k *Kept[K, R]) Len() int { return k.n }
 

@@ -78,7 +78,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	// filters and pages only select from it.
 	th, _ := json.Marshal(cfg.th)
 	key := fmt.Sprintf("analyze_dhcp_packets %s %+v", th, m.opts)
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg, newLimits(env, m.opts))
 		if keep {
 			obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
@@ -117,24 +117,15 @@ func (v *passValue) CacheSize() int64 {
 // keepLists keeps every transaction and client obs tracked, in the order
 // the output lists them.
 func (v *passValue) keepLists(obs *observer, env *analyzer.Env) {
-	v.transactions = &result.Kept[txListKey, Transaction]{Max: modkit.KeptMax(env, bytesKeptTransaction)}
-	for _, s := range obs.txOrder {
-		if v.transactions.Add(s.tx.listKey(), s.tx.output()); v.transactions.Cut {
-			break
-		}
-	}
-	v.clients = &result.Kept[clientListKey, Client]{Max: modkit.KeptMax(env, bytesKeptClient)}
-	for _, cl := range obs.cliOrd {
-		if v.clients.Add(cl.listKey(), cl.output()); v.clients.Cut {
-			break
-		}
-	}
+	v.transactions = result.KeepAll(modkit.KeptMax(env, bytesKeptTransaction), obs.txOrder,
+		func(s txSlot) txListKey { return s.tx.listKey() }, func(s txSlot) Transaction { return s.tx.output() })
+	v.clients = result.KeepAll(modkit.KeptMax(env, bytesKeptClient), obs.cliOrd, (*client).listKey, (*client).output)
 }
 
 // complete reports whether v holds every item of every list: it can
 // answer any selection.
 func (v *passValue) complete() bool {
-	return v.packets != nil && !v.packets.Cut && v.transactions != nil && !v.transactions.Cut && v.clients != nil && !v.clients.Cut
+	return v.packets.Whole() && v.transactions.Whole() && v.clients.Whole()
 }
 
 // answer is the output for in (whose config is cfg) from v: its packets,

@@ -232,14 +232,14 @@ func (o *observer) Observe(p *engine.Packet) {
 		o.matched++
 	}
 	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
-	if !onPage && (o.kept == nil || o.kept.Cut) {
+	if !onPage && !o.kept.Whole() {
 		return
 	}
 	f := frameOf(p)
 	if onPage {
 		o.page = append(o.page, record(&f, m, nonStd))
 	}
-	if o.kept != nil && !o.kept.Cut {
+	if o.kept.Whole() {
 		o.kept.Add(k, keepMsg(f, payload, nonStd))
 	}
 }

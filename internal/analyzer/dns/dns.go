@@ -67,7 +67,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}
 	th, _ := json.Marshal(cfg.th)
 	key := fmt.Sprintf("analyze_dns_packets %s max-transactions %d", th, m.opts.MaxTransactions)
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
 		if keep {
 			cfg.keyAll = true
@@ -80,11 +80,8 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 			if !keep || obs.kept.Cut {
 				return v, false
 			}
-			v.packets, v.txs = obs.kept, &result.Kept[txSel, Transaction]{Max: modkit.KeptMax(env, bytesKept)}
-			for _, t := range obs.transactions() {
-				v.txs.Add(selOf(t), obs.txOutput(t))
-			}
-			return v, !v.txs.Cut
+			v.packets, v.txs = obs.kept, result.KeepAll(modkit.KeptMax(env, bytesKept), obs.transactions(), selOf, obs.txOutput)
+			return v, v.txs.Whole()
 		}}
 	})
 	if err != nil {

@@ -467,7 +467,7 @@ func (o *observer) handle(md meta) {
 		o.matched++
 	}
 	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
-	if !onPage && (o.kept == nil || o.kept.Cut) {
+	if !onPage && !o.kept.Whole() {
 		return
 	}
 	km := keptMsg{md: md}
@@ -478,7 +478,7 @@ func (o *observer) handle(md meta) {
 	if onPage {
 		o.page = append(o.page, km.recordOf(m))
 	}
-	if o.kept != nil && !o.kept.Cut {
+	if o.kept.Whole() {
 		k.name, km.raw = o.keptName(k.name), bytes.Clone(m.raw)
 		o.kept.Add(k, km)
 	}

@@ -63,11 +63,11 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, cacheKey(cfg, m.opts), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, cacheKey(cfg, m.opts), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
-		if keep {
-			obs.keptTx = &result.Kept[txKey, Transaction]{Max: keptMax(env, bytesKeptTx(cfg))}
-			obs.keptFiles = &result.Kept[txKey, File]{Max: keptMax(env, bytesKeptFile)}
+		if keep { // each list may take half the cache's bound
+			obs.keptTx = &result.Kept[txKey, Transaction]{Max: modkit.KeptMax(env, int(2*bytesKeptTx(cfg)))}
+			obs.keptFiles = &result.Kept[txKey, File]{Max: modkit.KeptMax(env, 2*bytesKeptFile)}
 		}
 		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
 			out := obs.output(in, res)
@@ -116,7 +116,7 @@ func (v *passValue) CacheSize() int64 {
 
 // kept reports whether v holds both lists whole.
 func (v *passValue) kept() bool {
-	return v.tx != nil && !v.tx.Cut && v.files != nil && !v.files.Cut
+	return v.tx.Whole() && v.files.Whole()
 }
 
 // answer is the output for in (whose config is cfg) from v: its
@@ -152,10 +152,6 @@ func bytesKeptTx(cfg *config) int64 {
 	}
 	return 1400
 }
-
-// keptMax is how many items of per bytes a pass keeps of one list: each of
-// the two lists gets half the cache's bound.
-func keptMax(env *analyzer.Env, per int64) int { return int(env.Cache.Bound() / 2 / per) }
 
 var _ modkit.Passer = (*Module)(nil)
 

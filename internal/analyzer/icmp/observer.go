@@ -287,14 +287,14 @@ func (o *observer) maybePage(p *engine.Packet, m icmpMessage, why string) {
 		o.matched++
 	}
 	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
-	if !onPage && (o.kept == nil || o.kept.Cut) {
+	if !onPage && !o.kept.Whole() {
 		return
 	}
 	info := o.info(p, m, why)
 	if onPage {
 		o.page = append(o.page, info.record())
 	}
-	if o.kept != nil && !o.kept.Cut {
+	if o.kept.Whole() {
 		o.kept.Add(k, info.keep())
 	}
 }

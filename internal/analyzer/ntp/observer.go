@@ -345,7 +345,7 @@ func (o *observer) maybePage(p *engine.Packet, m *message, e *event) {
 		o.matched++
 	}
 	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
-	if !onPage && (o.kept == nil || o.kept.Cut) {
+	if !onPage && !o.kept.Whole() {
 		return
 	}
 	rec := record(p, m, e)

@@ -183,7 +183,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 			own.stop() // a pass that failed leaves its async worker running otherwise
 		}
 	}()
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(bool) modkit.CachedPass[*passValue] {
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(bool) modkit.CachedPass[*passValue] {
 		own = newOwnPass(env, m.opts)
 		passes := []modkit.Pass{own}
 		var ran []modkit.Passer

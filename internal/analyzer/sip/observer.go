@@ -323,13 +323,13 @@ func (o *observer) handle(md *meta) {
 		o.matched++
 	}
 	onPage := in && o.matched-1 >= o.cfg.offset && o.matched-1 < o.cfg.offset+o.cfg.limit
-	if !onPage && (o.kept == nil || o.kept.Cut) {
+	if !onPage && !o.kept.Whole() {
 		return
 	}
 	if onPage {
 		o.page = append(o.page, record(m, md))
 	}
-	if o.kept != nil && !o.kept.Cut {
+	if o.kept.Whole() {
 		o.kept.Add(k, keepMsg(m, md))
 	}
 }

@@ -89,7 +89,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	// filters and pages only select from it.
 	th, _ := json.Marshal(cfg.th)
 	key := fmt.Sprintf("analyze_sip_packets %s %+v", th, m.opts)
-	v, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
 		obs := newObserver(cfg)
 		if keep {
 			obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
@@ -130,24 +130,14 @@ func (v *passValue) CacheSize() int64 {
 // keepLists keeps every call and registration obs tracked, in the order
 // the output lists them.
 func (v *passValue) keepLists(obs *observer, env *analyzer.Env) {
-	v.calls = &result.Kept[listKey, Call]{Max: modkit.KeptMax(env, bytesKeptCall)}
-	for _, cl := range obs.callOrder {
-		if v.calls.Add(cl.listKey(), obs.callOutput(cl)); v.calls.Cut {
-			break
-		}
-	}
-	v.registrations = &result.Kept[listKey, Registration]{Max: modkit.KeptMax(env, bytesKeptRegistration)}
-	for _, r := range obs.regOrder {
-		if v.registrations.Add(r.listKey(), regOutput(r)); v.registrations.Cut {
-			break
-		}
-	}
+	v.calls = result.KeepAll(modkit.KeptMax(env, bytesKeptCall), obs.callOrder, (*call).listKey, obs.callOutput)
+	v.registrations = result.KeepAll(modkit.KeptMax(env, bytesKeptRegistration), obs.regOrder, (*registration).listKey, regOutput)
 }
 
 // complete reports whether v holds every item of every list: it can
 // answer any selection.
 func (v *passValue) complete() bool {
-	return v.packets != nil && !v.packets.Cut && v.calls != nil && !v.calls.Cut && v.registrations != nil && !v.registrations.Cut
+	return v.packets.Whole() && v.calls.Whole() && v.registrations.Whole()
 }
 
 // answer is the output for in (whose config is cfg) from v: its packets,

@@ -100,7 +100,7 @@ func (m *Module) Tools() []analyzer.Tool {
 func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*tcpPass, error) {
 	thj, _ := json.Marshal(th)
 	key := fmt.Sprintf("tcp thresholds %s max-connections %d", thj, m.opts.MaxConnections)
-	p, _, err := modkit.RunCached(ctx, env, ref, key, engine.Options{}, func(bool) modkit.CachedPass[*tcpPass] {
+	p, err := modkit.RunCached(ctx, env, ref, key, engine.Options{}, func(bool) modkit.CachedPass[*tcpPass] {
 		obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, th)
 		return modkit.CachedPass[*tcpPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tcpPass, bool) {
 			return &tcpPass{obs: obs, res: res}, true

@@ -66,7 +66,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	// filter, page, presentation and threshold applies to its tables when
 	// the answer is built, so one pass answers them all.
 	key := fmt.Sprintf("analyze_tls_sessions bounds %+v", cfg.lim)
-	p, _, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(bool) modkit.CachedPass[*tlsPass] {
+	p, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(bool) modkit.CachedPass[*tlsPass] {
 		obs := newObserver(cfg)
 		return modkit.CachedPass[*tlsPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tlsPass, bool) {
 			return &tlsPass{obs: obs, res: res, at: result.FormatTime(env.Clock())}, true
