@@ -34,13 +34,15 @@ clients:
 # pass use 4 workers (MCPACKET_WORKERS, the default of --workers); the
 # internal packages (every golden file and tshark agreement test) run again
 # with 1, where one goroutine decodes and observes: the results must not
-# depend on it.
+# depend on it. The state-budget worst cases of cmd/mcpacket run under a
+# 64 MiB budget, then again under the default one (MCPACKET_BUDGET_STATE).
 test: clients
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) vet ./...
 	MCPACKET_WORKERS=4 $(GO) test -race -count=1 -timeout 40m $$($(GO) list ./... | grep -v '/cmd/mcpacket$$')
 	MCPACKET_WORKERS=1 $(GO) test -count=1 -timeout 30m ./internal/...
 	$(GO) test -count=1 -timeout 30m ./cmd/mcpacket
+	MCPACKET_BUDGET_STATE=default $(GO) test -count=1 -timeout 30m -run 'Budget' ./cmd/mcpacket
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
