@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"github.com/mcpacket/mcpacket/internal/rescache"
 )
@@ -152,4 +154,65 @@ func TestCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestOverviewFillsCaches: after analyze_overview with a result cache, the
+// tools of every module the overview ran as a modkit.Keeper answer their
+// first calls (default arguments, another page) from the overview's pass,
+// with no pass of their own, as a new pass answers them.
+func TestOverviewFillsCaches(t *testing.T) {
+	reg, err := registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keepers []string
+	for _, m := range reg.Modules() {
+		if _, ok := m.(modkit.Keeper); ok {
+			keepers = append(keepers, m.Name())
+		}
+	}
+	if want := []string{"tcp"}; !slices.Equal(keepers, want) {
+		t.Errorf("modules the overview fills the caches of: %v, want %v", keepers, want)
+	}
+	_, overview := overviewTool(t)
+	for _, name := range []string{"tcp-port-scan.pcap", "icmp-normal.pcap", "dns-normal.pcap", "arp-spoofing.pcap", "ntp-normal.pcap", "dhcpv6-normal.pcap", "lldp-normal.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			f := pcaptest.GenFile(t, name)
+			env := pcaptest.Env(0)
+			cache := rescache.New(1 << 30)
+			env.Cache = cache
+			ref, _ := json.Marshal(f)
+			if _, err := overview.Call(t.Context(), env, []byte(`{"pcap_file":`+string(ref)+`}`)); err != nil {
+				t.Fatal(err)
+			}
+			misses := cache.Stats().Misses
+			for _, m := range reg.Modules() {
+				if _, ok := m.(modkit.Keeper); !ok {
+					continue
+				}
+				for _, tool := range m.Tools() {
+					for _, args := range []string{`}`, `,"offset":2}`} {
+						in := []byte(`{"pcap_file":` + string(ref) + args)
+						if tool.Name == "analyze_traffic_flow" {
+							in = []byte(`{"pcap_file":` + string(ref) + `,"server_ip":"10.0.0.1"` + args)
+						}
+						want, werr := tool.Call(t.Context(), pcaptest.Env(0), in)
+						got, gerr := tool.Call(t.Context(), env, in)
+						if werr != nil || gerr != nil {
+							t.Fatalf("%s %s: error %v after the overview, %v without a cache", tool.Name, in, gerr, werr)
+						}
+						wb, _ := json.Marshal(want)
+						gb, _ := json.Marshal(got)
+						if !bytes.Equal(wb, gb) {
+							t.Errorf("%s %s: answer after the overview differs from a new pass:\nafter: %.1500s\nnew:   %.1500s", tool.Name, in, gb, wb)
+						}
+						if st := cache.Stats(); st.Misses != misses {
+							t.Errorf("%s %s: a pass of its own after the overview (%d misses, %d before)", tool.Name, in, st.Misses, misses)
+							misses = st.Misses
+						}
+					}
+				}
+			}
+		})
+	}
 }

@@ -55,8 +55,20 @@ func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, o
 		return v, err
 	}
 	v, complete := pass.Conclude(res)
-	if full != "" && complete {
+	if full == "" {
+		return v, nil
+	}
+	// A pass shared by several modules (the overview's) made what their
+	// tools would cache: keep it under their keys.
+	var fills []Fill
+	if f, ok := any(v).(interface{ TakeFills() []Fill }); ok {
+		fills = f.TakeFills()
+	}
+	if complete {
 		env.Cache.Put(full, v, sizeOf(v))
+	}
+	for _, fill := range fills {
+		env.Cache.Put(CacheKey(env, src.Identity, fill.Key), fill.Value, sizeOf(fill.Value))
 	}
 	return v, nil
 }
@@ -139,6 +151,24 @@ func (v *Listed[O, K, R]) Page(match func(K) bool, offset, limit int) (items []R
 	}
 	items, n := v.Kept.Select(match, offset, limit)
 	return items, result.PageOf(n, offset, limit, len(items)), true
+}
+
+// KeepListed is a module's KeepPass for a tool RunListed answers: start and
+// perItem as the tool gives them to RunListed for its default arguments,
+// key the tool's key for them, and brief the module's brief made from the
+// tool's output.
+func KeepListed[O, K, R any](env *analyzer.Env, key string, perItem int,
+	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O), brief func(*O) Brief) *KeptPass {
+	kept := &result.Kept[K, R]{Max: KeptMax(env, perItem)}
+	obs, conclude := start(kept)
+	return &KeptPass{Obs: obs, Conclude: func(res *engine.Result) (Brief, []Fill) {
+		v := &Listed[O, K, R]{Out: conclude(res), Kept: kept}
+		var fills []Fill
+		if v.Complete() {
+			fills = []Fill{{Key: key, Value: v}}
+		}
+		return brief(v.Out), fills
+	}}
 }
 
 // RunListed is RunCached for a tool with one list kept whole (Listed):

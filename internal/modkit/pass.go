@@ -67,6 +67,80 @@ type Passer interface {
 	NewPass(env *analyzer.Env) (Pass, error)
 }
 
+// Keeper is a Passer whose part of a shared pass can also make what its
+// tools keep in the result cache: the overview asks for KeepPass instead of
+// NewPass when its own pass is to be cached, so that a tool of the module
+// called after the overview is answered from the overview's pass.
+type Keeper interface {
+	Passer
+	// KeepPass is NewPass (the same brief) whose pass, once concluded,
+	// holds the values the module's tools would cache had they run with
+	// their default arguments.
+	KeepPass(env *analyzer.Env) (Filler, error)
+}
+
+// Fill is a value a tool keeps in the result cache, made by a pass shared
+// with other modules: Key is the key the tool's RunCached names it by.
+type Fill struct {
+	Key   string
+	Value any
+}
+
+// Filler is a Pass that, once its Brief is made, holds values its module's
+// tools keep in the result cache.
+type Filler interface {
+	Pass
+	// TakeFills hands the values over once (later calls return none),
+	// so that nothing else holds them once the cache lets them go.
+	TakeFills() []Fill
+}
+
+// KeptPass is a Filler of a module's observers and the function that
+// concludes its brief and the values for the cache (none when it could
+// not make a whole one).
+type KeptPass struct {
+	Obs      []engine.Observer
+	Conclude func(res *engine.Result) (Brief, []Fill)
+	fills    []Fill
+}
+
+// Observers returns p.Obs.
+func (p *KeptPass) Observers() []engine.Observer { return p.Obs }
+
+// Brief calls p.Conclude and holds its fills.
+func (p *KeptPass) Brief(res *engine.Result) Brief {
+	b, fills := p.Conclude(res)
+	p.fills = fills
+	return b
+}
+
+// TakeFills returns the fills of Brief, once.
+func (p *KeptPass) TakeFills() []Fill {
+	f := p.fills
+	p.fills = nil
+	return f
+}
+
+// SharedPass is NewPass of pm, or its KeepPass when keep is set and pm is a
+// Keeper.
+func SharedPass(pm Passer, env *analyzer.Env, keep bool) (Pass, error) {
+	if k, ok := pm.(Keeper); ok && keep {
+		return k.KeepPass(env)
+	}
+	return pm.NewPass(env)
+}
+
+// TakeFills collects the fills of the passes that are Fillers, once.
+func TakeFills(passes []Pass) []Fill {
+	var out []Fill
+	for _, p := range passes {
+		if f, ok := p.(Filler); ok {
+			out = append(out, f.TakeFills()...)
+		}
+	}
+	return out
+}
+
 // RunPasses makes one engine pass over ref running the observers of every
 // pass, and returns each pass's brief in order. Passes share no state, so
 // the engine runs them concurrently; the observers of one pass see each

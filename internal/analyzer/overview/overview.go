@@ -183,12 +183,14 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 			own.stop() // a pass that failed leaves its async worker running otherwise
 		}
 	}()
-	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(bool) modkit.CachedPass[*passValue] {
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(keep bool) modkit.CachedPass[*passValue] {
 		own = newOwnPass(env, m.opts)
 		passes := []modkit.Pass{own}
 		var ran []modkit.Passer
 		for _, pm := range m.opts.Modules {
-			p, err := pm.NewPass(env)
+			// A pass to be cached also makes what the modules' tools
+			// cache, so that they answer from it.
+			p, err := modkit.SharedPass(pm, env, keep)
 			if err != nil {
 				return modkit.CachedPass[*passValue]{Err: fmt.Errorf("module %s: %w", pm.Name(), err)}
 			}
@@ -201,7 +203,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 			for i, p := range passes {
 				briefs[i] = p.Brief(res)
 			}
-			return &passValue{obs: own.obs, res: res, ran: ran, briefs: briefs[1:]}, true
+			return &passValue{obs: own.obs, res: res, ran: ran, briefs: briefs[1:], fills: modkit.TakeFills(passes)}, true
 		}}
 	})
 	if err != nil {
@@ -221,6 +223,14 @@ type passValue struct {
 	res    *engine.Result
 	ran    []modkit.Passer
 	briefs []modkit.Brief
+	fills  []modkit.Fill // what the modules' tools cache, until RunCached takes it
+}
+
+// TakeFills hands RunCached what the modules' tools cache, once.
+func (v *passValue) TakeFills() []modkit.Fill {
+	f := v.fills
+	v.fills = nil
+	return f
 }
 
 // CacheSize estimates what v holds, for the cache's bound: its chunked

@@ -11,14 +11,31 @@ var _ modkit.Passer = (*Module)(nil)
 // NewPass returns the module's part of a pass shared with other modules:
 // what analyze_tcp_anomalies runs with its default arguments (no filters,
 // the thresholds at their defaults).
-func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) { return m.sharedPass(env, nil) }
+func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
+	p, _, err := m.sharedPass(env, nil)
+	return p, err
+}
 
-// sharedPass is NewPass, with every connection put into sink (when not nil) as a
-// Row when the pass ends.
-func (m *Module) sharedPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
-	f, err := newConnFilter(Common{})
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass whose observer, once concluded, is the pass the four
+// tools share at the default thresholds (the brief only reads its tables).
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	p, obs, err := m.sharedPass(env, nil)
 	if err != nil {
 		return nil, err
+	}
+	return &modkit.KeptPass{Obs: p.Obs, Conclude: func(res *engine.Result) (modkit.Brief, []modkit.Fill) {
+		return p.Conclude(res), []modkit.Fill{{Key: m.passKey(defaultThresholds()), Value: &tcpPass{obs: obs, res: res}}}
+	}}, nil
+}
+
+// sharedPass is NewPass, with every connection put into sink (when not nil) as a
+// Row when the pass ends, and its observer.
+func (m *Module) sharedPass(env *analyzer.Env, sink modkit.Sink) (*modkit.SimplePass, *observer, error) {
+	f, err := newConnFilter(Common{})
+	if err != nil {
+		return nil, nil, err
 	}
 	obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, defaultThresholds())
 	// The brief: analyze_tcp_anomalies' statistics and findings, without
@@ -34,5 +51,5 @@ func (m *Module) sharedPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 		}
 		return modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r),
 			Latencies: []modkit.Latencies{r.handshakeLatencies()}}
-	}}, nil
+	}}, obs, nil
 }

@@ -63,7 +63,8 @@ func (*Module) Tables() []modkit.Table { return []modkit.Table{modkit.TableOf[Ro
 // the pass ends (a connection is final only then). Connections are those
 // analyze_tcp_connections lists: within the state budget.
 func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
-	return m.sharedPass(env, sink)
+	p, _, err := m.sharedPass(env, sink)
+	return p, err
 }
 
 func (v *view) row() Row {

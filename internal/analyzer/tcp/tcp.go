@@ -98,15 +98,19 @@ func (m *Module) Tools() []analyzer.Tool {
 // observer's tables (every connection, whatever the filters) without
 // changing them, so one pass answers any tool, filter and page.
 func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, th analyzer.Thresholds) (*tcpPass, error) {
-	thj, _ := json.Marshal(th)
-	key := fmt.Sprintf("tcp thresholds %s max-connections %d", thj, m.opts.MaxConnections)
-	p, err := modkit.RunCached(ctx, env, ref, key, engine.Options{}, func(bool) modkit.CachedPass[*tcpPass] {
+	p, err := modkit.RunCached(ctx, env, ref, m.passKey(th), engine.Options{}, func(bool) modkit.CachedPass[*tcpPass] {
 		obs := newObserver(limitsFor(env, m.opts.MaxConnections), env.MaxPackets, th)
 		return modkit.CachedPass[*tcpPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tcpPass, bool) {
 			return &tcpPass{obs: obs, res: res}, true
 		}}
 	})
 	return p, err
+}
+
+// passKey names a pass with the thresholds th in the result cache.
+func (m *Module) passKey(th analyzer.Thresholds) string {
+	thj, _ := json.Marshal(th)
+	return fmt.Sprintf("tcp thresholds %s max-connections %d", thj, m.opts.MaxConnections)
 }
 
 // tcpPass is a pass the result cache keeps: its observer's tables and the
