@@ -56,18 +56,9 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	th, _ := json.Marshal(cfg.th)
 	// The filters select only the packets list (the rest covers the whole
 	// capture): the result cache keeps that list whole and pages it anew.
-	v, err := modkit.RunListed(ctx, env, in.PcapFile, "analyze_network_devices "+string(th), bytesKept, func(kept *result.Kept[frameKey, Packet]) ([]engine.Observer, func(*engine.Result) *Output) {
-		obs := newObserver(cfg)
-		obs.kept = kept
-		return []engine.Observer{obs}, func(res *engine.Result) *Output {
-			out := obs.output(in, res, modkit.Warnings(res, true))
-			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			return out
-		}
-	})
+	v, err := modkit.RunListed(ctx, env, in.PcapFile, cacheKey(cfg), bytesKept, observe(env, in, cfg, nil))
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +104,7 @@ var _ modkit.Passer = (*Module)(nil)
 // NewPass returns the module's part of a pass shared with other modules:
 // analyze_network_devices with its default arguments, without the frames.
 func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
-	in := m.Tools()[0].NewInput().(*Input)
-	cfg, err := newConfig(*in, env)
+	_, cfg, err := m.defaults(env)
 	if err != nil {
 		return nil, err
 	}
@@ -123,4 +113,53 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
 		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings(), Hosts: obs.hostFacts()}
 	}}, nil
+}
+
+// cacheKey names the tool's pass in the result cache: its thresholds.
+func cacheKey(cfg *config) string {
+	th, _ := json.Marshal(cfg.th)
+	return "analyze_network_devices " + string(th)
+}
+
+// observe makes the tool's pass for modkit.RunListed or KeepListed: an
+// observer that adds every packet to kept when kept is not nil, and the
+// function that concludes the output. made, when not nil, is set to the
+// observer.
+func observe(env *analyzer.Env, in Input, cfg *config, made **observer) func(kept *result.Kept[frameKey, Packet]) ([]engine.Observer, func(*engine.Result) *Output) {
+	return func(kept *result.Kept[frameKey, Packet]) ([]engine.Observer, func(*engine.Result) *Output) {
+		obs := newObserver(cfg)
+		obs.kept = kept
+		if made != nil {
+			*made = obs
+		}
+		return []engine.Observer{obs}, func(res *engine.Result) *Output {
+			out := obs.output(in, res, modkit.Warnings(res, true))
+			out.AnalysisTimestamp = result.FormatTime(env.Clock())
+			return out
+		}
+	}
+}
+
+// defaults are the tool's default arguments and their configuration: what
+// a shared pass runs.
+func (m *Module) defaults(env *analyzer.Env) (*Input, *config, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env)
+	return in, cfg, err
+}
+
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass made of the tool's own pass at its default
+// arguments, which the result cache then keeps for the tool: the brief is
+// made from the tool's output.
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	in, cfg, err := m.defaults(env)
+	if err != nil {
+		return nil, err
+	}
+	var obs *observer
+	return modkit.KeepListed(env, cacheKey(cfg), bytesKept, observe(env, *in, cfg, &obs), func(out *Output) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: out.Statistics, Findings: result.CloneFindings(out.Anomalies), Hosts: obs.hostFacts()}
+	}), nil
 }
