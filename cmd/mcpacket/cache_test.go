@@ -171,11 +171,33 @@ func TestOverviewFillsCaches(t *testing.T) {
 			keepers = append(keepers, m.Name())
 		}
 	}
-	if want := []string{"arp", "dhcpv6", "icmp", "lldp", "ntp", "tcp"}; !slices.Equal(keepers, want) {
+	if want := []string{"arp", "dhcp", "dhcpv6", "dns", "http", "icmp", "lldp", "ntp", "sip", "tcp", "tls"}; !slices.Equal(keepers, want) {
 		t.Errorf("modules the overview fills the caches of: %v, want %v", keepers, want)
 	}
 	_, overview := overviewTool(t)
-	for _, name := range []string{"tcp-port-scan.pcap", "icmp-normal.pcap", "dns-normal.pcap", "arp-spoofing.pcap", "ntp-normal.pcap", "dhcpv6-normal.pcap", "lldp-normal.pcap"} {
+	// The briefs of the Keepers' passes are those of their NewPass: the
+	// overview of every generated capture is the same with a cache.
+	all, _ := filepath.Glob(pcaptest.GenFile(t, "*.pcap"))
+	for _, f := range all {
+		ref, _ := json.Marshal(f)
+		in := []byte(`{"pcap_file":` + string(ref) + `,"findings_limit":100}`)
+		env := pcaptest.Env(0)
+		env.Cache = rescache.New(1 << 30)
+		want, werr := overview.Call(t.Context(), pcaptest.Env(0), in)
+		got, gerr := overview.Call(t.Context(), env, in)
+		if werr != nil || gerr != nil {
+			t.Fatalf("%s: %v with a cache, %v without", f, gerr, werr)
+		}
+		wb, _ := json.Marshal(want)
+		gb, _ := json.Marshal(got)
+		if !bytes.Equal(wb, gb) {
+			t.Errorf("%s: the overview with a cache differs from one without:\nwith:    %.1500s\nwithout: %.1500s", filepath.Base(f), gb, wb)
+		}
+	}
+	if len(all) < 50 {
+		t.Fatalf("%d generated captures", len(all))
+	}
+	for _, name := range []string{"tcp-port-scan.pcap", "icmp-normal.pcap", "dns-normal.pcap", "arp-spoofing.pcap", "ntp-normal.pcap", "dhcpv6-normal.pcap", "lldp-normal.pcap", "dhcp-normal-lan.pcap", "sip-normal.pcap", "http-normal.pcap", "http-credentials.pcap", "tls-go-normal.pcap", "tls-handshake-failure.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			f := pcaptest.GenFile(t, name)
 			env := pcaptest.Env(0)

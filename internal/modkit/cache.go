@@ -153,21 +153,42 @@ func (v *Listed[O, K, R]) Page(match func(K) bool, offset, limit int) (items []R
 	return items, result.PageOf(n, offset, limit, len(items)), true
 }
 
-// KeepListed is a module's KeepPass for a tool RunListed answers: start and
-// perItem as the tool gives them to RunListed for its default arguments,
-// key the tool's key for them, and brief the module's brief made from the
-// tool's output.
-func KeepListed[O, K, R any](env *analyzer.Env, key string, perItem int,
-	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O), brief func(*O) Brief) *KeptPass {
-	kept := &result.Kept[K, R]{Max: KeptMax(env, perItem)}
-	obs, conclude := start(kept)
-	return &KeptPass{Obs: obs, Conclude: func(res *engine.Result) (Brief, []Fill) {
-		v := &Listed[O, K, R]{Out: conclude(res), Kept: kept}
+// KeepCached is a module's KeepPass made of the pass its tool gives
+// RunCached, asked to keep, for its default arguments: key is the tool's
+// key for them, and brief makes the module's brief from the value.
+func KeepCached[V any](key string, pass CachedPass[V], brief func(V) Brief) (*KeptPass, error) {
+	if pass.Err != nil {
+		return nil, pass.Err
+	}
+	return &KeptPass{Obs: pass.Observers, Conclude: func(res *engine.Result) (Brief, []Fill) {
+		v, complete := pass.Conclude(res)
 		var fills []Fill
-		if v.Complete() {
+		if complete {
 			fills = []Fill{{Key: key, Value: v}}
 		}
-		return brief(v.Out), fills
+		return brief(v), fills
+	}}, nil
+}
+
+// KeepListed is KeepCached for a tool RunListed answers: start and perItem
+// as the tool gives them to RunListed, and brief made from the tool's
+// output.
+func KeepListed[O, K, R any](env *analyzer.Env, key string, perItem int,
+	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O), brief func(*O) Brief) (*KeptPass, error) {
+	return KeepCached(key, listedPass(env, perItem, true, start), func(v *Listed[O, K, R]) Brief { return brief(v.Out) })
+}
+
+// listedPass is the pass of a tool RunListed answers.
+func listedPass[O, K, R any](env *analyzer.Env, perItem int, keep bool,
+	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O)) CachedPass[*Listed[O, K, R]] {
+	var kept *result.Kept[K, R]
+	if keep {
+		kept = &result.Kept[K, R]{Max: KeptMax(env, perItem)}
+	}
+	obs, conclude := start(kept)
+	return CachedPass[*Listed[O, K, R]]{Observers: obs, Conclude: func(res *engine.Result) (*Listed[O, K, R], bool) {
+		v := &Listed[O, K, R]{Out: conclude(res), Kept: kept}
+		return v, v.Complete()
 	}}
 }
 
@@ -177,16 +198,7 @@ func KeepListed[O, K, R any](env *analyzer.Env, key string, perItem int,
 // that concludes the call's output.
 func RunListed[O, K, R any](ctx context.Context, env *analyzer.Env, ref, key string, perItem int,
 	start func(kept *result.Kept[K, R]) ([]engine.Observer, func(*engine.Result) *O)) (*Listed[O, K, R], error) {
-	v, err := RunCached(ctx, env, ref, key, engine.Options{}, func(keep bool) CachedPass[*Listed[O, K, R]] {
-		var kept *result.Kept[K, R]
-		if keep {
-			kept = &result.Kept[K, R]{Max: KeptMax(env, perItem)}
-		}
-		obs, conclude := start(kept)
-		return CachedPass[*Listed[O, K, R]]{Observers: obs, Conclude: func(res *engine.Result) (*Listed[O, K, R], bool) {
-			v := &Listed[O, K, R]{Out: conclude(res), Kept: kept}
-			return v, v.Complete()
-		}}
+	return RunCached(ctx, env, ref, key, engine.Options{}, func(keep bool) CachedPass[*Listed[O, K, R]] {
+		return listedPass(env, perItem, keep, start)
 	})
-	return v, err
 }

@@ -76,20 +76,9 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}
 	// The thresholds and the module's limits shape the analysis; the
 	// filters and pages only select from it.
-	th, _ := json.Marshal(cfg.th)
-	key := fmt.Sprintf("analyze_dhcp_packets %s %+v", th, m.opts)
-	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
-		obs := newObserver(cfg, newLimits(env, m.opts))
-		if keep {
-			obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
-		}
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
-			v := &passValue{out: obs.output(in, res, modkit.Warnings(res, true)), packets: obs.kept}
-			if keep {
-				v.keepLists(obs, env)
-			}
-			return v, v.complete()
-		}}
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, m.cacheKey(cfg), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+		_, p := m.pass(env, in, cfg, keep)
+		return p
 	})
 	if err != nil {
 		return nil, err
@@ -97,6 +86,29 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	out := v.answer(in, cfg)
 	fitBudget(out, cfg)
 	return out, nil
+}
+
+// cacheKey names the tool's pass with cfg in the result cache: its
+// thresholds and the module's limits.
+func (m *Module) cacheKey(cfg *config) string {
+	th, _ := json.Marshal(cfg.th)
+	return fmt.Sprintf("analyze_dhcp_packets %s %+v", th, m.opts)
+}
+
+// pass is the tool's pass for RunCached (keep: to be cached, every item of
+// its lists kept) and its observer.
+func (m *Module) pass(env *analyzer.Env, in Input, cfg *config, keep bool) (*observer, modkit.CachedPass[*passValue]) {
+	obs := newObserver(cfg, newLimits(env, m.opts))
+	if keep {
+		obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
+	}
+	return obs, modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+		v := &passValue{out: obs.output(in, res, modkit.Warnings(res, true)), packets: obs.kept}
+		if keep {
+			v.keepLists(obs, env)
+		}
+		return v, v.complete()
+	}}
 }
 
 // passValue is what a pass leaves for the result cache: the output of the
@@ -234,4 +246,22 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs),
 			Latencies: []modkit.Latencies{modkit.LatenciesOf("dhcp discover to offer", &obs.d2o), modkit.LatenciesOf("dhcp request to ack", &obs.r2a)}}
 	}}, nil
+}
+
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass made of the tool's own pass at its default
+// arguments, which the result cache then keeps for the tool: the brief is
+// made from the tool's output.
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, env.MaxPackets)
+	if err != nil {
+		return nil, err
+	}
+	obs, p := m.pass(env, *in, cfg, true)
+	return modkit.KeepCached(m.cacheKey(cfg), p, func(v *passValue) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: v.out.Statistics, Findings: result.CloneFindings(v.out.Anomalies),
+			Latencies: []modkit.Latencies{modkit.LatenciesOf("dhcp discover to offer", &obs.d2o), modkit.LatenciesOf("dhcp request to ack", &obs.r2a)}}
+	})
 }

@@ -65,24 +65,9 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	if err != nil {
 		return nil, err
 	}
-	th, _ := json.Marshal(cfg.th)
-	key := fmt.Sprintf("analyze_dns_packets %s max-transactions %d", th, m.opts.MaxTransactions)
-	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
-		obs := newObserver(cfg)
-		if keep {
-			cfg.keyAll = true
-			obs.kept, obs.keptNames = &result.Kept[pktKey, keptMsg]{Max: modkit.KeptMax(env, bytesKept)}, map[string][]byte{}
-		}
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
-			out := obs.output(in, res, modkit.Warnings(res, true))
-			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			v := &passValue{out: out}
-			if !keep || obs.kept.Cut {
-				return v, false
-			}
-			v.packets, v.txs = obs.kept, result.KeepAll(modkit.KeptMax(env, bytesKept), obs.transactions(), selOf, obs.txOutput)
-			return v, v.txs.Whole()
-		}}
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, m.cacheKey(cfg), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+		_, p := m.pass(env, in, cfg, keep)
+		return p
 	})
 	if err != nil {
 		return nil, err
@@ -90,6 +75,33 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	out := v.answer(in, cfg)
 	fitBudget(out, cfg)
 	return out, nil
+}
+
+// cacheKey names the tool's pass with cfg in the result cache: its
+// thresholds and the module's bound.
+func (m *Module) cacheKey(cfg *config) string {
+	th, _ := json.Marshal(cfg.th)
+	return fmt.Sprintf("analyze_dns_packets %s max-transactions %d", th, m.opts.MaxTransactions)
+}
+
+// pass is the tool's pass for RunCached (keep: to be cached, every message
+// and transaction kept) and its observer.
+func (m *Module) pass(env *analyzer.Env, in Input, cfg *config, keep bool) (*observer, modkit.CachedPass[*passValue]) {
+	obs := newObserver(cfg)
+	if keep {
+		cfg.keyAll = true
+		obs.kept, obs.keptNames = &result.Kept[pktKey, keptMsg]{Max: modkit.KeptMax(env, bytesKept)}, map[string][]byte{}
+	}
+	return obs, modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+		out := obs.output(in, res, modkit.Warnings(res, true))
+		out.AnalysisTimestamp = result.FormatTime(env.Clock())
+		v := &passValue{out: out}
+		if !keep || obs.kept.Cut {
+			return v, false
+		}
+		v.packets, v.txs = obs.kept, result.KeepAll(modkit.KeptMax(env, bytesKept), obs.transactions(), selOf, obs.txOutput)
+		return v, v.txs.Whole()
+	}}
 }
 
 // passValue is what a pass leaves for the result cache: the output of the
@@ -152,4 +164,22 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings(),
 			Latencies: []modkit.Latencies{modkit.LatenciesOf("dns response", &obs.allLat)}}
 	}}, nil
+}
+
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass made of the tool's own pass at its default
+// arguments, which the result cache then keeps for the tool: the brief is
+// made from the tool's output.
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env)
+	if err != nil {
+		return nil, err
+	}
+	obs, p := m.pass(env, *in, cfg, true)
+	return modkit.KeepCached(m.cacheKey(cfg), p, func(v *passValue) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: v.out.Statistics, Findings: result.CloneFindings(v.out.Anomalies),
+			Latencies: []modkit.Latencies{modkit.LatenciesOf("dns response", &obs.allLat)}}
+	})
 }

@@ -64,19 +64,8 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		return nil, err
 	}
 	v, err := modkit.RunCached(ctx, env, in.PcapFile, cacheKey(cfg, m.opts), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
-		obs := newObserver(cfg)
-		if keep { // each list may take half the cache's bound
-			obs.keptTx = &result.Kept[txKey, Transaction]{Max: modkit.KeptMax(env, int(2*bytesKeptTx(cfg)))}
-			obs.keptFiles = &result.Kept[txKey, File]{Max: modkit.KeptMax(env, 2*bytesKeptFile)}
-		}
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
-			out := obs.output(in, res)
-			if env != nil {
-				out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			}
-			v := &passValue{out: out, tx: obs.keptTx, files: obs.keptFiles}
-			return v, v.kept()
-		}}
+		_, p := pass(env, in, cfg, keep)
+		return p
 	})
 	if err != nil {
 		return nil, err
@@ -84,6 +73,24 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	out := v.answer(in, cfg)
 	fitBudget(out, cfg)
 	return out, nil
+}
+
+// pass is the tool's pass for RunCached (keep: to be cached, every
+// transaction and file kept) and its observer.
+func pass(env *analyzer.Env, in Input, cfg *config, keep bool) (*observer, modkit.CachedPass[*passValue]) {
+	obs := newObserver(cfg)
+	if keep { // each list may take half the cache's bound
+		obs.keptTx = &result.Kept[txKey, Transaction]{Max: modkit.KeptMax(env, int(2*bytesKeptTx(cfg)))}
+		obs.keptFiles = &result.Kept[txKey, File]{Max: modkit.KeptMax(env, 2*bytesKeptFile)}
+	}
+	return obs, modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+		out := obs.output(in, res)
+		if env != nil {
+			out.AnalysisTimestamp = result.FormatTime(env.Clock())
+		}
+		v := &passValue{out: out, tx: obs.keptTx, files: obs.keptFiles}
+		return v, v.kept()
+	}}
 }
 
 // cacheKey names what shapes the analysis for the result cache: the tool,
@@ -172,4 +179,22 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		return modkit.Brief{Module: m.Name(), Summary: obs.summary(), Findings: obs.findings(),
 			Latencies: []modkit.Latencies{modkit.LatenciesOf("http response", &obs.latencies)}}
 	}}, nil
+}
+
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass made of the tool's own pass at its default
+// arguments, which the result cache then keeps for the tool: the brief is
+// made from the tool's output.
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env)
+	if err != nil {
+		return nil, err
+	}
+	obs, p := pass(env, *in, cfg, true)
+	return modkit.KeepCached(cacheKey(cfg, m.opts), p, func(v *passValue) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: v.out.Summary, Findings: result.CloneFindings(v.out.Anomalies),
+			Latencies: []modkit.Latencies{modkit.LatenciesOf("http response", &obs.latencies)}}
+	})
 }

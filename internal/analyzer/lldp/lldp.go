@@ -161,5 +161,5 @@ func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
 	var obs *observer
 	return modkit.KeepListed(env, cacheKey(cfg), bytesKept, observe(env, *in, cfg, &obs), func(out *Output) modkit.Brief {
 		return modkit.Brief{Module: m.Name(), Summary: out.Statistics, Findings: result.CloneFindings(out.Anomalies), Hosts: obs.hostFacts()}
-	}), nil
+	})
 }

@@ -87,22 +87,8 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}
 	// The thresholds and the module's limits shape the analysis; the
 	// filters and pages only select from it.
-	th, _ := json.Marshal(cfg.th)
-	key := fmt.Sprintf("analyze_sip_packets %s %+v", th, m.opts)
-	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
-		obs := newObserver(cfg)
-		if keep {
-			obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
-		}
-		return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
-			out := obs.output(in, res, modkit.Warnings(res, true))
-			out.AnalysisTimestamp = result.FormatTime(env.Clock())
-			v := &passValue{out: out, packets: obs.kept}
-			if keep {
-				v.keepLists(obs, env)
-			}
-			return v, v.complete()
-		}}
+	v, err := modkit.RunCached(ctx, env, in.PcapFile, m.cacheKey(cfg), engine.Options{}, func(keep bool) modkit.CachedPass[*passValue] {
+		return m.pass(env, in, cfg, keep)
 	})
 	if err != nil {
 		return nil, err
@@ -110,6 +96,31 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	out := v.answer(in, cfg)
 	fitBudget(out, cfg)
 	return out, nil
+}
+
+// cacheKey names the tool's pass with cfg in the result cache: its
+// thresholds and the module's limits.
+func (m *Module) cacheKey(cfg *config) string {
+	th, _ := json.Marshal(cfg.th)
+	return fmt.Sprintf("analyze_sip_packets %s %+v", th, m.opts)
+}
+
+// pass is the tool's pass for RunCached (keep: to be cached, every item of
+// its lists kept).
+func (m *Module) pass(env *analyzer.Env, in Input, cfg *config, keep bool) modkit.CachedPass[*passValue] {
+	obs := newObserver(cfg)
+	if keep {
+		obs.kept = &result.Kept[msgKey, keptMsg]{Max: modkit.KeptMax(env, bytesKeptPacket)}
+	}
+	return modkit.CachedPass[*passValue]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*passValue, bool) {
+		out := obs.output(in, res, modkit.Warnings(res, true))
+		out.AnalysisTimestamp = result.FormatTime(env.Clock())
+		v := &passValue{out: out, packets: obs.kept}
+		if keep {
+			v.keepLists(obs, env)
+		}
+		return v, v.complete()
+	}}
 }
 
 // passValue is what a pass leaves for the result cache: the output of the
@@ -277,3 +288,19 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 }
 
 var _ modkit.Passer = (*Module)(nil)
+
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass made of the tool's own pass at its default
+// arguments, which the result cache then keeps for the tool: the brief is
+// made from the tool's output.
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env)
+	if err != nil {
+		return nil, err
+	}
+	return modkit.KeepCached(m.cacheKey(cfg), m.pass(env, *in, cfg, true), func(v *passValue) modkit.Brief {
+		return modkit.Brief{Module: m.Name(), Summary: v.out.Statistics, Findings: result.CloneFindings(v.out.Anomalies)}
+	})
+}

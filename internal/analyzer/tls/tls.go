@@ -65,12 +65,9 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	// What the observer keeps depends only on the tables' bounds: every
 	// filter, page, presentation and threshold applies to its tables when
 	// the answer is built, so one pass answers them all.
-	key := fmt.Sprintf("analyze_tls_sessions bounds %+v", cfg.lim)
-	p, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{}, func(bool) modkit.CachedPass[*tlsPass] {
-		obs := newObserver(cfg)
-		return modkit.CachedPass[*tlsPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tlsPass, bool) {
-			return &tlsPass{obs: obs, res: res, at: result.FormatTime(env.Clock())}, true
-		}}
+	p, err := modkit.RunCached(ctx, env, in.PcapFile, cacheKey(cfg), engine.Options{}, func(bool) modkit.CachedPass[*tlsPass] {
+		_, p := pass(env, cfg)
+		return p
 	})
 	if err != nil {
 		return nil, err
@@ -96,6 +93,35 @@ func (p *tlsPass) CacheSize() int64 {
 }
 
 var _ modkit.Passer = (*Module)(nil)
+
+// cacheKey names the pass with cfg in the result cache: the tables'
+// bounds.
+func cacheKey(cfg *config) string { return fmt.Sprintf("analyze_tls_sessions bounds %+v", cfg.lim) }
+
+// pass is the tool's pass for RunCached and its observer.
+func pass(env *analyzer.Env, cfg *config) (*observer, modkit.CachedPass[*tlsPass]) {
+	obs := newObserver(cfg)
+	return obs, modkit.CachedPass[*tlsPass]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*tlsPass, bool) {
+		return &tlsPass{obs: obs, res: res, at: result.FormatTime(env.Clock())}, true
+	}}
+}
+
+var _ modkit.Keeper = (*Module)(nil)
+
+// KeepPass is NewPass whose observer, once concluded, is the pass the tool
+// keeps in the result cache (the brief only reads its tables).
+func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
+	in := m.Tools()[0].NewInput().(*Input)
+	cfg, err := newConfig(*in, m.opts, env)
+	if err != nil {
+		return nil, err
+	}
+	obs, p := pass(env, cfg)
+	return modkit.KeepCached(cacheKey(cfg), p, func(*tlsPass) modkit.Brief {
+		sm := obs.summary()
+		return modkit.Brief{Module: m.Name(), Summary: &sm, Findings: obs.findings(cfg.th)}
+	})
+}
 
 // NewPass runs the module in a pass shared with other modules, with
 // analyze_tls_sessions' default arguments; its brief is the summary and
