@@ -65,7 +65,7 @@ func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 			w = append(w, fmt.Sprintf("http: %d connections not followed, the connection table full (state budget): their transactions are in no http row", capped))
 		}
 		if closed > 0 {
-			w = append(w, fmt.Sprintf("http: %d idle connections closed early under the state budget: their messages in progress were cut (complete is false or the row is missing)", closed))
+			w = append(w, fmt.Sprintf("http: %d idle connections closed early under the state budget: their messages in progress were cut", closed))
 		}
 		return w
 	})
