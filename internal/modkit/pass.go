@@ -24,6 +24,11 @@ type Brief struct {
 	// Latencies are the response times the module measured, each with
 	// the sample behind its summary (plot_traffic's latency chart).
 	Latencies []Latencies `json:"-"`
+	// Warnings are what a record pass (Recorder.RecordPass) tells the
+	// export of its tables: each bound that cost rows, or parts of rows,
+	// and how many. export_records lists them with the capture's
+	// warnings.
+	Warnings []string `json:"-"`
 }
 
 // Latencies is one kind of response time a module measures (DNS query to

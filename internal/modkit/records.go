@@ -60,3 +60,19 @@ func RecordObservers[O engine.Observer](p Pass, err error, set func(O)) (Pass, e
 	}
 	return p, nil
 }
+
+// RecordWarnings is p (a *SimplePass) with the warnings w returns when it
+// concludes added to its brief (Brief.Warnings).
+func RecordWarnings(p Pass, err error, w func() []string) (Pass, error) {
+	if err != nil {
+		return nil, err
+	}
+	sp := p.(*SimplePass)
+	conclude := sp.Conclude
+	sp.Conclude = func(res *engine.Result) Brief {
+		b := conclude(res)
+		b.Warnings = append(b.Warnings, w()...)
+		return b
+	}
+	return sp, nil
+}

@@ -236,9 +236,7 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in Input) (*Outp
 	out := &Output{File: in.PcapFile, Capture: hex.EncodeToString(h.Sum(nil))[:32], Format: format, Dir: dir, FramesRead: res.Packets,
 		Tables: []TableRows{}, Warnings: modkit.Warnings(res, true)}
 	for _, b := range briefs {
-		if rw, ok := b.Summary.(interface{ RecordWarnings() []string }); ok {
-			out.Warnings = append(out.Warnings, rw.RecordWarnings()...)
-		}
+		out.Warnings = append(out.Warnings, b.Warnings...)
 	}
 	if err := w.close(); err != nil {
 		return nil, fmt.Errorf("write records: %v", err)
@@ -265,26 +263,55 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in Input) (*Outp
 // a wanted table, and every module when the findings are wanted. names
 // are their module names, in order.
 func (m *Module) passes(env *analyzer.Env, want map[string]bool, sink modkit.Sink) (passes []modkit.Pass, names []string, err error) {
+	var recs []modkit.Recorder
+	var mods []modkit.Passer
 	ran := map[string]bool{}
 	for _, r := range m.opts.Recorders {
-		if !slices.ContainsFunc(r.Tables(), func(t modkit.Table) bool { return want[t.Name] }) {
-			continue
+		if slices.ContainsFunc(r.Tables(), func(t modkit.Table) bool { return want[t.Name] }) {
+			recs, ran[r.Name()] = append(recs, r), true
 		}
-		p, err := r.RecordPass(env, sink)
+	}
+	if want[findingsTable] {
+		for _, pm := range m.opts.Modules {
+			if !ran[pm.Name()] {
+				mods = append(mods, pm)
+			}
+		}
+	}
+	// Each pass gets its share of the export's state budget as its own.
+	shared := 0
+	for _, r := range recs {
+		if _, ok := stateShares[r.Name()]; !ok {
+			shared++
+		}
+	}
+	for _, pm := range mods {
+		if _, ok := stateShares[pm.Name()]; !ok {
+			shared++
+		}
+	}
+	envOf := func(name string) *analyzer.Env {
+		e := *env
+		budget := env.MaxStateBytes
+		if budget <= 0 {
+			budget = analyzer.DefaultMaxStateBytes
+		}
+		share, ok := stateShares[name]
+		if !ok {
+			share = sharedStateShare / float64(max(shared, 1))
+		}
+		e.MaxStateBytes = max(1, int64(float64(budget)*share))
+		return &e
+	}
+	for _, r := range recs {
+		p, err := r.RecordPass(envOf(r.Name()), sink)
 		if err != nil {
 			return nil, nil, fmt.Errorf("module %s: %w", r.Name(), err)
 		}
 		passes, names = append(passes, p), append(names, r.Name())
-		ran[r.Name()] = true
 	}
-	if !want[findingsTable] {
-		return passes, names, nil
-	}
-	for _, pm := range m.opts.Modules {
-		if ran[pm.Name()] {
-			continue
-		}
-		p, err := pm.NewPass(env)
+	for _, pm := range mods {
+		p, err := pm.NewPass(envOf(pm.Name()))
 		if err != nil {
 			return nil, nil, fmt.Errorf("module %s: %w", pm.Name(), err)
 		}
@@ -292,6 +319,23 @@ func (m *Module) passes(env *analyzer.Env, want map[string]bool, sink modkit.Sin
 	}
 	return passes, names, nil
 }
+
+// stateShares divide an export's state budget (analyzer.Env.MaxStateBytes:
+// --max-state-bytes of mcpacket export records) among the passes of the
+// export, each pass's share its own budget, which the module divides among
+// its tables as in an analysis. The overview's flow table (about 430 bytes
+// a flow), the tls sessions (4 KiB each, at share 0.45 of tls's) and the
+// tcp connections (2 KiB each, at share 0.70 of tcp's) are the tables that
+// grow with the capture's connections; they get fixed shares, sized so
+// that the CLI's 160 MiB budget holds every flow, session and connection of
+// the 1M bench capture (123k flows, 4.9k sessions, 12.3k connections) with
+// a tenth to spare. Every other pass gets an equal part of
+// sharedStateShare (1.9 MiB each of 160 MiB; a module's tables hold at
+// least 1,000 entries whatever its share, analyzer.Env.StateItems).
+var stateShares = map[string]float64{"overview": 0.35, "tls": 0.29, "tcp": 0.24}
+
+// sharedStateShare is what the passes without a stateShares entry share.
+const sharedStateShare = 0.12
 
 // releasing is a pass that drops its pass once it has concluded: what the
 // brief needs it keeps, the module's tables go to the collector.

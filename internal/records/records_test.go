@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,56 @@ func TestExportRefuses(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(dir)); len(ents) != 1 {
 		t.Errorf("refused exports wrote beside the output directory: %v", ents)
+	}
+}
+
+// budgetProbe is a Recorder that notes the state budget its pass got and
+// warns that its table is at its bound.
+type budgetProbe struct {
+	name string
+	got  *int64
+}
+
+func (b budgetProbe) Name() string                                   { return b.name }
+func (budgetProbe) Tools() []analyzer.Tool                           { return nil }
+func (budgetProbe) Prompts() []analyzer.Prompt                       { return nil }
+func (b budgetProbe) Tables() []modkit.Table                         { return []modkit.Table{modkit.TableOf[frameRow](b.name)} }
+func (b budgetProbe) NewPass(env *analyzer.Env) (modkit.Pass, error) { return b.RecordPass(env, nil) }
+func (b budgetProbe) RecordPass(env *analyzer.Env, _ modkit.Sink) (modkit.Pass, error) {
+	*b.got = env.MaxStateBytes
+	return &modkit.SimplePass{Conclude: func(*engine.Result) modkit.Brief {
+		return modkit.Brief{Module: b.name, Warnings: []string{b.name + ": at its bound"}}
+	}}, nil
+}
+
+// TestExportSharesStateBudget checks that each pass of an export gets its
+// share of the export's state budget, and that the warnings of every
+// pass's brief reach the export's.
+func TestExportSharesStateBudget(t *testing.T) {
+	var tcp, a, b int64
+	m := New(Options{Recorders: []modkit.Recorder{budgetProbe{"tcp", &tcp}, budgetProbe{"a", &a}}, Modules: []modkit.Passer{budgetProbe{"b", &b}}})
+	env := testEnv(t.TempDir())
+	env.MaxStateBytes = 100 << 20
+	out, err := m.export(t.Context(), env, Input{PcapFile: testCapture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(float64(env.MaxStateBytes) * stateShares["tcp"]); tcp != want {
+		t.Errorf("tcp's budget = %d, want %d", tcp, want)
+	}
+	if want := int64(float64(env.MaxStateBytes) * sharedStateShare / 2); a != want || b != want {
+		t.Errorf("the other passes' budgets = %d and %d, want %d each", a, b, want)
+	}
+	var sum float64
+	for _, s := range stateShares {
+		sum += s
+	}
+	if sum+sharedStateShare > 1 {
+		t.Errorf("the shares add up to %g, over the budget", sum+sharedStateShare)
+	}
+	for _, w := range []string{"tcp: at its bound", "a: at its bound", "b: at its bound"} {
+		if !slices.Contains(out.Warnings, w) {
+			t.Errorf("warnings %q lack %q", out.Warnings, w)
+		}
 	}
 }

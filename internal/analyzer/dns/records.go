@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -51,7 +52,28 @@ func (*Module) Tables() []modkit.Table { return []modkit.Table{modkit.TableOf[Ro
 // is decoded.
 func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
 	p, err := m.NewPass(env)
-	return modkit.RecordObservers(p, err, func(o *observer) { o.sink = sink })
+	var obs []*observer
+	p, err = modkit.RecordObservers(p, err, func(o *observer) { o.sink, obs = sink, append(obs, o) })
+	return modkit.RecordWarnings(p, err, func() []string {
+		var dropped, evicted, closed int
+		for _, o := range obs {
+			dropped, evicted = dropped+o.budget.tcpDropped, evicted+o.budget.evictedWaited
+			if o.reasm != nil {
+				closed += o.reasm.Evicted()
+			}
+		}
+		var w []string
+		if closed > 0 {
+			w = append(w, fmt.Sprintf("dns: %d DNS-over-TCP connections closed early under the state budget; a message they had not finished is in no dns row", closed))
+		}
+		if dropped > 0 {
+			w = append(w, fmt.Sprintf("dns: %d unfinished DNS-over-TCP messages dropped under the state budget are in no dns row", dropped))
+		}
+		if evicted > 0 {
+			w = append(w, fmt.Sprintf("dns: %d transactions evicted under the state budget while waiting for their response: a response to one has no rtt or query_frame", evicted))
+		}
+		return w
+	})
 }
 
 // putRow hands the message in hand to the sink.

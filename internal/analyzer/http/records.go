@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -49,7 +50,25 @@ func (*Module) Tables() []modkit.Table { return []modkit.Table{modkit.TableOf[Ro
 // it is concluded.
 func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
 	p, err := m.NewPass(env)
-	return modkit.RecordObservers(p, err, func(o *observer) { o.sink = sink })
+	var obs []*observer
+	p, err = modkit.RecordObservers(p, err, func(o *observer) { o.sink, obs = sink, append(obs, o) })
+	return modkit.RecordWarnings(p, err, func() []string {
+		var capped, closed int
+		for _, o := range obs {
+			capped += o.capped
+			if o.reasm != nil {
+				closed += o.reasm.Evicted()
+			}
+		}
+		var w []string
+		if capped > 0 {
+			w = append(w, fmt.Sprintf("http: %d connections not followed, the connection table full (state budget): their transactions are in no http row", capped))
+		}
+		if closed > 0 {
+			w = append(w, fmt.Sprintf("http: %d idle connections closed early under the state budget: their messages in progress were cut", closed))
+		}
+		return w
+	})
 }
 
 // putRow hands a concluded transaction to the sink.

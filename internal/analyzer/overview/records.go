@@ -3,6 +3,7 @@ package overview
 import (
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -45,13 +46,15 @@ func (*Module) Tables() []modkit.Table { return []modkit.Table{modkit.TableOf[Fl
 // RecordPass runs the overview's own tables (not the modules it runs in
 // analyze_overview) and puts every flow into sink when the pass ends: a
 // flow is final only then, since any later packet may still extend it.
-// The flow table is bounded (Options.MaxFlows); flows past it are counted
-// in the export's warnings, as in analyze_overview.
+// The flow table holds at most Options.MaxFlows flows, and no more than
+// env's state budget pays for at recordFlowBytes each; flows past it are
+// counted in the export's warnings, as in analyze_overview.
 func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, error) {
 	// Only the flow table is exported: the conversation and host tables
 	// are kept minimal, so an export's memory is the flow table's.
 	opts := m.opts
 	opts.MaxConversations, opts.MaxHosts = 1, 1
+	opts.MaxFlows = min(opts.MaxFlows, env.StateItems(recordFlowBytes, 1))
 	own := newOwnPass(env, opts)
 	return &modkit.SimplePass{Obs: own.Observers(), Conclude: func(res *engine.Result) modkit.Brief {
 		own.stop()
@@ -63,11 +66,16 @@ func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 		}
 		b := own.Brief(res)
 		if n := own.obs.flows.droppedPkts; n > 0 {
-			b.Summary = recordWarnings{fmt.Sprintf("the flow table reached its bound of %d flows: %d packets of later flows are in no flow row", m.opts.MaxFlows, n)}
+			b.Warnings = append(b.Warnings, fmt.Sprintf("flows: the flow table reached its bound of %d flows (state budget): %d packets of later flows are in no flow row", opts.MaxFlows, n))
 		}
 		return b
 	}}, nil
 }
+
+// recordFlowBytes is what one flow of an export's flow table takes: its
+// record, its transport pair's record, the pair's index slots at their
+// sparsest, and a TCP flow's state.
+const recordFlowBytes = int(unsafe.Sizeof(flowRec{})+unsafe.Sizeof(pairRec{})) + 3*8 + tcpStateBytes
 
 func flowRecord(f *flowRec) FlowRow {
 	oa, op := f.orig()
@@ -82,8 +90,3 @@ func flowRecord(f *flowRec) FlowRow {
 		FirstFrame: int64(f.firstFrame), LastFrame: int64(f.lastFrame),
 	}
 }
-
-// recordWarnings are a brief's warnings for an export (modkit.Warner).
-type recordWarnings []string
-
-func (w recordWarnings) RecordWarnings() []string { return w }

@@ -4,6 +4,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"net/netip"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -40,4 +41,25 @@ func TestStateEntryBytes(t *testing.T) {
 	}
 	runtime.KeepAlive(o)
 	runtime.KeepAlive(r)
+}
+
+// TestRecordWarningsAtBound checks that an export learns how many
+// segments, and SYNs, of connections past the tracker's bound are in no
+// tcp row.
+func TestRecordWarningsAtBound(t *testing.T) {
+	server := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.80"), 80)
+	o := newObserver(limits{conns: 2, events: 100, unacked: 100}, 0, defaultThresholds())
+	if w := o.recordWarnings(); len(w) != 0 {
+		t.Fatalf("recordWarnings() before any segment = %q, want none", w)
+	}
+	for i := range 5 {
+		src := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), uint16(1024+i))
+		syn := segment{src: src, dst: server, seq: uint32(i), flags: flagSYN, window: 1000, haveLen: true, hdrLen: 20, opts: options{wscale: -1}}
+		o.segment(i+1, int64(i)*1000, 74, &syn)
+	}
+	w := o.recordWarnings()
+	want := "tcp: the tcp table reached its bound of 2 connections (state budget): 3 segments of later connections, 3 of them SYNs"
+	if len(w) != 1 || !strings.HasPrefix(w[0], want) {
+		t.Errorf("recordWarnings() = %q, want one starting %q", w, want)
+	}
 }

@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"fmt"
+
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
@@ -49,7 +51,25 @@ func (m *Module) sharedPass(env *analyzer.Env, sink modkit.Sink) (*modkit.Simple
 				sink.Put("tcp", &row)
 			}
 		}
-		return modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r),
+		b := modkit.Brief{Module: m.Name(), Summary: r.anomalyStatistics(), Findings: obs.run.Conclude(r),
 			Latencies: []modkit.Latencies{r.handshakeLatencies()}}
+		if sink != nil {
+			b.Warnings = obs.recordWarnings()
+		}
+		return b
 	}}, obs, nil
+}
+
+// recordWarnings are the bounds that cost the table "tcp" rows or parts of
+// rows (modkit.Brief.Warnings).
+func (o *observer) recordWarnings() []string {
+	var w []string
+	if n := o.t.untracked; n > 0 {
+		w = append(w, fmt.Sprintf("tcp: the tcp table reached its bound of %d connections (state budget): %d segments of later connections, %d of them SYNs without ACK (about one per connection attempt), are in no tcp row",
+			o.t.max, n, o.t.untrackedSyns))
+	}
+	if n := o.t.budget.refused; n > 0 {
+		w = append(w, fmt.Sprintf("tcp: %d unacknowledged segments past the state budget were not remembered: the analysis counts of connections with over 10,000 unacknowledged segments may differ from Wireshark's", n))
+	}
+	return w
 }

@@ -1,6 +1,7 @@
 package tls
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
@@ -63,7 +64,14 @@ func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 			r = sessionRow(s)
 			sink.Put("tls", &r)
 		}
-		return conclude(res)
+		b := conclude(res)
+		if n := obs.sessionsDropped; n > 0 {
+			b.Warnings = append(b.Warnings, fmt.Sprintf("tls: the tls table reached its bound of %d sessions (state budget): %d later sessions are in no tls row", obs.cfg.lim.sessions, n))
+		}
+		if n := obs.connsEvicted; n > 0 {
+			b.Warnings = append(b.Warnings, fmt.Sprintf("tls: %d connections evicted before their end under the state budget: their later records were not parsed (their rows may lack the handshake's end)", n))
+		}
+		return b
 	}
 	return sp, nil
 }
