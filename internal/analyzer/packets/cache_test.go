@@ -49,6 +49,7 @@ var cacheCaptures = []string{
 	"dns-ipv6-fragmented-zeek.pcap", "dns-over-tcp-tcpdump.pcap", "icmp-dest-unreach-port-udp-zeek.pcap",
 	"quic-v1-curl-http3-google-zeek.pcap", "tcp-retrans-wireshark-sample-arkime.pcap", "tcp-retransmissions-chrissanders.pcapng",
 	"tls-smtp-starttls-zeek.pcap", "http-post-zeek.pcap", "tls-fragmented-handshake-zeek.pcap.gz",
+	"dhcp-discover-flood-10000-suricata.pcap", // more frames than one goroutine's block (scanBlock)
 }
 
 // TestCache: every get_packets and follow_stream call after the first on a

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/dfilter"
 	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
@@ -353,6 +354,9 @@ func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, 
 	for range min(engine.Workers(env.Workers), max(len(blocks), 1)) {
 		wg.Go(func() {
 			r := s.replayer(sel.need)
+			// A Filter matches on one goroutine at a time: each has
+			// its own (the text compiled once already).
+			flt, _ := dfilter.Compile(sel.filter.String())
 			for {
 				k := int(next.Add(1) - 1)
 				if k >= len(blocks) || ctx.Err() != nil {
@@ -363,7 +367,7 @@ func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, 
 					if !sel.frames.has(frameNumber(i)) {
 						continue
 					}
-					if all || sel.filter.Match(r.frame(i)) {
+					if all || flt.Match(r.frame(i)) {
 						got = append(got, int32(i))
 					}
 				}
