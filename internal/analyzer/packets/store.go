@@ -43,6 +43,7 @@ const (
 // keptFrame is one kept frame.
 type keptFrame struct {
 	off       uint64 // chunk index << 32 | offset in the chunk
+	stack     uint64 // the protocol stack (dissect.Stack.Set), with every fact worked out
 	sec       int64  // timestamp, Unix seconds
 	nsec      int32  // and nanoseconds
 	dataLen   int32  // bytes kept (Packet.Data)
@@ -119,8 +120,9 @@ func newStoreBuilder(max int64) *storeBuilder {
 	return &storeBuilder{st: &frameStore{dgrams: map[int32]*engine.Datagram{}, bodyTypes: []string{""}}, max: max, bodyIdx: map[string]uint16{"": 0}}
 }
 
-// add keeps p, whose state the pass worked out as s.
-func (b *storeBuilder) add(p *engine.Packet, s dissect.State) {
+// add keeps p, whose state the pass worked out as s and its protocol
+// stack as stack.
+func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack uint64) {
 	st := b.st
 	if st == nil {
 		return
@@ -142,7 +144,7 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State) {
 	off := uint64(len(st.chunks)-1)<<32 | uint64(len(cur))
 	st.chunks[len(st.chunks)-1] = append(cur, p.Data...)
 	r := keptFrame{
-		off: off, sec: p.Timestamp.Unix(), nsec: int32(p.Timestamp.Nanosecond()),
+		off: off, stack: stack, sec: p.Timestamp.Unix(), nsec: int32(p.Timestamp.Nanosecond()),
 		dataLen: int32(n), capLen: int32(p.CaptureLength), wireLen: int32(p.Length), iface: int32(p.Interface), link: p.LinkType,
 		tcpStream: int32(s.TCP.Stream), tcpFlags: s.TCP.Flags, tcpSeq: s.TCP.Seq, tcpAck: s.TCP.Ack, tcpLen: s.TCP.Len,
 		udpStream: int32(s.UDPStream), media: s.Media,
@@ -203,6 +205,20 @@ func (s *frameStore) raw(i int, raw *capture.Packet) {
 		Timestamp: time.Unix(r.sec, int64(r.nsec)).UTC(), CaptureLength: int(r.capLen), Length: int(r.wireLen),
 		LinkType: r.link, Interface: int(r.iface),
 	}
+}
+
+// mask is s as a pass working out only n finds it.
+func mask(s dissect.State, n needs) dissect.State {
+	if !n.tcp {
+		s.TCP = dissect.TCPInfo{Stream: -1}
+	}
+	if !n.udp {
+		s.UDPStream = -1
+	}
+	if !n.app {
+		s.Msg = dissect.AppInfo{}
+	}
+	return s
 }
 
 // state is frame i's state as a pass working out n finds it.
@@ -296,23 +312,18 @@ func (m *Module) pass(ctx context.Context, env *analyzer.Env, ref string, sel *s
 		tr := m.tracker(env, all)
 		b := newStoreBuilder(env.Cache.Bound())
 		need := sel.need
+		var call dissect.Frame
 		obs := engine.ObserverFunc(func(p *engine.Packet) {
 			fr := tr.Frame(p)
-			b.add(p, fr.State())
-			// What a pass of the call's own would not have worked out.
-			if !need.tcp {
-				fr.TCP = dissect.TCPInfo{Stream: -1}
-			}
-			if !need.udp {
-				fr.UDPStream = -1
-			}
-			if !need.app {
-				fr.Msg = dissect.AppInfo{}
-			}
+			fr.Classify()
+			st := fr.State()
+			b.add(p, st, fr.Stack.Set())
+			// The frame as a pass of the call's own makes it.
+			call.Restore(p, fr.Relative, fr.Delta, mask(st, need))
 			if need.stack {
-				fr.Classify()
+				call.Classify()
 			}
-			visit(fr)
+			visit(&call)
 		})
 		return modkit.CachedPass[*frameStore]{Observers: []engine.Observer{obs}, Conclude: func(res *engine.Result) (*frameStore, bool) {
 			warnings = withUDPWarning(modkit.Warnings(res, true), need, tr.UDPUntracked())
@@ -357,6 +368,7 @@ func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, 
 			// A Filter matches on one goroutine at a time: each has
 			// its own (the text compiled once already).
 			flt, _ := dfilter.Compile(sel.filter.String())
+			pre := flt.Prefilter()
 			for {
 				k := int(next.Add(1) - 1)
 				if k >= len(blocks) || ctx.Err() != nil {
@@ -366,6 +378,9 @@ func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, 
 				for i := lo + k*scanBlock; i < min(hi, lo+(k+1)*scanBlock); i++ {
 					if !sel.frames.has(frameNumber(i)) {
 						continue
+					}
+					if pre != nil && !pre(dfilter.Summary{Stack: s.recs[i].stack, TCPFlags: s.recs[i].tcpFlags}) {
+						continue // cannot match: not decoded
 					}
 					if all || flt.Match(r.frame(i)) {
 						got = append(got, int32(i))
