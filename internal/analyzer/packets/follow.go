@@ -180,7 +180,7 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 		// Once the stream is known, only its frames matter: the others
 		// are not decoded.
 		r := st.replayer(sel.need)
-		for i := range st.recs {
+		for i := range st.n {
 			if proto != "any" && stream >= 0 && !st.inStream(i, proto, stream) {
 				continue
 			}

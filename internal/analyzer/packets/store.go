@@ -36,8 +36,9 @@ const storeKey = "packets frames"
 // Chunks of kept frame bytes: the first is small (a small capture keeps
 // little), each next one twice the last, up to maxStoreChunk.
 const (
-	minStoreChunk = 1 << 20
+	minStoreChunk = 2 << 20
 	maxStoreChunk = 64 << 20
+	hugePage      = 2 << 20
 )
 
 // keptFrame is one kept frame.
@@ -80,11 +81,20 @@ const (
 
 const recSize = int64(unsafe.Sizeof(keptFrame{}))
 
+// recBlock is how many records a block holds (4 MiB of them).
+const recBlock = int(4 << 20 / recSize)
+
+// rec is record i.
+func (s *frameStore) rec(i int) *keptFrame { return &s.recs[i/recBlock][i%recBlock] }
+
 // frameStore is every frame of a capture as one pass saw it. It is shared
 // by the calls that get it from the cache and read-only once kept.
 type frameStore struct {
-	chunks    [][]byte
-	recs      []keptFrame
+	chunks [][]byte
+	// recs are the records, recBlock a block (so that keeping one never
+	// copies those before); n of them.
+	recs      [][]keptFrame
+	n         int
 	bodyTypes []string
 	dgrams    map[int32]*engine.Datagram
 	dgramSize int64
@@ -97,7 +107,7 @@ type frameStore struct {
 
 // CacheSize is the bytes s holds: its chunks, records and datagrams.
 func (s *frameStore) CacheSize() int64 {
-	n := int64(cap(s.recs))*recSize + s.dgramSize + 1024
+	n := int64(len(s.recs))*int64(recBlock)*recSize + s.dgramSize + 1024
 	for _, c := range s.chunks {
 		n += int64(cap(c))
 	}
@@ -137,7 +147,7 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack uint64) {
 		if cur != nil {
 			size = min(2*cap(cur), maxStoreChunk)
 		}
-		cur = make([]byte, 0, max(size, n))
+		cur = newChunk(st, max(size, (n+hugePage-1)/hugePage*hugePage))
 		st.chunks = append(st.chunks, cur)
 		b.size += int64(cap(cur))
 	}
@@ -178,14 +188,17 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack uint64) {
 	}
 	if dg := p.Datagram(); dg != nil {
 		r.bits |= recDatagram
-		st.dgrams[int32(len(st.recs))] = dg
+		st.dgrams[int32(st.n)] = dg
 		st.dgramSize += int64(dg.Size())
 		b.size += int64(dg.Size())
 	}
-	if len(st.recs) == cap(st.recs) {
-		b.size += int64(len(st.recs)+1) * recSize // the append below at most doubles it
+	if st.n%recBlock == 0 {
+		c := newChunk(st, int(int64(recBlock)*recSize))
+		st.recs = append(st.recs, unsafe.Slice((*keptFrame)(unsafe.Pointer(unsafe.SliceData(c[:1]))), recBlock))
+		b.size += int64(recBlock) * recSize
 	}
-	st.recs = append(st.recs, r)
+	*st.rec(st.n) = r
+	st.n++
 	if b.size > b.max {
 		b.giveUp()
 	}
@@ -198,7 +211,7 @@ func frameNumber(i int) int { return i + 1 }
 
 // raw fills raw with kept frame i.
 func (s *frameStore) raw(i int, raw *capture.Packet) {
-	r := &s.recs[i]
+	r := s.rec(i)
 	c, o := r.off>>32, r.off&(1<<32-1)
 	*raw = capture.Packet{
 		Data:      s.chunks[c][o : o+uint64(r.dataLen) : o+uint64(r.dataLen)],
@@ -223,7 +236,7 @@ func mask(s dissect.State, n needs) dissect.State {
 
 // state is frame i's state as a pass working out n finds it.
 func (s *frameStore) state(i int, n needs) dissect.State {
-	r := &s.recs[i]
+	r := s.rec(i)
 	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, Media: r.media}
 	has := func(bit uint16) bool { return r.bits&bit != 0 }
 	if n.tcp {
@@ -257,8 +270,8 @@ type replayer struct {
 
 func (s *frameStore) replayer(n needs) *replayer {
 	r := &replayer{st: s, need: n, dec: engine.NewDecoder()}
-	if len(s.recs) > 0 {
-		r.first = time.Unix(s.recs[0].sec, int64(s.recs[0].nsec)).UTC()
+	if s.n > 0 {
+		r.first = time.Unix(s.rec(0).sec, int64(s.rec(0).nsec)).UTC()
 	}
 	return r
 }
@@ -269,13 +282,13 @@ func (r *replayer) frame(i int) *dissect.Frame {
 	s := r.st
 	s.raw(i, &r.raw)
 	var dg *engine.Datagram
-	if s.recs[i].bits&recDatagram != 0 {
+	if s.rec(i).bits&recDatagram != 0 {
 		dg = s.dgrams[int32(i)]
 	}
 	p := r.dec.Decode(&r.raw, frameNumber(i), dg)
 	prev := r.first
 	if i > 0 {
-		pr := &s.recs[i-1]
+		pr := s.rec(i - 1)
 		prev = time.Unix(pr.sec, int64(pr.nsec)).UTC()
 	}
 	r.fr.Restore(p, p.Timestamp.Sub(r.first), p.Timestamp.Sub(prev), s.state(i, r.need))
@@ -349,9 +362,9 @@ const scanBlock = 8192
 // out.Matched, and those from offset, at most limit, into out.Packets. The
 // kept frames are decoded and tested on every core.
 func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, out *GetOutput, offset, limit int, detail, hex bool) error {
-	lo, hi := 0, len(s.recs)
+	lo, hi := 0, s.n
 	if sel.frames != nil {
-		lo = len(s.recs)
+		lo = s.n
 		for _, r := range sel.frames {
 			lo = min(lo, r[0]-1)
 		}
@@ -379,7 +392,7 @@ func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, 
 					if !sel.frames.has(frameNumber(i)) {
 						continue
 					}
-					if pre != nil && !pre(dfilter.Summary{Stack: s.recs[i].stack, TCPFlags: s.recs[i].tcpFlags}) {
+					if pre != nil && !pre(dfilter.Summary{Stack: s.rec(i).stack, TCPFlags: s.rec(i).tcpFlags}) {
 						continue // cannot match: not decoded
 					}
 					if all || flt.Match(r.frame(i)) {
@@ -410,7 +423,7 @@ func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, 
 // (those of a pass that worked out tcp.stream or udp.stream).
 func (s *frameStore) inStream(i int, proto string, stream int) bool {
 	if proto == "tcp" {
-		return int(s.recs[i].tcpStream) == stream
+		return int(s.rec(i).tcpStream) == stream
 	}
-	return int(s.recs[i].udpStream) == stream
+	return int(s.rec(i).udpStream) == stream
 }
