@@ -50,7 +50,8 @@ var cachedCalls = []struct {
 // $MCPACKET_BENCH_CAPTURE, then its second page and a re-filtered call,
 // which the result cache answers; it reports the two as a share of the
 // first call. $MCPACKET_BENCH_TOOLS, a comma-separated list, times only
-// those tools. bench/cache.sh runs it on the 1M bench-gen capture.
+// those tools; $MCPACKET_BENCH_FLAGS adds server flags (--cache-bytes 0
+// times the calls without a cache). bench/cache.sh runs it on the 1M bench-gen capture.
 func BenchmarkCachedCalls(b *testing.B) {
 	capture := os.Getenv("MCPACKET_BENCH_CAPTURE")
 	if capture == "" {
@@ -58,7 +59,7 @@ func BenchmarkCachedCalls(b *testing.B) {
 	}
 	capture, _ = filepath.Abs(capture)
 	bin := build(b)
-	url := startHTTP(b, bin, "--root", filepath.Dir(capture))
+	url := startHTTP(b, bin, append([]string{"--root", filepath.Dir(capture)}, strings.Fields(os.Getenv("MCPACKET_BENCH_FLAGS"))...)...)
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "cache-bench", Version: "0"}, nil).Connect(b.Context(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
 	if err != nil {
 		b.Fatal(err)
