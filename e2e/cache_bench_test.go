@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,31 +19,39 @@ import (
 var cachedCalls = []struct {
 	tool                   string
 	page2, refilter, first map[string]any // first: arguments of all three calls
+	start                  map[string]any // arguments of the first call only
 }{
 	// The tcp tools share one pass: the first of them reads the capture,
 	// and the later ones' shares are of that first call's time.
-	{"analyze_overview", map[string]any{"flows_offset": 10}, map[string]any{"protocol": "udp", "port": 53, "flows_limit": 20}, nil},
-	{"analyze_dns_packets", map[string]any{"offset": 20}, map[string]any{"qtype": "TXT", "limit": 50}, nil},
-	{"analyze_icmp_packets", map[string]any{"offset": 20}, map[string]any{"icmp_type": "echo reply", "limit": 50}, nil},
-	{"analyze_dhcp_packets", map[string]any{"offset": 20}, map[string]any{"message_type": "ACK", "limit": 50}, nil},
-	{"analyze_sip_packets", map[string]any{"offset": 20}, map[string]any{"method": "INVITE", "limit": 50}, nil},
-	{"analyze_http_transactions", map[string]any{"offset": 20}, map[string]any{"method": "POST", "limit": 50}, nil},
-	{"analyze_tls_sessions", map[string]any{"offset": 20}, map[string]any{"version": "TLS 1.3", "limit": 50}, nil},
-	{"analyze_arp_packets", map[string]any{"offset": 20}, map[string]any{"opcode": "reply", "limit": 50}, nil},
-	{"analyze_ntp_packets", map[string]any{"offset": 20}, map[string]any{"mode": "server", "limit": 50}, nil},
-	{"analyze_dhcpv6_packets", map[string]any{"offset": 20}, map[string]any{"msg_type": "REPLY", "limit": 50}, nil},
-	{"analyze_network_devices", map[string]any{"offset": 20}, map[string]any{"protocol": "lldp", "limit": 50}, nil},
-	{"analyze_tcp_connections", map[string]any{"offset": 20}, map[string]any{"state": "reset", "sort_by": "bytes"}, nil},
-	{"analyze_tcp_anomalies", map[string]any{"offset": 20}, map[string]any{"analysis_flag": "retransmission", "limit": 50}, nil},
-	{"analyze_tcp_retransmissions", map[string]any{"offset": 20}, map[string]any{"server_port": 443}, nil},
-	{"analyze_traffic_flow", map[string]any{"offset": 5}, map[string]any{"client_ip": "10.1.4.214"}, map[string]any{"server_ip": "198.18.1.191"}},
+	{"analyze_overview", map[string]any{"flows_offset": 10}, map[string]any{"protocol": "udp", "port": 53, "flows_limit": 20}, nil, nil},
+	{"analyze_dns_packets", map[string]any{"offset": 20}, map[string]any{"qtype": "TXT", "limit": 50}, nil, nil},
+	{"analyze_icmp_packets", map[string]any{"offset": 20}, map[string]any{"icmp_type": "echo reply", "limit": 50}, nil, nil},
+	{"analyze_dhcp_packets", map[string]any{"offset": 20}, map[string]any{"message_type": "ACK", "limit": 50}, nil, nil},
+	{"analyze_sip_packets", map[string]any{"offset": 20}, map[string]any{"method": "INVITE", "limit": 50}, nil, nil},
+	{"analyze_http_transactions", map[string]any{"offset": 20}, map[string]any{"method": "POST", "limit": 50}, nil, nil},
+	{"analyze_tls_sessions", map[string]any{"offset": 20}, map[string]any{"version": "TLS 1.3", "limit": 50}, nil, nil},
+	{"analyze_arp_packets", map[string]any{"offset": 20}, map[string]any{"opcode": "reply", "limit": 50}, nil, nil},
+	{"analyze_ntp_packets", map[string]any{"offset": 20}, map[string]any{"mode": "server", "limit": 50}, nil, nil},
+	{"analyze_dhcpv6_packets", map[string]any{"offset": 20}, map[string]any{"msg_type": "REPLY", "limit": 50}, nil, nil},
+	{"analyze_network_devices", map[string]any{"offset": 20}, map[string]any{"protocol": "lldp", "limit": 50}, nil, nil},
+	{"analyze_tcp_connections", map[string]any{"offset": 20}, map[string]any{"state": "reset", "sort_by": "bytes"}, nil, nil},
+	{"analyze_tcp_anomalies", map[string]any{"offset": 20}, map[string]any{"analysis_flag": "retransmission", "limit": 50}, nil, nil},
+	{"analyze_tcp_retransmissions", map[string]any{"offset": 20}, map[string]any{"server_port": 443}, nil, nil},
+	{"analyze_traffic_flow", map[string]any{"offset": 5}, map[string]any{"client_ip": "10.1.4.214"}, map[string]any{"server_ip": "198.18.1.191"}, nil},
+	// The drill-down tools share one frame store: the first of them keeps
+	// it, and the later ones' shares are of that first call's time.
+	{"get_packets", map[string]any{"filter": "tcp.analysis.retransmission", "offset": 50}, map[string]any{"filter": "dns && udp.port == 53"}, nil,
+		map[string]any{"filter": "tcp.analysis.retransmission"}},
+	{"follow_stream", map[string]any{"tcp_stream": 5, "offset": 8192}, map[string]any{"udp_stream": 3}, nil, map[string]any{"tcp_stream": 5}},
 }
 
 // BenchmarkCachedCalls times, over MCP with one server and a real client
 // (the Go SDK over streamable HTTP), each tool's first call on
 // $MCPACKET_BENCH_CAPTURE, then its second page and a re-filtered call,
 // which the result cache answers; it reports the two as a share of the
-// first call. bench/cache.sh runs it on the 1M bench-gen capture.
+// first call. $MCPACKET_BENCH_TOOLS, a comma-separated list, times only
+// those tools; $MCPACKET_BENCH_FLAGS adds server flags (--cache-bytes 0
+// times the calls without a cache). bench/cache.sh runs it on the 1M bench-gen capture.
 func BenchmarkCachedCalls(b *testing.B) {
 	capture := os.Getenv("MCPACKET_BENCH_CAPTURE")
 	if capture == "" {
@@ -50,7 +59,7 @@ func BenchmarkCachedCalls(b *testing.B) {
 	}
 	capture, _ = filepath.Abs(capture)
 	bin := build(b)
-	url := startHTTP(b, bin, "--root", filepath.Dir(capture))
+	url := startHTTP(b, bin, append([]string{"--root", filepath.Dir(capture)}, strings.Fields(os.Getenv("MCPACKET_BENCH_FLAGS"))...)...)
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "cache-bench", Version: "0"}, nil).Connect(b.Context(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -72,14 +81,23 @@ func BenchmarkCachedCalls(b *testing.B) {
 		return time.Since(t0)
 	}
 	for b.Loop() {
-		var tcpFirst time.Duration
+		var tcpFirst, packetsFirst time.Duration
 		for _, c := range cachedCalls {
-			first := call(c.tool, c.first, nil)
+			if only := os.Getenv("MCPACKET_BENCH_TOOLS"); only != "" && !slices.Contains(strings.Split(only, ","), c.tool) {
+				continue
+			}
+			first := call(c.tool, c.first, c.start)
 			if strings.HasPrefix(c.tool, "analyze_tcp_") || c.tool == "analyze_traffic_flow" {
 				if tcpFirst == 0 {
 					tcpFirst = first
 				}
 				first = max(first, tcpFirst)
+			}
+			if c.tool == "get_packets" || c.tool == "follow_stream" {
+				if packetsFirst == 0 {
+					packetsFirst = first
+				}
+				first = max(first, packetsFirst)
 			}
 			page2 := call(c.tool, c.first, c.page2)
 			refilter := call(c.tool, c.first, c.refilter)

@@ -333,6 +333,7 @@ func init() {
 		}
 		return out
 	})
+	analysisMasks["tcp.analysis.flags"] = ^uint32(1 << 11)
 	defNeed("tcp.analysis.flags", kNone, needTCP, func(f *dissect.Frame, out []value) []value {
 		// Every flag but window_update is an expert warning or note.
 		if f.TCP.Flags&^(1<<11) != 0 {
@@ -345,6 +346,7 @@ func init() {
 		if n == "retransmission" {
 			mask |= 1<<1 | 1<<2 // fast and spurious carry the retransmission item too
 		}
+		analysisMasks["tcp.analysis."+n] = mask
 		defNeed("tcp.analysis."+n, kNone, needTCP, func(f *dissect.Frame, out []value) []value {
 			if f.TCP.Flags&mask != 0 {
 				out = put(out, value{})
@@ -438,6 +440,7 @@ func init() {
 			continue
 		}
 		pr, _ := dissect.ProtoByName(name)
+		protoFields[name] = pr
 		defNeed(name, kBytes, needStack, protoBytes(pr))
 	}
 }

@@ -18,6 +18,7 @@ import (
 type Filter struct {
 	src  string
 	root pred
+	pre  pre
 	need need
 	buf  [maxValues]value
 }
@@ -60,10 +61,11 @@ func Compile(src string) (*Filter, error) {
 		return nil, err
 	}
 	p := &parser{src: src, toks: toks, f: f}
-	root, err := p.or(0)
+	root, pr, err := p.or(0)
 	if err != nil {
 		return nil, err
 	}
+	f.pre = pr
 	if t := p.peek(); t.kind != tEOF {
 		return nil, p.errAt(t, "expected \"&&\", \"||\" or the end of the filter, found "+t.describe())
 	}
@@ -76,6 +78,9 @@ type parser struct {
 	toks []token
 	i    int
 	f    *Filter
+	// The field test() parsed last, and whether it stood bare.
+	field *field
+	bare  bool
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -89,66 +94,72 @@ func (p *parser) next() token {
 
 func (p *parser) errAt(t token, msg string) error { return &Error{p.src, t.pos, msg} }
 
-func (p *parser) or(depth int) (pred, error) {
-	l, err := p.and(depth)
+func (p *parser) or(depth int) (pred, pre, error) {
+	l, lp, err := p.and(depth)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p.peek().kind == tOr {
 		p.next()
-		r, err := p.and(depth)
+		r, rp, err := p.and(depth)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		a, b := l, r
 		l = func(f *dissect.Frame) bool { return a(f) || b(f) }
+		lp = preOr(lp, rp)
 	}
-	return l, nil
+	return l, lp, nil
 }
 
-func (p *parser) and(depth int) (pred, error) {
-	l, err := p.unary(depth)
+func (p *parser) and(depth int) (pred, pre, error) {
+	l, lp, err := p.unary(depth)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p.peek().kind == tAnd {
 		p.next()
-		r, err := p.unary(depth)
+		r, rp, err := p.unary(depth)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		a, b := l, r
 		l = func(f *dissect.Frame) bool { return a(f) && b(f) }
+		lp = preAnd(lp, rp)
 	}
-	return l, nil
+	return l, lp, nil
 }
 
-func (p *parser) unary(depth int) (pred, error) {
+func (p *parser) unary(depth int) (pred, pre, error) {
 	if depth > maxDepth {
-		return nil, p.errAt(p.peek(), fmt.Sprintf("filter nests deeper than %d levels", maxDepth))
+		return nil, nil, p.errAt(p.peek(), fmt.Sprintf("filter nests deeper than %d levels", maxDepth))
 	}
 	switch t := p.peek(); t.kind {
 	case tNot:
 		p.next()
-		x, err := p.unary(depth + 1)
+		x, xp, err := p.unary(depth + 1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return func(f *dissect.Frame) bool { return !x(f) }, nil
+		return func(f *dissect.Frame) bool { return !x(f) }, preNot(xp), nil
 	case tLParen:
 		p.next()
-		x, err := p.or(depth + 1)
+		x, xp, err := p.or(depth + 1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c := p.next(); c.kind != tRParen {
-			return nil, p.errAt(c, "expected \")\", found "+c.describe())
+			return nil, nil, p.errAt(c, "expected \")\", found "+c.describe())
 		}
-		return x, nil
+		return x, xp, nil
 	case tWord:
-		return p.test()
+		x, err := p.test()
+		if err != nil {
+			return nil, nil, err
+		}
+		return x, preTest(p.field, p.bare), nil
 	default:
-		return nil, p.errAt(t, "expected a field name, \"!\" or \"(\", found "+t.describe())
+		return nil, nil, p.errAt(t, "expected a field name, \"!\" or \"(\", found "+t.describe())
 	}
 }
 
@@ -164,6 +175,7 @@ func (p *parser) test() (pred, error) {
 		return nil, p.errAt(ft, msg)
 	}
 	p.f.need |= fld.need
+	p.field, p.bare = fld, false
 	buf := &p.f.buf
 	get := fld.get
 	t := p.peek()
@@ -249,6 +261,7 @@ func (p *parser) test() (pred, error) {
 		return func(f *dissect.Frame) bool { any, _ := in(f); return any }, nil
 	}
 	// A bare field: present.
+	p.bare = true
 	return func(f *dissect.Frame) bool { return len(get(f, buf[:0])) > 0 }, nil
 }
 

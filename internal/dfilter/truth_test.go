@@ -92,11 +92,20 @@ func selectAll(t testing.TB, path string, fs []*dfilter.Filter) ([][]int, error)
 	defer src.Close()
 	tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(&analyzer.Env{}), App: dissect.Apps{http.NewAnnotator(&analyzer.Env{}), tls.NewAnnotator(&analyzer.Env{}), dns.NewAnnotator(&analyzer.Env{})}, UDPStreams: true})
 	out := make([][]int, len(fs))
+	pres := make([]func(dfilter.Summary) bool, len(fs))
+	for i, f := range fs {
+		pres[i] = f.Prefilter()
+	}
 	_, err = engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 		fr := tr.Frame(p)
+		sum := dfilter.Summary{Stack: fr.Stack.Set(), TCPFlags: fr.TCP.Flags}
 		for i, f := range fs {
 			if f.Match(fr) {
 				out[i] = append(out[i], p.Number)
+				// A frame that matches passes the prefilter.
+				if pres[i] != nil && !pres[i](sum) {
+					t.Errorf("%s frame %d: filter %q matches, its prefilter does not", path, p.Number, f)
+				}
 			}
 		}
 	}))

@@ -52,11 +52,55 @@ type Frame struct {
 	scratch   nameBuf
 	stackDone bool
 	media     map[netip.AddrPort]Proto
+	// restored: the frame was made by Restore, and restoredMedia is
+	// what mediaOf said of it in the pass.
+	restored      bool
+	restoredMedia Proto
+}
+
+// State is what a Tracker worked out of a frame from the frames before it:
+// with the frame's packet and times, all that Restore needs to make the
+// Frame again without those frames.
+type State struct {
+	TCP       TCPInfo
+	Msg       AppInfo
+	UDPStream int
+	// Media is RTP or RTCP when an SDP body before announced the
+	// datagram's endpoint, else ProtoNone.
+	Media Proto
+}
+
+// State returns what the Tracker worked out of f from the frames before it.
+func (f *Frame) State() State {
+	return State{TCP: f.TCP, Msg: f.Msg, UDPStream: f.UDPStream, Media: f.mediaOf()}
+}
+
+// Restore makes f the frame of p, relative and delta after the first and
+// the previous frame, as the Tracker that gave s made it (with
+// Options.NoStack: Classify fills the stack), without the frames before
+// it.
+func (f *Frame) Restore(p *engine.Packet, relative, delta time.Duration, s State) {
+	f.P = p
+	f.Relative, f.Delta = relative, delta
+	f.IP4, f.IP6 = rawIP(p)
+	f.HasQuote, f.QuoteRaw = false, nil
+	if b, ok := p.ICMPErrorQuote(); ok {
+		if q, err := engine.DecodeQuoted(b); err == nil {
+			f.Quote, f.QuoteRaw, f.HasQuote = q, b, true
+		}
+	}
+	f.TCP, f.Msg, f.UDPStream = s.TCP, s.Msg, s.UDPStream
+	f.media, f.restored, f.restoredMedia = nil, true, s.Media
+	f.Stack.n, f.Stack.set = 0, 0
+	f.App, f.stackDone = nil, false
 }
 
 // mediaOf is RTP or RTCP when the frame's UDP datagram comes from or goes
 // to an endpoint SDP announced, as Wireshark's SDP sets up RTP.
 func (f *Frame) mediaOf() Proto {
+	if f.restored {
+		return f.restoredMedia
+	}
 	p := f.P
 	if len(f.media) == 0 || p.UDP == nil {
 		return ProtoNone

@@ -110,6 +110,9 @@ func (s *Stack) push(p Proto) {
 	}
 }
 
+// Set is the stack's protocols as a set: bit p for each Proto p in it.
+func (s *Stack) Set() uint64 { return s.set }
+
 // Has reports whether p is in the stack.
 func (s *Stack) Has(p Proto) bool { return s.set&(1<<p) != 0 }
 

@@ -376,6 +376,8 @@ type decoder struct {
 	heldFrags int
 	heldBytes int
 	lastGC    time.Time
+	// noDefrag leaves fragments as they are (a Decoder's frames).
+	noDefrag bool
 }
 
 var _ gopacket.DecodeFeedback = (*decoder)(nil)
@@ -476,7 +478,7 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 	p.Truncated = d.truncated
 	p.DecodeErr = err
 	d.setLayers()
-	if p.Fragment && p.UDP == nil && p.TCP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil {
+	if p.Fragment && p.UDP == nil && p.TCP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil && !d.noDefrag {
 		d.defragment()
 	}
 }
@@ -623,8 +625,6 @@ func (d *decoder) defragment() {
 		d.defrag4, d.defrag6 = ip4defrag.NewIPv4Defragmenter(), ip6defrag.NewIPv6Defragmenter()
 		d.heldFrags, d.heldBytes = 0, 0
 	}
-	var payload []byte
-	var proto layers.IPProtocol
 	switch {
 	case p.IPv4 != nil:
 		if p.Timestamp.Sub(d.lastGC) > time.Minute {
@@ -642,9 +642,8 @@ func (d *decoder) defragment() {
 		if err != nil || out == nil {
 			return
 		}
-		d.ip4re = *out
-		p.IPv4 = &d.ip4re
-		payload, proto = out.Payload, out.Protocol
+		d.reassembled(out, nil)
+		return
 	case p.IPv6 != nil:
 		// The defragmenter keeps the fragment, and builds the datagram
 		// from the first fragment's addresses: copy what points into the
@@ -660,11 +659,24 @@ func (d *decoder) defragment() {
 		if out == nil {
 			return
 		}
-		d.ip6re = *out
+		d.reassembled(nil, out)
+	}
+}
+
+// reassembled makes the current packet the datagram ip4 or ip6, which its
+// frame completed.
+func (d *decoder) reassembled(ip4 *layers.IPv4, ip6 *layers.IPv6) {
+	p := &d.pkt
+	var payload []byte
+	var proto layers.IPProtocol
+	if ip4 != nil {
+		d.ip4re = *ip4
+		p.IPv4 = &d.ip4re
+		payload, proto = ip4.Payload, ip4.Protocol
+	} else {
+		d.ip6re = *ip6
 		p.IPv6 = &d.ip6re
-		payload, proto = out.Payload, out.NextHeader
-	default:
-		return
+		payload, proto = ip6.Payload, ip6.NextHeader
 	}
 	p.Fragment, p.Reassembled = false, true
 	if !slices.Contains(firstLayers, proto.LayerType()) {

@@ -160,6 +160,7 @@ func (m *Module) export(ctx context.Context, env *analyzer.Env, in ExportInput) 
 	if err != nil {
 		return nil, err
 	}
+	sel.tr = m.tracker(env, sel.need)
 	root, err := os.OpenRoot(env.OutputDir)
 	if err != nil {
 		return nil, fmt.Errorf("output directory: %v", err)
