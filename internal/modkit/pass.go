@@ -24,11 +24,20 @@ type Brief struct {
 	// Latencies are the response times the module measured, each with
 	// the sample behind its summary (plot_traffic's latency chart).
 	Latencies []Latencies `json:"-"`
-	// Warnings are what a record pass (Recorder.RecordPass) tells the
-	// export of its tables: each bound that cost rows, or parts of rows,
-	// and how many. export_records lists them with the capture's
-	// warnings.
+	// Warnings are the bounds that cost the module rows of its tables
+	// (Recorder.RecordPass) or findings (a state budget its detectors or
+	// tables reached), each naming the module or table and how much:
+	// export_records lists them with the capture's warnings.
 	Warnings []string `json:"-"`
+}
+
+// Named is ws, each prefixed with the module's name (Brief.Warnings).
+func Named(module string, ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = module + ": " + w
+	}
+	return out
 }
 
 // Latencies is one kind of response time a module measures (DNS query to

@@ -326,16 +326,17 @@ func (m *Module) passes(env *analyzer.Env, want map[string]bool, sink modkit.Sin
 // its tables as in an analysis. The overview's flow table (about 430 bytes
 // a flow), the tls sessions (4 KiB each, at share 0.45 of tls's) and the
 // tcp connections (2 KiB each, at share 0.70 of tcp's) are the tables that
-// grow with the capture's connections; they get fixed shares, sized so
-// that the CLI's 160 MiB budget holds every flow, session and connection of
-// the 1M bench capture (123k flows, 4.9k sessions, 12.3k connections) with
-// a tenth to spare. Every other pass gets an equal part of
-// sharedStateShare (1.9 MiB each of 160 MiB; a module's tables hold at
-// least 1,000 entries whatever its share, analyzer.Env.StateItems).
-var stateShares = map[string]float64{"overview": 0.35, "tls": 0.29, "tcp": 0.24}
+// grow with the capture's connections; they get fixed shares, with which
+// the CLI's 192 MiB budget holds every flow, session and connection of the
+// 1M bench capture (123k flows, 4.9k sessions, 12.3k connections) with a
+// tenth to spare. Every other pass gets an equal part of sharedStateShare
+// (about 5 MiB each of 192 MiB; a module's tables hold at least 1,000
+// entries whatever its share, analyzer.Env.StateItems): what their
+// detectors cannot hold, they say in the export's warnings.
+var stateShares = map[string]float64{"overview": 0.30, "tls": 0.24, "tcp": 0.20}
 
 // sharedStateShare is what the passes without a stateShares entry share.
-const sharedStateShare = 0.12
+const sharedStateShare = 0.26
 
 // releasing is a pass that drops its pass once it has concluded: what the
 // brief needs it keeps, the module's tables go to the collector.

@@ -243,8 +243,10 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	// The brief: the statistics and the anomalies, without the packets,
 	// transactions, clients and servers lists.
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs),
+		b := modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs),
 			Latencies: []modkit.Latencies{modkit.LatenciesOf("dhcp discover to offer", &obs.d2o), modkit.LatenciesOf("dhcp request to ack", &obs.r2a)}}
+		b.Warnings = modkit.Named(m.Name(), obs.lim.warnings(len(obs.clients), len(obs.servers), cfg.th.Get(starvationWindowSeconds), cfg.th.Get(nakStormWindowSeconds)))
+		return b
 	}}, nil
 }
 

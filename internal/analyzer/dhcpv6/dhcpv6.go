@@ -107,7 +107,9 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	cfg.limit = 0 // a brief lists no packets
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs), Hosts: obs.hostFacts()}
+		b := modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.run.Conclude(obs), Hosts: obs.hostFacts()}
+		b.Warnings = modkit.Named(m.Name(), obs.stateWarnings()) // after Conclude: the detectors add theirs
+		return b
 	}}, nil
 }
 

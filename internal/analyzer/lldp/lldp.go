@@ -111,7 +111,9 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	cfg.limit = 0
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings(), Hosts: obs.hostFacts()}
+		b := modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings(), Hosts: obs.hostFacts()}
+		b.Warnings = modkit.Named(m.Name(), append(obs.limitWarnings(), obs.detWarnings...)) // after findings: the detectors add theirs
+		return b
 	}}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -193,6 +194,10 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 	if asm != nil {
 		asm.Flush()
 	}
+	// The store's chunks may be mapped apart from the Go heap and
+	// unmapped once it is unreachable: it must outlive every frame made
+	// from it.
+	runtime.KeepAlive(st)
 	if !found {
 		if proto == "any" {
 			return nil, fmt.Errorf("capture %q has no TCP or UDP conversation to follow", in.PcapFile)

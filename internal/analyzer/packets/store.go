@@ -3,6 +3,7 @@ package packets
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -362,6 +363,7 @@ const scanBlock = 8192
 // out.Matched, and those from offset, at most limit, into out.Packets. The
 // kept frames are decoded and tested on every core.
 func (s *frameStore) get(ctx context.Context, env *analyzer.Env, sel *selector, out *GetOutput, offset, limit int, detail, hex bool) error {
+	defer runtime.KeepAlive(s) // its chunks outlive every frame made from them (newChunk)
 	lo, hi := 0, s.n
 	if sel.frames != nil {
 		lo = s.n

@@ -283,7 +283,9 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 	cfg.limit = 0 // no message records
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
-		return modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+		b := modkit.Brief{Module: m.Name(), Summary: obs.statistics(), Findings: obs.findings()}
+		b.Warnings = modkit.Named(m.Name(), obs.budgetWarnings())
+		return b
 	}}, nil
 }
 
