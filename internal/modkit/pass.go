@@ -2,6 +2,7 @@ package modkit
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -135,14 +136,46 @@ func (p *KeptPass) TakeFills() []Fill {
 	return f
 }
 
-// SharedPass is NewPass of pm, or its KeepPass when keep is set and pm is a
-// Keeper.
-func SharedPass(pm Passer, env *analyzer.Env, keep bool) (Pass, error) {
-	if k, ok := pm.(Keeper); ok && keep {
-		return k.KeepPass(env)
+// SharedPasses are the passes of pms in one shared pass: NewPass, or, when
+// keep is set (the shared pass is to be cached), KeepPass of the Keepers,
+// each seeing the cache's bound divided among them, so that what they keep
+// together during the pass stays within it.
+func SharedPasses(pms []Passer, env *analyzer.Env, keep bool) ([]Pass, error) {
+	var keepers int64
+	for _, pm := range pms {
+		if _, ok := pm.(Keeper); ok && keep && env.Cache != nil {
+			keepers++
+		}
 	}
-	return pm.NewPass(env)
+	kenv := env
+	if keepers > 0 {
+		e := *env
+		e.Cache = sharedCache{env.Cache, keepers}
+		kenv = &e
+	}
+	out := make([]Pass, len(pms))
+	for i, pm := range pms {
+		var err error
+		if k, ok := pm.(Keeper); ok && keepers > 0 {
+			out[i], err = k.KeepPass(kenv)
+		} else {
+			out[i], err = pm.NewPass(env)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", pm.Name(), err)
+		}
+	}
+	return out, nil
 }
+
+// sharedCache is a cache as one of n passes filling it at once sees it.
+type sharedCache struct {
+	analyzer.Cache
+	n int64
+}
+
+// Bound is the cache's bound divided among the passes.
+func (c sharedCache) Bound() int64 { return c.Cache.Bound() / c.n }
 
 // TakeFills collects the fills of the passes that are Fillers, once.
 func TakeFills(passes []Pass) []Fill {

@@ -185,18 +185,14 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}()
 	v, err := modkit.RunCached(ctx, env, in.PcapFile, key, engine.Options{Concurrent: true}, func(keep bool) modkit.CachedPass[*passValue] {
 		own = newOwnPass(env, m.opts)
-		passes := []modkit.Pass{own}
-		var ran []modkit.Passer
-		for _, pm := range m.opts.Modules {
-			// A pass to be cached also makes what the modules' tools
-			// cache, so that they answer from it.
-			p, err := modkit.SharedPass(pm, env, keep)
-			if err != nil {
-				return modkit.CachedPass[*passValue]{Err: fmt.Errorf("module %s: %w", pm.Name(), err)}
-			}
-			passes = append(passes, p)
-			ran = append(ran, pm)
+		// A pass to be cached also makes what the modules' tools cache,
+		// so that they answer from it.
+		mods, err := modkit.SharedPasses(m.opts.Modules, env, keep)
+		if err != nil {
+			return modkit.CachedPass[*passValue]{Err: err}
 		}
+		passes := append([]modkit.Pass{own}, mods...)
+		ran := m.opts.Modules
 		return modkit.CachedPass[*passValue]{Observers: modkit.PassObservers(passes), Conclude: func(res *engine.Result) (*passValue, bool) {
 			own.stop() // (the engine flushed it; no fact is left)
 			briefs := make([]modkit.Brief, len(passes))
