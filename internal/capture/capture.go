@@ -81,6 +81,10 @@ type Packet struct {
 	LinkType      LinkType  // link-layer header type of Data
 	Interface     int       // interface index across the file (0 for classic pcap); past the end of Info.Interfaces when the file describes more than MaxInterfaces
 	Comments      []string  // pcapng packet comments; nil if none
+	// Offset is where Data starts in the stream the Reader was given,
+	// or -1 when Data is not there as is (a gzip-compressed capture): a
+	// caller that holds the file can read the bytes again from it.
+	Offset int64
 }
 
 // Section describes one pcapng section (Section Header Block options).
@@ -228,6 +232,9 @@ type Reader struct {
 	ng      *ngReader
 	packets int
 	done    error // sticky terminal error (io.EOF or *DamagedError)
+	// in counts the bytes read from the stream when the records' bytes
+	// are its own (not gzip-compressed), for Packet.Offset; else nil.
+	in *byteCounter
 }
 
 const peekSize = 64 << 10
@@ -261,6 +268,7 @@ func NewReaderOptions(r io.Reader, opts Options) (*Reader, error) {
 	br := bufio.NewReaderSize(raw, peekSize)
 	var rd Reader
 	rd.info.Cuts.MaxRecordBytes = maxRecord
+	rd.in = raw
 	magic, err := br.Peek(4)
 	if len(magic) == 0 {
 		if err == nil || errors.Is(err, io.EOF) {
@@ -274,6 +282,7 @@ func NewReaderOptions(r io.Reader, opts Options) (*Reader, error) {
 			return nil, fmt.Errorf("%w: gzip header is damaged: %v", ErrNotCapture, err)
 		}
 		rd.info.Compressed = "gzip"
+		rd.in = nil // offsets in the decompressed stream name no file bytes
 		br = bufio.NewReaderSize(&expansionLimit{r: gz, left: maxDecompressed, max: maxDecompressed, in: raw}, peekSize)
 		magic, err = br.Peek(4)
 		if len(magic) == 0 && err != nil && !errors.Is(err, io.EOF) {
@@ -380,7 +389,7 @@ func (rd *Reader) openPcap(br *bufio.Reader, maxRecord int) error {
 	br.Discard(24)
 	// Wireshark reads every 2.x file. Those older than 2.3 hold the
 	// original length of a record before its captured length.
-	pr := &pcapReader{r: br, bo: bo, fracMul: 1000, swapped: minor < 3, snaplen: snaplen, maxBytes: maxRecord, cuts: &rd.info.Cuts}
+	pr := &pcapReader{r: br, in: rd.in, bo: bo, fracMul: 1000, swapped: minor < 3, snaplen: snaplen, maxBytes: maxRecord, cuts: &rd.info.Cuts}
 	rd.pcap = pr
 	rd.info.Format = FormatPcap
 	digits := 6
@@ -418,7 +427,7 @@ func (rd *Reader) openPcapNG(br *bufio.Reader, maxRecord int) error {
 	rd.info.Format = FormatPcapNG
 	rd.info.Version = "1.0"
 	rd.info.FCSBits = -1
-	nr := &ngReader{r: br, bo: binary.LittleEndian, info: &rd.info, maxBytes: maxRecord}
+	nr := &ngReader{r: br, in: rd.in, bo: binary.LittleEndian, info: &rd.info, maxBytes: maxRecord}
 	_, err := nr.blockHeader()
 	if err == nil {
 		err = nr.sectionHeader()
@@ -502,6 +511,15 @@ const (
 type byteCounter struct {
 	r io.Reader
 	n int64
+}
+
+// offset is where the next byte br gives sits in the stream c counts,
+// -1 for none (br reads another stream).
+func offset(c *byteCounter, br *bufio.Reader) int64 {
+	if c == nil {
+		return -1
+	}
+	return c.n - int64(br.Buffered())
 }
 
 func (c *byteCounter) Read(p []byte) (int, error) {

@@ -23,6 +23,7 @@ import (
 // Files of versions before 2.3 hold the original length first.
 type pcapReader struct {
 	r        *bufio.Reader
+	in       *byteCounter // the stream under r, for Packet.Offset; nil when compressed
 	bo       binary.ByteOrder
 	fracMul  uint32 // 1000 for microsecond timestamps, 1 for nanoseconds
 	swapped  bool   // lengths in the pre-2.3 order
@@ -61,6 +62,7 @@ func (pr *pcapReader) next(p *Packet) error {
 	}
 	var data []byte
 	var err error
+	p.Offset = offset(pr.in, pr.r)
 	if n := int(capLen); n <= pr.maxBytes && n <= pr.r.Size() {
 		// Most records: their bytes straight from the buffered reader,
 		// valid until its next read (nothing else of the record follows

@@ -116,6 +116,7 @@ var microKind = kindInfo{ifaceKind{link: LinkTypeUntracked, tsres: 6}, 1e6}
 // ngReader reads pcapng blocks. It fills Info as blocks arrive.
 type ngReader struct {
 	r        *bufio.Reader
+	in       *byteCounter // the stream under r, for Packet.Offset; nil when compressed
 	bo       binary.ByteOrder
 	info     *Info
 	maxBytes int
@@ -502,6 +503,7 @@ func (nr *ngReader) packet(typ uint32, p *Packet) error {
 	if err != nil {
 		return err
 	}
+	at := offset(nr.in, nr.r)
 	data, err := readRecord(nr.r, &nr.buf, int64(capLen), nr.maxBytes, &nr.info.Cuts)
 	if err != nil {
 		return err
@@ -539,6 +541,7 @@ func (nr *ngReader) packet(typ uint32, p *Packet) error {
 	p.LinkType = k.link
 	p.Interface = nr.secBase + int(id)
 	p.Comments = comments
+	p.Offset = at
 	return nil
 }
 

@@ -392,12 +392,18 @@ func (d *decoder) SetTruncated() { d.truncated = true }
 // layers decodes data from layer type first on, into the current frame,
 // the way a DecodingLayerParser with IgnoreUnsupported does: it stops at a
 // layer it has no decoder for, or at an empty payload, and returns the
-// first layer's error, or a panic of a layer turned into an error.
+// first layer's error, or a panic of a layer turned into an error. A
+// fault on memory its caller asked to hear of (debug.SetPanicOnFault: the
+// bytes of a mapped file that was cut short) is not the layer's: it goes
+// on to the caller.
 func (d *decoder) layers(first gopacket.LayerType, data []byte) (err error) {
 	d.truncated = false
 	d.decoded = d.decoded[:0]
 	defer func() {
 		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); fault {
+				panic(r)
+			}
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
@@ -468,6 +474,7 @@ func (d *decoder) decode(raw *capture.Packet, number int) {
 	p.LinkType = raw.LinkType
 	p.Data = raw.Data
 	p.Comments = raw.Comments
+	p.Offset = raw.Offset
 
 	first := firstLayer(raw.LinkType, raw.Data)
 	if first == gopacket.LayerTypeZero {

@@ -24,6 +24,7 @@ type Packet struct {
 	LinkType      capture.LinkType // link-layer header type of Data
 	Data          []byte           // the captured bytes
 	Comments      []string         // pcapng packet comments
+	Offset        int64            // where Data starts in the capture file, or -1 (capture.Packet.Offset)
 
 	// Decoded layers; nil when the frame has no such layer or it could not
 	// be decoded.

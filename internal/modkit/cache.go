@@ -21,6 +21,10 @@ type CachedPass[V any] struct {
 	Conclude  func(res *engine.Result) (v V, complete bool)
 	// Err, when set, is why the pass cannot run: RunCached returns it.
 	Err error
+	// Opened, when set, is shown the opened capture before the pass
+	// reads it (a value may map the file rather than copy its bytes).
+	// The capture is closed when RunCached returns.
+	Opened func(src *analyzer.Source)
 }
 
 // RunCached answers from env.Cache when it holds the value of an earlier
@@ -49,6 +53,9 @@ func RunCached[V any](ctx context.Context, env *analyzer.Env, ref, key string, o
 	pass := build(full != "")
 	if pass.Err != nil {
 		return v, pass.Err
+	}
+	if pass.Opened != nil {
+		pass.Opened(src)
 	}
 	res, err := runSource(ctx, env, src, ref, opts, pass.Observers...)
 	if err != nil {

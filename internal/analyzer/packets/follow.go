@@ -177,27 +177,37 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 	if err != nil {
 		return nil, err
 	}
-	if st != nil {
-		// Once the stream is known, only its frames matter: the others
-		// are not decoded.
-		r := st.replayer(sel.need)
-		for i := range st.n {
-			if proto != "any" && stream >= 0 && !st.inStream(i, proto, stream) {
-				continue
+	// The frames a store makes may be read from its mapping of the
+	// capture file (until the reassembler is flushed): a fault on it is
+	// an error of the call (frameStore.guard).
+	replay := func() (err error) {
+		defer st.guard(in.PcapFile, &err)()
+		if st != nil {
+			// Once the stream is known, only its frames matter: the
+			// others are not decoded.
+			r := st.replayer(sel.need)
+			for i := range st.n {
+				if proto != "any" && stream >= 0 && !st.inStream(i, proto, stream) {
+					continue
+				}
+				if i%scanBlock == 0 && ctx.Err() != nil {
+					return fmt.Errorf("follow_stream stopped: %w", ctx.Err())
+				}
+				visit(r.frame(i))
 			}
-			if i%scanBlock == 0 && ctx.Err() != nil {
-				return nil, fmt.Errorf("follow_stream stopped: %w", ctx.Err())
-			}
-			visit(r.frame(i))
 		}
+		if asm != nil {
+			asm.Flush()
+		}
+		return nil
 	}
-	if asm != nil {
-		asm.Flush()
-	}
-	// The store's chunks may be mapped apart from the Go heap and
-	// unmapped once it is unreachable: it must outlive every frame made
-	// from it.
+	err = replay()
+	// The store's chunks and mapping are unmapped once it is
+	// unreachable: it must outlive every frame made from it.
 	runtime.KeepAlive(st)
+	if err != nil {
+		return nil, err
+	}
 	if !found {
 		if proto == "any" {
 			return nil, fmt.Errorf("capture %q has no TCP or UDP conversation to follow", in.PcapFile)

@@ -240,7 +240,7 @@ func (m *Module) get(ctx context.Context, env *analyzer.Env, in GetInput) (*GetO
 		return nil, err
 	}
 	if st != nil {
-		if err := st.get(ctx, env, sel, out, offset, limit, in.Detail, in.Hex); err != nil {
+		if err := st.get(ctx, env, in.PcapFile, sel, out, offset, limit, in.Detail, in.Hex); err != nil {
 			return nil, err
 		}
 	}
