@@ -88,9 +88,10 @@ type Passer interface {
 // called after the overview is answered from the overview's pass.
 type Keeper interface {
 	Passer
-	// KeepPass is NewPass (the same brief) whose pass, once concluded,
-	// holds the values the module's tools would cache had they run with
-	// their default arguments.
+	// KeepPass is NewPass (the same brief, but for Warnings, which only
+	// an export reads, and an export has no cache) whose pass, once
+	// concluded, holds the values the module's tools would cache had they
+	// run with their default arguments.
 	KeepPass(env *analyzer.Env) (Filler, error)
 }
 
