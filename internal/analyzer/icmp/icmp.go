@@ -57,7 +57,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 	}
 	// The filters select only the packets list (the rest covers the whole
 	// capture): the result cache keeps that list whole and pages it anew.
-	v, err := modkit.RunListed(ctx, env, in.PcapFile, cacheKey(in), bytesKept, observe(env, in, cfg, nil))
+	v, err := modkit.RunListed(ctx, env, in.PcapFile, cacheKey(in), bytesKept, observe(env, in, cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -138,15 +138,11 @@ func cacheKey(in Input) string {
 
 // observe makes the tool's pass for modkit.RunListed or KeepListed: an
 // observer that adds every packet to kept when kept is not nil, and the
-// function that concludes the output. made, when not nil, is set to the
-// observer.
-func observe(env *analyzer.Env, in Input, cfg *config, made **observer) func(kept *result.Kept[msgKey, msgInfo]) ([]engine.Observer, func(*engine.Result) *Output) {
+// function that concludes the output.
+func observe(env *analyzer.Env, in Input, cfg *config) func(kept *result.Kept[msgKey, msgInfo]) ([]engine.Observer, func(*engine.Result) *Output) {
 	return func(kept *result.Kept[msgKey, msgInfo]) ([]engine.Observer, func(*engine.Result) *Output) {
 		obs := newObserver(cfg)
 		obs.kept = kept
-		if made != nil {
-			*made = obs
-		}
 		return []engine.Observer{obs}, func(res *engine.Result) *Output {
 			out := obs.output(in, res, modkit.Warnings(res, true))
 			out.AnalysisTimestamp = result.FormatTime(env.Clock())
@@ -173,8 +169,7 @@ func (m *Module) KeepPass(env *analyzer.Env) (modkit.Filler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var obs *observer
-	return modkit.KeepListed(env, cacheKey(*in), bytesKept, observe(env, *in, cfg, &obs), func(out *Output) modkit.Brief {
+	return modkit.KeepListed(env, cacheKey(*in), bytesKept, observe(env, *in, cfg), func(out *Output) modkit.Brief {
 		return modkit.Brief{Module: m.Name(), Summary: out.Statistics, Findings: result.CloneFindings(out.Anomalies)}
 	})
 }
