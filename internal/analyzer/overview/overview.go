@@ -195,10 +195,7 @@ func (m *Module) analyze(ctx context.Context, env *analyzer.Env, in Input) (*Out
 		ran := m.opts.Modules
 		return modkit.CachedPass[*passValue]{Observers: modkit.PassObservers(passes), Conclude: func(res *engine.Result) (*passValue, bool) {
 			own.stop() // (the engine flushed it; no fact is left)
-			briefs := make([]modkit.Brief, len(passes))
-			for i, p := range passes {
-				briefs[i] = p.Brief(res)
-			}
+			briefs := modkit.Briefs(env, passes, res)
 			return &passValue{obs: own.obs, res: res, ran: ran, briefs: briefs[1:], fills: modkit.TakeFills(passes)}, true
 		}}
 	})
