@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
 )
@@ -197,12 +199,18 @@ type udpKey struct{ a, b netip.AddrPort }
 
 // Tracker follows a capture frame by frame.
 type Tracker struct {
-	tcp       TCPAnalyzer
-	app       AppAnalyzer
-	first     time.Time
-	prev      time.Time
-	started   bool
-	udp       map[udpKey]int32
+	tcp     TCPAnalyzer
+	app     AppAnalyzer
+	first   time.Time
+	prev    time.Time
+	started bool
+	udp     map[udpKey]int32
+	udpNext int32 // the next udp.stream
+	// snmp marks the UDP conversations SNMP looked at: false, SNMP found
+	// the conversation udp.stream numbered and made one of its own for
+	// the same pair, which the pair's next datagram starts (a new
+	// udp.stream); true, the pair's conversation is SNMP's.
+	snmp      map[udpKey]bool
 	media     map[netip.AddrPort]Proto // RTP/RTCP endpoints SDP announced
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
@@ -235,6 +243,7 @@ func NewTracker(opts Options) *Tracker {
 	t.frame.media = t.media
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
+		t.snmp = map[udpKey]bool{}
 	}
 	return t
 }
@@ -308,16 +317,71 @@ func (t *Tracker) udpStream(f *Frame) int {
 			k = udpKey{a: dst}
 		}
 	}
-	if n, ok := t.udp[k]; ok {
-		return int(n)
+	n, ok := t.udp[k]
+	if own, seen := t.snmp[k]; ok && seen && !own {
+		// The SNMP conversation made on the pair's last SNMP datagram.
+		ok = false
 	}
-	if len(t.udp) >= t.maxUDP {
-		t.udpFull++
-		return -1
+	if !ok {
+		if t.udpNext >= int32(t.maxUDP) {
+			t.udpFull++
+			return -1
+		}
+		n = t.udpNext
+		t.udpNext++
+		t.udp[k] = n
+		if _, seen := t.snmp[k]; seen {
+			t.snmp[k] = true
+		}
 	}
-	n := int32(len(t.udp))
-	t.udp[k] = n
+	if own := t.snmp[k]; !own && p.UDP != nil && snmpFirst(p.UDP) {
+		t.snmp[k] = false
+	}
 	return int(n)
+}
+
+// snmpFirst reports whether Wireshark gives the datagram to SNMP: its
+// first port by udpApp's order (the lower first) is SNMP's, and the
+// payload passes SNMP's test (a BER SEQUENCE no longer than the
+// datagram, then an INTEGER). SNMP looks up the datagram's conversation
+// and, when the one it finds is not its own (udp.stream's, on the pair's
+// first SNMP datagram), makes one: Wireshark then numbers the pair's next
+// datagram as a new udp.stream.
+func snmpFirst(u *layers.UDP) bool {
+	lo, hi := uint16(u.SrcPort), uint16(u.DstPort)
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	for _, port := range [2]uint16{lo, hi} {
+		if pr := udpPort(port, u.Payload); pr != ProtoNone {
+			return pr == ProtoSNMP && berSNMP(u.Payload)
+		}
+	}
+	return false
+}
+
+// berSNMP is SNMP's test of a UDP payload: a universal SEQUENCE whose
+// definite length fits in the payload, then a universal INTEGER.
+func berSNMP(b []byte) bool {
+	if len(b) < 2 || b[0]&0xc0 != 0 || b[0]&0x1f != 16 {
+		return false
+	}
+	n, off := int(b[1]), 2
+	if n&0x80 != 0 {
+		size := n & 0x7f
+		if size == 0 || size > 4 || len(b) < 2+size {
+			return false // indefinite or too long a length
+		}
+		n = 0
+		for _, c := range b[2 : 2+size] {
+			n = n<<8 | int(c)
+		}
+		off += size
+	}
+	if n > len(b)-off || off >= len(b) {
+		return false
+	}
+	return b[off]&0xc0 == 0 && b[off]&0x1f == 2
 }
 
 func orderKey(a, b netip.AddrPort) udpKey {
