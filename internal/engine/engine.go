@@ -5,14 +5,17 @@
 //
 // It sits between capture (bytes to frames) and the protocol analyzers (frames
 // to records). A second goroutine reads frames ahead in batches while the
-// caller's goroutine decodes and observes them; for observers that share no
-// state (Options.Concurrent), the reading goroutine decodes each batch once
-// and the observers are called on up to Options.Workers goroutines at once
-// (default GOMAXPROCS); with one worker, the caller's goroutine decodes and
-// observes every frame.
+// caller's goroutine decodes and observes them; observers that share no
+// state (Options.Concurrent) are dealt into as many units as
+// Options.Workers (default GOMAXPROCS), each unit decoding every frame
+// itself on the goroutine that observes it (decoding twice costs less than
+// reading on one core a frame decoded on another), and moved between the
+// units as the pass goes so that the units cost about the same; with one
+// worker, the caller's goroutine decodes and observes every frame.
 // Each observer sees every frame in file order, one call at a time. Memory
-// does not grow with the capture: the engine holds a few batches of decoded
-// frames (about 6 MiB), and observers bound their own state.
+// does not grow with the capture: the engine holds a few batches of frames
+// (2 MiB) and a decoded frame per unit, and observers bound their own
+// state.
 package engine
 
 import (
@@ -92,9 +95,9 @@ type Options struct {
 	// Workers(0). With 1, the caller's goroutine decodes each frame
 	// and calls every observer on it in turn, while a goroutine only reads
 	// frames ahead (so that a pass over a blocked source can still be
-	// cancelled at once); with more, the reading goroutine decodes too,
-	// and up to Workers goroutines observe, different observers at once
-	// when they are Concurrent. Every observer sees the same frames in the
+	// cancelled at once); with more, Concurrent observers are dealt into
+	// Workers units that decode and observe on up to Workers goroutines at
+	// once. Every observer sees the same frames, decoded the same, in the
 	// same order either way, so the results do not depend on it.
 	Workers int
 }
@@ -171,16 +174,15 @@ func Run(ctx context.Context, src io.Reader, opts Options, observers ...Observer
 	// with one worker, only this one observes (and decodes).
 	observers = withInterests(observers)
 	workers := Workers(opts.Workers)
-	var units [][]Observer
+	var ps *pipeline
 	switch {
 	case opts.Concurrent && workers > 1:
-		for _, o := range observers {
-			units = append(units, []Observer{o})
-		}
+		ps = newConcurrentPass(rd, observers, ctx.Done(), workers)
 	case len(observers) > 0:
-		units = [][]Observer{observers}
+		ps = newPass(rd, [][]Observer{observers}, ctx.Done(), workers)
+	default:
+		ps = newPass(rd, nil, ctx.Done(), workers)
 	}
-	ps := newPass(rd, units, ctx.Done(), workers)
 	defer ps.cancel()
 	defer context.AfterFunc(ctx, ps.cancel)()
 	lastReport := time.Now()

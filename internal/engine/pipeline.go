@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
 )
@@ -12,8 +15,7 @@ import (
 // Batches of frames handed from the reading goroutine to the observing
 // ones: a batch holds up to batchPackets frames or batchBytes of them (a
 // larger frame alone), and batchesAhead batches cycle, so a pass holds at
-// most that many decoded (about 350 KiB each: small enough that a batch's
-// frames stay in a core's cache while the units on that core see them).
+// most that many (2 MiB).
 const (
 	batchPackets = 64
 	batchBytes   = 128 << 10
@@ -24,40 +26,59 @@ const (
 	wakeBatches = batchesAhead / 2
 )
 
-// batch is a run of frames whose bytes live in one slab, each decoded into
-// a frame of its own when the reading goroutine decodes; first is the
+// Units of several observers are rebalanced (see rebalance): each unit
+// stops at a barrier batch until all are there, the first after
+// firstBarrier batches, then every barrierEvery; in between, one frame in
+// costEvery has each observer's call timed.
+const (
+	firstBarrier = 64
+	barrierEvery = 1024
+	costEvery    = 32
+)
+
+// batch is a run of frames whose bytes live in one slab; first is the
 // number of its first frame.
 type batch struct {
-	pkts   []capture.Packet
-	ends   []int
-	slab   []byte
-	frames []frame
-	first  int
+	pkts  []capture.Packet
+	ends  []int
+	slab  []byte
+	first int
 }
 
-func newBatch(decoded bool) *batch {
-	b := &batch{pkts: make([]capture.Packet, 0, batchPackets), ends: make([]int, 0, batchPackets),
+func newBatch() *batch {
+	return &batch{pkts: make([]capture.Packet, 0, batchPackets), ends: make([]int, 0, batchPackets),
 		slab: make([]byte, 0, batchBytes)}
-	if decoded {
-		b.frames = make([]frame, batchPackets)
-		for i := range b.frames {
-			b.frames[i].init()
-		}
-	}
-	return b
 }
 
 // pipeline is one pass's goroutines: one reads batches of frames, in file
-// order (and decodes them, for more than one unit); the observing ones (the
-// caller's and, for concurrent observers, up to workers-1 more) call each unit of
-// observers on each batch. A unit sees the batches one after another, in
-// order, one goroutine at a time; different units may be on different
-// batches at once. A batch is reused once every unit has seen it.
+// order; the observing ones (the caller's and, for concurrent observers,
+// up to workers-1 more) call each unit of observers on each batch. A unit
+// sees the batches one after another, in order, one goroutine at a time,
+// decoding each frame itself (its own decoder: a frame decoded on one core
+// and read on another costs more than decoding it twice); different units
+// may be on different batches at once. A batch is reused once every unit
+// has seen it.
+//
+// Concurrent observers are grouped into as many units as workers, so that
+// each frame is decoded once per worker, not once per observer. How much
+// each observer costs is measured as the pass goes (one frame in
+// costEvery), and at barrier batches the observers move between units so
+// that the units cost about the same (rebalance): the pass then takes
+// about the time of the costliest unit.
 type pipeline struct {
 	rd      *capture.Reader
 	held    heldFrame // the reading goroutine's
 	units   [][]Observer
 	workers int // the most goroutines observing at once
+	// decs are the units' decoders; the first counts what decoding found.
+	decs []*decoder
+	// For units that are rebalanced: every observer, the indices in obs
+	// of each unit's, and each observer's sampled cost (ns) since the last
+	// barrier; only the goroutine calling a unit writes its observers'.
+	obs     []Observer
+	members [][]int
+	cost    []int64
+	barrier int // the batch number units stop before; 0: none
 
 	mu sync.Mutex
 	// The reading goroutine waits on readable for a free batch; the
@@ -76,13 +97,6 @@ type pipeline struct {
 	readerPanic *PanicError
 	// observerPanic is the first panic of an observer.
 	observerPanic *observerPanic
-
-	// dec, for a pass of one unit, decodes each frame on the observing
-	// goroutine, right before the unit sees it, into the same memory every
-	// time (the way a DecodingLayerParser is meant to be used); otherwise
-	// the reading goroutine decodes each batch into its frames once, for
-	// every unit.
-	dec *decoder
 
 	readerDone chan struct{}
 	// done is the call's context's Done: an observing goroutine checks
@@ -123,11 +137,28 @@ func newPass(rd *capture.Reader, units [][]Observer, done <-chan struct{}, worke
 	pl := &pipeline{rd: rd, units: units, workers: max(workers, 1), next: make([]int, len(units)), busy: make([]bool, len(units)),
 		readerDone: make(chan struct{}), unsupported: map[capture.LinkType]int{}, done: done}
 	pl.readable.L, pl.observable.L = &pl.mu, &pl.mu
-	if len(units) == 1 {
-		pl.dec = newDecoder()
+	for range units {
+		pl.decs = append(pl.decs, newDecoder())
 	}
 	for range batchesAhead {
-		pl.free = append(pl.free, newBatch(pl.dec == nil))
+		pl.free = append(pl.free, newBatch())
+	}
+	return pl
+}
+
+// newConcurrentPass is newPass for observers that share no state: they
+// are dealt into min(workers, len(obs)) units, which are rebalanced as
+// the pass goes.
+func newConcurrentPass(rd *capture.Reader, obs []Observer, done <-chan struct{}, workers int) *pipeline {
+	n := min(max(workers, 1), len(obs))
+	units, members := make([][]Observer, n), make([][]int, n)
+	for i, o := range obs {
+		units[i%n] = append(units[i%n], o)
+		members[i%n] = append(members[i%n], i)
+	}
+	pl := newPass(rd, units, done, workers)
+	if n > 1 {
+		pl.obs, pl.members, pl.cost, pl.barrier = obs, members, make([]int64, len(obs)), firstBarrier
 	}
 	return pl
 }
@@ -164,8 +195,9 @@ func (pl *pipeline) read() {
 		pl.wakeAll()
 		pl.mu.Unlock()
 	}()
+	// With no unit, the reading goroutine decodes, for the counts.
 	var dec *decoder
-	if pl.dec == nil {
+	if len(pl.units) == 0 {
 		dec = newDecoder()
 	}
 	n := 0
@@ -186,9 +218,8 @@ func (pl *pipeline) read() {
 
 		err = b.fill(pl.rd, &pl.held)
 		b.first = n + 1
-		if pl.dec == nil {
+		if dec != nil {
 			for i := range b.pkts {
-				dec.frame = &b.frames[i]
 				pl.decode(dec, &b.pkts[i], n+1+i)
 			}
 		}
@@ -285,10 +316,13 @@ func (pl *pipeline) release() bool {
 	return released
 }
 
-// pick returns a unit that is idle and has a batch to see, the one
-// furthest behind, or -1; mu is held.
+// pick returns a unit that is idle and has a batch to see before the
+// barrier, the one furthest behind, or -1; mu is held.
 func (pl *pipeline) pick() int {
 	u, end := -1, pl.base+len(pl.window)
+	if pl.barrier > 0 {
+		end = min(end, pl.barrier)
+	}
 	for i, k := range pl.next {
 		if !pl.busy[i] && k < end && (u < 0 || k < pl.next[u]) {
 			u = i
@@ -330,6 +364,11 @@ func (pl *pipeline) work(tick func()) bool {
 			if pl.readDone && len(pl.window) == 0 {
 				return true
 			}
+			if pl.atBarrier() {
+				pl.rebalance()
+				pl.observable.Broadcast()
+				continue
+			}
 			pl.observeWaits++
 			pl.observable.Wait()
 			pl.observeWaits--
@@ -346,7 +385,7 @@ func (pl *pipeline) work(tick func()) bool {
 			pl.observable.Signal() // more to do than this goroutine takes
 		}
 		pl.mu.Unlock()
-		ok := pl.call(pl.units[u], b)
+		ok := pl.call(u, b)
 		if tick != nil {
 			tick()
 		}
@@ -367,9 +406,10 @@ func (pl *pipeline) work(tick func()) bool {
 	return false
 }
 
-// call shows unit the frames of b, each to every observer of the unit in
-// turn; it reports false when an observer panicked (the panic is kept).
-func (pl *pipeline) call(unit []Observer, b *batch) (ok bool) {
+// call shows unit u the frames of b, each decoded by the unit's decoder
+// and shown to every observer of the unit in turn; it reports false when
+// an observer panicked (the panic is kept).
+func (pl *pipeline) call(u int, b *batch) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			pl.mu.Lock()
@@ -379,27 +419,93 @@ func (pl *pipeline) call(unit []Observer, b *batch) (ok bool) {
 			pl.mu.Unlock()
 		}
 	}()
-	if pl.dec != nil {
-		for i := range b.pkts {
-			pl.decode(pl.dec, &b.pkts[i], b.first+i)
-			for _, o := range unit {
-				o.Observe(&pl.dec.pkt)
-			}
-		}
-		return true
-	}
-	if len(unit) == 1 {
-		o := unit[0]
-		for i := range b.pkts {
-			o.Observe(&b.frames[i].pkt)
-		}
-		return true
-	}
+	unit, dec := pl.units[u], pl.decs[u]
 	for i := range b.pkts {
-		p := &b.frames[i].pkt
+		if u == 0 {
+			pl.decode(dec, &b.pkts[i], b.first+i)
+		} else {
+			dec.decode(&b.pkts[i], b.first+i)
+		}
+		p := &dec.pkt
+		if pl.cost != nil && (b.first+i)%costEvery == 0 {
+			pl.timed(u, p)
+			continue
+		}
 		for _, o := range unit {
 			o.Observe(p)
 		}
 	}
 	return true
 }
+
+// timed shows p to unit u's observers, adding the time each takes to its
+// cost.
+func (pl *pipeline) timed(u int, p *Packet) {
+	t := time.Now()
+	for j, o := range pl.units[u] {
+		o.Observe(p)
+		now := time.Now()
+		pl.cost[pl.members[u][j]] += int64(now.Sub(t))
+		t = now
+	}
+}
+
+// atBarrier reports whether every unit is idle at the barrier; mu is held.
+func (pl *pipeline) atBarrier() bool {
+	if pl.barrier == 0 {
+		return false
+	}
+	for u, k := range pl.next {
+		if pl.busy[u] || k != pl.barrier {
+			return false
+		}
+	}
+	return true
+}
+
+// rebalance deals the observers anew into the units, costliest first,
+// each to the unit that costs least so far (longest processing time
+// first), when that makes the costliest unit cheaper by a tenth; then it
+// sets the next barrier. Every unit has seen the same frames and none is
+// being called, so an observer may change units: it still sees every
+// frame once, in order. mu is held.
+func (pl *pipeline) rebalance() {
+	pl.barrier = (pl.barrier/barrierEvery + 1) * barrierEvery
+	order := make([]int, len(pl.obs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(pl.cost[b], pl.cost[a]) })
+	load := make([]int64, len(pl.units))
+	members := make([][]int, len(pl.units))
+	for _, i := range order {
+		g := slices.Index(load, slices.Min(load))
+		load[g] += pl.cost[i]
+		members[g] = append(members[g], i)
+	}
+	old := int64(0)
+	for _, m := range pl.members {
+		var c int64
+		for _, i := range m {
+			c += pl.cost[i]
+		}
+		old = max(old, c)
+	}
+	if slices.Max(load) < old-old/10 {
+		for g, m := range members {
+			slices.Sort(m)
+			pl.members[g] = m
+			pl.units[g] = pl.units[g][:0]
+			for _, i := range m {
+				pl.units[g] = append(pl.units[g], pl.obs[i])
+			}
+		}
+		if rebalanceHook != nil {
+			rebalanceHook(pl.members)
+		}
+	}
+	clear(pl.cost)
+}
+
+// rebalanceHook, set by tests, sees the units' observers after each move.
+var rebalanceHook func(members [][]int)

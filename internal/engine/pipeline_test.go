@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -129,5 +131,53 @@ func TestConcurrentCancel(t *testing.T) {
 	}
 	if n >= 20000 {
 		t.Errorf("observed %d packets after cancel; the pass should stop", n)
+	}
+}
+
+// slow is a digest that spends 30 µs more on each frame (far more than a
+// digest, even under the race detector).
+type slow struct{ digest }
+
+func (s *slow) Observe(p *engine.Packet) {
+	s.digest.Observe(p)
+	for start := time.Now(); time.Since(start) < 30*time.Microsecond; {
+	}
+}
+
+// TestRebalance: concurrent observers dealt badly into the units (both
+// costly ones in one) are moved so that each unit has one, at a barrier
+// batch; every observer still sees every frame once, in order, as on one
+// goroutine.
+func TestRebalance(t *testing.T) {
+	file := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, mixedFrames(t, 10000))
+	var moves [][][]int
+	defer engine.SetRebalanceHook(func(m [][]int) {
+		c := make([][]int, len(m))
+		for i := range m {
+			c[i] = slices.Clone(m[i])
+		}
+		moves = append(moves, c)
+	})()
+	run := func(opts engine.Options) []*digest {
+		heavy1, heavy2, light1, light2 := &slow{}, &slow{}, &digest{}, &digest{}
+		if _, err := engine.Run(t.Context(), bytes.NewReader(file), opts, heavy1, light1, heavy2, light2); err != nil {
+			t.Fatal(err)
+		}
+		return []*digest{&heavy1.digest, light1, &heavy2.digest, light2}
+	}
+	want := run(engine.Options{Workers: 1})
+	got := run(engine.Options{Concurrent: true, Workers: 2})
+	if len(moves) == 0 {
+		t.Fatal("the units of (heavy, heavy) and (light, light) were not rebalanced")
+	}
+	for _, unit := range moves[0] {
+		if n := len(slices.DeleteFunc(slices.Clone(unit), func(i int) bool { return i%2 == 1 })); n != 1 {
+			t.Errorf("after the first rebalance the units are %v: want one costly observer (0 or 2) in each", moves[0])
+		}
+	}
+	for i := range got {
+		if g, w := got[i], want[i]; !slices.Equal(g.seen, w.seen) || g.flushed != 1 || g.after != 0 {
+			t.Errorf("observer %d saw %d frames (flushed %d, %d after), on one goroutine %d", i, len(g.seen), g.flushed, g.after, len(w.seen))
+		}
 	}
 }
