@@ -465,7 +465,7 @@ func (pl *pipeline) atBarrier() bool {
 
 // rebalance deals the observers anew into the units, costliest first,
 // each to the unit that costs least so far (longest processing time
-// first), when that makes the costliest unit cheaper by a tenth; then it
+// first; no unit is left empty while another has two), when that makes the costliest unit cheaper by a tenth; then it
 // sets the next barrier. Every unit has seen the same frames and none is
 // being called, so an observer may change units: it still sees every
 // frame once, in order. mu is held.
@@ -479,7 +479,12 @@ func (pl *pipeline) rebalance() {
 	load := make([]int64, len(pl.units))
 	members := make([][]int, len(pl.units))
 	for _, i := range order {
-		g := slices.Index(load, slices.Min(load))
+		g := 0 // the cheapest unit so far, of those the cheapest the one with fewest observers
+		for h := range load {
+			if load[h] < load[g] || load[h] == load[g] && len(members[h]) < len(members[g]) {
+				g = h
+			}
+		}
 		load[g] += pl.cost[i]
 		members[g] = append(members[g], i)
 	}
