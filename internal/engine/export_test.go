@@ -7,3 +7,6 @@ func SetRebalanceHook(f func(members [][]int)) (reset func()) {
 	rebalanceHook = f
 	return func() { rebalanceHook = nil }
 }
+
+// CostEvery is how often (in frames) a unit's observers are timed.
+const CostEvery = costEvery
