@@ -199,18 +199,14 @@ type udpKey struct{ a, b netip.AddrPort }
 
 // Tracker follows a capture frame by frame.
 type Tracker struct {
-	tcp     TCPAnalyzer
-	app     AppAnalyzer
-	first   time.Time
-	prev    time.Time
-	started bool
-	udp     map[udpKey]int32
-	udpNext int32 // the next udp.stream
-	// snmp marks the UDP conversations SNMP looked at: false, SNMP found
-	// the conversation udp.stream numbered and made one of its own for
-	// the same pair, which the pair's next datagram starts (a new
-	// udp.stream); true, the pair's conversation is SNMP's.
-	snmp      map[udpKey]bool
+	tcp       TCPAnalyzer
+	app       AppAnalyzer
+	first     time.Time
+	prev      time.Time
+	started   bool
+	udp       map[udpKey]int32
+	udpNext   int32 // the next udp.stream
+	snmp      map[udpKey]snmpConv
 	media     map[netip.AddrPort]Proto // RTP/RTCP endpoints SDP announced
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
@@ -243,7 +239,7 @@ func NewTracker(opts Options) *Tracker {
 	t.frame.media = t.media
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
-		t.snmp = map[udpKey]bool{}
+		t.snmp = map[udpKey]snmpConv{}
 	}
 	return t
 }
@@ -318,11 +314,9 @@ func (t *Tracker) udpStream(f *Frame) int {
 		}
 	}
 	n, ok := t.udp[k]
-	if own, seen := t.snmp[k]; ok && seen && !own {
-		// The SNMP conversation made on the pair's last SNMP datagram.
-		ok = false
-	}
-	if !ok {
+	conv := t.snmp[k]
+	if !ok || conv == snmpMade {
+		// A new pair, or the first datagram of the conversation SNMP made.
 		if t.udpNext >= int32(t.maxUDP) {
 			t.udpFull++
 			return -1
@@ -330,15 +324,29 @@ func (t *Tracker) udpStream(f *Frame) int {
 		n = t.udpNext
 		t.udpNext++
 		t.udp[k] = n
-		if _, seen := t.snmp[k]; seen {
-			t.snmp[k] = true
+		if conv == snmpMade {
+			conv = snmpOwn
+			t.snmp[k] = conv
 		}
 	}
-	if own := t.snmp[k]; !own && p.UDP != nil && snmpFirst(p.UDP) {
-		t.snmp[k] = false
+	if conv != snmpOwn && p.UDP != nil && snmpFirst(p.UDP) {
+		t.snmp[k] = snmpMade
 	}
 	return int(n)
 }
+
+// snmpConv is what SNMP did with a UDP pair's conversation.
+type snmpConv uint8
+
+const (
+	snmpNone snmpConv = iota
+	// snmpMade: SNMP found the conversation udp.stream numbered and made
+	// one of its own for the same pair, which the pair's next datagram
+	// starts (a new udp.stream).
+	snmpMade
+	// snmpOwn: the pair's conversation is SNMP's.
+	snmpOwn
+)
 
 // snmpFirst reports whether Wireshark gives the datagram to SNMP: its
 // first port by udpApp's order (the lower first) is SNMP's, and the

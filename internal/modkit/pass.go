@@ -214,42 +214,32 @@ func RunPassesWith(ctx context.Context, env *analyzer.Env, ref string, opts engi
 // briefs in order. Passes share no state, so they conclude at once, on up
 // to as many goroutines as the pass observed on (env.Workers): concluding
 // (sorting, scoring, the detectors' verdicts) took about 6% of the
-// overview's time on the 1M bench capture, all of it after the pass. A panic of a pass's
-// Brief is a panic of Briefs, on the caller's goroutine.
+// overview's time on the 1M bench capture, all of it after the pass. A
+// panic of a pass's Brief is a panic of Briefs, on the caller's goroutine.
 func Briefs(env *analyzer.Env, passes []Pass, res *engine.Result) []Brief {
 	briefs := make([]Brief, len(passes))
-	workers := min(engine.Workers(env.Workers), len(passes))
-	if workers <= 1 {
-		for i, p := range passes {
-			briefs[i] = p.Brief(res)
-		}
-		return briefs
-	}
 	var (
 		next     atomic.Int64
-		mu       sync.Mutex
-		panicked []any
+		panicked atomic.Pointer[any] // the first panic
 		wg       sync.WaitGroup
 	)
 	conclude := func() {
 		defer func() {
 			if r := recover(); r != nil {
-				mu.Lock()
-				panicked = append(panicked, r)
-				mu.Unlock()
+				panicked.CompareAndSwap(nil, &r)
 			}
 		}()
 		for i := int(next.Add(1) - 1); i < len(passes); i = int(next.Add(1) - 1) {
 			briefs[i] = passes[i].Brief(res)
 		}
 	}
-	for range workers - 1 {
+	for range min(engine.Workers(env.Workers), len(passes)) - 1 {
 		wg.Go(conclude)
 	}
-	conclude()
+	conclude() // with one worker, every pass in order, on this goroutine
 	wg.Wait()
-	if len(panicked) > 0 {
-		panic(panicked[0])
+	if r := panicked.Load(); r != nil {
+		panic(*r)
 	}
 	return briefs
 }
