@@ -30,7 +30,7 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 		panic("http: default arguments refused: " + err.Error()) // the tool's own defaults
 	}
 	cfg.limit, cfg.fLimit = 0, 0
-	cfg.sizeOnly = true
+	cfg.hashing = hashNone
 	return &Annotator{o: newObserver(cfg)}
 }
 

@@ -47,32 +47,77 @@ func codingOf(v []byte) coding {
 	return codingOther
 }
 
+// hashing is what a body sink computes of a body.
+type hashing uint8
+
+const (
+	hashAll      hashing = iota // SHA-256 and MD5 of every body (the tool: its files list shows them)
+	hashPrograms                // of a body whose first bytes sniff as a program or script, the only ones a brief shows (executable_download's details)
+	hashNone                    // sizes only (the Annotator)
+)
+
 // digest is the streaming SHA-256 and MD5 of a byte stream, with its size
-// and first bytes.
+// and first bytes. Under hashPrograms it holds the first bytes until they
+// are enough to sniff (or the stream ends), then hashes them and the rest
+// only when they sniff as a program.
 type digest struct {
 	sha, md5 hash.Hash
 	size     int64
 	head     []byte
+	deciding bool // hashPrograms, not yet sniffed
 }
 
-func newDigest() *digest {
+func newDigest(h hashing) *digest {
+	switch h {
+	case hashNone:
+		return &digest{}
+	case hashPrograms:
+		return &digest{deciding: true}
+	}
 	return &digest{sha: sha256.New(), md5: md5.New()}
 }
 
 func (d *digest) Write(p []byte) (int, error) {
 	d.size += int64(len(p))
-	if d.sha == nil { // sizes only (the Annotator)
+	if d.sha == nil && !d.deciding {
 		return len(p), nil
 	}
+	took := 0
 	if len(d.head) < sniffBytes {
-		d.head = append(d.head, p[:min(len(p), sniffBytes-len(d.head))]...)
+		took = min(len(p), sniffBytes-len(d.head))
+		d.head = append(d.head, p[:took]...)
+	}
+	if d.deciding {
+		if len(d.head) < sniffBytes {
+			return len(p), nil // the head holds every byte so far
+		}
+		if !d.decide() {
+			return len(p), nil
+		}
+		p = p[took:] // the head, hashed by decide, ended inside p
 	}
 	d.sha.Write(p)
 	d.md5.Write(p)
 	return len(p), nil
 }
 
+// decide ends the wait of hashPrograms: it starts the hashes, with the
+// head, when the head sniffs as a program, and reports whether it did.
+func (d *digest) decide() bool {
+	d.deciding = false
+	if !executable(sniff(d.head)) {
+		return false
+	}
+	d.sha, d.md5 = sha256.New(), md5.New()
+	d.sha.Write(d.head)
+	d.md5.Write(d.head)
+	return true
+}
+
 func (d *digest) sums() (sha, md string) {
+	if d.deciding { // a stream shorter than the sniffing head
+		d.decide()
+	}
 	if d.sha == nil {
 		return "", ""
 	}
@@ -96,15 +141,16 @@ type bodySink struct {
 // errDecodedTooLarge stops a decoder past maxDecodedBytes.
 var errDecodedTooLarge = errors.New("http: decoded body larger than the cap")
 
-// newBodySink returns the sink of a body in content coding c; with
-// sizeOnly it only counts the body's bytes (no digests, no decoding).
-func newBodySink(c coding, sizeOnly bool) *bodySink {
-	if sizeOnly {
-		return &bodySink{wire: &digest{}, coding: c}
+// newBodySink returns the sink of a body in content coding c, computing
+// what h says; with hashNone it only counts the body's bytes (no digests,
+// no decoding).
+func newBodySink(c coding, h hashing) *bodySink {
+	if h == hashNone {
+		return &bodySink{wire: newDigest(h), coding: c}
 	}
-	s := &bodySink{wire: newDigest(), coding: c}
+	s := &bodySink{wire: newDigest(h), coding: c}
 	if c == codingGzip || c == codingDeflate {
-		s.decoded = newDigest()
+		s.decoded = newDigest(h)
 		pr, pw := io.Pipe()
 		s.pw, s.done = pw, make(chan struct{})
 		go s.decode(pr)

@@ -18,7 +18,7 @@ const (
 )
 
 type config struct {
-	sizeOnly             bool // bodies counted, not hashed or decoded (the Annotator)
+	hashing              hashing // what a body's sink computes
 	maxPackets           int
 	lim                  limits
 	offset, limit        int

@@ -436,7 +436,7 @@ func (h *h2Conn) body(s *h2Stream, fromClient bool, p []byte) {
 		side, sink = &s.t.rec.Request, &s.reqSink
 	}
 	if *sink == nil {
-		*sink = newBodySink(codingOf([]byte(side.ContentEncoding)), false)
+		*sink = newBodySink(codingOf([]byte(side.ContentEncoding)), h.c.o.cfg.hashing)
 	}
 	(*sink).write(p)
 }

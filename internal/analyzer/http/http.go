@@ -174,6 +174,7 @@ func (m *Module) NewPass(env *analyzer.Env) (modkit.Pass, error) {
 		return nil, err
 	}
 	cfg.limit, cfg.fLimit = 0, 0
+	cfg.hashing = hashPrograms // a brief shows no file's hashes but an executable's
 	obs := newObserver(cfg)
 	return &modkit.SimplePass{Obs: []engine.Observer{obs}, Conclude: func(*engine.Result) modkit.Brief {
 		return modkit.Brief{Module: m.Name(), Summary: obs.summary(), Findings: obs.findings(),

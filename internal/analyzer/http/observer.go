@@ -511,7 +511,7 @@ func (d *dirState) body(p []byte, end int) {
 		if d.fromClient {
 			enc = t.rec.Request.ContentEncoding
 		}
-		d.sink = newBodySink(codingOf([]byte(enc)), d.c.o.cfg.sizeOnly)
+		d.sink = newBodySink(codingOf([]byte(enc)), d.c.o.cfg.hashing)
 	}
 	d.sink.write(p)
 }
@@ -548,7 +548,7 @@ func (d *dirState) orphan(p []byte, end int) {
 		t := c.pending[0]
 		c.pending = c.pending[1:]
 		d.cur, d.headless = t, true
-		d.sink = newBodySink(codingOf(nil), d.c.o.cfg.sizeOnly)
+		d.sink = newBodySink(codingOf(nil), d.c.o.cfg.hashing)
 		if t.rec.Problem == "" {
 			t.rec.Problem = "response header not captured"
 		}
