@@ -184,6 +184,14 @@ type TCPInfo struct {
 	HasLen bool
 }
 
+// Bits of TCPInfo.Flags (TCPAnalysisNames): a retransmission that is
+// neither fast nor spurious, and a spurious one (data already
+// acknowledged).
+const (
+	TCPRetransmission         = 1 << 0
+	TCPSpuriousRetransmission = 1 << 2
+)
+
 // TCPAnalysisNames are the names of the TCP analysis flags, in bit order,
 // as the fields tcp.analysis.<name>.
 var TCPAnalysisNames = [...]string{

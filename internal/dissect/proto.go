@@ -60,6 +60,9 @@ const (
 	ProtoGIF
 	ProtoJFIF
 	ProtoPNG
+	ProtoURLEncodedForm
+	ProtoXML
+	ProtoMedia
 	ProtoRTP
 	ProtoRTCP
 	ProtoData
@@ -69,7 +72,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "rtp", "rtcp", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "data",
 }
 
 func (p Proto) String() string {
@@ -210,6 +213,15 @@ func classify(f *Frame) {
 	case p.TCP != nil:
 		s.push(ProtoTCP)
 		f.App = p.TCP.Payload
+		if f.TCP.Flags&(TCPRetransmission|TCPSpuriousRetransmission) != 0 {
+			// Wireshark hands the payload of a retransmission to the
+			// protocol above only when it is a fast one (it may carry
+			// data never seen, after a loss): the stack of any other
+			// ends at tcp. On the corpus and testdata, 264 such frames
+			// with payload, every one tcp in tshark 4.0; of 219 fast
+			// ones, 197 dissected. (Known only when a TCPAnalyzer runs.)
+			return
+		}
 		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload, f.Msg)
 	default:
 		var proto uint8
@@ -378,8 +390,13 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			}
 			return
 		case 443, 993, 995, 465, 8443, 4433:
-			if !reassembledTLS(s, msg) && len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
+			if reassembledTLS(s, msg) {
+				return
+			}
+			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
 				s.push(ProtoTLS) // whole records in this segment
+			} else {
+				s.push(ProtoData) // Wireshark's TLS dissector refuses what is not a record: data
 			}
 			return
 		case 22:
@@ -411,6 +428,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	}
 	if httpStart(pl) {
 		s.push(ProtoHTTP)
+		if msg.HTTPDone && msg.HTTPBody {
+			s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
+		}
 		return
 	}
 	s.push(ProtoData)
@@ -504,6 +524,14 @@ func bodyProto(ct []byte) Proto {
 		return ProtoJFIF
 	case bytes.HasPrefix(ct, []byte("image/png")):
 		return ProtoPNG
+	case bytes.HasPrefix(ct, []byte("application/x-www-form-urlencoded")):
+		return ProtoURLEncodedForm
+	case bytes.HasPrefix(ct, []byte("application/x-javascript")):
+		return ProtoTextLines
+	case bytes.HasPrefix(ct, []byte("text/xml")), bytes.HasPrefix(ct, []byte("application/xml")):
+		return ProtoXML
+	case len(ct) == 0, bytes.HasPrefix(ct, []byte("application/octet-stream")), bytes.HasPrefix(ct, []byte("multipart/")):
+		return ProtoData
 	}
-	return ProtoData
+	return ProtoMedia // Wireshark's dissector for a type none other takes
 }

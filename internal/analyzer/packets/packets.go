@@ -173,11 +173,13 @@ func (m *Module) newSelector(env *analyzer.Env, frames, filter string, stack, su
 		return nil, fmt.Errorf("%v (the filter language is Wireshark's display filters: fields such as ip.addr, tcp.port, dns.qry.name; operators == != < > contains matches in {..}; && || !)", err)
 	}
 	n := needs{udp: udp || flt.NeedsUDP(), stack: stack || flt.NeedsStack()}
-	n.tcp = (tcp || flt.NeedsTCP()) && m.opts.TCP != nil
 	// The reassembly costs about what analyze_http does: it runs when the
 	// filter tests protocols, or for summaries when frame numbers bound
-	// the pass; otherwise summaries name protocols by segment.
+	// the pass; otherwise summaries name protocols by segment. The TCP
+	// analysis runs with it: a retransmitted segment's stack ends at tcp,
+	// as Wireshark's does.
 	n.app = m.opts.App != nil && (n.stack || summaries && fs != nil)
+	n.tcp = (tcp || flt.NeedsTCP() || n.app) && m.opts.TCP != nil
 	return &selector{frames: fs, filter: flt, need: n}, nil
 }
 

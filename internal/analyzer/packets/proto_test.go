@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/analyzer/dns"
 	"github.com/mcpacket/mcpacket/internal/analyzer/http"
+	"github.com/mcpacket/mcpacket/internal/analyzer/tcp"
 	"github.com/mcpacket/mcpacket/internal/analyzer/tls"
 	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -34,7 +35,8 @@ func corpusFiles(dir string) []string {
 }
 
 // TestTopProtocolAgainstTshark compares the top protocol of every frame
-// (get_packets' protocol) with the last element of tshark's
+// (get_packets' protocol, with the analyses get_packets runs when frame
+// numbers bound its pass: TCP analysis and application reassembly) with the last element of tshark's
 // frame.protocols (testdata/protocols.tsv.gz; -update rewrites it).
 func TestTopProtocolAgainstTshark(t *testing.T) {
 	dir := pcaptest.RequireCorpus(t)
@@ -73,7 +75,7 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := dissect.NewTracker(dissect.Options{App: dissect.Apps{http.NewAnnotator(pcaptest.Env(0)), tls.NewAnnotator(pcaptest.Env(0)), dns.NewAnnotator(pcaptest.Env(0))}})
+		tr := dissect.NewTracker(dissect.Options{TCP: tcp.NewAnnotator(pcaptest.Env(0)), App: dissect.Apps{http.NewAnnotator(pcaptest.Env(0)), tls.NewAnnotator(pcaptest.Env(0)), dns.NewAnnotator(pcaptest.Env(0))}})
 		base := filepath.Base(n)
 		engine.Run(context.Background(), src, engine.Options{}, engine.ObserverFunc(func(p *engine.Packet) {
 			w, ok := want[fmt.Sprintf("%s %d", base, p.Number)]
@@ -92,8 +94,9 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 	}
 	t.Logf("top protocol equals tshark's on %d of %d frames (%.2f%%)", agree, total, 100*float64(agree)/float64(max(total, 1)))
 	// The classification is by port and signature (README, Limits): it
-	// must not fall below what it reached when this test was written.
-	const floor = 0.98
+	// must not fall below what it reached last (99.53%: 124,064 of
+	// 124,647 frames of the corpus of 2026-12-04).
+	const floor = 0.995
 	if total == 0 || float64(agree) < floor*float64(total) {
 		t.Errorf("agreement %d of %d is below %.1f%%", agree, total, 100*floor)
 	}
@@ -109,4 +112,69 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 	for _, c := range cs[:min(len(cs), 25)] {
 		t.Logf("tshark %s: %d frames", c.k, c.n)
 	}
+}
+
+// TestTopProtocolGenerated compares, frame by frame, the last element of
+// get_packets' protocols (frames selected by number, as a model asks for evidence frames) with the
+// last element of tshark's frame.protocols on the generated TCP and HTTP
+// captures: retransmissions (a plain or spurious one ends at tcp, a fast one
+// after a loss carries the protocol above), handshakes, resets and HTTP
+// messages over several segments.
+func TestTopProtocolGenerated(t *testing.T) {
+	var files []string
+	for _, pat := range []string{"tcp-*.pcap", "http-*.pcap"} {
+		m, _ := filepath.Glob(filepath.Join(pcaptest.Root(t), "testdata", "gen", pat))
+		files = append(files, m...)
+	}
+	// Where tshark 4.0 names another protocol, and why; a frame not
+	// listed must agree, and a listed one must still differ.
+	known := map[string]string{}
+	for _, k := range []struct {
+		file   string
+		frames []int
+		why    string
+	}{
+		{"tcp-normal.pcap", []int{256, 257, 258, 260, 261, 262, 264, 265, 266}, "tshark's MySQL dissector claims port 3306 and shows bytes that are not its messages as tcp; no module decodes MySQL: data"},
+		{"tcp-handshake-failures.pcap", []int{29, 30}, "tshark's PostgreSQL dissector claims port 5432 likewise: tcp there, data here"},
+		{"tcp-zero-window.pcap", []int{14, 16, 18, 20, 22}, "zero-window probes of one byte on port 443: tshark hands the first to TLS (tls) and the repeats to nothing (tcp); here the byte is data"},
+		{"http-executable.pcap", []int{5}, "a program declared image/jpeg: tshark's JPEG dissector refuses it (media); the stack names the declared type"},
+	} {
+		for _, n := range k.frames {
+			known[fmt.Sprintf("%s %d", k.file, n)] = k.why
+		}
+	}
+	m := testModule()
+	pcaptest.LiveTshark(t, files, 2000, []string{"-T", "fields", "-E", "header=y", "-e", "frame.number", "-e", "frame.protocols"},
+		func(t *testing.T, file string, rows []map[string]string) int {
+			want := map[int]string{}
+			for _, r := range rows {
+				var n int
+				fmt.Sscan(r["frame.number"], &n)
+				p := r["frame.protocols"]
+				want[n] = p[strings.LastIndex(p, ":")+1:]
+			}
+			lim := MaxLimit
+			checked := 0
+			for first := 1; first <= len(want); first += MaxLimit {
+				out, err := m.get(context.Background(), pcaptest.Env(0), GetInput{PcapFile: file, Frames: fmt.Sprintf("%d-%d", first, first+MaxLimit-1), Limit: &lim})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range out.Packets {
+					top := p.Protocols[strings.LastIndex(p.Protocols, ":")+1:]
+					key := fmt.Sprintf("%s %d", filepath.Base(file), p.Number)
+					switch why, ok := known[key]; {
+					case !ok && top != want[p.Number]:
+						t.Errorf("%s frame %d: protocols %s, tshark's end in %s", filepath.Base(file), p.Number, p.Protocols, want[p.Number])
+					case ok && top == want[p.Number]:
+						t.Errorf("%s frame %d agrees with tshark now (%s): remove it from known", filepath.Base(file), p.Number, why)
+					}
+					checked++
+				}
+			}
+			if checked != len(want) {
+				t.Errorf("%s: %d frames compared of %d", filepath.Base(file), checked, len(want))
+			}
+			return checked
+		})
 }
