@@ -54,6 +54,7 @@ type Frame struct {
 	scratch   nameBuf
 	stackDone bool
 	media     map[netip.AddrPort]Proto
+	gquic     map[netip.AddrPort]struct{}
 	// restored: the frame was made by Restore, and restoredMedia is
 	// what mediaOf said of it in the pass.
 	restored      bool
@@ -68,7 +69,8 @@ type State struct {
 	Msg       AppInfo
 	UDPStream int
 	// Media is RTP or RTCP when an SDP body before announced the
-	// datagram's endpoint, else ProtoNone.
+	// datagram's endpoint, gQUIC when a packet before carried a gQUIC
+	// version from it, else ProtoNone.
 	Media Proto
 }
 
@@ -92,25 +94,39 @@ func (f *Frame) Restore(p *engine.Packet, relative, delta time.Duration, s State
 		}
 	}
 	f.TCP, f.Msg, f.UDPStream = s.TCP, s.Msg, s.UDPStream
-	f.media, f.restored, f.restoredMedia = nil, true, s.Media
+	f.media, f.gquic, f.restored, f.restoredMedia = nil, nil, true, s.Media
 	f.Stack.n, f.Stack.set = 0, 0
 	f.App, f.stackDone = nil, false
 }
 
 // mediaOf is RTP or RTCP when the frame's UDP datagram comes from or goes
-// to an endpoint SDP announced, as Wireshark's SDP sets up RTP.
+// to an endpoint SDP announced, as Wireshark's SDP sets up RTP, and gQUIC
+// when it comes from or goes to a client endpoint that sent a gQUIC
+// version before (its later packets carry none; Wireshark's gQUIC
+// dissector follows the conversation).
 func (f *Frame) mediaOf() Proto {
 	if f.restored {
 		return f.restoredMedia
 	}
 	p := f.P
-	if len(f.media) == 0 || p.UDP == nil {
+	if len(f.media) == 0 && len(f.gquic) == 0 || p.UDP == nil {
 		return ProtoNone
 	}
-	if pr, ok := f.media[netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))]; ok {
+	src := netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))
+	dst := netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))
+	if pr, ok := f.media[src]; ok {
 		return pr
 	}
-	return f.media[netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort))]
+	if pr, ok := f.media[dst]; ok {
+		return pr
+	}
+	if _, ok := f.gquic[src]; ok {
+		return ProtoGQUIC
+	}
+	if _, ok := f.gquic[dst]; ok {
+		return ProtoGQUIC
+	}
+	return ProtoNone
 }
 
 // Classify fills Stack and App if the Tracker did not (Options.NoStack):
@@ -215,7 +231,8 @@ type Tracker struct {
 	udp       map[udpKey]int32
 	udpNext   int32 // the next udp.stream
 	snmp      map[udpKey]snmpConv
-	media     map[netip.AddrPort]Proto // RTP/RTCP endpoints SDP announced
+	media     map[netip.AddrPort]Proto    // RTP/RTCP endpoints SDP announced
+	gquic     map[netip.AddrPort]struct{} // client endpoints that sent a gQUIC version
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
 	frame     Frame
@@ -245,6 +262,8 @@ func NewTracker(opts Options) *Tracker {
 	}
 	t.media = map[netip.AddrPort]Proto{}
 	t.frame.media = t.media
+	t.gquic = map[netip.AddrPort]struct{}{}
+	t.frame.gquic = t.gquic
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
 		t.snmp = map[udpKey]snmpConv{}
@@ -286,6 +305,9 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 	}
 	if pl := p.Payload(); len(pl) > 0 && len(t.media) < maxMedia {
 		t.noteSDP(pl)
+	}
+	if p.UDP != nil && p.UDP.DstPort == 443 && len(t.gquic) < maxMedia && gquicVersioned(p.UDP.Payload) {
+		t.gquic[netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))] = struct{}{}
 	}
 	f.Stack.n, f.Stack.set = 0, 0
 	f.App, f.stackDone = nil, false
@@ -449,8 +471,26 @@ type nameBuf [256]byte
 // Scratch returns the frame's scratch buffer for a decoded name.
 func (f *Frame) Scratch() []byte { return f.scratch[:0] }
 
-// maxMedia bounds the SDP-announced endpoints remembered.
+// maxMedia bounds the SDP-announced endpoints remembered, and the gQUIC
+// client endpoints.
 const maxMedia = 100000
+
+// gquicVersioned reports whether a UDP payload is a gQUIC packet that
+// carries its version (Q followed by three digits): a long header (Q046
+// on), or the public header of earlier versions with the version flag and
+// an 8-byte connection ID.
+func gquicVersioned(pl []byte) bool {
+	isVer := func(v []byte) bool {
+		return v[0] == 'Q' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' && v[2] <= '9' && v[3] >= '0' && v[3] <= '9'
+	}
+	switch {
+	case len(pl) >= 5 && pl[0]&0x80 != 0:
+		return isVer(pl[1:5])
+	case len(pl) >= 13 && pl[0]&0x09 == 0x09:
+		return isVer(pl[9:13])
+	}
+	return false
+}
 
 // noteSDP remembers the RTP and RTCP endpoints an SDP body in pl announces
 // (c= address, m= port and the port after it).
