@@ -54,7 +54,7 @@ type Frame struct {
 	scratch   nameBuf
 	stackDone bool
 	media     map[netip.AddrPort]Proto
-	gquic     map[netip.AddrPort]struct{}
+	quicConv  map[udpKey]Proto
 	// restored: the frame was made by Restore, and restoredMedia is
 	// what mediaOf said of it in the pass.
 	restored      bool
@@ -69,8 +69,8 @@ type State struct {
 	Msg       AppInfo
 	UDPStream int
 	// Media is RTP or RTCP when an SDP body before announced the
-	// datagram's endpoint, gQUIC when a packet before carried a gQUIC
-	// version from it, else ProtoNone.
+	// datagram's endpoint, QUIC or gQUIC when a client packet before
+	// carried a QUIC or gQUIC version from it, else ProtoNone.
 	Media Proto
 }
 
@@ -94,22 +94,22 @@ func (f *Frame) Restore(p *engine.Packet, relative, delta time.Duration, s State
 		}
 	}
 	f.TCP, f.Msg, f.UDPStream = s.TCP, s.Msg, s.UDPStream
-	f.media, f.gquic, f.restored, f.restoredMedia = nil, nil, true, s.Media
+	f.media, f.quicConv, f.restored, f.restoredMedia = nil, nil, true, s.Media
 	f.Stack.n, f.Stack.set = 0, 0
 	f.App, f.stackDone = nil, false
 }
 
 // mediaOf is RTP or RTCP when the frame's UDP datagram comes from or goes
-// to an endpoint SDP announced, as Wireshark's SDP sets up RTP, and gQUIC
-// when it comes from or goes to a client endpoint that sent a gQUIC
-// version before (its later packets carry none; Wireshark's gQUIC
-// dissector follows the conversation).
+// to an endpoint SDP announced, as Wireshark's SDP sets up RTP, and QUIC or
+// gQUIC when a packet of its conversation carried a QUIC or gQUIC version
+// before (later packets carry none; Wireshark's QUIC dissectors follow the
+// conversation, on any port).
 func (f *Frame) mediaOf() Proto {
 	if f.restored {
 		return f.restoredMedia
 	}
 	p := f.P
-	if len(f.media) == 0 && len(f.gquic) == 0 || p.UDP == nil {
+	if len(f.media) == 0 && len(f.quicConv) == 0 || p.UDP == nil {
 		return ProtoNone
 	}
 	src := netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))
@@ -120,11 +120,8 @@ func (f *Frame) mediaOf() Proto {
 	if pr, ok := f.media[dst]; ok {
 		return pr
 	}
-	if _, ok := f.gquic[src]; ok {
-		return ProtoGQUIC
-	}
-	if _, ok := f.gquic[dst]; ok {
-		return ProtoGQUIC
+	if len(f.quicConv) > 0 {
+		return f.quicConv[orderKey(src, dst)]
 	}
 	return ProtoNone
 }
@@ -231,8 +228,8 @@ type Tracker struct {
 	udp       map[udpKey]int32
 	udpNext   int32 // the next udp.stream
 	snmp      map[udpKey]snmpConv
-	media     map[netip.AddrPort]Proto    // RTP/RTCP endpoints SDP announced
-	gquic     map[netip.AddrPort]struct{} // client endpoints that sent a gQUIC version
+	media     map[netip.AddrPort]Proto // RTP/RTCP endpoints SDP announced
+	quicConv  map[udpKey]Proto         // conversations a QUIC or gQUIC version was seen in
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
 	frame     Frame
@@ -262,8 +259,8 @@ func NewTracker(opts Options) *Tracker {
 	}
 	t.media = map[netip.AddrPort]Proto{}
 	t.frame.media = t.media
-	t.gquic = map[netip.AddrPort]struct{}{}
-	t.frame.gquic = t.gquic
+	t.quicConv = map[udpKey]Proto{}
+	t.frame.quicConv = t.quicConv
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
 		t.snmp = map[udpKey]snmpConv{}
@@ -306,8 +303,13 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 	if pl := p.Payload(); len(pl) > 0 && len(t.media) < maxMedia {
 		t.noteSDP(pl)
 	}
-	if p.UDP != nil && p.UDP.DstPort == 443 && len(t.gquic) < maxMedia && gquicVersioned(p.UDP.Payload) {
-		t.gquic[netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort))] = struct{}{}
+	if p.UDP != nil && len(t.quicConv) < maxMedia {
+		if pr := quicVersioned(p.UDP.Payload, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)); pr != ProtoNone {
+			k := orderKey(netip.AddrPortFrom(p.SrcIP(), uint16(p.UDP.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(p.UDP.DstPort)))
+			if _, seen := t.quicConv[k]; !seen {
+				t.quicConv[k] = pr
+			}
+		}
 	}
 	f.Stack.n, f.Stack.set = 0, 0
 	f.App, f.stackDone = nil, false
@@ -475,21 +477,40 @@ func (f *Frame) Scratch() []byte { return f.scratch[:0] }
 // client endpoints.
 const maxMedia = 100000
 
-// gquicVersioned reports whether a UDP payload is a gQUIC packet that
-// carries its version (Q followed by three digits): a long header (Q046
-// on), or the public header of earlier versions with the version flag and
-// an 8-byte connection ID.
-func gquicVersioned(pl []byte) bool {
-	isVer := func(v []byte) bool {
+// quicVersioned says what a client's UDP payload starts: a gQUIC packet to
+// port 443 that carries its version (Q followed by three digits: a long
+// header from Q046 on, or the public header of earlier versions with the
+// version flag and an 8-byte connection ID), or a QUIC Initial of version
+// 1, 2 or a draft (27 to 34) to a port no other dissector claims; else
+// ProtoNone.
+func quicVersioned(pl []byte, sport, dport uint16) Proto {
+	quicPort := func(port uint16, pl []byte) bool { return port != 853 && udpPort(port, pl) == ProtoNone }
+	isQ := func(v []byte) bool {
 		return v[0] == 'Q' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' && v[2] <= '9' && v[3] >= '0' && v[3] <= '9'
 	}
 	switch {
-	case len(pl) >= 5 && pl[0]&0x80 != 0:
-		return isVer(pl[1:5])
-	case len(pl) >= 13 && pl[0]&0x09 == 0x09:
-		return isVer(pl[9:13])
+	case len(pl) >= 5 && pl[0]&0x80 != 0 && isQ(pl[1:5]):
+		if dport == 443 {
+			return ProtoGQUIC
+		}
+	case len(pl) >= 7 && pl[0]&0xc0 == 0xc0 && (dport == 443 || sport == 443 || quicPort(sport, pl) && quicPort(dport, pl)):
+		// Wireshark tries the dissector of a port before the QUIC
+		// heuristics: DTLS on 853 (DNS over DTLS) and the ports udpPort
+		// names keep theirs.
+		// An Initial (type 0 in v1 and the drafts, 1 in v2) with its
+		// connection ID lengths in bounds.
+		v := binary.BigEndian.Uint32(pl[1:5])
+		typ := pl[0] >> 4 & 3
+		initial := (v == 1 || v >= 0xff00001b && v <= 0xff000022) && typ == 0 || v == 0x6b3343cf && typ == 1
+		if initial && pl[5] <= 20 {
+			return ProtoQUIC
+		}
+	case len(pl) >= 13 && pl[0]&0x09 == 0x09 && isQ(pl[9:13]):
+		if dport == 443 {
+			return ProtoGQUIC
+		}
 	}
-	return false
+	return ProtoNone
 }
 
 // noteSDP remembers the RTP and RTCP endpoints an SDP body in pl announces

@@ -206,7 +206,10 @@ func classify(f *Frame) {
 		s.push(ProtoUDP)
 		f.App = p.UDP.Payload
 		if pr := f.mediaOf(); pr != ProtoNone && len(p.UDP.Payload) > 0 {
-			s.push(pr) // RTP or RTCP that SDP announced
+			s.push(pr) // RTP or RTCP that SDP announced, a QUIC or gQUIC conversation
+			if pr == ProtoQUIC {
+				quicTLS(s, p.UDP.Payload, f.Msg)
+			}
 			return
 		}
 		udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), p.UDP.Payload, f.Msg)
@@ -296,19 +299,28 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			if pr == ProtoSIP && bytes.Contains(pl, []byte("\r\n\r\nv=")) {
 				s.push(ProtoSDP)
 			}
-			switch {
-			case pr == ProtoQUIC && msg.QUICLong:
-				if msg.QUICTLSDone {
-					s.push(ProtoTLS) // its CRYPTO frames end a TLS handshake message
-				}
-			case pr == ProtoQUIC && len(pl) > 5 && pl[0]&0xb0 == 0x80 && pl[1] != 'Q':
-				s.push(ProtoTLS) // an Initial: its CRYPTO frames carry the TLS handshake
+			if pr == ProtoQUIC {
+				quicTLS(s, pl, msg)
 			}
 			return
 		}
 	}
 	if len(pl) > 0 {
 		s.push(ProtoData)
+	}
+}
+
+// quicTLS adds tls to a QUIC packet's stack where its CRYPTO frames end a
+// TLS handshake message (msg, from the TLS module's decryption) or, without
+// it, to an Initial, whose CRYPTO frames carry the handshake.
+func quicTLS(s *Stack, pl []byte, msg AppInfo) {
+	switch {
+	case msg.QUICLong:
+		if msg.QUICTLSDone {
+			s.push(ProtoTLS)
+		}
+	case len(pl) > 5 && pl[0]&0xb0 == 0x80 && pl[1] != 'Q':
+		s.push(ProtoTLS)
 	}
 }
 

@@ -8,19 +8,21 @@ import (
 	"github.com/mcpacket/mcpacket/internal/engine"
 )
 
-// TestGQUICConversation: a gQUIC client packet that carries its version
-// (the public header of Q043 and before, or a long header of Q046 on) makes
-// its conversation gquic, both ways, also the packets without a version
-// that follow; an IETF QUIC conversation stays quic; a restored frame says
-// what the pass said. (The corpus's ipv6-http-tls-ndpi.pcap checks the same
+// TestQUICConversation: a gQUIC client packet to port 443 that carries its
+// version (the public header of Q043 and before, or a long header of Q046
+// on) makes its conversation gquic, both ways, also the packets without a
+// version that follow; an IETF QUIC conversation stays quic; a QUIC Initial
+// to a port no dissector claims (4433) makes its conversation quic, but not
+// on 853 (DTLS's); a restored frame says what the pass said. (The corpus's ipv6-http-tls-ndpi.pcap checks the same
 // against tshark in TestTopProtocolAgainstTshark.)
-func TestGQUICConversation(t *testing.T) {
+func TestQUICConversation(t *testing.T) {
 	cid := []byte{0x49, 0xbe, 0xe2, 0xd3, 0xf0, 0xed, 0xcc, 0xd6}
 	q025 := append(append([]byte{0x0d}, cid...), []byte("Q025\x01rest")...) // version flag, 8-byte CID
 	short := append(append([]byte{0x0c}, cid...), 0x02, 0xe0)               // no version
 	fromServer := []byte{0x00, 0x01, 0xbf, 0x16}                            // no flags, no CID
 	q046 := append([]byte{0xc3}, []byte("Q046\x50rest")...)
-	ietf := append([]byte{0xc3, 0, 0, 0, 1}, make([]byte, 20)...)
+	ietf := append([]byte{0xc3, 0, 0, 0, 1, 8}, make([]byte, 20)...)
+	oneRTT := []byte{0x53, 0xd5, 0x41, 0x2c, 0x47, 0x01}
 	frames := []struct {
 		src, dst     string
 		sport, dport uint16
@@ -36,6 +38,14 @@ func TestGQUICConversation(t *testing.T) {
 		{"10.0.0.4", "10.0.0.2", 45933, 443, q046, "gquic"},
 		{"10.0.0.2", "10.0.0.4", 443, 45933, fromServer, "gquic"},
 		{"10.0.0.1", "10.0.0.2", 45999, 443, append([]byte{0x0d}, make([]byte, 16)...), "quic"}, // version flag, no version
+		{"10.0.0.5", "10.0.0.6", 53727, 4433, oneRTT, "data"},                                   // before any Initial
+		{"10.0.0.5", "10.0.0.6", 53727, 4433, ietf, "tls"},
+		{"10.0.0.6", "10.0.0.5", 4433, 53727, oneRTT, "quic"},
+		{"10.0.0.5", "10.0.0.6", 53727, 4433, oneRTT, "quic"},
+		{"10.0.0.5", "10.0.0.6", 53728, 4433, oneRTT, "data"}, // another conversation
+		{"10.0.0.7", "10.0.0.6", 46907, 853, ietf, "data"},
+		{"10.0.0.6", "10.0.0.7", 853, 46907, ietf, "data"},
+		{"10.0.0.7", "10.0.0.6", 46907, 853, oneRTT, "data"},
 	}
 	tr := NewTracker(Options{})
 	dec := engine.NewDecoder()
