@@ -65,6 +65,9 @@ const (
 	ProtoMedia
 	ProtoRTP
 	ProtoRTCP
+	ProtoTelnet
+	ProtoVRRP
+	ProtoH225
 	ProtoData
 	numProtos
 )
@@ -72,7 +75,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "data",
 }
 
 func (p Proto) String() string {
@@ -240,6 +243,8 @@ func classify(f *Frame) {
 			s.push(ProtoSCTP)
 		case 47:
 			s.push(ProtoGRE)
+		case 112:
+			s.push(ProtoVRRP)
 		case 50:
 			s.push(ProtoESP)
 		default:
@@ -357,6 +362,10 @@ func udpPort(port uint16, pl []byte) Proto {
 		}
 	case 161, 162:
 		return ProtoSNMP
+	case 1719:
+		if len(pl) > 0 {
+			return ProtoH225 // RAS
+		}
 	case 2427, 2727:
 		return ProtoMGCP
 	}
@@ -413,6 +422,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			return
 		case 22:
 			s.push(ProtoSSH)
+			return
+		case 23:
+			s.push(ProtoTelnet)
 			return
 		case 25, 587: // SMTP, TLS after STARTTLS; plain SMTP is not named
 			if reassembledTLS(s, msg) {
@@ -526,6 +538,8 @@ func httpBody(pl []byte) Proto {
 // (lower case).
 func bodyProto(ct []byte) Proto {
 	switch {
+	case bytes.HasPrefix(ct, []byte("text/xml")), bytes.HasPrefix(ct, []byte("application/xml")):
+		return ProtoXML
 	case bytes.HasPrefix(ct, []byte("text/")):
 		return ProtoTextLines
 	case bytes.HasPrefix(ct, []byte("application/json")):
@@ -540,8 +554,6 @@ func bodyProto(ct []byte) Proto {
 		return ProtoURLEncodedForm
 	case bytes.HasPrefix(ct, []byte("application/x-javascript")):
 		return ProtoTextLines
-	case bytes.HasPrefix(ct, []byte("text/xml")), bytes.HasPrefix(ct, []byte("application/xml")):
-		return ProtoXML
 	case len(ct) == 0, bytes.HasPrefix(ct, []byte("application/octet-stream")), bytes.HasPrefix(ct, []byte("multipart/")):
 		return ProtoData
 	}
