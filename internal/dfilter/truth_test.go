@@ -205,7 +205,7 @@ func knownReason(filter, capture string) string {
 	case strings.HasPrefix(capture, "malformed-huge-caplen"):
 		return "a record over the reader's bound is cut; tshark reads it whole"
 	case strings.HasPrefix(capture, "sip-call-ipv6-udp-heplify"):
-		return "frame 6 has an invalid timestamp that the reader and tshark read differently"
+		return "tshark 4.0 error: its -T fields shows frame 6 at epoch 3867576602.251758 (relative 2538987240), as we read it, yet its filters compare that time as a signed 32-bit second count (3867576602 - 2^32 < 0): frame.time_epoch < 1300000000 selects frame 6 and frame.time_relative > 1.5 does not"
 	case strings.Contains(capture, "truncated"):
 		return "tshark shows a header cut short; the engine drops it"
 	case strings.HasPrefix(capture, "linktype-sll2"):
