@@ -290,7 +290,7 @@ type frame struct {
 	ip6ext  layers.IPv6ExtensionSkipper
 	ip6frag layers.IPv6Fragment
 	udp     layers.UDP
-	tcp     layers.TCP
+	tcp     tcpLayer
 	icmp4   layers.ICMPv4
 	icmp6   layers.ICMPv6
 	radio   layers.RadioTap
@@ -532,7 +532,7 @@ func (d *decoder) setLayers() {
 		case layers.LayerTypeUDP:
 			p.UDP = &d.udp
 		case layers.LayerTypeTCP:
-			p.TCP = &d.tcp
+			p.TCP = &d.tcp.TCP
 		case layers.LayerTypeICMPv4:
 			p.ICMPv4 = &d.icmp4
 		case layers.LayerTypeICMPv6:
@@ -617,6 +617,41 @@ func (i *ipv4Layer) NextLayerType() gopacket.LayerType {
 		return i.Protocol.LayerType()
 	}
 	return i.IPv4.NextLayerType()
+}
+
+// tcpLayer is layers.TCP that keeps a header whose options are malformed
+// (an option longer than the room left) or cut short by the capture, as
+// Wireshark does: the fixed 20 bytes (ports, numbers, flags, window)
+// stand, the options are dropped, and a header cut short has no payload
+// (the frame is marked truncated).
+type tcpLayer struct {
+	layers.TCP
+}
+
+func (t *tcpLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	err := t.TCP.DecodeFromBytes(data, df)
+	if err == nil || len(data) < 20 {
+		return err
+	}
+	off := int(data[12]>>4) * 4
+	if off < 20 {
+		return err
+	}
+	var fixed [20]byte
+	copy(fixed[:], data[:20])
+	fixed[12] = 5<<4 | fixed[12]&0x0f
+	if t.TCP.DecodeFromBytes(fixed[:], df) != nil {
+		return err
+	}
+	t.DataOffset = uint8(off / 4)
+	t.Options, t.Padding = t.Options[:0], nil
+	if off > len(data) {
+		df.SetTruncated()
+		t.Contents, t.Payload = data, nil
+		return nil
+	}
+	t.Contents, t.Payload = data[:off], data[off:]
+	return nil
 }
 
 // Bounds on what the defragmenters may hold (see decoder.heldFrags).

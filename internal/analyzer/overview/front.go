@@ -129,7 +129,9 @@ func extract(p *engine.Packet, f *fact, slab *[]byte) {
 	}
 	switch tp := ipProto(f.nh); {
 	case tp == pData:
-	case p.TCP != nil && tp == pTCP:
+	case p.TCP != nil && tp == pTCP && len(p.TCP.Contents) >= int(p.TCP.DataOffset)*4:
+		// (A header the capture cut short is no TCP conversation's in
+		// tshark: its dissector stops before the taps.)
 		t := p.TCP
 		f.kind, f.sp, f.dp = kTCP, uint16(t.SrcPort), uint16(t.DstPort)
 		wire := int(f.ipLen) - ipHeaderLen(p) - int(t.DataOffset)*4
