@@ -43,7 +43,9 @@ func TestProtocolsByPort(t *testing.T) {
 	tcp := func(sp, dp uint16) *layers.TCP {
 		return &layers.TCP{SrcPort: layers.TCPPort(sp), DstPort: layers.TCPPort(dp), Seq: 1, ACK: true, PSH: true, Window: 1000}
 	}
-	udp := func(sp, dp uint16) *layers.UDP { return &layers.UDP{SrcPort: layers.UDPPort(sp), DstPort: layers.UDPPort(dp)} }
+	udp := func(sp, dp uint16) *layers.UDP {
+		return &layers.UDP{SrcPort: layers.UDPPort(sp), DstPort: layers.UDPPort(dp)}
+	}
 	resp := func(ct string) gopacket.Payload {
 		return gopacket.Payload("HTTP/1.1 200 OK\r\nContent-Type: " + ct + "\r\nContent-Length: 4\r\n\r\nbody")
 	}
