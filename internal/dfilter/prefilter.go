@@ -6,7 +6,7 @@ import "github.com/mcpacket/mcpacket/internal/dissect"
 // saw it: its protocol stack as a set (dissect.Stack.Set) and its TCP
 // analysis flags (dissect.TCPInfo.Flags).
 type Summary struct {
-	Stack    uint64
+	Stack    dissect.ProtoSet
 	TCPFlags uint32
 }
 
@@ -49,8 +49,7 @@ var (
 func preTest(fld *field, bare bool) pre {
 	var present func(s *Summary) bool
 	if pr, ok := protoFields[fld.name]; ok {
-		bit := uint64(1) << pr
-		present = func(s *Summary) bool { return s.Stack&bit != 0 }
+		present = func(s *Summary) bool { return s.Stack.Has(pr) }
 	} else if mask, ok := analysisMasks[fld.name]; ok {
 		present = func(s *Summary) bool { return s.TCPFlags&mask != 0 }
 	} else {

@@ -95,7 +95,7 @@ func (f *Frame) Restore(p *engine.Packet, relative, delta time.Duration, s State
 	}
 	f.TCP, f.Msg, f.UDPStream = s.TCP, s.Msg, s.UDPStream
 	f.media, f.quicConv, f.restored, f.restoredMedia = nil, nil, true, s.Media
-	f.Stack.n, f.Stack.set = 0, 0
+	f.Stack.n, f.Stack.set = 0, ProtoSet{}
 	f.App, f.stackDone = nil, false
 }
 
@@ -311,7 +311,7 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 			}
 		}
 	}
-	f.Stack.n, f.Stack.set = 0, 0
+	f.Stack.n, f.Stack.set = 0, ProtoSet{}
 	f.App, f.stackDone = nil, false
 	if t.wantStack {
 		f.Classify()

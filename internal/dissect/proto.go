@@ -105,22 +105,28 @@ const maxStack = 16
 type Stack struct {
 	p   [maxStack]Proto
 	n   int
-	set uint64
+	set ProtoSet
 }
 
+// ProtoSet is a set of protocols: bit p%64 of word p/64 for each Proto p.
+type ProtoSet [2]uint64
+
+// Has reports whether p is in the set.
+func (ps ProtoSet) Has(p Proto) bool { return ps[p>>6]&(1<<(p&63)) != 0 }
+
 func (s *Stack) push(p Proto) {
-	s.set |= 1 << p
+	s.set[p>>6] |= 1 << (p & 63)
 	if s.n < maxStack {
 		s.p[s.n] = p
 		s.n++
 	}
 }
 
-// Set is the stack's protocols as a set: bit p for each Proto p in it.
-func (s *Stack) Set() uint64 { return s.set }
+// Set is the stack's protocols as a set.
+func (s *Stack) Set() ProtoSet { return s.set }
 
 // Has reports whether p is in the stack.
-func (s *Stack) Has(p Proto) bool { return s.set&(1<<p) != 0 }
+func (s *Stack) Has(p Proto) bool { return s.set.Has(p) }
 
 // Top is the innermost protocol.
 func (s *Stack) Top() Proto {
@@ -146,7 +152,7 @@ func (s *Stack) String() string {
 func classify(f *Frame) {
 	p := f.P
 	s := &f.Stack
-	s.set = 0
+	s.set = ProtoSet{}
 	s.push(ProtoFrame)
 	switch {
 	case p.Ethernet != nil:

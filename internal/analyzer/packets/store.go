@@ -48,14 +48,14 @@ const (
 
 // keptFrame is one kept frame.
 type keptFrame struct {
-	off       uint64 // offset in frameStore.file, or chunk index << 32 | offset in the chunk
-	stack     uint64 // the protocol stack (dissect.Stack.Set), with every fact worked out
-	sec       int64  // timestamp, Unix seconds
-	nsec      int32  // and nanoseconds
-	dataLen   int32  // bytes kept (Packet.Data)
-	capLen    int32  // Packet.CaptureLength
-	wireLen   int32  // Packet.Length
-	iface     int32  // Packet.Interface
+	off       uint64           // offset in frameStore.file, or chunk index << 32 | offset in the chunk
+	stack     dissect.ProtoSet // the protocol stack (dissect.Stack.Set), with every fact worked out
+	sec       int64            // timestamp, Unix seconds
+	nsec      int32            // and nanoseconds
+	dataLen   int32            // bytes kept (Packet.Data)
+	capLen    int32            // Packet.CaptureLength
+	wireLen   int32            // Packet.Length
+	iface     int32            // Packet.Interface
 	tcpStream int32
 	tcpFlags  uint32
 	tcpSeq    uint32
@@ -144,7 +144,7 @@ func newStoreBuilder(max int64) *storeBuilder {
 
 // add keeps p, whose state the pass worked out as s and its protocol
 // stack as stack.
-func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack uint64) {
+func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.ProtoSet) {
 	st := b.st
 	if st == nil {
 		return
