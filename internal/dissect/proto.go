@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -68,6 +69,15 @@ const (
 	ProtoTelnet
 	ProtoVRRP
 	ProtoH225
+	ProtoNBSS
+	ProtoSMB
+	ProtoSMB2
+	ProtoGSSAPI
+	ProtoSPNEGO
+	ProtoNTLMSSP
+	ProtoDCERPC
+	ProtoNBDGM
+	ProtoBrowser
 	ProtoData
 	numProtos
 )
@@ -75,7 +85,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "data",
 }
 
 func (p Proto) String() string {
@@ -304,6 +314,10 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	if hi < lo {
 		lo, hi = hi, lo
 	}
+	if lo == 138 || hi == 138 && udpPort(lo, pl) == ProtoNone {
+		nbdgmApp(s, pl)
+		return
+	}
 	for _, port := range [2]uint16{lo, hi} {
 		if pr := udpPort(port, pl); pr != ProtoNone {
 			s.push(pr)
@@ -431,6 +445,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			return
 		case 23:
 			s.push(ProtoTelnet)
+			return
+		case 139, 445:
+			smbApp(s, pl)
 			return
 		case 25, 587: // SMTP, TLS after STARTTLS; plain SMTP is not named
 			if reassembledTLS(s, msg) {
@@ -564,4 +581,151 @@ func bodyProto(ct []byte) Proto {
 		return ProtoData
 	}
 	return ProtoMedia // Wireshark's dissector for a type none other takes
+}
+
+// smbApp names an SMB message over NetBIOS (TCP 139) or direct hosting
+// (445), as Wireshark stacks it: nbss, then smb or smb2, then the security
+// blob of a negotiation or session setup (gss-api, spnego, ntlmssp; twice
+// for an NTLMSSP AUTHENTICATE, whose response tshark dissects again) or the
+// DCE/RPC a named pipe carries. A segment that does not start a NetBIOS
+// message is left as tcp (a part of a message Wireshark reassembles).
+func smbApp(s *Stack, pl []byte) {
+	if len(pl) < 4 {
+		s.push(ProtoData) // too short for a NetBIOS header (a keep-alive's byte)
+		return
+	}
+	switch pl[0] {
+	case 0x81, 0x82, 0x83, 0x84, 0x85: // session request, responses, retarget, keep-alive
+		s.push(ProtoNBSS)
+		return
+	case 0x00:
+	default:
+		return
+	}
+	s.push(ProtoNBSS)
+	msg := pl[4:]
+	if n := int(pl[1])<<16 | int(pl[2])<<8 | int(pl[3]); n < len(msg) {
+		msg = msg[:n]
+	}
+	switch {
+	case len(msg) >= 64 && string(msg[:4]) == "\xfeSMB":
+		s.push(ProtoSMB2)
+		smb2Payload(s, msg)
+	case len(msg) >= 33 && string(msg[:4]) == "\xffSMB":
+		s.push(ProtoSMB)
+		smb1Payload(s, msg)
+	}
+}
+
+// smb2Payload adds what an SMB2 message's body carries: a security blob
+// (NEGOTIATE response, SESSION_SETUP) or DCE/RPC (WRITE, READ, IOCTL).
+func smb2Payload(s *Stack, m []byte) {
+	le16 := func(b []byte, i int) int {
+		if i+2 > len(b) {
+			return -1
+		}
+		return int(binary.LittleEndian.Uint16(b[i:]))
+	}
+	le32 := func(b []byte, i int) int {
+		if i+4 > len(b) {
+			return -1
+		}
+		return int(binary.LittleEndian.Uint32(b[i:]))
+	}
+	cmd, resp := le16(m, 12), m[16]&1 != 0
+	part := func(off, n int) []byte {
+		if off < 64 || n <= 0 || off > len(m) {
+			return nil
+		}
+		return m[off:min(len(m), off+n)]
+	}
+	switch {
+	case cmd == 0 && resp: // NEGOTIATE
+		securityBlob(s, part(le16(m, 64+56), le16(m, 64+58)))
+	case cmd == 1 && !resp: // SESSION_SETUP
+		securityBlob(s, part(le16(m, 64+12), le16(m, 64+14)))
+	case cmd == 1 && resp:
+		securityBlob(s, part(le16(m, 64+4), le16(m, 64+6)))
+	case cmd == 9 && !resp: // WRITE
+		rpc(s, part(le16(m, 64+2), le32(m, 64+4)))
+	case cmd == 8 && resp: // READ
+		if len(m) > 66 {
+			rpc(s, part(int(m[66]), le32(m, 64+4)))
+		}
+	case cmd == 11 && !resp: // IOCTL
+		rpc(s, part(le32(m, 64+24), le32(m, 64+28)))
+	case cmd == 11 && resp:
+		rpc(s, part(le32(m, 64+32), le32(m, 64+36)))
+	}
+}
+
+// smb1Payload adds the security blob of an SMB1 NEGOTIATE response or
+// SESSION_SETUP_ANDX with extended security.
+func smb1Payload(s *Stack, m []byte) {
+	if binary.LittleEndian.Uint16(m[10:])&0x0800 == 0 {
+		return // no extended security: no blob
+	}
+	cmd, resp, wc := m[4], m[9]&0x80 != 0, int(m[32])
+	bytesAt := 33 + 2*wc + 2 // after the words and ByteCount
+	if bytesAt > len(m) {
+		return
+	}
+	word := func(i int) int { return int(binary.LittleEndian.Uint16(m[33+2*i:])) }
+	switch {
+	case cmd == 0x72 && resp && wc == 17 && bytesAt+16 < len(m):
+		securityBlob(s, m[bytesAt+16:])
+	case cmd == 0x73 && !resp && wc == 12:
+		securityBlob(s, m[bytesAt:min(len(m), bytesAt+word(7))])
+	case cmd == 0x73 && resp && wc == 4:
+		securityBlob(s, m[bytesAt:min(len(m), bytesAt+word(3))])
+	}
+}
+
+// securityBlob adds a GSS-API/SPNEGO token and the NTLMSSP message in it.
+func securityBlob(s *Stack, b []byte) {
+	if len(b) < 2 || b[0] != 0x60 && b[0] != 0xa0 && b[0] != 0xa1 {
+		return
+	}
+	s.push(ProtoGSSAPI)
+	s.push(ProtoSPNEGO)
+	i := bytes.Index(b, []byte("NTLMSSP\x00"))
+	if i < 0 || i+12 > len(b) {
+		return
+	}
+	s.push(ProtoNTLMSSP)
+	if binary.LittleEndian.Uint32(b[i+8:]) == 3 {
+		s.push(ProtoNTLMSSP) // AUTHENTICATE: tshark shows its NTLMv2 response as ntlmssp again
+	}
+}
+
+// rpc adds dcerpc to a pipe's data that starts a DCE/RPC PDU (version 5.0
+// or 5.1).
+func rpc(s *Stack, b []byte) {
+	if len(b) >= 16 && b[0] == 5 && b[1] <= 1 {
+		s.push(ProtoDCERPC)
+	}
+}
+
+// nbdgmApp names a NetBIOS datagram (UDP 138) as Wireshark stacks it:
+// nbdgm, then smb for an SMB message after the two names, and browser for
+// a transaction to the browser's mailslot.
+func nbdgmApp(s *Stack, pl []byte) {
+	if len(pl) < 10 || pl[0] < 0x10 || pl[0] > 0x16 {
+		if len(pl) > 0 {
+			s.push(ProtoData)
+		}
+		return
+	}
+	s.push(ProtoNBDGM)
+	if pl[0] > 0x12 || len(pl) < 14+68+4 {
+		return // an error or a query: no user data
+	}
+	m := pl[14+68:]
+	if string(m[:4]) != "\xffSMB" {
+		return
+	}
+	s.push(ProtoSMB)
+	if len(m) > 4 && m[4] == 0x25 && bytes.Contains(m, []byte("\\MAILSLOT\\BROWSE")) {
+		s.push(ProtoBrowser)
+	}
 }

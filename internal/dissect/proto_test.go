@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,7 +39,8 @@ func ipFrame(t *testing.T, proto layers.IPProtocol, l ...gopacket.SerializableLa
 // TestProtocolsByPort: the stack's top for protocols named by port or IP
 // protocol number as tshark 4.0 names them (telnet on TCP 23, H.225 RAS on
 // UDP 1719, VRRP, a TLS port's bytes that are not a record, HTTP bodies by
-// declared type).
+// declared type, SMB over NetBIOS and direct hosting with the security
+// blobs and pipe data it carries).
 func TestProtocolsByPort(t *testing.T) {
 	tcp := func(sp, dp uint16) *layers.TCP {
 		return &layers.TCP{SrcPort: layers.TCPPort(sp), DstPort: layers.TCPPort(dp), Seq: 1, ACK: true, PSH: true, Window: 1000}
@@ -66,6 +68,56 @@ func TestProtocolsByPort(t *testing.T) {
 		{"octet-stream", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), resp("application/octet-stream")}, "data"},
 		{"x-javascript", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), resp("application/x-javascript")}, "data-text-lines"},
 	}
+	// SMB over direct hosting (445): NetBIOS session header, SMB2 header,
+	// a body that points at a security blob or at a pipe's data.
+	nbss := func(m []byte) gopacket.Payload {
+		return gopacket.Payload(append([]byte{0, byte(len(m) >> 16), byte(len(m) >> 8), byte(len(m))}, m...))
+	}
+	smb2 := func(cmd uint16, resp bool, body []byte) []byte {
+		h := make([]byte, 64)
+		copy(h, "\xfeSMB")
+		h[4], h[12] = 64, byte(cmd)
+		if resp {
+			h[16] = 1
+		}
+		return append(h, body...)
+	}
+	spnego := []byte{0x60, 0x28, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0, 0x1e}
+	ntlm := func(typ byte) []byte {
+		return append(append([]byte{0xa1, 0x20, 0x30, 0x1e}, "NTLMSSP\x00"...), typ, 0, 0, 0, 1, 2, 3, 4)
+	}
+	setupReq := func(blob []byte) []byte { // SESSION_SETUP request: the blob at 64+24
+		b := make([]byte, 24)
+		b[0], b[12], b[14] = 25, 64+24, byte(len(blob))
+		return append(b, blob...)
+	}
+	negResp := make([]byte, 64)
+	negResp[0], negResp[56], negResp[58] = 65, 128, byte(len(spnego))
+	negResp = append(negResp, spnego...)
+	write := make([]byte, 48)
+	write[0], write[2], write[4] = 49, 64+48, 24
+	write = append(write, append([]byte{5, 0, 0, 3, 0x10, 0, 0, 0}, make([]byte, 16)...)...)
+	cases = append(cases, []struct {
+		name  string
+		proto layers.IPProtocol
+		l     []gopacket.SerializableLayer
+		want  string
+	}{
+		{"nbss session request", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 139), gopacket.Payload{0x81, 0, 0, 4, 1, 2, 3, 4}}, "nbss"},
+		{"smb2 negotiate request", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 445), nbss(smb2(0, false, make([]byte, 36)))}, "smb2"},
+		{"smb2 negotiate response", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(445, 49000), nbss(smb2(0, true, negResp))}, "spnego"},
+		{"smb2 session setup, ntlm negotiate", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 445), nbss(smb2(1, false, setupReq(ntlm(1))))}, "ntlmssp"},
+		{"smb2 session setup, ntlm authenticate", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 445), nbss(smb2(1, false, setupReq(ntlm(3))))}, "ntlmssp"},
+		{"smb2 write to a pipe", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 445), nbss(smb2(9, false, write))}, "dcerpc"},
+		{"smb1", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 139), nbss(append([]byte("\xffSMBr"), make([]byte, 32)...))}, "smb"},
+		{"netbios datagram to the browser", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(138, 138), gopacket.Payload(append(append(append([]byte{0x11, 0x0a, 0, 1, 10, 0, 0, 1, 0, 138, 0, 0, 0, 0}, make([]byte, 68)...), "\xffSMB\x25"...), append(make([]byte, 40), "\\MAILSLOT\\BROWSE\x00"...)...))}, "browser"},
+		{"netbios datagram, not smb", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(138, 138), gopacket.Payload(append([]byte{0x11, 0x0a, 0, 1, 10, 0, 0, 1, 0, 138, 0, 0, 0, 0}, make([]byte, 80)...))}, "nbdgm"},
+		{"a byte to 445", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(49000, 445), gopacket.Payload{0}}, "data"},
+	}...)
+	wantStacks := map[string]string{
+		"smb2 negotiate response":               "nbss:smb2:gss-api:spnego",
+		"smb2 session setup, ntlm authenticate": "nbss:smb2:gss-api:spnego:ntlmssp:ntlmssp",
+	}
 	dec := engine.NewDecoder()
 	for i, c := range cases {
 		b := ipFrame(t, c.proto, c.l...)
@@ -73,6 +125,9 @@ func TestProtocolsByPort(t *testing.T) {
 		fr := NewTracker(Options{}).Frame(dec.Decode(&raw, 1, nil))
 		if got := fr.Stack.Top().String(); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, fr.Stack.String(), c.want)
+		}
+		if w, ok := wantStacks[c.name]; ok && !strings.HasSuffix(fr.Stack.String(), ":tcp:"+w) {
+			t.Errorf("%s: %s, want it to end in tcp:%s", c.name, fr.Stack.String(), w)
 		}
 	}
 }
