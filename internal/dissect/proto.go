@@ -78,6 +78,7 @@ const (
 	ProtoDCERPC
 	ProtoNBDGM
 	ProtoBrowser
+	ProtoEAPOL
 	ProtoData
 	numProtos
 )
@@ -85,7 +86,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "data",
 }
 
 func (p Proto) String() string {
@@ -185,6 +186,9 @@ func classify(f *Frame) {
 	case 0x0806:
 		s.push(ProtoARP)
 		return
+	case 0x888e:
+		s.push(ProtoEAPOL)
+		return
 	case 0x88cc:
 		s.push(ProtoLLDP)
 		return
@@ -231,7 +235,9 @@ func classify(f *Frame) {
 			}
 			return
 		}
-		udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), p.UDP.Payload, f.Msg)
+		if pl := p.UDP.Payload; len(pl) > 0 { // (ended by the UDP length)
+			udpApp(s, uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort), pl, f.Msg)
+		}
 	case p.TCP != nil:
 		s.push(ProtoTCP)
 		f.App = p.TCP.Payload

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"encoding/binary"
 	"net"
 	"strings"
 	"testing"
@@ -128,6 +129,17 @@ func TestProtocolsByPort(t *testing.T) {
 		}
 		if w, ok := wantStacks[c.name]; ok && !strings.HasSuffix(fr.Stack.String(), ":tcp:"+w) {
 			t.Errorf("%s: %s, want it to end in tcp:%s", c.name, fr.Stack.String(), w)
+		}
+	}
+	// EAPOL (EtherType 0x888e), and a UDP datagram whose own length says
+	// it is empty though the IP packet has bytes after it: udp, no dns.
+	eapol := append([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0x8e}, 2, 3, 0, 4, 1, 2, 3, 4)
+	empty := ipFrame(t, layers.IPProtocolUDP, udp(1024, 53), gopacket.Payload("\x12\x34\x01\x00\x00\x01"))
+	binary.BigEndian.PutUint16(empty[14+20+4:], 8)
+	for want, b := range map[string][]byte{"eapol": eapol, "udp": empty} {
+		raw := capture.Packet{Data: b, CaptureLength: len(b), Length: len(b), LinkType: capture.LinkTypeEthernet}
+		if fr := NewTracker(Options{}).Frame(dec.Decode(&raw, 1, nil)); fr.Stack.Top().String() != want {
+			t.Errorf("%s, want it to end in %s", fr.Stack.String(), want)
 		}
 	}
 }
