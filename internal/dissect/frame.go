@@ -69,8 +69,8 @@ type State struct {
 	Msg       AppInfo
 	UDPStream int
 	// Media is RTP or RTCP when an SDP body before announced the
-	// datagram's endpoint, QUIC or gQUIC when a client packet before
-	// carried a QUIC or gQUIC version from it, else ProtoNone.
+	// datagram's endpoint, QUIC or gQUIC when a packet of its
+	// conversation carried a QUIC or gQUIC version before, else ProtoNone.
 	Media Proto
 }
 
@@ -473,12 +473,12 @@ type nameBuf [256]byte
 // Scratch returns the frame's scratch buffer for a decoded name.
 func (f *Frame) Scratch() []byte { return f.scratch[:0] }
 
-// maxMedia bounds the SDP-announced endpoints remembered, and the gQUIC
-// client endpoints.
+// maxMedia bounds the SDP-announced endpoints remembered, and the QUIC
+// and gQUIC conversations.
 const maxMedia = 100000
 
-// quicVersioned says what a client's UDP payload starts: a gQUIC packet to
-// port 443 that carries its version (Q followed by three digits: a long
+// quicVersioned says what a UDP payload starts: a gQUIC packet to port 443
+// that carries its version (Q followed by three digits: a long
 // header from Q046 on, or the public header of earlier versions with the
 // version flag and an 8-byte connection ID), or a QUIC Initial of version
 // 1, 2 or a draft (27 to 34) to a port no other dissector claims; else
