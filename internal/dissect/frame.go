@@ -171,6 +171,10 @@ type AppInfo struct {
 	// HTTPBody whether it has a body, HTTPBodyType the body's Content-Type.
 	HTTPFollowed, HTTPDone, HTTPBody bool
 	HTTPBodyType                     string
+	// HTTP2Followed: the frame's TCP connection carries HTTP/2 (h2c,
+	// after an upgrade or the preface) that the analyzer frames;
+	// HTTP2Done: an HTTP/2 frame or the preface ends in this frame.
+	HTTP2Followed, HTTP2Done bool
 	// TLSFollowed: the frame's TCP connection carries TLS records that the
 	// analyzer frames; TLSDone: a record ends in this frame.
 	TLSFollowed, TLSDone bool

@@ -79,6 +79,7 @@ const (
 	ProtoNBDGM
 	ProtoBrowser
 	ProtoEAPOL
+	ProtoHTTP2
 	ProtoData
 	numProtos
 )
@@ -86,7 +87,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "data",
 }
 
 func (p Proto) String() string {
@@ -411,6 +412,12 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	for _, port := range [2]uint16{lo, hi} {
 		switch port {
 		case 80, 8080, 8000, 3128:
+			if msg.HTTP2Followed && !msg.HTTPDone {
+				if msg.HTTP2Done {
+					s.push(ProtoHTTP2) // an HTTP/2 frame ends here; the segments before it are tcp
+				}
+				return
+			}
 			if msg.HTTPFollowed {
 				// Reassembled: HTTP where a message ends, then its
 				// body's protocol from the message's Content-Type.

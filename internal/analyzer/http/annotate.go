@@ -41,6 +41,7 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		return
 	}
 	a.o.Observe(p)
+	info.HTTP2Done = a.o.h2Ended == p.Number
 	if a.o.ended == p.Number {
 		info.HTTPFollowed, info.HTTPDone = true, true
 		info.HTTPBody, info.HTTPBodyType = a.o.endedBody, a.o.endedType
@@ -51,5 +52,7 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		dst := netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
 		c := a.o.conns[keyOf(src, dst)]
 		info.HTTPFollowed = c != nil && c.h2 == nil
+		info.HTTP2Followed = c != nil && c.h2 != nil
 	}
+	info.HTTP2Followed = info.HTTP2Followed || info.HTTP2Done
 }

@@ -48,10 +48,12 @@ type h2Conn struct {
 	c       *conn
 	dir     [2]h2Dir
 	streams map[uint32]*h2Stream
+	prior   bool // HTTP/2 with prior knowledge: the preface, no upgrade
 }
 
 type h2Dir struct {
 	fromClient bool
+	named      int  // the preface and frames whose end was noted (ended)
 	preface    int  // client: preface bytes still expected
 	dead       bool // lost: frames can no longer be found
 	buf        []byte
@@ -78,7 +80,7 @@ type h2Stream struct {
 }
 
 func newH2Conn(c *conn, upgraded *txn) *h2Conn {
-	h := &h2Conn{c: c, streams: map[uint32]*h2Stream{}}
+	h := &h2Conn{c: c, streams: map[uint32]*h2Stream{}, prior: upgraded == nil}
 	h.dir[0].fromClient = true
 	h.dir[0].preface = len(h2Preface)
 	for i := range h.dir {
@@ -108,6 +110,23 @@ func newH2Conn(c *conn, upgraded *txn) *h2Conn {
 }
 
 // push parses the bytes of one direction.
+// ended notes that the preface or a frame of d ended in frame, for the
+// Annotator (Wireshark names http2 the segments a frame ends in). On a
+// connection with prior knowledge tshark 4.0 names only the client's
+// preface and first frame: its HTTP dissector hands those to HTTP/2, and
+// every later client segment stays tcp (seen in the corpus's
+// http2-h2c-nghttp2-arkime.pcap and in TestHTTP2FrameEnds' capture); the
+// server's frames and those after an upgrade are all named.
+func (h *h2Conn) ended(d *h2Dir, frame int) {
+	if h.prior && d.fromClient {
+		if d.named >= 2 {
+			return
+		}
+		d.named++
+	}
+	h.c.o.h2Ended = max(h.c.o.h2Ended, frame)
+}
+
 func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
 	d := dirOf(&h.dir, fromClient)
 	if d.dead {
@@ -125,6 +144,10 @@ func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
 		}
 		d.preface -= n
 		i = n
+		if d.preface == 0 {
+			frame, _ := at(i - 1)
+			h.ended(d, frame)
+		}
 	}
 	for i < len(data) {
 		if d.skip > 0 {
@@ -134,6 +157,10 @@ func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
 			}
 			d.skip -= n
 			i += n
+			if d.skip == 0 {
+				frame, _ := at(i - 1)
+				h.ended(d, frame)
+			}
 			continue
 		}
 		if len(d.buf) < 9 {
@@ -166,6 +193,7 @@ func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
 			return
 		}
 		frame, when := at(i - 1)
+		h.ended(d, frame)
 		h.frame(d, frame, when)
 		d.buf = d.buf[:0]
 	}

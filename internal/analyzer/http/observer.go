@@ -120,6 +120,9 @@ type observer struct {
 	ended     int
 	endedBody bool
 	endedType string
+	// h2Ended is the frame the latest HTTP/2 frame (or the connection
+	// preface) ended in (Annotator).
+	h2Ended int
 }
 
 var (
