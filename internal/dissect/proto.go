@@ -414,7 +414,12 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		case 80, 8080, 8000, 3128:
 			if msg.HTTP2Followed && !msg.HTTPDone {
 				if msg.HTTP2Done {
-					s.push(ProtoHTTP2) // an HTTP/2 frame ends here; the segments before it are tcp
+					// An HTTP/2 frame ends here (the segments before it
+					// are tcp). tshark's frame.protocols has http before
+					// http2 (the port's dissector hands it over), but its
+					// filter http does not match the frame: the stack
+					// follows the filter.
+					s.push(ProtoHTTP2)
 				}
 				return
 			}
