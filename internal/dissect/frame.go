@@ -202,10 +202,11 @@ type TCPInfo struct {
 }
 
 // Bits of TCPInfo.Flags (TCPAnalysisNames): a retransmission that is
-// neither fast nor spurious, and a spurious one (data already
+// neither fast nor spurious, a fast one, and a spurious one (data already
 // acknowledged).
 const (
 	TCPRetransmission         = 1 << 0
+	TCPFastRetransmission     = 1 << 1
 	TCPSpuriousRetransmission = 1 << 2
 )
 

@@ -251,7 +251,7 @@ func classify(f *Frame) {
 			// ones, 209 dissected. (Known only when a TCPAnalyzer runs.)
 			return
 		}
-		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload, f.Msg)
+		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload, f.Msg, f.TCP.Flags&TCPFastRetransmission != 0)
 	default:
 		var proto uint8
 		if p.IPv4 != nil {
@@ -401,7 +401,7 @@ func udpPort(port uint16, pl []byte) Proto {
 
 // tcpApp classifies a TCP segment's payload. Segments of a message that
 // spans several are left as tcp, as Wireshark shows them.
-func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
+func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 	if len(pl) == 0 {
 		return
 	}
@@ -424,14 +424,7 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 				return
 			}
 			if msg.HTTPFollowed {
-				// Reassembled: HTTP where a message ends, then its
-				// body's protocol from the message's Content-Type.
-				if msg.HTTPDone {
-					s.push(ProtoHTTP)
-					if msg.HTTPBody {
-						s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
-					}
-				}
+				followedHTTP(s, pl, msg, fast)
 				return
 			}
 			if httpStart(pl) && httpComplete(pl) {
@@ -491,6 +484,12 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			return
 		}
 	}
+	if msg.HTTPFollowed {
+		// HTTP/1 the module reassembles on another port, which tshark's
+		// HTTP heuristics find too.
+		followedHTTP(s, pl, msg, fast)
+		return
+	}
 	if httpStart(pl) {
 		s.push(ProtoHTTP)
 		if msg.HTTPDone && msg.HTTPBody {
@@ -499,6 +498,26 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		return
 	}
 	s.push(ProtoData)
+}
+
+// followedHTTP names a segment of HTTP/1 the http module reassembles: http,
+// then the body's protocol from its Content-Type, on the frame a message
+// ends in, and tcp on the segments before it. A fast retransmission of a
+// whole message, which the reassembly has already had, Wireshark dissects
+// again: it is named by its own bytes.
+func followedHTTP(s *Stack, pl []byte, msg AppInfo, fast bool) {
+	switch {
+	case msg.HTTPDone:
+		s.push(ProtoHTTP)
+		if msg.HTTPBody {
+			s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
+		}
+	case fast && httpStart(pl) && httpComplete(pl):
+		s.push(ProtoHTTP)
+		if body := httpBody(pl); body != ProtoNone {
+			s.push(body)
+		}
+	}
 }
 
 // reassembledTLS names a segment of a connection the TLS annotator follows
@@ -568,6 +587,9 @@ func httpBody(pl []byte) Proto {
 		return ProtoNone
 	}
 	hdr := bytes.ToLower(pl[:end])
+	if bytes.HasPrefix(pl[end+4:], []byte("0\r\n")) && bytes.Contains(hdr, []byte("\ntransfer-encoding: chunked")) {
+		return ProtoNone // a chunked body whose first chunk is the last: empty
+	}
 	i := bytes.Index(hdr, []byte("\ncontent-type:"))
 	if i < 0 {
 		return ProtoData

@@ -67,6 +67,7 @@ func TestProtocolsByPort(t *testing.T) {
 		{"xml body", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), resp("text/xml; charset=utf-8")}, "xml"},
 		{"other type", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), resp("application/javascript")}, "media"},
 		{"octet-stream", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), resp("application/octet-stream")}, "data"},
+		{"empty chunked body", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), gopacket.Payload("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n0\r\n\r\n")}, "http"},
 		{"x-javascript", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(80, 50000), resp("application/x-javascript")}, "data-text-lines"},
 	}
 	// SMB over direct hosting (445): NetBIOS session header, SMB2 header,

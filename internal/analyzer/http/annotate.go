@@ -51,7 +51,9 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		src := netip.AddrPortFrom(p.SrcIP(), uint16(p.TCP.SrcPort))
 		dst := netip.AddrPortFrom(p.DstIP(), uint16(p.TCP.DstPort))
 		c := a.o.conns[keyOf(src, dst)]
-		info.HTTPFollowed = c != nil && c.h2 == nil
+		// After a switch to another protocol (a 101 but to h2c, a
+		// CONNECT), the bytes are not HTTP/1's.
+		info.HTTPFollowed = c != nil && c.h2 == nil && c.dir[0].p.st != stTunnel
 		info.HTTP2Followed = c != nil && c.h2 != nil
 	}
 	info.HTTP2Followed = info.HTTP2Followed || info.HTTP2Done
