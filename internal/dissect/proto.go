@@ -423,16 +423,8 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 				}
 				return
 			}
-			if msg.HTTPFollowed {
-				followedHTTP(s, pl, msg, fast)
-				return
-			}
-			if httpStart(pl) && httpComplete(pl) {
-				s.push(ProtoHTTP)
-				if body := httpBody(pl); body != ProtoNone {
-					s.push(body)
-				}
-			}
+			// Not reassembled: a segment that holds a whole message.
+			httpMessage(s, pl, msg, fast || !msg.HTTPFollowed)
 			return
 		case 7000, 7001:
 			return // claimed by a Wireshark dissector that reassembles; shown as tcp
@@ -487,32 +479,30 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 	if msg.HTTPFollowed {
 		// HTTP/1 the module reassembles on another port, which tshark's
 		// HTTP heuristics find too.
-		followedHTTP(s, pl, msg, fast)
+		httpMessage(s, pl, msg, fast)
 		return
 	}
 	if httpStart(pl) {
 		s.push(ProtoHTTP)
-		if msg.HTTPDone && msg.HTTPBody {
-			s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
-		}
 		return
 	}
 	s.push(ProtoData)
 }
 
-// followedHTTP names a segment of HTTP/1 the http module reassembles: http,
-// then the body's protocol from its Content-Type, on the frame a message
-// ends in, and tcp on the segments before it. A fast retransmission of a
-// whole message, which the reassembly has already had, Wireshark dissects
-// again: it is named by its own bytes.
-func followedHTTP(s *Stack, pl []byte, msg AppInfo, fast bool) {
+// httpMessage names a segment of HTTP/1: http, then the body's protocol
+// from its Content-Type, on the frame a message the http module reassembles
+// ends in (msg.HTTPDone), and tcp on the segments before it. With ownBytes
+// (a connection not reassembled, or a fast retransmission of a whole
+// message, which the reassembly has already had and Wireshark dissects
+// again) a segment that holds a whole message is named by its own bytes.
+func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 	switch {
 	case msg.HTTPDone:
 		s.push(ProtoHTTP)
 		if msg.HTTPBody {
 			s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
 		}
-	case fast && httpStart(pl) && httpComplete(pl):
+	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
 		if body := httpBody(pl); body != ProtoNone {
 			s.push(body)

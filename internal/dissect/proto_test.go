@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
 // ipFrame is an Ethernet/IPv4 frame from 10.0.0.1 to 10.0.0.2 carrying
@@ -21,20 +22,7 @@ func ipFrame(t *testing.T, proto layers.IPProtocol, l ...gopacket.SerializableLa
 	t.Helper()
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: proto, SrcIP: net.IPv4(10, 0, 0, 1).To4(), DstIP: net.IPv4(10, 0, 0, 2).To4()}
-	for _, x := range l {
-		if c, ok := x.(interface {
-			SetNetworkLayerForChecksum(gopacket.NetworkLayer) error
-		}); ok {
-			if err := c.SetNetworkLayerForChecksum(ip); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	buf := gopacket.NewSerializeBuffer()
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, append([]gopacket.SerializableLayer{eth, ip}, l...)...); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return pcaptest.Serialize(t, append([]gopacket.SerializableLayer{eth, ip}, l...)...)
 }
 
 // TestProtocolsByPort: the stack's top for protocols named by port or IP

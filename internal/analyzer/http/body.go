@@ -145,11 +145,8 @@ var errDecodedTooLarge = errors.New("http: decoded body larger than the cap")
 // what h says; with hashNone it only counts the body's bytes (no digests,
 // no decoding).
 func newBodySink(c coding, h hashing) *bodySink {
-	if h == hashNone {
-		return &bodySink{wire: newDigest(h), coding: c}
-	}
 	s := &bodySink{wire: newDigest(h), coding: c}
-	if c == codingGzip || c == codingDeflate {
+	if h != hashNone && (c == codingGzip || c == codingDeflate) {
 		s.decoded = newDigest(h)
 		pr, pw := io.Pipe()
 		s.pw, s.done = pw, make(chan struct{})

@@ -34,16 +34,12 @@ func TestHTTP2FrameEnds(t *testing.T) {
 		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src, DstIP: dst}
 		tcp := &layers.TCP{SrcPort: layers.TCPPort(sp), DstPort: layers.TCPPort(dp), Seq: *seq, Ack: ack, Window: 65535,
 			SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), PSH: len(payload) > 0}
-		tcp.SetNetworkLayerForChecksum(ip)
-		buf := gopacket.NewSerializeBuffer()
-		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp, gopacket.Payload(payload)); err != nil {
-			t.Fatal(err)
-		}
+		b := pcaptest.Serialize(t, eth, ip, tcp, gopacket.Payload(payload))
 		*seq += uint32(len(payload))
 		if tcp.SYN {
 			*seq++
 		}
-		frames = append(frames, pcaptest.Frame{Time: start.Add(time.Duration(len(frames)) * time.Millisecond), Data: buf.Bytes()})
+		frames = append(frames, pcaptest.Frame{Time: start.Add(time.Duration(len(frames)) * time.Millisecond), Data: b})
 	}
 	settings := []byte{0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100}
 	data := []byte{0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8} // PING
