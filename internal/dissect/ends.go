@@ -19,6 +19,14 @@ type Splitter interface {
 	Lost()
 }
 
+// Starter is a Splitter whose protocol Wireshark shows on a segment that
+// starts a message even when the message ends in a later one: TLS, whose
+// dissector adds its tree before it asks TCP for the rest of a record.
+type Starter interface {
+	// AtBoundary reports whether the next byte fed starts a message.
+	AtBoundary() bool
+}
+
 // Ends follows TCP connections through reassembly, splits each direction
 // with a Splitter S, and tells frame by frame whether a message ended in
 // it: the part an AppAnalyzer that frames messages shares.
@@ -30,6 +38,8 @@ type Ends[S any, P interface {
 	conns map[udpKey]*[2]S // by address and port pair (orderKey)
 	max   int
 	ended int // the frame the latest message ended in
+	shown int // the frame the latest message started in, for a Starter
+	cur   int // the frame being added
 }
 
 // NewEnds returns an Ends following at most max connections at once.
@@ -43,7 +53,7 @@ func NewEnds[S any, P interface {
 // Frame follows p, a TCP segment, when its connection is followed or
 // start (called only for a connection not yet followed) says to follow
 // it from here, and reports whether it is followed and whether a message
-// ended in it.
+// ended in it (for a Starter, also whether its first byte starts one).
 func (e *Ends[S, P]) Frame(p *engine.Packet, start func() bool) (followed, ended bool) {
 	if p.TCP == nil || p.Fragment {
 		return false, false
@@ -59,8 +69,9 @@ func (e *Ends[S, P]) Frame(p *engine.Packet, start func() bool) (followed, ended
 			e.reasm.SetMaxConns(e.max)
 		}
 	}
+	e.cur = p.Number
 	e.reasm.Add(p)
-	ended = e.ended == p.Number
+	ended = e.ended == p.Number || e.shown == p.Number
 	return ended || e.conns[k] != nil, ended // a frame that closed its connection may end a message
 }
 
@@ -80,7 +91,18 @@ func (e *Ends[S, P]) Data(sc *engine.StreamConn, fromClient bool, data []byte, a
 		}
 		sc.State = c
 	}
-	n, last := P(&c[dirIndex(fromClient)]).Feed(data)
+	sp := P(&c[dirIndex(fromClient)])
+	if st, ok := any(sp).(Starter); ok && len(data) > 0 && st.AtBoundary() {
+		// A segment that starts a message, or completes the header that a
+		// segment before it started (data begins with those bytes): not
+		// one that fills a hole before data that came earlier, which
+		// Wireshark does not hand to TLS (data's last byte is then from
+		// another frame).
+		if last, _ := at(len(data) - 1); last == e.cur {
+			e.shown = e.cur
+		}
+	}
+	n, last := sp.Feed(data)
 	sc.Consume(fromClient, n)
 	if last >= 0 {
 		frame, _ := at(last)
@@ -106,6 +128,11 @@ type Lengths struct {
 	skip int  // bytes of a message still to pass
 	dead bool // the bytes stopped looking like messages, or some were lost
 }
+
+// Boundary reports whether the next byte fed is a message's first (a
+// splitter that embeds Lengths is a Starter by returning it from
+// AtBoundary).
+func (l *Lengths) Boundary() bool { return l.skip == 0 && !l.dead }
 
 // Lost: the headers after lost bytes cannot be found.
 func (l *Lengths) Lost() { l.dead = true }

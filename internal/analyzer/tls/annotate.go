@@ -26,6 +26,10 @@ type Annotator struct {
 // recordFramer splits one direction into records.
 type recordFramer struct{ dissect.Lengths }
 
+// AtBoundary: Wireshark's TLS dissector shows itself on a segment that
+// starts a record, though the record ends in a later one (dissect.Starter).
+func (f *recordFramer) AtBoundary() bool { return f.Boundary() }
+
 var _ dissect.AppAnalyzer = (*Annotator)(nil)
 
 // NewAnnotator returns an Annotator for one pass over a capture, following

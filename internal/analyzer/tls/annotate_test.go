@@ -11,10 +11,12 @@ import (
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
-// TestAnnotator checks the frames the Annotator says TLS records end in
-// against a plain walk of each direction's payload (the generated
-// captures have no loss or reordering): a record's header gives its
-// length, and the frame holding its last byte is where it ends.
+// TestAnnotator checks the frames the Annotator names as TLS against a
+// plain walk of each direction's payload (the generated captures have no
+// loss or reordering): a record's header gives its length, and the frame
+// holding its last byte is where it ends; a segment whose first byte
+// starts a record is TLS too (Wireshark's dissector shows itself there
+// before it asks for the rest).
 func TestAnnotator(t *testing.T) {
 	for _, name := range []string{"tls-go-normal.pcap", "tls-go-tls13.pcap", "tls-handshake-failure.pcap", "tls-missing-sni.pcap"} {
 		t.Run(name, func(t *testing.T) {
@@ -40,6 +42,9 @@ func TestAnnotator(t *testing.T) {
 				if w == nil {
 					w = &walk{}
 					dirs[k] = w
+				}
+				if len(w.buf) < 5 { // at a record's first byte, or its header cut
+					want[p.Number] = true
 				}
 				for range p.TCP.Payload {
 					w.frames = append(w.frames, p.Number)
