@@ -80,6 +80,7 @@ const (
 	ProtoBrowser
 	ProtoEAPOL
 	ProtoHTTP2
+	ProtoDBLSP
 	ProtoData
 	numProtos
 )
@@ -87,7 +88,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "data",
 }
 
 func (p Proto) String() string {
@@ -334,12 +335,33 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			if pr == ProtoQUIC {
 				quicTLS(s, pl, msg)
 			}
+			if pr == ProtoDBLSP {
+				s.push(ProtoJSON) // Dropbox's LAN sync discovery: a JSON object
+			}
 			return
 		}
 	}
-	if len(pl) > 0 {
+	switch {
+	case rtcpHeuristic(pl):
+		s.push(ProtoRTCP)
+	case len(pl) > 0:
 		s.push(ProtoData)
 	}
+}
+
+// rtcpHeuristic is Wireshark's RTCP heuristic for UDP that no port claims
+// (on by default): version 2, a first packet that is a sender or receiver
+// report, BYE, APP or payload-specific feedback, and a length that is a
+// whole number of 32-bit words.
+func rtcpHeuristic(pl []byte) bool {
+	if len(pl) < 2 || pl[0]>>6 != 2 || len(pl)%4 != 0 {
+		return false
+	}
+	switch pl[1] {
+	case 200, 201, 203, 204, 206:
+		return true
+	}
+	return false
 }
 
 // quicTLS adds tls to a QUIC packet's stack where its CRYPTO frames end a
@@ -395,6 +417,10 @@ func udpPort(port uint16, pl []byte) Proto {
 		}
 	case 2427, 2727:
 		return ProtoMGCP
+	case 17500:
+		if len(pl) > 0 {
+			return ProtoDBLSP
+		}
 	}
 	return ProtoNone
 }

@@ -27,7 +27,8 @@ func ipFrame(t *testing.T, proto layers.IPProtocol, l ...gopacket.SerializableLa
 
 // TestProtocolsByPort: the stack's top for protocols named by port or IP
 // protocol number as tshark 4.0 names them (telnet on TCP 23, H.225 RAS on
-// UDP 1719, VRRP, a TLS port's bytes that are not a record, HTTP bodies by
+// UDP 1719, Dropbox's LAN sync discovery on UDP 17500, RTCP by Wireshark's
+// heuristic, VRRP, a TLS port's bytes that are not a record, HTTP bodies by
 // declared type, SMB over NetBIOS and direct hosting with the security
 // blobs and pipe data it carries).
 func TestProtocolsByPort(t *testing.T) {
@@ -47,6 +48,9 @@ func TestProtocolsByPort(t *testing.T) {
 		want  string
 	}{
 		{"telnet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(23, 1219), gopacket.Payload("\xff\xfd\x18login: ")}, "telnet"},
+		{"dropbox lan sync", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(17500, 17500), gopacket.Payload(`{"host_int": 1, "version": [2, 0]}`)}, "json"},
+		{"rtcp by heuristic", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0, 7}}, "rtcp"},
+		{"rtcp heuristic, not whole words", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0}}, "data"},
 		{"h225 ras", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(1719, 1719), gopacket.Payload{0x0e, 0x40, 0x01}}, "h225"},
 		{"vrrp", layers.IPProtocol(112), []gopacket.SerializableLayer{gopacket.Payload{0x21, 0x01, 0x64, 0x01, 0, 1, 0, 0, 10, 0, 0, 1}}, "vrrp"},
 		{"tls port, no record", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(443, 50000), gopacket.Payload("abcdefghijklmnop")}, "data"},
