@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"strings"
 
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
 )
 
@@ -81,6 +84,9 @@ const (
 	ProtoEAPOL
 	ProtoHTTP2
 	ProtoDBLSP
+	ProtoWLAN
+	ProtoNetlink
+	ProtoNetlinkRoute
 	ProtoData
 	numProtos
 )
@@ -88,7 +94,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "data",
 }
 
 func (p Proto) String() string {
@@ -161,6 +167,9 @@ func (s *Stack) String() string {
 	return b.String()
 }
 
+// linkTypeNetlink is LINKTYPE_NETLINK, which the engine does not decode.
+const linkTypeNetlink capture.LinkType = 253
+
 // classify fills f.Stack and f.App.
 func classify(f *Frame) {
 	p := f.P
@@ -180,6 +189,16 @@ func classify(f *Frame) {
 		s.push(ProtoEthertype)
 	case p.Loopback != nil:
 		s.push(ProtoNull)
+	case p.Dot11 != nil, p.LinkType == capture.LinkTypeIEEE80211, p.LinkType == capture.LinkTypeIEEE80211Radio:
+		s.push(ProtoWLAN) // (gopacket's decoder wants a frame check sequence: a short control frame is not decoded)
+	case p.LinkType == linkTypeNetlink:
+		// Linux netlink: a cooked header whose protocol field is the
+		// netlink family (0, route: rtnetlink).
+		s.push(ProtoNetlink)
+		if len(p.Data) >= 16 && be16(p.Data[14:]) == 0 {
+			s.push(ProtoNetlinkRoute)
+		}
+		return
 	}
 	if len(p.VLANs) > 0 {
 		s.push(ProtoVLAN)
@@ -200,8 +219,13 @@ func classify(f *Frame) {
 		return
 	}
 	if p.IPv4 == nil && p.IPv6 == nil {
-		if p.Ethernet != nil && p.EtherType == 0 && len(p.Ethernet.Payload) > 3 && p.Ethernet.Payload[0] == 0x42 && p.Ethernet.Payload[1] == 0x42 {
+		switch {
+		case p.Ethernet != nil && p.EtherType == 0 && len(p.Ethernet.Payload) > 3 && p.Ethernet.Payload[0] == 0x42 && p.Ethernet.Payload[1] == 0x42:
 			s.push(ProtoSTP)
+		case p.Dot11 != nil && p.Dot11.Type.MainType() == layers.Dot11TypeData && p.Dot11.Flags.WEP() && len(p.Dot11.Payload) > 0:
+			s.push(ProtoData) // a protected data frame's payload
+		case p.UnsupportedLink && p.LinkType != linkTypeNetlink && len(p.Data) > 0, p.LinkType == capture.LinkTypePPP && p.EtherType == 0:
+			s.push(ProtoData) // a link type, or a PPP protocol, nothing here decodes
 		}
 		return
 	}

@@ -136,3 +136,32 @@ func TestProtocolsByPort(t *testing.T) {
 		}
 	}
 }
+
+// TestProtocolsByLinkType: frames of link types the engine decodes no
+// network layer of, named as tshark 4.0 names them: netlink with its
+// family, 802.11 control frames and protected data, a link type or PPP
+// protocol nothing decodes (data).
+func TestProtocolsByLinkType(t *testing.T) {
+	addr := []byte{2, 0, 0, 0, 0, 1}
+	dataHdr := append(append(append([]byte{0x08, 0x41, 0, 0}, addr...), addr...), addr...) // to the AP, protected
+	dataHdr = append(dataHdr, 0x10, 0)
+	for _, c := range []struct {
+		name string
+		link capture.LinkType
+		b    []byte
+		want string
+	}{
+		{"netlink, route", 253, append([]byte{0, 4, 3, 0x38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, make([]byte, 16)...), "netlink:netlink-route"},
+		{"netlink, generic", 253, append([]byte{0, 4, 3, 0x38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16}, make([]byte, 16)...), "netlink"},
+		{"802.11 acknowledgement", capture.LinkTypeIEEE80211, append([]byte{0xd4, 0, 0, 0}, addr...), "wlan"},
+		{"802.11 protected data", capture.LinkTypeIEEE80211, append(dataHdr, 1, 2, 3, 4, 5, 6, 7, 8), "wlan:data"},
+		{"user link type", 160, []byte{0x49, 0x0c, 0x62, 0x09}, "data"},
+		{"ppp, unknown protocol", capture.LinkTypePPP, []byte{0xff, 0x03, 0x7e, 0x08, 0, 0x45, 0}, "data"}, // (no ppp in the stack: tshark has ppp:data)
+	} {
+		raw := capture.Packet{Data: c.b, CaptureLength: len(c.b), Length: len(c.b), LinkType: c.link}
+		fr := NewTracker(Options{}).Frame(engine.NewDecoder().Decode(&raw, 1, nil))
+		if got := fr.Stack.String(); !strings.HasSuffix(got, ":"+c.want) {
+			t.Errorf("%s: %s, want it to end in %s", c.name, got, c.want)
+		}
+	}
+}
