@@ -526,6 +526,11 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 			return
 		}
 	}
+	if reassembledTLS(s, msg) {
+		// TLS on another port, from a hello on: Wireshark's TLS
+		// heuristic (on by default) takes the conversation.
+		return
+	}
 	if msg.HTTPFollowed {
 		// HTTP/1 the module reassembles on another port, which tshark's
 		// HTTP heuristics find too.

@@ -1,6 +1,9 @@
 package packets
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestHTTP2FrameEnds: on a cleartext HTTP/2 connection (prior knowledge,
 // port 80), get_packets names http2 the segments an HTTP/2 frame or the
@@ -27,9 +30,17 @@ func TestHTTP2FrameEnds(t *testing.T) {
 // ends in and the segment whose first byte starts one (Wireshark's TLS
 // dissector adds itself before it asks TCP for the rest of the record, and
 // again when a segment completes a cut header), and tcp a segment in the
-// middle of a record.
+// middle of a record, on TLS's port and on another.
 func TestTLSRecordStarts(t *testing.T) {
-	c := newConv(t, 443)
+	// 443, and 9090, where Wireshark's TLS heuristic takes the
+	// conversation from the hello on.
+	for _, port := range []uint16{443, 9090} {
+		t.Run(fmt.Sprint(port), func(t *testing.T) { tlsRecordStarts(t, port) })
+	}
+}
+
+func tlsRecordStarts(t *testing.T, port uint16) {
+	c := newConv(t, port)
 	// A ClientHello: TLS 1.2, no session id, one cipher suite, no
 	// compression, no extensions.
 	hello := append([]byte{1, 0, 0, 41, 3, 3}, make([]byte, 32)...)
