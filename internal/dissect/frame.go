@@ -489,7 +489,7 @@ const maxMedia = 100000
 // 1, 2 or a draft (27 to 34) to a port no other dissector claims; else
 // ProtoNone.
 func quicVersioned(pl []byte, sport, dport uint16) Proto {
-	quicPort := func(port uint16, pl []byte) bool { return port != 853 && udpPort(port, pl) == ProtoNone }
+	quicPort := func(port uint16, pl []byte) bool { return udpPort(port, pl) == ProtoNone } // (853 is DTLS's)
 	isQ := func(v []byte) bool {
 		return v[0] == 'Q' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' && v[2] <= '9' && v[3] >= '0' && v[3] <= '9'
 	}

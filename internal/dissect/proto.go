@@ -87,6 +87,7 @@ const (
 	ProtoWLAN
 	ProtoNetlink
 	ProtoNetlinkRoute
+	ProtoDTLS
 	ProtoData
 	numProtos
 )
@@ -94,7 +95,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "data",
 }
 
 func (p Proto) String() string {
@@ -444,6 +445,10 @@ func udpPort(port uint16, pl []byte) Proto {
 	case 17500:
 		if len(pl) > 0 {
 			return ProtoDBLSP
+		}
+	case 853: // DNS over DTLS's port: Wireshark's DTLS dissector takes any payload (QUIC's too)
+		if len(pl) > 0 {
+			return ProtoDTLS
 		}
 	}
 	return ProtoNone

@@ -13,7 +13,7 @@ import (
 // on) makes its conversation gquic, both ways, also the packets without a
 // version that follow; an IETF QUIC conversation stays quic; a QUIC Initial
 // to a port no dissector claims (4433) makes its conversation quic, but not
-// on 853 (DTLS's); a restored frame says what the pass said. (The corpus's ipv6-http-tls-ndpi.pcap checks the same
+// on 853, DTLS's port (dtls); a restored frame says what the pass said. (The corpus's ipv6-http-tls-ndpi.pcap checks the same
 // against tshark in TestTopProtocolAgainstTshark.)
 func TestQUICConversation(t *testing.T) {
 	cid := []byte{0x49, 0xbe, 0xe2, 0xd3, 0xf0, 0xed, 0xcc, 0xd6}
@@ -43,9 +43,9 @@ func TestQUICConversation(t *testing.T) {
 		{"10.0.0.6", "10.0.0.5", 4433, 53727, oneRTT, "quic"},
 		{"10.0.0.5", "10.0.0.6", 53727, 4433, oneRTT, "quic"},
 		{"10.0.0.5", "10.0.0.6", 53728, 4433, oneRTT, "data"}, // another conversation
-		{"10.0.0.7", "10.0.0.6", 46907, 853, ietf, "data"},
-		{"10.0.0.6", "10.0.0.7", 853, 46907, ietf, "data"},
-		{"10.0.0.7", "10.0.0.6", 46907, 853, oneRTT, "data"},
+		{"10.0.0.7", "10.0.0.6", 46907, 853, ietf, "dtls"},
+		{"10.0.0.6", "10.0.0.7", 853, 46907, ietf, "dtls"},
+		{"10.0.0.7", "10.0.0.6", 46907, 853, oneRTT, "dtls"},
 	}
 	tr := NewTracker(Options{})
 	dec := engine.NewDecoder()
