@@ -88,6 +88,7 @@ const (
 	ProtoNetlink
 	ProtoNetlinkRoute
 	ProtoDTLS
+	ProtoSMTP
 	ProtoData
 	numProtos
 )
@@ -95,7 +96,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "data",
 }
 
 func (p Proto) String() string {
@@ -507,10 +508,16 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 		case 139, 445:
 			smbApp(s, pl)
 			return
-		case 25, 587: // SMTP, TLS after STARTTLS; plain SMTP is not named
+		case 25, 587: // SMTP, TLS after STARTTLS
 			if reassembledTLS(s, msg) {
 				return
 			}
+			// Wireshark's SMTP dissector reassembles lines: a segment
+			// with no line end (a command typed a byte at a time) is tcp.
+			if bytes.IndexByte(pl, '\n') >= 0 {
+				s.push(ProtoSMTP)
+			}
+			return
 		case 110:
 			if !reassembledTLS(s, msg) { // TLS after STARTTLS
 				s.push(ProtoPOP)

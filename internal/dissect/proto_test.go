@@ -49,6 +49,8 @@ func TestProtocolsByPort(t *testing.T) {
 	}{
 		{"telnet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(23, 1219), gopacket.Payload("\xff\xfd\x18login: ")}, "telnet"},
 		{"dropbox lan sync", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(17500, 17500), gopacket.Payload(`{"host_int": 1, "version": [2, 0]}`)}, "json"},
+		{"smtp line", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(25, 50000), gopacket.Payload("220 mx.example.com ESMTP\r\n")}, "smtp"},
+		{"smtp, no line end yet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(50000, 25), gopacket.Payload("e")}, "tcp"},
 		{"dtls port", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(46907, 853), gopacket.Payload{0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8}}, "dtls"},
 		{"rtcp by heuristic", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0, 7}}, "rtcp"},
 		{"rtcp heuristic, not whole words", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0}}, "data"},
