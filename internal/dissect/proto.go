@@ -319,7 +319,9 @@ func quoted(f *Frame, ip Proto) {
 	case 17:
 		if len(q.Transport) >= 8 {
 			s.push(ProtoUDP)
-			udpApp(s, q.SrcPort, q.DstPort, q.Transport[8:], AppInfo{})
+			if len(q.Transport) > 8 { // a quoted header alone names no protocol above it
+				udpApp(s, q.SrcPort, q.DstPort, q.Transport[8:], AppInfo{})
+			}
 		}
 	case 6:
 		if len(q.Transport) >= 4 {

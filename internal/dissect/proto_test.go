@@ -49,6 +49,10 @@ func TestProtocolsByPort(t *testing.T) {
 	}{
 		{"telnet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(23, 1219), gopacket.Payload("\xff\xfd\x18login: ")}, "telnet"},
 		{"dropbox lan sync", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(17500, 17500), gopacket.Payload(`{"host_int": 1, "version": [2, 0]}`)}, "json"},
+		{"icmp quoting a udp header alone", layers.IPProtocolICMPv4, []gopacket.SerializableLayer{&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(3, 3)},
+			gopacket.Payload{0x45, 0, 0, 0xcf, 0xc8, 0x43, 0, 0, 0x40, 0x11, 0x2c, 0x78, 10, 0, 0, 2, 10, 0, 0, 1, 0, 0x35, 0xf7, 0x91, 0, 0xbb, 0, 0}}, "udp"},
+		{"icmp quoting a dns query", layers.IPProtocolICMPv4, []gopacket.SerializableLayer{&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(3, 3)},
+			gopacket.Payload{0x45, 0, 0, 0x29, 0xc8, 0x43, 0, 0, 0x40, 0x11, 0x2c, 0x78, 10, 0, 0, 2, 10, 0, 0, 1, 0xf7, 0x91, 0, 0x35, 0, 0x15, 0, 0, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}}, "dns"},
 		{"smtp line", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(25, 50000), gopacket.Payload("220 mx.example.com ESMTP\r\n")}, "smtp"},
 		{"smtp, no line end yet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(50000, 25), gopacket.Payload("e")}, "tcp"},
 		{"dtls port", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(46907, 853), gopacket.Payload{0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8}}, "dtls"},
