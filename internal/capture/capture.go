@@ -397,6 +397,11 @@ func (rd *Reader) openPcap(br *bufio.Reader, maxRecord int) error {
 		rd.info.Format = FormatNsecPcap
 		digits = 9
 		pr.fracMul = 1
+	} else {
+		// The standard magic number is also written by patched
+		// libpcaps whose record headers are longer; Wireshark guesses
+		// the variant from the first records, and so does this reader.
+		pr.extra = guessPcapVariant(br, bo, pr.swapped, snaplen)
 	}
 	rd.info.BigEndian = m.bigEndian
 	rd.info.Version = fmt.Sprintf("%d.%d", major, minor)

@@ -278,7 +278,10 @@ func TestTestdataCaptures(t *testing.T) {
 		{file: "http-download.pcap.gz", format: capture.FormatPcap, packets: 289, link: capture.LinkTypeEthernet, gz: true, ifaces: 1, firstUTC: "2024-02-21 08:54:16.503033"},
 		{file: "empty-header-only.pcap", format: capture.FormatPcap, packets: 0, link: capture.LinkTypeEthernet, ifaces: 1},
 		{file: "empty.pcapng", format: capture.FormatPcapNG, packets: 0, link: capture.LinkTypeEthernet, ifaces: 1},
-		{file: "malformed-huge-caplen.pcap", format: capture.FormatPcap, packets: 1, link: capture.LinkTypeEthernet, ifaces: 1, damaged: "capture damaged after packet 1: pcap: capture length exceeds snap length"},
+		// Standard magic, but its records read soundly only with the
+		// 24-byte headers of the ss990417 patch: two records (as
+		// Wireshark reads it), then a length past any snap length.
+		{file: "malformed-huge-caplen.pcap", format: capture.FormatPcap, packets: 2, link: capture.LinkTypeEthernet, ifaces: 1, damaged: "capture damaged after packet 2: pcap: capture length exceeds snap length: 16711424"},
 		{file: "malformed-pcap-version.pcap", errIs: capture.ErrUnsupported},
 		{file: "malformed-linktype-reserved.pcap", errIs: capture.ErrUnsupported},
 		{file: "malformed-pcapng-version.pcapng", errIs: capture.ErrUnsupported},
@@ -351,6 +354,37 @@ func TestPcapPre23(t *testing.T) {
 	}
 	if v := rd.Info().Version; v != "2.2" {
 		t.Errorf("Version = %q, want 2.2", v)
+	}
+}
+
+// TestPcapVariants: a file with the standard magic number whose record
+// headers are the ss990417 patch's (8 more bytes: interface index,
+// protocol, packet type, padding) or Nokia's (4 more) is read with them, as
+// Wireshark guesses them; a standard file stays standard.
+func TestPcapVariants(t *testing.T) {
+	fs := frames(t, 3)
+	std := pcaptest.Pcap(t, layers.LinkTypeEthernet, false, fs)
+	for _, extra := range []int{0, 8, 4} {
+		b := append([]byte(nil), std[:24]...)
+		off := 24
+		for _, f := range fs {
+			b = append(b, std[off:off+16]...)
+			b = append(b, bytes.Repeat([]byte{0xee}, extra)...) // implausible as a time or a length
+			b = append(b, f.Data...)
+			off += 16 + len(f.Data)
+		}
+		_, got, err := readAll(t, b)
+		if err != nil {
+			t.Fatalf("%d extra bytes: %v", extra, err)
+		}
+		if len(got) != len(fs) {
+			t.Fatalf("%d extra bytes: %d packets, want %d", extra, len(got), len(fs))
+		}
+		for i, p := range got {
+			if !bytes.Equal(p.data, fs[i].Data) || !p.ts.Equal(fs[i].Time.Truncate(time.Microsecond)) {
+				t.Errorf("%d extra bytes: packet %d differs (%v)", extra, i+1, p.ts)
+			}
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ type pcapReader struct {
 	snaplen  uint32
 	link     LinkType
 	maxBytes int // most of a record kept (Options.MaxRecordBytes)
+	extra    int // record header bytes after the standard 16 (a patched libpcap's; see guessPcapVariant)
 	hdr      [16]byte
 	buf      []byte
 	cuts     *Cuts
@@ -47,6 +48,11 @@ func (pr *pcapReader) next(p *Packet) error {
 			return io.EOF
 		}
 		return noEOF(err)
+	}
+	if pr.extra > 0 {
+		if _, err := pr.r.Discard(pr.extra); err != nil {
+			return noEOF(err)
+		}
 	}
 	h := pr.hdr[:]
 	sec, frac := pr.bo.Uint32(h[0:4]), pr.bo.Uint32(h[4:8])
@@ -127,4 +133,68 @@ func noEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// guessPcapVariant returns how many bytes follow the standard 16 in each
+// record header of a file with the standard microsecond magic number: 0
+// (standard), 8 (Alexey Kuznetsov's ss990417 patch: interface index,
+// protocol, packet type) or 4 (Nokia). As Wireshark's wiretap does, it
+// reads the first three records as each variant and keeps the first one
+// whose headers look sound, or else the one with the fewest faults; it
+// looks only at what the buffered reader can hold, and a variant whose
+// records go past that is taken as sound.
+func guessPcapVariant(br *bufio.Reader, bo binary.ByteOrder, swapped bool, snaplen uint32) int {
+	buf, err := br.Peek(br.Size())
+	ended := err != nil // the stream ends inside what was peeked
+	best, bestFaults := 0, -1
+	for _, extra := range [...]int{0, 8, 4} {
+		faults := pcapVariantFaults(buf, ended, 16+extra, bo, swapped, snaplen)
+		if faults == 0 {
+			return extra
+		}
+		if bestFaults < 0 || faults < bestFaults {
+			best, bestFaults = extra, faults
+		}
+	}
+	return best
+}
+
+// pcapVariantFaults counts what is wrong with the first record header of
+// up to three that is wrong at all, read with headers of hdrLen bytes
+// (wiretap's libpcap_try_record): a microsecond field past a second, a
+// captured length past the largest snapshot length or past the file's, an
+// original length past 128 MiB or under the captured one; a record cut by
+// the end of the stream counts one.
+func pcapVariantFaults(buf []byte, ended bool, hdrLen int, bo binary.ByteOrder, swapped bool, snaplen uint32) int {
+	off := 0
+	for range 3 {
+		if len(buf)-off < hdrLen {
+			if ended && off < len(buf) {
+				return 1 // a header cut short
+			}
+			return 0 // the end of the stream, or of what was peeked
+		}
+		h := buf[off:]
+		frac, capLen, origLen := bo.Uint32(h[4:8]), bo.Uint32(h[8:12]), bo.Uint32(h[12:16])
+		if swapped {
+			capLen, origLen = origLen, capLen
+		}
+		faults := 0
+		for _, bad := range [...]bool{frac >= 1000000, capLen > snaplenSlack, origLen > 128<<20, capLen > snaplen, capLen > origLen} {
+			if bad {
+				faults++
+			}
+		}
+		if faults > 0 {
+			return faults
+		}
+		off += hdrLen + int(capLen)
+		if off > len(buf) {
+			if ended {
+				return 1 // data cut short
+			}
+			return 0
+		}
+	}
+	return 0
 }
