@@ -140,19 +140,16 @@ func noEOF(err error) error {
 // (standard), 8 (Alexey Kuznetsov's ss990417 patch: interface index,
 // protocol, packet type) or 4 (Nokia). As Wireshark's wiretap does, it
 // reads the first three records as each variant and keeps the first one
-// whose headers look sound, or else the one with the fewest faults; it
-// looks only at what the buffered reader can hold, and a variant whose
-// records go past that is taken as sound.
+// whose headers look sound, or else the one with the fewest faults. It
+// looks only at what the buffered reader already holds (it never waits on
+// the stream, which may be a slow download), so a longer variant wins only
+// where a second record header was read as it lays them out.
 func guessPcapVariant(br *bufio.Reader, bo binary.ByteOrder, swapped bool, snaplen uint32) int {
-	buf, err := br.Peek(br.Size())
-	ended := err != nil // the stream ends inside what was peeked
-	best, bestFaults := 0, -1
-	for _, extra := range [...]int{0, 8, 4} {
-		faults := pcapVariantFaults(buf, ended, 16+extra, bo, swapped, snaplen)
-		if faults == 0 {
-			return extra
-		}
-		if bestFaults < 0 || faults < bestFaults {
+	buf, _ := br.Peek(br.Buffered())
+	stdFaults, _ := pcapVariantFaults(buf, 16, bo, swapped, snaplen)
+	best, bestFaults := 0, stdFaults
+	for _, extra := range [...]int{8, 4} {
+		if faults, read := pcapVariantFaults(buf, 16+extra, bo, swapped, snaplen); read >= 2 && faults < bestFaults {
 			best, bestFaults = extra, faults
 		}
 	}
@@ -163,38 +160,26 @@ func guessPcapVariant(br *bufio.Reader, bo binary.ByteOrder, swapped bool, snapl
 // up to three that is wrong at all, read with headers of hdrLen bytes
 // (wiretap's libpcap_try_record): a microsecond field past a second, a
 // captured length past the largest snapshot length or past the file's, an
-// original length past 128 MiB or under the captured one; a record cut by
-// the end of the stream counts one.
-func pcapVariantFaults(buf []byte, ended bool, hdrLen int, bo binary.ByteOrder, swapped bool, snaplen uint32) int {
+// original length past 128 MiB or under the captured one; and says how many
+// headers it read. Records past buf are not read.
+func pcapVariantFaults(buf []byte, hdrLen int, bo binary.ByteOrder, swapped bool, snaplen uint32) (faults, read int) {
 	off := 0
-	for range 3 {
-		if len(buf)-off < hdrLen {
-			if ended && off < len(buf) {
-				return 1 // a header cut short
-			}
-			return 0 // the end of the stream, or of what was peeked
-		}
+	for read < 3 && len(buf)-off >= hdrLen {
 		h := buf[off:]
+		read++
 		frac, capLen, origLen := bo.Uint32(h[4:8]), bo.Uint32(h[8:12]), bo.Uint32(h[12:16])
 		if swapped {
 			capLen, origLen = origLen, capLen
 		}
-		faults := 0
 		for _, bad := range [...]bool{frac >= 1000000, capLen > snaplenSlack, origLen > 128<<20, capLen > snaplen, capLen > origLen} {
 			if bad {
 				faults++
 			}
 		}
-		if faults > 0 {
-			return faults
+		if faults > 0 || int64(capLen) > int64(len(buf)) {
+			return faults, read
 		}
 		off += hdrLen + int(capLen)
-		if off > len(buf) {
-			if ended {
-				return 1 // data cut short
-			}
-			return 0
-		}
 	}
-	return 0
+	return 0, read
 }
