@@ -89,6 +89,14 @@ const (
 	ProtoNetlinkRoute
 	ProtoDTLS
 	ProtoSMTP
+	ProtoBVLC
+	ProtoBACnet
+	ProtoBACapp
+	ProtoPortControl
+	ProtoRIP
+	ProtoBJNP
+	ProtoYMSG
+	ProtoMSNMS
 	ProtoData
 	numProtos
 )
@@ -96,7 +104,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "data",
 }
 
 func (p Proto) String() string {
@@ -228,6 +236,8 @@ func classify(f *Frame) {
 			s.push(ProtoData) // a protected data frame's payload
 		case p.UnsupportedLink && p.LinkType != linkTypeNetlink && len(p.Data) > 0, p.LinkType == capture.LinkTypePPP && p.EtherType == 0:
 			s.push(ProtoData) // a link type, or a PPP protocol, nothing here decodes
+		case p.Ethernet != nil && p.EtherType >= 0x0600 && len(p.NetworkPayload) > 0 && p.DecodeErr == nil:
+			s.push(ProtoData) // an EtherType nothing here names
 		}
 		return
 	}
@@ -363,8 +373,18 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 			if pr == ProtoQUIC {
 				quicTLS(s, pl, msg)
 			}
-			if pr == ProtoDBLSP {
+			switch pr {
+			case ProtoDBLSP:
 				s.push(ProtoJSON) // Dropbox's LAN sync discovery: a JSON object
+			case ProtoBVLC:
+				// BACnet/IP: BVLC, then an NPDU whose control byte says
+				// whether a network-layer message or an APDU follows.
+				if len(pl) >= 6 && pl[0] == 0x81 && pl[4] == 1 {
+					s.push(ProtoBACnet)
+					if pl[5]&0x80 == 0 {
+						s.push(ProtoBACapp)
+					}
+				}
 			}
 			return
 		}
@@ -448,6 +468,22 @@ func udpPort(port uint16, pl []byte) Proto {
 	case 17500:
 		if len(pl) > 0 {
 			return ProtoDBLSP
+		}
+	case 47808:
+		if len(pl) > 0 {
+			return ProtoBVLC
+		}
+	case 5350, 5351:
+		if len(pl) > 0 {
+			return ProtoPortControl // NAT-PMP and PCP
+		}
+	case 520:
+		if len(pl) > 0 {
+			return ProtoRIP
+		}
+	case 8611, 8612, 8613, 8614:
+		if len(pl) > 0 {
+			return ProtoBJNP // Canon's printer discovery
 		}
 	case 853: // DNS over DTLS's port: Wireshark's DTLS dissector takes any payload (QUIC's too)
 		if len(pl) > 0 {
@@ -537,6 +573,16 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 			return
 		case 5060:
 			s.push(ProtoSIP)
+			return
+		case 1863: // MSN Messenger
+			s.push(ProtoMSNMS)
+			return
+		case 5050: // Yahoo Messenger: messages open with their magic
+			if bytes.HasPrefix(pl, []byte("YMSG")) {
+				s.push(ProtoYMSG)
+			} else {
+				s.push(ProtoData)
+			}
 			return
 		}
 	}

@@ -55,6 +55,12 @@ func TestProtocolsByPort(t *testing.T) {
 			gopacket.Payload{0x45, 0, 0, 0x29, 0xc8, 0x43, 0, 0, 0x40, 0x11, 0x2c, 0x78, 10, 0, 0, 2, 10, 0, 0, 1, 0xf7, 0x91, 0, 0x35, 0, 0x15, 0, 0, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}}, "dns"},
 		{"smtp line", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(25, 50000), gopacket.Payload("220 mx.example.com ESMTP\r\n")}, "smtp"},
 		{"smtp, no line end yet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(50000, 25), gopacket.Payload("e")}, "tcp"},
+		{"bacnet apdu", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(47808, 47808), gopacket.Payload{0x81, 0x0b, 0, 12, 1, 0x20, 0xff, 0xff, 0, 0xff, 0x10, 0x08}}, "bacapp"},
+		{"bacnet network message", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(47808, 47808), gopacket.Payload{0x81, 0x0b, 0, 7, 1, 0x80, 0}}, "bacnet"},
+		{"nat-pmp", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(5351, 5350), gopacket.Payload{0, 128, 0, 0, 0, 0, 0, 1}}, "portcontrol"},
+		{"rip", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(520, 520), gopacket.Payload{2, 2, 0, 0}}, "rip"},
+		{"msn messenger", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(1047, 1863), gopacket.Payload("PNG\r\n")}, "msnms"},
+		{"yahoo messenger", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(1042, 5050), gopacket.Payload("YMSG\x00\x0c\x00\x00\x00\x00\x00\x8a\x00\x00\x00\x00\x00\x00\x00\x00")}, "ymsg"},
 		{"dtls port", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(46907, 853), gopacket.Payload{0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8}}, "dtls"},
 		{"rtcp by heuristic", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0, 7}}, "rtcp"},
 		{"rtcp heuristic, not whole words", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0}}, "data"},
@@ -136,7 +142,8 @@ func TestProtocolsByPort(t *testing.T) {
 	eapol := append([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0x8e}, 2, 3, 0, 4, 1, 2, 3, 4)
 	empty := ipFrame(t, layers.IPProtocolUDP, udp(1024, 53), gopacket.Payload("\x12\x34\x01\x00\x00\x01"))
 	binary.BigEndian.PutUint16(empty[14+20+4:], 8)
-	for want, b := range map[string][]byte{"eapol": eapol, "udp": empty} {
+	unknown := append([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x40, 0x00}, 1, 2, 3, 4) // an EtherType nothing names
+	for want, b := range map[string][]byte{"eapol": eapol, "udp": empty, "data": unknown} {
 		raw := capture.Packet{Data: b, CaptureLength: len(b), Length: len(b), LinkType: capture.LinkTypeEthernet}
 		if fr := NewTracker(Options{}).Frame(dec.Decode(&raw, 1, nil)); fr.Stack.Top().String() != want {
 			t.Errorf("%s, want it to end in %s", fr.Stack.String(), want)

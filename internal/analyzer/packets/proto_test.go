@@ -94,8 +94,9 @@ func TestTopProtocolAgainstTshark(t *testing.T) {
 	}
 	t.Logf("top protocol equals tshark's on %d of %d frames (%.2f%%)", agree, total, 100*float64(agree)/float64(max(total, 1)))
 	// The classification is by port and signature (README, Limits): it
-	// must not fall below what it reached last (99.88%: 124,499 of
-	// 124,647 frames of the corpus of 2026-12-04).
+	// must not fall below what it reached last (99.89%: 124,514 of
+	// 124,648 frames of the corpus of 2026-12-04, the second record of
+	// malformed-huge-caplen-suricata.pcap read as tshark reads it).
 	const floor = 0.998
 	if total == 0 || float64(agree) < floor*float64(total) {
 		t.Errorf("agreement %d of %d is below %.1f%%", agree, total, 100*floor)
