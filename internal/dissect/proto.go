@@ -339,6 +339,9 @@ func quoted(f *Frame, ip Proto) {
 		}
 	case 1:
 		s.push(ProtoICMP)
+		if len(q.Transport) > 8 && (q.Transport[0] == 0 || q.Transport[0] == 8) {
+			s.push(ProtoData) // a quoted echo's data
+		}
 	case 58:
 		s.push(ProtoICMPv6)
 	}

@@ -53,6 +53,8 @@ func TestProtocolsByPort(t *testing.T) {
 			gopacket.Payload{0x45, 0, 0, 0xcf, 0xc8, 0x43, 0, 0, 0x40, 0x11, 0x2c, 0x78, 10, 0, 0, 2, 10, 0, 0, 1, 0, 0x35, 0xf7, 0x91, 0, 0xbb, 0, 0}}, "udp"},
 		{"icmp quoting a dns query", layers.IPProtocolICMPv4, []gopacket.SerializableLayer{&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(3, 3)},
 			gopacket.Payload{0x45, 0, 0, 0x29, 0xc8, 0x43, 0, 0, 0x40, 0x11, 0x2c, 0x78, 10, 0, 0, 2, 10, 0, 0, 1, 0xf7, 0x91, 0, 0x35, 0, 0x15, 0, 0, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}}, "dns"},
+		{"icmp quoting an echo with data", layers.IPProtocolICMPv4, []gopacket.SerializableLayer{&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(11, 0)},
+			gopacket.Payload{0x45, 0, 0, 0x20, 0xc8, 0x43, 0, 0, 1, 1, 0x2c, 0x78, 10, 0, 0, 2, 10, 0, 0, 1, 8, 0, 0xf7, 0xff, 0, 1, 0, 1, 'a', 'b', 'c', 'd'}}, "data"},
 		{"smtp line", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(25, 50000), gopacket.Payload("220 mx.example.com ESMTP\r\n")}, "smtp"},
 		{"smtp, no line end yet", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(50000, 25), gopacket.Payload("e")}, "tcp"},
 		{"bacnet apdu", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(47808, 47808), gopacket.Payload{0x81, 0x0b, 0, 12, 1, 0x20, 0xff, 0xff, 0, 0xff, 0x10, 0x08}}, "bacapp"},
