@@ -457,6 +457,8 @@ func udpPort(port uint16, pl []byte) Proto {
 		switch {
 		case len(pl) > 4 && pl[0]&0x80 != 0 && pl[1] == 'Q':
 			return ProtoGQUIC
+		case len(pl) > 0 && pl[0]&0x40 == 0:
+			return ProtoNone // QUIC's fixed bit clear: Wireshark's QUIC dissector refuses it (data)
 		case len(pl) > 0:
 			return ProtoQUIC
 		}

@@ -29,7 +29,7 @@ func TestQUICConversation(t *testing.T) {
 		payload      []byte
 		want         string
 	}{
-		{"10.0.0.2", "10.0.0.1", 443, 45931, fromServer, "quic"}, // nothing known of it yet
+		{"10.0.0.2", "10.0.0.1", 443, 45931, fromServer, "data"}, // nothing known of it yet, and QUIC's fixed bit clear (tshark: data)
 		{"10.0.0.1", "10.0.0.2", 45931, 443, q025, "gquic"},
 		{"10.0.0.2", "10.0.0.1", 443, 45931, fromServer, "gquic"},
 		{"10.0.0.1", "10.0.0.2", 45931, 443, short, "gquic"},
@@ -37,7 +37,7 @@ func TestQUICConversation(t *testing.T) {
 		{"10.0.0.3", "10.0.0.2", 45932, 443, short, "quic"},
 		{"10.0.0.4", "10.0.0.2", 45933, 443, q046, "gquic"},
 		{"10.0.0.2", "10.0.0.4", 443, 45933, fromServer, "gquic"},
-		{"10.0.0.1", "10.0.0.2", 45999, 443, append([]byte{0x0d}, make([]byte, 16)...), "quic"}, // version flag, no version
+		{"10.0.0.1", "10.0.0.2", 45999, 443, append([]byte{0x0d}, make([]byte, 16)...), "data"}, // version flag, no version: not gQUIC, and QUIC's fixed bit clear
 		{"10.0.0.5", "10.0.0.6", 53727, 4433, oneRTT, "data"},                                   // before any Initial
 		{"10.0.0.5", "10.0.0.6", 53727, 4433, ietf, "tls"},
 		{"10.0.0.6", "10.0.0.5", 4433, 53727, oneRTT, "quic"},
