@@ -450,7 +450,7 @@ func udpPort(port uint16, pl []byte) Proto {
 	case 1900:
 		return ProtoSSDP
 	case 5060:
-		if len(pl) > 0 {
+		if sipStart(pl) {
 			return ProtoSIP
 		}
 	case 443:
@@ -878,4 +878,20 @@ func nbdgmApp(s *Stack, pl []byte) {
 	if len(m) > 4 && m[4] == 0x25 && bytes.Contains(m, []byte("\\MAILSLOT\\BROWSE")) {
 		s.push(ProtoBrowser)
 	}
+}
+
+// sipStart reports whether a datagram opens with a SIP start line (a
+// status line, or a request line ending in the version), as Wireshark's
+// SIP dissector requires before it takes a datagram: a keep-alive's CRLF
+// or other bytes to the port are data.
+func sipStart(pl []byte) bool {
+	line := pl
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = bytes.TrimSuffix(line[:i], []byte("\r"))
+	}
+	if bytes.HasPrefix(line, []byte("SIP/2.0 ")) {
+		return true
+	}
+	f := bytes.Fields(line)
+	return len(f) == 3 && bytes.EqualFold(f[2], []byte("SIP/2.0"))
 }

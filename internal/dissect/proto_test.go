@@ -65,6 +65,8 @@ func TestProtocolsByPort(t *testing.T) {
 		{"yahoo messenger", layers.IPProtocolTCP, []gopacket.SerializableLayer{tcp(1042, 5050), gopacket.Payload("YMSG\x00\x0c\x00\x00\x00\x00\x00\x8a\x00\x00\x00\x00\x00\x00\x00\x00")}, "ymsg"},
 		{"udp 443, quic's fixed bit clear", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(443, 52425), gopacket.Payload{0x10, 0xef, 1, 0x65, 0xd8, 0xb9, 0x9d, 0x48}}, "data"},
 		{"udp 443, a short header", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(443, 52425), gopacket.Payload{0x50, 0xef, 1, 0x65, 0xd8, 0xb9, 0x9d, 0x48}}, "quic"},
+		{"sip keep-alive", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(5061, 5060), gopacket.Payload("\r\n")}, "data"},
+		{"sip request", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(5061, 5060), gopacket.Payload("OPTIONS sip:10.0.0.2 SIP/2.0\r\nCall-ID: 1\r\n\r\n")}, "sip"},
 		{"dtls port", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(46907, 853), gopacket.Payload{0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8}}, "dtls"},
 		{"rtcp by heuristic", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0, 7}}, "rtcp"},
 		{"rtcp heuristic, not whole words", layers.IPProtocolUDP, []gopacket.SerializableLayer{udp(40379, 4801), gopacket.Payload{0x81, 200, 0, 1, 0, 0, 0}}, "data"},
