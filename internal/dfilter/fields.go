@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/dissect"
@@ -54,7 +55,8 @@ const (
 type field struct {
 	name string
 	kind kind
-	get  getter
+	get  getter // every occurrence, the frame's and its inner frame's (withInner)
+	own  getter // the frame's own occurrences
 	need need
 }
 
@@ -79,10 +81,28 @@ func b2u(b bool) uint64 {
 
 var fields = map[string]*field{}
 
-func def(name string, k kind, g getter) { fields[name] = &field{name: name, kind: k, get: g} }
+func def(name string, k kind, g getter) { defNeed(name, k, 0, g) }
 
 func defNeed(name string, k kind, n need, g getter) {
-	fields[name] = &field{name: name, kind: k, get: g, need: n}
+	fields[name] = &field{name: name, kind: k, get: withInner(name, g), own: g, need: n}
+}
+
+// withInner adds to a field's values those of the frame a VXLAN datagram
+// carries (dissect.Frame.Inner), as tshark's fields hold every occurrence
+// of their protocol in the frame: ip.addr is the outer and the inner
+// addresses. The frame.* fields are the outer frame's alone.
+func withInner(name string, g getter) getter {
+	if strings.HasPrefix(name, "frame.") {
+		return g
+	}
+	return func(f *dissect.Frame, out []value) []value {
+		out = g(f, out)
+		if in := f.Inner; in != nil {
+			in.Classify()
+			out = g(in, out)
+		}
+		return out
+	}
 }
 
 // ip4 is an IPv4 header read from bytes.
@@ -212,17 +232,26 @@ func init() {
 		return out
 	})
 
+	// vxlan: the header of a datagram whose inner frame the dissector decoded
+	def("vxlan.vni", kUint, func(f *dissect.Frame, out []value) []value {
+		if f.Inner != nil {
+			pl := f.P.UDP.Payload
+			out = put(out, u(uint64(pl[4])<<16|uint64(pl[5])<<8|uint64(pl[6])))
+		}
+		return out
+	})
+
 	// arp
 	arpField := func(name string, k kind, fn func(b []byte) value) {
 		defNeed(name, k, 0, func(f *dissect.Frame, out []value) []value {
-			if b := f.P.NetworkPayload; f.P.EtherType == 0x0806 && len(b) >= 28 && b[4] == 6 && b[5] == 4 {
+			if b := f.P.NetworkPayload; isARP(uint16(f.P.EtherType)) && len(b) >= 28 && b[4] == 6 && b[5] == 4 {
 				out = put(out, fn(b))
 			}
 			return out
 		})
 	}
 	def("arp.opcode", kUint, func(f *dissect.Frame, out []value) []value {
-		if b := f.P.NetworkPayload; f.P.EtherType == 0x0806 && len(b) >= 8 {
+		if b := f.P.NetworkPayload; isARP(uint16(f.P.EtherType)) && len(b) >= 8 {
 			out = put(out, u(uint64(binary.BigEndian.Uint16(b[6:8]))))
 		}
 		return out
@@ -393,7 +422,11 @@ func init() {
 			case v6 && f.P.ICMPv6 != nil:
 				tc = uint16(f.P.ICMPv6.TypeCode)
 			default:
-				return out
+				b := f.CutICMP() // a header cut short
+				if len(b) < 2 || v6 != (f.P.IPv4 == nil) {
+					return out
+				}
+				tc = binary.BigEndian.Uint16(b)
 			}
 			pick := func(tc uint16) uint64 {
 				if code {
@@ -456,9 +489,12 @@ func protoBytes(pr dissect.Proto) getter {
 		p := f.P
 		switch pr {
 		case dissect.ProtoEth:
-			if p.Ethernet != nil {
-				b = p.Ethernet.Contents
+			if p.Ethernet == nil {
+				// An Ethernet header cut short: frame.protocols lists
+				// eth, yet tshark 4.0's eth test does not hold.
+				return out
 			}
+			b = p.Ethernet.Contents
 		case dissect.ProtoIP:
 			b = f.IP4
 		case dissect.ProtoIPv6:
@@ -570,3 +606,6 @@ func indexByte(s string, c byte) int {
 	}
 	return -1
 }
+
+// isARP reports an ARP or RARP EtherType: tshark's ARP dissector takes both.
+func isARP(t uint16) bool { return t == 0x0806 || t == 0x8035 }

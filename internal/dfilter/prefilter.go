@@ -48,7 +48,7 @@ var (
 // present; otherwise, with any operator, fails when it is absent.
 func preTest(fld *field, bare bool) pre {
 	var present func(s *Summary) bool
-	if pr, ok := protoFields[fld.name]; ok {
+	if pr, ok := protoFields[fld.name]; ok && pr != dissect.ProtoEth { // (eth: see protoBytes)
 		present = func(s *Summary) bool { return s.Stack.Has(pr) }
 	} else if mask, ok := analysisMasks[fld.name]; ok {
 		present = func(s *Summary) bool { return s.TCPFlags&mask != 0 }

@@ -13,13 +13,27 @@ import (
 // they are), and whether the field is known. Strings and byte strings come
 // from the packet: the caller escapes them before showing them.
 func Values(name string, f *dissect.Frame) ([]string, bool) {
+	return values(name, f, false)
+}
+
+// OwnValues is Values without the values of the frame a VXLAN datagram
+// carries (dissect.Frame.Inner): those of one layer of the frame's own.
+func OwnValues(name string, f *dissect.Frame) ([]string, bool) {
+	return values(name, f, true)
+}
+
+func values(name string, f *dissect.Frame, own bool) ([]string, bool) {
 	fld, ok := fields[name]
 	if !ok {
 		return nil, false
 	}
+	get := fld.get
+	if own {
+		get = fld.own
+	}
 	var buf [maxValues]value
 	var out []string
-	for _, v := range fld.get(f, buf[:0]) {
+	for _, v := range get(f, buf[:0]) {
 		switch fld.kind {
 		case kUint:
 			out = append(out, strconv.FormatUint(v.n, 10))

@@ -50,6 +50,12 @@ type Frame struct {
 	// App is the application payload the top protocol was found in (the UDP
 	// or TCP payload), or nil.
 	App []byte
+	// Inner is the Ethernet frame a VXLAN datagram carries (UDP port
+	// 4789), decoded and classified as a frame of its own with the outer
+	// frame's number and times, or nil. It has no tcp.stream, TCP
+	// analysis or application messages; its UDP datagrams are numbered
+	// in udp.stream as tshark numbers them.
+	Inner *Frame
 
 	scratch   nameBuf
 	stackDone bool
@@ -59,6 +65,54 @@ type Frame struct {
 	// what mediaOf said of it in the pass.
 	restored      bool
 	restoredMedia Proto
+	// inner holds Inner and innerDec decodes it, made at the first VXLAN
+	// datagram; innerRaw is the inner frame as a capture record.
+	inner    *Frame
+	innerDec *engine.Decoder
+	innerRaw capture.Packet
+}
+
+// vxlanPort is VXLAN's UDP port (RFC 7348), on which Wireshark's VXLAN
+// dissector takes every datagram.
+const vxlanPort = 4789
+
+// setInner decodes the Ethernet frame of a VXLAN datagram into f.Inner.
+// The UDP port decides, the lower one first, as for every UDP protocol
+// (udpApp); a frame inside a frame inside VXLAN is not opened further.
+func (f *Frame) setInner() {
+	f.Inner = nil
+	p := f.P
+	if p.UDP == nil || p.Fragment || len(p.UDP.Payload) <= 8 {
+		return
+	}
+	lo, hi := uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	if lo != vxlanPort && (hi != vxlanPort || udpPort(lo, p.UDP.Payload) != ProtoNone) {
+		return
+	}
+	if f.inner == nil {
+		f.inner, f.innerDec = &Frame{}, engine.NewDecoder()
+	}
+	b := p.UDP.Payload[8:]
+	f.innerRaw = capture.Packet{Timestamp: p.Timestamp, CaptureLength: len(b), Length: len(b) + p.Length - p.CaptureLength,
+		LinkType: capture.LinkTypeEthernet, Interface: p.Interface, Data: b}
+	in := f.inner
+	in.P = f.innerDec.Decode(&f.innerRaw, p.Number, nil)
+	in.Relative, in.Delta = f.Relative, f.Delta
+	in.IP4, in.IP6 = rawIP(in.P)
+	in.HasQuote, in.QuoteRaw = false, nil
+	if q, ok := in.P.ICMPErrorQuote(); ok {
+		if qd, err := engine.DecodeQuoted(q); err == nil {
+			in.Quote, in.QuoteRaw, in.HasQuote = qd, q, true
+		}
+	}
+	in.TCP, in.Msg, in.UDPStream = TCPInfo{Stream: -1}, AppInfo{}, -1
+	in.restored, in.restoredMedia = true, ProtoNone // no RTP or QUIC conversations inside
+	in.Stack.n, in.Stack.set = 0, ProtoSet{}
+	in.App, in.stackDone, in.Inner = nil, false, nil
+	f.Inner = in
 }
 
 // State is what a Tracker worked out of a frame from the frames before it:
@@ -68,6 +122,9 @@ type State struct {
 	TCP       TCPInfo
 	Msg       AppInfo
 	UDPStream int
+	// InnerUDPStream is the udp.stream of the UDP datagram in a VXLAN
+	// frame (Frame.Inner), or -1.
+	InnerUDPStream int
 	// Media is RTP or RTCP when an SDP body before announced the
 	// datagram's endpoint, QUIC or gQUIC when a packet of its
 	// conversation carried a QUIC or gQUIC version before, else ProtoNone.
@@ -76,7 +133,11 @@ type State struct {
 
 // State returns what the Tracker worked out of f from the frames before it.
 func (f *Frame) State() State {
-	return State{TCP: f.TCP, Msg: f.Msg, UDPStream: f.UDPStream, Media: f.mediaOf()}
+	s := State{TCP: f.TCP, Msg: f.Msg, UDPStream: f.UDPStream, InnerUDPStream: -1, Media: f.mediaOf()}
+	if f.Inner != nil {
+		s.InnerUDPStream = f.Inner.UDPStream
+	}
+	return s
 }
 
 // Restore makes f the frame of p, relative and delta after the first and
@@ -97,6 +158,10 @@ func (f *Frame) Restore(p *engine.Packet, relative, delta time.Duration, s State
 	f.media, f.quicConv, f.restored, f.restoredMedia = nil, nil, true, s.Media
 	f.Stack.n, f.Stack.set = 0, ProtoSet{}
 	f.App, f.stackDone = nil, false
+	f.setInner()
+	if f.Inner != nil {
+		f.Inner.UDPStream = s.InnerUDPStream
+	}
 }
 
 // mediaOf is RTP or RTCP when the frame's UDP datagram comes from or goes
@@ -302,8 +367,12 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 		t.app.Frame(p, &f.Msg)
 	}
 	f.UDPStream = -1
+	f.setInner()
 	if t.udp != nil {
 		f.UDPStream = t.udpStream(f)
+		if f.Inner != nil {
+			f.Inner.UDPStream = t.udpStream(f.Inner)
+		}
 	}
 	if pl := p.Payload(); len(pl) > 0 && len(t.media) < maxMedia {
 		t.noteSDP(pl)

@@ -97,6 +97,7 @@ const (
 	ProtoBJNP
 	ProtoYMSG
 	ProtoMSNMS
+	ProtoVXLAN
 	ProtoData
 	numProtos
 )
@@ -104,7 +105,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "data",
 }
 
 func (p Proto) String() string {
@@ -199,6 +200,20 @@ func classify(f *Frame) {
 		s.push(ProtoEthertype)
 	case p.Loopback != nil:
 		s.push(ProtoNull)
+		if p.IPv4 == nil && p.IPv6 == nil && len(p.Loopback.Payload) > 0 {
+			switch p.Loopback.Family {
+			case layers.ProtocolFamilyIPv4:
+				s.push(ProtoIP) // a header cut short
+			case layers.ProtocolFamilyIPv6BSD, layers.ProtocolFamilyIPv6FreeBSD, layers.ProtocolFamilyIPv6Darwin, layers.ProtocolFamilyIPv6Linux:
+				s.push(ProtoIPv6)
+			default:
+				s.push(ProtoData) // a family (or EtherType) nothing here decodes
+			}
+			return
+		}
+	case p.LinkType == capture.LinkTypeEthernet && len(p.Data) > 0:
+		s.push(ProtoEth) // a header cut short by the snaplen, as tshark shows it
+		return
 	case p.Dot11 != nil, p.LinkType == capture.LinkTypeIEEE80211, p.LinkType == capture.LinkTypeIEEE80211Radio:
 		s.push(ProtoWLAN) // (gopacket's decoder wants a frame check sequence: a short control frame is not decoded)
 	case p.LinkType == linkTypeNetlink:
@@ -214,7 +229,7 @@ func classify(f *Frame) {
 		s.push(ProtoVLAN)
 	}
 	switch p.EtherType {
-	case 0x0806:
+	case 0x0806, 0x8035: // ARP, RARP (tshark's ARP dissector names both arp)
 		s.push(ProtoARP)
 		return
 	case 0x888e:
@@ -230,11 +245,15 @@ func classify(f *Frame) {
 	}
 	if p.IPv4 == nil && p.IPv6 == nil {
 		switch {
+		case p.EtherType == 0x0800 && len(p.NetworkPayload) > 0 && p.DecodeErr != nil:
+			s.push(ProtoIP) // a header cut short: tshark shows what there is
+		case p.EtherType == 0x86dd && len(p.NetworkPayload) > 0 && p.DecodeErr != nil:
+			s.push(ProtoIPv6)
 		case p.Ethernet != nil && p.EtherType == 0 && len(p.Ethernet.Payload) > 3 && p.Ethernet.Payload[0] == 0x42 && p.Ethernet.Payload[1] == 0x42:
 			s.push(ProtoSTP)
 		case p.Dot11 != nil && p.Dot11.Type.MainType() == layers.Dot11TypeData && p.Dot11.Flags.WEP() && len(p.Dot11.Payload) > 0:
 			s.push(ProtoData) // a protected data frame's payload
-		case p.UnsupportedLink && p.LinkType != linkTypeNetlink && len(p.Data) > 0, p.LinkType == capture.LinkTypePPP && p.EtherType == 0:
+		case p.UnsupportedLink && p.LinkType != linkTypeNetlink && len(p.Data) > 0, (p.LinkType == capture.LinkTypePPP || p.LinkType == capture.LinkTypePPPSerial) && p.EtherType == 0:
 			s.push(ProtoData) // a link type, or a PPP protocol, nothing here decodes
 		case p.Ethernet != nil && p.EtherType >= 0x0600 && len(p.NetworkPayload) > 0 && p.DecodeErr == nil:
 			s.push(ProtoData) // an EtherType nothing here names
@@ -246,8 +265,8 @@ func classify(f *Frame) {
 	} else {
 		s.push(ProtoIP)
 	}
-	if p.Fragment {
-		s.push(ProtoData)
+	if p.Fragment && p.UDP == nil && p.TCP == nil && p.ICMPv4 == nil && p.ICMPv6 == nil {
+		s.push(ProtoData) // (the engine decodes the transport of a first fragment cut by the snaplen, as tshark)
 		return
 	}
 	switch {
@@ -270,6 +289,15 @@ func classify(f *Frame) {
 			s.push(pr) // RTP or RTCP that SDP announced, a QUIC or gQUIC conversation
 			if pr == ProtoQUIC {
 				quicTLS(s, p.UDP.Payload, f.Msg)
+			}
+			return
+		}
+		if in := f.Inner; in != nil {
+			// VXLAN: the Ethernet frame it carries, after its own frame.
+			s.push(ProtoVXLAN)
+			in.Classify()
+			for i := 1; i < in.Stack.n; i++ {
+				s.push(in.Stack.p[i])
 			}
 			return
 		}
@@ -297,6 +325,18 @@ func classify(f *Frame) {
 			proto = uint8(p.IPv6.NextHeader)
 		}
 		switch proto {
+		case 1:
+			if len(f.CutICMP()) == 0 {
+				s.push(ProtoData)
+				return
+			}
+			s.push(ProtoICMP) // a header cut short
+		case 58:
+			if len(f.CutICMP()) == 0 {
+				s.push(ProtoData)
+				return
+			}
+			s.push(ProtoICMPv6)
 		case 2:
 			s.push(ProtoIGMP)
 		case 132:
@@ -894,4 +934,21 @@ func sipStart(pl []byte) bool {
 	}
 	f := bytes.Fields(line)
 	return len(f) == 3 && bytes.EqualFold(f[2], []byte("SIP/2.0"))
+}
+
+// CutICMP is the ICMP or ICMPv6 header a frame carries cut short (fewer
+// bytes than the engine's decoder takes), which tshark still shows with
+// the fields that are there; nil when there is none.
+func (f *Frame) CutICMP() []byte {
+	p := f.P
+	if p.Fragment || p.ICMPv4 != nil || p.ICMPv6 != nil {
+		return nil
+	}
+	switch {
+	case p.IPv4 != nil && p.IPv4.Protocol == layers.IPProtocolICMPv4:
+		return p.IPv4.Payload
+	case p.IPv6 != nil && p.IPv6.NextHeader == layers.IPProtocolICMPv6:
+		return p.IPv6.Payload
+	}
+	return nil
 }

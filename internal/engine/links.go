@@ -42,8 +42,8 @@ func (l *pppLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 		l.next = layers.EthernetType(l.Protocol).LayerType()
 		return nil
 	}
-	if len(data) >= 2 && data[0] == 0xff && data[1] == 0x03 {
-		off = 2
+	if len(data) >= 2 && data[0] == 0xff {
+		off = 2 // address and control, whatever the control byte (as Wireshark's ppp_hdlc)
 	}
 	if len(data) < off+1 {
 		df.SetTruncated()

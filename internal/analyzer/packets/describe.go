@@ -38,7 +38,16 @@ func packetOf(fr *dissect.Frame, detail, hex bool) Packet {
 		Protocols: fr.Stack.String(), Protocol: strings.ToUpper(fr.Stack.Top().String()),
 	}
 	pk.Source, pk.Destination = endpoints(p)
-	pk.Info = result.Text(info(fr), maxInfo)
+	top := fr
+	if in := fr.Inner; in != nil {
+		// VXLAN: Wireshark's columns show the frame it carries.
+		in.Classify()
+		if s, d := endpoints(in.P); s != "" {
+			pk.Source, pk.Destination = s, d
+		}
+		top = in
+	}
+	pk.Info = result.Text(info(top), maxInfo)
 	if detail {
 		pk.Layers = layerTree(fr)
 	}
@@ -58,10 +67,26 @@ func endpoints(p *engine.Packet) (string, string) {
 	return "", ""
 }
 
+// layerTree is the frame's layers with their fields; those of a frame
+// that VXLAN carries follow the vxlan layer.
 func layerTree(fr *dissect.Frame) []Layer {
-	var out []Layer
+	out := layersOf(fr, nil)
+	if in := fr.Inner; in != nil {
+		in.Classify()
+		out = layersOf(in, out)
+	}
+	return out
+}
+
+// layersOf appends the layers of fr's own stack (up to vxlan) to out.
+func layersOf(fr *dissect.Frame, out []Layer) []Layer {
 	seen := map[dissect.Proto]bool{}
 	for _, pr := range fr.Stack.Protos() {
+		if pr == dissect.ProtoVXLAN && fr.Inner != nil {
+			// The rest are the inner frame's.
+			vni, _ := dfilter.OwnValues("vxlan.vni", fr)
+			return append(out, Layer{Name: pr.String(), Fields: []Field{{Name: "vxlan.vni", Value: vni[0]}}})
+		}
 		names, ok := layerFields[pr]
 		if !ok || seen[pr] {
 			if pr != dissect.ProtoFrame && !seen[pr] {
@@ -73,7 +98,7 @@ func layerTree(fr *dissect.Frame) []Layer {
 		seen[pr] = true
 		l := Layer{Name: pr.String(), Fields: []Field{}}
 		for _, n := range names {
-			vals, _ := dfilter.Values(n, fr)
+			vals, _ := dfilter.OwnValues(n, fr)
 			for _, v := range vals {
 				l.Fields = append(l.Fields, Field{Name: n, Value: result.Text(v, maxFieldText)})
 			}
