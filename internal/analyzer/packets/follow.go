@@ -119,6 +119,10 @@ func (m *Module) follow(ctx context.Context, env *analyzer.Env, in FollowInput) 
 	found := false
 	visit := func(fr *dissect.Frame) {
 		p := fr.P
+		if in := fr.Inner; in != nil && in.P.UDP != nil && proto != "tcp" &&
+			(stream >= 0 && fr.UDPStream != stream && in.UDPStream == stream || stream < 0 && !pair.match(p) && pair.match(in.P)) {
+			fr, p = in, in.P // a UDP conversation inside VXLAN, numbered as tshark numbers it
+		}
 		if proto == "any" {
 			switch {
 			case p.TCP != nil && fr.TCP.Stream >= 0:

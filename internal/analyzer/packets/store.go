@@ -106,6 +106,9 @@ type frameStore struct {
 	bodyTypes []string
 	dgrams    map[int32]*engine.Datagram
 	dgramSize int64
+	// innerUDP is the udp.stream of the UDP datagram inside a VXLAN
+	// frame (dissect.State.InnerUDPStream), by record; few frames have one.
+	innerUDP map[int32]int32
 	// What the pass reported: frames read, its warnings, and the UDP
 	// datagrams past the conversation bound.
 	framesRead   int
@@ -215,6 +218,13 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		}
 		r.bodyType = i
 	}
+	if s.InnerUDPStream >= 0 {
+		if st.innerUDP == nil {
+			st.innerUDP = map[int32]int32{}
+		}
+		st.innerUDP[int32(st.n)] = int32(s.InnerUDPStream)
+		b.size += 16
+	}
 	if dg := p.Datagram(); dg != nil {
 		r.bits |= recDatagram
 		st.dgrams[int32(st.n)] = dg
@@ -310,7 +320,7 @@ func mask(s dissect.State, n needs) dissect.State {
 		s.TCP = dissect.TCPInfo{Stream: -1}
 	}
 	if !n.udp {
-		s.UDPStream = -1
+		s.UDPStream, s.InnerUDPStream = -1, -1
 	}
 	if !n.app {
 		s.Msg = dissect.AppInfo{}
@@ -321,7 +331,7 @@ func mask(s dissect.State, n needs) dissect.State {
 // state is frame i's state as a pass working out n finds it.
 func (s *frameStore) state(i int, n needs) dissect.State {
 	r := s.rec(i)
-	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, Media: r.media}
+	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, InnerUDPStream: -1, Media: r.media}
 	has := func(bit uint16) bool { return r.bits&bit != 0 }
 	if n.tcp {
 		st.TCP = dissect.TCPInfo{Stream: int(r.tcpStream), Flags: r.tcpFlags, Seq: r.tcpSeq, Ack: r.tcpAck, Len: r.tcpLen,
@@ -329,6 +339,9 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 	}
 	if n.udp {
 		st.UDPStream = int(r.udpStream)
+		if in, ok := s.innerUDP[int32(i)]; ok {
+			st.InnerUDPStream = int(in)
+		}
 	}
 	if n.app {
 		st.Msg = dissect.AppInfo{
@@ -526,5 +539,9 @@ func (s *frameStore) inStream(i int, proto string, stream int) bool {
 	if proto == "tcp" {
 		return int(s.rec(i).tcpStream) == stream
 	}
-	return int(s.rec(i).udpStream) == stream
+	if int(s.rec(i).udpStream) == stream {
+		return true
+	}
+	in, ok := s.innerUDP[int32(i)]
+	return ok && int(in) == stream
 }

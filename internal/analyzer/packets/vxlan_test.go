@@ -14,6 +14,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -133,6 +134,31 @@ func TestVXLAN(t *testing.T) {
 			t.Errorf("%q selects %v, want %v", filter, got, want)
 		}
 	}
+	// follow_stream of the conversation inside VXLAN, by number and by
+	// its address pair.
+	one := 1
+	for _, in := range []FollowInput{{UDPStream: &one}, {Protocol: "udp", Client: "192.168.1.1:5353", Server: "192.168.1.2:53"}} {
+		in.PcapFile = path
+		fo, err := m.follow(context.Background(), pcaptest.Env(0), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fo.Stream != 1 || fo.ClientBytes != int64(len(query)) || fo.ServerBytes != int64(len(resp)) || len(fo.Chunks) != 2 || fo.Chunks[1].Frame != 4 {
+			t.Errorf("follow_stream %+v: stream %d, %d+%d bytes, %+v", in, fo.Stream, fo.ClientBytes, fo.ServerBytes, fo.Chunks)
+		}
+	}
+
+	// The same answers from the frame store a first call keeps.
+	tools := map[string]analyzer.Tool{}
+	for _, tl := range m.Tools() {
+		tools[tl.Name] = tl
+	}
+	calls := [][2]string{{"get_packets", `{"detail":true}`}}
+	for filter := range wantSel {
+		calls = append(calls, [2]string{"get_packets", fmt.Sprintf(`{"filter":%q,"detail":true}`, filter)})
+	}
+	calls = append(calls, [2]string{"follow_stream", `{"udp_stream":1}`}, [2]string{"follow_stream", `{"udp_stream":3}`})
+	checkCached(t, tools, path, calls)
 
 	bin, ok := pcaptest.LookPath("tshark")
 	if !ok {
