@@ -236,6 +236,9 @@ type AppInfo struct {
 	// HTTPBody whether it has a body, HTTPBodyType the body's Content-Type.
 	HTTPFollowed, HTTPDone, HTTPBody bool
 	HTTPBodyType                     string
+	// HTTPBodyNotJSON: the body is of a JSON type, and Wireshark's JSON
+	// dissector does not parse all of it (JSONWhole).
+	HTTPBodyNotJSON bool
 	// HTTP2Followed: the frame's TCP connection carries HTTP/2 (h2c,
 	// after an upgrade or the preface) that the analyzer frames;
 	// HTTP2Done: an HTTP/2 frame or the preface ends in this frame.

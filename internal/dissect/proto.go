@@ -3,6 +3,7 @@ package dissect
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
 	"strings"
 
 	"github.com/gopacket/gopacket/layers"
@@ -660,12 +661,19 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 	case msg.HTTPDone:
 		s.push(ProtoHTTP)
 		if msg.HTTPBody {
-			s.push(bodyProto([]byte(strings.ToLower(msg.HTTPBodyType))))
+			pr := bodyProto([]byte(strings.ToLower(msg.HTTPBodyType)))
+			s.push(pr)
+			if pr == ProtoJSON && msg.HTTPBodyNotJSON {
+				s.push(ProtoTextLines) // what the JSON grammar does not take
+			}
 		}
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
 		if body := httpBody(pl); body != ProtoNone {
 			s.push(body)
+			if body == ProtoJSON && !jsonBodyWhole(pl) {
+				s.push(ProtoTextLines)
+			}
 		}
 	}
 }
@@ -747,6 +755,52 @@ func httpBody(pl []byte) Proto {
 	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):]))
 }
 
+// jsonBodyWhole reports whether Wireshark's JSON grammar takes all of the
+// body of the whole message in pl (true when the body is chunked or
+// content-coded: those are not checked).
+func jsonBodyWhole(pl []byte) bool {
+	end := bytes.Index(pl, []byte("\r\n\r\n"))
+	if end < 0 {
+		return true
+	}
+	hdr := bytes.ToLower(pl[:end+2])
+	if bytes.Contains(hdr, []byte("\ntransfer-encoding:")) || bytes.Contains(hdr, []byte("\ncontent-encoding:")) {
+		return true
+	}
+	body := pl[end+4:]
+	if i := bytes.Index(hdr, []byte("\ncontent-length:")); i >= 0 {
+		v := hdr[i+len("\ncontent-length:"):]
+		v = bytes.TrimSpace(v[:bytes.IndexByte(v, '\n')])
+		if n, err := strconv.Atoi(string(v)); err == nil && n >= 0 && n < len(body) {
+			body = body[:n]
+		}
+	}
+	return JSONWhole(body)
+}
+
+// IsJSONType reports whether Wireshark hands a body of content type ct to
+// its JSON dissector.
+func IsJSONType(ct string) bool {
+	return bodyProto([]byte(strings.ToLower(strings.TrimSpace(ct)))) == ProtoJSON
+}
+
+// jsonMediaTypes are the media types besides application/json* that
+// Wireshark 4.0 hands to its JSON dissector.
+var jsonMediaTypes = [...]string{"application/senml+json", "application/sensml+json", "application/dds-web+json",
+	"application/vnd.oma.lwm2m+json", "application/problem+json", "application/merge-patch+json", "application/x-ndjson"}
+
+func jsonMediaType(ct []byte) bool {
+	if i := bytes.IndexAny(ct, "; \t\r\n"); i >= 0 {
+		ct = ct[:i]
+	}
+	for _, t := range jsonMediaTypes {
+		if string(ct) == t {
+			return true
+		}
+	}
+	return false
+}
+
 // bodyProto is the protocol Wireshark gives a body of content type ct
 // (lower case).
 func bodyProto(ct []byte) Proto {
@@ -755,7 +809,7 @@ func bodyProto(ct []byte) Proto {
 		return ProtoXML
 	case bytes.HasPrefix(ct, []byte("text/")):
 		return ProtoTextLines
-	case bytes.HasPrefix(ct, []byte("application/json")):
+	case bytes.HasPrefix(ct, []byte("application/json")), jsonMediaType(ct):
 		return ProtoJSON
 	case bytes.HasPrefix(ct, []byte("image/gif")):
 		return ProtoGIF

@@ -31,6 +31,7 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 	}
 	cfg.limit, cfg.fLimit = 0, 0
 	cfg.hashing = hashNone
+	cfg.checkJSON = true
 	return &Annotator{o: newObserver(cfg)}
 }
 
@@ -44,7 +45,7 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	info.HTTP2Done = a.o.h2Ended == p.Number
 	if a.o.ended == p.Number {
 		info.HTTPFollowed, info.HTTPDone = true, true
-		info.HTTPBody, info.HTTPBodyType = a.o.endedBody, a.o.endedType
+		info.HTTPBody, info.HTTPBodyType, info.HTTPBodyNotJSON = a.o.endedBody, a.o.endedType, a.o.endedNotJSON
 		return
 	}
 	if len(a.o.conns) > 0 { // a frame that closed its connection ends a message or is not followed

@@ -128,7 +128,54 @@ func (d *digest) sums() (sha, md string) {
 // it, decoding its content coding on the way. It holds no body: a coded
 // body is decoded by a goroutine reading from a pipe, so that the
 // decompressor pulls what the parser pushes.
+// A body of a JSON type is kept to check it against Wireshark's JSON
+// grammar (the Annotator), up to maxJSONBody bytes, with at most
+// maxJSONHeld bytes kept over all connections; a larger one is taken as
+// JSON unchecked.
+const (
+	maxJSONBody = 1 << 20
+	maxJSONHeld = 16 << 20
+)
+
+// decodeJSONBody decodes a kept body of content coding c, at most
+// maxJSONBody bytes of it; ok is false when it does not decode whole
+// within that (not checked: Wireshark's JSON dissector then sees bytes
+// this cannot tell).
+func decodeJSONBody(c coding, b []byte) (out []byte, ok bool) {
+	var r io.Reader
+	switch c {
+	case codingIdentity:
+		return b, true
+	case codingGzip:
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, false
+		}
+		zr.Multistream(true)
+		r = zr
+	case codingDeflate:
+		if len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 {
+			zr, err := zlib.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return nil, false
+			}
+			r = zr
+		} else {
+			r = flate.NewReader(bytes.NewReader(b))
+		}
+	default:
+		return nil, false
+	}
+	out, err := io.ReadAll(io.LimitReader(r, maxJSONBody+1))
+	if err != nil || len(out) > maxJSONBody {
+		return nil, false
+	}
+	return out, true
+}
+
 type bodySink struct {
+	json    []byte  // the body so far, when it is checked as JSON
+	jsonCut bool    // too large to check
 	wire    *digest // the body as sent
 	decoded *digest // the body decoded; nil for identity
 	pw      *io.PipeWriter

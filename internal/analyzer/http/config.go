@@ -19,6 +19,7 @@ const (
 
 type config struct {
 	hashing              hashing // what a body's sink computes
+	checkJSON            bool    // keep bodies of a JSON type to check them against Wireshark's JSON grammar (the Annotator)
 	maxPackets           int
 	lim                  limits
 	offset, limit        int

@@ -10,6 +10,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/result"
@@ -120,6 +121,11 @@ type observer struct {
 	ended     int
 	endedBody bool
 	endedType string
+	// endedNotJSON: that body is of a JSON type and Wireshark's JSON
+	// grammar does not take all of it (cfg.checkJSON); jsonHeld is the
+	// bytes of such bodies being kept, at most maxJSONHeld.
+	endedNotJSON bool
+	jsonHeld     int
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection
 	// preface) ended in (Annotator).
 	h2Ended int
@@ -515,8 +521,24 @@ func (d *dirState) body(p []byte, end int) {
 			enc = t.rec.Request.ContentEncoding
 		}
 		d.sink = newBodySink(codingOf([]byte(enc)), d.c.o.cfg.hashing)
+		ct := t.rec.Response.ContentType
+		if d.fromClient {
+			ct = t.rec.Request.ContentType
+		}
+		if c := codingOf([]byte(enc)); d.c.o.cfg.checkJSON && c != codingOther && dissect.IsJSONType(ct) {
+			d.sink.json = []byte{}
+		}
 	}
 	d.sink.write(p)
+	if s, o := d.sink, d.c.o; s.json != nil {
+		if len(s.json)+len(p) > maxJSONBody || o.jsonHeld+len(p) > maxJSONHeld {
+			o.jsonHeld -= len(s.json)
+			s.json, s.jsonCut = nil, true // too large to check: taken as JSON
+		} else {
+			s.json = append(s.json, p...)
+			o.jsonHeld += len(p)
+		}
+	}
 }
 
 // tunnel receives the bytes after a protocol switch: HTTP/2 after a 101 to
@@ -589,7 +611,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 	c, o := d.c, d.c.o
 	frame, when := d.frameAt(end)
 	if frame >= o.ended {
-		o.ended, o.endedBody, o.endedType = frame, false, ""
+		o.ended, o.endedBody, o.endedType, o.endedNotJSON = frame, false, "", false
 	}
 	if err != nil && err != errGap { // lost bytes are the capture's fault, not the message's
 		o.malformed(frame, err.Error())
@@ -607,12 +629,20 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
+	notJSON := false
+	if s := d.sink; s != nil && s.json != nil {
+		if b, ok := decodeJSONBody(s.coding, s.json); ok {
+			notJSON = !dissect.JSONWhole(b)
+		}
+		o.jsonHeld -= len(s.json)
+		s.json = nil
+	}
 	d.sink = nil
 	if side := &t.rec.Response; frame == o.ended {
 		if d.fromClient {
 			side = &t.rec.Request
 		}
-		o.endedBody, o.endedType = side.BodyBytes > 0, side.ContentType
+		o.endedBody, o.endedType, o.endedNotJSON = side.BodyBytes > 0, side.ContentType, notJSON
 	}
 	if !complete && t.rec.Problem == "" {
 		t.rec.Problem = "request cut"

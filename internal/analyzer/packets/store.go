@@ -82,6 +82,7 @@ const (
 	recQUICLong
 	recQUICTLSDone
 	recDatagram // the frame completed an IP datagram (frameStore.dgrams)
+	recHTTPBodyNotJSON
 )
 
 const recSize = int64(unsafe.Sizeof(keptFrame{}))
@@ -196,7 +197,7 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		bit uint16
 	}{
 		{s.TCP.HasSeq, recHasSeq}, {s.TCP.HasAck, recHasAck}, {s.TCP.HasLen, recHasLen},
-		{s.Msg.HTTPFollowed, recHTTPFollowed}, {s.Msg.HTTPDone, recHTTPDone}, {s.Msg.HTTPBody, recHTTPBody},
+		{s.Msg.HTTPFollowed, recHTTPFollowed}, {s.Msg.HTTPDone, recHTTPDone}, {s.Msg.HTTPBody, recHTTPBody}, {s.Msg.HTTPBodyNotJSON, recHTTPBodyNotJSON},
 		{s.Msg.TLSFollowed, recTLSFollowed}, {s.Msg.TLSDone, recTLSDone},
 		{s.Msg.DNSFollowed, recDNSFollowed}, {s.Msg.DNSDone, recDNSDone},
 		{s.Msg.QUICLong, recQUICLong}, {s.Msg.QUICTLSDone, recQUICTLSDone},
@@ -345,7 +346,7 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 	}
 	if n.app {
 		st.Msg = dissect.AppInfo{
-			HTTPFollowed: has(recHTTPFollowed), HTTPDone: has(recHTTPDone), HTTPBody: has(recHTTPBody),
+			HTTPFollowed: has(recHTTPFollowed), HTTPDone: has(recHTTPDone), HTTPBody: has(recHTTPBody), HTTPBodyNotJSON: has(recHTTPBodyNotJSON),
 			HTTPBodyType: s.bodyTypes[r.bodyType],
 			TLSFollowed:  has(recTLSFollowed), TLSDone: has(recTLSDone),
 			DNSFollowed: has(recDNSFollowed), DNSDone: has(recDNSDone),

@@ -1,0 +1,63 @@
+package packets
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"testing"
+)
+
+// TestJSONBodies: an HTTP body of a JSON type is json when Wireshark's
+// JSON grammar takes all of it, and json then data-text-lines when not,
+// through gzip and chunking, reassembled over segments or whole in one
+// (want is tshark 4.0's; checked against tshark where it is installed).
+func TestJSONBodies(t *testing.T) {
+	c := newConv(t, 80)
+	c.handshake()
+	want := map[int]string{1: "tcp", 2: "tcp", 3: "tcp"}
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	for i, tc := range []struct {
+		ctype, enc string
+		body       []byte
+		split      bool
+		top        string
+	}{
+		{"application/json", "", []byte(`{"a":[1,2,{"b":null}]}`), false, "json"},
+		{"application/json; charset=utf-8", "", []byte(`{a:1}`), false, "data-text-lines"},
+		{"application/json", "", []byte(`[1 2]`), true, "json"},
+		{"application/json", "", []byte(`{e:"x\x3d",c:1}`), true, "data-text-lines"},
+		{"application/json", "gzip", []byte(`{"e":"x","u":"http://example.com/?q=x"}`), true, "json"},
+		{"application/json", "gzip", []byte(`{e:"e9Q_TNmbEIX9nAf6odTQBw",c:1,u:"http://www.google.com/complete/search?q\x5cx3dU"}`), true, "data-text-lines"},
+		{"application/problem+json", "", []byte(`{"type":"about:blank"} x`), false, "data-text-lines"},
+		{"application/x-ndjson", "", []byte("{\"a\":1}\n{\"a\":2}\n"), false, "json"},
+		{"application/json", "", append(bytes.Repeat([]byte("["), 26), bytes.Repeat([]byte("]"), 26)...), true, "data-text-lines"},
+	} {
+		body, hdr := tc.body, ""
+		if tc.enc != "" {
+			body, hdr = gz(body), "Content-Encoding: gzip\r\n"
+		}
+		framed := fmt.Appendf(nil, "Content-Length: %d\r\n\r\n%s", len(body), body)
+		if tc.split { // chunked, in two chunks
+			hdr += "Transfer-Encoding: chunked\r\n"
+			h := len(body) / 2
+			framed = fmt.Appendf(nil, "\r\n%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", h, body[:h], len(body)-h, body[h:])
+		}
+		c.seg(true, "A", fmt.Appendf(nil, "GET /%d HTTP/1.1\r\nHost: example.com\r\n\r\n", i))
+		want[len(c.frames)] = "http"
+		resp := fmt.Appendf(nil, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%s%s", tc.ctype, hdr, framed)
+		if tc.split {
+			c.seg(false, "A", resp[:len(resp)/2])
+			want[len(c.frames)] = "tcp"
+			resp = resp[len(resp)/2:]
+		}
+		c.seg(false, "A", resp)
+		want[len(c.frames)] = tc.top
+	}
+	c.checkTops(want)
+}
