@@ -239,6 +239,13 @@ type AppInfo struct {
 	// HTTPBodyNotJSON: the body is of a JSON type, and Wireshark's JSON
 	// dissector does not parse all of it (JSONWhole).
 	HTTPBodyNotJSON bool
+	// WSFollowed: the frame's TCP connection carries WebSocket after an
+	// HTTP upgrade; WSDone: a WebSocket frame ends in this frame, its
+	// payload's protocol WSPayload (ProtoNone for none or a control
+	// frame's), WSSDP whether that SIP carries SDP.
+	WSFollowed, WSDone bool
+	WSPayload          Proto
+	WSSDP              bool
 	// HTTP2Followed: the frame's TCP connection carries HTTP/2 (h2c,
 	// after an upgrade or the preface) that the analyzer frames;
 	// HTTP2Done: an HTTP/2 frame or the preface ends in this frame.

@@ -99,6 +99,7 @@ const (
 	ProtoYMSG
 	ProtoMSNMS
 	ProtoVXLAN
+	ProtoWebSocket
 	ProtoData
 	numProtos
 )
@@ -106,7 +107,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "data",
 }
 
 func (p Proto) String() string {
@@ -543,6 +544,22 @@ func udpPort(port uint16, pl []byte) Proto {
 // spans several are left as tcp, as Wireshark shows them.
 func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 	if len(pl) == 0 {
+		return
+	}
+	if msg.WSFollowed && !msg.HTTPDone {
+		// WebSocket after an HTTP upgrade: the segment a frame ends in
+		// (the segments before it are tcp). tshark's frame.protocols
+		// has http before websocket, but its filter http does not match
+		// the frame: the stack follows the filter.
+		if msg.WSDone {
+			s.push(ProtoWebSocket)
+			if msg.WSPayload != ProtoNone {
+				s.push(msg.WSPayload)
+				if msg.WSPayload == ProtoSIP && msg.WSSDP {
+					s.push(ProtoSDP)
+				}
+			}
+		}
 		return
 	}
 	lo, hi := sp, dp

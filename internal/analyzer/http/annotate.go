@@ -43,6 +43,9 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	}
 	a.o.Observe(p)
 	info.HTTP2Done = a.o.h2Ended == p.Number
+	if a.o.wsEnded == p.Number {
+		info.WSFollowed, info.WSDone, info.WSPayload, info.WSSDP = true, true, a.o.wsPayload, a.o.wsSDP
+	}
 	if a.o.ended == p.Number {
 		info.HTTPFollowed, info.HTTPDone = true, true
 		info.HTTPBody, info.HTTPBodyType, info.HTTPBodyNotJSON = a.o.endedBody, a.o.endedType, a.o.endedNotJSON
@@ -56,6 +59,7 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		// CONNECT), the bytes are not HTTP/1's.
 		info.HTTPFollowed = c != nil && c.h2 == nil && c.dir[0].p.st != stTunnel
 		info.HTTP2Followed = c != nil && c.h2 != nil
+		info.WSFollowed = info.WSFollowed || c != nil && c.ws != nil
 	}
 	info.HTTP2Followed = info.HTTP2Followed || info.HTTP2Done
 }

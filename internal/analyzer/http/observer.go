@@ -43,6 +43,7 @@ type conn struct {
 	dir     [2]dirState // from the client, from the server
 	pending []*txn      // requests awaiting their responses, oldest first
 	h2      *h2Conn     // set once the connection speaks HTTP/2
+	ws      *wsConn     // set after a 101 to WebSocket (the Annotator)
 	swapped bool        // the reassembler's client is our server
 	counted bool
 }
@@ -129,6 +130,12 @@ type observer struct {
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection
 	// preface) ended in (Annotator).
 	h2Ended int
+	// wsEnded is the frame the latest WebSocket frame ended in, wsPayload
+	// the protocol of its payload (ProtoNone: none), wsSDP whether that
+	// SIP carried SDP (the Annotator).
+	wsEnded   int
+	wsPayload dissect.Proto
+	wsSDP     bool
 }
 
 var (
@@ -260,6 +267,10 @@ func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
 	}
 	if c.h2 != nil {
 		c.h2.gap(fromClient)
+		return
+	}
+	if c.ws != nil {
+		c.ws.gap(fromClient)
 		return
 	}
 	d := dirOf(&c.dir, fromClient)
@@ -445,6 +456,10 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 		if strings.HasPrefix(up, "h2c") {
 			c.h2 = newH2Conn(c, t)
 		}
+		if up == "websocket" && o.cfg.checkJSON { // (the Annotator)
+			proto := strings.ToLower(strings.TrimSpace(string(m.get("sec-websocket-protocol"))))
+			c.ws = &wsConn{sip: proto == "sip"}
+		}
 		return bodyTunnel
 	case t.head || m.status == 204 || m.status == 304:
 		return bodyNone
@@ -543,10 +558,16 @@ func (d *dirState) body(p []byte, end int) {
 
 // tunnel receives the bytes after a protocol switch: HTTP/2 after a 101 to
 // h2c, or inside a CONNECT tunnel that starts with the HTTP/2 preface;
-// anything else (WebSocket, TLS) is not followed.
+// WebSocket after a 101 to it is framed for the Annotator; anything else
+// (TLS) is not followed.
 func (d *dirState) tunnel(p []byte, off int) {
 	c := d.c
 	if len(p) == 0 {
+		return
+	}
+	if c.ws != nil {
+		at := d.at
+		c.ws.push(c.o, d.fromClient, p, func(o int) (int, time.Time) { return at(o + off) })
 		return
 	}
 	if c.h2 == nil {
