@@ -239,6 +239,8 @@ type AppInfo struct {
 	// HTTPBodyNotJSON: the body is of a JSON type, and Wireshark's JSON
 	// dissector does not parse all of it (JSONWhole).
 	HTTPBodyNotJSON bool
+	// HTTPBodyImage is the image the body's first bytes are (ImageMagic).
+	HTTPBodyImage Proto
 	// WSFollowed: the frame's TCP connection carries WebSocket after an
 	// HTTP upgrade; WSDone: a WebSocket frame ends in this frame, its
 	// payload's protocol WSPayload (ProtoNone for none or a control

@@ -679,6 +679,9 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 		s.push(ProtoHTTP)
 		if msg.HTTPBody {
 			pr := bodyProto([]byte(strings.ToLower(msg.HTTPBodyType)))
+			if isImage(pr) {
+				pr = imageOr(msg.HTTPBodyImage)
+			}
 			s.push(pr)
 			if pr == ProtoJSON && msg.HTTPBodyNotJSON {
 				s.push(ProtoTextLines) // what the JSON grammar does not take
@@ -687,6 +690,11 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
 		if body := httpBody(pl); body != ProtoNone {
+			if isImage(body) {
+				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
+					body = imageOr(ImageMagic(pl[end+4:]))
+				}
+			}
 			s.push(body)
 			if body == ProtoJSON && !jsonBodyWhole(pl) {
 				s.push(ProtoTextLines)
@@ -770,6 +778,33 @@ func httpBody(pl []byte) Proto {
 		return ProtoData
 	}
 	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):]))
+}
+
+// ImageMagic is the image format b starts with (PNG's signature, GIF87a or
+// GIF89a, a JPEG start of image), or ProtoNone.
+func ImageMagic(b []byte) Proto {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return ProtoPNG
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return ProtoGIF
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8}):
+		return ProtoJFIF
+	}
+	return ProtoNone
+}
+
+func isImage(p Proto) bool { return p == ProtoPNG || p == ProtoGIF || p == ProtoJFIF }
+
+// imageOr is the protocol of a body declared as a GIF, JPEG or PNG image
+// whose bytes are the image magic says: Wireshark's dissector for the
+// declared type refuses other bytes, and its PNG, GIF and JPEG heuristics
+// on HTTP bodies take them by their magic; media when none does.
+func imageOr(magic Proto) Proto {
+	if magic == ProtoNone {
+		return ProtoMedia
+	}
+	return magic
 }
 
 // jsonBodyWhole reports whether Wireshark's JSON grammar takes all of the

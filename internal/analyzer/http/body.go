@@ -137,6 +137,41 @@ const (
 	maxJSONHeld = 16 << 20
 )
 
+// maxPrefix bounds the first bytes of a content-coded body kept to decode
+// its first bytes from (a deflate block's code tables come first).
+const maxPrefix = 2048
+
+// decodedFirst decodes the first bytes of a content-coded body from the
+// prefix kept, into s.first.
+func (s *bodySink) decodedFirst() {
+	if s.coding == codingIdentity || len(s.prefix) == 0 {
+		return
+	}
+	var r io.Reader
+	br := bytes.NewReader(s.prefix)
+	switch s.coding {
+	case codingGzip:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return
+		}
+		r = zr
+	case codingDeflate:
+		if b := s.prefix; len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return
+			}
+			r = zr
+		} else {
+			r = flate.NewReader(br)
+		}
+	default:
+		return
+	}
+	s.firstN, _ = io.ReadFull(r, s.first[:]) // a prefix may end before the stream: what decoded counts
+}
+
 // decodeJSONBody decodes a kept body of content coding c, at most
 // maxJSONBody bytes of it; ok is false when it does not decode whole
 // within that (not checked: Wireshark's JSON dissector then sees bytes
@@ -174,6 +209,9 @@ func decodeJSONBody(c coding, b []byte) (out []byte, ok bool) {
 }
 
 type bodySink struct {
+	first   [8]byte // the body's first bytes, decoded (the Annotator's image magic)
+	firstN  int
+	prefix  []byte // a content-coded body's first bytes as sent, to decode first from (the Annotator)
 	json    []byte  // the body so far, when it is checked as JSON
 	jsonCut bool    // too large to check
 	wire    *digest // the body as sent
@@ -249,6 +287,11 @@ func (w capWriter) Write(p []byte) (int, error) {
 func (s *bodySink) write(p []byte) {
 	if len(p) == 0 {
 		return
+	}
+	if s.coding == codingIdentity {
+		s.firstN += copy(s.first[s.firstN:], p)
+	} else if s.prefix != nil && len(s.prefix) < maxPrefix {
+		s.prefix = append(s.prefix, p[:min(len(p), maxPrefix-len(s.prefix))]...)
 	}
 	s.wire.Write(p)
 	if s.pw != nil {

@@ -126,6 +126,7 @@ type observer struct {
 	// grammar does not take all of it (cfg.checkJSON); jsonHeld is the
 	// bytes of such bodies being kept, at most maxJSONHeld.
 	endedNotJSON bool
+	endedImage   dissect.Proto // the image its first bytes are (dissect.ImageMagic)
 	jsonHeld     int
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection
 	// preface) ended in (Annotator).
@@ -543,6 +544,9 @@ func (d *dirState) body(p []byte, end int) {
 		if c := codingOf([]byte(enc)); d.c.o.cfg.checkJSON && c != codingOther && dissect.IsJSONType(ct) {
 			d.sink.json = []byte{}
 		}
+		if d.c.o.cfg.checkJSON && d.sink.coding != codingIdentity {
+			d.sink.prefix = []byte{} // to decode the first bytes from (an image's magic)
+		}
 	}
 	d.sink.write(p)
 	if s, o := d.sink, d.c.o; s.json != nil {
@@ -632,7 +636,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 	c, o := d.c, d.c.o
 	frame, when := d.frameAt(end)
 	if frame >= o.ended {
-		o.ended, o.endedBody, o.endedType, o.endedNotJSON = frame, false, "", false
+		o.ended, o.endedBody, o.endedType, o.endedNotJSON, o.endedImage = frame, false, "", false, dissect.ProtoNone
 	}
 	if err != nil && err != errGap { // lost bytes are the capture's fault, not the message's
 		o.malformed(frame, err.Error())
@@ -650,7 +654,12 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
-	notJSON := false
+	notJSON, image := false, dissect.ProtoNone
+	if s := d.sink; s != nil {
+		s.decodedFirst()
+		image = dissect.ImageMagic(s.first[:s.firstN])
+		s.prefix = nil
+	}
 	if s := d.sink; s != nil && s.json != nil {
 		if b, ok := decodeJSONBody(s.coding, s.json); ok {
 			notJSON = !dissect.JSONWhole(b)
@@ -663,7 +672,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 		if d.fromClient {
 			side = &t.rec.Request
 		}
-		o.endedBody, o.endedType, o.endedNotJSON = side.BodyBytes > 0, side.ContentType, notJSON
+		o.endedBody, o.endedType, o.endedNotJSON, o.endedImage = side.BodyBytes > 0, side.ContentType, notJSON, image
 	}
 	if !complete && t.rec.Problem == "" {
 		t.rec.Problem = "request cut"

@@ -61,3 +61,42 @@ func TestJSONBodies(t *testing.T) {
 	}
 	c.checkTops(want)
 }
+
+// TestImageBodies: a body declared as a GIF, JPEG or PNG image is named by
+// the image its bytes are (media when none), through gzip, as tshark 4.0
+// names it (checked against tshark where it is installed).
+func TestImageBodies(t *testing.T) {
+	c := newConv(t, 80)
+	c.handshake()
+	want := map[int]string{1: "tcp", 2: "tcp", 3: "tcp"}
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...)
+	gif := append([]byte("GIF89a"), make([]byte, 40)...)
+	jpg := append([]byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, make([]byte, 40)...)
+	var gzPNG bytes.Buffer
+	w := gzip.NewWriter(&gzPNG)
+	w.Write(png)
+	w.Close()
+	for i, tc := range []struct {
+		ctype, enc string
+		body       []byte
+		top        string
+	}{
+		{"image/jpeg", "", png, "png"},
+		{"image/png", "", gif, "image-gif"},
+		{"image/gif", "", jpg, "image-jfif"},
+		{"image/png", "", png, "png"},
+		{"image/jpeg", "", []byte("not an image at all"), "media"},
+		{"image/gif", "gzip", gzPNG.Bytes(), "png"},
+		{"application/octet-stream", "", png, "data"},
+	} {
+		hdr := ""
+		if tc.enc != "" {
+			hdr = "Content-Encoding: " + tc.enc + "\r\n"
+		}
+		c.seg(true, "A", fmt.Appendf(nil, "GET /%d HTTP/1.1\r\nHost: example.com\r\n\r\n", i))
+		want[len(c.frames)] = "http"
+		c.seg(false, "A", fmt.Appendf(nil, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sContent-Length: %d\r\n\r\n%s", tc.ctype, hdr, len(tc.body), tc.body))
+		want[len(c.frames)] = tc.top
+	}
+	c.checkTops(want)
+}

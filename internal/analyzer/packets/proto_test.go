@@ -138,7 +138,6 @@ func TestTopProtocolGenerated(t *testing.T) {
 		{"tcp-normal.pcap", []int{256, 257, 258, 260, 261, 262, 264, 265, 266}, "tshark's MySQL dissector claims port 3306 and shows bytes that are not its messages as tcp; no module decodes MySQL: data"},
 		{"tcp-handshake-failures.pcap", []int{29, 30}, "tshark's PostgreSQL dissector claims port 5432 likewise: tcp there, data here"},
 		{"tcp-zero-window.pcap", []int{14, 16, 18, 20, 22}, "zero-window probes of one byte on port 443: tshark hands the first to TLS (tls) and the repeats to nothing (tcp); here the byte is data"},
-		{"http-executable.pcap", []int{5}, "a program declared image/jpeg: tshark's JPEG dissector refuses it (media); the stack names the declared type"},
 	} {
 		for _, n := range k.frames {
 			known[fmt.Sprintf("%s %d", k.file, n)] = k.why
