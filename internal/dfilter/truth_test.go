@@ -207,7 +207,7 @@ func knownReason(filter, capture string) string {
 	case strings.HasPrefix(filter, "udp.stream"):
 		return "tshark starts new conversations for SNMP and MGCP requests on a pair it has seen"
 	case strings.HasPrefix(filter, "tls"):
-		return "QUIC whose packets tshark takes otherwise (0-RTT, Retry, version negotiation, CRYPTO frames over several packets, QUIC on port 4433), SSL 2.0 records, or a connection seen midstream"
+		return "QUIC whose packets tshark takes otherwise (0-RTT, Retry, version negotiation, CRYPTO frames over several packets, QUIC on port 4433), or a connection seen midstream"
 	case strings.HasPrefix(filter, "http"):
 		return "an HTTP message tshark ends in another frame (a body that ends at the close, retransmitted or out-of-order segments, HTTP/2 after an upgrade), or HTTP on a port tshark does not try"
 	case strings.HasPrefix(filter, "data-text-lines"):

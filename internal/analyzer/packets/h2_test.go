@@ -62,3 +62,42 @@ func tlsRecordStarts(t *testing.T, port uint16) {
 	c.seg(false, "A", small[30:])                        // 12: ends it
 	c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "tls", 5: "tls", 6: "tcp", 7: "tls", 8: "tls", 9: "tls", 10: "tls", 11: "tcp", 12: "tls"})
 }
+
+// TestSSLv2Records: SSL 2.0 records with three-byte headers (padding) are
+// framed once the direction sent a two-byte one, and an SSLv2-compatible
+// ClientHello followed by TLS records is framed as TLS from then on (want
+// is tshark 4.0's; checked against tshark where it is installed).
+func TestSSLv2Records(t *testing.T) {
+	// CLIENT-HELLO, SSL 2.0: msg type 1, version 2, cipher specs 3
+	// bytes, no session id, a 16-byte challenge.
+	hello := []byte{1, 0, 2, 0, 3, 0, 0, 0, 16, 0x01, 0x00, 0x80}
+	hello = append(hello, make([]byte, 16)...)
+	v2 := func(body []byte) []byte { return append([]byte{0x80 | byte(len(body)>>8), byte(len(body))}, body...) }
+	v2pad := func(body []byte, pad byte) []byte {
+		n := len(body) + int(pad)
+		return append(append([]byte{byte(n >> 8), byte(n), pad}, body...), make([]byte, pad)...)
+	}
+	tlsRec := func(typ byte, body []byte) []byte {
+		return append([]byte{typ, 3, 1, byte(len(body) >> 8), byte(len(body))}, body...)
+	}
+	t.Run("ssl2", func(t *testing.T) {
+		c := newConv(t, 443)
+		c.handshake()
+		c.seg(true, "A", v2(hello))                                   // 4
+		c.seg(false, "A", v2(append([]byte{4}, make([]byte, 40)...))) // 5: SERVER-HELLO
+		c.seg(true, "A", v2pad(make([]byte, 33), 7))                  // 6: encrypted, padded
+		c.seg(false, "A", v2pad(make([]byte, 20), 4))                 // 7
+		c.seg(true, "A", v2pad(make([]byte, 20), 4)[:10])             // 8: a record's start
+		c.seg(true, "A", v2pad(make([]byte, 20), 4)[10:])             // 9: its end
+		c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "tls", 5: "tls", 6: "tls", 7: "tls", 8: "tls", 9: "tls"})
+	})
+	t.Run("ssl2-hello-then-tls", func(t *testing.T) {
+		c := newConv(t, 443)
+		c.handshake()
+		c.seg(true, "A", v2(hello))                                                           // 4
+		c.seg(false, "A", tlsRec(22, append([]byte{2, 0, 0, 38, 3, 1}, make([]byte, 35)...))) // 5: ServerHello
+		c.seg(true, "A", tlsRec(20, []byte{1}))                                               // 6: ChangeCipherSpec
+		c.seg(true, "A", tlsRec(23, make([]byte, 30)))                                        // 7
+		c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "tls", 5: "tls", 6: "tls", 7: "tls"})
+	})
+}

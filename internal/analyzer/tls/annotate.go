@@ -23,8 +23,15 @@ type Annotator struct {
 	quicEnded int
 }
 
-// recordFramer splits one direction into records.
-type recordFramer struct{ dissect.Lengths }
+// recordFramer splits one direction into records. v2: the direction sent
+// an SSL 2.0 record with a two-byte header, so that a record whose first
+// bit is clear has SSL 2.0's three-byte header (a 14-bit length, then a
+// padding count) unless it reads as a TLS record (after an
+// SSLv2-compatible ClientHello, a client goes on in TLS records).
+type recordFramer struct {
+	dissect.Lengths
+	v2 bool
+}
 
 // AtBoundary: Wireshark's TLS dissector shows itself on a segment that
 // starts a record, though the record ends in a later one (dissect.Starter).
@@ -83,15 +90,22 @@ func (f *recordFramer) Feed(data []byte) (n, last int) {
 			if len(b) < 2 {
 				return 0, 0, true, false
 			}
+			f.v2 = true
 			return 2, int(b[0]&0x7f)<<8 | int(b[1]), false, false
-		case b[0] >= ctChangeCipherSpec && b[0] <= ctHeartbeat:
+		case b[0] >= ctChangeCipherSpec && b[0] <= ctHeartbeat && (len(b) < 2 || b[1] == 3 || !f.v2):
 			if len(b) < 5 {
 				return 0, 0, true, false
 			}
 			if b[1] != 3 {
 				return 0, 0, false, true
 			}
+			f.v2 = false
 			return 5, int(b[3])<<8 | int(b[4]), false, false
+		case f.v2: // SSL 2.0's three-byte header: length, then the padding count
+			if len(b) < 3 {
+				return 0, 0, true, false
+			}
+			return 3, int(b[0]&0x3f)<<8 | int(b[1]), false, false
 		}
 		return 0, 0, false, true // no longer records (or never were)
 	})
