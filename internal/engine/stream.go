@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -63,11 +65,36 @@ type Reassembler struct {
 	lastFlush time.Time
 	now       time.Time
 
-	// Live connections, for the cap on them (SetMaxConns).
+	// Live connections, for the cap on them (SetMaxConns), and by
+	// address pair (to fill holes before a segment is assembled).
 	live     map[*stream]struct{}
+	byPair   map[connPair]*stream
 	maxConns int
 	evicted  int
 }
+
+// connPair is a connection's two ends, the lower first.
+type connPair struct{ a, b netip.AddrPort }
+
+func pairOf(x, y netip.AddrPort) connPair {
+	if y.Compare(x) < 0 {
+		x, y = y, x
+	}
+	return connPair{x, y}
+}
+
+// fillerFrame marks the bytes of a filler segment (Reassembler.fill): a
+// hole the other side acknowledged, so never to be captured.
+const fillerFrame = -1
+
+// maxFill bounds the hole one filler covers; a larger one is left to the
+// buffered-page limit.
+const maxFill = 1 << 20
+
+var zeros [64 << 10]byte
+
+// maxFillerSearch bounds the search for a filler's bytes in a delivery.
+const maxFillerSearch = 4096
 
 // DefaultMaxConns is how many connections a Reassembler holds at once
 // unless SetMaxConns says otherwise.
@@ -115,7 +142,7 @@ func (r *Reassembler) evict() {
 
 // NewReassembler returns a Reassembler that reports to h.
 func NewReassembler(h StreamHandler) *Reassembler {
-	r := &Reassembler{h: h, live: map[*stream]struct{}{}, maxConns: DefaultMaxConns}
+	r := &Reassembler{h: h, live: map[*stream]struct{}{}, byPair: map[connPair]*stream{}, maxConns: DefaultMaxConns}
 	pool := reassembly.NewStreamPool(&streamFactory{r: r})
 	r.asm = reassembly.NewAssembler(pool)
 	r.asm.MaxBufferedPagesTotal = maxBufferedPagesTotal
@@ -148,6 +175,7 @@ func (r *Reassembler) Add(p *Packet) {
 		return
 	}
 	r.now = p.Timestamp
+	r.fillAcked(p, flow)
 	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length}, frame: [1]any{p.Number}}
 	ctx.ci.AncillaryData = ctx.frame[:]
 	if t := p.TCP; t.FIN && !t.SYN && !t.RST && len(t.Payload) > 0 {
@@ -178,6 +206,84 @@ func (r *Reassembler) Add(p *Packet) {
 	}
 }
 
+// fillAcked gives up at once a hole that the other side acknowledged:
+// bytes it received, that the capture missed (Wireshark's "ACKed unseen
+// segment"), so never to come. gopacket's reassembly would wait for them
+// until maxBufferedPagesPerConn segments pile up behind the hole, holding
+// back the messages after it that tshark dissects as they come. Before
+// p is assembled, a hole in p's direction that p jumps over, or one in
+// the other direction that p's acknowledgement covers, is filled with a
+// filler segment whose bytes ReassembledSG reports as a Gap.
+func (r *Reassembler) fillAcked(p *Packet, flow gopacket.Flow) {
+	t := p.TCP
+	src, dst := netip.AddrPortFrom(p.SrcIP(), uint16(t.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(t.DstPort))
+	s := r.byPair[pairOf(src, dst)]
+	if s == nil {
+		return
+	}
+	d := 0
+	if src != s.conn.Client {
+		d = 1
+	}
+	o := 1 - d
+	if t.ACK && (!s.ackOK[d] || after(t.Ack, s.ack[d])) {
+		s.ack[d], s.ackOK[d] = t.Ack, true
+	}
+	// The other direction: a hole before segments it holds, now
+	// acknowledged.
+	if s.ahead[o] && s.expOK[o] && s.ackOK[d] && after(s.ack[d], s.exp[o]) {
+		end := s.ack[d]
+		if after(end, s.minAhead[o]) {
+			end = s.minAhead[o]
+		}
+		r.fill(s, o, flow.Reverse(), t.DstPort, t.SrcPort, s.exp[o], end, p)
+	}
+	// This direction: p jumps over a hole the other side acknowledged.
+	if s.expOK[d] && s.ackOK[o] && after(t.Seq, s.exp[d]) && after(s.ack[o], s.exp[d]) {
+		end := t.Seq
+		if after(end, s.ack[o]) {
+			end = s.ack[o]
+		}
+		if s.ahead[d] && after(end, s.minAhead[d]) {
+			end = s.minAhead[d]
+		}
+		r.fill(s, d, flow, t.SrcPort, t.DstPort, s.exp[d], end, p)
+	}
+}
+
+// after reports whether sequence number a comes after b.
+func after(a, b uint32) bool { return int32(a-b) > 0 }
+
+// fill assembles filler segments over [from, to) in direction d.
+func (r *Reassembler) fill(s *stream, d int, flow gopacket.Flow, sp, dp layers.TCPPort, from, to uint32, p *Packet) {
+	n := int(to - from)
+	if n <= 0 || n > maxFill {
+		return
+	}
+	for n > 0 {
+		k := min(n, len(zeros))
+		// Decoded from a header, so that gopacket's flow of it (from
+		// the header's port bytes) is the connection's.
+		var hdr [20]byte
+		binary.BigEndian.PutUint16(hdr[0:], uint16(sp))
+		binary.BigEndian.PutUint16(hdr[2:], uint16(dp))
+		binary.BigEndian.PutUint32(hdr[4:], from)
+		hdr[12] = 5 << 4
+		seg := &layers.TCP{}
+		if seg.DecodeFromBytes(hdr[:], gopacket.NilDecodeFeedback) != nil {
+			return
+		}
+		seg.Payload = zeros[:k]
+		ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: k, Length: k}, frame: [1]any{fillerFrame}}
+		ctx.ci.AncillaryData = ctx.frame[:]
+		s.fill[d] = k
+		r.asm.AssembleWithContext(flow, seg, ctx)
+		s.fill[d] = 0
+		from += uint32(k)
+		n -= k
+	}
+}
+
 // Flush delivers everything still buffered and closes every connection; call
 // it at the end of the capture.
 func (r *Reassembler) Flush() {
@@ -197,18 +303,62 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 		Server: netip.AddrPortFrom(da, uint16(tcp.DstPort)),
 	}}
 	f.r.live[s] = struct{}{}
+	s.pair = pairOf(s.conn.Client, s.conn.Server)
+	f.r.byPair[s.pair] = s
 	return s
 }
 
 type stream struct {
 	r        *Reassembler
 	conn     *StreamConn
+	pair     connPair
 	lastSeen time.Time
+
+	// Per direction (client's first): the next sequence number gopacket
+	// expects as of its latest segment (exp, when expOK); whether a
+	// segment beyond it is held (ahead) and the lowest such (minAhead);
+	// the highest acknowledgement the direction sent (ack, when ackOK);
+	// filler bytes being assembled (fill); bytes the handler left
+	// unconsumed in the latest Data call (kept).
+	exp, minAhead, ack [2]uint32
+	expOK, ahead       [2]bool
+	ackOK              [2]bool
+	fill, kept         [2]int
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	*start = true // a capture may begin in the middle of a connection
 	s.lastSeen = ci.Timestamp
+	d := 0
+	if dir != reassembly.TCPDirClientToServer {
+		d = 1
+	}
+	// Follow gopacket's next sequence number (it takes this segment as
+	// the start when it knows none).
+	end := tcp.Seq + uint32(len(tcp.Payload))
+	if tcp.SYN {
+		end++
+	}
+	if tcp.FIN {
+		end++
+	}
+	next := uint32(nextSeq)
+	switch {
+	case nextSeq < 0, !after(tcp.Seq, next):
+		if nextSeq < 0 || after(end, next) {
+			next = end
+		}
+		s.exp[d], s.expOK[d] = next, true
+		if s.ahead[d] && !after(s.minAhead[d], next) {
+			s.ahead[d] = false
+		}
+	default: // beyond a hole: held
+		s.exp[d], s.expOK[d] = next, true
+		if !s.ahead[d] || after(s.minAhead[d], tcp.Seq) {
+			s.minAhead[d] = tcp.Seq
+		}
+		s.ahead[d] = true
+	}
 	return true
 }
 
@@ -227,8 +377,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 	if !fromClient {
 		d = 1
 	}
-	s.conn.consumed[d] = avail
-	s.r.h.Data(s.conn, fromClient, data, func(off int) (int, time.Time) {
+	frameAt := func(off int) (int, time.Time) {
 		ci := sg.CaptureInfo(off)
 		if len(ci.AncillaryData) > 0 {
 			if n, ok := ci.AncillaryData[0].(int); ok {
@@ -236,14 +385,58 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 			}
 		}
 		return 0, ci.Timestamp
-	})
-	if c := s.conn.consumed[d]; c < avail {
+	}
+	base := 0
+	if s.fill[d] > 0 {
+		// The filler follows the bytes kept from the last call (real
+		// ones): those and the filler are a hole. gopacket may have
+		// trimmed the filler where it overlapped bytes delivered, so
+		// its bytes are found by their frame.
+		k := s.kept[d]
+		if f, _ := frameAt(min(k, avail-1)); f != fillerFrame {
+			// Not where the kept bytes end: look a little further; past
+			// that (never seen), give up the whole call as lost rather
+			// than hand the filler's bytes on as data.
+			k = 0
+			for k < min(avail, maxFillerSearch) {
+				if f, _ := frameAt(k); f == fillerFrame {
+					break
+				}
+				k++
+			}
+			if k == maxFillerSearch && k < avail {
+				s.r.h.Gap(s.conn, fromClient, avail)
+				s.kept[d] = 0
+				return
+			}
+		}
+		if k < avail {
+			n := sort.Search(min(s.fill[d], avail-k), func(i int) bool {
+				f, _ := frameAt(k + i)
+				return f != fillerFrame
+			})
+			s.r.h.Gap(s.conn, fromClient, n)
+			base = k + n
+			s.kept[d] = 0
+			if base == avail {
+				return
+			}
+		}
+	}
+	s.conn.consumed[d] = avail - base
+	s.r.h.Data(s.conn, fromClient, data[base:], func(off int) (int, time.Time) { return frameAt(base + off) })
+	s.kept[d] = 0
+	if c := base + s.conn.consumed[d]; c < avail {
 		sg.KeepFrom(c)
+		s.kept[d] = avail - c
 	}
 }
 
 func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	delete(s.r.live, s)
+	if s.r.byPair[s.pair] == s {
+		delete(s.r.byPair, s.pair)
+	}
 	s.r.h.Closed(s.conn)
 	return true
 }

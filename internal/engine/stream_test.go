@@ -1,11 +1,14 @@
 package engine_test
 
 import (
+	"fmt"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -76,4 +79,82 @@ func TestReassemblerConnCapSameTime(t *testing.T) {
 	if peak > 1001 || r.Evicted() < 19000 {
 		t.Errorf("peak %d connections, %d evicted; cap 1000", peak, r.Evicted())
 	}
+}
+
+// events records what a StreamHandler hears, one line a call, with the
+// frame each call's data started in.
+type events struct{ log []string }
+
+func (e *events) Data(_ *engine.StreamConn, fromClient bool, data []byte, at func(int) (int, time.Time)) {
+	f, _ := at(0)
+	e.log = append(e.log, fmt.Sprintf("data %v %d@%d", fromClient, len(data), f))
+}
+func (e *events) Gap(_ *engine.StreamConn, fromClient bool, n int) {
+	e.log = append(e.log, fmt.Sprintf("gap %v %d", fromClient, n))
+}
+func (e *events) Closed(*engine.StreamConn) { e.log = append(e.log, "closed") }
+
+// TestReassemblerAckedHole: bytes the receiver acknowledged that the
+// capture missed are never coming, so the data after them is delivered at
+// once with a Gap before it (as tshark dissects it at once), in either
+// order of the acknowledgement and the data; a hole nobody acknowledged
+// still waits for its retransmission.
+func TestReassemblerAckedHole(t *testing.T) {
+	client, server := net.IPv4(10, 0, 0, 1).To4(), net.IPv4(10, 0, 0, 2).To4()
+	base := time.Unix(1700000000, 0)
+	type seg struct {
+		fromClient bool
+		seq, ack   uint32
+		n          int
+	}
+	run := func(segs []seg) []string {
+		h := &events{}
+		r := engine.NewReassembler(h)
+		for i, s := range segs {
+			src, dst, sp, dp := client, server, layers.TCPPort(40000), layers.TCPPort(80)
+			if !s.fromClient {
+				src, dst, sp, dp = server, client, 80, 40000
+			}
+			ip := &layers.IPv4{Version: 4, Protocol: layers.IPProtocolTCP, SrcIP: src, DstIP: dst, TTL: 64}
+			tcp := &layers.TCP{SrcPort: sp, DstPort: dp, Seq: s.seq, Ack: s.ack, ACK: s.ack != 0, SYN: s.n < 0, Window: 1000}
+			tcp.SetNetworkLayerForChecksum(ip)
+			buf := gopacket.NewSerializeBuffer()
+			if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ip, tcp, gopacket.Payload(make([]byte, max(s.n, 0)))); err != nil {
+				t.Fatal(err)
+			}
+			// Decoded, as the engine gives packets (gopacket's flows come
+			// from the decoded port bytes).
+			pk := gopacket.NewPacket(buf.Bytes(), layers.LayerTypeIPv4, gopacket.Default)
+			r.Add(&engine.Packet{Number: i + 1, Timestamp: base.Add(time.Duration(i) * time.Millisecond),
+				IPv4: pk.Layer(layers.LayerTypeIPv4).(*layers.IPv4), TCP: pk.Layer(layers.LayerTypeTCP).(*layers.TCP)})
+		}
+		h.log = append(h.log, "flush")
+		r.Flush()
+		return h.log
+	}
+	check := func(name string, got []string, want ...string) {
+		t.Helper()
+		if strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Errorf("%s:\n got %s\nwant %s", name, strings.Join(got, "; "), strings.Join(want, "; "))
+		}
+	}
+	handshake := []seg{{true, 100, 0, -1}, {false, 500, 101, -1}, {true, 101, 501, 0}, {true, 101, 501, 50}}
+	// The server's first 200 bytes are lost; the client acknowledges
+	// them before the rest arrives.
+	check("ack first", run(append(append([]seg{}, handshake...),
+		seg{false, 501, 151, 0}, seg{true, 151, 701, 0}, seg{false, 701, 151, 300}, seg{false, 1001, 151, 100})),
+		"data true 50@4", "gap false 200", "data false 300@7", "data false 100@8", "flush", "closed")
+	// The rest arrives first (held), then the acknowledgement.
+	check("data first", run(append(append([]seg{}, handshake...),
+		seg{false, 701, 151, 300}, seg{true, 151, 701, 0}, seg{false, 1001, 151, 100})),
+		"data true 50@4", "gap false 200", "data false 300@5", "data false 100@7", "flush", "closed")
+	// Acknowledged only in part: that part is a gap at once, the rest
+	// waits for its retransmission (here, until the flush).
+	check("acknowledged in part", run(append(append([]seg{}, handshake...),
+		seg{false, 701, 151, 300}, seg{true, 151, 601, 0}, seg{false, 1001, 151, 100})),
+		"data true 50@4", "gap false 100", "flush", "gap false 100", "data false 400@5", "closed")
+	// Not acknowledged: it waits.
+	check("not acknowledged", run(append(append([]seg{}, handshake...),
+		seg{false, 701, 151, 300}, seg{true, 151, 501, 0}, seg{false, 1001, 151, 100})),
+		"data true 50@4", "flush", "gap false 200", "data false 400@5", "closed")
 }

@@ -211,7 +211,7 @@ func decodeJSONBody(c coding, b []byte) (out []byte, ok bool) {
 type bodySink struct {
 	first   [8]byte // the body's first bytes, decoded (the Annotator's image magic)
 	firstN  int
-	prefix  []byte // a content-coded body's first bytes as sent, to decode first from (the Annotator)
+	prefix  []byte  // a content-coded body's first bytes as sent, to decode first from (the Annotator)
 	json    []byte  // the body so far, when it is checked as JSON
 	jsonCut bool    // too large to check
 	wire    *digest // the body as sent
