@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
@@ -112,18 +113,31 @@ func FuzzReassembler(f *testing.F) {
 		fed := 0
 		base := time.Unix(1700000000, 0)
 		for i := 0; i+4 <= len(in) && i < 4*200; i += 4 {
-			flags, dir, seq, n := in[i], in[i+1]&1, uint32(in[i+2])*7, int(in[i+3])%64
-			ip := &layers.IPv4{Version: 4, Protocol: layers.IPProtocolTCP, SrcIP: client, DstIP: server}
-			tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 1000 + seq, Ack: 5000,
+			// The acknowledgement moves with the input too, so that holes
+			// the other side acknowledged (given up at once) come up.
+			flags, dir, ack, seq, n := in[i], in[i+1]&1, uint32(in[i+1]>>1)*7, uint32(in[i+2])*7, int(in[i+3])%64
+			ip := &layers.IPv4{Version: 4, Protocol: layers.IPProtocolTCP, SrcIP: client, DstIP: server, TTL: 64}
+			tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 1000 + seq, Ack: 5000 + ack,
 				FIN: flags&1 != 0, SYN: flags&2 != 0, RST: flags&4 != 0, PSH: flags&8 != 0, ACK: flags&0x10 != 0}
 			if dir == 1 {
 				ip.SrcIP, ip.DstIP = server, client
-				tcp.SrcPort, tcp.DstPort, tcp.Seq, tcp.Ack = 80, 40000, 5000+seq, 1000
+				tcp.SrcPort, tcp.DstPort, tcp.Seq, tcp.Ack = 80, 40000, 5000+seq, 1000+ack
 			}
-			tcp.Payload = bytes.Repeat([]byte{byte(i)}, n)
+			buf := gopacket.NewSerializeBuffer()
+			if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true}, ip, tcp, gopacket.Payload(bytes.Repeat([]byte{byte(i)}, n))); err != nil {
+				t.Fatal(err)
+			}
+			// Decoded, as the engine gives packets (gopacket's flows come
+			// from the decoded port bytes).
+			pk := gopacket.NewPacket(buf.Bytes(), layers.LayerTypeIPv4, gopacket.Default)
+			dip, _ := pk.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+			dtcp, _ := pk.Layer(layers.LayerTypeTCP).(*layers.TCP)
+			if dip == nil || dtcp == nil {
+				t.Fatal("segment does not decode")
+			}
 			h.frames++
 			fed += n
-			r.Add(&engine.Packet{Number: h.frames, Timestamp: base.Add(time.Duration(i) * time.Millisecond), IPv4: ip, TCP: tcp})
+			r.Add(&engine.Packet{Number: h.frames, Timestamp: base.Add(time.Duration(i) * time.Millisecond), IPv4: dip, TCP: dtcp})
 		}
 		r.Flush()
 		if h.offered > fed {

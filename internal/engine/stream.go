@@ -257,7 +257,7 @@ func after(a, b uint32) bool { return int32(a-b) > 0 }
 // fill assembles filler segments over [from, to) in direction d.
 func (r *Reassembler) fill(s *stream, d int, flow gopacket.Flow, sp, dp layers.TCPPort, from, to uint32, p *Packet) {
 	n := int(to - from)
-	if n <= 0 || n > maxFill {
+	if n <= 0 || n > maxFill || s.ended[d] {
 		return
 	}
 	for n > 0 {
@@ -323,15 +323,27 @@ type stream struct {
 	exp, minAhead, ack [2]uint32
 	expOK, ahead       [2]bool
 	ackOK              [2]bool
+	ended              [2]bool // a FIN or RST was accepted: no filler (gopacket may start a new connection for it)
 	fill, kept         [2]int
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
-	*start = true // a capture may begin in the middle of a connection
-	s.lastSeen = ci.Timestamp
 	d := 0
 	if dir != reassembly.TCPDirClientToServer {
 		d = 1
+	}
+	if c, ok := ac.(*assemblyContext); ok && c.frame[0] == fillerFrame &&
+		(s.fill[d] == 0 || nextSeq < 0 || uint32(nextSeq) != tcp.Seq) {
+		// A filler not exactly where this stream goes on (the
+		// bookkeeping below lost step with gopacket's, or gopacket
+		// started a new connection for it): refused, so that it is never
+		// held and delivered later as if it were data.
+		return false
+	}
+	*start = true // a capture may begin in the middle of a connection
+	s.lastSeen = ci.Timestamp
+	if tcp.FIN || tcp.RST {
+		s.ended[d] = true
 	}
 	// Follow gopacket's next sequence number (it takes this segment as
 	// the start when it knows none).
@@ -364,6 +376,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	dir, _, _, skip := sg.Info()
+
 	fromClient := dir == reassembly.TCPDirClientToServer
 	if skip > 0 {
 		s.r.h.Gap(s.conn, fromClient, skip)
