@@ -100,6 +100,7 @@ const (
 	ProtoMSNMS
 	ProtoVXLAN
 	ProtoWebSocket
+	ProtoSAP
 	ProtoData
 	numProtos
 )
@@ -107,7 +108,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "sap", "data",
 }
 
 func (p Proto) String() string {
@@ -412,7 +413,12 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	for _, port := range [2]uint16{lo, hi} {
 		if pr := udpPort(port, pl); pr != ProtoNone {
 			s.push(pr)
-			if pr == ProtoSIP && bytes.Contains(pl, []byte("\r\n\r\nv=")) {
+			if pr == ProtoSIP || pr == ProtoMGCP {
+				if body := messageBody(pl); body != ProtoNone {
+					s.push(body)
+				}
+			}
+			if pr == ProtoSAP && sapSDP(pl) {
 				s.push(ProtoSDP)
 			}
 			if pr == ProtoQUIC {
@@ -440,6 +446,58 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 	case len(pl) > 0:
 		s.push(ProtoData)
 	}
+}
+
+// messageBody is the protocol of a SIP or MGCP message's body (after the
+// blank line, CRLF or, in MGCP, LF), or ProtoNone: in SIP by its declared
+// type (Content-Type or its compact form c), as for HTTP bodies (SDP,
+// text lines, ...; none when undeclared); MGCP hands any body to SDP.
+func messageBody(pl []byte) Proto {
+	end, sep := bytes.Index(pl, []byte("\r\n\r\n")), 4
+	if i := bytes.Index(pl, []byte("\n\n")); i >= 0 && (end < 0 || i < end) {
+		end, sep = i, 2
+	}
+	if end < 0 || end+sep >= len(pl) {
+		return ProtoNone
+	}
+	if !sipStart(pl) {
+		return ProtoSDP // MGCP
+	}
+	for _, line := range bytes.Split(pl[:end], []byte("\n")) {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		name = bytes.TrimSpace(name)
+		if bytes.EqualFold(name, []byte("content-type")) || bytes.EqualFold(name, []byte("c")) {
+			return bodyProto(bytes.ToLower(bytes.TrimSpace(value)))
+		}
+	}
+	return ProtoNone
+}
+
+// sapSDP reports whether a SAP announcement (RFC 2974) carries SDP: after
+// the header (flags, authentication length in 32-bit words, message id
+// hash, an IPv4 or IPv6 origin) and an optional payload type, the
+// session description.
+func sapSDP(pl []byte) bool {
+	if len(pl) < 4 || pl[0]>>5 != 1 {
+		return false
+	}
+	off := 4 + 4 + int(pl[1])*4
+	if pl[0]&0x10 != 0 {
+		off += 12 // an IPv6 origin
+	}
+	if pl[0]&0x02 != 0 || off >= len(pl) { // encrypted, or nothing after the header
+		return false
+	}
+	b := pl[off:]
+	if !bytes.HasPrefix(b, []byte("v=0")) {
+		if i := bytes.IndexByte(b, 0); i >= 0 && bytes.EqualFold(b[:i], []byte("application/sdp")) {
+			b = b[i+1:]
+		}
+	}
+	return len(b) > 0
 }
 
 // rtcpHeuristic is Wireshark's RTCP heuristic for UDP that no port claims
@@ -512,6 +570,10 @@ func udpPort(port uint16, pl []byte) Proto {
 		}
 	case 2427, 2727:
 		return ProtoMGCP
+	case 9875:
+		if len(pl) > 0 {
+			return ProtoSAP
+		}
 	case 17500:
 		if len(pl) > 0 {
 			return ProtoDBLSP
@@ -636,6 +698,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 			return
 		case 5060:
 			s.push(ProtoSIP)
+			if body := messageBody(pl); body != ProtoNone {
+				s.push(body)
+			}
 			return
 		case 1863: // MSN Messenger
 			s.push(ProtoMSNMS)
@@ -863,6 +928,8 @@ func bodyProto(ct []byte) Proto {
 		return ProtoTextLines
 	case bytes.HasPrefix(ct, []byte("application/json")), jsonMediaType(ct):
 		return ProtoJSON
+	case bytes.HasPrefix(ct, []byte("application/sdp")):
+		return ProtoSDP
 	case bytes.HasPrefix(ct, []byte("image/gif")):
 		return ProtoGIF
 	case bytes.HasPrefix(ct, []byte("image/jpeg")):

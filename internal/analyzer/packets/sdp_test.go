@@ -1,0 +1,94 @@
+package packets
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// checkUDPTops writes one UDP datagram a payload, each between its ports,
+// and checks that get_packets' protocols of every frame end in want's
+// (tshark 4.0's; checked against tshark where it is installed).
+func checkUDPTops(t *testing.T, dgrams []struct {
+	sp, dp  uint16
+	payload string
+	top     string
+}) {
+	t.Helper()
+	var frames []pcaptest.Frame
+	start := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	for i, d := range dgrams {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IPv4(10, 0, 0, 1).To4(), DstIP: net.IPv4(10, 0, 0, byte(2+i)).To4()}
+		udp := &layers.UDP{SrcPort: layers.UDPPort(d.sp), DstPort: layers.UDPPort(d.dp)}
+		if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+			t.Fatal(err)
+		}
+		b := pcaptest.Serialize(t, &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4},
+			ip, udp, gopacket.Payload(d.payload))
+		frames = append(frames, pcaptest.Frame{Time: start.Add(time.Duration(i) * time.Millisecond), Data: b})
+	}
+	path := filepath.Join(t.TempDir(), "udp.pcap")
+	if err := os.WriteFile(path, pcaptest.Pcap(t, layers.LinkTypeEthernet, false, frames), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := testModule().get(context.Background(), pcaptest.Env(0), GetInput{PcapFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range out.Packets {
+		if top := p.Protocols[strings.LastIndex(p.Protocols, ":")+1:]; top != dgrams[p.Number-1].top {
+			t.Errorf("frame %d: %s, want it to end in %s", p.Number, p.Protocols, dgrams[p.Number-1].top)
+		}
+	}
+	if bin, ok := pcaptest.LookPath("tshark"); ok {
+		for _, r := range pcaptest.Tshark(t, bin, path, "-T", "fields", "-E", "header=y", "-e", "frame.number", "-e", "frame.protocols") {
+			var n int
+			fmt.Sscan(r["frame.number"], &n)
+			if p := r["frame.protocols"]; p[strings.LastIndex(p, ":")+1:] != dgrams[n-1].top {
+				t.Errorf("tshark: frame %d is %s, the test says %s", n, p, dgrams[n-1].top)
+			}
+		}
+	} else {
+		t.Log("tshark is not installed: want is not checked against it")
+	}
+}
+
+// TestSDPBodies: SDP follows SIP when the message declares it
+// (Content-Type or the compact c), MGCP with any body after its blank
+// line (LF or CRLF), and a SAP announcement.
+func TestSDPBodies(t *testing.T) {
+	sdp := "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\n"
+	sip := func(ctype string) string {
+		h := "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\nCall-ID: 1@10.0.0.1\r\nCSeq: 1 INVITE\r\n"
+		if ctype != "" {
+			h += ctype + "\r\n"
+		}
+		return h + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(sdp), sdp)
+	}
+	sap := string([]byte{0x20, 0, 0x12, 0x34, 10, 0, 0, 1}) + "application/sdp\x00" + sdp
+	sapBare := string([]byte{0x20, 0, 0x12, 0x35, 10, 0, 0, 1}) + sdp
+	checkUDPTops(t, []struct {
+		sp, dp  uint16
+		payload string
+		top     string
+	}{
+		{5060, 5060, sip("Content-Type: application/sdp"), "sdp"},
+		{5060, 5060, sip("c: application/SDP"), "sdp"},
+		{5060, 5060, sip(""), "sip"},
+		{5060, 5060, sip("Content-Type: text/plain"), "data-text-lines"},
+		{2427, 2727, "CRCX 1 ds/ds1-1/1@gw MGCP 1.0\nC: A3C47F21\nM: sendrecv\n\n" + strings.ReplaceAll(sdp, "\r\n", "\n"), "sdp"},
+		{2727, 2427, "200 1 OK\nI: 1\n", "mgcp"},
+		{9875, 9875, sap, "sdp"},
+		{9875, 9875, sapBare, "sdp"},
+	})
+}
