@@ -4,14 +4,15 @@ import "testing"
 
 // FuzzPayloadNames feeds any bytes to the payload namers that read fields
 // of their own (SMB over NetBIOS, NetBIOS datagrams, the QUIC version
-// test): none may panic or read past the payload, and each pushes at most a
-// few protocols.
+// test, SCTP's chunks): none may panic or read past the payload, and each
+// pushes at most a few protocols.
 func FuzzPayloadNames(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x48\xfeSMB\x40\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00"))
 	f.Add([]byte("\x00\x00\x00\x27\xffSMBs\x00\x00\x00\x00\x18\x07\x08"))
 	f.Add([]byte("\x11\x0a\x00\x01\x0a\x00\x00\x01\x00\x8a\x00\x00\x00\x00"))
 	f.Add([]byte("\x0d\x49\xbe\xe2\xd3\xf0\xed\xcc\xd6Q025\x01"))
 	f.Add([]byte("\xc3\x00\x00\x00\x01\x08\x01\x02"))
+	f.Add([]byte("\xdf\x0a\x13\xc4\x00\x00\x00\x01\x00\x00\x00\x00\x00\x03\x00\x24\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00INVITE sip:a SIP/2.0\r\n"))
 	f.Fuzz(func(t *testing.T, pl []byte) {
 		var s Stack
 		smbApp(&s, pl)
@@ -22,6 +23,11 @@ func FuzzPayloadNames(f *testing.F) {
 		nbdgmApp(&s, pl)
 		if s.n > 3 {
 			t.Fatalf("nbdgm: %d protocols", s.n)
+		}
+		s = Stack{}
+		sctpApp(&s, pl)
+		if s.n > 2 {
+			t.Fatalf("sctp: %d protocols", s.n)
 		}
 		quicVersioned(pl, 443, 50000)
 		quicVersioned(pl, 50000, 4433)

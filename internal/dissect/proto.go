@@ -344,6 +344,11 @@ func classify(f *Frame) {
 			s.push(ProtoIGMP)
 		case 132:
 			s.push(ProtoSCTP)
+			if p.IPv4 != nil {
+				sctpApp(s, p.IPv4.Payload)
+			} else {
+				sctpApp(s, p.IPv6.Payload)
+			}
 		case 47:
 			s.push(ProtoGRE)
 		case 112:
@@ -445,6 +450,45 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		s.push(ProtoRTCP)
 	case len(pl) > 0:
 		s.push(ProtoData)
+	}
+}
+
+// sctpApp names what an SCTP packet's DATA chunks carry, as tshark shows
+// the last of them: SIP on port 5060 in a chunk
+// that holds a whole message (B and E set) and opens with a SIP start
+// line, or in the chunk that ends a message fragmented over several
+// (tshark names the reassembled message there; its start is not seen
+// here). Chunks are walked within the packet, each at most its length.
+func sctpApp(s *Stack, b []byte) {
+	if len(b) < 12 {
+		return
+	}
+	sp, dp := be16(b[0:]), be16(b[2:])
+	if sp != 5060 && dp != 5060 {
+		return
+	}
+	last, lastBody := ProtoNone, ProtoNone
+	for off := 12; off+4 <= len(b); {
+		typ, flags, n := b[off], b[off+1], int(be16(b[off+2:]))
+		if n < 4 {
+			break
+		}
+		if typ == 0 && n > 16 && off+16 <= len(b) {
+			data := b[off+16 : min(off+n, len(b))]
+			switch begin, end := flags&2 != 0, flags&1 != 0; {
+			case begin && end && sipStart(data):
+				last, lastBody = ProtoSIP, messageBody(data)
+			case end && !begin:
+				last, lastBody = ProtoSIP, ProtoNone
+			}
+		}
+		off += (n + 3) &^ 3
+	}
+	if last != ProtoNone {
+		s.push(last)
+		if lastBody != ProtoNone {
+			s.push(lastBody)
+		}
 	}
 }
 
