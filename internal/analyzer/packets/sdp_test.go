@@ -1,7 +1,6 @@
 package packets
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -41,26 +40,11 @@ func checkUDPTops(t *testing.T, dgrams []struct {
 	if err := os.WriteFile(path, pcaptest.Pcap(t, layers.LinkTypeEthernet, false, frames), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := testModule().get(context.Background(), pcaptest.Env(0), GetInput{PcapFile: path})
-	if err != nil {
-		t.Fatal(err)
+	want := map[int]string{}
+	for i, d := range dgrams {
+		want[i+1] = d.top
 	}
-	for _, p := range out.Packets {
-		if top := p.Protocols[strings.LastIndex(p.Protocols, ":")+1:]; top != dgrams[p.Number-1].top {
-			t.Errorf("frame %d: %s, want it to end in %s", p.Number, p.Protocols, dgrams[p.Number-1].top)
-		}
-	}
-	if bin, ok := pcaptest.LookPath("tshark"); ok {
-		for _, r := range pcaptest.Tshark(t, bin, path, "-T", "fields", "-E", "header=y", "-e", "frame.number", "-e", "frame.protocols") {
-			var n int
-			fmt.Sscan(r["frame.number"], &n)
-			if p := r["frame.protocols"]; p[strings.LastIndex(p, ":")+1:] != dgrams[n-1].top {
-				t.Errorf("tshark: frame %d is %s, the test says %s", n, p, dgrams[n-1].top)
-			}
-		}
-	} else {
-		t.Log("tshark is not installed: want is not checked against it")
-	}
+	checkTopsFile(t, path, want)
 }
 
 // TestSDPBodies: SDP follows SIP when the message declares it
