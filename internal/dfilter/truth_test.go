@@ -210,8 +210,6 @@ func knownReason(filter, capture string) string {
 		return "QUIC whose packets tshark takes otherwise (0-RTT, Retry, version negotiation, CRYPTO frames over several packets, QUIC on port 4433), or a connection seen midstream"
 	case strings.HasPrefix(filter, "http"):
 		return "an HTTP message tshark ends in another frame (a body that ends at the close, retransmitted or out-of-order segments, HTTP/2 after an upgrade), or HTTP on a port tshark does not try"
-	case strings.HasPrefix(filter, "data-text-lines"):
-		return "the body of an HTTP/2 DATA frame, which tshark names by its content type and this names http2"
 	case strings.HasPrefix(filter, "sip"):
 		return "SIP over SCTP or WebSocket, split across segments, or after junk"
 	case strings.HasPrefix(filter, "dns"):

@@ -252,6 +252,10 @@ type AppInfo struct {
 	// after an upgrade or the preface) that the analyzer frames;
 	// HTTP2Done: an HTTP/2 frame or the preface ends in this frame.
 	HTTP2Followed, HTTP2Done bool
+	// HTTP2Body is the protocol of a body whose stream side ended in this
+	// frame (a DATA frame with END_STREAM), by its declared type, or
+	// ProtoNone.
+	HTTP2Body Proto
 	// TLSFollowed: the frame's TCP connection carries TLS records that the
 	// analyzer frames; TLSDone: a record ends in this frame.
 	TLSFollowed, TLSDone bool

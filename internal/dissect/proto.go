@@ -683,6 +683,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 					// filter http does not match the frame: the stack
 					// follows the filter.
 					s.push(ProtoHTTP2)
+					if msg.HTTP2Body != ProtoNone {
+						s.push(msg.HTTP2Body) // the body of a stream that ended here
+					}
 				}
 				return
 			}
@@ -938,6 +941,9 @@ func jsonBodyWhole(pl []byte) bool {
 	}
 	return JSONWhole(body)
 }
+
+// BodyProto is the protocol Wireshark gives a body of content type ct.
+func BodyProto(ct string) Proto { return bodyProto([]byte(strings.ToLower(strings.TrimSpace(ct)))) }
 
 // IsJSONType reports whether Wireshark hands a body of content type ct to
 // its JSON dissector.

@@ -43,6 +43,9 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	}
 	a.o.Observe(p)
 	info.HTTP2Done = a.o.h2Ended == p.Number
+	if a.o.h2BodyFrame == p.Number {
+		info.HTTP2Body = a.o.h2Body
+	}
 	if a.o.wsEnded == p.Number {
 		info.WSFollowed, info.WSDone, info.WSPayload, info.WSSDP = true, true, a.o.wsPayload, a.o.wsSDP
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/mcpacket/mcpacket/internal/dissect"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -225,6 +226,15 @@ func (h *h2Conn) frame(d *h2Dir, frame int, when time.Time) {
 		if s := h.streams[f.StreamID]; s != nil {
 			h.body(s, d.fromClient, f.Data())
 			if f.StreamEnded() {
+				// tshark names the body of the stream's side here, by its
+				// declared type (the Annotator).
+				side, sink := &s.t.rec.Response, s.respSink
+				if d.fromClient {
+					side, sink = &s.t.rec.Request, s.reqSink
+				}
+				if sink != nil && sink.wire.size > 0 && frame >= o.h2BodyFrame {
+					o.h2BodyFrame, o.h2Body = frame, dissect.BodyProto(side.ContentType)
+				}
 				h.endSide(s, d.fromClient, frame, when)
 			}
 		}

@@ -134,9 +134,13 @@ type observer struct {
 	// wsEnded is the frame the latest WebSocket frame ended in, wsPayload
 	// the protocol of its payload (ProtoNone: none), wsSDP whether that
 	// SIP carried SDP (the Annotator).
-	wsEnded   int
-	wsPayload dissect.Proto
-	wsSDP     bool
+	// h2BodyFrame is the frame the latest HTTP/2 stream side with a body
+	// ended in (a DATA frame with END_STREAM), h2Body its body's protocol.
+	h2BodyFrame int
+	h2Body      dissect.Proto
+	wsEnded     int
+	wsPayload   dissect.Proto
+	wsSDP       bool
 }
 
 var (

@@ -1,8 +1,11 @@
 package packets
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
+
+	"golang.org/x/net/http2/hpack"
 )
 
 // TestHTTP2FrameEnds: on a cleartext HTTP/2 connection (prior knowledge,
@@ -100,4 +103,43 @@ func TestSSLv2Records(t *testing.T) {
 		c.seg(true, "A", tlsRec(23, make([]byte, 30)))                                        // 7
 		c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "tls", 5: "tls", 6: "tls", 7: "tls"})
 	})
+}
+
+// TestHTTP2Bodies: the segment a stream's side ends in (a DATA frame with
+// END_STREAM) names its body by the declared type after http2, as tshark
+// 4.0 does (checked against tshark where it is installed).
+func TestHTTP2Bodies(t *testing.T) {
+	frame := func(typ, flags byte, sid uint32, payload []byte) []byte {
+		n := len(payload)
+		return append([]byte{byte(n >> 16), byte(n >> 8), byte(n), typ, flags, byte(sid >> 24), byte(sid >> 16), byte(sid >> 8), byte(sid)}, payload...)
+	}
+	headers := func(sid uint32, end bool, kv ...string) []byte {
+		var buf bytes.Buffer
+		enc := hpack.NewEncoder(&buf)
+		for i := 0; i+1 < len(kv); i += 2 {
+			enc.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
+		}
+		flags := byte(0x4) // END_HEADERS
+		if end {
+			flags |= 0x1
+		}
+		return frame(1, flags, sid, buf.Bytes())
+	}
+	c := newConv(t, 80)
+	c.handshake()
+	// The client's preface, SETTINGS and two requests in one segment (4).
+	hello := append([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), frame(4, 0, 0, nil)...)
+	hello = append(hello, headers(1, true, ":method", "GET", ":path", "/a", ":scheme", "http", ":authority", "x")...)
+	hello = append(hello, headers(3, true, ":method", "GET", ":path", "/b", ":scheme", "http", ":authority", "x")...)
+	c.seg(true, "A", hello)
+	c.seg(false, "A", frame(4, 0, 0, nil))                                                     // 5
+	c.seg(false, "A", frame(8, 0, 0, []byte{0, 0, 1, 0}))                                      // 6: WINDOW_UPDATE
+	c.seg(false, "A", frame(6, 0, 0, make([]byte, 8)))                                         // 7: PING
+	c.seg(false, "A", headers(1, false, ":status", "200", "content-type", "text/plain"))       // 8
+	c.seg(false, "A", frame(0, 1, 1, []byte("hello\n")))                                       // 9: END_STREAM
+	c.seg(false, "A", headers(3, false, ":status", "200", "content-type", "application/json")) // 10
+	c.seg(false, "A", frame(0, 0, 3, []byte(`{"a":`)))                                         // 11: more to come
+	c.seg(false, "A", frame(0, 1, 3, []byte(`1}`)))                                            // 12: END_STREAM
+	c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "http2", 5: "http2", 6: "http2", 7: "http2",
+		8: "http2", 9: "data-text-lines", 10: "http2", 11: "http2", 12: "json"})
 }
