@@ -239,6 +239,9 @@ type AppInfo struct {
 	// HTTPBodyNotJSON: the body is of a JSON type, and Wireshark's JSON
 	// dissector does not parse all of it (JSONWhole).
 	HTTPBodyNotJSON bool
+	// HTTPContinuation: the frame carries bytes of a followed HTTP/1
+	// connection after a hole that start no message (tshark: http, data).
+	HTTPContinuation bool
 	// HTTPBodyImage is the image the body's first bytes are (ImageMagic).
 	HTTPBodyImage Proto
 	// WSFollowed: the frame's TCP connection carries WebSocket after an

@@ -799,6 +799,9 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 				s.push(ProtoTextLines) // what the JSON grammar does not take
 			}
 		}
+	case msg.HTTPContinuation && !httpStart(pl):
+		s.push(ProtoHTTP)
+		s.push(ProtoData) // bytes that start no message: a continuation
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
 		if body := httpBody(pl); body != ProtoNone {

@@ -49,6 +49,7 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	if a.o.wsEnded == p.Number {
 		info.WSFollowed, info.WSDone, info.WSPayload, info.WSSDP = true, true, a.o.wsPayload, a.o.wsSDP
 	}
+	info.HTTPContinuation = a.o.contFrame == p.Number
 	if a.o.ended == p.Number {
 		info.HTTPFollowed, info.HTTPDone = true, true
 		info.HTTPBody, info.HTTPBodyType, info.HTTPBodyNotJSON, info.HTTPBodyImage = a.o.endedBody, a.o.endedType, a.o.endedNotJSON, a.o.endedImage

@@ -136,6 +136,9 @@ type observer struct {
 	// SIP carried SDP (the Annotator).
 	// h2BodyFrame is the frame the latest HTTP/2 stream side with a body
 	// ended in (a DATA frame with END_STREAM), h2Body its body's protocol.
+	// contFrame is the latest frame that carried bytes after a hole
+	// starting no message, which tshark shows as an HTTP continuation.
+	contFrame   int
 	h2BodyFrame int
 	h2Body      dissect.Proto
 	wsEnded     int
@@ -595,6 +598,15 @@ func (d *dirState) tunnel(p []byte, off int) {
 // or the connection's end.
 func (d *dirState) orphan(p []byte, end int) {
 	c := d.c
+	if len(p) > 0 && d.at != nil {
+		// tshark's HTTP dissector shows bytes after a hole that start no
+		// message as a continuation: http, then data (the Annotator).
+		for _, o := range [...]int{end - len(p), end - 1} {
+			if f, _ := d.at(o); f > c.o.contFrame {
+				c.o.contFrame = f
+			}
+		}
+	}
 	if d.fromClient || (!d.headless && (d.cur != nil || len(c.pending) == 0)) {
 		return
 	}

@@ -100,3 +100,23 @@ func TestImageBodies(t *testing.T) {
 	}
 	c.checkTops(want)
 }
+
+// TestHTTPAfterHole: a response header lost in a hole the client
+// acknowledged: the body after it is an HTTP continuation (http, data) at
+// once, and the next exchange is HTTP again, as tshark 4.0 shows them
+// (checked against tshark where it is installed).
+func TestHTTPAfterHole(t *testing.T) {
+	c := newConv(t, 80)
+	c.handshake()
+	body := bytes.Repeat([]byte("<p>hello</p>\n"), 20)
+	c.seg(true, "A", []byte("GET /a HTTP/1.1\r\nHost: example.com\r\n\r\n")) // 4
+	c.seg(false, "A", nil)                                                   // 5: the server acknowledges the request
+	hdr := fmt.Appendf(nil, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n", len(body))
+	c.seg(false, "A", hdr)
+	c.frames = c.frames[:len(c.frames)-1]                                    // the header segment is never captured
+	c.seg(true, "A", nil)                                                    // 6: the client acknowledges it
+	c.seg(false, "A", body)                                                  // 7: the body, after the hole
+	c.seg(true, "A", []byte("GET /b HTTP/1.1\r\nHost: example.com\r\n\r\n")) // 8
+	c.seg(false, "A", append(hdr, body...))                                  // 9
+	c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "http", 5: "tcp", 6: "tcp", 7: "data", 8: "http", 9: "data-text-lines"})
+}
