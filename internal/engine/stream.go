@@ -376,7 +376,6 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	dir, _, _, skip := sg.Info()
-
 	fromClient := dir == reassembly.TCPDirClientToServer
 	if skip > 0 {
 		s.r.h.Gap(s.conn, fromClient, skip)
@@ -402,9 +401,8 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 	base := 0
 	if s.fill[d] > 0 {
 		// The filler follows the bytes kept from the last call (real
-		// ones): those and the filler are a hole. gopacket may have
-		// trimmed the filler where it overlapped bytes delivered, so
-		// its bytes are found by their frame.
+		// ones): those and the filler are a hole. Its bytes are found
+		// by their frame, not trusted to be where the count says.
 		k := s.kept[d]
 		if f, _ := frameAt(min(k, avail-1)); f != fillerFrame {
 			// Not where the kept bytes end: look a little further; past
@@ -437,7 +435,11 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		}
 	}
 	s.conn.consumed[d] = avail - base
-	s.r.h.Data(s.conn, fromClient, data[base:], func(off int) (int, time.Time) { return frameAt(base + off) })
+	at := frameAt
+	if base > 0 {
+		at = func(off int) (int, time.Time) { return frameAt(base + off) }
+	}
+	s.r.h.Data(s.conn, fromClient, data[base:], at)
 	s.kept[d] = 0
 	if c := base + s.conn.consumed[d]; c < avail {
 		sg.KeepFrom(c)

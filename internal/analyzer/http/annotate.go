@@ -31,7 +31,7 @@ func NewAnnotator(env *analyzer.Env) dissect.AppAnalyzer {
 	}
 	cfg.limit, cfg.fLimit = 0, 0
 	cfg.hashing = hashNone
-	cfg.checkJSON = true
+	cfg.annotator = true
 	return &Annotator{o: newObserver(cfg)}
 }
 

@@ -147,29 +147,35 @@ func (s *bodySink) decodedFirst() {
 	if s.coding == codingIdentity || len(s.prefix) == 0 {
 		return
 	}
-	var r io.Reader
-	br := bytes.NewReader(s.prefix)
-	switch s.coding {
+	if r, ok := codingReader(s.coding, s.prefix); ok {
+		s.firstN, _ = io.ReadFull(r, s.first[:]) // a prefix may end before the stream: what decoded counts
+	}
+}
+
+// codingReader reads the decoding of b, in content coding c (gzip or
+// deflate, zlib-wrapped or raw); ok is false for another coding or a
+// header that does not read.
+func codingReader(c coding, b []byte) (io.Reader, bool) {
+	br := bytes.NewReader(b)
+	switch c {
 	case codingGzip:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return
+			return nil, false
 		}
-		r = zr
+		zr.Multistream(true)
+		return zr, true
 	case codingDeflate:
-		if b := s.prefix; len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 {
+		if len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 {
 			zr, err := zlib.NewReader(br)
 			if err != nil {
-				return
+				return nil, false
 			}
-			r = zr
-		} else {
-			r = flate.NewReader(br)
+			return zr, true
 		}
-	default:
-		return
+		return flate.NewReader(br), true
 	}
-	s.firstN, _ = io.ReadFull(r, s.first[:]) // a prefix may end before the stream: what decoded counts
+	return nil, false
 }
 
 // decodeJSONBody decodes a kept body of content coding c, at most
@@ -177,28 +183,11 @@ func (s *bodySink) decodedFirst() {
 // within that (not checked: Wireshark's JSON dissector then sees bytes
 // this cannot tell).
 func decodeJSONBody(c coding, b []byte) (out []byte, ok bool) {
-	var r io.Reader
-	switch c {
-	case codingIdentity:
+	if c == codingIdentity {
 		return b, true
-	case codingGzip:
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, false
-		}
-		zr.Multistream(true)
-		r = zr
-	case codingDeflate:
-		if len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 {
-			zr, err := zlib.NewReader(bytes.NewReader(b))
-			if err != nil {
-				return nil, false
-			}
-			r = zr
-		} else {
-			r = flate.NewReader(bytes.NewReader(b))
-		}
-	default:
+	}
+	r, ok := codingReader(c, b)
+	if !ok {
 		return nil, false
 	}
 	out, err := io.ReadAll(io.LimitReader(r, maxJSONBody+1))
@@ -213,7 +202,6 @@ type bodySink struct {
 	firstN  int
 	prefix  []byte  // a content-coded body's first bytes as sent, to decode first from (the Annotator)
 	json    []byte  // the body so far, when it is checked as JSON
-	jsonCut bool    // too large to check
 	wire    *digest // the body as sent
 	decoded *digest // the body decoded; nil for identity
 	pw      *io.PipeWriter

@@ -19,7 +19,7 @@ const (
 
 type config struct {
 	hashing              hashing // what a body's sink computes
-	checkJSON            bool    // keep bodies of a JSON type to check them against Wireshark's JSON grammar (the Annotator)
+	annotator            bool    // for the Annotator: keep what naming frames as tshark needs (JSON bodies, first bytes, WebSocket framing)
 	maxPackets           int
 	lim                  limits
 	offset, limit        int

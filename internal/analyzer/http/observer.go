@@ -123,7 +123,7 @@ type observer struct {
 	endedBody bool
 	endedType string
 	// endedNotJSON: that body is of a JSON type and Wireshark's JSON
-	// grammar does not take all of it (cfg.checkJSON); jsonHeld is the
+	// grammar does not take all of it (cfg.annotator); jsonHeld is the
 	// bytes of such bodies being kept, at most maxJSONHeld.
 	endedNotJSON bool
 	endedImage   dissect.Proto // the image its first bytes are (dissect.ImageMagic)
@@ -131,19 +131,21 @@ type observer struct {
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection
 	// preface) ended in (Annotator).
 	h2Ended int
+	// h2BodyFrame is the frame the latest HTTP/2 stream side with a body
+	// ended in (a DATA frame with END_STREAM), h2Body its body's protocol
+	// (the Annotator).
+	h2BodyFrame int
+	h2Body      dissect.Proto
 	// wsEnded is the frame the latest WebSocket frame ended in, wsPayload
 	// the protocol of its payload (ProtoNone: none), wsSDP whether that
 	// SIP carried SDP (the Annotator).
-	// h2BodyFrame is the frame the latest HTTP/2 stream side with a body
-	// ended in (a DATA frame with END_STREAM), h2Body its body's protocol.
+	wsEnded   int
+	wsPayload dissect.Proto
+	wsSDP     bool
 	// contFrame is the latest frame that carried bytes after a hole
-	// starting no message, which tshark shows as an HTTP continuation.
-	contFrame   int
-	h2BodyFrame int
-	h2Body      dissect.Proto
-	wsEnded     int
-	wsPayload   dissect.Proto
-	wsSDP       bool
+	// starting no message, which tshark shows as an HTTP continuation
+	// (the Annotator).
+	contFrame int
 }
 
 var (
@@ -464,7 +466,7 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 		if strings.HasPrefix(up, "h2c") {
 			c.h2 = newH2Conn(c, t)
 		}
-		if up == "websocket" && o.cfg.checkJSON { // (the Annotator)
+		if up == "websocket" && o.cfg.annotator { // (the Annotator)
 			proto := strings.ToLower(strings.TrimSpace(string(m.get("sec-websocket-protocol"))))
 			c.ws = &wsConn{sip: proto == "sip"}
 		}
@@ -548,10 +550,10 @@ func (d *dirState) body(p []byte, end int) {
 		if d.fromClient {
 			ct = t.rec.Request.ContentType
 		}
-		if c := codingOf([]byte(enc)); d.c.o.cfg.checkJSON && c != codingOther && dissect.IsJSONType(ct) {
+		if c := codingOf([]byte(enc)); d.c.o.cfg.annotator && c != codingOther && dissect.IsJSONType(ct) {
 			d.sink.json = []byte{}
 		}
-		if d.c.o.cfg.checkJSON && d.sink.coding != codingIdentity {
+		if d.c.o.cfg.annotator && d.sink.coding != codingIdentity {
 			d.sink.prefix = []byte{} // to decode the first bytes from (an image's magic)
 		}
 	}
@@ -559,7 +561,7 @@ func (d *dirState) body(p []byte, end int) {
 	if s, o := d.sink, d.c.o; s.json != nil {
 		if len(s.json)+len(p) > maxJSONBody || o.jsonHeld+len(p) > maxJSONHeld {
 			o.jsonHeld -= len(s.json)
-			s.json, s.jsonCut = nil, true // too large to check: taken as JSON
+			s.json = nil // too large to check: taken as JSON
 		} else {
 			s.json = append(s.json, p...)
 			o.jsonHeld += len(p)
