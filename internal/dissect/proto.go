@@ -791,7 +791,7 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 		s.push(ProtoHTTP)
 		if msg.HTTPBody {
 			pr := bodyProto([]byte(strings.ToLower(msg.HTTPBodyType)))
-			if isImage(pr) {
+			if IsImage(pr) {
 				pr = imageOr(msg.HTTPBodyImage)
 			}
 			s.push(pr)
@@ -805,7 +805,7 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
 		if body := httpBody(pl); body != ProtoNone {
-			if isImage(body) {
+			if IsImage(body) {
 				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
 					body = imageOr(ImageMagic(pl[end+4:]))
 				}
@@ -909,7 +909,8 @@ func ImageMagic(b []byte) Proto {
 	return ProtoNone
 }
 
-func isImage(p Proto) bool { return p == ProtoPNG || p == ProtoGIF || p == ProtoJFIF }
+// IsImage reports whether p is one of the image formats ImageMagic tells.
+func IsImage(p Proto) bool { return p == ProtoPNG || p == ProtoGIF || p == ProtoJFIF }
 
 // imageOr is the protocol of a body declared as a GIF, JPEG or PNG image
 // whose bytes are the image magic says: Wireshark's dissector for the

@@ -65,22 +65,15 @@ type Reassembler struct {
 	lastFlush time.Time
 	now       time.Time
 
-	// Live connections, for the cap on them (SetMaxConns), and by
-	// address pair (to fill holes before a segment is assembled).
+	// Live connections, for the cap on them (SetMaxConns).
 	live     map[*stream]struct{}
-	byPair   map[connPair]*stream
 	maxConns int
 	evicted  int
-}
 
-// connPair is a connection's two ends, the lower first.
-type connPair struct{ a, b netip.AddrPort }
-
-func pairOf(x, y netip.AddrPort) connPair {
-	if y.Compare(x) < 0 {
-		x, y = y, x
-	}
-	return connPair{x, y}
+	// cur is the stream the segment being added went to, curDir its
+	// direction (Accept).
+	cur    *stream
+	curDir int
 }
 
 // fillerFrame marks the bytes of a filler segment (Reassembler.fill): a
@@ -142,7 +135,7 @@ func (r *Reassembler) evict() {
 
 // NewReassembler returns a Reassembler that reports to h.
 func NewReassembler(h StreamHandler) *Reassembler {
-	r := &Reassembler{h: h, live: map[*stream]struct{}{}, byPair: map[connPair]*stream{}, maxConns: DefaultMaxConns}
+	r := &Reassembler{h: h, live: map[*stream]struct{}{}, maxConns: DefaultMaxConns}
 	pool := reassembly.NewStreamPool(&streamFactory{r: r})
 	r.asm = reassembly.NewAssembler(pool)
 	r.asm.MaxBufferedPagesTotal = maxBufferedPagesTotal
@@ -175,7 +168,7 @@ func (r *Reassembler) Add(p *Packet) {
 		return
 	}
 	r.now = p.Timestamp
-	r.fillAcked(p, flow)
+	r.cur = nil
 	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length}, frame: [1]any{p.Number}}
 	ctx.ci.AncillaryData = ctx.frame[:]
 	if t := p.TCP; t.FIN && !t.SYN && !t.RST && len(t.Payload) > 0 {
@@ -197,6 +190,10 @@ func (r *Reassembler) Add(p *Packet) {
 	} else {
 		r.asm.AssembleWithContext(flow, p.TCP, ctx)
 	}
+	if s := r.cur; s != nil {
+		r.cur = nil
+		r.fillAcked(s, r.curDir, p, flow)
+	}
 	if len(r.live) > r.maxConns {
 		r.evict()
 	}
@@ -210,44 +207,28 @@ func (r *Reassembler) Add(p *Packet) {
 // bytes it received, that the capture missed (Wireshark's "ACKed unseen
 // segment"), so never to come. gopacket's reassembly would wait for them
 // until maxBufferedPagesPerConn segments pile up behind the hole, holding
-// back the messages after it that tshark dissects as they come. Before
-// p is assembled, a hole in p's direction that p jumps over, or one in
-// the other direction that p's acknowledgement covers, is filled with a
-// filler segment whose bytes ReassembledSG reports as a Gap.
-func (r *Reassembler) fillAcked(p *Packet, flow gopacket.Flow) {
+// back the messages after it that tshark dissects as they come. After p
+// went to stream s in direction d, a hole in either direction before
+// segments it holds that the other side has acknowledged is filled, up
+// to the acknowledgement or the held segments, with a filler segment
+// whose bytes ReassembledSG reports as a Gap; the held segments follow
+// at once.
+func (r *Reassembler) fillAcked(s *stream, d int, p *Packet, flow gopacket.Flow) {
 	t := p.TCP
-	src, dst := netip.AddrPortFrom(p.SrcIP(), uint16(t.SrcPort)), netip.AddrPortFrom(p.DstIP(), uint16(t.DstPort))
-	s := r.byPair[pairOf(src, dst)]
-	if s == nil {
-		return
-	}
-	d := 0
-	if src != s.conn.Client {
-		d = 1
-	}
-	o := 1 - d
-	if t.ACK && (!s.ackOK[d] || after(t.Ack, s.ack[d])) {
-		s.ack[d], s.ackOK[d] = t.Ack, true
-	}
-	// The other direction: a hole before segments it holds, now
-	// acknowledged.
-	if s.ahead[o] && s.expOK[o] && s.ackOK[d] && after(s.ack[d], s.exp[o]) {
-		end := s.ack[d]
-		if after(end, s.minAhead[o]) {
-			end = s.minAhead[o]
+	for x := range 2 {
+		y := 1 - x // the side whose acknowledgement counts
+		if !s.ahead[x] || !s.expOK[x] || !s.ackOK[y] || !after(s.ack[y], s.exp[x]) {
+			continue
 		}
-		r.fill(s, o, flow.Reverse(), t.DstPort, t.SrcPort, s.exp[o], end, p)
-	}
-	// This direction: p jumps over a hole the other side acknowledged.
-	if s.expOK[d] && s.ackOK[o] && after(t.Seq, s.exp[d]) && after(s.ack[o], s.exp[d]) {
-		end := t.Seq
-		if after(end, s.ack[o]) {
-			end = s.ack[o]
+		end := s.ack[y]
+		if after(end, s.minAhead[x]) {
+			end = s.minAhead[x]
 		}
-		if s.ahead[d] && after(end, s.minAhead[d]) {
-			end = s.minAhead[d]
+		if x == d {
+			r.fill(s, x, flow, t.SrcPort, t.DstPort, s.exp[x], end, p)
+		} else {
+			r.fill(s, x, flow.Reverse(), t.DstPort, t.SrcPort, s.exp[x], end, p)
 		}
-		r.fill(s, d, flow, t.SrcPort, t.DstPort, s.exp[d], end, p)
 	}
 }
 
@@ -303,15 +284,12 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 		Server: netip.AddrPortFrom(da, uint16(tcp.DstPort)),
 	}}
 	f.r.live[s] = struct{}{}
-	s.pair = pairOf(s.conn.Client, s.conn.Server)
-	f.r.byPair[s.pair] = s
 	return s
 }
 
 type stream struct {
 	r        *Reassembler
 	conn     *StreamConn
-	pair     connPair
 	lastSeen time.Time
 
 	// Per direction (client's first): the next sequence number gopacket
@@ -342,6 +320,12 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 	}
 	*start = true // a capture may begin in the middle of a connection
 	s.lastSeen = ci.Timestamp
+	if c, ok := ac.(*assemblyContext); !ok || c.frame[0] != fillerFrame {
+		s.r.cur, s.r.curDir = s, d
+	}
+	if tcp.ACK && (!s.ackOK[d] || after(tcp.Ack, s.ack[d])) {
+		s.ack[d], s.ackOK[d] = tcp.Ack, true
+	}
 	if tcp.FIN || tcp.RST {
 		s.ended[d] = true
 	}
@@ -449,9 +433,6 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 
 func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	delete(s.r.live, s)
-	if s.r.byPair[s.pair] == s {
-		delete(s.r.byPair, s.pair)
-	}
 	s.r.h.Closed(s.conn)
 	return true
 }

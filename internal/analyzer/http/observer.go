@@ -553,8 +553,8 @@ func (d *dirState) body(p []byte, end int) {
 		if c := codingOf([]byte(enc)); d.c.o.cfg.annotator && c != codingOther && dissect.IsJSONType(ct) {
 			d.sink.json = []byte{}
 		}
-		if d.c.o.cfg.annotator && d.sink.coding != codingIdentity {
-			d.sink.prefix = []byte{} // to decode the first bytes from (an image's magic)
+		if d.c.o.cfg.annotator && d.sink.coding != codingIdentity && dissect.IsImage(dissect.BodyProto(ct)) {
+			d.sink.prefix = []byte{} // to decode the first bytes from (a declared image's magic)
 		}
 	}
 	d.sink.write(p)
@@ -673,8 +673,8 @@ func (d *dirState) done(end int, complete bool, err error) {
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
 	notJSON, image := false, dissect.ProtoNone
-	if s := d.sink; s != nil {
-		s.decodedFirst()
+	if s := d.sink; s != nil && o.cfg.annotator {
+		s.decodedFirst() // (a declared image's only)
 		image = dissect.ImageMagic(s.first[:s.firstN])
 		s.prefix = nil
 	}
