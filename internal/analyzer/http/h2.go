@@ -54,21 +54,24 @@ type h2Conn struct {
 
 type h2Dir struct {
 	fromClient bool
-	named      int  // the preface and frames whose end was noted (ended)
-	preface    int  // client: preface bytes still expected
-	dead       bool // lost: frames can no longer be found
-	buf        []byte
-	skip       int // bytes of an oversized frame still to skip or stream
-	skipStream *h2Stream
-	rd         bytes.Reader
-	fr         *http2.Framer
-	dec        *hpack.Decoder
-	block      []byte // header block being collected (HEADERS + CONTINUATION)
-	blockSID   uint32
-	blockEnd   bool // END_STREAM on the HEADERS that opened the block
-	blockPush  uint32
-	blockFrame int
-	fields     []hpack.HeaderField
+	named      int // the preface and frames whose end was noted (ended)
+	// prefaceSplit: the client's push with the preface ended inside a
+	// frame (see ended).
+	prefaceSplit bool
+	preface      int  // client: preface bytes still expected
+	dead         bool // lost: frames can no longer be found
+	buf          []byte
+	skip         int // bytes of an oversized frame still to skip or stream
+	skipStream   *h2Stream
+	rd           bytes.Reader
+	fr           *http2.Framer
+	dec          *hpack.Decoder
+	block        []byte // header block being collected (HEADERS + CONTINUATION)
+	blockSID     uint32
+	blockEnd     bool // END_STREAM on the HEADERS that opened the block
+	blockPush    uint32
+	blockFrame   int
+	fields       []hpack.HeaderField
 }
 
 type h2Stream struct {
@@ -110,16 +113,17 @@ func newH2Conn(c *conn, upgraded *txn) *h2Conn {
 	return h
 }
 
-// push parses the bytes of one direction.
 // ended notes that the preface or a frame of d ended in frame, for the
 // Annotator (Wireshark names http2 the segments a frame ends in). On a
-// connection with prior knowledge tshark 4.0 names only the client's
-// preface and first frame: its HTTP dissector hands those to HTTP/2, and
-// every later client segment stays tcp (seen in the corpus's
-// http2-h2c-nghttp2-arkime.pcap and in TestHTTP2FrameEnds' capture); the
-// server's frames and those after an upgrade are all named.
+// connection with prior knowledge whose client segment with the preface
+// ends inside a frame, tshark 4.0 names that segment, the next one when
+// the frame's header was cut (TestHTTP2FrameEnds), and no later client
+// segment (the corpus's http2-h2c-nghttp2-arkime.pcap, cut in a payload);
+// when that segment ends at a frame's end, every client frame is named
+// (http2-h2c-continuation-suricata.pcap, TestHTTP2Bodies), as the
+// server's and those after an upgrade are.
 func (h *h2Conn) ended(d *h2Dir, frame int) {
-	if h.prior && d.fromClient {
+	if h.prior && d.fromClient && d.prefaceSplit {
 		if d.named >= 2 {
 			return
 		}
@@ -127,6 +131,8 @@ func (h *h2Conn) ended(d *h2Dir, frame int) {
 	}
 	h.c.o.h2Ended = max(h.c.o.h2Ended, frame)
 }
+
+// push parses the bytes of one direction.
 
 func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
 	d := dirOf(&h.dir, fromClient)
@@ -148,6 +154,17 @@ func (h *h2Conn) push(fromClient bool, data []byte, at atFunc) {
 		if d.preface == 0 {
 			frame, _ := at(i - 1)
 			h.ended(d, frame)
+			defer func() {
+				// Whether this push (the preface's) ended inside a frame:
+				// inside its 9-byte header, the frame that ends next is
+				// named, and no later one; inside its payload, none.
+				switch {
+				case len(d.buf) > 0 && len(d.buf) < 9:
+					d.prefaceSplit, d.named = true, 1
+				case len(d.buf) > 0 || d.skip > 0:
+					d.prefaceSplit, d.named = true, 2
+				}
+			}()
 		}
 	}
 	for i < len(data) {
