@@ -31,6 +31,13 @@ type StreamHandler interface {
 	Closed(c *StreamConn)
 }
 
+// HalfCloser is a StreamHandler that hears when one direction of a
+// connection ends (its FIN or RST reassembled), before the connection
+// closes: a message delimited by the close ends there.
+type HalfCloser interface {
+	HalfClosed(c *StreamConn, fromClient bool)
+}
+
 // StreamConn is one reassembled TCP connection.
 type StreamConn struct {
 	// Client and Server are the two ends; the client is the side that
@@ -359,8 +366,13 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 }
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
-	dir, _, _, skip := sg.Info()
+	dir, _, end, skip := sg.Info()
 	fromClient := dir == reassembly.TCPDirClientToServer
+	if end {
+		if hc, ok := s.r.h.(HalfCloser); ok {
+			defer hc.HalfClosed(s.conn, fromClient)
+		}
+	}
 	if skip > 0 {
 		s.r.h.Gap(s.conn, fromClient, skip)
 	}

@@ -152,6 +152,7 @@ var (
 	_ engine.Observer      = (*observer)(nil)
 	_ engine.Flusher       = (*observer)(nil)
 	_ engine.StreamHandler = (*observer)(nil)
+	_ engine.HalfCloser    = (*observer)(nil)
 	_ engine.Interested    = (*observer)(nil)
 )
 
@@ -290,6 +291,21 @@ func (o *observer) Gap(sc *engine.StreamConn, fromClient bool, missing int) {
 
 // Closed ends a connection: messages in progress end, requests left
 // unanswered are reported.
+// HalfClosed ends a body delimited by the close when its direction ends
+// (its FIN), in the frame that carried it, as tshark names it there.
+func (o *observer) HalfClosed(sc *engine.StreamConn, fromClient bool) {
+	c, _ := sc.State.(*conn)
+	if c == nil || c.h2 != nil {
+		return
+	}
+	if c.swapped {
+		fromClient = !fromClient
+	}
+	if d := dirOf(&c.dir, fromClient); d.p.st == stClose {
+		d.p.close()
+	}
+}
+
 func (o *observer) Closed(sc *engine.StreamConn) {
 	c, _ := sc.State.(*conn)
 	if c == nil {

@@ -30,7 +30,7 @@ func newConv(t *testing.T, port uint16) *conv {
 	return &conv{t: t, port: port, cseq: 1000, sseq: 5000}
 }
 
-// seg appends a segment; flags holds S for SYN and A for ACK.
+// seg appends a segment; flags holds S for SYN, A for ACK and F for FIN.
 func (c *conv) seg(fromClient bool, flags string, payload []byte) {
 	client, server := net.IPv4(10, 0, 0, 1).To4(), net.IPv4(10, 0, 0, 2).To4()
 	src, dst, sp, dp, seq, ack := client, server, uint16(49570), c.port, &c.cseq, c.sseq
@@ -40,10 +40,10 @@ func (c *conv) seg(fromClient bool, flags string, payload []byte) {
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src, DstIP: dst}
 	tcp := &layers.TCP{SrcPort: layers.TCPPort(sp), DstPort: layers.TCPPort(dp), Seq: *seq, Ack: ack, Window: 65535,
-		SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), PSH: len(payload) > 0}
+		SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F"), PSH: len(payload) > 0}
 	b := pcaptest.Serialize(c.t, eth, ip, tcp, gopacket.Payload(payload))
 	*seq += uint32(len(payload))
-	if tcp.SYN {
+	if tcp.SYN || tcp.FIN {
 		*seq++
 	}
 	start := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)

@@ -120,3 +120,18 @@ func TestHTTPAfterHole(t *testing.T) {
 	c.seg(false, "A", append(hdr, body...))                                  // 9
 	c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "http", 5: "tcp", 6: "tcp", 7: "data", 8: "http", 9: "data-text-lines"})
 }
+
+// TestHTTPBodyToClose: a response whose body ends at the close (no length,
+// not chunked) is named in the segment whose FIN ends it, not when the
+// connection's other side closes too (tshark 4.0; checked against tshark
+// where it is installed).
+func TestHTTPBodyToClose(t *testing.T) {
+	c := newConv(t, 80)
+	c.handshake()
+	c.seg(true, "A", []byte("GET /a HTTP/1.0\r\nHost: example.com\r\n\r\n"))     // 4
+	c.seg(false, "A", []byte("HTTP/1.0 200 OK\r\n"))                             // 5: the start line
+	c.seg(false, "AF", []byte("Content-Type: text/plain\r\n\r\nhello\nworld\n")) // 6: the rest, and the FIN
+	c.seg(true, "A", nil)                                                        // 7
+	c.seg(true, "AF", nil)                                                       // 8
+	c.checkTops(map[int]string{1: "tcp", 2: "tcp", 3: "tcp", 4: "http", 5: "tcp", 6: "data-text-lines", 7: "tcp", 8: "tcp"})
+}
