@@ -328,18 +328,15 @@ func classify(f *Frame) {
 			proto = uint8(p.IPv6.NextHeader)
 		}
 		switch proto {
-		case 1:
-			if len(f.CutICMP()) == 0 {
+		case 1, 58: // an ICMP or ICMPv6 header cut short, or none
+			switch {
+			case len(f.CutICMP()) == 0:
 				s.push(ProtoData)
-				return
+			case proto == 1:
+				s.push(ProtoICMP)
+			default:
+				s.push(ProtoICMPv6)
 			}
-			s.push(ProtoICMP) // a header cut short
-		case 58:
-			if len(f.CutICMP()) == 0 {
-				s.push(ProtoData)
-				return
-			}
-			s.push(ProtoICMPv6)
 		case 2:
 			s.push(ProtoIGMP)
 		case 132:
@@ -507,7 +504,9 @@ func messageBody(pl []byte) Proto {
 	if !sipStart(pl) {
 		return ProtoSDP // MGCP
 	}
-	for _, line := range bytes.Split(pl[:end], []byte("\n")) {
+	for hdr := pl[:end]; len(hdr) > 0; { // line by line, without allocating (every SIP datagram passes here)
+		line, rest, _ := bytes.Cut(hdr, []byte("\n"))
+		hdr = rest
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
