@@ -481,6 +481,9 @@ func init() {
 // protoBytes returns the getter of a protocol: present when the frame's
 // stack has it, with the bytes from its header on where known.
 func protoBytes(pr dissect.Proto) getter {
+	if dissect.LayerOnly(pr) {
+		return func(_ *dissect.Frame, out []value) []value { return out }
+	}
 	return func(f *dissect.Frame, out []value) []value {
 		if !f.Stack.Has(pr) {
 			return out

@@ -27,6 +27,14 @@ type Starter interface {
 	AtBoundary() bool
 }
 
+// Framed is a Splitter that is told, before each Feed, the frame being
+// added, the frame of each byte of the data fed and Ends.Shared; and,
+// with Forget, that its connection is gone.
+type Framed interface {
+	Frames(cur int, at func(int) (int, time.Time), shared any)
+	Forget(shared any)
+}
+
 // Ends follows TCP connections through reassembly, splits each direction
 // with a Splitter S, and tells frame by frame whether a message ended in
 // it: the part an AppAnalyzer that frames messages shares.
@@ -40,7 +48,14 @@ type Ends[S any, P interface {
 	ended int // the frame the latest message ended in
 	shown int // the frame the latest message started in, for a Starter
 	cur   int // the frame being added
+	fed   P   // the splitter fed last while adding cur
+	// Shared is handed to Framed splitters (state they share, such as
+	// a bound on the bytes they hold together).
+	Shared any
 }
+
+// Fed is the splitter the latest Frame fed, or nil.
+func (e *Ends[S, P]) Fed() P { return e.fed }
 
 // NewEnds returns an Ends following at most max connections at once.
 func NewEnds[S any, P interface {
@@ -55,6 +70,7 @@ func NewEnds[S any, P interface {
 // it from here, and reports whether it is followed and whether a message
 // ended in it (for a Starter, also whether its first byte starts one).
 func (e *Ends[S, P]) Frame(p *engine.Packet, start func() bool) (followed, ended bool) {
+	e.fed = nil
 	if p.TCP == nil || p.Fragment {
 		return false, false
 	}
@@ -102,6 +118,10 @@ func (e *Ends[S, P]) Data(sc *engine.StreamConn, fromClient bool, data []byte, a
 			e.shown = e.cur
 		}
 	}
+	if f, ok := any(sp).(Framed); ok {
+		f.Frames(e.cur, at, e.Shared)
+	}
+	e.fed = sp
 	n, last := sp.Feed(data)
 	sc.Consume(fromClient, n)
 	if last >= 0 {
@@ -119,7 +139,15 @@ func (e *Ends[S, P]) Gap(sc *engine.StreamConn, fromClient bool, _ int) {
 
 // Closed forgets a connection.
 func (e *Ends[S, P]) Closed(sc *engine.StreamConn) {
-	delete(e.conns, orderKey(sc.Client, sc.Server))
+	k := orderKey(sc.Client, sc.Server)
+	if c := e.conns[k]; c != nil {
+		for i := range c {
+			if f, ok := any(P(&c[i])).(Framed); ok {
+				f.Forget(e.Shared)
+			}
+		}
+	}
+	delete(e.conns, k)
 }
 
 // Lengths is the state of a Splitter whose messages start with a header
@@ -142,11 +170,21 @@ func (l *Lengths) Lost() { l.dead = true }
 // after it; more when b is too short to tell, bad when b is no header
 // (nothing more is split).
 func (l *Lengths) Split(data []byte, header func(b []byte) (hdr, n int, more, bad bool)) (consumed, last int) {
+	return l.SplitEach(data, header, nil)
+}
+
+// SplitEach is Split that also hands body, when not nil, each message's
+// bytes in data: b, its offset in data, whether the message starts
+// (its header is at off-hdr) and whether it ends with b.
+func (l *Lengths) SplitEach(data []byte, header func(b []byte) (hdr, n int, more, bad bool), body func(b []byte, off, hdr int, start, end bool)) (consumed, last int) {
 	off, last := 0, -1
 	for off < len(data) && !l.dead {
 		if l.skip > 0 {
 			n := min(l.skip, len(data)-off)
 			l.skip -= n
+			if body != nil {
+				body(data[off:off+n], off, 0, false, l.skip == 0)
+			}
 			off += n
 			if l.skip == 0 {
 				last = off - 1
@@ -162,6 +200,16 @@ func (l *Lengths) Split(data []byte, header func(b []byte) (hdr, n int, more, ba
 		default:
 			off += hdr
 			l.skip = n
+			if body != nil {
+				k := min(n, len(data)-off)
+				body(data[off:off+k], off, hdr, true, k == n)
+				off += k
+				l.skip -= k
+				if l.skip == 0 {
+					last = off - 1
+				}
+				continue
+			}
 			if n == 0 {
 				last = off - 1
 			}

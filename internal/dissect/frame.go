@@ -244,6 +244,8 @@ type AppInfo struct {
 	HTTPContinuation bool
 	// HTTPBodyImage is the image the body's first bytes are (ImageMagic).
 	HTTPBodyImage Proto
+	// HTTPBodyASN1: the protocols an OCSP response body adds (BodyASN1).
+	HTTPBodyASN1 ASN1Set
 	// WSFollowed: the frame's TCP connection carries WebSocket after an
 	// HTTP upgrade; WSDone: a WebSocket frame ends in this frame, its
 	// payload's protocol WSPayload (ProtoNone for none or a control
@@ -262,6 +264,11 @@ type AppInfo struct {
 	// TLSFollowed: the frame's TCP connection carries TLS records that the
 	// analyzer frames; TLSDone: a record ends in this frame.
 	TLSFollowed, TLSDone bool
+	// TLSASN1: the protocols the OIDs of the certificates and OCSP
+	// responses ending in this frame handed their contents to; Last is
+	// the frame's last protocol: the last of them, or tls when TCP called
+	// TLS again after them.
+	TLSASN1 ASN1Set
 	// DNSFollowed: the frame is DNS over TCP that the analyzer frames;
 	// DNSDone: a message ends in this frame.
 	DNSFollowed, DNSDone bool

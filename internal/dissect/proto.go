@@ -101,6 +101,25 @@ const (
 	ProtoVXLAN
 	ProtoWebSocket
 	ProtoSAP
+	// The protocols of OIDs in certificates and OCSP responses (asn1.go).
+	ProtoX509SAT
+	ProtoX509CE
+	ProtoX509AF
+	ProtoX509IF
+	ProtoPKIX1Explicit
+	ProtoPKIX1Implicit
+	ProtoOCSP
+	ProtoPKCS1
+	ProtoNSCertExts
+	ProtoLogotypeCertExtn
+	ProtoCMS
+	ProtoPKIXAC
+	ProtoPKIXQualified
+	ProtoPKCS10
+	ProtoPKIXProxy
+	ProtoMUDURL
+	ProtoWLANCertExtn
+	ProtoJPEG
 	ProtoData
 	numProtos
 )
@@ -108,7 +127,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "sap", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "sap", "x509sat", "x509ce", "x509af", "x509if", "pkix1explicit", "pkix1implicit", "ocsp", "pkcs-1", "ns_cert_exts", "logotypecertextn", "cms", "pkixac", "pkixqualified", "pkcs10", "pkixproxy", "mudurl", "wlancertextn", "jpeg", "data",
 }
 
 func (p Proto) String() string {
@@ -149,9 +168,12 @@ func (ps ProtoSet) Has(p Proto) bool { return ps[p>>6]&(1<<(p&63)) != 0 }
 
 func (s *Stack) push(p Proto) {
 	s.set[p>>6] |= 1 << (p & 63)
-	if s.n < maxStack {
+	switch {
+	case s.n < maxStack:
 		s.p[s.n] = p
 		s.n++
+	default: // the innermost protocol stays last
+		s.p[maxStack-1] = p
 	}
 }
 
@@ -793,6 +815,10 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 			if IsImage(pr) {
 				pr = imageOr(msg.HTTPBodyImage)
 			}
+			if pr == ProtoOCSP && msg.HTTPBodyASN1.Last != ProtoNone {
+				s.pushASN1(msg.HTTPBodyASN1)
+				break
+			}
 			s.push(pr)
 			if pr == ProtoJSON && msg.HTTPBodyNotJSON {
 				s.push(ProtoTextLines) // what the JSON grammar does not take
@@ -808,6 +834,10 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
 					body = imageOr(ImageMagic(pl[end+4:]))
 				}
+			}
+			if end := bytes.Index(pl, []byte("\r\n\r\n")); body == ProtoOCSP && end >= 0 {
+				s.pushASN1(BodyASN1(!bytes.HasPrefix(pl, []byte("HTTP/")), pl[end+4:]))
+				return
 			}
 			s.push(body)
 			if body == ProtoJSON && !jsonBodyWhole(pl) {
@@ -826,6 +856,9 @@ func reassembledTLS(s *Stack, msg AppInfo) bool {
 	}
 	if msg.TLSDone {
 		s.push(ProtoTLS)
+		if a := msg.TLSASN1; a.Last != ProtoNone {
+			s.pushASN1(a)
+		}
 	}
 	return true
 }
@@ -993,6 +1026,8 @@ func bodyProto(ct []byte) Proto {
 		return ProtoURLEncodedForm
 	case bytes.HasPrefix(ct, []byte("application/x-javascript")):
 		return ProtoTextLines
+	case bytes.HasPrefix(ct, []byte("application/ocsp-response")), bytes.HasPrefix(ct, []byte("application/ocsp-request")):
+		return ProtoOCSP
 	case len(ct) == 0, bytes.HasPrefix(ct, []byte("application/octet-stream")), bytes.HasPrefix(ct, []byte("multipart/")):
 		return ProtoData
 	}

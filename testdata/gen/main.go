@@ -128,6 +128,7 @@ var captures = map[string]func(*capWriter){
 	"tls-go-self-signed.pcap":   tcpTimeline(goSelfSigned),
 	"tls-go-name-mismatch.pcap": tcpTimeline(goNameMismatch),
 	"tls-go-tls10-rc4.pcap":     tcpTimeline(goWeak),
+	"tls-go-rich-cert.pcap":     tcpTimeline(goRichCert),
 }
 
 // capWriter is the capture a builder writes, its frames timed from

@@ -201,7 +201,8 @@ type bodySink struct {
 	first   [8]byte // the body's first bytes, decoded (the Annotator's image magic)
 	firstN  int
 	prefix  []byte  // a content-coded body's first bytes as sent, to decode first from (the Annotator)
-	json    []byte  // the body so far, when it is checked as JSON
+	json    []byte  // the body so far, when it is checked as JSON (or, with asn1, for its OIDs)
+	asn1    bool    // the body is an OCSP response (dissect.BodyASN1)
 	wire    *digest // the body as sent
 	decoded *digest // the body decoded; nil for identity
 	pw      *io.PipeWriter

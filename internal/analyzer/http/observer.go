@@ -127,6 +127,7 @@ type observer struct {
 	// bytes of such bodies being kept, at most maxJSONHeld.
 	endedNotJSON bool
 	endedImage   dissect.Proto // the image its first bytes are (dissect.ImageMagic)
+	endedASN1    dissect.ASN1Set // an OCSP response body's protocols (dissect.BodyASN1)
 	jsonHeld     int
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection
 	// preface) ended in (Annotator).
@@ -566,8 +567,13 @@ func (d *dirState) body(p []byte, end int) {
 		if d.fromClient {
 			ct = t.rec.Request.ContentType
 		}
-		if c := codingOf([]byte(enc)); d.c.o.cfg.annotator && c != codingOther && dissect.IsJSONType(ct) {
-			d.sink.json = []byte{}
+		if c := codingOf([]byte(enc)); d.c.o.cfg.annotator && c != codingOther {
+			switch dissect.BodyProto(ct) {
+			case dissect.ProtoJSON:
+				d.sink.json = []byte{}
+			case dissect.ProtoOCSP: // held like a JSON body, for the OIDs in it
+				d.sink.json, d.sink.asn1 = []byte{}, true
+			}
 		}
 		if d.c.o.cfg.annotator && d.sink.coding != codingIdentity && dissect.IsImage(dissect.BodyProto(ct)) {
 			d.sink.prefix = []byte{} // to decode the first bytes from (a declared image's magic)
@@ -670,7 +676,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 	c, o := d.c, d.c.o
 	frame, when := d.frameAt(end)
 	if frame >= o.ended {
-		o.ended, o.endedBody, o.endedType, o.endedNotJSON, o.endedImage = frame, false, "", false, dissect.ProtoNone
+		o.ended, o.endedBody, o.endedType, o.endedNotJSON, o.endedImage, o.endedASN1 = frame, false, "", false, dissect.ProtoNone, dissect.ASN1Set{}
 	}
 	if err != nil && err != errGap { // lost bytes are the capture's fault, not the message's
 		o.malformed(frame, err.Error())
@@ -688,7 +694,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
-	notJSON, image := false, dissect.ProtoNone
+	notJSON, image, asn1 := false, dissect.ProtoNone, dissect.ASN1Set{}
 	if s := d.sink; s != nil && o.cfg.annotator {
 		s.decodedFirst() // (a declared image's only)
 		image = dissect.ImageMagic(s.first[:s.firstN])
@@ -696,7 +702,11 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	if s := d.sink; s != nil && s.json != nil {
 		if b, ok := decodeJSONBody(s.coding, s.json); ok {
-			notJSON = !dissect.JSONWhole(b)
+			if s.asn1 {
+				asn1 = dissect.BodyASN1(d.fromClient, b)
+			} else {
+				notJSON = !dissect.JSONWhole(b)
+			}
 		}
 		o.jsonHeld -= len(s.json)
 		s.json = nil
@@ -706,7 +716,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 		if d.fromClient {
 			side = &t.rec.Request
 		}
-		o.endedBody, o.endedType, o.endedNotJSON, o.endedImage = side.BodyBytes > 0, side.ContentType, notJSON, image
+		o.endedBody, o.endedType, o.endedNotJSON, o.endedImage, o.endedASN1 = side.BodyBytes > 0, side.ContentType, notJSON, image, asn1
 	}
 	if !complete && t.rec.Problem == "" {
 		t.rec.Problem = "request cut"

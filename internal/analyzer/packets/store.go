@@ -120,6 +120,10 @@ type frameStore struct {
 	// innerUDP is the udp.stream of the UDP datagram inside a VXLAN
 	// frame (dissect.State.InnerUDPStream), by record; few frames have one.
 	innerUDP map[int32]int32
+	// asn1 is the protocols of the certificates and OCSP responses a
+	// frame ends (AppInfo.TLSASN1, HTTPBodyASN1), by record; few frames
+	// have them.
+	asn1 map[int32][2]dissect.ASN1Set // AppInfo.TLSASN1, HTTPBodyASN1
 	// What the pass reported: frames read, its warnings, and the UDP
 	// datagrams past the conversation bound.
 	framesRead   int
@@ -243,6 +247,13 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		}
 		st.innerUDP[int32(st.n)] = int32(s.InnerUDPStream)
 		b.size += 16
+	}
+	if s.Msg.TLSASN1.Last != dissect.ProtoNone || s.Msg.HTTPBodyASN1.Last != dissect.ProtoNone {
+		if st.asn1 == nil {
+			st.asn1 = map[int32][2]dissect.ASN1Set{}
+		}
+		st.asn1[int32(st.n)] = [2]dissect.ASN1Set{s.Msg.TLSASN1, s.Msg.HTTPBodyASN1}
+		b.size += 32
 	}
 	if dg := p.Datagram(); dg != nil {
 		r.bits |= recDatagram
@@ -371,6 +382,7 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 			QUICLong: has(recQUICLong), QUICTLSDone: has(recQUICTLSDone),
 			HTTPBodyImage: r.image, HTTP2Body: r.h2Body,
 			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, WSPayload: r.wsPayload,
+			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1],
 		}
 	}
 	return st
