@@ -299,6 +299,8 @@ const (
 	TCPRetransmission         = 1 << 0
 	TCPFastRetransmission     = 1 << 1
 	TCPSpuriousRetransmission = 1 << 2
+	TCPOutOfOrder             = 1 << 3
+	TCPLostSegment            = 1 << 4
 )
 
 // TCPAnalysisNames are the names of the TCP analysis flags, in bit order,

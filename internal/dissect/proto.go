@@ -341,6 +341,19 @@ func classify(f *Frame) {
 			// ones, 209 dissected. (Known only when a TCPAnalyzer runs.)
 			return
 		}
+		if f.TCP.Flags&TCPOutOfOrder != 0 {
+			// Nor that of an out-of-order segment (tshark 4.0 does not
+			// reassemble out of order by default): 6 such frames with
+			// payload on the corpus, every one tcp.
+			return
+		}
+		if f.TCP.Flags&TCPLostSegment != 0 && f.Msg.TLSFollowed && !f.Msg.TLSDone && len(p.TCP.Payload) > 0 {
+			// A TLS segment after a hole: the reassembly here holds it
+			// until the hole is filled, tshark hands its own bytes to TLS
+			// (which shows itself whatever they are) at once.
+			s.push(ProtoTLS)
+			return
+		}
 		tcpApp(s, uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort), p.TCP.Payload, f.Msg, f.TCP.Flags&TCPFastRetransmission != 0)
 	default:
 		var proto uint8

@@ -141,6 +141,27 @@ const (
 // its first bytes from (a deflate block's code tables come first).
 const maxPrefix = 2048
 
+// maxEmptyCoded is the largest declared length of a content-coded body
+// whose bytes are kept to tell whether it decodes to nothing: Wireshark
+// hands such a body to no media dissector (a gzip stream of an empty body
+// is 20 bytes).
+const maxEmptyCoded = 64
+
+// decodesEmpty reports whether the body, content-coded and kept whole in
+// the prefix (at most maxEmptyCoded bytes), decodes completely to no bytes.
+func (s *bodySink) decodesEmpty() bool {
+	if s.coding == codingIdentity || len(s.prefix) == 0 || len(s.prefix) > maxEmptyCoded {
+		return false
+	}
+	r, ok := codingReader(s.coding, s.prefix)
+	if !ok {
+		return false
+	}
+	var b [1]byte
+	n, err := io.ReadFull(r, b[:])
+	return n == 0 && err == io.EOF
+}
+
 // decodedFirst decodes the first bytes of a content-coded body from the
 // prefix kept, into s.first.
 func (s *bodySink) decodedFirst() {

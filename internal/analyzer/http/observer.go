@@ -575,8 +575,15 @@ func (d *dirState) body(p []byte, end int) {
 				d.sink.json, d.sink.asn1 = []byte{}, true
 			}
 		}
-		if d.c.o.cfg.annotator && d.sink.coding != codingIdentity && dissect.IsImage(dissect.BodyProto(ct)) {
-			d.sink.prefix = []byte{} // to decode the first bytes from (a declared image's magic)
+		side := &t.rec.Response
+		if d.fromClient {
+			side = &t.rec.Request
+		}
+		if d.c.o.cfg.annotator && d.sink.coding != codingIdentity &&
+			(dissect.IsImage(dissect.BodyProto(ct)) || side.ContentLength != nil && *side.ContentLength <= maxEmptyCoded) {
+			// To decode the first bytes from: a declared image's magic,
+			// or whether a small coded body decodes to nothing.
+			d.sink.prefix = []byte{}
 		}
 	}
 	d.sink.write(p)
@@ -694,8 +701,9 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
-	notJSON, image, asn1 := false, dissect.ProtoNone, dissect.ASN1Set{}
+	notJSON, image, asn1, emptyCoded := false, dissect.ProtoNone, dissect.ASN1Set{}, false
 	if s := d.sink; s != nil && o.cfg.annotator {
+		emptyCoded = s.decodesEmpty()
 		s.decodedFirst() // (a declared image's only)
 		image = dissect.ImageMagic(s.first[:s.firstN])
 		s.prefix = nil
@@ -716,7 +724,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 		if d.fromClient {
 			side = &t.rec.Request
 		}
-		o.endedBody, o.endedType, o.endedNotJSON, o.endedImage, o.endedASN1 = side.BodyBytes > 0, side.ContentType, notJSON, image, asn1
+		o.endedBody, o.endedType, o.endedNotJSON, o.endedImage, o.endedASN1 = side.BodyBytes > 0 && !emptyCoded, side.ContentType, notJSON, image, asn1
 	}
 	if !complete && t.rec.Problem == "" {
 		t.rec.Problem = "request cut"

@@ -65,16 +65,20 @@ func TestJSONBodies(t *testing.T) {
 // TestImageBodies: a body declared as a GIF, JPEG or PNG image is named by
 // the image its bytes are (media when none), through gzip, as tshark 4.0
 // names it (checked against tshark where it is installed).
-func TestImageBodies(t *testing.T) {
+func TestImageBodies(t *testing.T) { // and small coded bodies
 	c := newConv(t, 80)
 	c.handshake()
 	want := map[int]string{1: "tcp", 2: "tcp", 3: "tcp"}
 	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...)
 	gif := append([]byte("GIF89a"), make([]byte, 40)...)
 	jpg := append([]byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, make([]byte, 40)...)
-	var gzPNG bytes.Buffer
+	var gzPNG, gzEmpty, gzText bytes.Buffer
 	w := gzip.NewWriter(&gzPNG)
 	w.Write(png)
+	w.Close()
+	gzip.NewWriter(&gzEmpty).Close()
+	w = gzip.NewWriter(&gzText)
+	w.Write([]byte("hi"))
 	w.Close()
 	for i, tc := range []struct {
 		ctype, enc string
@@ -88,6 +92,10 @@ func TestImageBodies(t *testing.T) {
 		{"image/jpeg", "", []byte("not an image at all"), "media"},
 		{"image/gif", "gzip", gzPNG.Bytes(), "png"},
 		{"application/octet-stream", "", png, "data"},
+		// A coded body that decodes to nothing goes to no media
+		// dissector; one that decodes to bytes does.
+		{"text/html", "gzip", gzEmpty.Bytes(), "http"},
+		{"text/html", "gzip", gzText.Bytes(), "data-text-lines"},
 	} {
 		hdr := ""
 		if tc.enc != "" {

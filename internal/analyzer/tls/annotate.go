@@ -20,7 +20,8 @@ type Annotator struct {
 	ends *dissect.Ends[recordFramer, *recordFramer]
 
 	// quic decrypts QUIC Initial packets as the module does; quicEnded is
-	// the frame the latest handshake message carried in them ended in.
+	// the frame the latest handshake message carried in them ended in,
+	// or the latest new CRYPTO data that starts one came in.
 	quic      *observer
 	quicEnded int
 }

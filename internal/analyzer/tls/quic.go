@@ -355,6 +355,12 @@ func (c *cryptoStream) add(s *session, dir int, f cryptoFrame, frame int, t time
 }
 
 func (c *cryptoStream) deliver(s *session, dir int, b []byte, frame int, t time.Time) {
+	if len(b) > 0 && len(c.p.hs) == 0 && c.p.hsSkip == 0 && s.o.trace != nil {
+		// New bytes that start a handshake message: Wireshark's TLS
+		// dissector shows itself in their packet, though the message
+		// ends in a later one.
+		s.o.trace(traceItem{frame: frame, quic: true, start: true})
+	}
 	c.next += uint64(len(b))
 	c.p.handshake(s, dir, b, frame, t)
 }

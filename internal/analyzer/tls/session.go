@@ -304,6 +304,7 @@ func hsName(t uint8) string {
 type traceItem struct {
 	frame int
 	quic  bool
+	start bool // a QUIC packet whose CRYPTO data starts a handshake message (no message ended)
 	typ   uint8
 	hello *hello
 	certs []*certInfo
