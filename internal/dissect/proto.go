@@ -806,6 +806,16 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 		httpMessage(s, pl, msg, fast)
 		return
 	}
+	if sipStart(pl) {
+		// Wireshark's SIP heuristic for TCP (on by default), on any
+		// port no dissector claims: a start line ending in SIP/2.0,
+		// whatever its method (OPTIONS is HTTP's too).
+		s.push(ProtoSIP)
+		if body := messageBody(pl); body != ProtoNone {
+			s.push(body)
+		}
+		return
+	}
 	if httpStart(pl) {
 		s.push(ProtoHTTP)
 		return

@@ -43,7 +43,6 @@ var topKnown = map[string]string{
 	"mixed-smb-dhcpv6-ipv6-suricata.pcap 861":  "NTLMSSP inside SMB session setup (no SMB security blob decoding past spnego)",
 	"quic-version-negotiation-tcpdump.pcap 3":  "the client Initial after a version negotiation, which tshark 4.0 does not decrypt (quic)",
 	"sip-over-sctp-heplify.pcap 2":             "ISUP in a SIP body over SCTP (no ISUP here)",
-	"sip-responses-pcapplusplus.pcap 5":        "SIP after junk bytes in a TCP segment, which tshark finds",
 	"sip-rtp-rtcp-call-heplify.pcap 12":        "SMPP, which tshark's heuristic finds on this port (no SMPP here)",
 	"sip-rtp-rtcp-call-heplify.pcap 514":       "SMPP, which tshark's heuristic finds on this port (no SMPP here)",
 	"tcp-dup-acks-chrissanders.pcapng 6":       "an HTTP connection seen midstream, its first bytes data to tshark",

@@ -76,3 +76,27 @@ func TestSDPBodies(t *testing.T) {
 		{9875, 9875, sapBare, "sdp"},
 	})
 }
+
+// TestSIPOverTCPHeuristic: SIP on a TCP port no dissector claims is found
+// by its start line (Wireshark's SIP heuristic for TCP), with the body its
+// Content-Type names; other bytes there are data (checked against tshark
+// where it is installed).
+func TestSIPOverTCPHeuristic(t *testing.T) {
+	c := newConv(t, 5054)
+	c.handshake()
+	want := map[int]string{1: "tcp", 2: "tcp", 3: "tcp"}
+	sdp := "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	for _, m := range []struct {
+		client bool
+		msg    string
+		top    string
+	}{
+		{true, "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5054\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", "sip"},
+		{false, "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 192.0.2.1:5054\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\nContent-Type: application/sdp\r\nContent-Length: " + fmt.Sprint(len(sdp)) + "\r\n\r\n" + sdp, "sdp"},
+		{true, "hello there\r\n", "data"},
+	} {
+		c.seg(m.client, "A", []byte(m.msg))
+		want[len(c.frames)] = m.top
+	}
+	c.checkTops(want)
+}
