@@ -451,22 +451,24 @@ func (w *asn1Walker) basicOCSP(s cryptobyte.String) {
 			return
 		}
 		sr.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific())
-		var exts cryptobyte.String
-		var ok bool
-		if sr.ReadOptionalASN1(&exts, &ok, cbasn1.Tag(1).Constructed().ContextSpecific()) && ok && !w.extensions(&exts) {
+		if !w.optionalExtensions(&sr, 1) {
 			return
 		}
 	}
-	var exts cryptobyte.String
-	var ok bool
-	if !rd.ReadOptionalASN1(&exts, &ok, cbasn1.Tag(1).Constructed().ContextSpecific()) || ok && !w.extensions(&exts) {
+	if !w.optionalExtensions(&rd, 1) {
 		return
 	}
 	if !w.algorithm(&b) || !b.SkipASN1(cbasn1.BIT_STRING) {
 		return
 	}
+	w.certs(&b)
+}
+
+// certs: [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL.
+func (w *asn1Walker) certs(s *cryptobyte.String) {
 	var certs, list cryptobyte.String
-	if !b.ReadOptionalASN1(&certs, &ok, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ok || !certs.ReadASN1(&list, cbasn1.SEQUENCE) {
+	var ok bool
+	if !s.ReadOptionalASN1(&certs, &ok, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ok || !certs.ReadASN1(&list, cbasn1.SEQUENCE) {
 		return
 	}
 	for !list.Empty() {
@@ -477,6 +479,14 @@ func (w *asn1Walker) basicOCSP(s cryptobyte.String) {
 		}
 		w.certificate(c)
 	}
+}
+
+// optionalExtensions: [n] EXPLICIT Extensions OPTIONAL; false when
+// malformed.
+func (w *asn1Walker) optionalExtensions(s *cryptobyte.String, n uint8) bool {
+	var exts cryptobyte.String
+	var ok bool
+	return s.ReadOptionalASN1(&exts, &ok, cbasn1.Tag(n).Constructed().ContextSpecific()) && (!ok || w.extensions(&exts))
 }
 
 // ocspRequest: OCSPRequest ::= SEQUENCE { tbsRequest, [0] EXPLICIT
@@ -499,33 +509,22 @@ func (w *asn1Walker) ocspRequest(s cryptobyte.String) {
 	}
 	for !list.Empty() {
 		// Request ::= SEQUENCE { reqCert CertID, [0] EXPLICIT singleRequestExtensions }
-		var r, certID, exts cryptobyte.String
+		var r, certID cryptobyte.String
 		if !list.ReadASN1(&r, cbasn1.SEQUENCE) || !r.ReadASN1(&certID, cbasn1.SEQUENCE) || !w.algorithm(&certID) {
 			return
 		}
-		if r.ReadOptionalASN1(&exts, &ok, cbasn1.Tag(0).Constructed().ContextSpecific()) && ok && !w.extensions(&exts) {
+		if !w.optionalExtensions(&r, 0) {
 			return
 		}
 	}
-	var exts cryptobyte.String
-	if !tbs.ReadOptionalASN1(&exts, &ok, cbasn1.Tag(2).Constructed().ContextSpecific()) || ok && !w.extensions(&exts) {
+	if !w.optionalExtensions(&tbs, 2) {
 		return
 	}
 	// Signature ::= SEQUENCE { signatureAlgorithm, signature, [0] EXPLICIT certs }
-	var sig, seq, certs cryptobyte.String
+	var sig, seq cryptobyte.String
 	if !req.ReadOptionalASN1(&sig, &ok, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ok ||
 		!sig.ReadASN1(&seq, cbasn1.SEQUENCE) || !w.algorithm(&seq) || !seq.SkipASN1(cbasn1.BIT_STRING) {
 		return
 	}
-	if !seq.ReadOptionalASN1(&certs, &ok, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ok || !certs.ReadASN1(&list, cbasn1.SEQUENCE) {
-		return
-	}
-	for !list.Empty() {
-		var c cryptobyte.String
-		var tag cbasn1.Tag
-		if !list.ReadAnyASN1Element(&c, &tag) {
-			return
-		}
-		w.certificate(c)
-	}
+	w.certs(&seq)
 }

@@ -126,7 +126,7 @@ type observer struct {
 	// grammar does not take all of it (cfg.annotator); jsonHeld is the
 	// bytes of such bodies being kept, at most maxJSONHeld.
 	endedNotJSON bool
-	endedImage   dissect.Proto // the image its first bytes are (dissect.ImageMagic)
+	endedImage   dissect.Proto   // the image its first bytes are (dissect.ImageMagic)
 	endedASN1    dissect.ASN1Set // an OCSP response body's protocols (dissect.BodyASN1)
 	jsonHeld     int
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection

@@ -43,15 +43,15 @@ type recordFramer struct {
 	dissect.Lengths
 	v2 bool
 
-	ctype     byte   // content type of the record being passed
-	recFrame  int    // frame the record being passed started in
-	cur       int    // the frame being added
+	ctype     byte // content type of the record being passed
+	recFrame  int  // frame the record being passed started in
+	cur       int  // the frame being added
 	at        func(int) (int, time.Time)
 	startedIn int    // frame the latest record started in
 	hs        []byte // handshake bytes not yet a whole message
 	held      *heldBytes
-	hsDone    bool   // ChangeCipherSpec passed, or too much handshake
-	v2Hello   bool   // the record being passed is an SSL 2.0 SERVER-HELLO
+	hsDone    bool // ChangeCipherSpec passed, or too much handshake
+	v2Hello   bool // the record being passed is an SSL 2.0 SERVER-HELLO
 	top       asn1Top
 }
 
@@ -62,7 +62,6 @@ type asn1Top struct {
 	set   dissect.ASN1Set
 	last  bool // set.Last is the frame's last protocol
 }
-
 
 // asn1Trace, when set (by tests), sees every protocol push.
 var asn1Trace func(frame int, p dissect.Proto)
