@@ -78,9 +78,10 @@ func encodeOID(s string) []byte {
 // frame.protocols without adding it to the packet's tree, so that its
 // name as a display filter selects nothing: the generated ASN.1
 // protocols an OID hands contents to, all but ocsp (tshark -Y x509sat
-// selects no frame of the corpus; -Y ocsp every frame listing ocsp).
+// selects no frame of the corpus; -Y ocsp every frame listing ocsp), and
+// NTLMSSP's verifier.
 func LayerOnly(p Proto) bool {
-	return p >= ProtoX509SAT && p <= ProtoJPEG && p != ProtoOCSP
+	return p >= ProtoX509SAT && p <= ProtoJPEG && p != ProtoOCSP || p == ProtoNTLMSSPVerifier
 }
 
 // ASN1Set is the ASN.1 protocols a frame's certificates and OCSP

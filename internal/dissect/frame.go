@@ -246,6 +246,9 @@ type AppInfo struct {
 	HTTPBodyImage Proto
 	// HTTPBodyASN1: the protocols an OCSP response body adds (BodyASN1).
 	HTTPBodyASN1 ASN1Set
+	// HTTPBodyParts: the protocols a multipart body's parts add
+	// (MultipartParts).
+	HTTPBodyParts Parts
 	// WSFollowed: the frame's TCP connection carries WebSocket after an
 	// HTTP upgrade; WSDone: a WebSocket frame ends in this frame, its
 	// payload's protocol WSPayload (ProtoNone for none or a control

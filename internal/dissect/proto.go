@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/mcpacket/mcpacket/internal/capture"
 	"github.com/mcpacket/mcpacket/internal/engine"
@@ -101,6 +103,13 @@ const (
 	ProtoVXLAN
 	ProtoWebSocket
 	ProtoSAP
+	ProtoMultipart
+	ProtoISUP
+	ProtoSMPP
+	// ProtoNTLMSSPVerifier is NTLMSSP's verifier dissector, which SPNEGO
+	// calls on a mechListMIC: a layer named ntlmssp in frame.protocols
+	// that adds no ntlmssp item (tshark -Y ntlmssp does not select it).
+	ProtoNTLMSSPVerifier
 	// The protocols of OIDs in certificates and OCSP responses (asn1.go).
 	ProtoX509SAT
 	ProtoX509CE
@@ -127,7 +136,7 @@ const (
 var protoNames = [numProtos]string{
 	"", "frame", "eth", "ethertype", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
 	"dns", "mdns", "llmnr", "dhcp", "dhcpv6", "ntp", "sip", "sdp", "tls", "http", "quic", "ssdp", "nbns",
-	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "sap", "x509sat", "x509ce", "x509af", "x509if", "pkix1explicit", "pkix1implicit", "ocsp", "pkcs-1", "ns_cert_exts", "logotypecertextn", "cms", "pkixac", "pkixqualified", "pkcs10", "pkixproxy", "mudurl", "wlancertextn", "jpeg", "data",
+	"lldp", "cdp", "llc", "stp", "igmp", "sctp", "gre", "esp", "ssh", "pop", "imap", "ftp", "snmp", "mgcp", "gquic", "data-text-lines", "json", "image-gif", "image-jfif", "png", "urlencoded-form", "xml", "media", "rtp", "rtcp", "telnet", "vrrp", "h225", "nbss", "smb", "smb2", "gss-api", "spnego", "ntlmssp", "dcerpc", "nbdgm", "browser", "eapol", "http2", "db-lsp-disc", "wlan", "netlink", "netlink-route", "dtls", "smtp", "bvlc", "bacnet", "bacapp", "portcontrol", "rip", "bjnp", "ymsg", "msnms", "vxlan", "websocket", "sap", "mime_multipart", "isup", "smpp", "ntlmssp", "x509sat", "x509ce", "x509af", "x509if", "pkix1explicit", "pkix1implicit", "ocsp", "pkcs-1", "ns_cert_exts", "logotypecertextn", "cms", "pkixac", "pkixqualified", "pkcs10", "pkixproxy", "mudurl", "wlancertextn", "jpeg", "data",
 }
 
 func (p Proto) String() string {
@@ -148,7 +157,15 @@ func ProtoByName(name string) (Proto, bool) {
 }
 
 // ProtoNames lists every protocol name, for "did you mean" hints.
-func ProtoNames() []string { return append([]string(nil), protoNames[1:]...) }
+func ProtoNames() []string {
+	var names []string
+	for i, n := range protoNames[1:] {
+		if p, _ := ProtoByName(n); int(p) == i+1 {
+			names = append(names, n) // a name two protocols share once
+		}
+	}
+	return names
+}
 
 // maxStack bounds a frame's stack.
 const maxStack = 16
@@ -451,9 +468,7 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 		if pr := udpPort(port, pl); pr != ProtoNone {
 			s.push(pr)
 			if pr == ProtoSIP || pr == ProtoMGCP {
-				if body := messageBody(pl); body != ProtoNone {
-					s.push(body)
-				}
+				messageBody(s, pl)
 			}
 			if pr == ProtoSAP && sapSDP(pl) {
 				s.push(ProtoSDP)
@@ -499,7 +514,7 @@ func sctpApp(s *Stack, b []byte) {
 	if sp != 5060 && dp != 5060 {
 		return
 	}
-	last, lastBody := ProtoNone, ProtoNone
+	last, lastData := ProtoNone, []byte(nil)
 	for off := 12; off+4 <= len(b); {
 		typ, flags, n := b[off], b[off+1], int(be16(b[off+2:]))
 		if n < 4 {
@@ -509,35 +524,35 @@ func sctpApp(s *Stack, b []byte) {
 			data := b[off+16 : min(off+n, len(b))]
 			switch begin, end := flags&2 != 0, flags&1 != 0; {
 			case begin && end && sipStart(data):
-				last, lastBody = ProtoSIP, messageBody(data)
+				last, lastData = ProtoSIP, data
 			case end && !begin:
-				last, lastBody = ProtoSIP, ProtoNone
+				last, lastData = ProtoSIP, nil
 			}
 		}
 		off += (n + 3) &^ 3
 	}
 	if last != ProtoNone {
 		s.push(last)
-		if lastBody != ProtoNone {
-			s.push(lastBody)
-		}
+		messageBody(s, lastData)
 	}
 }
 
-// messageBody is the protocol of a SIP or MGCP message's body (after the
-// blank line, CRLF or, in MGCP, LF), or ProtoNone: in SIP by its declared
-// type (Content-Type or its compact form c), as for HTTP bodies (SDP,
-// text lines, ...; none when undeclared); MGCP hands any body to SDP.
-func messageBody(pl []byte) Proto {
+// messageBody pushes the protocol of a SIP or MGCP message's body (after
+// the blank line, CRLF or, in MGCP, LF), if it has one: in SIP by its
+// declared type (Content-Type or its compact form c), as for HTTP bodies
+// (SDP, text lines, a multipart body's parts, ...; none when undeclared);
+// MGCP hands any body to SDP.
+func messageBody(s *Stack, pl []byte) {
 	end, sep := bytes.Index(pl, []byte("\r\n\r\n")), 4
 	if i := bytes.Index(pl, []byte("\n\n")); i >= 0 && (end < 0 || i < end) {
 		end, sep = i, 2
 	}
 	if end < 0 || end+sep >= len(pl) {
-		return ProtoNone
+		return
 	}
 	if !sipStart(pl) {
-		return ProtoSDP // MGCP
+		s.push(ProtoSDP) // MGCP
+		return
 	}
 	for hdr := pl[:end]; len(hdr) > 0; { // line by line, without allocating (every SIP datagram passes here)
 		line, rest, _ := bytes.Cut(hdr, []byte("\n"))
@@ -548,10 +563,16 @@ func messageBody(pl []byte) Proto {
 		}
 		name = bytes.TrimSpace(name)
 		if bytes.EqualFold(name, []byte("content-type")) || bytes.EqualFold(name, []byte("c")) {
-			return bodyProto(bytes.ToLower(bytes.TrimSpace(value)))
+			value = bytes.TrimSpace(value)
+			p := bodyProto(bytes.ToLower(value))
+			if p == ProtoMultipart {
+				s.pushParts(MultipartParts(value, pl[end+sep:]))
+				return
+			}
+			s.push(p)
+			return
 		}
 	}
-	return ProtoNone
 }
 
 // sapSDP reports whether a SAP announcement (RFC 2974) carries SDP: after
@@ -719,6 +740,9 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 					s.push(ProtoHTTP2)
 					if msg.HTTP2Body != ProtoNone {
 						s.push(msg.HTTP2Body) // the body of a stream that ended here
+						if msg.HTTP2Body == ProtoMultipart {
+							s.push(ProtoData) // its parts are not read (HTTP/2 bodies are not held)
+						}
 					}
 				}
 				return
@@ -779,9 +803,7 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 			return
 		case 5060:
 			s.push(ProtoSIP)
-			if body := messageBody(pl); body != ProtoNone {
-				s.push(body)
-			}
+			messageBody(s, pl)
 			return
 		case 1863: // MSN Messenger
 			s.push(ProtoMSNMS)
@@ -811,16 +833,48 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 		// port no dissector claims: a start line ending in SIP/2.0,
 		// whatever its method (OPTIONS is HTTP's too).
 		s.push(ProtoSIP)
-		if body := messageBody(pl); body != ProtoNone {
-			s.push(body)
-		}
+		messageBody(s, pl)
 		return
 	}
 	if httpStart(pl) {
 		s.push(ProtoHTTP)
 		return
 	}
+	if smppHeuristic(pl) {
+		s.push(ProtoSMPP)
+		return
+	}
 	s.push(ProtoData)
+}
+
+// smppHeuristic is Wireshark's SMPP heuristic for TCP (on by default), on
+// any port no dissector claims: a PDU header (16 bytes) whose length is
+// 16 to 64 KiB, with a command it knows and a status it knows or that
+// lies in a reserved range.
+func smppHeuristic(pl []byte) bool {
+	if len(pl) < 16 {
+		return false
+	}
+	n, cmd, status := binary.BigEndian.Uint32(pl), binary.BigEndian.Uint32(pl[4:]), binary.BigEndian.Uint32(pl[8:])
+	if n < 16 || n > 64<<10 {
+		return false
+	}
+	switch cmd &^ 0x80000000 {
+	case 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x15, 0x21, 0x103, 0x111, 0x112, 0x113, 0x01000001, 0x01000002:
+	case 0:
+		if cmd != 0x80000000 { // generic_nack has no request
+			return false
+		}
+	case 0x0b, 0x102: // outbind, alert_notification: no response
+		if cmd&0x80000000 != 0 {
+			return false
+		}
+	default:
+		return false
+	}
+	// The statuses it does not know: 0x4a-0x4f, 0x5a-0x5f and 0x113-0x3ff
+	// (every other is defined or in a reserved range).
+	return !(status >= 0x4a && status <= 0x4f || status >= 0x5a && status <= 0x5f || status >= 0x113 && status <= 0x3ff)
 }
 
 // httpMessage names a segment of HTTP/1: http, then the body's protocol
@@ -842,6 +896,10 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 				s.pushASN1(msg.HTTPBodyASN1)
 				break
 			}
+			if pr == ProtoMultipart {
+				s.pushParts(msg.HTTPBodyParts)
+				break
+			}
 			s.push(pr)
 			if pr == ProtoJSON && msg.HTTPBodyNotJSON {
 				s.push(ProtoTextLines) // what the JSON grammar does not take
@@ -852,7 +910,13 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 		s.push(ProtoData) // bytes that start no message: a continuation
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
-		if body := httpBody(pl); body != ProtoNone {
+		if body, ct := httpBody(pl); body != ProtoNone {
+			if body == ProtoMultipart {
+				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
+					s.pushParts(MultipartParts(ct, pl[end+4:]))
+				}
+				return
+			}
 			if IsImage(body) {
 				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
 					body = imageOr(ImageMagic(pl[end+4:]))
@@ -933,21 +997,26 @@ func httpComplete(pl []byte) bool {
 }
 
 // httpBody is the protocol Wireshark gives a complete HTTP message's body,
-// by its Content-Type, or ProtoNone when it has no body.
-func httpBody(pl []byte) Proto {
+// by its Content-Type (ct, as sent), or ProtoNone when it has no body.
+func httpBody(pl []byte) (p Proto, ct []byte) {
 	end := bytes.Index(pl, []byte("\r\n\r\n"))
 	if end < 0 || end+4 >= len(pl) {
-		return ProtoNone
+		return ProtoNone, nil
 	}
 	hdr := bytes.ToLower(pl[:end])
 	if bytes.HasPrefix(pl[end+4:], []byte("0\r\n")) && bytes.Contains(hdr, []byte("\ntransfer-encoding: chunked")) {
-		return ProtoNone // a chunked body whose first chunk is the last: empty
+		return ProtoNone, nil // a chunked body whose first chunk is the last: empty
 	}
 	i := bytes.Index(hdr, []byte("\ncontent-type:"))
 	if i < 0 {
-		return ProtoData
+		return ProtoData, nil
 	}
-	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):]))
+	ct = pl[i+len("\ncontent-type:") : end]
+	if j := bytes.IndexByte(ct, '\n'); j >= 0 {
+		ct = ct[:j]
+	}
+	ct = bytes.TrimSpace(ct)
+	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):])), ct
 }
 
 // ImageMagic is the image format b starts with (PNG's signature, GIF87a or
@@ -1051,7 +1120,11 @@ func bodyProto(ct []byte) Proto {
 		return ProtoTextLines
 	case bytes.HasPrefix(ct, []byte("application/ocsp-response")), bytes.HasPrefix(ct, []byte("application/ocsp-request")):
 		return ProtoOCSP
-	case len(ct) == 0, bytes.HasPrefix(ct, []byte("application/octet-stream")), bytes.HasPrefix(ct, []byte("multipart/")):
+	case bytes.HasPrefix(ct, []byte("multipart/")):
+		return ProtoMultipart // its parts: MultipartParts
+	case bytes.HasPrefix(ct, []byte("application/isup")):
+		return ProtoISUP
+	case len(ct) == 0, bytes.HasPrefix(ct, []byte("application/octet-stream")):
 		return ProtoData
 	}
 	return ProtoMedia // Wireshark's dissector for a type none other takes
@@ -1164,11 +1237,14 @@ func securityBlob(s *Stack, b []byte) {
 	s.push(ProtoSPNEGO)
 	i := bytes.Index(b, []byte("NTLMSSP\x00"))
 	if i < 0 || i+12 > len(b) {
+		if ntlmsspVerifier(b) {
+			s.push(ProtoNTLMSSPVerifier)
+		}
 		return
 	}
 	s.push(ProtoNTLMSSP)
-	if binary.LittleEndian.Uint32(b[i+8:]) == 3 {
-		s.push(ProtoNTLMSSP) // AUTHENTICATE: tshark shows its NTLMv2 response as ntlmssp again
+	if ntlmsspVerifier(b) {
+		s.push(ProtoNTLMSSPVerifier)
 	}
 }
 
@@ -1235,4 +1311,28 @@ func (f *Frame) CutICMP() []byte {
 		return p.IPv6.Payload
 	}
 	return nil
+}
+
+// ntlmsspVerifier reports whether b is a SPNEGO negTokenTarg whose
+// mechListMIC is an NTLMSSP message signature (version 1, 16 bytes), which
+// Wireshark's SPNEGO dissector hands to NTLMSSP's verifier dissector when
+// the negotiated mechanism is NTLMSSP (another layer of ntlmssp). The
+// signature's form stands for the mechanism, which Wireshark remembers
+// from earlier messages of the conversation.
+func ntlmsspVerifier(b []byte) bool {
+	in := cryptobyte.String(b)
+	var targ, seq cryptobyte.String
+	if !in.ReadASN1(&targ, cbasn1.Tag(1).ContextSpecific().Constructed()) || !targ.ReadASN1(&seq, cbasn1.SEQUENCE) {
+		return false
+	}
+	for _, tag := range []int{0, 1, 2} {
+		if !seq.SkipOptionalASN1(cbasn1.Tag(tag).ContextSpecific().Constructed()) {
+			return false
+		}
+	}
+	var mic, sig cryptobyte.String
+	if !seq.ReadASN1(&mic, cbasn1.Tag(3).ContextSpecific().Constructed()) || !mic.ReadASN1(&sig, cbasn1.OCTET_STRING) {
+		return false
+	}
+	return len(sig) == 16 && string(sig[:4]) == "\x01\x00\x00\x00"
 }

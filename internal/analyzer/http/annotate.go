@@ -53,7 +53,7 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 	if a.o.ended == p.Number {
 		info.HTTPFollowed, info.HTTPDone = true, true
 		info.HTTPBody, info.HTTPBodyType, info.HTTPBodyNotJSON, info.HTTPBodyImage = a.o.endedBody, a.o.endedType, a.o.endedNotJSON, a.o.endedImage
-		info.HTTPBodyASN1 = a.o.endedASN1
+		info.HTTPBodyASN1, info.HTTPBodyParts = a.o.endedASN1, a.o.endedParts
 		return
 	}
 	if len(a.o.conns) > 0 { // a frame that closed its connection ends a message or is not followed

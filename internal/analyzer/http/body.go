@@ -224,6 +224,7 @@ type bodySink struct {
 	prefix  []byte  // a content-coded body's first bytes as sent, to decode first from (the Annotator)
 	json    []byte  // the body so far, when it is checked as JSON (or, with asn1, for its OIDs)
 	asn1    bool    // the body is an OCSP response (dissect.BodyASN1)
+	parts   bool    // the body is multipart (dissect.MultipartParts)
 	wire    *digest // the body as sent
 	decoded *digest // the body decoded; nil for identity
 	pw      *io.PipeWriter

@@ -128,6 +128,7 @@ type observer struct {
 	endedNotJSON bool
 	endedImage   dissect.Proto   // the image its first bytes are (dissect.ImageMagic)
 	endedASN1    dissect.ASN1Set // an OCSP response body's protocols (dissect.BodyASN1)
+	endedParts   dissect.Parts   // a multipart body's parts' protocols (dissect.MultipartParts)
 	jsonHeld     int
 	// h2Ended is the frame the latest HTTP/2 frame (or the connection
 	// preface) ended in (Annotator).
@@ -573,6 +574,8 @@ func (d *dirState) body(p []byte, end int) {
 				d.sink.json = []byte{}
 			case dissect.ProtoOCSP: // held like a JSON body, for the OIDs in it
 				d.sink.json, d.sink.asn1 = []byte{}, true
+			case dissect.ProtoMultipart: // held like a JSON body, for its parts
+				d.sink.json, d.sink.parts = []byte{}, true
 			}
 		}
 		side := &t.rec.Response
@@ -702,6 +705,7 @@ func (d *dirState) done(end int, complete bool, err error) {
 	d.cur = nil
 	o.endBody(t, d.sink, !d.fromClient, complete && !d.p.bodyCut)
 	notJSON, image, asn1, emptyCoded := false, dissect.ProtoNone, dissect.ASN1Set{}, false
+	parts, partsRead := dissect.Parts{}, false
 	if s := d.sink; s != nil && o.cfg.annotator {
 		emptyCoded = s.decodesEmpty()
 		s.decodedFirst() // (a declared image's only)
@@ -710,9 +714,16 @@ func (d *dirState) done(end int, complete bool, err error) {
 	}
 	if s := d.sink; s != nil && s.json != nil {
 		if b, ok := decodeJSONBody(s.coding, s.json); ok {
-			if s.asn1 {
+			switch {
+			case s.parts:
+				ct := t.rec.Response.ContentType
+				if d.fromClient {
+					ct = t.rec.Request.ContentType
+				}
+				parts, partsRead = dissect.MultipartParts([]byte(ct), b), true
+			case s.asn1:
 				asn1 = dissect.BodyASN1(d.fromClient, b)
-			} else {
+			default:
 				notJSON = !dissect.JSONWhole(b)
 			}
 		}
@@ -725,6 +736,10 @@ func (d *dirState) done(end int, complete bool, err error) {
 			side = &t.rec.Request
 		}
 		o.endedBody, o.endedType, o.endedNotJSON, o.endedImage, o.endedASN1 = side.BodyBytes > 0 && !emptyCoded, side.ContentType, notJSON, image, asn1
+		o.endedParts = parts
+		if !partsRead && dissect.BodyProto(side.ContentType) == dissect.ProtoMultipart {
+			o.endedParts = dissect.UnreadParts()
+		}
 	}
 	if !complete && t.rec.Problem == "" {
 		t.rec.Problem = "request cut"

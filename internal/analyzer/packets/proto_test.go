@@ -37,14 +37,9 @@ func corpusFiles(dir string) []string {
 // topKnown are the corpus frames whose top protocol differs from tshark's,
 // and why.
 var topKnown = map[string]string{
-	"http-multipart-form-data-zeek.pcap 6":     "tshark names a multipart body's text part (data-text-lines); no multipart parts here",
 	"mixed-sites-tls-quic-ipv6-ndpi.pcapng 60": "a keep-alive byte tshark hands to the application (data)",
-	"mixed-smb-dhcpv6-ipv6-suricata.pcap 243":  "NTLMSSP inside SMB session setup (no SMB security blob decoding past spnego)",
-	"mixed-smb-dhcpv6-ipv6-suricata.pcap 861":  "NTLMSSP inside SMB session setup (no SMB security blob decoding past spnego)",
 	"quic-version-negotiation-tcpdump.pcap 3":  "the client Initial after a version negotiation, which tshark 4.0 does not decrypt (quic)",
-	"sip-over-sctp-heplify.pcap 2":             "ISUP in a SIP body over SCTP (no ISUP here)",
-	"sip-rtp-rtcp-call-heplify.pcap 12":        "SMPP, which tshark's heuristic finds on this port (no SMPP here)",
-	"sip-rtp-rtcp-call-heplify.pcap 514":       "SMPP, which tshark's heuristic finds on this port (no SMPP here)",
+	"sip-over-sctp-heplify.pcap 2":             "a SIP message over two SCTP DATA chunks: its body (multipart with SDP and ISUP) is not reassembled here",
 	"tcp-dup-acks-chrissanders.pcapng 6":       "an HTTP connection seen midstream, its first bytes data to tshark",
 }
 

@@ -124,6 +124,9 @@ type frameStore struct {
 	// frame ends (AppInfo.TLSASN1, HTTPBodyASN1), by record; few frames
 	// have them.
 	asn1 map[int32][2]dissect.ASN1Set // AppInfo.TLSASN1, HTTPBodyASN1
+	// parts is the protocols of the multipart bodies a frame ends
+	// (AppInfo.HTTPBodyParts), by record; few frames have them.
+	parts map[int32]dissect.Parts
 	// What the pass reported: frames read, its warnings, and the UDP
 	// datagrams past the conversation bound.
 	framesRead   int
@@ -255,6 +258,13 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		st.asn1[int32(st.n)] = [2]dissect.ASN1Set{s.Msg.TLSASN1, s.Msg.HTTPBodyASN1}
 		b.size += 32
 	}
+	if s.Msg.HTTPBodyParts.N > 0 {
+		if st.parts == nil {
+			st.parts = map[int32]dissect.Parts{}
+		}
+		st.parts[int32(st.n)] = s.Msg.HTTPBodyParts
+		b.size += 32
+	}
 	if dg := p.Datagram(); dg != nil {
 		r.bits |= recDatagram
 		st.dgrams[int32(st.n)] = dg
@@ -382,7 +392,7 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 			QUICLong: has(recQUICLong), QUICTLSDone: has(recQUICTLSDone),
 			HTTPBodyImage: r.image, HTTP2Body: r.h2Body,
 			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, WSPayload: r.wsPayload,
-			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1],
+			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1], HTTPBodyParts: s.parts[int32(i)],
 		}
 	}
 	return st

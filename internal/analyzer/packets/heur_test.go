@@ -1,0 +1,214 @@
+package packets
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/mcpacket/mcpacket/internal/pcaptest"
+)
+
+// checkStacks writes the connection and checks that get_packets'
+// protocols of every frame end in want's (what tshark 4.0.17 says of the
+// capture: checked against it where it is installed).
+func (c *conv) checkStacks(want map[int]string) {
+	t := c.t
+	path := filepath.Join(t.TempDir(), "conv.pcap")
+	if err := os.WriteFile(path, pcaptest.Pcap(t, layers.LinkTypeEthernet, false, c.frames), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := testModule().get(context.Background(), pcaptest.Env(0), GetInput{PcapFile: path, Frames: fmt.Sprintf("1-%d", len(c.frames))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range out.Packets {
+		if w, ok := want[p.Number]; ok && !strings.HasSuffix(p.Protocols, ":"+w) {
+			t.Errorf("frame %d: %s, want it to end in :%s", p.Number, p.Protocols, w)
+		}
+	}
+	bin, ok := pcaptest.LookPath("tshark")
+	if !ok {
+		t.Log("tshark is not installed: want is not checked against it")
+		return
+	}
+	for _, r := range pcaptest.Tshark(t, bin, path, "-T", "fields", "-E", "header=y", "-e", "frame.number", "-e", "frame.protocols") {
+		var n int
+		fmt.Sscan(r["frame.number"], &n)
+		if w, ok := want[n]; ok && !strings.HasSuffix(r["frame.protocols"], ":"+w) {
+			t.Errorf("tshark: frame %d is %s, the test says it ends in :%s", n, r["frame.protocols"], w)
+		}
+	}
+}
+
+// TestNTLMSSPVerifier: an SPNEGO negTokenTarg's mechListMIC, on a
+// connection that negotiated NTLMSSP, is NTLMSSP's verifier: one more
+// ntlmssp layer, with or without an NTLMSSP message before it (an
+// AUTHENTICATE without a MIC is one ntlmssp).
+func TestNTLMSSPVerifier(t *testing.T) {
+	der := func(tag cbasn1.Tag, body ...[]byte) []byte {
+		var b cryptobyte.Builder
+		b.AddASN1(tag, func(c *cryptobyte.Builder) {
+			for _, x := range body {
+				c.AddBytes(x)
+			}
+		})
+		return b.BytesOrPanic()
+	}
+	oid := func(hex []byte) []byte { return der(cbasn1.OBJECT_IDENTIFIER, hex) }
+	ctx := func(n uint8) cbasn1.Tag { return cbasn1.Tag(n).ContextSpecific().Constructed() }
+	// NEGOTIATE response's token: SPNEGO offering NTLMSSP.
+	init := der(cbasn1.Tag(0).Constructed()|0x40, oid([]byte{0x2b, 6, 1, 5, 5, 2}),
+		der(ctx(0), der(cbasn1.SEQUENCE, der(ctx(0), der(cbasn1.SEQUENCE, oid([]byte{0x2b, 6, 1, 4, 1, 0x82, 0x37, 2, 2, 0x0a}))))))
+	// An NTLMSSP AUTHENTICATE with an NTLMv2 response of 48 bytes.
+	nt := append(append(make([]byte, 16), 1, 1, 0, 0, 0, 0, 0, 0), make([]byte, 24)...)
+	auth := append([]byte("NTLMSSP\x00"), 3, 0, 0, 0)
+	field := func(n, off int) {
+		auth = binary.LittleEndian.AppendUint16(auth, uint16(n))
+		auth = binary.LittleEndian.AppendUint16(auth, uint16(n))
+		auth = binary.LittleEndian.AppendUint32(auth, uint32(off))
+	}
+	field(0, 88)
+	field(len(nt), 88)
+	for range 4 {
+		field(0, 88+len(nt))
+	}
+	auth = binary.LittleEndian.AppendUint32(auth, 0xe2888215)
+	auth = append(append(auth, 10, 0, 0x63, 0x45, 0, 0, 0, 15), make([]byte, 16)...)
+	auth = append(auth, nt...)
+	mic := der(ctx(3), der(cbasn1.OCTET_STRING, append([]byte{1, 0, 0, 0}, make([]byte, 12)...)))
+	targ := func(parts ...[]byte) []byte { return der(ctx(1), der(cbasn1.SEQUENCE, parts...)) }
+	token := der(ctx(2), der(cbasn1.OCTET_STRING, auth))
+	accept := der(ctx(0), der(cbasn1.ENUM, []byte{0}))
+
+	smb2 := func(cmd uint16, resp bool, body []byte) []byte {
+		h := make([]byte, 64)
+		copy(h, "\xfeSMB")
+		binary.LittleEndian.PutUint16(h[4:], 64)
+		binary.LittleEndian.PutUint16(h[12:], cmd)
+		if resp {
+			h[16] = 1
+		}
+		m := append(h, body...)
+		return append(binary.BigEndian.AppendUint32(nil, uint32(len(m))), m...)
+	}
+	negotiate := func(blob []byte) []byte {
+		b := make([]byte, 64)
+		binary.LittleEndian.PutUint16(b[0:], 65)
+		binary.LittleEndian.PutUint16(b[4:], 0x0210)
+		binary.LittleEndian.PutUint16(b[56:], 128)
+		binary.LittleEndian.PutUint16(b[58:], uint16(len(blob)))
+		return smb2(0, true, append(b, blob...))
+	}
+	setupReq := func(blob []byte) []byte {
+		b := make([]byte, 24)
+		binary.LittleEndian.PutUint16(b[0:], 25)
+		binary.LittleEndian.PutUint16(b[12:], 64+24)
+		binary.LittleEndian.PutUint16(b[14:], uint16(len(blob)))
+		return smb2(1, false, append(b, blob...))
+	}
+	setupResp := func(blob []byte) []byte {
+		b := make([]byte, 8)
+		binary.LittleEndian.PutUint16(b[0:], 9)
+		binary.LittleEndian.PutUint16(b[4:], 64+8)
+		binary.LittleEndian.PutUint16(b[6:], uint16(len(blob)))
+		return smb2(1, true, append(b, blob...))
+	}
+
+	c := newConv(t, 445)
+	c.handshake()
+	want := map[int]string{}
+	for _, m := range []struct {
+		client bool
+		msg    []byte
+		stack  string
+	}{
+		{false, negotiate(init), "smb2:gss-api:spnego"},
+		{true, setupReq(targ(token)), "spnego:ntlmssp"},              // AUTHENTICATE, no MIC
+		{true, setupReq(targ(token, mic)), "spnego:ntlmssp:ntlmssp"}, // AUTHENTICATE and the verifier
+		{false, setupResp(targ(accept, mic)), "spnego:ntlmssp"},      // the verifier alone
+		{false, setupResp(targ(accept)), "smb2:gss-api:spnego"},
+	} {
+		c.seg(m.client, "A", m.msg)
+		want[len(c.frames)] = m.stack
+	}
+	c.checkStacks(want)
+}
+
+// TestSMPPHeuristic: an SMPP PDU header on a port no dissector claims is
+// SMPP (Wireshark's heuristic); a status it does not know, a command it
+// does not know or a length out of bounds is data.
+func TestSMPPHeuristic(t *testing.T) {
+	pdu := func(n, cmd, status uint32, extra int) []byte {
+		b := binary.BigEndian.AppendUint32(nil, n)
+		b = binary.BigEndian.AppendUint32(b, cmd)
+		b = binary.BigEndian.AppendUint32(b, status)
+		b = binary.BigEndian.AppendUint32(b, 7)
+		return append(b, make([]byte, extra)...)
+	}
+	c := newConv(t, 2906)
+	c.handshake()
+	want := map[int]string{}
+	for _, m := range []struct {
+		msg   []byte
+		stack string
+	}{
+		{pdu(16, 0x15, 0, 0), "tcp:smpp"},                // enquire_link
+		{pdu(16, 0x80000015, 0, 0), "tcp:smpp"},          // its response
+		{pdu(20, 0x80000004, 0x000a8502, 4), "tcp:smpp"}, // a reserved status
+		{pdu(16, 0x80000004, 0x4b, 0), "tcp:data"},       // a status it does not know
+		{pdu(16, 0x80000004, 0x200, 0), "tcp:data"},      // nor that
+		{pdu(16, 0x0a, 0, 0), "tcp:data"},                // a command it does not know
+		{pdu(16, 0x8000000b, 0, 0), "tcp:data"},          // outbind has no response
+		{pdu(15, 0x15, 0, 0), "tcp:data"},                // shorter than a header
+		{pdu(70000, 0x15, 0, 0), "tcp:data"},             // longer than 64 KiB
+		{pdu(16, 0x15, 0, 0)[:12], "tcp:data"},           // not a whole header
+		{pdu(34, 0x07, 0, 18), "tcp:smpp"},               // replace_sm
+	} {
+		c.seg(true, "A", m.msg)
+		want[len(c.frames)] = m.stack
+	}
+	c.checkStacks(want)
+}
+
+// TestMultipartBodies: a multipart body adds mime_multipart and each
+// part's protocol by its own Content-Type (data for none or
+// application/octet-stream, media for a type no dissector takes), in
+// HTTP (whole in a segment, and reassembled) and in SIP.
+func TestMultipartBodies(t *testing.T) {
+	body := "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n" +
+		"--XyZ\r\nContent-Type: application/json\r\n\r\n{\"k\": 1}\r\n" +
+		"--XyZ\r\nContent-Type: application/x-unknown\r\n\r\nzzz\r\n" +
+		"--XyZ\r\nContent-Type: text/plain\r\n\r\nline\r\n--XyZ--\r\n"
+	post := func(ct, body string) string {
+		return "POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Type: " + ct + "\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\n\r\n" + body
+	}
+	c := newConv(t, 80)
+	c.handshake()
+	want := map[int]string{}
+	add := func(client bool, msg, stack string) {
+		c.seg(client, "A", []byte(msg))
+		want[len(c.frames)] = stack
+	}
+	add(true, post("multipart/form-data; boundary=XyZ", body), "http:mime_multipart:data:json:media:data-text-lines")
+	add(false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "tcp:http")
+	// The boundary is case-sensitive: none found, the body is data.
+	add(true, post("multipart/mixed; boundary=xyz", body), "http:mime_multipart:data")
+	add(false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "tcp:http")
+	// A quoted boundary; a part no boundary ends adds nothing.
+	add(true, post(`multipart/related; boundary="XyZ"`, "--XyZ\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ\r\nContent-Type: application/json\r\n\r\n{}"), "http:mime_multipart:data-text-lines")
+	add(false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "tcp:http")
+	// Reassembled over two segments.
+	msg := post("multipart/form-data; boundary=XyZ", body)
+	c.seg(true, "A", []byte(msg[:40]))
+	want[len(c.frames)] = "tcp"
+	add(true, msg[40:], "http:mime_multipart:data:json:media:data-text-lines")
+	c.checkStacks(want)
+}
