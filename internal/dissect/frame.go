@@ -242,6 +242,10 @@ type AppInfo struct {
 	// HTTPContinuation: the frame carries bytes of a followed HTTP/1
 	// connection after a hole that start no message (tshark: http, data).
 	HTTPContinuation bool
+	// HTTPStray: the frame's bytes were handed to HTTP between messages
+	// and start none (a connection seen midstream); HTTPSeen: a request
+	// had been seen on the connection by then.
+	HTTPStray, HTTPSeen bool
 	// HTTPBodyImage is the image the body's first bytes are (ImageMagic).
 	HTTPBodyImage Proto
 	// HTTPBodyASN1: the protocols an OCSP response body adds (BodyASN1).

@@ -908,6 +908,8 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 	case msg.HTTPContinuation && !httpStart(pl):
 		s.push(ProtoHTTP)
 		s.push(ProtoData) // bytes that start no message: a continuation
+	case msg.HTTPStray && !httpStart(pl):
+		httpStray(s, pl, msg.HTTPSeen)
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
 		if body, ct := httpBody(pl); body != ProtoNone {
@@ -1335,4 +1337,47 @@ func ntlmsspVerifier(b []byte) bool {
 		return false
 	}
 	return len(sig) == 16 && string(sig[:4]) == "\x01\x00\x00\x00"
+}
+
+// httpStray names a segment that Wireshark 4.0's HTTP dissector reads on
+// its own though it starts no message (a connection seen midstream): after
+// a leading CRLF, a first byte that is not printable is a continuation
+// (http, data) if the connection carried a request, else not HTTP; else
+// lines are read as header lines while they are blank (which ends them)
+// or hold a colon, and a segment with such a line, or on a connection that
+// carried a request, is http, with what follows the lines as data.
+func httpStray(s *Stack, pl []byte, seen bool) {
+	if len(pl) > 3 && pl[0] == '\r' && pl[1] == '\n' {
+		pl = pl[2:]
+	}
+	if len(pl) == 0 {
+		return
+	}
+	if pl[0] < 0x20 || pl[0] > 0x7e {
+		if seen {
+			s.push(ProtoHTTP)
+			s.push(ProtoData)
+		}
+		return
+	}
+	at, headers := 0, false
+	for at < len(pl) {
+		end, next := lineEnd(pl, at)
+		line := pl[at:end] // (a last line with no end too)
+		if len(line) == 0 {
+			headers, at = true, next
+			break
+		}
+		if bytes.IndexByte(line, ':') < 0 {
+			break
+		}
+		headers, at = true, next
+	}
+	if !headers && !seen {
+		return
+	}
+	s.push(ProtoHTTP)
+	if at < len(pl) {
+		s.push(ProtoData)
+	}
 }

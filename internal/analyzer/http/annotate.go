@@ -50,6 +50,9 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		info.WSFollowed, info.WSDone, info.WSPayload, info.WSSDP = true, true, a.o.wsPayload, a.o.wsSDP
 	}
 	info.HTTPContinuation = a.o.contFrame == p.Number
+	if a.o.strayFrame == p.Number {
+		info.HTTPStray, info.HTTPSeen = true, a.o.straySeen
+	}
 	if a.o.ended == p.Number {
 		info.HTTPFollowed, info.HTTPDone = true, true
 		info.HTTPBody, info.HTTPBodyType, info.HTTPBodyNotJSON, info.HTTPBodyImage = a.o.endedBody, a.o.endedType, a.o.endedNotJSON, a.o.endedImage
@@ -67,4 +70,11 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		info.WSFollowed = info.WSFollowed || c != nil && c.ws != nil
 	}
 	info.HTTP2Followed = info.HTTP2Followed || info.HTTP2Done
+	if !info.HTTPFollowed && !info.HTTP2Followed && !info.WSFollowed && len(p.TCP.Payload) > 0 && !p.TCP.RST {
+		// A connection not followed (seen midstream: no message has
+		// started on it yet): tshark's HTTP dissector reads each of its
+		// segments on its own, on the ports it claims (a reset's bytes
+		// are its cause, to no dissector).
+		info.HTTPStray = true
+	}
 }

@@ -41,6 +41,7 @@ func (r *recorder) body(p []byte, end int)        { r.check(end); r.bodyBuf.Writ
 func (r *recorder) done(end int, _ bool, _ error) { r.check(end) }
 func (r *recorder) tunnel(_ []byte, off int)      { r.check(off) }
 func (r *recorder) orphan(p []byte, end int)      { r.check(end); r.orphans.Write(p) }
+func (r *recorder) strayStart()                   {}
 func (r *recorder) junk(off, n int, _ error) {
 	r.check(off)
 	if n < 0 {

@@ -113,6 +113,10 @@ type h1Handler interface {
 	// the next header block, ending at data offset end: a body whose
 	// header was in the hole, or nothing of HTTP.
 	orphan(p []byte, end int)
+	// strayStart is called when a push starts between messages with bytes
+	// that start none (a connection seen midstream, bytes after a hole):
+	// tshark's HTTP dissector reads such a segment on its own.
+	strayStart()
 }
 
 type h1State uint8
@@ -150,6 +154,9 @@ func (p *h1Parser) push(data []byte) {
 		return
 	}
 	defer func() { p.bol = data[len(data)-1] == '\n' }()
+	if (p.st == stStart || p.st == stResync) && !looksLikeStart(bytes.TrimLeft(data, "\r\n")) {
+		p.h.strayStart()
+	}
 	i := 0
 	for i < len(data) {
 		switch p.st {

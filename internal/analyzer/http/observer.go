@@ -46,6 +46,9 @@ type conn struct {
 	ws      *wsConn     // set after a 101 to WebSocket (the Annotator)
 	swapped bool        // the reassembler's client is our server
 	counted bool
+	// sawRequest: a request's header block was read (tshark's HTTP
+	// dissector then takes any bytes of the connection as HTTP).
+	sawRequest bool
 }
 
 // dirState is one direction of a connection and the HTTP/1 handler for it.
@@ -148,6 +151,11 @@ type observer struct {
 	// starting no message, which tshark shows as an HTTP continuation
 	// (the Annotator).
 	contFrame int
+	// strayFrame is the latest frame whose bytes were pushed between
+	// messages and start none (h1Handler.strayStart), straySeen whether
+	// its connection had carried a request by then (the Annotator).
+	strayFrame int
+	straySeen  bool
 }
 
 var (
@@ -371,6 +379,7 @@ func (d *dirState) header(m *h1Msg, end int) bodyMode {
 	c, o := d.c, d.c.o
 	d.endHeadless()
 	d.seenMsg = true
+	c.sawRequest = c.sawRequest || m.request
 	d.sink = nil
 	o.found++
 	if !c.counted {
@@ -671,6 +680,15 @@ func (d *dirState) endHeadless() {
 	t.respDone = true
 	if t.reqDone {
 		d.c.o.emit(d.c, t)
+	}
+}
+
+func (d *dirState) strayStart() {
+	if d.at == nil {
+		return
+	}
+	if f, _ := d.at(0); f >= d.c.o.strayFrame {
+		d.c.o.strayFrame, d.c.o.straySeen = f, d.c.sawRequest
 	}
 }
 

@@ -212,3 +212,29 @@ func TestMultipartBodies(t *testing.T) {
 	add(true, msg[40:], "http:mime_multipart:data:json:media:data-text-lines")
 	c.checkStacks(want)
 }
+
+// TestHTTPMidstream: on a connection seen midstream, before any message
+// starts, tshark's HTTP dissector reads each segment on its own: a first
+// byte that is not printable is not HTTP; header-like lines (a colon, or
+// a blank line ending them) are http, what follows them data.
+func TestHTTPMidstream(t *testing.T) {
+	c := newConv(t, 80)
+	want := map[int]string{}
+	for _, m := range []struct {
+		client bool
+		msg    string
+		stack  string
+	}{
+		{false, "\x9f\x01\x02binary\r\nX: y\r\n", "ip:tcp"},
+		{false, "Ab: cd\r\nno colon here\r\nmore bytes", "tcp:http:data"},
+		{false, "hello world\r\nX: y\r\n", "ip:tcp"},
+		{false, "X: y\r\n\r\n", "tcp:http"},
+		{false, "\r\nX: y\r\n\r\nafter", "tcp:http:data"},
+		{true, "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", "tcp:http"},
+		{false, "HTTP/1.1 204 No Content\r\n\r\n", "tcp:http"},
+	} {
+		c.seg(m.client, "A", []byte(m.msg))
+		want[len(c.frames)] = m.stack
+	}
+	c.checkStacks(want)
+}

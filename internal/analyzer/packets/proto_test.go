@@ -40,7 +40,6 @@ var topKnown = map[string]string{
 	"mixed-sites-tls-quic-ipv6-ndpi.pcapng 60": "a keep-alive byte tshark hands to the application (data)",
 	"quic-version-negotiation-tcpdump.pcap 3":  "the client Initial after a version negotiation, which tshark 4.0 does not decrypt (quic)",
 	"sip-over-sctp-heplify.pcap 2":             "a SIP message over two SCTP DATA chunks: its body (multipart with SDP and ISUP) is not reassembled here",
-	"tcp-dup-acks-chrissanders.pcapng 6":       "an HTTP connection seen midstream, its first bytes data to tshark",
 }
 
 // TestTopProtocolAgainstTshark compares the top protocol of every frame

@@ -66,7 +66,7 @@ type keptFrame struct {
 	bits      uint16 // rec* bits
 	link      capture.LinkType
 	media     dissect.Proto
-	ws        uint8         // ws* bits (AppInfo.WSFollowed, WSDone, WSSDP)
+	ws        uint8         // ws* bits (AppInfo.WSFollowed, WSDone, WSSDP, HTTPContinuation)
 	wsPayload dissect.Proto // AppInfo.WSPayload
 	image     dissect.Proto // AppInfo.HTTPBodyImage
 	h2Body    dissect.Proto // AppInfo.HTTP2Body
@@ -76,6 +76,7 @@ const (
 	wsFollowed = 1 << iota
 	wsDone
 	wsSDP
+	wsHTTPContinuation
 )
 
 const (
@@ -93,6 +94,8 @@ const (
 	recQUICTLSDone
 	recDatagram // the frame completed an IP datagram (frameStore.dgrams)
 	recHTTPBodyNotJSON
+	recHTTPStray
+	recHTTPSeen
 )
 
 const recSize = int64(unsafe.Sizeof(keptFrame{}))
@@ -212,7 +215,7 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 	for _, f := range [...]struct {
 		on  bool
 		bit uint8
-	}{{s.Msg.WSFollowed, wsFollowed}, {s.Msg.WSDone, wsDone}, {s.Msg.WSSDP, wsSDP}} {
+	}{{s.Msg.WSFollowed, wsFollowed}, {s.Msg.WSDone, wsDone}, {s.Msg.WSSDP, wsSDP}, {s.Msg.HTTPContinuation, wsHTTPContinuation}} {
 		if f.on {
 			r.ws |= f.bit
 		}
@@ -223,6 +226,7 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 	}{
 		{s.TCP.HasSeq, recHasSeq}, {s.TCP.HasAck, recHasAck}, {s.TCP.HasLen, recHasLen},
 		{s.Msg.HTTPFollowed, recHTTPFollowed}, {s.Msg.HTTPDone, recHTTPDone}, {s.Msg.HTTPBody, recHTTPBody}, {s.Msg.HTTPBodyNotJSON, recHTTPBodyNotJSON},
+		{s.Msg.HTTPStray, recHTTPStray}, {s.Msg.HTTPSeen, recHTTPSeen},
 		{s.Msg.TLSFollowed, recTLSFollowed}, {s.Msg.TLSDone, recTLSDone},
 		{s.Msg.DNSFollowed, recDNSFollowed}, {s.Msg.DNSDone, recDNSDone},
 		{s.Msg.QUICLong, recQUICLong}, {s.Msg.QUICTLSDone, recQUICTLSDone},
@@ -386,12 +390,13 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 	if n.app {
 		st.Msg = dissect.AppInfo{
 			HTTPFollowed: has(recHTTPFollowed), HTTPDone: has(recHTTPDone), HTTPBody: has(recHTTPBody), HTTPBodyNotJSON: has(recHTTPBodyNotJSON),
+			HTTPStray: has(recHTTPStray), HTTPSeen: has(recHTTPSeen),
 			HTTPBodyType: s.bodyTypes[r.bodyType],
 			TLSFollowed:  has(recTLSFollowed), TLSDone: has(recTLSDone),
 			DNSFollowed: has(recDNSFollowed), DNSDone: has(recDNSDone),
 			QUICLong: has(recQUICLong), QUICTLSDone: has(recQUICTLSDone),
 			HTTPBodyImage: r.image, HTTP2Body: r.h2Body,
-			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, WSPayload: r.wsPayload,
+			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, HTTPContinuation: r.ws&wsHTTPContinuation != 0, WSPayload: r.wsPayload,
 			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1], HTTPBodyParts: s.parts[int32(i)],
 		}
 	}
