@@ -308,6 +308,7 @@ const (
 	TCPSpuriousRetransmission = 1 << 2
 	TCPOutOfOrder             = 1 << 3
 	TCPLostSegment            = 1 << 4
+	TCPKeepAlive              = 1 << 12
 )
 
 // TCPAnalysisNames are the names of the TCP analysis flags, in bit order,

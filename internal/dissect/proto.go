@@ -364,6 +364,12 @@ func classify(f *Frame) {
 			// payload on the corpus, every one tcp.
 			return
 		}
+		if pl := p.TCP.Payload; f.TCP.Flags&TCPKeepAlive != 0 && f.Msg.TLSFollowed && len(pl) > 0 {
+			// A keep-alive's byte (one already sent): tshark hands it to
+			// TLS on its own, which refuses it, whatever it is (data).
+			s.push(ProtoData)
+			return
+		}
 		if f.TCP.Flags&TCPLostSegment != 0 && f.Msg.TLSFollowed && !f.Msg.TLSDone && len(p.TCP.Payload) > 0 {
 			// A TLS segment after a hole: the reassembly here holds it
 			// until the hole is filled, tshark hands its own bytes to TLS

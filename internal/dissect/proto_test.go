@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"net"
 	"strings"
 	"testing"
@@ -182,6 +183,16 @@ func TestProtocolsByLinkType(t *testing.T) {
 		fr := NewTracker(Options{}).Frame(engine.NewDecoder().Decode(&raw, 1, nil))
 		if got := fr.Stack.String(); !strings.HasSuffix(got, ":"+c.want) {
 			t.Errorf("%s: %s, want it to end in %s", c.name, got, c.want)
+		}
+	}
+}
+
+// TestTCPAnalysisBits checks the named analysis bits against their names.
+func TestTCPAnalysisBits(t *testing.T) {
+	for bit, name := range map[uint32]string{TCPRetransmission: "retransmission", TCPFastRetransmission: "fast_retransmission",
+		TCPSpuriousRetransmission: "spurious_retransmission", TCPOutOfOrder: "out_of_order", TCPLostSegment: "lost_segment", TCPKeepAlive: "keep_alive"} {
+		if got := TCPAnalysisNames[bits.TrailingZeros32(bit)]; got != name {
+			t.Errorf("bit %#x is %s, want %s", bit, got, name)
 		}
 	}
 }

@@ -238,3 +238,34 @@ func TestHTTPMidstream(t *testing.T) {
 	}
 	c.checkStacks(want)
 }
+
+// TestTLSKeepAlive: a keep-alive's byte on a TLS connection is handed to
+// TLS on its own, which refuses it: data, even when it is a content type.
+func TestTLSKeepAlive(t *testing.T) {
+	hello := []byte{1, 0, 0, 41, 3, 3}
+	hello = append(hello, make([]byte, 32)...)       // random
+	hello = append(hello, 0, 0, 2, 0x13, 0x01, 1, 0) // no session id, one suite, null compression
+	record := func(typ byte, body []byte) []byte {
+		return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
+	}
+	c := newConv(t, 443)
+	c.handshake()
+	want := map[int]string{}
+	add := func(client bool, b []byte, stack string) {
+		c.seg(client, "A", b)
+		want[len(c.frames)] = stack
+	}
+	add(true, record(22, hello), "tcp:tls")
+	add(false, record(23, make([]byte, 40)), "tcp:tls")
+	add(true, record(23, make([]byte, 30)), "tcp:tls")
+	c.seg(false, "A", nil)
+	want[len(c.frames)] = "ip:tcp"
+	for _, b := range []byte{0, 23} {
+		c.cseq-- // one byte already sent
+		add(true, []byte{b}, "tcp:data")
+		c.seg(false, "A", nil) // its ACK
+		want[len(c.frames)] = "ip:tcp"
+	}
+	add(false, record(23, make([]byte, 20)), "tcp:tls")
+	c.checkStacks(want)
+}
