@@ -246,6 +246,10 @@ type AppInfo struct {
 	// and start none (a connection seen midstream); HTTPSeen: a request
 	// had been seen on the connection by then.
 	HTTPStray, HTTPSeen bool
+	// HTTPTunnel, on a connection after a 2xx to CONNECT, is what tshark's
+	// HTTP dissector hands the tunnel's bytes to: ProtoTLS (a CONNECT to a
+	// port TLS claims) or ProtoData; ProtoNone elsewhere.
+	HTTPTunnel Proto
 	// HTTPBodyImage is the image the body's first bytes are (ImageMagic).
 	HTTPBodyImage Proto
 	// HTTPBodyASN1: the protocols an OCSP response body adds (BodyASN1).

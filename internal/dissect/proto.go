@@ -729,6 +729,20 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 		}
 		return
 	}
+	if msg.HTTPTunnel != ProtoNone {
+		// A CONNECT tunnel: tshark's HTTP dissector hands its bytes to the
+		// dissector of the port the CONNECT named, TLS (http, tls on every
+		// segment, as TLS is called through HTTP) or none (http, data).
+		s.push(ProtoHTTP)
+		if msg.HTTPTunnel == ProtoTLS && msg.TLSFollowed {
+			if !(msg.TLSDone && reassembledTLS(s, msg)) {
+				s.push(ProtoTLS)
+			}
+			return
+		}
+		s.push(ProtoData)
+		return
+	}
 	lo, hi := sp, dp
 	if hi < lo {
 		lo, hi = hi, lo
@@ -763,7 +777,7 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 				s.push(ProtoDNS)
 			}
 			return
-		case 443, 993, 995, 465, 8443, 4433:
+		case tlsPorts[0], tlsPorts[1], tlsPorts[2], tlsPorts[3], tlsPorts[4], tlsPorts[5]:
 			if reassembledTLS(s, msg) {
 				return
 			}
@@ -1386,4 +1400,17 @@ func httpStray(s *Stack, pl []byte, seen bool) {
 	if at < len(pl) {
 		s.push(ProtoData)
 	}
+}
+
+// tlsPorts are the TCP ports whose segments are named TLS here.
+var tlsPorts = [...]uint16{443, 993, 995, 465, 8443, 4433}
+
+// TLSPort reports whether TCP port p is one whose segments are named TLS.
+func TLSPort(p uint16) bool {
+	for _, q := range tlsPorts {
+		if p == q {
+			return true
+		}
+	}
+	return false
 }

@@ -67,6 +67,9 @@ func (a *Annotator) Frame(p *engine.Packet, info *dissect.AppInfo) {
 		// CONNECT), the bytes are not HTTP/1's.
 		info.HTTPFollowed = c != nil && c.h2 == nil && c.dir[0].p.st != stTunnel
 		info.HTTP2Followed = c != nil && c.h2 != nil
+		if c != nil {
+			info.HTTPTunnel = c.tunnel
+		}
 		info.WSFollowed = info.WSFollowed || c != nil && c.ws != nil
 	}
 	info.HTTP2Followed = info.HTTP2Followed || info.HTTP2Done

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,23 @@ type conn struct {
 	// sawRequest: a request's header block was read (tshark's HTTP
 	// dissector then takes any bytes of the connection as HTTP).
 	sawRequest bool
+	// tunnel, after a 2xx to CONNECT, is what tshark's HTTP dissector
+	// hands the tunnel's bytes to: TLS for a port TLS claims, else data
+	// (the Annotator).
+	tunnel dissect.Proto
+}
+
+// connectPort is the port of a CONNECT's authority (host:port), or 0.
+func connectPort(target []byte) uint16 {
+	i := bytes.LastIndexByte(target, ':')
+	if i < 0 {
+		return 0
+	}
+	n, err := strconv.ParseUint(string(target[i+1:]), 10, 16)
+	if err != nil {
+		return 0
+	}
+	return uint16(n)
 }
 
 // dirState is one direction of a connection and the HTTP/1 handler for it.
@@ -80,6 +98,7 @@ type txn struct {
 	reqProblem        string
 	creds             []credential
 	head, connect     bool
+	connectTLS        bool // a CONNECT to a port TLS claims
 	h2c               bool
 	emitted           bool
 	reqHdrs, respHdrs []string
@@ -414,6 +433,9 @@ func (d *dirState) requestHeader(m *h1Msg) bodyMode {
 	fillSide(&r.Request, m)
 	t.head = string(m.method) == "HEAD"
 	t.connect = string(m.method) == "CONNECT"
+	if t.connect {
+		t.connectTLS = dissect.TLSPort(connectPort(m.target))
+	}
 	t.creds = findCredentials(m)
 	if o.cfg.headers {
 		t.reqHdrs = headerLines(m, o.cfg.reveal)
@@ -502,6 +524,10 @@ func (d *dirState) responseHeader(m *h1Msg) bodyMode {
 		return bodyNone
 	case t.connect && m.status/100 == 2:
 		c.dir[0].p.st = stTunnel
+		c.tunnel = dissect.ProtoData
+		if t.connectTLS {
+			c.tunnel = dissect.ProtoTLS
+		}
 		return bodyTunnel
 	case m.te && m.chunked:
 		return bodyChunked

@@ -269,3 +269,52 @@ func TestTLSKeepAlive(t *testing.T) {
 	add(false, record(23, make([]byte, 20)), "tcp:tls")
 	c.checkStacks(want)
 }
+
+// TestHTTPConnectTunnel: after a 2xx to CONNECT, tshark 4.0's HTTP
+// dissector hands the tunnel's bytes to the dissector of the port the
+// CONNECT named: TLS for 443 (http, then tls on every segment, a record's
+// first part too), data for a port none claims (HTTP/2 too).
+func TestHTTPConnectTunnel(t *testing.T) {
+	hello := []byte{1, 0, 0, 41, 3, 3}
+	hello = append(hello, make([]byte, 32)...)
+	hello = append(hello, 0, 0, 2, 0x13, 0x01, 1, 0)
+	record := func(typ byte, body []byte) []byte {
+		return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
+	}
+	preface := []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+	settings := []byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+	type seg struct {
+		client bool
+		b      []byte
+		stack  string
+	}
+	split := record(23, make([]byte, 60))
+	for _, tc := range []struct {
+		name   string
+		port   uint16
+		target string
+		segs   []seg
+	}{
+		{"h2 to 6233 on 8888", 8888, "127.0.0.1:6233", []seg{{true, preface, "tcp:http:data"}, {false, settings, "tcp:http:data"}}},
+		{"h2 to 6233 on 3128", 3128, "127.0.0.1:6233", []seg{{true, preface, "tcp:http:data"}, {false, settings, "tcp:http:data"}}},
+		{"tls to 443 on 3128", 3128, "example.com:443", []seg{{true, record(22, hello), "tcp:http:tls"}, {false, record(23, make([]byte, 40)), "tcp:http:tls"},
+			{false, split[:20], "tcp:http:tls"}, {false, split[20:], "tcp:http:tls"}}},
+		{"tls to 443 on 8888", 8888, "example.com:443", []seg{{true, record(22, hello), "tcp:http:tls"}, {false, record(23, make([]byte, 40)), "tcp:http:tls"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConv(t, tc.port)
+			c.handshake()
+			want := map[int]string{}
+			add := func(client bool, b []byte, stack string) {
+				c.seg(client, "A", b)
+				want[len(c.frames)] = stack
+			}
+			add(true, []byte("CONNECT "+tc.target+" HTTP/1.1\r\nHost: "+tc.target+"\r\n\r\n"), "tcp:http")
+			add(false, []byte("HTTP/1.1 200 Connection established\r\n\r\n"), "tcp:http")
+			for _, sg := range tc.segs {
+				add(sg.client, sg.b, sg.stack)
+			}
+			c.checkStacks(want)
+		})
+	}
+}

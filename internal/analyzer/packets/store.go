@@ -70,6 +70,7 @@ type keptFrame struct {
 	wsPayload dissect.Proto // AppInfo.WSPayload
 	image     dissect.Proto // AppInfo.HTTPBodyImage
 	h2Body    dissect.Proto // AppInfo.HTTP2Body
+	tunnel    dissect.Proto // AppInfo.HTTPTunnel
 }
 
 const (
@@ -210,7 +211,7 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		off: off, stack: stack, sec: p.Timestamp.Unix(), nsec: int32(p.Timestamp.Nanosecond()),
 		dataLen: int32(n), capLen: int32(p.CaptureLength), wireLen: int32(p.Length), iface: int32(p.Interface), link: p.LinkType,
 		tcpStream: int32(s.TCP.Stream), tcpFlags: s.TCP.Flags, tcpSeq: s.TCP.Seq, tcpAck: s.TCP.Ack, tcpLen: s.TCP.Len,
-		udpStream: int32(s.UDPStream), media: s.Media, wsPayload: s.Msg.WSPayload, image: s.Msg.HTTPBodyImage, h2Body: s.Msg.HTTP2Body,
+		udpStream: int32(s.UDPStream), media: s.Media, wsPayload: s.Msg.WSPayload, image: s.Msg.HTTPBodyImage, h2Body: s.Msg.HTTP2Body, tunnel: s.Msg.HTTPTunnel,
 	}
 	for _, f := range [...]struct {
 		on  bool
@@ -395,7 +396,7 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 			TLSFollowed:  has(recTLSFollowed), TLSDone: has(recTLSDone),
 			DNSFollowed: has(recDNSFollowed), DNSDone: has(recDNSDone),
 			QUICLong: has(recQUICLong), QUICTLSDone: has(recQUICTLSDone),
-			HTTPBodyImage: r.image, HTTP2Body: r.h2Body,
+			HTTPBodyImage: r.image, HTTP2Body: r.h2Body, HTTPTunnel: r.tunnel,
 			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, HTTPContinuation: r.ws&wsHTTPContinuation != 0, WSPayload: r.wsPayload,
 			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1], HTTPBodyParts: s.parts[int32(i)],
 		}
