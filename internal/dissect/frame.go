@@ -36,6 +36,10 @@ type Frame struct {
 	Msg AppInfo
 	// UDPStream is Wireshark's udp.stream, or -1.
 	UDPStream int
+	// SCTPBody is what the body of a SIP message fragmented over SCTP
+	// DATA chunks that ends in this frame adds (reassembled by the
+	// Tracker), when one does.
+	SCTPBody Parts
 	// Stack is the protocol stack, outermost first (frame.protocols).
 	Stack Stack
 	// IP4 and IP6 are the frame's own outer IPv4 or IPv6 header bytes (a
@@ -129,11 +133,14 @@ type State struct {
 	// datagram's endpoint, QUIC or gQUIC when a packet of its
 	// conversation carried a QUIC or gQUIC version before, else ProtoNone.
 	Media Proto
+	// SCTPBody is the body's protocols of a SIP message fragmented over
+	// SCTP DATA chunks that ends in the frame (Frame.SCTPBody).
+	SCTPBody Parts
 }
 
 // State returns what the Tracker worked out of f from the frames before it.
 func (f *Frame) State() State {
-	s := State{TCP: f.TCP, Msg: f.Msg, UDPStream: f.UDPStream, InnerUDPStream: -1, Media: f.mediaOf()}
+	s := State{TCP: f.TCP, Msg: f.Msg, UDPStream: f.UDPStream, InnerUDPStream: -1, Media: f.mediaOf(), SCTPBody: f.SCTPBody}
 	if f.Inner != nil {
 		s.InnerUDPStream = f.Inner.UDPStream
 	}
@@ -154,7 +161,7 @@ func (f *Frame) Restore(p *engine.Packet, relative, delta time.Duration, s State
 			f.Quote, f.QuoteRaw, f.HasQuote = q, b, true
 		}
 	}
-	f.TCP, f.Msg, f.UDPStream = s.TCP, s.Msg, s.UDPStream
+	f.TCP, f.Msg, f.UDPStream, f.SCTPBody = s.TCP, s.Msg, s.UDPStream, s.SCTPBody
 	f.media, f.quicConv, f.restored, f.restoredMedia = nil, nil, true, s.Media
 	f.Stack.n, f.Stack.set = 0, ProtoSet{}
 	f.App, f.stackDone = nil, false
@@ -340,6 +347,8 @@ type Tracker struct {
 	snmp      map[udpKey]snmpConv
 	media     map[netip.AddrPort]Proto // RTP/RTCP endpoints SDP announced
 	quicConv  map[udpKey]Proto         // conversations a QUIC or gQUIC version was seen in
+	sctp      map[sctpKey]*sctpMsg     // SIP messages being gathered from SCTP fragments
+	sctpHeld  int
 	maxUDP    int
 	udpFull   int // UDP datagrams of conversations past maxUDP
 	frame     Frame
@@ -371,6 +380,7 @@ func NewTracker(opts Options) *Tracker {
 	t.frame.media = t.media
 	t.quicConv = map[udpKey]Proto{}
 	t.frame.quicConv = t.quicConv
+	t.sctp = map[sctpKey]*sctpMsg{}
 	if opts.UDPStreams {
 		t.udp = map[udpKey]int32{}
 		t.snmp = map[udpKey]snmpConv{}
@@ -407,6 +417,7 @@ func (t *Tracker) Frame(p *engine.Packet) *Frame {
 		t.app.Frame(p, &f.Msg)
 	}
 	f.UDPStream = -1
+	f.SCTPBody = t.sctpFragments(p)
 	f.setInner()
 	if t.udp != nil {
 		f.UDPStream = t.udpStream(f)

@@ -1,6 +1,15 @@
 package dissect
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mcpacket/mcpacket/internal/capture"
+	"github.com/mcpacket/mcpacket/internal/engine"
+)
 
 // FuzzPayloadNames feeds any bytes to the payload namers that read fields
 // of their own (SMB over NetBIOS, NetBIOS datagrams, the QUIC version
@@ -29,7 +38,7 @@ func FuzzPayloadNames(f *testing.F) {
 			t.Fatalf("nbdgm: %d protocols", s.n)
 		}
 		s = Stack{}
-		sctpApp(&s, pl)
+		sctpApp(&s, pl, Parts{})
 		if s.n > 2+maxParts {
 			t.Fatalf("sctp: %d protocols", s.n)
 		}
@@ -41,5 +50,33 @@ func FuzzPayloadNames(f *testing.F) {
 		smppHeuristic(pl)
 		quicVersioned(pl, 443, 50000)
 		quicVersioned(pl, 50000, 4433)
+	})
+}
+
+// FuzzSCTPFragments feeds two SCTP packets of any chunks (port 5060) to a
+// Tracker: its reassembly may not panic, and it holds at most its bound.
+func FuzzSCTPFragments(f *testing.F) {
+	data := func(b, e byte, tsn byte, s string) []byte {
+		n := 16 + len(s)
+		c := []byte{0, b<<1 | e, byte(n >> 8), byte(n), 0, 0, 0, tsn, 0, 0, 0, 0, 0, 0, 0, 0}
+		c = append(c, s...)
+		for len(c)%4 != 0 {
+			c = append(c, 0)
+		}
+		return c
+	}
+	f.Add(data(1, 0, 1, "INVITE sip:a SIP/2.0\r\nContent-Type: multipart/mixed;boundary=b\r\n\r\n--b\r\n"), data(0, 1, 2, "c: text/plain\r\n\r\nx\r\n--b--"))
+	f.Add(data(1, 0, 1, "INVITE sip:a SIP/2.0\r\n"), data(0, 1, 3, "\r\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		tr := NewTracker(Options{})
+		dec := engine.NewDecoder()
+		for i, chunks := range [][]byte{a, b} {
+			raw := ipFrame(t, layers.IPProtocolSCTP, gopacket.Payload(append([]byte{0x13, 0xc4, 0x13, 0xc4, 0, 0, 0, 7, 0, 0, 0, 0}, chunks...)))
+			p := capture.Packet{Data: raw, CaptureLength: len(raw), Length: len(raw), LinkType: capture.LinkTypeEthernet, Timestamp: time.Unix(int64(i), 0)}
+			fr := tr.Frame(dec.Decode(&p, i+1, nil))
+			if fr.SCTPBody.N > maxParts || tr.sctpHeld > maxSCTPHeld || tr.sctpHeld < 0 {
+				t.Fatalf("body %d parts, %d bytes held", fr.SCTPBody.N, tr.sctpHeld)
+			}
+		}
 	})
 }

@@ -400,9 +400,9 @@ func classify(f *Frame) {
 		case 132:
 			s.push(ProtoSCTP)
 			if p.IPv4 != nil {
-				sctpApp(s, p.IPv4.Payload)
+				sctpApp(s, p.IPv4.Payload, f.SCTPBody)
 			} else {
-				sctpApp(s, p.IPv6.Payload)
+				sctpApp(s, p.IPv6.Payload, f.SCTPBody)
 			}
 		case 47:
 			s.push(ProtoGRE)
@@ -509,10 +509,12 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 // sctpApp names what an SCTP packet's DATA chunks carry, as tshark shows
 // the last of them: SIP on port 5060 in a chunk
 // that holds a whole message (B and E set) and opens with a SIP start
-// line, or in the chunk that ends a message fragmented over several
-// (tshark names the reassembled message there; its start is not seen
-// here). Chunks are walked within the packet, each at most its length.
-func sctpApp(s *Stack, b []byte) {
+// line, with its body's protocols, or in the chunk that ends a message
+// fragmented over several (tshark names the reassembled message there),
+// with body, the protocols of the body the Tracker reassembled (none when
+// it could not). Chunks are walked within the packet, each at most its
+// length.
+func sctpApp(s *Stack, b []byte, body Parts) {
 	if len(b) < 12 {
 		return
 	}
@@ -520,7 +522,7 @@ func sctpApp(s *Stack, b []byte) {
 	if sp != 5060 && dp != 5060 {
 		return
 	}
-	last, lastData := ProtoNone, []byte(nil)
+	last, lastData, fragmented := ProtoNone, []byte(nil), false
 	for off := 12; off+4 <= len(b); {
 		typ, flags, n := b[off], b[off+1], int(be16(b[off+2:]))
 		if n < 4 {
@@ -530,15 +532,21 @@ func sctpApp(s *Stack, b []byte) {
 			data := b[off+16 : min(off+n, len(b))]
 			switch begin, end := flags&2 != 0, flags&1 != 0; {
 			case begin && end && sipStart(data):
-				last, lastData = ProtoSIP, data
+				last, lastData, fragmented = ProtoSIP, data, false
 			case end && !begin:
-				last, lastData = ProtoSIP, nil
+				last, lastData, fragmented = ProtoSIP, nil, true
 			}
 		}
 		off += (n + 3) &^ 3
 	}
 	if last != ProtoNone {
 		s.push(last)
+		if fragmented {
+			for _, pr := range body.P[:body.N] { // the message the Tracker reassembled
+				s.push(pr)
+			}
+			return
+		}
 		messageBody(s, lastData)
 	}
 }

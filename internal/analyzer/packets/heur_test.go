@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/crypto/cryptobyte"
@@ -317,4 +319,42 @@ func TestHTTPConnectTunnel(t *testing.T) {
 			c.checkStacks(want)
 		})
 	}
+}
+
+// TestSIPOverSCTPFragments: a SIP message fragmented over SCTP DATA
+// chunks is named, body and all, in the frame of its last fragment
+// (Wireshark's SCTP reassembly); one whose fragments are not all seen is
+// SIP without its body.
+func TestSIPOverSCTPFragments(t *testing.T) {
+	sdp := "v=0\r\no=- 0 0 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	body := "--b1\r\nContent-Type: application/sdp\r\n\r\n" + sdp + "\r\n--b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\r\n\x01\x00\x20\x01\x0a\x00\x02\x0a\x08\x83\x10\r\n--b1--\r\n"
+	msg := "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 192.0.2.1:5060\r\nCall-ID: 1\r\nCSeq: 1 INVITE\r\n" +
+		"Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\n\r\n" + body
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	var frames []pcaptest.Frame
+	tsn := uint32(100)
+	chunk := func(stream, ssn uint16, b, e bool, data string) {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolSCTP, SrcIP: net.IPv4(192, 0, 2, 1), DstIP: net.IPv4(192, 0, 2, 2)}
+		sctp := &layers.SCTP{SrcPort: 5060, DstPort: 5060, VerificationTag: 7}
+		d := &layers.SCTPData{SCTPChunk: layers.SCTPChunk{Type: layers.SCTPChunkTypeData, Length: uint16(16 + len(data))}, BeginFragment: b, EndFragment: e, TSN: tsn,
+			StreamId: stream, StreamSequence: ssn, PayloadProtocol: layers.SCTPPayloadProtocol(0), Payload: []byte(data)}
+		tsn++
+		frames = append(frames, pcaptest.Frame{Time: time.Date(2026, 12, 5, 0, 0, len(frames), 0, time.UTC), Data: pcaptest.Serialize(t, eth, ip, sctp, d)})
+	}
+	want := map[int]string{}
+	chunk(0, 0, true, false, msg[:100])
+	want[1] = "ip:sctp"
+	chunk(0, 0, false, false, msg[100:250])
+	want[2] = "ip:sctp"
+	chunk(0, 0, false, true, msg[250:])
+	want[3] = "sctp:sip:mime_multipart:sdp:isup"
+	chunk(0, 1, true, true, strings.Replace(msg, "multipart/mixed", "text/plain", 1))
+	want[4] = "sctp:sip:data-text-lines"
+	tsn++ // a fragment lost: the end is SIP alone
+	chunk(1, 2, true, false, msg[:100])
+	want[5] = "ip:sctp"
+	chunk(1, 2, false, true, msg[250:])
+	want[6] = "sctp:sip"
+	c := &conv{t: t, frames: frames}
+	c.checkStacks(want)
 }

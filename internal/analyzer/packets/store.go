@@ -131,6 +131,9 @@ type frameStore struct {
 	// parts is the protocols of the multipart bodies a frame ends
 	// (AppInfo.HTTPBodyParts), by record; few frames have them.
 	parts map[int32]dissect.Parts
+	// sctpBody is the body's protocols of the SIP messages fragmented
+	// over SCTP that a frame ends (State.SCTPBody), by record.
+	sctpBody map[int32]dissect.Parts
 	// What the pass reported: frames read, its warnings, and the UDP
 	// datagrams past the conversation bound.
 	framesRead   int
@@ -263,6 +266,13 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		st.asn1[int32(st.n)] = [2]dissect.ASN1Set{s.Msg.TLSASN1, s.Msg.HTTPBodyASN1}
 		b.size += 32
 	}
+	if s.SCTPBody.N > 0 {
+		if st.sctpBody == nil {
+			st.sctpBody = map[int32]dissect.Parts{}
+		}
+		st.sctpBody[int32(st.n)] = s.SCTPBody
+		b.size += 32
+	}
 	if s.Msg.HTTPBodyParts.N > 0 {
 		if st.parts == nil {
 			st.parts = map[int32]dissect.Parts{}
@@ -376,7 +386,7 @@ func mask(s dissect.State, n needs) dissect.State {
 // state is frame i's state as a pass working out n finds it.
 func (s *frameStore) state(i int, n needs) dissect.State {
 	r := s.rec(i)
-	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, InnerUDPStream: -1, Media: r.media}
+	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, InnerUDPStream: -1, Media: r.media, SCTPBody: s.sctpBody[int32(i)]}
 	has := func(bit uint16) bool { return r.bits&bit != 0 }
 	if n.tcp {
 		st.TCP = dissect.TCPInfo{Stream: int(r.tcpStream), Flags: r.tcpFlags, Seq: r.tcpSeq, Ack: r.tcpAck, Len: r.tcpLen,
