@@ -249,9 +249,12 @@ type AppInfo struct {
 	// HTTPContinuation: the frame carries bytes of a followed HTTP/1
 	// connection after a hole that start no message (tshark: http, data).
 	HTTPContinuation bool
-	// HTTPStray: the frame's bytes were handed to HTTP between messages
-	// and start none (a connection seen midstream); HTTPSeen: a request
-	// had been seen on the connection by then.
+	// HTTPStray: tshark's HTTP dissector would read the frame's bytes on
+	// their own, as they start no message: a segment of a connection the
+	// http module does not follow (seen midstream; set on any port, read
+	// only on the ports HTTP claims), or bytes pushed between the messages
+	// of one it follows. HTTPSeen: a request had been seen on the
+	// connection by then.
 	HTTPStray, HTTPSeen bool
 	// HTTPTunnel, on a connection after a 2xx to CONNECT, is what tshark's
 	// HTTP dissector hands the tunnel's bytes to: ProtoTLS (a CONNECT to a
