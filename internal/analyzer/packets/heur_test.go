@@ -1,7 +1,6 @@
 package packets
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -22,32 +21,11 @@ import (
 // protocols of every frame end in want's (what tshark 4.0.17 says of the
 // capture: checked against it where it is installed).
 func (c *conv) checkStacks(want map[int]string) {
-	t := c.t
-	path := filepath.Join(t.TempDir(), "conv.pcap")
-	if err := os.WriteFile(path, pcaptest.Pcap(t, layers.LinkTypeEthernet, false, c.frames), 0o644); err != nil {
-		t.Fatal(err)
+	path := filepath.Join(c.t.TempDir(), "conv.pcap")
+	if err := os.WriteFile(path, pcaptest.Pcap(c.t, layers.LinkTypeEthernet, false, c.frames), 0o644); err != nil {
+		c.t.Fatal(err)
 	}
-	out, err := testModule().get(context.Background(), pcaptest.Env(0), GetInput{PcapFile: path, Frames: fmt.Sprintf("1-%d", len(c.frames))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range out.Packets {
-		if w, ok := want[p.Number]; ok && !strings.HasSuffix(p.Protocols, ":"+w) {
-			t.Errorf("frame %d: %s, want it to end in :%s", p.Number, p.Protocols, w)
-		}
-	}
-	bin, ok := pcaptest.LookPath("tshark")
-	if !ok {
-		t.Log("tshark is not installed: want is not checked against it")
-		return
-	}
-	for _, r := range pcaptest.Tshark(t, bin, path, "-T", "fields", "-E", "header=y", "-e", "frame.number", "-e", "frame.protocols") {
-		var n int
-		fmt.Sscan(r["frame.number"], &n)
-		if w, ok := want[n]; ok && !strings.HasSuffix(r["frame.protocols"], ":"+w) {
-			t.Errorf("tshark: frame %d is %s, the test says it ends in :%s", n, r["frame.protocols"], w)
-		}
-	}
+	checkEnds(c.t, path, len(c.frames), want, func(protocols, w string) bool { return strings.HasSuffix(protocols, ":"+w) })
 }
 
 // TestNTLMSSPVerifier: an SPNEGO negTokenTarg's mechListMIC, on a
