@@ -336,3 +336,27 @@ func TestSIPOverSCTPFragments(t *testing.T) {
 	c := &conv{t: t, frames: frames}
 	c.checkStacks(want)
 }
+
+// TestHTTPStrayAfterRequest: on a followed connection, bytes between
+// messages that start none are read on their own too, and once a request
+// was seen tshark takes them as HTTP whatever they are (http, data).
+func TestHTTPStrayAfterRequest(t *testing.T) {
+	c := newConv(t, 80)
+	c.handshake()
+	want := map[int]string{}
+	for _, m := range []struct {
+		client bool
+		msg    string
+		stack  string
+	}{
+		{true, "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", "tcp:http"},
+		{false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "tcp:http"},
+		{false, "\x00\x01\x02 binary", "tcp:http:data"},
+		{true, "hello there\r\nmore", "tcp:http:data"},
+		{true, "X: y\r\n\r\n", "tcp:http"},
+	} {
+		c.seg(m.client, "A", []byte(m.msg))
+		want[len(c.frames)] = m.stack
+	}
+	c.checkStacks(want)
+}
