@@ -126,15 +126,19 @@ func BodyASN1(request bool, body []byte) ASN1Set {
 	return s
 }
 
-// pushASN1 pushes the protocols of a, the last one last.
-func (s *Stack) pushASN1(a ASN1Set) {
+// each calls emit with the protocols of s in the order a stack lists them,
+// the last one last.
+func (s ASN1Set) each(emit func(Proto)) {
 	for _, p := range asn1Protos {
-		if p != a.Last && p != ProtoTLS && a.Has(p) {
-			s.push(p)
+		if p != s.Last && p != ProtoTLS && s.Has(p) {
+			emit(p)
 		}
 	}
-	s.push(a.Last)
+	emit(s.Last)
 }
+
+// pushASN1 pushes the protocols of a, the last one last.
+func (s *Stack) pushASN1(a ASN1Set) { a.each(s.push) }
 
 // asn1Walker emits, in dissection order, the protocols Wireshark adds for
 // the OIDs in a structure; malformed input ends the walk where the

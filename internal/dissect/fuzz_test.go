@@ -14,8 +14,8 @@ import (
 // FuzzPayloadNames feeds any bytes to the payload namers that read fields
 // of their own (SMB over NetBIOS, NetBIOS datagrams, the QUIC version
 // test, SCTP's chunks, a multipart body's parts, SPNEGO's MIC, the SMPP
-// heuristic): none may panic or read past the payload, and each
-// pushes at most a few protocols.
+// heuristic, an HTTP segment read on its own): none may panic or read
+// past the payload, and each pushes at most a few protocols.
 func FuzzPayloadNames(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x48\xfeSMB\x40\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00"))
 	f.Add([]byte("\x00\x00\x00\x27\xffSMBs\x00\x00\x00\x00\x18\x07\x08"))
@@ -48,6 +48,13 @@ func FuzzPayloadNames(f *testing.F) {
 		}
 		ntlmsspVerifier(pl)
 		smppHeuristic(pl)
+		for _, seen := range []bool{false, true} {
+			s = Stack{}
+			httpStray(&s, pl, seen)
+			if s.n > 2 {
+				t.Fatalf("http stray: %d protocols", s.n)
+			}
+		}
 		quicVersioned(pl, 443, 50000)
 		quicVersioned(pl, 50000, 4433)
 	})

@@ -77,21 +77,13 @@ func multipartParts(ps *Parts, ct, body []byte, depth int) {
 	}
 }
 
-// partProto adds a part's protocol by its type (lower-cased, without
-// parameters, as the part's Content-Type line gave it; nil for none).
+// partProto adds a part's protocol by its type (the value of the part's
+// Content-Type line, nil for none: data, as application/octet-stream).
 func partProto(ps *Parts, ct, part []byte, depth int) {
 	if len(part) == 0 {
 		return // no bytes: the dissector called takes none, and Wireshark drops its layer
 	}
-	lower := bytes.ToLower(ct)
-	if i := bytes.IndexByte(lower, ';'); i >= 0 {
-		lower = bytes.TrimSpace(lower[:i])
-	}
-	if len(ct) == 0 || bytes.HasPrefix(lower, []byte("application/octet-stream")) {
-		ps.add(ProtoData)
-		return
-	}
-	p := bodyProto(lower)
+	p := bodyProto(bytes.ToLower(ct))
 	switch {
 	case p == ProtoMultipart:
 		if depth >= maxMultipartDepth {
@@ -105,18 +97,7 @@ func partProto(ps *Parts, ct, part []byte, depth int) {
 	case IsImage(p):
 		p = imageOr(ImageMagic(part))
 	case p == ProtoOCSP:
-		a := BodyASN1(false, part)
-		if a.Last == ProtoNone {
-			ps.add(ProtoOCSP)
-		}
-		for _, q := range asn1Protos {
-			if q != a.Last && q != ProtoTLS && a.Has(q) {
-				ps.add(q)
-			}
-		}
-		if a.Last != ProtoNone {
-			ps.add(a.Last)
-		}
+		BodyASN1(false, part).each(ps.add)
 		return
 	}
 	ps.add(p)

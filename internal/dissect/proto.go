@@ -515,30 +515,18 @@ func udpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo) {
 // it could not). Chunks are walked within the packet, each at most its
 // length.
 func sctpApp(s *Stack, b []byte, body Parts) {
-	if len(b) < 12 {
-		return
-	}
-	sp, dp := be16(b[0:]), be16(b[2:])
-	if sp != 5060 && dp != 5060 {
+	if !sipSCTP(b) {
 		return
 	}
 	last, lastData, fragmented := ProtoNone, []byte(nil), false
-	for off := 12; off+4 <= len(b); {
-		typ, flags, n := b[off], b[off+1], int(be16(b[off+2:]))
-		if n < 4 {
-			break
+	sctpData(b, func(begin, end bool, _ uint32, _ uint16, data []byte) {
+		switch {
+		case begin && end && sipStart(data):
+			last, lastData, fragmented = ProtoSIP, data, false
+		case end && !begin:
+			last, lastData, fragmented = ProtoSIP, nil, true
 		}
-		if typ == 0 && n > 16 && off+16 <= len(b) {
-			data := b[off+16 : min(off+n, len(b))]
-			switch begin, end := flags&2 != 0, flags&1 != 0; {
-			case begin && end && sipStart(data):
-				last, lastData, fragmented = ProtoSIP, data, false
-			case end && !begin:
-				last, lastData, fragmented = ProtoSIP, nil, true
-			}
-		}
-		off += (n + 3) &^ 3
-	}
+	})
 	if last != ProtoNone {
 		s.push(last)
 		if fragmented {
@@ -756,6 +744,17 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 		lo, hi = hi, lo
 	}
 	for _, port := range [2]uint16{lo, hi} {
+		if TLSPort(port) {
+			if reassembledTLS(s, msg) {
+				return
+			}
+			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
+				s.push(ProtoTLS) // whole records in this segment
+			} else {
+				s.push(ProtoData) // Wireshark's TLS dissector refuses what is not a record: data
+			}
+			return
+		}
 		switch port {
 		case 80, 8080, 8000, 3128:
 			if msg.HTTP2Followed && !msg.HTTPDone {
@@ -783,16 +782,6 @@ func tcpApp(s *Stack, sp, dp uint16, pl []byte, msg AppInfo, fast bool) {
 		case 53:
 			if !msg.DNSFollowed || msg.DNSDone {
 				s.push(ProtoDNS)
-			}
-			return
-		case tlsPorts[0], tlsPorts[1], tlsPorts[2], tlsPorts[3], tlsPorts[4], tlsPorts[5]:
-			if reassembledTLS(s, msg) {
-				return
-			}
-			if len(pl) >= 5 && pl[0] >= 20 && pl[0] <= 24 && pl[1] == 3 && 5+int(be16(pl[3:])) <= len(pl) {
-				s.push(ProtoTLS) // whole records in this segment
-			} else {
-				s.push(ProtoData) // Wireshark's TLS dissector refuses what is not a record: data
 			}
 			return
 		case 22:
@@ -940,24 +929,18 @@ func httpMessage(s *Stack, pl []byte, msg AppInfo, ownBytes bool) {
 		httpStray(s, pl, msg.HTTPSeen)
 	case ownBytes && httpStart(pl) && httpComplete(pl):
 		s.push(ProtoHTTP)
-		if body, ct := httpBody(pl); body != ProtoNone {
-			if body == ProtoMultipart {
-				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
-					s.pushParts(MultipartParts(ct, pl[end+4:]))
-				}
-				return
-			}
-			if IsImage(body) {
-				if end := bytes.Index(pl, []byte("\r\n\r\n")); end >= 0 {
-					body = imageOr(ImageMagic(pl[end+4:]))
-				}
-			}
-			if end := bytes.Index(pl, []byte("\r\n\r\n")); body == ProtoOCSP && end >= 0 {
-				s.pushASN1(BodyASN1(!bytes.HasPrefix(pl, []byte("HTTP/")), pl[end+4:]))
-				return
-			}
-			s.push(body)
-			if body == ProtoJSON && !jsonBodyWhole(pl) {
+		pr, ct, body := httpBody(pl)
+		switch {
+		case pr == ProtoNone:
+		case pr == ProtoMultipart:
+			s.pushParts(MultipartParts(ct, body))
+		case pr == ProtoOCSP:
+			s.pushASN1(BodyASN1(!bytes.HasPrefix(pl, []byte("HTTP/")), body))
+		case IsImage(pr):
+			s.push(imageOr(ImageMagic(body)))
+		default:
+			s.push(pr)
+			if pr == ProtoJSON && !jsonBodyWhole(pl) {
 				s.push(ProtoTextLines)
 			}
 		}
@@ -1026,27 +1009,29 @@ func httpComplete(pl []byte) bool {
 	return true
 }
 
-// httpBody is the protocol Wireshark gives a complete HTTP message's body,
-// by its Content-Type (ct, as sent), or ProtoNone when it has no body.
-func httpBody(pl []byte) (p Proto, ct []byte) {
+// httpBody is the protocol Wireshark gives a complete HTTP message's body
+// (the bytes after the header block), by its Content-Type (ct, as sent),
+// or ProtoNone when it has no body.
+func httpBody(pl []byte) (p Proto, ct, body []byte) {
 	end := bytes.Index(pl, []byte("\r\n\r\n"))
 	if end < 0 || end+4 >= len(pl) {
-		return ProtoNone, nil
+		return ProtoNone, nil, nil
 	}
+	body = pl[end+4:]
 	hdr := bytes.ToLower(pl[:end])
-	if bytes.HasPrefix(pl[end+4:], []byte("0\r\n")) && bytes.Contains(hdr, []byte("\ntransfer-encoding: chunked")) {
-		return ProtoNone, nil // a chunked body whose first chunk is the last: empty
+	if bytes.HasPrefix(body, []byte("0\r\n")) && bytes.Contains(hdr, []byte("\ntransfer-encoding: chunked")) {
+		return ProtoNone, nil, nil // a chunked body whose first chunk is the last: empty
 	}
 	i := bytes.Index(hdr, []byte("\ncontent-type:"))
 	if i < 0 {
-		return ProtoData, nil
+		return ProtoData, nil, body
 	}
 	ct = pl[i+len("\ncontent-type:") : end]
 	if j := bytes.IndexByte(ct, '\n'); j >= 0 {
 		ct = ct[:j]
 	}
 	ct = bytes.TrimSpace(ct)
-	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):])), ct
+	return bodyProto(bytes.TrimSpace(hdr[i+len("\ncontent-type:"):])), ct, body
 }
 
 // ImageMagic is the image format b starts with (PNG's signature, GIF87a or
@@ -1258,21 +1243,17 @@ func smb1Payload(s *Stack, m []byte) {
 	}
 }
 
-// securityBlob adds a GSS-API/SPNEGO token and the NTLMSSP message in it.
+// securityBlob adds a GSS-API/SPNEGO token, the NTLMSSP message in it and
+// NTLMSSP's verifier on its mechListMIC.
 func securityBlob(s *Stack, b []byte) {
 	if len(b) < 2 || b[0] != 0x60 && b[0] != 0xa0 && b[0] != 0xa1 {
 		return
 	}
 	s.push(ProtoGSSAPI)
 	s.push(ProtoSPNEGO)
-	i := bytes.Index(b, []byte("NTLMSSP\x00"))
-	if i < 0 || i+12 > len(b) {
-		if ntlmsspVerifier(b) {
-			s.push(ProtoNTLMSSPVerifier)
-		}
-		return
+	if i := bytes.Index(b, []byte("NTLMSSP\x00")); i >= 0 && i+12 <= len(b) {
+		s.push(ProtoNTLMSSP)
 	}
-	s.push(ProtoNTLMSSP)
 	if ntlmsspVerifier(b) {
 		s.push(ProtoNTLMSSPVerifier)
 	}
@@ -1410,15 +1391,12 @@ func httpStray(s *Stack, pl []byte, seen bool) {
 	}
 }
 
-// tlsPorts are the TCP ports whose segments are named TLS here.
-var tlsPorts = [...]uint16{443, 993, 995, 465, 8443, 4433}
-
-// TLSPort reports whether TCP port p is one whose segments are named TLS.
+// TLSPort reports whether TCP port p is one whose segments are named TLS
+// (tcpApp, and a CONNECT tunnel to it).
 func TLSPort(p uint16) bool {
-	for _, q := range tlsPorts {
-		if p == q {
-			return true
-		}
+	switch p {
+	case 443, 993, 995, 465, 8443, 4433:
+		return true
 	}
 	return false
 }

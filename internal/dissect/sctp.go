@@ -44,63 +44,69 @@ func (t *Tracker) sctpFragments(p *engine.Packet) (body Parts) {
 	default:
 		return Parts{}
 	}
-	if len(b) < 12 {
+	if !sipSCTP(b) {
 		return Parts{}
 	}
-	sp, dp := be16(b[0:]), be16(b[2:])
-	if sp != 5060 && dp != 5060 {
-		return Parts{}
-	}
-	src, dst := netip.AddrPortFrom(p.SrcIP(), sp), netip.AddrPortFrom(p.DstIP(), dp)
+	src, dst := netip.AddrPortFrom(p.SrcIP(), be16(b[0:])), netip.AddrPortFrom(p.DstIP(), be16(b[2:]))
+	sctpData(b, func(begin, end bool, tsn uint32, stream uint16, data []byte) {
+		k := sctpKey{src, dst, stream}
+		switch {
+		case begin && end: // a whole message: sctpApp names it from its bytes
+		case begin:
+			t.sctpDrop(k)
+			if len(t.sctp) < maxSCTPStreams && t.sctpHeld+len(data) <= maxSCTPHeld && len(data) <= maxSCTPMessage {
+				t.sctp[k] = &sctpMsg{data: append([]byte(nil), data...), nextTSN: tsn + 1}
+				t.sctpHeld += len(data)
+			}
+		default:
+			if end {
+				body = Parts{} // this message's, reassembled or not
+			}
+			m := t.sctp[k]
+			if m == nil {
+				return
+			}
+			if m.nextTSN != tsn || len(m.data)+len(data) > maxSCTPMessage || t.sctpHeld+len(data) > maxSCTPHeld {
+				t.sctpDrop(k) // a fragment lost, reordered or too much: not reassembled
+				return
+			}
+			m.data = append(m.data, data...)
+			m.nextTSN++
+			t.sctpHeld += len(data)
+			if end {
+				if sipStart(m.data) {
+					var s Stack
+					messageBody(&s, m.data)
+					for _, pr := range s.p[:s.n] {
+						body.add(pr)
+					}
+				}
+				t.sctpDrop(k)
+			}
+		}
+	})
+	return body
+}
+
+// sipSCTP reports whether b is an SCTP packet to or from port 5060 (SIP).
+func sipSCTP(b []byte) bool {
+	return len(b) >= 12 && (be16(b[0:]) == 5060 || be16(b[2:]) == 5060)
+}
+
+// sctpData calls fn for each DATA chunk of SCTP packet b, in order, with
+// its B and E flags, TSN, stream and data; chunks are walked within the
+// packet, each at most its length.
+func sctpData(b []byte, fn func(begin, end bool, tsn uint32, stream uint16, data []byte)) {
 	for off := 12; off+4 <= len(b); {
 		typ, flags, n := b[off], b[off+1], int(be16(b[off+2:]))
 		if n < 4 {
 			break
 		}
 		if typ == 0 && n > 16 && off+16 <= len(b) {
-			tsn, stream := be32(b[off+4:]), be16(b[off+8:])
-			data := b[off+16 : min(off+n, len(b))]
-			k := sctpKey{src, dst, stream}
-			begin, end := flags&2 != 0, flags&1 != 0
-			switch {
-			case begin && end:
-			case begin:
-				t.sctpDrop(k)
-				if len(t.sctp) < maxSCTPStreams && t.sctpHeld+len(data) <= maxSCTPHeld && len(data) <= maxSCTPMessage {
-					t.sctp[k] = &sctpMsg{data: append([]byte(nil), data...), nextTSN: tsn + 1}
-					t.sctpHeld += len(data)
-				}
-			default:
-				if end {
-					body = Parts{} // this message's, reassembled or not
-				}
-				m := t.sctp[k]
-				if m == nil {
-					break
-				}
-				if m.nextTSN != tsn || len(m.data)+len(data) > maxSCTPMessage || t.sctpHeld+len(data) > maxSCTPHeld {
-					t.sctpDrop(k) // a fragment lost, reordered or too much: not reassembled
-					break
-				}
-				m.data = append(m.data, data...)
-				m.nextTSN++
-				t.sctpHeld += len(data)
-				if end {
-					if sipStart(m.data) {
-						var s Stack
-						messageBody(&s, m.data)
-						body = Parts{}
-						for _, pr := range s.p[:s.n] {
-							body.add(pr)
-						}
-					}
-					t.sctpDrop(k)
-				}
-			}
+			fn(flags&2 != 0, flags&1 != 0, binary.BigEndian.Uint32(b[off+4:]), be16(b[off+8:]), b[off+16:min(off+n, len(b))])
 		}
 		off += (n + 3) &^ 3
 	}
-	return body
 }
 
 func (t *Tracker) sctpDrop(k sctpKey) {
@@ -109,5 +115,3 @@ func (t *Tracker) sctpDrop(k sctpKey) {
 		delete(t.sctp, k)
 	}
 }
-
-func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }

@@ -56,11 +56,7 @@ var cacheCaptures = []string{
 // capture is answered from the frame store the first kept, whichever tool
 // made it, byte for byte as a new pass answers it (errors alike).
 func TestCache(t *testing.T) {
-	m := testModule()
-	tools := map[string]analyzer.Tool{}
-	for _, tl := range m.Tools() {
-		tools[tl.Name] = tl
-	}
+	tools := testTools()
 	var captures []string
 	if dir, ok := pcaptest.CorpusDir(t); ok {
 		for _, c := range cacheCaptures {
@@ -131,11 +127,7 @@ func TestCacheAllCaptures(t *testing.T) {
 		t.Skip("every corpus capture")
 	}
 	dir := pcaptest.RequireCorpus(t)
-	m := testModule()
-	tools := map[string]analyzer.Tool{}
-	for _, tl := range m.Tools() {
-		tools[tl.Name] = tl
-	}
+	tools := testTools()
 	names, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
 	for _, c := range names {
 		t.Run(filepath.Base(c), func(t *testing.T) {

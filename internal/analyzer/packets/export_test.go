@@ -27,6 +27,15 @@ func testModule() *Module {
 	}})
 }
 
+// testTools is testModule's tools by name.
+func testTools() map[string]analyzer.Tool {
+	tools := map[string]analyzer.Tool{}
+	for _, tl := range testModule().Tools() {
+		tools[tl.Name] = tl
+	}
+	return tools
+}
+
 // frameRec is what must survive an export: number in the source, time,
 // lengths, bytes.
 type frameRec struct {

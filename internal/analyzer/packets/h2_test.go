@@ -42,19 +42,24 @@ func TestTLSRecordStarts(t *testing.T) {
 	}
 }
 
+// tlsClientHello is a ClientHello handshake message: TLS 1.2, no session
+// id, one cipher suite, no compression, no extensions.
+func tlsClientHello() []byte {
+	hello := append([]byte{1, 0, 0, 41, 3, 3}, make([]byte, 32)...)
+	return append(hello, 0, 0, 2, 0, 0x2f, 1, 0)
+}
+
+// tlsRecord is a TLS 1.2 record of content type typ.
+func tlsRecord(typ byte, body []byte) []byte {
+	return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
+}
+
 func tlsRecordStarts(t *testing.T, port uint16) {
 	c := newConv(t, port)
-	// A ClientHello: TLS 1.2, no session id, one cipher suite, no
-	// compression, no extensions.
-	hello := append([]byte{1, 0, 0, 41, 3, 3}, make([]byte, 32)...)
-	hello = append(hello, 0, 0, 2, 0, 0x2f, 1, 0)
-	record := func(typ byte, body []byte) []byte {
-		return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
-	}
-	app := record(23, make([]byte, 3000))
-	small := record(23, make([]byte, 30))
+	app := tlsRecord(23, make([]byte, 3000))
+	small := tlsRecord(23, make([]byte, 30))
 	c.handshake()
-	c.seg(true, "A", record(22, hello))                  // 4: the hello, whole
+	c.seg(true, "A", tlsRecord(22, tlsClientHello()))    // 4: the hello, whole
 	c.seg(false, "A", app[:1400])                        // 5: starts a record
 	c.seg(false, "A", app[1400:2800])                    // 6: inside it
 	c.seg(false, "A", append(app[2800:], small[:10]...)) // 7: ends it, starts another

@@ -222,12 +222,6 @@ func TestHTTPMidstream(t *testing.T) {
 // TestTLSKeepAlive: a keep-alive's byte on a TLS connection is handed to
 // TLS on its own, which refuses it: data, even when it is a content type.
 func TestTLSKeepAlive(t *testing.T) {
-	hello := []byte{1, 0, 0, 41, 3, 3}
-	hello = append(hello, make([]byte, 32)...)       // random
-	hello = append(hello, 0, 0, 2, 0x13, 0x01, 1, 0) // no session id, one suite, null compression
-	record := func(typ byte, body []byte) []byte {
-		return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
-	}
 	c := newConv(t, 443)
 	c.handshake()
 	want := map[int]string{}
@@ -235,9 +229,9 @@ func TestTLSKeepAlive(t *testing.T) {
 		c.seg(client, "A", b)
 		want[len(c.frames)] = stack
 	}
-	add(true, record(22, hello), "tcp:tls")
-	add(false, record(23, make([]byte, 40)), "tcp:tls")
-	add(true, record(23, make([]byte, 30)), "tcp:tls")
+	add(true, tlsRecord(22, tlsClientHello()), "tcp:tls")
+	add(false, tlsRecord(23, make([]byte, 40)), "tcp:tls")
+	add(true, tlsRecord(23, make([]byte, 30)), "tcp:tls")
 	c.seg(false, "A", nil)
 	want[len(c.frames)] = "ip:tcp"
 	for _, b := range []byte{0, 23} {
@@ -246,7 +240,7 @@ func TestTLSKeepAlive(t *testing.T) {
 		c.seg(false, "A", nil) // its ACK
 		want[len(c.frames)] = "ip:tcp"
 	}
-	add(false, record(23, make([]byte, 20)), "tcp:tls")
+	add(false, tlsRecord(23, make([]byte, 20)), "tcp:tls")
 	c.checkStacks(want)
 }
 
@@ -255,12 +249,6 @@ func TestTLSKeepAlive(t *testing.T) {
 // CONNECT named: TLS for 443 (http, then tls on every segment, a record's
 // first part too), data for a port none claims (HTTP/2 too).
 func TestHTTPConnectTunnel(t *testing.T) {
-	hello := []byte{1, 0, 0, 41, 3, 3}
-	hello = append(hello, make([]byte, 32)...)
-	hello = append(hello, 0, 0, 2, 0x13, 0x01, 1, 0)
-	record := func(typ byte, body []byte) []byte {
-		return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
-	}
 	preface := []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
 	settings := []byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00")
 	type seg struct {
@@ -268,7 +256,7 @@ func TestHTTPConnectTunnel(t *testing.T) {
 		b      []byte
 		stack  string
 	}
-	split := record(23, make([]byte, 60))
+	split := tlsRecord(23, make([]byte, 60))
 	for _, tc := range []struct {
 		name   string
 		port   uint16
@@ -277,9 +265,9 @@ func TestHTTPConnectTunnel(t *testing.T) {
 	}{
 		{"h2 to 6233 on 8888", 8888, "127.0.0.1:6233", []seg{{true, preface, "tcp:http:data"}, {false, settings, "tcp:http:data"}}},
 		{"h2 to 6233 on 3128", 3128, "127.0.0.1:6233", []seg{{true, preface, "tcp:http:data"}, {false, settings, "tcp:http:data"}}},
-		{"tls to 443 on 3128", 3128, "example.com:443", []seg{{true, record(22, hello), "tcp:http:tls"}, {false, record(23, make([]byte, 40)), "tcp:http:tls"},
+		{"tls to 443 on 3128", 3128, "example.com:443", []seg{{true, tlsRecord(22, tlsClientHello()), "tcp:http:tls"}, {false, tlsRecord(23, make([]byte, 40)), "tcp:http:tls"},
 			{false, split[:20], "tcp:http:tls"}, {false, split[20:], "tcp:http:tls"}}},
-		{"tls to 443 on 8888", 8888, "example.com:443", []seg{{true, record(22, hello), "tcp:http:tls"}, {false, record(23, make([]byte, 40)), "tcp:http:tls"}}},
+		{"tls to 443 on 8888", 8888, "example.com:443", []seg{{true, tlsRecord(22, tlsClientHello()), "tcp:http:tls"}, {false, tlsRecord(23, make([]byte, 40)), "tcp:http:tls"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConv(t, tc.port)

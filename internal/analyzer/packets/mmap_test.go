@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/modkit"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 	"github.com/mcpacket/mcpacket/internal/rescache"
@@ -33,10 +32,7 @@ func TestCacheFileChanged(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "http-download.pcap")
 	gunzip(t, pcaptest.Testdata(t, "http-download.pcap.gz"), path)
-	tools := map[string]analyzer.Tool{}
-	for _, tl := range testModule().Tools() {
-		tools[tl.Name] = tl
-	}
+	tools := testTools()
 	env := pcaptest.Env(0)
 	cache := rescache.New(1 << 30)
 	env.Cache = cache

@@ -128,12 +128,11 @@ type frameStore struct {
 	// frame ends (AppInfo.TLSASN1, HTTPBodyASN1), by record; few frames
 	// have them.
 	asn1 map[int32][2]dissect.ASN1Set // AppInfo.TLSASN1, HTTPBodyASN1
-	// parts is the protocols of the multipart bodies a frame ends
-	// (AppInfo.HTTPBodyParts), by record; few frames have them.
-	parts map[int32]dissect.Parts
-	// sctpBody is the body's protocols of the SIP messages fragmented
-	// over SCTP that a frame ends (State.SCTPBody), by record.
-	sctpBody map[int32]dissect.Parts
+	// parts is the protocols of the multipart HTTP bodies and of the
+	// bodies of SIP messages fragmented over SCTP a frame ends
+	// (AppInfo.HTTPBodyParts, State.SCTPBody), by record; few frames
+	// have them.
+	parts map[int32][2]dissect.Parts
 	// What the pass reported: frames read, its warnings, and the UDP
 	// datagrams past the conversation bound.
 	framesRead   int
@@ -266,19 +265,12 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 		st.asn1[int32(st.n)] = [2]dissect.ASN1Set{s.Msg.TLSASN1, s.Msg.HTTPBodyASN1}
 		b.size += 32
 	}
-	if s.SCTPBody.N > 0 {
-		if st.sctpBody == nil {
-			st.sctpBody = map[int32]dissect.Parts{}
-		}
-		st.sctpBody[int32(st.n)] = s.SCTPBody
-		b.size += 32
-	}
-	if s.Msg.HTTPBodyParts.N > 0 {
+	if s.Msg.HTTPBodyParts.N > 0 || s.SCTPBody.N > 0 {
 		if st.parts == nil {
-			st.parts = map[int32]dissect.Parts{}
+			st.parts = map[int32][2]dissect.Parts{}
 		}
-		st.parts[int32(st.n)] = s.Msg.HTTPBodyParts
-		b.size += 32
+		st.parts[int32(st.n)] = [2]dissect.Parts{s.Msg.HTTPBodyParts, s.SCTPBody}
+		b.size += 40
 	}
 	if dg := p.Datagram(); dg != nil {
 		r.bits |= recDatagram
@@ -386,7 +378,7 @@ func mask(s dissect.State, n needs) dissect.State {
 // state is frame i's state as a pass working out n finds it.
 func (s *frameStore) state(i int, n needs) dissect.State {
 	r := s.rec(i)
-	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, InnerUDPStream: -1, Media: r.media, SCTPBody: s.sctpBody[int32(i)]}
+	st := dissect.State{TCP: dissect.TCPInfo{Stream: -1}, UDPStream: -1, InnerUDPStream: -1, Media: r.media, SCTPBody: s.parts[int32(i)][1]}
 	has := func(bit uint16) bool { return r.bits&bit != 0 }
 	if n.tcp {
 		st.TCP = dissect.TCPInfo{Stream: int(r.tcpStream), Flags: r.tcpFlags, Seq: r.tcpSeq, Ack: r.tcpAck, Len: r.tcpLen,
@@ -408,7 +400,7 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 			QUICLong: has(recQUICLong), QUICTLSDone: has(recQUICTLSDone),
 			HTTPBodyImage: r.image, HTTP2Body: r.h2Body, HTTPTunnel: r.tunnel,
 			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, HTTPContinuation: r.ws&wsHTTPContinuation != 0, WSPayload: r.wsPayload,
-			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1], HTTPBodyParts: s.parts[int32(i)],
+			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1], HTTPBodyParts: s.parts[int32(i)][0],
 		}
 	}
 	return st

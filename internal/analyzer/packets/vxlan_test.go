@@ -14,7 +14,6 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
 )
 
@@ -149,10 +148,7 @@ func TestVXLAN(t *testing.T) {
 	}
 
 	// The same answers from the frame store a first call keeps.
-	tools := map[string]analyzer.Tool{}
-	for _, tl := range m.Tools() {
-		tools[tl.Name] = tl
-	}
+	tools := testTools()
 	calls := [][2]string{{"get_packets", `{"detail":true}`}}
 	for filter := range wantSel {
 		calls = append(calls, [2]string{"get_packets", fmt.Sprintf(`{"filter":%q,"detail":true}`, filter)})
