@@ -110,5 +110,7 @@ func checkEnds(t *testing.T, path string, n int, want map[int]string, ends func(
 	} else {
 		t.Log("tshark is not installed: want is not checked against it")
 	}
+	// The same protocols from the frame store a first call keeps.
+	checkCached(t, testTools(), path, [][2]string{{"get_packets", `{"limit":0}`}, {"get_packets", fmt.Sprintf(`{"frames":"1-%d"}`, n)}})
 	return len(out.Packets)
 }

@@ -66,7 +66,7 @@ type keptFrame struct {
 	bits      uint16 // rec* bits
 	link      capture.LinkType
 	media     dissect.Proto
-	ws        uint8         // ws* bits (AppInfo.WSFollowed, WSDone, WSSDP, HTTPContinuation)
+	ws        uint8         // ws* bits (AppInfo.WSFollowed, WSDone, WSSDP, HTTPContinuation, HTTP2Followed, HTTP2Done)
 	wsPayload dissect.Proto // AppInfo.WSPayload
 	image     dissect.Proto // AppInfo.HTTPBodyImage
 	h2Body    dissect.Proto // AppInfo.HTTP2Body
@@ -78,6 +78,8 @@ const (
 	wsDone
 	wsSDP
 	wsHTTPContinuation
+	wsHTTP2Followed
+	wsHTTP2Done
 )
 
 const (
@@ -218,7 +220,8 @@ func (b *storeBuilder) add(p *engine.Packet, s dissect.State, stack dissect.Prot
 	for _, f := range [...]struct {
 		on  bool
 		bit uint8
-	}{{s.Msg.WSFollowed, wsFollowed}, {s.Msg.WSDone, wsDone}, {s.Msg.WSSDP, wsSDP}, {s.Msg.HTTPContinuation, wsHTTPContinuation}} {
+	}{{s.Msg.WSFollowed, wsFollowed}, {s.Msg.WSDone, wsDone}, {s.Msg.WSSDP, wsSDP}, {s.Msg.HTTPContinuation, wsHTTPContinuation},
+		{s.Msg.HTTP2Followed, wsHTTP2Followed}, {s.Msg.HTTP2Done, wsHTTP2Done}} {
 		if f.on {
 			r.ws |= f.bit
 		}
@@ -399,7 +402,8 @@ func (s *frameStore) state(i int, n needs) dissect.State {
 			DNSFollowed: has(recDNSFollowed), DNSDone: has(recDNSDone),
 			QUICLong: has(recQUICLong), QUICTLSDone: has(recQUICTLSDone),
 			HTTPBodyImage: r.image, HTTP2Body: r.h2Body, HTTPTunnel: r.tunnel,
-			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, HTTPContinuation: r.ws&wsHTTPContinuation != 0, WSPayload: r.wsPayload,
+			WSFollowed: r.ws&wsFollowed != 0, WSDone: r.ws&wsDone != 0, WSSDP: r.ws&wsSDP != 0, HTTPContinuation: r.ws&wsHTTPContinuation != 0,
+			HTTP2Followed: r.ws&wsHTTP2Followed != 0, HTTP2Done: r.ws&wsHTTP2Done != 0, WSPayload: r.wsPayload,
 			TLSASN1: s.asn1[int32(i)][0], HTTPBodyASN1: s.asn1[int32(i)][1], HTTPBodyParts: s.parts[int32(i)][0],
 		}
 	}
