@@ -46,6 +46,8 @@ type flowRec struct {
 	oneWay     bool // ICMP message without a counterpart
 	noPorts    bool // the transport header was cut before its ports
 	v6         bool
+	service    proto
+	checked    [2]uint8 // payloads of each side looked at for a service
 	firstFrame int32
 	lastFrame  int32
 	start      int64 // first packet, Unix nanoseconds
@@ -54,8 +56,6 @@ type flowRec struct {
 	pkts       [2]uint32
 	ipBytes    [2]uint64
 	payload    [2]uint64 // UDP and ICMP payload bytes
-	service    proto
-	checked    [2]uint8
 	conn       flow.Conn
 }
 

@@ -193,7 +193,8 @@ func (o *observer) network(f *fact, slab []byte) (bool, *flowRec) {
 
 // pairRec is what a transport pair (addresses, ports, protocol) has in the
 // tables: its current TCP or UDP conversation and its current flow, its IP
-// conversation and the Ethernet conversation its frames are in (-1: none).
+// conversation and the Ethernet conversation its frames are in (-1: none;
+// that conversation's key is the pair of MAC addresses, see sameEth).
 // A pair's frames are added to its IP, Ethernet and TCP/UDP conversations
 // in bulk (flush): the pair keeps the counts since the last flush, so that
 // a packet touches its pair and flow records, not five. Pairs are bounded
@@ -201,7 +202,6 @@ func (o *observer) network(f *fact, slab []byte) (bool, *flowRec) {
 type pairRec struct {
 	key                 flowKey
 	conv, flow, ip, eth int32
-	ethKey              convKey // the Ethernet pair of eth
 	v6                  bool
 	sides               [2]bool // the side of each direction recorded in the IP conversation
 	tcpBase             [2]bool // the TCP conversation knows each direction's first sequence number
@@ -319,7 +319,7 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 	// What was left unflushed goes to the conversations before a frame
 	// that changes them: one on other MAC addresses, one its TCP
 	// conversation's record must see, or one that would overflow.
-	if pr.pending && (tcpRecord || f.neth > 0 && pr.eth >= 0 && pr.ethKey != ek || !pr.room(length)) {
+	if pr.pending && (tcpRecord || f.neth > 0 && pr.eth >= 0 && !o.sameEth(pr, &ek) || !pr.room(length)) {
 		o.flush(pr)
 	}
 	// Frames of the cached conversations are left unflushed (mark); the
@@ -344,12 +344,11 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 	if f.neth > 0 {
 		e := &f.eth[0]
 		eth = true
-		if pr.eth >= 0 && pr.ethKey == ek {
+		if pr.eth >= 0 && o.sameEth(pr, &ek) {
 			pr.ethN[edir].add(length)
 			pr.mark(ts)
 		} else {
 			pr.eth, _ = o.convs[convEth].add(e[6:12], e[0:6], ts, length)
-			pr.ethKey = ek
 		}
 	}
 	ck := convKey{a: k.a, b: k.b, pa: k.pa, pb: k.pb}
@@ -388,6 +387,12 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 		x.put(h, i)
 	}
 	return fl, eth
+}
+
+// sameEth reports whether the pair's Ethernet conversation (pr.eth >= 0)
+// is the one of MAC pair ek.
+func (o *observer) sameEth(pr *pairRec, ek *convKey) bool {
+	return o.convs[convEth].convs.at(pr.eth).key == *ek
 }
 
 // side records, for the hosts table, the source's MAC address and TTL on
