@@ -95,40 +95,21 @@ var protoNames = [numProtos]string{
 
 func (p proto) String() string { return protoNames[p] }
 
-// ipProto names the protocol an IP header carries, by number.
-func ipProto(n uint8) proto {
-	switch n {
-	case 1:
-		return pICMP
-	case 2:
-		return pIGMP
-	case 4:
-		return pIP
-	case 6:
-		return pTCP
-	case 17:
-		return pUDP
-	case 41:
-		return pIPv6
-	case 47:
-		return pGRE
-	case 50:
-		return pESP
-	case 51:
-		return pAH
-	case 58:
-		return pICMPv6
-	case 89:
-		return pOSPF
-	case 103:
-		return pPIM
-	case 112:
-		return pVRRP
-	case 132:
-		return pSCTP
+// ipProtos names the protocols IP headers carry, by number; the rest are
+// data. (A table: a switch on the per-packet path mispredicts.)
+var ipProtos = func() (t [256]proto) {
+	for i := range t {
+		t[i] = pData
 	}
-	return pData
-}
+	for n, p := range map[uint8]proto{1: pICMP, 2: pIGMP, 4: pIP, 6: pTCP, 17: pUDP, 41: pIPv6, 47: pGRE, 50: pESP,
+		51: pAH, 58: pICMPv6, 89: pOSPF, 103: pPIM, 112: pVRRP, 132: pSCTP} {
+		t[n] = p
+	}
+	return t
+}()
+
+// ipProto names the protocol an IP header carries, by number.
+func ipProto(n uint8) proto { return ipProtos[n] }
 
 // udpPorts names UDP payloads by port, as tshark's port registrations do
 // for the protocols listed (the lower port is tried first, then the
