@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"bytes"
 	"math"
 	"net/netip"
 )
@@ -205,6 +206,11 @@ type conn struct {
 	reused   bool // started by a SYN on the address pair of an earlier conversation
 }
 
+// between reports whether x and y are c's address pair, in either order.
+func (c *conn) between(x, y netip.AddrPort) bool {
+	return x == c.a && y == c.b || x == c.b && y == c.a
+}
+
 func (c *conn) dir(src netip.AddrPort) int {
 	if src == c.a {
 		return 0
@@ -212,16 +218,44 @@ func (c *conn) dir(src netip.AddrPort) int {
 	return 1
 }
 
-// connKey is a connection's address pair in a canonical order.
+// connKey is a connection's address pair in a canonical order, as plain
+// bytes: hashed in one piece, and 40 bytes where two netip.AddrPort take 64.
 type connKey struct {
-	lo, hi netip.AddrPort
+	lo, hi endpointKey
+}
+
+// endpointKey is one end of a connection in a connKey. bits (the address's
+// BitLen: 0, 32 or 128) tells an IPv4 address from its IPv4-mapped IPv6
+// form; addresses decoded from packets carry no zone.
+type endpointKey struct {
+	ip   [16]byte
+	port uint16
+	bits uint16
+}
+
+func endpointOf(ap netip.AddrPort) endpointKey {
+	a := ap.Addr()
+	return endpointKey{ip: a.As16(), port: ap.Port(), bits: uint16(a.BitLen())}
+}
+
+// before orders endpoints in a connKey: any total order makes the key
+// canonical.
+func (e endpointKey) before(f endpointKey) bool {
+	if c := bytes.Compare(e.ip[:], f.ip[:]); c != 0 {
+		return c < 0
+	}
+	if e.port != f.port {
+		return e.port < f.port
+	}
+	return e.bits < f.bits
 }
 
 func keyOf(x, y netip.AddrPort) connKey {
-	if x.Compare(y) > 0 {
-		x, y = y, x
+	lo, hi := endpointOf(x), endpointOf(y)
+	if hi.before(lo) {
+		lo, hi = hi, lo
 	}
-	return connKey{x, y}
+	return connKey{lo, hi}
 }
 
 // tracker assigns segments to conversations and runs Wireshark's sequence
@@ -233,7 +267,6 @@ type tracker struct {
 	untracked     int               // segments of conversations past max
 	untrackedSyns int               // of which SYNs without ACK
 	last          *conn             // cache for back-to-back segments of one connection
-	lastKey       connKey
 	budget        unackedBudget
 }
 
@@ -255,7 +288,7 @@ func (t *tracker) newConn(k connKey, s *segment, frame int, ts int64) *conn {
 		firstFrame: int32(frame), firstTime: ts, synDir: -1, synAckDir: -1, rstDir: -1, budget: &t.budget}
 	t.conns = append(t.conns, c)
 	t.byKey[k] = c
-	t.last, t.lastKey = c, k
+	t.last = c
 	return c
 }
 
@@ -266,11 +299,11 @@ func (t *tracker) newConn(k connKey, s *segment, frame int, ts int64) *conn {
 // tracker is full, a segment of a new conversation is counted as untracked
 // and the conversation is nil.
 func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn, int, aflag) {
-	k := keyOf(s.src, s.dst)
 	var c *conn
-	if t.last != nil && t.lastKey == k {
+	if t.last != nil && t.last.between(s.src, s.dst) {
 		c = t.last
 	} else {
+		k := keyOf(s.src, s.dst)
 		c = t.byKey[k]
 		if c == nil {
 			if c = t.newConn(k, s, frame, ts); c == nil {
@@ -282,7 +315,7 @@ func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn,
 			}
 			c.icmpOnly = inError
 		}
-		t.last, t.lastKey = c, k
+		t.last = c
 	}
 	d := c.dir(s.src)
 	var fl aflag
@@ -295,7 +328,7 @@ func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn,
 	case flagSYN:
 		if f := &c.f[d]; f.baseSet {
 			if s.seq != f.baseSeq {
-				if nc := t.newConn(k, s, frame, ts); nc != nil {
+				if nc := t.newConn(keyOf(s.src, s.dst), s, frame, ts); nc != nil {
 					c, d = nc, 0
 					c.reused = true
 				}
