@@ -46,7 +46,7 @@ func (a *Annotator) Frame(p *engine.Packet) dissect.TCPInfo {
 	if c == nil {
 		return info
 	}
-	info.Stream, info.Flags = c.stream, uint32(fl)
+	info.Stream, info.Flags = int(c.stream), uint32(fl)
 	info.Len, info.HasLen = s.seglen, s.haveLen
 	if f := &c.f[d]; f.baseSet {
 		info.Seq, info.HasSeq = s.seq-f.baseSeq, true

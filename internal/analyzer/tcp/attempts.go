@@ -42,7 +42,7 @@ func (r *results) attempts() []*serverAttempts {
 		}
 		s.attempts++
 		s.syns = append(s.syns, v.c.synTime)
-		s.synEv.Add(v.c.synFrame)
+		s.synEv.Add(int(v.c.synFrame))
 		if len(s.clients) < maxAttemptClients {
 			s.clients[v.client.Addr()] = true
 		}
@@ -52,11 +52,11 @@ func (r *results) attempts() []*serverAttempts {
 		case v.tcpState == "syn_received":
 			s.halfOpen++
 			s.failed++
-			s.halfEv.Add(v.c.synAckFrame)
-			s.failEv.Add(v.c.synFrame)
+			s.halfEv.Add(int(v.c.synAckFrame))
+			s.failEv.Add(int(v.c.synFrame))
 		case failedAttempt(v):
 			s.failed++
-			s.failEv.Add(v.c.synFrame)
+			s.failEv.Add(int(v.c.synFrame))
 			if v.tcpState == "refused" {
 				s.refused++
 			} else {

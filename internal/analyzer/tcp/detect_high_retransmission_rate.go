@@ -62,7 +62,7 @@ func retransmissionRate(r *results, minRate float64, minPackets int, add func(re
 	streams := map[int]bool{}
 	list := []map[string]any{}
 	for i, w := range bad {
-		streams[w.v.c.stream] = true
+		streams[int(w.v.c.stream)] = true
 		if i < 10 {
 			list = append(list, map[string]any{"connection": w.v.label(), "stream": w.v.c.stream, "retransmissions": w.v.lossRetrans(),
 				"packets": w.v.packets(), "rate": round3(w.rate)})

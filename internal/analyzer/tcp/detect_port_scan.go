@@ -78,7 +78,7 @@ func portScans(r *results, minTargets int, minFailed float64, add func(result.Fi
 		s.ports[v.server.Port()] = true
 		s.hostSet[v.server.Addr()] = true
 		s.last = v.c.synTime
-		s.ev.Add(v.c.synFrame)
+		s.ev.Add(int(v.c.synFrame))
 	}
 	n := 0
 	for _, a := range order {

@@ -50,10 +50,10 @@ func rstStorms(r *results, minResets int, windowSec, minShare float64, add func(
 	for _, v := range r.views {
 		c := v.c
 		ends = append(ends, c.lastTime)
-		if c.rstFrame == 0 || c.rstState == "syn_sent" || c.rstState == "syn_received" {
+		if c.rstFrame == 0 || c.rstState == phaseSynSent || c.rstState == phaseSynReceived {
 			continue
 		}
-		rs = append(rs, rst{c.rstTime, c.rstFrame, v})
+		rs = append(rs, rst{c.rstTime, int(c.rstFrame), v})
 	}
 	slices.SortFunc(rs, func(a, b rst) int { return cmp.Compare(a.t, b.t) })
 	slices.Sort(ends)

@@ -52,7 +52,7 @@ func zeroWindows(r *results, minSec float64, add func(result.Finding)) {
 	var ev result.Evidence
 	list := []map[string]any{}
 	for i, s := range stalls {
-		ev.Add(s.v.c.f[s.d].st.zeroWinFrame)
+		ev.Add(int(s.v.c.f[s.d].st.zeroWinFrame))
 		if i < 10 {
 			who := "client"
 			if s.d == s.v.sv {

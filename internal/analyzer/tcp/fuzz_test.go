@@ -118,7 +118,7 @@ func FuzzTracker(f *testing.F) {
 		for _, v := range r.views {
 			st := [2]*dirStats{&v.c.f[0].st, &v.c.f[1].st}
 			for _, d := range st {
-				if d.dataPackets > d.packets || d.syn+d.synAck > d.packets || d.retrans() > d.packets {
+				if d.dataPackets > d.packets || d.syn+d.synAck > d.packets || d.retrans() > int(d.packets) {
 					t.Fatalf("direction counts %+v", d)
 				}
 			}

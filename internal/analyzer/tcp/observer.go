@@ -128,9 +128,9 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 	st := &f.st
 	if c.icmpOnly || (st.packets == 0 && c.f[1-d].st.packets == 0) {
 		c.icmpOnly = false
-		c.firstFrame, c.firstTime = frame, ts
+		c.firstFrame, c.firstTime = int32(frame), ts
 	}
-	c.lastFrame, c.lastTime = frame, ts
+	c.lastFrame, c.lastTime = int32(frame), ts
 	st.packets++
 	st.bytes += int64(wireLen)
 	if s.haveLen {
@@ -139,11 +139,9 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 			st.dataPackets++
 		}
 	}
-	for rest := fl; rest != 0; rest &= rest - 1 {
-		st.flagCounts[flagIndex(rest&-rest)]++
-	}
+	st.addFlags(fl)
 	o.handshake(c, d, s, frame, ts)
-	e := event{frame: int32(frame), stream: int32(c.stream), flags: fl, tcp: s.flags, dir: int8(d), seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts}
+	e := event{frame: int32(frame), stream: c.stream, flags: fl, tcp: s.flags, dir: int8(d), seglen: s.seglen, relSeq: s.seq - f.baseSeq, ts: ts}
 	o.run.Observe(e)
 	if fl != 0 {
 		if len(o.events) < o.maxEvents {
@@ -156,8 +154,9 @@ func (o *observer) segment(frame int, ts int64, wireLen int, s *segment) {
 
 // handshake follows the connection's life: handshake, options, resets,
 // FINs and zero-window periods.
-func (o *observer) handshake(c *conn, d int, s *segment, frame int, ts int64) {
+func (o *observer) handshake(c *conn, d int, s *segment, frameNumber int, ts int64) {
 	st := &c.f[d].st
+	frame := int32(frameNumber)
 	if s.flags&flagACK != 0 {
 		st.ack++
 	}
@@ -212,22 +211,38 @@ func (st *dirStats) noteOptions(s *segment) {
 		return
 	}
 	st.optsSeen = true
-	st.mss, st.wscale, st.sackPerm, st.timestamps = s.opts.mss, s.opts.wscale, s.opts.sackPerm, s.opts.timestamps
+	st.mss, st.wscale, st.sackPerm, st.timestamps = uint16(s.opts.mss), int8(s.opts.wscale), s.opts.sackPerm, s.opts.timestamps
 }
 
+// connPhase is a connection's state at one moment (stateAt).
+type connPhase uint8
+
+const (
+	phaseNone connPhase = iota // no RST came
+	phaseClosing
+	phaseSynSent
+	phaseSynReceived
+	phaseMidstream
+	phaseEstablished
+)
+
+var phaseNames = [...]string{"", "closing", "syn_sent", "syn_received", "midstream", "established"}
+
+func (p connPhase) String() string { return phaseNames[p] }
+
 // stateAt is the connection's state now, before the segment being handled.
-func (c *conn) stateAt() string {
+func (c *conn) stateAt() connPhase {
 	switch {
 	case c.finFrame[0] != 0 || c.finFrame[1] != 0:
-		return "closing"
+		return phaseClosing
 	case c.synFrame != 0 && c.synAckFrame == 0:
-		return "syn_sent"
+		return phaseSynSent
 	case c.synAckFrame != 0 && c.ackFrame == 0 && c.f[0].st.dataPackets+c.f[1].st.dataPackets == 0:
-		return "syn_received"
+		return phaseSynReceived
 	case c.synFrame == 0 && c.synAckFrame == 0:
-		return "midstream"
+		return phaseMidstream
 	}
-	return "established"
+	return phaseEstablished
 }
 
 // Flush closes zero-window periods still open at the end of the capture.
@@ -248,7 +263,7 @@ func streamOf(c *conn) int {
 	if c == nil {
 		return -1
 	}
-	return c.stream
+	return int(c.stream)
 }
 
 func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }

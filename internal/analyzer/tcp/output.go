@@ -77,7 +77,7 @@ func orient(c *conn, f *connFilter) *view {
 	switch {
 	case c.rstFrame != 0:
 		v.tcpState = "reset"
-		if c.rstState == "syn_sent" && c.synDir >= 0 && c.rstDir != c.synDir {
+		if c.rstState == phaseSynSent && c.synDir >= 0 && c.rstDir != c.synDir {
 			v.tcpState = "refused"
 		}
 	case c.finFrame[0] != 0 && c.finFrame[1] != 0:
@@ -107,7 +107,7 @@ func orient(c *conn, f *connFilter) *view {
 // closeReasons maps a connection's final TCP state to its close_reason.
 var closeReasons = map[string]string{"reset": "reset", "refused": "refused", "closed": "normal", "half_closed": "half_closed", "syn_sent": "unanswered"}
 
-func (v *view) packets() int { return v.c.f[0].st.packets + v.c.f[1].st.packets }
+func (v *view) packets() int { return int(v.c.f[0].st.packets) + int(v.c.f[1].st.packets) }
 func (v *view) bytes() int64 { return v.c.f[0].st.bytes + v.c.f[1].st.bytes }
 func (v *view) retrans() int { return v.c.f[0].st.retrans() + v.c.f[1].st.retrans() }
 
@@ -121,7 +121,7 @@ func (v *view) lossRetrans() int {
 // flagCounts is how many segments of both directions carried each flag.
 func (v *view) flagCounts() (out [numFlags]int) {
 	for d := range v.c.f {
-		for i, n := range v.c.f[d].st.flagCounts {
+		for i, n := range v.c.f[d].st.flagCounts() {
 			out[i] += n
 		}
 	}
@@ -179,12 +179,12 @@ func (v *view) record(detailed bool) Connection {
 	cs, ss := &c.f[v.cl].st, &c.f[v.sv].st
 	counts := v.flagCounts()
 	r := Connection{
-		Stream: c.stream, Client: v.client.String(), Server: v.server.String(), DirectionSource: v.source,
+		Stream: int(c.stream), Client: v.client.String(), Server: v.server.String(), DirectionSource: v.source,
 		State: v.state, TCPState: v.tcpState, HandshakeComplete: v.complete,
-		SynCount: cs.syn + ss.syn, SynAckCount: cs.synAck + ss.synAck, AckCount: cs.ack + ss.ack,
-		RstCount: cs.rst + ss.rst, FinCount: cs.fin + ss.fin, DataPackets: cs.dataPackets + ss.dataPackets,
-		Retransmissions: v.retrans(), CloseReason: v.closeReason, PacketCount: cs.packets + ss.packets,
-		FirstPacket: c.firstFrame, LastPacket: c.lastFrame,
+		SynCount: int(cs.syn) + int(ss.syn), SynAckCount: int(cs.synAck) + int(ss.synAck), AckCount: int(cs.ack) + int(ss.ack),
+		RstCount: int(cs.rst) + int(ss.rst), FinCount: int(cs.fin) + int(ss.fin), DataPackets: int(cs.dataPackets) + int(ss.dataPackets),
+		Retransmissions: v.retrans(), CloseReason: v.closeReason, PacketCount: int(cs.packets) + int(ss.packets),
+		FirstPacket: int(c.firstFrame), LastPacket: int(c.lastFrame),
 		StartTime: result.FormatTime(nsTime(c.firstTime)), EndTime: result.FormatTime(nsTime(c.lastTime)),
 		DurationSeconds: secondsOf(v.duration()),
 		BytesToServer:   cs.bytes, BytesToClient: ss.bytes, PayloadToServer: cs.payload, PayloadToClient: ss.payload,
@@ -196,12 +196,12 @@ func (v *view) record(detailed bool) Connection {
 		if int(c.rstDir) == v.sv {
 			r.ResetBy = "server"
 		}
-		r.ResetInState, r.ResetPacket = c.rstState, c.rstFrame
+		r.ResetInState, r.ResetPacket = c.rstState.String(), int(c.rstFrame)
 	}
 	if detailed {
 		d := &ConnDetail{ClientToServer: v.direction(v.cl), ServerToClient: v.direction(v.sv)}
 		h := &d.Handshake
-		h.SynPacket, h.SynAckPacket, h.AckPacket = c.synFrame, c.synAckFrame, c.ackFrame
+		h.SynPacket, h.SynAckPacket, h.AckPacket = int(c.synFrame), int(c.synAckFrame), int(c.ackFrame)
 		if c.synFrame != 0 && c.synAckFrame != 0 {
 			ms := msOf(c.synAckTime - c.synBeforeSynAck)
 			h.SynToSynAckMs = &ms
@@ -221,11 +221,12 @@ func (v *view) record(detailed bool) Connection {
 
 func (v *view) direction(i int) Direction {
 	st := &v.c.f[i].st
-	d := Direction{Packets: st.packets, Bytes: st.bytes, PayloadBytes: st.payload, DataPackets: st.dataPackets,
-		Syn: st.syn + st.synAck, Fin: st.fin, Rst: st.rst, MSS: st.mss, SackPermitted: st.sackPerm, Timestamps: st.timestamps,
-		Analysis: analysisCounts(&st.flagCounts, false), ZeroWindowMaxMs: msOf(st.zeroWinMax), EndsInZeroWindow: st.zeroWinStart != 0}
+	counts := st.flagCounts()
+	d := Direction{Packets: int(st.packets), Bytes: st.bytes, PayloadBytes: st.payload, DataPackets: int(st.dataPackets),
+		Syn: int(st.syn) + int(st.synAck), Fin: int(st.fin), Rst: int(st.rst), MSS: int(st.mss), SackPermitted: st.sackPerm, Timestamps: st.timestamps,
+		Analysis: analysisCounts(&counts, false), ZeroWindowMaxMs: msOf(st.zeroWinMax), EndsInZeroWindow: st.zeroWinStart != 0}
 	if st.wscale >= 0 {
-		ws := st.wscale
+		ws := int(st.wscale)
 		d.WindowScale = &ws
 	}
 	if dur := v.duration(); dur > 0 {

@@ -33,20 +33,20 @@ func (r *results) anomalyStatistics() AnomalyStatistics {
 		ends := [2]netip.AddrPort{c.a, c.b}
 		for d := range c.f {
 			st := &c.f[d].st
-			s.Flags.Syn += st.syn
-			s.Flags.SynAck += st.synAck
-			s.Flags.Rst += st.rst
-			s.Flags.Fin += st.fin
-			s.Flags.Ack += st.ack
-			if st.rst > 0 {
-				rd.BySource[ends[d].Addr().String()] += st.rst
+			s.Flags.Syn += int(st.syn)
+			s.Flags.SynAck += int(st.synAck)
+			s.Flags.Rst += int(st.rst)
+			s.Flags.Fin += int(st.fin)
+			s.Flags.Ack += int(st.ack)
+			if rst := int(st.rst); rst > 0 {
+				rd.BySource[ends[d].Addr().String()] += rst
 				switch {
 				case v.source == "first_packet":
-					rd.ByDirection["unknown"] += st.rst
+					rd.ByDirection["unknown"] += rst
 				case d == v.cl:
-					rd.ByDirection["to_server"] += st.rst
+					rd.ByDirection["to_server"] += rst
 				default:
-					rd.ByDirection["from_server"] += st.rst
+					rd.ByDirection["from_server"] += rst
 				}
 			}
 		}
@@ -143,7 +143,7 @@ func (r *results) retransmissionsOutput(file string, threshold float64, offset, 
 			continue
 		}
 		cs, ss := &v.c.f[v.cl].st, &v.c.f[v.sv].st
-		row := ConnRetrans{Connection: v.label(), Stream: v.c.stream, RetransCount: n, TotalPackets: p, RetransRate: round3(ratio(n, p)),
+		row := ConnRetrans{Connection: v.label(), Stream: int(v.c.stream), RetransCount: n, TotalPackets: p, RetransRate: round3(ratio(n, p)),
 			Fast:           cs.count(aFastRetransmission) + ss.count(aFastRetransmission),
 			Spurious:       cs.count(aSpuriousRetransmission) + ss.count(aSpuriousRetransmission),
 			ClientToServer: cs.retrans(), ServerToClient: ss.retrans()}
@@ -247,15 +247,15 @@ func (r *results) flowOutput(in FlowInput, offset, limit int) *FlowOutput {
 }
 
 func addDir(d *FlowDirection, st *dirStats, counts *[numFlags]int) {
-	d.PacketCount += st.packets
+	d.PacketCount += int(st.packets)
 	d.ByteCount += st.bytes
-	d.SynCount += st.syn + st.synAck
-	d.RstCount += st.rst
-	d.FinCount += st.fin
-	d.DataPackets += st.dataPackets
+	d.SynCount += int(st.syn) + int(st.synAck)
+	d.RstCount += int(st.rst)
+	d.FinCount += int(st.fin)
+	d.DataPackets += int(st.dataPackets)
 	d.Retransmissions += st.retrans()
 	d.PayloadBytes += st.payload
-	for i, n := range st.flagCounts {
+	for i, n := range st.flagCounts() {
 		counts[i] += n
 	}
 }

@@ -238,7 +238,7 @@ func (m *Module) anomalies(ctx context.Context, env *analyzer.Env, in AnomaliesI
 	var counts [numFlags]int
 	for _, v := range r.views {
 		for d := range v.c.f {
-			for i, n := range v.c.f[d].st.flagCounts {
+			for i, n := range v.c.f[d].st.flagCounts() {
 				counts[i] += n
 			}
 		}

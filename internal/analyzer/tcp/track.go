@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"bytes"
 	"math"
 	"net/netip"
 )
@@ -35,7 +36,12 @@ const (
 const anyRetransmission = aRetransmission | aFastRetransmission | aSpuriousRetransmission
 
 // count is how many segments carried flag f (a single flag).
-func (st *dirStats) count(f aflag) int { return st.flagCounts[flagIndex(f)] }
+func (st *dirStats) count(f aflag) int {
+	if st.flags == nil {
+		return 0
+	}
+	return int(st.flags[flagIndex(f)])
+}
 
 // retrans is how many frames Wireshark's tcp.analysis.retransmission
 // matches: the three kinds are exclusive.
@@ -84,79 +90,125 @@ const (
 )
 
 // flow is one direction of a connection: the sequence-analysis state of
-// Wireshark's tcp_flow_t, and what the reports count.
+// Wireshark's tcp_flow_t, and what the reports count. Fields are ordered by
+// size, so that a conn (two flows) fits in 512 bytes.
 type flow struct {
-	baseSeq uint32 // ISN (or the first seq seen, minus one)
-	baseSet bool
-
-	nextseq         uint32 // highest sequence number seen plus one
-	nextseqTime     int64  // ns
-	maxseqtobeacked uint32
-	lastack         uint32
-	lastackTime     int64  // ns
-	window          uint32 // last raw window; MaxUint32 before any
-	winScale        int8
-	isFirstAck      bool
-	lastFlags       aflag
-	dupacks         int32
-	finSent         bool
-	unacked         unackedQueue
+	nextseqTime int64 // ns
+	lastackTime int64 // ns
+	unacked     unackedQueue
 
 	st dirStats
+
+	baseSeq         uint32 // ISN (or the first seq seen, minus one)
+	nextseq         uint32 // highest sequence number seen plus one
+	maxseqtobeacked uint32
+	lastack         uint32
+	window          uint32 // last raw window; MaxUint32 before any
+	dupacks         int32
+	lastFlags       aflag
+	winScale        int8
+	baseSet         bool
+	isFirstAck      bool
+	finSent         bool
 }
 
-// dirStats are one direction's counts.
+// dirStats are one direction's counts. Counts of segments are 32-bit: a
+// capture holds fewer than 2^31 frames.
 type dirStats struct {
-	packets     int
-	bytes       int64 // frame bytes on the wire, as Wireshark's conversation table counts them
-	payload     int64 // TCP payload bytes, retransmissions included
-	dataPackets int
-	syn, synAck int
-	fin, rst    int
-	ack         int
-	flagCounts  [numFlags]int
-
-	mss        int
-	wscale     int // -1 when not offered
-	sackPerm   bool
-	timestamps bool
-	optsSeen   bool // a SYN or SYN-ACK from this side was seen
+	bytes   int64 // frame bytes on the wire, as Wireshark's conversation table counts them
+	payload int64 // TCP payload bytes, retransmissions included
 
 	zeroWinStart int64 // ns; 0 when the window is open
 	zeroWinMax   int64 // ns, longest zero-window period
-	zeroWinFrame int
+
+	// flags counts the segments that carried each analysis flag; nil until
+	// one did (most directions carry none).
+	flags *flagTally
+
+	packets     int32
+	dataPackets int32
+	syn, synAck int32
+	fin, rst    int32
+	ack         int32
+
+	zeroWinFrame int32
+
+	mss        uint16
+	wscale     int8 // -1 when not offered
+	sackPerm   bool
+	timestamps bool
+	optsSeen   bool // a SYN or SYN-ACK from this side was seen
+}
+
+// flagTally is how many segments carried each analysis flag, by flagIndex.
+type flagTally [numFlags]int32
+
+// addFlags counts a segment that carried the flags fl.
+func (st *dirStats) addFlags(fl aflag) {
+	if fl == 0 {
+		return
+	}
+	if st.flags == nil {
+		st.flags = new(flagTally)
+	}
+	for rest := fl; rest != 0; rest &= rest - 1 {
+		st.flags[flagIndex(rest&-rest)]++
+	}
+}
+
+// flagCounts is how many segments carried each flag, by flagIndex.
+func (st *dirStats) flagCounts() (out [numFlags]int) {
+	if st.flags != nil {
+		for i, n := range st.flags {
+			out[i] = int(n)
+		}
+	}
+	return out
 }
 
 // conn is one TCP conversation as Wireshark delimits it: one value of
-// tcp.stream.
+// tcp.stream. Frame numbers are 32-bit (a capture holds fewer than 2^31
+// frames), and fields are ordered by size, so that a conn fits in 512
+// bytes.
 type conn struct {
-	stream int
-	a, b   netip.AddrPort // a sent the first packet
-	f      [2]flow        // f[0] is a→b
+	a, b netip.AddrPort // a sent the first packet
+	f    [2]flow        // f[0] is a→b
+
+	budget *unackedBudget
 
 	tsMruSyn   int64 // ns of the latest SYN, 0 before one
 	tsFirstRtt int64 // ns from that SYN to the first pure ACK, 0 before one
 
-	firstFrame, lastFrame int
-	firstTime, lastTime   int64 // ns
-	icmpOnly              bool  // known only from TCP headers quoted in ICMP errors
-	reused                bool  // started by a SYN on the address pair of an earlier conversation
+	firstTime, lastTime int64 // ns
 
-	// Handshake, by frame (0 when not seen) and time.
-	synFrame, synAckFrame, ackFrame int
-	synTime, synAckTime, ackTime    int64
-	synDir                          int8 // the direction that sent the first SYN; -1 when none
-	synAckDir                       int8
+	// Handshake times (ns); see the frames below.
+	synTime, synAckTime, ackTime int64
+	synBeforeSynAck              int64 // time of the latest SYN before the first SYN-ACK
+
+	rstTime int64
+
+	stream                int32
+	firstFrame, lastFrame int32
+
+	// Handshake, by frame (0 when not seen).
+	synFrame, synAckFrame, ackFrame int32
 	synAckSeq                       uint32
-	synBeforeSynAck                 int64 // time of the latest SYN before the first SYN-ACK
 
-	budget *unackedBudget
+	rstFrame int32
+	finFrame [2]int32 // first FIN per direction
 
-	rstFrame int
-	rstTime  int64
-	rstDir   int8
-	rstState string // the connection's state when the first RST came
-	finFrame [2]int // first FIN per direction
+	synDir    int8 // the direction that sent the first SYN; -1 when none
+	synAckDir int8
+	rstDir    int8
+	rstState  connPhase // the connection's state when the first RST came
+
+	icmpOnly bool // known only from TCP headers quoted in ICMP errors
+	reused   bool // started by a SYN on the address pair of an earlier conversation
+}
+
+// between reports whether x and y are c's address pair, in either order.
+func (c *conn) between(x, y netip.AddrPort) bool {
+	return x == c.a && y == c.b || x == c.b && y == c.a
 }
 
 func (c *conn) dir(src netip.AddrPort) int {
@@ -166,16 +218,44 @@ func (c *conn) dir(src netip.AddrPort) int {
 	return 1
 }
 
-// connKey is a connection's address pair in a canonical order.
+// connKey is a connection's address pair in a canonical order, as plain
+// bytes: hashed in one piece, and 40 bytes where two netip.AddrPort take 64.
 type connKey struct {
-	lo, hi netip.AddrPort
+	lo, hi endpointKey
+}
+
+// endpointKey is one end of a connection in a connKey. bits (the address's
+// BitLen: 0, 32 or 128) tells an IPv4 address from its IPv4-mapped IPv6
+// form; addresses decoded from packets carry no zone.
+type endpointKey struct {
+	ip   [16]byte
+	port uint16
+	bits uint16
+}
+
+func endpointOf(ap netip.AddrPort) endpointKey {
+	a := ap.Addr()
+	return endpointKey{ip: a.As16(), port: ap.Port(), bits: uint16(a.BitLen())}
+}
+
+// before orders endpoints in a connKey: any total order makes the key
+// canonical.
+func (e endpointKey) before(f endpointKey) bool {
+	if c := bytes.Compare(e.ip[:], f.ip[:]); c != 0 {
+		return c < 0
+	}
+	if e.port != f.port {
+		return e.port < f.port
+	}
+	return e.bits < f.bits
 }
 
 func keyOf(x, y netip.AddrPort) connKey {
-	if x.Compare(y) > 0 {
-		x, y = y, x
+	lo, hi := endpointOf(x), endpointOf(y)
+	if hi.before(lo) {
+		lo, hi = hi, lo
 	}
-	return connKey{x, y}
+	return connKey{lo, hi}
 }
 
 // tracker assigns segments to conversations and runs Wireshark's sequence
@@ -187,7 +267,6 @@ type tracker struct {
 	untracked     int               // segments of conversations past max
 	untrackedSyns int               // of which SYNs without ACK
 	last          *conn             // cache for back-to-back segments of one connection
-	lastKey       connKey
 	budget        unackedBudget
 }
 
@@ -205,11 +284,11 @@ func (t *tracker) newConn(k connKey, s *segment, frame int, ts int64) *conn {
 	if len(t.conns) >= t.max {
 		return nil
 	}
-	c := &conn{stream: len(t.conns), a: s.src, b: s.dst, f: [2]flow{newFlow(), newFlow()},
-		firstFrame: frame, firstTime: ts, synDir: -1, synAckDir: -1, rstDir: -1, budget: &t.budget}
+	c := &conn{stream: int32(len(t.conns)), a: s.src, b: s.dst, f: [2]flow{newFlow(), newFlow()},
+		firstFrame: int32(frame), firstTime: ts, synDir: -1, synAckDir: -1, rstDir: -1, budget: &t.budget}
 	t.conns = append(t.conns, c)
 	t.byKey[k] = c
-	t.last, t.lastKey = c, k
+	t.last = c
 	return c
 }
 
@@ -220,11 +299,11 @@ func (t *tracker) newConn(k connKey, s *segment, frame int, ts int64) *conn {
 // tracker is full, a segment of a new conversation is counted as untracked
 // and the conversation is nil.
 func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn, int, aflag) {
-	k := keyOf(s.src, s.dst)
 	var c *conn
-	if t.last != nil && t.lastKey == k {
+	if t.last != nil && t.last.between(s.src, s.dst) {
 		c = t.last
 	} else {
+		k := keyOf(s.src, s.dst)
 		c = t.byKey[k]
 		if c == nil {
 			if c = t.newConn(k, s, frame, ts); c == nil {
@@ -236,7 +315,7 @@ func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn,
 			}
 			c.icmpOnly = inError
 		}
-		t.last, t.lastKey = c, k
+		t.last = c
 	}
 	d := c.dir(s.src)
 	var fl aflag
@@ -249,7 +328,7 @@ func (t *tracker) segment(s *segment, frame int, ts int64, inError bool) (*conn,
 	case flagSYN:
 		if f := &c.f[d]; f.baseSet {
 			if s.seq != f.baseSeq {
-				if nc := t.newConn(k, s, frame, ts); nc != nil {
+				if nc := t.newConn(keyOf(s.src, s.dst), s, frame, ts); nc != nil {
 					c, d = nc, 0
 					c.reused = true
 				}
@@ -477,13 +556,15 @@ type unackedBudget struct {
 // end an ACK reaches; this forgets them from the oldest, which is the same
 // unless segments arrived out of order, when a few are forgotten late.
 type unackedQueue struct {
-	ends   []uint32
-	head   int
-	extra  int // segments counted but not remembered (budget exhausted)
-	stored int // len(ends) - head
+	ends  []uint32 // ends[head:] are remembered
+	head  int32
+	extra int32 // segments counted but not remembered (budget exhausted)
 }
 
-func (q *unackedQueue) len() int { return q.stored + q.extra }
+// stored is how many segments the queue remembers.
+func (q *unackedQueue) stored() int { return len(q.ends) - int(q.head) }
+
+func (q *unackedQueue) len() int { return q.stored() + int(q.extra) }
 
 func (q *unackedQueue) push(end uint32, b *unackedBudget) {
 	if b.left <= 0 {
@@ -491,25 +572,22 @@ func (q *unackedQueue) push(end uint32, b *unackedBudget) {
 		q.extra++
 		return
 	}
-	if q.head > 0 && q.head == len(q.ends) {
+	if head := int(q.head); head > 0 && head == len(q.ends) {
 		q.ends, q.head = q.ends[:0], 0
-	}
-	if q.head > 64 && q.head*2 > len(q.ends) {
-		n := copy(q.ends, q.ends[q.head:])
+	} else if head > 64 && head*2 > len(q.ends) {
+		n := copy(q.ends, q.ends[head:])
 		q.ends, q.head = q.ends[:n], 0
 	}
 	before := cap(q.ends)
 	q.ends = append(q.ends, end)
 	b.left -= cap(q.ends) - before
-	q.stored++
 }
 
 func (q *unackedQueue) ackUpTo(ack uint32, b *unackedBudget) {
-	for q.stored > 0 && seqLE(q.ends[q.head], ack) {
+	for int(q.head) < len(q.ends) && seqLE(q.ends[q.head], ack) {
 		q.head++
-		q.stored--
 	}
-	if q.stored == 0 {
+	if int(q.head) == len(q.ends) {
 		q.extra = 0 // assume the unremembered ones went with them
 		if cap(q.ends) > 256 {
 			b.left += cap(q.ends)
