@@ -49,7 +49,7 @@ var slowServer = analyzer.Detector[*event, *observer]{
 			}
 			for _, t := range o.transactions() {
 				if e := ev[t.key.server.Addr()]; e != nil && t.answered {
-					e.Add(t.respFrame)
+					e.Add(int(t.respFrame))
 				}
 			}
 			for _, f := range found {

@@ -47,7 +47,7 @@ var unanswered = analyzer.Detector[*event, *observer]{
 			}
 			for _, t := range o.transactions() {
 				if e := ev[t.key.server.Addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
-					e.Add(t.queryFrame)
+					e.Add(int(t.queryFrame))
 				}
 			}
 			for _, s := range found {

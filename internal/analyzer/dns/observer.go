@@ -52,24 +52,39 @@ type txKey struct {
 	id             uint16
 }
 
-// txn is one query and, once seen, its response.
+// txn is one query and, once seen, its response. One is held for every
+// transaction of the capture (up to the budget), so it is kept small:
+// frames and counts in 32 bits (frame numbers stay below 2^31), codes in
+// 16, times as stamps; the keys of retransmissions under another id or
+// port, rarely any, are in the observer's aliases.
 type txn struct {
 	key        txKey
 	name       string
+	prev, next *txn  // neighbours in the observer's open or done list
+	queryTime  stamp // the first transmission
+	lastQuery  stamp // the latest (re)transmission
+	respTime   stamp
+	queryFrame int32
+	respFrame  int32
+	retrans    int32
+	seq        int32 // order of the query among transactions
 	qtype      uint16
-	queryFrame int
-	queryTime  time.Time
-	lastQuery  time.Time // the latest (re)transmission
-	respFrame  int
-	respTime   time.Time
-	rcode      int
-	answers    int
-	retrans    int
+	rcode      uint16 // 12 bits with EDNS
+	answers    uint16
 	answered   bool
-	aliases    []txKey // keys of retransmissions under another id or port
-	seq        int     // order of the query among transactions
-	prev, next *txn    // neighbours in the observer's open or done list
 }
+
+// stamp is a packet time in 16 bytes where a time.Time takes 24; time
+// gives it back unchanged (packet times are UTC without a monotonic
+// reading, the zero time included).
+type stamp struct {
+	sec  int64
+	nsec int32
+}
+
+func stampOf(t time.Time) stamp { return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+
+func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
 
 // txList is a list of transactions, oldest first, linked through the
 // transactions themselves: a transaction moves from the open list to the
@@ -154,6 +169,7 @@ type observer struct {
 
 	pending  map[txKey]*txn
 	pendingQ map[qKey]*txn
+	aliases  map[*txn][]txKey // keys of a retransmission under another id or port, up to maxAliases
 	// Transactions held, at most budget.lim.txns in all: those waiting
 	// for a response in query order, and those answered in answer order
 	// (evicted first: they are finished).
@@ -210,7 +226,7 @@ func newObserver(cfg *config) *observer {
 		names: result.NewCounter[string](l.names, maxUniqueListed), regDomains: result.NewCounter[string](l.regDomains, maxUniqueListed),
 		clients: result.NewCounter[netip.Addr](l.clients, maxUniqueListed), serverTop: result.NewCounter[netip.Addr](l.serverTop, maxUniqueListed),
 		qtypes: result.NewCounter[uint16](maxQTypes, maxUniqueListed), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
-		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]netip.Addr]struct{}{},
+		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]netip.Addr]struct{}{},
 		run: detectors.Start(cfg.th),
 	}
 }
@@ -472,7 +488,7 @@ func (o *observer) handle(md meta) {
 	}
 	km := keptMsg{md: md}
 	if t := o.answered; t != nil { // link a response to its query
-		ms, qf := t.responseMs(), t.queryFrame
+		ms, qf := t.responseMs(), int(t.queryFrame)
 		km.responseMs, km.queryFrame = &ms, &qf
 	}
 	if onPage {
@@ -577,7 +593,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	}
 	if t := o.pending[k]; t != nil && t.name == name && t.qtype == qtype {
 		t.retrans++
-		t.lastQuery = md.t
+		t.lastQuery = stampOf(md.t)
 		o.retransmits++
 		return
 	}
@@ -585,12 +601,12 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	// new id or port, while the first is unanswered and recent, is a
 	// retransmission too; its response closes the one transaction.
 	qk := qKey{client: md.src.Addr(), server: k.server.Addr(), name: name, qtype: qtype}
-	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.queryTime) < o.cfg.timeout {
+	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.queryTime.time()) < o.cfg.timeout {
 		t.retrans++
-		t.lastQuery = md.t
+		t.lastQuery = stampOf(md.t)
 		o.retransmits++
-		if len(t.aliases) < maxAliases {
-			t.aliases = append(t.aliases, k)
+		if a := o.aliases[t]; len(a) < maxAliases {
+			o.aliases[t] = append(a, k)
 			o.pending[k] = t
 		}
 		return
@@ -598,7 +614,8 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	if o.open.n+o.done.n >= o.cfg.lim.txns {
 		o.evict()
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, seq: o.txSeq}
+	at := stampOf(md.t)
+	t := &txn{key: k, name: name, qtype: qtype, queryFrame: int32(md.frame), queryTime: at, lastQuery: at, seq: int32(o.txSeq)}
 	o.txSeq++
 	if !hasQ {
 		t.name = ""
@@ -620,11 +637,12 @@ func (o *observer) evict() {
 		o.open.remove(t)
 	}
 	o.budget.txnsEvicted++
-	for _, k := range t.aliases {
+	for _, k := range o.aliases[t] {
 		if o.pending[k] == t {
 			delete(o.pending, k)
 		}
 	}
+	delete(o.aliases, t)
 	if o.pending[t.key] == t {
 		delete(o.pending, t.key)
 	}
@@ -640,13 +658,13 @@ func (o *observer) evict() {
 	case "answered":
 		o.evAnswered++
 		if s != nil {
-			s.evAnswered.Add(t.respFrame)
+			s.evAnswered.Add(int(t.respFrame))
 		}
 	case "unanswered":
 		o.evUnanswered++
 		if s != nil {
 			s.unanswered++
-			s.evUnanswered.Add(t.queryFrame)
+			s.evUnanswered.Add(int(t.queryFrame))
 		}
 	default:
 		o.budget.evictedWaited++
@@ -663,7 +681,7 @@ func (o *observer) transactions() []*txn {
 				o.txSorted = append(o.txSorted, t)
 			}
 		}
-		slices.SortFunc(o.txSorted, func(a, b *txn) int { return a.seq - b.seq })
+		slices.SortFunc(o.txSorted, func(a, b *txn) int { return int(a.seq) - int(b.seq) })
 	}
 	return o.txSorted
 }
@@ -690,7 +708,7 @@ func (t *txn) multicast() bool { return !t.key.server.IsValid() }
 // responseMs is the time from the latest transmission of the query to the
 // response, as Wireshark's dns.time measures it.
 func (t *txn) responseMs() float64 {
-	return float64(t.respTime.Sub(t.lastQuery).Microseconds()) / 1000
+	return float64(t.respTime.time().Sub(t.lastQuery.time()).Microseconds()) / 1000
 }
 
 // qKey identifies a question asked by one client of one server.
@@ -750,7 +768,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	if o.pendingQ[qk] == t {
 		delete(o.pendingQ, qk)
 	}
-	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
+	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, int32(md.frame), stampOf(md.t), uint16(rc), uint16(o.msg.count(1))
 	o.open.remove(t)
 	o.done.push(t)
 	o.answered, o.ev.answered = t, t
