@@ -46,10 +46,56 @@ type meta struct {
 }
 
 // txKey identifies a unicast query: client, server, transport and id.
+// The server's address is zero for a multicast query (LLMNR), which any
+// responder may answer.
 type txKey struct {
-	client, server netip.AddrPort
-	tcp            bool
-	id             uint16
+	client, server         addrKey
+	clientPort, serverPort uint16
+	id                     uint16
+	tcp                    bool
+}
+
+func txKeyOf(client, server netip.AddrPort, tcp bool, id uint16) txKey {
+	return txKey{client: addrKeyOf(client.Addr()), server: addrKeyOf(server.Addr()),
+		clientPort: client.Port(), serverPort: server.Port(), id: id, tcp: tcp}
+}
+
+func (k txKey) clientAddrPort() netip.AddrPort {
+	return netip.AddrPortFrom(k.client.addr(), k.clientPort)
+}
+
+func (k txKey) serverAddrPort() netip.AddrPort {
+	return netip.AddrPortFrom(k.server.addr(), k.serverPort)
+}
+
+// addrKey is an address as a plain value, 17 bytes without a pointer, for
+// the keys of the maps every query and response looks up: a netip.Addr
+// (24 bytes) holds a pointer, so a key made of them is larger and slower to
+// hash. addr gives the address back unchanged: addresses read from packets
+// carry no IPv6 zone, the one thing it would drop.
+type addrKey struct {
+	ip     [16]byte
+	family uint8 // 4 or 6; 0 for the zero Addr
+}
+
+func addrKeyOf(a netip.Addr) addrKey {
+	switch {
+	case a.Is4():
+		return addrKey{ip: a.As16(), family: 4}
+	case a.Is6():
+		return addrKey{ip: a.As16(), family: 6}
+	}
+	return addrKey{}
+}
+
+func (k addrKey) addr() netip.Addr {
+	switch k.family {
+	case 4:
+		return netip.AddrFrom4([4]byte(k.ip[12:]))
+	case 6:
+		return netip.AddrFrom16(k.ip)
+	}
+	return netip.Addr{}
 }
 
 // txn is one query and, once seen, its response. One is held for every
@@ -182,7 +228,7 @@ type observer struct {
 
 	servers  map[netip.Addr]*serverStat
 	srvOrder []*serverStat
-	pairs    map[[2]netip.Addr]struct{} // (server, client)
+	pairs    map[[2]addrKey]struct{} // (server, client)
 
 	settled              bool // settle has run
 	answeredN, unanswerN int  // transactions answered and unanswered, once settled
@@ -226,7 +272,7 @@ func newObserver(cfg *config) *observer {
 		names: result.NewCounter[string](l.names, maxUniqueListed), regDomains: result.NewCounter[string](l.regDomains, maxUniqueListed),
 		clients: result.NewCounter[netip.Addr](l.clients, maxUniqueListed), serverTop: result.NewCounter[netip.Addr](l.serverTop, maxUniqueListed),
 		qtypes: result.NewCounter[uint16](maxQTypes, maxUniqueListed), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
-		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]netip.Addr]struct{}{},
+		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]addrKey]struct{}{},
 		run: detectors.Start(cfg.th),
 	}
 }
@@ -587,9 +633,9 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		s.queries++
 		o.pair(s, md.src.Addr())
 	}
-	k := txKey{client: md.src, server: md.dst, tcp: md.transport == "TCP", id: uint16(o.msg.id())}
+	k := txKeyOf(md.src, md.dst, md.transport == "TCP", uint16(o.msg.id()))
 	if multicast {
-		k.server = netip.AddrPort{} // LLMNR: any responder may answer
+		k.server, k.serverPort = addrKey{}, 0 // LLMNR: any responder may answer
 	}
 	if t := o.pending[k]; t != nil && t.name == name && t.qtype == qtype {
 		t.retrans++
@@ -600,7 +646,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	// The same question from the same client to the same server under a
 	// new id or port, while the first is unanswered and recent, is a
 	// retransmission too; its response closes the one transaction.
-	qk := qKey{client: md.src.Addr(), server: k.server.Addr(), name: name, qtype: qtype}
+	qk := qKey{client: k.client, server: k.server, name: name, qtype: qtype}
 	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.queryTime.time()) < o.cfg.timeout {
 		t.retrans++
 		t.lastQuery = stampOf(md.t)
@@ -646,13 +692,13 @@ func (o *observer) evict() {
 	if o.pending[t.key] == t {
 		delete(o.pending, t.key)
 	}
-	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
+	qk := qKey{client: t.key.client, server: t.key.server, name: t.name, qtype: t.qtype}
 	if o.pendingQ[qk] == t {
 		delete(o.pendingQ, qk)
 	}
 	var s *serverStat
 	if !t.multicast() {
-		s = o.servers[t.key.server.Addr()]
+		s = o.servers[t.key.server.addr()]
 	}
 	switch o.status(t) {
 	case "answered":
@@ -688,7 +734,7 @@ func (o *observer) transactions() []*txn {
 
 // pair counts client as one of the server's clients, once.
 func (o *observer) pair(s *serverStat, client netip.Addr) {
-	k := [2]netip.Addr{s.addr, client}
+	k := [2]addrKey{addrKeyOf(s.addr), addrKeyOf(client)}
 	if _, ok := o.pairs[k]; ok {
 		return
 	}
@@ -703,7 +749,7 @@ func (o *observer) pair(s *serverStat, client netip.Addr) {
 
 // multicast reports a query sent to a group (LLMNR), which any responder
 // may answer: its key has no server.
-func (t *txn) multicast() bool { return !t.key.server.IsValid() }
+func (t *txn) multicast() bool { return t.key.server == addrKey{} }
 
 // responseMs is the time from the latest transmission of the query to the
 // response, as Wireshark's dns.time measures it.
@@ -713,7 +759,7 @@ func (t *txn) responseMs() float64 {
 
 // qKey identifies a question asked by one client of one server.
 type qKey struct {
-	client, server netip.Addr
+	client, server addrKey
 	name           string
 	qtype          uint16
 }
@@ -747,10 +793,10 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	if md.service == "MDNS" {
 		return
 	}
-	k := txKey{client: md.dst, server: md.src, tcp: md.transport == "TCP", id: uint16(o.msg.id())}
+	k := txKeyOf(md.dst, md.src, md.transport == "TCP", uint16(o.msg.id()))
 	t := o.pending[k]
 	if t == nil {
-		k.server = netip.AddrPort{}
+		k.server, k.serverPort = addrKey{}, 0
 		t = o.pending[k]
 	}
 	if t == nil || (hasQ && t.name != "" && t.name != name) {
@@ -764,7 +810,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		// port: the transaction is already answered.
 		return
 	}
-	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
+	qk := qKey{client: t.key.client, server: t.key.server, name: t.name, qtype: t.qtype}
 	if o.pendingQ[qk] == t {
 		delete(o.pendingQ, qk)
 	}

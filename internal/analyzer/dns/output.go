@@ -151,14 +151,14 @@ func (o *observer) status(t *txn) string {
 
 func (o *observer) txOutput(t *txn) Transaction {
 	tr := Transaction{
-		Client: t.key.client.String(), Protocol: "UDP", DNSID: int(t.key.id), QType: typeName(t.qtype),
+		Client: t.key.clientAddrPort().String(), Protocol: "UDP", DNSID: int(t.key.id), QType: typeName(t.qtype),
 		QueryPacket: int(t.queryFrame), QueryTime: result.FormatTime(t.queryTime.time()), Status: o.status(t), Retransmissions: int(t.retrans),
 	}
 	if t.name != "" {
 		tr.Name = presentKey(t.name)
 	}
-	if t.key.server.IsValid() {
-		tr.Server = t.key.server.String()
+	if !t.multicast() {
+		tr.Server = t.key.serverAddrPort().String()
 	} else {
 		tr.Server = "any (multicast)"
 	}
@@ -187,7 +187,7 @@ type txSel struct {
 }
 
 func selOf(t *txn) txSel {
-	k := txSel{t: t.queryTime.time(), client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype, rcode: -1}
+	k := txSel{t: t.queryTime.time(), client: t.key.client.addr(), server: t.key.server.addr(), name: t.name, qtype: t.qtype, rcode: -1}
 	if t.answered {
 		k.rcode = int(t.rcode)
 	}
@@ -230,7 +230,7 @@ func (o *observer) settle() {
 			o.answeredN++
 		case "unanswered":
 			o.unanswerN++
-			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicast() {
+			if s := o.servers[t.key.server.addr()]; s != nil && !t.multicast() {
 				s.unanswered++
 			}
 		}
