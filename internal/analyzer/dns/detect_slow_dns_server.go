@@ -49,7 +49,7 @@ var slowServer = analyzer.Detector[*event, *observer]{
 			}
 			for _, t := range o.transactions() {
 				if e := ev[t.key.server.addr()]; e != nil && t.answered {
-					e.Add(int(t.respFrame))
+					e.Add(int(t.resp.frame))
 				}
 			}
 			for _, f := range found {

@@ -47,7 +47,7 @@ var unanswered = analyzer.Detector[*event, *observer]{
 			}
 			for _, t := range o.transactions() {
 				if e := ev[t.key.server.addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
-					e.Add(int(t.queryFrame))
+					e.Add(int(t.query.frame))
 				}
 			}
 			for _, s := range found {

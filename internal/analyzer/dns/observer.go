@@ -99,38 +99,40 @@ func (k addrKey) addr() netip.Addr {
 }
 
 // txn is one query and, once seen, its response. One is held for every
-// transaction of the capture (up to the budget), so it is kept small:
-// frames and counts in 32 bits (frame numbers stay below 2^31), codes in
-// 16, times as stamps; the keys of retransmissions under another id or
+// transaction of the capture (up to the budget), so it is kept small (144
+// bytes): counts in 32 bits, codes in 16 (filling the key's tail), frames
+// and times as marks; the keys of retransmissions under another id or
 // port, rarely any, are in the observer's aliases.
 type txn struct {
 	key        txKey
-	name       string
-	prev, next *txn  // neighbours in the observer's open or done list
-	queryTime  stamp // the first transmission
-	lastQuery  stamp // the latest (re)transmission
-	respTime   stamp
-	queryFrame int32
-	respFrame  int32
-	retrans    int32
-	seq        int32 // order of the query among transactions
 	qtype      uint16
 	rcode      uint16 // 12 bits with EDNS
 	answers    uint16
+	name       string
+	prev, next *txn // neighbours in the observer's open or done list
+	query      mark // the first transmission
+	last       mark // the latest (re)transmission
+	resp       mark // the response, once answered
+	retrans    int32
+	seq        int32 // order of the query among transactions
 	answered   bool
 }
 
-// stamp is a packet time in 16 bytes where a time.Time takes 24; time
-// gives it back unchanged (packet times are UTC without a monotonic
-// reading, the zero time included).
-type stamp struct {
-	sec  int64
-	nsec int32
+// mark is where a message is in the capture, its frame and time, in 16
+// bytes where a time.Time alone takes 24. Frame numbers stay below 2^31;
+// time gives the time back unchanged (packet times are UTC without a
+// monotonic reading, the zero time included).
+type mark struct {
+	sec   int64 // Unix seconds
+	nsec  int32 // and nanoseconds
+	frame int32
 }
 
-func stampOf(t time.Time) stamp { return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+func markOf(frame int, t time.Time) mark {
+	return mark{sec: t.Unix(), nsec: int32(t.Nanosecond()), frame: int32(frame)}
+}
 
-func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
+func (m mark) time() time.Time { return time.Unix(m.sec, int64(m.nsec)).UTC() }
 
 // txList is a list of transactions, oldest first, linked through the
 // transactions themselves: a transaction moves from the open list to the
@@ -534,7 +536,7 @@ func (o *observer) handle(md meta) {
 	}
 	km := keptMsg{md: md}
 	if t := o.answered; t != nil { // link a response to its query
-		ms, qf := t.responseMs(), int(t.queryFrame)
+		ms, qf := t.responseMs(), int(t.query.frame)
 		km.responseMs, km.queryFrame = &ms, &qf
 	}
 	if onPage {
@@ -639,7 +641,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	}
 	if t := o.pending[k]; t != nil && t.name == name && t.qtype == qtype {
 		t.retrans++
-		t.lastQuery = stampOf(md.t)
+		t.last = markOf(md.frame, md.t)
 		o.retransmits++
 		return
 	}
@@ -647,9 +649,9 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	// new id or port, while the first is unanswered and recent, is a
 	// retransmission too; its response closes the one transaction.
 	qk := qKey{client: k.client, server: k.server, name: name, qtype: qtype}
-	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.queryTime.time()) < o.cfg.timeout {
+	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.query.time()) < o.cfg.timeout {
 		t.retrans++
-		t.lastQuery = stampOf(md.t)
+		t.last = markOf(md.frame, md.t)
 		o.retransmits++
 		if a := o.aliases[t]; len(a) < maxAliases {
 			o.aliases[t] = append(a, k)
@@ -660,8 +662,8 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	if o.open.n+o.done.n >= o.cfg.lim.txns {
 		o.evict()
 	}
-	at := stampOf(md.t)
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: int32(md.frame), queryTime: at, lastQuery: at, seq: int32(o.txSeq)}
+	at := markOf(md.frame, md.t)
+	t := &txn{key: k, name: name, qtype: qtype, query: at, last: at, seq: int32(o.txSeq)}
 	o.txSeq++
 	if !hasQ {
 		t.name = ""
@@ -704,13 +706,13 @@ func (o *observer) evict() {
 	case "answered":
 		o.evAnswered++
 		if s != nil {
-			s.evAnswered.Add(int(t.respFrame))
+			s.evAnswered.Add(int(t.resp.frame))
 		}
 	case "unanswered":
 		o.evUnanswered++
 		if s != nil {
 			s.unanswered++
-			s.evUnanswered.Add(int(t.queryFrame))
+			s.evUnanswered.Add(int(t.query.frame))
 		}
 	default:
 		o.budget.evictedWaited++
@@ -754,7 +756,7 @@ func (t *txn) multicast() bool { return t.key.server == addrKey{} }
 // responseMs is the time from the latest transmission of the query to the
 // response, as Wireshark's dns.time measures it.
 func (t *txn) responseMs() float64 {
-	return float64(t.respTime.time().Sub(t.lastQuery.time()).Microseconds()) / 1000
+	return float64(t.resp.time().Sub(t.last.time()).Microseconds()) / 1000
 }
 
 // qKey identifies a question asked by one client of one server.
@@ -814,7 +816,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	if o.pendingQ[qk] == t {
 		delete(o.pendingQ, qk)
 	}
-	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, int32(md.frame), stampOf(md.t), uint16(rc), uint16(o.msg.count(1))
+	t.answered, t.resp, t.rcode, t.answers = true, markOf(md.frame, md.t), uint16(rc), uint16(o.msg.count(1))
 	o.open.remove(t)
 	o.done.push(t)
 	o.answered, o.ev.answered = t, t

@@ -143,7 +143,7 @@ func (o *observer) status(t *txn) string {
 	switch {
 	case t.answered:
 		return "answered"
-	case o.lastTime.Sub(t.queryTime.time()) >= o.cfg.timeout:
+	case o.lastTime.Sub(t.query.time()) >= o.cfg.timeout:
 		return "unanswered"
 	}
 	return "pending"
@@ -152,7 +152,7 @@ func (o *observer) status(t *txn) string {
 func (o *observer) txOutput(t *txn) Transaction {
 	tr := Transaction{
 		Client: t.key.clientAddrPort().String(), Protocol: "UDP", DNSID: int(t.key.id), QType: typeName(t.qtype),
-		QueryPacket: int(t.queryFrame), QueryTime: result.FormatTime(t.queryTime.time()), Status: o.status(t), Retransmissions: int(t.retrans),
+		QueryPacket: int(t.query.frame), QueryTime: result.FormatTime(t.query.time()), Status: o.status(t), Retransmissions: int(t.retrans),
 	}
 	if t.name != "" {
 		tr.Name = presentKey(t.name)
@@ -166,11 +166,11 @@ func (o *observer) txOutput(t *txn) Transaction {
 		tr.Protocol = "TCP"
 	}
 	if t.answered {
-		f := int(t.respFrame)
+		f := int(t.resp.frame)
 		ms := t.responseMs()
 		tr.ResponsePacket, tr.ResponseTimeMs, tr.Rcode, tr.Answers = &f, &ms, rcodeName(int(t.rcode)), int(t.answers)
 		if t.retrans > 0 {
-			wait := float64(t.respTime.time().Sub(t.queryTime.time()).Microseconds()) / 1000
+			wait := float64(t.resp.time().Sub(t.query.time()).Microseconds()) / 1000
 			tr.WaitMs = &wait
 		}
 	}
@@ -187,7 +187,7 @@ type txSel struct {
 }
 
 func selOf(t *txn) txSel {
-	k := txSel{t: t.queryTime.time(), client: t.key.client.addr(), server: t.key.server.addr(), name: t.name, qtype: t.qtype, rcode: -1}
+	k := txSel{t: t.query.time(), client: t.key.client.addr(), server: t.key.server.addr(), name: t.name, qtype: t.qtype, rcode: -1}
 	if t.answered {
 		k.rcode = int(t.rcode)
 	}
