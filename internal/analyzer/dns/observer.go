@@ -69,10 +69,10 @@ func (k txKey) serverAddrPort() netip.AddrPort {
 }
 
 // addrKey is an address as a plain value, 17 bytes without a pointer, for
-// the keys of the maps every query and response looks up: a netip.Addr
-// (24 bytes) holds a pointer, so a key made of them is larger and slower to
-// hash. addr gives the address back unchanged: addresses read from packets
-// carry no IPv6 zone, the one thing it would drop.
+// the keys of the maps and counters every query and response updates: a
+// netip.Addr (24 bytes) holds a pointer, so a key made of them is larger
+// and slower to hash. addr gives the address back unchanged: addresses
+// read from packets carry no IPv6 zone, the one thing it would drop.
 type addrKey struct {
 	ip     [16]byte
 	family uint8 // 4 or 6; 0 for the zero Addr
@@ -87,6 +87,8 @@ func addrKeyOf(a netip.Addr) addrKey {
 	}
 	return addrKey{}
 }
+
+func (k addrKey) String() string { return k.addr().String() }
 
 func (k addrKey) addr() netip.Addr {
 	switch k.family {
@@ -209,7 +211,7 @@ type observer struct {
 	byService, byTransport                                                map[string]int
 	rcodes, opcodes                                                       map[int]int
 	names, regDomains                                                     *result.Counter[string] // by name key
-	clients, serverTop                                                    *result.Counter[netip.Addr]
+	clients, serverTop                                                    *result.Counter[addrKey]
 	qtypes                                                                *result.Counter[uint16]
 	nameCache                                                             map[string]*nameInfo
 	keyBuf                                                                []byte
@@ -272,7 +274,7 @@ func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, budget: budget{lim: l}, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
 		names: result.NewCounter[string](l.names, maxUniqueListed), regDomains: result.NewCounter[string](l.regDomains, maxUniqueListed),
-		clients: result.NewCounter[netip.Addr](l.clients, maxUniqueListed), serverTop: result.NewCounter[netip.Addr](l.serverTop, maxUniqueListed),
+		clients: result.NewCounter[addrKey](l.clients, maxUniqueListed), serverTop: result.NewCounter[addrKey](l.serverTop, maxUniqueListed),
 		qtypes: result.NewCounter[uint16](maxQTypes, maxUniqueListed), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
 		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]addrKey]struct{}{},
 		run: detectors.Start(cfg.th),
@@ -605,8 +607,8 @@ func (o *observer) track(md meta) {
 		if hasQ {
 			o.names.Add(name)
 			o.qtypes.Add(qtype)
-			o.clients.Add(md.src.Addr())
-			o.serverTop.Add(md.dst.Addr())
+			o.clients.Add(addrKeyOf(md.src.Addr()))
+			o.serverTop.Add(addrKeyOf(md.dst.Addr()))
 			if reg := e.name.registered(); reg != "" {
 				o.regDomains.Add(reg)
 			}

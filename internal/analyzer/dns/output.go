@@ -370,8 +370,8 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		out.Servers = append(out.Servers, sv)
 	}
-	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(netip.Addr.String),
-		Servers: o.serverTop.Top(netip.Addr.String), QTypes: o.qtypes.Top(typeName)}
+	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(addrKey.String),
+		Servers: o.serverTop.Top(addrKey.String), QTypes: o.qtypes.Top(typeName)}
 	out.Anomalies = o.findings()
 	return out
 }
