@@ -48,8 +48,8 @@ var slowServer = analyzer.Detector[*event, *observer]{
 				return
 			}
 			for _, t := range o.transactions() {
-				if e := ev[t.key.server.Addr()]; e != nil && t.answered {
-					e.Add(t.respFrame)
+				if e := ev[t.key.server.addr()]; e != nil && t.answered {
+					e.Add(int(t.resp.frame))
 				}
 			}
 			for _, f := range found {

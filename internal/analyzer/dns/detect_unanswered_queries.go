@@ -46,8 +46,8 @@ var unanswered = analyzer.Detector[*event, *observer]{
 				return
 			}
 			for _, t := range o.transactions() {
-				if e := ev[t.key.server.Addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
-					e.Add(t.queryFrame)
+				if e := ev[t.key.server.addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
+					e.Add(int(t.query.frame))
 				}
 			}
 			for _, s := range found {

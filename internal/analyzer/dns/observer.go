@@ -46,30 +46,95 @@ type meta struct {
 }
 
 // txKey identifies a unicast query: client, server, transport and id.
+// The server's address is zero for a multicast query (LLMNR), which any
+// responder may answer.
 type txKey struct {
-	client, server netip.AddrPort
-	tcp            bool
-	id             uint16
+	client, server         addrKey
+	clientPort, serverPort uint16
+	id                     uint16
+	tcp                    bool
 }
 
-// txn is one query and, once seen, its response.
+func txKeyOf(client, server netip.AddrPort, tcp bool, id uint16) txKey {
+	return txKey{client: addrKeyOf(client.Addr()), server: addrKeyOf(server.Addr()),
+		clientPort: client.Port(), serverPort: server.Port(), id: id, tcp: tcp}
+}
+
+func (k txKey) clientAddrPort() netip.AddrPort {
+	return netip.AddrPortFrom(k.client.addr(), k.clientPort)
+}
+
+func (k txKey) serverAddrPort() netip.AddrPort {
+	return netip.AddrPortFrom(k.server.addr(), k.serverPort)
+}
+
+// addrKey is an address as a plain value, 17 bytes without a pointer, for
+// the keys of the maps and counters every query and response updates: a
+// netip.Addr (24 bytes) holds a pointer, so a key made of them is larger
+// and slower to hash. addr gives the address back unchanged: addresses
+// read from packets carry no IPv6 zone, the one thing it would drop.
+type addrKey struct {
+	ip     [16]byte
+	family uint8 // 4 or 6; 0 for the zero Addr
+}
+
+func addrKeyOf(a netip.Addr) addrKey {
+	switch {
+	case a.Is4():
+		return addrKey{ip: a.As16(), family: 4}
+	case a.Is6():
+		return addrKey{ip: a.As16(), family: 6}
+	}
+	return addrKey{}
+}
+
+func (k addrKey) String() string { return k.addr().String() }
+
+func (k addrKey) addr() netip.Addr {
+	switch k.family {
+	case 4:
+		return netip.AddrFrom4([4]byte(k.ip[12:]))
+	case 6:
+		return netip.AddrFrom16(k.ip)
+	}
+	return netip.Addr{}
+}
+
+// txn is one query and, once seen, its response. One is held for every
+// transaction of the capture (up to the budget), so it is kept small (144
+// bytes): counts in 32 bits, codes in 16 (filling the key's tail), frames
+// and times as marks; the keys of retransmissions under another id or
+// port, rarely any, are in the observer's aliases.
 type txn struct {
 	key        txKey
-	name       string
 	qtype      uint16
-	queryFrame int
-	queryTime  time.Time
-	lastQuery  time.Time // the latest (re)transmission
-	respFrame  int
-	respTime   time.Time
-	rcode      int
-	answers    int
-	retrans    int
+	rcode      uint16 // 12 bits with EDNS
+	answers    uint16
+	name       string
+	prev, next *txn // neighbours in the observer's open or done list
+	query      mark // the first transmission
+	last       mark // the latest (re)transmission
+	resp       mark // the response, once answered
+	retrans    int32
+	seq        int32 // order of the query among transactions
 	answered   bool
-	aliases    []txKey // keys of retransmissions under another id or port
-	seq        int     // order of the query among transactions
-	prev, next *txn    // neighbours in the observer's open or done list
 }
+
+// mark is where a message is in the capture, its frame and time, in 16
+// bytes where a time.Time alone takes 24. Frame numbers stay below 2^31;
+// time gives the time back unchanged (packet times are UTC without a
+// monotonic reading, the zero time included).
+type mark struct {
+	sec   int64 // Unix seconds
+	nsec  int32 // and nanoseconds
+	frame int32
+}
+
+func markOf(frame int, t time.Time) mark {
+	return mark{sec: t.Unix(), nsec: int32(t.Nanosecond()), frame: int32(frame)}
+}
+
+func (m mark) time() time.Time { return time.Unix(m.sec, int64(m.nsec)).UTC() }
 
 // txList is a list of transactions, oldest first, linked through the
 // transactions themselves: a transaction moves from the open list to the
@@ -146,7 +211,7 @@ type observer struct {
 	byService, byTransport                                                map[string]int
 	rcodes, opcodes                                                       map[int]int
 	names, regDomains                                                     *result.Counter[string] // by name key
-	clients, serverTop                                                    *result.Counter[netip.Addr]
+	clients, serverTop                                                    *result.Counter[addrKey]
 	qtypes                                                                *result.Counter[uint16]
 	nameCache                                                             map[string]*nameInfo
 	keyBuf                                                                []byte
@@ -154,6 +219,7 @@ type observer struct {
 
 	pending  map[txKey]*txn
 	pendingQ map[qKey]*txn
+	aliases  map[*txn][]txKey // keys of a retransmission under another id or port, up to maxAliases
 	// Transactions held, at most budget.lim.txns in all: those waiting
 	// for a response in query order, and those answered in answer order
 	// (evicted first: they are finished).
@@ -166,7 +232,7 @@ type observer struct {
 
 	servers  map[netip.Addr]*serverStat
 	srvOrder []*serverStat
-	pairs    map[[2]netip.Addr]struct{} // (server, client)
+	pairs    map[[2]addrKey]struct{} // (server, client)
 
 	settled              bool // settle has run
 	answeredN, unanswerN int  // transactions answered and unanswered, once settled
@@ -208,9 +274,9 @@ func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, budget: budget{lim: l}, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
 		names: result.NewCounter[string](l.names, maxUniqueListed), regDomains: result.NewCounter[string](l.regDomains, maxUniqueListed),
-		clients: result.NewCounter[netip.Addr](l.clients, maxUniqueListed), serverTop: result.NewCounter[netip.Addr](l.serverTop, maxUniqueListed),
+		clients: result.NewCounter[addrKey](l.clients, maxUniqueListed), serverTop: result.NewCounter[addrKey](l.serverTop, maxUniqueListed),
 		qtypes: result.NewCounter[uint16](maxQTypes, maxUniqueListed), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
-		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]netip.Addr]struct{}{},
+		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]addrKey]struct{}{},
 		run: detectors.Start(cfg.th),
 	}
 }
@@ -472,7 +538,7 @@ func (o *observer) handle(md meta) {
 	}
 	km := keptMsg{md: md}
 	if t := o.answered; t != nil { // link a response to its query
-		ms, qf := t.responseMs(), t.queryFrame
+		ms, qf := t.responseMs(), int(t.query.frame)
 		km.responseMs, km.queryFrame = &ms, &qf
 	}
 	if onPage {
@@ -541,8 +607,8 @@ func (o *observer) track(md meta) {
 		if hasQ {
 			o.names.Add(name)
 			o.qtypes.Add(qtype)
-			o.clients.Add(md.src.Addr())
-			o.serverTop.Add(md.dst.Addr())
+			o.clients.Add(addrKeyOf(md.src.Addr()))
+			o.serverTop.Add(addrKeyOf(md.dst.Addr()))
 			if reg := e.name.registered(); reg != "" {
 				o.regDomains.Add(reg)
 			}
@@ -571,26 +637,26 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 		s.queries++
 		o.pair(s, md.src.Addr())
 	}
-	k := txKey{client: md.src, server: md.dst, tcp: md.transport == "TCP", id: uint16(o.msg.id())}
+	k := txKeyOf(md.src, md.dst, md.transport == "TCP", uint16(o.msg.id()))
 	if multicast {
-		k.server = netip.AddrPort{} // LLMNR: any responder may answer
+		k.server, k.serverPort = addrKey{}, 0 // LLMNR: any responder may answer
 	}
 	if t := o.pending[k]; t != nil && t.name == name && t.qtype == qtype {
 		t.retrans++
-		t.lastQuery = md.t
+		t.last = markOf(md.frame, md.t)
 		o.retransmits++
 		return
 	}
 	// The same question from the same client to the same server under a
 	// new id or port, while the first is unanswered and recent, is a
 	// retransmission too; its response closes the one transaction.
-	qk := qKey{client: md.src.Addr(), server: k.server.Addr(), name: name, qtype: qtype}
-	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.queryTime) < o.cfg.timeout {
+	qk := qKey{client: k.client, server: k.server, name: name, qtype: qtype}
+	if t := o.pendingQ[qk]; t != nil && !t.answered && md.t.Sub(t.query.time()) < o.cfg.timeout {
 		t.retrans++
-		t.lastQuery = md.t
+		t.last = markOf(md.frame, md.t)
 		o.retransmits++
-		if len(t.aliases) < maxAliases {
-			t.aliases = append(t.aliases, k)
+		if a := o.aliases[t]; len(a) < maxAliases {
+			o.aliases[t] = append(a, k)
 			o.pending[k] = t
 		}
 		return
@@ -598,7 +664,8 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	if o.open.n+o.done.n >= o.cfg.lim.txns {
 		o.evict()
 	}
-	t := &txn{key: k, name: name, qtype: qtype, queryFrame: md.frame, queryTime: md.t, lastQuery: md.t, seq: o.txSeq}
+	at := markOf(md.frame, md.t)
+	t := &txn{key: k, name: name, qtype: qtype, query: at, last: at, seq: int32(o.txSeq)}
 	o.txSeq++
 	if !hasQ {
 		t.name = ""
@@ -620,33 +687,34 @@ func (o *observer) evict() {
 		o.open.remove(t)
 	}
 	o.budget.txnsEvicted++
-	for _, k := range t.aliases {
+	for _, k := range o.aliases[t] {
 		if o.pending[k] == t {
 			delete(o.pending, k)
 		}
 	}
+	delete(o.aliases, t)
 	if o.pending[t.key] == t {
 		delete(o.pending, t.key)
 	}
-	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
+	qk := qKey{client: t.key.client, server: t.key.server, name: t.name, qtype: t.qtype}
 	if o.pendingQ[qk] == t {
 		delete(o.pendingQ, qk)
 	}
 	var s *serverStat
 	if !t.multicast() {
-		s = o.servers[t.key.server.Addr()]
+		s = o.servers[t.key.server.addr()]
 	}
 	switch o.status(t) {
 	case "answered":
 		o.evAnswered++
 		if s != nil {
-			s.evAnswered.Add(t.respFrame)
+			s.evAnswered.Add(int(t.resp.frame))
 		}
 	case "unanswered":
 		o.evUnanswered++
 		if s != nil {
 			s.unanswered++
-			s.evUnanswered.Add(t.queryFrame)
+			s.evUnanswered.Add(int(t.query.frame))
 		}
 	default:
 		o.budget.evictedWaited++
@@ -663,14 +731,14 @@ func (o *observer) transactions() []*txn {
 				o.txSorted = append(o.txSorted, t)
 			}
 		}
-		slices.SortFunc(o.txSorted, func(a, b *txn) int { return a.seq - b.seq })
+		slices.SortFunc(o.txSorted, func(a, b *txn) int { return int(a.seq) - int(b.seq) })
 	}
 	return o.txSorted
 }
 
 // pair counts client as one of the server's clients, once.
 func (o *observer) pair(s *serverStat, client netip.Addr) {
-	k := [2]netip.Addr{s.addr, client}
+	k := [2]addrKey{addrKeyOf(s.addr), addrKeyOf(client)}
 	if _, ok := o.pairs[k]; ok {
 		return
 	}
@@ -685,17 +753,17 @@ func (o *observer) pair(s *serverStat, client netip.Addr) {
 
 // multicast reports a query sent to a group (LLMNR), which any responder
 // may answer: its key has no server.
-func (t *txn) multicast() bool { return !t.key.server.IsValid() }
+func (t *txn) multicast() bool { return t.key.server == addrKey{} }
 
 // responseMs is the time from the latest transmission of the query to the
 // response, as Wireshark's dns.time measures it.
 func (t *txn) responseMs() float64 {
-	return float64(t.respTime.Sub(t.lastQuery).Microseconds()) / 1000
+	return float64(t.resp.time().Sub(t.last.time()).Microseconds()) / 1000
 }
 
 // qKey identifies a question asked by one client of one server.
 type qKey struct {
-	client, server netip.Addr
+	client, server addrKey
 	name           string
 	qtype          uint16
 }
@@ -729,10 +797,10 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	if md.service == "MDNS" {
 		return
 	}
-	k := txKey{client: md.dst, server: md.src, tcp: md.transport == "TCP", id: uint16(o.msg.id())}
+	k := txKeyOf(md.dst, md.src, md.transport == "TCP", uint16(o.msg.id()))
 	t := o.pending[k]
 	if t == nil {
-		k.server = netip.AddrPort{}
+		k.server, k.serverPort = addrKey{}, 0
 		t = o.pending[k]
 	}
 	if t == nil || (hasQ && t.name != "" && t.name != name) {
@@ -746,11 +814,11 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 		// port: the transaction is already answered.
 		return
 	}
-	qk := qKey{client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype}
+	qk := qKey{client: t.key.client, server: t.key.server, name: t.name, qtype: t.qtype}
 	if o.pendingQ[qk] == t {
 		delete(o.pendingQ, qk)
 	}
-	t.answered, t.respFrame, t.respTime, t.rcode, t.answers = true, md.frame, md.t, rc, o.msg.count(1)
+	t.answered, t.resp, t.rcode, t.answers = true, markOf(md.frame, md.t), uint16(rc), uint16(o.msg.count(1))
 	o.open.remove(t)
 	o.done.push(t)
 	o.answered, o.ev.answered = t, t

@@ -143,7 +143,7 @@ func (o *observer) status(t *txn) string {
 	switch {
 	case t.answered:
 		return "answered"
-	case o.lastTime.Sub(t.queryTime) >= o.cfg.timeout:
+	case o.lastTime.Sub(t.query.time()) >= o.cfg.timeout:
 		return "unanswered"
 	}
 	return "pending"
@@ -151,14 +151,14 @@ func (o *observer) status(t *txn) string {
 
 func (o *observer) txOutput(t *txn) Transaction {
 	tr := Transaction{
-		Client: t.key.client.String(), Protocol: "UDP", DNSID: int(t.key.id), QType: typeName(t.qtype),
-		QueryPacket: t.queryFrame, QueryTime: result.FormatTime(t.queryTime), Status: o.status(t), Retransmissions: t.retrans,
+		Client: t.key.clientAddrPort().String(), Protocol: "UDP", DNSID: int(t.key.id), QType: typeName(t.qtype),
+		QueryPacket: int(t.query.frame), QueryTime: result.FormatTime(t.query.time()), Status: o.status(t), Retransmissions: int(t.retrans),
 	}
 	if t.name != "" {
 		tr.Name = presentKey(t.name)
 	}
-	if t.key.server.IsValid() {
-		tr.Server = t.key.server.String()
+	if !t.multicast() {
+		tr.Server = t.key.serverAddrPort().String()
 	} else {
 		tr.Server = "any (multicast)"
 	}
@@ -166,11 +166,11 @@ func (o *observer) txOutput(t *txn) Transaction {
 		tr.Protocol = "TCP"
 	}
 	if t.answered {
-		f := t.respFrame
+		f := int(t.resp.frame)
 		ms := t.responseMs()
-		tr.ResponsePacket, tr.ResponseTimeMs, tr.Rcode, tr.Answers = &f, &ms, rcodeName(t.rcode), t.answers
+		tr.ResponsePacket, tr.ResponseTimeMs, tr.Rcode, tr.Answers = &f, &ms, rcodeName(int(t.rcode)), int(t.answers)
 		if t.retrans > 0 {
-			wait := float64(t.respTime.Sub(t.queryTime).Microseconds()) / 1000
+			wait := float64(t.resp.time().Sub(t.query.time()).Microseconds()) / 1000
 			tr.WaitMs = &wait
 		}
 	}
@@ -187,9 +187,9 @@ type txSel struct {
 }
 
 func selOf(t *txn) txSel {
-	k := txSel{t: t.queryTime, client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype, rcode: -1}
+	k := txSel{t: t.query.time(), client: t.key.client.addr(), server: t.key.server.addr(), name: t.name, qtype: t.qtype, rcode: -1}
 	if t.answered {
-		k.rcode = t.rcode
+		k.rcode = int(t.rcode)
 	}
 	return k
 }
@@ -230,7 +230,7 @@ func (o *observer) settle() {
 			o.answeredN++
 		case "unanswered":
 			o.unanswerN++
-			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicast() {
+			if s := o.servers[t.key.server.addr()]; s != nil && !t.multicast() {
 				s.unanswered++
 			}
 		}
@@ -370,8 +370,8 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		out.Servers = append(out.Servers, sv)
 	}
-	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(netip.Addr.String),
-		Servers: o.serverTop.Top(netip.Addr.String), QTypes: o.qtypes.Top(typeName)}
+	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(addrKey.String),
+		Servers: o.serverTop.Top(addrKey.String), QTypes: o.qtypes.Top(typeName)}
 	out.Anomalies = o.findings()
 	return out
 }

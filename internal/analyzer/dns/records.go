@@ -108,7 +108,7 @@ func (o *observer) putRow(md meta) {
 		r.TTLs = append(r.TTLs, int64(a.TTL))
 	}
 	if t := o.answered; t != nil {
-		rtt, qf := t.responseMs()/1000, int64(t.queryFrame)
+		rtt, qf := t.responseMs()/1000, int64(t.query.frame)
 		r.RTT, r.QueryFrame = &rtt, &qf
 	}
 	o.sink.Put("dns", r)
