@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -115,14 +114,6 @@ type msgKey struct {
 	typ    MsgType
 	server netip.Addr // serverOf
 	ts     time.Time
-}
-
-// msgKeyOf is the key of message m of packet p.
-func msgKeyOf(p *engine.Packet, m *message) msgKey {
-	if m.short > 0 {
-		return msgKey{ts: p.Timestamp}
-	}
-	return msgKey{full: true, hw: keyOf(m.chaddr), xid: m.xid, typ: m.msgType, server: serverOf(p, m), ts: p.Timestamp}
 }
 
 // matches applies the packet filters to one message.

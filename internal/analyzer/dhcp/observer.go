@@ -212,6 +212,7 @@ func (o *observer) Observe(p *engine.Packet) {
 		o.malformed++
 	}
 	o.ev = event{p: p, m: m, lim: o.lim}
+	k := msgKey{ts: p.Timestamp} // a message cut short has only its time
 	if m.short == 0 {
 		if !m.cookie || m.msgType == msgTypeNone {
 			o.bootp++
@@ -219,14 +220,13 @@ func (o *observer) Observe(p *engine.Packet) {
 		if m.giaddr.IsValid() && !m.giaddr.IsUnspecified() {
 			o.relayed++
 		}
-		o.track(p, m)
+		k = o.track(p, m)
 	}
 	o.run.Observe(&o.ev)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}
 	o.analyzed++
-	k := msgKeyOf(p, m)
 	in := o.cfg.matches(k)
 	if in {
 		o.matched++
@@ -260,8 +260,10 @@ func serverOf(p *engine.Packet, m *message) netip.Addr {
 }
 
 // track updates transactions, clients and servers with one message that
-// has a full BOOTP header, and fills in the detectors' event.
-func (o *observer) track(p *engine.Packet, m *message) {
+// has a full BOOTP header, and fills in the detectors' event. It returns
+// the message's key for the filters, whose client and server it worked
+// out.
+func (o *observer) track(p *engine.Packet, m *message) msgKey {
 	t, frame := p.Timestamp, p.Number
 	hw := keyOf(m.chaddr)
 	srv := serverOf(p, m)
@@ -318,6 +320,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 		s = o.updateServer(srv, hw, p, m)
 	}
 	o.ev.full, o.ev.hw, o.ev.client, o.ev.server = true, hw, c, s
+	return msgKey{full: true, hw: hw, xid: m.xid, typ: m.msgType, server: srv, ts: t}
 }
 
 // txSlot is a live transaction in the order list, with the time of its
@@ -484,8 +487,8 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 // both are known; each transaction adds each of its latencies once, when
 // the later of its two messages arrives.
 func (o *observer) addLatency(r *result.Reservoir, from, to time.Time) {
-	if v := msPtr(from, to); v != nil {
-		r.AddAt(to.UnixNano(), *v)
+	if v, ok := latencyMs(from, to); ok {
+		r.AddAt(to.UnixNano(), v)
 	}
 }
 
@@ -656,13 +659,15 @@ func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *me
 		s.srcIPs = append(s.srcIPs, src)
 	}
 	if mac := p.SrcMAC(); len(mac) > 0 && len(s.srcMACs) < maxListed {
-		ms := mac.String()
+		// Formatted on the stack: a string is made only for a new one.
+		var buf [3 * maxChaddr]byte
+		ms := appendHW(buf[:0], mac)
 		found := false
 		for _, x := range s.srcMACs {
-			found = found || x == ms
+			found = found || x == string(ms)
 		}
 		if !found {
-			s.srcMACs = append(s.srcMACs, ms)
+			s.srcMACs = append(s.srcMACs, string(ms))
 		}
 	}
 	if _, ok := s.clients[hw]; !ok {

@@ -213,11 +213,20 @@ func cString(b []byte) string {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func msPtr(from, to time.Time) *float64 {
-	if from.IsZero() || to.IsZero() || to.Before(from) {
+	v, ok := latencyMs(from, to)
+	if !ok {
 		return nil
 	}
-	v := ms(to.Sub(from))
 	return &v
+}
+
+// latencyMs is the time from one message to another in milliseconds; ok
+// is false unless both are known and in order.
+func latencyMs(from, to time.Time) (v float64, ok bool) {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return 0, false
+	}
+	return ms(to.Sub(from)), true
 }
 
 func (tx *txn) outcome() string {
