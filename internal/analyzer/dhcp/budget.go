@@ -44,6 +44,7 @@ const (
 	domainBytes   = int(unsafe.Sizeof(domainServer{})) + (int(unsafe.Sizeof(netip.Addr{}))+8+1)*mapRoom
 	servedBytes   = (int(unsafe.Sizeof(hwKey{})) + 1) * mapRoom // one client in a server's set
 	addrBytes     = int(unsafe.Sizeof(netip.Addr{}))
+	ip4Bytes      = int(unsafe.Sizeof(ip4{}))
 	txMsgBytes    = int(unsafe.Sizeof(txMsg{}))
 	leaseBytes    = int(unsafe.Sizeof(lease{}))
 	configBytes   = int(unsafe.Sizeof(serverConfig{}))

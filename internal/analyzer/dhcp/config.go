@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mcpacket/mcpacket/internal/analyzer"
-	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/result"
 )
 
@@ -117,14 +116,6 @@ type msgKey struct {
 	ts     time.Time
 }
 
-// msgKeyOf is the key of message m of packet p.
-func msgKeyOf(p *engine.Packet, m *message) msgKey {
-	if m.short > 0 {
-		return msgKey{ts: p.Timestamp}
-	}
-	return msgKey{full: true, hw: keyOf(m.chaddr), xid: m.xid, typ: m.msgType, server: serverOf(p, m), ts: p.Timestamp}
-}
-
 // matches applies the packet filters to one message.
 func (c *config) matches(k msgKey) bool {
 	if c.clientMAC != nil && (!k.full || k.hw != *c.clientMAC) {
@@ -161,7 +152,7 @@ type txListKey struct {
 
 // listKey is tx's key for the filters.
 func (tx *txn) listKey() txListKey {
-	k := txListKey{id: tx.key, server: tx.server, offering: tx.offering, first: tx.first, last: tx.last}
+	k := txListKey{id: tx.key, server: tx.server, offering: tx.offering, first: tx.msgs[0].t.time(), last: tx.last.time()}
 	for _, m := range tx.msgs {
 		k.types[m.typ/64] |= 1 << (m.typ % 64)
 	}
@@ -195,7 +186,7 @@ type clientListKey struct {
 
 // listKey is cl's key for the filters.
 func (cl *client) listKey() clientListKey {
-	return clientListKey{hw: cl.hw, servers: cl.servers, first: cl.first, last: cl.last}
+	return clientListKey{hw: cl.hw, servers: cl.servers, first: cl.first.time(), last: cl.last.time()}
 }
 
 // clientMatches applies the filters to a client.

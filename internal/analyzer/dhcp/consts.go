@@ -138,9 +138,10 @@ const (
 )
 
 // options is the option table: RFC 2132 and the IANA "BOOTP Vendor
-// Extensions and DHCP Options" registry. Codes not listed decode as hex
-// under "option_<code>".
-var options = map[uint8]optInfo{
+// Extensions and DHCP Options" registry, indexed by code (an array rather
+// than a map: every option of every message is looked up). Codes not
+// listed (an empty Name) decode as hex under "option_<code>".
+var options = [256]optInfo{
 	1:   {"subnet_mask", kIP},
 	2:   {"time_offset", kI32},
 	3:   {"router", kIPs},
@@ -290,10 +291,17 @@ var options = map[uint8]optInfo{
 
 // optionName returns the JSON key for an option code.
 func optionName(code uint8) string {
-	if o, ok := options[code]; ok {
+	if o, ok := optionInfo(code); ok {
 		return o.Name
 	}
 	return "option_" + strconv.Itoa(int(code))
+}
+
+// optionInfo returns the table's entry for code; ok is false for a code it
+// does not list.
+func optionInfo(code uint8) (info optInfo, ok bool) {
+	info = options[code]
+	return info, info.Name != ""
 }
 
 // relayAgentSubOptions names option 82 sub-options (RFC 3046 and later,

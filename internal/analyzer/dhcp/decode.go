@@ -292,16 +292,21 @@ func (m *message) unmistakablyBOOTP(payload []byte) bool {
 // formatHW formats a hardware address: colon-separated hex, the form
 // Wireshark uses for Ethernet addresses.
 func formatHW(b []byte) string {
-	const hexd = "0123456789abcdef"
 	if len(b) == 0 {
 		return ""
 	}
-	out := make([]byte, 0, len(b)*3-1)
+	return string(appendHW(make([]byte, 0, len(b)*3-1), b))
+}
+
+// appendHW appends b formatted as formatHW does (and as
+// net.HardwareAddr.String does) to dst.
+func appendHW(dst, b []byte) []byte {
+	const hexd = "0123456789abcdef"
 	for i, c := range b {
 		if i > 0 {
-			out = append(out, ':')
+			dst = append(dst, ':')
 		}
-		out = append(out, hexd[c>>4], hexd[c&0xf])
+		dst = append(dst, hexd[c>>4], hexd[c&0xf])
 	}
-	return string(out)
+	return dst
 }

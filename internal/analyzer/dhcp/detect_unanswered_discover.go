@@ -50,8 +50,8 @@ func concludeUnanswered(o *observer, minDiscovers int, seconds float64, add func
 	var unanswered []*client
 	span := time.Duration(seconds * float64(time.Second))
 	for _, c := range o.cliOrd {
-		if c.offers == 0 && c.acks == 0 && c.discovers >= minDiscovers &&
-			(c.lastDiscover.Sub(c.firstDiscover) >= span || c.discovers >= unansweredDiscoverBurst) {
+		if c.offers == 0 && c.acks == 0 && int(c.discovers) >= minDiscovers &&
+			(c.lastDiscover.time().Sub(c.firstDiscover.time()) >= span || c.discovers >= unansweredDiscoverBurst) {
 			unanswered = append(unanswered, c)
 		}
 	}
@@ -62,11 +62,13 @@ func concludeUnanswered(o *observer, minDiscovers int, seconds float64, add func
 	var list []map[string]any
 	total := 0
 	for i, c := range unanswered {
-		total += c.discovers
+		total += int(c.discovers)
 		if i < result.MaxEvidence {
-			frames = append(frames, c.discoverFrames...)
-			list = append(list, map[string]any{"client_mac": c.hw.String(), "discovers": c.discovers, "first_packet": c.firstFrame,
-				"first_discover": result.FormatTime(c.firstDiscover), "last_discover": result.FormatTime(c.lastDiscover)})
+			for _, f := range c.discoverFrames {
+				frames = append(frames, int(f))
+			}
+			list = append(list, map[string]any{"client_mac": c.hw.String(), "discovers": int(c.discovers), "first_packet": int(c.firstFrame),
+				"first_discover": result.FormatTime(c.firstDiscover.time()), "last_discover": result.FormatTime(c.lastDiscover.time())})
 		}
 	}
 	slices.Sort(frames)

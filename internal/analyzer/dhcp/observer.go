@@ -38,61 +38,110 @@ const (
 	maxListed       = 8 // source IPs/MACs, servers per client, configs per server
 )
 
-type txMsg struct {
-	frame  int
-	t      time.Time
-	typ    MsgType
-	server netip.Addr
+// The records below are kept for the whole pass, one per transaction,
+// message of a transaction, client and lease, so they are laid out to be
+// small: frame numbers and counts are int32 (a capture holds far fewer
+// than 2^31 frames), times are instants and the addresses that are always
+// IPv4 are ip4s, and fields go from the widest to the narrowest.
+
+// instant is a packet time in 16 bytes rather than time.Time's 24. It holds
+// time.Time's own seconds since January 1 of year 1 (wrapping as
+// time.Time's do) and nanoseconds, so every time converts back exactly
+// (in UTC, as packet times are), and the zero instant is the zero time.
+type instant struct {
+	sec  int64
+	nsec int32
 }
 
-// txn is one transaction's state.
+// unixToInternal is the seconds from January 1 of year 1 to the Unix
+// epoch, as the time package counts them.
+const unixToInternal int64 = (1969*365 + 1969/4 - 1969/100 + 1969/400) * 24 * 60 * 60
+
+func instantOf(t time.Time) instant { return instant{t.Unix() + unixToInternal, int32(t.Nanosecond())} }
+
+func (s instant) time() time.Time { return time.Unix(s.sec-unixToInternal, int64(s.nsec)).UTC() }
+
+func (s instant) isZero() bool { return s == instant{} }
+
+// ip4 is an IPv4 address, or none, in 5 bytes rather than netip.Addr's
+// 24, for the fields that only ever hold a BOOTP address field or a
+// 4-byte option (never an IP source or a server, which may be IPv6).
+type ip4 struct {
+	b  [4]byte
+	ok bool
+}
+
+// ip4Of returns a as an ip4; none unless a is IPv4.
+func ip4Of(a netip.Addr) ip4 {
+	if !a.Is4() {
+		return ip4{}
+	}
+	return ip4{a.As4(), true}
+}
+
+func (a ip4) addr() netip.Addr {
+	if !a.ok {
+		return netip.Addr{}
+	}
+	return netip.AddrFrom4(a.b)
+}
+
+type txMsg struct {
+	t      instant
+	server netip.Addr
+	frame  int32
+	typ    MsgType
+}
+
+// txn is one transaction's state. Its first message, msgs[0], gives its
+// start time and first frame.
 type txn struct {
-	key        txKey
-	slot       int // index in observer.txOrder
-	first      time.Time
-	last       time.Time
-	firstFrame int
-	msgs       []txMsg
-	total      int
+	key      txKey
+	msgs     []txMsg // the first maxTxMessages; never empty
+	offering []netip.Addr
+	server   netip.Addr
+	slot     int // index in observer.txOrder
 
-	discovers, offers, requests, acks, naks, declines, releases, informs, leaseQueries, bootp int
+	last, firstDiscover, firstOffer, firstRequest, answer instant
 
-	firstDiscover, firstOffer, firstRequest, answer time.Time
+	total int32
+	lease uint32 // seconds, when hasLease
 
-	offered, requested, assigned, server, relay netip.Addr
-	offering                                    []netip.Addr
-	lease                                       int64 // -1: none
-	decisive                                    MsgType
+	discovers, offers, requests, acks, naks, declines, releases, informs, leaseQueries, bootp int32
+
+	offered, requested, assigned, relay ip4
+	decisive                            MsgType
+	hasLease                            bool
 }
 
 type lease struct {
-	addr, server    netip.Addr
-	start, lastAck  time.Time
-	secs            int64 // -1: unknown
-	renewals        int
-	ackFrame        int
-	released        bool
-	declined        bool
-	releasedAt      time.Time
-	releasedAtFrame int
+	server                     netip.Addr
+	secs                       int64 // -1: unknown
+	start, lastAck, releasedAt instant
+	renewals                   int32
+	ackFrame                   int32
+	addr                       ip4
+	released                   bool
+	declined                   bool
 }
 
 type client struct {
-	hw                                                               hwKey
-	clientIDLen                                                      int // length of option 61 as sent; clientID keeps its first maxShownBytes
-	first, last                                                      time.Time
-	firstFrame                                                       int
-	hostname, vendor, fqdn                                           string
-	clientID, prl                                                    []byte
-	packets, txns, discovers, requests, acks, naks, declines, offers int
-	releases                                                         int
-	leases                                                           []lease
-	leasesTotal                                                      int
-	addrs                                                            []netip.Addr
-	servers                                                          []netip.Addr
-	lastRequested                                                    netip.Addr
-	discoverFrames                                                   []int
-	firstDiscover, lastDiscover                                      time.Time
+	hostname, vendor, fqdn string
+	clientID, prl          []byte
+	leases                 []lease
+	addrs                  []ip4
+	servers                []netip.Addr
+	discoverFrames         []int32
+
+	first, last, firstDiscover, lastDiscover instant
+
+	packets, txns, discovers, requests, acks, naks, declines, offers, releases int32
+
+	leasesTotal   int32
+	clientIDLen   int32 // length of option 61 as sent; clientID keeps its first maxShownBytes
+	firstFrame    int32
+	hw            hwKey
+	lastRequested ip4
 }
 
 type serverConfig struct {
@@ -212,6 +261,7 @@ func (o *observer) Observe(p *engine.Packet) {
 		o.malformed++
 	}
 	o.ev = event{p: p, m: m, lim: o.lim}
+	k := msgKey{ts: p.Timestamp} // a message cut short has only its time
 	if m.short == 0 {
 		if !m.cookie || m.msgType == msgTypeNone {
 			o.bootp++
@@ -219,14 +269,13 @@ func (o *observer) Observe(p *engine.Packet) {
 		if m.giaddr.IsValid() && !m.giaddr.IsUnspecified() {
 			o.relayed++
 		}
-		o.track(p, m)
+		k = o.track(p, m)
 	}
 	o.run.Observe(&o.ev)
 	if o.cfg.maxPackets > 0 && o.found > o.cfg.maxPackets {
 		return
 	}
 	o.analyzed++
-	k := msgKeyOf(p, m)
 	in := o.cfg.matches(k)
 	if in {
 		o.matched++
@@ -260,9 +309,11 @@ func serverOf(p *engine.Packet, m *message) netip.Addr {
 }
 
 // track updates transactions, clients and servers with one message that
-// has a full BOOTP header, and fills in the detectors' event.
-func (o *observer) track(p *engine.Packet, m *message) {
-	t, frame := p.Timestamp, p.Number
+// has a full BOOTP header, and fills in the detectors' event. It returns
+// the message's key for the filters, whose client and server it worked
+// out.
+func (o *observer) track(p *engine.Packet, m *message) msgKey {
+	t, frame := p.Timestamp, int32(p.Number)
 	hw := keyOf(m.chaddr)
 	srv := serverOf(p, m)
 
@@ -275,7 +326,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 		if o.txSize >= o.lim.txBytes || (o.lim.maxTx > 0 && len(o.txns) >= o.lim.maxTx) {
 			o.evictIdle()
 		}
-		tx = &txn{key: tk, first: t, firstFrame: frame, lease: -1}
+		tx = &txn{key: tk}
 		o.txns[tk] = tx
 		tx.slot = len(o.txOrder)
 		o.txOrder = append(o.txOrder, txSlot{tx, t.UnixNano()})
@@ -295,7 +346,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 		if o.cliSize >= o.lim.cliBytes || (o.lim.maxClients > 0 && len(o.clients) >= o.lim.maxClients) {
 			o.lim.cliUntracked++
 		} else {
-			c = &client{hw: hw, first: t, firstFrame: frame}
+			c = &client{hw: hw, first: instantOf(t), firstFrame: frame}
 			o.clients[hw] = c
 			o.cliOrd = append(o.cliOrd, c)
 			o.cliSize += int64(clientEntryBytes)
@@ -318,6 +369,7 @@ func (o *observer) track(p *engine.Packet, m *message) {
 		s = o.updateServer(srv, hw, p, m)
 	}
 	o.ev.full, o.ev.hw, o.ev.client, o.ev.server = true, hw, c, s
+	return msgKey{full: true, hw: hw, xid: m.xid, typ: m.msgType, server: srv, ts: t}
 }
 
 // txSlot is a live transaction in the order list, with the time of its
@@ -386,7 +438,7 @@ func (tx *txn) size() int64 {
 // size is the bytes a client holds beyond its entry.
 func (c *client) size() int64 {
 	return int64(len(c.hostname) + len(c.vendor) + len(c.fqdn) + cap(c.clientID) + cap(c.prl) +
-		cap(c.leases)*leaseBytes + (cap(c.addrs)+cap(c.servers))*addrBytes + cap(c.discoverFrames)*8)
+		cap(c.leases)*leaseBytes + cap(c.addrs)*ip4Bytes + cap(c.servers)*addrBytes + cap(c.discoverFrames)*4)
 }
 
 // size is the bytes a server holds beyond its entry.
@@ -402,7 +454,7 @@ func (s *server) size() int64 {
 }
 
 func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Addr) {
-	t := p.Timestamp
+	t := instantOf(p.Timestamp)
 	tx.last = t
 	tx.total++
 	if len(tx.msgs) < maxTxMessages {
@@ -410,25 +462,25 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		if m.op == 2 {
 			s = srv
 		}
-		tx.msgs = append(tx.msgs, txMsg{p.Number, t, m.msgType, s})
+		tx.msgs = append(tx.msgs, txMsg{t, s, int32(p.Number), m.msgType})
 	}
 	if m.giaddr.IsValid() && !m.giaddr.IsUnspecified() {
-		tx.relay = m.giaddr
+		tx.relay = ip4Of(m.giaddr)
 	}
 	switch m.msgType {
 	case MsgDiscover:
 		tx.discovers++
-		if tx.firstDiscover.IsZero() {
+		if tx.firstDiscover.isZero() {
 			tx.firstDiscover = t
 			o.addLatency(&o.d2o, tx.firstDiscover, tx.firstOffer)
 		}
 	case MsgOffer:
 		tx.offers++
-		if tx.firstOffer.IsZero() {
+		if tx.firstOffer.isZero() {
 			tx.firstOffer = t
 			o.addLatency(&o.d2o, tx.firstDiscover, tx.firstOffer)
 		}
-		tx.offered = m.yiaddr
+		tx.offered = ip4Of(m.yiaddr)
 		if !tx.server.IsValid() {
 			tx.server = srv
 		}
@@ -437,29 +489,29 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		}
 	case MsgRequest:
 		tx.requests++
-		if tx.firstRequest.IsZero() {
+		if tx.firstRequest.isZero() {
 			tx.firstRequest = t
 			o.addLatency(&o.r2a, tx.firstRequest, tx.answer)
 		}
 		if r := m.optIP(optRequestedIP); r.IsValid() {
-			tx.requested = r
+			tx.requested = ip4Of(r)
 		} else if !m.ciaddr.IsUnspecified() {
-			tx.requested = m.ciaddr
+			tx.requested = ip4Of(m.ciaddr)
 		}
 	case MsgAck, MsgNak:
 		if m.msgType == MsgAck {
 			tx.acks++
-			tx.assigned = m.yiaddr
+			tx.assigned = ip4Of(m.yiaddr)
 			if m.yiaddr.IsUnspecified() && tx.informs > 0 {
-				tx.assigned = netip.Addr{}
+				tx.assigned = ip4{}
 			}
 			if l, ok := m.optU32(optLeaseTime); ok {
-				tx.lease = int64(l)
+				tx.lease, tx.hasLease = l, true
 			}
 		} else {
 			tx.naks++
 		}
-		if tx.answer.IsZero() {
+		if tx.answer.isZero() {
 			tx.answer = t
 			o.addLatency(&o.r2a, tx.firstRequest, tx.answer)
 		}
@@ -483,13 +535,13 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 // addLatency adds the time from one message to another to a summary, once
 // both are known; each transaction adds each of its latencies once, when
 // the later of its two messages arrives.
-func (o *observer) addLatency(r *result.Reservoir, from, to time.Time) {
-	if v := msPtr(from, to); v != nil {
-		r.AddAt(to.UnixNano(), *v)
+func (o *observer) addLatency(r *result.Reservoir, from, to instant) {
+	if v, ok := latencyMs(from.time(), to.time()); ok {
+		r.AddAt(to.time().UnixNano(), v)
 	}
 }
 
-func containsAddr(list []netip.Addr, a netip.Addr) bool {
+func containsAddr[A comparable](list []A, a A) bool {
 	for _, x := range list {
 		if x == a {
 			return true
@@ -503,7 +555,7 @@ func containsAddr(list []netip.Addr, a netip.Addr) bool {
 // are updated but nothing that takes memory: it reports false when such a
 // change was not kept.
 func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv netip.Addr, grow bool) (kept bool) {
-	t, frame := p.Timestamp, p.Number
+	t, frame := instantOf(p.Timestamp), int32(p.Number)
 	kept = true
 	c.last = t
 	c.packets++
@@ -514,9 +566,9 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		if v, ok := m.opt(optVendorClass); ok && !sameText(c.vendor, v) {
 			c.vendor, kept = keepIf(grow, c.vendor, text(v), kept)
 		}
-		if v, ok := m.opt(optClientID); ok && len(v) > 0 && (len(v) != c.clientIDLen || !bytes.Equal(v[:min(len(v), maxShownBytes)], c.clientID)) {
+		if v, ok := m.opt(optClientID); ok && len(v) > 0 && (len(v) != int(c.clientIDLen) || !bytes.Equal(v[:min(len(v), maxShownBytes)], c.clientID)) {
 			if grow {
-				c.clientID, c.clientIDLen = append(c.clientID[:0], v[:min(len(v), maxShownBytes)]...), len(v)
+				c.clientID, c.clientIDLen = append(c.clientID[:0], v[:min(len(v), maxShownBytes)]...), int32(len(v))
 			} else {
 				kept = false
 			}
@@ -534,7 +586,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 			}
 		}
 		if r := m.optIP(optRequestedIP); r.IsValid() {
-			c.lastRequested = r
+			c.lastRequested = ip4Of(r)
 		}
 	}
 	if m.op == 2 && srv.IsValid() && len(c.servers) < maxListed && !containsAddr(c.servers, srv) {
@@ -547,7 +599,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 	switch m.msgType {
 	case MsgDiscover:
 		c.discovers++
-		if c.firstDiscover.IsZero() {
+		if c.firstDiscover.isZero() {
 			c.firstDiscover = t
 		}
 		c.lastDiscover = t
@@ -566,28 +618,29 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 		c.naks++
 	case MsgDecline:
 		c.declines++
-		addr := m.optIP(optRequestedIP)
+		addr := ip4Of(m.optIP(optRequestedIP))
 		for i := len(c.leases) - 1; i >= 0; i-- {
 			if c.leases[i].addr == addr && !c.leases[i].released && !c.leases[i].declined {
-				c.leases[i].declined, c.leases[i].releasedAt, c.leases[i].releasedAtFrame = true, t, frame
+				c.leases[i].declined, c.leases[i].releasedAt = true, t
 				break
 			}
 		}
 	case MsgRelease:
 		c.releases++
-		addr := m.ciaddr
+		addr := ip4Of(m.ciaddr)
 		for i := len(c.leases) - 1; i >= 0; i-- {
 			if c.leases[i].addr == addr && !c.leases[i].released {
-				c.leases[i].released, c.leases[i].releasedAt, c.leases[i].releasedAtFrame = true, t, frame
+				c.leases[i].released, c.leases[i].releasedAt = true, t
 				break
 			}
 		}
 	case MsgAck:
 		c.acks++
-		addr, secs, ok := m.lease()
+		a, secs, ok := m.lease()
 		if !ok {
 			return kept
 		}
+		addr := ip4Of(a)
 		if n := len(c.leases); n > 0 && c.leases[n-1].addr == addr && !c.leases[n-1].released && !c.leases[n-1].declined {
 			l := &c.leases[n-1]
 			l.renewals++
@@ -656,13 +709,15 @@ func (o *observer) updateServer(id netip.Addr, hw hwKey, p *engine.Packet, m *me
 		s.srcIPs = append(s.srcIPs, src)
 	}
 	if mac := p.SrcMAC(); len(mac) > 0 && len(s.srcMACs) < maxListed {
-		ms := mac.String()
+		// Formatted on the stack: a string is made only for a new one.
+		var buf [3 * maxChaddr]byte
+		ms := appendHW(buf[:0], mac)
 		found := false
 		for _, x := range s.srcMACs {
-			found = found || x == ms
+			found = found || x == string(ms)
 		}
 		if !found {
-			s.srcMACs = append(s.srcMACs, ms)
+			s.srcMACs = append(s.srcMACs, string(ms))
 		}
 	}
 	if _, ok := s.clients[hw]; !ok {

@@ -213,11 +213,20 @@ func cString(b []byte) string {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func msPtr(from, to time.Time) *float64 {
-	if from.IsZero() || to.IsZero() || to.Before(from) {
+	v, ok := latencyMs(from, to)
+	if !ok {
 		return nil
 	}
-	v := ms(to.Sub(from))
 	return &v
+}
+
+// latencyMs is the time from one message to another in milliseconds; ok
+// is false unless both are known and in order.
+func latencyMs(from, to time.Time) (v float64, ok bool) {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return 0, false
+	}
+	return ms(to.Sub(from)), true
 }
 
 func (tx *txn) outcome() string {
@@ -269,25 +278,25 @@ func (tx *txn) output() Transaction {
 	t := Transaction{
 		TransactionID:           fmt.Sprintf("0x%08x", tx.key.xid),
 		ClientMAC:               tx.key.hw.String(),
-		FirstPacket:             tx.firstFrame,
-		StartTime:               result.FormatTime(tx.first),
-		EndTime:                 result.FormatTime(tx.last),
-		MessagesTotal:           tx.total,
+		FirstPacket:             int(tx.msgs[0].frame),
+		StartTime:               result.FormatTime(tx.msgs[0].t.time()),
+		EndTime:                 result.FormatTime(tx.last.time()),
+		MessagesTotal:           int(tx.total),
 		Outcome:                 tx.outcome(),
-		OfferedIP:               addrString(tx.offered),
-		RequestedIP:             addrString(tx.requested),
-		AssignedIP:              addrString(tx.assigned),
+		OfferedIP:               addrString(tx.offered.addr()),
+		RequestedIP:             addrString(tx.requested.addr()),
+		AssignedIP:              addrString(tx.assigned.addr()),
 		ServerID:                addrString(tx.server),
-		RelayIP:                 addrString(tx.relay),
-		DiscoverToOfferMs:       msPtr(tx.firstDiscover, tx.firstOffer),
-		RequestToAckMs:          msPtr(tx.firstRequest, tx.answer),
-		DiscoverRetransmissions: max(tx.discovers-1, 0),
-		RequestRetransmissions:  max(tx.requests-1, 0),
+		RelayIP:                 addrString(tx.relay.addr()),
+		DiscoverToOfferMs:       msPtr(tx.firstDiscover.time(), tx.firstOffer.time()),
+		RequestToAckMs:          msPtr(tx.firstRequest.time(), tx.answer.time()),
+		DiscoverRetransmissions: int(max(tx.discovers-1, 0)),
+		RequestRetransmissions:  int(max(tx.requests-1, 0)),
 		MessageTypes:            make([]string, 0, len(tx.msgs)),
 		Messages:                make([]TxMessage, 0, len(tx.msgs)),
 	}
-	if tx.lease >= 0 {
-		l := tx.lease
+	if tx.hasLease {
+		l := int64(tx.lease)
 		t.LeaseTime = &l
 	}
 	if len(tx.offering) > 1 {
@@ -297,7 +306,7 @@ func (tx *txn) output() Transaction {
 	}
 	for _, m := range tx.msgs {
 		t.MessageTypes = append(t.MessageTypes, m.typ.String())
-		t.Messages = append(t.Messages, TxMessage{PacketNumber: m.frame, MessageType: m.typ.String(), Timestamp: result.FormatTime(m.t), ServerID: addrString(m.server)})
+		t.Messages = append(t.Messages, TxMessage{PacketNumber: int(m.frame), MessageType: m.typ.String(), Timestamp: result.FormatTime(m.t.time()), ServerID: addrString(m.server)})
 	}
 	return t
 }
@@ -308,48 +317,48 @@ func (c *client) output() Client {
 		Hostname:        c.hostname,
 		VendorClass:     c.vendor,
 		FQDN:            c.fqdn,
-		FirstSeen:       result.FormatTime(c.first),
-		LastSeen:        result.FormatTime(c.last),
-		Packets:         c.packets,
-		Transactions:    c.txns,
-		Discovers:       c.discovers,
-		Requests:        c.requests,
-		Acks:            c.acks,
-		Naks:            c.naks,
-		Declines:        c.declines,
-		Releases:        c.releases,
-		LeasesTotal:     c.leasesTotal,
-		LastRequestedIP: addrString(c.lastRequested),
+		FirstSeen:       result.FormatTime(c.first.time()),
+		LastSeen:        result.FormatTime(c.last.time()),
+		Packets:         int(c.packets),
+		Transactions:    int(c.txns),
+		Discovers:       int(c.discovers),
+		Requests:        int(c.requests),
+		Acks:            int(c.acks),
+		Naks:            int(c.naks),
+		Declines:        int(c.declines),
+		Releases:        int(c.releases),
+		LeasesTotal:     int(c.leasesTotal),
+		LastRequestedIP: addrString(c.lastRequested.addr()),
 		Addresses:       []string{},
 		Leases:          []Lease{},
 		Servers:         []string{},
 	}
 	if len(c.clientID) > 0 {
 		out.ClientID = formatHW(c.clientID)
-		if c.clientIDLen > len(c.clientID) {
-			out.ClientID += cutNote(c.clientIDLen)
+		if int(c.clientIDLen) > len(c.clientID) {
+			out.ClientID += cutNote(int(c.clientIDLen))
 		}
 	}
 	if len(c.prl) > 0 {
 		out.Fingerprint = fingerprint(c.prl)
 	}
 	for _, a := range c.addrs {
-		out.Addresses = append(out.Addresses, a.String())
+		out.Addresses = append(out.Addresses, a.addr().String())
 	}
 	for _, s := range c.servers {
 		out.Servers = append(out.Servers, s.String())
 	}
 	for _, l := range c.leases {
-		ol := Lease{Address: l.addr.String(), ServerID: addrString(l.server), Start: result.FormatTime(l.start), Renewals: l.renewals, AckPacket: l.ackFrame, Released: l.released, Declined: l.declined}
+		ol := Lease{Address: l.addr.addr().String(), ServerID: addrString(l.server), Start: result.FormatTime(l.start.time()), Renewals: int(l.renewals), AckPacket: int(l.ackFrame), Released: l.released, Declined: l.declined}
 		if l.secs >= 0 {
 			s := l.secs
 			ol.LeaseSeconds = &s
 			if l.secs != 0xffffffff {
-				ol.Expiry = result.FormatTime(l.lastAck.Add(time.Duration(l.secs) * time.Second))
+				ol.Expiry = result.FormatTime(l.lastAck.time().Add(time.Duration(l.secs) * time.Second))
 			}
 		}
 		if l.released || l.declined {
-			ol.ReleasedAt = result.FormatTime(l.releasedAt)
+			ol.ReleasedAt = result.FormatTime(l.releasedAt.time())
 		}
 		out.Leases = append(out.Leases, ol)
 	}

@@ -76,7 +76,7 @@ type RelayAgentInfo map[string]string
 // optionProblem checks that an option's bytes fit its format, without
 // allocating for the fixed-size formats; it returns "" when they do.
 func optionProblem(code uint8, v []byte) string {
-	info, known := options[code]
+	info, known := optionInfo(code)
 	if !known {
 		return ""
 	}
@@ -120,7 +120,7 @@ func optionProblem(code uint8, v []byte) string {
 // non-empty when the bytes do not fit the option's format (the value is then
 // hex).
 func decodeValue(code uint8, v []byte) (val any, problem string) {
-	info, known := options[code]
+	info, known := optionInfo(code)
 	if !known {
 		return hexBound(v), ""
 	}
