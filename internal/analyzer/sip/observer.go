@@ -747,7 +747,7 @@ func (o *observer) callMedia(body []byte, side, frame int) []CallMedia {
 			break
 		}
 		cm := CallMedia{Side: [2]string{"caller", "callee"}[side], Frame: frame, Type: med.Type, Address: med.Address, Port: med.Port,
-			Protocol: med.Protocol, Direction: med.Direction, Codecs: []string{}}
+			Protocol: med.Protocol, Direction: med.Direction, Codecs: make([]string, 0, min(len(med.Codecs)+len(med.Formats), maxCallCodecs))}
 		for _, cd := range med.Codecs {
 			if len(cm.Codecs) == maxCallCodecs {
 				break
