@@ -57,84 +57,104 @@ func (in *interner) str(b []byte) string {
 	return s
 }
 
-// response is when a response arrived.
-type response struct {
-	frame int
-	t     time.Time
-	code  int
+// stamp is a packet time as calls and registrations keep it: its Unix
+// seconds and nanoseconds, 12 bytes where a time.Time takes 24. It turns
+// back into the same instant, the zero time included (a pcapng simple
+// packet block has no time); packet times come in UTC, without a
+// monotonic reading.
+type stamp struct {
+	sec  int64
+	nsec int32
 }
 
-// call is the state of one INVITE dialog.
+func stampOf(t time.Time) stamp { return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+
+func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
+
+// response is when a response arrived. Frame numbers are kept as int32,
+// as elsewhere in the module's state: captures stay well below 2**31
+// frames.
+type response struct {
+	t     stamp
+	frame int32
+	code  int32 // status code: three digits
+}
+
+func responseOf(md *meta, code int) response {
+	return response{t: stampOf(md.t), frame: int32(md.frame), code: int32(code)}
+}
+
+// call is the state of one INVITE dialog. Its fields are ordered so that
+// it packs tight: it is kept for every call until the end of the pass.
 type call struct {
 	id                     string
 	caller, callee         string
 	callerTag              string
-	callerAddr, calleeAddr netip.AddrPort
 	transport, userAgent   string
-	firstFrame, lastFrame  int
-	firstTime              time.Time
+	callerAddr, calleeAddr netip.AddrPort
+	credited               [2]netip.Addr  // sources credited with a positive answer
+	media                  [2][]CallMedia // in effect: caller, callee
+	firstTime              stamp
+	firstFrame, lastFrame  int32
 	messages               int
 	invites                int
 	challenges             int
 	// The current initial INVITE transaction: the first, or the retry
 	// after a challenge.
+	txTime                 stamp
 	txCSeq                 uint32
-	txFrame                int
-	txTime                 time.Time
-	txCreds                bool
+	txFrame                int32
 	txUser                 string
 	firstResp, ring, final response
 	answer                 response
-	finalReason            string
-	cancelFrame            int
 	bye                    response
+	finalReason            string
+	cancelFrame            int32
+	txCreds                bool
 	byeFromCaller          bool
-	media                  [2][]CallMedia // in effect: caller, callee
-	credited               [2]netip.Addr  // sources credited with a positive answer
 	authFailCounted        bool
 
 	// Every INVITE transaction of the dialog, initial and re-INVITEs, by
 	// sender and CSeq: the first maxCallTx kept, all counted.
-	txs       []*inviteTx
+	txs       []inviteTx
 	txTotal   int
-	reinvites int      // re-INVITE transactions (To tag set)
-	reFailed  int      // re-INVITE transactions whose final response was a failure
-	reFail    inviteTx // the last of them
-	bytes     int      // charged to the call budget
+	reinvites int       // re-INVITE transactions (To tag set)
+	reFailed  int       // re-INVITE transactions whose final response was a failure
+	reFail    *inviteTx // the last of them (a copy), nil when none
+	bytes     int       // charged to the call budget
 }
 
 // inviteTx is one INVITE transaction of a call.
 type inviteTx struct {
+	offer, answer []CallMedia // the session descriptions of the request and of its responses (or ACK)
+	reason        string
+	t             stamp
+	final         response
 	cseq          uint32
+	frame         int32
 	byCaller      bool // sent by the caller (From tag the caller's)
 	reinvite      bool
-	frame         int
-	t             time.Time
-	final         response
-	reason        string
-	offer, answer []CallMedia // the session descriptions of the request and of its responses (or ACK)
-	applied       bool        // a re-INVITE's media took effect (it was accepted)
+	applied       bool // a re-INVITE's media took effect (it was accepted)
 }
 
 // registration is the state of one REGISTER exchange.
 type registration struct {
 	id                   string
 	aor, contact         string
-	client, registrar    netip.AddrPort
 	userAgent, authUser  string
-	firstFrame           int
-	firstTime            time.Time
-	lastFrame            int
-	lastTime             time.Time
+	lastReason           string
+	client, registrar    netip.AddrPort
+	firstTime, lastTime  stamp
+	firstFrame           int32
+	lastFrame            int32
 	requests, challenges int
 	authFailures         int
-	lastCode             int
-	lastReason           string
 	reqExpires, granted  int
 	pendingCSeq          uint32
-	pendingCreds         bool
 	countedCSeq          uint32 // the final response last counted: its CSeq and code
-	countedCode          int
+	lastCode             int16  // status codes: three digits
+	countedCode          int16
+	pendingCreds         bool
 }
 
 type observer struct {
@@ -499,7 +519,7 @@ func (o *observer) trackCall(md *meta, cid string) {
 		to, _ := nameAddr(m.get(hdrTo))
 		c = &call{id: cid, caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(clip(tag(m.get(hdrFrom)))),
 			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
-			firstFrame: md.frame, firstTime: md.t}
+			firstFrame: int32(md.frame), firstTime: stampOf(md.t)}
 		c.bytes = callBytes + len(c.id) + len(c.caller) + len(c.callee) + len(c.callerTag) + len(c.userAgent)
 		if len(o.callOrder) >= o.lim.maxCalls || c.bytes > o.callsLeft {
 			o.callsCapped++
@@ -510,7 +530,7 @@ func (o *observer) trackCall(md *meta, cid string) {
 		o.callOrder = append(o.callOrder, c)
 	}
 	c.messages++
-	c.lastFrame = md.frame
+	c.lastFrame = int32(md.frame)
 	fromCaller := string(clip(tag(m.get(hdrFrom)))) == c.callerTag
 	if m.request {
 		switch {
@@ -530,7 +550,7 @@ func (o *observer) trackCall(md *meta, cid string) {
 			}
 			challenged := c.final.code == 401 || c.final.code == 407
 			if c.txFrame == 0 || m.cseq != c.txCSeq || challenged {
-				c.txCSeq, c.txFrame, c.txTime = m.cseq, md.frame, md.t
+				c.txCSeq, c.txFrame, c.txTime = m.cseq, int32(md.frame), stampOf(md.t)
 				auth := m.get(hdrProxyAuthorization)
 				if auth == nil {
 					auth = m.get(hdrAuthorization)
@@ -541,24 +561,25 @@ func (o *observer) trackCall(md *meta, cid string) {
 			}
 		case bytes.Equal(m.method, mCANCEL):
 			if c.cancelFrame == 0 {
-				c.cancelFrame = md.frame
+				c.cancelFrame = int32(md.frame)
 			}
 		case bytes.Equal(m.method, mBYE):
 			if c.bye.frame == 0 {
-				c.bye = response{frame: md.frame, t: md.t}
+				c.bye = responseOf(md, 0)
 				c.byeFromCaller = fromCaller
 			}
 		}
 	} else if bytes.Equal(m.cseqMethod, mINVITE) && !md.retrans {
 		if tx := o.transaction(c, fromCaller, m.cseq); tx != nil && m.status >= 200 && tx.final.frame == 0 {
-			tx.final, tx.reason = response{frame: md.frame, t: md.t, code: m.status}, text(m.reason, 100)
+			tx.final, tx.reason = responseOf(md, m.status), text(m.reason, 100)
 			switch {
 			case !tx.reinvite:
 			case m.status/100 == 2:
 				o.applyTx(c, tx)
 			case m.status >= 300 && m.status != 401 && m.status != 407:
 				c.reFailed++
-				c.reFail = *tx
+				last := *tx
+				c.reFail = &last
 			}
 		}
 		if m.cseq == c.txCSeq && fromCaller {
@@ -574,7 +595,7 @@ func (o *observer) trackCall(md *meta, cid string) {
 // INVITE transaction.
 func (o *observer) initialResponse(c *call, md *meta) {
 	m := &o.msg
-	r := response{frame: md.frame, t: md.t, code: m.status}
+	r := responseOf(md, m.status)
 	if c.firstResp.frame == 0 {
 		c.firstResp = r
 	}
@@ -609,7 +630,7 @@ func (o *observer) initialResponse(c *call, md *meta) {
 // same transaction: same sender, same CSeq.
 func (o *observer) transaction(c *call, byCaller bool, cseq uint32) *inviteTx {
 	for i := len(c.txs) - 1; i >= 0; i-- {
-		if tx := c.txs[i]; tx.cseq == cseq && tx.byCaller == byCaller {
+		if tx := &c.txs[i]; tx.cseq == cseq && tx.byCaller == byCaller {
 			return tx
 		}
 	}
@@ -624,11 +645,11 @@ func (o *observer) openTx(c *call, md *meta, byCaller, reinvite bool) {
 	if reinvite {
 		c.reinvites++
 	}
-	tx := &inviteTx{cseq: o.msg.cseq, byCaller: byCaller, reinvite: reinvite, frame: md.frame, t: md.t}
+	tx := inviteTx{cseq: o.msg.cseq, byCaller: byCaller, reinvite: reinvite, frame: int32(md.frame), t: stampOf(md.t)}
 	if len(c.txs) == maxCallTx {
-		last := c.txs[maxCallTx-1]
+		last := &c.txs[maxCallTx-1]
 		last.offer, last.answer = o.replaceMedia(c, last.offer, nil), o.replaceMedia(c, last.answer, nil)
-		c.txs[maxCallTx-1] = tx
+		*last = tx
 		return
 	}
 	if !o.spend(c, txBytes) {
@@ -726,7 +747,7 @@ func (o *observer) callMedia(body []byte, side, frame int) []CallMedia {
 			break
 		}
 		cm := CallMedia{Side: [2]string{"caller", "callee"}[side], Frame: frame, Type: med.Type, Address: med.Address, Port: med.Port,
-			Protocol: med.Protocol, Direction: med.Direction, Codecs: []string{}}
+			Protocol: med.Protocol, Direction: med.Direction, Codecs: make([]string, 0, min(len(med.Codecs)+len(med.Formats), maxCallCodecs))}
 		for _, cd := range med.Codecs {
 			if len(cm.Codecs) == maxCallCodecs {
 				break
@@ -771,13 +792,13 @@ func (o *observer) trackRegistration(md *meta, cid string) {
 				o.regsCapped++
 				return
 			}
-			r = &registration{id: cid, client: md.src, registrar: md.dst, firstFrame: md.frame, firstTime: md.t,
+			r = &registration{id: cid, client: md.src, registrar: md.dst, firstFrame: int32(md.frame), firstTime: stampOf(md.t),
 				reqExpires: -1, granted: -1}
 			o.regs[r.id] = r
 			o.regOrder = append(o.regOrder, r)
 		}
 		r.requests++
-		r.lastFrame, r.lastTime = md.frame, md.t
+		r.lastFrame, r.lastTime = int32(md.frame), stampOf(md.t)
 		if md.retrans {
 			return
 		}
@@ -806,16 +827,16 @@ func (o *observer) trackRegistration(md *meta, cid string) {
 	if r == nil || md.retrans {
 		return
 	}
-	r.lastFrame, r.lastTime = md.frame, md.t
+	r.lastFrame, r.lastTime = int32(md.frame), stampOf(md.t)
 	if m.status < 200 {
 		return
 	}
 	// A proxy relays the registrar's answer: count each final once.
-	if m.cseq == r.countedCSeq && m.status == r.countedCode {
+	if m.cseq == r.countedCSeq && m.status == int(r.countedCode) {
 		return
 	}
-	r.countedCSeq, r.countedCode = m.cseq, m.status
-	r.lastCode, r.lastReason = m.status, text(m.reason, 100)
+	r.countedCSeq, r.countedCode = m.cseq, int16(m.status)
+	r.lastCode, r.lastReason = int16(m.status), text(m.reason, 100)
 	creds := r.pendingCreds && m.cseq == r.pendingCSeq
 	switch {
 	case m.status/100 == 2:

@@ -110,7 +110,7 @@ func (o *observer) state(c *call) string {
 	switch {
 	case c.final.frame == 0 && c.cancelFrame != 0:
 		return "cancelled"
-	case c.final.frame == 0 && o.lastTime.Sub(c.txTime) >= o.cfg.unansweredTimeout:
+	case c.final.frame == 0 && o.lastTime.Sub(c.txTime.time()) >= o.cfg.unansweredTimeout:
 		return "unanswered"
 	case c.final.frame == 0:
 		return "in_progress"
@@ -135,45 +135,45 @@ func (o *observer) state(c *call) string {
 func (o *observer) callOutput(c *call) Call {
 	out := Call{
 		CallID: result.Text(c.id, maxValue), State: o.state(c), Caller: c.caller, Callee: c.callee, CallerAddress: c.callerAddr.String(), CalleeAddress: c.calleeAddr.String(),
-		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: c.firstFrame, InviteTime: result.FormatTime(c.firstTime),
-		Invites: c.invites, ReInvites: c.reinvites, AuthChallenges: c.challenges, Media: []CallMedia{}, Messages: c.messages, LastFrame: c.lastFrame,
+		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: int(c.firstFrame), InviteTime: result.FormatTime(c.firstTime.time()),
+		Invites: c.invites, ReInvites: c.reinvites, AuthChallenges: c.challenges, Media: []CallMedia{}, Messages: c.messages, LastFrame: int(c.lastFrame),
 	}
 	since := func(r response) *float64 {
 		if r.frame == 0 {
 			return nil
 		}
-		v := ms(r.t.Sub(c.txTime))
+		v := ms(r.t.time().Sub(c.txTime.time()))
 		return &v
 	}
 	if c.final.frame != 0 {
-		code, frame := c.final.code, c.final.frame
+		code, frame := int(c.final.code), int(c.final.frame)
 		out.FinalCode, out.FinalFrame, out.FinalReason = &code, &frame, c.finalReason
 	}
 	out.FirstResponseMs, out.PostDialDelayMs, out.SetupTimeMs = since(c.firstResp), since(c.ring), since(c.final)
 	if c.answer.frame != 0 {
-		out.AnswerTime = result.FormatTime(c.answer.t)
+		out.AnswerTime = result.FormatTime(c.answer.t.time())
 	}
 	if c.cancelFrame != 0 {
-		f := c.cancelFrame
+		f := int(c.cancelFrame)
 		out.CancelFrame = &f
 	}
 	if c.bye.frame != 0 {
-		f := c.bye.frame
-		out.ByeFrame, out.EndTime = &f, result.FormatTime(c.bye.t)
+		f := int(c.bye.frame)
+		out.ByeFrame, out.EndTime = &f, result.FormatTime(c.bye.t.time())
 		out.EndedBy = "callee"
 		if c.byeFromCaller {
 			out.EndedBy = "caller"
 		}
-		if c.answer.frame != 0 && !c.bye.t.Before(c.answer.t) {
-			d := float64(c.bye.t.Sub(c.answer.t).Microseconds()) / 1e6
+		if answer, bye := c.answer.t.time(), c.bye.t.time(); c.answer.frame != 0 && !bye.Before(answer) {
+			d := float64(bye.Sub(answer).Microseconds()) / 1e6
 			out.DurationSeconds = &d
 		}
 	}
 	out.Media = append(append(out.Media, c.media[0]...), c.media[1]...)
 	out.ReInvitesFailed, out.TransactionsTotal = c.reFailed, c.txTotal
 	out.Transactions = make([]InviteTransaction, 0, len(c.txs))
-	for _, tx := range c.txs {
-		out.Transactions = append(out.Transactions, txOutput(tx))
+	for i := range c.txs {
+		out.Transactions = append(out.Transactions, txOutput(&c.txs[i]))
 	}
 	if c.reFailed > 0 {
 		out.ReInviteFailure = reInviteFailure(c)
@@ -197,8 +197,8 @@ func txResult(code int) string {
 }
 
 func txOutput(tx *inviteTx) InviteTransaction {
-	out := InviteTransaction{Kind: "initial", SentBy: "callee", CSeq: int(tx.cseq), Frame: tx.frame, Time: result.FormatTime(tx.t),
-		Result: txResult(tx.final.code), FinalReason: tx.reason, Offer: mediaLines(tx.offer), Answer: mediaLines(tx.answer)}
+	out := InviteTransaction{Kind: "initial", SentBy: "callee", CSeq: int(tx.cseq), Frame: int(tx.frame), Time: result.FormatTime(tx.t.time()),
+		Result: txResult(int(tx.final.code)), FinalReason: tx.reason, Offer: mediaLines(tx.offer), Answer: mediaLines(tx.answer)}
 	if tx.reinvite {
 		out.Kind = "re-INVITE"
 	}
@@ -206,7 +206,7 @@ func txOutput(tx *inviteTx) InviteTransaction {
 		out.SentBy = "caller"
 	}
 	if tx.final.frame != 0 {
-		code, frame := tx.final.code, tx.final.frame
+		code, frame := int(tx.final.code), int(tx.final.frame)
 		out.FinalCode, out.FinalFrame = &code, &frame
 	}
 	return out
@@ -245,7 +245,7 @@ func (m *CallMedia) line() string {
 
 // reInviteFailure says what a call's failed re-INVITEs were.
 func reInviteFailure(c *call) string {
-	f := &c.reFail
+	f := c.reFail
 	s := fmt.Sprintf("%d of %d re-INVITE(s) failed; the last, from the %s at frame %d, got %d %s", c.reFailed, c.reinvites,
 		map[bool]string{true: "caller", false: "callee"}[f.byCaller], f.frame, f.final.code, f.reason)
 	if len(f.offer) > 0 {
@@ -262,9 +262,9 @@ func reInviteFailure(c *call) string {
 
 // listKey is cl's key for the filters.
 func (cl *call) listKey() listKey {
-	k := listKey{t: cl.firstTime, id: cl.id, src: cl.callerAddr.Addr(), dst: cl.calleeAddr.Addr()}
+	k := listKey{t: cl.firstTime.time(), id: cl.id, src: cl.callerAddr.Addr(), dst: cl.calleeAddr.Addr()}
 	if cl.final.frame != 0 {
-		k.code = cl.final.code
+		k.code = int(cl.final.code)
 	}
 	return k
 }
@@ -287,11 +287,11 @@ func regOutput(r *registration) Registration {
 	out := Registration{
 		CallID: result.Text(r.id, maxValue), Result: r.result(), AOR: r.aor, Contact: r.contact, Client: r.client.String(), Registrar: r.registrar.String(),
 		UserAgent: r.userAgent, AuthUsername: r.authUser, Requests: r.requests, Challenges: r.challenges, AuthFailures: r.authFailures,
-		LastReason: r.lastReason, FirstFrame: r.firstFrame, FirstTime: result.FormatTime(r.firstTime), LastFrame: r.lastFrame,
-		LastTime: result.FormatTime(r.lastTime),
+		LastReason: r.lastReason, FirstFrame: int(r.firstFrame), FirstTime: result.FormatTime(r.firstTime.time()), LastFrame: int(r.lastFrame),
+		LastTime: result.FormatTime(r.lastTime.time()),
 	}
 	if r.lastCode != 0 {
-		code := r.lastCode
+		code := int(r.lastCode)
 		out.LastStatusCode = &code
 	}
 	if r.reqExpires >= 0 {
@@ -307,7 +307,7 @@ func regOutput(r *registration) Registration {
 
 // listKey is r's key for the filters.
 func (r *registration) listKey() listKey {
-	return listKey{t: r.firstTime, id: r.id, src: r.client.Addr(), dst: r.registrar.Addr(), code: r.lastCode}
+	return listKey{t: r.firstTime.time(), id: r.id, src: r.client.Addr(), dst: r.registrar.Addr(), code: int(r.lastCode)}
 }
 
 // maxFindingsPerType bounds the findings of one type (one per source,
@@ -500,13 +500,13 @@ func (o *observer) statistics() Statistics {
 			cs.ReInviteFailed++
 		}
 		if cl.ring.frame != 0 {
-			pdd = append(pdd, ms(cl.ring.t.Sub(cl.txTime)))
+			pdd = append(pdd, ms(cl.ring.t.time().Sub(cl.txTime.time())))
 		}
 		if cl.final.frame != 0 {
-			setup = append(setup, ms(cl.final.t.Sub(cl.txTime)))
+			setup = append(setup, ms(cl.final.t.time().Sub(cl.txTime.time())))
 		}
-		if cl.answer.frame != 0 && cl.bye.frame != 0 && !cl.bye.t.Before(cl.answer.t) {
-			dur = append(dur, float64(cl.bye.t.Sub(cl.answer.t).Microseconds())/1e6)
+		if answer, bye := cl.answer.t.time(), cl.bye.t.time(); cl.answer.frame != 0 && cl.bye.frame != 0 && !bye.Before(answer) {
+			dur = append(dur, float64(bye.Sub(answer).Microseconds())/1e6)
 		}
 	}
 	cs.PostDialDelayMs, cs.SetupTimeMs, cs.DurationSeconds = result.LatencyOf(pdd), result.LatencyOf(setup), result.LatencyOf(dur)

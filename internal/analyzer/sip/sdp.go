@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,10 @@ func parseSDP(body []byte) SDP {
 	s := SDP{Media: []Media{}}
 	var sessDir, sessAddr string
 	var cur *Media
-	var rtpmap map[int]string
+	// The rtpmap attributes of the current media section, at most
+	// maxCodecs payload types: a small array, not a map per section.
+	var rtpmapBuf [maxCodecs]rtpmapEntry
+	rtpmap := rtpmapBuf[:0]
 	var formats []int
 	finish := func() {
 		if cur == nil {
@@ -51,7 +55,7 @@ func parseSDP(body []byte) SDP {
 			if len(cur.Codecs) == maxCodecs {
 				break
 			}
-			name := rtpmap[pt]
+			name := rtpmapName(rtpmap, pt)
 			if name == "" {
 				name = staticPayloadTypes[pt]
 			}
@@ -116,7 +120,7 @@ func parseSDP(body []byte) SDP {
 			cur = &s.Media[len(s.Media)-1]
 			proto := strings.ToUpper(f[2])
 			cur.Encrypted = strings.Contains(proto, "SAVP")
-			rtpmap, formats = map[int]string{}, formats[:0]
+			rtpmap, formats = rtpmap[:0], formats[:0]
 			rtp := strings.Contains(proto, "RTP")
 			for _, fs := range f[3:] {
 				if pt, err := strconv.Atoi(fs); rtp && err == nil && pt >= 0 && pt < 128 {
@@ -140,7 +144,12 @@ func parseSDP(body []byte) SDP {
 			case equalFoldASCII(attr, "rtpmap") && cur != nil:
 				ptStr, enc, ok := bytes.Cut(bytes.TrimSpace(value), []byte{' '})
 				if pt, err := strconv.Atoi(string(ptStr)); ok && err == nil && len(rtpmap) < maxCodecs {
-					rtpmap[pt] = text(bytes.TrimSpace(enc), 64)
+					name := text(bytes.TrimSpace(enc), 64)
+					if i := slices.IndexFunc(rtpmap, func(e rtpmapEntry) bool { return e.pt == pt }); i >= 0 {
+						rtpmap[i].name = name // a later line for the same payload type wins
+					} else {
+						rtpmap = append(rtpmap, rtpmapEntry{pt, name})
+					}
 				}
 			case equalFoldASCII(attr, "crypto") && cur != nil:
 				cur.Encrypted = true
@@ -162,6 +171,22 @@ func parseSDP(body []byte) SDP {
 		}
 	}
 	return s
+}
+
+// rtpmapEntry is one a=rtpmap attribute: a payload type and its encoding.
+type rtpmapEntry struct {
+	pt   int
+	name string
+}
+
+// rtpmapName returns the encoding rtpmap gives payload type pt, or "".
+func rtpmapName(rtpmap []rtpmapEntry, pt int) string {
+	for _, e := range rtpmap {
+		if e.pt == pt {
+			return e.name
+		}
+	}
+	return ""
 }
 
 func isDirection(attr []byte) bool {
