@@ -152,7 +152,7 @@ type txListKey struct {
 
 // listKey is tx's key for the filters.
 func (tx *txn) listKey() txListKey {
-	k := txListKey{id: tx.key, server: tx.server, offering: tx.offering, first: tx.msgs[0].t.time(), last: tx.last.time()}
+	k := txListKey{id: tx.key, server: tx.server, offering: tx.offering, first: tx.msgs[0].t.Time(), last: tx.last.Time()}
 	for _, m := range tx.msgs {
 		k.types[m.typ/64] |= 1 << (m.typ % 64)
 	}
@@ -186,7 +186,7 @@ type clientListKey struct {
 
 // listKey is cl's key for the filters.
 func (cl *client) listKey() clientListKey {
-	return clientListKey{hw: cl.hw, servers: cl.servers, first: cl.first.time(), last: cl.last.time()}
+	return clientListKey{hw: cl.hw, servers: cl.servers, first: cl.first.Time(), last: cl.last.Time()}
 }
 
 // clientMatches applies the filters to a client.

@@ -51,7 +51,7 @@ func concludeUnanswered(o *observer, minDiscovers int, seconds float64, add func
 	span := time.Duration(seconds * float64(time.Second))
 	for _, c := range o.cliOrd {
 		if c.offers == 0 && c.acks == 0 && int(c.discovers) >= minDiscovers &&
-			(c.lastDiscover.time().Sub(c.firstDiscover.time()) >= span || c.discovers >= unansweredDiscoverBurst) {
+			(c.lastDiscover.Time().Sub(c.firstDiscover.Time()) >= span || c.discovers >= unansweredDiscoverBurst) {
 			unanswered = append(unanswered, c)
 		}
 	}
@@ -68,7 +68,7 @@ func concludeUnanswered(o *observer, minDiscovers int, seconds float64, add func
 				frames = append(frames, int(f))
 			}
 			list = append(list, map[string]any{"client_mac": c.hw.String(), "discovers": int(c.discovers), "first_packet": int(c.firstFrame),
-				"first_discover": result.FormatTime(c.firstDiscover.time()), "last_discover": result.FormatTime(c.lastDiscover.time())})
+				"first_discover": result.FormatTime(c.firstDiscover.Time()), "last_discover": result.FormatTime(c.lastDiscover.Time())})
 		}
 	}
 	slices.Sort(frames)

@@ -41,27 +41,9 @@ const (
 // The records below are kept for the whole pass, one per transaction,
 // message of a transaction, client and lease, so they are laid out to be
 // small: frame numbers and counts are int32 (a capture holds far fewer
-// than 2^31 frames), times are instants and the addresses that are always
-// IPv4 are ip4s, and fields go from the widest to the narrowest.
-
-// instant is a packet time in 16 bytes rather than time.Time's 24. It holds
-// time.Time's own seconds since January 1 of year 1 (wrapping as
-// time.Time's do) and nanoseconds, so every time converts back exactly
-// (in UTC, as packet times are), and the zero instant is the zero time.
-type instant struct {
-	sec  int64
-	nsec int32
-}
-
-// unixToInternal is the seconds from January 1 of year 1 to the Unix
-// epoch, as the time package counts them.
-const unixToInternal int64 = (1969*365 + 1969/4 - 1969/100 + 1969/400) * 24 * 60 * 60
-
-func instantOf(t time.Time) instant { return instant{t.Unix() + unixToInternal, int32(t.Nanosecond())} }
-
-func (s instant) time() time.Time { return time.Unix(s.sec-unixToInternal, int64(s.nsec)).UTC() }
-
-func (s instant) isZero() bool { return s == instant{} }
+// than 2^31 frames), times are result.Instants (16 bytes, not 24), the
+// addresses that are always IPv4 are ip4s, and fields go from the widest
+// to the narrowest.
 
 // ip4 is an IPv4 address, or none, in 5 bytes rather than netip.Addr's
 // 24, for the fields that only ever hold a BOOTP address field or a
@@ -87,7 +69,7 @@ func (a ip4) addr() netip.Addr {
 }
 
 type txMsg struct {
-	t      instant
+	t      result.Instant
 	server netip.Addr
 	frame  int32
 	typ    MsgType
@@ -102,7 +84,7 @@ type txn struct {
 	server   netip.Addr
 	slot     int // index in observer.txOrder
 
-	last, firstDiscover, firstOffer, firstRequest, answer instant
+	last, firstDiscover, firstOffer, firstRequest, answer result.Instant
 
 	total int32
 	lease uint32 // seconds, when hasLease
@@ -117,7 +99,7 @@ type txn struct {
 type lease struct {
 	server                     netip.Addr
 	secs                       int64 // -1: unknown
-	start, lastAck, releasedAt instant
+	start, lastAck, releasedAt result.Instant
 	renewals                   int32
 	ackFrame                   int32
 	addr                       ip4
@@ -133,7 +115,7 @@ type client struct {
 	servers                []netip.Addr
 	discoverFrames         []int32
 
-	first, last, firstDiscover, lastDiscover instant
+	first, last, firstDiscover, lastDiscover result.Instant
 
 	packets, txns, discovers, requests, acks, naks, declines, offers, releases int32
 
@@ -346,7 +328,7 @@ func (o *observer) track(p *engine.Packet, m *message) msgKey {
 		if o.cliSize >= o.lim.cliBytes || (o.lim.maxClients > 0 && len(o.clients) >= o.lim.maxClients) {
 			o.lim.cliUntracked++
 		} else {
-			c = &client{hw: hw, first: instantOf(t), firstFrame: frame}
+			c = &client{hw: hw, first: result.InstantOf(t), firstFrame: frame}
 			o.clients[hw] = c
 			o.cliOrd = append(o.cliOrd, c)
 			o.cliSize += int64(clientEntryBytes)
@@ -454,7 +436,7 @@ func (s *server) size() int64 {
 }
 
 func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Addr) {
-	t := instantOf(p.Timestamp)
+	t := result.InstantOf(p.Timestamp)
 	tx.last = t
 	tx.total++
 	if len(tx.msgs) < maxTxMessages {
@@ -470,13 +452,13 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 	switch m.msgType {
 	case MsgDiscover:
 		tx.discovers++
-		if tx.firstDiscover.isZero() {
+		if tx.firstDiscover.IsZero() {
 			tx.firstDiscover = t
 			o.addLatency(&o.d2o, tx.firstDiscover, tx.firstOffer)
 		}
 	case MsgOffer:
 		tx.offers++
-		if tx.firstOffer.isZero() {
+		if tx.firstOffer.IsZero() {
 			tx.firstOffer = t
 			o.addLatency(&o.d2o, tx.firstDiscover, tx.firstOffer)
 		}
@@ -489,7 +471,7 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		}
 	case MsgRequest:
 		tx.requests++
-		if tx.firstRequest.isZero() {
+		if tx.firstRequest.IsZero() {
 			tx.firstRequest = t
 			o.addLatency(&o.r2a, tx.firstRequest, tx.answer)
 		}
@@ -511,7 +493,7 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 		} else {
 			tx.naks++
 		}
-		if tx.answer.isZero() {
+		if tx.answer.IsZero() {
 			tx.answer = t
 			o.addLatency(&o.r2a, tx.firstRequest, tx.answer)
 		}
@@ -535,9 +517,9 @@ func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Ad
 // addLatency adds the time from one message to another to a summary, once
 // both are known; each transaction adds each of its latencies once, when
 // the later of its two messages arrives.
-func (o *observer) addLatency(r *result.Reservoir, from, to instant) {
-	if v, ok := latencyMs(from.time(), to.time()); ok {
-		r.AddAt(to.time().UnixNano(), v)
+func (o *observer) addLatency(r *result.Reservoir, from, to result.Instant) {
+	if v, ok := latencyMs(from.Time(), to.Time()); ok {
+		r.AddAt(to.Time().UnixNano(), v)
 	}
 }
 
@@ -555,7 +537,7 @@ func containsAddr[A comparable](list []A, a A) bool {
 // are updated but nothing that takes memory: it reports false when such a
 // change was not kept.
 func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv netip.Addr, grow bool) (kept bool) {
-	t, frame := instantOf(p.Timestamp), int32(p.Number)
+	t, frame := result.InstantOf(p.Timestamp), int32(p.Number)
 	kept = true
 	c.last = t
 	c.packets++
@@ -599,7 +581,7 @@ func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv net
 	switch m.msgType {
 	case MsgDiscover:
 		c.discovers++
-		if c.firstDiscover.isZero() {
+		if c.firstDiscover.IsZero() {
 			c.firstDiscover = t
 		}
 		c.lastDiscover = t

@@ -279,8 +279,8 @@ func (tx *txn) output() Transaction {
 		TransactionID:           fmt.Sprintf("0x%08x", tx.key.xid),
 		ClientMAC:               tx.key.hw.String(),
 		FirstPacket:             int(tx.msgs[0].frame),
-		StartTime:               result.FormatTime(tx.msgs[0].t.time()),
-		EndTime:                 result.FormatTime(tx.last.time()),
+		StartTime:               result.FormatTime(tx.msgs[0].t.Time()),
+		EndTime:                 result.FormatTime(tx.last.Time()),
 		MessagesTotal:           int(tx.total),
 		Outcome:                 tx.outcome(),
 		OfferedIP:               addrString(tx.offered.addr()),
@@ -288,8 +288,8 @@ func (tx *txn) output() Transaction {
 		AssignedIP:              addrString(tx.assigned.addr()),
 		ServerID:                addrString(tx.server),
 		RelayIP:                 addrString(tx.relay.addr()),
-		DiscoverToOfferMs:       msPtr(tx.firstDiscover.time(), tx.firstOffer.time()),
-		RequestToAckMs:          msPtr(tx.firstRequest.time(), tx.answer.time()),
+		DiscoverToOfferMs:       msPtr(tx.firstDiscover.Time(), tx.firstOffer.Time()),
+		RequestToAckMs:          msPtr(tx.firstRequest.Time(), tx.answer.Time()),
 		DiscoverRetransmissions: int(max(tx.discovers-1, 0)),
 		RequestRetransmissions:  int(max(tx.requests-1, 0)),
 		MessageTypes:            make([]string, 0, len(tx.msgs)),
@@ -306,7 +306,7 @@ func (tx *txn) output() Transaction {
 	}
 	for _, m := range tx.msgs {
 		t.MessageTypes = append(t.MessageTypes, m.typ.String())
-		t.Messages = append(t.Messages, TxMessage{PacketNumber: int(m.frame), MessageType: m.typ.String(), Timestamp: result.FormatTime(m.t.time()), ServerID: addrString(m.server)})
+		t.Messages = append(t.Messages, TxMessage{PacketNumber: int(m.frame), MessageType: m.typ.String(), Timestamp: result.FormatTime(m.t.Time()), ServerID: addrString(m.server)})
 	}
 	return t
 }
@@ -317,8 +317,8 @@ func (c *client) output() Client {
 		Hostname:        c.hostname,
 		VendorClass:     c.vendor,
 		FQDN:            c.fqdn,
-		FirstSeen:       result.FormatTime(c.first.time()),
-		LastSeen:        result.FormatTime(c.last.time()),
+		FirstSeen:       result.FormatTime(c.first.Time()),
+		LastSeen:        result.FormatTime(c.last.Time()),
 		Packets:         int(c.packets),
 		Transactions:    int(c.txns),
 		Discovers:       int(c.discovers),
@@ -349,16 +349,16 @@ func (c *client) output() Client {
 		out.Servers = append(out.Servers, s.String())
 	}
 	for _, l := range c.leases {
-		ol := Lease{Address: l.addr.addr().String(), ServerID: addrString(l.server), Start: result.FormatTime(l.start.time()), Renewals: int(l.renewals), AckPacket: int(l.ackFrame), Released: l.released, Declined: l.declined}
+		ol := Lease{Address: l.addr.addr().String(), ServerID: addrString(l.server), Start: result.FormatTime(l.start.Time()), Renewals: int(l.renewals), AckPacket: int(l.ackFrame), Released: l.released, Declined: l.declined}
 		if l.secs >= 0 {
 			s := l.secs
 			ol.LeaseSeconds = &s
 			if l.secs != 0xffffffff {
-				ol.Expiry = result.FormatTime(l.lastAck.time().Add(time.Duration(l.secs) * time.Second))
+				ol.Expiry = result.FormatTime(l.lastAck.Time().Add(time.Duration(l.secs) * time.Second))
 			}
 		}
 		if l.released || l.declined {
-			ol.ReleasedAt = result.FormatTime(l.releasedAt.time())
+			ol.ReleasedAt = result.FormatTime(l.releasedAt.Time())
 		}
 		out.Leases = append(out.Leases, ol)
 	}

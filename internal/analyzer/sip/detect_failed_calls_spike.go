@@ -56,7 +56,7 @@ func spikeOfFailedCalls(o *observer, minFailed int, minRate, windowSec float64, 
 	var ends []ended
 	for _, c := range o.callOrder {
 		if c.final.frame != 0 {
-			ends = append(ends, ended{c.final.t.time(), int(c.final.frame), int(c.final.code), o.state(c) == "failed"})
+			ends = append(ends, ended{c.final.t.Time(), int(c.final.frame), int(c.final.code), o.state(c) == "failed"})
 		}
 	}
 	sort.SliceStable(ends, func(i, j int) bool { return ends[i].t.Before(ends[j].t) })

@@ -57,31 +57,18 @@ func (in *interner) str(b []byte) string {
 	return s
 }
 
-// stamp is a packet time as calls and registrations keep it: its Unix
-// seconds and nanoseconds, 12 bytes where a time.Time takes 24. It turns
-// back into the same instant, the zero time included (a pcapng simple
-// packet block has no time); packet times come in UTC, without a
-// monotonic reading.
-type stamp struct {
-	sec  int64
-	nsec int32
-}
-
-func stampOf(t time.Time) stamp { return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
-
-func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
-
-// response is when a response arrived. Frame numbers are kept as int32,
+// response is when a response arrived (times of calls and registrations
+// are result.Instants: 16 bytes, not 24). Frame numbers are kept as int32,
 // as elsewhere in the module's state: captures stay well below 2**31
 // frames.
 type response struct {
-	t     stamp
+	t     result.Instant
 	frame int32
 	code  int32 // status code: three digits
 }
 
 func responseOf(md *meta, code int) response {
-	return response{t: stampOf(md.t), frame: int32(md.frame), code: int32(code)}
+	return response{t: result.InstantOf(md.t), frame: int32(md.frame), code: int32(code)}
 }
 
 // call is the state of one INVITE dialog. Its fields are ordered so that
@@ -94,14 +81,14 @@ type call struct {
 	callerAddr, calleeAddr netip.AddrPort
 	credited               [2]netip.Addr  // sources credited with a positive answer
 	media                  [2][]CallMedia // in effect: caller, callee
-	firstTime              stamp
+	firstTime              result.Instant
 	firstFrame, lastFrame  int32
 	messages               int
 	invites                int
 	challenges             int
 	// The current initial INVITE transaction: the first, or the retry
 	// after a challenge.
-	txTime                 stamp
+	txTime                 result.Instant
 	txCSeq                 uint32
 	txFrame                int32
 	txUser                 string
@@ -128,7 +115,7 @@ type call struct {
 type inviteTx struct {
 	offer, answer []CallMedia // the session descriptions of the request and of its responses (or ACK)
 	reason        string
-	t             stamp
+	t             result.Instant
 	final         response
 	cseq          uint32
 	frame         int32
@@ -144,7 +131,7 @@ type registration struct {
 	userAgent, authUser  string
 	lastReason           string
 	client, registrar    netip.AddrPort
-	firstTime, lastTime  stamp
+	firstTime, lastTime  result.Instant
 	firstFrame           int32
 	lastFrame            int32
 	requests, challenges int
@@ -519,7 +506,7 @@ func (o *observer) trackCall(md *meta, cid string) {
 		to, _ := nameAddr(m.get(hdrTo))
 		c = &call{id: cid, caller: text(from, maxValue), callee: text(to, maxValue), callerTag: string(clip(tag(m.get(hdrFrom)))),
 			callerAddr: md.src, calleeAddr: md.dst, transport: md.transport, userAgent: text(m.get(hdrUserAgent), maxValue),
-			firstFrame: int32(md.frame), firstTime: stampOf(md.t)}
+			firstFrame: int32(md.frame), firstTime: result.InstantOf(md.t)}
 		c.bytes = callBytes + len(c.id) + len(c.caller) + len(c.callee) + len(c.callerTag) + len(c.userAgent)
 		if len(o.callOrder) >= o.lim.maxCalls || c.bytes > o.callsLeft {
 			o.callsCapped++
@@ -550,7 +537,7 @@ func (o *observer) trackCall(md *meta, cid string) {
 			}
 			challenged := c.final.code == 401 || c.final.code == 407
 			if c.txFrame == 0 || m.cseq != c.txCSeq || challenged {
-				c.txCSeq, c.txFrame, c.txTime = m.cseq, int32(md.frame), stampOf(md.t)
+				c.txCSeq, c.txFrame, c.txTime = m.cseq, int32(md.frame), result.InstantOf(md.t)
 				auth := m.get(hdrProxyAuthorization)
 				if auth == nil {
 					auth = m.get(hdrAuthorization)
@@ -645,7 +632,7 @@ func (o *observer) openTx(c *call, md *meta, byCaller, reinvite bool) {
 	if reinvite {
 		c.reinvites++
 	}
-	tx := inviteTx{cseq: o.msg.cseq, byCaller: byCaller, reinvite: reinvite, frame: int32(md.frame), t: stampOf(md.t)}
+	tx := inviteTx{cseq: o.msg.cseq, byCaller: byCaller, reinvite: reinvite, frame: int32(md.frame), t: result.InstantOf(md.t)}
 	if len(c.txs) == maxCallTx {
 		last := &c.txs[maxCallTx-1]
 		last.offer, last.answer = o.replaceMedia(c, last.offer, nil), o.replaceMedia(c, last.answer, nil)
@@ -792,13 +779,13 @@ func (o *observer) trackRegistration(md *meta, cid string) {
 				o.regsCapped++
 				return
 			}
-			r = &registration{id: cid, client: md.src, registrar: md.dst, firstFrame: int32(md.frame), firstTime: stampOf(md.t),
+			r = &registration{id: cid, client: md.src, registrar: md.dst, firstFrame: int32(md.frame), firstTime: result.InstantOf(md.t),
 				reqExpires: -1, granted: -1}
 			o.regs[r.id] = r
 			o.regOrder = append(o.regOrder, r)
 		}
 		r.requests++
-		r.lastFrame, r.lastTime = int32(md.frame), stampOf(md.t)
+		r.lastFrame, r.lastTime = int32(md.frame), result.InstantOf(md.t)
 		if md.retrans {
 			return
 		}
@@ -827,7 +814,7 @@ func (o *observer) trackRegistration(md *meta, cid string) {
 	if r == nil || md.retrans {
 		return
 	}
-	r.lastFrame, r.lastTime = int32(md.frame), stampOf(md.t)
+	r.lastFrame, r.lastTime = int32(md.frame), result.InstantOf(md.t)
 	if m.status < 200 {
 		return
 	}

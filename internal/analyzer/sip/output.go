@@ -110,7 +110,7 @@ func (o *observer) state(c *call) string {
 	switch {
 	case c.final.frame == 0 && c.cancelFrame != 0:
 		return "cancelled"
-	case c.final.frame == 0 && o.lastTime.Sub(c.txTime.time()) >= o.cfg.unansweredTimeout:
+	case c.final.frame == 0 && o.lastTime.Sub(c.txTime.Time()) >= o.cfg.unansweredTimeout:
 		return "unanswered"
 	case c.final.frame == 0:
 		return "in_progress"
@@ -135,14 +135,14 @@ func (o *observer) state(c *call) string {
 func (o *observer) callOutput(c *call) Call {
 	out := Call{
 		CallID: result.Text(c.id, maxValue), State: o.state(c), Caller: c.caller, Callee: c.callee, CallerAddress: c.callerAddr.String(), CalleeAddress: c.calleeAddr.String(),
-		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: int(c.firstFrame), InviteTime: result.FormatTime(c.firstTime.time()),
+		Transport: c.transport, UserAgent: c.userAgent, InviteFrame: int(c.firstFrame), InviteTime: result.FormatTime(c.firstTime.Time()),
 		Invites: c.invites, ReInvites: c.reinvites, AuthChallenges: c.challenges, Media: []CallMedia{}, Messages: c.messages, LastFrame: int(c.lastFrame),
 	}
 	since := func(r response) *float64 {
 		if r.frame == 0 {
 			return nil
 		}
-		v := ms(r.t.time().Sub(c.txTime.time()))
+		v := ms(r.t.Time().Sub(c.txTime.Time()))
 		return &v
 	}
 	if c.final.frame != 0 {
@@ -151,7 +151,7 @@ func (o *observer) callOutput(c *call) Call {
 	}
 	out.FirstResponseMs, out.PostDialDelayMs, out.SetupTimeMs = since(c.firstResp), since(c.ring), since(c.final)
 	if c.answer.frame != 0 {
-		out.AnswerTime = result.FormatTime(c.answer.t.time())
+		out.AnswerTime = result.FormatTime(c.answer.t.Time())
 	}
 	if c.cancelFrame != 0 {
 		f := int(c.cancelFrame)
@@ -159,12 +159,12 @@ func (o *observer) callOutput(c *call) Call {
 	}
 	if c.bye.frame != 0 {
 		f := int(c.bye.frame)
-		out.ByeFrame, out.EndTime = &f, result.FormatTime(c.bye.t.time())
+		out.ByeFrame, out.EndTime = &f, result.FormatTime(c.bye.t.Time())
 		out.EndedBy = "callee"
 		if c.byeFromCaller {
 			out.EndedBy = "caller"
 		}
-		if answer, bye := c.answer.t.time(), c.bye.t.time(); c.answer.frame != 0 && !bye.Before(answer) {
+		if answer, bye := c.answer.t.Time(), c.bye.t.Time(); c.answer.frame != 0 && !bye.Before(answer) {
 			d := float64(bye.Sub(answer).Microseconds()) / 1e6
 			out.DurationSeconds = &d
 		}
@@ -197,7 +197,7 @@ func txResult(code int) string {
 }
 
 func txOutput(tx *inviteTx) InviteTransaction {
-	out := InviteTransaction{Kind: "initial", SentBy: "callee", CSeq: int(tx.cseq), Frame: int(tx.frame), Time: result.FormatTime(tx.t.time()),
+	out := InviteTransaction{Kind: "initial", SentBy: "callee", CSeq: int(tx.cseq), Frame: int(tx.frame), Time: result.FormatTime(tx.t.Time()),
 		Result: txResult(int(tx.final.code)), FinalReason: tx.reason, Offer: mediaLines(tx.offer), Answer: mediaLines(tx.answer)}
 	if tx.reinvite {
 		out.Kind = "re-INVITE"
@@ -262,7 +262,7 @@ func reInviteFailure(c *call) string {
 
 // listKey is cl's key for the filters.
 func (cl *call) listKey() listKey {
-	k := listKey{t: cl.firstTime.time(), id: cl.id, src: cl.callerAddr.Addr(), dst: cl.calleeAddr.Addr()}
+	k := listKey{t: cl.firstTime.Time(), id: cl.id, src: cl.callerAddr.Addr(), dst: cl.calleeAddr.Addr()}
 	if cl.final.frame != 0 {
 		k.code = int(cl.final.code)
 	}
@@ -287,8 +287,8 @@ func regOutput(r *registration) Registration {
 	out := Registration{
 		CallID: result.Text(r.id, maxValue), Result: r.result(), AOR: r.aor, Contact: r.contact, Client: r.client.String(), Registrar: r.registrar.String(),
 		UserAgent: r.userAgent, AuthUsername: r.authUser, Requests: r.requests, Challenges: r.challenges, AuthFailures: r.authFailures,
-		LastReason: r.lastReason, FirstFrame: int(r.firstFrame), FirstTime: result.FormatTime(r.firstTime.time()), LastFrame: int(r.lastFrame),
-		LastTime: result.FormatTime(r.lastTime.time()),
+		LastReason: r.lastReason, FirstFrame: int(r.firstFrame), FirstTime: result.FormatTime(r.firstTime.Time()), LastFrame: int(r.lastFrame),
+		LastTime: result.FormatTime(r.lastTime.Time()),
 	}
 	if r.lastCode != 0 {
 		code := int(r.lastCode)
@@ -307,7 +307,7 @@ func regOutput(r *registration) Registration {
 
 // listKey is r's key for the filters.
 func (r *registration) listKey() listKey {
-	return listKey{t: r.firstTime.time(), id: r.id, src: r.client.Addr(), dst: r.registrar.Addr(), code: int(r.lastCode)}
+	return listKey{t: r.firstTime.Time(), id: r.id, src: r.client.Addr(), dst: r.registrar.Addr(), code: int(r.lastCode)}
 }
 
 // maxFindingsPerType bounds the findings of one type (one per source,
@@ -500,12 +500,12 @@ func (o *observer) statistics() Statistics {
 			cs.ReInviteFailed++
 		}
 		if cl.ring.frame != 0 {
-			pdd = append(pdd, ms(cl.ring.t.time().Sub(cl.txTime.time())))
+			pdd = append(pdd, ms(cl.ring.t.Time().Sub(cl.txTime.Time())))
 		}
 		if cl.final.frame != 0 {
-			setup = append(setup, ms(cl.final.t.time().Sub(cl.txTime.time())))
+			setup = append(setup, ms(cl.final.t.Time().Sub(cl.txTime.Time())))
 		}
-		if answer, bye := cl.answer.t.time(), cl.bye.t.time(); cl.answer.frame != 0 && cl.bye.frame != 0 && !bye.Before(answer) {
+		if answer, bye := cl.answer.t.Time(), cl.bye.t.Time(); cl.answer.frame != 0 && cl.bye.frame != 0 && !bye.Before(answer) {
 			dur = append(dur, float64(bye.Sub(answer).Microseconds())/1e6)
 		}
 	}
