@@ -10,6 +10,7 @@ import (
 	"github.com/mcpacket/mcpacket/internal/analyzer"
 	"github.com/mcpacket/mcpacket/internal/engine"
 	"github.com/mcpacket/mcpacket/internal/pcaptest"
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 func analyzeWith(t *testing.T, opts Options, in Input) *Output {
@@ -85,10 +86,10 @@ func TestClientGrowthStops(t *testing.T) {
 	c := &client{hw: keyOf([]byte{2, 0, 0, 0, 0, 1})}
 	m := &message{msgType: MsgDiscover, op: 1}
 	p := &engine.Packet{Number: 1, Timestamp: time.Unix(1700000000, 0)}
-	if kept := o.updateClient(c, p, m, netipZero, false); kept || c.discovers != 1 || len(c.discoverFrames) != 0 {
+	if kept := o.updateClient(c, result.InstantOf(p.Timestamp), p, m, netipZero, false); kept || c.discovers != 1 || len(c.discoverFrames) != 0 {
 		t.Errorf("frozen client: kept %v, %d discovers, frames %v", kept, c.discovers, c.discoverFrames)
 	}
-	if kept := o.updateClient(c, p, m, netipZero, true); !kept || c.discovers != 2 || len(c.discoverFrames) != 1 {
+	if kept := o.updateClient(c, result.InstantOf(p.Timestamp), p, m, netipZero, true); !kept || c.discovers != 2 || len(c.discoverFrames) != 1 {
 		t.Errorf("growing client: kept %v, %d discovers, frames %v", kept, c.discovers, c.discoverFrames)
 	}
 }

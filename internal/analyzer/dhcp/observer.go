@@ -296,6 +296,7 @@ func serverOf(p *engine.Packet, m *message) netip.Addr {
 // out.
 func (o *observer) track(p *engine.Packet, m *message) msgKey {
 	t, frame := p.Timestamp, int32(p.Number)
+	at := result.InstantOf(t) // converted once for the transaction and the client
 	hw := keyOf(m.chaddr)
 	srv := serverOf(p, m)
 
@@ -317,7 +318,7 @@ func (o *observer) track(p *engine.Packet, m *message) msgKey {
 		newTx = true
 	}
 	before := tx.size()
-	o.updateTxn(tx, p, m, srv)
+	o.updateTxn(tx, at, p, m, srv)
 	o.txSize += tx.size() - before
 	o.txOrder[tx.slot].last = t.UnixNano()
 
@@ -328,7 +329,7 @@ func (o *observer) track(p *engine.Packet, m *message) msgKey {
 		if o.cliSize >= o.lim.cliBytes || (o.lim.maxClients > 0 && len(o.clients) >= o.lim.maxClients) {
 			o.lim.cliUntracked++
 		} else {
-			c = &client{hw: hw, first: result.InstantOf(t), firstFrame: frame}
+			c = &client{hw: hw, first: at, firstFrame: frame}
 			o.clients[hw] = c
 			o.cliOrd = append(o.cliOrd, c)
 			o.cliSize += int64(clientEntryBytes)
@@ -339,7 +340,7 @@ func (o *observer) track(p *engine.Packet, m *message) msgKey {
 			c.txns++
 		}
 		before := c.size()
-		if !o.updateClient(c, p, m, srv, o.cliSize < o.lim.cliBytes) {
+		if !o.updateClient(c, at, p, m, srv, o.cliSize < o.lim.cliBytes) {
 			o.lim.cliFrozen++
 		}
 		o.cliSize += c.size() - before
@@ -435,8 +436,7 @@ func (s *server) size() int64 {
 	return int64(n)
 }
 
-func (o *observer) updateTxn(tx *txn, p *engine.Packet, m *message, srv netip.Addr) {
-	t := result.InstantOf(p.Timestamp)
+func (o *observer) updateTxn(tx *txn, t result.Instant, p *engine.Packet, m *message, srv netip.Addr) {
 	tx.last = t
 	tx.total++
 	if len(tx.msgs) < maxTxMessages {
@@ -536,8 +536,8 @@ func containsAddr[A comparable](list []A, a A) bool {
 // grow false (the client table is at its share of the budget) its counters
 // are updated but nothing that takes memory: it reports false when such a
 // change was not kept.
-func (o *observer) updateClient(c *client, p *engine.Packet, m *message, srv netip.Addr, grow bool) (kept bool) {
-	t, frame := result.InstantOf(p.Timestamp), int32(p.Number)
+func (o *observer) updateClient(c *client, t result.Instant, p *engine.Packet, m *message, srv netip.Addr, grow bool) (kept bool) {
+	frame := int32(p.Number)
 	kept = true
 	c.last = t
 	c.packets++

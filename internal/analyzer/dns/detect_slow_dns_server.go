@@ -48,7 +48,7 @@ var slowServer = analyzer.Detector[*event, *observer]{
 				return
 			}
 			for _, t := range o.transactions() {
-				if e := ev[t.key.server.addr()]; e != nil && t.answered {
+				if e := ev[t.key.server.Addr()]; e != nil && t.answered {
 					e.Add(int(t.resp.frame))
 				}
 			}

@@ -46,7 +46,7 @@ var unanswered = analyzer.Detector[*event, *observer]{
 				return
 			}
 			for _, t := range o.transactions() {
-				if e := ev[t.key.server.addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
+				if e := ev[t.key.server.Addr()]; e != nil && !t.answered && o.status(t) == "unanswered" {
 					e.Add(int(t.query.frame))
 				}
 			}

@@ -49,55 +49,23 @@ type meta struct {
 // The server's address is zero for a multicast query (LLMNR), which any
 // responder may answer.
 type txKey struct {
-	client, server         addrKey
+	client, server         result.AddrKey
 	clientPort, serverPort uint16
 	id                     uint16
 	tcp                    bool
 }
 
 func txKeyOf(client, server netip.AddrPort, tcp bool, id uint16) txKey {
-	return txKey{client: addrKeyOf(client.Addr()), server: addrKeyOf(server.Addr()),
+	return txKey{client: result.AddrKeyOf(client.Addr()), server: result.AddrKeyOf(server.Addr()),
 		clientPort: client.Port(), serverPort: server.Port(), id: id, tcp: tcp}
 }
 
 func (k txKey) clientAddrPort() netip.AddrPort {
-	return netip.AddrPortFrom(k.client.addr(), k.clientPort)
+	return netip.AddrPortFrom(k.client.Addr(), k.clientPort)
 }
 
 func (k txKey) serverAddrPort() netip.AddrPort {
-	return netip.AddrPortFrom(k.server.addr(), k.serverPort)
-}
-
-// addrKey is an address as a plain value, 17 bytes without a pointer, for
-// the keys of the maps and counters every query and response updates: a
-// netip.Addr (24 bytes) holds a pointer, so a key made of them is larger
-// and slower to hash. addr gives the address back unchanged: addresses
-// read from packets carry no IPv6 zone, the one thing it would drop.
-type addrKey struct {
-	ip     [16]byte
-	family uint8 // 4 or 6; 0 for the zero Addr
-}
-
-func addrKeyOf(a netip.Addr) addrKey {
-	switch {
-	case a.Is4():
-		return addrKey{ip: a.As16(), family: 4}
-	case a.Is6():
-		return addrKey{ip: a.As16(), family: 6}
-	}
-	return addrKey{}
-}
-
-func (k addrKey) String() string { return k.addr().String() }
-
-func (k addrKey) addr() netip.Addr {
-	switch k.family {
-	case 4:
-		return netip.AddrFrom4([4]byte(k.ip[12:]))
-	case 6:
-		return netip.AddrFrom16(k.ip)
-	}
-	return netip.Addr{}
+	return netip.AddrPortFrom(k.server.Addr(), k.serverPort)
 }
 
 // txn is one query and, once seen, its response. One is held for every
@@ -211,7 +179,7 @@ type observer struct {
 	byService, byTransport                                                map[string]int
 	rcodes, opcodes                                                       map[int]int
 	names, regDomains                                                     *result.Counter[string] // by name key
-	clients, serverTop                                                    *result.Counter[addrKey]
+	clients, serverTop                                                    *result.Counter[result.AddrKey]
 	qtypes                                                                *result.Counter[uint16]
 	nameCache                                                             map[string]*nameInfo
 	keyBuf                                                                []byte
@@ -232,7 +200,7 @@ type observer struct {
 
 	servers  map[netip.Addr]*serverStat
 	srvOrder []*serverStat
-	pairs    map[[2]addrKey]struct{} // (server, client)
+	pairs    map[[2]result.AddrKey]struct{} // (server, client)
 
 	settled              bool // settle has run
 	answeredN, unanswerN int  // transactions answered and unanswered, once settled
@@ -274,9 +242,9 @@ func newObserver(cfg *config) *observer {
 	return &observer{
 		cfg: cfg, budget: budget{lim: l}, byService: map[string]int{}, byTransport: map[string]int{}, rcodes: map[int]int{}, opcodes: map[int]int{},
 		names: result.NewCounter[string](l.names, maxUniqueListed), regDomains: result.NewCounter[string](l.regDomains, maxUniqueListed),
-		clients: result.NewCounter[addrKey](l.clients, maxUniqueListed), serverTop: result.NewCounter[addrKey](l.serverTop, maxUniqueListed),
+		clients: result.NewCounter[result.AddrKey](l.clients, maxUniqueListed), serverTop: result.NewCounter[result.AddrKey](l.serverTop, maxUniqueListed),
 		qtypes: result.NewCounter[uint16](maxQTypes, maxUniqueListed), nameCache: map[string]*nameInfo{}, allLat: result.Reservoir{Cap: reservoirSize},
-		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]addrKey]struct{}{},
+		pending: map[txKey]*txn{}, pendingQ: map[qKey]*txn{}, aliases: map[*txn][]txKey{}, servers: map[netip.Addr]*serverStat{}, pairs: map[[2]result.AddrKey]struct{}{},
 		run: detectors.Start(cfg.th),
 	}
 }
@@ -607,8 +575,8 @@ func (o *observer) track(md meta) {
 		if hasQ {
 			o.names.Add(name)
 			o.qtypes.Add(qtype)
-			o.clients.Add(addrKeyOf(md.src.Addr()))
-			o.serverTop.Add(addrKeyOf(md.dst.Addr()))
+			o.clients.Add(result.AddrKeyOf(md.src.Addr()))
+			o.serverTop.Add(result.AddrKeyOf(md.dst.Addr()))
 			if reg := e.name.registered(); reg != "" {
 				o.regDomains.Add(reg)
 			}
@@ -639,7 +607,7 @@ func (o *observer) query(md meta, name string, qtype uint16, hasQ bool) {
 	}
 	k := txKeyOf(md.src, md.dst, md.transport == "TCP", uint16(o.msg.id()))
 	if multicast {
-		k.server, k.serverPort = addrKey{}, 0 // LLMNR: any responder may answer
+		k.server, k.serverPort = result.AddrKey{}, 0 // LLMNR: any responder may answer
 	}
 	if t := o.pending[k]; t != nil && t.name == name && t.qtype == qtype {
 		t.retrans++
@@ -702,7 +670,7 @@ func (o *observer) evict() {
 	}
 	var s *serverStat
 	if !t.multicast() {
-		s = o.servers[t.key.server.addr()]
+		s = o.servers[t.key.server.Addr()]
 	}
 	switch o.status(t) {
 	case "answered":
@@ -738,7 +706,7 @@ func (o *observer) transactions() []*txn {
 
 // pair counts client as one of the server's clients, once.
 func (o *observer) pair(s *serverStat, client netip.Addr) {
-	k := [2]addrKey{addrKeyOf(s.addr), addrKeyOf(client)}
+	k := [2]result.AddrKey{result.AddrKeyOf(s.addr), result.AddrKeyOf(client)}
 	if _, ok := o.pairs[k]; ok {
 		return
 	}
@@ -753,7 +721,7 @@ func (o *observer) pair(s *serverStat, client netip.Addr) {
 
 // multicast reports a query sent to a group (LLMNR), which any responder
 // may answer: its key has no server.
-func (t *txn) multicast() bool { return t.key.server == addrKey{} }
+func (t *txn) multicast() bool { return t.key.server == result.AddrKey{} }
 
 // responseMs is the time from the latest transmission of the query to the
 // response, as Wireshark's dns.time measures it.
@@ -763,7 +731,7 @@ func (t *txn) responseMs() float64 {
 
 // qKey identifies a question asked by one client of one server.
 type qKey struct {
-	client, server addrKey
+	client, server result.AddrKey
 	name           string
 	qtype          uint16
 }
@@ -800,7 +768,7 @@ func (o *observer) response(md meta, name string, qtype uint16, hasQ bool, rc in
 	k := txKeyOf(md.dst, md.src, md.transport == "TCP", uint16(o.msg.id()))
 	t := o.pending[k]
 	if t == nil {
-		k.server, k.serverPort = addrKey{}, 0
+		k.server, k.serverPort = result.AddrKey{}, 0
 		t = o.pending[k]
 	}
 	if t == nil || (hasQ && t.name != "" && t.name != name) {

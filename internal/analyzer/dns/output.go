@@ -187,7 +187,7 @@ type txSel struct {
 }
 
 func selOf(t *txn) txSel {
-	k := txSel{t: t.query.time(), client: t.key.client.addr(), server: t.key.server.addr(), name: t.name, qtype: t.qtype, rcode: -1}
+	k := txSel{t: t.query.time(), client: t.key.client.Addr(), server: t.key.server.Addr(), name: t.name, qtype: t.qtype, rcode: -1}
 	if t.answered {
 		k.rcode = int(t.rcode)
 	}
@@ -230,7 +230,7 @@ func (o *observer) settle() {
 			o.answeredN++
 		case "unanswered":
 			o.unanswerN++
-			if s := o.servers[t.key.server.addr()]; s != nil && !t.multicast() {
+			if s := o.servers[t.key.server.Addr()]; s != nil && !t.multicast() {
 				s.unanswered++
 			}
 		}
@@ -370,8 +370,8 @@ func (o *observer) output(in Input, res *engine.Result, warnings []string) *Outp
 		}
 		out.Servers = append(out.Servers, sv)
 	}
-	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(addrKey.String),
-		Servers: o.serverTop.Top(addrKey.String), QTypes: o.qtypes.Top(typeName)}
+	out.Top = TopLists{Names: o.names.Top(presentKey), RegisteredDomains: o.regDomains.Top(presentKey), Clients: o.clients.Top(result.AddrKey.String),
+		Servers: o.serverTop.Top(result.AddrKey.String), QTypes: o.qtypes.Top(typeName)}
 	out.Anomalies = o.findings()
 	return out
 }

@@ -1,9 +1,10 @@
 package tcp
 
 import (
-	"bytes"
 	"math"
 	"net/netip"
+
+	"github.com/mcpacket/mcpacket/internal/result"
 )
 
 // aflag is one of Wireshark's TCP analysis flags (tcp.analysis.*).
@@ -224,30 +225,23 @@ type connKey struct {
 	lo, hi endpointKey
 }
 
-// endpointKey is one end of a connection in a connKey. bits (the address's
-// BitLen: 0, 32 or 128) tells an IPv4 address from its IPv4-mapped IPv6
-// form; addresses decoded from packets carry no zone.
+// endpointKey is one end of a connection in a connKey.
 type endpointKey struct {
-	ip   [16]byte
+	addr result.AddrKey
 	port uint16
-	bits uint16
 }
 
 func endpointOf(ap netip.AddrPort) endpointKey {
-	a := ap.Addr()
-	return endpointKey{ip: a.As16(), port: ap.Port(), bits: uint16(a.BitLen())}
+	return endpointKey{addr: result.AddrKeyOf(ap.Addr()), port: ap.Port()}
 }
 
 // before orders endpoints in a connKey: any total order makes the key
 // canonical.
 func (e endpointKey) before(f endpointKey) bool {
-	if c := bytes.Compare(e.ip[:], f.ip[:]); c != 0 {
+	if c := e.addr.Compare(f.addr); c != 0 {
 		return c < 0
 	}
-	if e.port != f.port {
-		return e.port < f.port
-	}
-	return e.bits < f.bits
+	return e.port < f.port
 }
 
 func keyOf(x, y netip.AddrPort) connKey {
