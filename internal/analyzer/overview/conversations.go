@@ -48,14 +48,14 @@ type side struct {
 	ttl      uint8
 }
 
-// conv is one conversation. Direction 0 is key.a to key.b.
+// conv is one conversation. Direction 0 is its key's a to b (convTable.key).
 type conv struct {
 	frames  [2]uint64
 	bytes   [2]uint64
 	first   int64 // earliest and latest frame time, Unix nanoseconds
 	last    int64
-	key     convKey
-	aFirst  bool // key.a is tshark's A (sent the first frame)
+	pair    int32 // TCP and UDP: the transport pair whose key is the conversation's
+	aFirst  bool  // key.a is tshark's A (sent the first frame)
 	baseSet [2]bool
 	baseSeq [2]uint32 // TCP: each direction's first sequence number
 }
@@ -70,15 +70,17 @@ type convTable struct {
 	index     *slots // Ethernet and IP tables
 	seed      *seed
 	convs     chunked[conv]
-	sides     chunked[[2]side] // IP tables: the two sides of each conversation
+	keys      chunked[convKey]  // Ethernet and IP tables: each conversation's key
+	pairs     *chunked[pairRec] // TCP and UDP tables: the observer's transport pairs, which hold their keys
+	sides     chunked[[2]side]  // IP tables: the two sides of each conversation
 	max       int
 	dropped   uint64 // frames of conversations not tracked
 	droppedBy uint64 // bytes of them
 	full      bool
 }
 
-func newConvTable(t convType, max int, s *seed) *convTable {
-	tab := &convTable{typ: t, max: max, seed: s}
+func newConvTable(t convType, max int, s *seed, pairs *chunked[pairRec]) *convTable {
+	tab := &convTable{typ: t, max: max, seed: s, pairs: pairs}
 	if t == convEth || t == convIPv4 || t == convIPv6 {
 		tab.index = &slots{}
 	}
@@ -115,23 +117,34 @@ func (t *convTable) add(src, dst []byte, ts int64, length int) (int32, int) {
 			break
 		}
 		if hb == h {
-			if c := t.convs.at(i); c.key == k {
-				c.count(dir, ts, length)
+			if *t.keys.at(i) == k {
+				t.convs.at(i).count(dir, ts, length)
 				return i, dir
 			}
 		}
 		p = (p + 1) & mask
 	}
-	i := t.start(k, dir, ts, length)
+	i := t.start(k, -1, dir, ts, length)
 	if i >= 0 {
 		x.put(h, i)
 	}
 	return i, dir
 }
 
-// start begins a conversation of pair k with a frame in direction dir and
-// returns its index, or -1 when the table is full.
-func (t *convTable) start(k convKey, dir int, ts int64, length int) int32 {
+// key returns the key of conversation i.
+func (t *convTable) key(i int32) convKey {
+	if t.index != nil {
+		return *t.keys.at(i)
+	}
+	k := &t.pairs.at(t.convs.at(i).pair).key
+	return convKey{a: k.a, b: k.b, pa: k.pa, pb: k.pb}
+}
+
+// start begins a conversation with a frame in direction dir and returns
+// its index, or -1 when the table is full. Its key is k in an Ethernet or
+// IP table, the key of transport pair pair (whose record the caller adds,
+// if new, at that index) in a TCP or UDP table.
+func (t *convTable) start(k convKey, pair int32, dir int, ts int64, length int) int32 {
 	if t.convs.len() >= t.max {
 		t.full = true
 		t.dropped++
@@ -139,8 +152,12 @@ func (t *convTable) start(k convKey, dir int, ts int64, length int) int32 {
 		return -1
 	}
 	i, c := t.convs.add()
-	*c = conv{key: k, aFirst: dir == 0, first: ts, last: ts}
+	*c = conv{pair: pair, aFirst: dir == 0, first: ts, last: ts}
 	c.count(dir, ts, length)
+	if t.index != nil {
+		_, kp := t.keys.add()
+		*kp = k
+	}
 	if t.typ == convIPv4 || t.typ == convIPv6 {
 		t.sides.add()
 	}
@@ -157,21 +174,21 @@ func (c *conv) count(dir int, ts int64, length int) {
 	}
 }
 
-// addUDP counts a datagram of pair k in conversation i (-1: none yet) and
-// returns the conversation's index.
-func (t *convTable) addUDP(i int32, k convKey, dir int, ts int64, length int) int32 {
+// addUDP counts a datagram of transport pair pair in conversation i (-1:
+// none yet) and returns the conversation's index.
+func (t *convTable) addUDP(i, pair int32, dir int, ts int64, length int) int32 {
 	if i < 0 {
-		return t.start(k, dir, ts, length)
+		return t.start(convKey{}, pair, dir, ts, length)
 	}
 	t.convs.at(i).count(dir, ts, length)
 	return i
 }
 
-// addTCP counts a TCP segment of pair k in conversation i (-1: none yet)
+// addTCP counts a TCP segment of transport pair pair in conversation i (-1: none yet)
 // as tshark numbers TCP streams: a SYN (without ACK) whose sequence number
 // is not the one its direction began with starts a new conversation. It
 // returns the index of the segment's conversation.
-func (t *convTable) addTCP(i int32, k convKey, dir int, ts int64, length int, syn, ack bool, seq uint32) int32 {
+func (t *convTable) addTCP(i, pair int32, dir int, ts int64, length int, syn, ack bool, seq uint32) int32 {
 	if i >= 0 {
 		c := t.convs.at(i)
 		if !(syn && !ack && c.baseSet[dir] && seq != c.baseSeq[dir]) {
@@ -180,7 +197,7 @@ func (t *convTable) addTCP(i int32, k convKey, dir int, ts int64, length int, sy
 			return i
 		}
 	}
-	i = t.start(k, dir, ts, length)
+	i = t.start(convKey{}, pair, dir, ts, length)
 	if i >= 0 {
 		t.convs.at(i).tcpSeq(dir, syn, seq)
 	}
@@ -241,8 +258,8 @@ func (t *convTable) endpoints() map[endpointKey]*endpoint {
 		return e
 	}
 	for i := range int32(t.convs.len()) {
-		c := t.convs.at(i)
-		a, b := get(c.key.a, c.key.pa), get(c.key.b, c.key.pb)
+		c, k := t.convs.at(i), t.key(i)
+		a, b := get(k.a, k.pa), get(k.b, k.pb)
 		a.txFrames += c.frames[0]
 		a.txBytes += c.bytes[0]
 		a.rxFrames += c.frames[1]

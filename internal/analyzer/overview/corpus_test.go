@@ -155,11 +155,15 @@ func TestConversationsAgreeWithTshark(t *testing.T) {
 			for k := range byPair {
 				slices.SortStableFunc(byPair[k], func(x, y convRow) int { return cmp.Compare(x.relStart, y.relStart) })
 			}
-			var ours []conv
-			for i := range int32(tab.convs.len()) {
-				ours = append(ours, *tab.convs.at(i))
+			type keyed struct {
+				conv
+				key convKey
 			}
-			slices.SortStableFunc(ours, func(x, y conv) int { return cmp.Compare(x.first, y.first) })
+			var ours []keyed
+			for i := range int32(tab.convs.len()) {
+				ours = append(ours, keyed{*tab.convs.at(i), tab.key(i)})
+			}
+			slices.SortStableFunc(ours, func(x, y keyed) int { return cmp.Compare(x.first, y.first) })
 			for i := range ours {
 				c := &ours[i]
 				a, b := convEndpoint(typ, c.key.a, c.key.pa), convEndpoint(typ, c.key.b, c.key.pb)
@@ -287,9 +291,9 @@ func TestCommunityIDsAgreeWithTshark(t *testing.T) {
 			}
 			got := map[int]string{}
 			quirk := map[int]string{}
-			_, _, err := runObserver(t, filepath.Join(dir, name), func(p *engine.Packet, f *flowRec) {
+			_, _, err := runObserver(t, filepath.Join(dir, name), func(p *engine.Packet, flows *flowTable, f *flowRec) {
 				if f != nil {
-					got[p.Number] = f.communityID()
+					got[p.Number] = flows.communityID(f)
 				}
 				if id, ok := wiresharkICMPQuirk(p); ok {
 					quirk[p.Number] = id

@@ -39,9 +39,11 @@ type flowKey struct {
 }
 
 // flowRec is one flow. Per-side arrays are indexed 0 for the originator, 1
-// for the responder.
+// for the responder. Its addresses and ports are its transport pair's key
+// (flowTable.key): a flow record does not keep a copy.
 type flowRec struct {
-	key        flowKey
+	pair       int32 // the transport pair's record, in the observer's pairs
+	proto      uint8 // the key's IP protocol
 	origIsA    bool
 	oneWay     bool // ICMP message without a counterpart
 	noPorts    bool // the transport header was cut before its ports
@@ -64,12 +66,18 @@ type flowRec struct {
 // conversation tables.
 type flowTable struct {
 	recs        chunked[flowRec]
+	pairs       *chunked[pairRec] // the observer's: the flows' keys
 	max         int
 	full        bool
 	droppedPkts uint64 // packets of flows not tracked
 }
 
-func newFlowTable(max int) *flowTable { return &flowTable{max: max} }
+func newFlowTable(max int, pairs *chunked[pairRec]) *flowTable {
+	return &flowTable{max: max, pairs: pairs}
+}
+
+// key returns the addresses, ports and protocol of flow f.
+func (t *flowTable) key(f *flowRec) *flowKey { return &t.pairs.at(f.pair).key }
 
 // flowPacket is what the flow table needs of one packet.
 type flowPacket struct {
@@ -104,10 +112,11 @@ func (fp *flowPacket) key() (flowKey, int) {
 	return k, 1
 }
 
-// add counts one packet of key k in flow i (-1: none yet), and returns the
-// index of the packet's flow (-1 when the table is full), the flow, and
-// whether the packet came from the originator.
-func (t *flowTable) add(i int32, k flowKey, dir int, fp *flowPacket) (int32, *flowRec, bool) {
+// add counts one packet of the transport pair at index pair (whose record
+// the caller adds, if new, at that index) in flow i (-1: none yet), and
+// returns the index of the packet's flow (-1 when the table is full), the
+// flow, and whether the packet came from the originator.
+func (t *flowTable) add(i, pair int32, dir int, fp *flowPacket) (int32, *flowRec, bool) {
 	var f *flowRec
 	if i >= 0 {
 		f = t.recs.at(i)
@@ -116,7 +125,7 @@ func (t *flowTable) add(i int32, k flowKey, dir int, fp *flowPacket) (int32, *fl
 		}
 	}
 	if f == nil {
-		i, f = t.start(k, dir, fp)
+		i, f = t.start(pair, dir, fp)
 		if f == nil {
 			return -1, nil, false
 		}
@@ -130,7 +139,7 @@ func (t *flowTable) add(i int32, k flowKey, dir int, fp *flowPacket) (int32, *fl
 // packet, or the packet starts a new connection on the same ports.
 func (f *flowRec) ended(fp *flowPacket, isOrig bool) bool {
 	idle := fp.ts - f.lastSeen
-	if f.key.proto != flow.ProtoTCP {
+	if f.proto != flow.ProtoTCP {
 		return idle > udpInactivity
 	}
 	if idle > tcpInactivity {
@@ -148,7 +157,7 @@ func (f *flowRec) ended(fp *flowPacket, isOrig bool) bool {
 
 // start begins a flow with the packet's source as originator, unless Zeek's
 // heuristic turns it around.
-func (t *flowTable) start(k flowKey, dir int, fp *flowPacket) (int32, *flowRec) {
+func (t *flowTable) start(pair int32, dir int, fp *flowPacket) (int32, *flowRec) {
 	if t.recs.len() >= t.max {
 		t.full = true
 		t.droppedPkts++
@@ -172,7 +181,7 @@ func (t *flowTable) start(k flowKey, dir int, fp *flowPacket) (int32, *flowRec) 
 	}
 	i, f := t.recs.add()
 	*f = flowRec{
-		key: k, origIsA: (dir == 0) != flip, oneWay: fp.oneWay, noPorts: fp.noPorts, v6: fp.v6,
+		pair: pair, proto: fp.proto, origIsA: (dir == 0) != flip, oneWay: fp.oneWay, noPorts: fp.noPorts, v6: fp.v6,
 		firstFrame: int32(fp.frame), start: fp.ts, lastSeen: fp.ts, lastTime: fp.ts,
 	}
 	if flip {
@@ -222,18 +231,20 @@ func (f *flowRec) count(fp *flowPacket, isOrig bool) {
 
 // orig and resp return the flow's originator and responder address and
 // port.
-func (f *flowRec) orig() (netip.Addr, uint16) {
+func (t *flowTable) orig(f *flowRec) (netip.Addr, uint16) {
+	k := t.key(f)
 	if f.origIsA {
-		return addrOf(f.key.a, f.v6), f.key.pa
+		return addrOf(k.a, f.v6), k.pa
 	}
-	return addrOf(f.key.b, f.v6), f.key.pb
+	return addrOf(k.b, f.v6), k.pb
 }
 
-func (f *flowRec) resp() (netip.Addr, uint16) {
+func (t *flowTable) resp(f *flowRec) (netip.Addr, uint16) {
+	k := t.key(f)
 	if f.origIsA {
-		return addrOf(f.key.b, f.v6), f.key.pb
+		return addrOf(k.b, f.v6), k.pb
 	}
-	return addrOf(f.key.a, f.v6), f.key.pa
+	return addrOf(k.a, f.v6), k.pa
 }
 
 func addrOf(b [16]byte, v6 bool) netip.Addr {
@@ -245,10 +256,10 @@ func addrOf(b [16]byte, v6 bool) netip.Addr {
 }
 
 // communityID is the flow's Community ID.
-func (f *flowRec) communityID() string {
-	oa, op := f.orig()
-	ra, rp := f.resp()
-	proto := f.key.proto
+func (t *flowTable) communityID(f *flowRec) string {
+	oa, op := t.orig(f)
+	ra, rp := t.resp(f)
+	proto := f.proto
 	if proto == flow.ProtoICMP && f.v6 {
 		proto = flow.ProtoICMPv6
 	}

@@ -65,9 +65,9 @@ func (o *observer) hostAggs() []*hostAgg {
 	for _, t := range []convType{convIPv4, convIPv6} {
 		tab := o.convs[t]
 		for i := range int32(tab.convs.len()) {
-			c := tab.convs.at(i)
+			c, k := tab.convs.at(i), tab.keys.at(i)
 			sides := tab.sides.at(i)
-			a, b := get(c.key.a, t), get(c.key.b, t)
+			a, b := get(k.a, t), get(k.b, t)
 			a.tx[0] += c.frames[0]
 			a.tx[1] += c.bytes[0]
 			a.rx[0] += c.frames[1]
@@ -118,21 +118,21 @@ func (o *observer) hostRows(aggs []*hostAgg, briefs []modkit.Brief) []Host {
 	// (a SYN-ACK or data for TCP, any datagram for UDP).
 	for i := range int32(o.flows.recs.len()) {
 		r := o.flows.recs.at(i)
-		if r.key.proto != flow.ProtoTCP && r.key.proto != flow.ProtoUDP || r.pkts[1] == 0 {
+		if r.proto != flow.ProtoTCP && r.proto != flow.ProtoUDP || r.pkts[1] == 0 {
 			continue
 		}
-		ra, rp := r.resp()
+		ra, rp := o.flows.resp(r)
 		svcs, ok := want[ra]
 		if !ok {
 			continue
 		}
-		if r.key.proto == flow.ProtoTCP {
+		if r.proto == flow.ProtoTCP {
 			h := r.conn.History()
 			if !strings.ContainsAny(h, "hd") {
 				continue
 			}
 		}
-		k := svcKey{r.key.proto, rp}
+		k := svcKey{r.proto, rp}
 		s := svcs[k]
 		if s == nil {
 			s = &svcInfo{}

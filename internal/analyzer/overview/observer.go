@@ -30,10 +30,10 @@ type observer struct {
 	seed      *seed
 	names     *names
 	fp        flowPacket
-	fact      fact                               // Observe's fact, when the observer runs in the engine's goroutine
-	slab      []byte                             // Observe's payload copies
-	trace     func(p *engine.Packet, f *flowRec) // tests: each frame's flow
-	dataPort  uint16                             // the current frame's port, for a data node
+	fact      fact                                                 // Observe's fact, when the observer runs in the engine's goroutine
+	slab      []byte                                               // Observe's payload copies
+	trace     func(p *engine.Packet, flows *flowTable, f *flowRec) // tests: each frame's flow
+	dataPort  uint16                                               // the current frame's port, for a data node
 }
 
 var _ engine.Observer = (*observer)(nil)
@@ -43,13 +43,13 @@ func newObserver(opts Options) *observer {
 		linkTypes: map[capture.LinkType]int{},
 		tree:      newTree(),
 		tp:        newTimeProfile(),
-		flows:     newFlowTable(opts.MaxFlows),
 		seed:      newSeed(),
 		names:     newNames(opts.MaxHosts),
 	}
 	for t := range numConvTypes {
-		o.convs[t] = newConvTable(t, opts.MaxConversations, o.seed)
+		o.convs[t] = newConvTable(t, opts.MaxConversations, o.seed, &o.pairs)
 	}
+	o.flows = newFlowTable(opts.MaxFlows, &o.pairs)
 	return o
 }
 
@@ -60,7 +60,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	extract(p, &o.fact, &o.slab)
 	fl := o.apply(&o.fact, o.slab)
 	if o.trace != nil && o.fact.ip != 0 {
-		o.trace(p, fl)
+		o.trace(p, o.flows, fl)
 	}
 }
 
@@ -291,6 +291,7 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 	x := &o.pairIdx
 	pos, mask := x.probe(h)
 	var pr *pairRec
+	var pi int32 // the pair's index: a new pair's is the next, if it is kept
 	for {
 		hb, i := slotAt(x.s[pos])
 		if i < 0 {
@@ -298,7 +299,7 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 		}
 		if hb == h {
 			if r := o.pairs.at(i); r.key == k {
-				pr = r
+				pr, pi = r, i
 				break
 			}
 		}
@@ -306,6 +307,7 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 	}
 	newPair := pr == nil
 	if newPair {
+		pi = int32(o.pairs.len())
 		pr = &pairRec{key: k, conv: -1, flow: -1, ip: -1, eth: -1, v6: fp.v6}
 	}
 	var ek convKey
@@ -351,7 +353,6 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 			pr.eth, _ = o.convs[convEth].add(e[6:12], e[0:6], ts, length)
 		}
 	}
-	ck := convKey{a: k.a, b: k.b, pa: k.pa, pb: k.pb}
 	switch conv {
 	case convTCP:
 		tab := o.convs[convTCP]
@@ -359,7 +360,7 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 		case pr.conv < 0 || tcpRecord:
 			// The conversation's record decides: a new stream, or the
 			// direction's first sequence number.
-			i := tab.addTCP(pr.conv, ck, dir, ts, length, t.SYN, t.ACK, t.Seq)
+			i := tab.addTCP(pr.conv, pi, dir, ts, length, t.SYN, t.ACK, t.Seq)
 			if i != pr.conv {
 				pr.tcpBase = [2]bool{}
 			}
@@ -376,11 +377,11 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 			pr.convN[dir].add(length)
 			pr.mark(ts)
 		} else {
-			pr.conv = o.convs[convUDP].addUDP(-1, ck, dir, ts, length)
+			pr.conv = o.convs[convUDP].addUDP(-1, pi, dir, ts, length)
 		}
 	}
 	var fl *flowRec
-	pr.flow, fl, _ = o.flows.add(pr.flow, k, dir, fp)
+	pr.flow, fl, _ = o.flows.add(pr.flow, pi, dir, fp)
 	if newPair && (pr.conv >= 0 || pr.flow >= 0 || pr.ip >= 0 || pr.eth >= 0) {
 		i, r := o.pairs.add()
 		*r = *pr
@@ -392,7 +393,7 @@ func (o *observer) transport(fa *fact, fp *flowPacket, conv convType) (*flowRec,
 // sameEth reports whether the pair's Ethernet conversation (pr.eth >= 0)
 // is the one of MAC pair ek.
 func (o *observer) sameEth(pr *pairRec, ek *convKey) bool {
-	return o.convs[convEth].convs.at(pr.eth).key == *ek
+	return *o.convs[convEth].keys.at(pr.eth) == *ek
 }
 
 // side records, for the hosts table, the source's MAC address and TTL on

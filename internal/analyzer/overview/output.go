@@ -270,7 +270,7 @@ func (o *observer) conversations(t convType, a *args) Conversations {
 		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.first, y.first), cmp.Compare(x.i, y.i))
 	})
 	for _, r := range top[start:] {
-		out.Items = append(out.Items, o.convRow(t, tab.convs.at(r.i)))
+		out.Items = append(out.Items, o.convRow(t, tab.convs.at(r.i), tab.key(r.i)))
 	}
 	out.Page = result.PageOf(n, start, a.convLim, len(out.Items))
 	out.Coverage = coverage(&out)
@@ -294,9 +294,9 @@ func coverage(c *Conversations) string {
 		result.Percent(int(bytes), int(c.Bytes)), c.Type)
 }
 
-func (o *observer) convRow(t convType, c *conv) Conversation {
+func (o *observer) convRow(t convType, c *conv, k convKey) Conversation {
 	ai, bi := 0, 1
-	aa, ba, ap, bp := c.key.a, c.key.b, c.key.pa, c.key.pb
+	aa, ba, ap, bp := k.a, k.b, k.pa, k.pb
 	if !c.aFirst {
 		ai, bi = 1, 0
 		aa, ba, ap, bp = ba, aa, bp, ap
@@ -395,11 +395,11 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 	rows := make([]row, 0, o.flows.recs.len()) // one allocation, not a doubling series
 	for i := range int32(o.flows.recs.len()) {
 		r := o.flows.recs.at(i)
-		proto := flow.ProtoName(r.key.proto)
+		proto := flow.ProtoName(r.proto)
 		state := r.conn.State()
 		svc := serviceNames[r.service]
 		sum.ByProto[proto]++
-		if r.key.proto == flow.ProtoTCP {
+		if r.proto == flow.ProtoTCP {
 			sum.ByState[state]++
 		}
 		if svc != "" {
@@ -411,12 +411,12 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 		if f.service == "none" && svc != "" || f.service != "" && f.service != "none" && f.service != svc {
 			continue
 		}
-		if f.port != 0 && int(r.key.pa) != f.port && int(r.key.pb) != f.port {
+		if k := o.flows.key(r); f.port != 0 && int(k.pa) != f.port && int(k.pb) != f.port {
 			continue
 		}
 		if f.addr.IsValid() {
-			oa, _ := r.orig()
-			ra, _ := r.resp()
+			oa, _ := o.flows.orig(r)
+			ra, _ := o.flows.resp(r)
 			if oa != f.addr && ra != f.addr {
 				continue
 			}
@@ -447,25 +447,25 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 	})
 	out := make([]Flow, 0, len(top)-start)
 	for _, r := range top[start:] {
-		out = append(out, flowRow(r.rec, r.state))
+		out = append(out, o.flows.row(r.rec, r.state))
 	}
 	return sum, out, result.PageOf(total, start, a.flowLim, len(out))
 }
 
 // flowBytes are a flow's payload bytes each way as Zeek counts them.
 func flowBytes(r *flowRec) (uint64, uint64) {
-	if r.key.proto == flow.ProtoTCP {
+	if r.proto == flow.ProtoTCP {
 		return r.conn.Bytes()
 	}
 	return r.payload[0], r.payload[1]
 }
 
-func flowRow(r *flowRec, state string) Flow {
-	oa, op := r.orig()
-	ra, rp := r.resp()
+func (t *flowTable) row(r *flowRec, state string) Flow {
+	oa, op := t.orig(r)
+	ra, rp := t.resp(r)
 	ob, rb := flowBytes(r)
 	return Flow{
-		ID: flow.ID(int(r.firstFrame)), CommunityID: r.communityID(), Proto: flow.ProtoName(r.key.proto),
+		ID: flow.ID(int(r.firstFrame)), CommunityID: t.communityID(r), Proto: flow.ProtoName(r.proto),
 		Service: serviceNames[r.service], OrigIP: result.Addr(oa), OrigPort: int(op), RespIP: result.Addr(ra), RespPort: int(rp),
 		StartTime: result.FormatTime(time.Unix(0, r.start)), DurationSeconds: roundTo(float64(r.lastTime-r.start)/1e9, 6),
 		OrigBytes: ob, RespBytes: rb, ConnState: state, History: r.conn.History(), MissedBytes: r.conn.MissedBytes(),

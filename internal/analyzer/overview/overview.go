@@ -235,7 +235,8 @@ func (v *passValue) CacheSize() int64 {
 	n := chunk(o.flows.recs.len(), reflect.TypeFor[flowRec]()) + int64(o.flows.recs.len())*tcpStateBytes +
 		chunk(o.pairs.len(), reflect.TypeFor[pairRec]()) + rescache.SizeOf(o.pairIdx)
 	for _, t := range o.convs {
-		n += chunk(t.convs.len(), reflect.TypeFor[conv]()) + chunk(t.sides.len(), reflect.TypeFor[[2]side]()) + rescache.SizeOf(t.index)
+		n += chunk(t.convs.len(), reflect.TypeFor[conv]()) + chunk(t.keys.len(), reflect.TypeFor[convKey]()) +
+			chunk(t.sides.len(), reflect.TypeFor[[2]side]()) + rescache.SizeOf(t.index)
 	}
 	return n + rescache.SizeOf(o.names) + rescache.SizeOf(o.tree) + rescache.SizeOf(o.tp) + rescache.SizeOf(v.briefs)
 }

@@ -61,7 +61,7 @@ func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 		var r FlowRow
 		for i := range int32(own.obs.flows.recs.len()) {
 			f := own.obs.flows.recs.at(i)
-			r = flowRecord(f)
+			r = own.obs.flows.record(f)
 			sink.Put("flows", &r)
 		}
 		b := own.Brief(res)
@@ -77,14 +77,14 @@ func (m *Module) RecordPass(env *analyzer.Env, sink modkit.Sink) (modkit.Pass, e
 // sparsest, and a TCP flow's state.
 const recordFlowBytes = int(unsafe.Sizeof(flowRec{})+unsafe.Sizeof(pairRec{})) + 3*8 + tcpStateBytes
 
-func flowRecord(f *flowRec) FlowRow {
-	oa, op := f.orig()
-	ra, rp := f.resp()
+func (t *flowTable) record(f *flowRec) FlowRow {
+	oa, op := t.orig(f)
+	ra, rp := t.resp(f)
 	ob, rb := flowBytes(f)
 	return FlowRow{
-		TS: time.Unix(0, f.start).UTC(), UID: flow.ID(int(f.firstFrame)), CommunityID: f.communityID(),
+		TS: time.Unix(0, f.start).UTC(), UID: flow.ID(int(f.firstFrame)), CommunityID: t.communityID(f),
 		OrigH: result.Addr(oa), OrigP: int32(op), RespH: result.Addr(ra), RespP: int32(rp),
-		Proto: flow.ProtoName(f.key.proto), Service: serviceNames[f.service], Duration: float64(f.lastTime-f.start) / 1e9,
+		Proto: flow.ProtoName(f.proto), Service: serviceNames[f.service], Duration: float64(f.lastTime-f.start) / 1e9,
 		OrigBytes: int64(ob), RespBytes: int64(rb), ConnState: f.conn.State(), MissedBytes: int64(f.conn.MissedBytes()), History: f.conn.History(),
 		OrigPkts: int64(f.pkts[0]), OrigIPBytes: int64(f.ipBytes[0]), RespPkts: int64(f.pkts[1]), RespIPBytes: int64(f.ipBytes[1]),
 		FirstFrame: int64(f.firstFrame), LastFrame: int64(f.lastFrame),

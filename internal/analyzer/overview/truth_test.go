@@ -180,7 +180,7 @@ func tsharkSize(n uint64) string {
 
 // runObserver runs the overview's observer alone over a corpus capture,
 // with trace, when set, seeing each frame's flow.
-func runObserver(t testing.TB, file string, trace func(p *engine.Packet, f *flowRec)) (*observer, *engine.Result, error) {
+func runObserver(t testing.TB, file string, trace func(p *engine.Packet, flows *flowTable, f *flowRec)) (*observer, *engine.Result, error) {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
