@@ -2,6 +2,7 @@ package icmp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -312,28 +313,15 @@ func (o *observer) statistics() Statistics {
 		k sessKey
 		s *session
 	}
-	var sess []sk
-	for k, s := range o.sessions {
-		sess = append(sess, sk{k, s})
-	}
-	sort.Slice(sess, func(i, j int) bool {
-		if sess[i].s.requests != sess[j].s.requests {
-			return sess[i].s.requests > sess[j].s.requests
-		}
-		a, b := sess[i].k, sess[j].k
-		if a.src != b.src {
-			return a.src.Less(b.src)
-		}
-		if a.dst != b.dst {
-			return a.dst.Less(b.dst)
-		}
-		return a.id < b.id
+	// The most active sessions, without copying and sorting them all.
+	best := result.NewBest(maxUniqueListed, func(x, y sk) int {
+		return cmp.Or(cmp.Compare(y.s.requests, x.s.requests), x.k.src.Compare(y.k.src), x.k.dst.Compare(y.k.dst), cmp.Compare(x.k.id, y.k.id))
 	})
+	for k, s := range o.sessions {
+		best.Add(sk{k, s})
+	}
 	st.EchoPairs = map[string]EchoCount{}
-	for i, e := range sess {
-		if i == maxUniqueListed {
-			break
-		}
+	for _, e := range best.Sorted() {
 		ec := EchoCount{Requests: e.s.requests, Replies: e.s.replies}
 		if e.s.replies > 0 {
 			v := round3(e.s.rttSum / float64(e.s.replies))

@@ -250,7 +250,10 @@ func (o *observer) conversations(t convType, a *args) Conversations {
 		i     int32
 	}
 	n := tab.convs.len()
-	rows := make([]ranked, n)
+	start := min(a.convOff, n)
+	best := result.NewBest(start+a.convLim, func(x, y ranked) int {
+		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.first, y.first), cmp.Compare(x.i, y.i))
+	})
 	sortBy := strings.ToLower(a.in.ConversationsSort)
 	for i := range int32(n) {
 		c := tab.convs.at(i)
@@ -263,12 +266,9 @@ func (o *observer) conversations(t convType, a *args) Conversations {
 		case "duration":
 			r.key = c.last - c.first
 		}
-		rows[i] = r
+		best.Add(r)
 	}
-	start := min(a.convOff, n)
-	top := topK(rows, start+a.convLim, func(x, y ranked) int {
-		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.first, y.first), cmp.Compare(x.i, y.i))
-	})
+	top := best.Sorted()
 	for _, r := range top[start:] {
 		out.Items = append(out.Items, o.convRow(t, tab.convs.at(r.i), tab.key(r.i)))
 	}
@@ -392,7 +392,12 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 		key   float64
 	}
 	sortBy := strings.ToLower(a.in.FlowsSort)
-	rows := make([]row, 0, o.flows.recs.len()) // one allocation, not a doubling series
+	// Only the page is kept, sorted and turned into rows; the rest stays
+	// as records.
+	best := result.NewBest(a.flowOff+a.flowLim, func(x, y row) int {
+		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.rec.firstFrame, y.rec.firstFrame))
+	})
+	total := 0
 	for i := range int32(o.flows.recs.len()) {
 		r := o.flows.recs.at(i)
 		proto := flow.ProtoName(r.proto)
@@ -436,16 +441,12 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 			ob, rb := flowBytes(r)
 			key = float64(ob + rb)
 		}
-		rows = append(rows, row{r, state, key})
+		best.Add(row{r, state, key})
+		total++
 	}
-	// Only the page is sorted and turned into rows; the rest stays as
-	// records.
-	total := len(rows)
 	start := min(a.flowOff, total)
-	top := topK(rows, start+a.flowLim, func(x, y row) int {
-		return cmp.Or(cmp.Compare(y.key, x.key), cmp.Compare(x.rec.firstFrame, y.rec.firstFrame))
-	})
-	out := make([]Flow, 0, len(top)-start)
+	top := best.Sorted()
+	out := make([]Flow, 0, max(len(top)-start, 0))
 	for _, r := range top[start:] {
 		out = append(out, o.flows.row(r.rec, r.state))
 	}
