@@ -151,13 +151,22 @@ func NewReassembler(h StreamHandler) *Reassembler {
 }
 
 // assemblyContext carries the frame number of a segment through reassembly,
-// so that every reassembled byte can be traced to its frame.
+// so that every reassembled byte can be traced to its frame: in the
+// capture info's InterfaceIndex, which reassembly carries and never reads
+// (AncillaryData would cost a second allocation per segment, for the
+// number boxed in an interface).
 type assemblyContext struct {
-	ci    gopacket.CaptureInfo
-	frame [1]any // ci.AncillaryData: one allocation for the context and its data
+	ci gopacket.CaptureInfo
+}
+
+func newContext(t time.Time, capLen, length, frame int) *assemblyContext {
+	return &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: t, CaptureLength: capLen, Length: length, InterfaceIndex: frame}}
 }
 
 func (c *assemblyContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+// frame is the number of the frame of the segment c came with.
+func (c *assemblyContext) frame() int { return c.ci.InterfaceIndex }
 
 // Add feeds one TCP segment. Packets without TCP, or IP fragments, are
 // ignored.
@@ -176,8 +185,7 @@ func (r *Reassembler) Add(p *Packet) {
 	}
 	r.now = p.Timestamp
 	r.cur = nil
-	ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: p.CaptureLength, Length: p.Length}, frame: [1]any{p.Number}}
-	ctx.ci.AncillaryData = ctx.frame[:]
+	ctx := newContext(p.Timestamp, p.CaptureLength, p.Length, p.Number)
 	if t := p.TCP; t.FIN && !t.SYN && !t.RST && len(t.Payload) > 0 {
 		// gopacket's reassembly moves a direction's next sequence number
 		// one past the end of everything a FIN segment makes contiguous,
@@ -262,8 +270,7 @@ func (r *Reassembler) fill(s *stream, d int, flow gopacket.Flow, sp, dp layers.T
 			return
 		}
 		seg.Payload = zeros[:k]
-		ctx := &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: k, Length: k}, frame: [1]any{fillerFrame}}
-		ctx.ci.AncillaryData = ctx.frame[:]
+		ctx := newContext(p.Timestamp, k, k, fillerFrame)
 		s.fill[d] = k
 		r.asm.AssembleWithContext(flow, seg, ctx)
 		s.fill[d] = 0
@@ -317,7 +324,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 	if dir != reassembly.TCPDirClientToServer {
 		d = 1
 	}
-	if c, ok := ac.(*assemblyContext); ok && c.frame[0] == fillerFrame &&
+	if c, ok := ac.(*assemblyContext); ok && c.frame() == fillerFrame &&
 		(s.fill[d] == 0 || nextSeq < 0 || uint32(nextSeq) != tcp.Seq) {
 		// A filler not exactly where this stream goes on (the
 		// bookkeeping below lost step with gopacket's, or gopacket
@@ -327,7 +334,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 	}
 	*start = true // a capture may begin in the middle of a connection
 	s.lastSeen = ci.Timestamp
-	if c, ok := ac.(*assemblyContext); !ok || c.frame[0] != fillerFrame {
+	if c, ok := ac.(*assemblyContext); !ok || c.frame() != fillerFrame {
 		s.r.cur, s.r.curDir = s, d
 	}
 	if tcp.ACK && (!s.ackOK[d] || after(tcp.Ack, s.ack[d])) {
@@ -387,12 +394,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 	}
 	frameAt := func(off int) (int, time.Time) {
 		ci := sg.CaptureInfo(off)
-		if len(ci.AncillaryData) > 0 {
-			if n, ok := ci.AncillaryData[0].(int); ok {
-				return n, ci.Timestamp
-			}
-		}
-		return 0, ci.Timestamp
+		return ci.InterfaceIndex, ci.Timestamp // 0 where reassembly has no context
 	}
 	base := 0
 	if s.fill[d] > 0 {
