@@ -184,10 +184,10 @@ func (t *convTable) addUDP(i, pair int32, dir int, ts int64, length int) int32 {
 	return i
 }
 
-// addTCP counts a TCP segment of transport pair pair in conversation i (-1: none yet)
-// as tshark numbers TCP streams: a SYN (without ACK) whose sequence number
-// is not the one its direction began with starts a new conversation. It
-// returns the index of the segment's conversation.
+// addTCP counts a TCP segment of transport pair pair in conversation i
+// (-1: none yet) as tshark numbers TCP streams: a SYN (without ACK) whose
+// sequence number is not the one its direction began with starts a new
+// conversation. It returns the index of the segment's conversation.
 func (t *convTable) addTCP(i, pair int32, dir int, ts int64, length int, syn, ack bool, seq uint32) int32 {
 	if i >= 0 {
 		c := t.convs.at(i)

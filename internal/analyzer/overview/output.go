@@ -416,8 +416,10 @@ func (o *observer) flowRows(a *args) (FlowSummary, []Flow, result.Page) {
 		if f.service == "none" && svc != "" || f.service != "" && f.service != "none" && f.service != svc {
 			continue
 		}
-		if k := o.flows.key(r); f.port != 0 && int(k.pa) != f.port && int(k.pb) != f.port {
-			continue
+		if f.port != 0 {
+			if k := o.flows.key(r); int(k.pa) != f.port && int(k.pb) != f.port {
+				continue
+			}
 		}
 		if f.addr.IsValid() {
 			oa, _ := o.flows.orig(r)
