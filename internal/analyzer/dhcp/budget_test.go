@@ -157,7 +157,7 @@ var netipZero netip.Addr
 
 func netipAddr(a, b, c, d byte) netip.Addr { return netip.AddrFrom4([4]byte{a, b, c, d}) }
 
-// TestEvictionSameInstant: transactions all last heard at the same result.Instant
+// TestEvictionSameInstant: transactions all last heard at the same instant
 // are still evicted a tenth at a time, not one per insert.
 func TestEvictionSameInstant(t *testing.T) {
 	o := newObserver(testConfig(t), newLimits(nil, Options{MaxTransactions: 100}))

@@ -518,8 +518,9 @@ func (o *observer) updateTxn(tx *txn, t result.Instant, p *engine.Packet, m *mes
 // both are known; each transaction adds each of its latencies once, when
 // the later of its two messages arrives.
 func (o *observer) addLatency(r *result.Reservoir, from, to result.Instant) {
-	if v, ok := latencyMs(from.Time(), to.Time()); ok {
-		r.AddAt(to.Time().UnixNano(), v)
+	t := to.Time()
+	if v, ok := latencyMs(from.Time(), t); ok {
+		r.AddAt(t.UnixNano(), v)
 	}
 }
 

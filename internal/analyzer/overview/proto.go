@@ -96,7 +96,7 @@ var protoNames = [numProtos]string{
 func (p proto) String() string { return protoNames[p] }
 
 // ipProtos names the protocols IP headers carry, by number; the rest are
-// data. (A table: a switch on the per-packet path mispredicts.)
+// data. A table indexed by the number, looked up on the per-packet path.
 var ipProtos = func() (t [256]proto) {
 	for i := range t {
 		t[i] = pData

@@ -55,7 +55,10 @@ func parseSDP(body []byte) SDP {
 			if len(cur.Codecs) == maxCodecs {
 				break
 			}
-			name := rtpmapName(rtpmap, pt)
+			var name string
+			if i := rtpmapIndex(rtpmap, pt); i >= 0 {
+				name = rtpmap[i].name
+			}
 			if name == "" {
 				name = staticPayloadTypes[pt]
 			}
@@ -145,7 +148,7 @@ func parseSDP(body []byte) SDP {
 				ptStr, enc, ok := bytes.Cut(bytes.TrimSpace(value), []byte{' '})
 				if pt, err := strconv.Atoi(string(ptStr)); ok && err == nil && len(rtpmap) < maxCodecs {
 					name := text(bytes.TrimSpace(enc), 64)
-					if i := slices.IndexFunc(rtpmap, func(e rtpmapEntry) bool { return e.pt == pt }); i >= 0 {
+					if i := rtpmapIndex(rtpmap, pt); i >= 0 {
 						rtpmap[i].name = name // a later line for the same payload type wins
 					} else {
 						rtpmap = append(rtpmap, rtpmapEntry{pt, name})
@@ -179,14 +182,9 @@ type rtpmapEntry struct {
 	name string
 }
 
-// rtpmapName returns the encoding rtpmap gives payload type pt, or "".
-func rtpmapName(rtpmap []rtpmapEntry, pt int) string {
-	for _, e := range rtpmap {
-		if e.pt == pt {
-			return e.name
-		}
-	}
-	return ""
+// rtpmapIndex returns the index of payload type pt's entry in rtpmap, or -1.
+func rtpmapIndex(rtpmap []rtpmapEntry, pt int) int {
+	return slices.IndexFunc(rtpmap, func(e rtpmapEntry) bool { return e.pt == pt })
 }
 
 func isDirection(attr []byte) bool {
