@@ -38,6 +38,18 @@ type HalfCloser interface {
 	HalfClosed(c *StreamConn, fromClient bool)
 }
 
+// Batcher is a StreamHandler that hears when the Reassembler flushes many
+// connections at once: those idle past the timeout, the longest idle past
+// the cap on connections, every one at the end of the capture. gopacket's
+// reassembly visits them in no fixed order (its map's), so a handler whose
+// output follows the order of its calls holds what they produce from
+// FlushStarted to FlushEnded and puts it in an order of its own. No
+// packet's bytes come in between: only the flushed connections'.
+type Batcher interface {
+	FlushStarted()
+	FlushEnded()
+}
+
 // StreamConn is one reassembled TCP connection.
 type StreamConn struct {
 	// Client and Server are the two ends; the client is the side that
@@ -150,23 +162,30 @@ func NewReassembler(h StreamHandler) *Reassembler {
 	return r
 }
 
-// assemblyContext carries the frame number of a segment through reassembly,
-// so that every reassembled byte can be traced to its frame: in the
-// capture info's InterfaceIndex, which reassembly carries and never reads
-// (AncillaryData would cost a second allocation per segment, for the
-// number boxed in an interface).
+// assemblyContext carries a segment's time and frame number through
+// reassembly, so that every reassembled byte can be traced to its frame.
+// Its capture info has the time and, in InterfaceIndex (which reassembly
+// carries and never reads), the frame number; reassembly reads only the
+// time, and nothing here the lengths, which it leaves out. It is 24 bytes
+// with no pointer, one allocation per segment: the time is kept as Unix
+// seconds and nanoseconds and given back in UTC, as the capture readers
+// give it.
 type assemblyContext struct {
-	ci gopacket.CaptureInfo
+	sec  int64
+	num  int64
+	nsec int32
 }
 
-func newContext(t time.Time, capLen, length, frame int) *assemblyContext {
-	return &assemblyContext{ci: gopacket.CaptureInfo{Timestamp: t, CaptureLength: capLen, Length: length, InterfaceIndex: frame}}
+func newContext(t time.Time, frame int) *assemblyContext {
+	return &assemblyContext{sec: t.Unix(), nsec: int32(t.Nanosecond()), num: int64(frame)}
 }
 
-func (c *assemblyContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+func (c *assemblyContext) GetCaptureInfo() gopacket.CaptureInfo {
+	return gopacket.CaptureInfo{Timestamp: time.Unix(c.sec, int64(c.nsec)).UTC(), InterfaceIndex: int(c.num)}
+}
 
 // frame is the number of the frame of the segment c came with.
-func (c *assemblyContext) frame() int { return c.ci.InterfaceIndex }
+func (c *assemblyContext) frame() int { return int(c.num) }
 
 // Add feeds one TCP segment. Packets without TCP, or IP fragments, are
 // ignored.
@@ -185,7 +204,7 @@ func (r *Reassembler) Add(p *Packet) {
 	}
 	r.now = p.Timestamp
 	r.cur = nil
-	ctx := newContext(p.Timestamp, p.CaptureLength, p.Length, p.Number)
+	ctx := newContext(p.Timestamp, p.Number)
 	if t := p.TCP; t.FIN && !t.SYN && !t.RST && len(t.Payload) > 0 {
 		// gopacket's reassembly moves a direction's next sequence number
 		// one past the end of everything a FIN segment makes contiguous,
@@ -210,11 +229,23 @@ func (r *Reassembler) Add(p *Packet) {
 		r.fillAcked(s, r.curDir, p, flow)
 	}
 	if len(r.live) > r.maxConns {
-		r.evict()
+		r.batch(r.evict)
 	}
 	if p.Timestamp.Sub(r.lastFlush) >= flushEvery {
 		r.lastFlush = p.Timestamp
-		r.asm.FlushCloseOlderThan(p.Timestamp.Add(-streamIdleTimeout))
+		r.batch(func() { r.asm.FlushCloseOlderThan(p.Timestamp.Add(-streamIdleTimeout)) })
+	}
+}
+
+// batch runs a flush of many connections, telling a Batcher handler.
+func (r *Reassembler) batch(flush func()) {
+	b, ok := r.h.(Batcher)
+	if ok {
+		b.FlushStarted()
+	}
+	flush()
+	if ok {
+		b.FlushEnded()
 	}
 }
 
@@ -270,7 +301,7 @@ func (r *Reassembler) fill(s *stream, d int, flow gopacket.Flow, sp, dp layers.T
 			return
 		}
 		seg.Payload = zeros[:k]
-		ctx := newContext(p.Timestamp, k, k, fillerFrame)
+		ctx := newContext(p.Timestamp, fillerFrame)
 		s.fill[d] = k
 		r.asm.AssembleWithContext(flow, seg, ctx)
 		s.fill[d] = 0
@@ -282,7 +313,7 @@ func (r *Reassembler) fill(s *stream, d int, flow gopacket.Flow, sp, dp layers.T
 // Flush delivers everything still buffered and closes every connection; call
 // it at the end of the capture.
 func (r *Reassembler) Flush() {
-	r.asm.FlushAll()
+	r.batch(func() { r.asm.FlushAll() })
 }
 
 type streamFactory struct{ r *Reassembler }

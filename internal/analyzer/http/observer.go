@@ -2,8 +2,10 @@ package http
 
 import (
 	"bytes"
+	"cmp"
 	"net/netip"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +112,11 @@ type observer struct {
 	row   Row
 	reasm *engine.Reassembler
 	conns map[flowKey]*conn
+	bufs  [][]byte // header-block buffers to reuse (takeBuf)
+	// holding: a flush of many connections is on (FlushStarted), and the
+	// transactions it ends are held in held.
+	holding bool
+	held    []*txn
 
 	found        int // messages
 	capped       int // connections not followed: the table was full
@@ -249,6 +256,7 @@ func (o *observer) Observe(p *engine.Packet) {
 	c.dir[0] = dirState{c: c, fromClient: true}
 	c.dir[1] = dirState{c: c}
 	c.dir[0].p.h, c.dir[1].p.h = &c.dir[0], &c.dir[1]
+	c.dir[0].p.buf, c.dir[1].p.buf = o.takeBuf(), o.takeBuf()
 	if h2 {
 		c.h2 = newH2Conn(c, nil)
 	}
@@ -365,6 +373,34 @@ func (o *observer) Closed(sc *engine.StreamConn) {
 		if t := c.dir[i].cur; t != nil && !t.emitted {
 			o.emit(c, t)
 		}
+	}
+	for i := range c.dir {
+		o.putBuf(c.dir[i].p.buf)
+		c.dir[i].p.buf = nil // (a second Closed gives nothing back twice)
+	}
+}
+
+// Header-block buffers of closed connections are reused by new ones, up
+// to maxPooledBufs of them and each of at most maxPooledBuf bytes: a
+// parser's buffer otherwise grows anew, doubling, on every connection.
+const (
+	maxPooledBufs = 256
+	maxPooledBuf  = 4 << 10
+)
+
+func (o *observer) takeBuf() []byte {
+	n := len(o.bufs)
+	if n == 0 {
+		return nil
+	}
+	b := o.bufs[n-1]
+	o.bufs = o.bufs[:n-1]
+	return b
+}
+
+func (o *observer) putBuf(b []byte) {
+	if cap(b) > 0 && cap(b) <= maxPooledBuf && len(o.bufs) < maxPooledBufs {
+		o.bufs = append(o.bufs, b[:0])
 	}
 }
 
@@ -912,6 +948,44 @@ func (o *observer) emit(c *conn, t *txn) {
 		return
 	}
 	t.emitted = true
+	if o.holding {
+		o.held = append(o.held, t)
+		return
+	}
+	o.deliver(t)
+}
+
+// FlushStarted begins a flush of many connections (engine.Batcher): the
+// transactions they end are held, to be delivered in the order of their
+// frames, not in the order reassembly happens to close the connections.
+func (o *observer) FlushStarted() { o.holding = true }
+
+// FlushEnded delivers the transactions held since FlushStarted, by their
+// first frame (the request's, or the response's when no request was seen),
+// then their response frame, client and server.
+func (o *observer) FlushEnded() {
+	o.holding = false
+	slices.SortStableFunc(o.held, func(a, b *txn) int {
+		return cmp.Or(cmp.Compare(firstFrame(a), firstFrame(b)), cmp.Compare(a.rec.ResponseFrame, b.rec.ResponseFrame),
+			a.client.Compare(b.client), a.server.Compare(b.server))
+	})
+	for i, t := range o.held {
+		o.deliver(t)
+		o.held[i] = nil
+	}
+	o.held = o.held[:0]
+}
+
+func firstFrame(t *txn) int {
+	if t.rec.RequestFrame > 0 {
+		return t.rec.RequestFrame
+	}
+	return t.rec.ResponseFrame
+}
+
+// deliver counts an ended transaction, shows it to the detectors and puts
+// it on the page.
+func (o *observer) deliver(t *txn) {
 	r := &t.rec
 	o.sum.Transactions++
 	if !nonStandardPortOK(t.server.Port()) {
