@@ -155,13 +155,16 @@ func httpDownload(t *testing.T, size int64) heapPeaks {
 
 // TestHTTPDownloadFlat: the heap's peaks (HeapAlloc over its base, and
 // the live heap) with a 1 GiB download are those with a 128 MiB one,
-// within 10% and 1 MiB: the heap is about 5 MiB, most of it the engine's
-// batches, whose number in flight varies by about 1 MiB from run to run;
-// a body held would add a gibibyte. The collector runs at GOGC=25, as in
-// the SIP budget test, so that HeapAlloc follows what is held rather than
-// the garbage of the engine's reassembly (about 100 bytes a frame), which
-// a longer capture accumulates further before each collection. It streams
-// 1 GiB once (about 10 s); -short skips it.
+// within 10% and 2 MiB: the heap is about 5 MiB, most of it the engine's
+// batches, whose number in flight varies from run to run (the 1 GiB
+// run's peak over its base: 4.9 to 5.7 MiB over runs of one build, the
+// 128 MiB run's 4.3, the longer run sampling more of that spread). A body
+// held would add a gibibyte, 100 bytes held a frame about 60 MiB. The
+// collector runs at GOGC=25, as in the SIP budget test, so that HeapAlloc
+// follows what is held rather than the garbage of the engine's
+// reassembly (a context a segment, and gopacket's own), which a longer
+// capture accumulates further before each collection. It streams 1 GiB
+// once (about 10 s); -short skips it.
 func TestHTTPDownloadFlat(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	small := httpDownload(t, httpSmallDownload)
@@ -171,7 +174,7 @@ func TestHTTPDownloadFlat(t *testing.T) {
 		small, big uint64
 	}{{"peak heap over its base", small.added(), big.added()}, {"peak live heap", small.live, big.live}} {
 		t.Logf("%s: %.2f MiB with %d MiB downloaded, %.2f MiB with %d MiB", m.what, float64(m.small)/(1<<20), httpSmallDownload>>20, float64(m.big)/(1<<20), httpBigDownload>>20)
-		if m.big > m.small+m.small/10+1<<20 {
+		if m.big > m.small+m.small/10+2<<20 {
 			t.Errorf("%s grew from %.2f MiB to %.2f MiB with the download's size", m.what, float64(m.small)/(1<<20), float64(m.big)/(1<<20))
 		}
 	}
