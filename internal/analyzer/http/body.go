@@ -85,12 +85,6 @@ func (d *digest) Write(p []byte) (int, error) {
 	took := 0
 	if len(d.head) < sniffBytes {
 		took = min(len(p), sniffBytes-len(d.head))
-		if d.head == nil {
-			// Room for this write's part of the head, at least 128
-			// bytes, rather than doubling up from 8: most bodies come
-			// in one write.
-			d.head = make([]byte, 0, max(took, min(sniffBytes, 128)))
-		}
 		d.head = append(d.head, p[:took]...)
 	}
 	if d.deciding {
