@@ -158,3 +158,75 @@ func TestReassemblerAckedHole(t *testing.T) {
 		seg{false, 701, 151, 300}, seg{true, 151, 501, 0}, seg{false, 1001, 151, 100})),
 		"data true 50@4", "flush", "gap false 200", "data false 400@5", "closed")
 }
+
+// batchEvents records Closed calls and the flushes a Batcher hears, and
+// the time each Data call's first byte carries.
+type batchEvents struct {
+	log   []string
+	times []time.Time
+}
+
+func (e *batchEvents) Data(_ *engine.StreamConn, _ bool, _ []byte, at func(int) (int, time.Time)) {
+	_, ts := at(0)
+	e.times = append(e.times, ts)
+}
+func (e *batchEvents) Gap(*engine.StreamConn, bool, int) {}
+func (e *batchEvents) Closed(*engine.StreamConn)         { e.log = append(e.log, "closed") }
+func (e *batchEvents) FlushStarted()                     { e.log = append(e.log, "start") }
+func (e *batchEvents) FlushEnded()                       { e.log = append(e.log, "end") }
+
+// TestReassemblerBatcher: connections closed by the idle timeout and by
+// the end of the capture are closed between FlushStarted and FlushEnded,
+// and a reassembled byte carries its frame's time unchanged.
+func TestReassemblerBatcher(t *testing.T) {
+	h := &batchEvents{}
+	r := engine.NewReassembler(h)
+	base := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
+	var sent []time.Time
+	conn := func(i int, ts time.Time) {
+		ip := &layers.IPv4{Version: 4, Protocol: layers.IPProtocolTCP, SrcIP: net.IPv4(10, 0, 0, byte(i)).To4(), DstIP: net.IPv4(192, 0, 2, 1).To4()}
+		syn := &layers.TCP{SrcPort: layers.TCPPort(40000 + i), DstPort: 80, Seq: 1, SYN: true}
+		r.Add(&engine.Packet{Number: 2*i + 1, Timestamp: ts, IPv4: ip, TCP: syn})
+		data := *syn
+		data.SYN, data.ACK, data.Seq, data.Payload = false, true, 2, []byte("GET / HTTP/1.1\r\n")
+		r.Add(&engine.Packet{Number: 2*i + 2, Timestamp: ts, IPv4: ip, TCP: &data})
+		sent = append(sent, ts)
+	}
+	for i := range 3 {
+		conn(i, base.Add(time.Duration(i)*time.Millisecond))
+	}
+	conn(3, base.Add(3*time.Minute)) // past the idle timeout of the first three: they close in a flush
+	r.Flush()                        // the fourth, at the end
+	// Closes per flush that closed any (the first packet's flush closes
+	// none); a close outside a flush fails.
+	var closes []int
+	in := false
+	for _, ev := range h.log {
+		switch ev {
+		case "start":
+			in = true
+			closes = append(closes, 0)
+		case "end":
+			in = false
+			if closes[len(closes)-1] == 0 {
+				closes = closes[:len(closes)-1]
+			}
+		case "closed":
+			if !in {
+				t.Fatalf("a connection closed outside a flush: %q", h.log)
+			}
+			closes[len(closes)-1]++
+		}
+	}
+	if fmt.Sprint(closes) != "[3 1]" {
+		t.Errorf("closes per flush %v, want [3 1] (handler heard %q)", closes, h.log)
+	}
+	if len(h.times) != len(sent) {
+		t.Fatalf("%d data calls, want %d", len(h.times), len(sent))
+	}
+	for i, ts := range h.times {
+		if ts != sent[i] {
+			t.Errorf("data call %d carries time %v, want its frame's %v", i, ts, sent[i])
+		}
+	}
+}
